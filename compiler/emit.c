@@ -1,0 +1,467 @@
+/* emit.c: plans the arenas and writes the model's files: NAME.h, NAME.c (the
+ * passes, one function per layer and pass) and NAME_info.c (the spec as
+ * tables). The layer families' code comes from emit_<family>.c. */
+#include "emit.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "summary.h"
+#include "version.h"
+
+/* ---- planning helpers ---------------------------------------------------- */
+
+size_t arena_add(arena *a, const char *name, size_t size, const char *dims)
+{
+    if (a->n == a->cap) {
+        a->cap = a->cap ? 2 * a->cap : 16;
+        a->r = seq_xrealloc(a->r, (size_t)a->cap * sizeof *a->r);
+    }
+    region *r = &a->r[a->n++];
+    snprintf(r->name, sizeof r->name, "%s", name);
+    snprintf(r->dims, sizeof r->dims, "%s", dims);
+    r->offset = a->total;
+    r->size = size;
+    a->total += size;
+    return r->offset;
+}
+
+void plan_param(plan *pl, const layer *l, const char *what, int rank, const int *dims,
+                init_spec init, int fan_in, int fan_out, int forget_units)
+{
+    pl->params = seq_xrealloc(pl->params, (size_t)(pl->n_params + 1) * sizeof *pl->params);
+    param *p = &pl->params[pl->n_params++];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s/%s", l->name, what);
+    p->rank = rank;
+    p->size = 1;
+    char d[64];
+    int len = 0;
+    for (int i = 0; i < rank; i++) {
+        p->dims[i] = dims[i];
+        p->size *= (size_t)dims[i];
+        len += snprintf(d + len, sizeof d - (size_t)len, "%s%d", i ? ", " : "[", dims[i]);
+    }
+    snprintf(d + len, sizeof d - (size_t)len, "]");
+    p->offset = arena_add(&pl->params_arena, p->name, p->size, d);
+    p->init = init;
+    p->fan_in = fan_in;
+    p->fan_out = fan_out;
+    p->forget_units = forget_units;
+}
+
+const param *layer_param(const plan *pl, const layer *l, int k)
+{
+    return &pl->params[pl->param_base[l->index] + k];
+}
+
+activation layer_activation(const plan *pl, const layer *l)
+{
+    const spec *s = pl->s;
+    if (l->index == s->n_layers - 1 && s->loss.kind == LOSS_BCE)
+        return ACT_NONE;
+    return l->act;
+}
+
+const char *dims1(char *buf, size_t n, long a)
+{
+    snprintf(buf, n, "[%ld]", a);
+    return buf;
+}
+
+const char *dims2(char *buf, size_t n, long a, long b)
+{
+    snprintf(buf, n, "[%ld, %ld]", a, b);
+    return buf;
+}
+
+const char *dims3(char *buf, size_t n, long a, long b, long c)
+{
+    snprintf(buf, n, "[%ld, %ld, %ld]", a, b, c);
+    return buf;
+}
+
+enum { COMMENT_COLUMN = 48 };
+
+void emit_ptr(seq_buf *out, int is_const, const char *name, char base, size_t offset,
+              const char *comment)
+{
+    size_t start = out->len;
+    seq_buf_printf(out, "    %sreal *%s = %c + %zu;", is_const ? "const " : "", name, base, offset);
+    size_t width = out->len - start;
+    seq_buf_printf(out, "%*s/* %s */\n", width < COMMENT_COLUMN ? (int)(COMMENT_COLUMN - width) : 1,
+                   "", comment);
+}
+
+void emit_rule(seq_buf *out, const char *fmt, ...)
+{
+    char title[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(title, sizeof title, fmt, ap);
+    va_end(ap);
+    size_t start = out->len;
+    seq_buf_printf(out, "\n/* ---- %s ", title);
+    while (out->len - start < 78)
+        seq_buf_puts(out, "-");
+    seq_buf_puts(out, " */\n");
+}
+
+static const layer_emitter *emitter_for(const layer *l)
+{
+    switch (l->kind) {
+    case LAYER_EMBEDDING: return &emit_embedding;
+    case LAYER_LSTM: return &emit_lstm;
+    case LAYER_DENSE: return &emit_dense;
+    }
+    abort();
+}
+
+/* ---- planning ------------------------------------------------------------- */
+
+static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int training)
+{
+    const spec *s = pl->s;
+    ps->suffix = suffix;
+    ps->batch = batch;
+    ps->training = training;
+    ps->io = seq_xcalloc((size_t)s->n_layers, sizeof *ps->io);
+    for (int i = 0; i < s->n_layers; i++) {
+        const layer *l = &s->layers[i];
+        if (i > 0)
+            ps->io[i].in = ps->io[i - 1].out;
+        emitter_for(l)->acts(ps, l);
+    }
+    loss_plan(pl, ps);
+    if (!training)
+        return;
+    for (int i = s->n_layers - 1; i >= 0; i--)
+        emitter_for(&s->layers[i])->grads(ps, &s->layers[i]);
+    for (int i = 1; i < s->n_layers; i++)
+        ps->io[i].din = ps->io[i - 1].dout;
+}
+
+static void plan_model(plan *pl, const spec *s)
+{
+    memset(pl, 0, sizeof *pl);
+    pl->s = s;
+    pl->param_base = seq_xcalloc((size_t)s->n_layers, sizeof *pl->param_base);
+    for (int i = 0; i < s->n_layers; i++) {
+        pl->param_base[i] = pl->n_params;
+        emitter_for(&s->layers[i])->params(pl, &s->layers[i]);
+    }
+    plan_pass(pl, &pl->train, "forward", s->batch, 1);
+    plan_pass(pl, &pl->predict, "predict", 1, 0);
+}
+
+static void free_plan(plan *pl)
+{
+    free(pl->params_arena.r);
+    free(pl->params);
+    free(pl->param_base);
+    free(pl->train.acts.r);
+    free(pl->train.io);
+    free(pl->predict.acts.r);
+    free(pl->predict.io);
+}
+
+/* ---- NAME.c ----------------------------------------------------------------- */
+
+static void banner(seq_buf *out, const spec *s, const char *file, const char *what,
+                   const char *sha256)
+{
+    const char *base = strrchr(s->file, '/');
+    base = base ? base + 1 : s->file;
+    seq_buf_printf(out, "/* %s: %s\n", file, what);
+    seq_buf_printf(out, " * Generated by seqcc %s from %s (sha256 %.16s). Do not edit.\n",
+                   SEQCC_VERSION, base, sha256);
+}
+
+static void arena_table(seq_buf *out, const arena *a, const char *title)
+{
+    seq_buf_printf(out, " *\n * %s: %zu reals\n", title, a->total);
+    for (int i = 0; i < a->n; i++)
+        seq_buf_printf(out, " *   %-26s %-16s at %zu\n", a->r[i].name, a->r[i].dims,
+                       a->r[i].offset);
+}
+
+static void model_comment(seq_buf *out, const plan *pl)
+{
+    const spec *s = pl->s;
+    seq_buf_puts(out, " *\n * ");
+    for (int i = 0; i < s->n_layers; i++) {
+        const layer *l = &s->layers[i];
+        seq_buf_printf(out, "%s%s(", i ? " -> " : "", layer_class(l));
+        if (l->kind == LAYER_EMBEDDING)
+            seq_buf_printf(out, "%d, %d", l->input_dim, l->output_dim);
+        else
+            seq_buf_printf(out, "%d", l->units);
+        if (l->kind == LAYER_LSTM && l->return_sequences)
+            seq_buf_puts(out, ", sequences");
+        if (l->kind == LAYER_DENSE && l->act != ACT_NONE)
+            seq_buf_printf(out, ", %s", activation_name(l->act));
+        seq_buf_puts(out, ")");
+        if (i % 3 == 2 && i + 1 < s->n_layers)
+            seq_buf_puts(out, "\n *  ");
+    }
+    seq_buf_printf(out, "\n * batch %d, seq_len %d. Written in terms of `real`, compiled as float\n"
+                        " * and as double. Sequences are time-major: step t of a [T, B, F]\n"
+                        " * activation is rows t*B .. t*B+B-1. Every parameter gradient is\n"
+                        " * written, not accumulated, by the layer that owns the parameter.\n",
+                   s->batch, s->seq_len);
+}
+
+static void emit_layer_calls(seq_buf *out, const plan *pl, int backward, int predict)
+{
+    const spec *s = pl->s;
+    for (int k = 0; k < s->n_layers; k++) {
+        int i = backward ? s->n_layers - 1 - k : k;
+        const layer *l = &s->layers[i];
+        const char *ids = emitter_for(l)->takes_ids ? (predict ? ", ids" : ", in->ids") : "";
+        if (backward)
+            seq_buf_printf(out, "    %s_backward(p, g, a%s);\n", l->name, ids);
+        else
+            seq_buf_printf(out, "    %s_%s(p, a%s);\n", l->name, predict ? "predict" : "forward",
+                           ids);
+        if (backward && k == s->n_layers - 1)
+            break;
+    }
+}
+
+static void emit_model_functions(seq_buf *out, const plan *pl)
+{
+    const spec *s = pl->s;
+    emit_rule(out, "the model");
+    seq_buf_puts(out,
+                 "\n/* One batch forward. Returns the mean loss over the batch's n_valid real\n"
+                 " * rows (0 without targets); the output is left at a + output. */\n"
+                 "static real model_forward(const real *p, real *a, const seq_batch *in, "
+                 "int training, seq_rng *rng)\n{\n"
+                 "    (void)training; /* no dropout in this model */\n"
+                 "    (void)rng;\n");
+    emit_layer_calls(out, pl, 0, 0);
+    seq_buf_puts(out, "    return loss_forward(a, in);\n}\n");
+
+    seq_buf_puts(out, "\n/* Gradients of the loss of the last model_forward on the same batch. */\n"
+                      "static void model_backward(const real *p, real *g, real *a, "
+                      "const seq_batch *in)\n{\n"
+                      "    loss_backward(a, in);\n");
+    emit_layer_calls(out, pl, 1, 0);
+    seq_buf_puts(out, "}\n");
+
+    seq_buf_puts(out, "\n/* One sequence of token ids, batch 1, inference only; the output is\n"
+                      " * left at a + output_predict. */\n"
+                      "static void model_predict(const real *p, real *a, const int32_t *ids)\n{\n");
+    emit_layer_calls(out, pl, 0, 1);
+    seq_buf_puts(out, "    loss_predict(a);\n}\n");
+
+    seq_buf_printf(out,
+                   "\nconst seq_model SEQ_EXPORT(%s) = {\n"
+                   "    .info = &%s_info,\n"
+                   "    .n_acts = %zu,\n"
+                   "    .n_acts_predict = %zu,\n"
+                   "    .output = %zu,\n"
+                   "    .output_predict = %zu,\n"
+                   "    .forward = model_forward,\n"
+                   "    .backward = model_backward,\n"
+                   "    .predict = model_predict,\n"
+                   "};\n",
+                   s->name, s->name, pl->train.acts.total, pl->predict.acts.total,
+                   pl->train.loss.out, pl->predict.loss.out);
+}
+
+static void emit_passes(seq_buf *out, const plan *pl, const char *sha256)
+{
+    const spec *s = pl->s;
+    char file[96];
+    snprintf(file, sizeof file, "%s.c", s->name);
+    banner(out, s, file, "the forward and backward passes.", sha256);
+    model_comment(out, pl);
+    arena_table(out, &pl->params_arena,
+                "Parameters (gradients and Adam moments use the same offsets)");
+    arena_table(out, &pl->train.acts, "Activations and their gradients, training pass");
+    arena_table(out, &pl->predict.acts, "Activations, prediction pass (batch 1)");
+    seq_buf_printf(out, " */\n#include \"%s.h\"\n", s->name);
+
+    for (int i = 0; i < s->n_layers; i++) {
+        const layer *l = &s->layers[i];
+        const layer_emitter *e = emitter_for(l);
+        char in[48], outs[48];
+        if (l->in.is_seq && l->in.features == 0)
+            snprintf(in, sizeof in, "ids (None, %d)", l->in.steps);
+        else if (l->in.is_seq)
+            snprintf(in, sizeof in, "(None, %d, %d)", l->in.steps, l->in.features);
+        else
+            snprintf(in, sizeof in, "(None, %d)", l->in.features);
+        if (l->out.is_seq)
+            snprintf(outs, sizeof outs, "(None, %d, %d)", l->out.steps, l->out.features);
+        else
+            snprintf(outs, sizeof outs, "(None, %d)", l->out.features);
+        emit_rule(out, "%s (%s): %s -> %s", l->name, layer_class(l), in, outs);
+        e->forward(out, pl, &pl->train, l);
+        e->backward(out, pl, &pl->train, l);
+        e->forward(out, pl, &pl->predict, l);
+    }
+    loss_emit(out, pl);
+    emit_model_functions(out, pl);
+}
+
+/* ---- NAME_info.c ---------------------------------------------------------- */
+
+/* Shortest %g form that reads back as the same double. */
+static void put_double(seq_buf *out, double x)
+{
+    char buf[40];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, x);
+        if (strtod(buf, NULL) == x)
+            break;
+    }
+    seq_buf_puts(out, buf);
+    if (!strpbrk(buf, ".en"))
+        seq_buf_puts(out, ".0");
+}
+
+static void put_cstring(seq_buf *out, const char *s)
+{
+    seq_buf_puts(out, "\"");
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            seq_buf_printf(out, "\\%c", *s);
+        else if (*s == '\n')
+            seq_buf_puts(out, "\\n");
+        else if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+            seq_buf_printf(out, "\\%03o", (unsigned char)*s);
+        else
+            seq_buf_add(out, s, 1);
+    }
+    seq_buf_puts(out, "\"");
+}
+
+static const char *init_enum(init_kind k)
+{
+    static const char *const names[] = {"SEQ_INIT_ZEROS", "SEQ_INIT_ONES", "SEQ_INIT_UNIFORM",
+                                        "SEQ_INIT_NORMAL", "SEQ_INIT_GLOROT_UNIFORM",
+                                        "SEQ_INIT_ORTHOGONAL"};
+    return names[k];
+}
+
+static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
+{
+    const spec *s = pl->s;
+    char file[96];
+    snprintf(file, sizeof file, "%s_info.c", s->name);
+    banner(out, s, file, "what the spec says, as tables for the runtime.", sha256);
+    seq_buf_printf(out, " */\n#include \"%s.h\"\n", s->name);
+
+    seq_buf_puts(out, "\n/* Parameter tensors, their place in the arena and their initializers. */\n"
+                      "static const seq_tensor_info tensors[] = {\n");
+    for (int i = 0; i < pl->n_params; i++) {
+        const param *p = &pl->params[i];
+        seq_buf_printf(out, "    {.name = \"%s\", .offset = %zu, .size = %zu, .rank = %d, .shape = {",
+                       p->name, p->offset, p->size, p->rank);
+        for (int d = 0; d < p->rank; d++)
+            seq_buf_printf(out, "%s%d", d ? ", " : "", p->dims[d]);
+        seq_buf_printf(out, "},\n     .init = %s, .scale = ", init_enum(p->init.kind));
+        put_double(out, p->init.scale);
+        seq_buf_printf(out, ", .fan_in = %d, .fan_out = %d, .forget_units = %d},\n", p->fan_in,
+                       p->fan_out, p->forget_units);
+    }
+    seq_buf_puts(out, "};\n\n/* What `summary` prints: tf.keras' model.summary() table. */\n"
+                      "static const char summary[] =");
+    seq_buf table = {0};
+    summary_write(s, &table);
+    for (char *line = table.data; *line;) {
+        char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line + 1) : strlen(line);
+        char *piece = seq_xstrndup(line, n);
+        seq_buf_puts(out, "\n    ");
+        put_cstring(out, piece);
+        free(piece);
+        line += n;
+    }
+    seq_buf_free(&table);
+    seq_buf_puts(out, ";\n");
+
+    const char *base = strrchr(s->file, '/');
+    base = base ? base + 1 : s->file;
+    static const char *const punct[] = {"SEQ_PUNCT_SPLIT", "SEQ_PUNCT_STRIP", "SEQ_PUNCT_KEEP"};
+    static const char *const side[] = {"SEQ_PAD_PRE", "SEQ_PAD_POST"};
+    seq_buf_printf(out, "\nconst seq_model_info %s_info = {\n", s->name);
+    seq_buf_printf(out, "    .name = \"%s\",\n    .seqcc_version = \"%s\",\n", s->name, SEQCC_VERSION);
+    seq_buf_puts(out, "    .spec_file = ");
+    put_cstring(out, base);
+    seq_buf_printf(out, ",\n    .spec_sha256 = \"%s\",\n", sha256);
+    seq_buf_printf(out, "    .seed = %lluu,\n", (unsigned long long)s->seed);
+    seq_buf_printf(out, "    .batch = %d,\n    .seq_len = %d,\n", s->batch, s->seq_len);
+    seq_buf_printf(out, "    .n_outputs = %d,\n", s->layers[s->n_layers - 1].out.features);
+    seq_buf_puts(out, "    .loss = SEQ_LOSS_BCE,\n");
+    seq_buf_printf(out, "    .f64 = %d,\n    .simd = \"%s\",\n", s->codegen.f64, s->codegen.simd);
+    seq_buf_printf(out, "    .n_params = %zu,\n    .n_tensors = %d,\n    .tensors = tensors,\n",
+                   pl->params_arena.total, pl->n_params);
+    seq_buf_puts(out, "    .summary = summary,\n");
+    seq_buf_printf(out, "    .data = {\n        .kind = \"%s\",\n        .format = \"%s\",\n",
+                   s->data.kind, s->data.format);
+    seq_buf_puts(out, "        .path = ");
+    put_cstring(out, s->data.path);
+    seq_buf_printf(out, ",\n        .lowercase = %d,\n        .strip_html = %d,\n"
+                        "        .punct = %s,\n        .vocab_size = %d,\n"
+                        "        .padding = %s,\n        .truncation = %s,\n"
+                        "        .validation_split = ",
+                   s->data.lowercase, s->data.strip_html, punct[s->data.punct],
+                   s->data.vocab_size, side[s->data.padding], side[s->data.truncation]);
+    put_double(out, s->data.validation_split);
+    seq_buf_printf(out, ",\n    },\n    .optim = {\n        .adamw = %d,\n        .lr = ",
+                   s->optim.adamw);
+    put_double(out, s->optim.lr);
+    seq_buf_puts(out, ",\n        .beta1 = ");
+    put_double(out, s->optim.beta1);
+    seq_buf_puts(out, ",\n        .beta2 = ");
+    put_double(out, s->optim.beta2);
+    seq_buf_puts(out, ",\n        .eps = ");
+    put_double(out, s->optim.eps);
+    seq_buf_puts(out, ",\n        .weight_decay = ");
+    put_double(out, s->optim.weight_decay);
+    seq_buf_puts(out, ",\n        .clipnorm = ");
+    put_double(out, s->optim.clipnorm);
+    seq_buf_printf(out, ",\n    },\n    .train = {\n        .epochs = %d,\n        .shuffle = %d,\n"
+                        "        .checkpoint_every = %d,\n    },\n};\n",
+                   s->train.epochs, s->train.shuffle, s->train.checkpoint_every);
+}
+
+/* ---- NAME.h ------------------------------------------------------------------ */
+
+static void emit_header(seq_buf *out, const plan *pl, const char *sha256)
+{
+    const spec *s = pl->s;
+    char file[96], guard[96];
+    snprintf(file, sizeof file, "%s.h", s->name);
+    size_t i = 0;
+    for (; s->name[i] && i + 3 < sizeof guard; i++)
+        guard[i] = (char)(s->name[i] >= 'a' && s->name[i] <= 'z' ? s->name[i] - 32 : s->name[i]);
+    guard[i] = '\0';
+    banner(out, s, file, "the model's interface.", sha256);
+    seq_buf_printf(out, " */\n#ifndef %s_H\n#define %s_H\n\n#include \"seqrt.h\"\n\n", guard, guard);
+    seq_buf_printf(out, "enum {\n    %s_BATCH = %d,\n    %s_SEQ_LEN = %d,\n    %s_N_PARAMS = %zu\n};\n\n",
+                   guard, s->batch, guard, s->seq_len, guard, pl->params_arena.total);
+    seq_buf_printf(out, "extern const seq_model_info %s_info;\n", s->name);
+    seq_buf_printf(out, "extern const seq_s_model %s_f32;\n", s->name);
+    seq_buf_printf(out, "extern const seq_d_model %s_f64;\n", s->name);
+    seq_buf_printf(out, "\n#endif\n");
+}
+
+void emit_model(const spec *s, const char *spec_sha256, out_file files[EMIT_FILES])
+{
+    plan pl;
+    plan_model(&pl, s);
+    memset(files, 0, EMIT_FILES * sizeof *files);
+    snprintf(files[0].name, sizeof files[0].name, "%s.h", s->name);
+    emit_header(&files[0].text, &pl, spec_sha256);
+    snprintf(files[1].name, sizeof files[1].name, "%s.c", s->name);
+    emit_passes(&files[1].text, &pl, spec_sha256);
+    snprintf(files[2].name, sizeof files[2].name, "%s_info.c", s->name);
+    emit_info(&files[2].text, &pl, spec_sha256);
+    free_plan(&pl);
+}

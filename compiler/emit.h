@@ -1,0 +1,114 @@
+/* emit.h: the code generator's shared state: arenas planned at compile time,
+ * and the interface each layer family's emitter implements. */
+#ifndef SEQC_EMIT_H
+#define SEQC_EMIT_H
+
+#include <stddef.h>
+
+#include "spec.h"
+#include "util.h"
+
+/* A named region of an arena, in reals. */
+typedef struct region {
+    char name[80];
+    char dims[64]; /* "[120, 32, 256]" */
+    size_t offset, size;
+} region;
+
+typedef struct arena {
+    region *r;
+    int n, cap;
+    size_t total;
+} arena;
+
+/* A parameter tensor and how it starts. */
+typedef struct param {
+    char name[96];    /* "lstm/kernel" */
+    int rank;
+    int dims[4];
+    size_t offset, size;
+    init_spec init;
+    int fan_in, fan_out;
+    int forget_units;
+} param;
+
+enum { MAX_PARAMS_PER_LAYER = 4, MAX_BUFS = 8 };
+
+/* Where one layer's tensors live in one pass. Offsets into the activation
+ * arena; the gradient fields are used by the training pass only. */
+typedef struct layer_io {
+    size_t in, din;   /* input view (the previous output) and its gradient */
+    size_t out, dout; /* output view and its gradient */
+    size_t buf[MAX_BUFS];
+} layer_io;
+
+/* A compiled pass: the training/eval pass at the spec's batch size (with
+ * backward), or the batch-1 prediction pass (forward only). */
+typedef struct pass {
+    const char *suffix; /* "forward" or "predict" */
+    int batch;
+    int training;
+    arena acts;
+    layer_io *io;       /* per layer */
+    layer_io loss;      /* in = logits; out = model output; buf[0] = d logits */
+} pass;
+
+typedef struct plan {
+    const spec *s;
+    arena params_arena;
+    param *params;
+    int n_params;
+    int *param_base;       /* per layer: index of its first param */
+    pass train, predict;
+} plan;
+
+/* A layer family's code generator. forward is emitted once per pass (as
+ * NAME_forward and NAME_predict), backward for the training pass. */
+typedef struct layer_emitter {
+    void (*params)(plan *pl, const layer *l);
+    void (*acts)(pass *ps, const layer *l);   /* forward buffers; sets io.out */
+    void (*grads)(pass *ps, const layer *l);  /* training pass: io.dout and scratch */
+    void (*forward)(seq_buf *out, const plan *pl, const pass *ps, const layer *l);
+    void (*backward)(seq_buf *out, const plan *pl, const pass *ps, const layer *l);
+    int takes_ids; /* forward and backward take the batch's token ids */
+} layer_emitter;
+
+extern const layer_emitter emit_embedding, emit_lstm, emit_dense;
+
+/* The loss section: the model output from the last layer's output, the loss,
+ * and the gradient of the loss reaching the last layer. */
+void loss_plan(const plan *pl, pass *ps);
+void loss_emit(seq_buf *out, const plan *pl);
+
+/* The activation a layer applies itself: a sigmoid feeding binary
+ * cross-entropy is folded into the loss (computed from logits). */
+activation layer_activation(const plan *pl, const layer *l);
+
+/* Planning helpers. */
+size_t arena_add(arena *a, const char *name, size_t size, const char *dims);
+void plan_param(plan *pl, const layer *l, const char *what, int rank, const int *dims,
+                init_spec init, int fan_in, int fan_out, int forget_units);
+const param *layer_param(const plan *pl, const layer *l, int k);
+
+/* Writing helpers. "[32, 120]" style dimension text. */
+const char *dims1(char *buf, size_t n, long a);
+const char *dims2(char *buf, size_t n, long a, long b);
+const char *dims3(char *buf, size_t n, long a, long b, long c);
+/* "    const real *NAME = BASE + OFFSET;   / * COMMENT * /" with aligned comments. */
+void emit_ptr(seq_buf *out, int is_const, const char *name, char base, size_t offset,
+              const char *comment);
+/* A section rule: "/ * ---- TITLE ----...---- * /". */
+void emit_rule(seq_buf *out, const char *fmt, ...) SEQ_PRINTF(2, 3);
+
+/* The files the emitter writes for one spec. */
+enum { EMIT_FILES = 3 };
+typedef struct out_file {
+    char name[80];
+    seq_buf text;
+} out_file;
+
+/* Plans and writes NAME.h, NAME.c (the passes) and NAME_info.c (the tables).
+ * SPEC_SHA256 is the hex digest of the spec file's bytes. */
+void emit_model(const spec *s, const char *spec_sha256, out_file files[EMIT_FILES]);
+
+#endif

@@ -1,0 +1,89 @@
+/* emit_dense.c: Dense, [B, F] -> [B, units], y = act(x kernel + bias). */
+#include <stdio.h>
+
+#include "emit.h"
+
+enum { P_KERNEL, P_BIAS };
+
+static void dense_params(plan *pl, const layer *l)
+{
+    int F = l->in.features, N = l->units;
+    int kernel[2] = {F, N}, bias[1] = {N};
+    plan_param(pl, l, "kernel", 2, kernel, l->kernel_init, F, N, 0);
+    plan_param(pl, l, "bias", 1, bias, l->bias_init, 0, 0, 0);
+}
+
+static void dense_acts(pass *ps, const layer *l)
+{
+    char name[96], d[64];
+    snprintf(name, sizeof name, "%s.out", l->name);
+    ps->io[l->index].out = arena_add(&ps->acts, name, (size_t)ps->batch * (size_t)l->units,
+                                     dims2(d, sizeof d, ps->batch, l->units));
+}
+
+static void dense_grads(pass *ps, const layer *l)
+{
+    char name[96], d[64];
+    snprintf(name, sizeof name, "d %s.out", l->name);
+    ps->io[l->index].dout = arena_add(&ps->acts, name, (size_t)ps->batch * (size_t)l->units,
+                                      dims2(d, sizeof d, ps->batch, l->units));
+}
+
+static void declare(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
+{
+    const layer_io *io = &ps->io[l->index];
+    int B = ps->batch, F = l->in.features, N = l->units;
+    char d[64], c[96];
+    emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, dims2(d, sizeof d, F, N));
+    snprintf(c, sizeof c, "%s input", dims2(d, sizeof d, B, F));
+    emit_ptr(out, 1, "x", 'a', io->in, c);
+}
+
+static void dense_forward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
+{
+    const layer_io *io = &ps->io[l->index];
+    int B = ps->batch, F = l->in.features, N = l->units;
+    activation act = layer_activation(pl, l);
+    char d[64];
+    seq_buf_printf(out, "\nstatic void %s_%s(const real *p, real *a)\n{\n", l->name, ps->suffix);
+    declare(out, pl, ps, l);
+    emit_ptr(out, 1, "bias", 'p', layer_param(pl, l, P_BIAS)->offset, dims1(d, sizeof d, N));
+    emit_ptr(out, 0, "y", 'a', io->out,
+             act == l->act ? dims2(d, sizeof d, B, N) : "logits; the sigmoid is in the loss");
+    seq_buf_printf(out, "\n    seq_fill_rows(%d, %d, bias, y);\n", B, N);
+    seq_buf_printf(out, "    seq_matmul(%d, %d, %d, x, kernel, 1, y);\n", B, N, F);
+    if (act != ACT_NONE)
+        seq_buf_printf(out, "    seq_%s(%ld, y, y);\n", activation_name(act), (long)B * N);
+    seq_buf_puts(out, "}\n");
+}
+
+static void dense_backward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
+{
+    const layer_io *io = &ps->io[l->index];
+    int B = ps->batch, F = l->in.features, N = l->units;
+    activation act = layer_activation(pl, l);
+    char d[64], c[96];
+    seq_buf_printf(out, "\nstatic void %s_backward(const real *p, real *g, real *a)\n{\n", l->name);
+    declare(out, pl, ps, l);
+    emit_ptr(out, 0, "d_kernel", 'g', layer_param(pl, l, P_KERNEL)->offset, dims2(d, sizeof d, F, N));
+    emit_ptr(out, 0, "d_bias", 'g', layer_param(pl, l, P_BIAS)->offset, dims1(d, sizeof d, N));
+    if (act != ACT_NONE)
+        emit_ptr(out, 1, "y", 'a', io->out, dims2(d, sizeof d, B, N));
+    emit_ptr(out, 0, "dy", 'a', io->dout, dims2(d, sizeof d, B, N));
+    snprintf(c, sizeof c, "%s d input", dims2(d, sizeof d, B, F));
+    emit_ptr(out, 0, "dx", 'a', io->din, c);
+    seq_buf_puts(out, "\n");
+    if (act != ACT_NONE)
+        seq_buf_printf(out, "    seq_%s_backward(%ld, y, dy, dy);\n", activation_name(act), (long)B * N);
+    seq_buf_printf(out, "    seq_matmul_at(%d, %d, %d, x, dy, 0, d_kernel);\n", F, N, B);
+    seq_buf_printf(out, "    seq_colsum(%d, %d, dy, d_bias);\n", B, N);
+    seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, dy, kernel, 0, dx);\n}\n", B, F, N);
+}
+
+const layer_emitter emit_dense = {
+    .params = dense_params,
+    .acts = dense_acts,
+    .grads = dense_grads,
+    .forward = dense_forward,
+    .backward = dense_backward,
+};

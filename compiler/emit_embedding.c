@@ -1,0 +1,71 @@
+/* emit_embedding.c: Embedding, token ids [B, T] -> [T, B, output_dim]. */
+#include <stdio.h>
+
+#include "emit.h"
+
+enum { P_EMBEDDINGS };
+
+static void embedding_params(plan *pl, const layer *l)
+{
+    int dims[2] = {l->input_dim, l->output_dim};
+    plan_param(pl, l, "embeddings", 2, dims, l->embeddings_init, l->input_dim, l->output_dim, 0);
+}
+
+static void embedding_acts(pass *ps, const layer *l)
+{
+    char name[96], d[64];
+    snprintf(name, sizeof name, "%s.out", l->name);
+    ps->io[l->index].out = arena_add(&ps->acts, name,
+                                     (size_t)l->out.steps * (size_t)ps->batch * (size_t)l->output_dim,
+                                     dims3(d, sizeof d, l->out.steps, ps->batch, l->output_dim));
+}
+
+static void embedding_grads(pass *ps, const layer *l)
+{
+    char name[96], d[64];
+    snprintf(name, sizeof name, "d %s.out", l->name);
+    ps->io[l->index].dout = arena_add(&ps->acts, name,
+                                      (size_t)l->out.steps * (size_t)ps->batch * (size_t)l->output_dim,
+                                      dims3(d, sizeof d, l->out.steps, ps->batch, l->output_dim));
+}
+
+static void embedding_forward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
+{
+    const param *table = layer_param(pl, l, P_EMBEDDINGS);
+    const layer_io *io = &ps->io[l->index];
+    int B = ps->batch, T = l->out.steps, E = l->output_dim;
+    char d[64];
+    seq_buf_printf(out, "\nstatic void %s_%s(const real *p, real *a, const int32_t *ids)\n{\n",
+                   l->name, ps->suffix);
+    emit_ptr(out, 1, "embeddings", 'p', table->offset, dims2(d, sizeof d, l->input_dim, E));
+    emit_ptr(out, 0, "out", 'a', io->out, dims3(d, sizeof d, T, B, E));
+    seq_buf_printf(out, "\n    /* out[t, b] = embeddings[ids[b, t]] */\n"
+                        "    seq_embedding_forward(%d, %d, %d, ids, embeddings, out);\n}\n",
+                   B, T, E);
+}
+
+static void embedding_backward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
+{
+    const param *table = layer_param(pl, l, P_EMBEDDINGS);
+    const layer_io *io = &ps->io[l->index];
+    int B = ps->batch, T = l->out.steps, E = l->output_dim;
+    char d[64];
+    seq_buf_printf(out, "\nstatic void %s_backward(const real *p, real *g, real *a, "
+                        "const int32_t *ids)\n{\n", l->name);
+    emit_ptr(out, 0, "d_embeddings", 'g', table->offset, dims2(d, sizeof d, l->input_dim, E));
+    emit_ptr(out, 1, "d_out", 'a', io->dout, dims3(d, sizeof d, T, B, E));
+    seq_buf_printf(out, "\n    (void)p;\n"
+                        "    /* d_embeddings[ids[b, t]] += d_out[t, b]; rows of unused ids stay 0 */\n"
+                        "    seq_zero(%zu, d_embeddings);\n"
+                        "    seq_embedding_backward(%d, %d, %d, ids, d_out, d_embeddings);\n}\n",
+                   table->size, B, T, E);
+}
+
+const layer_emitter emit_embedding = {
+    .params = embedding_params,
+    .acts = embedding_acts,
+    .grads = embedding_grads,
+    .forward = embedding_forward,
+    .backward = embedding_backward,
+    .takes_ids = 1,
+};

@@ -1,0 +1,112 @@
+/* main.c: the seqcc command line: parse -> check -> emit. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "emit.h"
+#include "node.h"
+#include "output.h"
+#include "sha256.h"
+#include "spec.h"
+#include "summary.h"
+#include "version.h"
+
+enum { EXIT_STALE = 1, EXIT_BAD_SPEC = 2 };
+
+static const char usage[] =
+    "usage: seqcc SPEC.yaml -o DIR [--check]\n"
+    "       seqcc summary SPEC.yaml\n"
+    "       seqcc --version | --help\n"
+    "\n"
+    "Compiles a sequence-model spec into C: DIR/NAME.h, DIR/NAME.c (the forward\n"
+    "and backward passes) and DIR/NAME_info.c (the spec's tables), to be linked\n"
+    "with libseqrt into the model binary.\n"
+    "\n"
+    "  -o DIR     where to write the files (created if needed; unchanged files\n"
+    "             are not touched)\n"
+    "  --check    write nothing; exit 1 with a diff if DIR is not what seqcc\n"
+    "             would write now\n"
+    "  summary    print the Keras-style layer table with parameter counts\n"
+    "\n"
+    "Exit status: 0 success, 1 DIR is stale (--check) or an I/O error, 2 a bad\n"
+    "spec or bad usage. Errors in a spec are reported as FILE:LINE:COL: error.\n";
+
+/* Reads, parses and checks the spec; NULL after reporting errors. */
+static int load_spec(const char *path, spec *s, char hash[65], char **text)
+{
+    seq_err err;
+    size_t len;
+    diag_init(path);
+    if (seq_read_file(path, text, &len, &err) != 0) {
+        fprintf(stderr, "%s: error: cannot read the spec (%s)\n", path, err.msg);
+        return -1;
+    }
+    sha256_hex(*text, len, hash);
+    node *root = node_parse(*text, len);
+    if (!root)
+        return -1;
+    if (spec_read(s, root, path) != 0 || spec_check(s) != 0)
+        return -1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *spec_path = NULL, *out_dir = NULL;
+    int check = 0, summary = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("seqcc %s\n", SEQCC_VERSION);
+            return 0;
+        } else if (strcmp(a, "-o") == 0 && i + 1 < argc) {
+            out_dir = argv[++i];
+        } else if (strcmp(a, "--check") == 0) {
+            check = 1;
+        } else if (strcmp(a, "summary") == 0 && i == 1) {
+            summary = 1;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "seqcc: unknown option '%s'\n%s", a, usage);
+            return EXIT_BAD_SPEC;
+        } else if (!spec_path) {
+            spec_path = a;
+        } else {
+            fprintf(stderr, "seqcc: one spec at a time ('%s' and '%s')\n", spec_path, a);
+            return EXIT_BAD_SPEC;
+        }
+    }
+    if (!spec_path || (!summary && !out_dir) || (summary && (out_dir || check))) {
+        fputs(usage, stderr);
+        return EXIT_BAD_SPEC;
+    }
+
+    spec s;
+    memset(&s, 0, sizeof s);
+    char hash[65], *text = NULL;
+    int status = 0;
+    if (load_spec(spec_path, &s, hash, &text) != 0) {
+        status = EXIT_BAD_SPEC;
+    } else if (summary) {
+        seq_buf table = {0};
+        summary_write(&s, &table);
+        fputs(table.data, stdout);
+        seq_buf_free(&table);
+    } else {
+        out_file files[EMIT_FILES];
+        emit_model(&s, hash, files);
+        status = check ? output_check(out_dir, files) : output_write(out_dir, files);
+        if (check && status)
+            fprintf(stderr, "seqcc: %s is stale; regenerate it with: seqcc %s -o %s\n", out_dir,
+                    spec_path, out_dir);
+        for (int i = 0; i < EMIT_FILES; i++)
+            seq_buf_free(&files[i].text);
+    }
+    spec_free(&s);
+    node_free_all();
+    free(text);
+    return status;
+}

@@ -1,0 +1,248 @@
+/* node.c: libyaml's event stream folded into a tree of nodes. */
+#include "node.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "util.h"
+
+enum { MAX_DEPTH = 64 };
+
+/* Every node and string is recorded here and freed together. */
+static void **allocs;
+static size_t n_allocs, cap_allocs;
+
+static void *track(void *p)
+{
+    if (n_allocs == cap_allocs) {
+        cap_allocs = cap_allocs ? 2 * cap_allocs : 256;
+        allocs = seq_xrealloc(allocs, cap_allocs * sizeof *allocs);
+    }
+    allocs[n_allocs++] = p;
+    return p;
+}
+
+void node_free_all(void)
+{
+    for (size_t i = 0; i < n_allocs; i++)
+        free(allocs[i]);
+    free(allocs);
+    allocs = NULL;
+    n_allocs = cap_allocs = 0;
+}
+
+const char *node_kind_name(node_kind k)
+{
+    switch (k) {
+    case NODE_SCALAR: return "a scalar";
+    case NODE_SEQ: return "a list";
+    case NODE_MAP: return "a mapping";
+    }
+    return "?";
+}
+
+typedef struct anchor {
+    const char *name;
+    node *target;
+} anchor;
+
+typedef struct reader {
+    yaml_parser_t parser;
+    yaml_event_t event; /* the current event, owned until next() */
+    int have_event;
+    anchor *anchors;
+    int n_anchors, cap_anchors;
+} reader;
+
+static mark mark_of(yaml_mark_t m)
+{
+    mark at = {(int)m.line + 1, (int)m.column + 1};
+    return at;
+}
+
+/* Advances to the next event; reports a syntax error and returns -1. */
+static int next(reader *r)
+{
+    if (r->have_event)
+        yaml_event_delete(&r->event);
+    r->have_event = 0;
+    if (!yaml_parser_parse(&r->parser, &r->event)) {
+        const char *problem = r->parser.problem ? r->parser.problem : "malformed YAML";
+        if (r->parser.context)
+            diag_error(mark_of(r->parser.problem_mark), "invalid YAML: %s %s", problem,
+                       r->parser.context);
+        else
+            diag_error(mark_of(r->parser.problem_mark), "invalid YAML: %s", problem);
+        return -1;
+    }
+    r->have_event = 1;
+    return 0;
+}
+
+static node *new_node(node_kind kind, mark at)
+{
+    node *n = track(seq_xcalloc(1, sizeof *n));
+    n->kind = kind;
+    n->at = at;
+    return n;
+}
+
+static void remember_anchor(reader *r, const yaml_char_t *name, node *target)
+{
+    if (!name)
+        return;
+    if (r->n_anchors == r->cap_anchors) {
+        r->cap_anchors = r->cap_anchors ? 2 * r->cap_anchors : 8;
+        r->anchors = seq_xrealloc(r->anchors, (size_t)r->cap_anchors * sizeof *r->anchors);
+    }
+    r->anchors[r->n_anchors].name = track(seq_xstrdup((const char *)name));
+    r->anchors[r->n_anchors].target = target;
+    r->n_anchors++;
+}
+
+static void push(node *parent, node *key, node *item)
+{
+    if ((parent->n & (parent->n - 1)) == 0) { /* grow at powers of two */
+        size_t cap = parent->n ? 2 * (size_t)parent->n : 1;
+        node **items = track(seq_xmalloc(cap * sizeof *items));
+        if (parent->n)
+            memcpy(items, parent->items, (size_t)parent->n * sizeof *items);
+        parent->items = items;
+        if (parent->kind == NODE_MAP) {
+            node **keys = track(seq_xmalloc(cap * sizeof *keys));
+            if (parent->n)
+                memcpy(keys, parent->keys, (size_t)parent->n * sizeof *keys);
+            parent->keys = keys;
+        }
+    }
+    if (parent->kind == NODE_MAP)
+        parent->keys[parent->n] = key;
+    parent->items[parent->n++] = item;
+}
+
+static node *parse_node(reader *r, int depth);
+
+/* Parses the children of the collection whose start event is current. */
+static int parse_children(reader *r, node *parent, int depth)
+{
+    yaml_event_type_t end = parent->kind == NODE_MAP ? YAML_MAPPING_END_EVENT
+                                                     : YAML_SEQUENCE_END_EVENT;
+    for (;;) {
+        if (next(r) != 0)
+            return -1;
+        if (r->event.type == end)
+            return 0;
+        node *key = NULL;
+        if (parent->kind == NODE_MAP) {
+            key = parse_node(r, depth + 1);
+            if (!key)
+                return -1;
+            if (key->kind != NODE_SCALAR) {
+                diag_error(key->at, "keys must be plain names, not %s", node_kind_name(key->kind));
+                return -1;
+            }
+            for (int i = 0; i < parent->n; i++) {
+                if (strcmp(parent->keys[i]->text, key->text) == 0) {
+                    diag_error(key->at, "duplicate key '%s' (first given at line %d)",
+                               key->text, parent->keys[i]->at.line);
+                    return -1;
+                }
+            }
+            if (next(r) != 0)
+                return -1;
+        }
+        node *item = parse_node(r, depth + 1);
+        if (!item)
+            return -1;
+        push(parent, key, item);
+    }
+}
+
+/* Builds the node whose first event is current. */
+static node *parse_node(reader *r, int depth)
+{
+    yaml_event_t *e = &r->event;
+    mark at = mark_of(e->start_mark);
+    if (depth > MAX_DEPTH) {
+        diag_error(at, "nesting deeper than %d levels", MAX_DEPTH);
+        return NULL;
+    }
+    switch (e->type) {
+    case YAML_SCALAR_EVENT: {
+        node *n = new_node(NODE_SCALAR, at);
+        n->text = track(seq_xstrndup((const char *)e->data.scalar.value, e->data.scalar.length));
+        if (strlen(n->text) != e->data.scalar.length) {
+            diag_error(at, "NUL character in a value");
+            return NULL;
+        }
+        n->quoted = e->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+        remember_anchor(r, e->data.scalar.anchor, n);
+        return n;
+    }
+    case YAML_ALIAS_EVENT:
+        for (int i = r->n_anchors - 1; i >= 0; i--)
+            if (strcmp(r->anchors[i].name, (const char *)e->data.alias.anchor) == 0)
+                return r->anchors[i].target;
+        diag_error(at, "unknown alias '*%s'", (const char *)e->data.alias.anchor);
+        return NULL;
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        int is_map = e->type == YAML_MAPPING_START_EVENT;
+        node *n = new_node(is_map ? NODE_MAP : NODE_SEQ, at);
+        const yaml_char_t *name = is_map ? e->data.mapping_start.anchor
+                                         : e->data.sequence_start.anchor;
+        /* The anchor names an unfinished node: an alias inside it would
+         * make a cycle, so it is only registered once complete. */
+        yaml_char_t *saved = name ? (yaml_char_t *)seq_xstrdup((const char *)name) : NULL;
+        int rc = parse_children(r, n, depth);
+        if (rc == 0)
+            remember_anchor(r, saved, n);
+        free(saved);
+        return rc == 0 ? n : NULL;
+    }
+    default:
+        diag_error(at, "unexpected YAML event");
+        return NULL;
+    }
+}
+
+node *node_parse(const char *text, size_t len)
+{
+    reader r;
+    memset(&r, 0, sizeof r);
+    if (!yaml_parser_initialize(&r.parser))
+        seq_die("cannot initialize libyaml");
+    yaml_parser_set_input_string(&r.parser, (const unsigned char *)text, len);
+    node *root = NULL;
+    mark start = {1, 1};
+    if (next(&r) != 0 || next(&r) != 0) /* STREAM_START, then DOCUMENT_START or STREAM_END */
+        goto done;
+    if (r.event.type == YAML_STREAM_END_EVENT) {
+        diag_error(start, "the spec is empty (expected a mapping with name, input, data, layers, ...)");
+        goto done;
+    }
+    if (next(&r) != 0)
+        goto done;
+    root = parse_node(&r, 0);
+    if (!root)
+        goto done;
+    if (next(&r) != 0) { /* DOCUMENT_END */
+        root = NULL;
+        goto done;
+    }
+    if (next(&r) != 0) {
+        root = NULL;
+        goto done;
+    }
+    if (r.event.type != YAML_STREAM_END_EVENT) {
+        diag_error(mark_of(r.event.start_mark), "a spec is one YAML document; found a second one");
+        root = NULL;
+    }
+done:
+    if (r.have_event)
+        yaml_event_delete(&r.event);
+    yaml_parser_delete(&r.parser);
+    free(r.anchors);
+    return root;
+}

@@ -1,0 +1,131 @@
+/* spec.h: a model spec as read from YAML, and then checked (shapes filled
+ * in). Every value keeps the node it came from, for error positions. */
+#ifndef SEQC_SPEC_H
+#define SEQC_SPEC_H
+
+#include <stdint.h>
+
+#include "node.h"
+
+/* Limits that keep generated code and arenas sane. */
+enum {
+    SPEC_MAX_BATCH = 65536,
+    SPEC_MAX_SEQ_LEN = 4096, /* every step is unrolled */
+    SPEC_MAX_UNITS = 65536,
+    SPEC_MAX_VOCAB = 10000000,
+    SPEC_MAX_LAYERS = 64
+};
+#define SPEC_MAX_TENSOR 2147483647LL /* elements; BLAS dimensions are int */
+
+typedef enum layer_kind { LAYER_EMBEDDING, LAYER_LSTM, LAYER_DENSE } layer_kind;
+
+typedef enum activation { ACT_NONE, ACT_RELU, ACT_TANH, ACT_SIGMOID } activation;
+
+typedef enum init_kind {
+    INIT_ZEROS, INIT_ONES, INIT_UNIFORM, INIT_NORMAL, INIT_GLOROT_UNIFORM,
+    INIT_ORTHOGONAL
+} init_kind;
+
+typedef struct init_spec {
+    init_kind kind;
+    double scale; /* UNIFORM: +-scale; NORMAL: stddev; ORTHOGONAL: gain */
+} init_spec;
+
+/* A tensor between layers: a sequence [T, B, F] (time-major in the arena,
+ * (None, T, F) to Keras) or a vector [B, F]. Token ids are a sequence of
+ * width 0. */
+typedef struct layer_shape {
+    int is_seq;
+    int steps;    /* T when is_seq */
+    int features; /* F */
+} layer_shape;
+
+typedef struct layer {
+    layer_kind kind;
+    const char *type;  /* as written: "embedding", "lstm", "dense" */
+    char name[64];     /* unique; Keras' default names unless given */
+    int named;         /* the name was given in the spec */
+    node *src;         /* the layer's mapping, for error positions */
+    int index;         /* 0-based position in layers */
+
+    int units;              /* lstm, dense */
+    int input_dim;          /* embedding: vocabulary size (0 = from tokenizer) */
+    int output_dim;         /* embedding */
+    int return_sequences;   /* lstm */
+    activation act;         /* dense */
+    init_spec kernel_init, recurrent_init, bias_init, embeddings_init;
+    int unit_forget_bias;   /* lstm: forget-gate bias starts at 1 */
+
+    /* filled in by check */
+    layer_shape in, out;
+    int64_t n_params;
+} layer;
+
+typedef enum loss_kind { LOSS_BCE } loss_kind;
+typedef enum punct_mode { PUNCT_SPLIT, PUNCT_STRIP, PUNCT_KEEP } punct_mode;
+typedef enum pad_side { PAD_PRE, PAD_POST } pad_side;
+
+typedef struct spec {
+    const char *file;      /* as given on the command line */
+    const char *name;
+    uint64_t seed;
+
+    int batch, seq_len;
+
+    struct {
+        const char *kind;  /* "text-classification" */
+        const char *format; /* "aclimdb" */
+        const char *path;  /* relative to the spec's folder */
+        int lowercase, strip_html;
+        punct_mode punct;
+        int vocab_size;
+        pad_side padding, truncation;
+        double validation_split;
+        node *src;
+    } data;
+
+    layer *layers;
+    int n_layers;
+    node *layers_src;
+
+    struct {
+        loss_kind kind;
+        int from_logits;
+        node *src;
+    } loss;
+
+    struct {
+        int adamw;
+        double lr, beta1, beta2, eps, weight_decay, clipnorm; /* clipnorm 0 = off */
+    } optim;
+
+    struct {
+        int epochs, shuffle;
+        int checkpoint_every; /* steps; 0 = at the end of every epoch */
+    } train;
+
+    struct {
+        int f64;
+        const char *simd; /* "auto", "scalar", "avx2", "avx512" */
+    } codegen;
+
+    node *root;
+} spec;
+
+/* Reads and validates keys and types of a parsed spec; reports through diag.
+ * Returns 0 when no error was reported. */
+int spec_read(spec *s, node *root, const char *file);
+
+void spec_free(spec *s);
+
+/* Infers shapes and parameter counts and checks that layers fit together. */
+int spec_check(spec *s);
+
+/* Position of KEY in mapping MAP, or of MAP itself when KEY is absent. */
+mark spec_mark(const node *map, const char *key);
+
+const char *activation_name(activation a);
+const char *layer_class(const layer *l); /* Keras class: "Embedding", "LSTM", "Dense" */
+int64_t spec_total_params(const spec *s);
+
+#endif

@@ -1,0 +1,62 @@
+/* summary.c: the table tf.keras 2.x prints for model.summary(), column for
+ * column (65 characters wide, columns ending at 29, 55 and 65). */
+#include "summary.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { WIDTH = 65 };
+
+static void rule(seq_buf *out, char c)
+{
+    char line[WIDTH + 2];
+    memset(line, c, WIDTH);
+    line[WIDTH] = '\n';
+    line[WIDTH + 1] = '\0';
+    seq_buf_puts(out, line);
+}
+
+static void row(seq_buf *out, const char *name, const char *shape, const char *params)
+{
+    seq_buf_printf(out, " %-28s%-26s%-10s\n", name, shape, params);
+}
+
+/* 349057 -> "349,057" */
+static void with_commas(char *buf, size_t n, long long x)
+{
+    char digits[32];
+    int len = snprintf(digits, sizeof digits, "%lld", x);
+    size_t j = 0;
+    for (int i = 0; i < len && j + 1 < n; i++) {
+        if (i > 0 && (len - i) % 3 == 0 && j + 2 < n)
+            buf[j++] = ',';
+        buf[j++] = digits[i];
+    }
+    buf[j] = '\0';
+}
+
+void summary_write(const spec *s, seq_buf *out)
+{
+    seq_buf_printf(out, "Model: \"%s\"\n", s->name);
+    rule(out, '_');
+    row(out, "Layer (type)", "Output Shape", "Param #");
+    rule(out, '=');
+    for (int i = 0; i < s->n_layers; i++) {
+        const layer *l = &s->layers[i];
+        char name[96], shape[48], params[32];
+        snprintf(name, sizeof name, "%s (%s)", l->name, layer_class(l));
+        if (l->out.is_seq)
+            snprintf(shape, sizeof shape, "(None, %d, %d)", l->out.steps, l->out.features);
+        else
+            snprintf(shape, sizeof shape, "(None, %d)", l->out.features);
+        snprintf(params, sizeof params, "%lld", (long long)l->n_params);
+        row(out, name, shape, params);
+        seq_buf_printf(out, "%*s\n", WIDTH, "");
+    }
+    rule(out, '=');
+    char total[32];
+    with_commas(total, sizeof total, (long long)spec_total_params(s));
+    seq_buf_printf(out, "Total params: %s\nTrainable params: %s\nNon-trainable params: 0\n", total,
+                   total);
+    rule(out, '_');
+}

@@ -1,0 +1,40 @@
+/* adam.c: Adam/AdamW, element by element in the build's precision with the
+ * step's constants computed once in double. */
+#include "adam.h"
+
+#include <math.h>
+
+#include "hot.h"
+
+#ifdef SEQ_REAL_DOUBLE
+#define SQRT sqrt
+#else
+#define SQRT sqrtf
+#endif
+
+double seq_grad_norm(size_t n, const real *g)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += (double)g[i] * g[i];
+    return sqrt(sum);
+}
+
+SEQ_HOT void seq_adam_step(const seq_optim_info *o, long t, size_t n, real *restrict p,
+                           const real *restrict g, real *restrict m, real *restrict v,
+                           double grad_scale)
+{
+    const real b1 = (real)o->beta1, b2 = (real)o->beta2;
+    const real one_b1 = (real)(1 - o->beta1), one_b2 = (real)(1 - o->beta2);
+    const real step = (real)(o->lr / (1 - pow(o->beta1, (double)t)));
+    const real inv_sqrt_bc2 = (real)(1 / sqrt(1 - pow(o->beta2, (double)t)));
+    const real eps = (real)o->eps, scale = (real)grad_scale;
+    const real decay = (real)(o->adamw ? 1 - o->lr * o->weight_decay : 1);
+    const real l2 = (real)(o->adamw ? 0 : o->weight_decay);
+    for (size_t i = 0; i < n; i++) {
+        real gi = g[i] * scale + l2 * p[i];
+        m[i] = b1 * m[i] + one_b1 * gi;
+        v[i] = b2 * v[i] + one_b2 * gi * gi;
+        p[i] = p[i] * decay - step * m[i] / (SQRT(v[i]) * inv_sqrt_bc2 + eps);
+    }
+}

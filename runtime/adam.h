@@ -1,0 +1,27 @@
+/* adam.h: Adam and AdamW with clipping by global norm, in PyTorch's
+ * formulation (torch.optim.Adam/AdamW, torch.nn.utils.clip_grad_norm_). */
+#ifndef SEQ_ADAM_H
+#define SEQ_ADAM_H
+
+#include <stddef.h>
+
+#include "model.h"
+#include "real.h"
+
+#define seq_grad_norm SEQ_P(grad_norm)
+#define seq_adam_step SEQ_P(adam_step)
+
+/* sqrt(sum g^2), accumulated in double in index order (deterministic). */
+double seq_grad_norm(size_t n, const real *g);
+
+/* One update at step T (1-based) of N parameters P with gradients G and
+ * moments M, V. Gradients are multiplied by GRAD_SCALE first (the clipping
+ * factor, 1 when not clipping):
+ *   Adam:  g += weight_decay p
+ *   AdamW: p -= lr weight_decay p
+ *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+ *   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps) */
+void seq_adam_step(const seq_optim_info *o, long t, size_t n, real *p, const real *g,
+                   real *m, real *v, double grad_scale);
+
+#endif

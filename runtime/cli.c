@@ -1,0 +1,231 @@
+/* cli.c: the model binary's command line: options, help, and the choice of
+ * precision (the spec's for everything but gradcheck, which runs in f64). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "threads.h"
+#include "util.h"
+#include "vmath.h"
+
+/* The two builds of the driver (driver.c compiled as float and as double). */
+int seq_s_run(const seq_s_model *m, const seq_options *o, const char *data_root);
+int seq_d_run(const seq_d_model *m, const seq_options *o, const char *data_root);
+
+static const char *const commands[] = {"train", "eval", "predict", "grads", "gradcheck", "bench"};
+
+static void usage(FILE *f, const seq_model_info *info)
+{
+    fprintf(f,
+            "usage: %s COMMAND [options]\n"
+            "\n"
+            "The %s model, compiled by seqcc %s from %s.\n"
+            "\n"
+            "commands:\n"
+            "  train       train on the spec's data; writes OUT/checkpoint.safetensors (every\n"
+            "              epoch), OUT/best.safetensors (best validation accuracy),\n"
+            "              OUT/metrics.jsonl and OUT/curve.svg\n"
+            "  eval        loss and accuracy of --checkpoint on a split (default test)\n"
+            "  predict     probability and label for each line of FILE (default stdin)\n"
+            "  summary     the layer table with parameter counts\n"
+            "  grads       loss and gradients of --checkpoint on the first batch of --split,\n"
+            "              with the batch, as safetensors in --out\n"
+            "  gradcheck   analytic gradients against finite differences, in f64\n"
+            "  bench       time training steps and batch-1 predictions on random data\n"
+            "\n"
+            "options:\n"
+            "  --data DIR          the data folder (default: %s, from the spec's folder)\n"
+            "  --out PATH          train: the run folder (default runs/%s); grads: the file\n"
+            "  --checkpoint FILE   the checkpoint to evaluate, predict with or differentiate\n"
+            "  --split NAME        train, val or test\n"
+            "  --resume            train: continue from OUT/checkpoint.safetensors\n"
+            "  --epochs N          train: this many epochs in all (default %d)\n"
+            "  --max-steps N       train: stop after N optimizer steps in all\n"
+            "  --limit N           use the first N examples of each class only\n"
+            "  --threads N         OpenBLAS threads (default: $SEQCC_THREADS, else all cores);\n"
+            "                      the same seed and thread count give the same bits\n"
+            "  --seed N            instead of the spec's seed (%llu)\n"
+            "  --samples N         gradcheck: entries per tensor (default 24)\n"
+            "  --tolerance X       gradcheck: largest relative error (default 1e-6)\n"
+            "  --steps N           bench: training steps to time (default 100)\n"
+            "  --version, --help\n"
+            "\n"
+            "exit status: 0 success, 1 failure (data, files), 2 usage, 3 gradcheck failed\n",
+            info->name, info->name, info->seqcc_version, info->spec_file, info->data.path,
+            info->name, info->train.epochs, (unsigned long long)info->seed);
+}
+
+static int parse_long(const char *opt, const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno || v < lo || v > hi) {
+        fprintf(stderr, "error: %s needs an integer from %ld to %ld, got '%s'\n", opt, lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int default_threads(void)
+{
+    const char *env = getenv("SEQCC_THREADS");
+    long n;
+    if (env && *env && parse_long("SEQCC_THREADS", env, 1, 1024, &n) == 0)
+        return (int)n;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus > 0 ? (int)cpus : 1;
+}
+
+/* Parses argv into O; returns -1 on a usage error (already reported). */
+static int parse(int argc, char **argv, seq_options *o)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long n;
+#define VALUE()                                                   \
+    do {                                                          \
+        if (!v) {                                                 \
+            fprintf(stderr, "error: %s needs a value\n", a);      \
+            return -1;                                            \
+        }                                                         \
+        i++;                                                      \
+    } while (0)
+        if (strcmp(a, "--data") == 0) {
+            VALUE();
+            o->data = v;
+        } else if (strcmp(a, "--out") == 0) {
+            VALUE();
+            o->out = v;
+        } else if (strcmp(a, "--checkpoint") == 0) {
+            VALUE();
+            o->checkpoint = v;
+        } else if (strcmp(a, "--split") == 0) {
+            VALUE();
+            o->split = v;
+        } else if (strcmp(a, "--resume") == 0) {
+            o->resume = 1;
+        } else if (strcmp(a, "--epochs") == 0) {
+            VALUE();
+            if (parse_long(a, v, 1, 100000, &n) != 0)
+                return -1;
+            o->epochs = (int)n;
+        } else if (strcmp(a, "--max-steps") == 0) {
+            VALUE();
+            if (parse_long(a, v, 1, 1000000000L, &o->max_steps) != 0)
+                return -1;
+        } else if (strcmp(a, "--limit") == 0) {
+            VALUE();
+            if (parse_long(a, v, 1, 1000000000L, &o->limit) != 0)
+                return -1;
+        } else if (strcmp(a, "--threads") == 0) {
+            VALUE();
+            if (parse_long(a, v, 1, 1024, &n) != 0)
+                return -1;
+            o->threads = (int)n;
+        } else if (strcmp(a, "--seed") == 0) {
+            VALUE();
+            if (parse_long(a, v, 0, 0x7fffffffffffffffL, &o->seed) != 0)
+                return -1;
+        } else if (strcmp(a, "--samples") == 0) {
+            VALUE();
+            if (parse_long(a, v, 2, 100000, &n) != 0)
+                return -1;
+            o->samples = (int)n;
+        } else if (strcmp(a, "--tolerance") == 0) {
+            VALUE();
+            char *end;
+            o->tolerance = strtod(v, &end);
+            if (end == v || *end || !(o->tolerance > 0)) {
+                fprintf(stderr, "error: --tolerance needs a positive number, got '%s'\n", v);
+                return -1;
+            }
+        } else if (strcmp(a, "--steps") == 0) {
+            VALUE();
+            if (parse_long(a, v, 1, 1000000, &o->steps) != 0)
+                return -1;
+        } else if (o->cmd == SEQ_CMD_PREDICT && !o->input && (a[0] != '-' || a[1] == '\0')) {
+            o->input = a;
+        } else {
+            fprintf(stderr, "error: unknown option '%s' for %s (see --help)\n", a,
+                    commands[o->cmd]);
+            return -1;
+        }
+#undef VALUE
+    }
+    return 0;
+}
+
+int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_model *f32,
+             const seq_d_model *f64, const char *spec_dir)
+{
+    if (argc < 2) {
+        usage(stderr, info);
+        return SEQ_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout, info);
+        return SEQ_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("%s (seqcc %s, spec %s sha256 %.16s)\n", info->name, info->seqcc_version,
+               info->spec_file, info->spec_sha256);
+        return SEQ_EXIT_OK;
+    }
+    if (strcmp(cmd, "summary") == 0) {
+        if (argc > 2) {
+            fprintf(stderr, "error: summary takes no options\n");
+            return SEQ_EXIT_USAGE;
+        }
+        fputs(info->summary, stdout);
+        return SEQ_EXIT_OK;
+    }
+    seq_options o;
+    memset(&o, 0, sizeof o);
+    o.seed = -1;
+    o.samples = 24;
+    o.tolerance = 1e-6;
+    int found = 0;
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(cmd, commands[i]) == 0)
+            o.cmd = (seq_command)i, found = 1;
+    if (!found) {
+        fprintf(stderr, "error: unknown command '%s' (expected train, eval, predict, summary, "
+                        "grads, gradcheck or bench; see --help)\n", cmd);
+        return SEQ_EXIT_USAGE;
+    }
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout, info);
+            return SEQ_EXIT_OK;
+        }
+    if (parse(argc, argv, &o) != 0)
+        return SEQ_EXIT_USAGE;
+
+    if (!o.threads)
+        o.threads = default_threads();
+    seq_threads_set(o.threads);
+    static const char *const levels[] = {"auto", "scalar", "avx2", "avx512"};
+    for (int l = 0; l < 4; l++) {
+        if (strcmp(info->simd, levels[l]) == 0 && seq_simd_select((seq_simd)l) != 0) {
+            fprintf(stderr, "error: the spec asks for simd %s, which this CPU lacks\n", info->simd);
+            return SEQ_EXIT_FAIL;
+        }
+    }
+
+    char *data_root = o.data ? seq_xstrdup(o.data) : seq_path_join(spec_dir, info->data.path);
+    int status;
+    if (o.cmd == SEQ_CMD_GRADCHECK || info->f64)
+        status = seq_d_run(f64, &o, data_root);
+    else
+        status = seq_s_run(f32, &o, data_root);
+    free(data_root);
+    return status;
+}

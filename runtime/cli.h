@@ -1,0 +1,37 @@
+/* cli.h: the model binary's command line, shared by every model. */
+#ifndef SEQ_CLI_H
+#define SEQ_CLI_H
+
+#include "model.h"
+
+typedef enum seq_command {
+    SEQ_CMD_TRAIN, SEQ_CMD_EVAL, SEQ_CMD_PREDICT, SEQ_CMD_GRADS, SEQ_CMD_GRADCHECK,
+    SEQ_CMD_BENCH
+} seq_command;
+
+/* Exit statuses. */
+enum { SEQ_EXIT_OK = 0, SEQ_EXIT_FAIL = 1, SEQ_EXIT_USAGE = 2, SEQ_EXIT_CHECK = 3 };
+
+typedef struct seq_options {
+    seq_command cmd;
+    const char *data;        /* data folder (default: the spec's path, from its folder) */
+    const char *out;         /* train: run folder; grads: output file */
+    const char *checkpoint;  /* eval, predict, grads: a checkpoint to load */
+    const char *split;       /* eval, grads: train, val or test */
+    const char *input;       /* predict: one text per line; "-" is stdin */
+    int resume;              /* train: continue from OUT/checkpoint.safetensors */
+    int epochs;              /* train: 0 = the spec's */
+    long max_steps;          /* train: stop after this many steps in all (0 = no limit) */
+    long limit;              /* keep the first LIMIT examples per class of each part */
+    int threads;             /* OpenBLAS threads */
+    long seed;               /* -1 = the spec's */
+    int samples;             /* gradcheck: entries per tensor */
+    double tolerance;        /* gradcheck: largest relative error accepted */
+    long steps;              /* bench: steps timed */
+} seq_options;
+
+/* The whole main() of a model binary. */
+int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_model *f32,
+             const seq_d_model *f64, const char *spec_dir);
+
+#endif

@@ -1,0 +1,52 @@
+/* dataset.h: a spec's data as the model sees it: token ids and targets per
+ * example, in train / validation / test splits, and batches cut from them. */
+#ifndef SEQ_DATASET_H
+#define SEQ_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "tokenizer.h"
+#include "util.h"
+
+typedef enum seq_split { SEQ_TRAIN, SEQ_VAL, SEQ_TEST, SEQ_N_SPLITS } seq_split;
+
+typedef struct seq_examples {
+    size_t n;
+    int seq_len;
+    int32_t *ids;    /* [n, seq_len] */
+    float *targets;  /* [n] */
+} seq_examples;
+
+typedef struct seq_data {
+    seq_vocab *vocab;
+    int owns_vocab;
+    seq_examples split[SEQ_N_SPLITS];
+    int n_classes;
+    const char *class_names[2];
+} seq_data;
+
+/* Loads the splits whose bits (1 << split) are set in WANT from the data
+ * folder ROOT. Train and validation come from the data set's training part:
+ * shuffled with the spec's seed, its last validation_split fraction is the
+ * validation split. The vocabulary is VOCAB (borrowed; from a checkpoint)
+ * or, when NULL, built from the train split. LIMIT > 0 keeps the first LIMIT
+ * examples of each class (for tests). */
+int seq_data_load(const seq_model_info *info, const char *root, long limit, unsigned want,
+                  seq_vocab *vocab, seq_data *out, seq_err *err);
+void seq_data_free(seq_data *d);
+
+const char *seq_split_name(seq_split s);
+int seq_split_parse(const char *name, seq_split *out);
+
+/* Copies examples ORDER[first ..] (or first .. in order when ORDER is NULL)
+ * into one batch; rows past the end are padding (ids 0, target 0). Returns
+ * the number of real rows. */
+int seq_batch_fill(const seq_examples *ex, const uint32_t *order, size_t first, int batch,
+                   int32_t *ids, float *targets);
+
+/* The tokenizer settings a spec's data section gives. */
+seq_tok_config seq_tok_config_of(const seq_data_info *d);
+
+#endif

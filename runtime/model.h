@@ -1,0 +1,102 @@
+/* model.h: what generated model code hands to the runtime.
+ *
+ * seq_model_info holds everything the spec says (sizes, parameter tensors
+ * and their initializers, data, optimizer, training); seq_s_model and
+ * seq_d_model hold the compiled passes in float and in double. The arenas
+ * are flat arrays of reals at offsets fixed by the compiler: parameters,
+ * their gradients and the two Adam moments share one layout; activations
+ * (with their gradients) have another. */
+#ifndef SEQ_MODEL_H
+#define SEQ_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "real.h"
+#include "rng.h"
+
+typedef enum seq_init {
+    SEQ_INIT_ZEROS, SEQ_INIT_ONES, SEQ_INIT_UNIFORM, SEQ_INIT_NORMAL,
+    SEQ_INIT_GLOROT_UNIFORM, SEQ_INIT_ORTHOGONAL
+} seq_init;
+
+typedef struct seq_tensor_info {
+    const char *name;     /* "lstm/kernel" */
+    size_t offset, size;  /* in reals */
+    int rank;
+    int shape[4];
+    seq_init init;
+    double scale;         /* UNIFORM: limit; NORMAL: stddev; ORTHOGONAL: gain */
+    int fan_in, fan_out;  /* GLOROT_UNIFORM; ORTHOGONAL: rows, columns */
+    int forget_units;     /* an LSTM bias: [units, 2*units) starts at 1 */
+} seq_tensor_info;
+
+typedef enum seq_loss { SEQ_LOSS_BCE } seq_loss;
+
+typedef struct seq_data_info {
+    const char *kind, *format;
+    const char *path;           /* relative to the spec's folder */
+    int lowercase, strip_html;
+    int punct;                  /* seq_punct */
+    int vocab_size;
+    int padding, truncation;    /* seq_pad */
+    double validation_split;
+} seq_data_info;
+
+typedef struct seq_optim_info {
+    int adamw;
+    double lr, beta1, beta2, eps, weight_decay;
+    double clipnorm;            /* clip by global norm; 0 = off */
+} seq_optim_info;
+
+typedef struct seq_train_info {
+    int epochs, shuffle;
+    int checkpoint_every;       /* steps; 0 = every epoch */
+} seq_train_info;
+
+typedef struct seq_model_info {
+    const char *name, *seqcc_version, *spec_file, *spec_sha256;
+    uint64_t seed;
+    int batch, seq_len;
+    int n_outputs;              /* width of the model output */
+    seq_loss loss;
+    int f64;                    /* spec precision is f64 */
+    const char *simd;           /* "auto", "scalar", "avx2", "avx512" */
+    size_t n_params;
+    int n_tensors;
+    const seq_tensor_info *tensors;
+    const char *summary;        /* the Keras-style table */
+    seq_data_info data;
+    seq_optim_info optim;
+    seq_train_info train;
+} seq_model_info;
+
+/* One batch: ids [batch, seq_len] row-major; targets [batch, n_outputs] or
+ * NULL; rows at and past n_valid are padding (they add nothing to the loss
+ * or gradients). */
+typedef struct seq_batch {
+    const int32_t *ids;
+    const float *targets;
+    int n_valid;
+} seq_batch;
+
+/* forward returns the mean loss over the valid rows (0 without targets) and
+ * leaves the output at acts + output; backward writes (does not add) every
+ * parameter gradient; predict runs one sequence (batch 1) and leaves the
+ * output at acts + output_predict. */
+#define SEQ_MODEL_STRUCT(R, NAME)                                                 \
+    typedef struct NAME {                                                         \
+        const seq_model_info *info;                                               \
+        size_t n_acts, n_acts_predict;                                            \
+        size_t output, output_predict;                                            \
+        R (*forward)(const R *params, R *acts, const seq_batch *in, int training, \
+                     seq_rng *rng);                                               \
+        void (*backward)(const R *params, R *grads, R *acts, const seq_batch *in); \
+        void (*predict)(const R *params, R *acts, const int32_t *ids);            \
+    } NAME
+
+SEQ_MODEL_STRUCT(float, seq_s_model);
+SEQ_MODEL_STRUCT(double, seq_d_model);
+#define seq_model SEQ_P(model) /* the one of the including file's precision */
+
+#endif

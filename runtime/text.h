@@ -1,0 +1,38 @@
+/* text.h: labelled text data sets (the aclImdb folder layout, CSV columns)
+ * held in memory as one review/document per entry. */
+#ifndef SEQ_TEXT_H
+#define SEQ_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+typedef struct seq_textset {
+    size_t n;            /* number of documents */
+    char **texts;        /* NUL-terminated UTF-8, owned */
+    size_t *lens;        /* byte lengths */
+    int32_t *labels;     /* class index in [0, n_classes) */
+    int n_classes;
+    char **class_names;  /* e.g. {"neg", "pos"} */
+} seq_textset;
+
+/* Loads ROOT/SPLIT/{neg,pos}/ *.txt of an unpacked aclImdb folder (SPLIT is
+ * "train" or "test"). Label 0 = neg, 1 = pos. Files are taken in a stable
+ * order: neg then pos, each sorted by the numeric review id of "<id>_<rating>.txt".
+ * Other names in the folders are ignored. LIMIT > 0 keeps only the first
+ * LIMIT reviews of each class (for tests).
+ * Fails, naming the file or folder, on a missing folder, a class folder
+ * without reviews, an empty or unreadable file, or invalid UTF-8 (naming the
+ * line); *OUT is then empty. */
+int seq_imdb_load(const char *root, const char *split, size_t limit,
+                  seq_textset *out, seq_err *err);
+
+/* Frees and zeroes T; a zeroed set is fine to free. */
+void seq_textset_free(seq_textset *t);
+
+/* Validates UTF-8; returns 1 if valid, else 0 and the 1-based line of the
+ * first bad byte in *bad_line. */
+int seq_utf8_valid(const char *s, size_t len, size_t *bad_line);
+
+#endif

@@ -1,0 +1,256 @@
+/* util.c: errors, checked allocation, growable buffers, whole-file I/O. */
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int seq_fail(seq_err *err, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+void seq_die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+void *seq_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        seq_die("out of memory (allocating %zu bytes)", n);
+    return p;
+}
+
+void *seq_xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p)
+        seq_die("out of memory (allocating %zu x %zu bytes)", count, size);
+    return p;
+}
+
+void *seq_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        seq_die("out of memory (allocating %zu bytes)", n);
+    return q;
+}
+
+char *seq_xstrndup(const char *s, size_t n)
+{
+    char *p = seq_xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *seq_xstrdup(const char *s)
+{
+    return seq_xstrndup(s, strlen(s));
+}
+
+void seq_buf_reserve(seq_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    b->data = seq_xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void seq_buf_add(seq_buf *b, const void *data, size_t n)
+{
+    seq_buf_reserve(b, n);
+    if (n)
+        memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void seq_buf_puts(seq_buf *b, const char *s)
+{
+    seq_buf_add(b, s, strlen(s));
+}
+
+void seq_buf_vprintf(seq_buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return;
+    seq_buf_reserve(b, (size_t)n);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void seq_buf_printf(seq_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    seq_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+void seq_buf_free(seq_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+int seq_read_file(const char *path, char **data, size_t *len, seq_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return seq_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    seq_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        seq_buf_add(&b, chunk, n);
+    int failed = ferror(f);
+    fclose(f);
+    if (failed) {
+        seq_buf_free(&b);
+        return seq_fail(err, "%s: read error", path);
+    }
+    if (!b.data)
+        seq_buf_reserve(&b, 0), b.data[0] = '\0';
+    *data = b.data;
+    *len = b.len;
+    return 0;
+}
+
+static int fsync_parent(const char *path)
+{
+    char *dir = seq_xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        strcpy(dir, ".");
+    int fd = open(dir, O_RDONLY);
+    free(dir);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int seq_write_file_atomic(const char *path, const void *data, size_t len, seq_err *err)
+{
+    seq_buf tmp = {0};
+    seq_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+        seq_fail(err, "%s: cannot create: %s", tmp.data, strerror(errno));
+        seq_buf_free(&tmp);
+        return -1;
+    }
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            seq_fail(err, "%s: write failed: %s", tmp.data, strerror(errno));
+            goto fail;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) != 0) {
+        seq_fail(err, "%s: fsync failed: %s", tmp.data, strerror(errno));
+        goto fail;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        seq_fail(err, "%s: close failed: %s", tmp.data, strerror(errno));
+        goto fail;
+    }
+    fd = -1;
+    if (rename(tmp.data, path) != 0) {
+        seq_fail(err, "%s: cannot rename into place: %s", path, strerror(errno));
+        goto fail;
+    }
+    fsync_parent(path);
+    seq_buf_free(&tmp);
+    return 0;
+fail:
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp.data);
+    seq_buf_free(&tmp);
+    return -1;
+}
+
+int seq_mkdirs(const char *path, seq_err *err)
+{
+    char *p = seq_xstrdup(path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            seq_fail(err, "%s: cannot create folder: %s", p, strerror(errno));
+            free(p);
+            return -1;
+        }
+        *s = '/';
+    }
+    int rc = 0;
+    if (mkdir(p, 0755) != 0 && errno != EEXIST)
+        rc = seq_fail(err, "%s: cannot create folder: %s", p, strerror(errno));
+    struct stat st;
+    if (rc == 0 && (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)))
+        rc = seq_fail(err, "%s: not a folder", p);
+    free(p);
+    return rc;
+}
+
+char *seq_path_join(const char *dir, const char *rel)
+{
+    if (rel[0] == '/' || !dir || !dir[0])
+        return seq_xstrdup(rel);
+    seq_buf b = {0};
+    seq_buf_puts(&b, dir);
+    if (b.data[b.len - 1] != '/')
+        seq_buf_puts(&b, "/");
+    seq_buf_puts(&b, rel);
+    return b.data;
+}
+
+double seq_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
