@@ -3,8 +3,8 @@
 # Compiles SPEC with seqcc into ${CMAKE_BINARY_DIR}/gen/NAME and builds the
 # model binary NAME from it. The C is regenerated whenever the spec or seqcc
 # changes, so editing a hyperparameter and building is the whole workflow.
-# The target NAME_regenerate copies the fresh code over generated/NAME (the
-# committed copy the test suite diffs).
+# The target NAME_regenerate (and `regenerate`, for every model) writes the
+# fresh code over generated/NAME, the committed copy the test suite diffs.
 function(seqcc_add_model name spec)
   set(gen ${CMAKE_BINARY_DIR}/gen/${name})
   set(sources ${gen}/${name}.c ${gen}/${name}_info.c)
@@ -33,4 +33,8 @@ function(seqcc_add_model name spec)
     DEPENDS seqcc ${spec}
     COMMENT "seqcc ${name} -> generated/${name}"
     VERBATIM)
+  if(NOT TARGET regenerate)
+    add_custom_target(regenerate)
+  endif()
+  add_dependencies(regenerate ${name}_regenerate)
 endfunction()

@@ -45,6 +45,7 @@ static void usage(FILE *f, const seq_model_info *info)
             "  --resume            train: continue from OUT/checkpoint.safetensors\n"
             "  --epochs N          train: this many epochs in all (default %d)\n"
             "  --max-steps N       train: stop after N optimizer steps in all\n"
+            "  --checkpoint-every N  train: also save the checkpoint every N steps\n"
             "  --limit N           use the first N examples of each class only\n"
             "  --threads N         OpenBLAS threads (default: $SEQCC_THREADS, else all cores);\n"
             "                      the same seed and thread count give the same bits\n"
@@ -119,6 +120,10 @@ static int parse(int argc, char **argv, seq_options *o)
         } else if (strcmp(a, "--max-steps") == 0) {
             VALUE();
             if (parse_long(a, v, 1, 1000000000L, &o->max_steps) != 0)
+                return -1;
+        } else if (strcmp(a, "--checkpoint-every") == 0) {
+            VALUE();
+            if (parse_long(a, v, 1, 1000000000L, &o->checkpoint_every) != 0)
                 return -1;
         } else if (strcmp(a, "--limit") == 0) {
             VALUE();

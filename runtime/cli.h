@@ -22,6 +22,7 @@ typedef struct seq_options {
     int resume;              /* train: continue from OUT/checkpoint.safetensors */
     int epochs;              /* train: 0 = the spec's */
     long max_steps;          /* train: stop after this many steps in all (0 = no limit) */
+    long checkpoint_every;   /* train: steps between checkpoints (0 = the spec's) */
     long limit;              /* keep the first LIMIT examples per class of each part */
     int threads;             /* OpenBLAS threads */
     long seed;               /* -1 = the spec's */

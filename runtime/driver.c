@@ -457,8 +457,6 @@ static int cmd_train(run *r, const seq_options *o, const char *data_root)
     memset(&data, 0, sizeof data);
     history hist = {0};
 
-    if (seq_mkdirs(dir, &err) != 0)
-        goto fail;
     if (o->resume) {
         if (load_checkpoint(r, ckpt, 1, o->threads, &err) != 0)
             goto fail;
@@ -467,7 +465,6 @@ static int cmd_train(run *r, const seq_options *o, const char *data_root)
             goto fail;
     } else {
         seq_init_params(info, r->seed, r->params);
-        remove(metrics);
     }
     unsigned want = 1u << SEQ_TRAIN | (info->data.validation_split > 0 ? 1u << SEQ_VAL : 0);
     double t0 = seq_now();
@@ -477,6 +474,10 @@ static int cmd_train(run *r, const seq_options *o, const char *data_root)
         r->vocab = data.vocab;
         data.owns_vocab = 0;
     }
+    if (seq_mkdirs(dir, &err) != 0) /* only once the data is known to be good */
+        goto fail;
+    if (!o->resume)
+        remove(metrics); /* a fresh run's log */
     const seq_examples *train = &data.split[SEQ_TRAIN], *val = &data.split[SEQ_VAL];
     if (train->n == 0) {
         seq_fail(&err, "%s: no training examples", data_root);
@@ -510,7 +511,7 @@ static int cmd_train(run *r, const seq_options *o, const char *data_root)
             r->epoch_correct += correct;
             r->epoch_seen += n;
             seq_progress_step(&bar, n, loss, (double)correct / n);
-            long every = info->train.checkpoint_every;
+            long every = o->checkpoint_every ? o->checkpoint_every : info->train.checkpoint_every;
             if (every > 0 && r->step % every == 0 && r->epoch_step + 1 < per_epoch) {
                 r->epoch_step++; /* saved as done */
                 int rc = save_checkpoint(r, ckpt, o->threads, &err);
@@ -630,8 +631,9 @@ static int cmd_predict(run *r, const seq_options *o)
         fprintf(stderr, "error: %s\n", err.msg);
         return SEQ_EXIT_FAIL;
     }
-    const char *input = o->input ? o->input : "-";
-    FILE *in = strcmp(input, "-") == 0 ? stdin : fopen(input, "r");
+    int from_stdin = !o->input || strcmp(o->input, "-") == 0;
+    const char *input = from_stdin ? "<stdin>" : o->input;
+    FILE *in = from_stdin ? stdin : fopen(input, "r");
     if (!in) {
         fprintf(stderr, "error: %s: cannot open\n", input);
         return SEQ_EXIT_FAIL;

@@ -1,0 +1,137 @@
+-- compiler_spec.lua: seqcc's command line, its output (golden, byte-stable,
+-- regenerated on change) and the Keras summary.
+local h = require("harness")
+
+local function specs()
+  local list = {}
+  for _, name in ipairs(h.ls(h.source .. "/specs")) do
+    local model = name:match("^(.+)%.yaml$")
+    if model then list[#list + 1] = model end
+  end
+  return list
+end
+
+local function files(dir)
+  local t = {}
+  for _, name in ipairs(h.ls(dir)) do t[name] = h.read(dir .. "/" .. name) end
+  return t
+end
+
+describe("seqcc", function()
+  teardown(h.cleanup)
+
+  it("prints its version and usage", function()
+    local r = h.run({ h.seqcc, "--version" })
+    assert.are.equal(0, r.code)
+    assert.matches("^seqcc %d+%.%d+%.%d+\n$", r.out)
+    r = h.run({ h.seqcc, "--help" })
+    assert.are.equal(0, r.code)
+    assert.matches("usage: seqcc SPEC.yaml %-o DIR", r.out)
+  end)
+
+  it("rejects bad usage with status 2", function()
+    assert.are.equal(2, h.run({ h.seqcc }).code)
+    assert.are.equal(2, h.run({ h.seqcc, h.source .. "/specs/imdb_lstm.yaml" }).code)
+    local r = h.run({ h.seqcc, "--frobnicate", h.source .. "/specs/imdb_lstm.yaml", "-o", h.tmpdir() })
+    assert.are.equal(2, r.code)
+    assert.matches("unknown option '%-%-frobnicate'", r.err)
+  end)
+
+  it("reports an unreadable spec", function()
+    local r = h.run({ h.seqcc, "/nonexistent/spec.yaml", "-o", h.tmpdir() .. "/out" })
+    assert.are.equal(2, r.code)
+    assert.matches("/nonexistent/spec.yaml: error: cannot read the spec", r.err, 1, true)
+  end)
+
+  describe("generated/ (the golden code)", function()
+    for _, model in ipairs(specs()) do
+      it("is what seqcc emits now for " .. model, function()
+        local r = h.run({ h.seqcc, h.source .. "/specs/" .. model .. ".yaml",
+                          "-o", h.source .. "/generated/" .. model, "--check" })
+        assert.are.equal(0, r.code, "generated/" .. model .. " is stale:\n" .. r.out .. r.err ..
+          "\nregenerate it: cmake --build BUILD --target regenerate")
+      end)
+    end
+
+    it("has no folder without a spec", function()
+      local want = {}
+      for _, model in ipairs(specs()) do want[model] = true end
+      for _, name in ipairs(h.ls(h.source .. "/generated")) do
+        assert.is_true(want[name] ~= nil, "generated/" .. name .. " has no specs/" .. name .. ".yaml")
+      end
+    end)
+  end)
+
+  it("fails --check with a readable diff when the code is stale", function()
+    local dir = h.tmpdir()
+    local spec = h.source .. "/specs/imdb_lstm.yaml"
+    assert.are.equal(0, h.run({ h.seqcc, spec, "-o", dir }).code)
+    local c = h.read(dir .. "/imdb_lstm.c")
+    h.write(dir .. "/imdb_lstm.c", (c:gsub("seq_lstm_cell_forward%(32, 64, gates %+ 0,",
+                                           "seq_lstm_cell_forward(32, 64, gates + 1,", 1)))
+    local r = h.run({ h.seqcc, spec, "-o", dir, "--check" })
+    assert.are.equal(1, r.code)
+    assert.matches("%-%-%- [^\n]*imdb_lstm%.c\n%+%+%+ [^\n]*what seqcc emits now", r.out)
+    assert.matches("\n%-    seq_lstm_cell_forward%(32, 64, gates %+ 1,", r.out)
+    assert.matches("\n%+    seq_lstm_cell_forward%(32, 64, gates %+ 0,", r.out)
+    assert.matches("is stale; regenerate it with", r.err)
+    os.remove(dir .. "/imdb_lstm_info.c")
+    r = h.run({ h.seqcc, spec, "-o", dir, "--check" })
+    assert.are.equal(1, r.code)
+    assert.matches("imdb_lstm_info.c is missing", r.err, 1, true)
+  end)
+
+  it("writes the same bytes every time, with no paths or times in them", function()
+    for _, model in ipairs(specs()) do
+      local spec = h.source .. "/specs/" .. model .. ".yaml"
+      local a, b = h.tmpdir(), h.tmpdir()
+      assert.are.equal(0, h.run({ h.seqcc, spec, "-o", a }).code)
+      os.execute("sleep 1")
+      assert.are.equal(0, h.run({ "env", "TZ=Asia/Tokyo", "LC_ALL=C", h.seqcc, spec, "-o", b }).code)
+      local fa, fb = files(a), files(b)
+      assert.are.same(fa, fb)
+      for name, text in pairs(fa) do
+        assert.is_nil(text:find(h.source, 1, true), name .. " names the checkout")
+        assert.is_nil(text:find(a, 1, true), name .. " names the output folder")
+        assert.is_nil(text:find("%d%d:%d%d:%d%d"), name .. " has a time of day")
+      end
+    end
+  end)
+
+  it("leaves unchanged files alone, so builds stay incremental", function()
+    local dir = h.tmpdir()
+    local spec = h.source .. "/specs/imdb_lstm.yaml"
+    assert.are.equal(0, h.run({ h.seqcc, spec, "-o", dir }).code)
+    local stat = function() return h.run({ "stat", "-c", "%Y.%y", dir .. "/imdb_lstm.c" }).out end
+    local before = stat()
+    os.execute("sleep 1")
+    assert.are.equal(0, h.run({ h.seqcc, spec, "-o", dir }).code)
+    assert.are.equal(before, stat())
+  end)
+
+  it("prints the Keras summary table", function()
+    local r = h.run({ h.seqcc, "summary", h.source .. "/specs/imdb_lstm.yaml" })
+    assert.are.equal(0, r.code)
+    assert.are.equal(h.read(h.source .. "/tests/golden/imdb_lstm.summary"), r.out)
+  end)
+
+  it("follows a hyperparameter change into the code and the summary", function()
+    local dir = h.tmpdir()
+    local text = h.read(h.source .. "/specs/imdb_lstm.yaml")
+    local edited, n = text:gsub("type: lstm\n    units: 64", "type: lstm\n    units: 32")
+    assert.are.equal(1, n)
+    -- the data path is relative to the spec's folder
+    edited = edited:gsub("path: %.%./data/aclImdb", "path: " .. h.source .. "/data/aclImdb")
+    h.write(dir .. "/imdb_lstm.yaml", edited)
+    local r = h.run({ h.seqcc, "summary", dir .. "/imdb_lstm.yaml" })
+    assert.are.equal(0, r.code)
+    -- LSTM(32) on 32 features: 4 * 32 * (32 + 32 + 1); Dense(64) on 32: 32 * 64 + 64
+    assert.matches(" lstm %(LSTM%) +%(None, 32%) +8320 ", r.out)
+    assert.matches(" dense %(Dense%) +%(None, 64%) +2112 ", r.out)
+    assert.matches("Total params: 330,497", r.out, 1, true)
+    assert.are.equal(0, h.run({ h.seqcc, dir .. "/imdb_lstm.yaml", "-o", dir .. "/gen" }).code)
+    local c = h.read(dir .. "/gen/imdb_lstm.c")
+    assert.truthy(c:find("seq_lstm_cell_forward(32, 32, ", 1, true))
+    assert.falsy(c:find("seq_lstm_cell_forward(32, 64, ", 1, true))
+  end)
+end)

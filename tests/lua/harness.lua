@@ -1,0 +1,99 @@
+-- harness.lua: what the end-to-end tests share: where things are (from the
+-- environment CTest sets), running commands, temporary folders, files.
+local M = {}
+
+local function env(name)
+  local v = os.getenv(name)
+  if not v or v == "" then
+    error(name .. " is not set; run the tests through ctest", 2)
+  end
+  return v
+end
+
+M.source = env("SEQCC_SOURCE")   -- the checkout
+M.build = env("SEQCC_BUILD")     -- the build tree
+M.seqcc = M.build .. "/compiler/seqcc"
+M.data = os.getenv("SEQCC_DATA") or (M.source .. "/data")
+
+function M.model(name)
+  return M.build .. "/" .. name
+end
+
+function M.quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local function slurp(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+M.read = slurp
+
+function M.write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+function M.exists(path)
+  return os.execute("test -e " .. M.quote(path)) == true
+end
+
+local tmp_root
+function M.tmpdir()
+  if not tmp_root then
+    local p = io.popen("mktemp -d " .. M.quote((os.getenv("TMPDIR") or "/tmp") .. "/seqcc-test-XXXXXX"))
+    tmp_root = p:read("l")
+    p:close()
+  end
+  local p = io.popen("mktemp -d " .. M.quote(tmp_root .. "/XXXXXX"))
+  local dir = p:read("l")
+  p:close()
+  return dir
+end
+
+-- Runs ARGS (a list of words, quoted here) with optional STDIN text; returns
+-- { code = exit status, out = stdout, err = stderr }.
+function M.run(args, stdin)
+  local dir = M.tmpdir()
+  local words = {}
+  for i, a in ipairs(args) do words[i] = M.quote(a) end
+  local cmd = table.concat(words, " ")
+  if stdin then
+    M.write(dir .. "/stdin", stdin)
+    cmd = cmd .. " < " .. M.quote(dir .. "/stdin")
+  else
+    cmd = cmd .. " < /dev/null"
+  end
+  cmd = cmd .. " > " .. M.quote(dir .. "/out") .. " 2> " .. M.quote(dir .. "/err")
+  local ok, how, code = os.execute(cmd)
+  if how == "signal" then code = 128 + code end
+  return { code = ok and 0 or code, out = slurp(dir .. "/out") or "", err = slurp(dir .. "/err") or "" }
+end
+
+-- Lists a folder's entries (names), sorted.
+function M.ls(dir)
+  local p = io.popen("ls -A " .. M.quote(dir) .. " 2>/dev/null")
+  local names = {}
+  for name in p:lines() do names[#names + 1] = name end
+  p:close()
+  table.sort(names)
+  return names
+end
+
+-- The data the real-data tests need, or nil and why not.
+function M.imdb()
+  local root = M.data .. "/aclImdb"
+  if M.exists(root .. "/train/pos") then return root end
+  return nil, root .. " is missing: run scripts/fetch-data.sh"
+end
+
+function M.cleanup()
+  if tmp_root then os.execute("rm -rf " .. M.quote(tmp_root)) end
+  tmp_root = nil
+end
+
+return M

@@ -1,0 +1,90 @@
+-- model_spec.lua: the imdb_lstm model binary without training data: its
+-- command line, summary, the f64 gradient check, and bad checkpoints.
+local h = require("harness")
+local bin = h.model("imdb_lstm")
+
+describe("imdb_lstm", function()
+  teardown(h.cleanup)
+
+  it("prints help and version", function()
+    local r = h.run({ bin, "--help" })
+    assert.are.equal(0, r.code)
+    for _, cmd in ipairs({ "train", "eval", "predict", "summary", "grads", "gradcheck", "bench" }) do
+      assert.matches("\n  " .. cmd .. " ", r.out)
+    end
+    r = h.run({ bin, "--version" })
+    assert.are.equal(0, r.code)
+    assert.matches("^imdb_lstm %(seqcc %d+%.%d+%.%d+, spec imdb_lstm%.yaml sha256 %x+%)\n$", r.out)
+  end)
+
+  it("prints the same summary as seqcc", function()
+    local r = h.run({ bin, "summary" })
+    assert.are.equal(0, r.code)
+    assert.are.equal(h.read(h.source .. "/tests/golden/imdb_lstm.summary"), r.out)
+  end)
+
+  it("rejects bad usage with status 2", function()
+    local cases = {
+      { {}, "usage: " },
+      { { "fly" }, "unknown command 'fly'" },
+      { { "train", "--epochs" }, "%-%-epochs needs a value" },
+      { { "train", "--epochs", "0" }, "%-%-epochs needs an integer from 1" },
+      { { "train", "--threads", "two" }, "%-%-threads needs an integer" },
+      { { "train", "--bogus" }, "unknown option '%-%-bogus' for train" },
+      { { "eval" }, "eval needs %-%-checkpoint FILE" },
+      { { "predict" }, "predict needs %-%-checkpoint FILE" },
+      { { "grads", "--checkpoint", "x" }, "grads needs %-%-out FILE" },
+      { { "summary", "extra" }, "summary takes no options" },
+    }
+    for _, c in ipairs(cases) do
+      local args = { bin }
+      for _, a in ipairs(c[1]) do args[#args + 1] = a end
+      local r = h.run(args)
+      assert.are.equal(2, r.code, table.concat(c[1], " "))
+      assert.matches(c[2], r.err)
+    end
+  end)
+
+  it("reports a missing or broken checkpoint with status 1, naming the file", function()
+    local dir = h.tmpdir()
+    local r = h.run({ bin, "eval", "--checkpoint", dir .. "/none.safetensors" })
+    assert.are.equal(1, r.code)
+    assert.matches(dir .. "/none.safetensors: cannot open", r.err, 1, true)
+    h.write(dir .. "/junk.safetensors", "not a checkpoint at all")
+    r = h.run({ bin, "predict", "--checkpoint", dir .. "/junk.safetensors" }, "a fine film\n")
+    assert.are.equal(1, r.code)
+    assert.matches(dir .. "/junk.safetensors: ", r.err, 1, true)
+    -- a valid safetensors file that is not a checkpoint of this model
+    local header = '{"__metadata__":{"format":"seqcc-checkpoint/1","model":"other"}}'
+    while (#header % 8) ~= 0 do header = header .. " " end
+    h.write(dir .. "/other.safetensors", string.pack("<I8", #header) .. header)
+    r = h.run({ bin, "eval", "--checkpoint", dir .. "/other.safetensors" })
+    assert.are.equal(1, r.code)
+    assert.matches('a checkpoint of model "other", not "imdb_lstm"', r.err, 1, true)
+  end)
+
+  it("passes the f64 gradient check for every parameter tensor", function()
+    local r = h.run({ bin, "gradcheck", "--samples", "10", "--threads", "1" })
+    assert.are.equal(0, r.code, r.out .. r.err)
+    local tensors = { "embedding/embeddings", "lstm/kernel", "lstm/recurrent_kernel", "lstm/bias",
+                      "dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias" }
+    -- two batches (one with padding rows), every tensor in each, all below 1e-6
+    for _, name in ipairs(tensors) do
+      local count = 0
+      for err in r.out:gmatch("\n  " .. name:gsub("/", "%%/") .. " +max rel error ([%d.e+-]+)") do
+        count = count + 1
+        assert.is_true(tonumber(err) < 1e-6, name .. ": " .. err)
+      end
+      assert.are.equal(2, count, name)
+    end
+    assert.matches("gradcheck passed\n$", r.out)
+  end)
+
+  it("fails the gradient check when the tolerance is impossible", function()
+    -- the check can fail: a tolerance below f64 rounding is not met
+    local r = h.run({ bin, "gradcheck", "--samples", "3", "--threads", "1", "--tolerance", "1e-15" })
+    assert.are.equal(3, r.code)
+    assert.matches("FAIL", r.out)
+    assert.matches("gradcheck FAILED", r.out)
+  end)
+end)
