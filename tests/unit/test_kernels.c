@@ -1,0 +1,252 @@
+/* test_kernels.c: every kernel against a plain double-precision reference.
+ * Built twice: as float (the default) and with SEQ_REAL_DOUBLE. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "kernels.h"
+#include "rng.h"
+
+#ifdef SEQ_REAL_DOUBLE
+#define TOL 1e-12
+#define NAME "test_kernels_f64"
+#else
+#define TOL 2e-5
+#define NAME "test_kernels_f32"
+#endif
+
+static seq_rng rng;
+
+static real *random_reals(size_t n)
+{
+    real *x = malloc(n * sizeof *x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (real)(2 * seq_rng_uniform(&rng) - 1);
+    return x;
+}
+
+/* |a - b| relative to the size of the values involved */
+static void check_close(const real *got, const double *want, size_t n, double scale, const char *what)
+{
+    double worst = 0;
+    for (size_t i = 0; i < n; i++)
+        worst = fmax(worst, fabs((double)got[i] - want[i]) / scale);
+    CHECK_MSG(worst <= TOL, "%s: error %.3g", what, worst);
+}
+
+static void test_gemms(void)
+{
+    const int shapes[][3] = {{1, 7, 5}, {3, 1, 4}, {32, 256, 64}, {5, 3, 1}, {17, 9, 33}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+        real *a = random_reals((size_t)m * k), *b = random_reals((size_t)k * n);
+        real *c0 = random_reals((size_t)m * n);
+        real *c = malloc((size_t)m * n * sizeof *c);
+        double *want = malloc((size_t)m * n * sizeof *want);
+        for (int beta = 0; beta <= 1; beta++) {
+            /* matmul: A [m,k] B [k,n] */
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    double sum = beta ? c0[i * n + j] : 0;
+                    for (int p = 0; p < k; p++)
+                        sum += (double)a[i * k + p] * b[p * n + j];
+                    want[i * n + j] = sum;
+                }
+            memcpy(c, c0, (size_t)m * n * sizeof *c);
+            seq_matmul(m, n, k, a, b, (real)beta, c);
+            check_close(c, want, (size_t)m * n, k, "matmul");
+            /* matmul_at: A is stored [k,m]; use a as that buffer */
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    double sum = beta ? c0[i * n + j] : 0;
+                    for (int p = 0; p < k; p++)
+                        sum += (double)a[p * m + i] * b[p * n + j];
+                    want[i * n + j] = sum;
+                }
+            memcpy(c, c0, (size_t)m * n * sizeof *c);
+            seq_matmul_at(m, n, k, a, b, (real)beta, c);
+            check_close(c, want, (size_t)m * n, k, "matmul_at");
+            /* matmul_bt: B is stored [n,k] */
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    double sum = beta ? c0[i * n + j] : 0;
+                    for (int p = 0; p < k; p++)
+                        sum += (double)a[i * k + p] * b[j * k + p];
+                    want[i * n + j] = sum;
+                }
+            memcpy(c, c0, (size_t)m * n * sizeof *c);
+            seq_matmul_bt(m, n, k, a, b, (real)beta, c);
+            check_close(c, want, (size_t)m * n, k, "matmul_bt");
+        }
+        free(a), free(b), free(c0), free(c), free(want);
+    }
+}
+
+static void test_rows_and_activations(void)
+{
+    real v[5] = {1, 2, 3, 4, 5}, y[15], s[5];
+    seq_fill_rows(3, 5, v, y);
+    for (int i = 0; i < 15; i++)
+        CHECK(y[i] == v[i % 5]);
+    y[7] = 10;
+    seq_colsum(3, 5, y, s);
+    CHECK(s[0] == 3 && s[1] == 6 && s[2] == 16 && s[4] == 15);
+
+    enum { N = 101 };
+    real x[N], out[N], dy[N], dx[N];
+    double want[N];
+    for (int i = 0; i < N; i++) {
+        x[i] = (real)(-12 + 0.24 * i);
+        dy[i] = (real)(0.5 + 0.01 * i);
+    }
+    seq_relu(N, x, out);
+    seq_relu_backward(N, out, dy, dx);
+    for (int i = 0; i < N; i++) {
+        CHECK(out[i] == (x[i] > 0 ? x[i] : 0));
+        CHECK(dx[i] == (x[i] > 0 ? dy[i] : 0));
+    }
+    seq_tanh(N, x, out);
+    for (int i = 0; i < N; i++)
+        want[i] = tanh((double)x[i]);
+    check_close(out, want, N, 1, "tanh");
+    seq_tanh_backward(N, out, dy, dx);
+    for (int i = 0; i < N; i++)
+        want[i] = dy[i] * (1 - want[i] * want[i]);
+    check_close(dx, want, N, 1, "tanh backward");
+    seq_sigmoid(N, x, out);
+    for (int i = 0; i < N; i++)
+        want[i] = 1 / (1 + exp(-(double)x[i]));
+    check_close(out, want, N, 1, "sigmoid");
+    seq_sigmoid_backward(N, out, dy, dx);
+    for (int i = 0; i < N; i++)
+        want[i] = dy[i] * want[i] * (1 - want[i]);
+    check_close(dx, want, N, 1, "sigmoid backward");
+    /* in place */
+    memcpy(out, x, sizeof x);
+    seq_relu(N, out, out);
+    CHECK(out[0] == 0 && out[N - 1] == x[N - 1]);
+}
+
+static void test_embedding(void)
+{
+    enum { B = 3, T = 4, E = 5, V = 7 };
+    real *table = random_reals(V * E), out[T * B * E], dout[T * B * E], dtable[V * E];
+    int32_t ids[B * T] = {0, 1, 2, 3, 6, 6, 6, 0, 1, 1, 5, 4};
+    seq_embedding_forward(B, T, E, ids, table, out);
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++)
+            CHECK(memcmp(out + (t * B + b) * E, table + ids[b * T + t] * E, E * sizeof(real)) == 0);
+    for (int i = 0; i < T * B * E; i++)
+        dout[i] = (real)(i % 11);
+    memset(dtable, 0, sizeof dtable);
+    seq_embedding_backward(B, T, E, ids, dout, dtable);
+    for (int v = 0; v < V; v++)
+        for (int e = 0; e < E; e++) {
+            double sum = 0;
+            for (int t = 0; t < T; t++)
+                for (int b = 0; b < B; b++)
+                    if (ids[b * T + t] == v)
+                        sum += dout[(t * B + b) * E + e];
+            CHECK(dtable[v * E + e] == (real)sum);
+        }
+    free(table);
+}
+
+static double sigmoid(double x)
+{
+    return 1 / (1 + exp(-x));
+}
+
+/* One LSTM step in double: the reference for the cell and its gradients. */
+static void cell_reference(int B, int H, const double *pre, const double *cp, double *c, double *h)
+{
+    for (int b = 0; b < B; b++)
+        for (int j = 0; j < H; j++) {
+            const double *g = pre + b * 4 * H;
+            double i = sigmoid(g[j]), f = sigmoid(g[H + j]), gg = tanh(g[2 * H + j]),
+                   o = sigmoid(g[3 * H + j]);
+            c[b * H + j] = f * cp[b * H + j] + i * gg;
+            h[b * H + j] = o * tanh(c[b * H + j]);
+        }
+}
+
+static void test_lstm_cell(void)
+{
+    enum { B = 3, H = 5 };
+    real *pre = random_reals(B * 4 * H), *cp = random_reals(B * H);
+    real gates[B * 4 * H], c[B * H], h[B * H];
+    double dpre[B * 4 * H], dcp[B * H], wc[B * H], wh[B * H], cref[B * H], href[B * H];
+    memcpy(gates, pre, sizeof gates);
+    seq_lstm_cell_forward(B, H, gates, cp, c, h);
+    double pre_d[B * 4 * H], cp_d[B * H];
+    for (int i = 0; i < B * 4 * H; i++)
+        pre_d[i] = pre[i];
+    for (int i = 0; i < B * H; i++)
+        cp_d[i] = cp[i];
+    cell_reference(B, H, pre_d, cp_d, cref, href);
+    check_close(c, cref, B * H, 1, "lstm cell c");
+    check_close(h, href, B * H, 1, "lstm cell h");
+
+    /* backward against finite differences of L = sum(wc c) + sum(wh h) */
+    real dh[B * H], dc[B * H], dgates[B * 4 * H];
+    for (int i = 0; i < B * H; i++) {
+        wc[i] = 2 * seq_rng_uniform(&rng) - 1;
+        wh[i] = 2 * seq_rng_uniform(&rng) - 1;
+        dc[i] = (real)wc[i];
+        dh[i] = (real)wh[i];
+    }
+    seq_lstm_cell_backward(B, H, gates, cp, c, dh, dc, dgates);
+    const double eps = 1e-6;
+    for (int k = 0; k < B * 4 * H + B * H; k++) {
+        double *x = k < B * 4 * H ? &pre_d[k] : &cp_d[k - B * 4 * H], x0 = *x, L[2];
+        for (int s = 0; s < 2; s++) {
+            *x = x0 + (s ? eps : -eps);
+            cell_reference(B, H, pre_d, cp_d, cref, href);
+            L[s] = 0;
+            for (int i = 0; i < B * H; i++)
+                L[s] += wc[i] * cref[i] + wh[i] * href[i];
+        }
+        *x = x0;
+        (k < B * 4 * H ? dpre : dcp)[k < B * 4 * H ? k : k - B * 4 * H] = (L[1] - L[0]) / (2 * eps);
+    }
+    double scale = 1e3; /* finite differences carry ~1e-10 of their own error */
+#ifndef SEQ_REAL_DOUBLE
+    scale = 1;
+#endif
+    check_close(dgates, dpre, B * 4 * H, scale, "lstm cell d gates");
+    check_close(dc, dcp, B * H, scale, "lstm cell d c_prev");
+    free(pre), free(cp);
+}
+
+static void test_bce(void)
+{
+    real z[6] = {-100, -2, 0, 0.5f, 3, 100}, dz[6];
+    float y[6] = {0, 1, 1, 0, 1, 1};
+    double want = 0;
+    for (int i = 0; i < 4; i++) /* rows 4, 5 are padding */
+        want += -(y[i] * log(sigmoid(z[i])) + (1 - y[i]) * log1p(-sigmoid(z[i])));
+    want /= 4;
+    real loss = seq_bce_logits_loss(6, 4, z, y);
+    CHECK_NEAR(loss, want, 1e-6 * want);
+    seq_bce_logits_backward(6, 4, z, y, dz);
+    for (int i = 0; i < 6; i++)
+        CHECK_NEAR(dz[i], i < 4 ? (sigmoid(z[i]) - y[i]) / 4 : 0, 1e-7);
+    /* extreme logits stay finite */
+    real big[2] = {1000, -1000};
+    float wrong[2] = {0, 1};
+    loss = seq_bce_logits_loss(2, 2, big, wrong);
+    CHECK_NEAR(loss, 1000, 1e-3);
+    CHECK(seq_bce_logits_loss(2, 0, big, wrong) == 0);
+}
+
+int main(void)
+{
+    seq_rng_seed(&rng, 12345);
+    test_gemms();
+    test_rows_and_activations();
+    test_embedding();
+    test_lstm_cell();
+    test_bce();
+    return check_status(NAME);
+}
