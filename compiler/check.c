@@ -17,30 +17,53 @@ static const char *shape_str(layer_shape sh, char *buf, size_t n)
     return buf;
 }
 
-/* Reports TENSOR of ELEMENTS elements if it is too large for one tensor. */
-static int check_size(const layer *l, const char *key, const char *tensor, int64_t a, int64_t b,
-                      int64_t c)
+/* Reports TENSOR, of A x B x C elements (C = 0 for a matrix; FACTORS says
+ * what they are), if it is too large for one tensor. */
+static int check_size(const layer *l, const char *key, const char *tensor, const char *factors,
+                      int64_t a, int64_t b, int64_t c)
 {
     /* each factor is <= SPEC_MAX_* < 2^24, so two products cannot overflow */
-    double elements = (double)a * (double)b * (double)c;
+    double elements = (double)a * (double)b * (double)(c ? c : 1);
     if (elements <= (double)SPEC_MAX_TENSOR)
         return 0;
+    char sizes[64];
+    if (c == 0)
+        snprintf(sizes, sizeof sizes, "%lld x %lld", (long long)a, (long long)b);
+    else
+        snprintf(sizes, sizeof sizes, "%lld x %lld x %lld", (long long)a, (long long)b,
+                 (long long)c);
     diag_error(spec_mark(l->src, key),
-               "layer '%s': %s would have %lld x %lld x %lld = %.3g elements, more than the "
-               "%lld one tensor can hold", l->name, tensor, (long long)a, (long long)b,
-               (long long)c, elements, (long long)SPEC_MAX_TENSOR);
+               "layer %d '%s' (%s): %s would have %s = %s = %.3g elements, more than the %lld "
+               "one tensor can hold", l->index + 1, l->name, layer_class(l), tensor, factors,
+               sizes, elements, (long long)SPEC_MAX_TENSOR);
     return -1;
 }
 
+/* L cannot take what PREV (NULL: the input) outputs; names both shapes. */
 static int mismatch(const layer *l, const layer *prev, const char *expected, const char *hint)
 {
     char got[64];
-    diag_error(l->src->at, "layer %d '%s' (%s) expects %s, but %s%s%s outputs %s%s%s",
-               l->index + 1, l->name, layer_class(l), expected,
-               prev ? "'" : "", prev ? prev->name : "the input",
-               prev ? "'" : "", shape_str(l->in, got, sizeof got), hint ? "; " : "",
-               hint ? hint : "");
+    shape_str(l->in, got, sizeof got);
+    if (prev)
+        diag_error(l->src->at, "layer %d '%s' (%s) expects %s, but layer %d '%s' (%s) before it "
+                   "outputs %s%s%s", l->index + 1, l->name, layer_class(l), expected,
+                   prev->index + 1, prev->name, layer_class(prev), got, hint ? "; " : "",
+                   hint ? hint : "");
+    else
+        diag_error(l->src->at, "layer %d '%s' (%s) expects %s, but the model's input is %s%s%s",
+                   l->index + 1, l->name, layer_class(l), expected, got, hint ? "; " : "",
+                   hint ? hint : "");
     return -1;
+}
+
+/* The tokenizer's vocab_size, for pointing at it. */
+static mark vocab_mark(const spec *s)
+{
+    const node *data = s->data.src;
+    for (int i = 0; i < data->n; i++)
+        if (strcmp(data->keys[i]->text, "tokenizer") == 0)
+            return spec_mark(data->items[i], "vocab_size");
+    return data->at;
 }
 
 static int check_layer(spec *s, layer *l, const layer *prev)
@@ -56,14 +79,16 @@ static int check_layer(spec *s, layer *l, const layer *prev)
             l->input_dim = s->data.vocab_size;
         } else if (l->input_dim != s->data.vocab_size) {
             diag_error(spec_mark(l->src, "input_dim"),
-                       "layer '%s': input_dim %d does not match the tokenizer's vocab_size %d "
-                       "(line %d); token ids run from 0 to vocab_size - 1", l->name,
-                       l->input_dim, s->data.vocab_size,
-                       spec_mark(s->data.src, "tokenizer").line);
+                       "layer %d '%s' (Embedding): input_dim %d does not match the tokenizer's "
+                       "vocab_size %d (line %d); token ids run from 0 to vocab_size - 1, so "
+                       "give the same number or leave input_dim out", l->index + 1, l->name,
+                       l->input_dim, s->data.vocab_size, vocab_mark(s).line);
             return -1;
         }
-        if (check_size(l, "input_dim", "the embedding table", l->input_dim, l->output_dim, 1) ||
-            check_size(l, "output_dim", "the output", B, T, l->output_dim))
+        if (check_size(l, "input_dim", "the embedding table", "input_dim x output_dim",
+                       l->input_dim, l->output_dim, 0) ||
+            check_size(l, "output_dim", "the output", "batch x seq_len x output_dim", B, T,
+                       l->output_dim))
             return -1;
         l->out = (layer_shape){1, T, l->output_dim};
         l->n_params = (int64_t)l->input_dim * l->output_dim;
@@ -71,10 +96,14 @@ static int check_layer(spec *s, layer *l, const layer *prev)
     case LAYER_LSTM:
         if (!in.is_seq || in.features == 0)
             return mismatch(l, prev, "a sequence (None, steps, features)",
-                            in.is_seq ? "put an embedding first" :
-                            "the layer before it must return sequences");
-        if (check_size(l, "units", "the gate activations", B, (int64_t)T + 1, 4LL * l->units) ||
-            check_size(l, "units", "the kernel", in.features + l->units, 4LL * l->units, 1))
+                            in.is_seq ? "put an embedding first"
+                            : prev->kind == LAYER_LSTM ? "set return_sequences: true on it"
+                            : "a dense layer outputs one vector per example; put it after "
+                              "the last LSTM");
+        if (check_size(l, "units", "the gate activations", "batch x (seq_len + 1) x 4 units", B,
+                       (int64_t)T + 1, 4LL * l->units) ||
+            check_size(l, "units", "the kernels", "(input features + units) x 4 units",
+                       in.features + l->units, 4LL * l->units, 0))
             return -1;
         l->out = l->return_sequences ? (layer_shape){1, T, l->units} : (layer_shape){0, 0, l->units};
         l->n_params = 4LL * l->units * ((int64_t)in.features + l->units + 1);
@@ -84,8 +113,9 @@ static int check_layer(spec *s, layer *l, const layer *prev)
             return mismatch(l, prev, "a vector (None, features)",
                             prev && prev->kind == LAYER_LSTM
                                 ? "set return_sequences: false on it" : NULL);
-        if (check_size(l, "units", "the kernel", in.features, l->units, 1) ||
-            check_size(l, "units", "the output", B, l->units, 1))
+        if (check_size(l, "units", "the kernel", "input features x units", in.features,
+                       l->units, 0) ||
+            check_size(l, "units", "the output", "batch x units", B, l->units, 0))
             return -1;
         l->out = (layer_shape){0, 0, l->units};
         l->n_params = (int64_t)in.features * l->units + l->units;
@@ -103,13 +133,18 @@ static int check_loss(spec *s)
     case LOSS_BCE: {
         activation want = s->loss.from_logits ? ACT_NONE : ACT_SIGMOID;
         if (last->kind != LAYER_DENSE || last->out.features != 1 || last->act != want) {
+            int logits_hint = !s->loss.from_logits && last->kind == LAYER_DENSE &&
+                              last->act == ACT_NONE && last->out.features == 1;
             diag_error(s->loss.src->at,
-                       "binary_crossentropy%s needs a last layer dense with 1 unit and "
-                       "activation %s; '%s' is %s %s%s%s", s->loss.from_logits ? " (from_logits)" : "",
-                       activation_name(want), last->name, layer_class(last),
+                       "binary_crossentropy%s needs the last layer to be a dense with 1 unit and "
+                       "activation %s, but layer %d '%s' (%s) outputs %s%s%s%s",
+                       s->loss.from_logits ? " (from_logits)" : "", activation_name(want),
+                       last->index + 1, last->name, layer_class(last),
                        shape_str(last->out, got, sizeof got),
                        last->kind == LAYER_DENSE ? " with activation " : "",
-                       last->kind == LAYER_DENSE ? activation_name(last->act) : "");
+                       last->kind == LAYER_DENSE ? activation_name(last->act) : "",
+                       logits_hint ? "; for logits write loss: {type: binary_crossentropy, "
+                                     "from_logits: true}" : "");
             return -1;
         }
         return 0;

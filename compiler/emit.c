@@ -95,6 +95,17 @@ void emit_ptr(seq_buf *out, int is_const, const char *name, char base, size_t of
                    "", comment);
 }
 
+void emit_ptr_rows(seq_buf *out, int is_const, const char *name, char base, size_t offset,
+                   const char *row_offset, const char *comment)
+{
+    size_t start = out->len;
+    seq_buf_printf(out, "    %sreal *%s = %c + %zu + %s;", is_const ? "const " : "", name, base, offset,
+                   row_offset);
+    size_t width = out->len - start;
+    seq_buf_printf(out, "%*s/* %s */\n", width < COMMENT_COLUMN ? (int)(COMMENT_COLUMN - width) : 1,
+                   "", comment);
+}
+
 void emit_rule(seq_buf *out, const char *fmt, ...)
 {
     char title[160];

@@ -97,6 +97,10 @@ const char *dims3(char *buf, size_t n, long a, long b, long c);
 /* "    const real *NAME = BASE + OFFSET;   / * COMMENT * /" with aligned comments. */
 void emit_ptr(seq_buf *out, int is_const, const char *name, char base, size_t offset,
               const char *comment);
+/* The same for a pointer to row block b0 of a tensor whose rows are
+ * ROW_OFFSET (e.g. "256 * b0") apart: "BASE + OFFSET + ROW_OFFSET". */
+void emit_ptr_rows(seq_buf *out, int is_const, const char *name, char base, size_t offset,
+                   const char *row_offset, const char *comment);
 /* A section rule: "/ * ---- TITLE ----...---- * /". */
 void emit_rule(seq_buf *out, const char *fmt, ...) SEQ_PRINTF(2, 3);
 

@@ -53,12 +53,77 @@ typedef struct reader {
     int have_event;
     anchor *anchors;
     int n_anchors, cap_anchors;
+    const char *text;
+    size_t len;
 } reader;
 
 static mark mark_of(yaml_mark_t m)
 {
     mark at = {(int)m.line + 1, (int)m.column + 1};
     return at;
+}
+
+/* The mark of byte OFFSET; columns count characters, as libyaml's do. */
+static mark mark_at_offset(const reader *r, size_t offset)
+{
+    mark at = {1, 1};
+    for (size_t i = 0; i < offset && i < r->len; i++) {
+        if (r->text[i] == '\n') {
+            at.line++;
+            at.col = 1;
+        } else if (((unsigned char)r->text[i] & 0xC0) != 0x80) {
+            at.col++;
+        }
+    }
+    return at;
+}
+
+/* What usually lies behind libyaml's less telling complaints. */
+static const char *syntax_hint(const char *problem)
+{
+    static const char *const hints[][2] = {
+        {"mapping values are not allowed",
+         "is this line indented further than the key above it, or does a value hold ': ' "
+         "(then quote the value)?"},
+        {"did not find expected key", "is this line indented less than the keys above it?"},
+        {"found a tab character", "indent with spaces (YAML does not allow tabs there)"},
+        {"cannot start any token", "quote a value that starts with '@', '`' or '%'"},
+    };
+    for (size_t i = 0; i < sizeof hints / sizeof *hints; i++)
+        if (strstr(problem, hints[i][0]))
+            return hints[i][1];
+    return NULL;
+}
+
+/* libyaml's reader (bad UTF-8, control characters) gives a byte offset
+ * instead of a mark. A construct still open at the end of the file is
+ * reported where it starts, which is where the mistake usually is. */
+static void syntax_error(const reader *r)
+{
+    const yaml_parser_t *p = &r->parser;
+    const char *problem = p->problem ? p->problem : "malformed YAML";
+    if (p->error == YAML_READER_ERROR) {
+        diag_error(mark_at_offset(r, p->problem_offset),
+                   "invalid YAML: %s (byte 0x%02x); a spec is UTF-8 text", problem,
+                   (unsigned)p->problem_value & 0xFF);
+        return;
+    }
+    mark at = mark_of(p->problem_mark);
+    const char *hint = syntax_hint(problem);
+    if (!p->context) {
+        diag_error(at, "invalid YAML: %s%s%s", problem, hint ? "; " : "", hint ? hint : "");
+        return;
+    }
+    mark ctx = mark_of(p->context_mark);
+    mark end = mark_at_offset(r, r->len);
+    if (end.col > 1) /* libyaml ends the stream on a line of its own */
+        end = (mark){end.line + 1, 1};
+    if (at.line >= end.line)
+        diag_error(ctx, "invalid YAML: %s %s; it is still open at the end of the file", problem,
+                   p->context);
+    else
+        diag_error(at, "invalid YAML: %s %s that starts at line %d, column %d%s%s", problem,
+                   p->context, ctx.line, ctx.col, hint ? "; " : "", hint ? hint : "");
 }
 
 /* Advances to the next event; reports a syntax error and returns -1. */
@@ -68,12 +133,7 @@ static int next(reader *r)
         yaml_event_delete(&r->event);
     r->have_event = 0;
     if (!yaml_parser_parse(&r->parser, &r->event)) {
-        const char *problem = r->parser.problem ? r->parser.problem : "malformed YAML";
-        if (r->parser.context)
-            diag_error(mark_of(r->parser.problem_mark), "invalid YAML: %s %s", problem,
-                       r->parser.context);
-        else
-            diag_error(mark_of(r->parser.problem_mark), "invalid YAML: %s", problem);
+        syntax_error(r);
         return -1;
     }
     r->have_event = 1;
@@ -142,6 +202,12 @@ static int parse_children(reader *r, node *parent, int depth)
                 diag_error(key->at, "keys must be plain names, not %s", node_kind_name(key->kind));
                 return -1;
             }
+            for (const char *c = key->text; *c; c++) {
+                if ((unsigned char)*c < 0x20) { /* keys are echoed in one-line messages */
+                    diag_error(key->at, "keys must be plain names, not text with control characters");
+                    return -1;
+                }
+            }
             for (int i = 0; i < parent->n; i++) {
                 if (strcmp(parent->keys[i]->text, key->text) == 0) {
                     diag_error(key->at, "duplicate key '%s' (first given at line %d)",
@@ -209,8 +275,11 @@ static node *parse_node(reader *r, int depth)
 
 node *node_parse(const char *text, size_t len)
 {
+    static const char empty[] = "the spec is empty (expected a mapping with name, input, data, layers, ...)";
     reader r;
     memset(&r, 0, sizeof r);
+    r.text = text;
+    r.len = len;
     if (!yaml_parser_initialize(&r.parser))
         seq_die("cannot initialize libyaml");
     yaml_parser_set_input_string(&r.parser, (const unsigned char *)text, len);
@@ -219,7 +288,7 @@ node *node_parse(const char *text, size_t len)
     if (next(&r) != 0 || next(&r) != 0) /* STREAM_START, then DOCUMENT_START or STREAM_END */
         goto done;
     if (r.event.type == YAML_STREAM_END_EVENT) {
-        diag_error(start, "the spec is empty (expected a mapping with name, input, data, layers, ...)");
+        diag_error(start, "%s", empty);
         goto done;
     }
     if (next(&r) != 0)
@@ -227,6 +296,11 @@ node *node_parse(const char *text, size_t len)
     root = parse_node(&r, 0);
     if (!root)
         goto done;
+    if (root->kind == NODE_SCALAR && !root->quoted && !root->text[0]) { /* just "---" */
+        diag_error(start, "%s", empty);
+        root = NULL;
+        goto done;
+    }
     if (next(&r) != 0) { /* DOCUMENT_END */
         root = NULL;
         goto done;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -63,10 +64,24 @@ static void list_choices(seq_buf *b, const char *const *names)
         seq_buf_printf(b, "%s%s", i ? ", " : "", names[i]);
 }
 
+/* Keras' spellings of keys and values the spec names otherwise. */
+static const char *const keras_words[][2] = {
+    {"learning_rate", "lr"}, {"epsilon", "eps"}, {"batch_size", "batch"},
+    {"maxlen", "seq_len"}, {"input_length", "seq_len"}, {"num_words", "vocab_size"},
+    {"max_tokens", "vocab_size"}, {"linear", "none"},
+};
+
+/* The name in NAMES the user probably meant, or NULL. Short words get a
+ * hint only for one typo, or every two-letter word would match "lr". */
 static const char *closest(const char *word, const char *const *names)
 {
+    for (size_t i = 0; i < sizeof keras_words / sizeof *keras_words; i++)
+        if (strcmp(word, keras_words[i][0]) == 0)
+            for (int j = 0; names[j]; j++)
+                if (strcmp(names[j], keras_words[i][1]) == 0)
+                    return names[j];
     const char *best = NULL;
-    int best_d = 3;
+    int best_d = strlen(word) < 6 ? 2 : 3;
     for (int i = 0; names[i]; i++) {
         int d = edit_distance(word, names[i]);
         if (d < best_d) {
@@ -77,12 +92,53 @@ static const char *closest(const char *word, const char *const *names)
     return best;
 }
 
+enum { SHOWN_CHARS = 40, SHOWN_BUF = 4 * SHOWN_CHARS + 8 };
+
+/* TEXT fit for a one-line message: control characters escaped, long text
+ * cut short (at a character boundary). BUF holds SHOWN_BUF bytes. */
+static const char *shown(const char *text, char *buf)
+{
+    size_t j = 0;
+    for (size_t i = 0; text[i]; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (i >= SHOWN_CHARS && (c & 0xC0) != 0x80) {
+            memcpy(buf + j, "...", 4);
+            return buf;
+        }
+        if (c < 0x20 || c == 0x7f)
+            j += (size_t)snprintf(buf + j, 5, "\\x%02x", c);
+        else
+            buf[j++] = (char)c;
+    }
+    buf[j] = '\0';
+    return buf;
+}
+
+/* YAML's null: nothing after the colon, ~ or null. */
+static int is_empty(const node *v)
+{
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+    if (v->kind != NODE_SCALAR || v->quoted)
+        return 0;
+    for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++)
+        if (strcmp(v->text, nulls[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* Requires NODE to be a mapping whose keys are all in ALLOWED. */
 static int check_map(node *n, const char *what, const char *const *allowed)
 {
+    seq_buf b = {0};
+    list_choices(&b, allowed);
     if (n->kind != NODE_MAP) {
-        diag_error(n->at, "%s must be a mapping of keys to values, not %s", what,
-                   node_kind_name(n->kind));
+        if (is_empty(n))
+            diag_error(n->at, "%s has no value; expected a mapping with keys from: %s", what,
+                       b.data);
+        else
+            diag_error(n->at, "%s must be a mapping with keys from: %s; not %s", what, b.data,
+                       n->kind == NODE_SCALAR ? "a single value" : node_kind_name(n->kind));
+        seq_buf_free(&b);
         return -1;
     }
     int rc = 0;
@@ -93,28 +149,47 @@ static int check_map(node *n, const char *what, const char *const *allowed)
             known |= strcmp(key, allowed[j]) == 0;
         if (known)
             continue;
-        seq_buf b = {0};
-        list_choices(&b, allowed);
+        char buf[SHOWN_BUF];
         const char *hint = closest(key, allowed);
         if (hint)
             diag_error(n->keys[i]->at, "unknown key '%s' in %s; did you mean '%s'? (expected one of: %s)",
-                       key, what, hint, b.data);
+                       shown(key, buf), what, hint, b.data);
         else
-            diag_error(n->keys[i]->at, "unknown key '%s' in %s (expected one of: %s)", key, what,
-                       b.data);
-        seq_buf_free(&b);
+            diag_error(n->keys[i]->at, "unknown key '%s' in %s (expected one of: %s)",
+                       shown(key, buf), what, b.data);
         rc = -1;
     }
+    seq_buf_free(&b);
     return rc;
 }
 
 /* ---- typed values ------------------------------------------------------- */
 
-static const char *describe(const node *v)
+/* Reports that V is not EXPECTED ("an integer", "true or false", ...). */
+static int bad_value(const node *v, const char *key, const char *expected)
 {
+    char buf[SHOWN_BUF];
     if (v->kind != NODE_SCALAR)
-        return node_kind_name(v->kind);
-    return v->quoted ? "a string" : "a plain value";
+        diag_error(v->at, "'%s' must be %s, not %s", key, expected, node_kind_name(v->kind));
+    else if (is_empty(v))
+        diag_error(v->at, "'%s' has no value; expected %s", key, expected);
+    else
+        diag_error(v->at, "'%s' must be %s, got '%s'", key, expected, shown(v->text, buf));
+    return -1;
+}
+
+/* Numbers and booleans are plain scalars: "32" in quotes is a string. */
+static int need_plain(const node *v, const char *key, const char *expected)
+{
+    if (v->kind == NODE_SCALAR && v->quoted) {
+        char buf[SHOWN_BUF];
+        diag_error(v->at, "'%s' must be %s, not the quoted string \"%s\"", key, expected,
+                   shown(v->text, buf));
+        return -1;
+    }
+    if (v->kind != NODE_SCALAR || is_empty(v))
+        return bad_value(v, key, expected);
+    return 0;
 }
 
 static int missing(node *map, const char *key, const char *what)
@@ -130,21 +205,23 @@ static int read_int(node *map, const char *key, const char *what, int required,
     node *v = field(map, key);
     if (!v)
         return required ? missing(map, key, what) : 0;
-    if (v->kind != NODE_SCALAR || v->quoted) {
-        diag_error(v->at, "'%s' must be an integer, not %s", key, describe(v));
+    if (need_plain(v, key, "an integer") != 0)
         return -1;
-    }
     const char *s = v->text;
-    char *end;
+    const char *digits = s + (*s == '-' || *s == '+');
+    char *end, buf[SHOWN_BUF];
     errno = 0;
     long long x = strtoll(s, &end, 10);
-    if (end == s || *end || !(*s == '-' || *s == '+' || (*s >= '0' && *s <= '9'))) {
-        diag_error(v->at, "'%s' must be an integer, got '%s'", key, s);
+    if (end == s || *end || !(*digits >= '0' && *digits <= '9'))
+        return bad_value(v, key, "an integer");
+    if (digits[0] == '0' && digits[1]) {
+        diag_error(v->at, "'%s' must be written without leading zeros, got '%s' (YAML 1.1 "
+                   "reads it as octal)", key, shown(s, buf));
         return -1;
     }
     if (errno == ERANGE || x < lo || x > hi) {
         diag_error(v->at, "'%s' must be between %lld and %lld, got %s", key, (long long)lo,
-                   (long long)hi, s);
+                   (long long)hi, shown(s, buf));
         return -1;
     }
     *out = x;
@@ -160,25 +237,27 @@ static int read_int32(node *map, const char *key, const char *what, int required
     return rc;
 }
 
+/* Reads a decimal number in [lo, hi]; hex, inf and nan are refused. */
 static int read_num(node *map, const char *key, const char *what, int required,
                     double lo, double hi, double *out)
 {
     node *v = field(map, key);
     if (!v)
         return required ? missing(map, key, what) : 0;
-    if (v->kind != NODE_SCALAR || v->quoted) {
-        diag_error(v->at, "'%s' must be a number, not %s", key, describe(v));
+    if (need_plain(v, key, "a number") != 0)
         return -1;
-    }
-    char *end;
+    char *end, buf[SHOWN_BUF];
     errno = 0;
     double x = strtod(v->text, &end);
-    if (end == v->text || *end || !isfinite(x) || errno == ERANGE) {
-        diag_error(v->at, "'%s' must be a finite number, got '%s'", key, v->text);
+    if (end == v->text || *end || strspn(v->text, "0123456789+-.eE") != strlen(v->text))
+        return bad_value(v, key, "a number");
+    if (errno == ERANGE && fabs(x) > 1) {
+        diag_error(v->at, "'%s' must be a finite number, got %s", key, shown(v->text, buf));
         return -1;
     }
     if (x < lo || x > hi) {
-        diag_error(v->at, "'%s' must be between %g and %g, got %s", key, lo, hi, v->text);
+        diag_error(v->at, "'%s' must be between %g and %g, got %s", key, lo, hi,
+                   shown(v->text, buf));
         return -1;
     }
     *out = x;
@@ -190,31 +269,27 @@ static int read_bool(node *map, const char *key, int *out)
     node *v = field(map, key);
     if (!v)
         return 0;
-    if (v->kind == NODE_SCALAR && !v->quoted) {
-        static const char *const yes[] = {"true", "True", "TRUE"}, *const no[] = {"false", "False", "FALSE"};
-        for (int i = 0; i < 3; i++) {
-            if (strcmp(v->text, yes[i]) == 0)
-                return *out = 1, 0;
-            if (strcmp(v->text, no[i]) == 0)
-                return *out = 0, 0;
-        }
+    if (need_plain(v, key, "true or false") != 0)
+        return -1;
+    static const char *const yes[] = {"true", "True", "TRUE"}, *const no[] = {"false", "False", "FALSE"};
+    for (int i = 0; i < 3; i++) {
+        if (strcmp(v->text, yes[i]) == 0)
+            return *out = 1, 0;
+        if (strcmp(v->text, no[i]) == 0)
+            return *out = 0, 0;
     }
-    diag_error(v->at, "'%s' must be true or false, got %s%s%s", key,
-               v->kind == NODE_SCALAR ? "'" : "", v->kind == NODE_SCALAR ? v->text : describe(v),
-               v->kind == NODE_SCALAR ? "'" : "");
-    return -1;
+    return bad_value(v, key, "true or false");
 }
 
+/* Reads a string; an empty value reads as "". */
 static int read_str(node *map, const char *key, const char *what, int required, const char **out)
 {
     node *v = field(map, key);
     if (!v)
         return required ? missing(map, key, what) : 0;
-    if (v->kind != NODE_SCALAR) {
-        diag_error(v->at, "'%s' must be a string, not %s", key, describe(v));
-        return -1;
-    }
-    *out = v->text;
+    if (v->kind != NODE_SCALAR)
+        return bad_value(v, key, "a string");
+    *out = is_empty(v) ? "" : v->text;
     return 0;
 }
 
@@ -226,15 +301,17 @@ static int read_enum_node(node *v, const char *key, const char *const *names, in
             if (strcmp(v->text, names[i]) == 0)
                 return *out = i, 0;
     seq_buf b = {0};
+    seq_buf_puts(&b, "one of: ");
     list_choices(&b, names);
     const char *hint = v->kind == NODE_SCALAR ? closest(v->text, names) : NULL;
-    if (v->kind != NODE_SCALAR)
-        diag_error(v->at, "'%s' must be one of: %s; not %s", key, b.data, describe(v));
+    char buf[SHOWN_BUF];
+    if (v->kind != NODE_SCALAR || is_empty(v))
+        bad_value(v, key, b.data);
     else if (hint)
-        diag_error(v->at, "'%s' must be one of: %s; got '%s' (did you mean '%s'?)", key, b.data,
-                   v->text, hint);
+        diag_error(v->at, "'%s' must be %s; got '%s' (did you mean '%s'?)", key, b.data,
+                   shown(v->text, buf), hint);
     else
-        diag_error(v->at, "'%s' must be one of: %s; got '%s'", key, b.data, v->text);
+        diag_error(v->at, "'%s' must be %s; got '%s'", key, b.data, shown(v->text, buf));
     seq_buf_free(&b);
     return -1;
 }
@@ -260,6 +337,9 @@ static int valid_name(const char *s)
     return n <= 48;
 }
 
+/* A name that becomes part of C identifiers and file names: the model's
+ * (NAME.h, NAME_info) or a layer's (NAME_forward). The runtime owns seq_*
+ * identifiers and the header seqrt.h, whose include guard is SEQRT_H. */
 static int read_name(node *map, const char *key, const char *what, int required, const char **out)
 {
     const char *s = NULL;
@@ -267,10 +347,13 @@ static int read_name(node *map, const char *key, const char *what, int required,
         return -1;
     if (!s)
         return 0;
-    if (!valid_name(s)) {
-        diag_error(field(map, key)->at,
-                   "'%s' must be a name of letters, digits and '_' starting with a letter "
-                   "(at most 48 characters), got '%s'", key, s);
+    node *v = field(map, key);
+    if (!valid_name(s))
+        return bad_value(v, key, "a name of letters, digits and '_' starting with a letter "
+                                 "(at most 48 characters)");
+    if (strncasecmp(s, "seq_", 4) == 0 || strcasecmp(s, "seqrt") == 0) {
+        diag_error(v->at, "'%s' is reserved: names starting with seq_, and seqrt, belong to the "
+                   "runtime library", s);
         return -1;
     }
     *out = s;
@@ -291,11 +374,13 @@ static int read_init(node *map, const char *key, init_spec *out)
     node *type = v;
     if (v->kind == NODE_MAP) {
         static const char *const keys[] = {"type", "limit", "stddev", "gain", NULL};
-        if (check_map(v, key, keys) != 0)
+        char what[64];
+        snprintf(what, sizeof what, "'%s'", key);
+        if (check_map(v, what, keys) != 0)
             return -1;
         type = field(v, "type");
         if (!type)
-            return missing(v, "type", key);
+            return missing(v, "type", what);
     }
     int kind;
     if (read_enum_node(type, key, init_names, &kind) != 0)
@@ -309,8 +394,12 @@ static int read_init(node *map, const char *key, init_spec *out)
     for (int i = 0; i < v->n; i++) {
         const char *k = v->keys[i]->text;
         if (strcmp(k, "type") != 0 && (!param || strcmp(k, param) != 0)) {
-            diag_error(v->keys[i]->at, "'%s' does not apply to a %s initializer", k,
-                       init_names[kind]);
+            if (param)
+                diag_error(v->keys[i]->at, "'%s' does not apply to a %s initializer (its "
+                           "parameter is '%s')", k, init_names[kind], param);
+            else
+                diag_error(v->keys[i]->at, "'%s' does not apply to a %s initializer (it takes "
+                           "no parameter)", k, init_names[kind]);
             return -1;
         }
     }
@@ -327,8 +416,13 @@ static int read_layer(spec *s, layer *l, node *n, int index)
     l->index = index;
     l->src = n;
     if (n->kind != NODE_MAP) {
-        diag_error(n->at, "%s must be a mapping with a 'type' key, not %s", what,
-                   node_kind_name(n->kind));
+        char buf[SHOWN_BUF];
+        if (n->kind == NODE_SCALAR && !is_empty(n))
+            diag_error(n->at, "%s must be a mapping with a 'type' key, got '%s' (write "
+                       "'- type: %s')", what, shown(n->text, buf), shown(n->text, buf));
+        else
+            diag_error(n->at, "%s must be a mapping with a 'type' key, not %s", what,
+                       is_empty(n) ? "an empty item" : node_kind_name(n->kind));
         return -1;
     }
     int kind;
@@ -395,7 +489,14 @@ static int read_layer(spec *s, layer *l, node *n, int index)
     return rc ? -1 : 0;
 }
 
-/* Keras' default names: the type, then type_1, type_2, ... */
+/* The line where layer L's name is given, or where L starts. */
+static mark name_mark(layer *l)
+{
+    return l->named ? field(l->src, "name")->at : l->src->at;
+}
+
+/* Keras' default names: the type, then type_1, type_2, ... Names become C
+ * functions beside loss_forward and model_forward. */
 static int name_layers(spec *s)
 {
     int rc = 0;
@@ -403,8 +504,8 @@ static int name_layers(spec *s)
         layer *l = &s->layers[i];
         if (l->named) {
             if (strcmp(l->name, "loss") == 0 || strcmp(l->name, "model") == 0) {
-                diag_error(spec_mark(l->src, "name"), "'%s' is reserved; choose another layer name",
-                           l->name);
+                diag_error(name_mark(l), "'%s' is reserved for the generated code's own "
+                           "functions; choose another layer name", l->name);
                 rc = -1;
             }
             continue;
@@ -417,13 +518,22 @@ static int name_layers(spec *s)
         else
             snprintf(l->name, sizeof l->name, "%s", l->type);
     }
-    for (int i = 0; i < s->n_layers; i++)
-        for (int j = 0; j < i; j++)
-            if (strcmp(s->layers[i].name, s->layers[j].name) == 0) {
-                diag_error(s->layers[i].src->at, "layer name '%s' is already used by layer %d",
-                           s->layers[i].name, j + 1);
-                rc = -1;
-            }
+    for (int i = 0; i < s->n_layers && rc == 0; i++) {
+        layer *l = &s->layers[i];
+        for (int j = 0; j < i; j++) {
+            if (strcmp(l->name, s->layers[j].name) != 0)
+                continue;
+            if (l->named)
+                diag_error(name_mark(l), "layer name '%s' is already used by layer %d (line %d)",
+                           l->name, j + 1, name_mark(&s->layers[j]).line);
+            else
+                diag_error(name_mark(l), "layer %d gets the default name '%s', which layer %d "
+                           "(line %d) already uses; name one of them", i + 1, l->name, j + 1,
+                           name_mark(&s->layers[j]).line);
+            rc = -1;
+            break;
+        }
+    }
     return rc;
 }
 
@@ -431,8 +541,7 @@ static int read_layers(spec *s, node *n)
 {
     s->layers_src = n;
     if (n->kind != NODE_SEQ) {
-        diag_error(n->at, "'layers' must be a list of layers, not %s", node_kind_name(n->kind));
-        return -1;
+        return bad_value(n, "layers", "a list of layers");
     }
     if (n->n == 0) {
         diag_error(n->at, "'layers' is empty; a model needs at least an embedding and one more layer");
@@ -549,7 +658,7 @@ static int read_optimizer(spec *s, node *n)
     rc |= read_num(n, "weight_decay", "'optimizer'", 0, 0, 1, &s->optim.weight_decay);
     rc |= read_num(n, "clipnorm", "'optimizer'", 0, 0, 1e9, &s->optim.clipnorm);
     if (rc == 0 && s->optim.lr <= 0) {
-        diag_error(spec_mark(n, "lr"), "'lr' must be greater than 0");
+        diag_error(field(n, "lr")->at, "'lr' must be greater than 0, got %s", field(n, "lr")->text);
         rc = -1;
     }
     return rc ? -1 : 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pool.h"
 #include "threads.h"
 #include "util.h"
 #include "vmath.h"
@@ -217,6 +218,7 @@ int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_mode
     if (!o.threads)
         o.threads = default_threads();
     seq_threads_set(o.threads);
+    seq_pool_init(o.threads);
     static const char *const levels[] = {"auto", "scalar", "avx2", "avx512"};
     for (int l = 0; l < 4; l++) {
         if (strcmp(info->simd, levels[l]) == 0 && seq_simd_select((seq_simd)l) != 0) {

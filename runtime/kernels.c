@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hot.h"
+#include "pool.h"
 #include "threads.h"
 #include "vmath.h"
 
@@ -177,6 +178,38 @@ SEQ_HOT void seq_lstm_cell_backward(int batch, int units, const real *restrict g
             dcb[j] = dct * f;
         }
     }
+}
+
+/* Fewer rows than this per thread are not worth a thread. */
+enum { MIN_ROWS_PER_THREAD = 8 };
+
+typedef struct rows_job {
+    seq_rows_fn fn;
+    const real *p;
+    real *a;
+    int batch;
+} rows_job;
+
+static void rows_part(void *ctx, int part, int n)
+{
+    const rows_job *j = ctx;
+    int b0 = (int)((long)j->batch * part / n), b1 = (int)((long)j->batch * (part + 1) / n);
+    if (b1 > b0)
+        j->fn(j->p, j->a, b0, b1 - b0);
+}
+
+void seq_parallel_rows(int batch, seq_rows_fn fn, const real *p, real *a)
+{
+    int threads = seq_pool_size();
+    if (threads > batch / MIN_ROWS_PER_THREAD)
+        threads = batch / MIN_ROWS_PER_THREAD;
+    if (threads <= 1 || seq_pool_busy()) {
+        fn(p, a, 0, batch);
+        return;
+    }
+    seq_threads_for_gemm(1, 1, 1); /* one OpenBLAS thread per block */
+    rows_job j = {fn, p, a, batch};
+    seq_pool_run(rows_part, &j);
 }
 
 real seq_bce_logits_loss(int batch, int n_valid, const real *z, const float *y)

@@ -26,6 +26,8 @@
 #define seq_lstm_cell_forward SEQ_P(lstm_cell_forward)
 #define seq_lstm_cell_backward SEQ_P(lstm_cell_backward)
 #define seq_bce_logits_loss SEQ_P(bce_logits_loss)
+#define seq_rows_fn SEQ_P(rows_fn)
+#define seq_parallel_rows SEQ_P(parallel_rows)
 #define seq_bce_logits_backward SEQ_P(bce_logits_backward)
 
 void seq_zero(size_t n, real *x);
@@ -68,6 +70,13 @@ void seq_lstm_cell_forward(int batch, int units, real *gates, const real *c_prev
  * gets the gradient of the pre-activations. */
 void seq_lstm_cell_backward(int batch, int units, const real *gates, const real *c_prev,
                             const real *c, const real *dh, real *dc, real *dgates);
+
+/* Runs FN(p, a, b0, nb) over blocks of rows [b0, b0 + nb) covering a batch
+ * of BATCH rows, one block per thread of the pool. For recurrences: a
+ * batch's rows never interact, so a block runs all its time steps without
+ * waiting for the others. GEMMs inside run on one thread each. */
+typedef void (*seq_rows_fn)(const real *p, real *a, int b0, int nb);
+void seq_parallel_rows(int batch, seq_rows_fn fn, const real *p, real *a);
 
 /* Binary cross-entropy on logits z, stable for any z: the mean over the first
  * n_valid rows of max(z, 0) - z y + log(1 + exp(-|z|)). Its backward writes

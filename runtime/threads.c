@@ -3,6 +3,8 @@
 
 #include <cblas.h>
 
+#include "pool.h"
+
 /* Multiply-adds below which a GEMM stays on one thread. */
 #define SINGLE_THREAD_BELOW (2L * 1024 * 1024)
 
@@ -22,6 +24,8 @@ int seq_threads_get(void)
 
 void seq_threads_for_gemm(long m, long n, long k)
 {
+    if (seq_pool_busy()) /* inside a row-parallel region: set to 1 on entry */
+        return;
     int want = m * n * k < SINGLE_THREAD_BELOW ? 1 : configured;
     if (want != current) {
         openblas_set_num_threads(want);

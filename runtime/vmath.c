@@ -1,4 +1,4 @@
-/* vmath.c: expf, sigmoid and tanh over float arrays, in scalar C and AVX2 / AVX-512.
+/* vmath.c: expf, sigmoid and tanh over float arrays: scalar, AVX2, AVX-512.
  *
  * exp(x): n = round(x log2 e), r = x - n ln2 (ln2 split hi/lo, |r| <= ln2/2),
  * exp(r) by a degree-6 minimax polynomial (Horner, FMA), times 2^n from the
@@ -18,8 +18,9 @@
  * gives the same bits. Build in ISO C mode (-std=c11: no FP contraction by
  * GCC across statements); test_vmath checks the bits.
  *
- * Max error measured on every float against double libm, rounded: exp 1 ulp
- * (0.51 ulp in the normal range), sigmoid 2 ulp, tanh 2 ulp. */
+ * Max error, measured on all 2^32 inputs against double libm (exp, 1/(1+exp(-x)),
+ * tanh) rounded to float, subnormal results included: exp 1 ulp, sigmoid 2 ulp,
+ * tanh 2 ulp (0.97, 2.40 and 1.54 ulp from the unrounded value). */
 #include "vmath.h"
 
 #include <math.h>
@@ -233,14 +234,16 @@ AVX2 static inline __m256 tanh_avx2_lanes(__m256 x)
     __m256 t, p = exp_poly_avx2(_mm256_mul_ps(_mm256_set1_ps(2.0f), c), &t);
     __m256 e = exp_scale_avx2(p, t); /* 2|x| <= 19: n in range */
     __m256 big = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, one)));
-    __m256 y = _mm256_blendv_ps(big, small, _mm256_cmp_ps(a, _mm256_set1_ps(TANH_SMALL), _CMP_LT_OQ));
+    __m256 is_small = _mm256_cmp_ps(a, _mm256_set1_ps(TANH_SMALL), _CMP_LT_OQ);
+    __m256 y = _mm256_blendv_ps(big, small, is_small);
     return nan_fix_avx2(x, _mm256_or_ps(y, _mm256_and_ps(x, sign)));
 }
 
 /* The maskload/maskstore mask selecting lanes below REM. */
 AVX2 static inline __m256i tail_mask_avx2(size_t rem)
 {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)rem), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)rem), lane);
 }
 
 #define AVX2_LOOP(name, lanes)                                           \
@@ -318,8 +321,8 @@ AVX512 static inline __m512 tanh_avx512_lanes(__m512 x)
     __m512 big = _mm512_sub_ps(one, _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, one)));
     __mmask16 is_small = _mm512_cmp_ps_mask(a, _mm512_set1_ps(TANH_SMALL), _CMP_LT_OQ);
     __m512 y = _mm512_mask_blend_ps(is_small, big, small);
-    /* 0xf8: y | (x & sign) */
-    __m512i yi = _mm512_ternarylogic_epi32(_mm512_castps_si512(y), _mm512_castps_si512(x), sign, 0xf8);
+    __m512i yi = _mm512_ternarylogic_epi32(_mm512_castps_si512(y), _mm512_castps_si512(x), sign,
+                                           0xf8); /* y | (x & sign) */
     return nan_fix_avx512(x, _mm512_castsi512_ps(yi));
 }
 
