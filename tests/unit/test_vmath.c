@@ -5,8 +5,10 @@
 #include "vmath.h"
 
 #include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define NFUNC 3
 #define CHUNK 4096
