@@ -28,6 +28,20 @@ size_t arena_add(arena *a, const char *name, size_t size, const char *dims)
     return r->offset;
 }
 
+size_t pass_add(pass *ps, const layer *l, const char *what, long a, long b, long c)
+{
+    char name[96], d[64];
+    if (strncmp(what, "d ", 2) == 0)
+        snprintf(name, sizeof name, "d %s.%s", l->name, what + 2);
+    else
+        snprintf(name, sizeof name, "%s.%s", l->name, what);
+    if (c)
+        dims3(d, sizeof d, a, b, c);
+    else
+        dims2(d, sizeof d, a, b);
+    return arena_add(&ps->acts, name, (size_t)a * (size_t)b * (size_t)(c ? c : 1), d);
+}
+
 void plan_param(plan *pl, const layer *l, const char *what, int rank, const int *dims,
                 init_spec init, int fan_in, int fan_out, int forget_units)
 {

@@ -86,6 +86,9 @@ activation layer_activation(const plan *pl, const layer *l);
 
 /* Planning helpers. */
 size_t arena_add(arena *a, const char *name, size_t size, const char *dims);
+/* Reserves LAYER's tensor "NAME.WHAT" ("d NAME.WHAT" for a gradient, when
+ * WHAT starts with "d ") of shape [A, B] (C = 0) or [A, B, C] in PS. */
+size_t pass_add(pass *ps, const layer *l, const char *what, long a, long b, long c);
 void plan_param(plan *pl, const layer *l, const char *what, int rank, const int *dims,
                 init_spec init, int fan_in, int fan_out, int forget_units);
 const param *layer_param(const plan *pl, const layer *l, int k);

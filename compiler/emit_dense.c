@@ -15,18 +15,12 @@ static void dense_params(plan *pl, const layer *l)
 
 static void dense_acts(pass *ps, const layer *l)
 {
-    char name[96], d[64];
-    snprintf(name, sizeof name, "%s.out", l->name);
-    ps->io[l->index].out = arena_add(&ps->acts, name, (size_t)ps->batch * (size_t)l->units,
-                                     dims2(d, sizeof d, ps->batch, l->units));
+    ps->io[l->index].out = pass_add(ps, l, "out", ps->batch, l->units, 0);
 }
 
 static void dense_grads(pass *ps, const layer *l)
 {
-    char name[96], d[64];
-    snprintf(name, sizeof name, "d %s.out", l->name);
-    ps->io[l->index].dout = arena_add(&ps->acts, name, (size_t)ps->batch * (size_t)l->units,
-                                      dims2(d, sizeof d, ps->batch, l->units));
+    ps->io[l->index].dout = pass_add(ps, l, "d out", ps->batch, l->units, 0);
 }
 
 static void declare(seq_buf *out, const plan *pl, const pass *ps, const layer *l)

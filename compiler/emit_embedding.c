@@ -13,20 +13,12 @@ static void embedding_params(plan *pl, const layer *l)
 
 static void embedding_acts(pass *ps, const layer *l)
 {
-    char name[96], d[64];
-    snprintf(name, sizeof name, "%s.out", l->name);
-    ps->io[l->index].out = arena_add(&ps->acts, name,
-                                     (size_t)l->out.steps * (size_t)ps->batch * (size_t)l->output_dim,
-                                     dims3(d, sizeof d, l->out.steps, ps->batch, l->output_dim));
+    ps->io[l->index].out = pass_add(ps, l, "out", l->out.steps, ps->batch, l->output_dim);
 }
 
 static void embedding_grads(pass *ps, const layer *l)
 {
-    char name[96], d[64];
-    snprintf(name, sizeof name, "d %s.out", l->name);
-    ps->io[l->index].dout = arena_add(&ps->acts, name,
-                                      (size_t)l->out.steps * (size_t)ps->batch * (size_t)l->output_dim,
-                                      dims3(d, sizeof d, l->out.steps, ps->batch, l->output_dim));
+    ps->io[l->index].dout = pass_add(ps, l, "d out", l->out.steps, ps->batch, l->output_dim);
 }
 
 static void embedding_forward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)

@@ -19,20 +19,13 @@ static void lstm_params(plan *pl, const layer *l)
     plan_param(pl, l, "bias", 1, bias, l->bias_init, 0, 0, l->unit_forget_bias ? H : 0);
 }
 
-static size_t add(pass *ps, const layer *l, const char *what, long a, long b, long c)
-{
-    char name[96], d[64];
-    snprintf(name, sizeof name, "%s.%s", l->name, what);
-    return arena_add(&ps->acts, name, (size_t)a * (size_t)b * (size_t)c, dims3(d, sizeof d, a, b, c));
-}
-
 static void lstm_acts(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
     int T = l->in.steps, B = ps->batch, H = l->units;
-    io->buf[B_GATES] = add(ps, l, "gates", T, B, 4L * H);
-    io->buf[B_C] = add(ps, l, "c", T + 1L, B, H);
-    io->buf[B_H] = add(ps, l, "h", T + 1L, B, H);
+    io->buf[B_GATES] = pass_add(ps, l, "gates", T, B, 4L * H);
+    io->buf[B_C] = pass_add(ps, l, "c", T + 1L, B, H);
+    io->buf[B_H] = pass_add(ps, l, "h", T + 1L, B, H);
     /* h block 0 is the initial state; the output is blocks 1..T or block T */
     io->out = io->buf[B_H] + (size_t)(l->return_sequences ? 1 : T) * (size_t)B * (size_t)H;
 }
@@ -41,14 +34,12 @@ static void lstm_grads(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
     int T = l->in.steps, B = ps->batch, H = l->units;
-    char name[96], d[64];
-    snprintf(name, sizeof name, "d %s.out", l->name);
     if (l->return_sequences)
-        io->dout = arena_add(&ps->acts, name, (size_t)T * B * H, dims3(d, sizeof d, T, B, H));
+        io->dout = pass_add(ps, l, "d out", T, B, H);
     else
-        io->dout = arena_add(&ps->acts, name, (size_t)B * H, dims2(d, sizeof d, B, H));
-    io->buf[B_DC] = add(ps, l, "dc", 1, B, H);
-    io->buf[B_DGATES] = add(ps, l, "dgates", T, B, 4L * H);
+        io->dout = pass_add(ps, l, "d out", B, H, 0);
+    io->buf[B_DC] = pass_add(ps, l, "dc", B, H, 0);
+    io->buf[B_DGATES] = pass_add(ps, l, "dgates", T, B, 4L * H);
 }
 
 /* Forward: the input projection for all steps, then the recurrence over

@@ -29,7 +29,7 @@
  *   d dense_1.out              [32, 1]          at 1603648
  *   d dense.out                [32, 64]         at 1603680
  *   d lstm.out                 [32, 64]         at 1605728
- *   lstm.dc                    [1, 32, 64]      at 1607776
+ *   lstm.dc                    [32, 64]         at 1607776
  *   lstm.dgates                [120, 32, 256]   at 1609824
  *   d embedding.out            [120, 32, 32]    at 2592864
  *
