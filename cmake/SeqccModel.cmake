@@ -6,6 +6,11 @@
 # The target NAME_regenerate (and `regenerate`, for every model) writes the
 # fresh code over generated/NAME, the committed copy the test suite diffs.
 function(seqcc_add_model name spec)
+  # seqcc names its files after the spec's `name`; the build expects NAME.
+  file(STRINGS ${spec} name_line REGEX "^name:")
+  if(NOT name_line MATCHES "^name:[ \t]*[\"']?${name}[\"']?[ \t]*(#.*)?$")
+    message(FATAL_ERROR "${spec}: the spec's name (${name_line}) must be ${name}, as the file is named")
+  endif()
   set(gen ${CMAKE_BINARY_DIR}/gen/${name})
   set(sources ${gen}/${name}.c ${gen}/${name}_info.c)
   add_custom_command(

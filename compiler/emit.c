@@ -42,6 +42,17 @@ size_t pass_add(pass *ps, const layer *l, const char *what, long a, long b, long
     return arena_add(&ps->acts, name, (size_t)a * (size_t)b * (size_t)(c ? c : 1), d);
 }
 
+size_t pass_add_seq(pass *ps, const layer *l, const char *what, long steps, long features)
+{
+    char name[96], d[80];
+    if (strncmp(what, "d ", 2) == 0)
+        snprintf(name, sizeof name, "d %s.%s", l->name, what + 2);
+    else
+        snprintf(name, sizeof name, "%s.%s", l->name, what);
+    snprintf(d, sizeof d, "[%d, %ld, %d, %ld]", ps->blocks, steps, ps->rows, features);
+    return arena_add(&ps->acts, name, (size_t)ps->batch * (size_t)steps * (size_t)features, d);
+}
+
 void plan_param(plan *pl, const layer *l, const char *what, int rank, const int *dims,
                 init_spec init, int fan_in, int fan_out, int forget_units)
 {
@@ -146,17 +157,32 @@ static const layer_emitter *emitter_for(const layer *l)
 
 /* ---- planning ------------------------------------------------------------- */
 
+/* Blocks of at least 16 rows (a GEMM of fewer rows wastes the SIMD units),
+ * as many as divide the batch, up to 8. */
+static int batch_blocks(int batch)
+{
+    int blocks = 1;
+    for (int n = 2; n <= 8; n++)
+        if (batch % n == 0 && batch / n >= 16)
+            blocks = n;
+    return blocks;
+}
+
 static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int training)
 {
     const spec *s = pl->s;
     ps->suffix = suffix;
     ps->batch = batch;
+    ps->blocks = batch_blocks(batch);
+    ps->rows = batch / ps->blocks;
     ps->training = training;
     ps->io = seq_xcalloc((size_t)s->n_layers, sizeof *ps->io);
     for (int i = 0; i < s->n_layers; i++) {
         const layer *l = &s->layers[i];
-        if (i > 0)
+        if (i > 0) {
             ps->io[i].in = ps->io[i - 1].out;
+            ps->io[i].in_stride = ps->io[i - 1].out_stride;
+        }
         emitter_for(l)->acts(ps, l);
     }
     loss_plan(pl, ps);
@@ -164,8 +190,10 @@ static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int tra
         return;
     for (int i = s->n_layers - 1; i >= 0; i--)
         emitter_for(&s->layers[i])->grads(ps, &s->layers[i]);
-    for (int i = 1; i < s->n_layers; i++)
+    for (int i = 1; i < s->n_layers; i++) {
         ps->io[i].din = ps->io[i - 1].dout;
+        ps->io[i].din_stride = ps->io[i - 1].dout_stride;
+    }
 }
 
 static void plan_model(plan *pl, const spec *s)
@@ -231,11 +259,16 @@ static void model_comment(seq_buf *out, const plan *pl)
         if (i % 3 == 2 && i + 1 < s->n_layers)
             seq_buf_puts(out, "\n *  ");
     }
+    const pass *tr = &pl->train;
     seq_buf_printf(out, "\n * batch %d, seq_len %d. Written in terms of `real`, compiled as float\n"
-                        " * and as double. Sequences are time-major: step t of a [T, B, F]\n"
-                        " * activation is rows t*B .. t*B+B-1. Every parameter gradient is\n"
-                        " * written, not accumulated, by the layer that owns the parameter.\n",
-                   s->batch, s->seq_len);
+                        " * and as double. The batch is %d block%s of %d rows; a sequence is\n"
+                        " * stored block by block, each block time-major: [blocks, T, rows, F].\n"
+                        " * Blocks never interact until the weight gradients, which each block\n"
+                        " * writes apart and which are then summed in block order, so the\n"
+                        " * runtime runs blocks on separate threads and the results do not\n"
+                        " * depend on the thread count. Every parameter gradient is written,\n"
+                        " * not accumulated, by the layer that owns the parameter.\n",
+                   s->batch, s->seq_len, tr->blocks, tr->blocks == 1 ? "" : "s", tr->rows);
 }
 
 static void emit_layer_calls(seq_buf *out, const plan *pl, int backward, int predict)
@@ -353,7 +386,7 @@ static void put_cstring(seq_buf *out, const char *s)
 {
     seq_buf_puts(out, "\"");
     for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
+        if (*s == '"' || *s == '\\' || *s == '?') /* '?' for trigraphs */
             seq_buf_printf(out, "\\%c", *s);
         else if (*s == '\n')
             seq_buf_puts(out, "\\n");

@@ -32,13 +32,17 @@ typedef struct param {
     int forget_units;
 } param;
 
-enum { MAX_PARAMS_PER_LAYER = 4, MAX_BUFS = 8 };
+enum { MAX_PARAMS_PER_LAYER = 4, MAX_BUFS = 12 };
 
-/* Where one layer's tensors live in one pass. Offsets into the activation
- * arena; the gradient fields are used by the training pass only. */
+/* Where one layer's tensors live in one pass: offsets into the activation
+ * arena; the gradient fields are used by the training pass only. A sequence
+ * is stored in blocks of rows ([blocks, steps, rows, features]); its view
+ * also has the distance between blocks (the stride), which is not always the
+ * block's size (an LSTM's h has one more step, the initial state). */
 typedef struct layer_io {
     size_t in, din;   /* input view (the previous output) and its gradient */
     size_t out, dout; /* output view and its gradient */
+    size_t in_stride, din_stride, out_stride, dout_stride;
     size_t buf[MAX_BUFS];
 } layer_io;
 
@@ -47,6 +51,7 @@ typedef struct layer_io {
 typedef struct pass {
     const char *suffix; /* "forward" or "predict" */
     int batch;
+    int blocks, rows;   /* the batch as BLOCKS blocks of ROWS rows */
     int training;
     arena acts;
     layer_io *io;       /* per layer */
@@ -89,6 +94,8 @@ size_t arena_add(arena *a, const char *name, size_t size, const char *dims);
 /* Reserves LAYER's tensor "NAME.WHAT" ("d NAME.WHAT" for a gradient, when
  * WHAT starts with "d ") of shape [A, B] (C = 0) or [A, B, C] in PS. */
 size_t pass_add(pass *ps, const layer *l, const char *what, long a, long b, long c);
+/* The same for a blocked sequence of STEPS steps: [blocks, steps, rows, F]. */
+size_t pass_add_seq(pass *ps, const layer *l, const char *what, long steps, long features);
 void plan_param(plan *pl, const layer *l, const char *what, int rank, const int *dims,
                 init_spec init, int fan_in, int fan_out, int forget_units);
 const param *layer_param(const plan *pl, const layer *l, int k);

@@ -78,26 +78,43 @@ static mark mark_at_offset(const reader *r, size_t offset)
     return at;
 }
 
-/* What usually lies behind libyaml's less telling complaints. */
-static const char *syntax_hint(const char *problem)
+/* Whether AT is where its line's text starts, after the indentation. */
+static int at_indentation(const reader *r, mark at)
 {
-    static const char *const hints[][2] = {
-        {"mapping values are not allowed",
-         "is this line indented further than the key above it, or does a value hold ': ' "
-         "(then quote the value)?"},
-        {"did not find expected key", "is this line indented less than the keys above it?"},
-        {"found a tab character", "indent with spaces (YAML does not allow tabs there)"},
-        {"cannot start any token", "quote a value that starts with '@', '`' or '%'"},
-    };
-    for (size_t i = 0; i < sizeof hints / sizeof *hints; i++)
-        if (strstr(problem, hints[i][0]))
-            return hints[i][1];
+    size_t i = 0;
+    for (int line = 1; line < at.line && i < r->len; i++)
+        if (r->text[i] == '\n')
+            line++;
+    int col = 1;
+    for (; i < r->len && r->text[i] == ' '; i++)
+        col++;
+    return col == at.col;
+}
+
+/* What usually lies behind libyaml's less telling complaints. */
+static const char *syntax_hint(const char *problem, int at_indent)
+{
+    if (strstr(problem, "mapping values are not allowed"))
+        return "is a ':' missing on the line above, is this line indented too far, or does a "
+               "value hold ': ' (then quote the value)?";
+    if (strstr(problem, "did not find expected key"))
+        return at_indent ? "is this line indented less than the keys above it?"
+                         : "is there more after a quoted value or a list? (quote the whole value)";
+    if (strstr(problem, "did not find expected '-' indicator") && at_indent)
+        return "is this line part of the list item above? Indent it like that item's keys";
+    if (strstr(problem, "could not find expected ':'"))
+        return "is a ':' missing after the key?";
+    if (strstr(problem, "found a tab character"))
+        return "indent with spaces (YAML does not allow tabs there)";
+    if (strstr(problem, "cannot start any token"))
+        return "quote a value that starts with '@', '`' or '%'";
     return NULL;
 }
 
 /* libyaml's reader (bad UTF-8, control characters) gives a byte offset
- * instead of a mark. A construct still open at the end of the file is
- * reported where it starts, which is where the mistake usually is. */
+ * instead of a mark. A key without its ':', and a construct still open at
+ * the end of the file, are reported where they start: libyaml notices them
+ * lines later. */
 static void syntax_error(const reader *r)
 {
     const yaml_parser_t *p = &r->parser;
@@ -109,7 +126,7 @@ static void syntax_error(const reader *r)
         return;
     }
     mark at = mark_of(p->problem_mark);
-    const char *hint = syntax_hint(problem);
+    const char *hint = syntax_hint(problem, at_indentation(r, at));
     if (!p->context) {
         diag_error(at, "invalid YAML: %s%s%s", problem, hint ? "; " : "", hint ? hint : "");
         return;
@@ -118,7 +135,9 @@ static void syntax_error(const reader *r)
     mark end = mark_at_offset(r, r->len);
     if (end.col > 1) /* libyaml ends the stream on a line of its own */
         end = (mark){end.line + 1, 1};
-    if (at.line >= end.line)
+    if (strstr(problem, "could not find expected ':'"))
+        diag_error(ctx, "invalid YAML: %s %s; %s", problem, p->context, hint);
+    else if (at.line >= end.line)
         diag_error(ctx, "invalid YAML: %s %s; it is still open at the end of the file", problem,
                    p->context);
     else
@@ -203,8 +222,9 @@ static int parse_children(reader *r, node *parent, int depth)
                 return -1;
             }
             for (const char *c = key->text; *c; c++) {
-                if ((unsigned char)*c < 0x20) { /* keys are echoed in one-line messages */
-                    diag_error(key->at, "keys must be plain names, not text with control characters");
+                if ((unsigned char)*c < 0x20 || *c == 0x7f) { /* keys are echoed in messages */
+                    diag_error(key->at, "keys must be plain names, not text with control "
+                               "characters");
                     return -1;
                 }
             }
@@ -275,7 +295,8 @@ static node *parse_node(reader *r, int depth)
 
 node *node_parse(const char *text, size_t len)
 {
-    static const char empty[] = "the spec is empty (expected a mapping with name, input, data, layers, ...)";
+    static const char empty[] =
+        "the spec is empty (expected a mapping with name, input, data, layers, ...)";
     reader r;
     memset(&r, 0, sizeof r);
     r.text = text;

@@ -419,7 +419,7 @@ static int read_layer(spec *s, layer *l, node *n, int index)
         char buf[SHOWN_BUF];
         if (n->kind == NODE_SCALAR && !is_empty(n))
             diag_error(n->at, "%s must be a mapping with a 'type' key, got '%s' (write "
-                       "'- type: %s')", what, shown(n->text, buf), shown(n->text, buf));
+                       "'- type: %s')", what, shown(n->text, buf), buf);
         else
             diag_error(n->at, "%s must be a mapping with a 'type' key, not %s", what,
                        is_empty(n) ? "an empty item" : node_kind_name(n->kind));
@@ -489,7 +489,7 @@ static int read_layer(spec *s, layer *l, node *n, int index)
     return rc ? -1 : 0;
 }
 
-/* The line where layer L's name is given, or where L starts. */
+/* Where layer L's name is given, or where L starts. */
 static mark name_mark(layer *l)
 {
     return l->named ? field(l->src, "name")->at : l->src->at;
@@ -540,9 +540,8 @@ static int name_layers(spec *s)
 static int read_layers(spec *s, node *n)
 {
     s->layers_src = n;
-    if (n->kind != NODE_SEQ) {
+    if (n->kind != NODE_SEQ)
         return bad_value(n, "layers", "a list of layers");
-    }
     if (n->n == 0) {
         diag_error(n->at, "'layers' is empty; a model needs at least an embedding and one more layer");
         return -1;
@@ -672,7 +671,7 @@ static int read_train(spec *s, node *n)
     int rc = read_int32(n, "epochs", "'train'", 1, 1, 100000, &s->train.epochs);
     rc |= read_bool(n, "shuffle", &s->train.shuffle);
     node *every = field(n, "checkpoint_every");
-    if (every && !(every->kind == NODE_SCALAR && !every->quoted && strcmp(every->text, "epoch") == 0))
+    if (every && !(every->kind == NODE_SCALAR && strcmp(every->text, "epoch") == 0))
         rc |= read_int32(n, "checkpoint_every", "'train'", 0, 1, 100000000,
                          &s->train.checkpoint_every);
     return rc ? -1 : 0;

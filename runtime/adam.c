@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "hot.h"
+#include "pool.h"
 
 #ifdef SEQ_REAL_DOUBLE
 #define SQRT sqrt
@@ -20,10 +21,22 @@ double seq_grad_norm(size_t n, const real *g)
     return sqrt(sum);
 }
 
-SEQ_HOT void seq_adam_step(const seq_optim_info *o, long t, size_t n, real *restrict p,
-                           const real *restrict g, real *restrict m, real *restrict v,
-                           double grad_scale)
+typedef struct adam_job {
+    const seq_optim_info *o;
+    long t;
+    size_t n;
+    real *p, *m, *v;
+    const real *g;
+    double grad_scale;
+} adam_job;
+
+SEQ_HOT static void adam_range(const adam_job *j, size_t begin, size_t end)
 {
+    const seq_optim_info *o = j->o;
+    long t = j->t;
+    real *restrict p = j->p, *restrict m = j->m, *restrict v = j->v;
+    const real *restrict g = j->g;
+    double grad_scale = j->grad_scale;
     const real b1 = (real)o->beta1, b2 = (real)o->beta2;
     const real one_b1 = (real)(1 - o->beta1), one_b2 = (real)(1 - o->beta2);
     const real step = (real)(o->lr / (1 - pow(o->beta1, (double)t)));
@@ -31,10 +44,31 @@ SEQ_HOT void seq_adam_step(const seq_optim_info *o, long t, size_t n, real *rest
     const real eps = (real)o->eps, scale = (real)grad_scale;
     const real decay = (real)(o->adamw ? 1 - o->lr * o->weight_decay : 1);
     const real l2 = (real)(o->adamw ? 0 : o->weight_decay);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = begin; i < end; i++) {
         real gi = g[i] * scale + l2 * p[i];
         m[i] = b1 * m[i] + one_b1 * gi;
         v[i] = b2 * v[i] + one_b2 * gi * gi;
         p[i] = p[i] * decay - step * m[i] / (SQRT(v[i]) * inv_sqrt_bc2 + eps);
     }
+}
+
+/* Threads take slices of whole 16-element lines, the last one shorter; each
+ * element's update is the same whatever the split. */
+static void adam_part(void *ctx, int part, int n)
+{
+    const adam_job *j = ctx;
+    size_t per = ((j->n + (size_t)n - 1) / (size_t)n + 15) & ~(size_t)15;
+    size_t begin = per * (size_t)part, end = begin + per < j->n ? begin + per : j->n;
+    if (begin < end)
+        adam_range(j, begin, end);
+}
+
+void seq_adam_step(const seq_optim_info *o, long t, size_t n, real *p, const real *g, real *m,
+                   real *v, double grad_scale)
+{
+    adam_job j = {o, t, n, p, m, v, g, grad_scale};
+    if (n >= 65536)
+        seq_pool_run(adam_part, &j);
+    else
+        adam_range(&j, 0, n);
 }

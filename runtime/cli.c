@@ -2,6 +2,7 @@
  * precision (the spec's for everything but gradcheck, which runs in f64). */
 #include "cli.h"
 
+#include <cblas.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,6 @@
 #include <unistd.h>
 
 #include "pool.h"
-#include "threads.h"
 #include "util.h"
 #include "vmath.h"
 
@@ -48,8 +48,8 @@ static void usage(FILE *f, const seq_model_info *info)
             "  --max-steps N       train: stop after N optimizer steps in all\n"
             "  --checkpoint-every N  train: also save the checkpoint every N steps\n"
             "  --limit N           use the first N examples of each class only\n"
-            "  --threads N         OpenBLAS threads (default: $SEQCC_THREADS, else all cores);\n"
-            "                      the same seed and thread count give the same bits\n"
+            "  --threads N         worker threads (default: $SEQCC_THREADS, else all cores);\n"
+            "                      results are the same bits for any thread count\n"
             "  --seed N            instead of the spec's seed (%llu)\n"
             "  --samples N         gradcheck: entries per tensor (default 24)\n"
             "  --tolerance X       gradcheck: largest relative error (default 1e-6)\n"
@@ -217,7 +217,7 @@ int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_mode
 
     if (!o.threads)
         o.threads = default_threads();
-    seq_threads_set(o.threads);
+    openblas_set_num_threads(1); /* parallel work is split by seq_pool */
     seq_pool_init(o.threads);
     static const char *const levels[] = {"auto", "scalar", "avx2", "avx512"};
     for (int l = 0; l < 4; l++) {

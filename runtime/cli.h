@@ -24,7 +24,7 @@ typedef struct seq_options {
     long max_steps;          /* train: stop after this many steps in all (0 = no limit) */
     long checkpoint_every;   /* train: steps between checkpoints (0 = the spec's) */
     long limit;              /* keep the first LIMIT examples per class of each part */
-    int threads;             /* OpenBLAS threads */
+    int threads;             /* worker threads (the results do not depend on it) */
     long seed;               /* -1 = the spec's */
     int samples;             /* gradcheck: entries per tensor */
     double tolerance;        /* gradcheck: largest relative error accepted */

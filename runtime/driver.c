@@ -113,7 +113,7 @@ static void set_meta_double(seq_st *st, const char *key, double v)
 }
 
 /* Parameters, optimizer state, vocabulary and where training stands. */
-static int save_checkpoint(const run *r, const char *path, int threads, seq_err *err)
+static int save_checkpoint(const run *r, const char *path, seq_err *err)
 {
     const seq_model_info *info = r->info;
     seq_st st;
@@ -124,7 +124,6 @@ static int save_checkpoint(const run *r, const char *path, int threads, seq_err 
     seq_st_set_meta(&st, "seqcc_version", info->seqcc_version);
     seq_st_set_meta(&st, "precision", PRECISION);
     set_meta_long(&st, "seed", (long long)r->seed);
-    set_meta_long(&st, "threads", threads);
     set_meta_long(&st, "step", r->step);
     set_meta_long(&st, "epoch", r->epoch);
     set_meta_long(&st, "epoch_step", r->epoch_step);
@@ -216,7 +215,7 @@ static int meta_double(const seq_st *st, const char *path, const char *key, doub
 
 /* Loads parameters and vocabulary; with RESUME also the optimizer state and
  * where training stood. */
-static int load_checkpoint(run *r, const char *path, int resume, int threads, seq_err *err)
+static int load_checkpoint(run *r, const char *path, int resume, seq_err *err)
 {
     const seq_model_info *info = r->info;
     seq_st st;
@@ -260,13 +259,12 @@ static int load_checkpoint(run *r, const char *path, int resume, int threads, se
             if (load_tensor(&st, path, "optimizer/m/", &info->tensors[i], r->adam_m, err) != 0 ||
                 load_tensor(&st, path, "optimizer/v/", &info->tensors[i], r->adam_v, err) != 0)
                 goto done;
-        long seed = 0, step = 0, epoch = 0, epoch_step = 0, correct = 0, seen = 0, saved_threads = 0;
+        long seed = 0, step = 0, epoch = 0, epoch_step = 0, correct = 0, seen = 0;
         if (meta_long(&st, path, "seed", &seed, err) || meta_long(&st, path, "step", &step, err) ||
             meta_long(&st, path, "epoch", &epoch, err) ||
             meta_long(&st, path, "epoch_step", &epoch_step, err) ||
             meta_long(&st, path, "epoch_correct", &correct, err) ||
             meta_long(&st, path, "epoch_seen", &seen, err) ||
-            meta_long(&st, path, "threads", &saved_threads, err) ||
             meta_double(&st, path, "epoch_loss", &r->epoch_loss, err) ||
             meta_double(&st, path, "best_val_accuracy", &r->best_val, err))
             goto done;
@@ -284,10 +282,6 @@ static int load_checkpoint(run *r, const char *path, int resume, int threads, se
         r->epoch_step = epoch_step;
         r->epoch_correct = correct;
         r->epoch_seen = seen;
-        if (saved_threads != threads)
-            fprintf(stderr, "warning: %s was trained with %ld threads, resuming with %d: "
-                            "the run will not be bit-identical to an uninterrupted one\n",
-                    path, saved_threads, threads);
     }
     rc = 0;
 done:
@@ -458,7 +452,7 @@ static int cmd_train(run *r, const seq_options *o, const char *data_root)
     history hist = {0};
 
     if (o->resume) {
-        if (load_checkpoint(r, ckpt, 1, o->threads, &err) != 0)
+        if (load_checkpoint(r, ckpt, 1, &err) != 0)
             goto fail;
         printf("resuming %s at epoch %d, step %ld\n", ckpt, r->epoch + 1, r->step);
         if (history_resume(&hist, metrics, r->epoch, &err) != 0)
@@ -514,7 +508,7 @@ static int cmd_train(run *r, const seq_options *o, const char *data_root)
             long every = o->checkpoint_every ? o->checkpoint_every : info->train.checkpoint_every;
             if (every > 0 && r->step % every == 0 && r->epoch_step + 1 < per_epoch) {
                 r->epoch_step++; /* saved as done */
-                int rc = save_checkpoint(r, ckpt, o->threads, &err);
+                int rc = save_checkpoint(r, ckpt, &err);
                 r->epoch_step--;
                 if (rc != 0)
                     goto fail_order;
@@ -522,7 +516,7 @@ static int cmd_train(run *r, const seq_options *o, const char *data_root)
         }
         seq_progress_end(&bar);
         if (stopped && r->epoch_step < per_epoch) {
-            if (save_checkpoint(r, ckpt, o->threads, &err) != 0)
+            if (save_checkpoint(r, ckpt, &err) != 0)
                 goto fail_order;
             printf("stopped after step %ld (--max-steps); resume with --resume\n", r->step);
             break;
@@ -554,9 +548,9 @@ static int cmd_train(run *r, const seq_options *o, const char *data_root)
         r->epoch_loss = 0;
         r->epoch_correct = r->epoch_seen = 0;
         r->epoch++; /* saved as completed */
-        int rc = save_checkpoint(r, ckpt, o->threads, &err);
+        int rc = save_checkpoint(r, ckpt, &err);
         if (rc == 0 && improved)
-            rc = save_checkpoint(r, best, o->threads, &err);
+            rc = save_checkpoint(r, best, &err);
         r->epoch--;
         if (rc != 0)
             goto fail_order;
@@ -608,7 +602,7 @@ static int cmd_eval(run *r, const seq_options *o, const char *data_root)
     seq_split split;
     if (need_checkpoint(o, "eval") != 0)
         return SEQ_EXIT_USAGE;
-    if (load_checkpoint(r, o->checkpoint, 0, o->threads, &err) != 0 ||
+    if (load_checkpoint(r, o->checkpoint, 0, &err) != 0 ||
         load_split(r, o, data_root, &data, &split, &err) != 0) {
         fprintf(stderr, "error: %s\n", err.msg);
         return SEQ_EXIT_FAIL;
@@ -627,7 +621,7 @@ static int cmd_predict(run *r, const seq_options *o)
     seq_err err;
     if (need_checkpoint(o, "predict") != 0)
         return SEQ_EXIT_USAGE;
-    if (load_checkpoint(r, o->checkpoint, 0, o->threads, &err) != 0) {
+    if (load_checkpoint(r, o->checkpoint, 0, &err) != 0) {
         fprintf(stderr, "error: %s\n", err.msg);
         return SEQ_EXIT_FAIL;
     }
@@ -681,7 +675,7 @@ static int cmd_grads(run *r, const seq_options *o, const char *data_root)
         fprintf(stderr, "error: grads needs --out FILE.safetensors\n");
         return SEQ_EXIT_USAGE;
     }
-    if (load_checkpoint(r, o->checkpoint, 0, o->threads, &err) != 0 ||
+    if (load_checkpoint(r, o->checkpoint, 0, &err) != 0 ||
         load_split(r, o, data_root, &data, &split, &err) != 0) {
         fprintf(stderr, "error: %s\n", err.msg);
         return SEQ_EXIT_FAIL;

@@ -10,7 +10,6 @@
 
 #include "hot.h"
 #include "pool.h"
-#include "threads.h"
 #include "vmath.h"
 
 #ifdef SEQ_REAL_DOUBLE
@@ -38,6 +37,11 @@ void seq_zero(size_t n, real *x)
     memset(x, 0, n * sizeof *x);
 }
 
+void seq_copy(size_t n, const real *x, real *y)
+{
+    memcpy(y, x, n * sizeof *y);
+}
+
 void seq_fill_rows(int rows, int cols, const real *v, real *y)
 {
     for (int r = 0; r < rows; r++)
@@ -54,11 +58,12 @@ SEQ_HOT void seq_colsum(int rows, int cols, const real *restrict x, real *restri
     }
 }
 
-/* A single output row is a matrix-vector product; CBLAS' gemv is much
- * cheaper than gemm there (batch-1 prediction lives on this path). */
+/* GEMMs run on the calling thread (OpenBLAS is kept at one thread; the
+ * runtime parallelizes over blocks of the batch instead). A single output
+ * row is a matrix-vector product, where CBLAS' gemv is much cheaper than
+ * gemm (batch-1 prediction lives on this path). */
 void seq_matmul(int m, int n, int k, const real *a, const real *b, real beta, real *c)
 {
-    seq_threads_for_gemm(m, n, k);
     if (m == 1)
         GEMV(CblasRowMajor, CblasTrans, k, n, 1, b, n, a, 1, beta, c, 1);
     else
@@ -67,13 +72,11 @@ void seq_matmul(int m, int n, int k, const real *a, const real *b, real beta, re
 
 void seq_matmul_at(int m, int n, int k, const real *a, const real *b, real beta, real *c)
 {
-    seq_threads_for_gemm(m, n, k);
     GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, k, 1, a, m, b, n, beta, c, n);
 }
 
 void seq_matmul_bt(int m, int n, int k, const real *a, const real *b, real beta, real *c)
 {
-    seq_threads_for_gemm(m, n, k);
     if (m == 1)
         GEMV(CblasRowMajor, CblasNoTrans, n, k, 1, b, k, a, 1, beta, c, 1);
     else
@@ -114,37 +117,46 @@ SEQ_HOT void seq_sigmoid_backward(size_t n, const real *y, const real *dy, real 
         dx[i] = dy[i] * y[i] * (1 - y[i]);
 }
 
-void seq_embedding_forward(int batch, int steps, int dim, const int32_t *ids,
+/* Where row b of step t of a blocked sequence starts. */
+static size_t blocked_row(int b, int t, int steps, int rows, int dim)
+{
+    return (((size_t)(b / rows) * steps + t) * rows + b % rows) * dim;
+}
+
+void seq_embedding_forward(int batch, int steps, int dim, int rows, const int32_t *ids,
                            const real *table, real *out)
 {
-    for (int t = 0; t < steps; t++)
-        for (int b = 0; b < batch; b++)
-            memcpy(out + ((size_t)t * batch + b) * dim,
+    for (int b = 0; b < batch; b++)
+        for (int t = 0; t < steps; t++)
+            memcpy(out + blocked_row(b, t, steps, rows, dim),
                    table + (size_t)ids[(size_t)b * steps + t] * dim, (size_t)dim * sizeof *out);
 }
 
-SEQ_HOT void seq_embedding_backward(int batch, int steps, int dim, const int32_t *restrict ids,
-                                    const real *restrict dout, real *restrict dtable)
+SEQ_HOT void seq_embedding_backward(int batch, int steps, int dim, int rows,
+                                    const int32_t *restrict ids, const real *restrict dout,
+                                    real *restrict dtable)
 {
-    for (int t = 0; t < steps; t++) {
-        for (int b = 0; b < batch; b++) {
+    for (int b = 0; b < batch; b++) {
+        for (int t = 0; t < steps; t++) {
             real *row = dtable + (size_t)ids[(size_t)b * steps + t] * dim;
-            const real *d = dout + ((size_t)t * batch + b) * dim;
+            const real *d = dout + blocked_row(b, t, steps, rows, dim);
             for (int j = 0; j < dim; j++)
                 row[j] += d[j];
         }
     }
 }
 
-SEQ_HOT void seq_lstm_cell_forward(int batch, int units, real *restrict gates,
-                                   const real *restrict c_prev, real *restrict c,
-                                   real *restrict h)
+SEQ_HOT void seq_lstm_cell_forward(int batch, int units, const real *restrict bias,
+                                   real *restrict gates, const real *restrict c_prev,
+                                   real *restrict c, real *restrict h)
 {
     size_t H = (size_t)units;
     for (int b = 0; b < batch; b++) {
         real *g = gates + 4 * H * b;
         const real *cp = c_prev + H * b;
         real *cb = c + H * b, *hb = h + H * b;
+        for (size_t j = 0; j < 4 * H; j++)
+            g[j] += bias[j];
         vsigmoid(2 * H, g, g);       /* i, f */
         vtanh(H, g + 2 * H, g + 2 * H); /* g */
         vsigmoid(H, g + 3 * H, g + 3 * H); /* o */
@@ -159,7 +171,7 @@ SEQ_HOT void seq_lstm_cell_forward(int batch, int units, real *restrict gates,
 SEQ_HOT void seq_lstm_cell_backward(int batch, int units, const real *restrict gates,
                                     const real *restrict c_prev, const real *restrict c,
                                     const real *restrict dh, real *restrict dc,
-                                    real *restrict dgates)
+                                    real *restrict dgates, real *restrict dbias_rows)
 {
     size_t H = (size_t)units;
     for (int b = 0; b < batch; b++) {
@@ -177,39 +189,41 @@ SEQ_HOT void seq_lstm_cell_backward(int batch, int units, const real *restrict g
             dg[3 * H + j] = dhb[j] * tc * o * (1 - o);
             dcb[j] = dct * f;
         }
+        real *db = dbias_rows + 4 * H * b;
+        for (size_t j = 0; j < 4 * H; j++)
+            db[j] += dg[j];
     }
 }
 
-/* Fewer rows than this per thread are not worth a thread. */
-enum { MIN_ROWS_PER_THREAD = 8 };
-
-typedef struct rows_job {
-    seq_rows_fn fn;
+typedef struct blocks_job {
+    seq_block_fn fn;
     const real *p;
     real *a;
-    int batch;
-} rows_job;
+    int blocks;
+} blocks_job;
 
-static void rows_part(void *ctx, int part, int n)
+static void blocks_part(void *ctx, int part, int n)
 {
-    const rows_job *j = ctx;
-    int b0 = (int)((long)j->batch * part / n), b1 = (int)((long)j->batch * (part + 1) / n);
-    if (b1 > b0)
-        j->fn(j->p, j->a, b0, b1 - b0);
+    const blocks_job *j = ctx;
+    for (int blk = j->blocks * part / n; blk < j->blocks * (part + 1) / n; blk++)
+        j->fn(j->p, j->a, blk);
 }
 
-void seq_parallel_rows(int batch, seq_rows_fn fn, const real *p, real *a)
+void seq_parallel_blocks(int blocks, seq_block_fn fn, const real *p, real *a)
 {
-    int threads = seq_pool_size();
-    if (threads > batch / MIN_ROWS_PER_THREAD)
-        threads = batch / MIN_ROWS_PER_THREAD;
-    if (threads <= 1 || seq_pool_busy()) {
-        fn(p, a, 0, batch);
-        return;
-    }
-    seq_threads_for_gemm(1, 1, 1); /* one OpenBLAS thread per block */
-    rows_job j = {fn, p, a, batch};
-    seq_pool_run(rows_part, &j);
+    blocks_job j = {fn, p, a, blocks};
+    if (blocks > 1)
+        seq_pool_run(blocks_part, &j);
+    else
+        fn(p, a, 0);
+}
+
+SEQ_HOT void seq_sum_blocks(int blocks, size_t n, const real *restrict parts, real *restrict sum)
+{
+    memcpy(sum, parts, n * sizeof *sum);
+    for (int blk = 1; blk < blocks; blk++)
+        for (size_t i = 0; i < n; i++)
+            sum[i] += parts[(size_t)blk * n + i];
 }
 
 real seq_bce_logits_loss(int batch, int n_valid, const real *z, const float *y)

@@ -4,9 +4,13 @@
  * Embedding(10000, 32) -> LSTM(64) -> Dense(64, relu)
  *   -> Dense(1, sigmoid)
  * batch 32, seq_len 120. Written in terms of `real`, compiled as float
- * and as double. Sequences are time-major: step t of a [T, B, F]
- * activation is rows t*B .. t*B+B-1. Every parameter gradient is
- * written, not accumulated, by the layer that owns the parameter.
+ * and as double. The batch is 2 blocks of 16 rows; a sequence is
+ * stored block by block, each block time-major: [blocks, T, rows, F].
+ * Blocks never interact until the weight gradients, which each block
+ * writes apart and which are then summed in block order, so the
+ * runtime runs blocks on separate threads and the results do not
+ * depend on the thread count. Every parameter gradient is written,
+ * not accumulated, by the layer that owns the parameter.
  *
  * Parameters (gradients and Adam moments use the same offsets): 349057 reals
  *   embedding/embeddings       [10000, 32]      at 0
@@ -18,29 +22,35 @@
  *   dense_1/kernel             [64, 1]          at 348992
  *   dense_1/bias               [1]              at 349056
  *
- * Activations and their gradients, training pass: 2715744 reals
- *   embedding.out              [120, 32, 32]    at 0
- *   lstm.gates                 [120, 32, 256]   at 122880
- *   lstm.c                     [121, 32, 64]    at 1105920
- *   lstm.h                     [121, 32, 64]    at 1353728
- *   dense.out                  [32, 64]         at 1601536
- *   dense_1.out                [32, 1]          at 1603584
- *   output                     [32, 1]          at 1603616
- *   d dense_1.out              [32, 1]          at 1603648
- *   d dense.out                [32, 64]         at 1603680
- *   d lstm.out                 [32, 64]         at 1605728
- *   lstm.dc                    [32, 64]         at 1607776
- *   lstm.dgates                [120, 32, 256]   at 1609824
- *   d embedding.out            [120, 32, 32]    at 2592864
+ * Activations and their gradients, training pass: 2775648 reals
+ *   embedding.out              [2, 120, 16, 32] at 0
+ *   lstm.gates                 [2, 120, 16, 256] at 122880
+ *   lstm.c                     [2, 121, 16, 64] at 1105920
+ *   lstm.h                     [2, 121, 16, 64] at 1353728
+ *   lstm.out                   [32, 64]         at 1601536
+ *   dense.out                  [32, 64]         at 1603584
+ *   dense_1.out                [32, 1]          at 1605632
+ *   output                     [32, 1]          at 1605664
+ *   d dense_1.out              [32, 1]          at 1605696
+ *   d dense.out                [32, 64]         at 1605728
+ *   d lstm.out                 [32, 64]         at 1607776
+ *   lstm.dc                    [32, 64]         at 1609824
+ *   lstm.dgates                [2, 120, 16, 256] at 1611872
+ *   lstm.dbias_rows            [32, 256]        at 2594912
+ *   d lstm.kernel_blocks       [2, 32, 256]     at 2603104
+ *   d lstm.recurrent_kernel_blocks [2, 64, 256]     at 2619488
+ *   d lstm.bias_blocks         [2, 256]         at 2652256
+ *   d embedding.out            [2, 120, 16, 32] at 2652768
  *
- * Activations, prediction pass (batch 1): 50114 reals
- *   embedding.out              [120, 1, 32]     at 0
- *   lstm.gates                 [120, 1, 256]    at 3840
- *   lstm.c                     [121, 1, 64]     at 34560
- *   lstm.h                     [121, 1, 64]     at 42304
- *   dense.out                  [1, 64]          at 50048
- *   dense_1.out                [1, 1]           at 50112
- *   output                     [1, 1]           at 50113
+ * Activations, prediction pass (batch 1): 50178 reals
+ *   embedding.out              [1, 120, 1, 32]  at 0
+ *   lstm.gates                 [1, 120, 1, 256] at 3840
+ *   lstm.c                     [1, 121, 1, 64]  at 34560
+ *   lstm.h                     [1, 121, 1, 64]  at 42304
+ *   lstm.out                   [1, 64]          at 50048
+ *   dense.out                  [1, 64]          at 50112
+ *   dense_1.out                [1, 1]           at 50176
+ *   output                     [1, 1]           at 50177
  */
 #include "imdb_lstm.h"
 
@@ -49,1195 +59,1206 @@
 static void embedding_forward(const real *p, real *a, const int32_t *ids)
 {
     const real *embeddings = p + 0;             /* [10000, 32] */
-    real *out = a + 0;                          /* [120, 32, 32] */
+    real *out = a + 0;                          /* [2, 120, 16, 32] */
 
-    /* out[t, b] = embeddings[ids[b, t]] */
-    seq_embedding_forward(32, 120, 32, ids, embeddings, out);
+    /* out[b / 16, t, b % 16] = embeddings[ids[b, t]] */
+    seq_embedding_forward(32, 120, 32, 16, ids, embeddings, out);
 }
 
 static void embedding_backward(const real *p, real *g, real *a, const int32_t *ids)
 {
     real *d_embeddings = g + 0;                 /* [10000, 32] */
-    const real *d_out = a + 2592864;            /* [120, 32, 32] */
+    const real *d_out = a + 2652768;            /* [2, 120, 16, 32] */
 
     (void)p;
-    /* d_embeddings[ids[b, t]] += d_out[t, b]; rows of unused ids stay 0 */
+    /* d_embeddings[ids[b, t]] += d_out[b / 16, t, b % 16]; unused rows stay 0 */
     seq_zero(320000, d_embeddings);
-    seq_embedding_backward(32, 120, 32, ids, d_out, d_embeddings);
+    seq_embedding_backward(32, 120, 32, 16, ids, d_out, d_embeddings);
 }
 
 static void embedding_predict(const real *p, real *a, const int32_t *ids)
 {
     const real *embeddings = p + 0;             /* [10000, 32] */
-    real *out = a + 0;                          /* [120, 1, 32] */
+    real *out = a + 0;                          /* [1, 120, 1, 32] */
 
-    /* out[t, b] = embeddings[ids[b, t]] */
-    seq_embedding_forward(1, 120, 32, ids, embeddings, out);
+    /* out[b / 1, t, b % 1] = embeddings[ids[b, t]] */
+    seq_embedding_forward(1, 120, 32, 1, ids, embeddings, out);
 }
 
 /* ---- lstm (LSTM): (None, 120, 32) -> (None, 64) -------------------------- */
 
-/* rows b0 .. b0+nb-1 of the batch, all 120 steps */
-static void lstm_forward_rows(const real *p, real *a, int b0, int nb)
+/* block blk: rows 16*blk .. 16*blk+15 of the batch, all 120 steps */
+static void lstm_forward_block(const real *p, real *a, int blk)
 {
+    const real *kernel = p + 320000;            /* [32, 256] */
     const real *recurrent_kernel = p + 328192;  /* [64, 256] */
-    real *gates = a + 122880 + 256 * b0;        /* [120, 32, 256] i, f, g, o */
-    real *c = a + 1105920 + 64 * b0;            /* [121, 32, 64] block 0: initial state */
-    real *h = a + 1353728 + 64 * b0;            /* [121, 32, 64] block 0: initial state */
+    const real *bias = p + 344576;              /* [256] */
+    const real *x = a + 0 + 61440 * blk;        /* [120, 16, 32] input */
+    real *gates = a + 122880 + 491520 * blk;    /* [120, 16, 256] i, f, g, o */
+    real *c = a + 1105920 + 123904 * blk;       /* [121, 16, 64] step 0: the initial state */
+    real *h = a + 1353728 + 123904 * blk;       /* [121, 16, 64] step 0: the initial state */
+    real *out = a + 1601536 + 1024 * blk;       /* [16, 64] */
 
-    seq_zero((size_t)nb * 64, c);
-    seq_zero((size_t)nb * 64, h);
-    /* step t: gates[t] += h[t] recurrent_kernel; the cell writes c[t+1], h[t+1] */
+    /* gates = x kernel, all 120 steps at once */
+    seq_matmul(1920, 256, 32, x, kernel, 0, gates);
+    seq_zero(1024, c);
+    seq_zero(1024, h);
+    /* step t: gates[t] += h[t] recurrent_kernel; the cell adds the bias and
+     * writes c[t+1], h[t+1] */
     /* t = 0 */
-    seq_lstm_cell_forward(nb, 64, gates + 0, c + 0, c + 2048, h + 2048);
+    seq_lstm_cell_forward(16, 64, bias, gates + 0, c + 0, c + 1024, h + 1024);
     /* t = 1 */
-    seq_matmul(nb, 256, 64, h + 2048, recurrent_kernel, 1, gates + 8192);
-    seq_lstm_cell_forward(nb, 64, gates + 8192, c + 2048, c + 4096, h + 4096);
+    seq_matmul(16, 256, 64, h + 1024, recurrent_kernel, 1, gates + 4096);
+    seq_lstm_cell_forward(16, 64, bias, gates + 4096, c + 1024, c + 2048, h + 2048);
     /* t = 2 */
-    seq_matmul(nb, 256, 64, h + 4096, recurrent_kernel, 1, gates + 16384);
-    seq_lstm_cell_forward(nb, 64, gates + 16384, c + 4096, c + 6144, h + 6144);
+    seq_matmul(16, 256, 64, h + 2048, recurrent_kernel, 1, gates + 8192);
+    seq_lstm_cell_forward(16, 64, bias, gates + 8192, c + 2048, c + 3072, h + 3072);
     /* t = 3 */
-    seq_matmul(nb, 256, 64, h + 6144, recurrent_kernel, 1, gates + 24576);
-    seq_lstm_cell_forward(nb, 64, gates + 24576, c + 6144, c + 8192, h + 8192);
+    seq_matmul(16, 256, 64, h + 3072, recurrent_kernel, 1, gates + 12288);
+    seq_lstm_cell_forward(16, 64, bias, gates + 12288, c + 3072, c + 4096, h + 4096);
     /* t = 4 */
-    seq_matmul(nb, 256, 64, h + 8192, recurrent_kernel, 1, gates + 32768);
-    seq_lstm_cell_forward(nb, 64, gates + 32768, c + 8192, c + 10240, h + 10240);
+    seq_matmul(16, 256, 64, h + 4096, recurrent_kernel, 1, gates + 16384);
+    seq_lstm_cell_forward(16, 64, bias, gates + 16384, c + 4096, c + 5120, h + 5120);
     /* t = 5 */
-    seq_matmul(nb, 256, 64, h + 10240, recurrent_kernel, 1, gates + 40960);
-    seq_lstm_cell_forward(nb, 64, gates + 40960, c + 10240, c + 12288, h + 12288);
+    seq_matmul(16, 256, 64, h + 5120, recurrent_kernel, 1, gates + 20480);
+    seq_lstm_cell_forward(16, 64, bias, gates + 20480, c + 5120, c + 6144, h + 6144);
     /* t = 6 */
-    seq_matmul(nb, 256, 64, h + 12288, recurrent_kernel, 1, gates + 49152);
-    seq_lstm_cell_forward(nb, 64, gates + 49152, c + 12288, c + 14336, h + 14336);
+    seq_matmul(16, 256, 64, h + 6144, recurrent_kernel, 1, gates + 24576);
+    seq_lstm_cell_forward(16, 64, bias, gates + 24576, c + 6144, c + 7168, h + 7168);
     /* t = 7 */
-    seq_matmul(nb, 256, 64, h + 14336, recurrent_kernel, 1, gates + 57344);
-    seq_lstm_cell_forward(nb, 64, gates + 57344, c + 14336, c + 16384, h + 16384);
+    seq_matmul(16, 256, 64, h + 7168, recurrent_kernel, 1, gates + 28672);
+    seq_lstm_cell_forward(16, 64, bias, gates + 28672, c + 7168, c + 8192, h + 8192);
     /* t = 8 */
-    seq_matmul(nb, 256, 64, h + 16384, recurrent_kernel, 1, gates + 65536);
-    seq_lstm_cell_forward(nb, 64, gates + 65536, c + 16384, c + 18432, h + 18432);
+    seq_matmul(16, 256, 64, h + 8192, recurrent_kernel, 1, gates + 32768);
+    seq_lstm_cell_forward(16, 64, bias, gates + 32768, c + 8192, c + 9216, h + 9216);
     /* t = 9 */
-    seq_matmul(nb, 256, 64, h + 18432, recurrent_kernel, 1, gates + 73728);
-    seq_lstm_cell_forward(nb, 64, gates + 73728, c + 18432, c + 20480, h + 20480);
+    seq_matmul(16, 256, 64, h + 9216, recurrent_kernel, 1, gates + 36864);
+    seq_lstm_cell_forward(16, 64, bias, gates + 36864, c + 9216, c + 10240, h + 10240);
     /* t = 10 */
-    seq_matmul(nb, 256, 64, h + 20480, recurrent_kernel, 1, gates + 81920);
-    seq_lstm_cell_forward(nb, 64, gates + 81920, c + 20480, c + 22528, h + 22528);
+    seq_matmul(16, 256, 64, h + 10240, recurrent_kernel, 1, gates + 40960);
+    seq_lstm_cell_forward(16, 64, bias, gates + 40960, c + 10240, c + 11264, h + 11264);
     /* t = 11 */
-    seq_matmul(nb, 256, 64, h + 22528, recurrent_kernel, 1, gates + 90112);
-    seq_lstm_cell_forward(nb, 64, gates + 90112, c + 22528, c + 24576, h + 24576);
+    seq_matmul(16, 256, 64, h + 11264, recurrent_kernel, 1, gates + 45056);
+    seq_lstm_cell_forward(16, 64, bias, gates + 45056, c + 11264, c + 12288, h + 12288);
     /* t = 12 */
-    seq_matmul(nb, 256, 64, h + 24576, recurrent_kernel, 1, gates + 98304);
-    seq_lstm_cell_forward(nb, 64, gates + 98304, c + 24576, c + 26624, h + 26624);
+    seq_matmul(16, 256, 64, h + 12288, recurrent_kernel, 1, gates + 49152);
+    seq_lstm_cell_forward(16, 64, bias, gates + 49152, c + 12288, c + 13312, h + 13312);
     /* t = 13 */
-    seq_matmul(nb, 256, 64, h + 26624, recurrent_kernel, 1, gates + 106496);
-    seq_lstm_cell_forward(nb, 64, gates + 106496, c + 26624, c + 28672, h + 28672);
+    seq_matmul(16, 256, 64, h + 13312, recurrent_kernel, 1, gates + 53248);
+    seq_lstm_cell_forward(16, 64, bias, gates + 53248, c + 13312, c + 14336, h + 14336);
     /* t = 14 */
-    seq_matmul(nb, 256, 64, h + 28672, recurrent_kernel, 1, gates + 114688);
-    seq_lstm_cell_forward(nb, 64, gates + 114688, c + 28672, c + 30720, h + 30720);
+    seq_matmul(16, 256, 64, h + 14336, recurrent_kernel, 1, gates + 57344);
+    seq_lstm_cell_forward(16, 64, bias, gates + 57344, c + 14336, c + 15360, h + 15360);
     /* t = 15 */
-    seq_matmul(nb, 256, 64, h + 30720, recurrent_kernel, 1, gates + 122880);
-    seq_lstm_cell_forward(nb, 64, gates + 122880, c + 30720, c + 32768, h + 32768);
+    seq_matmul(16, 256, 64, h + 15360, recurrent_kernel, 1, gates + 61440);
+    seq_lstm_cell_forward(16, 64, bias, gates + 61440, c + 15360, c + 16384, h + 16384);
     /* t = 16 */
-    seq_matmul(nb, 256, 64, h + 32768, recurrent_kernel, 1, gates + 131072);
-    seq_lstm_cell_forward(nb, 64, gates + 131072, c + 32768, c + 34816, h + 34816);
+    seq_matmul(16, 256, 64, h + 16384, recurrent_kernel, 1, gates + 65536);
+    seq_lstm_cell_forward(16, 64, bias, gates + 65536, c + 16384, c + 17408, h + 17408);
     /* t = 17 */
-    seq_matmul(nb, 256, 64, h + 34816, recurrent_kernel, 1, gates + 139264);
-    seq_lstm_cell_forward(nb, 64, gates + 139264, c + 34816, c + 36864, h + 36864);
+    seq_matmul(16, 256, 64, h + 17408, recurrent_kernel, 1, gates + 69632);
+    seq_lstm_cell_forward(16, 64, bias, gates + 69632, c + 17408, c + 18432, h + 18432);
     /* t = 18 */
-    seq_matmul(nb, 256, 64, h + 36864, recurrent_kernel, 1, gates + 147456);
-    seq_lstm_cell_forward(nb, 64, gates + 147456, c + 36864, c + 38912, h + 38912);
+    seq_matmul(16, 256, 64, h + 18432, recurrent_kernel, 1, gates + 73728);
+    seq_lstm_cell_forward(16, 64, bias, gates + 73728, c + 18432, c + 19456, h + 19456);
     /* t = 19 */
-    seq_matmul(nb, 256, 64, h + 38912, recurrent_kernel, 1, gates + 155648);
-    seq_lstm_cell_forward(nb, 64, gates + 155648, c + 38912, c + 40960, h + 40960);
+    seq_matmul(16, 256, 64, h + 19456, recurrent_kernel, 1, gates + 77824);
+    seq_lstm_cell_forward(16, 64, bias, gates + 77824, c + 19456, c + 20480, h + 20480);
     /* t = 20 */
-    seq_matmul(nb, 256, 64, h + 40960, recurrent_kernel, 1, gates + 163840);
-    seq_lstm_cell_forward(nb, 64, gates + 163840, c + 40960, c + 43008, h + 43008);
+    seq_matmul(16, 256, 64, h + 20480, recurrent_kernel, 1, gates + 81920);
+    seq_lstm_cell_forward(16, 64, bias, gates + 81920, c + 20480, c + 21504, h + 21504);
     /* t = 21 */
-    seq_matmul(nb, 256, 64, h + 43008, recurrent_kernel, 1, gates + 172032);
-    seq_lstm_cell_forward(nb, 64, gates + 172032, c + 43008, c + 45056, h + 45056);
+    seq_matmul(16, 256, 64, h + 21504, recurrent_kernel, 1, gates + 86016);
+    seq_lstm_cell_forward(16, 64, bias, gates + 86016, c + 21504, c + 22528, h + 22528);
     /* t = 22 */
-    seq_matmul(nb, 256, 64, h + 45056, recurrent_kernel, 1, gates + 180224);
-    seq_lstm_cell_forward(nb, 64, gates + 180224, c + 45056, c + 47104, h + 47104);
+    seq_matmul(16, 256, 64, h + 22528, recurrent_kernel, 1, gates + 90112);
+    seq_lstm_cell_forward(16, 64, bias, gates + 90112, c + 22528, c + 23552, h + 23552);
     /* t = 23 */
-    seq_matmul(nb, 256, 64, h + 47104, recurrent_kernel, 1, gates + 188416);
-    seq_lstm_cell_forward(nb, 64, gates + 188416, c + 47104, c + 49152, h + 49152);
+    seq_matmul(16, 256, 64, h + 23552, recurrent_kernel, 1, gates + 94208);
+    seq_lstm_cell_forward(16, 64, bias, gates + 94208, c + 23552, c + 24576, h + 24576);
     /* t = 24 */
-    seq_matmul(nb, 256, 64, h + 49152, recurrent_kernel, 1, gates + 196608);
-    seq_lstm_cell_forward(nb, 64, gates + 196608, c + 49152, c + 51200, h + 51200);
+    seq_matmul(16, 256, 64, h + 24576, recurrent_kernel, 1, gates + 98304);
+    seq_lstm_cell_forward(16, 64, bias, gates + 98304, c + 24576, c + 25600, h + 25600);
     /* t = 25 */
-    seq_matmul(nb, 256, 64, h + 51200, recurrent_kernel, 1, gates + 204800);
-    seq_lstm_cell_forward(nb, 64, gates + 204800, c + 51200, c + 53248, h + 53248);
+    seq_matmul(16, 256, 64, h + 25600, recurrent_kernel, 1, gates + 102400);
+    seq_lstm_cell_forward(16, 64, bias, gates + 102400, c + 25600, c + 26624, h + 26624);
     /* t = 26 */
-    seq_matmul(nb, 256, 64, h + 53248, recurrent_kernel, 1, gates + 212992);
-    seq_lstm_cell_forward(nb, 64, gates + 212992, c + 53248, c + 55296, h + 55296);
+    seq_matmul(16, 256, 64, h + 26624, recurrent_kernel, 1, gates + 106496);
+    seq_lstm_cell_forward(16, 64, bias, gates + 106496, c + 26624, c + 27648, h + 27648);
     /* t = 27 */
-    seq_matmul(nb, 256, 64, h + 55296, recurrent_kernel, 1, gates + 221184);
-    seq_lstm_cell_forward(nb, 64, gates + 221184, c + 55296, c + 57344, h + 57344);
+    seq_matmul(16, 256, 64, h + 27648, recurrent_kernel, 1, gates + 110592);
+    seq_lstm_cell_forward(16, 64, bias, gates + 110592, c + 27648, c + 28672, h + 28672);
     /* t = 28 */
-    seq_matmul(nb, 256, 64, h + 57344, recurrent_kernel, 1, gates + 229376);
-    seq_lstm_cell_forward(nb, 64, gates + 229376, c + 57344, c + 59392, h + 59392);
+    seq_matmul(16, 256, 64, h + 28672, recurrent_kernel, 1, gates + 114688);
+    seq_lstm_cell_forward(16, 64, bias, gates + 114688, c + 28672, c + 29696, h + 29696);
     /* t = 29 */
-    seq_matmul(nb, 256, 64, h + 59392, recurrent_kernel, 1, gates + 237568);
-    seq_lstm_cell_forward(nb, 64, gates + 237568, c + 59392, c + 61440, h + 61440);
+    seq_matmul(16, 256, 64, h + 29696, recurrent_kernel, 1, gates + 118784);
+    seq_lstm_cell_forward(16, 64, bias, gates + 118784, c + 29696, c + 30720, h + 30720);
     /* t = 30 */
-    seq_matmul(nb, 256, 64, h + 61440, recurrent_kernel, 1, gates + 245760);
-    seq_lstm_cell_forward(nb, 64, gates + 245760, c + 61440, c + 63488, h + 63488);
+    seq_matmul(16, 256, 64, h + 30720, recurrent_kernel, 1, gates + 122880);
+    seq_lstm_cell_forward(16, 64, bias, gates + 122880, c + 30720, c + 31744, h + 31744);
     /* t = 31 */
-    seq_matmul(nb, 256, 64, h + 63488, recurrent_kernel, 1, gates + 253952);
-    seq_lstm_cell_forward(nb, 64, gates + 253952, c + 63488, c + 65536, h + 65536);
+    seq_matmul(16, 256, 64, h + 31744, recurrent_kernel, 1, gates + 126976);
+    seq_lstm_cell_forward(16, 64, bias, gates + 126976, c + 31744, c + 32768, h + 32768);
     /* t = 32 */
-    seq_matmul(nb, 256, 64, h + 65536, recurrent_kernel, 1, gates + 262144);
-    seq_lstm_cell_forward(nb, 64, gates + 262144, c + 65536, c + 67584, h + 67584);
+    seq_matmul(16, 256, 64, h + 32768, recurrent_kernel, 1, gates + 131072);
+    seq_lstm_cell_forward(16, 64, bias, gates + 131072, c + 32768, c + 33792, h + 33792);
     /* t = 33 */
-    seq_matmul(nb, 256, 64, h + 67584, recurrent_kernel, 1, gates + 270336);
-    seq_lstm_cell_forward(nb, 64, gates + 270336, c + 67584, c + 69632, h + 69632);
+    seq_matmul(16, 256, 64, h + 33792, recurrent_kernel, 1, gates + 135168);
+    seq_lstm_cell_forward(16, 64, bias, gates + 135168, c + 33792, c + 34816, h + 34816);
     /* t = 34 */
-    seq_matmul(nb, 256, 64, h + 69632, recurrent_kernel, 1, gates + 278528);
-    seq_lstm_cell_forward(nb, 64, gates + 278528, c + 69632, c + 71680, h + 71680);
+    seq_matmul(16, 256, 64, h + 34816, recurrent_kernel, 1, gates + 139264);
+    seq_lstm_cell_forward(16, 64, bias, gates + 139264, c + 34816, c + 35840, h + 35840);
     /* t = 35 */
-    seq_matmul(nb, 256, 64, h + 71680, recurrent_kernel, 1, gates + 286720);
-    seq_lstm_cell_forward(nb, 64, gates + 286720, c + 71680, c + 73728, h + 73728);
+    seq_matmul(16, 256, 64, h + 35840, recurrent_kernel, 1, gates + 143360);
+    seq_lstm_cell_forward(16, 64, bias, gates + 143360, c + 35840, c + 36864, h + 36864);
     /* t = 36 */
-    seq_matmul(nb, 256, 64, h + 73728, recurrent_kernel, 1, gates + 294912);
-    seq_lstm_cell_forward(nb, 64, gates + 294912, c + 73728, c + 75776, h + 75776);
+    seq_matmul(16, 256, 64, h + 36864, recurrent_kernel, 1, gates + 147456);
+    seq_lstm_cell_forward(16, 64, bias, gates + 147456, c + 36864, c + 37888, h + 37888);
     /* t = 37 */
-    seq_matmul(nb, 256, 64, h + 75776, recurrent_kernel, 1, gates + 303104);
-    seq_lstm_cell_forward(nb, 64, gates + 303104, c + 75776, c + 77824, h + 77824);
+    seq_matmul(16, 256, 64, h + 37888, recurrent_kernel, 1, gates + 151552);
+    seq_lstm_cell_forward(16, 64, bias, gates + 151552, c + 37888, c + 38912, h + 38912);
     /* t = 38 */
-    seq_matmul(nb, 256, 64, h + 77824, recurrent_kernel, 1, gates + 311296);
-    seq_lstm_cell_forward(nb, 64, gates + 311296, c + 77824, c + 79872, h + 79872);
+    seq_matmul(16, 256, 64, h + 38912, recurrent_kernel, 1, gates + 155648);
+    seq_lstm_cell_forward(16, 64, bias, gates + 155648, c + 38912, c + 39936, h + 39936);
     /* t = 39 */
-    seq_matmul(nb, 256, 64, h + 79872, recurrent_kernel, 1, gates + 319488);
-    seq_lstm_cell_forward(nb, 64, gates + 319488, c + 79872, c + 81920, h + 81920);
+    seq_matmul(16, 256, 64, h + 39936, recurrent_kernel, 1, gates + 159744);
+    seq_lstm_cell_forward(16, 64, bias, gates + 159744, c + 39936, c + 40960, h + 40960);
     /* t = 40 */
-    seq_matmul(nb, 256, 64, h + 81920, recurrent_kernel, 1, gates + 327680);
-    seq_lstm_cell_forward(nb, 64, gates + 327680, c + 81920, c + 83968, h + 83968);
+    seq_matmul(16, 256, 64, h + 40960, recurrent_kernel, 1, gates + 163840);
+    seq_lstm_cell_forward(16, 64, bias, gates + 163840, c + 40960, c + 41984, h + 41984);
     /* t = 41 */
-    seq_matmul(nb, 256, 64, h + 83968, recurrent_kernel, 1, gates + 335872);
-    seq_lstm_cell_forward(nb, 64, gates + 335872, c + 83968, c + 86016, h + 86016);
+    seq_matmul(16, 256, 64, h + 41984, recurrent_kernel, 1, gates + 167936);
+    seq_lstm_cell_forward(16, 64, bias, gates + 167936, c + 41984, c + 43008, h + 43008);
     /* t = 42 */
-    seq_matmul(nb, 256, 64, h + 86016, recurrent_kernel, 1, gates + 344064);
-    seq_lstm_cell_forward(nb, 64, gates + 344064, c + 86016, c + 88064, h + 88064);
+    seq_matmul(16, 256, 64, h + 43008, recurrent_kernel, 1, gates + 172032);
+    seq_lstm_cell_forward(16, 64, bias, gates + 172032, c + 43008, c + 44032, h + 44032);
     /* t = 43 */
-    seq_matmul(nb, 256, 64, h + 88064, recurrent_kernel, 1, gates + 352256);
-    seq_lstm_cell_forward(nb, 64, gates + 352256, c + 88064, c + 90112, h + 90112);
+    seq_matmul(16, 256, 64, h + 44032, recurrent_kernel, 1, gates + 176128);
+    seq_lstm_cell_forward(16, 64, bias, gates + 176128, c + 44032, c + 45056, h + 45056);
     /* t = 44 */
-    seq_matmul(nb, 256, 64, h + 90112, recurrent_kernel, 1, gates + 360448);
-    seq_lstm_cell_forward(nb, 64, gates + 360448, c + 90112, c + 92160, h + 92160);
+    seq_matmul(16, 256, 64, h + 45056, recurrent_kernel, 1, gates + 180224);
+    seq_lstm_cell_forward(16, 64, bias, gates + 180224, c + 45056, c + 46080, h + 46080);
     /* t = 45 */
-    seq_matmul(nb, 256, 64, h + 92160, recurrent_kernel, 1, gates + 368640);
-    seq_lstm_cell_forward(nb, 64, gates + 368640, c + 92160, c + 94208, h + 94208);
+    seq_matmul(16, 256, 64, h + 46080, recurrent_kernel, 1, gates + 184320);
+    seq_lstm_cell_forward(16, 64, bias, gates + 184320, c + 46080, c + 47104, h + 47104);
     /* t = 46 */
-    seq_matmul(nb, 256, 64, h + 94208, recurrent_kernel, 1, gates + 376832);
-    seq_lstm_cell_forward(nb, 64, gates + 376832, c + 94208, c + 96256, h + 96256);
+    seq_matmul(16, 256, 64, h + 47104, recurrent_kernel, 1, gates + 188416);
+    seq_lstm_cell_forward(16, 64, bias, gates + 188416, c + 47104, c + 48128, h + 48128);
     /* t = 47 */
-    seq_matmul(nb, 256, 64, h + 96256, recurrent_kernel, 1, gates + 385024);
-    seq_lstm_cell_forward(nb, 64, gates + 385024, c + 96256, c + 98304, h + 98304);
+    seq_matmul(16, 256, 64, h + 48128, recurrent_kernel, 1, gates + 192512);
+    seq_lstm_cell_forward(16, 64, bias, gates + 192512, c + 48128, c + 49152, h + 49152);
     /* t = 48 */
-    seq_matmul(nb, 256, 64, h + 98304, recurrent_kernel, 1, gates + 393216);
-    seq_lstm_cell_forward(nb, 64, gates + 393216, c + 98304, c + 100352, h + 100352);
+    seq_matmul(16, 256, 64, h + 49152, recurrent_kernel, 1, gates + 196608);
+    seq_lstm_cell_forward(16, 64, bias, gates + 196608, c + 49152, c + 50176, h + 50176);
     /* t = 49 */
-    seq_matmul(nb, 256, 64, h + 100352, recurrent_kernel, 1, gates + 401408);
-    seq_lstm_cell_forward(nb, 64, gates + 401408, c + 100352, c + 102400, h + 102400);
+    seq_matmul(16, 256, 64, h + 50176, recurrent_kernel, 1, gates + 200704);
+    seq_lstm_cell_forward(16, 64, bias, gates + 200704, c + 50176, c + 51200, h + 51200);
     /* t = 50 */
-    seq_matmul(nb, 256, 64, h + 102400, recurrent_kernel, 1, gates + 409600);
-    seq_lstm_cell_forward(nb, 64, gates + 409600, c + 102400, c + 104448, h + 104448);
+    seq_matmul(16, 256, 64, h + 51200, recurrent_kernel, 1, gates + 204800);
+    seq_lstm_cell_forward(16, 64, bias, gates + 204800, c + 51200, c + 52224, h + 52224);
     /* t = 51 */
-    seq_matmul(nb, 256, 64, h + 104448, recurrent_kernel, 1, gates + 417792);
-    seq_lstm_cell_forward(nb, 64, gates + 417792, c + 104448, c + 106496, h + 106496);
+    seq_matmul(16, 256, 64, h + 52224, recurrent_kernel, 1, gates + 208896);
+    seq_lstm_cell_forward(16, 64, bias, gates + 208896, c + 52224, c + 53248, h + 53248);
     /* t = 52 */
-    seq_matmul(nb, 256, 64, h + 106496, recurrent_kernel, 1, gates + 425984);
-    seq_lstm_cell_forward(nb, 64, gates + 425984, c + 106496, c + 108544, h + 108544);
+    seq_matmul(16, 256, 64, h + 53248, recurrent_kernel, 1, gates + 212992);
+    seq_lstm_cell_forward(16, 64, bias, gates + 212992, c + 53248, c + 54272, h + 54272);
     /* t = 53 */
-    seq_matmul(nb, 256, 64, h + 108544, recurrent_kernel, 1, gates + 434176);
-    seq_lstm_cell_forward(nb, 64, gates + 434176, c + 108544, c + 110592, h + 110592);
+    seq_matmul(16, 256, 64, h + 54272, recurrent_kernel, 1, gates + 217088);
+    seq_lstm_cell_forward(16, 64, bias, gates + 217088, c + 54272, c + 55296, h + 55296);
     /* t = 54 */
-    seq_matmul(nb, 256, 64, h + 110592, recurrent_kernel, 1, gates + 442368);
-    seq_lstm_cell_forward(nb, 64, gates + 442368, c + 110592, c + 112640, h + 112640);
+    seq_matmul(16, 256, 64, h + 55296, recurrent_kernel, 1, gates + 221184);
+    seq_lstm_cell_forward(16, 64, bias, gates + 221184, c + 55296, c + 56320, h + 56320);
     /* t = 55 */
-    seq_matmul(nb, 256, 64, h + 112640, recurrent_kernel, 1, gates + 450560);
-    seq_lstm_cell_forward(nb, 64, gates + 450560, c + 112640, c + 114688, h + 114688);
+    seq_matmul(16, 256, 64, h + 56320, recurrent_kernel, 1, gates + 225280);
+    seq_lstm_cell_forward(16, 64, bias, gates + 225280, c + 56320, c + 57344, h + 57344);
     /* t = 56 */
-    seq_matmul(nb, 256, 64, h + 114688, recurrent_kernel, 1, gates + 458752);
-    seq_lstm_cell_forward(nb, 64, gates + 458752, c + 114688, c + 116736, h + 116736);
+    seq_matmul(16, 256, 64, h + 57344, recurrent_kernel, 1, gates + 229376);
+    seq_lstm_cell_forward(16, 64, bias, gates + 229376, c + 57344, c + 58368, h + 58368);
     /* t = 57 */
-    seq_matmul(nb, 256, 64, h + 116736, recurrent_kernel, 1, gates + 466944);
-    seq_lstm_cell_forward(nb, 64, gates + 466944, c + 116736, c + 118784, h + 118784);
+    seq_matmul(16, 256, 64, h + 58368, recurrent_kernel, 1, gates + 233472);
+    seq_lstm_cell_forward(16, 64, bias, gates + 233472, c + 58368, c + 59392, h + 59392);
     /* t = 58 */
-    seq_matmul(nb, 256, 64, h + 118784, recurrent_kernel, 1, gates + 475136);
-    seq_lstm_cell_forward(nb, 64, gates + 475136, c + 118784, c + 120832, h + 120832);
+    seq_matmul(16, 256, 64, h + 59392, recurrent_kernel, 1, gates + 237568);
+    seq_lstm_cell_forward(16, 64, bias, gates + 237568, c + 59392, c + 60416, h + 60416);
     /* t = 59 */
-    seq_matmul(nb, 256, 64, h + 120832, recurrent_kernel, 1, gates + 483328);
-    seq_lstm_cell_forward(nb, 64, gates + 483328, c + 120832, c + 122880, h + 122880);
+    seq_matmul(16, 256, 64, h + 60416, recurrent_kernel, 1, gates + 241664);
+    seq_lstm_cell_forward(16, 64, bias, gates + 241664, c + 60416, c + 61440, h + 61440);
     /* t = 60 */
-    seq_matmul(nb, 256, 64, h + 122880, recurrent_kernel, 1, gates + 491520);
-    seq_lstm_cell_forward(nb, 64, gates + 491520, c + 122880, c + 124928, h + 124928);
+    seq_matmul(16, 256, 64, h + 61440, recurrent_kernel, 1, gates + 245760);
+    seq_lstm_cell_forward(16, 64, bias, gates + 245760, c + 61440, c + 62464, h + 62464);
     /* t = 61 */
-    seq_matmul(nb, 256, 64, h + 124928, recurrent_kernel, 1, gates + 499712);
-    seq_lstm_cell_forward(nb, 64, gates + 499712, c + 124928, c + 126976, h + 126976);
+    seq_matmul(16, 256, 64, h + 62464, recurrent_kernel, 1, gates + 249856);
+    seq_lstm_cell_forward(16, 64, bias, gates + 249856, c + 62464, c + 63488, h + 63488);
     /* t = 62 */
-    seq_matmul(nb, 256, 64, h + 126976, recurrent_kernel, 1, gates + 507904);
-    seq_lstm_cell_forward(nb, 64, gates + 507904, c + 126976, c + 129024, h + 129024);
+    seq_matmul(16, 256, 64, h + 63488, recurrent_kernel, 1, gates + 253952);
+    seq_lstm_cell_forward(16, 64, bias, gates + 253952, c + 63488, c + 64512, h + 64512);
     /* t = 63 */
-    seq_matmul(nb, 256, 64, h + 129024, recurrent_kernel, 1, gates + 516096);
-    seq_lstm_cell_forward(nb, 64, gates + 516096, c + 129024, c + 131072, h + 131072);
+    seq_matmul(16, 256, 64, h + 64512, recurrent_kernel, 1, gates + 258048);
+    seq_lstm_cell_forward(16, 64, bias, gates + 258048, c + 64512, c + 65536, h + 65536);
     /* t = 64 */
-    seq_matmul(nb, 256, 64, h + 131072, recurrent_kernel, 1, gates + 524288);
-    seq_lstm_cell_forward(nb, 64, gates + 524288, c + 131072, c + 133120, h + 133120);
+    seq_matmul(16, 256, 64, h + 65536, recurrent_kernel, 1, gates + 262144);
+    seq_lstm_cell_forward(16, 64, bias, gates + 262144, c + 65536, c + 66560, h + 66560);
     /* t = 65 */
-    seq_matmul(nb, 256, 64, h + 133120, recurrent_kernel, 1, gates + 532480);
-    seq_lstm_cell_forward(nb, 64, gates + 532480, c + 133120, c + 135168, h + 135168);
+    seq_matmul(16, 256, 64, h + 66560, recurrent_kernel, 1, gates + 266240);
+    seq_lstm_cell_forward(16, 64, bias, gates + 266240, c + 66560, c + 67584, h + 67584);
     /* t = 66 */
-    seq_matmul(nb, 256, 64, h + 135168, recurrent_kernel, 1, gates + 540672);
-    seq_lstm_cell_forward(nb, 64, gates + 540672, c + 135168, c + 137216, h + 137216);
+    seq_matmul(16, 256, 64, h + 67584, recurrent_kernel, 1, gates + 270336);
+    seq_lstm_cell_forward(16, 64, bias, gates + 270336, c + 67584, c + 68608, h + 68608);
     /* t = 67 */
-    seq_matmul(nb, 256, 64, h + 137216, recurrent_kernel, 1, gates + 548864);
-    seq_lstm_cell_forward(nb, 64, gates + 548864, c + 137216, c + 139264, h + 139264);
+    seq_matmul(16, 256, 64, h + 68608, recurrent_kernel, 1, gates + 274432);
+    seq_lstm_cell_forward(16, 64, bias, gates + 274432, c + 68608, c + 69632, h + 69632);
     /* t = 68 */
-    seq_matmul(nb, 256, 64, h + 139264, recurrent_kernel, 1, gates + 557056);
-    seq_lstm_cell_forward(nb, 64, gates + 557056, c + 139264, c + 141312, h + 141312);
+    seq_matmul(16, 256, 64, h + 69632, recurrent_kernel, 1, gates + 278528);
+    seq_lstm_cell_forward(16, 64, bias, gates + 278528, c + 69632, c + 70656, h + 70656);
     /* t = 69 */
-    seq_matmul(nb, 256, 64, h + 141312, recurrent_kernel, 1, gates + 565248);
-    seq_lstm_cell_forward(nb, 64, gates + 565248, c + 141312, c + 143360, h + 143360);
+    seq_matmul(16, 256, 64, h + 70656, recurrent_kernel, 1, gates + 282624);
+    seq_lstm_cell_forward(16, 64, bias, gates + 282624, c + 70656, c + 71680, h + 71680);
     /* t = 70 */
-    seq_matmul(nb, 256, 64, h + 143360, recurrent_kernel, 1, gates + 573440);
-    seq_lstm_cell_forward(nb, 64, gates + 573440, c + 143360, c + 145408, h + 145408);
+    seq_matmul(16, 256, 64, h + 71680, recurrent_kernel, 1, gates + 286720);
+    seq_lstm_cell_forward(16, 64, bias, gates + 286720, c + 71680, c + 72704, h + 72704);
     /* t = 71 */
-    seq_matmul(nb, 256, 64, h + 145408, recurrent_kernel, 1, gates + 581632);
-    seq_lstm_cell_forward(nb, 64, gates + 581632, c + 145408, c + 147456, h + 147456);
+    seq_matmul(16, 256, 64, h + 72704, recurrent_kernel, 1, gates + 290816);
+    seq_lstm_cell_forward(16, 64, bias, gates + 290816, c + 72704, c + 73728, h + 73728);
     /* t = 72 */
-    seq_matmul(nb, 256, 64, h + 147456, recurrent_kernel, 1, gates + 589824);
-    seq_lstm_cell_forward(nb, 64, gates + 589824, c + 147456, c + 149504, h + 149504);
+    seq_matmul(16, 256, 64, h + 73728, recurrent_kernel, 1, gates + 294912);
+    seq_lstm_cell_forward(16, 64, bias, gates + 294912, c + 73728, c + 74752, h + 74752);
     /* t = 73 */
-    seq_matmul(nb, 256, 64, h + 149504, recurrent_kernel, 1, gates + 598016);
-    seq_lstm_cell_forward(nb, 64, gates + 598016, c + 149504, c + 151552, h + 151552);
+    seq_matmul(16, 256, 64, h + 74752, recurrent_kernel, 1, gates + 299008);
+    seq_lstm_cell_forward(16, 64, bias, gates + 299008, c + 74752, c + 75776, h + 75776);
     /* t = 74 */
-    seq_matmul(nb, 256, 64, h + 151552, recurrent_kernel, 1, gates + 606208);
-    seq_lstm_cell_forward(nb, 64, gates + 606208, c + 151552, c + 153600, h + 153600);
+    seq_matmul(16, 256, 64, h + 75776, recurrent_kernel, 1, gates + 303104);
+    seq_lstm_cell_forward(16, 64, bias, gates + 303104, c + 75776, c + 76800, h + 76800);
     /* t = 75 */
-    seq_matmul(nb, 256, 64, h + 153600, recurrent_kernel, 1, gates + 614400);
-    seq_lstm_cell_forward(nb, 64, gates + 614400, c + 153600, c + 155648, h + 155648);
+    seq_matmul(16, 256, 64, h + 76800, recurrent_kernel, 1, gates + 307200);
+    seq_lstm_cell_forward(16, 64, bias, gates + 307200, c + 76800, c + 77824, h + 77824);
     /* t = 76 */
-    seq_matmul(nb, 256, 64, h + 155648, recurrent_kernel, 1, gates + 622592);
-    seq_lstm_cell_forward(nb, 64, gates + 622592, c + 155648, c + 157696, h + 157696);
+    seq_matmul(16, 256, 64, h + 77824, recurrent_kernel, 1, gates + 311296);
+    seq_lstm_cell_forward(16, 64, bias, gates + 311296, c + 77824, c + 78848, h + 78848);
     /* t = 77 */
-    seq_matmul(nb, 256, 64, h + 157696, recurrent_kernel, 1, gates + 630784);
-    seq_lstm_cell_forward(nb, 64, gates + 630784, c + 157696, c + 159744, h + 159744);
+    seq_matmul(16, 256, 64, h + 78848, recurrent_kernel, 1, gates + 315392);
+    seq_lstm_cell_forward(16, 64, bias, gates + 315392, c + 78848, c + 79872, h + 79872);
     /* t = 78 */
-    seq_matmul(nb, 256, 64, h + 159744, recurrent_kernel, 1, gates + 638976);
-    seq_lstm_cell_forward(nb, 64, gates + 638976, c + 159744, c + 161792, h + 161792);
+    seq_matmul(16, 256, 64, h + 79872, recurrent_kernel, 1, gates + 319488);
+    seq_lstm_cell_forward(16, 64, bias, gates + 319488, c + 79872, c + 80896, h + 80896);
     /* t = 79 */
-    seq_matmul(nb, 256, 64, h + 161792, recurrent_kernel, 1, gates + 647168);
-    seq_lstm_cell_forward(nb, 64, gates + 647168, c + 161792, c + 163840, h + 163840);
+    seq_matmul(16, 256, 64, h + 80896, recurrent_kernel, 1, gates + 323584);
+    seq_lstm_cell_forward(16, 64, bias, gates + 323584, c + 80896, c + 81920, h + 81920);
     /* t = 80 */
-    seq_matmul(nb, 256, 64, h + 163840, recurrent_kernel, 1, gates + 655360);
-    seq_lstm_cell_forward(nb, 64, gates + 655360, c + 163840, c + 165888, h + 165888);
+    seq_matmul(16, 256, 64, h + 81920, recurrent_kernel, 1, gates + 327680);
+    seq_lstm_cell_forward(16, 64, bias, gates + 327680, c + 81920, c + 82944, h + 82944);
     /* t = 81 */
-    seq_matmul(nb, 256, 64, h + 165888, recurrent_kernel, 1, gates + 663552);
-    seq_lstm_cell_forward(nb, 64, gates + 663552, c + 165888, c + 167936, h + 167936);
+    seq_matmul(16, 256, 64, h + 82944, recurrent_kernel, 1, gates + 331776);
+    seq_lstm_cell_forward(16, 64, bias, gates + 331776, c + 82944, c + 83968, h + 83968);
     /* t = 82 */
-    seq_matmul(nb, 256, 64, h + 167936, recurrent_kernel, 1, gates + 671744);
-    seq_lstm_cell_forward(nb, 64, gates + 671744, c + 167936, c + 169984, h + 169984);
+    seq_matmul(16, 256, 64, h + 83968, recurrent_kernel, 1, gates + 335872);
+    seq_lstm_cell_forward(16, 64, bias, gates + 335872, c + 83968, c + 84992, h + 84992);
     /* t = 83 */
-    seq_matmul(nb, 256, 64, h + 169984, recurrent_kernel, 1, gates + 679936);
-    seq_lstm_cell_forward(nb, 64, gates + 679936, c + 169984, c + 172032, h + 172032);
+    seq_matmul(16, 256, 64, h + 84992, recurrent_kernel, 1, gates + 339968);
+    seq_lstm_cell_forward(16, 64, bias, gates + 339968, c + 84992, c + 86016, h + 86016);
     /* t = 84 */
-    seq_matmul(nb, 256, 64, h + 172032, recurrent_kernel, 1, gates + 688128);
-    seq_lstm_cell_forward(nb, 64, gates + 688128, c + 172032, c + 174080, h + 174080);
+    seq_matmul(16, 256, 64, h + 86016, recurrent_kernel, 1, gates + 344064);
+    seq_lstm_cell_forward(16, 64, bias, gates + 344064, c + 86016, c + 87040, h + 87040);
     /* t = 85 */
-    seq_matmul(nb, 256, 64, h + 174080, recurrent_kernel, 1, gates + 696320);
-    seq_lstm_cell_forward(nb, 64, gates + 696320, c + 174080, c + 176128, h + 176128);
+    seq_matmul(16, 256, 64, h + 87040, recurrent_kernel, 1, gates + 348160);
+    seq_lstm_cell_forward(16, 64, bias, gates + 348160, c + 87040, c + 88064, h + 88064);
     /* t = 86 */
-    seq_matmul(nb, 256, 64, h + 176128, recurrent_kernel, 1, gates + 704512);
-    seq_lstm_cell_forward(nb, 64, gates + 704512, c + 176128, c + 178176, h + 178176);
+    seq_matmul(16, 256, 64, h + 88064, recurrent_kernel, 1, gates + 352256);
+    seq_lstm_cell_forward(16, 64, bias, gates + 352256, c + 88064, c + 89088, h + 89088);
     /* t = 87 */
-    seq_matmul(nb, 256, 64, h + 178176, recurrent_kernel, 1, gates + 712704);
-    seq_lstm_cell_forward(nb, 64, gates + 712704, c + 178176, c + 180224, h + 180224);
+    seq_matmul(16, 256, 64, h + 89088, recurrent_kernel, 1, gates + 356352);
+    seq_lstm_cell_forward(16, 64, bias, gates + 356352, c + 89088, c + 90112, h + 90112);
     /* t = 88 */
-    seq_matmul(nb, 256, 64, h + 180224, recurrent_kernel, 1, gates + 720896);
-    seq_lstm_cell_forward(nb, 64, gates + 720896, c + 180224, c + 182272, h + 182272);
+    seq_matmul(16, 256, 64, h + 90112, recurrent_kernel, 1, gates + 360448);
+    seq_lstm_cell_forward(16, 64, bias, gates + 360448, c + 90112, c + 91136, h + 91136);
     /* t = 89 */
-    seq_matmul(nb, 256, 64, h + 182272, recurrent_kernel, 1, gates + 729088);
-    seq_lstm_cell_forward(nb, 64, gates + 729088, c + 182272, c + 184320, h + 184320);
+    seq_matmul(16, 256, 64, h + 91136, recurrent_kernel, 1, gates + 364544);
+    seq_lstm_cell_forward(16, 64, bias, gates + 364544, c + 91136, c + 92160, h + 92160);
     /* t = 90 */
-    seq_matmul(nb, 256, 64, h + 184320, recurrent_kernel, 1, gates + 737280);
-    seq_lstm_cell_forward(nb, 64, gates + 737280, c + 184320, c + 186368, h + 186368);
+    seq_matmul(16, 256, 64, h + 92160, recurrent_kernel, 1, gates + 368640);
+    seq_lstm_cell_forward(16, 64, bias, gates + 368640, c + 92160, c + 93184, h + 93184);
     /* t = 91 */
-    seq_matmul(nb, 256, 64, h + 186368, recurrent_kernel, 1, gates + 745472);
-    seq_lstm_cell_forward(nb, 64, gates + 745472, c + 186368, c + 188416, h + 188416);
+    seq_matmul(16, 256, 64, h + 93184, recurrent_kernel, 1, gates + 372736);
+    seq_lstm_cell_forward(16, 64, bias, gates + 372736, c + 93184, c + 94208, h + 94208);
     /* t = 92 */
-    seq_matmul(nb, 256, 64, h + 188416, recurrent_kernel, 1, gates + 753664);
-    seq_lstm_cell_forward(nb, 64, gates + 753664, c + 188416, c + 190464, h + 190464);
+    seq_matmul(16, 256, 64, h + 94208, recurrent_kernel, 1, gates + 376832);
+    seq_lstm_cell_forward(16, 64, bias, gates + 376832, c + 94208, c + 95232, h + 95232);
     /* t = 93 */
-    seq_matmul(nb, 256, 64, h + 190464, recurrent_kernel, 1, gates + 761856);
-    seq_lstm_cell_forward(nb, 64, gates + 761856, c + 190464, c + 192512, h + 192512);
+    seq_matmul(16, 256, 64, h + 95232, recurrent_kernel, 1, gates + 380928);
+    seq_lstm_cell_forward(16, 64, bias, gates + 380928, c + 95232, c + 96256, h + 96256);
     /* t = 94 */
-    seq_matmul(nb, 256, 64, h + 192512, recurrent_kernel, 1, gates + 770048);
-    seq_lstm_cell_forward(nb, 64, gates + 770048, c + 192512, c + 194560, h + 194560);
+    seq_matmul(16, 256, 64, h + 96256, recurrent_kernel, 1, gates + 385024);
+    seq_lstm_cell_forward(16, 64, bias, gates + 385024, c + 96256, c + 97280, h + 97280);
     /* t = 95 */
-    seq_matmul(nb, 256, 64, h + 194560, recurrent_kernel, 1, gates + 778240);
-    seq_lstm_cell_forward(nb, 64, gates + 778240, c + 194560, c + 196608, h + 196608);
+    seq_matmul(16, 256, 64, h + 97280, recurrent_kernel, 1, gates + 389120);
+    seq_lstm_cell_forward(16, 64, bias, gates + 389120, c + 97280, c + 98304, h + 98304);
     /* t = 96 */
-    seq_matmul(nb, 256, 64, h + 196608, recurrent_kernel, 1, gates + 786432);
-    seq_lstm_cell_forward(nb, 64, gates + 786432, c + 196608, c + 198656, h + 198656);
+    seq_matmul(16, 256, 64, h + 98304, recurrent_kernel, 1, gates + 393216);
+    seq_lstm_cell_forward(16, 64, bias, gates + 393216, c + 98304, c + 99328, h + 99328);
     /* t = 97 */
-    seq_matmul(nb, 256, 64, h + 198656, recurrent_kernel, 1, gates + 794624);
-    seq_lstm_cell_forward(nb, 64, gates + 794624, c + 198656, c + 200704, h + 200704);
+    seq_matmul(16, 256, 64, h + 99328, recurrent_kernel, 1, gates + 397312);
+    seq_lstm_cell_forward(16, 64, bias, gates + 397312, c + 99328, c + 100352, h + 100352);
     /* t = 98 */
-    seq_matmul(nb, 256, 64, h + 200704, recurrent_kernel, 1, gates + 802816);
-    seq_lstm_cell_forward(nb, 64, gates + 802816, c + 200704, c + 202752, h + 202752);
+    seq_matmul(16, 256, 64, h + 100352, recurrent_kernel, 1, gates + 401408);
+    seq_lstm_cell_forward(16, 64, bias, gates + 401408, c + 100352, c + 101376, h + 101376);
     /* t = 99 */
-    seq_matmul(nb, 256, 64, h + 202752, recurrent_kernel, 1, gates + 811008);
-    seq_lstm_cell_forward(nb, 64, gates + 811008, c + 202752, c + 204800, h + 204800);
+    seq_matmul(16, 256, 64, h + 101376, recurrent_kernel, 1, gates + 405504);
+    seq_lstm_cell_forward(16, 64, bias, gates + 405504, c + 101376, c + 102400, h + 102400);
     /* t = 100 */
-    seq_matmul(nb, 256, 64, h + 204800, recurrent_kernel, 1, gates + 819200);
-    seq_lstm_cell_forward(nb, 64, gates + 819200, c + 204800, c + 206848, h + 206848);
+    seq_matmul(16, 256, 64, h + 102400, recurrent_kernel, 1, gates + 409600);
+    seq_lstm_cell_forward(16, 64, bias, gates + 409600, c + 102400, c + 103424, h + 103424);
     /* t = 101 */
-    seq_matmul(nb, 256, 64, h + 206848, recurrent_kernel, 1, gates + 827392);
-    seq_lstm_cell_forward(nb, 64, gates + 827392, c + 206848, c + 208896, h + 208896);
+    seq_matmul(16, 256, 64, h + 103424, recurrent_kernel, 1, gates + 413696);
+    seq_lstm_cell_forward(16, 64, bias, gates + 413696, c + 103424, c + 104448, h + 104448);
     /* t = 102 */
-    seq_matmul(nb, 256, 64, h + 208896, recurrent_kernel, 1, gates + 835584);
-    seq_lstm_cell_forward(nb, 64, gates + 835584, c + 208896, c + 210944, h + 210944);
+    seq_matmul(16, 256, 64, h + 104448, recurrent_kernel, 1, gates + 417792);
+    seq_lstm_cell_forward(16, 64, bias, gates + 417792, c + 104448, c + 105472, h + 105472);
     /* t = 103 */
-    seq_matmul(nb, 256, 64, h + 210944, recurrent_kernel, 1, gates + 843776);
-    seq_lstm_cell_forward(nb, 64, gates + 843776, c + 210944, c + 212992, h + 212992);
+    seq_matmul(16, 256, 64, h + 105472, recurrent_kernel, 1, gates + 421888);
+    seq_lstm_cell_forward(16, 64, bias, gates + 421888, c + 105472, c + 106496, h + 106496);
     /* t = 104 */
-    seq_matmul(nb, 256, 64, h + 212992, recurrent_kernel, 1, gates + 851968);
-    seq_lstm_cell_forward(nb, 64, gates + 851968, c + 212992, c + 215040, h + 215040);
+    seq_matmul(16, 256, 64, h + 106496, recurrent_kernel, 1, gates + 425984);
+    seq_lstm_cell_forward(16, 64, bias, gates + 425984, c + 106496, c + 107520, h + 107520);
     /* t = 105 */
-    seq_matmul(nb, 256, 64, h + 215040, recurrent_kernel, 1, gates + 860160);
-    seq_lstm_cell_forward(nb, 64, gates + 860160, c + 215040, c + 217088, h + 217088);
+    seq_matmul(16, 256, 64, h + 107520, recurrent_kernel, 1, gates + 430080);
+    seq_lstm_cell_forward(16, 64, bias, gates + 430080, c + 107520, c + 108544, h + 108544);
     /* t = 106 */
-    seq_matmul(nb, 256, 64, h + 217088, recurrent_kernel, 1, gates + 868352);
-    seq_lstm_cell_forward(nb, 64, gates + 868352, c + 217088, c + 219136, h + 219136);
+    seq_matmul(16, 256, 64, h + 108544, recurrent_kernel, 1, gates + 434176);
+    seq_lstm_cell_forward(16, 64, bias, gates + 434176, c + 108544, c + 109568, h + 109568);
     /* t = 107 */
-    seq_matmul(nb, 256, 64, h + 219136, recurrent_kernel, 1, gates + 876544);
-    seq_lstm_cell_forward(nb, 64, gates + 876544, c + 219136, c + 221184, h + 221184);
+    seq_matmul(16, 256, 64, h + 109568, recurrent_kernel, 1, gates + 438272);
+    seq_lstm_cell_forward(16, 64, bias, gates + 438272, c + 109568, c + 110592, h + 110592);
     /* t = 108 */
-    seq_matmul(nb, 256, 64, h + 221184, recurrent_kernel, 1, gates + 884736);
-    seq_lstm_cell_forward(nb, 64, gates + 884736, c + 221184, c + 223232, h + 223232);
+    seq_matmul(16, 256, 64, h + 110592, recurrent_kernel, 1, gates + 442368);
+    seq_lstm_cell_forward(16, 64, bias, gates + 442368, c + 110592, c + 111616, h + 111616);
     /* t = 109 */
-    seq_matmul(nb, 256, 64, h + 223232, recurrent_kernel, 1, gates + 892928);
-    seq_lstm_cell_forward(nb, 64, gates + 892928, c + 223232, c + 225280, h + 225280);
+    seq_matmul(16, 256, 64, h + 111616, recurrent_kernel, 1, gates + 446464);
+    seq_lstm_cell_forward(16, 64, bias, gates + 446464, c + 111616, c + 112640, h + 112640);
     /* t = 110 */
-    seq_matmul(nb, 256, 64, h + 225280, recurrent_kernel, 1, gates + 901120);
-    seq_lstm_cell_forward(nb, 64, gates + 901120, c + 225280, c + 227328, h + 227328);
+    seq_matmul(16, 256, 64, h + 112640, recurrent_kernel, 1, gates + 450560);
+    seq_lstm_cell_forward(16, 64, bias, gates + 450560, c + 112640, c + 113664, h + 113664);
     /* t = 111 */
-    seq_matmul(nb, 256, 64, h + 227328, recurrent_kernel, 1, gates + 909312);
-    seq_lstm_cell_forward(nb, 64, gates + 909312, c + 227328, c + 229376, h + 229376);
+    seq_matmul(16, 256, 64, h + 113664, recurrent_kernel, 1, gates + 454656);
+    seq_lstm_cell_forward(16, 64, bias, gates + 454656, c + 113664, c + 114688, h + 114688);
     /* t = 112 */
-    seq_matmul(nb, 256, 64, h + 229376, recurrent_kernel, 1, gates + 917504);
-    seq_lstm_cell_forward(nb, 64, gates + 917504, c + 229376, c + 231424, h + 231424);
+    seq_matmul(16, 256, 64, h + 114688, recurrent_kernel, 1, gates + 458752);
+    seq_lstm_cell_forward(16, 64, bias, gates + 458752, c + 114688, c + 115712, h + 115712);
     /* t = 113 */
-    seq_matmul(nb, 256, 64, h + 231424, recurrent_kernel, 1, gates + 925696);
-    seq_lstm_cell_forward(nb, 64, gates + 925696, c + 231424, c + 233472, h + 233472);
+    seq_matmul(16, 256, 64, h + 115712, recurrent_kernel, 1, gates + 462848);
+    seq_lstm_cell_forward(16, 64, bias, gates + 462848, c + 115712, c + 116736, h + 116736);
     /* t = 114 */
-    seq_matmul(nb, 256, 64, h + 233472, recurrent_kernel, 1, gates + 933888);
-    seq_lstm_cell_forward(nb, 64, gates + 933888, c + 233472, c + 235520, h + 235520);
+    seq_matmul(16, 256, 64, h + 116736, recurrent_kernel, 1, gates + 466944);
+    seq_lstm_cell_forward(16, 64, bias, gates + 466944, c + 116736, c + 117760, h + 117760);
     /* t = 115 */
-    seq_matmul(nb, 256, 64, h + 235520, recurrent_kernel, 1, gates + 942080);
-    seq_lstm_cell_forward(nb, 64, gates + 942080, c + 235520, c + 237568, h + 237568);
+    seq_matmul(16, 256, 64, h + 117760, recurrent_kernel, 1, gates + 471040);
+    seq_lstm_cell_forward(16, 64, bias, gates + 471040, c + 117760, c + 118784, h + 118784);
     /* t = 116 */
-    seq_matmul(nb, 256, 64, h + 237568, recurrent_kernel, 1, gates + 950272);
-    seq_lstm_cell_forward(nb, 64, gates + 950272, c + 237568, c + 239616, h + 239616);
+    seq_matmul(16, 256, 64, h + 118784, recurrent_kernel, 1, gates + 475136);
+    seq_lstm_cell_forward(16, 64, bias, gates + 475136, c + 118784, c + 119808, h + 119808);
     /* t = 117 */
-    seq_matmul(nb, 256, 64, h + 239616, recurrent_kernel, 1, gates + 958464);
-    seq_lstm_cell_forward(nb, 64, gates + 958464, c + 239616, c + 241664, h + 241664);
+    seq_matmul(16, 256, 64, h + 119808, recurrent_kernel, 1, gates + 479232);
+    seq_lstm_cell_forward(16, 64, bias, gates + 479232, c + 119808, c + 120832, h + 120832);
     /* t = 118 */
-    seq_matmul(nb, 256, 64, h + 241664, recurrent_kernel, 1, gates + 966656);
-    seq_lstm_cell_forward(nb, 64, gates + 966656, c + 241664, c + 243712, h + 243712);
+    seq_matmul(16, 256, 64, h + 120832, recurrent_kernel, 1, gates + 483328);
+    seq_lstm_cell_forward(16, 64, bias, gates + 483328, c + 120832, c + 121856, h + 121856);
     /* t = 119 */
-    seq_matmul(nb, 256, 64, h + 243712, recurrent_kernel, 1, gates + 974848);
-    seq_lstm_cell_forward(nb, 64, gates + 974848, c + 243712, c + 245760, h + 245760);
+    seq_matmul(16, 256, 64, h + 121856, recurrent_kernel, 1, gates + 487424);
+    seq_lstm_cell_forward(16, 64, bias, gates + 487424, c + 121856, c + 122880, h + 122880);
+    seq_copy(1024, h + 122880, out);
 }
 
 static void lstm_forward(const real *p, real *a)
 {
-    const real *kernel = p + 320000;            /* [32, 256] */
-    const real *bias = p + 344576;              /* [256] */
-    const real *x = a + 0;                      /* [120, 32, 32] input */
-    real *gates = a + 122880;                   /* [120, 32, 256] */
-
-    /* gates = x kernel + bias, all 120 steps at once */
-    seq_fill_rows(3840, 256, bias, gates);
-    seq_matmul(3840, 256, 32, x, kernel, 1, gates);
-    seq_parallel_rows(32, lstm_forward_rows, p, a);
+    seq_parallel_blocks(2, lstm_forward_block, p, a);
 }
 
-/* rows b0 .. b0+nb-1 of the batch, all 120 steps back */
-static void lstm_backward_rows(const real *p, real *a, int b0, int nb)
+/* block blk, all 120 steps back, and its share of the weight gradients */
+static void lstm_backward_block(const real *p, real *a, int blk)
 {
+    const real *kernel = p + 320000;            /* [32, 256] */
     const real *recurrent_kernel = p + 328192;  /* [64, 256] */
-    const real *gates = a + 122880 + 256 * b0;  /* [120, 32, 256] */
-    real *dgates = a + 1609824 + 256 * b0;      /* [120, 32, 256] */
-    const real *c = a + 1105920 + 64 * b0;      /* [121, 32, 64] */
-    real *dh = a + 1605728 + 64 * b0;           /* [32, 64] d out, then the gradient reaching h[t] */
-    real *dc = a + 1607776 + 64 * b0;           /* [32, 64] */
+    const real *x = a + 0 + 61440 * blk;        /* [120, 16, 32] input */
+    const real *gates = a + 122880 + 491520 * blk; /* [120, 16, 256] */
+    const real *c = a + 1105920 + 123904 * blk; /* [121, 16, 64] */
+    const real *h = a + 1353728 + 123904 * blk; /* [121, 16, 64] */
+    real *dh = a + 1607776 + 1024 * blk;        /* [16, 64] d out, then the gradient reaching h[t] */
+    real *dc = a + 1609824 + 1024 * blk;        /* [16, 64] */
+    real *dgates = a + 1611872 + 491520 * blk;  /* [120, 16, 256] */
+    real *dbias_rows = a + 2594912 + 4096 * blk; /* [16, 256] each row's sum of dgates */
+    real *dx = a + 2652768 + 61440 * blk;       /* [120, 16, 32] d input */
+    real *d_kernel = a + 2603104 + 8192 * blk;  /* [32, 256] */
+    real *d_recurrent_kernel = a + 2619488 + 16384 * blk; /* [64, 256] */
+    real *d_bias = a + 2652256 + 256 * blk;     /* [256] */
 
-    seq_zero((size_t)nb * 64, dc);
+    seq_zero(1024, dc);
+    seq_zero(4096, dbias_rows);
     /* step t back: the cell, then the gradient reaching h[t] through recurrent_kernel */
     /* t = 119 */
-    seq_lstm_cell_backward(nb, 64, gates + 974848, c + 243712, c + 245760, dh, dc, dgates + 974848);
-    seq_matmul_bt(nb, 64, 256, dgates + 974848, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 487424, c + 121856, c + 122880, dh, dc, dgates + 487424, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 487424, recurrent_kernel, 0, dh);
     /* t = 118 */
-    seq_lstm_cell_backward(nb, 64, gates + 966656, c + 241664, c + 243712, dh, dc, dgates + 966656);
-    seq_matmul_bt(nb, 64, 256, dgates + 966656, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 483328, c + 120832, c + 121856, dh, dc, dgates + 483328, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 483328, recurrent_kernel, 0, dh);
     /* t = 117 */
-    seq_lstm_cell_backward(nb, 64, gates + 958464, c + 239616, c + 241664, dh, dc, dgates + 958464);
-    seq_matmul_bt(nb, 64, 256, dgates + 958464, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 479232, c + 119808, c + 120832, dh, dc, dgates + 479232, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 479232, recurrent_kernel, 0, dh);
     /* t = 116 */
-    seq_lstm_cell_backward(nb, 64, gates + 950272, c + 237568, c + 239616, dh, dc, dgates + 950272);
-    seq_matmul_bt(nb, 64, 256, dgates + 950272, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 475136, c + 118784, c + 119808, dh, dc, dgates + 475136, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 475136, recurrent_kernel, 0, dh);
     /* t = 115 */
-    seq_lstm_cell_backward(nb, 64, gates + 942080, c + 235520, c + 237568, dh, dc, dgates + 942080);
-    seq_matmul_bt(nb, 64, 256, dgates + 942080, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 471040, c + 117760, c + 118784, dh, dc, dgates + 471040, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 471040, recurrent_kernel, 0, dh);
     /* t = 114 */
-    seq_lstm_cell_backward(nb, 64, gates + 933888, c + 233472, c + 235520, dh, dc, dgates + 933888);
-    seq_matmul_bt(nb, 64, 256, dgates + 933888, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 466944, c + 116736, c + 117760, dh, dc, dgates + 466944, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 466944, recurrent_kernel, 0, dh);
     /* t = 113 */
-    seq_lstm_cell_backward(nb, 64, gates + 925696, c + 231424, c + 233472, dh, dc, dgates + 925696);
-    seq_matmul_bt(nb, 64, 256, dgates + 925696, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 462848, c + 115712, c + 116736, dh, dc, dgates + 462848, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 462848, recurrent_kernel, 0, dh);
     /* t = 112 */
-    seq_lstm_cell_backward(nb, 64, gates + 917504, c + 229376, c + 231424, dh, dc, dgates + 917504);
-    seq_matmul_bt(nb, 64, 256, dgates + 917504, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 458752, c + 114688, c + 115712, dh, dc, dgates + 458752, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 458752, recurrent_kernel, 0, dh);
     /* t = 111 */
-    seq_lstm_cell_backward(nb, 64, gates + 909312, c + 227328, c + 229376, dh, dc, dgates + 909312);
-    seq_matmul_bt(nb, 64, 256, dgates + 909312, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 454656, c + 113664, c + 114688, dh, dc, dgates + 454656, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 454656, recurrent_kernel, 0, dh);
     /* t = 110 */
-    seq_lstm_cell_backward(nb, 64, gates + 901120, c + 225280, c + 227328, dh, dc, dgates + 901120);
-    seq_matmul_bt(nb, 64, 256, dgates + 901120, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 450560, c + 112640, c + 113664, dh, dc, dgates + 450560, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 450560, recurrent_kernel, 0, dh);
     /* t = 109 */
-    seq_lstm_cell_backward(nb, 64, gates + 892928, c + 223232, c + 225280, dh, dc, dgates + 892928);
-    seq_matmul_bt(nb, 64, 256, dgates + 892928, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 446464, c + 111616, c + 112640, dh, dc, dgates + 446464, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 446464, recurrent_kernel, 0, dh);
     /* t = 108 */
-    seq_lstm_cell_backward(nb, 64, gates + 884736, c + 221184, c + 223232, dh, dc, dgates + 884736);
-    seq_matmul_bt(nb, 64, 256, dgates + 884736, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 442368, c + 110592, c + 111616, dh, dc, dgates + 442368, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 442368, recurrent_kernel, 0, dh);
     /* t = 107 */
-    seq_lstm_cell_backward(nb, 64, gates + 876544, c + 219136, c + 221184, dh, dc, dgates + 876544);
-    seq_matmul_bt(nb, 64, 256, dgates + 876544, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 438272, c + 109568, c + 110592, dh, dc, dgates + 438272, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 438272, recurrent_kernel, 0, dh);
     /* t = 106 */
-    seq_lstm_cell_backward(nb, 64, gates + 868352, c + 217088, c + 219136, dh, dc, dgates + 868352);
-    seq_matmul_bt(nb, 64, 256, dgates + 868352, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 434176, c + 108544, c + 109568, dh, dc, dgates + 434176, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 434176, recurrent_kernel, 0, dh);
     /* t = 105 */
-    seq_lstm_cell_backward(nb, 64, gates + 860160, c + 215040, c + 217088, dh, dc, dgates + 860160);
-    seq_matmul_bt(nb, 64, 256, dgates + 860160, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 430080, c + 107520, c + 108544, dh, dc, dgates + 430080, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 430080, recurrent_kernel, 0, dh);
     /* t = 104 */
-    seq_lstm_cell_backward(nb, 64, gates + 851968, c + 212992, c + 215040, dh, dc, dgates + 851968);
-    seq_matmul_bt(nb, 64, 256, dgates + 851968, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 425984, c + 106496, c + 107520, dh, dc, dgates + 425984, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 425984, recurrent_kernel, 0, dh);
     /* t = 103 */
-    seq_lstm_cell_backward(nb, 64, gates + 843776, c + 210944, c + 212992, dh, dc, dgates + 843776);
-    seq_matmul_bt(nb, 64, 256, dgates + 843776, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 421888, c + 105472, c + 106496, dh, dc, dgates + 421888, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 421888, recurrent_kernel, 0, dh);
     /* t = 102 */
-    seq_lstm_cell_backward(nb, 64, gates + 835584, c + 208896, c + 210944, dh, dc, dgates + 835584);
-    seq_matmul_bt(nb, 64, 256, dgates + 835584, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 417792, c + 104448, c + 105472, dh, dc, dgates + 417792, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 417792, recurrent_kernel, 0, dh);
     /* t = 101 */
-    seq_lstm_cell_backward(nb, 64, gates + 827392, c + 206848, c + 208896, dh, dc, dgates + 827392);
-    seq_matmul_bt(nb, 64, 256, dgates + 827392, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 413696, c + 103424, c + 104448, dh, dc, dgates + 413696, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 413696, recurrent_kernel, 0, dh);
     /* t = 100 */
-    seq_lstm_cell_backward(nb, 64, gates + 819200, c + 204800, c + 206848, dh, dc, dgates + 819200);
-    seq_matmul_bt(nb, 64, 256, dgates + 819200, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 409600, c + 102400, c + 103424, dh, dc, dgates + 409600, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 409600, recurrent_kernel, 0, dh);
     /* t = 99 */
-    seq_lstm_cell_backward(nb, 64, gates + 811008, c + 202752, c + 204800, dh, dc, dgates + 811008);
-    seq_matmul_bt(nb, 64, 256, dgates + 811008, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 405504, c + 101376, c + 102400, dh, dc, dgates + 405504, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 405504, recurrent_kernel, 0, dh);
     /* t = 98 */
-    seq_lstm_cell_backward(nb, 64, gates + 802816, c + 200704, c + 202752, dh, dc, dgates + 802816);
-    seq_matmul_bt(nb, 64, 256, dgates + 802816, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 401408, c + 100352, c + 101376, dh, dc, dgates + 401408, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 401408, recurrent_kernel, 0, dh);
     /* t = 97 */
-    seq_lstm_cell_backward(nb, 64, gates + 794624, c + 198656, c + 200704, dh, dc, dgates + 794624);
-    seq_matmul_bt(nb, 64, 256, dgates + 794624, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 397312, c + 99328, c + 100352, dh, dc, dgates + 397312, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 397312, recurrent_kernel, 0, dh);
     /* t = 96 */
-    seq_lstm_cell_backward(nb, 64, gates + 786432, c + 196608, c + 198656, dh, dc, dgates + 786432);
-    seq_matmul_bt(nb, 64, 256, dgates + 786432, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 393216, c + 98304, c + 99328, dh, dc, dgates + 393216, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 393216, recurrent_kernel, 0, dh);
     /* t = 95 */
-    seq_lstm_cell_backward(nb, 64, gates + 778240, c + 194560, c + 196608, dh, dc, dgates + 778240);
-    seq_matmul_bt(nb, 64, 256, dgates + 778240, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 389120, c + 97280, c + 98304, dh, dc, dgates + 389120, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 389120, recurrent_kernel, 0, dh);
     /* t = 94 */
-    seq_lstm_cell_backward(nb, 64, gates + 770048, c + 192512, c + 194560, dh, dc, dgates + 770048);
-    seq_matmul_bt(nb, 64, 256, dgates + 770048, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 385024, c + 96256, c + 97280, dh, dc, dgates + 385024, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 385024, recurrent_kernel, 0, dh);
     /* t = 93 */
-    seq_lstm_cell_backward(nb, 64, gates + 761856, c + 190464, c + 192512, dh, dc, dgates + 761856);
-    seq_matmul_bt(nb, 64, 256, dgates + 761856, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 380928, c + 95232, c + 96256, dh, dc, dgates + 380928, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 380928, recurrent_kernel, 0, dh);
     /* t = 92 */
-    seq_lstm_cell_backward(nb, 64, gates + 753664, c + 188416, c + 190464, dh, dc, dgates + 753664);
-    seq_matmul_bt(nb, 64, 256, dgates + 753664, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 376832, c + 94208, c + 95232, dh, dc, dgates + 376832, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 376832, recurrent_kernel, 0, dh);
     /* t = 91 */
-    seq_lstm_cell_backward(nb, 64, gates + 745472, c + 186368, c + 188416, dh, dc, dgates + 745472);
-    seq_matmul_bt(nb, 64, 256, dgates + 745472, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 372736, c + 93184, c + 94208, dh, dc, dgates + 372736, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 372736, recurrent_kernel, 0, dh);
     /* t = 90 */
-    seq_lstm_cell_backward(nb, 64, gates + 737280, c + 184320, c + 186368, dh, dc, dgates + 737280);
-    seq_matmul_bt(nb, 64, 256, dgates + 737280, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 368640, c + 92160, c + 93184, dh, dc, dgates + 368640, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 368640, recurrent_kernel, 0, dh);
     /* t = 89 */
-    seq_lstm_cell_backward(nb, 64, gates + 729088, c + 182272, c + 184320, dh, dc, dgates + 729088);
-    seq_matmul_bt(nb, 64, 256, dgates + 729088, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 364544, c + 91136, c + 92160, dh, dc, dgates + 364544, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 364544, recurrent_kernel, 0, dh);
     /* t = 88 */
-    seq_lstm_cell_backward(nb, 64, gates + 720896, c + 180224, c + 182272, dh, dc, dgates + 720896);
-    seq_matmul_bt(nb, 64, 256, dgates + 720896, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 360448, c + 90112, c + 91136, dh, dc, dgates + 360448, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 360448, recurrent_kernel, 0, dh);
     /* t = 87 */
-    seq_lstm_cell_backward(nb, 64, gates + 712704, c + 178176, c + 180224, dh, dc, dgates + 712704);
-    seq_matmul_bt(nb, 64, 256, dgates + 712704, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 356352, c + 89088, c + 90112, dh, dc, dgates + 356352, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 356352, recurrent_kernel, 0, dh);
     /* t = 86 */
-    seq_lstm_cell_backward(nb, 64, gates + 704512, c + 176128, c + 178176, dh, dc, dgates + 704512);
-    seq_matmul_bt(nb, 64, 256, dgates + 704512, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 352256, c + 88064, c + 89088, dh, dc, dgates + 352256, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 352256, recurrent_kernel, 0, dh);
     /* t = 85 */
-    seq_lstm_cell_backward(nb, 64, gates + 696320, c + 174080, c + 176128, dh, dc, dgates + 696320);
-    seq_matmul_bt(nb, 64, 256, dgates + 696320, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 348160, c + 87040, c + 88064, dh, dc, dgates + 348160, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 348160, recurrent_kernel, 0, dh);
     /* t = 84 */
-    seq_lstm_cell_backward(nb, 64, gates + 688128, c + 172032, c + 174080, dh, dc, dgates + 688128);
-    seq_matmul_bt(nb, 64, 256, dgates + 688128, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 344064, c + 86016, c + 87040, dh, dc, dgates + 344064, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 344064, recurrent_kernel, 0, dh);
     /* t = 83 */
-    seq_lstm_cell_backward(nb, 64, gates + 679936, c + 169984, c + 172032, dh, dc, dgates + 679936);
-    seq_matmul_bt(nb, 64, 256, dgates + 679936, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 339968, c + 84992, c + 86016, dh, dc, dgates + 339968, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 339968, recurrent_kernel, 0, dh);
     /* t = 82 */
-    seq_lstm_cell_backward(nb, 64, gates + 671744, c + 167936, c + 169984, dh, dc, dgates + 671744);
-    seq_matmul_bt(nb, 64, 256, dgates + 671744, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 335872, c + 83968, c + 84992, dh, dc, dgates + 335872, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 335872, recurrent_kernel, 0, dh);
     /* t = 81 */
-    seq_lstm_cell_backward(nb, 64, gates + 663552, c + 165888, c + 167936, dh, dc, dgates + 663552);
-    seq_matmul_bt(nb, 64, 256, dgates + 663552, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 331776, c + 82944, c + 83968, dh, dc, dgates + 331776, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 331776, recurrent_kernel, 0, dh);
     /* t = 80 */
-    seq_lstm_cell_backward(nb, 64, gates + 655360, c + 163840, c + 165888, dh, dc, dgates + 655360);
-    seq_matmul_bt(nb, 64, 256, dgates + 655360, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 327680, c + 81920, c + 82944, dh, dc, dgates + 327680, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 327680, recurrent_kernel, 0, dh);
     /* t = 79 */
-    seq_lstm_cell_backward(nb, 64, gates + 647168, c + 161792, c + 163840, dh, dc, dgates + 647168);
-    seq_matmul_bt(nb, 64, 256, dgates + 647168, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 323584, c + 80896, c + 81920, dh, dc, dgates + 323584, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 323584, recurrent_kernel, 0, dh);
     /* t = 78 */
-    seq_lstm_cell_backward(nb, 64, gates + 638976, c + 159744, c + 161792, dh, dc, dgates + 638976);
-    seq_matmul_bt(nb, 64, 256, dgates + 638976, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 319488, c + 79872, c + 80896, dh, dc, dgates + 319488, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 319488, recurrent_kernel, 0, dh);
     /* t = 77 */
-    seq_lstm_cell_backward(nb, 64, gates + 630784, c + 157696, c + 159744, dh, dc, dgates + 630784);
-    seq_matmul_bt(nb, 64, 256, dgates + 630784, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 315392, c + 78848, c + 79872, dh, dc, dgates + 315392, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 315392, recurrent_kernel, 0, dh);
     /* t = 76 */
-    seq_lstm_cell_backward(nb, 64, gates + 622592, c + 155648, c + 157696, dh, dc, dgates + 622592);
-    seq_matmul_bt(nb, 64, 256, dgates + 622592, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 311296, c + 77824, c + 78848, dh, dc, dgates + 311296, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 311296, recurrent_kernel, 0, dh);
     /* t = 75 */
-    seq_lstm_cell_backward(nb, 64, gates + 614400, c + 153600, c + 155648, dh, dc, dgates + 614400);
-    seq_matmul_bt(nb, 64, 256, dgates + 614400, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 307200, c + 76800, c + 77824, dh, dc, dgates + 307200, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 307200, recurrent_kernel, 0, dh);
     /* t = 74 */
-    seq_lstm_cell_backward(nb, 64, gates + 606208, c + 151552, c + 153600, dh, dc, dgates + 606208);
-    seq_matmul_bt(nb, 64, 256, dgates + 606208, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 303104, c + 75776, c + 76800, dh, dc, dgates + 303104, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 303104, recurrent_kernel, 0, dh);
     /* t = 73 */
-    seq_lstm_cell_backward(nb, 64, gates + 598016, c + 149504, c + 151552, dh, dc, dgates + 598016);
-    seq_matmul_bt(nb, 64, 256, dgates + 598016, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 299008, c + 74752, c + 75776, dh, dc, dgates + 299008, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 299008, recurrent_kernel, 0, dh);
     /* t = 72 */
-    seq_lstm_cell_backward(nb, 64, gates + 589824, c + 147456, c + 149504, dh, dc, dgates + 589824);
-    seq_matmul_bt(nb, 64, 256, dgates + 589824, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 294912, c + 73728, c + 74752, dh, dc, dgates + 294912, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 294912, recurrent_kernel, 0, dh);
     /* t = 71 */
-    seq_lstm_cell_backward(nb, 64, gates + 581632, c + 145408, c + 147456, dh, dc, dgates + 581632);
-    seq_matmul_bt(nb, 64, 256, dgates + 581632, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 290816, c + 72704, c + 73728, dh, dc, dgates + 290816, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 290816, recurrent_kernel, 0, dh);
     /* t = 70 */
-    seq_lstm_cell_backward(nb, 64, gates + 573440, c + 143360, c + 145408, dh, dc, dgates + 573440);
-    seq_matmul_bt(nb, 64, 256, dgates + 573440, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 286720, c + 71680, c + 72704, dh, dc, dgates + 286720, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 286720, recurrent_kernel, 0, dh);
     /* t = 69 */
-    seq_lstm_cell_backward(nb, 64, gates + 565248, c + 141312, c + 143360, dh, dc, dgates + 565248);
-    seq_matmul_bt(nb, 64, 256, dgates + 565248, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 282624, c + 70656, c + 71680, dh, dc, dgates + 282624, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 282624, recurrent_kernel, 0, dh);
     /* t = 68 */
-    seq_lstm_cell_backward(nb, 64, gates + 557056, c + 139264, c + 141312, dh, dc, dgates + 557056);
-    seq_matmul_bt(nb, 64, 256, dgates + 557056, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 278528, c + 69632, c + 70656, dh, dc, dgates + 278528, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 278528, recurrent_kernel, 0, dh);
     /* t = 67 */
-    seq_lstm_cell_backward(nb, 64, gates + 548864, c + 137216, c + 139264, dh, dc, dgates + 548864);
-    seq_matmul_bt(nb, 64, 256, dgates + 548864, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 274432, c + 68608, c + 69632, dh, dc, dgates + 274432, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 274432, recurrent_kernel, 0, dh);
     /* t = 66 */
-    seq_lstm_cell_backward(nb, 64, gates + 540672, c + 135168, c + 137216, dh, dc, dgates + 540672);
-    seq_matmul_bt(nb, 64, 256, dgates + 540672, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 270336, c + 67584, c + 68608, dh, dc, dgates + 270336, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 270336, recurrent_kernel, 0, dh);
     /* t = 65 */
-    seq_lstm_cell_backward(nb, 64, gates + 532480, c + 133120, c + 135168, dh, dc, dgates + 532480);
-    seq_matmul_bt(nb, 64, 256, dgates + 532480, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 266240, c + 66560, c + 67584, dh, dc, dgates + 266240, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 266240, recurrent_kernel, 0, dh);
     /* t = 64 */
-    seq_lstm_cell_backward(nb, 64, gates + 524288, c + 131072, c + 133120, dh, dc, dgates + 524288);
-    seq_matmul_bt(nb, 64, 256, dgates + 524288, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 262144, c + 65536, c + 66560, dh, dc, dgates + 262144, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 262144, recurrent_kernel, 0, dh);
     /* t = 63 */
-    seq_lstm_cell_backward(nb, 64, gates + 516096, c + 129024, c + 131072, dh, dc, dgates + 516096);
-    seq_matmul_bt(nb, 64, 256, dgates + 516096, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 258048, c + 64512, c + 65536, dh, dc, dgates + 258048, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 258048, recurrent_kernel, 0, dh);
     /* t = 62 */
-    seq_lstm_cell_backward(nb, 64, gates + 507904, c + 126976, c + 129024, dh, dc, dgates + 507904);
-    seq_matmul_bt(nb, 64, 256, dgates + 507904, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 253952, c + 63488, c + 64512, dh, dc, dgates + 253952, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 253952, recurrent_kernel, 0, dh);
     /* t = 61 */
-    seq_lstm_cell_backward(nb, 64, gates + 499712, c + 124928, c + 126976, dh, dc, dgates + 499712);
-    seq_matmul_bt(nb, 64, 256, dgates + 499712, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 249856, c + 62464, c + 63488, dh, dc, dgates + 249856, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 249856, recurrent_kernel, 0, dh);
     /* t = 60 */
-    seq_lstm_cell_backward(nb, 64, gates + 491520, c + 122880, c + 124928, dh, dc, dgates + 491520);
-    seq_matmul_bt(nb, 64, 256, dgates + 491520, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 245760, c + 61440, c + 62464, dh, dc, dgates + 245760, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 245760, recurrent_kernel, 0, dh);
     /* t = 59 */
-    seq_lstm_cell_backward(nb, 64, gates + 483328, c + 120832, c + 122880, dh, dc, dgates + 483328);
-    seq_matmul_bt(nb, 64, 256, dgates + 483328, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 241664, c + 60416, c + 61440, dh, dc, dgates + 241664, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 241664, recurrent_kernel, 0, dh);
     /* t = 58 */
-    seq_lstm_cell_backward(nb, 64, gates + 475136, c + 118784, c + 120832, dh, dc, dgates + 475136);
-    seq_matmul_bt(nb, 64, 256, dgates + 475136, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 237568, c + 59392, c + 60416, dh, dc, dgates + 237568, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 237568, recurrent_kernel, 0, dh);
     /* t = 57 */
-    seq_lstm_cell_backward(nb, 64, gates + 466944, c + 116736, c + 118784, dh, dc, dgates + 466944);
-    seq_matmul_bt(nb, 64, 256, dgates + 466944, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 233472, c + 58368, c + 59392, dh, dc, dgates + 233472, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 233472, recurrent_kernel, 0, dh);
     /* t = 56 */
-    seq_lstm_cell_backward(nb, 64, gates + 458752, c + 114688, c + 116736, dh, dc, dgates + 458752);
-    seq_matmul_bt(nb, 64, 256, dgates + 458752, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 229376, c + 57344, c + 58368, dh, dc, dgates + 229376, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 229376, recurrent_kernel, 0, dh);
     /* t = 55 */
-    seq_lstm_cell_backward(nb, 64, gates + 450560, c + 112640, c + 114688, dh, dc, dgates + 450560);
-    seq_matmul_bt(nb, 64, 256, dgates + 450560, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 225280, c + 56320, c + 57344, dh, dc, dgates + 225280, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 225280, recurrent_kernel, 0, dh);
     /* t = 54 */
-    seq_lstm_cell_backward(nb, 64, gates + 442368, c + 110592, c + 112640, dh, dc, dgates + 442368);
-    seq_matmul_bt(nb, 64, 256, dgates + 442368, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 221184, c + 55296, c + 56320, dh, dc, dgates + 221184, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 221184, recurrent_kernel, 0, dh);
     /* t = 53 */
-    seq_lstm_cell_backward(nb, 64, gates + 434176, c + 108544, c + 110592, dh, dc, dgates + 434176);
-    seq_matmul_bt(nb, 64, 256, dgates + 434176, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 217088, c + 54272, c + 55296, dh, dc, dgates + 217088, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 217088, recurrent_kernel, 0, dh);
     /* t = 52 */
-    seq_lstm_cell_backward(nb, 64, gates + 425984, c + 106496, c + 108544, dh, dc, dgates + 425984);
-    seq_matmul_bt(nb, 64, 256, dgates + 425984, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 212992, c + 53248, c + 54272, dh, dc, dgates + 212992, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 212992, recurrent_kernel, 0, dh);
     /* t = 51 */
-    seq_lstm_cell_backward(nb, 64, gates + 417792, c + 104448, c + 106496, dh, dc, dgates + 417792);
-    seq_matmul_bt(nb, 64, 256, dgates + 417792, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 208896, c + 52224, c + 53248, dh, dc, dgates + 208896, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 208896, recurrent_kernel, 0, dh);
     /* t = 50 */
-    seq_lstm_cell_backward(nb, 64, gates + 409600, c + 102400, c + 104448, dh, dc, dgates + 409600);
-    seq_matmul_bt(nb, 64, 256, dgates + 409600, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 204800, c + 51200, c + 52224, dh, dc, dgates + 204800, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 204800, recurrent_kernel, 0, dh);
     /* t = 49 */
-    seq_lstm_cell_backward(nb, 64, gates + 401408, c + 100352, c + 102400, dh, dc, dgates + 401408);
-    seq_matmul_bt(nb, 64, 256, dgates + 401408, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 200704, c + 50176, c + 51200, dh, dc, dgates + 200704, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 200704, recurrent_kernel, 0, dh);
     /* t = 48 */
-    seq_lstm_cell_backward(nb, 64, gates + 393216, c + 98304, c + 100352, dh, dc, dgates + 393216);
-    seq_matmul_bt(nb, 64, 256, dgates + 393216, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 196608, c + 49152, c + 50176, dh, dc, dgates + 196608, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 196608, recurrent_kernel, 0, dh);
     /* t = 47 */
-    seq_lstm_cell_backward(nb, 64, gates + 385024, c + 96256, c + 98304, dh, dc, dgates + 385024);
-    seq_matmul_bt(nb, 64, 256, dgates + 385024, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 192512, c + 48128, c + 49152, dh, dc, dgates + 192512, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 192512, recurrent_kernel, 0, dh);
     /* t = 46 */
-    seq_lstm_cell_backward(nb, 64, gates + 376832, c + 94208, c + 96256, dh, dc, dgates + 376832);
-    seq_matmul_bt(nb, 64, 256, dgates + 376832, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 188416, c + 47104, c + 48128, dh, dc, dgates + 188416, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 188416, recurrent_kernel, 0, dh);
     /* t = 45 */
-    seq_lstm_cell_backward(nb, 64, gates + 368640, c + 92160, c + 94208, dh, dc, dgates + 368640);
-    seq_matmul_bt(nb, 64, 256, dgates + 368640, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 184320, c + 46080, c + 47104, dh, dc, dgates + 184320, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 184320, recurrent_kernel, 0, dh);
     /* t = 44 */
-    seq_lstm_cell_backward(nb, 64, gates + 360448, c + 90112, c + 92160, dh, dc, dgates + 360448);
-    seq_matmul_bt(nb, 64, 256, dgates + 360448, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 180224, c + 45056, c + 46080, dh, dc, dgates + 180224, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 180224, recurrent_kernel, 0, dh);
     /* t = 43 */
-    seq_lstm_cell_backward(nb, 64, gates + 352256, c + 88064, c + 90112, dh, dc, dgates + 352256);
-    seq_matmul_bt(nb, 64, 256, dgates + 352256, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 176128, c + 44032, c + 45056, dh, dc, dgates + 176128, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 176128, recurrent_kernel, 0, dh);
     /* t = 42 */
-    seq_lstm_cell_backward(nb, 64, gates + 344064, c + 86016, c + 88064, dh, dc, dgates + 344064);
-    seq_matmul_bt(nb, 64, 256, dgates + 344064, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 172032, c + 43008, c + 44032, dh, dc, dgates + 172032, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 172032, recurrent_kernel, 0, dh);
     /* t = 41 */
-    seq_lstm_cell_backward(nb, 64, gates + 335872, c + 83968, c + 86016, dh, dc, dgates + 335872);
-    seq_matmul_bt(nb, 64, 256, dgates + 335872, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 167936, c + 41984, c + 43008, dh, dc, dgates + 167936, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 167936, recurrent_kernel, 0, dh);
     /* t = 40 */
-    seq_lstm_cell_backward(nb, 64, gates + 327680, c + 81920, c + 83968, dh, dc, dgates + 327680);
-    seq_matmul_bt(nb, 64, 256, dgates + 327680, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 163840, c + 40960, c + 41984, dh, dc, dgates + 163840, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 163840, recurrent_kernel, 0, dh);
     /* t = 39 */
-    seq_lstm_cell_backward(nb, 64, gates + 319488, c + 79872, c + 81920, dh, dc, dgates + 319488);
-    seq_matmul_bt(nb, 64, 256, dgates + 319488, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 159744, c + 39936, c + 40960, dh, dc, dgates + 159744, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 159744, recurrent_kernel, 0, dh);
     /* t = 38 */
-    seq_lstm_cell_backward(nb, 64, gates + 311296, c + 77824, c + 79872, dh, dc, dgates + 311296);
-    seq_matmul_bt(nb, 64, 256, dgates + 311296, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 155648, c + 38912, c + 39936, dh, dc, dgates + 155648, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 155648, recurrent_kernel, 0, dh);
     /* t = 37 */
-    seq_lstm_cell_backward(nb, 64, gates + 303104, c + 75776, c + 77824, dh, dc, dgates + 303104);
-    seq_matmul_bt(nb, 64, 256, dgates + 303104, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 151552, c + 37888, c + 38912, dh, dc, dgates + 151552, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 151552, recurrent_kernel, 0, dh);
     /* t = 36 */
-    seq_lstm_cell_backward(nb, 64, gates + 294912, c + 73728, c + 75776, dh, dc, dgates + 294912);
-    seq_matmul_bt(nb, 64, 256, dgates + 294912, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 147456, c + 36864, c + 37888, dh, dc, dgates + 147456, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 147456, recurrent_kernel, 0, dh);
     /* t = 35 */
-    seq_lstm_cell_backward(nb, 64, gates + 286720, c + 71680, c + 73728, dh, dc, dgates + 286720);
-    seq_matmul_bt(nb, 64, 256, dgates + 286720, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 143360, c + 35840, c + 36864, dh, dc, dgates + 143360, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 143360, recurrent_kernel, 0, dh);
     /* t = 34 */
-    seq_lstm_cell_backward(nb, 64, gates + 278528, c + 69632, c + 71680, dh, dc, dgates + 278528);
-    seq_matmul_bt(nb, 64, 256, dgates + 278528, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 139264, c + 34816, c + 35840, dh, dc, dgates + 139264, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 139264, recurrent_kernel, 0, dh);
     /* t = 33 */
-    seq_lstm_cell_backward(nb, 64, gates + 270336, c + 67584, c + 69632, dh, dc, dgates + 270336);
-    seq_matmul_bt(nb, 64, 256, dgates + 270336, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 135168, c + 33792, c + 34816, dh, dc, dgates + 135168, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 135168, recurrent_kernel, 0, dh);
     /* t = 32 */
-    seq_lstm_cell_backward(nb, 64, gates + 262144, c + 65536, c + 67584, dh, dc, dgates + 262144);
-    seq_matmul_bt(nb, 64, 256, dgates + 262144, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 131072, c + 32768, c + 33792, dh, dc, dgates + 131072, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 131072, recurrent_kernel, 0, dh);
     /* t = 31 */
-    seq_lstm_cell_backward(nb, 64, gates + 253952, c + 63488, c + 65536, dh, dc, dgates + 253952);
-    seq_matmul_bt(nb, 64, 256, dgates + 253952, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 126976, c + 31744, c + 32768, dh, dc, dgates + 126976, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 126976, recurrent_kernel, 0, dh);
     /* t = 30 */
-    seq_lstm_cell_backward(nb, 64, gates + 245760, c + 61440, c + 63488, dh, dc, dgates + 245760);
-    seq_matmul_bt(nb, 64, 256, dgates + 245760, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 122880, c + 30720, c + 31744, dh, dc, dgates + 122880, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 122880, recurrent_kernel, 0, dh);
     /* t = 29 */
-    seq_lstm_cell_backward(nb, 64, gates + 237568, c + 59392, c + 61440, dh, dc, dgates + 237568);
-    seq_matmul_bt(nb, 64, 256, dgates + 237568, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 118784, c + 29696, c + 30720, dh, dc, dgates + 118784, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 118784, recurrent_kernel, 0, dh);
     /* t = 28 */
-    seq_lstm_cell_backward(nb, 64, gates + 229376, c + 57344, c + 59392, dh, dc, dgates + 229376);
-    seq_matmul_bt(nb, 64, 256, dgates + 229376, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 114688, c + 28672, c + 29696, dh, dc, dgates + 114688, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 114688, recurrent_kernel, 0, dh);
     /* t = 27 */
-    seq_lstm_cell_backward(nb, 64, gates + 221184, c + 55296, c + 57344, dh, dc, dgates + 221184);
-    seq_matmul_bt(nb, 64, 256, dgates + 221184, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 110592, c + 27648, c + 28672, dh, dc, dgates + 110592, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 110592, recurrent_kernel, 0, dh);
     /* t = 26 */
-    seq_lstm_cell_backward(nb, 64, gates + 212992, c + 53248, c + 55296, dh, dc, dgates + 212992);
-    seq_matmul_bt(nb, 64, 256, dgates + 212992, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 106496, c + 26624, c + 27648, dh, dc, dgates + 106496, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 106496, recurrent_kernel, 0, dh);
     /* t = 25 */
-    seq_lstm_cell_backward(nb, 64, gates + 204800, c + 51200, c + 53248, dh, dc, dgates + 204800);
-    seq_matmul_bt(nb, 64, 256, dgates + 204800, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 102400, c + 25600, c + 26624, dh, dc, dgates + 102400, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 102400, recurrent_kernel, 0, dh);
     /* t = 24 */
-    seq_lstm_cell_backward(nb, 64, gates + 196608, c + 49152, c + 51200, dh, dc, dgates + 196608);
-    seq_matmul_bt(nb, 64, 256, dgates + 196608, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 98304, c + 24576, c + 25600, dh, dc, dgates + 98304, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 98304, recurrent_kernel, 0, dh);
     /* t = 23 */
-    seq_lstm_cell_backward(nb, 64, gates + 188416, c + 47104, c + 49152, dh, dc, dgates + 188416);
-    seq_matmul_bt(nb, 64, 256, dgates + 188416, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 94208, c + 23552, c + 24576, dh, dc, dgates + 94208, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 94208, recurrent_kernel, 0, dh);
     /* t = 22 */
-    seq_lstm_cell_backward(nb, 64, gates + 180224, c + 45056, c + 47104, dh, dc, dgates + 180224);
-    seq_matmul_bt(nb, 64, 256, dgates + 180224, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 90112, c + 22528, c + 23552, dh, dc, dgates + 90112, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 90112, recurrent_kernel, 0, dh);
     /* t = 21 */
-    seq_lstm_cell_backward(nb, 64, gates + 172032, c + 43008, c + 45056, dh, dc, dgates + 172032);
-    seq_matmul_bt(nb, 64, 256, dgates + 172032, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 86016, c + 21504, c + 22528, dh, dc, dgates + 86016, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 86016, recurrent_kernel, 0, dh);
     /* t = 20 */
-    seq_lstm_cell_backward(nb, 64, gates + 163840, c + 40960, c + 43008, dh, dc, dgates + 163840);
-    seq_matmul_bt(nb, 64, 256, dgates + 163840, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 81920, c + 20480, c + 21504, dh, dc, dgates + 81920, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 81920, recurrent_kernel, 0, dh);
     /* t = 19 */
-    seq_lstm_cell_backward(nb, 64, gates + 155648, c + 38912, c + 40960, dh, dc, dgates + 155648);
-    seq_matmul_bt(nb, 64, 256, dgates + 155648, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 77824, c + 19456, c + 20480, dh, dc, dgates + 77824, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 77824, recurrent_kernel, 0, dh);
     /* t = 18 */
-    seq_lstm_cell_backward(nb, 64, gates + 147456, c + 36864, c + 38912, dh, dc, dgates + 147456);
-    seq_matmul_bt(nb, 64, 256, dgates + 147456, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 73728, c + 18432, c + 19456, dh, dc, dgates + 73728, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 73728, recurrent_kernel, 0, dh);
     /* t = 17 */
-    seq_lstm_cell_backward(nb, 64, gates + 139264, c + 34816, c + 36864, dh, dc, dgates + 139264);
-    seq_matmul_bt(nb, 64, 256, dgates + 139264, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 69632, c + 17408, c + 18432, dh, dc, dgates + 69632, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 69632, recurrent_kernel, 0, dh);
     /* t = 16 */
-    seq_lstm_cell_backward(nb, 64, gates + 131072, c + 32768, c + 34816, dh, dc, dgates + 131072);
-    seq_matmul_bt(nb, 64, 256, dgates + 131072, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 65536, c + 16384, c + 17408, dh, dc, dgates + 65536, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 65536, recurrent_kernel, 0, dh);
     /* t = 15 */
-    seq_lstm_cell_backward(nb, 64, gates + 122880, c + 30720, c + 32768, dh, dc, dgates + 122880);
-    seq_matmul_bt(nb, 64, 256, dgates + 122880, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 61440, c + 15360, c + 16384, dh, dc, dgates + 61440, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 61440, recurrent_kernel, 0, dh);
     /* t = 14 */
-    seq_lstm_cell_backward(nb, 64, gates + 114688, c + 28672, c + 30720, dh, dc, dgates + 114688);
-    seq_matmul_bt(nb, 64, 256, dgates + 114688, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 57344, c + 14336, c + 15360, dh, dc, dgates + 57344, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 57344, recurrent_kernel, 0, dh);
     /* t = 13 */
-    seq_lstm_cell_backward(nb, 64, gates + 106496, c + 26624, c + 28672, dh, dc, dgates + 106496);
-    seq_matmul_bt(nb, 64, 256, dgates + 106496, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 53248, c + 13312, c + 14336, dh, dc, dgates + 53248, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 53248, recurrent_kernel, 0, dh);
     /* t = 12 */
-    seq_lstm_cell_backward(nb, 64, gates + 98304, c + 24576, c + 26624, dh, dc, dgates + 98304);
-    seq_matmul_bt(nb, 64, 256, dgates + 98304, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 49152, c + 12288, c + 13312, dh, dc, dgates + 49152, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 49152, recurrent_kernel, 0, dh);
     /* t = 11 */
-    seq_lstm_cell_backward(nb, 64, gates + 90112, c + 22528, c + 24576, dh, dc, dgates + 90112);
-    seq_matmul_bt(nb, 64, 256, dgates + 90112, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 45056, c + 11264, c + 12288, dh, dc, dgates + 45056, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 45056, recurrent_kernel, 0, dh);
     /* t = 10 */
-    seq_lstm_cell_backward(nb, 64, gates + 81920, c + 20480, c + 22528, dh, dc, dgates + 81920);
-    seq_matmul_bt(nb, 64, 256, dgates + 81920, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 40960, c + 10240, c + 11264, dh, dc, dgates + 40960, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 40960, recurrent_kernel, 0, dh);
     /* t = 9 */
-    seq_lstm_cell_backward(nb, 64, gates + 73728, c + 18432, c + 20480, dh, dc, dgates + 73728);
-    seq_matmul_bt(nb, 64, 256, dgates + 73728, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 36864, c + 9216, c + 10240, dh, dc, dgates + 36864, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 36864, recurrent_kernel, 0, dh);
     /* t = 8 */
-    seq_lstm_cell_backward(nb, 64, gates + 65536, c + 16384, c + 18432, dh, dc, dgates + 65536);
-    seq_matmul_bt(nb, 64, 256, dgates + 65536, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 32768, c + 8192, c + 9216, dh, dc, dgates + 32768, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 32768, recurrent_kernel, 0, dh);
     /* t = 7 */
-    seq_lstm_cell_backward(nb, 64, gates + 57344, c + 14336, c + 16384, dh, dc, dgates + 57344);
-    seq_matmul_bt(nb, 64, 256, dgates + 57344, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 28672, c + 7168, c + 8192, dh, dc, dgates + 28672, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 28672, recurrent_kernel, 0, dh);
     /* t = 6 */
-    seq_lstm_cell_backward(nb, 64, gates + 49152, c + 12288, c + 14336, dh, dc, dgates + 49152);
-    seq_matmul_bt(nb, 64, 256, dgates + 49152, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 24576, c + 6144, c + 7168, dh, dc, dgates + 24576, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 24576, recurrent_kernel, 0, dh);
     /* t = 5 */
-    seq_lstm_cell_backward(nb, 64, gates + 40960, c + 10240, c + 12288, dh, dc, dgates + 40960);
-    seq_matmul_bt(nb, 64, 256, dgates + 40960, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 20480, c + 5120, c + 6144, dh, dc, dgates + 20480, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 20480, recurrent_kernel, 0, dh);
     /* t = 4 */
-    seq_lstm_cell_backward(nb, 64, gates + 32768, c + 8192, c + 10240, dh, dc, dgates + 32768);
-    seq_matmul_bt(nb, 64, 256, dgates + 32768, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 16384, c + 4096, c + 5120, dh, dc, dgates + 16384, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 16384, recurrent_kernel, 0, dh);
     /* t = 3 */
-    seq_lstm_cell_backward(nb, 64, gates + 24576, c + 6144, c + 8192, dh, dc, dgates + 24576);
-    seq_matmul_bt(nb, 64, 256, dgates + 24576, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 12288, c + 3072, c + 4096, dh, dc, dgates + 12288, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 12288, recurrent_kernel, 0, dh);
     /* t = 2 */
-    seq_lstm_cell_backward(nb, 64, gates + 16384, c + 4096, c + 6144, dh, dc, dgates + 16384);
-    seq_matmul_bt(nb, 64, 256, dgates + 16384, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 8192, c + 2048, c + 3072, dh, dc, dgates + 8192, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 8192, recurrent_kernel, 0, dh);
     /* t = 1 */
-    seq_lstm_cell_backward(nb, 64, gates + 8192, c + 2048, c + 4096, dh, dc, dgates + 8192);
-    seq_matmul_bt(nb, 64, 256, dgates + 8192, recurrent_kernel, 0, dh);
+    seq_lstm_cell_backward(16, 64, gates + 4096, c + 1024, c + 2048, dh, dc, dgates + 4096, dbias_rows);
+    seq_matmul_bt(16, 64, 256, dgates + 4096, recurrent_kernel, 0, dh);
     /* t = 0 */
-    seq_lstm_cell_backward(nb, 64, gates + 0, c + 0, c + 2048, dh, dc, dgates + 0);
+    seq_lstm_cell_backward(16, 64, gates + 0, c + 0, c + 1024, dh, dc, dgates + 0, dbias_rows);
+
+    /* this block's weight gradients, all 120 steps at once */
+    seq_matmul_at(32, 256, 1920, x, dgates, 0, d_kernel);
+    seq_matmul_at(64, 256, 1920, h, dgates, 0, d_recurrent_kernel);
+    seq_colsum(16, 256, dbias_rows, d_bias);
+    /* the gradient reaching the input */
+    seq_matmul_bt(1920, 32, 256, dgates, kernel, 0, dx);
 }
 
 static void lstm_backward(const real *p, real *g, real *a)
 {
-    const real *kernel = p + 320000;            /* [32, 256] */
     real *d_kernel = g + 320000;                /* [32, 256] */
     real *d_recurrent_kernel = g + 328192;      /* [64, 256] */
     real *d_bias = g + 344576;                  /* [256] */
-    const real *x = a + 0;                      /* [120, 32, 32] input */
-    const real *h = a + 1353728;                /* [121, 32, 64] blocks 0 .. 119 are h[t-1] of each step */
-    const real *dgates = a + 1609824;           /* [120, 32, 256] */
-    real *dx = a + 2592864;                     /* [120, 32, 32] d input */
+    const real *d_kernel_blocks = a + 2603104;  /* [2, 32, 256] the blocks' shares */
+    const real *d_recurrent_kernel_blocks = a + 2619488; /* [2, 64, 256] */
+    const real *d_bias_blocks = a + 2652256;    /* [2, 256] */
 
-    seq_parallel_rows(32, lstm_backward_rows, p, a);
-    /* weight gradients, all 120 steps at once */
-    seq_matmul_at(32, 256, 3840, x, dgates, 0, d_kernel);
-    seq_matmul_at(64, 256, 3840, h, dgates, 0, d_recurrent_kernel);
-    seq_colsum(3840, 256, dgates, d_bias);
-    /* the gradient reaching the input */
-    seq_matmul_bt(3840, 32, 256, dgates, kernel, 0, dx);
+    seq_parallel_blocks(2, lstm_backward_block, p, a);
+    seq_sum_blocks(2, 8192, d_kernel_blocks, d_kernel);
+    seq_sum_blocks(2, 16384, d_recurrent_kernel_blocks, d_recurrent_kernel);
+    seq_sum_blocks(2, 256, d_bias_blocks, d_bias);
 }
 
-/* rows b0 .. b0+nb-1 of the batch, all 120 steps */
-static void lstm_predict_rows(const real *p, real *a, int b0, int nb)
+/* block blk: rows 1*blk .. 1*blk+0 of the batch, all 120 steps */
+static void lstm_predict_block(const real *p, real *a, int blk)
 {
+    const real *kernel = p + 320000;            /* [32, 256] */
     const real *recurrent_kernel = p + 328192;  /* [64, 256] */
-    real *gates = a + 3840 + 256 * b0;          /* [120, 1, 256] i, f, g, o */
-    real *c = a + 34560 + 64 * b0;              /* [121, 1, 64] block 0: initial state */
-    real *h = a + 42304 + 64 * b0;              /* [121, 1, 64] block 0: initial state */
+    const real *bias = p + 344576;              /* [256] */
+    const real *x = a + 0 + 3840 * blk;         /* [120, 1, 32] input */
+    real *gates = a + 3840 + 30720 * blk;       /* [120, 1, 256] i, f, g, o */
+    real *c = a + 34560 + 7744 * blk;           /* [121, 1, 64] step 0: the initial state */
+    real *h = a + 42304 + 7744 * blk;           /* [121, 1, 64] step 0: the initial state */
+    real *out = a + 50048 + 64 * blk;           /* [1, 64] */
 
-    seq_zero((size_t)nb * 64, c);
-    seq_zero((size_t)nb * 64, h);
-    /* step t: gates[t] += h[t] recurrent_kernel; the cell writes c[t+1], h[t+1] */
+    /* gates = x kernel, all 120 steps at once */
+    seq_matmul(120, 256, 32, x, kernel, 0, gates);
+    seq_zero(64, c);
+    seq_zero(64, h);
+    /* step t: gates[t] += h[t] recurrent_kernel; the cell adds the bias and
+     * writes c[t+1], h[t+1] */
     /* t = 0 */
-    seq_lstm_cell_forward(nb, 64, gates + 0, c + 0, c + 64, h + 64);
+    seq_lstm_cell_forward(1, 64, bias, gates + 0, c + 0, c + 64, h + 64);
     /* t = 1 */
-    seq_matmul(nb, 256, 64, h + 64, recurrent_kernel, 1, gates + 256);
-    seq_lstm_cell_forward(nb, 64, gates + 256, c + 64, c + 128, h + 128);
+    seq_matmul(1, 256, 64, h + 64, recurrent_kernel, 1, gates + 256);
+    seq_lstm_cell_forward(1, 64, bias, gates + 256, c + 64, c + 128, h + 128);
     /* t = 2 */
-    seq_matmul(nb, 256, 64, h + 128, recurrent_kernel, 1, gates + 512);
-    seq_lstm_cell_forward(nb, 64, gates + 512, c + 128, c + 192, h + 192);
+    seq_matmul(1, 256, 64, h + 128, recurrent_kernel, 1, gates + 512);
+    seq_lstm_cell_forward(1, 64, bias, gates + 512, c + 128, c + 192, h + 192);
     /* t = 3 */
-    seq_matmul(nb, 256, 64, h + 192, recurrent_kernel, 1, gates + 768);
-    seq_lstm_cell_forward(nb, 64, gates + 768, c + 192, c + 256, h + 256);
+    seq_matmul(1, 256, 64, h + 192, recurrent_kernel, 1, gates + 768);
+    seq_lstm_cell_forward(1, 64, bias, gates + 768, c + 192, c + 256, h + 256);
     /* t = 4 */
-    seq_matmul(nb, 256, 64, h + 256, recurrent_kernel, 1, gates + 1024);
-    seq_lstm_cell_forward(nb, 64, gates + 1024, c + 256, c + 320, h + 320);
+    seq_matmul(1, 256, 64, h + 256, recurrent_kernel, 1, gates + 1024);
+    seq_lstm_cell_forward(1, 64, bias, gates + 1024, c + 256, c + 320, h + 320);
     /* t = 5 */
-    seq_matmul(nb, 256, 64, h + 320, recurrent_kernel, 1, gates + 1280);
-    seq_lstm_cell_forward(nb, 64, gates + 1280, c + 320, c + 384, h + 384);
+    seq_matmul(1, 256, 64, h + 320, recurrent_kernel, 1, gates + 1280);
+    seq_lstm_cell_forward(1, 64, bias, gates + 1280, c + 320, c + 384, h + 384);
     /* t = 6 */
-    seq_matmul(nb, 256, 64, h + 384, recurrent_kernel, 1, gates + 1536);
-    seq_lstm_cell_forward(nb, 64, gates + 1536, c + 384, c + 448, h + 448);
+    seq_matmul(1, 256, 64, h + 384, recurrent_kernel, 1, gates + 1536);
+    seq_lstm_cell_forward(1, 64, bias, gates + 1536, c + 384, c + 448, h + 448);
     /* t = 7 */
-    seq_matmul(nb, 256, 64, h + 448, recurrent_kernel, 1, gates + 1792);
-    seq_lstm_cell_forward(nb, 64, gates + 1792, c + 448, c + 512, h + 512);
+    seq_matmul(1, 256, 64, h + 448, recurrent_kernel, 1, gates + 1792);
+    seq_lstm_cell_forward(1, 64, bias, gates + 1792, c + 448, c + 512, h + 512);
     /* t = 8 */
-    seq_matmul(nb, 256, 64, h + 512, recurrent_kernel, 1, gates + 2048);
-    seq_lstm_cell_forward(nb, 64, gates + 2048, c + 512, c + 576, h + 576);
+    seq_matmul(1, 256, 64, h + 512, recurrent_kernel, 1, gates + 2048);
+    seq_lstm_cell_forward(1, 64, bias, gates + 2048, c + 512, c + 576, h + 576);
     /* t = 9 */
-    seq_matmul(nb, 256, 64, h + 576, recurrent_kernel, 1, gates + 2304);
-    seq_lstm_cell_forward(nb, 64, gates + 2304, c + 576, c + 640, h + 640);
+    seq_matmul(1, 256, 64, h + 576, recurrent_kernel, 1, gates + 2304);
+    seq_lstm_cell_forward(1, 64, bias, gates + 2304, c + 576, c + 640, h + 640);
     /* t = 10 */
-    seq_matmul(nb, 256, 64, h + 640, recurrent_kernel, 1, gates + 2560);
-    seq_lstm_cell_forward(nb, 64, gates + 2560, c + 640, c + 704, h + 704);
+    seq_matmul(1, 256, 64, h + 640, recurrent_kernel, 1, gates + 2560);
+    seq_lstm_cell_forward(1, 64, bias, gates + 2560, c + 640, c + 704, h + 704);
     /* t = 11 */
-    seq_matmul(nb, 256, 64, h + 704, recurrent_kernel, 1, gates + 2816);
-    seq_lstm_cell_forward(nb, 64, gates + 2816, c + 704, c + 768, h + 768);
+    seq_matmul(1, 256, 64, h + 704, recurrent_kernel, 1, gates + 2816);
+    seq_lstm_cell_forward(1, 64, bias, gates + 2816, c + 704, c + 768, h + 768);
     /* t = 12 */
-    seq_matmul(nb, 256, 64, h + 768, recurrent_kernel, 1, gates + 3072);
-    seq_lstm_cell_forward(nb, 64, gates + 3072, c + 768, c + 832, h + 832);
+    seq_matmul(1, 256, 64, h + 768, recurrent_kernel, 1, gates + 3072);
+    seq_lstm_cell_forward(1, 64, bias, gates + 3072, c + 768, c + 832, h + 832);
     /* t = 13 */
-    seq_matmul(nb, 256, 64, h + 832, recurrent_kernel, 1, gates + 3328);
-    seq_lstm_cell_forward(nb, 64, gates + 3328, c + 832, c + 896, h + 896);
+    seq_matmul(1, 256, 64, h + 832, recurrent_kernel, 1, gates + 3328);
+    seq_lstm_cell_forward(1, 64, bias, gates + 3328, c + 832, c + 896, h + 896);
     /* t = 14 */
-    seq_matmul(nb, 256, 64, h + 896, recurrent_kernel, 1, gates + 3584);
-    seq_lstm_cell_forward(nb, 64, gates + 3584, c + 896, c + 960, h + 960);
+    seq_matmul(1, 256, 64, h + 896, recurrent_kernel, 1, gates + 3584);
+    seq_lstm_cell_forward(1, 64, bias, gates + 3584, c + 896, c + 960, h + 960);
     /* t = 15 */
-    seq_matmul(nb, 256, 64, h + 960, recurrent_kernel, 1, gates + 3840);
-    seq_lstm_cell_forward(nb, 64, gates + 3840, c + 960, c + 1024, h + 1024);
+    seq_matmul(1, 256, 64, h + 960, recurrent_kernel, 1, gates + 3840);
+    seq_lstm_cell_forward(1, 64, bias, gates + 3840, c + 960, c + 1024, h + 1024);
     /* t = 16 */
-    seq_matmul(nb, 256, 64, h + 1024, recurrent_kernel, 1, gates + 4096);
-    seq_lstm_cell_forward(nb, 64, gates + 4096, c + 1024, c + 1088, h + 1088);
+    seq_matmul(1, 256, 64, h + 1024, recurrent_kernel, 1, gates + 4096);
+    seq_lstm_cell_forward(1, 64, bias, gates + 4096, c + 1024, c + 1088, h + 1088);
     /* t = 17 */
-    seq_matmul(nb, 256, 64, h + 1088, recurrent_kernel, 1, gates + 4352);
-    seq_lstm_cell_forward(nb, 64, gates + 4352, c + 1088, c + 1152, h + 1152);
+    seq_matmul(1, 256, 64, h + 1088, recurrent_kernel, 1, gates + 4352);
+    seq_lstm_cell_forward(1, 64, bias, gates + 4352, c + 1088, c + 1152, h + 1152);
     /* t = 18 */
-    seq_matmul(nb, 256, 64, h + 1152, recurrent_kernel, 1, gates + 4608);
-    seq_lstm_cell_forward(nb, 64, gates + 4608, c + 1152, c + 1216, h + 1216);
+    seq_matmul(1, 256, 64, h + 1152, recurrent_kernel, 1, gates + 4608);
+    seq_lstm_cell_forward(1, 64, bias, gates + 4608, c + 1152, c + 1216, h + 1216);
     /* t = 19 */
-    seq_matmul(nb, 256, 64, h + 1216, recurrent_kernel, 1, gates + 4864);
-    seq_lstm_cell_forward(nb, 64, gates + 4864, c + 1216, c + 1280, h + 1280);
+    seq_matmul(1, 256, 64, h + 1216, recurrent_kernel, 1, gates + 4864);
+    seq_lstm_cell_forward(1, 64, bias, gates + 4864, c + 1216, c + 1280, h + 1280);
     /* t = 20 */
-    seq_matmul(nb, 256, 64, h + 1280, recurrent_kernel, 1, gates + 5120);
-    seq_lstm_cell_forward(nb, 64, gates + 5120, c + 1280, c + 1344, h + 1344);
+    seq_matmul(1, 256, 64, h + 1280, recurrent_kernel, 1, gates + 5120);
+    seq_lstm_cell_forward(1, 64, bias, gates + 5120, c + 1280, c + 1344, h + 1344);
     /* t = 21 */
-    seq_matmul(nb, 256, 64, h + 1344, recurrent_kernel, 1, gates + 5376);
-    seq_lstm_cell_forward(nb, 64, gates + 5376, c + 1344, c + 1408, h + 1408);
+    seq_matmul(1, 256, 64, h + 1344, recurrent_kernel, 1, gates + 5376);
+    seq_lstm_cell_forward(1, 64, bias, gates + 5376, c + 1344, c + 1408, h + 1408);
     /* t = 22 */
-    seq_matmul(nb, 256, 64, h + 1408, recurrent_kernel, 1, gates + 5632);
-    seq_lstm_cell_forward(nb, 64, gates + 5632, c + 1408, c + 1472, h + 1472);
+    seq_matmul(1, 256, 64, h + 1408, recurrent_kernel, 1, gates + 5632);
+    seq_lstm_cell_forward(1, 64, bias, gates + 5632, c + 1408, c + 1472, h + 1472);
     /* t = 23 */
-    seq_matmul(nb, 256, 64, h + 1472, recurrent_kernel, 1, gates + 5888);
-    seq_lstm_cell_forward(nb, 64, gates + 5888, c + 1472, c + 1536, h + 1536);
+    seq_matmul(1, 256, 64, h + 1472, recurrent_kernel, 1, gates + 5888);
+    seq_lstm_cell_forward(1, 64, bias, gates + 5888, c + 1472, c + 1536, h + 1536);
     /* t = 24 */
-    seq_matmul(nb, 256, 64, h + 1536, recurrent_kernel, 1, gates + 6144);
-    seq_lstm_cell_forward(nb, 64, gates + 6144, c + 1536, c + 1600, h + 1600);
+    seq_matmul(1, 256, 64, h + 1536, recurrent_kernel, 1, gates + 6144);
+    seq_lstm_cell_forward(1, 64, bias, gates + 6144, c + 1536, c + 1600, h + 1600);
     /* t = 25 */
-    seq_matmul(nb, 256, 64, h + 1600, recurrent_kernel, 1, gates + 6400);
-    seq_lstm_cell_forward(nb, 64, gates + 6400, c + 1600, c + 1664, h + 1664);
+    seq_matmul(1, 256, 64, h + 1600, recurrent_kernel, 1, gates + 6400);
+    seq_lstm_cell_forward(1, 64, bias, gates + 6400, c + 1600, c + 1664, h + 1664);
     /* t = 26 */
-    seq_matmul(nb, 256, 64, h + 1664, recurrent_kernel, 1, gates + 6656);
-    seq_lstm_cell_forward(nb, 64, gates + 6656, c + 1664, c + 1728, h + 1728);
+    seq_matmul(1, 256, 64, h + 1664, recurrent_kernel, 1, gates + 6656);
+    seq_lstm_cell_forward(1, 64, bias, gates + 6656, c + 1664, c + 1728, h + 1728);
     /* t = 27 */
-    seq_matmul(nb, 256, 64, h + 1728, recurrent_kernel, 1, gates + 6912);
-    seq_lstm_cell_forward(nb, 64, gates + 6912, c + 1728, c + 1792, h + 1792);
+    seq_matmul(1, 256, 64, h + 1728, recurrent_kernel, 1, gates + 6912);
+    seq_lstm_cell_forward(1, 64, bias, gates + 6912, c + 1728, c + 1792, h + 1792);
     /* t = 28 */
-    seq_matmul(nb, 256, 64, h + 1792, recurrent_kernel, 1, gates + 7168);
-    seq_lstm_cell_forward(nb, 64, gates + 7168, c + 1792, c + 1856, h + 1856);
+    seq_matmul(1, 256, 64, h + 1792, recurrent_kernel, 1, gates + 7168);
+    seq_lstm_cell_forward(1, 64, bias, gates + 7168, c + 1792, c + 1856, h + 1856);
     /* t = 29 */
-    seq_matmul(nb, 256, 64, h + 1856, recurrent_kernel, 1, gates + 7424);
-    seq_lstm_cell_forward(nb, 64, gates + 7424, c + 1856, c + 1920, h + 1920);
+    seq_matmul(1, 256, 64, h + 1856, recurrent_kernel, 1, gates + 7424);
+    seq_lstm_cell_forward(1, 64, bias, gates + 7424, c + 1856, c + 1920, h + 1920);
     /* t = 30 */
-    seq_matmul(nb, 256, 64, h + 1920, recurrent_kernel, 1, gates + 7680);
-    seq_lstm_cell_forward(nb, 64, gates + 7680, c + 1920, c + 1984, h + 1984);
+    seq_matmul(1, 256, 64, h + 1920, recurrent_kernel, 1, gates + 7680);
+    seq_lstm_cell_forward(1, 64, bias, gates + 7680, c + 1920, c + 1984, h + 1984);
     /* t = 31 */
-    seq_matmul(nb, 256, 64, h + 1984, recurrent_kernel, 1, gates + 7936);
-    seq_lstm_cell_forward(nb, 64, gates + 7936, c + 1984, c + 2048, h + 2048);
+    seq_matmul(1, 256, 64, h + 1984, recurrent_kernel, 1, gates + 7936);
+    seq_lstm_cell_forward(1, 64, bias, gates + 7936, c + 1984, c + 2048, h + 2048);
     /* t = 32 */
-    seq_matmul(nb, 256, 64, h + 2048, recurrent_kernel, 1, gates + 8192);
-    seq_lstm_cell_forward(nb, 64, gates + 8192, c + 2048, c + 2112, h + 2112);
+    seq_matmul(1, 256, 64, h + 2048, recurrent_kernel, 1, gates + 8192);
+    seq_lstm_cell_forward(1, 64, bias, gates + 8192, c + 2048, c + 2112, h + 2112);
     /* t = 33 */
-    seq_matmul(nb, 256, 64, h + 2112, recurrent_kernel, 1, gates + 8448);
-    seq_lstm_cell_forward(nb, 64, gates + 8448, c + 2112, c + 2176, h + 2176);
+    seq_matmul(1, 256, 64, h + 2112, recurrent_kernel, 1, gates + 8448);
+    seq_lstm_cell_forward(1, 64, bias, gates + 8448, c + 2112, c + 2176, h + 2176);
     /* t = 34 */
-    seq_matmul(nb, 256, 64, h + 2176, recurrent_kernel, 1, gates + 8704);
-    seq_lstm_cell_forward(nb, 64, gates + 8704, c + 2176, c + 2240, h + 2240);
+    seq_matmul(1, 256, 64, h + 2176, recurrent_kernel, 1, gates + 8704);
+    seq_lstm_cell_forward(1, 64, bias, gates + 8704, c + 2176, c + 2240, h + 2240);
     /* t = 35 */
-    seq_matmul(nb, 256, 64, h + 2240, recurrent_kernel, 1, gates + 8960);
-    seq_lstm_cell_forward(nb, 64, gates + 8960, c + 2240, c + 2304, h + 2304);
+    seq_matmul(1, 256, 64, h + 2240, recurrent_kernel, 1, gates + 8960);
+    seq_lstm_cell_forward(1, 64, bias, gates + 8960, c + 2240, c + 2304, h + 2304);
     /* t = 36 */
-    seq_matmul(nb, 256, 64, h + 2304, recurrent_kernel, 1, gates + 9216);
-    seq_lstm_cell_forward(nb, 64, gates + 9216, c + 2304, c + 2368, h + 2368);
+    seq_matmul(1, 256, 64, h + 2304, recurrent_kernel, 1, gates + 9216);
+    seq_lstm_cell_forward(1, 64, bias, gates + 9216, c + 2304, c + 2368, h + 2368);
     /* t = 37 */
-    seq_matmul(nb, 256, 64, h + 2368, recurrent_kernel, 1, gates + 9472);
-    seq_lstm_cell_forward(nb, 64, gates + 9472, c + 2368, c + 2432, h + 2432);
+    seq_matmul(1, 256, 64, h + 2368, recurrent_kernel, 1, gates + 9472);
+    seq_lstm_cell_forward(1, 64, bias, gates + 9472, c + 2368, c + 2432, h + 2432);
     /* t = 38 */
-    seq_matmul(nb, 256, 64, h + 2432, recurrent_kernel, 1, gates + 9728);
-    seq_lstm_cell_forward(nb, 64, gates + 9728, c + 2432, c + 2496, h + 2496);
+    seq_matmul(1, 256, 64, h + 2432, recurrent_kernel, 1, gates + 9728);
+    seq_lstm_cell_forward(1, 64, bias, gates + 9728, c + 2432, c + 2496, h + 2496);
     /* t = 39 */
-    seq_matmul(nb, 256, 64, h + 2496, recurrent_kernel, 1, gates + 9984);
-    seq_lstm_cell_forward(nb, 64, gates + 9984, c + 2496, c + 2560, h + 2560);
+    seq_matmul(1, 256, 64, h + 2496, recurrent_kernel, 1, gates + 9984);
+    seq_lstm_cell_forward(1, 64, bias, gates + 9984, c + 2496, c + 2560, h + 2560);
     /* t = 40 */
-    seq_matmul(nb, 256, 64, h + 2560, recurrent_kernel, 1, gates + 10240);
-    seq_lstm_cell_forward(nb, 64, gates + 10240, c + 2560, c + 2624, h + 2624);
+    seq_matmul(1, 256, 64, h + 2560, recurrent_kernel, 1, gates + 10240);
+    seq_lstm_cell_forward(1, 64, bias, gates + 10240, c + 2560, c + 2624, h + 2624);
     /* t = 41 */
-    seq_matmul(nb, 256, 64, h + 2624, recurrent_kernel, 1, gates + 10496);
-    seq_lstm_cell_forward(nb, 64, gates + 10496, c + 2624, c + 2688, h + 2688);
+    seq_matmul(1, 256, 64, h + 2624, recurrent_kernel, 1, gates + 10496);
+    seq_lstm_cell_forward(1, 64, bias, gates + 10496, c + 2624, c + 2688, h + 2688);
     /* t = 42 */
-    seq_matmul(nb, 256, 64, h + 2688, recurrent_kernel, 1, gates + 10752);
-    seq_lstm_cell_forward(nb, 64, gates + 10752, c + 2688, c + 2752, h + 2752);
+    seq_matmul(1, 256, 64, h + 2688, recurrent_kernel, 1, gates + 10752);
+    seq_lstm_cell_forward(1, 64, bias, gates + 10752, c + 2688, c + 2752, h + 2752);
     /* t = 43 */
-    seq_matmul(nb, 256, 64, h + 2752, recurrent_kernel, 1, gates + 11008);
-    seq_lstm_cell_forward(nb, 64, gates + 11008, c + 2752, c + 2816, h + 2816);
+    seq_matmul(1, 256, 64, h + 2752, recurrent_kernel, 1, gates + 11008);
+    seq_lstm_cell_forward(1, 64, bias, gates + 11008, c + 2752, c + 2816, h + 2816);
     /* t = 44 */
-    seq_matmul(nb, 256, 64, h + 2816, recurrent_kernel, 1, gates + 11264);
-    seq_lstm_cell_forward(nb, 64, gates + 11264, c + 2816, c + 2880, h + 2880);
+    seq_matmul(1, 256, 64, h + 2816, recurrent_kernel, 1, gates + 11264);
+    seq_lstm_cell_forward(1, 64, bias, gates + 11264, c + 2816, c + 2880, h + 2880);
     /* t = 45 */
-    seq_matmul(nb, 256, 64, h + 2880, recurrent_kernel, 1, gates + 11520);
-    seq_lstm_cell_forward(nb, 64, gates + 11520, c + 2880, c + 2944, h + 2944);
+    seq_matmul(1, 256, 64, h + 2880, recurrent_kernel, 1, gates + 11520);
+    seq_lstm_cell_forward(1, 64, bias, gates + 11520, c + 2880, c + 2944, h + 2944);
     /* t = 46 */
-    seq_matmul(nb, 256, 64, h + 2944, recurrent_kernel, 1, gates + 11776);
-    seq_lstm_cell_forward(nb, 64, gates + 11776, c + 2944, c + 3008, h + 3008);
+    seq_matmul(1, 256, 64, h + 2944, recurrent_kernel, 1, gates + 11776);
+    seq_lstm_cell_forward(1, 64, bias, gates + 11776, c + 2944, c + 3008, h + 3008);
     /* t = 47 */
-    seq_matmul(nb, 256, 64, h + 3008, recurrent_kernel, 1, gates + 12032);
-    seq_lstm_cell_forward(nb, 64, gates + 12032, c + 3008, c + 3072, h + 3072);
+    seq_matmul(1, 256, 64, h + 3008, recurrent_kernel, 1, gates + 12032);
+    seq_lstm_cell_forward(1, 64, bias, gates + 12032, c + 3008, c + 3072, h + 3072);
     /* t = 48 */
-    seq_matmul(nb, 256, 64, h + 3072, recurrent_kernel, 1, gates + 12288);
-    seq_lstm_cell_forward(nb, 64, gates + 12288, c + 3072, c + 3136, h + 3136);
+    seq_matmul(1, 256, 64, h + 3072, recurrent_kernel, 1, gates + 12288);
+    seq_lstm_cell_forward(1, 64, bias, gates + 12288, c + 3072, c + 3136, h + 3136);
     /* t = 49 */
-    seq_matmul(nb, 256, 64, h + 3136, recurrent_kernel, 1, gates + 12544);
-    seq_lstm_cell_forward(nb, 64, gates + 12544, c + 3136, c + 3200, h + 3200);
+    seq_matmul(1, 256, 64, h + 3136, recurrent_kernel, 1, gates + 12544);
+    seq_lstm_cell_forward(1, 64, bias, gates + 12544, c + 3136, c + 3200, h + 3200);
     /* t = 50 */
-    seq_matmul(nb, 256, 64, h + 3200, recurrent_kernel, 1, gates + 12800);
-    seq_lstm_cell_forward(nb, 64, gates + 12800, c + 3200, c + 3264, h + 3264);
+    seq_matmul(1, 256, 64, h + 3200, recurrent_kernel, 1, gates + 12800);
+    seq_lstm_cell_forward(1, 64, bias, gates + 12800, c + 3200, c + 3264, h + 3264);
     /* t = 51 */
-    seq_matmul(nb, 256, 64, h + 3264, recurrent_kernel, 1, gates + 13056);
-    seq_lstm_cell_forward(nb, 64, gates + 13056, c + 3264, c + 3328, h + 3328);
+    seq_matmul(1, 256, 64, h + 3264, recurrent_kernel, 1, gates + 13056);
+    seq_lstm_cell_forward(1, 64, bias, gates + 13056, c + 3264, c + 3328, h + 3328);
     /* t = 52 */
-    seq_matmul(nb, 256, 64, h + 3328, recurrent_kernel, 1, gates + 13312);
-    seq_lstm_cell_forward(nb, 64, gates + 13312, c + 3328, c + 3392, h + 3392);
+    seq_matmul(1, 256, 64, h + 3328, recurrent_kernel, 1, gates + 13312);
+    seq_lstm_cell_forward(1, 64, bias, gates + 13312, c + 3328, c + 3392, h + 3392);
     /* t = 53 */
-    seq_matmul(nb, 256, 64, h + 3392, recurrent_kernel, 1, gates + 13568);
-    seq_lstm_cell_forward(nb, 64, gates + 13568, c + 3392, c + 3456, h + 3456);
+    seq_matmul(1, 256, 64, h + 3392, recurrent_kernel, 1, gates + 13568);
+    seq_lstm_cell_forward(1, 64, bias, gates + 13568, c + 3392, c + 3456, h + 3456);
     /* t = 54 */
-    seq_matmul(nb, 256, 64, h + 3456, recurrent_kernel, 1, gates + 13824);
-    seq_lstm_cell_forward(nb, 64, gates + 13824, c + 3456, c + 3520, h + 3520);
+    seq_matmul(1, 256, 64, h + 3456, recurrent_kernel, 1, gates + 13824);
+    seq_lstm_cell_forward(1, 64, bias, gates + 13824, c + 3456, c + 3520, h + 3520);
     /* t = 55 */
-    seq_matmul(nb, 256, 64, h + 3520, recurrent_kernel, 1, gates + 14080);
-    seq_lstm_cell_forward(nb, 64, gates + 14080, c + 3520, c + 3584, h + 3584);
+    seq_matmul(1, 256, 64, h + 3520, recurrent_kernel, 1, gates + 14080);
+    seq_lstm_cell_forward(1, 64, bias, gates + 14080, c + 3520, c + 3584, h + 3584);
     /* t = 56 */
-    seq_matmul(nb, 256, 64, h + 3584, recurrent_kernel, 1, gates + 14336);
-    seq_lstm_cell_forward(nb, 64, gates + 14336, c + 3584, c + 3648, h + 3648);
+    seq_matmul(1, 256, 64, h + 3584, recurrent_kernel, 1, gates + 14336);
+    seq_lstm_cell_forward(1, 64, bias, gates + 14336, c + 3584, c + 3648, h + 3648);
     /* t = 57 */
-    seq_matmul(nb, 256, 64, h + 3648, recurrent_kernel, 1, gates + 14592);
-    seq_lstm_cell_forward(nb, 64, gates + 14592, c + 3648, c + 3712, h + 3712);
+    seq_matmul(1, 256, 64, h + 3648, recurrent_kernel, 1, gates + 14592);
+    seq_lstm_cell_forward(1, 64, bias, gates + 14592, c + 3648, c + 3712, h + 3712);
     /* t = 58 */
-    seq_matmul(nb, 256, 64, h + 3712, recurrent_kernel, 1, gates + 14848);
-    seq_lstm_cell_forward(nb, 64, gates + 14848, c + 3712, c + 3776, h + 3776);
+    seq_matmul(1, 256, 64, h + 3712, recurrent_kernel, 1, gates + 14848);
+    seq_lstm_cell_forward(1, 64, bias, gates + 14848, c + 3712, c + 3776, h + 3776);
     /* t = 59 */
-    seq_matmul(nb, 256, 64, h + 3776, recurrent_kernel, 1, gates + 15104);
-    seq_lstm_cell_forward(nb, 64, gates + 15104, c + 3776, c + 3840, h + 3840);
+    seq_matmul(1, 256, 64, h + 3776, recurrent_kernel, 1, gates + 15104);
+    seq_lstm_cell_forward(1, 64, bias, gates + 15104, c + 3776, c + 3840, h + 3840);
     /* t = 60 */
-    seq_matmul(nb, 256, 64, h + 3840, recurrent_kernel, 1, gates + 15360);
-    seq_lstm_cell_forward(nb, 64, gates + 15360, c + 3840, c + 3904, h + 3904);
+    seq_matmul(1, 256, 64, h + 3840, recurrent_kernel, 1, gates + 15360);
+    seq_lstm_cell_forward(1, 64, bias, gates + 15360, c + 3840, c + 3904, h + 3904);
     /* t = 61 */
-    seq_matmul(nb, 256, 64, h + 3904, recurrent_kernel, 1, gates + 15616);
-    seq_lstm_cell_forward(nb, 64, gates + 15616, c + 3904, c + 3968, h + 3968);
+    seq_matmul(1, 256, 64, h + 3904, recurrent_kernel, 1, gates + 15616);
+    seq_lstm_cell_forward(1, 64, bias, gates + 15616, c + 3904, c + 3968, h + 3968);
     /* t = 62 */
-    seq_matmul(nb, 256, 64, h + 3968, recurrent_kernel, 1, gates + 15872);
-    seq_lstm_cell_forward(nb, 64, gates + 15872, c + 3968, c + 4032, h + 4032);
+    seq_matmul(1, 256, 64, h + 3968, recurrent_kernel, 1, gates + 15872);
+    seq_lstm_cell_forward(1, 64, bias, gates + 15872, c + 3968, c + 4032, h + 4032);
     /* t = 63 */
-    seq_matmul(nb, 256, 64, h + 4032, recurrent_kernel, 1, gates + 16128);
-    seq_lstm_cell_forward(nb, 64, gates + 16128, c + 4032, c + 4096, h + 4096);
+    seq_matmul(1, 256, 64, h + 4032, recurrent_kernel, 1, gates + 16128);
+    seq_lstm_cell_forward(1, 64, bias, gates + 16128, c + 4032, c + 4096, h + 4096);
     /* t = 64 */
-    seq_matmul(nb, 256, 64, h + 4096, recurrent_kernel, 1, gates + 16384);
-    seq_lstm_cell_forward(nb, 64, gates + 16384, c + 4096, c + 4160, h + 4160);
+    seq_matmul(1, 256, 64, h + 4096, recurrent_kernel, 1, gates + 16384);
+    seq_lstm_cell_forward(1, 64, bias, gates + 16384, c + 4096, c + 4160, h + 4160);
     /* t = 65 */
-    seq_matmul(nb, 256, 64, h + 4160, recurrent_kernel, 1, gates + 16640);
-    seq_lstm_cell_forward(nb, 64, gates + 16640, c + 4160, c + 4224, h + 4224);
+    seq_matmul(1, 256, 64, h + 4160, recurrent_kernel, 1, gates + 16640);
+    seq_lstm_cell_forward(1, 64, bias, gates + 16640, c + 4160, c + 4224, h + 4224);
     /* t = 66 */
-    seq_matmul(nb, 256, 64, h + 4224, recurrent_kernel, 1, gates + 16896);
-    seq_lstm_cell_forward(nb, 64, gates + 16896, c + 4224, c + 4288, h + 4288);
+    seq_matmul(1, 256, 64, h + 4224, recurrent_kernel, 1, gates + 16896);
+    seq_lstm_cell_forward(1, 64, bias, gates + 16896, c + 4224, c + 4288, h + 4288);
     /* t = 67 */
-    seq_matmul(nb, 256, 64, h + 4288, recurrent_kernel, 1, gates + 17152);
-    seq_lstm_cell_forward(nb, 64, gates + 17152, c + 4288, c + 4352, h + 4352);
+    seq_matmul(1, 256, 64, h + 4288, recurrent_kernel, 1, gates + 17152);
+    seq_lstm_cell_forward(1, 64, bias, gates + 17152, c + 4288, c + 4352, h + 4352);
     /* t = 68 */
-    seq_matmul(nb, 256, 64, h + 4352, recurrent_kernel, 1, gates + 17408);
-    seq_lstm_cell_forward(nb, 64, gates + 17408, c + 4352, c + 4416, h + 4416);
+    seq_matmul(1, 256, 64, h + 4352, recurrent_kernel, 1, gates + 17408);
+    seq_lstm_cell_forward(1, 64, bias, gates + 17408, c + 4352, c + 4416, h + 4416);
     /* t = 69 */
-    seq_matmul(nb, 256, 64, h + 4416, recurrent_kernel, 1, gates + 17664);
-    seq_lstm_cell_forward(nb, 64, gates + 17664, c + 4416, c + 4480, h + 4480);
+    seq_matmul(1, 256, 64, h + 4416, recurrent_kernel, 1, gates + 17664);
+    seq_lstm_cell_forward(1, 64, bias, gates + 17664, c + 4416, c + 4480, h + 4480);
     /* t = 70 */
-    seq_matmul(nb, 256, 64, h + 4480, recurrent_kernel, 1, gates + 17920);
-    seq_lstm_cell_forward(nb, 64, gates + 17920, c + 4480, c + 4544, h + 4544);
+    seq_matmul(1, 256, 64, h + 4480, recurrent_kernel, 1, gates + 17920);
+    seq_lstm_cell_forward(1, 64, bias, gates + 17920, c + 4480, c + 4544, h + 4544);
     /* t = 71 */
-    seq_matmul(nb, 256, 64, h + 4544, recurrent_kernel, 1, gates + 18176);
-    seq_lstm_cell_forward(nb, 64, gates + 18176, c + 4544, c + 4608, h + 4608);
+    seq_matmul(1, 256, 64, h + 4544, recurrent_kernel, 1, gates + 18176);
+    seq_lstm_cell_forward(1, 64, bias, gates + 18176, c + 4544, c + 4608, h + 4608);
     /* t = 72 */
-    seq_matmul(nb, 256, 64, h + 4608, recurrent_kernel, 1, gates + 18432);
-    seq_lstm_cell_forward(nb, 64, gates + 18432, c + 4608, c + 4672, h + 4672);
+    seq_matmul(1, 256, 64, h + 4608, recurrent_kernel, 1, gates + 18432);
+    seq_lstm_cell_forward(1, 64, bias, gates + 18432, c + 4608, c + 4672, h + 4672);
     /* t = 73 */
-    seq_matmul(nb, 256, 64, h + 4672, recurrent_kernel, 1, gates + 18688);
-    seq_lstm_cell_forward(nb, 64, gates + 18688, c + 4672, c + 4736, h + 4736);
+    seq_matmul(1, 256, 64, h + 4672, recurrent_kernel, 1, gates + 18688);
+    seq_lstm_cell_forward(1, 64, bias, gates + 18688, c + 4672, c + 4736, h + 4736);
     /* t = 74 */
-    seq_matmul(nb, 256, 64, h + 4736, recurrent_kernel, 1, gates + 18944);
-    seq_lstm_cell_forward(nb, 64, gates + 18944, c + 4736, c + 4800, h + 4800);
+    seq_matmul(1, 256, 64, h + 4736, recurrent_kernel, 1, gates + 18944);
+    seq_lstm_cell_forward(1, 64, bias, gates + 18944, c + 4736, c + 4800, h + 4800);
     /* t = 75 */
-    seq_matmul(nb, 256, 64, h + 4800, recurrent_kernel, 1, gates + 19200);
-    seq_lstm_cell_forward(nb, 64, gates + 19200, c + 4800, c + 4864, h + 4864);
+    seq_matmul(1, 256, 64, h + 4800, recurrent_kernel, 1, gates + 19200);
+    seq_lstm_cell_forward(1, 64, bias, gates + 19200, c + 4800, c + 4864, h + 4864);
     /* t = 76 */
-    seq_matmul(nb, 256, 64, h + 4864, recurrent_kernel, 1, gates + 19456);
-    seq_lstm_cell_forward(nb, 64, gates + 19456, c + 4864, c + 4928, h + 4928);
+    seq_matmul(1, 256, 64, h + 4864, recurrent_kernel, 1, gates + 19456);
+    seq_lstm_cell_forward(1, 64, bias, gates + 19456, c + 4864, c + 4928, h + 4928);
     /* t = 77 */
-    seq_matmul(nb, 256, 64, h + 4928, recurrent_kernel, 1, gates + 19712);
-    seq_lstm_cell_forward(nb, 64, gates + 19712, c + 4928, c + 4992, h + 4992);
+    seq_matmul(1, 256, 64, h + 4928, recurrent_kernel, 1, gates + 19712);
+    seq_lstm_cell_forward(1, 64, bias, gates + 19712, c + 4928, c + 4992, h + 4992);
     /* t = 78 */
-    seq_matmul(nb, 256, 64, h + 4992, recurrent_kernel, 1, gates + 19968);
-    seq_lstm_cell_forward(nb, 64, gates + 19968, c + 4992, c + 5056, h + 5056);
+    seq_matmul(1, 256, 64, h + 4992, recurrent_kernel, 1, gates + 19968);
+    seq_lstm_cell_forward(1, 64, bias, gates + 19968, c + 4992, c + 5056, h + 5056);
     /* t = 79 */
-    seq_matmul(nb, 256, 64, h + 5056, recurrent_kernel, 1, gates + 20224);
-    seq_lstm_cell_forward(nb, 64, gates + 20224, c + 5056, c + 5120, h + 5120);
+    seq_matmul(1, 256, 64, h + 5056, recurrent_kernel, 1, gates + 20224);
+    seq_lstm_cell_forward(1, 64, bias, gates + 20224, c + 5056, c + 5120, h + 5120);
     /* t = 80 */
-    seq_matmul(nb, 256, 64, h + 5120, recurrent_kernel, 1, gates + 20480);
-    seq_lstm_cell_forward(nb, 64, gates + 20480, c + 5120, c + 5184, h + 5184);
+    seq_matmul(1, 256, 64, h + 5120, recurrent_kernel, 1, gates + 20480);
+    seq_lstm_cell_forward(1, 64, bias, gates + 20480, c + 5120, c + 5184, h + 5184);
     /* t = 81 */
-    seq_matmul(nb, 256, 64, h + 5184, recurrent_kernel, 1, gates + 20736);
-    seq_lstm_cell_forward(nb, 64, gates + 20736, c + 5184, c + 5248, h + 5248);
+    seq_matmul(1, 256, 64, h + 5184, recurrent_kernel, 1, gates + 20736);
+    seq_lstm_cell_forward(1, 64, bias, gates + 20736, c + 5184, c + 5248, h + 5248);
     /* t = 82 */
-    seq_matmul(nb, 256, 64, h + 5248, recurrent_kernel, 1, gates + 20992);
-    seq_lstm_cell_forward(nb, 64, gates + 20992, c + 5248, c + 5312, h + 5312);
+    seq_matmul(1, 256, 64, h + 5248, recurrent_kernel, 1, gates + 20992);
+    seq_lstm_cell_forward(1, 64, bias, gates + 20992, c + 5248, c + 5312, h + 5312);
     /* t = 83 */
-    seq_matmul(nb, 256, 64, h + 5312, recurrent_kernel, 1, gates + 21248);
-    seq_lstm_cell_forward(nb, 64, gates + 21248, c + 5312, c + 5376, h + 5376);
+    seq_matmul(1, 256, 64, h + 5312, recurrent_kernel, 1, gates + 21248);
+    seq_lstm_cell_forward(1, 64, bias, gates + 21248, c + 5312, c + 5376, h + 5376);
     /* t = 84 */
-    seq_matmul(nb, 256, 64, h + 5376, recurrent_kernel, 1, gates + 21504);
-    seq_lstm_cell_forward(nb, 64, gates + 21504, c + 5376, c + 5440, h + 5440);
+    seq_matmul(1, 256, 64, h + 5376, recurrent_kernel, 1, gates + 21504);
+    seq_lstm_cell_forward(1, 64, bias, gates + 21504, c + 5376, c + 5440, h + 5440);
     /* t = 85 */
-    seq_matmul(nb, 256, 64, h + 5440, recurrent_kernel, 1, gates + 21760);
-    seq_lstm_cell_forward(nb, 64, gates + 21760, c + 5440, c + 5504, h + 5504);
+    seq_matmul(1, 256, 64, h + 5440, recurrent_kernel, 1, gates + 21760);
+    seq_lstm_cell_forward(1, 64, bias, gates + 21760, c + 5440, c + 5504, h + 5504);
     /* t = 86 */
-    seq_matmul(nb, 256, 64, h + 5504, recurrent_kernel, 1, gates + 22016);
-    seq_lstm_cell_forward(nb, 64, gates + 22016, c + 5504, c + 5568, h + 5568);
+    seq_matmul(1, 256, 64, h + 5504, recurrent_kernel, 1, gates + 22016);
+    seq_lstm_cell_forward(1, 64, bias, gates + 22016, c + 5504, c + 5568, h + 5568);
     /* t = 87 */
-    seq_matmul(nb, 256, 64, h + 5568, recurrent_kernel, 1, gates + 22272);
-    seq_lstm_cell_forward(nb, 64, gates + 22272, c + 5568, c + 5632, h + 5632);
+    seq_matmul(1, 256, 64, h + 5568, recurrent_kernel, 1, gates + 22272);
+    seq_lstm_cell_forward(1, 64, bias, gates + 22272, c + 5568, c + 5632, h + 5632);
     /* t = 88 */
-    seq_matmul(nb, 256, 64, h + 5632, recurrent_kernel, 1, gates + 22528);
-    seq_lstm_cell_forward(nb, 64, gates + 22528, c + 5632, c + 5696, h + 5696);
+    seq_matmul(1, 256, 64, h + 5632, recurrent_kernel, 1, gates + 22528);
+    seq_lstm_cell_forward(1, 64, bias, gates + 22528, c + 5632, c + 5696, h + 5696);
     /* t = 89 */
-    seq_matmul(nb, 256, 64, h + 5696, recurrent_kernel, 1, gates + 22784);
-    seq_lstm_cell_forward(nb, 64, gates + 22784, c + 5696, c + 5760, h + 5760);
+    seq_matmul(1, 256, 64, h + 5696, recurrent_kernel, 1, gates + 22784);
+    seq_lstm_cell_forward(1, 64, bias, gates + 22784, c + 5696, c + 5760, h + 5760);
     /* t = 90 */
-    seq_matmul(nb, 256, 64, h + 5760, recurrent_kernel, 1, gates + 23040);
-    seq_lstm_cell_forward(nb, 64, gates + 23040, c + 5760, c + 5824, h + 5824);
+    seq_matmul(1, 256, 64, h + 5760, recurrent_kernel, 1, gates + 23040);
+    seq_lstm_cell_forward(1, 64, bias, gates + 23040, c + 5760, c + 5824, h + 5824);
     /* t = 91 */
-    seq_matmul(nb, 256, 64, h + 5824, recurrent_kernel, 1, gates + 23296);
-    seq_lstm_cell_forward(nb, 64, gates + 23296, c + 5824, c + 5888, h + 5888);
+    seq_matmul(1, 256, 64, h + 5824, recurrent_kernel, 1, gates + 23296);
+    seq_lstm_cell_forward(1, 64, bias, gates + 23296, c + 5824, c + 5888, h + 5888);
     /* t = 92 */
-    seq_matmul(nb, 256, 64, h + 5888, recurrent_kernel, 1, gates + 23552);
-    seq_lstm_cell_forward(nb, 64, gates + 23552, c + 5888, c + 5952, h + 5952);
+    seq_matmul(1, 256, 64, h + 5888, recurrent_kernel, 1, gates + 23552);
+    seq_lstm_cell_forward(1, 64, bias, gates + 23552, c + 5888, c + 5952, h + 5952);
     /* t = 93 */
-    seq_matmul(nb, 256, 64, h + 5952, recurrent_kernel, 1, gates + 23808);
-    seq_lstm_cell_forward(nb, 64, gates + 23808, c + 5952, c + 6016, h + 6016);
+    seq_matmul(1, 256, 64, h + 5952, recurrent_kernel, 1, gates + 23808);
+    seq_lstm_cell_forward(1, 64, bias, gates + 23808, c + 5952, c + 6016, h + 6016);
     /* t = 94 */
-    seq_matmul(nb, 256, 64, h + 6016, recurrent_kernel, 1, gates + 24064);
-    seq_lstm_cell_forward(nb, 64, gates + 24064, c + 6016, c + 6080, h + 6080);
+    seq_matmul(1, 256, 64, h + 6016, recurrent_kernel, 1, gates + 24064);
+    seq_lstm_cell_forward(1, 64, bias, gates + 24064, c + 6016, c + 6080, h + 6080);
     /* t = 95 */
-    seq_matmul(nb, 256, 64, h + 6080, recurrent_kernel, 1, gates + 24320);
-    seq_lstm_cell_forward(nb, 64, gates + 24320, c + 6080, c + 6144, h + 6144);
+    seq_matmul(1, 256, 64, h + 6080, recurrent_kernel, 1, gates + 24320);
+    seq_lstm_cell_forward(1, 64, bias, gates + 24320, c + 6080, c + 6144, h + 6144);
     /* t = 96 */
-    seq_matmul(nb, 256, 64, h + 6144, recurrent_kernel, 1, gates + 24576);
-    seq_lstm_cell_forward(nb, 64, gates + 24576, c + 6144, c + 6208, h + 6208);
+    seq_matmul(1, 256, 64, h + 6144, recurrent_kernel, 1, gates + 24576);
+    seq_lstm_cell_forward(1, 64, bias, gates + 24576, c + 6144, c + 6208, h + 6208);
     /* t = 97 */
-    seq_matmul(nb, 256, 64, h + 6208, recurrent_kernel, 1, gates + 24832);
-    seq_lstm_cell_forward(nb, 64, gates + 24832, c + 6208, c + 6272, h + 6272);
+    seq_matmul(1, 256, 64, h + 6208, recurrent_kernel, 1, gates + 24832);
+    seq_lstm_cell_forward(1, 64, bias, gates + 24832, c + 6208, c + 6272, h + 6272);
     /* t = 98 */
-    seq_matmul(nb, 256, 64, h + 6272, recurrent_kernel, 1, gates + 25088);
-    seq_lstm_cell_forward(nb, 64, gates + 25088, c + 6272, c + 6336, h + 6336);
+    seq_matmul(1, 256, 64, h + 6272, recurrent_kernel, 1, gates + 25088);
+    seq_lstm_cell_forward(1, 64, bias, gates + 25088, c + 6272, c + 6336, h + 6336);
     /* t = 99 */
-    seq_matmul(nb, 256, 64, h + 6336, recurrent_kernel, 1, gates + 25344);
-    seq_lstm_cell_forward(nb, 64, gates + 25344, c + 6336, c + 6400, h + 6400);
+    seq_matmul(1, 256, 64, h + 6336, recurrent_kernel, 1, gates + 25344);
+    seq_lstm_cell_forward(1, 64, bias, gates + 25344, c + 6336, c + 6400, h + 6400);
     /* t = 100 */
-    seq_matmul(nb, 256, 64, h + 6400, recurrent_kernel, 1, gates + 25600);
-    seq_lstm_cell_forward(nb, 64, gates + 25600, c + 6400, c + 6464, h + 6464);
+    seq_matmul(1, 256, 64, h + 6400, recurrent_kernel, 1, gates + 25600);
+    seq_lstm_cell_forward(1, 64, bias, gates + 25600, c + 6400, c + 6464, h + 6464);
     /* t = 101 */
-    seq_matmul(nb, 256, 64, h + 6464, recurrent_kernel, 1, gates + 25856);
-    seq_lstm_cell_forward(nb, 64, gates + 25856, c + 6464, c + 6528, h + 6528);
+    seq_matmul(1, 256, 64, h + 6464, recurrent_kernel, 1, gates + 25856);
+    seq_lstm_cell_forward(1, 64, bias, gates + 25856, c + 6464, c + 6528, h + 6528);
     /* t = 102 */
-    seq_matmul(nb, 256, 64, h + 6528, recurrent_kernel, 1, gates + 26112);
-    seq_lstm_cell_forward(nb, 64, gates + 26112, c + 6528, c + 6592, h + 6592);
+    seq_matmul(1, 256, 64, h + 6528, recurrent_kernel, 1, gates + 26112);
+    seq_lstm_cell_forward(1, 64, bias, gates + 26112, c + 6528, c + 6592, h + 6592);
     /* t = 103 */
-    seq_matmul(nb, 256, 64, h + 6592, recurrent_kernel, 1, gates + 26368);
-    seq_lstm_cell_forward(nb, 64, gates + 26368, c + 6592, c + 6656, h + 6656);
+    seq_matmul(1, 256, 64, h + 6592, recurrent_kernel, 1, gates + 26368);
+    seq_lstm_cell_forward(1, 64, bias, gates + 26368, c + 6592, c + 6656, h + 6656);
     /* t = 104 */
-    seq_matmul(nb, 256, 64, h + 6656, recurrent_kernel, 1, gates + 26624);
-    seq_lstm_cell_forward(nb, 64, gates + 26624, c + 6656, c + 6720, h + 6720);
+    seq_matmul(1, 256, 64, h + 6656, recurrent_kernel, 1, gates + 26624);
+    seq_lstm_cell_forward(1, 64, bias, gates + 26624, c + 6656, c + 6720, h + 6720);
     /* t = 105 */
-    seq_matmul(nb, 256, 64, h + 6720, recurrent_kernel, 1, gates + 26880);
-    seq_lstm_cell_forward(nb, 64, gates + 26880, c + 6720, c + 6784, h + 6784);
+    seq_matmul(1, 256, 64, h + 6720, recurrent_kernel, 1, gates + 26880);
+    seq_lstm_cell_forward(1, 64, bias, gates + 26880, c + 6720, c + 6784, h + 6784);
     /* t = 106 */
-    seq_matmul(nb, 256, 64, h + 6784, recurrent_kernel, 1, gates + 27136);
-    seq_lstm_cell_forward(nb, 64, gates + 27136, c + 6784, c + 6848, h + 6848);
+    seq_matmul(1, 256, 64, h + 6784, recurrent_kernel, 1, gates + 27136);
+    seq_lstm_cell_forward(1, 64, bias, gates + 27136, c + 6784, c + 6848, h + 6848);
     /* t = 107 */
-    seq_matmul(nb, 256, 64, h + 6848, recurrent_kernel, 1, gates + 27392);
-    seq_lstm_cell_forward(nb, 64, gates + 27392, c + 6848, c + 6912, h + 6912);
+    seq_matmul(1, 256, 64, h + 6848, recurrent_kernel, 1, gates + 27392);
+    seq_lstm_cell_forward(1, 64, bias, gates + 27392, c + 6848, c + 6912, h + 6912);
     /* t = 108 */
-    seq_matmul(nb, 256, 64, h + 6912, recurrent_kernel, 1, gates + 27648);
-    seq_lstm_cell_forward(nb, 64, gates + 27648, c + 6912, c + 6976, h + 6976);
+    seq_matmul(1, 256, 64, h + 6912, recurrent_kernel, 1, gates + 27648);
+    seq_lstm_cell_forward(1, 64, bias, gates + 27648, c + 6912, c + 6976, h + 6976);
     /* t = 109 */
-    seq_matmul(nb, 256, 64, h + 6976, recurrent_kernel, 1, gates + 27904);
-    seq_lstm_cell_forward(nb, 64, gates + 27904, c + 6976, c + 7040, h + 7040);
+    seq_matmul(1, 256, 64, h + 6976, recurrent_kernel, 1, gates + 27904);
+    seq_lstm_cell_forward(1, 64, bias, gates + 27904, c + 6976, c + 7040, h + 7040);
     /* t = 110 */
-    seq_matmul(nb, 256, 64, h + 7040, recurrent_kernel, 1, gates + 28160);
-    seq_lstm_cell_forward(nb, 64, gates + 28160, c + 7040, c + 7104, h + 7104);
+    seq_matmul(1, 256, 64, h + 7040, recurrent_kernel, 1, gates + 28160);
+    seq_lstm_cell_forward(1, 64, bias, gates + 28160, c + 7040, c + 7104, h + 7104);
     /* t = 111 */
-    seq_matmul(nb, 256, 64, h + 7104, recurrent_kernel, 1, gates + 28416);
-    seq_lstm_cell_forward(nb, 64, gates + 28416, c + 7104, c + 7168, h + 7168);
+    seq_matmul(1, 256, 64, h + 7104, recurrent_kernel, 1, gates + 28416);
+    seq_lstm_cell_forward(1, 64, bias, gates + 28416, c + 7104, c + 7168, h + 7168);
     /* t = 112 */
-    seq_matmul(nb, 256, 64, h + 7168, recurrent_kernel, 1, gates + 28672);
-    seq_lstm_cell_forward(nb, 64, gates + 28672, c + 7168, c + 7232, h + 7232);
+    seq_matmul(1, 256, 64, h + 7168, recurrent_kernel, 1, gates + 28672);
+    seq_lstm_cell_forward(1, 64, bias, gates + 28672, c + 7168, c + 7232, h + 7232);
     /* t = 113 */
-    seq_matmul(nb, 256, 64, h + 7232, recurrent_kernel, 1, gates + 28928);
-    seq_lstm_cell_forward(nb, 64, gates + 28928, c + 7232, c + 7296, h + 7296);
+    seq_matmul(1, 256, 64, h + 7232, recurrent_kernel, 1, gates + 28928);
+    seq_lstm_cell_forward(1, 64, bias, gates + 28928, c + 7232, c + 7296, h + 7296);
     /* t = 114 */
-    seq_matmul(nb, 256, 64, h + 7296, recurrent_kernel, 1, gates + 29184);
-    seq_lstm_cell_forward(nb, 64, gates + 29184, c + 7296, c + 7360, h + 7360);
+    seq_matmul(1, 256, 64, h + 7296, recurrent_kernel, 1, gates + 29184);
+    seq_lstm_cell_forward(1, 64, bias, gates + 29184, c + 7296, c + 7360, h + 7360);
     /* t = 115 */
-    seq_matmul(nb, 256, 64, h + 7360, recurrent_kernel, 1, gates + 29440);
-    seq_lstm_cell_forward(nb, 64, gates + 29440, c + 7360, c + 7424, h + 7424);
+    seq_matmul(1, 256, 64, h + 7360, recurrent_kernel, 1, gates + 29440);
+    seq_lstm_cell_forward(1, 64, bias, gates + 29440, c + 7360, c + 7424, h + 7424);
     /* t = 116 */
-    seq_matmul(nb, 256, 64, h + 7424, recurrent_kernel, 1, gates + 29696);
-    seq_lstm_cell_forward(nb, 64, gates + 29696, c + 7424, c + 7488, h + 7488);
+    seq_matmul(1, 256, 64, h + 7424, recurrent_kernel, 1, gates + 29696);
+    seq_lstm_cell_forward(1, 64, bias, gates + 29696, c + 7424, c + 7488, h + 7488);
     /* t = 117 */
-    seq_matmul(nb, 256, 64, h + 7488, recurrent_kernel, 1, gates + 29952);
-    seq_lstm_cell_forward(nb, 64, gates + 29952, c + 7488, c + 7552, h + 7552);
+    seq_matmul(1, 256, 64, h + 7488, recurrent_kernel, 1, gates + 29952);
+    seq_lstm_cell_forward(1, 64, bias, gates + 29952, c + 7488, c + 7552, h + 7552);
     /* t = 118 */
-    seq_matmul(nb, 256, 64, h + 7552, recurrent_kernel, 1, gates + 30208);
-    seq_lstm_cell_forward(nb, 64, gates + 30208, c + 7552, c + 7616, h + 7616);
+    seq_matmul(1, 256, 64, h + 7552, recurrent_kernel, 1, gates + 30208);
+    seq_lstm_cell_forward(1, 64, bias, gates + 30208, c + 7552, c + 7616, h + 7616);
     /* t = 119 */
-    seq_matmul(nb, 256, 64, h + 7616, recurrent_kernel, 1, gates + 30464);
-    seq_lstm_cell_forward(nb, 64, gates + 30464, c + 7616, c + 7680, h + 7680);
+    seq_matmul(1, 256, 64, h + 7616, recurrent_kernel, 1, gates + 30464);
+    seq_lstm_cell_forward(1, 64, bias, gates + 30464, c + 7616, c + 7680, h + 7680);
+    seq_copy(64, h + 7680, out);
 }
 
 static void lstm_predict(const real *p, real *a)
 {
-    const real *kernel = p + 320000;            /* [32, 256] */
-    const real *bias = p + 344576;              /* [256] */
-    const real *x = a + 0;                      /* [120, 1, 32] input */
-    real *gates = a + 3840;                     /* [120, 1, 256] */
-
-    /* gates = x kernel + bias, all 120 steps at once */
-    seq_fill_rows(120, 256, bias, gates);
-    seq_matmul(120, 256, 32, x, kernel, 1, gates);
-    seq_parallel_rows(1, lstm_predict_rows, p, a);
+    seq_parallel_blocks(1, lstm_predict_block, p, a);
 }
 
 /* ---- dense (Dense): (None, 64) -> (None, 64) ----------------------------- */
@@ -1245,9 +1266,9 @@ static void lstm_predict(const real *p, real *a)
 static void dense_forward(const real *p, real *a)
 {
     const real *kernel = p + 344832;            /* [64, 64] */
-    const real *x = a + 1599488;                /* [32, 64] input */
+    const real *x = a + 1601536;                /* [32, 64] input */
     const real *bias = p + 348928;              /* [64] */
-    real *y = a + 1601536;                      /* [32, 64] */
+    real *y = a + 1603584;                      /* [32, 64] */
 
     seq_fill_rows(32, 64, bias, y);
     seq_matmul(32, 64, 64, x, kernel, 1, y);
@@ -1257,12 +1278,12 @@ static void dense_forward(const real *p, real *a)
 static void dense_backward(const real *p, real *g, real *a)
 {
     const real *kernel = p + 344832;            /* [64, 64] */
-    const real *x = a + 1599488;                /* [32, 64] input */
+    const real *x = a + 1601536;                /* [32, 64] input */
     real *d_kernel = g + 344832;                /* [64, 64] */
     real *d_bias = g + 348928;                  /* [64] */
-    const real *y = a + 1601536;                /* [32, 64] */
-    real *dy = a + 1603680;                     /* [32, 64] */
-    real *dx = a + 1605728;                     /* [32, 64] d input */
+    const real *y = a + 1603584;                /* [32, 64] */
+    real *dy = a + 1605728;                     /* [32, 64] */
+    real *dx = a + 1607776;                     /* [32, 64] d input */
 
     seq_relu_backward(2048, y, dy, dy);
     seq_matmul_at(64, 64, 32, x, dy, 0, d_kernel);
@@ -1273,9 +1294,9 @@ static void dense_backward(const real *p, real *g, real *a)
 static void dense_predict(const real *p, real *a)
 {
     const real *kernel = p + 344832;            /* [64, 64] */
-    const real *x = a + 49984;                  /* [1, 64] input */
+    const real *x = a + 50048;                  /* [1, 64] input */
     const real *bias = p + 348928;              /* [64] */
-    real *y = a + 50048;                        /* [1, 64] */
+    real *y = a + 50112;                        /* [1, 64] */
 
     seq_fill_rows(1, 64, bias, y);
     seq_matmul(1, 64, 64, x, kernel, 1, y);
@@ -1287,9 +1308,9 @@ static void dense_predict(const real *p, real *a)
 static void dense_1_forward(const real *p, real *a)
 {
     const real *kernel = p + 348992;            /* [64, 1] */
-    const real *x = a + 1601536;                /* [32, 64] input */
+    const real *x = a + 1603584;                /* [32, 64] input */
     const real *bias = p + 349056;              /* [1] */
-    real *y = a + 1603584;                      /* logits; the sigmoid is in the loss */
+    real *y = a + 1605632;                      /* logits; the sigmoid is in the loss */
 
     seq_fill_rows(32, 1, bias, y);
     seq_matmul(32, 1, 64, x, kernel, 1, y);
@@ -1298,11 +1319,11 @@ static void dense_1_forward(const real *p, real *a)
 static void dense_1_backward(const real *p, real *g, real *a)
 {
     const real *kernel = p + 348992;            /* [64, 1] */
-    const real *x = a + 1601536;                /* [32, 64] input */
+    const real *x = a + 1603584;                /* [32, 64] input */
     real *d_kernel = g + 348992;                /* [64, 1] */
     real *d_bias = g + 349056;                  /* [1] */
-    real *dy = a + 1603648;                     /* [32, 1] */
-    real *dx = a + 1603680;                     /* [32, 64] d input */
+    real *dy = a + 1605696;                     /* [32, 1] */
+    real *dx = a + 1605728;                     /* [32, 64] d input */
 
     seq_matmul_at(64, 1, 32, x, dy, 0, d_kernel);
     seq_colsum(32, 1, dy, d_bias);
@@ -1312,9 +1333,9 @@ static void dense_1_backward(const real *p, real *g, real *a)
 static void dense_1_predict(const real *p, real *a)
 {
     const real *kernel = p + 348992;            /* [64, 1] */
-    const real *x = a + 50048;                  /* [1, 64] input */
+    const real *x = a + 50112;                  /* [1, 64] input */
     const real *bias = p + 349056;              /* [1] */
-    real *y = a + 50112;                        /* logits; the sigmoid is in the loss */
+    real *y = a + 50176;                        /* logits; the sigmoid is in the loss */
 
     seq_fill_rows(1, 1, bias, y);
     seq_matmul(1, 1, 64, x, kernel, 1, y);
@@ -1324,8 +1345,8 @@ static void dense_1_predict(const real *p, real *a)
 
 static real loss_forward(real *a, const seq_batch *in)
 {
-    const real *logits = a + 1603584;           /* [32, 1] dense_1.out */
-    real *output = a + 1603616;                 /* [32, 1] the model output, sigmoid(logits) */
+    const real *logits = a + 1605632;           /* [32, 1] dense_1.out */
+    real *output = a + 1605664;                 /* [32, 1] the model output, sigmoid(logits) */
 
     seq_sigmoid(32, logits, output);
     return in->targets ? seq_bce_logits_loss(32, in->n_valid, logits, in->targets) : 0;
@@ -1333,16 +1354,16 @@ static real loss_forward(real *a, const seq_batch *in)
 
 static void loss_backward(real *a, const seq_batch *in)
 {
-    const real *logits = a + 1603584;           /* [32, 1] dense_1.out */
-    real *d_logits = a + 1603648;               /* [32, 1] d dense_1.out */
+    const real *logits = a + 1605632;           /* [32, 1] dense_1.out */
+    real *d_logits = a + 1605696;               /* [32, 1] d dense_1.out */
 
     seq_bce_logits_backward(32, in->n_valid, logits, in->targets, d_logits);
 }
 
 static void loss_predict(real *a)
 {
-    const real *logits = a + 50112;             /* [1, 1] */
-    real *output = a + 50113;                   /* [1, 1] */
+    const real *logits = a + 50176;             /* [1, 1] */
+    real *output = a + 50177;                   /* [1, 1] */
 
     seq_sigmoid(1, logits, output);
 }
@@ -1385,10 +1406,10 @@ static void model_predict(const real *p, real *a, const int32_t *ids)
 
 const seq_model SEQ_EXPORT(imdb_lstm) = {
     .info = &imdb_lstm_info,
-    .n_acts = 2715744,
-    .n_acts_predict = 50114,
-    .output = 1603616,
-    .output_predict = 50113,
+    .n_acts = 2775648,
+    .n_acts_predict = 50178,
+    .output = 1605664,
+    .output_predict = 50177,
     .forward = model_forward,
     .backward = model_backward,
     .predict = model_predict,

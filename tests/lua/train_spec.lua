@@ -77,17 +77,18 @@ describe("training imdb_lstm on IMDB", function()
     assert.is_true(tonumber(acc) > 0.7, r.out)
   end)
 
-  it("gives the same bits for the same seed and thread count", function()
+  it("gives the same bits for the same seed, whatever the thread count", function()
     local again = h.tmpdir()
     assert.are.equal(0, train(again, "--limit", "500", "--epochs", "2").code)
     assert.are.equal(h.read(base .. "/checkpoint.safetensors"), h.read(again .. "/checkpoint.safetensors"))
-    local a, b = h.tmpdir(), h.tmpdir()
-    for _, dir in ipairs({ a, b }) do
-      local r = h.run({ bin, "train", "--data", imdb, "--out", dir, "--threads", "2",
-                        "--limit", "300", "--epochs", "1" })
+    for _, threads in ipairs({ "2", "3" }) do
+      local dir = h.tmpdir()
+      local r = h.run({ bin, "train", "--data", imdb, "--out", dir, "--threads", threads,
+                        "--limit", "500", "--epochs", "2" })
       assert.are.equal(0, r.code, r.err)
+      assert.are.equal(h.read(base .. "/checkpoint.safetensors"), h.read(dir .. "/checkpoint.safetensors"),
+                       threads .. " threads")
     end
-    assert.are.equal(h.read(a .. "/checkpoint.safetensors"), h.read(b .. "/checkpoint.safetensors"))
     -- another seed is another run
     local c = h.tmpdir()
     assert.are.equal(0, train(c, "--limit", "500", "--epochs", "2", "--seed", "7").code)

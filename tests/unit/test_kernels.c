@@ -128,29 +128,46 @@ static void test_rows_and_activations(void)
     CHECK(out[0] == 0 && out[N - 1] == x[N - 1]);
 }
 
+/* The blocked layout: [B / R, T, R, E]. */
+static int blocked(int b, int t, int T, int R, int E)
+{
+    return ((b / R * T + t) * R + b % R) * E;
+}
+
 static void test_embedding(void)
 {
-    enum { B = 3, T = 4, E = 5, V = 7 };
+    enum { B = 4, R = 2, T = 3, E = 5, V = 7 };
     real *table = random_reals(V * E), out[T * B * E], dout[T * B * E], dtable[V * E];
     int32_t ids[B * T] = {0, 1, 2, 3, 6, 6, 6, 0, 1, 1, 5, 4};
-    seq_embedding_forward(B, T, E, ids, table, out);
+    seq_embedding_forward(B, T, E, R, ids, table, out);
     for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++)
-            CHECK(memcmp(out + (t * B + b) * E, table + ids[b * T + t] * E, E * sizeof(real)) == 0);
+            CHECK(memcmp(out + blocked(b, t, T, R, E), table + ids[b * T + t] * E, E * sizeof(real)) == 0);
+    /* block 1's first step starts right after block 0's last */
+    CHECK(memcmp(out + T * R * E, table + ids[2 * T] * E, E * sizeof(real)) == 0);
     for (int i = 0; i < T * B * E; i++)
         dout[i] = (real)(i % 11);
     memset(dtable, 0, sizeof dtable);
-    seq_embedding_backward(B, T, E, ids, dout, dtable);
+    seq_embedding_backward(B, T, E, R, ids, dout, dtable);
     for (int v = 0; v < V; v++)
         for (int e = 0; e < E; e++) {
             double sum = 0;
             for (int t = 0; t < T; t++)
                 for (int b = 0; b < B; b++)
                     if (ids[b * T + t] == v)
-                        sum += dout[(t * B + b) * E + e];
+                        sum += dout[blocked(b, t, T, R, E) + e];
             CHECK(dtable[v * E + e] == (real)sum);
         }
     free(table);
+}
+
+static void test_blocks(void)
+{
+    real parts[3 * 4] = {1, 2, 3, 4, 10, 20, 30, 40, 100, 200, 300, 400}, sum[4];
+    seq_sum_blocks(3, 4, parts, sum);
+    CHECK(sum[0] == 111 && sum[1] == 222 && sum[3] == 444);
+    seq_sum_blocks(1, 4, parts, sum);
+    CHECK(sum[0] == 1 && sum[3] == 4);
 }
 
 static double sigmoid(double x)
@@ -159,13 +176,14 @@ static double sigmoid(double x)
 }
 
 /* One LSTM step in double: the reference for the cell and its gradients. */
-static void cell_reference(int B, int H, const double *pre, const double *cp, double *c, double *h)
+static void cell_reference(int B, int H, const double *pre, const double *bias, const double *cp,
+                           double *c, double *h)
 {
     for (int b = 0; b < B; b++)
         for (int j = 0; j < H; j++) {
             const double *g = pre + b * 4 * H;
-            double i = sigmoid(g[j]), f = sigmoid(g[H + j]), gg = tanh(g[2 * H + j]),
-                   o = sigmoid(g[3 * H + j]);
+            double i = sigmoid(g[j] + bias[j]), f = sigmoid(g[H + j] + bias[H + j]),
+                   gg = tanh(g[2 * H + j] + bias[2 * H + j]), o = sigmoid(g[3 * H + j] + bias[3 * H + j]);
             c[b * H + j] = f * cp[b * H + j] + i * gg;
             h[b * H + j] = o * tanh(c[b * H + j]);
         }
@@ -174,35 +192,41 @@ static void cell_reference(int B, int H, const double *pre, const double *cp, do
 static void test_lstm_cell(void)
 {
     enum { B = 3, H = 5 };
-    real *pre = random_reals(B * 4 * H), *cp = random_reals(B * H);
+    real *pre = random_reals(B * 4 * H), *cp = random_reals(B * H), *bias = random_reals(4 * H);
     real gates[B * 4 * H], c[B * H], h[B * H];
     double dpre[B * 4 * H], dcp[B * H], wc[B * H], wh[B * H], cref[B * H], href[B * H];
     memcpy(gates, pre, sizeof gates);
-    seq_lstm_cell_forward(B, H, gates, cp, c, h);
-    double pre_d[B * 4 * H], cp_d[B * H];
+    seq_lstm_cell_forward(B, H, bias, gates, cp, c, h);
+    double pre_d[B * 4 * H], cp_d[B * H], bias_d[4 * H];
     for (int i = 0; i < B * 4 * H; i++)
         pre_d[i] = pre[i];
     for (int i = 0; i < B * H; i++)
         cp_d[i] = cp[i];
-    cell_reference(B, H, pre_d, cp_d, cref, href);
+    for (int i = 0; i < 4 * H; i++)
+        bias_d[i] = bias[i];
+    cell_reference(B, H, pre_d, bias_d, cp_d, cref, href);
     check_close(c, cref, B * H, 1, "lstm cell c");
     check_close(h, href, B * H, 1, "lstm cell h");
 
     /* backward against finite differences of L = sum(wc c) + sum(wh h) */
-    real dh[B * H], dc[B * H], dgates[B * 4 * H];
+    real dh[B * H], dc[B * H], dgates[B * 4 * H], dbias_rows[B * 4 * H];
     for (int i = 0; i < B * H; i++) {
         wc[i] = 2 * seq_rng_uniform(&rng) - 1;
         wh[i] = 2 * seq_rng_uniform(&rng) - 1;
         dc[i] = (real)wc[i];
         dh[i] = (real)wh[i];
     }
-    seq_lstm_cell_backward(B, H, gates, cp, c, dh, dc, dgates);
+    for (int i = 0; i < B * 4 * H; i++)
+        dbias_rows[i] = 1; /* it accumulates */
+    seq_lstm_cell_backward(B, H, gates, cp, c, dh, dc, dgates, dbias_rows);
+    for (int i = 0; i < B * 4 * H; i++)
+        CHECK(dbias_rows[i] == 1 + dgates[i]);
     const double eps = 1e-6;
     for (int k = 0; k < B * 4 * H + B * H; k++) {
         double *x = k < B * 4 * H ? &pre_d[k] : &cp_d[k - B * 4 * H], x0 = *x, L[2];
         for (int s = 0; s < 2; s++) {
             *x = x0 + (s ? eps : -eps);
-            cell_reference(B, H, pre_d, cp_d, cref, href);
+            cell_reference(B, H, pre_d, bias_d, cp_d, cref, href);
             L[s] = 0;
             for (int i = 0; i < B * H; i++)
                 L[s] += wc[i] * cref[i] + wh[i] * href[i];
@@ -216,7 +240,7 @@ static void test_lstm_cell(void)
 #endif
     check_close(dgates, dpre, B * 4 * H, scale, "lstm cell d gates");
     check_close(dc, dcp, B * H, scale, "lstm cell d c_prev");
-    free(pre), free(cp);
+    free(pre), free(cp), free(bias);
 }
 
 static void test_bce(void)
@@ -246,6 +270,7 @@ int main(void)
     test_gemms();
     test_rows_and_activations();
     test_embedding();
+    test_blocks();
     test_lstm_cell();
     test_bce();
     return check_status(NAME);

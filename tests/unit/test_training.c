@@ -8,6 +8,7 @@
 #include "check.h"
 #include "dataset.h"
 #include "init.h"
+#include "pool.h"
 
 /* The double builds (the headers declare the float ones here). */
 void seq_d_init_params(const seq_model_info *info, uint64_t seed, double *params);
@@ -120,6 +121,37 @@ static void test_adam(void)
     CHECK_NEAR(seq_d_grad_norm(4, norm_in), 5, 1e-15);
 }
 
+/* Threads split the update; every element is updated, the same way. Sizes
+ * around multiples of 2 x 16 (the slices are whole 16-element lines). */
+static void test_adam_threads(void)
+{
+    enum { CASES = 4 };
+    const size_t sizes[CASES] = {65536, 65537, 65551, 349057};
+    seq_optim_info o = {.lr = 0.001, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-7};
+    float *want[CASES], *got[CASES];
+    for (int pass = 0; pass < 2; pass++) {
+        seq_pool_init(pass ? 2 : 1); /* the pool only grows: one thread first */
+        for (int c = 0; c < CASES; c++) {
+            size_t n = sizes[c];
+            float *p = calloc(n, sizeof *p), *m = calloc(n, sizeof *m), *v = calloc(n, sizeof *v);
+            float *g = malloc(n * sizeof *g);
+            for (size_t i = 0; i < n; i++)
+                g[i] = (float)((double)(i * 7919 % 1000) - 500.5) * 1e-5f;
+            seq_s_adam_step(&o, 1, n, p, g, m, v, 1);
+            (pass ? got : want)[c] = p;
+            free(m), free(v), free(g);
+        }
+    }
+    for (int c = 0; c < CASES; c++) {
+        size_t n = sizes[c], left_out = 0;
+        for (size_t i = 0; i < n; i++)
+            left_out += want[c][i] == 0 || got[c][i] == 0;
+        CHECK_MSG(left_out == 0, "n = %zu: %zu elements not updated", n, left_out);
+        CHECK_MSG(memcmp(want[c], got[c], n * sizeof(float)) == 0, "n = %zu: 2 threads differ", n);
+        free(want[c]), free(got[c]);
+    }
+}
+
 static void test_batches(void)
 {
     int32_t ids[5 * 3];
@@ -151,6 +183,7 @@ int main(void)
 {
     test_init();
     test_adam();
+    test_adam_threads();
     test_batches();
     return check_status("test_training");
 }

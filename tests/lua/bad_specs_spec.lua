@@ -1,0 +1,103 @@
+-- bad_specs_spec.lua: the bad-spec corpus (tests/bad_specs). Every case is
+-- rejected with FILE:LINE:COL: error: at the position and with the words its
+-- first line promises ("# expect: LINE:COL: TEXT"), exit status 2, and not
+-- one byte written.
+local h = require("harness")
+
+local corpus_dir = h.source .. "/tests/bad_specs"
+
+-- The "# expect:" line of PATH: line, column and text, or nil and why not.
+local function expectation(path)
+  local text = h.read(path)
+  if not text then return nil, "cannot read " .. path end
+  local first = text:match("^[^\n]*")
+  local line, col, words = first:match("^# expect: (%d+):(%d+): (.+)$")
+  if not line then
+    return nil, path .. ": the first line must be '# expect: LINE:COL: TEXT', not '" .. first .. "'"
+  end
+  return { line = tonumber(line), col = tonumber(col), text = words }
+end
+
+local function cases()
+  local list = {}
+  for _, name in ipairs(h.ls(corpus_dir)) do
+    list[#list + 1] = { name = name, path = corpus_dir .. "/" .. name }
+  end
+  return list
+end
+
+-- Asserts that R is the rejection E promises for PATH; returns its first line.
+local function assert_rejected(r, path, e, what)
+  assert.are.equal(2, r.code, what .. " " .. path .. " should exit 2:\n" .. r.err)
+  local first = r.err:match("^[^\n]*")
+  local prefix = path .. ":" .. e.line .. ":" .. e.col .. ": error: "
+  assert.are.equal(prefix, first:sub(1, #prefix), what .. ": wrong position or format")
+  assert.is_truthy(first:find(e.text, #prefix + 1, true),
+                   what .. ": the message lacks '" .. e.text .. "':\n" .. first)
+  return first
+end
+
+-- What DIR holds: names, contents and (one stat for all) modification times,
+-- the folder's own too, which a temporary file created and removed would bump.
+local function snapshot(dir)
+  local t, stat = { files = {} }, { "stat", "-c", "%n %y", dir }
+  for _, name in ipairs(h.ls(dir)) do
+    t.files[name] = h.read(dir .. "/" .. name)
+    stat[#stat + 1] = dir .. "/" .. name
+  end
+  t.times = h.run(stat).out
+  return t
+end
+
+-- The first way snapshot AFTER differs from BEFORE, or nil.
+local function difference(before, after)
+  for name, bytes in pairs(before.files) do
+    if after.files[name] ~= bytes then return name .. " was changed or removed" end
+  end
+  for name in pairs(after.files) do
+    if not before.files[name] then return name .. " appeared" end
+  end
+  if after.times ~= before.times then
+    return "modification times changed:\n" .. before.times .. "to\n" .. after.times
+  end
+  return nil
+end
+
+describe("the bad-spec corpus", function()
+  teardown(h.cleanup)
+
+  it("has at least 30 cases, all NN_short_name.yaml with a well-formed # expect: line", function()
+    local list = cases()
+    assert.is_true(#list >= 30, "only " .. #list .. " cases in " .. corpus_dir)
+    for _, c in ipairs(list) do
+      assert.is_truthy(c.name:match("^%d%d_[%w_]+%.yaml$"), c.name .. " is not named NN_short_name.yaml")
+      assert.is_truthy(expectation(c.path))
+    end
+  end)
+
+  for _, c in ipairs(cases()) do
+    it("rejects " .. c.name .. " where and how it expects, writing nothing", function()
+      local e = assert(expectation(c.path))
+      local out = h.tmpdir() .. "/out"
+      local compiled = assert_rejected(h.run({ h.seqcc, c.path, "-o", out }), c.path, e, "seqcc -o")
+      assert.is_false(h.exists(out), "seqcc created " .. out .. " for a bad spec")
+
+      local r = h.run({ h.seqcc, "summary", c.path })
+      assert.are.equal(compiled, assert_rejected(r, c.path, e, "seqcc summary"))
+      assert.are.equal("", r.out, "seqcc summary printed a table for a bad spec")
+    end)
+  end
+
+  it("leaves an existing output folder byte-for-byte unchanged", function()
+    local dir = h.tmpdir() .. "/out"
+    assert.are.equal(0, h.run({ h.seqcc, h.source .. "/specs/imdb_lstm.yaml", "-o", dir }).code)
+    h.write(dir .. "/notes.txt", "not seqcc's\n")
+    local before = snapshot(dir)
+    assert.is_truthy(before.files["imdb_lstm.c"], "the good spec wrote no imdb_lstm.c")
+    for _, c in ipairs(cases()) do
+      local r = h.run({ h.seqcc, c.path, "-o", dir })
+      assert.are.equal(2, r.code, c.path .. " should exit 2:\n" .. r.err)
+      assert.is_nil(difference(before, snapshot(dir)), c.name .. " changed " .. dir)
+    end
+  end)
+end)
