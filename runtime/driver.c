@@ -756,10 +756,25 @@ static void gradcheck_params(run *r, seq_rng *rng)
     }
 }
 
-/* Step sizes tried in turn, relative to max(1, |x|): a step that crosses a
- * ReLU kink or drowns in rounding gives a wrong difference, a wrong analytic
- * gradient matches none of them. */
-static const double fd_steps[] = {1e-4, 1e-3, 1e-5, 1e-6};
+/* Finite differences tried in turn until one agrees: fourth-order central
+ * differences with step h (relative to max(1, |x|)), or with Richardson
+ * extrapolation from h and h/2 (sixth order), which allows a large step for
+ * a tiny gradient drowned in rounding at small steps. A step that crosses a
+ * ReLU kink or drowns in rounding gives a wrong difference; a wrong analytic
+ * gradient agrees with none of them. */
+static const struct {
+    double h;
+    int richardson;
+} fd_steps[] = {{1e-4, 0}, {1e-3, 0}, {1e-2, 1}, {3e-3, 1}, {1e-5, 0}, {1e-6, 0}};
+
+static double fd_estimate(run *r, const seq_batch *in, const seq_rng *rng0, real *x, int k)
+{
+    double h = fd_steps[k].h * fmax(1, fabs((double)*x));
+    double d = numeric_grad(r, in, rng0, x, h);
+    if (!fd_steps[k].richardson)
+        return d;
+    return (16 * numeric_grad(r, in, rng0, x, h / 2) - d) / 15;
+}
 
 /* Checks SAMPLES entries of every tensor on one batch whose last PADDING
  * rows are padding; returns the number of tensors over the tolerance. */
@@ -798,9 +813,8 @@ static int gradcheck_batch(run *r, const seq_options *o, int padding, seq_rng *p
                 i = (size_t)seq_rng_below(pick, t->size);
             real *x = r->params + t->offset + i;
             double a = r->grads[t->offset + i], n = 0, rel = INFINITY;
-            for (size_t k = 0; k < sizeof fd_steps / sizeof *fd_steps && rel >= o->tolerance; k++) {
-                double h = fd_steps[k] * fmax(1, fabs((double)*x));
-                double nk = numeric_grad(r, &in, &rng0, x, h);
+            for (int k = 0; k < (int)(sizeof fd_steps / sizeof *fd_steps) && rel >= o->tolerance; k++) {
+                double nk = fd_estimate(r, &in, &rng0, x, k);
                 if (rel_error(a, nk) < rel)
                     rel = rel_error(a, nk), n = nk;
             }

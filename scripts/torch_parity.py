@@ -300,6 +300,9 @@ def parse_args(argv):
         epilog="exit status: 0 within tolerance, 1 a tensor is not, 2 usage or input error")
     p.add_argument("checkpoint", help="the checkpoint.safetensors the gradients were taken at")
     p.add_argument("grads", help="the file written by `MODEL grads --checkpoint CHECKPOINT`")
+    p.add_argument("--entry-tolerance", type=float, default=1e-2,
+                   help="largest |seqcc - torch| / |torch| of any entry above 1e-3 max|torch| "
+                        "(float32 rounding through 120 steps stays near 1e-4; default %(default)g)")
     p.add_argument("--tolerance", type=float, default=1e-4,
                    help="largest max|diff| / max|grad| of a tensor, and relative loss error "
                         "(default 1e-4)")
@@ -385,13 +388,13 @@ def run(args):
           f"{loss_err:>10.2e} {'':>10}{'' if ok else '  FAIL'}")
     for name in names:
         max_abs, scale, rel, elem = compare(got["grad/" + name].astype(np.float64), ref[name])
-        ok = rel <= args.tolerance
+        ok = rel <= args.tolerance and elem <= args.entry_tolerance
         failures += not ok
         shape = "x".join(str(d) for d in ref[name].shape)
         print(f"{name:<28} {shape:<12} {scale:>11.4e} {max_abs:>13.3e} {rel:>10.2e} "
               f"{elem:>10.2e}{'' if ok else '  FAIL'}")
-    print("* the largest |seqcc - torch| / |torch| over entries above 1e-3 max|torch|; "
-          "reported, not checked")
+    print(f"* the largest |seqcc - torch| / |torch| over entries above 1e-3 max|torch|, "
+          f"within {args.entry_tolerance:g}")
     if failures:
         print(f"parity FAILED: {failures} of {len(names) + 1} over tolerance {args.tolerance:g}")
         return EXIT_MISMATCH
