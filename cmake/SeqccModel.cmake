@@ -1,10 +1,11 @@
-# seqcc_add_model(NAME SPEC)
+# seqcc_add_model(NAME SPEC [TEST])
 #
 # Compiles SPEC with seqcc into ${CMAKE_BINARY_DIR}/gen/NAME and builds the
 # model binary NAME from it. The C is regenerated whenever the spec or seqcc
 # changes, so editing a hyperparameter and building is the whole workflow.
 # The target NAME_regenerate (and `regenerate`, for every model) writes the
-# fresh code over generated/NAME, the committed copy the test suite diffs.
+# fresh code over generated/NAME, the committed copy the test suite diffs;
+# TEST models (the test suite's own small specs) have no committed copy.
 function(seqcc_add_model name spec)
   # seqcc names its files after the spec's `name`; the build expects NAME.
   file(STRINGS ${spec} name_line REGEX "^name:")
@@ -33,6 +34,9 @@ function(seqcc_add_model name spec)
   target_compile_definitions(${name} PRIVATE SEQ_MODEL=${name} SEQ_SPEC_DIR="${spec_dir}")
   target_link_libraries(${name} PRIVATE seqrt)
 
+  if("TEST" IN_LIST ARGN)
+    return()
+  endif()
   add_custom_target(${name}_regenerate
     COMMAND seqcc ${spec} -o ${PROJECT_SOURCE_DIR}/generated/${name}
     DEPENDS seqcc ${spec}

@@ -69,8 +69,8 @@ static mark vocab_mark(const spec *s)
 static int check_layer(spec *s, layer *l, const layer *prev)
 {
     int B = s->batch;
-    int T = s->seq_len;
     layer_shape in = l->in;
+    int T = in.steps; /* of a sequence input; the token ids have seq_len */
     switch (l->kind) {
     case LAYER_EMBEDDING:
         if (prev)
@@ -94,24 +94,85 @@ static int check_layer(spec *s, layer *l, const layer *prev)
         l->n_params = (int64_t)l->input_dim * l->output_dim;
         return 0;
     case LAYER_LSTM:
+    case LAYER_GRU:
+    case LAYER_RNN: {
         if (!in.is_seq || in.features == 0)
             return mismatch(l, prev, "a sequence (None, steps, features)",
                             in.is_seq ? "put an embedding first"
-                            : prev->kind == LAYER_LSTM ? "set return_sequences: true on it"
+                            : LAYER_IS_RECURRENT(prev->kind) ? "set return_sequences: true on it"
                             : "a dense layer outputs one vector per example; put it after "
-                              "the last LSTM");
-        if (check_size(l, "units", "the gate activations", "batch x (seq_len + 1) x 4 units", B,
-                       (int64_t)T + 1, 4LL * l->units) ||
-            check_size(l, "units", "the kernels", "(input features + units) x 4 units",
-                       in.features + l->units, 4LL * l->units, 0))
+                              "the last recurrent layer");
+        if (l->masked && s->data.padding != PAD_POST) {
+            diag_error(spec_mark(l->src, "masked"),
+                       "layer %d '%s': masked skips the steps past each example's length, which "
+                       "needs its real tokens first: set data.padding: post", l->index + 1, l->name);
             return -1;
-        l->out = l->return_sequences ? (layer_shape){1, T, l->units} : (layer_shape){0, 0, l->units};
-        l->n_params = 4LL * l->units * ((int64_t)in.features + l->units + 1);
+        }
+        if (l->masked && l->bidirectional) {
+            diag_error(spec_mark(l->src, "masked"),
+                       "layer %d '%s': masked bidirectional layers are not supported yet",
+                       l->index + 1, l->name);
+            return -1;
+        }
+        int gates = l->kind == LAYER_LSTM ? 4 : l->kind == LAYER_GRU ? 3 : 1;
+        int64_t width = (int64_t)l->dirs * l->units;
+        if (check_size(l, "units", "the gate activations", "batch x (seq_len + 1) x gates x units",
+                       B, (int64_t)T + 1, (int64_t)gates * l->units) ||
+            check_size(l, "units", "the kernels", "(input features + units) x gates x units",
+                       in.features + l->units, (int64_t)gates * l->units, 0) ||
+            check_size(l, "units", "the output", "batch x seq_len x directions x units", B, T,
+                       width))
+            return -1;
+        l->out = l->return_sequences ? (layer_shape){1, T, (int)width} : (layer_shape){0, 0, (int)width};
+        /* Keras: one bias per gate set; a GRU (reset_after) has an input and a recurrent bias */
+        int64_t biases = l->kind == LAYER_GRU ? 2 : 1;
+        l->n_params = l->dirs * (int64_t)gates * l->units *
+                      ((int64_t)in.features + l->units + biases);
+        return 0;
+    }
+    case LAYER_CONV1D: {
+        if (!in.is_seq || in.features == 0)
+            return mismatch(l, prev, "a sequence (None, steps, features)",
+                            in.is_seq ? "put an embedding first" : NULL);
+        int steps = l->same ? T : T - l->kernel_size + 1;
+        if (steps < 1) {
+            diag_error(spec_mark(l->src, "kernel_size"),
+                       "layer %d '%s' (Conv1D): a kernel of %d steps does not fit in %d steps "
+                       "with 'valid' padding; use padding: same or a smaller kernel_size",
+                       l->index + 1, l->name, l->kernel_size, T);
+            return -1;
+        }
+        if (check_size(l, "filters", "the unfolded input", "batch x seq_len x kernel_size x features",
+                       B, (int64_t)T * l->kernel_size, in.features) ||
+            check_size(l, "filters", "the output", "batch x seq_len x filters", B, T, l->filters))
+            return -1;
+        l->out = (layer_shape){1, steps, l->filters};
+        l->n_params = (int64_t)l->kernel_size * in.features * l->filters + l->filters;
+        return 0;
+    }
+    case LAYER_MAXPOOL1D:
+        if (!in.is_seq || in.features == 0)
+            return mismatch(l, prev, "a sequence (None, steps, features)", NULL);
+        if (in.steps / l->pool_size < 1) {
+            diag_error(spec_mark(l->src, "pool_size"),
+                       "layer %d '%s' (MaxPooling1D): pool_size %d is longer than the %d steps "
+                       "of '%s'", l->index + 1, l->name, l->pool_size, in.steps, prev->name);
+            return -1;
+        }
+        l->out = (layer_shape){1, in.steps / l->pool_size, in.features};
+        l->n_params = 0;
+        return 0;
+    case LAYER_DROPOUT:
+        if (in.is_seq && in.features == 0)
+            return mismatch(l, prev, "values to drop (a vector or a sequence of features)",
+                            "put it after the embedding");
+        l->out = in;
+        l->n_params = 0;
         return 0;
     case LAYER_DENSE:
         if (in.is_seq)
             return mismatch(l, prev, "a vector (None, features)",
-                            prev && prev->kind == LAYER_LSTM
+                            prev && LAYER_IS_RECURRENT(prev->kind)
                                 ? "set return_sequences: false on it" : NULL);
         if (check_size(l, "units", "the kernel", "input features x units", in.features,
                        l->units, 0) ||

@@ -149,8 +149,13 @@ static const layer_emitter *emitter_for(const layer *l)
 {
     switch (l->kind) {
     case LAYER_EMBEDDING: return &emit_embedding;
-    case LAYER_LSTM: return &emit_lstm;
+    case LAYER_LSTM:
+    case LAYER_GRU:
+    case LAYER_RNN: return &emit_recurrent;
     case LAYER_DENSE: return &emit_dense;
+    case LAYER_DROPOUT: return &emit_dropout;
+    case LAYER_CONV1D: return &emit_conv1d;
+    case LAYER_MAXPOOL1D: return &emit_maxpool1d;
     }
     abort();
 }
@@ -247,13 +252,23 @@ static void model_comment(seq_buf *out, const plan *pl)
     for (int i = 0; i < s->n_layers; i++) {
         const layer *l = &s->layers[i];
         seq_buf_printf(out, "%s%s(", i ? " -> " : "", layer_class(l));
+        if (l->bidirectional)
+            seq_buf_printf(out, "%s(", l->kind == LAYER_LSTM ? "LSTM" : l->kind == LAYER_GRU ? "GRU" : "SimpleRNN");
         if (l->kind == LAYER_EMBEDDING)
             seq_buf_printf(out, "%d, %d", l->input_dim, l->output_dim);
+        else if (l->kind == LAYER_DROPOUT)
+            seq_buf_printf(out, "%g", l->rate);
+        else if (l->kind == LAYER_CONV1D)
+            seq_buf_printf(out, "%d, %d, %s", l->filters, l->kernel_size, l->same ? "same" : "valid");
+        else if (l->kind == LAYER_MAXPOOL1D)
+            seq_buf_printf(out, "%d", l->pool_size);
         else
             seq_buf_printf(out, "%d", l->units);
-        if (l->kind == LAYER_LSTM && l->return_sequences)
+        if (LAYER_IS_RECURRENT(l->kind) && l->return_sequences)
             seq_buf_puts(out, ", sequences");
-        if (l->kind == LAYER_DENSE && l->act != ACT_NONE)
+        if (l->bidirectional)
+            seq_buf_puts(out, ")");
+        if ((l->kind == LAYER_DENSE || l->kind == LAYER_CONV1D) && l->act != ACT_NONE)
             seq_buf_printf(out, ", %s", activation_name(l->act));
         seq_buf_puts(out, ")");
         if (i % 3 == 2 && i + 1 < s->n_layers)
@@ -277,12 +292,15 @@ static void emit_layer_calls(seq_buf *out, const plan *pl, int backward, int pre
     for (int k = 0; k < s->n_layers; k++) {
         int i = backward ? s->n_layers - 1 - k : k;
         const layer *l = &s->layers[i];
-        const char *ids = emitter_for(l)->takes_ids ? (predict ? ", ids" : ", in->ids") : "";
+        const layer_emitter *e = emitter_for(l);
+        const char *ids = e->takes_ids ? (predict ? ", ids" : ", in->ids") : "";
+        const char *lengths = l->masked ? (predict ? ", lengths" : ", in->lengths") : "";
+        const char *rng = e->takes_rng && !predict && !backward ? ", training, rng" : "";
         if (backward)
-            seq_buf_printf(out, "    %s_backward(p, g, a%s);\n", l->name, ids);
+            seq_buf_printf(out, "    %s_backward(p, g, a%s%s);\n", l->name, ids, lengths);
         else
-            seq_buf_printf(out, "    %s_%s(p, a%s);\n", l->name, predict ? "predict" : "forward",
-                           ids);
+            seq_buf_printf(out, "    %s_%s(p, a%s%s%s);\n", l->name, predict ? "predict" : "forward",
+                           ids, lengths, rng);
         if (backward && k == s->n_layers - 1)
             break;
     }
@@ -296,9 +314,13 @@ static void emit_model_functions(seq_buf *out, const plan *pl)
                  "\n/* One batch forward. Returns the mean loss over the batch's n_valid real\n"
                  " * rows (0 without targets); the output is left at a + output. */\n"
                  "static real model_forward(const real *p, real *a, const seq_batch *in, "
-                 "int training, seq_rng *rng)\n{\n"
-                 "    (void)training; /* no dropout in this model */\n"
-                 "    (void)rng;\n");
+                 "int training, seq_rng *rng)\n{\n");
+    int random = 0;
+    for (int i = 0; i < s->n_layers; i++)
+        random |= emitter_for(&s->layers[i])->takes_rng;
+    if (!random)
+        seq_buf_puts(out, "    (void)training; /* nothing random in this model */\n"
+                          "    (void)rng;\n");
     emit_layer_calls(out, pl, 0, 0);
     seq_buf_puts(out, "    return loss_forward(a, in);\n}\n");
 
@@ -309,9 +331,14 @@ static void emit_model_functions(seq_buf *out, const plan *pl)
     emit_layer_calls(out, pl, 1, 0);
     seq_buf_puts(out, "}\n");
 
-    seq_buf_puts(out, "\n/* One sequence of token ids, batch 1, inference only; the output is\n"
-                      " * left at a + output_predict. */\n"
-                      "static void model_predict(const real *p, real *a, const int32_t *ids)\n{\n");
+    seq_buf_puts(out, "\n/* One sequence of token ids, LENGTH of them real, batch 1, inference only;\n"
+                      " * the output is left at a + output_predict. */\n"
+                      "static void model_predict(const real *p, real *a, const int32_t *ids, int length)\n{\n");
+    int masked = 0;
+    for (int i = 0; i < s->n_layers; i++)
+        masked |= s->layers[i].masked;
+    seq_buf_puts(out, masked ? "    const int32_t lengths[1] = {length};\n"
+                             : "    (void)length; /* no masked layer */\n");
     emit_layer_calls(out, pl, 0, 1);
     seq_buf_puts(out, "    loss_predict(a);\n}\n");
 

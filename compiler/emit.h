@@ -32,7 +32,7 @@ typedef struct param {
     int forget_units;
 } param;
 
-enum { MAX_PARAMS_PER_LAYER = 4, MAX_BUFS = 12 };
+enum { MAX_PARAMS_PER_LAYER = 6, MAX_BUFS = 32 };
 
 /* Where one layer's tensors live in one pass: offsets into the activation
  * arena; the gradient fields are used by the training pass only. A sequence
@@ -76,9 +76,11 @@ typedef struct layer_emitter {
     void (*forward)(seq_buf *out, const plan *pl, const pass *ps, const layer *l);
     void (*backward)(seq_buf *out, const plan *pl, const pass *ps, const layer *l);
     int takes_ids; /* forward and backward take the batch's token ids */
+    int takes_rng; /* the training forward takes (training, rng) */
 } layer_emitter;
 
-extern const layer_emitter emit_embedding, emit_lstm, emit_dense;
+extern const layer_emitter emit_embedding, emit_recurrent, emit_dense, emit_dropout, emit_conv1d,
+    emit_maxpool1d;
 
 /* The loss section: the model output from the last layer's output, the loss,
  * and the gradient of the loss reaching the last layer. */

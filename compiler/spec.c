@@ -406,7 +406,8 @@ static int read_init(node *map, const char *key, init_spec *out)
     return param ? read_num(v, param, key, 0, 0, 1e6, &out->scale) : 0;
 }
 
-static const char *const layer_types[] = {"embedding", "lstm", "dense", NULL};
+static const char *const layer_types[] = {"embedding", "lstm", "gru", "rnn", "dense", "dropout",
+                                          "conv1d", "maxpool1d", NULL};
 static const char *const act_names[] = {"none", "relu", "tanh", "sigmoid", NULL};
 
 static int read_layer(spec *s, layer *l, node *n, int index)
@@ -447,21 +448,63 @@ static int read_layer(spec *s, layer *l, node *n, int index)
         rc |= read_init(n, "embeddings_initializer", &l->embeddings_init);
         break;
     }
-    case LAYER_LSTM: {
+    case LAYER_LSTM:
+    case LAYER_GRU:
+    case LAYER_RNN: {
         static const char *const keys[] = {"type", "name", "units", "return_sequences",
-                                           "kernel_initializer", "recurrent_initializer",
-                                           "bias_initializer", "unit_forget_bias", NULL};
-        rc |= check_map(n, what, keys);
+                                           "bidirectional", "masked", "kernel_initializer",
+                                           "recurrent_initializer", "bias_initializer",
+                                           "unit_forget_bias", NULL};
+        static const char *const keys_no_forget[] = {"type", "name", "units", "return_sequences",
+                                                     "bidirectional", "masked",
+                                                     "kernel_initializer", "recurrent_initializer",
+                                                     "bias_initializer", NULL};
+        rc |= check_map(n, what, l->kind == LAYER_LSTM ? keys : keys_no_forget);
         l->kernel_init = (init_spec){INIT_GLOROT_UNIFORM, 1};
         l->recurrent_init = (init_spec){INIT_ORTHOGONAL, 1};
         l->bias_init = (init_spec){INIT_ZEROS, 1};
-        l->unit_forget_bias = 1;
+        l->unit_forget_bias = l->kind == LAYER_LSTM;
         rc |= read_int32(n, "units", what, 1, 1, SPEC_MAX_UNITS, &l->units);
         rc |= read_bool(n, "return_sequences", &l->return_sequences);
+        rc |= read_bool(n, "bidirectional", &l->bidirectional);
+        rc |= read_bool(n, "masked", &l->masked);
         rc |= read_init(n, "kernel_initializer", &l->kernel_init);
         rc |= read_init(n, "recurrent_initializer", &l->recurrent_init);
         rc |= read_init(n, "bias_initializer", &l->bias_init);
-        rc |= read_bool(n, "unit_forget_bias", &l->unit_forget_bias);
+        if (l->kind == LAYER_LSTM)
+            rc |= read_bool(n, "unit_forget_bias", &l->unit_forget_bias);
+        l->dirs = l->bidirectional ? 2 : 1;
+        break;
+    }
+    case LAYER_CONV1D: {
+        static const char *const keys[] = {"type", "name", "filters", "kernel_size", "padding",
+                                           "activation", "kernel_initializer",
+                                           "bias_initializer", NULL};
+        static const char *const paddings[] = {"valid", "same", NULL};
+        rc |= check_map(n, what, keys);
+        l->kernel_init = (init_spec){INIT_GLOROT_UNIFORM, 1};
+        l->bias_init = (init_spec){INIT_ZEROS, 1};
+        int act = ACT_NONE;
+        rc |= read_int32(n, "filters", what, 1, 1, SPEC_MAX_UNITS, &l->filters);
+        rc |= read_int32(n, "kernel_size", what, 1, 1, 64, &l->kernel_size);
+        rc |= read_enum(n, "padding", what, 0, paddings, &l->same);
+        rc |= read_enum(n, "activation", what, 0, act_names, &act);
+        l->act = (activation)act;
+        rc |= read_init(n, "kernel_initializer", &l->kernel_init);
+        rc |= read_init(n, "bias_initializer", &l->bias_init);
+        break;
+    }
+    case LAYER_MAXPOOL1D: {
+        static const char *const keys[] = {"type", "name", "pool_size", NULL};
+        rc |= check_map(n, what, keys);
+        l->pool_size = 2;
+        rc |= read_int32(n, "pool_size", what, 0, 1, 64, &l->pool_size);
+        break;
+    }
+    case LAYER_DROPOUT: {
+        static const char *const keys[] = {"type", "name", "rate", NULL};
+        rc |= check_map(n, what, keys);
+        rc |= read_num(n, "rate", what, 1, 0, 0.99, &l->rate);
         break;
     }
     case LAYER_DENSE: {
@@ -495,8 +538,23 @@ static mark name_mark(layer *l)
     return l->named ? field(l->src, "name")->at : l->src->at;
 }
 
-/* Keras' default names: the type, then type_1, type_2, ... Names become C
- * functions beside loss_forward and model_forward. */
+/* Keras' default name for a class: SimpleRNN -> simple_rnn, LSTM -> lstm. */
+static void keras_default_name(const char *cls, char *out, size_t n)
+{
+    size_t j = 0;
+    for (size_t i = 0; cls[i] && j + 2 < n; i++) {
+        char c = cls[i];
+        int upper = c >= 'A' && c <= 'Z';
+        /* a capital after a lower-case letter starts a word */
+        if (upper && i > 0 && cls[i - 1] >= 'a' && cls[i - 1] <= 'z')
+            out[j++] = '_';
+        out[j++] = upper ? (char)(c - 'A' + 'a') : c;
+    }
+    out[j] = '\0';
+}
+
+/* Keras' default names: the class in snake case, then _1, _2, ... counted per
+ * class. Names become C functions beside loss_forward and model_forward. */
 static int name_layers(spec *s)
 {
     int rc = 0;
@@ -512,11 +570,13 @@ static int name_layers(spec *s)
         }
         int seen = 0;
         for (int j = 0; j < i; j++)
-            seen += s->layers[j].kind == l->kind && !s->layers[j].named;
+            seen += strcmp(layer_class(&s->layers[j]), layer_class(l)) == 0 && !s->layers[j].named;
+        char base[32];
+        keras_default_name(layer_class(l), base, sizeof base);
         if (seen)
-            snprintf(l->name, sizeof l->name, "%s_%d", l->type, seen);
+            snprintf(l->name, sizeof l->name, "%s_%d", base, seen);
         else
-            snprintf(l->name, sizeof l->name, "%s", l->type);
+            snprintf(l->name, sizeof l->name, "%s", base);
     }
     for (int i = 0; i < s->n_layers && rc == 0; i++) {
         layer *l = &s->layers[i];
@@ -752,8 +812,13 @@ const char *layer_class(const layer *l)
 {
     switch (l->kind) {
     case LAYER_EMBEDDING: return "Embedding";
-    case LAYER_LSTM: return "LSTM";
+    case LAYER_LSTM: return l->bidirectional ? "Bidirectional" : "LSTM";
+    case LAYER_GRU: return l->bidirectional ? "Bidirectional" : "GRU";
+    case LAYER_RNN: return l->bidirectional ? "Bidirectional" : "SimpleRNN";
     case LAYER_DENSE: return "Dense";
+    case LAYER_DROPOUT: return "Dropout";
+    case LAYER_CONV1D: return "Conv1D";
+    case LAYER_MAXPOOL1D: return "MaxPooling1D";
     }
     return "?";
 }

@@ -17,7 +17,13 @@ enum {
 };
 #define SPEC_MAX_TENSOR 2147483647LL /* elements; BLAS dimensions are int */
 
-typedef enum layer_kind { LAYER_EMBEDDING, LAYER_LSTM, LAYER_DENSE } layer_kind;
+typedef enum layer_kind {
+    LAYER_EMBEDDING, LAYER_LSTM, LAYER_GRU, LAYER_RNN, LAYER_DENSE, LAYER_DROPOUT,
+    LAYER_CONV1D, LAYER_MAXPOOL1D
+} layer_kind;
+
+/* LSTM, GRU and SimpleRNN: the recurrent layers. */
+#define LAYER_IS_RECURRENT(k) ((k) == LAYER_LSTM || (k) == LAYER_GRU || (k) == LAYER_RNN)
 
 typedef enum activation { ACT_NONE, ACT_RELU, ACT_TANH, ACT_SIGMOID } activation;
 
@@ -42,7 +48,7 @@ typedef struct layer_shape {
 
 typedef struct layer {
     layer_kind kind;
-    const char *type;  /* as written: "embedding", "lstm", "dense" */
+    const char *type;  /* as written: "embedding", "lstm", "gru", "rnn", "dense", "dropout" */
     char name[64];     /* unique; Keras' default names unless given */
     int named;         /* the name was given in the spec */
     node *src;         /* the layer's mapping, for error positions */
@@ -51,10 +57,16 @@ typedef struct layer {
     int units;              /* lstm, dense */
     int input_dim;          /* embedding: vocabulary size (0 = from tokenizer) */
     int output_dim;         /* embedding */
-    int return_sequences;   /* lstm */
+    int return_sequences;   /* recurrent */
+    int bidirectional;      /* recurrent: a forward and a backward pass, outputs concatenated */
+    double rate;            /* dropout: the fraction of values zeroed */
+    int filters, kernel_size, same; /* conv1d: 'same' (else 'valid') padding */
+    int pool_size;          /* maxpool1d */
     activation act;         /* dense */
     init_spec kernel_init, recurrent_init, bias_init, embeddings_init;
     int unit_forget_bias;   /* lstm: forget-gate bias starts at 1 */
+    int dirs;               /* recurrent: 2 when bidirectional, else 1 */
+    int masked;             /* recurrent: steps past each example's length are skipped */
 
     /* filled in by check */
     layer_shape in, out;
@@ -125,7 +137,7 @@ int spec_check(spec *s);
 mark spec_mark(const node *map, const char *key);
 
 const char *activation_name(activation a);
-const char *layer_class(const layer *l); /* Keras class: "Embedding", "LSTM", "Dense" */
+const char *layer_class(const layer *l); /* Keras class: "Embedding", "LSTM", "Bidirectional", ... */
 int64_t spec_total_params(const spec *s);
 
 #endif

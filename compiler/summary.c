@@ -1,5 +1,6 @@
 /* summary.c: the table tf.keras 2.x prints for model.summary(), column for
- * column (65 characters wide, columns ending at 29, 55 and 65). */
+ * column (65 characters wide, columns ending at 29, 55 and 65; long names
+ * wrap as Keras wraps them). */
 #include "summary.h"
 
 #include <stdio.h>
@@ -16,9 +17,26 @@ static void rule(seq_buf *out, char c)
     seq_buf_puts(out, line);
 }
 
+/* One row; a field longer than its column continues on the next line, as
+ * Keras' print_row cuts it (columns end at 29, 55 and 65; 2 spaces apart). */
 static void row(seq_buf *out, const char *name, const char *shape, const char *params)
 {
-    seq_buf_printf(out, " %-28s%-26s%-10s\n", name, shape, params);
+    const char *fields[3] = {name, shape, params};
+    const int ends[3] = {29, 55, WIDTH};
+    while (*fields[0] || *fields[1] || *fields[2]) {
+        size_t start = out->len;
+        seq_buf_puts(out, " ");
+        for (int col = 0; col < 3; col++) {
+            int begin = col ? ends[col - 1] : 0;
+            size_t cutoff = (size_t)(ends[col] - begin - (col < 2 ? 2 : 0));
+            size_t n = strlen(fields[col]) < cutoff ? strlen(fields[col]) : cutoff;
+            seq_buf_add(out, fields[col], n);
+            fields[col] += n;
+            while (out->len - start < (size_t)ends[col])
+                seq_buf_puts(out, " ");
+        }
+        seq_buf_puts(out, "\n");
+    }
 }
 
 /* 349057 -> "349,057" */

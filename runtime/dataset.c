@@ -37,12 +37,14 @@ static void encode(const seq_model_info *info, const seq_vocab *vocab, const seq
     out->n = n;
     out->seq_len = info->seq_len;
     out->ids = seq_xmalloc(n * (size_t)info->seq_len * sizeof *out->ids);
+    out->lengths = seq_xmalloc(n * sizeof *out->lengths);
     out->targets = seq_xmalloc(n * sizeof *out->targets);
     for (size_t i = 0; i < n; i++) {
         size_t k = pick ? pick[i] : i;
-        seq_tok_encode(&cfg, vocab, t->texts[k], t->lens[k], info->seq_len,
-                       (seq_pad)info->data.padding, (seq_pad)info->data.truncation,
-                       out->ids + i * (size_t)info->seq_len);
+        out->lengths[i] = seq_tok_encode(&cfg, vocab, t->texts[k], t->lens[k], info->seq_len,
+                                         (seq_pad)info->data.padding,
+                                         (seq_pad)info->data.truncation,
+                                         out->ids + i * (size_t)info->seq_len);
         out->targets[i] = (float)t->labels[k];
     }
 }
@@ -105,6 +107,7 @@ void seq_data_free(seq_data *d)
 {
     for (int s = 0; s < SEQ_N_SPLITS; s++) {
         free(d->split[s].ids);
+        free(d->split[s].lengths);
         free(d->split[s].targets);
     }
     if (d->owns_vocab)
@@ -113,17 +116,20 @@ void seq_data_free(seq_data *d)
 }
 
 int seq_batch_fill(const seq_examples *ex, const uint32_t *order, size_t first, int batch,
-                   int32_t *ids, float *targets)
+                   int32_t *ids, int32_t *lengths, float *targets)
 {
     size_t T = (size_t)ex->seq_len;
     int n = 0;
     for (; n < batch && first + (size_t)n < ex->n; n++) {
         size_t k = order ? order[first + (size_t)n] : first + (size_t)n;
         memcpy(ids + (size_t)n * T, ex->ids + k * T, T * sizeof *ids);
+        lengths[n] = ex->lengths[k];
         targets[n] = ex->targets[k];
     }
     memset(ids + (size_t)n * T, 0, (size_t)(batch - n) * T * sizeof *ids);
-    for (int r = n; r < batch; r++)
+    for (int r = n; r < batch; r++) {
+        lengths[r] = 0;
         targets[r] = 0;
+    }
     return n;
 }

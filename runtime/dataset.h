@@ -15,8 +15,9 @@ typedef enum seq_split { SEQ_TRAIN, SEQ_VAL, SEQ_TEST, SEQ_N_SPLITS } seq_split;
 typedef struct seq_examples {
     size_t n;
     int seq_len;
-    int32_t *ids;    /* [n, seq_len] */
-    float *targets;  /* [n] */
+    int32_t *ids;     /* [n, seq_len] */
+    int32_t *lengths; /* [n] real tokens in each row */
+    float *targets;   /* [n] */
 } seq_examples;
 
 typedef struct seq_data {
@@ -41,10 +42,10 @@ const char *seq_split_name(seq_split s);
 int seq_split_parse(const char *name, seq_split *out);
 
 /* Copies examples ORDER[first ..] (or first .. in order when ORDER is NULL)
- * into one batch; rows past the end are padding (ids 0, target 0). Returns
- * the number of real rows. */
+ * into one batch; rows past the end are padding (ids 0, length 0, target 0).
+ * Returns the number of real rows. */
 int seq_batch_fill(const seq_examples *ex, const uint32_t *order, size_t first, int batch,
-                   int32_t *ids, float *targets);
+                   int32_t *ids, int32_t *lengths, float *targets);
 
 /* The tokenizer settings a spec's data section gives. */
 seq_tok_config seq_tok_config_of(const seq_data_info *d);

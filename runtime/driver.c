@@ -42,7 +42,7 @@ typedef struct run {
     const seq_model_info *info;
     real *params, *grads, *adam_m, *adam_v; /* the parameter arenas */
     real *acts;                             /* the activation arena */
-    int32_t *ids;                           /* one batch */
+    int32_t *ids, *lengths;                 /* one batch */
     float *targets;
     seq_vocab *vocab;                       /* from a checkpoint */
     uint64_t seed;
@@ -67,6 +67,7 @@ static void run_init(run *r, const seq_model *m, const seq_options *o)
     r->adam_v = alloc_reals(n);
     r->acts = alloc_reals(m->n_acts);
     r->ids = seq_xcalloc((size_t)r->info->batch * r->info->seq_len, sizeof *r->ids);
+    r->lengths = seq_xcalloc((size_t)r->info->batch, sizeof *r->lengths);
     r->targets = seq_xcalloc((size_t)r->info->batch * r->info->n_outputs, sizeof *r->targets);
     r->seed = o->seed >= 0 ? (uint64_t)o->seed : r->info->seed;
     seq_rng_seed(&r->rng, r->seed ^ TRAIN_STREAM);
@@ -81,6 +82,7 @@ static void run_free(run *r)
     free(r->adam_v);
     free(r->acts);
     free(r->ids);
+    free(r->lengths);
     free(r->targets);
     if (r->vocab)
         seq_vocab_free(r->vocab);
@@ -314,8 +316,8 @@ static score evaluate(run *r, const seq_examples *ex)
     double loss_sum = 0;
     long correct = 0;
     for (size_t first = 0; first < ex->n; first += (size_t)B) {
-        int n = seq_batch_fill(ex, NULL, first, B, r->ids, r->targets);
-        seq_batch in = {r->ids, r->targets, n};
+        int n = seq_batch_fill(ex, NULL, first, B, r->ids, r->lengths, r->targets);
+        seq_batch in = {r->ids, r->lengths, r->targets, n};
         loss_sum += (double)r->m->forward(r->params, r->acts, &in, 0, NULL) * n;
         correct += count_correct(r, n);
     }
@@ -329,7 +331,7 @@ static score evaluate(run *r, const seq_examples *ex)
 static double train_step(run *r, int n_valid, long *correct)
 {
     const seq_model_info *info = r->info;
-    seq_batch in = {r->ids, r->targets, n_valid};
+    seq_batch in = {r->ids, r->lengths, r->targets, n_valid};
     double loss = r->m->forward(r->params, r->acts, &in, 1, &r->rng);
     *correct = count_correct(r, n_valid);
     r->m->backward(r->params, r->grads, r->acts, &in);
@@ -498,7 +500,7 @@ static int cmd_train(run *r, const seq_options *o, const char *data_root)
                 break;
             }
             int n = seq_batch_fill(train, order, (size_t)r->epoch_step * (size_t)B, B, r->ids,
-                                   r->targets);
+                                   r->lengths, r->targets);
             long correct;
             double loss = train_step(r, n, &correct);
             r->epoch_loss += loss * n;
@@ -649,9 +651,9 @@ static int cmd_predict(run *r, const seq_options *o)
             status = SEQ_EXIT_FAIL;
             break;
         }
-        seq_tok_encode(&cfg, r->vocab, line, (size_t)len, info->seq_len,
-                       (seq_pad)info->data.padding, (seq_pad)info->data.truncation, ids);
-        r->m->predict(r->params, acts, ids);
+        int n = seq_tok_encode(&cfg, r->vocab, line, (size_t)len, info->seq_len,
+                               (seq_pad)info->data.padding, (seq_pad)info->data.truncation, ids);
+        r->m->predict(r->params, acts, ids, n);
         double p = acts[r->m->output_predict];
         printf("%.6f\t%s\n", p, p >= 0.5 ? "pos" : "neg");
     }
@@ -680,8 +682,9 @@ static int cmd_grads(run *r, const seq_options *o, const char *data_root)
         fprintf(stderr, "error: %s\n", err.msg);
         return SEQ_EXIT_FAIL;
     }
-    int n = seq_batch_fill(&data.split[split], NULL, 0, info->batch, r->ids, r->targets);
-    seq_batch in = {r->ids, r->targets, n};
+    int n = seq_batch_fill(&data.split[split], NULL, 0, info->batch, r->ids, r->lengths,
+                           r->targets);
+    seq_batch in = {r->ids, r->lengths, r->targets, n};
     real loss = r->m->forward(r->params, r->acts, &in, 0, NULL);
     r->m->backward(r->params, r->grads, r->acts, &in);
 
@@ -696,6 +699,7 @@ static int cmd_grads(run *r, const seq_options *o, const char *data_root)
     int32_t n_valid = n;
     seq_st_add(&st, "loss", DTYPE, 0, NULL, &loss);
     seq_st_add(&st, "batch/ids", SEQ_I32, 2, ids_shape, r->ids);
+    seq_st_add(&st, "batch/lengths", SEQ_I32, 1, batch_shape, r->lengths);
     seq_st_add(&st, "batch/targets", SEQ_F32, 1, batch_shape, r->targets);
     seq_st_add(&st, "batch/n_valid", SEQ_I32, 0, NULL, &n_valid);
     for (int i = 0; i < info->n_tensors; i++)
@@ -735,11 +739,19 @@ static double numeric_grad(run *r, const seq_batch *in, const seq_rng *rng0, rea
     return (8 * (f[2] - f[1]) - (f[3] - f[0])) / (12 * h);
 }
 
-static double rel_error(double a, double n)
+/* |a - n| relative to the larger of the two, or to FLOOR: entries far
+ * smaller than their tensor's largest gradient are judged against that
+ * scale, as finite differences cannot resolve them (the loss itself carries
+ * rounding of ~1e-16 of its size). */
+static double rel_error(double a, double n, double floor)
 {
-    double scale = fmax(fabs(a), fabs(n));
+    double scale = fmax(fmax(fabs(a), fabs(n)), floor);
     return scale > 0 ? fabs(a - n) / scale : 0;
 }
+
+/* Entries this much smaller than their tensor's largest gradient are judged
+ * against it (see rel_error). */
+#define GRADCHECK_FLOOR 1e-4
 
 /* The gradient check's parameter point: random values of unit scale, biases
  * included, so every path carries signal (Keras' starting point has zero
@@ -786,9 +798,11 @@ static int gradcheck_batch(run *r, const seq_options *o, int padding, seq_rng *p
     int range = info->data.vocab_size < 50 ? info->data.vocab_size : 50;
     for (int i = 0; i < B * T; i++)
         r->ids[i] = (int32_t)seq_rng_below(pick, (uint64_t)range);
-    for (int i = 0; i < B; i++)
+    for (int i = 0; i < B; i++) {
         r->targets[i] = (float)seq_rng_below(pick, 2);
-    seq_batch in = {r->ids, r->targets, B - padding};
+        r->lengths[i] = 1 + (int32_t)seq_rng_below(pick, (uint64_t)T); /* for masked layers */
+    }
+    seq_batch in = {r->ids, r->lengths, r->targets, B - padding};
     seq_rng rng0 = r->rng;
     double loss = loss_at(r, &in, &rng0);
     r->m->backward(r->params, r->grads, r->acts, &in);
@@ -798,8 +812,11 @@ static int gradcheck_batch(run *r, const seq_options *o, int padding, seq_rng *p
     for (int ti = 0; ti < info->n_tensors; ti++) {
         const seq_tensor_info *t = &info->tensors[ti];
         int lookup = t->rank == 2 && t->shape[0] == info->data.vocab_size;
-        double worst = 0, worst_a = 0, worst_n = 0;
+        double worst = 0, worst_a = 0, worst_n = 0, largest = 0;
         size_t worst_i = 0;
+        for (size_t i = 0; i < t->size; i++)
+            largest = fmax(largest, fabs((double)r->grads[t->offset + i]));
+        double floor = GRADCHECK_FLOOR * largest;
         for (int s = 0; s < o->samples; s++) {
             size_t i;
             if (s == 0)
@@ -815,8 +832,8 @@ static int gradcheck_batch(run *r, const seq_options *o, int padding, seq_rng *p
             double a = r->grads[t->offset + i], n = 0, rel = INFINITY;
             for (int k = 0; k < (int)(sizeof fd_steps / sizeof *fd_steps) && rel >= o->tolerance; k++) {
                 double nk = fd_estimate(r, &in, &rng0, x, k);
-                if (rel_error(a, nk) < rel)
-                    rel = rel_error(a, nk), n = nk;
+                if (rel_error(a, nk, floor) < rel)
+                    rel = rel_error(a, nk, floor), n = nk;
             }
             if (rel >= worst) {
                 worst = rel;
@@ -840,8 +857,9 @@ static int cmd_gradcheck(run *r, const seq_options *o)
     seq_rng_seed(&pick, r->seed ^ 0x4752414443484bULL);
     gradcheck_params(r, &pick);
     printf("%s: gradient check in %s: %d entries of each tensor, fourth-order central "
-           "differences, relative error |a - n| / max(|a|, |n|) below %.1e\n",
-           info->name, PRECISION, o->samples, o->tolerance);
+           "differences, relative error |a - n| / max(|a|, |n|, %g max|tensor's gradient|) "
+           "below %.1e\n",
+           info->name, PRECISION, o->samples, GRADCHECK_FLOOR, o->tolerance);
     int failures = gradcheck_batch(r, o, 0, &pick);
     if (info->batch > 1)
         failures += gradcheck_batch(r, o, info->batch > 3 ? 3 : 1, &pick);
@@ -864,8 +882,10 @@ static int cmd_bench(run *r, const seq_options *o)
     seq_rng_seed(&data, 7);
     for (int i = 0; i < B * T; i++)
         r->ids[i] = (int32_t)seq_rng_below(&data, (uint64_t)info->data.vocab_size);
-    for (int i = 0; i < B; i++)
+    for (int i = 0; i < B; i++) {
         r->targets[i] = (float)seq_rng_below(&data, 2);
+        r->lengths[i] = T;
+    }
     long correct, steps = o->steps > 0 ? o->steps : 100;
     for (int i = 0; i < 5; i++) /* warm up */
         train_step(r, B, &correct);
@@ -876,11 +896,11 @@ static int cmd_bench(run *r, const seq_options *o)
 
     real *acts = alloc_reals(r->m->n_acts_predict);
     for (int i = 0; i < 20; i++)
-        r->m->predict(r->params, acts, r->ids);
+        r->m->predict(r->params, acts, r->ids, T);
     long reps = steps * 10;
     t0 = seq_now();
     for (long i = 0; i < reps; i++)
-        r->m->predict(r->params, acts, r->ids + (i % B) * T);
+        r->m->predict(r->params, acts, r->ids + (i % B) * T, T);
     double predict_s = (seq_now() - t0) / (double)reps;
     free(acts);
 

@@ -171,13 +171,18 @@ SEQ_HOT void seq_lstm_cell_forward(int batch, int units, const real *restrict bi
 SEQ_HOT void seq_lstm_cell_backward(int batch, int units, const real *restrict gates,
                                     const real *restrict c_prev, const real *restrict c,
                                     const real *restrict dh, real *restrict dc,
-                                    real *restrict dgates, real *restrict dbias_rows)
+                                    real *restrict dgates, real *restrict dbias_rows,
+                                    const int32_t *restrict lengths, int t)
 {
     size_t H = (size_t)units;
     for (int b = 0; b < batch; b++) {
         const real *g = gates + 4 * H * b;
         const real *cp = c_prev + H * b, *dhb = dh + H * b;
         real *dg = dgates + 4 * H * b, *dcb = dc + H * b;
+        if (lengths && t >= lengths[b]) { /* the row held its state */
+            memset(dg, 0, 4 * H * sizeof *dg);
+            continue;
+        }
         vtanh(H, c + H * b, dg + 3 * H); /* tanh(c), parked in the o slot */
         for (size_t j = 0; j < H; j++) {
             real i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
@@ -193,6 +198,218 @@ SEQ_HOT void seq_lstm_cell_backward(int batch, int units, const real *restrict g
         for (size_t j = 0; j < 4 * H; j++)
             db[j] += dg[j];
     }
+}
+
+void seq_copy_rows(int rows, int cols, const real *src, int src_stride, real *dst, int dst_stride)
+{
+    for (int r = 0; r < rows; r++)
+        memcpy(dst + (size_t)r * dst_stride, src + (size_t)r * src_stride, (size_t)cols * sizeof *dst);
+}
+
+void seq_im2col(int steps_out, int rows, int features, int kernel, int pad, int steps_in,
+                const real *x, real *cols)
+{
+    size_t window = (size_t)kernel * features;
+    for (int t = 0; t < steps_out; t++)
+        for (int r = 0; r < rows; r++) {
+            real *c = cols + ((size_t)t * rows + r) * window;
+            for (int j = 0; j < kernel; j++) {
+                int src = t - pad + j;
+                if (src >= 0 && src < steps_in)
+                    memcpy(c + (size_t)j * features, x + ((size_t)src * rows + r) * features,
+                           (size_t)features * sizeof *c);
+                else
+                    memset(c + (size_t)j * features, 0, (size_t)features * sizeof *c);
+            }
+        }
+}
+
+SEQ_HOT void seq_col2im(int steps_out, int rows, int features, int kernel, int pad, int steps_in,
+                        const real *restrict dcols, real *restrict dx)
+{
+    size_t window = (size_t)kernel * features;
+    memset(dx, 0, (size_t)steps_in * rows * features * sizeof *dx);
+    for (int t = 0; t < steps_out; t++)
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < kernel; j++) {
+                int src = t - pad + j;
+                if (src < 0 || src >= steps_in)
+                    continue;
+                const real *d = dcols + ((size_t)t * rows + r) * window + (size_t)j * features;
+                real *o = dx + ((size_t)src * rows + r) * features;
+                for (int f = 0; f < features; f++)
+                    o[f] += d[f];
+            }
+}
+
+SEQ_HOT void seq_maxpool_steps(int steps_out, int width, int pool, const real *restrict x,
+                               real *restrict y)
+{
+    for (int t = 0; t < steps_out; t++) {
+        real *o = y + (size_t)t * width;
+        memcpy(o, x + (size_t)t * pool * width, (size_t)width * sizeof *o);
+        for (int j = 1; j < pool; j++) {
+            const real *in = x + ((size_t)t * pool + j) * width;
+            for (int i = 0; i < width; i++)
+                o[i] = in[i] > o[i] ? in[i] : o[i];
+        }
+    }
+}
+
+void seq_maxpool_steps_backward(int steps_out, int width, int pool, int steps_in, const real *x,
+                                const real *y, const real *dy, real *dx)
+{
+    memset(dx, 0, (size_t)steps_in * width * sizeof *dx);
+    for (int t = 0; t < steps_out; t++)
+        for (int i = 0; i < width; i++) {
+            size_t o = (size_t)t * width + i;
+            for (int j = 0; j < pool; j++) {
+                size_t k = ((size_t)t * pool + j) * width + i;
+                if (x[k] == y[o]) { /* the first maximum takes the gradient */
+                    dx[k] = dy[o];
+                    break;
+                }
+            }
+        }
+}
+
+SEQ_HOT void seq_gru_cell_forward(int batch, int units, const real *restrict b_in,
+                                  const real *restrict b_rec, real *restrict xg,
+                                  real *restrict rg, real *restrict rh,
+                                  const real *restrict h_prev, real *restrict h)
+{
+    size_t H = (size_t)units;
+    for (int b = 0; b < batch; b++) {
+        real *x = xg + 3 * H * b, *g = rg + 3 * H * b, *n = x + 2 * H, *rhb = rh + H * b;
+        const real *hp = h_prev + H * b;
+        real *hb = h + H * b;
+        for (size_t j = 0; j < 3 * H; j++)
+            g[j] += b_rec[j];
+        for (size_t j = 0; j < 2 * H; j++)
+            x[j] += b_in[j] + g[j];
+        vsigmoid(2 * H, x, x); /* z, r */
+        for (size_t j = 0; j < H; j++) {
+            rhb[j] = g[2 * H + j];
+            n[j] += b_in[2 * H + j] + x[H + j] * rhb[j];
+        }
+        vtanh(H, n, n);
+        for (size_t j = 0; j < H; j++)
+            hb[j] = x[j] * hp[j] + (1 - x[j]) * n[j];
+    }
+}
+
+SEQ_HOT void seq_gru_cell_backward(int batch, int units, const real *restrict gates,
+                                   const real *restrict rh, const real *restrict h_prev,
+                                   const real *dh, real *dh_prev, int accumulate,
+                                   real *restrict dxg, real *restrict drg,
+                                   real *restrict dbias_in_rows, real *restrict dbias_rec_rows,
+                                   const int32_t *restrict lengths, int t)
+{
+    size_t H = (size_t)units;
+    for (int b = 0; b < batch; b++) {
+        const real *g = gates + 3 * H * b, *rhb = rh + H * b, *hp = h_prev + H * b;
+        const real *dhb = dh + H * b;
+        real *dhp = dh_prev + H * b, *dx = dxg + 3 * H * b, *dr = drg + 3 * H * b;
+        real *dbi = dbias_in_rows + 3 * H * b, *dbr = dbias_rec_rows + 3 * H * b;
+        if (lengths && t >= lengths[b]) { /* the row held its state: dh passes on whole */
+            memset(dx, 0, 3 * H * sizeof *dx);
+            memset(dr, 0, 3 * H * sizeof *dr);
+            for (size_t j = 0; j < H; j++)
+                dhp[j] = accumulate ? dhp[j] + dhb[j] : dhb[j];
+            continue;
+        }
+        for (size_t j = 0; j < H; j++) {
+            real z = g[j], r = g[H + j], n = g[2 * H + j], d = dhb[j];
+            real dn = d * (1 - z) * (1 - n * n);
+            real dz = d * (hp[j] - n) * z * (1 - z);
+            real drr = dn * rhb[j] * r * (1 - r);
+            dx[j] = dr[j] = dz;
+            dx[H + j] = dr[H + j] = drr;
+            dx[2 * H + j] = dn;
+            dr[2 * H + j] = dn * r;
+            dhp[j] = accumulate ? dhp[j] + d * z : d * z;
+        }
+        for (size_t j = 0; j < 3 * H; j++) {
+            dbi[j] += dx[j];
+            dbr[j] += dr[j];
+        }
+    }
+}
+
+SEQ_HOT void seq_rnn_cell_forward(int batch, int units, const real *restrict bias,
+                                  const real *restrict g, real *restrict h)
+{
+    size_t H = (size_t)units;
+    for (int b = 0; b < batch; b++) {
+        const real *gb = g + H * b;
+        real *hb = h + H * b;
+        for (size_t j = 0; j < H; j++)
+            hb[j] = gb[j] + bias[j];
+        vtanh(H, hb, hb);
+    }
+}
+
+SEQ_HOT void seq_rnn_cell_backward(int batch, int units, const real *restrict h,
+                                   const real *restrict dh, real *restrict dg,
+                                   real *restrict dbias_rows, const int32_t *restrict lengths,
+                                   int t)
+{
+    size_t H = (size_t)units;
+    for (int b = 0; b < batch; b++) {
+        size_t o = H * b;
+        if (lengths && t >= lengths[b]) { /* the row held its state */
+            memset(dg + o, 0, H * sizeof *dg);
+            continue;
+        }
+        for (size_t j = o; j < o + H; j++) {
+            dg[j] = dh[j] * (1 - h[j] * h[j]);
+            dbias_rows[j] += dg[j];
+        }
+    }
+}
+
+void seq_hold_rows(int batch, int width, int t, const int32_t *lengths, const real *prev,
+                   real *next)
+{
+    for (int b = 0; b < batch; b++)
+        if (t >= lengths[b])
+            memcpy(next + (size_t)width * b, prev + (size_t)width * b, (size_t)width * sizeof *next);
+}
+
+void seq_carry_rows(int batch, int width, int t, const int32_t *lengths, const real *dh,
+                    real *dh_prev, int accumulate)
+{
+    for (int b = 0; b < batch; b++) {
+        const real *d = dh + (size_t)width * b;
+        real *p = dh_prev + (size_t)width * b;
+        int masked = t >= lengths[b];
+        for (int j = 0; j < width; j++)
+            p[j] = (accumulate ? p[j] : 0) + (masked ? d[j] : 0);
+    }
+}
+
+void seq_mask_steps(int steps, int batch, int width, const int32_t *lengths, real *x)
+{
+    for (int t = 0; t < steps; t++)
+        for (int b = 0; b < batch; b++)
+            if (t >= lengths[b])
+                memset(x + ((size_t)t * batch + b) * width, 0, (size_t)width * sizeof *x);
+}
+
+void seq_dropout_forward(size_t n, double rate, seq_rng *rng, const real *x, real *mask, real *y)
+{
+    real keep = (real)(1 / (1 - rate));
+    for (size_t i = 0; i < n; i++) {
+        mask[i] = rate > 0 && seq_rng_uniform(rng) < rate ? 0 : keep;
+        y[i] = x[i] * mask[i];
+    }
+}
+
+SEQ_HOT void seq_dropout_backward(size_t n, const real *restrict mask, const real *restrict dy,
+                                  real *restrict dx)
+{
+    for (size_t i = 0; i < n; i++)
+        dx[i] = dy[i] * mask[i];
 }
 
 typedef struct blocks_job {
@@ -216,6 +433,31 @@ void seq_parallel_blocks(int blocks, seq_block_fn fn, const real *p, real *a)
         seq_pool_run(blocks_part, &j);
     else
         fn(p, a, 0);
+}
+
+typedef struct blocks_len_job {
+    seq_block_len_fn fn;
+    const real *p;
+    real *a;
+    const int32_t *lengths;
+    int blocks;
+} blocks_len_job;
+
+static void blocks_len_part(void *ctx, int part, int n)
+{
+    const blocks_len_job *j = ctx;
+    for (int blk = j->blocks * part / n; blk < j->blocks * (part + 1) / n; blk++)
+        j->fn(j->p, j->a, j->lengths, blk);
+}
+
+void seq_parallel_blocks_len(int blocks, seq_block_len_fn fn, const real *p, real *a,
+                             const int32_t *lengths)
+{
+    blocks_len_job j = {fn, p, a, lengths, blocks};
+    if (blocks > 1)
+        seq_pool_run(blocks_len_part, &j);
+    else
+        fn(p, a, lengths, 0);
 }
 
 SEQ_HOT void seq_sum_blocks(int blocks, size_t n, const real *restrict parts, real *restrict sum)

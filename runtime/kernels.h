@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "real.h"
+#include "rng.h"
 
 #define seq_zero SEQ_P(zero)
 #define seq_copy SEQ_P(copy)
@@ -26,8 +27,24 @@
 #define seq_embedding_backward SEQ_P(embedding_backward)
 #define seq_lstm_cell_forward SEQ_P(lstm_cell_forward)
 #define seq_lstm_cell_backward SEQ_P(lstm_cell_backward)
+#define seq_copy_rows SEQ_P(copy_rows)
+#define seq_im2col SEQ_P(im2col)
+#define seq_col2im SEQ_P(col2im)
+#define seq_maxpool_steps SEQ_P(maxpool_steps)
+#define seq_maxpool_steps_backward SEQ_P(maxpool_steps_backward)
+#define seq_gru_cell_forward SEQ_P(gru_cell_forward)
+#define seq_gru_cell_backward SEQ_P(gru_cell_backward)
+#define seq_rnn_cell_forward SEQ_P(rnn_cell_forward)
+#define seq_rnn_cell_backward SEQ_P(rnn_cell_backward)
+#define seq_dropout_forward SEQ_P(dropout_forward)
+#define seq_dropout_backward SEQ_P(dropout_backward)
 #define seq_bce_logits_loss SEQ_P(bce_logits_loss)
+#define seq_hold_rows SEQ_P(hold_rows)
+#define seq_carry_rows SEQ_P(carry_rows)
+#define seq_mask_steps SEQ_P(mask_steps)
 #define seq_block_fn SEQ_P(block_fn)
+#define seq_block_len_fn SEQ_P(block_len_fn)
+#define seq_parallel_blocks_len SEQ_P(parallel_blocks_len)
 #define seq_parallel_blocks SEQ_P(parallel_blocks)
 #define seq_sum_blocks SEQ_P(sum_blocks)
 #define seq_bce_logits_backward SEQ_P(bce_logits_backward)
@@ -74,10 +91,80 @@ void seq_lstm_cell_forward(int batch, int units, const real *bias, real *gates,
  * c from later steps and is replaced by the gradient reaching c_prev; dgates
  * gets the gradient of the pre-activations, which is also added to
  * dbias_rows [batch, 4*units] (each row sums its own steps, so the bias
- * gradient does not depend on how rows are split between threads). */
+ * gradient does not depend on how rows are split between threads).
+ *
+ * Masking, in every recurrent backward: with LENGTHS (else NULL), a row whose
+ * step T is past its length only held its state, so its gate gradients are 0
+ * and dc passes through unchanged. */
 void seq_lstm_cell_backward(int batch, int units, const real *gates, const real *c_prev,
                             const real *c, const real *dh, real *dc, real *dgates,
-                            real *dbias_rows);
+                            real *dbias_rows, const int32_t *lengths, int t);
+
+/* dst[r, 0:cols] = src[r, 0:cols] for r < rows; rows SRC_STRIDE and
+ * DST_STRIDE reals apart (the halves of a bidirectional layer's output). */
+void seq_copy_rows(int rows, int cols, const real *src, int src_stride, real *dst, int dst_stride);
+
+/* Convolution over time as a GEMM, for one block of ROWS sequences stored
+ * time-major (x [steps_in, rows, features]): cols [steps_out, rows,
+ * kernel * features] holds, for each output step t, the input steps
+ * t - pad .. t - pad + kernel - 1 (zeros outside the sequence). col2im is its
+ * backward: dx = the sum of dcols over the windows each input step is in. */
+void seq_im2col(int steps_out, int rows, int features, int kernel, int pad, int steps_in,
+                const real *x, real *cols);
+void seq_col2im(int steps_out, int rows, int features, int kernel, int pad, int steps_in,
+                const real *dcols, real *dx);
+
+/* Max over POOL consecutive steps: y [steps_out, width] from x [steps_out *
+ * pool (+ unused steps), width]. The backward sends each dy to the first
+ * maximum of its window; the other steps (and those past the last window,
+ * up to steps_in) get 0. */
+void seq_maxpool_steps(int steps_out, int width, int pool, const real *x, real *y);
+void seq_maxpool_steps_backward(int steps_out, int width, int pool, int steps_in, const real *x,
+                                const real *y, const real *dy, real *dx);
+
+/* One GRU step (Keras' reset_after=True, PyTorch's formulation), gates in
+ * Keras' order (z, r, h). xg [batch, 3*units] holds x W and rg h_prev U; the
+ * cell adds the input bias b_in to xg and the recurrent bias b_rec to rg and
+ *   z = sigmoid(xg_z + rg_z), r = sigmoid(xg_r + rg_r),
+ *   n = tanh(xg_h + r rg_h),   h = z h_prev + (1 - z) n,
+ * leaving z, r, n in xg and rg_h (with its bias) in rh [batch, units]. */
+void seq_gru_cell_forward(int batch, int units, const real *b_in, const real *b_rec, real *xg,
+                          real *rg, real *rh, const real *h_prev, real *h);
+/* Its backward, from dh (the gradient reaching h): dxg and drg [batch,
+ * 3*units] get the gradients of x W + b_in and of h_prev U + b_rec (and are
+ * added to dbias_in_rows and dbias_rec_rows, each row its own sum); dh_prev
+ * gets dh z (ACCUMULATE: added to it; dh_prev may be dh) - the part through
+ * the recurrent kernel is a GEMM the caller adds; a masked row passes dh on
+ * whole. */
+void seq_gru_cell_backward(int batch, int units, const real *gates, const real *rh,
+                           const real *h_prev, const real *dh, real *dh_prev, int accumulate,
+                           real *dxg, real *drg, real *dbias_in_rows, real *dbias_rec_rows,
+                           const int32_t *lengths, int t);
+
+/* One SimpleRNN step: h = tanh(g + bias), g [batch, units] = x W + h_prev U. */
+void seq_rnn_cell_forward(int batch, int units, const real *bias, const real *g, real *h);
+/* dg = dh (1 - h^2), added to dbias_rows [batch, units] too. */
+void seq_rnn_cell_backward(int batch, int units, const real *h, const real *dh, real *dg,
+                           real *dbias_rows, const int32_t *lengths, int t);
+
+/* Masking over time (TF's dynamic_rnn with sequence_length): a row whose
+ * step t is at or past its length holds its state and outputs zeros.
+ *   hold_rows:  next[r] = prev[r] for such rows (after the cell)
+ *   carry_rows: dh_prev[r] = (ACCUMULATE ? dh_prev[r] : 0) + (masked ? dh[r] : 0),
+ *               before the recurrent GEMM adds into dh_prev (dh_prev may be dh)
+ *   mask_steps: x[t, r] = 0 for every step t at or past row r's length */
+void seq_hold_rows(int batch, int width, int t, const int32_t *lengths, const real *prev,
+                   real *next);
+void seq_carry_rows(int batch, int width, int t, const int32_t *lengths, const real *dh,
+                    real *dh_prev, int accumulate);
+void seq_mask_steps(int steps, int batch, int width, const int32_t *lengths, real *x);
+
+/* Inverted dropout over n values: y = x mask, mask 0 with probability RATE
+ * and 1 / (1 - RATE) otherwise, drawn from RNG; RATE 0 (evaluation) gives a
+ * mask of ones and draws nothing (RNG may be NULL). The backward is
+ * dx = dy mask. */
+void seq_dropout_forward(size_t n, double rate, seq_rng *rng, const real *x, real *mask, real *y);
+void seq_dropout_backward(size_t n, const real *mask, const real *dy, real *dx);
 
 /* Runs FN(p, a, blk) for blk = 0 .. BLOCKS-1, the blocks spread over the
  * threads of the pool. A block of batch rows never interacts with another
@@ -85,6 +172,10 @@ void seq_lstm_cell_backward(int batch, int units, const real *gates, const real 
  * it), so a recurrence runs all its time steps without waiting. */
 typedef void (*seq_block_fn)(const real *p, real *a, int blk);
 void seq_parallel_blocks(int blocks, seq_block_fn fn, const real *p, real *a);
+/* The same for layers that read the batch's lengths (masked layers). */
+typedef void (*seq_block_len_fn)(const real *p, real *a, const int32_t *lengths, int blk);
+void seq_parallel_blocks_len(int blocks, seq_block_len_fn fn, const real *p, real *a,
+                             const int32_t *lengths);
 /* sum[i] = parts[0][i] + parts[1][i] + ..., the BLOCKS arrays of N reals
  * laid end to end, added in block order (the same bits on any thread count) */
 void seq_sum_blocks(int blocks, size_t n, const real *parts, real *sum);

@@ -71,19 +71,21 @@ typedef struct seq_model_info {
     seq_train_info train;
 } seq_model_info;
 
-/* One batch: ids [batch, seq_len] row-major; targets [batch, n_outputs] or
- * NULL; rows at and past n_valid are padding (they add nothing to the loss
- * or gradients). */
+/* One batch: ids [batch, seq_len] row-major; lengths [batch], each row's
+ * real tokens (the rest is padding; masked layers skip it); targets [batch,
+ * n_outputs] or NULL; rows at and past n_valid are padding rows (they add
+ * nothing to the loss or gradients). */
 typedef struct seq_batch {
     const int32_t *ids;
+    const int32_t *lengths;
     const float *targets;
     int n_valid;
 } seq_batch;
 
 /* forward returns the mean loss over the valid rows (0 without targets) and
  * leaves the output at acts + output; backward writes (does not add) every
- * parameter gradient; predict runs one sequence (batch 1) and leaves the
- * output at acts + output_predict. */
+ * parameter gradient; predict runs one sequence of LENGTH real tokens
+ * (batch 1) and leaves the output at acts + output_predict. */
 #define SEQ_MODEL_STRUCT(R, NAME)                                                 \
     typedef struct NAME {                                                         \
         const seq_model_info *info;                                               \
@@ -92,7 +94,7 @@ typedef struct seq_batch {
         R (*forward)(const R *params, R *acts, const seq_batch *in, int training, \
                      seq_rng *rng);                                               \
         void (*backward)(const R *params, R *grads, R *acts, const seq_batch *in); \
-        void (*predict)(const R *params, R *acts, const int32_t *ids);            \
+        void (*predict)(const R *params, R *acts, const int32_t *ids, int length);\
     } NAME
 
 SEQ_MODEL_STRUCT(float, seq_s_model);

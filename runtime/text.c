@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "csv.h"
+
 /* Review files kept open with their reads requested ahead of use: reviews
  * are small, so on a cold cache the time goes to disk latency, which
  * overlapping requests hide (3 s -> about 1 s for the IMDB train split). */
@@ -285,4 +287,62 @@ bad:
     if (bad_line)
         *bad_line = line;
     return 0;
+}
+
+static int cmp_labels(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int seq_csv_textset(const char *path, const char *text_column, const char *label_column,
+                    seq_textset *out, size_t *n_empty, seq_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (n_empty)
+        *n_empty = 0;
+    seq_csv csv;
+    if (seq_csv_read(path, &csv, err) != 0)
+        return -1;
+    int text_col = seq_csv_require_column(&csv, path, text_column, err);
+    int label_col = text_col < 0 ? -1 : seq_csv_require_column(&csv, path, label_column, err);
+    size_t n = csv.n_rows;
+    int rc = label_col < 0 ? -1 : 0;
+    if (rc == 0 && n == 0)
+        rc = seq_fail(err, "%s: no rows (expected a header row, then one row per text)", path);
+    /* The classes: the labels sorted, then deduplicated in place. */
+    const char **classes = seq_xmalloc(n * sizeof *classes);
+    for (size_t r = 0; r < n && rc == 0; r++) {
+        classes[r] = seq_csv_cell(&csv, r, label_col);
+        if (classes[r][0] == '\0')
+            rc = seq_fail(err, "%s:%zu: empty label in column \"%s\" (every row needs a class)",
+                          path, csv.lines[r], label_column);
+    }
+    size_t n_classes = 0;
+    if (rc == 0) {
+        qsort(classes, n, sizeof *classes, cmp_labels);
+        for (size_t r = 0; r < n; r++)
+            if (n_classes == 0 || strcmp(classes[r], classes[n_classes - 1]) != 0)
+                classes[n_classes++] = classes[r];
+        out->n_classes = (int)n_classes;
+        out->class_names = seq_xmalloc(n_classes * sizeof *out->class_names);
+        for (size_t c = 0; c < n_classes; c++)
+            out->class_names[c] = seq_xstrdup(classes[c]);
+        out->texts = seq_xmalloc(n * sizeof *out->texts);
+        out->lens = seq_xmalloc(n * sizeof *out->lens);
+        out->labels = seq_xmalloc(n * sizeof *out->labels);
+    }
+    for (size_t r = 0; r < n && rc == 0; r++) {
+        const char *label = seq_csv_cell(&csv, r, label_col);
+        const char **found = bsearch(&label, classes, n_classes, sizeof *classes, cmp_labels);
+        const char *text = seq_csv_cell(&csv, r, text_col);
+        out->lens[r] = strlen(text);
+        out->texts[r] = seq_xstrndup(text, out->lens[r]);
+        out->labels[r] = (int32_t)(found - classes);
+        out->n = r + 1;
+        if (n_empty && out->lens[r] == 0)
+            (*n_empty)++;
+    }
+    free(classes);
+    seq_csv_free(&csv);
+    return rc;
 }

@@ -35,4 +35,12 @@ void seq_textset_free(seq_textset *t);
  * first bad byte in *bad_line. */
 int seq_utf8_valid(const char *s, size_t len, size_t *bad_line);
 
+/* Loads a labelled text set from CSV columns TEXT_COLUMN and LABEL_COLUMN: classes are
+ * the distinct labels in byte order (e.g. negative, neutral, positive); rows in file
+ * order. Fails naming the file on a missing column (listing the columns there are), and
+ * FILE:LINE on an empty label. Empty texts are kept (a tweet can be empty after
+ * tokenizing) but counted: *n_empty. A file with no rows is an error too. */
+int seq_csv_textset(const char *path, const char *text_column, const char *label_column,
+                    seq_textset *out, size_t *n_empty, seq_err *err);
+
 #endif

@@ -12,14 +12,20 @@ that `MODEL grads` wrote, and both are compared with seqcc's figures.
     /usr/bin/python3 scripts/torch_parity.py runs/p/checkpoint.safetensors \\
         /tmp/grads.safetensors [--tolerance 1e-4] [--spec specs/imdb_lstm.yaml]
 
-The layers come from the parameter names and shapes, in the order the grads
-file lists them: NAME/embeddings is an embedding; NAME/kernel,
-recurrent_kernel, bias an LSTM (Keras gate order i, f, g, o, as PyTorch's);
-NAME/kernel, bias a dense layer. The activation of each dense layer comes
-from --activations (e.g. relu,sigmoid), else from the spec (--spec, or
-specs/MODEL.yaml in this checkout; needs python3-yaml). The last dense
-layer's sigmoid is folded into the loss: the mean binary cross-entropy from
-logits over the first batch/n_valid rows.
+The layers come from the spec (--spec, else specs/MODEL.yaml or
+tests/specs/MODEL.yaml in this checkout; needs python3-yaml), and the
+parameter names and shapes in both files must be the ones it implies:
+embedding (NAME/embeddings); lstm, gru and rnn (SimpleRNN) with NAME/kernel,
+recurrent_kernel and bias, under NAME/forward/ and NAME/backward/ when
+bidirectional, the two outputs concatenated; dropout (no parameters, the
+identity here, as `grads` runs without it); dense (NAME/kernel, bias).
+Keras' gate orders are mapped to PyTorch's: LSTM (i, f, g, o) is the same,
+GRU (z, r, h) becomes (r, z, n) with its [input; recurrent] bias as
+bias_ih and bias_hh (both reset_after), and LSTM and SimpleRNN have one bias
+(bias_hh = 0). --activations (e.g. relu,sigmoid) overrides the spec's dense
+activations. The last dense layer's sigmoid is folded into the loss (with
+from_logits it has none): the mean binary cross-entropy from logits over the
+first batch/n_valid rows.
 
 A tensor passes when max |seqcc - torch| is within the tolerance relative to
 max |torch| of that tensor. Exit status: 0 all within tolerance, 1 some
@@ -91,61 +97,175 @@ def read_safetensors(path):
     return {name: array for _, name, array in tensors}, meta
 
 
-# ---- the layers, from the parameters ------------------------------------------
+# ---- the layers, from the spec --------------------------------------------------
 
-LAYER_TENSORS = {
-    ("embeddings",): "embedding",
-    ("kernel", "recurrent_kernel", "bias"): "lstm",
-    ("kernel", "bias"): "dense",
-}
+GATES = {"lstm": 4, "gru": 3, "rnn": 1}  # gate blocks per unit
+# Keras' gate blocks in PyTorch's order: GRU (z, r, h) -> (r, z, n)
+TORCH_BLOCKS = {"lstm": (0, 1, 2, 3), "gru": (1, 0, 2), "rnn": (0,)}
+KERAS_CLASSES = {"embedding": "Embedding", "lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN",
+                 "dropout": "Dropout", "dense": "Dense"}
+DIRECTIONS = {1: ("",), 2: ("forward/", "backward/")}  # the tensor name prefixes
 
 
-def infer_layers(names, params):
-    """[(layer name, type, {suffix: array})] for parameter NAMES, in order."""
-    groups = {}
-    for name in names:
-        layer, sep, suffix = name.rpartition("/")
-        if not sep:
-            raise InputError(f"parameter '{name}' is not of the form LAYER/TENSOR")
-        if name not in params:
-            raise InputError(f"the grads file has a gradient for '{name}' but the checkpoint "
-                             "has no such parameter; are they from the same model?")
-        groups.setdefault(layer, {})[suffix] = params[name]
-    layers = []
-    for layer, tensors in groups.items():
-        kind = next((k for s, k in LAYER_TENSORS.items() if set(s) == set(tensors)), None)
-        if kind is None:
-            raise InputError(f"layer '{layer}' has tensors {sorted(tensors)}; this script knows "
-                             "embedding (embeddings), lstm (kernel, recurrent_kernel, bias) "
-                             "and dense (kernel, bias)")
-        layers.append((layer, kind, tensors))
-    check_chain(layers)
+class Layer:
+    """One layer of the spec; tensors gets its parameters from the checkpoint."""
+
+    def __init__(self, number, name, kind, fields):
+        self.number, self.name, self.kind = number, name, kind
+        self.units = fields.get("units")
+        self.output_dim = fields.get("output_dim")
+        self.input_dim = fields.get("input_dim")
+        self.dirs = 2 if fields.get("bidirectional") else 1
+        self.sequences = bool(fields.get("return_sequences"))
+        self.act = fields.get("activation", "none")
+        self.rate = fields.get("rate")
+        self.tensors = {}
+
+    def describe(self, act=None):
+        """e.g. "gru 64, 2 directions, sequences"; ACT replaces a dense layer's own."""
+        if self.kind in GATES:
+            return (f"{self.kind} {self.units}" + (", 2 directions" if self.dirs == 2 else "")
+                    + (", sequences" if self.sequences else ""))
+        return {"embedding": f"embedding {self.output_dim}",
+                "dropout": f"dropout {self.rate}, off",
+                "dense": f"dense {self.units}, {act or self.act}"}[self.kind]
+
+
+def read_spec(path, meta):
+    """The spec as a mapping; warns if it is not the one the gradients came from."""
+    try:
+        import yaml
+    except ImportError:
+        raise InputError("python3-yaml is not installed: the layers come from the model's "
+                         "YAML spec (apt-get install python3-yaml)") from None
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+        spec = yaml.safe_load(raw)
+    except OSError as e:
+        raise InputError(f"{path}: cannot read: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        raise InputError(f"{path}: not valid YAML: {e}") from None
+    want = meta.get("spec_sha256")
+    if want and hashlib.sha256(raw).hexdigest() != want:
+        print(f"warning: {path} is not the spec the gradients were computed from "
+              "(spec_sha256 differs); using its layers anyway", file=sys.stderr)
+    if not isinstance(spec, dict):
+        raise InputError(f"{path}: expected a mapping at the top")
+    return spec
+
+
+def keras_name(cls):
+    """Keras' default name for a class: SimpleRNN -> simple_rnn, LSTM -> lstm."""
+    out = ""
+    for i, c in enumerate(cls):
+        if c.isupper() and i > 0 and cls[i - 1].islower():
+            out += "_"
+        out += c.lower()
+    return out
+
+
+def spec_layers(spec, path):
+    """The spec's layers, named as seqcc names them (Keras' defaults when unnamed)."""
+    items = spec.get("layers")
+    if not isinstance(items, list) or not items or not all(isinstance(s, dict) for s in items):
+        raise InputError(f"{path}: expected a 'layers' list of mappings")
+    layers, unnamed = [], []
+    for number, s in enumerate(items, 1):
+        kind = s.get("type")
+        if kind not in KERAS_CLASSES:
+            raise InputError(f"{path}: layer {number} has type {kind!r}; this script knows "
+                             f"{', '.join(KERAS_CLASSES)}")
+        for key in ("bidirectional", "return_sequences"):
+            if not isinstance(s.get(key, False), bool):
+                raise InputError(f"{path}: layer {number}: '{key}' must be true or false, "
+                                 f"got {s[key]!r}")
+        size = "output_dim" if kind == "embedding" else None if kind == "dropout" else "units"
+        if size and (isinstance(s.get(size), bool) or not isinstance(s.get(size), int)
+                     or s[size] < 1):
+            raise InputError(f"{path}: layer {number} ({kind}): '{size}' must be a positive "
+                             f"integer, got {s.get(size)!r}")
+        cls = "Bidirectional" if kind in GATES and s.get("bidirectional") else KERAS_CLASSES[kind]
+        name = s.get("name")
+        if name is None:
+            seen = unnamed.count(cls)
+            name = keras_name(cls) + (f"_{seen}" if seen else "")
+            unnamed.append(cls)
+        layers.append(Layer(number, str(name), kind, s))
     return layers
 
 
-def check_chain(layers):
-    """The layers must be embedding, lstm..., dense... with matching sizes."""
-    kinds = [k for _, k, _ in layers]
-    n_lstm, n_dense = kinds.count("lstm"), kinds.count("dense")
-    if kinds != ["embedding"] + ["lstm"] * n_lstm + ["dense"] * n_dense or not n_lstm \
-            or not n_dense:
-        raise InputError(f"layers {' -> '.join(kinds)}: this script checks an embedding, "
-                         "then one or more LSTMs, then one or more dense layers")
-    features = layers[0][2]["embeddings"].shape[1]
-    for name, kind, t in layers[1:]:
-        kernel = t["kernel"]
-        units = kernel.shape[1] // 4 if kind == "lstm" else kernel.shape[1]
-        want = {"kernel": (features, kernel.shape[1]), "bias": (kernel.shape[1],)}
-        if kind == "lstm":
-            want["recurrent_kernel"] = (units, 4 * units)
-        for suffix, shape in want.items():
-            if t[suffix].shape != shape:
-                raise InputError(f"{name}/{suffix} is {list(t[suffix].shape)}; expected "
-                                 f"{list(shape)} after {features} input features")
-        features = units
-    if features != 1:
-        raise InputError(f"the last dense layer has {features} units; binary cross-entropy "
-                         "needs 1")
+def expected_tensors(layers, spec, path):
+    """[(parameter name, shape, layer, suffix)] the layers own, in order; a
+    dimension of None is not known from the spec."""
+    data = spec.get("data") if isinstance(spec.get("data"), dict) else {}
+    tokenizer = data.get("tokenizer") if isinstance(data.get("tokenizer"), dict) else {}
+    want, features, is_seq = [], None, True  # features and kind of what flows on
+    for l in layers:
+        where = f"{path}: layer {l.number} '{l.name}' ({l.kind})"
+        if (l.kind == "embedding") != (l.number == 1):
+            raise InputError(f"{where}: this script checks an embedding first, and only there")
+        if l.kind == "embedding":
+            vocab = l.input_dim or tokenizer.get("vocab_size")
+            want.append((f"{l.name}/embeddings", (vocab, l.output_dim), l, "embeddings"))
+            features = l.output_dim
+        elif l.kind in GATES:
+            if not is_seq:
+                raise InputError(f"{where}: needs a sequence, but the layer before it "
+                                 "outputs one vector per example")
+            width = GATES[l.kind] * l.units
+            bias = (2, width) if l.kind == "gru" else (width,)
+            for prefix in DIRECTIONS[l.dirs]:
+                for suffix, shape in (("kernel", (features, width)),
+                                      ("recurrent_kernel", (l.units, width)), ("bias", bias)):
+                    want.append((f"{l.name}/{prefix}{suffix}", shape, l, prefix + suffix))
+            features, is_seq = l.dirs * l.units, l.sequences
+        elif l.kind == "dense":
+            if is_seq:
+                raise InputError(f"{where}: needs one vector per example, but the layer "
+                                 "before it returns sequences")
+            for suffix, shape in (("kernel", (features, l.units)), ("bias", (l.units,))):
+                want.append((f"{l.name}/{suffix}", shape, l, suffix))
+            features = l.units
+    last = layers[-1]
+    if last.kind != "dense" or last.units != 1:
+        raise InputError(f"{path}: the last layer is '{last.name}' ({last.kind}); binary "
+                         "cross-entropy needs a dense layer of 1 unit")
+    return want
+
+
+def attach_params(want, names, params, args, spec_path):
+    """Checks the files hold exactly the spec's tensors, and gives each layer its own."""
+    expected = [n for n, _, _, _ in want]
+    missing = [n for n in expected if n not in names]
+    extra = [n for n in names if n not in expected]
+    if missing or extra:
+        told = ([f"the spec has {', '.join(missing)}, the file not"] if missing else []) + \
+               ([f"the file has {', '.join(extra)}, the spec not"] if extra else [])
+        raise InputError(f"{args.grads} does not fit the layers of {spec_path}: "
+                         f"{'; '.join(told)}; is that the spec of this model?")
+    for name, shape, layer, suffix in want:
+        if name not in params:
+            raise InputError(f"the grads file has a gradient for '{name}' but the checkpoint "
+                             "has no such parameter; are they from the same model?")
+        have = params[name].shape
+        if len(have) != len(shape) or any(w is not None and w != h for w, h in zip(shape, have)):
+            shown = "x".join("?" if w is None else str(w) for w in shape)
+            raise InputError(f"{args.checkpoint}: {name} is {'x'.join(map(str, have))}; "
+                             f"{spec_path} makes it {shown} (layer {layer.number}: "
+                             f"{layer.describe()})")
+        layer.tensors[suffix] = params[name]
+
+
+def loss_from_logits(spec, path):
+    """Whether the loss takes logits; the only loss is binary cross-entropy."""
+    loss = spec.get("loss")
+    kind, logits = (loss.get("type"), loss.get("from_logits", False)) \
+        if isinstance(loss, dict) else (loss, False)
+    if kind != "binary_crossentropy" or not isinstance(logits, bool):
+        raise InputError(f"{path}: loss {loss!r}: this script checks binary_crossentropy "
+                         "(from_logits true or false)")
+    return logits
 
 
 # ---- dense activations ----------------------------------------------------------
@@ -162,58 +282,31 @@ def activations_from_option(text, dense_names):
     return acts
 
 
-def activations_from_spec(path, layers, meta):
-    """Each dense layer's activation, from the spec's layers[*] (Keras' default names)."""
-    try:
-        import yaml
-    except ImportError:
-        raise InputError("python3-yaml is not installed: give the dense activations with "
-                         "--activations (e.g. relu,sigmoid)") from None
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-        spec = yaml.safe_load(raw)
-    except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}") from None
-    except yaml.YAMLError as e:
-        raise InputError(f"{path}: not valid YAML: {e}") from None
-    want = meta.get("spec_sha256")
-    if want and hashlib.sha256(raw).hexdigest() != want:
-        print(f"warning: {path} is not the spec the gradients were computed from "
-              "(spec_sha256 differs); using its activations anyway", file=sys.stderr)
-    specs = spec.get("layers") if isinstance(spec, dict) else None
-    if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
-        raise InputError(f"{path}: expected a 'layers' list of mappings")
-    seen, by_name = {}, {}
-    for s in specs:
-        kind = str(s.get("type"))
-        name = s.get("name")
-        if name is None:
-            n = seen.get(kind, 0)
-            name = kind if n == 0 else f"{kind}_{n}"
-            seen[kind] = n + 1
-        by_name[str(name)] = s
+def activations_from_spec(layers, path):
     acts = []
-    for name, kind, _ in layers:
-        s = by_name.get(name)
-        if s is None or s.get("type") != kind:
-            raise InputError(f"{path}: no {kind} layer named '{name}'; is this the spec of "
-                             "the checkpoint?")
-        if kind == "dense":
-            act = str(s.get("activation", "none"))
-            if act not in ACTIVATIONS:
-                raise InputError(f"{path}: layer '{name}': unknown activation '{act}'")
-            acts.append(act)
+    for l in layers:
+        if l.kind == "dense":
+            if l.act not in ACTIVATIONS:
+                raise InputError(f"{path}: layer '{l.name}': unknown activation {l.act!r}")
+            acts.append(l.act)
     return acts
 
 
 def default_spec(meta):
+    """specs/MODEL.yaml or tests/specs/MODEL.yaml in this checkout, preferring the
+    one the gradients were computed from."""
     model = meta.get("model")
     if not model:
         return None
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "specs",
-                        model + ".yaml")
-    return os.path.normpath(path) if os.path.exists(path) else None
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    found = [os.path.normpath(os.path.join(root, folder, model + ".yaml"))
+             for folder in ("specs", os.path.join("tests", "specs"))]
+    found = [p for p in found if os.path.exists(p)]
+    for path in found:
+        with open(path, "rb") as f:
+            if hashlib.sha256(f.read()).hexdigest() == meta.get("spec_sha256"):
+                return path
+    return found[0] if found else None
 
 
 # ---- the PyTorch model ------------------------------------------------------------
@@ -225,59 +318,120 @@ def build_model(torch, layers, acts, dtype):
     def tensor(a):
         return torch.from_numpy(np.array(a)).to(dtype)  # a writable copy
 
-    class Keras(nn.Module):
-        def __init__(self):
+    def numpy(t):
+        return t.detach().cpu().double().numpy()
+
+    class Embedding(nn.Module):
+        def __init__(self, layer):
             super().__init__()
-            table = layers[0][2]["embeddings"]
-            self.embedding = nn.Embedding(*table.shape).to(dtype)
-            self.lstms, self.denses = nn.ModuleList(), nn.ModuleList()
+            self.layer = layer
+            table = layer.tensors["embeddings"]
+            self.table = nn.Embedding(*table.shape).to(dtype)
             with torch.no_grad():
-                self.embedding.weight.copy_(tensor(table))
-                for _, kind, t in layers[1:]:
-                    k, b = t["kernel"], t["bias"]
-                    if kind == "lstm":
-                        cell = nn.LSTM(k.shape[0], k.shape[1] // 4, batch_first=True).to(dtype)
-                        cell.weight_ih_l0.copy_(tensor(k.T))
-                        cell.weight_hh_l0.copy_(tensor(t["recurrent_kernel"].T))
-                        cell.bias_ih_l0.copy_(tensor(b))  # Keras has one bias
-                        cell.bias_hh_l0.zero_()
-                        self.lstms.append(cell)
-                    else:
-                        linear = nn.Linear(*k.shape).to(dtype)
-                        linear.weight.copy_(tensor(k.T))
-                        linear.bias.copy_(tensor(b))
-                        self.denses.append(linear)
-            self.acts = acts[:-1] + ["none"]  # the last sigmoid is in the loss
+                self.table.weight.copy_(tensor(table))
 
         def forward(self, ids):
-            x = self.embedding(ids)
-            for cell in self.lstms[:-1]:
-                x, _ = cell(x)
-            _, (h, _) = self.lstms[-1](x)
-            x = h[-1]
-            for linear, act in zip(self.denses, self.acts):
-                x = linear(x)
-                if act != "none":
-                    x = getattr(torch, act)(x)
-            return x.squeeze(-1)
+            return self.table(ids)
+
+        def keras_grads(self):
+            return {f"{self.layer.name}/embeddings": numpy(self.table.weight.grad)}
+
+    class Recurrent(nn.Module):
+        """nn.LSTM, GRU or RNN. PyTorch's reverse direction is seqcc's backward
+        one: it reads time from the end, outputs by time, and its final state
+        is the one after reading time 0; outputs are [forward, backward]."""
+
+        def __init__(self, layer):
+            super().__init__()
+            self.layer = layer
+            H, t = layer.units, layer.tensors
+            features = t[DIRECTIONS[layer.dirs][0] + "kernel"].shape[0]
+            cell = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[layer.kind]
+            self.cell = cell(features, H, batch_first=True,
+                             bidirectional=layer.dirs == 2).to(dtype)
+            self.cols = np.concatenate([np.arange(k * H, (k + 1) * H)
+                                        for k in TORCH_BLOCKS[layer.kind]])
+            with torch.no_grad():
+                for prefix, w_ih, w_hh, b_ih, b_hh in self.directions():
+                    w_ih.copy_(tensor(t[prefix + "kernel"][:, self.cols].T))
+                    w_hh.copy_(tensor(t[prefix + "recurrent_kernel"][:, self.cols].T))
+                    bias = t[prefix + "bias"]
+                    if layer.kind == "gru":  # [input; recurrent]
+                        b_ih.copy_(tensor(bias[0][self.cols]))
+                        b_hh.copy_(tensor(bias[1][self.cols]))
+                    else:  # Keras has one bias
+                        b_ih.copy_(tensor(bias[self.cols]))
+                        b_hh.zero_()
+
+        def directions(self):
+            """(tensor name prefix, weight_ih, weight_hh, bias_ih, bias_hh) per direction"""
+            for prefix, torch_suffix in zip(DIRECTIONS[self.layer.dirs], ("", "_reverse")):
+                yield (prefix,) + tuple(getattr(self.cell, f"{w}_l0{torch_suffix}")
+                                        for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+
+        def forward(self, x):
+            seq, state = self.cell(x)
+            if self.layer.sequences:
+                return seq
+            h = state[0] if self.layer.kind == "lstm" else state  # [directions, batch, units]
+            return torch.cat(tuple(h), dim=-1)
+
+        def keras_grads(self):
+            back = np.argsort(self.cols)
+            out = {}
+            for prefix, w_ih, w_hh, b_ih, b_hh in self.directions():
+                name = f"{self.layer.name}/{prefix}"
+                out[name + "kernel"] = numpy(w_ih.grad).T[:, back]
+                out[name + "recurrent_kernel"] = numpy(w_hh.grad).T[:, back]
+                out[name + "bias"] = (np.stack([numpy(b_ih.grad)[back], numpy(b_hh.grad)[back]])
+                                      if self.layer.kind == "gru" else numpy(b_ih.grad)[back])
+            return out
+
+    class Dropout(nn.Identity):  # `grads` runs with dropout off
+        def keras_grads(self):
+            return {}
+
+    class Dense(nn.Module):
+        def __init__(self, layer, act):
+            super().__init__()
+            self.layer, self.act = layer, act
+            k, b = layer.tensors["kernel"], layer.tensors["bias"]
+            self.linear = nn.Linear(*k.shape).to(dtype)
+            with torch.no_grad():
+                self.linear.weight.copy_(tensor(k.T))
+                self.linear.bias.copy_(tensor(b))
+
+        def forward(self, x):
+            x = self.linear(x)
+            return x if self.act == "none" else getattr(torch, self.act)(x)
+
+        def keras_grads(self):
+            return {f"{self.layer.name}/kernel": numpy(self.linear.weight.grad).T,
+                    f"{self.layer.name}/bias": numpy(self.linear.bias.grad)}
+
+    class Keras(nn.Sequential):
+        def forward(self, ids):
+            return super().forward(ids).squeeze(-1)
 
         def keras_grads(self):
             """{parameter name: gradient} in the checkpoint's layouts."""
-            out = {f"{layers[0][0]}/embeddings": self.embedding.weight.grad}
-            cells, linears = iter(self.lstms), iter(self.denses)
-            for name, kind, _ in layers[1:]:
-                if kind == "lstm":
-                    cell = next(cells)
-                    out[f"{name}/kernel"] = cell.weight_ih_l0.grad.T
-                    out[f"{name}/recurrent_kernel"] = cell.weight_hh_l0.grad.T
-                    out[f"{name}/bias"] = cell.bias_ih_l0.grad
-                else:
-                    linear = next(linears)
-                    out[f"{name}/kernel"] = linear.weight.grad.T
-                    out[f"{name}/bias"] = linear.bias.grad
-            return {k: v.detach().cpu().double().numpy() for k, v in out.items()}
+            out = {}
+            for stage in self:
+                out.update(stage.keras_grads())
+            return out
 
-    return Keras()
+    folded = iter(acts[:-1] + ["none"])  # the last sigmoid is in the loss
+    stages = []
+    for layer in layers:
+        if layer.kind == "embedding":
+            stages.append(Embedding(layer))
+        elif layer.kind in GATES:
+            stages.append(Recurrent(layer))
+        elif layer.kind == "dropout":
+            stages.append(Dropout())
+        else:
+            stages.append(Dense(layer, next(folded)))
+    return Keras(*stages)
 
 
 # ---- comparison -------------------------------------------------------------------
@@ -306,11 +460,12 @@ def parse_args(argv):
     p.add_argument("--tolerance", type=float, default=1e-4,
                    help="largest max|diff| / max|grad| of a tensor, and relative loss error "
                         "(default 1e-4)")
-    p.add_argument("--spec", help="the model's YAML spec, for the dense activations "
-                                  "(default: specs/MODEL.yaml in this checkout)")
+    p.add_argument("--spec", help="the model's YAML spec, for its layers (default: "
+                                  "specs/MODEL.yaml or tests/specs/MODEL.yaml in this "
+                                  "checkout)")
     p.add_argument("--activations",
                    help="the dense layers' activations in order, e.g. relu,sigmoid "
-                        f"(one of {', '.join(ACTIVATIONS)}); overrides the spec")
+                        f"(one of {', '.join(ACTIVATIONS)}); overrides the spec's")
     args = p.parse_args(argv)
     if not args.tolerance > 0:
         p.error("--tolerance must be greater than 0")
@@ -327,33 +482,36 @@ def run(args):
     names = [n[len("grad/"):] for n in got if n.startswith("grad/")]
     if not names:
         raise InputError(f"{args.grads}: no grad/* tensors")
-    layers = infer_layers(names, params)
+    spec_path = args.spec or default_spec(meta)
+    if not spec_path:
+        model = meta.get("model", "?")
+        raise InputError(f"give --spec: no specs/{model}.yaml or tests/specs/{model}.yaml "
+                         f"in this checkout for model '{model}'")
+    spec = read_spec(spec_path, meta)
+    layers = spec_layers(spec, spec_path)
+    attach_params(expected_tensors(layers, spec, spec_path), names, params, args, spec_path)
     for name in names:
         if got["grad/" + name].shape != params[name].shape:
             raise InputError(f"grad/{name} is {list(got['grad/' + name].shape)} but the "
                              f"parameter is {list(params[name].shape)}")
 
-    dense_names = [n for n, k, _ in layers if k == "dense"]
+    dense_names = [l.name for l in layers if l.kind == "dense"]
     if args.activations:
         acts = activations_from_option(args.activations, dense_names)
-        source = "--activations"
     else:
-        spec = args.spec or default_spec(meta)
-        if not spec:
-            raise InputError("give --spec or --activations: no specs/MODEL.yaml found for "
-                             f"model '{meta.get('model', '?')}'")
-        acts = activations_from_spec(spec, layers, meta)
-        source = spec
-    if acts[-1] not in ("sigmoid", "none"):
+        acts = activations_from_spec(layers, spec_path)
+    from_logits = loss_from_logits(spec, spec_path)
+    if acts[-1] != ("none" if from_logits else "sigmoid"):
         raise InputError(f"the last dense layer's activation is {acts[-1]}; binary "
-                         "cross-entropy needs sigmoid (or none, from logits)")
+                         f"cross-entropy{' from logits' if from_logits else ''} needs "
+                         f"{'none' if from_logits else 'sigmoid'}")
 
     ids, targets = got["batch/ids"], got["batch/targets"]
     n_valid = int(got["batch/n_valid"])
     if ids.ndim != 2 or targets.shape != ids.shape[:1] or not 0 < n_valid <= len(targets):
         raise InputError(f"{args.grads}: batch/ids {list(ids.shape)}, batch/targets "
                          f"{list(targets.shape)}, n_valid {n_valid} do not fit together")
-    vocab = layers[0][2]["embeddings"].shape[0]
+    vocab = layers[0].tensors["embeddings"].shape[0]
     if ids.min() < 0 or ids.max() >= vocab:
         raise InputError(f"{args.grads}: batch/ids run from {ids.min()} to {ids.max()}; "
                          f"the embedding has {vocab} rows")
@@ -375,23 +533,27 @@ def run(args):
           f"{n_valid} of {len(targets)} rows, torch {torch.__version__} in "
           f"{str(dtype).replace('torch.', '')}")
     shown = iter(acts)
-    print(" -> ".join(n if k != "dense" else f"{n} ({next(shown)})" for n, k, _ in layers)
-          + f"; activations from {source}; the last is folded into the loss")
-    print(f"{'tensor':<28} {'shape':<12} {'max|torch|':>11} {'max abs diff':>13} "
+    print(" -> ".join(f"{l.name} ({l.describe(next(shown) if l.kind == 'dense' else None)})"
+                      for l in layers)
+          + f"; from {spec_path}" + (", dense activations from --activations"
+                                     if args.activations else "")
+          + ("; the loss takes logits" if from_logits else "; the last sigmoid is in the loss"))
+    width = max([28] + [len(n) for n in names])
+    print(f"{'tensor':<{width}} {'shape':<12} {'max|torch|':>11} {'max abs diff':>13} "
           f"{'diff/max':>10} {'max rel*':>10}")
     failures = 0
     seq_loss, torch_loss = float(got["loss"]), float(loss.detach())
     loss_err = abs(seq_loss - torch_loss) / max(abs(torch_loss), 1e-30)
     ok = loss_err <= args.tolerance
     failures += not ok
-    print(f"{'loss':<28} {'[]':<12} {torch_loss:>11.6g} {abs(seq_loss - torch_loss):>13.3e} "
-          f"{loss_err:>10.2e} {'':>10}{'' if ok else '  FAIL'}")
+    print(f"{'loss':<{width}} {'[]':<12} {torch_loss:>11.6g} "
+          f"{abs(seq_loss - torch_loss):>13.3e} {loss_err:>10.2e} {'':>10}{'' if ok else '  FAIL'}")
     for name in names:
         max_abs, scale, rel, elem = compare(got["grad/" + name].astype(np.float64), ref[name])
         ok = rel <= args.tolerance and elem <= args.entry_tolerance
         failures += not ok
         shape = "x".join(str(d) for d in ref[name].shape)
-        print(f"{name:<28} {shape:<12} {scale:>11.4e} {max_abs:>13.3e} {rel:>10.2e} "
+        print(f"{name:<{width}} {shape:<12} {scale:>11.4e} {max_abs:>13.3e} {rel:>10.2e} "
               f"{elem:>10.2e}{'' if ok else '  FAIL'}")
     print(f"* the largest |seqcc - torch| / |torch| over entries above 1e-3 max|torch|, "
           f"within {args.entry_tolerance:g}")

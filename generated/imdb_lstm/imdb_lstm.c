@@ -34,8 +34,8 @@
  *   d dense_1.out              [32, 1]          at 1605696
  *   d dense.out                [32, 64]         at 1605728
  *   d lstm.out                 [32, 64]         at 1607776
- *   lstm.dc                    [32, 64]         at 1609824
- *   lstm.dgates                [2, 120, 16, 256] at 1611872
+ *   lstm.dgates                [2, 120, 16, 256] at 1609824
+ *   lstm.dc                    [32, 64]         at 2592864
  *   lstm.dbias_rows            [32, 256]        at 2594912
  *   d lstm.kernel_blocks       [2, 32, 256]     at 2603104
  *   d lstm.recurrent_kernel_blocks [2, 64, 256]     at 2619488
@@ -90,21 +90,19 @@ static void embedding_predict(const real *p, real *a, const int32_t *ids)
 /* block blk: rows 16*blk .. 16*blk+15 of the batch, all 120 steps */
 static void lstm_forward_block(const real *p, real *a, int blk)
 {
+    const real *x = a + 0 + 61440 * blk;        /* [120, 16, 32] input */
+    real *out = a + 1601536 + 1024 * blk;       /* [16, 64] */
+
     const real *kernel = p + 320000;            /* [32, 256] */
     const real *recurrent_kernel = p + 328192;  /* [64, 256] */
     const real *bias = p + 344576;              /* [256] */
-    const real *x = a + 0 + 61440 * blk;        /* [120, 16, 32] input */
     real *gates = a + 122880 + 491520 * blk;    /* [120, 16, 256] i, f, g, o */
-    real *c = a + 1105920 + 123904 * blk;       /* [121, 16, 64] step 0: the initial state */
-    real *h = a + 1353728 + 123904 * blk;       /* [121, 16, 64] step 0: the initial state */
-    real *out = a + 1601536 + 1024 * blk;       /* [16, 64] */
+    real *c = a + 1105920 + 123904 * blk;       /* [121, 16, 64] the initial state at 0 */
+    real *h = a + 1353728 + 123904 * blk;       /* [121, 16, 64] the initial state at 0 */
 
-    /* gates = x kernel, all 120 steps at once */
-    seq_matmul(1920, 256, 32, x, kernel, 0, gates);
+    seq_matmul(1920, 256, 32, x, kernel, 0, gates);  /* x kernel, all steps */
     seq_zero(1024, c);
     seq_zero(1024, h);
-    /* step t: gates[t] += h[t] recurrent_kernel; the cell adds the bias and
-     * writes c[t+1], h[t+1] */
     /* t = 0 */
     seq_lstm_cell_forward(16, 64, bias, gates + 0, c + 0, c + 1024, h + 1024);
     /* t = 1 */
@@ -475,425 +473,415 @@ static void lstm_forward(const real *p, real *a)
 /* block blk, all 120 steps back, and its share of the weight gradients */
 static void lstm_backward_block(const real *p, real *a, int blk)
 {
+    const real *x = a + 0 + 61440 * blk;        /* [120, 16, 32] input */
+    real *dx = a + 2652768 + 61440 * blk;       /* [120, 16, 32] d input */
+
     const real *kernel = p + 320000;            /* [32, 256] */
     const real *recurrent_kernel = p + 328192;  /* [64, 256] */
-    const real *x = a + 0 + 61440 * blk;        /* [120, 16, 32] input */
     const real *gates = a + 122880 + 491520 * blk; /* [120, 16, 256] */
     const real *c = a + 1105920 + 123904 * blk; /* [121, 16, 64] */
     const real *h = a + 1353728 + 123904 * blk; /* [121, 16, 64] */
     real *dh = a + 1607776 + 1024 * blk;        /* [16, 64] d out, then the gradient reaching h[t] */
-    real *dc = a + 1609824 + 1024 * blk;        /* [16, 64] */
-    real *dgates = a + 1611872 + 491520 * blk;  /* [120, 16, 256] */
-    real *dbias_rows = a + 2594912 + 4096 * blk; /* [16, 256] each row's sum of dgates */
-    real *dx = a + 2652768 + 61440 * blk;       /* [120, 16, 32] d input */
+    real *dgates = a + 1609824 + 491520 * blk;  /* [120, 16, 256] */
+    real *dc = a + 2592864 + 1024 * blk;        /* [16, 64] */
+    real *dbias_rows = a + 2594912 + 4096 * blk; /* [16, 256] */
     real *d_kernel = a + 2603104 + 8192 * blk;  /* [32, 256] */
     real *d_recurrent_kernel = a + 2619488 + 16384 * blk; /* [64, 256] */
     real *d_bias = a + 2652256 + 256 * blk;     /* [256] */
 
     seq_zero(1024, dc);
     seq_zero(4096, dbias_rows);
-    /* step t back: the cell, then the gradient reaching h[t] through recurrent_kernel */
     /* t = 119 */
-    seq_lstm_cell_backward(16, 64, gates + 487424, c + 121856, c + 122880, dh, dc, dgates + 487424, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 487424, c + 121856, c + 122880, dh, dc, dgates + 487424, dbias_rows, NULL, 119);
     seq_matmul_bt(16, 64, 256, dgates + 487424, recurrent_kernel, 0, dh);
     /* t = 118 */
-    seq_lstm_cell_backward(16, 64, gates + 483328, c + 120832, c + 121856, dh, dc, dgates + 483328, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 483328, c + 120832, c + 121856, dh, dc, dgates + 483328, dbias_rows, NULL, 118);
     seq_matmul_bt(16, 64, 256, dgates + 483328, recurrent_kernel, 0, dh);
     /* t = 117 */
-    seq_lstm_cell_backward(16, 64, gates + 479232, c + 119808, c + 120832, dh, dc, dgates + 479232, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 479232, c + 119808, c + 120832, dh, dc, dgates + 479232, dbias_rows, NULL, 117);
     seq_matmul_bt(16, 64, 256, dgates + 479232, recurrent_kernel, 0, dh);
     /* t = 116 */
-    seq_lstm_cell_backward(16, 64, gates + 475136, c + 118784, c + 119808, dh, dc, dgates + 475136, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 475136, c + 118784, c + 119808, dh, dc, dgates + 475136, dbias_rows, NULL, 116);
     seq_matmul_bt(16, 64, 256, dgates + 475136, recurrent_kernel, 0, dh);
     /* t = 115 */
-    seq_lstm_cell_backward(16, 64, gates + 471040, c + 117760, c + 118784, dh, dc, dgates + 471040, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 471040, c + 117760, c + 118784, dh, dc, dgates + 471040, dbias_rows, NULL, 115);
     seq_matmul_bt(16, 64, 256, dgates + 471040, recurrent_kernel, 0, dh);
     /* t = 114 */
-    seq_lstm_cell_backward(16, 64, gates + 466944, c + 116736, c + 117760, dh, dc, dgates + 466944, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 466944, c + 116736, c + 117760, dh, dc, dgates + 466944, dbias_rows, NULL, 114);
     seq_matmul_bt(16, 64, 256, dgates + 466944, recurrent_kernel, 0, dh);
     /* t = 113 */
-    seq_lstm_cell_backward(16, 64, gates + 462848, c + 115712, c + 116736, dh, dc, dgates + 462848, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 462848, c + 115712, c + 116736, dh, dc, dgates + 462848, dbias_rows, NULL, 113);
     seq_matmul_bt(16, 64, 256, dgates + 462848, recurrent_kernel, 0, dh);
     /* t = 112 */
-    seq_lstm_cell_backward(16, 64, gates + 458752, c + 114688, c + 115712, dh, dc, dgates + 458752, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 458752, c + 114688, c + 115712, dh, dc, dgates + 458752, dbias_rows, NULL, 112);
     seq_matmul_bt(16, 64, 256, dgates + 458752, recurrent_kernel, 0, dh);
     /* t = 111 */
-    seq_lstm_cell_backward(16, 64, gates + 454656, c + 113664, c + 114688, dh, dc, dgates + 454656, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 454656, c + 113664, c + 114688, dh, dc, dgates + 454656, dbias_rows, NULL, 111);
     seq_matmul_bt(16, 64, 256, dgates + 454656, recurrent_kernel, 0, dh);
     /* t = 110 */
-    seq_lstm_cell_backward(16, 64, gates + 450560, c + 112640, c + 113664, dh, dc, dgates + 450560, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 450560, c + 112640, c + 113664, dh, dc, dgates + 450560, dbias_rows, NULL, 110);
     seq_matmul_bt(16, 64, 256, dgates + 450560, recurrent_kernel, 0, dh);
     /* t = 109 */
-    seq_lstm_cell_backward(16, 64, gates + 446464, c + 111616, c + 112640, dh, dc, dgates + 446464, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 446464, c + 111616, c + 112640, dh, dc, dgates + 446464, dbias_rows, NULL, 109);
     seq_matmul_bt(16, 64, 256, dgates + 446464, recurrent_kernel, 0, dh);
     /* t = 108 */
-    seq_lstm_cell_backward(16, 64, gates + 442368, c + 110592, c + 111616, dh, dc, dgates + 442368, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 442368, c + 110592, c + 111616, dh, dc, dgates + 442368, dbias_rows, NULL, 108);
     seq_matmul_bt(16, 64, 256, dgates + 442368, recurrent_kernel, 0, dh);
     /* t = 107 */
-    seq_lstm_cell_backward(16, 64, gates + 438272, c + 109568, c + 110592, dh, dc, dgates + 438272, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 438272, c + 109568, c + 110592, dh, dc, dgates + 438272, dbias_rows, NULL, 107);
     seq_matmul_bt(16, 64, 256, dgates + 438272, recurrent_kernel, 0, dh);
     /* t = 106 */
-    seq_lstm_cell_backward(16, 64, gates + 434176, c + 108544, c + 109568, dh, dc, dgates + 434176, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 434176, c + 108544, c + 109568, dh, dc, dgates + 434176, dbias_rows, NULL, 106);
     seq_matmul_bt(16, 64, 256, dgates + 434176, recurrent_kernel, 0, dh);
     /* t = 105 */
-    seq_lstm_cell_backward(16, 64, gates + 430080, c + 107520, c + 108544, dh, dc, dgates + 430080, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 430080, c + 107520, c + 108544, dh, dc, dgates + 430080, dbias_rows, NULL, 105);
     seq_matmul_bt(16, 64, 256, dgates + 430080, recurrent_kernel, 0, dh);
     /* t = 104 */
-    seq_lstm_cell_backward(16, 64, gates + 425984, c + 106496, c + 107520, dh, dc, dgates + 425984, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 425984, c + 106496, c + 107520, dh, dc, dgates + 425984, dbias_rows, NULL, 104);
     seq_matmul_bt(16, 64, 256, dgates + 425984, recurrent_kernel, 0, dh);
     /* t = 103 */
-    seq_lstm_cell_backward(16, 64, gates + 421888, c + 105472, c + 106496, dh, dc, dgates + 421888, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 421888, c + 105472, c + 106496, dh, dc, dgates + 421888, dbias_rows, NULL, 103);
     seq_matmul_bt(16, 64, 256, dgates + 421888, recurrent_kernel, 0, dh);
     /* t = 102 */
-    seq_lstm_cell_backward(16, 64, gates + 417792, c + 104448, c + 105472, dh, dc, dgates + 417792, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 417792, c + 104448, c + 105472, dh, dc, dgates + 417792, dbias_rows, NULL, 102);
     seq_matmul_bt(16, 64, 256, dgates + 417792, recurrent_kernel, 0, dh);
     /* t = 101 */
-    seq_lstm_cell_backward(16, 64, gates + 413696, c + 103424, c + 104448, dh, dc, dgates + 413696, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 413696, c + 103424, c + 104448, dh, dc, dgates + 413696, dbias_rows, NULL, 101);
     seq_matmul_bt(16, 64, 256, dgates + 413696, recurrent_kernel, 0, dh);
     /* t = 100 */
-    seq_lstm_cell_backward(16, 64, gates + 409600, c + 102400, c + 103424, dh, dc, dgates + 409600, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 409600, c + 102400, c + 103424, dh, dc, dgates + 409600, dbias_rows, NULL, 100);
     seq_matmul_bt(16, 64, 256, dgates + 409600, recurrent_kernel, 0, dh);
     /* t = 99 */
-    seq_lstm_cell_backward(16, 64, gates + 405504, c + 101376, c + 102400, dh, dc, dgates + 405504, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 405504, c + 101376, c + 102400, dh, dc, dgates + 405504, dbias_rows, NULL, 99);
     seq_matmul_bt(16, 64, 256, dgates + 405504, recurrent_kernel, 0, dh);
     /* t = 98 */
-    seq_lstm_cell_backward(16, 64, gates + 401408, c + 100352, c + 101376, dh, dc, dgates + 401408, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 401408, c + 100352, c + 101376, dh, dc, dgates + 401408, dbias_rows, NULL, 98);
     seq_matmul_bt(16, 64, 256, dgates + 401408, recurrent_kernel, 0, dh);
     /* t = 97 */
-    seq_lstm_cell_backward(16, 64, gates + 397312, c + 99328, c + 100352, dh, dc, dgates + 397312, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 397312, c + 99328, c + 100352, dh, dc, dgates + 397312, dbias_rows, NULL, 97);
     seq_matmul_bt(16, 64, 256, dgates + 397312, recurrent_kernel, 0, dh);
     /* t = 96 */
-    seq_lstm_cell_backward(16, 64, gates + 393216, c + 98304, c + 99328, dh, dc, dgates + 393216, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 393216, c + 98304, c + 99328, dh, dc, dgates + 393216, dbias_rows, NULL, 96);
     seq_matmul_bt(16, 64, 256, dgates + 393216, recurrent_kernel, 0, dh);
     /* t = 95 */
-    seq_lstm_cell_backward(16, 64, gates + 389120, c + 97280, c + 98304, dh, dc, dgates + 389120, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 389120, c + 97280, c + 98304, dh, dc, dgates + 389120, dbias_rows, NULL, 95);
     seq_matmul_bt(16, 64, 256, dgates + 389120, recurrent_kernel, 0, dh);
     /* t = 94 */
-    seq_lstm_cell_backward(16, 64, gates + 385024, c + 96256, c + 97280, dh, dc, dgates + 385024, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 385024, c + 96256, c + 97280, dh, dc, dgates + 385024, dbias_rows, NULL, 94);
     seq_matmul_bt(16, 64, 256, dgates + 385024, recurrent_kernel, 0, dh);
     /* t = 93 */
-    seq_lstm_cell_backward(16, 64, gates + 380928, c + 95232, c + 96256, dh, dc, dgates + 380928, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 380928, c + 95232, c + 96256, dh, dc, dgates + 380928, dbias_rows, NULL, 93);
     seq_matmul_bt(16, 64, 256, dgates + 380928, recurrent_kernel, 0, dh);
     /* t = 92 */
-    seq_lstm_cell_backward(16, 64, gates + 376832, c + 94208, c + 95232, dh, dc, dgates + 376832, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 376832, c + 94208, c + 95232, dh, dc, dgates + 376832, dbias_rows, NULL, 92);
     seq_matmul_bt(16, 64, 256, dgates + 376832, recurrent_kernel, 0, dh);
     /* t = 91 */
-    seq_lstm_cell_backward(16, 64, gates + 372736, c + 93184, c + 94208, dh, dc, dgates + 372736, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 372736, c + 93184, c + 94208, dh, dc, dgates + 372736, dbias_rows, NULL, 91);
     seq_matmul_bt(16, 64, 256, dgates + 372736, recurrent_kernel, 0, dh);
     /* t = 90 */
-    seq_lstm_cell_backward(16, 64, gates + 368640, c + 92160, c + 93184, dh, dc, dgates + 368640, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 368640, c + 92160, c + 93184, dh, dc, dgates + 368640, dbias_rows, NULL, 90);
     seq_matmul_bt(16, 64, 256, dgates + 368640, recurrent_kernel, 0, dh);
     /* t = 89 */
-    seq_lstm_cell_backward(16, 64, gates + 364544, c + 91136, c + 92160, dh, dc, dgates + 364544, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 364544, c + 91136, c + 92160, dh, dc, dgates + 364544, dbias_rows, NULL, 89);
     seq_matmul_bt(16, 64, 256, dgates + 364544, recurrent_kernel, 0, dh);
     /* t = 88 */
-    seq_lstm_cell_backward(16, 64, gates + 360448, c + 90112, c + 91136, dh, dc, dgates + 360448, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 360448, c + 90112, c + 91136, dh, dc, dgates + 360448, dbias_rows, NULL, 88);
     seq_matmul_bt(16, 64, 256, dgates + 360448, recurrent_kernel, 0, dh);
     /* t = 87 */
-    seq_lstm_cell_backward(16, 64, gates + 356352, c + 89088, c + 90112, dh, dc, dgates + 356352, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 356352, c + 89088, c + 90112, dh, dc, dgates + 356352, dbias_rows, NULL, 87);
     seq_matmul_bt(16, 64, 256, dgates + 356352, recurrent_kernel, 0, dh);
     /* t = 86 */
-    seq_lstm_cell_backward(16, 64, gates + 352256, c + 88064, c + 89088, dh, dc, dgates + 352256, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 352256, c + 88064, c + 89088, dh, dc, dgates + 352256, dbias_rows, NULL, 86);
     seq_matmul_bt(16, 64, 256, dgates + 352256, recurrent_kernel, 0, dh);
     /* t = 85 */
-    seq_lstm_cell_backward(16, 64, gates + 348160, c + 87040, c + 88064, dh, dc, dgates + 348160, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 348160, c + 87040, c + 88064, dh, dc, dgates + 348160, dbias_rows, NULL, 85);
     seq_matmul_bt(16, 64, 256, dgates + 348160, recurrent_kernel, 0, dh);
     /* t = 84 */
-    seq_lstm_cell_backward(16, 64, gates + 344064, c + 86016, c + 87040, dh, dc, dgates + 344064, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 344064, c + 86016, c + 87040, dh, dc, dgates + 344064, dbias_rows, NULL, 84);
     seq_matmul_bt(16, 64, 256, dgates + 344064, recurrent_kernel, 0, dh);
     /* t = 83 */
-    seq_lstm_cell_backward(16, 64, gates + 339968, c + 84992, c + 86016, dh, dc, dgates + 339968, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 339968, c + 84992, c + 86016, dh, dc, dgates + 339968, dbias_rows, NULL, 83);
     seq_matmul_bt(16, 64, 256, dgates + 339968, recurrent_kernel, 0, dh);
     /* t = 82 */
-    seq_lstm_cell_backward(16, 64, gates + 335872, c + 83968, c + 84992, dh, dc, dgates + 335872, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 335872, c + 83968, c + 84992, dh, dc, dgates + 335872, dbias_rows, NULL, 82);
     seq_matmul_bt(16, 64, 256, dgates + 335872, recurrent_kernel, 0, dh);
     /* t = 81 */
-    seq_lstm_cell_backward(16, 64, gates + 331776, c + 82944, c + 83968, dh, dc, dgates + 331776, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 331776, c + 82944, c + 83968, dh, dc, dgates + 331776, dbias_rows, NULL, 81);
     seq_matmul_bt(16, 64, 256, dgates + 331776, recurrent_kernel, 0, dh);
     /* t = 80 */
-    seq_lstm_cell_backward(16, 64, gates + 327680, c + 81920, c + 82944, dh, dc, dgates + 327680, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 327680, c + 81920, c + 82944, dh, dc, dgates + 327680, dbias_rows, NULL, 80);
     seq_matmul_bt(16, 64, 256, dgates + 327680, recurrent_kernel, 0, dh);
     /* t = 79 */
-    seq_lstm_cell_backward(16, 64, gates + 323584, c + 80896, c + 81920, dh, dc, dgates + 323584, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 323584, c + 80896, c + 81920, dh, dc, dgates + 323584, dbias_rows, NULL, 79);
     seq_matmul_bt(16, 64, 256, dgates + 323584, recurrent_kernel, 0, dh);
     /* t = 78 */
-    seq_lstm_cell_backward(16, 64, gates + 319488, c + 79872, c + 80896, dh, dc, dgates + 319488, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 319488, c + 79872, c + 80896, dh, dc, dgates + 319488, dbias_rows, NULL, 78);
     seq_matmul_bt(16, 64, 256, dgates + 319488, recurrent_kernel, 0, dh);
     /* t = 77 */
-    seq_lstm_cell_backward(16, 64, gates + 315392, c + 78848, c + 79872, dh, dc, dgates + 315392, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 315392, c + 78848, c + 79872, dh, dc, dgates + 315392, dbias_rows, NULL, 77);
     seq_matmul_bt(16, 64, 256, dgates + 315392, recurrent_kernel, 0, dh);
     /* t = 76 */
-    seq_lstm_cell_backward(16, 64, gates + 311296, c + 77824, c + 78848, dh, dc, dgates + 311296, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 311296, c + 77824, c + 78848, dh, dc, dgates + 311296, dbias_rows, NULL, 76);
     seq_matmul_bt(16, 64, 256, dgates + 311296, recurrent_kernel, 0, dh);
     /* t = 75 */
-    seq_lstm_cell_backward(16, 64, gates + 307200, c + 76800, c + 77824, dh, dc, dgates + 307200, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 307200, c + 76800, c + 77824, dh, dc, dgates + 307200, dbias_rows, NULL, 75);
     seq_matmul_bt(16, 64, 256, dgates + 307200, recurrent_kernel, 0, dh);
     /* t = 74 */
-    seq_lstm_cell_backward(16, 64, gates + 303104, c + 75776, c + 76800, dh, dc, dgates + 303104, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 303104, c + 75776, c + 76800, dh, dc, dgates + 303104, dbias_rows, NULL, 74);
     seq_matmul_bt(16, 64, 256, dgates + 303104, recurrent_kernel, 0, dh);
     /* t = 73 */
-    seq_lstm_cell_backward(16, 64, gates + 299008, c + 74752, c + 75776, dh, dc, dgates + 299008, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 299008, c + 74752, c + 75776, dh, dc, dgates + 299008, dbias_rows, NULL, 73);
     seq_matmul_bt(16, 64, 256, dgates + 299008, recurrent_kernel, 0, dh);
     /* t = 72 */
-    seq_lstm_cell_backward(16, 64, gates + 294912, c + 73728, c + 74752, dh, dc, dgates + 294912, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 294912, c + 73728, c + 74752, dh, dc, dgates + 294912, dbias_rows, NULL, 72);
     seq_matmul_bt(16, 64, 256, dgates + 294912, recurrent_kernel, 0, dh);
     /* t = 71 */
-    seq_lstm_cell_backward(16, 64, gates + 290816, c + 72704, c + 73728, dh, dc, dgates + 290816, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 290816, c + 72704, c + 73728, dh, dc, dgates + 290816, dbias_rows, NULL, 71);
     seq_matmul_bt(16, 64, 256, dgates + 290816, recurrent_kernel, 0, dh);
     /* t = 70 */
-    seq_lstm_cell_backward(16, 64, gates + 286720, c + 71680, c + 72704, dh, dc, dgates + 286720, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 286720, c + 71680, c + 72704, dh, dc, dgates + 286720, dbias_rows, NULL, 70);
     seq_matmul_bt(16, 64, 256, dgates + 286720, recurrent_kernel, 0, dh);
     /* t = 69 */
-    seq_lstm_cell_backward(16, 64, gates + 282624, c + 70656, c + 71680, dh, dc, dgates + 282624, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 282624, c + 70656, c + 71680, dh, dc, dgates + 282624, dbias_rows, NULL, 69);
     seq_matmul_bt(16, 64, 256, dgates + 282624, recurrent_kernel, 0, dh);
     /* t = 68 */
-    seq_lstm_cell_backward(16, 64, gates + 278528, c + 69632, c + 70656, dh, dc, dgates + 278528, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 278528, c + 69632, c + 70656, dh, dc, dgates + 278528, dbias_rows, NULL, 68);
     seq_matmul_bt(16, 64, 256, dgates + 278528, recurrent_kernel, 0, dh);
     /* t = 67 */
-    seq_lstm_cell_backward(16, 64, gates + 274432, c + 68608, c + 69632, dh, dc, dgates + 274432, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 274432, c + 68608, c + 69632, dh, dc, dgates + 274432, dbias_rows, NULL, 67);
     seq_matmul_bt(16, 64, 256, dgates + 274432, recurrent_kernel, 0, dh);
     /* t = 66 */
-    seq_lstm_cell_backward(16, 64, gates + 270336, c + 67584, c + 68608, dh, dc, dgates + 270336, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 270336, c + 67584, c + 68608, dh, dc, dgates + 270336, dbias_rows, NULL, 66);
     seq_matmul_bt(16, 64, 256, dgates + 270336, recurrent_kernel, 0, dh);
     /* t = 65 */
-    seq_lstm_cell_backward(16, 64, gates + 266240, c + 66560, c + 67584, dh, dc, dgates + 266240, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 266240, c + 66560, c + 67584, dh, dc, dgates + 266240, dbias_rows, NULL, 65);
     seq_matmul_bt(16, 64, 256, dgates + 266240, recurrent_kernel, 0, dh);
     /* t = 64 */
-    seq_lstm_cell_backward(16, 64, gates + 262144, c + 65536, c + 66560, dh, dc, dgates + 262144, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 262144, c + 65536, c + 66560, dh, dc, dgates + 262144, dbias_rows, NULL, 64);
     seq_matmul_bt(16, 64, 256, dgates + 262144, recurrent_kernel, 0, dh);
     /* t = 63 */
-    seq_lstm_cell_backward(16, 64, gates + 258048, c + 64512, c + 65536, dh, dc, dgates + 258048, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 258048, c + 64512, c + 65536, dh, dc, dgates + 258048, dbias_rows, NULL, 63);
     seq_matmul_bt(16, 64, 256, dgates + 258048, recurrent_kernel, 0, dh);
     /* t = 62 */
-    seq_lstm_cell_backward(16, 64, gates + 253952, c + 63488, c + 64512, dh, dc, dgates + 253952, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 253952, c + 63488, c + 64512, dh, dc, dgates + 253952, dbias_rows, NULL, 62);
     seq_matmul_bt(16, 64, 256, dgates + 253952, recurrent_kernel, 0, dh);
     /* t = 61 */
-    seq_lstm_cell_backward(16, 64, gates + 249856, c + 62464, c + 63488, dh, dc, dgates + 249856, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 249856, c + 62464, c + 63488, dh, dc, dgates + 249856, dbias_rows, NULL, 61);
     seq_matmul_bt(16, 64, 256, dgates + 249856, recurrent_kernel, 0, dh);
     /* t = 60 */
-    seq_lstm_cell_backward(16, 64, gates + 245760, c + 61440, c + 62464, dh, dc, dgates + 245760, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 245760, c + 61440, c + 62464, dh, dc, dgates + 245760, dbias_rows, NULL, 60);
     seq_matmul_bt(16, 64, 256, dgates + 245760, recurrent_kernel, 0, dh);
     /* t = 59 */
-    seq_lstm_cell_backward(16, 64, gates + 241664, c + 60416, c + 61440, dh, dc, dgates + 241664, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 241664, c + 60416, c + 61440, dh, dc, dgates + 241664, dbias_rows, NULL, 59);
     seq_matmul_bt(16, 64, 256, dgates + 241664, recurrent_kernel, 0, dh);
     /* t = 58 */
-    seq_lstm_cell_backward(16, 64, gates + 237568, c + 59392, c + 60416, dh, dc, dgates + 237568, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 237568, c + 59392, c + 60416, dh, dc, dgates + 237568, dbias_rows, NULL, 58);
     seq_matmul_bt(16, 64, 256, dgates + 237568, recurrent_kernel, 0, dh);
     /* t = 57 */
-    seq_lstm_cell_backward(16, 64, gates + 233472, c + 58368, c + 59392, dh, dc, dgates + 233472, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 233472, c + 58368, c + 59392, dh, dc, dgates + 233472, dbias_rows, NULL, 57);
     seq_matmul_bt(16, 64, 256, dgates + 233472, recurrent_kernel, 0, dh);
     /* t = 56 */
-    seq_lstm_cell_backward(16, 64, gates + 229376, c + 57344, c + 58368, dh, dc, dgates + 229376, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 229376, c + 57344, c + 58368, dh, dc, dgates + 229376, dbias_rows, NULL, 56);
     seq_matmul_bt(16, 64, 256, dgates + 229376, recurrent_kernel, 0, dh);
     /* t = 55 */
-    seq_lstm_cell_backward(16, 64, gates + 225280, c + 56320, c + 57344, dh, dc, dgates + 225280, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 225280, c + 56320, c + 57344, dh, dc, dgates + 225280, dbias_rows, NULL, 55);
     seq_matmul_bt(16, 64, 256, dgates + 225280, recurrent_kernel, 0, dh);
     /* t = 54 */
-    seq_lstm_cell_backward(16, 64, gates + 221184, c + 55296, c + 56320, dh, dc, dgates + 221184, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 221184, c + 55296, c + 56320, dh, dc, dgates + 221184, dbias_rows, NULL, 54);
     seq_matmul_bt(16, 64, 256, dgates + 221184, recurrent_kernel, 0, dh);
     /* t = 53 */
-    seq_lstm_cell_backward(16, 64, gates + 217088, c + 54272, c + 55296, dh, dc, dgates + 217088, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 217088, c + 54272, c + 55296, dh, dc, dgates + 217088, dbias_rows, NULL, 53);
     seq_matmul_bt(16, 64, 256, dgates + 217088, recurrent_kernel, 0, dh);
     /* t = 52 */
-    seq_lstm_cell_backward(16, 64, gates + 212992, c + 53248, c + 54272, dh, dc, dgates + 212992, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 212992, c + 53248, c + 54272, dh, dc, dgates + 212992, dbias_rows, NULL, 52);
     seq_matmul_bt(16, 64, 256, dgates + 212992, recurrent_kernel, 0, dh);
     /* t = 51 */
-    seq_lstm_cell_backward(16, 64, gates + 208896, c + 52224, c + 53248, dh, dc, dgates + 208896, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 208896, c + 52224, c + 53248, dh, dc, dgates + 208896, dbias_rows, NULL, 51);
     seq_matmul_bt(16, 64, 256, dgates + 208896, recurrent_kernel, 0, dh);
     /* t = 50 */
-    seq_lstm_cell_backward(16, 64, gates + 204800, c + 51200, c + 52224, dh, dc, dgates + 204800, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 204800, c + 51200, c + 52224, dh, dc, dgates + 204800, dbias_rows, NULL, 50);
     seq_matmul_bt(16, 64, 256, dgates + 204800, recurrent_kernel, 0, dh);
     /* t = 49 */
-    seq_lstm_cell_backward(16, 64, gates + 200704, c + 50176, c + 51200, dh, dc, dgates + 200704, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 200704, c + 50176, c + 51200, dh, dc, dgates + 200704, dbias_rows, NULL, 49);
     seq_matmul_bt(16, 64, 256, dgates + 200704, recurrent_kernel, 0, dh);
     /* t = 48 */
-    seq_lstm_cell_backward(16, 64, gates + 196608, c + 49152, c + 50176, dh, dc, dgates + 196608, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 196608, c + 49152, c + 50176, dh, dc, dgates + 196608, dbias_rows, NULL, 48);
     seq_matmul_bt(16, 64, 256, dgates + 196608, recurrent_kernel, 0, dh);
     /* t = 47 */
-    seq_lstm_cell_backward(16, 64, gates + 192512, c + 48128, c + 49152, dh, dc, dgates + 192512, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 192512, c + 48128, c + 49152, dh, dc, dgates + 192512, dbias_rows, NULL, 47);
     seq_matmul_bt(16, 64, 256, dgates + 192512, recurrent_kernel, 0, dh);
     /* t = 46 */
-    seq_lstm_cell_backward(16, 64, gates + 188416, c + 47104, c + 48128, dh, dc, dgates + 188416, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 188416, c + 47104, c + 48128, dh, dc, dgates + 188416, dbias_rows, NULL, 46);
     seq_matmul_bt(16, 64, 256, dgates + 188416, recurrent_kernel, 0, dh);
     /* t = 45 */
-    seq_lstm_cell_backward(16, 64, gates + 184320, c + 46080, c + 47104, dh, dc, dgates + 184320, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 184320, c + 46080, c + 47104, dh, dc, dgates + 184320, dbias_rows, NULL, 45);
     seq_matmul_bt(16, 64, 256, dgates + 184320, recurrent_kernel, 0, dh);
     /* t = 44 */
-    seq_lstm_cell_backward(16, 64, gates + 180224, c + 45056, c + 46080, dh, dc, dgates + 180224, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 180224, c + 45056, c + 46080, dh, dc, dgates + 180224, dbias_rows, NULL, 44);
     seq_matmul_bt(16, 64, 256, dgates + 180224, recurrent_kernel, 0, dh);
     /* t = 43 */
-    seq_lstm_cell_backward(16, 64, gates + 176128, c + 44032, c + 45056, dh, dc, dgates + 176128, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 176128, c + 44032, c + 45056, dh, dc, dgates + 176128, dbias_rows, NULL, 43);
     seq_matmul_bt(16, 64, 256, dgates + 176128, recurrent_kernel, 0, dh);
     /* t = 42 */
-    seq_lstm_cell_backward(16, 64, gates + 172032, c + 43008, c + 44032, dh, dc, dgates + 172032, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 172032, c + 43008, c + 44032, dh, dc, dgates + 172032, dbias_rows, NULL, 42);
     seq_matmul_bt(16, 64, 256, dgates + 172032, recurrent_kernel, 0, dh);
     /* t = 41 */
-    seq_lstm_cell_backward(16, 64, gates + 167936, c + 41984, c + 43008, dh, dc, dgates + 167936, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 167936, c + 41984, c + 43008, dh, dc, dgates + 167936, dbias_rows, NULL, 41);
     seq_matmul_bt(16, 64, 256, dgates + 167936, recurrent_kernel, 0, dh);
     /* t = 40 */
-    seq_lstm_cell_backward(16, 64, gates + 163840, c + 40960, c + 41984, dh, dc, dgates + 163840, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 163840, c + 40960, c + 41984, dh, dc, dgates + 163840, dbias_rows, NULL, 40);
     seq_matmul_bt(16, 64, 256, dgates + 163840, recurrent_kernel, 0, dh);
     /* t = 39 */
-    seq_lstm_cell_backward(16, 64, gates + 159744, c + 39936, c + 40960, dh, dc, dgates + 159744, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 159744, c + 39936, c + 40960, dh, dc, dgates + 159744, dbias_rows, NULL, 39);
     seq_matmul_bt(16, 64, 256, dgates + 159744, recurrent_kernel, 0, dh);
     /* t = 38 */
-    seq_lstm_cell_backward(16, 64, gates + 155648, c + 38912, c + 39936, dh, dc, dgates + 155648, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 155648, c + 38912, c + 39936, dh, dc, dgates + 155648, dbias_rows, NULL, 38);
     seq_matmul_bt(16, 64, 256, dgates + 155648, recurrent_kernel, 0, dh);
     /* t = 37 */
-    seq_lstm_cell_backward(16, 64, gates + 151552, c + 37888, c + 38912, dh, dc, dgates + 151552, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 151552, c + 37888, c + 38912, dh, dc, dgates + 151552, dbias_rows, NULL, 37);
     seq_matmul_bt(16, 64, 256, dgates + 151552, recurrent_kernel, 0, dh);
     /* t = 36 */
-    seq_lstm_cell_backward(16, 64, gates + 147456, c + 36864, c + 37888, dh, dc, dgates + 147456, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 147456, c + 36864, c + 37888, dh, dc, dgates + 147456, dbias_rows, NULL, 36);
     seq_matmul_bt(16, 64, 256, dgates + 147456, recurrent_kernel, 0, dh);
     /* t = 35 */
-    seq_lstm_cell_backward(16, 64, gates + 143360, c + 35840, c + 36864, dh, dc, dgates + 143360, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 143360, c + 35840, c + 36864, dh, dc, dgates + 143360, dbias_rows, NULL, 35);
     seq_matmul_bt(16, 64, 256, dgates + 143360, recurrent_kernel, 0, dh);
     /* t = 34 */
-    seq_lstm_cell_backward(16, 64, gates + 139264, c + 34816, c + 35840, dh, dc, dgates + 139264, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 139264, c + 34816, c + 35840, dh, dc, dgates + 139264, dbias_rows, NULL, 34);
     seq_matmul_bt(16, 64, 256, dgates + 139264, recurrent_kernel, 0, dh);
     /* t = 33 */
-    seq_lstm_cell_backward(16, 64, gates + 135168, c + 33792, c + 34816, dh, dc, dgates + 135168, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 135168, c + 33792, c + 34816, dh, dc, dgates + 135168, dbias_rows, NULL, 33);
     seq_matmul_bt(16, 64, 256, dgates + 135168, recurrent_kernel, 0, dh);
     /* t = 32 */
-    seq_lstm_cell_backward(16, 64, gates + 131072, c + 32768, c + 33792, dh, dc, dgates + 131072, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 131072, c + 32768, c + 33792, dh, dc, dgates + 131072, dbias_rows, NULL, 32);
     seq_matmul_bt(16, 64, 256, dgates + 131072, recurrent_kernel, 0, dh);
     /* t = 31 */
-    seq_lstm_cell_backward(16, 64, gates + 126976, c + 31744, c + 32768, dh, dc, dgates + 126976, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 126976, c + 31744, c + 32768, dh, dc, dgates + 126976, dbias_rows, NULL, 31);
     seq_matmul_bt(16, 64, 256, dgates + 126976, recurrent_kernel, 0, dh);
     /* t = 30 */
-    seq_lstm_cell_backward(16, 64, gates + 122880, c + 30720, c + 31744, dh, dc, dgates + 122880, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 122880, c + 30720, c + 31744, dh, dc, dgates + 122880, dbias_rows, NULL, 30);
     seq_matmul_bt(16, 64, 256, dgates + 122880, recurrent_kernel, 0, dh);
     /* t = 29 */
-    seq_lstm_cell_backward(16, 64, gates + 118784, c + 29696, c + 30720, dh, dc, dgates + 118784, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 118784, c + 29696, c + 30720, dh, dc, dgates + 118784, dbias_rows, NULL, 29);
     seq_matmul_bt(16, 64, 256, dgates + 118784, recurrent_kernel, 0, dh);
     /* t = 28 */
-    seq_lstm_cell_backward(16, 64, gates + 114688, c + 28672, c + 29696, dh, dc, dgates + 114688, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 114688, c + 28672, c + 29696, dh, dc, dgates + 114688, dbias_rows, NULL, 28);
     seq_matmul_bt(16, 64, 256, dgates + 114688, recurrent_kernel, 0, dh);
     /* t = 27 */
-    seq_lstm_cell_backward(16, 64, gates + 110592, c + 27648, c + 28672, dh, dc, dgates + 110592, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 110592, c + 27648, c + 28672, dh, dc, dgates + 110592, dbias_rows, NULL, 27);
     seq_matmul_bt(16, 64, 256, dgates + 110592, recurrent_kernel, 0, dh);
     /* t = 26 */
-    seq_lstm_cell_backward(16, 64, gates + 106496, c + 26624, c + 27648, dh, dc, dgates + 106496, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 106496, c + 26624, c + 27648, dh, dc, dgates + 106496, dbias_rows, NULL, 26);
     seq_matmul_bt(16, 64, 256, dgates + 106496, recurrent_kernel, 0, dh);
     /* t = 25 */
-    seq_lstm_cell_backward(16, 64, gates + 102400, c + 25600, c + 26624, dh, dc, dgates + 102400, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 102400, c + 25600, c + 26624, dh, dc, dgates + 102400, dbias_rows, NULL, 25);
     seq_matmul_bt(16, 64, 256, dgates + 102400, recurrent_kernel, 0, dh);
     /* t = 24 */
-    seq_lstm_cell_backward(16, 64, gates + 98304, c + 24576, c + 25600, dh, dc, dgates + 98304, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 98304, c + 24576, c + 25600, dh, dc, dgates + 98304, dbias_rows, NULL, 24);
     seq_matmul_bt(16, 64, 256, dgates + 98304, recurrent_kernel, 0, dh);
     /* t = 23 */
-    seq_lstm_cell_backward(16, 64, gates + 94208, c + 23552, c + 24576, dh, dc, dgates + 94208, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 94208, c + 23552, c + 24576, dh, dc, dgates + 94208, dbias_rows, NULL, 23);
     seq_matmul_bt(16, 64, 256, dgates + 94208, recurrent_kernel, 0, dh);
     /* t = 22 */
-    seq_lstm_cell_backward(16, 64, gates + 90112, c + 22528, c + 23552, dh, dc, dgates + 90112, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 90112, c + 22528, c + 23552, dh, dc, dgates + 90112, dbias_rows, NULL, 22);
     seq_matmul_bt(16, 64, 256, dgates + 90112, recurrent_kernel, 0, dh);
     /* t = 21 */
-    seq_lstm_cell_backward(16, 64, gates + 86016, c + 21504, c + 22528, dh, dc, dgates + 86016, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 86016, c + 21504, c + 22528, dh, dc, dgates + 86016, dbias_rows, NULL, 21);
     seq_matmul_bt(16, 64, 256, dgates + 86016, recurrent_kernel, 0, dh);
     /* t = 20 */
-    seq_lstm_cell_backward(16, 64, gates + 81920, c + 20480, c + 21504, dh, dc, dgates + 81920, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 81920, c + 20480, c + 21504, dh, dc, dgates + 81920, dbias_rows, NULL, 20);
     seq_matmul_bt(16, 64, 256, dgates + 81920, recurrent_kernel, 0, dh);
     /* t = 19 */
-    seq_lstm_cell_backward(16, 64, gates + 77824, c + 19456, c + 20480, dh, dc, dgates + 77824, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 77824, c + 19456, c + 20480, dh, dc, dgates + 77824, dbias_rows, NULL, 19);
     seq_matmul_bt(16, 64, 256, dgates + 77824, recurrent_kernel, 0, dh);
     /* t = 18 */
-    seq_lstm_cell_backward(16, 64, gates + 73728, c + 18432, c + 19456, dh, dc, dgates + 73728, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 73728, c + 18432, c + 19456, dh, dc, dgates + 73728, dbias_rows, NULL, 18);
     seq_matmul_bt(16, 64, 256, dgates + 73728, recurrent_kernel, 0, dh);
     /* t = 17 */
-    seq_lstm_cell_backward(16, 64, gates + 69632, c + 17408, c + 18432, dh, dc, dgates + 69632, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 69632, c + 17408, c + 18432, dh, dc, dgates + 69632, dbias_rows, NULL, 17);
     seq_matmul_bt(16, 64, 256, dgates + 69632, recurrent_kernel, 0, dh);
     /* t = 16 */
-    seq_lstm_cell_backward(16, 64, gates + 65536, c + 16384, c + 17408, dh, dc, dgates + 65536, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 65536, c + 16384, c + 17408, dh, dc, dgates + 65536, dbias_rows, NULL, 16);
     seq_matmul_bt(16, 64, 256, dgates + 65536, recurrent_kernel, 0, dh);
     /* t = 15 */
-    seq_lstm_cell_backward(16, 64, gates + 61440, c + 15360, c + 16384, dh, dc, dgates + 61440, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 61440, c + 15360, c + 16384, dh, dc, dgates + 61440, dbias_rows, NULL, 15);
     seq_matmul_bt(16, 64, 256, dgates + 61440, recurrent_kernel, 0, dh);
     /* t = 14 */
-    seq_lstm_cell_backward(16, 64, gates + 57344, c + 14336, c + 15360, dh, dc, dgates + 57344, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 57344, c + 14336, c + 15360, dh, dc, dgates + 57344, dbias_rows, NULL, 14);
     seq_matmul_bt(16, 64, 256, dgates + 57344, recurrent_kernel, 0, dh);
     /* t = 13 */
-    seq_lstm_cell_backward(16, 64, gates + 53248, c + 13312, c + 14336, dh, dc, dgates + 53248, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 53248, c + 13312, c + 14336, dh, dc, dgates + 53248, dbias_rows, NULL, 13);
     seq_matmul_bt(16, 64, 256, dgates + 53248, recurrent_kernel, 0, dh);
     /* t = 12 */
-    seq_lstm_cell_backward(16, 64, gates + 49152, c + 12288, c + 13312, dh, dc, dgates + 49152, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 49152, c + 12288, c + 13312, dh, dc, dgates + 49152, dbias_rows, NULL, 12);
     seq_matmul_bt(16, 64, 256, dgates + 49152, recurrent_kernel, 0, dh);
     /* t = 11 */
-    seq_lstm_cell_backward(16, 64, gates + 45056, c + 11264, c + 12288, dh, dc, dgates + 45056, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 45056, c + 11264, c + 12288, dh, dc, dgates + 45056, dbias_rows, NULL, 11);
     seq_matmul_bt(16, 64, 256, dgates + 45056, recurrent_kernel, 0, dh);
     /* t = 10 */
-    seq_lstm_cell_backward(16, 64, gates + 40960, c + 10240, c + 11264, dh, dc, dgates + 40960, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 40960, c + 10240, c + 11264, dh, dc, dgates + 40960, dbias_rows, NULL, 10);
     seq_matmul_bt(16, 64, 256, dgates + 40960, recurrent_kernel, 0, dh);
     /* t = 9 */
-    seq_lstm_cell_backward(16, 64, gates + 36864, c + 9216, c + 10240, dh, dc, dgates + 36864, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 36864, c + 9216, c + 10240, dh, dc, dgates + 36864, dbias_rows, NULL, 9);
     seq_matmul_bt(16, 64, 256, dgates + 36864, recurrent_kernel, 0, dh);
     /* t = 8 */
-    seq_lstm_cell_backward(16, 64, gates + 32768, c + 8192, c + 9216, dh, dc, dgates + 32768, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 32768, c + 8192, c + 9216, dh, dc, dgates + 32768, dbias_rows, NULL, 8);
     seq_matmul_bt(16, 64, 256, dgates + 32768, recurrent_kernel, 0, dh);
     /* t = 7 */
-    seq_lstm_cell_backward(16, 64, gates + 28672, c + 7168, c + 8192, dh, dc, dgates + 28672, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 28672, c + 7168, c + 8192, dh, dc, dgates + 28672, dbias_rows, NULL, 7);
     seq_matmul_bt(16, 64, 256, dgates + 28672, recurrent_kernel, 0, dh);
     /* t = 6 */
-    seq_lstm_cell_backward(16, 64, gates + 24576, c + 6144, c + 7168, dh, dc, dgates + 24576, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 24576, c + 6144, c + 7168, dh, dc, dgates + 24576, dbias_rows, NULL, 6);
     seq_matmul_bt(16, 64, 256, dgates + 24576, recurrent_kernel, 0, dh);
     /* t = 5 */
-    seq_lstm_cell_backward(16, 64, gates + 20480, c + 5120, c + 6144, dh, dc, dgates + 20480, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 20480, c + 5120, c + 6144, dh, dc, dgates + 20480, dbias_rows, NULL, 5);
     seq_matmul_bt(16, 64, 256, dgates + 20480, recurrent_kernel, 0, dh);
     /* t = 4 */
-    seq_lstm_cell_backward(16, 64, gates + 16384, c + 4096, c + 5120, dh, dc, dgates + 16384, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 16384, c + 4096, c + 5120, dh, dc, dgates + 16384, dbias_rows, NULL, 4);
     seq_matmul_bt(16, 64, 256, dgates + 16384, recurrent_kernel, 0, dh);
     /* t = 3 */
-    seq_lstm_cell_backward(16, 64, gates + 12288, c + 3072, c + 4096, dh, dc, dgates + 12288, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 12288, c + 3072, c + 4096, dh, dc, dgates + 12288, dbias_rows, NULL, 3);
     seq_matmul_bt(16, 64, 256, dgates + 12288, recurrent_kernel, 0, dh);
     /* t = 2 */
-    seq_lstm_cell_backward(16, 64, gates + 8192, c + 2048, c + 3072, dh, dc, dgates + 8192, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 8192, c + 2048, c + 3072, dh, dc, dgates + 8192, dbias_rows, NULL, 2);
     seq_matmul_bt(16, 64, 256, dgates + 8192, recurrent_kernel, 0, dh);
     /* t = 1 */
-    seq_lstm_cell_backward(16, 64, gates + 4096, c + 1024, c + 2048, dh, dc, dgates + 4096, dbias_rows);
+    seq_lstm_cell_backward(16, 64, gates + 4096, c + 1024, c + 2048, dh, dc, dgates + 4096, dbias_rows, NULL, 1);
     seq_matmul_bt(16, 64, 256, dgates + 4096, recurrent_kernel, 0, dh);
     /* t = 0 */
-    seq_lstm_cell_backward(16, 64, gates + 0, c + 0, c + 1024, dh, dc, dgates + 0, dbias_rows);
-
-    /* this block's weight gradients, all 120 steps at once */
+    seq_lstm_cell_backward(16, 64, gates + 0, c + 0, c + 1024, dh, dc, dgates + 0, dbias_rows, NULL, 0);
+    /* this direction's weight gradients, all 120 steps at once */
     seq_matmul_at(32, 256, 1920, x, dgates, 0, d_kernel);
-    seq_matmul_at(64, 256, 1920, h, dgates, 0, d_recurrent_kernel);
+    seq_matmul_at(64, 256, 1920, h + 0, dgates, 0, d_recurrent_kernel);
     seq_colsum(16, 256, dbias_rows, d_bias);
-    /* the gradient reaching the input */
-    seq_matmul_bt(1920, 32, 256, dgates, kernel, 0, dx);
+    seq_matmul_bt(1920, 32, 256, dgates, kernel, 0, dx);  /* the gradient reaching x */
 }
 
 static void lstm_backward(const real *p, real *g, real *a)
 {
-    real *d_kernel = g + 320000;                /* [32, 256] */
-    real *d_recurrent_kernel = g + 328192;      /* [64, 256] */
-    real *d_bias = g + 344576;                  /* [256] */
-    const real *d_kernel_blocks = a + 2603104;  /* [2, 32, 256] the blocks' shares */
-    const real *d_recurrent_kernel_blocks = a + 2619488; /* [2, 64, 256] */
-    const real *d_bias_blocks = a + 2652256;    /* [2, 256] */
-
     seq_parallel_blocks(2, lstm_backward_block, p, a);
-    seq_sum_blocks(2, 8192, d_kernel_blocks, d_kernel);
-    seq_sum_blocks(2, 16384, d_recurrent_kernel_blocks, d_recurrent_kernel);
-    seq_sum_blocks(2, 256, d_bias_blocks, d_bias);
+    /* the blocks' shares, summed in block order */
+    seq_sum_blocks(2, 8192, a + 2603104, g + 320000);  /* kernel */
+    seq_sum_blocks(2, 16384, a + 2619488, g + 328192);  /* recurrent_kernel */
+    seq_sum_blocks(2, 256, a + 2652256, g + 344576);  /* bias */
 }
 
 /* block blk: rows 1*blk .. 1*blk+0 of the batch, all 120 steps */
 static void lstm_predict_block(const real *p, real *a, int blk)
 {
+    const real *x = a + 0 + 3840 * blk;         /* [120, 1, 32] input */
+    real *out = a + 50048 + 64 * blk;           /* [1, 64] */
+
     const real *kernel = p + 320000;            /* [32, 256] */
     const real *recurrent_kernel = p + 328192;  /* [64, 256] */
     const real *bias = p + 344576;              /* [256] */
-    const real *x = a + 0 + 3840 * blk;         /* [120, 1, 32] input */
     real *gates = a + 3840 + 30720 * blk;       /* [120, 1, 256] i, f, g, o */
-    real *c = a + 34560 + 7744 * blk;           /* [121, 1, 64] step 0: the initial state */
-    real *h = a + 42304 + 7744 * blk;           /* [121, 1, 64] step 0: the initial state */
-    real *out = a + 50048 + 64 * blk;           /* [1, 64] */
+    real *c = a + 34560 + 7744 * blk;           /* [121, 1, 64] the initial state at 0 */
+    real *h = a + 42304 + 7744 * blk;           /* [121, 1, 64] the initial state at 0 */
 
-    /* gates = x kernel, all 120 steps at once */
-    seq_matmul(120, 256, 32, x, kernel, 0, gates);
+    seq_matmul(120, 256, 32, x, kernel, 0, gates);  /* x kernel, all steps */
     seq_zero(64, c);
     seq_zero(64, h);
-    /* step t: gates[t] += h[t] recurrent_kernel; the cell adds the bias and
-     * writes c[t+1], h[t+1] */
     /* t = 0 */
     seq_lstm_cell_forward(1, 64, bias, gates + 0, c + 0, c + 64, h + 64);
     /* t = 1 */
@@ -1374,7 +1362,7 @@ static void loss_predict(real *a)
  * rows (0 without targets); the output is left at a + output. */
 static real model_forward(const real *p, real *a, const seq_batch *in, int training, seq_rng *rng)
 {
-    (void)training; /* no dropout in this model */
+    (void)training; /* nothing random in this model */
     (void)rng;
     embedding_forward(p, a, in->ids);
     lstm_forward(p, a);
@@ -1393,10 +1381,11 @@ static void model_backward(const real *p, real *g, real *a, const seq_batch *in)
     embedding_backward(p, g, a, in->ids);
 }
 
-/* One sequence of token ids, batch 1, inference only; the output is
- * left at a + output_predict. */
-static void model_predict(const real *p, real *a, const int32_t *ids)
+/* One sequence of token ids, LENGTH of them real, batch 1, inference only;
+ * the output is left at a + output_predict. */
+static void model_predict(const real *p, real *a, const int32_t *ids, int length)
 {
+    (void)length; /* no masked layer */
     embedding_predict(p, a, ids);
     lstm_predict(p, a);
     dense_predict(p, a);

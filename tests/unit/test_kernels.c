@@ -218,7 +218,7 @@ static void test_lstm_cell(void)
     }
     for (int i = 0; i < B * 4 * H; i++)
         dbias_rows[i] = 1; /* it accumulates */
-    seq_lstm_cell_backward(B, H, gates, cp, c, dh, dc, dgates, dbias_rows);
+    seq_lstm_cell_backward(B, H, gates, cp, c, dh, dc, dgates, dbias_rows, NULL, 0);
     for (int i = 0; i < B * 4 * H; i++)
         CHECK(dbias_rows[i] == 1 + dgates[i]);
     const double eps = 1e-6;
@@ -241,6 +241,136 @@ static void test_lstm_cell(void)
     check_close(dgates, dpre, B * 4 * H, scale, "lstm cell d gates");
     check_close(dc, dcp, B * H, scale, "lstm cell d c_prev");
     free(pre), free(cp), free(bias);
+}
+
+/* GRU step in double: xg, rg without biases; returns h. */
+static void gru_reference(int B, int H, const double *xg, const double *rg, const double *bi,
+                          const double *br, const double *hp, double *h)
+{
+    for (int b = 0; b < B; b++)
+        for (int j = 0; j < H; j++) {
+            const double *x = xg + b * 3 * H, *g = rg + b * 3 * H;
+            double z = sigmoid(x[j] + bi[j] + g[j] + br[j]);
+            double r = sigmoid(x[H + j] + bi[H + j] + g[H + j] + br[H + j]);
+            double n = tanh(x[2 * H + j] + bi[2 * H + j] + r * (g[2 * H + j] + br[2 * H + j]));
+            h[b * H + j] = z * hp[b * H + j] + (1 - z) * n;
+        }
+}
+
+static void test_gru_cell(void)
+{
+    enum { B = 2, H = 3, G = 3 * H };
+    real *xg0 = random_reals(B * G), *rg0 = random_reals(B * G), *hp = random_reals(B * H);
+    real *bias = random_reals(2 * G);
+    real xg[B * G], rg[B * G], rh[B * H], h[B * H];
+    memcpy(xg, xg0, sizeof xg);
+    memcpy(rg, rg0, sizeof rg);
+    seq_gru_cell_forward(B, H, bias, bias + G, xg, rg, rh, hp, h);
+    /* everything in double: x, r, biases, h_prev, in that order */
+    enum { N = 2 * B * G + 2 * G + B * H };
+    double v[N], href[B * H], w[B * H], fd[N];
+    for (int i = 0; i < B * G; i++)
+        v[i] = xg0[i], v[B * G + i] = rg0[i];
+    for (int i = 0; i < 2 * G; i++)
+        v[2 * B * G + i] = bias[i];
+    for (int i = 0; i < B * H; i++)
+        v[2 * B * G + 2 * G + i] = hp[i];
+    double *vx = v, *vr = v + B * G, *vbi = v + 2 * B * G, *vbr = vbi + G, *vh = vbi + 2 * G;
+    gru_reference(B, H, vx, vr, vbi, vbr, vh, href);
+    check_close(h, href, B * H, 1, "gru cell h");
+
+    real dh[B * H], dhp[B * H], dxg[B * G], drg[B * G], dbi[B * G], dbr[B * G];
+    for (int i = 0; i < B * H; i++)
+        dh[i] = (real)(w[i] = 2 * seq_rng_uniform(&rng) - 1);
+    memset(dbi, 0, sizeof dbi);
+    memset(dbr, 0, sizeof dbr);
+    seq_gru_cell_backward(B, H, xg, rh, hp, dh, dhp, 0, dxg, drg, dbi, dbr, NULL, 0);
+    for (int k = 0; k < N; k++) {
+        double x0 = v[k], L[2];
+        for (int s = 0; s < 2; s++) {
+            v[k] = x0 + (s ? 1e-6 : -1e-6);
+            gru_reference(B, H, vx, vr, vbi, vbr, vh, href);
+            L[s] = 0;
+            for (int i = 0; i < B * H; i++)
+                L[s] += w[i] * href[i];
+        }
+        v[k] = x0;
+        fd[k] = (L[1] - L[0]) / 2e-6;
+    }
+    double scale = 1e3;
+#ifndef SEQ_REAL_DOUBLE
+    scale = 1;
+#endif
+    check_close(dxg, fd, B * G, scale, "gru d xg");
+    check_close(drg, fd + B * G, B * G, scale, "gru d rg");
+    /* bias gradients: the rows' sums; h_prev: the direct part dh z, as the
+     * part through the recurrent kernel is the caller's GEMM (here rg is an
+     * input, not h_prev U) */
+    double sum_bi[G] = {0}, sum_br[G] = {0}, want_hp[B * H];
+    for (int b = 0; b < B; b++)
+        for (int j = 0; j < G; j++)
+            sum_bi[j] += dbi[b * G + j], sum_br[j] += dbr[b * G + j];
+    for (int j = 0; j < G; j++) {
+        CHECK_NEAR(sum_bi[j], fd[2 * B * G + j], scale * TOL);
+        CHECK_NEAR(sum_br[j], fd[2 * B * G + G + j], scale * TOL);
+    }
+    for (int i = 0; i < B * H; i++)
+        want_hp[i] = fd[2 * B * G + 2 * G + i];
+    check_close(dhp, want_hp, B * H, scale, "gru d h_prev (direct part)");
+    /* accumulate adds to what dh_prev holds */
+    real acc[B * H];
+    for (int i = 0; i < B * H; i++)
+        acc[i] = 1;
+    seq_gru_cell_backward(B, H, xg, rh, hp, dh, acc, 1, dxg, drg, dbi, dbr, NULL, 0);
+    for (int i = 0; i < B * H; i++)
+        CHECK(acc[i] == 1 + dhp[i]);
+    free(xg0), free(rg0), free(hp), free(bias);
+}
+
+static void test_rnn_cell_and_dropout(void)
+{
+    enum { B = 2, H = 4 };
+    real *g = random_reals(B * H), *bias = random_reals(H), h[B * H], dh[B * H], dg[B * H];
+    real db[B * H] = {0};
+    double want[B * H];
+    seq_rnn_cell_forward(B, H, bias, g, h);
+    for (int i = 0; i < B * H; i++)
+        want[i] = tanh((double)g[i] + bias[i % H]);
+    check_close(h, want, B * H, 1, "rnn cell");
+    for (int i = 0; i < B * H; i++)
+        dh[i] = (real)(0.1 * i - 0.3);
+    seq_rnn_cell_backward(B, H, h, dh, dg, db, NULL, 0);
+    for (int i = 0; i < B * H; i++) {
+        want[i] = dh[i] * (1 - want[i] * want[i]);
+        CHECK(db[i] == dg[i]);
+    }
+    check_close(dg, want, B * H, 1, "rnn cell backward");
+
+    /* dropout: about RATE zeroed, the rest scaled; the same draws give the same mask */
+    enum { N = 10000 };
+    real *x = random_reals(N), *y = malloc(N * sizeof *y), *mask = malloc(N * sizeof *mask);
+    real *mask2 = malloc(N * sizeof *mask2), *dx = malloc(N * sizeof *dx);
+    seq_rng a, b;
+    seq_rng_seed(&a, 3);
+    seq_rng_seed(&b, 3);
+    seq_dropout_forward(N, 0.25, &a, x, mask, y);
+    seq_dropout_forward(N, 0.25, &b, x, mask2, dx);
+    CHECK(memcmp(mask, mask2, N * sizeof *mask) == 0);
+    int zeros = 0;
+    for (int i = 0; i < N; i++) {
+        zeros += mask[i] == 0;
+        CHECK(mask[i] == 0 || mask[i] == (real)(1 / 0.75));
+        CHECK(y[i] == x[i] * mask[i]);
+    }
+    CHECK_MSG(zeros > 2300 && zeros < 2700, "%d of %d zeroed at rate 0.25", zeros, N);
+    seq_dropout_backward(N, mask, x, dx);
+    for (int i = 0; i < N; i++)
+        CHECK(dx[i] == x[i] * mask[i]);
+    /* evaluation: the identity, with a mask of ones for a backward after it */
+    seq_dropout_forward(N, 0, NULL, x, mask, y);
+    for (int i = 0; i < N; i++)
+        CHECK(mask[i] == 1 && y[i] == x[i]);
+    free(g), free(bias), free(x), free(y), free(mask), free(mask2), free(dx);
 }
 
 static void test_bce(void)
@@ -272,6 +402,8 @@ int main(void)
     test_embedding();
     test_blocks();
     test_lstm_cell();
+    test_gru_cell();
+    test_rnn_cell_and_dropout();
     test_bce();
     return check_status(NAME);
 }

@@ -158,24 +158,27 @@ static void test_batches(void)
     float targets[5];
     for (int i = 0; i < 15; i++)
         ids[i] = i + 1;
+    int32_t lengths[5] = {3, 1, 2, 3, 2};
     for (int i = 0; i < 5; i++)
         targets[i] = (float)(i % 2);
-    seq_examples ex = {.n = 5, .seq_len = 3, .ids = ids, .targets = targets};
-    int32_t bids[4 * 3];
+    seq_examples ex = {.n = 5, .seq_len = 3, .ids = ids, .lengths = lengths, .targets = targets};
+    int32_t bids[4 * 3], blen[4];
     float bt[4];
     uint32_t order[5] = {4, 2, 0, 1, 3};
-    CHECK(seq_batch_fill(&ex, order, 0, 4, bids, bt) == 4);
+    CHECK(seq_batch_fill(&ex, order, 0, 4, bids, blen, bt) == 4);
+    CHECK(blen[0] == 2 && blen[1] == 2 && blen[2] == 3 && blen[3] == 1);
     CHECK(bids[0] == 13 && bids[3] == 7 && bids[6] == 1 && bids[9] == 4);
     CHECK(bt[0] == 0 && bt[3] == 1);
     /* the last batch: one real row, three padding rows of id 0, target 0 */
     memset(bids, 0x7f, sizeof bids);
-    CHECK(seq_batch_fill(&ex, order, 4, 4, bids, bt) == 1);
+    CHECK(seq_batch_fill(&ex, order, 4, 4, bids, blen, bt) == 1);
+    CHECK(blen[0] == 3 && blen[1] == 0 && blen[3] == 0);
     CHECK(bids[0] == 10 && bids[2] == 12);
     for (int i = 3; i < 12; i++)
         CHECK(bids[i] == 0);
     CHECK(bt[1] == 0 && bt[3] == 0);
     /* in order without ORDER */
-    CHECK(seq_batch_fill(&ex, NULL, 2, 4, bids, bt) == 3);
+    CHECK(seq_batch_fill(&ex, NULL, 2, 4, bids, blen, bt) == 3);
     CHECK(bids[0] == 7 && bids[6] == 13);
 }
 

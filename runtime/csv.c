@@ -1,0 +1,345 @@
+/* csv.c: RFC 4180 CSV, parsed in one pass over the file's bytes. */
+#include "csv.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+
+/* Fields are unescaped over the text itself: an unescaped field is never
+ * longer than its raw form plus the comma or line break after it, so writes
+ * never overtake reads, and a 100 MB file needs no second 100 MB copy. */
+typedef struct parser {
+    const char *name;
+    char *buf;        /* LEN bytes, then a NUL that marks the end */
+    size_t len, pos;  /* the next byte to read */
+    size_t out;       /* the next byte to write */
+    size_t line;      /* 1-based line of buf[pos] */
+    seq_err *err;
+} parser;
+
+typedef struct ptr_list {
+    char **items;
+    size_t n, cap;
+} ptr_list;
+
+/* Makes room in ITEMS (*CAP elements of SIZE bytes) for element N. */
+static void *grow(void *items, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return items;
+    *cap = *cap ? 2 * *cap : 64;
+    return seq_xrealloc(items, *cap * size);
+}
+
+static void ptr_list_push(ptr_list *l, char *s)
+{
+    l->items = grow(l->items, &l->cap, l->n, sizeof *l->items);
+    l->items[l->n++] = s;
+}
+
+/* Whether buf[pos] ends a field: a comma, LF, CRLF or the end of the text. */
+static int at_field_end(const parser *p)
+{
+    char ch = p->buf[p->pos];
+    return ch == ',' || ch == '\n' || (ch == '\r' && p->buf[p->pos + 1] == '\n') ||
+           p->pos == p->len;
+}
+
+static int fail_nul(const parser *p)
+{
+    return seq_fail(p->err, "%s:%zu: NUL byte (expected UTF-8 text)", p->name, p->line);
+}
+
+/* Copies the unquoted field at pos to out; *HIGH collects its bytes' top bits. */
+static int unquoted_field(parser *p, unsigned *high)
+{
+    char *b = p->buf;
+    for (;; p->pos++) {
+        unsigned char ch = (unsigned char)b[p->pos];
+        if (ch >= 0x20 && ch != '"' && ch != ',') {
+            *high |= ch;
+            b[p->out++] = (char)ch;
+            continue;
+        }
+        if (at_field_end(p))
+            return 0;
+        if (ch == '"')
+            return seq_fail(p->err,
+                            "%s:%zu: quote inside an unquoted field (a field holding quotes "
+                            "must be in quotes itself, each inner quote doubled: \"a \"\"b\"\"\")",
+                            p->name, p->line);
+        if (ch == '\r')
+            return seq_fail(p->err,
+                            "%s:%zu: carriage return without a line feed outside quotes "
+                            "(rows must end in CRLF or LF)",
+                            p->name, p->line);
+        if (ch == '\0')
+            return fail_nul(p);
+        b[p->out++] = (char)ch; /* tabs and other control characters are data */
+    }
+}
+
+/* Copies the quoted field whose opening quote is at pos to out, undoubling quotes. */
+static int quoted_field(parser *p, unsigned *high)
+{
+    char *b = p->buf;
+    size_t open_line = p->line;
+    for (p->pos++;; p->pos++) {
+        unsigned char ch = (unsigned char)b[p->pos];
+        if (ch == '"') {
+            if (b[p->pos + 1] != '"')
+                break;
+            p->pos++;
+        } else if (ch == '\0') {
+            if (p->pos == p->len)
+                return seq_fail(p->err,
+                                "%s:%zu: quoted field never closed (it opens on this line; "
+                                "expected a closing quote before the end of the file)",
+                                p->name, open_line);
+            return fail_nul(p);
+        }
+        p->line += ch == '\n';
+        *high |= ch;
+        b[p->out++] = (char)ch;
+    }
+    p->pos++;
+    if (!at_field_end(p))
+        return seq_fail(p->err,
+                        "%s:%zu: text after the closing quote of a field (expected a comma "
+                        "or the end of the line; a quote inside quotes is written \"\")",
+                        p->name, p->line);
+    return 0;
+}
+
+/* Steps over the comma or line break at pos; returns 1 if it ended the row. */
+static int step_over_field_end(parser *p)
+{
+    char ch = p->buf[p->pos];
+    if (ch == ',') {
+        p->pos++;
+        return 0;
+    }
+    if (p->pos < p->len) {
+        p->pos += ch == '\r' ? 2 : 1;
+        p->line++;
+    }
+    return 1;
+}
+
+/* Reads one field into *FIELD (NUL-terminated, in buf); *ENDS_ROW says
+ * whether it was the last of its row. */
+static int parse_field(parser *p, char **field, int *ends_row)
+{
+    size_t start = p->out, start_line = p->line;
+    unsigned high = 0;
+    int rc = p->buf[p->pos] == '"' ? quoted_field(p, &high) : unquoted_field(p, &high);
+    if (rc != 0)
+        return rc;
+    size_t bad_line;
+    /* ASCII is valid UTF-8, so only fields with high bytes need the check. */
+    if ((high & 0x80) && !seq_utf8_valid(p->buf + start, p->out - start, &bad_line))
+        return seq_fail(p->err, "%s:%zu: invalid UTF-8 (expected UTF-8 text)", p->name,
+                        start_line + bad_line - 1);
+    /* The terminating NUL may land on the separator, so step over that first. */
+    *ends_row = step_over_field_end(p);
+    p->buf[p->out++] = '\0';
+    *field = p->buf + start;
+    return 0;
+}
+
+/* Appends the fields of the row at pos to FIELDS. */
+static int parse_row(parser *p, ptr_list *fields)
+{
+    int ends_row = 0;
+    while (!ends_row) {
+        char *field = NULL;
+        if (parse_field(p, &field, &ends_row) != 0)
+            return -1;
+        ptr_list_push(fields, field);
+    }
+    return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Column names must be unique and non-empty for lookups by name to mean anything.
+ * Sorting finds duplicates without quadratic time on very wide headers. */
+static int check_header(const char *name, char **cols, size_t n, seq_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cols[i][0] == '\0')
+            return seq_fail(err,
+                            "%s:1: empty column name (column %zu; every column needs a name)",
+                            name, i + 1);
+    char **sorted = seq_xmalloc(n * sizeof *sorted);
+    memcpy(sorted, cols, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmp_names);
+    const char *dup = NULL;
+    for (size_t i = 1; i < n && !dup; i++)
+        if (strcmp(sorted[i - 1], sorted[i]) == 0)
+            dup = sorted[i];
+    free(sorted);
+    if (!dup)
+        return 0;
+    size_t first = 0, second;
+    while (strcmp(cols[first], dup) != 0)
+        first++;
+    for (second = first + 1; strcmp(cols[second], dup) != 0; second++)
+        ;
+    return seq_fail(err,
+                    "%s:1: duplicate column name \"%s\" (columns %zu and %zu; names must be "
+                    "unique)", name, dup, first + 1, second + 1);
+}
+
+/* Parses BUF (LEN bytes and a NUL), which it takes over and keeps as the
+ * block holding every string of OUT. */
+static int parse_owned(const char *name, char *buf, size_t len, seq_csv *out, seq_err *err)
+{
+    memset(out, 0, sizeof *out);
+    parser p = {name, buf, len, 0, 0, 1, err};
+    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+        p.pos = 3;
+    if (p.pos == len) {
+        free(buf);
+        return seq_fail(err, "%s: empty file (expected a header row of column names)", name);
+    }
+    ptr_list header = {0}, cells = {0};
+    size_t *lines = NULL, n_rows = 0, lines_cap = 0;
+    int rc = parse_row(&p, &header);
+    if (rc == 0)
+        rc = check_header(name, header.items, header.n, err);
+    while (rc == 0 && p.pos < len) {
+        size_t line = p.line, first = cells.n;
+        int empty_line = buf[p.pos] == '\n' || (buf[p.pos] == '\r' && buf[p.pos + 1] == '\n');
+        rc = parse_row(&p, &cells);
+        size_t got = cells.n - first;
+        if (rc == 0 && got != header.n && empty_line)
+            rc = seq_fail(err, "%s:%zu: empty line (expected a row of %zu fields; only a "
+                          "one-column file may have empty lines)", name, line, header.n);
+        else if (rc == 0 && got != header.n)
+            rc = seq_fail(err, "%s:%zu: row has %zu field%s, the header has %zu", name, line,
+                          got, got == 1 ? "" : "s", header.n);
+        if (rc == 0) {
+            lines = grow(lines, &lines_cap, n_rows, sizeof *lines);
+            lines[n_rows++] = line;
+        }
+    }
+    if (rc != 0) {
+        free(buf);
+        free(header.items);
+        free(cells.items);
+        free(lines);
+        return -1;
+    }
+    out->n_rows = n_rows;
+    out->n_cols = header.n;
+    out->header = header.items;
+    out->cells = cells.items;
+    out->lines = lines;
+    return 0;
+}
+
+int seq_csv_parse(const char *name_for_errors, const char *text, size_t len, seq_csv *out,
+                  seq_err *err)
+{
+    return parse_owned(name_for_errors, seq_xstrndup(len ? text : "", len), len, out, err);
+}
+
+int seq_csv_read(const char *path, seq_csv *out, seq_err *err)
+{
+    char *data;
+    size_t len;
+    memset(out, 0, sizeof *out);
+    if (seq_read_file(path, &data, &len, err) != 0)
+        return -1;
+    return parse_owned(path, data, len, out, err);
+}
+
+int seq_csv_column(const seq_csv *c, const char *name)
+{
+    for (size_t i = 0; i < c->n_cols; i++)
+        if (strcmp(c->header[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int seq_csv_require_column(const seq_csv *c, const char *path, const char *name, seq_err *err)
+{
+    int col = seq_csv_column(c, name);
+    if (col >= 0)
+        return col;
+    seq_buf names = {0};
+    for (size_t i = 0; i < c->n_cols; i++)
+        seq_buf_printf(&names, "%s\"%s\"", i ? ", " : "", c->header[i]);
+    seq_fail(err, "%s: no column \"%s\" (the columns are: %s)", path, name,
+             names.data ? names.data : "none");
+    seq_buf_free(&names);
+    return -1;
+}
+
+const char *seq_csv_cell(const seq_csv *c, size_t row, int col)
+{
+    if (row >= c->n_rows || col < 0 || (size_t)col >= c->n_cols)
+        return NULL;
+    return c->cells[row * c->n_cols + (size_t)col];
+}
+
+void seq_csv_free(seq_csv *c)
+{
+    /* The first column name starts the block that holds every string. */
+    if (c->header)
+        free(c->header[0]);
+    free(c->header);
+    free(c->cells);
+    free(c->lines);
+    memset(c, 0, sizeof *c);
+}
+
+static int is_blank(char ch)
+{
+    return ch == ' ' || ch == '\t';
+}
+
+/* Parses all of S, spaces around it allowed, as a finite double. */
+static int parse_number(const char *s, double *value)
+{
+    while (is_blank(*s))
+        s++;
+    /* strtod would skip other white space, such as a line break, itself. */
+    if (*s == '\0' || isspace((unsigned char)*s))
+        return 0;
+    char *end;
+    *value = strtod(s, &end);
+    if (end == s)
+        return 0;
+    while (is_blank(*end))
+        end++;
+    return *end == '\0' && isfinite(*value);
+}
+
+int seq_csv_numbers(const seq_csv *c, const char *path, const char *column, double **values,
+                    seq_err *err)
+{
+    *values = NULL;
+    int col = seq_csv_require_column(c, path, column, err);
+    if (col < 0)
+        return -1;
+    double *v = seq_xmalloc(c->n_rows * sizeof *v);
+    for (size_t r = 0; r < c->n_rows; r++) {
+        const char *cell = seq_csv_cell(c, r, col);
+        if (!parse_number(cell, &v[r])) {
+            free(v);
+            return seq_fail(err, "%s:%zu: column \"%s\": \"%.80s\" is not a finite number "
+                            "(expected a decimal number such as 1.5 or -2e3)",
+                            path, c->lines[r], column, cell);
+        }
+    }
+    *values = v;
+    return 0;
+}

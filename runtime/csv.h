@@ -1,0 +1,52 @@
+/* csv.h: RFC 4180 CSV files read whole into memory, with a header row. */
+#ifndef SEQ_CSV_H
+#define SEQ_CSV_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+/* All the strings live in one block owned by the struct: free it only with
+ * seq_csv_free, never a cell on its own. */
+typedef struct seq_csv {
+    size_t n_rows, n_cols;  /* data rows (the header row not counted) and columns */
+    char **header;          /* n_cols column names */
+    char **cells;           /* n_rows * n_cols fields, row-major, NUL-terminated, unescaped */
+    size_t *lines;          /* n_rows: the 1-based line of the file where each row starts */
+} seq_csv;
+
+/* Reads PATH: RFC 4180 (fields separated by commas, rows by CRLF or LF; a field in
+ * double quotes may hold commas, line breaks and doubled quotes ""), a UTF-8 byte-order
+ * mark skipped, the first row the header. A final line break is optional; empty lines
+ * between rows are an error unless the file has a single column. Fails naming
+ * PATH:LINE on: invalid UTF-8, a row with a different number of fields than the header
+ * (say how many of each), a quote inside an unquoted field, text after a closing quote,
+ * an unterminated quoted field (name the line where it opened), an empty file, a
+ * duplicate or empty column name. Never crashes; large files (100 MB) read in one pass.
+ * Also refused, as they would silently cut or change a field: a NUL byte, and a
+ * carriage return outside quotes that is not part of a CRLF. *OUT is zeroed on failure. */
+int seq_csv_read(const char *path, seq_csv *out, seq_err *err);
+
+/* Parses TEXT (LEN bytes, need not be NUL-terminated) as seq_csv_read does a
+ * file; NAME_FOR_ERRORS stands for the file in messages. */
+int seq_csv_parse(const char *name_for_errors, const char *text, size_t len, seq_csv *out,
+                  seq_err *err);
+
+int seq_csv_column(const seq_csv *c, const char *name); /* index, or -1 */
+
+/* The index of column NAME, or -1 failing with a message that names PATH and
+ * lists the columns there are. */
+int seq_csv_require_column(const seq_csv *c, const char *path, const char *name, seq_err *err);
+
+/* The field at ROW, COL; NULL if either is out of range. */
+const char *seq_csv_cell(const seq_csv *c, size_t row, int col);
+
+void seq_csv_free(seq_csv *c); /* safe on a zeroed struct */
+
+/* Reads a column of numbers: every cell must parse completely as a finite double
+ * (leading/trailing spaces allowed); fails naming PATH:LINE and the column otherwise.
+ * *values is malloc'd, n_rows long. */
+int seq_csv_numbers(const seq_csv *c, const char *path, const char *column, double **values,
+                    seq_err *err);
+
+#endif

@@ -1,0 +1,48 @@
+-- gradcheck_spec.lua: the f64 gradient check of every model, the seed specs
+-- and the small test models in tests/specs that cover every layer path.
+local h = require("harness")
+
+local function names(dir)
+  local list = {}
+  for _, f in ipairs(h.ls(dir)) do
+    local n = f:match("^(.+)%.yaml$")
+    if n then list[#list + 1] = n end
+  end
+  return list
+end
+
+-- Parameter tensors the model declares, from its --help-free summary: the
+-- gradcheck must report each of them, in both of its batches.
+local function check(bin, samples)
+  local r = h.run({ bin, "gradcheck", "--samples", tostring(samples), "--threads", "2" })
+  assert.are.equal(0, r.code, r.out .. r.err)
+  local count, worst = 0, 0
+  for name, err in r.out:gmatch("\n  (%S+) +max rel error ([%d.e+-]+)") do
+    count = count + 1
+    worst = math.max(worst, tonumber(err))
+    assert.is_true(tonumber(err) < 1e-6, name .. ": " .. err)
+  end
+  assert.is_true(count >= 2, "no tensors reported")
+  assert.are.equal(0, count % 2, "each tensor in both batches")
+  assert.matches("gradcheck passed\n$", r.out)
+  return count // 2, worst
+end
+
+describe("the gradient check", function()
+  teardown(h.cleanup)
+
+  for _, model in ipairs(names(h.source .. "/tests/specs")) do
+    it("passes for the test model " .. model, function()
+      check(h.build .. "/tests/" .. model, 30)
+    end)
+  end
+
+  -- the seed models are large: fewer entries each (imdb_lstm has its own test)
+  for _, model in ipairs(names(h.source .. "/specs")) do
+    if model ~= "imdb_lstm" then
+      it("passes for " .. model, function()
+        check(h.model(model), 4)
+      end)
+    end
+  end
+end)
