@@ -170,6 +170,12 @@ static int check_layer(spec *s, layer *l, const layer *prev)
         l->n_params = 0;
         return 0;
     case LAYER_DENSE:
+        if (l->act == ACT_SOFTMAX && l->index != s->n_layers - 1) {
+            diag_error(spec_mark(l->src, "activation"),
+                       "layer %d '%s': softmax is computed with the loss, so only the last layer "
+                       "can have it (with sparse_categorical_crossentropy)", l->index + 1, l->name);
+            return -1;
+        }
         if (in.is_seq)
             return mismatch(l, prev, "a vector (None, features)",
                             prev && LAYER_IS_RECURRENT(prev->kind)
@@ -206,6 +212,21 @@ static int check_loss(spec *s)
                        last->kind == LAYER_DENSE ? activation_name(last->act) : "",
                        logits_hint ? "; for logits write loss: {type: binary_crossentropy, "
                                      "from_logits: true}" : "");
+            return -1;
+        }
+        return 0;
+    }
+    case LOSS_SPARSE_CE: {
+        activation want = s->loss.from_logits ? ACT_NONE : ACT_SOFTMAX;
+        if (last->kind != LAYER_DENSE || last->out.features < 2 || last->act != want) {
+            diag_error(s->loss.src->at,
+                       "sparse_categorical_crossentropy%s needs the last layer to be a dense with "
+                       "one unit per class (2 or more) and activation %s, but layer %d '%s' (%s) "
+                       "outputs %s%s%s", s->loss.from_logits ? " (from_logits)" : "",
+                       activation_name(want), last->index + 1, last->name, layer_class(last),
+                       shape_str(last->out, got, sizeof got),
+                       last->kind == LAYER_DENSE ? " with activation " : "",
+                       last->kind == LAYER_DENSE ? activation_name(last->act) : "");
             return -1;
         }
         return 0;

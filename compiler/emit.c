@@ -85,7 +85,7 @@ const param *layer_param(const plan *pl, const layer *l, int k)
 activation layer_activation(const plan *pl, const layer *l)
 {
     const spec *s = pl->s;
-    if (l->index == s->n_layers - 1 && s->loss.kind == LOSS_BCE)
+    if (l->index == s->n_layers - 1) /* the sigmoid or softmax goes with the loss */
         return ACT_NONE;
     return l->act;
 }
@@ -482,7 +482,7 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
     seq_buf_printf(out, "    .seed = %lluu,\n", (unsigned long long)s->seed);
     seq_buf_printf(out, "    .batch = %d,\n    .seq_len = %d,\n", s->batch, s->seq_len);
     seq_buf_printf(out, "    .n_outputs = %d,\n", s->layers[s->n_layers - 1].out.features);
-    seq_buf_puts(out, "    .loss = SEQ_LOSS_BCE,\n");
+    seq_buf_printf(out, "    .loss = %s,\n", s->loss.kind == LOSS_BCE ? "SEQ_LOSS_BCE" : "SEQ_LOSS_SPARSE_CE");
     seq_buf_printf(out, "    .f64 = %d,\n    .simd = \"%s\",\n", s->codegen.f64, s->codegen.simd);
     seq_buf_printf(out, "    .n_params = %zu,\n    .n_tensors = %d,\n    .tensors = tensors,\n",
                    pl->params_arena.total, pl->n_params);
@@ -491,6 +491,14 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
                    s->data.kind, s->data.format);
     seq_buf_puts(out, "        .path = ");
     put_cstring(out, s->data.path);
+    if (s->data.text_column) {
+        seq_buf_puts(out, ",\n        .text_column = ");
+        put_cstring(out, s->data.text_column);
+        seq_buf_puts(out, ",\n        .label_column = ");
+        put_cstring(out, s->data.label_column);
+        seq_buf_puts(out, ",\n        .test_split = ");
+        put_double(out, s->data.test_split);
+    }
     seq_buf_printf(out, ",\n        .lowercase = %d,\n        .strip_html = %d,\n"
                         "        .punct = %s,\n        .vocab_size = %d,\n"
                         "        .padding = %s,\n        .truncation = %s,\n"

@@ -43,7 +43,9 @@ static void dense_forward(seq_buf *out, const plan *pl, const pass *ps, const la
     declare(out, pl, ps, l);
     emit_ptr(out, 1, "bias", 'p', layer_param(pl, l, P_BIAS)->offset, dims1(d, sizeof d, N));
     emit_ptr(out, 0, "y", 'a', io->out,
-             act == l->act ? dims2(d, sizeof d, B, N) : "logits; the sigmoid is in the loss");
+             act == l->act ? dims2(d, sizeof d, B, N)
+             : l->act == ACT_SOFTMAX ? "logits; the softmax is in the loss"
+                                     : "logits; the sigmoid is in the loss");
     seq_buf_printf(out, "\n    seq_fill_rows(%d, %d, bias, y);\n", B, N);
     seq_buf_printf(out, "    seq_matmul(%d, %d, %d, x, kernel, 1, y);\n", B, N, F);
     if (act != ACT_NONE)

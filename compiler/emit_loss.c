@@ -1,6 +1,7 @@
-/* emit_loss.c: the loss section. Binary cross-entropy is computed from the
- * last layer's logits (stable for any logit); the model output is
- * sigmoid(logits). */
+/* emit_loss.c: the loss section, computed from the last layer's logits
+ * (stable for any logit): binary cross-entropy with the output
+ * sigmoid(logits), or sparse categorical cross-entropy (one class index per
+ * example) with the output softmax(logits). */
 #include <stdio.h>
 
 #include "emit.h"
@@ -20,27 +21,49 @@ void loss_emit(seq_buf *out, const plan *pl)
     const spec *s = pl->s;
     const layer *last = &s->layers[s->n_layers - 1];
     const pass *tr = &pl->train, *pr = &pl->predict;
-    int B = tr->batch, N = last->units;
+    int B = tr->batch, N = last->units, ce = s->loss.kind == LOSS_SPARSE_CE;
     char d[64], c[96];
 
-    emit_rule(out, "loss: binary cross-entropy on %s's logits", last->name);
+    if (ce)
+        emit_rule(out, "loss: sparse categorical cross-entropy on %s's logits", last->name);
+    else
+        emit_rule(out, "loss: binary cross-entropy on %s's logits", last->name);
     seq_buf_puts(out, "\nstatic real loss_forward(real *a, const seq_batch *in)\n{\n");
     snprintf(c, sizeof c, "%s %s.out", dims2(d, sizeof d, B, N), last->name);
     emit_ptr(out, 1, "logits", 'a', tr->loss.in, c);
-    snprintf(c, sizeof c, "%s the model output, sigmoid(logits)", dims2(d, sizeof d, B, N));
+    snprintf(c, sizeof c, "%s the model output, %s(logits)", dims2(d, sizeof d, B, N),
+             ce ? "softmax" : "sigmoid");
     emit_ptr(out, 0, "output", 'a', tr->loss.out, c);
-    seq_buf_printf(out, "\n    seq_sigmoid(%d, logits, output);\n", B * N);
-    seq_buf_printf(out, "    return in->targets ? seq_bce_logits_loss(%d, in->n_valid, logits, in->targets) : 0;\n}\n", B);
+    if (ce) {
+        seq_buf_printf(out, "\n    seq_softmax_rows(%d, %d, logits, output);\n", B, N);
+        seq_buf_printf(out, "    return in->targets ? seq_sparse_ce_loss(%d, in->n_valid, %d, logits, in->targets) : 0;\n}\n",
+                       B, N);
+    } else {
+        seq_buf_printf(out, "\n    seq_sigmoid(%d, logits, output);\n", B * N);
+        seq_buf_printf(out, "    return in->targets ? seq_bce_logits_loss(%d, in->n_valid, logits, in->targets) : 0;\n}\n", B);
+    }
 
     seq_buf_puts(out, "\nstatic void loss_backward(real *a, const seq_batch *in)\n{\n");
-    snprintf(c, sizeof c, "%s %s.out", dims2(d, sizeof d, B, N), last->name);
-    emit_ptr(out, 1, "logits", 'a', tr->loss.in, c);
+    if (ce) {
+        snprintf(c, sizeof c, "%s softmax(logits)", dims2(d, sizeof d, B, N));
+        emit_ptr(out, 1, "output", 'a', tr->loss.out, c);
+    } else {
+        snprintf(c, sizeof c, "%s %s.out", dims2(d, sizeof d, B, N), last->name);
+        emit_ptr(out, 1, "logits", 'a', tr->loss.in, c);
+    }
     snprintf(c, sizeof c, "%s d %s.out", dims2(d, sizeof d, B, N), last->name);
     emit_ptr(out, 0, "d_logits", 'a', tr->io[last->index].dout, c);
-    seq_buf_printf(out, "\n    seq_bce_logits_backward(%d, in->n_valid, logits, in->targets, d_logits);\n}\n", B);
+    if (ce)
+        seq_buf_printf(out, "\n    seq_sparse_ce_backward(%d, in->n_valid, %d, output, in->targets, d_logits);\n}\n",
+                       B, N);
+    else
+        seq_buf_printf(out, "\n    seq_bce_logits_backward(%d, in->n_valid, logits, in->targets, d_logits);\n}\n", B);
 
     seq_buf_puts(out, "\nstatic void loss_predict(real *a)\n{\n");
     emit_ptr(out, 1, "logits", 'a', pr->loss.in, dims2(d, sizeof d, 1, N));
     emit_ptr(out, 0, "output", 'a', pr->loss.out, dims2(d, sizeof d, 1, N));
-    seq_buf_printf(out, "\n    seq_sigmoid(%d, logits, output);\n}\n", N);
+    if (ce)
+        seq_buf_printf(out, "\n    seq_softmax_rows(1, %d, logits, output);\n}\n", N);
+    else
+        seq_buf_printf(out, "\n    seq_sigmoid(%d, logits, output);\n}\n", N);
 }

@@ -408,7 +408,7 @@ static int read_init(node *map, const char *key, init_spec *out)
 
 static const char *const layer_types[] = {"embedding", "lstm", "gru", "rnn", "dense", "dropout",
                                           "conv1d", "maxpool1d", NULL};
-static const char *const act_names[] = {"none", "relu", "tanh", "sigmoid", NULL};
+static const char *const act_names[] = {"none", "relu", "tanh", "sigmoid", "softmax", NULL};
 
 static int read_layer(spec *s, layer *l, node *n, int index)
 {
@@ -633,9 +633,10 @@ static int read_input(spec *s, node *n)
 static int read_data(spec *s, node *n)
 {
     static const char *const keys[] = {"kind", "format", "path", "tokenizer", "padding",
-                                       "truncation", "validation_split", NULL};
+                                       "truncation", "validation_split", "test_split",
+                                       "text_column", "label_column", NULL};
     static const char *const kinds[] = {"text-classification", NULL};
-    static const char *const formats[] = {"aclimdb", NULL};
+    static const char *const formats[] = {"aclimdb", "csv", NULL};
     static const char *const sides[] = {"pre", "post", NULL};
     s->data.src = n;
     if (check_map(n, "'data'", keys) != 0)
@@ -653,6 +654,19 @@ static int read_data(spec *s, node *n)
     rc |= read_num(n, "validation_split", "'data'", 0, 0, 0.5, &s->data.validation_split);
     s->data.kind = kinds[kind];
     s->data.format = formats[format];
+    if (format == 1) { /* csv: the columns, and a seeded held-out test part */
+        rc |= read_str(n, "text_column", "'data' (format csv)", 1, &s->data.text_column);
+        rc |= read_str(n, "label_column", "'data' (format csv)", 1, &s->data.label_column);
+        rc |= read_num(n, "test_split", "'data' (format csv)", 1, 0.01, 0.5, &s->data.test_split);
+    } else {
+        static const char *const csv_only[] = {"text_column", "label_column", "test_split"};
+        for (int i = 0; i < 3; i++)
+            if (field(n, csv_only[i])) {
+                diag_error(spec_mark(n, csv_only[i]), "'%s' is for format csv; the aclimdb layout "
+                           "has its own test part and labels", csv_only[i]);
+                rc = -1;
+            }
+    }
     s->data.padding = (pad_side)padding;
     s->data.truncation = (pad_side)truncation;
 
@@ -679,7 +693,8 @@ static int read_data(spec *s, node *n)
 
 static int read_loss(spec *s, node *n)
 {
-    static const char *const kinds[] = {"binary_crossentropy", NULL};
+    static const char *const kinds[] = {"binary_crossentropy", "sparse_categorical_crossentropy",
+                                        NULL};
     s->loss.src = n;
     node *type = n;
     if (n->kind == NODE_MAP) {

@@ -25,7 +25,7 @@ typedef enum layer_kind {
 /* LSTM, GRU and SimpleRNN: the recurrent layers. */
 #define LAYER_IS_RECURRENT(k) ((k) == LAYER_LSTM || (k) == LAYER_GRU || (k) == LAYER_RNN)
 
-typedef enum activation { ACT_NONE, ACT_RELU, ACT_TANH, ACT_SIGMOID } activation;
+typedef enum activation { ACT_NONE, ACT_RELU, ACT_TANH, ACT_SIGMOID, ACT_SOFTMAX } activation;
 
 typedef enum init_kind {
     INIT_ZEROS, INIT_ONES, INIT_UNIFORM, INIT_NORMAL, INIT_GLOROT_UNIFORM,
@@ -73,7 +73,7 @@ typedef struct layer {
     int64_t n_params;
 } layer;
 
-typedef enum loss_kind { LOSS_BCE } loss_kind;
+typedef enum loss_kind { LOSS_BCE, LOSS_SPARSE_CE } loss_kind;
 typedef enum punct_mode { PUNCT_SPLIT, PUNCT_STRIP, PUNCT_KEEP } punct_mode;
 typedef enum pad_side { PAD_PRE, PAD_POST } pad_side;
 
@@ -86,7 +86,9 @@ typedef struct spec {
 
     struct {
         const char *kind;  /* "text-classification" */
-        const char *format; /* "aclimdb" */
+        const char *format; /* "aclimdb" or "csv" */
+        const char *text_column, *label_column; /* csv */
+        double test_split;  /* csv: the seeded held-out fraction */
         const char *path;  /* relative to the spec's folder */
         int lowercase, strip_html;
         punct_mode punct;

@@ -49,54 +49,114 @@ static void encode(const seq_model_info *info, const seq_vocab *vocab, const seq
     }
 }
 
+/* The first LIMIT texts of each class, in order (LIMIT 0: all). */
+static void keep_per_class(seq_textset *t, size_t limit)
+{
+    if (limit == 0)
+        return;
+    size_t *seen = seq_xcalloc((size_t)t->n_classes, sizeof *seen), n = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (seen[t->labels[i]]++ >= limit) {
+            free(t->texts[i]);
+            continue;
+        }
+        t->texts[n] = t->texts[i];
+        t->lens[n] = t->lens[i];
+        t->labels[n] = t->labels[i];
+        n++;
+    }
+    t->n = n;
+    free(seen);
+}
+
+static void shuffled(const seq_model_info *info, size_t n, uint32_t **order)
+{
+    *order = seq_xmalloc((n ? n : 1) * sizeof **order);
+    for (size_t i = 0; i < n; i++)
+        (*order)[i] = (uint32_t)i;
+    seq_rng rng;
+    seq_rng_seed(&rng, info->seed ^ SPLIT_STREAM);
+    seq_rng_shuffle(&rng, *order, n);
+}
+
+static size_t fraction(double f, size_t n)
+{
+    return (size_t)(f * (double)n + 0.5);
+}
+
+/* Splits T (the train part, or a whole CSV) and encodes the splits in WANT:
+ * the shuffled order's last TEST fraction (CSV only), then of the rest the
+ * last validation fraction, the rest train. */
+static void split_and_encode(const seq_model_info *info, seq_textset *t, double test, unsigned want,
+                             seq_data *out)
+{
+    uint32_t *order;
+    shuffled(info, t->n, &order);
+    size_t n_test = fraction(test, t->n), n_rest = t->n - n_test;
+    size_t n_val = fraction(info->data.validation_split, n_rest), n_train = n_rest - n_val;
+    if (!out->vocab) {
+        char **texts = seq_xmalloc((n_train ? n_train : 1) * sizeof *texts);
+        size_t *lens = seq_xmalloc((n_train ? n_train : 1) * sizeof *lens);
+        for (size_t i = 0; i < n_train; i++) {
+            texts[i] = t->texts[order[i]];
+            lens[i] = t->lens[order[i]];
+        }
+        seq_tok_config cfg = seq_tok_config_of(&info->data);
+        out->vocab = seq_vocab_build(&cfg, texts, lens, n_train);
+        out->owns_vocab = 1;
+        free(texts);
+        free(lens);
+    }
+    if (want & 1u << SEQ_TRAIN)
+        encode(info, out->vocab, t, order, n_train, &out->split[SEQ_TRAIN]);
+    if (want & 1u << SEQ_VAL)
+        encode(info, out->vocab, t, order + n_train, n_val, &out->split[SEQ_VAL]);
+    if (test > 0 && (want & 1u << SEQ_TEST))
+        encode(info, out->vocab, t, order + n_rest, n_test, &out->split[SEQ_TEST]);
+    free(order);
+}
+
+static void take_classes(seq_data *out, const seq_textset *t)
+{
+    out->n_classes = t->n_classes;
+    out->class_names = seq_xcalloc((size_t)t->n_classes, sizeof *out->class_names);
+    for (int c = 0; c < t->n_classes; c++)
+        out->class_names[c] = seq_xstrdup(t->class_names[c]);
+}
+
 int seq_data_load(const seq_model_info *info, const char *root, long limit, unsigned want,
                   seq_vocab *vocab, seq_data *out, seq_err *err)
 {
     memset(out, 0, sizeof *out);
-    out->n_classes = 2;
-    out->class_names[0] = "neg";
-    out->class_names[1] = "pos";
     out->vocab = vocab;
     size_t per_class = limit > 0 ? (size_t)limit : 0;
+    seq_textset t;
+
+    if (strcmp(info->data.format, "csv") == 0) {
+        if (seq_csv_textset(root, info->data.text_column, info->data.label_column, &t, NULL,
+                            err) != 0)
+            return -1;
+        keep_per_class(&t, per_class);
+        take_classes(out, &t);
+        split_and_encode(info, &t, info->data.test_split, want, out);
+        seq_textset_free(&t);
+        return 0;
+    }
 
     if ((want & (1u << SEQ_TRAIN | 1u << SEQ_VAL)) || !vocab) {
-        seq_textset t;
         if (seq_imdb_load(root, "train", per_class, &t, err) != 0)
             return -1;
-        uint32_t *order = seq_xmalloc(t.n * sizeof *order);
-        for (size_t i = 0; i < t.n; i++)
-            order[i] = (uint32_t)i;
-        seq_rng rng;
-        seq_rng_seed(&rng, info->seed ^ SPLIT_STREAM);
-        seq_rng_shuffle(&rng, order, t.n);
-        size_t n_val = (size_t)(info->data.validation_split * (double)t.n + 0.5);
-        size_t n_train = t.n - n_val;
-        if (!vocab) {
-            char **texts = seq_xmalloc(n_train * sizeof *texts);
-            size_t *lens = seq_xmalloc(n_train * sizeof *lens);
-            for (size_t i = 0; i < n_train; i++) {
-                texts[i] = t.texts[order[i]];
-                lens[i] = t.lens[order[i]];
-            }
-            seq_tok_config cfg = seq_tok_config_of(&info->data);
-            out->vocab = seq_vocab_build(&cfg, texts, lens, n_train);
-            out->owns_vocab = 1;
-            free(texts);
-            free(lens);
-        }
-        if (want & 1u << SEQ_TRAIN)
-            encode(info, out->vocab, &t, order, n_train, &out->split[SEQ_TRAIN]);
-        if (want & 1u << SEQ_VAL)
-            encode(info, out->vocab, &t, order + n_train, n_val, &out->split[SEQ_VAL]);
-        free(order);
+        take_classes(out, &t);
+        split_and_encode(info, &t, 0, want, out);
         seq_textset_free(&t);
     }
     if (want & 1u << SEQ_TEST) {
-        seq_textset t;
         if (seq_imdb_load(root, "test", per_class, &t, err) != 0) {
             seq_data_free(out);
             return -1;
         }
+        if (!out->class_names)
+            take_classes(out, &t);
         encode(info, out->vocab, &t, NULL, t.n, &out->split[SEQ_TEST]);
         seq_textset_free(&t);
     }
@@ -112,6 +172,9 @@ void seq_data_free(seq_data *d)
     }
     if (d->owns_vocab)
         seq_vocab_free(d->vocab);
+    for (int c = 0; c < d->n_classes; c++)
+        free(d->class_names[c]);
+    free(d->class_names);
     memset(d, 0, sizeof *d);
 }
 

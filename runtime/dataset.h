@@ -25,15 +25,18 @@ typedef struct seq_data {
     int owns_vocab;
     seq_examples split[SEQ_N_SPLITS];
     int n_classes;
-    const char *class_names[2];
+    char **class_names; /* owned: "neg", "pos" for aclimdb; a CSV's labels in byte order */
 } seq_data;
 
-/* Loads the splits whose bits (1 << split) are set in WANT from the data
- * folder ROOT. Train and validation come from the data set's training part:
- * shuffled with the spec's seed, its last validation_split fraction is the
- * validation split. The vocabulary is VOCAB (borrowed; from a checkpoint)
- * or, when NULL, built from the train split. LIMIT > 0 keeps the first LIMIT
- * examples of each class (for tests). */
+/* Loads the splits whose bits (1 << split) are set in WANT from ROOT (the
+ * aclImdb folder, or the CSV file). aclImdb: train and validation come from
+ * its training part, shuffled with the spec's seed, the last
+ * validation_split fraction for validation; test is its test part. CSV: all
+ * rows shuffled with the spec's seed; the last test_split fraction is the
+ * test split, then validation_split of the rest is validation. The
+ * vocabulary is VOCAB (borrowed; from a checkpoint) or, when NULL, built from
+ * the train split. LIMIT > 0 keeps the first LIMIT examples of each class in
+ * file order (for tests). */
 int seq_data_load(const seq_model_info *info, const char *root, long limit, unsigned want,
                   seq_vocab *vocab, seq_data *out, seq_err *err);
 void seq_data_free(seq_data *d);

@@ -44,7 +44,8 @@ typedef struct run {
     real *acts;                             /* the activation arena */
     int32_t *ids, *lengths;                 /* one batch */
     float *targets;
-    seq_vocab *vocab;                       /* from a checkpoint */
+    seq_vocab *vocab;                       /* from a checkpoint, or built by train */
+    seq_buf classes;                        /* the class names, one per line */
     uint64_t seed;
     seq_rng rng;                            /* training randomness */
     long step;                              /* optimizer steps done */
@@ -86,6 +87,33 @@ static void run_free(run *r)
     free(r->targets);
     if (r->vocab)
         seq_vocab_free(r->vocab);
+    seq_buf_free(&r->classes);
+}
+
+/* The I-th class name (0-based) of "a\nb\nc". */
+static const char *class_name(const run *r, int i, char *buf, size_t n)
+{
+    const char *s = r->classes.data ? r->classes.data : "";
+    for (; i > 0 && (s = strchr(s, '\n')); i--)
+        s++;
+    size_t len = s ? strcspn(s, "\n") : 0;
+    snprintf(buf, n, "%.*s", (int)(len < n ? len : n - 1), s ? s : "");
+    return buf;
+}
+
+/* The model must output what the data's classes need. */
+static int take_classes(run *r, const seq_data *d, const char *root, seq_err *err)
+{
+    int want = r->info->loss == SEQ_LOSS_BCE ? 2 : r->info->n_outputs;
+    if (d->n_classes != want)
+        return seq_fail(err, "%s: the data has %d classes, but the model's last layer %s", root,
+                        d->n_classes,
+                        r->info->loss == SEQ_LOSS_BCE ? "gives one probability (2 classes)"
+                                                      : "has another number of units");
+    if (!r->classes.len)
+        for (int c = 0; c < d->n_classes; c++)
+            seq_buf_printf(&r->classes, "%s%s", c ? "\n" : "", d->class_names[c]);
+    return 0;
 }
 
 /* ---- checkpoints ------------------------------------------------------------ */
@@ -149,6 +177,8 @@ static int save_checkpoint(const run *r, const char *path, seq_err *err)
     seq_vocab_save(r->vocab, &vocab);
     int64_t len = (int64_t)vocab.len;
     seq_st_add(&st, "tokenizer/vocab", SEQ_U8, 1, &len, vocab.data ? vocab.data : "");
+    int64_t classes_len = (int64_t)r->classes.len;
+    seq_st_add(&st, "data/classes", SEQ_U8, 1, &classes_len, r->classes.data ? r->classes.data : "");
     int rc = seq_st_write(&st, path, err);
     seq_buf_free(&vocab);
     seq_st_free(&st);
@@ -250,6 +280,12 @@ static int load_checkpoint(run *r, const char *path, int resume, seq_err *err)
         seq_fail(err, "%s: no U8 tensor \"tokenizer/vocab\"", path);
         goto done;
     }
+    const seq_st_tensor *classes = seq_st_find(&st, "data/classes");
+    if (!classes || classes->dtype != SEQ_U8) {
+        seq_fail(err, "%s: no U8 tensor \"data/classes\"", path);
+        goto done;
+    }
+    seq_buf_add(&r->classes, classes->data, classes->nbytes);
     seq_err verr;
     r->vocab = seq_vocab_load(v->data, v->nbytes, info->data.vocab_size, &verr);
     if (!r->vocab) {
@@ -300,12 +336,25 @@ typedef struct score {
 } score;
 
 /* Examples whose predicted class matches the target, among the first N rows. */
+/* The predicted class of an output row: the probability of class 1 against
+ * 0.5 for one output, else the most probable class. */
+static int predicted(const real *out, int n_outputs)
+{
+    if (n_outputs == 1)
+        return out[0] >= (real)0.5;
+    int best = 0;
+    for (int c = 1; c < n_outputs; c++)
+        best = out[c] > out[best] ? c : best;
+    return best;
+}
+
 static long count_correct(const run *r, int n)
 {
     const real *out = r->acts + r->m->output;
+    int k = r->info->n_outputs;
     long correct = 0;
     for (int i = 0; i < n; i++)
-        correct += (out[i] >= (real)0.5) == (r->targets[i] >= 0.5f);
+        correct += predicted(out + (size_t)i * k, k) == (int)r->targets[i];
     return correct;
 }
 
@@ -464,7 +513,8 @@ static int cmd_train(run *r, const seq_options *o, const char *data_root)
     }
     unsigned want = 1u << SEQ_TRAIN | (info->data.validation_split > 0 ? 1u << SEQ_VAL : 0);
     double t0 = seq_now();
-    if (seq_data_load(info, data_root, o->limit, want, r->vocab, &data, &err) != 0)
+    if (seq_data_load(info, data_root, o->limit, want, r->vocab, &data, &err) != 0 ||
+        take_classes(r, &data, data_root, &err) != 0)
         goto fail;
     if (!r->vocab) { /* the checkpoint carries the vocabulary built here */
         r->vocab = data.vocab;
@@ -594,7 +644,13 @@ static int load_split(run *r, const seq_options *o, const char *data_root, seq_d
         return seq_fail(err, "unknown split '%s' (expected train, val or test)", name);
     if (*split == SEQ_VAL && r->info->data.validation_split <= 0)
         return seq_fail(err, "the spec has no validation split");
-    return seq_data_load(r->info, data_root, o->limit, 1u << *split, r->vocab, data, err);
+    if (seq_data_load(r->info, data_root, o->limit, 1u << *split, r->vocab, data, err) != 0)
+        return -1;
+    if (take_classes(r, data, data_root, err) != 0) {
+        seq_data_free(data);
+        return -1;
+    }
+    return 0;
 }
 
 static int cmd_eval(run *r, const seq_options *o, const char *data_root)
@@ -654,8 +710,11 @@ static int cmd_predict(run *r, const seq_options *o)
         int n = seq_tok_encode(&cfg, r->vocab, line, (size_t)len, info->seq_len,
                                (seq_pad)info->data.padding, (seq_pad)info->data.truncation, ids);
         r->m->predict(r->params, acts, ids, n);
-        double p = acts[r->m->output_predict];
-        printf("%.6f\t%s\n", p, p >= 0.5 ? "pos" : "neg");
+        const real *out = acts + r->m->output_predict;
+        int k = info->n_outputs, c = predicted(out, k);
+        char name[64];
+        /* one output: the probability of class 1; else that of the class predicted */
+        printf("%.6f\t%s\n", (double)out[k == 1 ? 0 : c], class_name(r, c, name, sizeof name));
     }
     free(line);
     free(ids);
@@ -798,8 +857,9 @@ static int gradcheck_batch(run *r, const seq_options *o, int padding, seq_rng *p
     int range = info->data.vocab_size < 50 ? info->data.vocab_size : 50;
     for (int i = 0; i < B * T; i++)
         r->ids[i] = (int32_t)seq_rng_below(pick, (uint64_t)range);
+    int classes = info->n_outputs == 1 ? 2 : info->n_outputs;
     for (int i = 0; i < B; i++) {
-        r->targets[i] = (float)seq_rng_below(pick, 2);
+        r->targets[i] = (float)seq_rng_below(pick, (uint64_t)classes);
         r->lengths[i] = 1 + (int32_t)seq_rng_below(pick, (uint64_t)T); /* for masked layers */
     }
     seq_batch in = {r->ids, r->lengths, r->targets, B - padding};
@@ -882,8 +942,9 @@ static int cmd_bench(run *r, const seq_options *o)
     seq_rng_seed(&data, 7);
     for (int i = 0; i < B * T; i++)
         r->ids[i] = (int32_t)seq_rng_below(&data, (uint64_t)info->data.vocab_size);
+    int classes = info->n_outputs == 1 ? 2 : info->n_outputs;
     for (int i = 0; i < B; i++) {
-        r->targets[i] = (float)seq_rng_below(&data, 2);
+        r->targets[i] = (float)seq_rng_below(&data, (uint64_t)classes);
         r->lengths[i] = T;
     }
     long correct, steps = o->steps > 0 ? o->steps : 100;

@@ -25,11 +25,17 @@ static void vtanh(size_t n, const real *x, real *y)
     for (size_t i = 0; i < n; i++)
         y[i] = tanh(x[i]);
 }
+static void vexp(size_t n, const real *x, real *y)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = exp(x[i]);
+}
 #else
 #define GEMM cblas_sgemm
 #define GEMV cblas_sgemv
 #define vsigmoid seq_vsigmoidf
 #define vtanh seq_vtanhf
+#define vexp seq_vexpf
 #endif
 
 void seq_zero(size_t n, real *x)
@@ -488,5 +494,49 @@ void seq_bce_logits_backward(int batch, int n_valid, const real *z, const float 
         } else {
             dz[r] = 0;
         }
+    }
+}
+
+void seq_softmax_rows(int rows, int cols, const real *z, real *p)
+{
+    for (int r = 0; r < rows; r++) {
+        const real *zr = z + (size_t)r * cols;
+        real *pr = p + (size_t)r * cols, max = zr[0], sum = 0;
+        for (int c = 1; c < cols; c++)
+            max = zr[c] > max ? zr[c] : max;
+        for (int c = 0; c < cols; c++)
+            pr[c] = zr[c] - max;
+        vexp((size_t)cols, pr, pr);
+        for (int c = 0; c < cols; c++)
+            sum += pr[c];
+        for (int c = 0; c < cols; c++)
+            pr[c] /= sum;
+    }
+}
+
+real seq_sparse_ce_loss(int batch, int n_valid, int cols, const real *z, const float *y)
+{
+    (void)batch;
+    double total = 0;
+    for (int r = 0; r < n_valid; r++) {
+        const real *zr = z + (size_t)r * cols;
+        double max = zr[0], sum = 0;
+        for (int c = 1; c < cols; c++)
+            max = zr[c] > max ? zr[c] : max;
+        for (int c = 0; c < cols; c++)
+            sum += exp(zr[c] - max);
+        total += max + log(sum) - zr[(int)y[r]];
+    }
+    return n_valid > 0 ? (real)(total / n_valid) : 0;
+}
+
+void seq_sparse_ce_backward(int batch, int n_valid, int cols, const real *p, const float *y,
+                            real *dz)
+{
+    for (int r = 0; r < batch; r++) {
+        const real *pr = p + (size_t)r * cols;
+        real *d = dz + (size_t)r * cols;
+        for (int c = 0; c < cols; c++)
+            d[c] = r < n_valid ? (pr[c] - (c == (int)y[r])) / n_valid : 0;
     }
 }

@@ -39,6 +39,9 @@
 #define seq_dropout_forward SEQ_P(dropout_forward)
 #define seq_dropout_backward SEQ_P(dropout_backward)
 #define seq_bce_logits_loss SEQ_P(bce_logits_loss)
+#define seq_softmax_rows SEQ_P(softmax_rows)
+#define seq_sparse_ce_loss SEQ_P(sparse_ce_loss)
+#define seq_sparse_ce_backward SEQ_P(sparse_ce_backward)
 #define seq_hold_rows SEQ_P(hold_rows)
 #define seq_carry_rows SEQ_P(carry_rows)
 #define seq_mask_steps SEQ_P(mask_steps)
@@ -184,6 +187,16 @@ void seq_sum_blocks(int blocks, size_t n, const real *parts, real *sum);
  * n_valid rows of max(z, 0) - z y + log(1 + exp(-|z|)). Its backward writes
  * (sigmoid(z) - y) / n_valid for valid rows and 0 for padding rows. */
 real seq_bce_logits_loss(int batch, int n_valid, const real *z, const float *y);
+
+/* p[r, :] = softmax(z[r, :]) for r < rows (the row's maximum subtracted). */
+void seq_softmax_rows(int rows, int cols, const real *z, real *p);
+/* Sparse categorical cross-entropy on logits z [batch, cols] with class
+ * indices y [batch]: the mean over the first n_valid rows of
+ * logsumexp(z[r]) - z[r, y[r]]. Its backward writes (p - onehot(y)) / n_valid
+ * for valid rows, p = softmax(z), and 0 for padding rows. */
+real seq_sparse_ce_loss(int batch, int n_valid, int cols, const real *z, const float *y);
+void seq_sparse_ce_backward(int batch, int n_valid, int cols, const real *p, const float *y,
+                            real *dz);
 void seq_bce_logits_backward(int batch, int n_valid, const real *z, const float *y, real *dz);
 
 #endif

@@ -31,11 +31,13 @@ typedef struct seq_tensor_info {
     int forget_units;     /* an LSTM bias: [units, 2*units) starts at 1 */
 } seq_tensor_info;
 
-typedef enum seq_loss { SEQ_LOSS_BCE } seq_loss;
+typedef enum seq_loss { SEQ_LOSS_BCE, SEQ_LOSS_SPARSE_CE } seq_loss;
 
 typedef struct seq_data_info {
     const char *kind, *format;
     const char *path;           /* relative to the spec's folder */
+    const char *text_column, *label_column; /* format csv */
+    double test_split;          /* format csv: the held-out fraction */
     int lowercase, strip_html;
     int punct;                  /* seq_punct */
     int vocab_size;

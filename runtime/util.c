@@ -132,11 +132,11 @@ int seq_read_file(const char *path, char **data, size_t *len, seq_err *err)
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
         seq_buf_add(&b, chunk, n);
-    int failed = ferror(f);
+    int failed = ferror(f), saved = errno;
     fclose(f);
     if (failed) {
         seq_buf_free(&b);
-        return seq_fail(err, "%s: read error", path);
+        return seq_fail(err, "%s: cannot read: %s", path, strerror(saved));
     }
     if (!b.data)
         seq_buf_reserve(&b, 0), b.data[0] = '\0';

@@ -48,7 +48,7 @@ except ImportError:
     sys.exit(2)
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE = 0, 1, 2
-ACTIVATIONS = ("none", "relu", "tanh", "sigmoid")
+ACTIVATIONS = ("none", "relu", "tanh", "sigmoid", "softmax")
 DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int8,
           "I16": np.int16, "I32": np.int32, "I64": np.int64, "U8": np.uint8}
 
@@ -117,6 +117,7 @@ class Layer:
         self.input_dim = fields.get("input_dim")
         self.dirs = 2 if fields.get("bidirectional") else 1
         self.sequences = bool(fields.get("return_sequences"))
+        self.masked = bool(fields.get("masked"))
         self.act = fields.get("activation", "none")
         self.rate = fields.get("rate")
         self.tensors = {}
@@ -228,9 +229,9 @@ def expected_tensors(layers, spec, path):
                 want.append((f"{l.name}/{suffix}", shape, l, suffix))
             features = l.units
     last = layers[-1]
-    if last.kind != "dense" or last.units != 1:
-        raise InputError(f"{path}: the last layer is '{last.name}' ({last.kind}); binary "
-                         "cross-entropy needs a dense layer of 1 unit")
+    if last.kind != "dense":
+        raise InputError(f"{path}: the last layer is '{last.name}' ({last.kind}); the losses "
+                         "this script checks need a dense layer there")
     return want
 
 
@@ -257,15 +258,19 @@ def attach_params(want, names, params, args, spec_path):
         layer.tensors[suffix] = params[name]
 
 
-def loss_from_logits(spec, path):
-    """Whether the loss takes logits; the only loss is binary cross-entropy."""
+LOSSES = {"binary_crossentropy": "sigmoid", "sparse_categorical_crossentropy": "softmax"}
+
+
+def loss_of(spec, path):
+    """(the loss, whether it takes logits): binary or sparse categorical
+    cross-entropy; either way computed from the last layer's logits."""
     loss = spec.get("loss")
     kind, logits = (loss.get("type"), loss.get("from_logits", False)) \
         if isinstance(loss, dict) else (loss, False)
-    if kind != "binary_crossentropy" or not isinstance(logits, bool):
-        raise InputError(f"{path}: loss {loss!r}: this script checks binary_crossentropy "
-                         "(from_logits true or false)")
-    return logits
+    if kind not in LOSSES or not isinstance(logits, bool):
+        raise InputError(f"{path}: loss {loss!r}: this script checks "
+                         f"{' and '.join(LOSSES)} (from_logits true or false)")
+    return kind, logits
 
 
 # ---- dense activations ----------------------------------------------------------
@@ -369,8 +374,15 @@ def build_model(torch, layers, acts, dtype):
                 yield (prefix,) + tuple(getattr(self.cell, f"{w}_l0{torch_suffix}")
                                         for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
-        def forward(self, x):
-            seq, state = self.cell(x)
+        def forward(self, x, lengths):
+            if self.layer.masked:  # TF's dynamic_rnn: stop at each row's length
+                packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True,
+                                                           enforce_sorted=False)
+                seq, state = self.cell(packed)
+                seq = nn.utils.rnn.pad_packed_sequence(seq, batch_first=True,
+                                                       total_length=x.shape[1])[0]
+            else:
+                seq, state = self.cell(x)
             if self.layer.sequences:
                 return seq
             h = state[0] if self.layer.kind == "lstm" else state  # [directions, batch, units]
@@ -410,8 +422,11 @@ def build_model(torch, layers, acts, dtype):
                     f"{self.layer.name}/bias": numpy(self.linear.bias.grad)}
 
     class Keras(nn.Sequential):
-        def forward(self, ids):
-            return super().forward(ids).squeeze(-1)
+        def forward(self, ids, lengths):
+            x = ids
+            for stage in self:
+                x = stage(x, lengths) if isinstance(stage, Recurrent) else stage(x)
+            return x.squeeze(-1) if x.shape[-1] == 1 else x  # one logit: binary
 
         def keras_grads(self):
             """{parameter name: gradient} in the checkpoint's layouts."""
@@ -420,7 +435,7 @@ def build_model(torch, layers, acts, dtype):
                 out.update(stage.keras_grads())
             return out
 
-    folded = iter(acts[:-1] + ["none"])  # the last sigmoid is in the loss
+    folded = iter(acts[:-1] + ["none"])  # the last sigmoid or softmax is in the loss
     stages = []
     for layer in layers:
         if layer.kind == "embedding":
@@ -500,11 +515,11 @@ def run(args):
         acts = activations_from_option(args.activations, dense_names)
     else:
         acts = activations_from_spec(layers, spec_path)
-    from_logits = loss_from_logits(spec, spec_path)
-    if acts[-1] != ("none" if from_logits else "sigmoid"):
-        raise InputError(f"the last dense layer's activation is {acts[-1]}; binary "
-                         f"cross-entropy{' from logits' if from_logits else ''} needs "
-                         f"{'none' if from_logits else 'sigmoid'}")
+    loss_kind, from_logits = loss_of(spec, spec_path)
+    final = "none" if from_logits else LOSSES[loss_kind]
+    if acts[-1] != final:
+        raise InputError(f"the last dense layer's activation is {acts[-1]}; {loss_kind}"
+                         f"{' from logits' if from_logits else ''} needs {final}")
 
     ids, targets = got["batch/ids"], got["batch/targets"]
     n_valid = int(got["batch/n_valid"])
@@ -523,9 +538,17 @@ def run(args):
         return EXIT_OK
     dtype = torch.float64 if got["loss"].dtype == np.float64 else torch.float32
     model = build_model(torch, layers, acts, dtype)
-    logits = model(torch.from_numpy(ids.astype(np.int64)))
-    loss = torch.nn.functional.binary_cross_entropy_with_logits(
-        logits[:n_valid], torch.from_numpy(targets[:n_valid].copy()).to(dtype))
+    # each row's real tokens, for masked layers (PyTorch wants at least one:
+    # padding rows past n_valid count for nothing anyway)
+    lengths = got.get("batch/lengths", np.full(len(ids), ids.shape[1], np.int32)).astype(np.int64)
+    lengths[n_valid:] = np.maximum(lengths[n_valid:], 1)
+    logits = model(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(lengths))
+    if loss_kind == "binary_crossentropy":
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(
+            logits[:n_valid], torch.from_numpy(targets[:n_valid].copy()).to(dtype))
+    else:  # the targets are class indices
+        loss = torch.nn.functional.cross_entropy(
+            logits[:n_valid], torch.from_numpy(targets[:n_valid].astype(np.int64)))
     loss.backward()
     ref = model.keras_grads()
 
@@ -537,7 +560,7 @@ def run(args):
                       for l in layers)
           + f"; from {spec_path}" + (", dense activations from --activations"
                                      if args.activations else "")
-          + ("; the loss takes logits" if from_logits else "; the last sigmoid is in the loss"))
+          + ("; the loss takes logits" if from_logits else f"; the last {final} is in the loss"))
     width = max([28] + [len(n) for n in names])
     print(f"{'tensor':<{width}} {'shape':<12} {'max|torch|':>11} {'max abs diff':>13} "
           f"{'diff/max':>10} {'max rel*':>10}")
