@@ -108,6 +108,19 @@ static int check_layer(spec *s, layer *l, const layer *prev)
                        "needs its real tokens first: set data.padding: post", l->index + 1, l->name);
             return -1;
         }
+        if (s->train.stateful && l->bidirectional) {
+            diag_error(spec_mark(l->src, "bidirectional"),
+                       "layer %d '%s': a bidirectional layer cannot carry its state to the next "
+                       "batch (train.stateful); its backward pass starts at the end", l->index + 1,
+                       l->name);
+            return -1;
+        }
+        if (l->masked && s->data.char_lm) {
+            diag_error(spec_mark(l->src, "masked"),
+                       "layer %d '%s': masked is for padded examples; a char-lm stream has none",
+                       l->index + 1, l->name);
+            return -1;
+        }
         if (l->masked && l->bidirectional) {
             diag_error(spec_mark(l->src, "masked"),
                        "layer %d '%s': masked bidirectional layers are not supported yet",
@@ -131,6 +144,11 @@ static int check_layer(spec *s, layer *l, const layer *prev)
         return 0;
     }
     case LAYER_CONV1D: {
+        if (s->data.char_lm) {
+            diag_error(l->src->at, "layer %d '%s': convolutions are not supported in a char-lm "
+                       "model (its sampling runs one step at a time)", l->index + 1, l->name);
+            return -1;
+        }
         if (!in.is_seq || in.features == 0)
             return mismatch(l, prev, "a sequence (None, steps, features)",
                             in.is_seq ? "put an embedding first" : NULL);
@@ -151,6 +169,11 @@ static int check_layer(spec *s, layer *l, const layer *prev)
         return 0;
     }
     case LAYER_MAXPOOL1D:
+        if (s->data.char_lm) {
+            diag_error(l->src->at, "layer %d '%s': pooling is not supported in a char-lm model "
+                       "(it needs one output per input step)", l->index + 1, l->name);
+            return -1;
+        }
         if (!in.is_seq || in.features == 0)
             return mismatch(l, prev, "a sequence (None, steps, features)", NULL);
         if (in.steps / l->pool_size < 1) {
@@ -176,10 +199,22 @@ static int check_layer(spec *s, layer *l, const layer *prev)
                        "can have it (with sparse_categorical_crossentropy)", l->index + 1, l->name);
             return -1;
         }
+        if (l->time_distributed) { /* the same dense at every step */
+            if (!in.is_seq || in.features == 0)
+                return mismatch(l, prev, "a sequence (None, steps, features) for a time_distributed dense",
+                                prev && LAYER_IS_RECURRENT(prev->kind)
+                                    ? "set return_sequences: true on it" : NULL);
+            if (check_size(l, "units", "the output", "batch x steps x units", B, T, l->units))
+                return -1;
+            l->out = (layer_shape){1, T, l->units};
+            l->n_params = (int64_t)in.features * l->units + l->units;
+            return 0;
+        }
         if (in.is_seq)
             return mismatch(l, prev, "a vector (None, features)",
                             prev && LAYER_IS_RECURRENT(prev->kind)
-                                ? "set return_sequences: false on it" : NULL);
+                                ? "set return_sequences: false on it, or time_distributed: true here"
+                                : "or time_distributed: true to apply it at every step");
         if (check_size(l, "units", "the kernel", "input features x units", in.features,
                        l->units, 0) ||
             check_size(l, "units", "the output", "batch x units", B, l->units, 0))
@@ -199,6 +234,11 @@ static int check_loss(spec *s)
     switch (s->loss.kind) {
     case LOSS_BCE: {
         activation want = s->loss.from_logits ? ACT_NONE : ACT_SIGMOID;
+        if (s->data.char_lm) {
+            diag_error(s->loss.src->at, "a char-lm predicts one of vocab_size characters at every "
+                       "step: use sparse_categorical_crossentropy");
+            return -1;
+        }
         if (last->kind != LAYER_DENSE || last->out.features != 1 || last->act != want) {
             int logits_hint = !s->loss.from_logits && last->kind == LAYER_DENSE &&
                               last->act == ACT_NONE && last->out.features == 1;
@@ -218,6 +258,21 @@ static int check_loss(spec *s)
     }
     case LOSS_SPARSE_CE: {
         activation want = s->loss.from_logits ? ACT_NONE : ACT_SOFTMAX;
+        if (s->data.char_lm && (!last->out.is_seq || last->out.features != s->data.vocab_size ||
+                                last->out.steps != s->seq_len)) {
+            diag_error(s->loss.src->at, "a char-lm predicts the next character at every step: "
+                       "the last layer must be a time_distributed dense of vocab_size (%d) units "
+                       "with one output per step, but layer %d '%s' outputs %s",
+                       s->data.vocab_size, last->index + 1, last->name,
+                       shape_str(last->out, got, sizeof got));
+            return -1;
+        }
+        if (!s->data.char_lm && last->out.is_seq) {
+            diag_error(s->loss.src->at, "text classification needs one prediction per example, "
+                       "but layer %d '%s' outputs %s (a sequence)", last->index + 1, last->name,
+                       shape_str(last->out, got, sizeof got));
+            return -1;
+        }
         if (last->kind != LAYER_DENSE || last->out.features < 2 || last->act != want) {
             diag_error(s->loss.src->at,
                        "sparse_categorical_crossentropy%s needs the last layer to be a dense with "
@@ -237,6 +292,18 @@ static int check_loss(spec *s)
 
 int spec_check(spec *s)
 {
+    if (s->train.stateful && s->train.shuffle) {
+        diag_error(spec_mark(s->train.src, "shuffle"),
+                   "stateful training carries each batch row's state into the next batch, so "
+                   "batches must come in order: set shuffle: false");
+        return -1;
+    }
+    if (s->train.stateful && !s->data.char_lm) {
+        diag_error(spec_mark(s->train.src, "stateful"),
+                   "stateful training needs data kind char-lm, whose batch rows are contiguous "
+                   "streams; examples of a classification set are unrelated");
+        return -1;
+    }
     layer_shape in = {1, s->seq_len, 0};
     const layer *prev = NULL;
     for (int i = 0; i < s->n_layers; i++) {

@@ -131,6 +131,14 @@ void emit_ptr_rows(seq_buf *out, int is_const, const char *name, char base, size
                    "", comment);
 }
 
+void emit_block_ptr(seq_buf *out, int is_const, const char *name, size_t offset, size_t stride,
+                    const char *comment)
+{
+    char row[48];
+    snprintf(row, sizeof row, "%zu * blk", stride);
+    emit_ptr_rows(out, is_const, name, 'a', offset, row, comment);
+}
+
 void emit_rule(seq_buf *out, const char *fmt, ...)
 {
     char title[160];
@@ -173,15 +181,43 @@ static int batch_blocks(int batch)
     return blocks;
 }
 
-static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int training)
+int steps_in(const pass *ps, const layer *l)
+{
+    return ps->steps ? ps->steps : l->in.steps;
+}
+
+int steps_out(const pass *ps, const layer *l)
+{
+    return ps->steps ? ps->steps : l->out.steps;
+}
+
+/* The states stateful layers carry from batch to batch, first in the
+ * arena so that one range resets or saves them all. */
+static void plan_states(const spec *s, pass *ps)
+{
+    for (int i = 0; s->train.stateful && i < s->n_layers; i++) {
+        const layer *l = &s->layers[i];
+        if (!LAYER_IS_RECURRENT(l->kind))
+            continue;
+        ps->io[i].stateful = 1;
+        ps->io[i].state[0][0] = pass_add(ps, l, "state_h", ps->batch, l->units, 0);
+        if (l->kind == LAYER_LSTM)
+            ps->io[i].state[0][1] = pass_add(ps, l, "state_c", ps->batch, l->units, 0);
+    }
+    ps->state_size = ps->acts.total;
+}
+
+static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int steps, int training)
 {
     const spec *s = pl->s;
     ps->suffix = suffix;
     ps->batch = batch;
+    ps->steps = steps;
     ps->blocks = batch_blocks(batch);
     ps->rows = batch / ps->blocks;
     ps->training = training;
     ps->io = seq_xcalloc((size_t)s->n_layers, sizeof *ps->io);
+    plan_states(s, ps);
     for (int i = 0; i < s->n_layers; i++) {
         const layer *l = &s->layers[i];
         if (i > 0) {
@@ -210,8 +246,9 @@ static void plan_model(plan *pl, const spec *s)
         pl->param_base[i] = pl->n_params;
         emitter_for(&s->layers[i])->params(pl, &s->layers[i]);
     }
-    plan_pass(pl, &pl->train, "forward", s->batch, 1);
-    plan_pass(pl, &pl->predict, "predict", 1, 0);
+    plan_pass(pl, &pl->train, "forward", s->batch, 0, 1);
+    /* a char-lm predicts (samples) one character at a time */
+    plan_pass(pl, &pl->predict, "predict", 1, s->data.char_lm ? 1 : 0, 0);
 }
 
 static void free_plan(plan *pl)
@@ -349,12 +386,17 @@ static void emit_model_functions(seq_buf *out, const plan *pl)
                    "    .n_acts_predict = %zu,\n"
                    "    .output = %zu,\n"
                    "    .output_predict = %zu,\n"
+                   "    .n_state = %zu,\n"
+                   "    .n_state_predict = %zu,\n"
+                   "    .blocks = %d,\n"
+                   "    .rows = %d,\n"
                    "    .forward = model_forward,\n"
                    "    .backward = model_backward,\n"
                    "    .predict = model_predict,\n"
                    "};\n",
                    s->name, s->name, pl->train.acts.total, pl->predict.acts.total,
-                   pl->train.loss.out, pl->predict.loss.out);
+                   pl->train.loss.out, pl->predict.loss.out, pl->train.state_size,
+                   pl->predict.state_size, pl->train.blocks, pl->train.rows);
 }
 
 static void emit_passes(seq_buf *out, const plan *pl, const char *sha256)
@@ -482,6 +524,8 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
     seq_buf_printf(out, "    .seed = %lluu,\n", (unsigned long long)s->seed);
     seq_buf_printf(out, "    .batch = %d,\n    .seq_len = %d,\n", s->batch, s->seq_len);
     seq_buf_printf(out, "    .n_outputs = %d,\n", s->layers[s->n_layers - 1].out.features);
+    if (s->data.char_lm)
+        seq_buf_puts(out, "    .char_lm = 1,\n");
     seq_buf_printf(out, "    .loss = %s,\n", s->loss.kind == LOSS_BCE ? "SEQ_LOSS_BCE" : "SEQ_LOSS_SPARSE_CE");
     seq_buf_printf(out, "    .f64 = %d,\n    .simd = \"%s\",\n", s->codegen.f64, s->codegen.simd);
     seq_buf_printf(out, "    .n_params = %zu,\n    .n_tensors = %d,\n    .tensors = tensors,\n",
@@ -520,8 +564,8 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
     seq_buf_puts(out, ",\n        .clipnorm = ");
     put_double(out, s->optim.clipnorm);
     seq_buf_printf(out, ",\n    },\n    .train = {\n        .epochs = %d,\n        .shuffle = %d,\n"
-                        "        .checkpoint_every = %d,\n    },\n};\n",
-                   s->train.epochs, s->train.shuffle, s->train.checkpoint_every);
+                        "        .checkpoint_every = %d,\n        .stateful = %d,\n    },\n};\n",
+                   s->train.epochs, s->train.shuffle, s->train.checkpoint_every, s->train.stateful);
 }
 
 /* ---- NAME.h ------------------------------------------------------------------ */

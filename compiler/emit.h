@@ -43,6 +43,8 @@ typedef struct layer_io {
     size_t in, din;   /* input view (the previous output) and its gradient */
     size_t out, dout; /* output view and its gradient */
     size_t in_stride, din_stride, out_stride, dout_stride;
+    int stateful;       /* a recurrent layer carrying its state between batches */
+    size_t state[2][2]; /* its carried states: [direction][h, c] */
     size_t buf[MAX_BUFS];
 } layer_io;
 
@@ -52,6 +54,8 @@ typedef struct pass {
     const char *suffix; /* "forward" or "predict" */
     int batch;
     int blocks, rows;   /* the batch as BLOCKS blocks of ROWS rows */
+    int steps;          /* 0, or the steps of every sequence (a char-lm's prediction: 1) */
+    size_t state_size;  /* the carried states, at the start of the arena */
     int training;
     arena acts;
     layer_io *io;       /* per layer */
@@ -98,6 +102,9 @@ size_t arena_add(arena *a, const char *name, size_t size, const char *dims);
 size_t pass_add(pass *ps, const layer *l, const char *what, long a, long b, long c);
 /* The same for a blocked sequence of STEPS steps: [blocks, steps, rows, F]. */
 size_t pass_add_seq(pass *ps, const layer *l, const char *what, long steps, long features);
+/* A layer's input and output steps in PS (the spec's, unless the pass sets them). */
+int steps_in(const pass *ps, const layer *l);
+int steps_out(const pass *ps, const layer *l);
 void plan_param(plan *pl, const layer *l, const char *what, int rank, const int *dims,
                 init_spec init, int fan_in, int fan_out, int forget_units);
 const param *layer_param(const plan *pl, const layer *l, int k);
@@ -113,6 +120,9 @@ void emit_ptr(seq_buf *out, int is_const, const char *name, char base, size_t of
  * ROW_OFFSET (e.g. "256 * b0") apart: "BASE + OFFSET + ROW_OFFSET". */
 void emit_ptr_rows(seq_buf *out, int is_const, const char *name, char base, size_t offset,
                    const char *row_offset, const char *comment);
+/* The same for block blk of an activation whose blocks are STRIDE reals apart. */
+void emit_block_ptr(seq_buf *out, int is_const, const char *name, size_t offset, size_t stride,
+                    const char *comment);
 /* A section rule: "/ * ---- TITLE ----...---- * /". */
 void emit_rule(seq_buf *out, const char *fmt, ...) SEQ_PRINTF(2, 3);
 

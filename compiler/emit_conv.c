@@ -42,14 +42,6 @@ static void conv_grads(pass *ps, const layer *l)
     io->buf[B_PBIAS] = pass_add(ps, l, "d bias_blocks", ps->blocks, l->filters, 0);
 }
 
-static void block_ptr(seq_buf *out, int is_const, const char *name, size_t offset, size_t stride,
-                      const char *comment)
-{
-    char row[48];
-    snprintf(row, sizeof row, "%zu * blk", stride);
-    emit_ptr_rows(out, is_const, name, 'a', offset, row, comment);
-}
-
 static void conv_forward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
 {
     const layer_io *io = &ps->io[l->index];
@@ -62,10 +54,10 @@ static void conv_forward(seq_buf *out, const plan *pl, const pass *ps, const lay
     emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, c);
     emit_ptr(out, 1, "bias", 'p', layer_param(pl, l, P_BIAS)->offset, dims1(d, sizeof d, C));
     snprintf(c, sizeof c, "%s input", dims3(d, sizeof d, Ti, R, F));
-    block_ptr(out, 1, "x", io->in, io->in_stride, c);
+    emit_block_ptr(out, 1, "x", io->in, io->in_stride, c);
     snprintf(c, sizeof c, "%s each step's window", dims3(d, sizeof d, To, R, KF));
-    block_ptr(out, 0, "cols", io->buf[B_COLS], (size_t)To * R * KF, c);
-    block_ptr(out, 0, "y", io->out, io->out_stride, dims3(d, sizeof d, To, R, C));
+    emit_block_ptr(out, 0, "cols", io->buf[B_COLS], (size_t)To * R * KF, c);
+    emit_block_ptr(out, 0, "y", io->out, io->out_stride, dims3(d, sizeof d, To, R, C));
     seq_buf_printf(out, "\n    seq_im2col(%d, %d, %d, %d, %d, %d, x, cols);\n", To, R, F, K, padding_of(l), Ti);
     seq_buf_printf(out, "    seq_fill_rows(%d, %d, bias, y);\n", To * R, C);
     seq_buf_printf(out, "    seq_matmul(%d, %d, %d, cols, kernel, 1, y);\n", To * R, C, KF);
@@ -84,15 +76,15 @@ static void conv_backward(seq_buf *out, const plan *pl, const pass *ps, const la
     char d[64], c[96];
     seq_buf_printf(out, "\nstatic void %s_backward_block(const real *p, real *a, int blk)\n{\n", l->name);
     emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, dims2(d, sizeof d, KF, C));
-    block_ptr(out, 1, "cols", io->buf[B_COLS], (size_t)To * R * KF, dims3(d, sizeof d, To, R, KF));
+    emit_block_ptr(out, 1, "cols", io->buf[B_COLS], (size_t)To * R * KF, dims3(d, sizeof d, To, R, KF));
     if (l->act != ACT_NONE)
-        block_ptr(out, 1, "y", io->out, io->out_stride, dims3(d, sizeof d, To, R, C));
-    block_ptr(out, 0, "dy", io->dout, io->dout_stride, dims3(d, sizeof d, To, R, C));
-    block_ptr(out, 0, "dcols", io->buf[B_DCOLS], (size_t)To * R * KF, dims3(d, sizeof d, To, R, KF));
+        emit_block_ptr(out, 1, "y", io->out, io->out_stride, dims3(d, sizeof d, To, R, C));
+    emit_block_ptr(out, 0, "dy", io->dout, io->dout_stride, dims3(d, sizeof d, To, R, C));
+    emit_block_ptr(out, 0, "dcols", io->buf[B_DCOLS], (size_t)To * R * KF, dims3(d, sizeof d, To, R, KF));
     snprintf(c, sizeof c, "%s d input", dims3(d, sizeof d, Ti, R, F));
-    block_ptr(out, 0, "dx", io->din, io->din_stride, c);
-    block_ptr(out, 0, "d_kernel", io->buf[B_PKERNEL], (size_t)KF * C, dims2(d, sizeof d, KF, C));
-    block_ptr(out, 0, "d_bias", io->buf[B_PBIAS], (size_t)C, dims1(d, sizeof d, C));
+    emit_block_ptr(out, 0, "dx", io->din, io->din_stride, c);
+    emit_block_ptr(out, 0, "d_kernel", io->buf[B_PKERNEL], (size_t)KF * C, dims2(d, sizeof d, KF, C));
+    emit_block_ptr(out, 0, "d_bias", io->buf[B_PBIAS], (size_t)C, dims1(d, sizeof d, C));
     seq_buf_puts(out, "\n    (void)p;\n");
     if (l->act != ACT_NONE)
         seq_buf_printf(out, "    seq_%s_backward(%ld, y, dy, dy);\n", activation_name(l->act), (long)To * R * C);
@@ -145,8 +137,8 @@ static void pool_forward(seq_buf *out, const plan *pl, const pass *ps, const lay
     (void)pl;
     seq_buf_printf(out, "\nstatic void %s_%s_block(const real *p, real *a, int blk)\n{\n", l->name,
                    ps->suffix);
-    block_ptr(out, 1, "x", io->in, io->in_stride, dims3(d, sizeof d, Ti, R, C));
-    block_ptr(out, 0, "y", io->out, io->out_stride, dims3(d, sizeof d, To, R, C));
+    emit_block_ptr(out, 1, "x", io->in, io->in_stride, dims3(d, sizeof d, Ti, R, C));
+    emit_block_ptr(out, 0, "y", io->out, io->out_stride, dims3(d, sizeof d, To, R, C));
     seq_buf_printf(out, "\n    (void)p;\n    seq_maxpool_steps(%d, %d, %d, x, y);\n}\n", To, R * C, l->pool_size);
     seq_buf_printf(out, "\nstatic void %s_%s(const real *p, real *a)\n{\n"
                         "    seq_parallel_blocks(%d, %s_%s_block, p, a);\n}\n",
@@ -160,10 +152,10 @@ static void pool_backward(seq_buf *out, const plan *pl, const pass *ps, const la
     char d[64];
     (void)pl;
     seq_buf_printf(out, "\nstatic void %s_backward_block(const real *p, real *a, int blk)\n{\n", l->name);
-    block_ptr(out, 1, "x", io->in, io->in_stride, dims3(d, sizeof d, Ti, R, C));
-    block_ptr(out, 1, "y", io->out, io->out_stride, dims3(d, sizeof d, To, R, C));
-    block_ptr(out, 1, "dy", io->dout, io->dout_stride, dims3(d, sizeof d, To, R, C));
-    block_ptr(out, 0, "dx", io->din, io->din_stride, dims3(d, sizeof d, Ti, R, C));
+    emit_block_ptr(out, 1, "x", io->in, io->in_stride, dims3(d, sizeof d, Ti, R, C));
+    emit_block_ptr(out, 1, "y", io->out, io->out_stride, dims3(d, sizeof d, To, R, C));
+    emit_block_ptr(out, 1, "dy", io->dout, io->dout_stride, dims3(d, sizeof d, To, R, C));
+    emit_block_ptr(out, 0, "dx", io->din, io->din_stride, dims3(d, sizeof d, Ti, R, C));
     seq_buf_printf(out, "\n    (void)p;\n    seq_maxpool_steps_backward(%d, %d, %d, %d, x, y, dy, dx);\n}\n",
                    To, R * C, l->pool_size, Ti);
     seq_buf_printf(out, "\nstatic void %s_backward(const real *p, real *g, real *a)\n{\n"

@@ -1,9 +1,17 @@
-/* emit_dense.c: Dense, [B, F] -> [B, units], y = act(x kernel + bias). */
+/* emit_dense.c: Dense, [B, F] -> [B, units], y = act(x kernel + bias); and
+ * time-distributed, the same at every step of a sequence: [T, B, F] ->
+ * [T, B, units], one GEMM per block of rows over all its steps. */
 #include <stdio.h>
 
 #include "emit.h"
 
 enum { P_KERNEL, P_BIAS };
+enum { B_PKERNEL, B_PBIAS };
+
+static void td_acts(pass *ps, const layer *l);
+static void td_grads(pass *ps, const layer *l);
+static void td_forward(seq_buf *out, const plan *pl, const pass *ps, const layer *l);
+static void td_backward(seq_buf *out, const plan *pl, const pass *ps, const layer *l);
 
 static void dense_params(plan *pl, const layer *l)
 {
@@ -15,11 +23,19 @@ static void dense_params(plan *pl, const layer *l)
 
 static void dense_acts(pass *ps, const layer *l)
 {
+    if (l->time_distributed) {
+        td_acts(ps, l);
+        return;
+    }
     ps->io[l->index].out = pass_add(ps, l, "out", ps->batch, l->units, 0);
 }
 
 static void dense_grads(pass *ps, const layer *l)
 {
+    if (l->time_distributed) {
+        td_grads(ps, l);
+        return;
+    }
     ps->io[l->index].dout = pass_add(ps, l, "d out", ps->batch, l->units, 0);
 }
 
@@ -35,6 +51,10 @@ static void declare(seq_buf *out, const plan *pl, const pass *ps, const layer *l
 
 static void dense_forward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
 {
+    if (l->time_distributed) {
+        td_forward(out, pl, ps, l);
+        return;
+    }
     const layer_io *io = &ps->io[l->index];
     int B = ps->batch, F = l->in.features, N = l->units;
     activation act = layer_activation(pl, l);
@@ -55,6 +75,10 @@ static void dense_forward(seq_buf *out, const plan *pl, const pass *ps, const la
 
 static void dense_backward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
 {
+    if (l->time_distributed) {
+        td_backward(out, pl, ps, l);
+        return;
+    }
     const layer_io *io = &ps->io[l->index];
     int B = ps->batch, F = l->in.features, N = l->units;
     activation act = layer_activation(pl, l);
@@ -74,6 +98,81 @@ static void dense_backward(seq_buf *out, const plan *pl, const pass *ps, const l
     seq_buf_printf(out, "    seq_matmul_at(%d, %d, %d, x, dy, 0, d_kernel);\n", F, N, B);
     seq_buf_printf(out, "    seq_colsum(%d, %d, dy, d_bias);\n", B, N);
     seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, dy, kernel, 0, dx);\n}\n", B, F, N);
+}
+
+/* ---- time-distributed ---------------------------------------------------- */
+
+static void td_acts(pass *ps, const layer *l)
+{
+    layer_io *io = &ps->io[l->index];
+    io->out = pass_add_seq(ps, l, "out", steps_in(ps, l), l->units);
+    io->out_stride = (size_t)steps_in(ps, l) * ps->rows * l->units;
+}
+
+static void td_grads(pass *ps, const layer *l)
+{
+    layer_io *io = &ps->io[l->index];
+    io->dout = pass_add_seq(ps, l, "d out", steps_in(ps, l), l->units);
+    io->dout_stride = io->out_stride;
+    io->buf[B_PKERNEL] = pass_add(ps, l, "d kernel_blocks", ps->blocks, l->in.features, l->units);
+    io->buf[B_PBIAS] = pass_add(ps, l, "d bias_blocks", ps->blocks, l->units, 0);
+}
+
+static void td_forward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
+{
+    const layer_io *io = &ps->io[l->index];
+    int T = steps_in(ps, l), R = ps->rows, F = l->in.features, N = l->units;
+    activation act = layer_activation(pl, l);
+    char d[64], c[96];
+    seq_buf_printf(out, "\nstatic void %s_%s_block(const real *p, real *a, int blk)\n{\n", l->name,
+                   ps->suffix);
+    emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, dims2(d, sizeof d, F, N));
+    emit_ptr(out, 1, "bias", 'p', layer_param(pl, l, P_BIAS)->offset, dims1(d, sizeof d, N));
+    snprintf(c, sizeof c, "%s input", dims3(d, sizeof d, T, R, F));
+    emit_block_ptr(out, 1, "x", io->in, io->in_stride, c);
+    snprintf(c, sizeof c, "%s%s", dims3(d, sizeof d, T, R, N),
+             act == l->act ? "" : " logits; the softmax is in the loss");
+    emit_block_ptr(out, 0, "y", io->out, io->out_stride, c);
+    seq_buf_printf(out, "\n    seq_fill_rows(%d, %d, bias, y);\n", T * R, N);
+    seq_buf_printf(out, "    seq_matmul(%d, %d, %d, x, kernel, 1, y);  /* every step at once */\n", T * R, N, F);
+    if (act != ACT_NONE)
+        seq_buf_printf(out, "    seq_%s(%ld, y, y);\n", activation_name(act), (long)T * R * N);
+    seq_buf_printf(out, "}\n\nstatic void %s_%s(const real *p, real *a)\n{\n"
+                        "    seq_parallel_blocks(%d, %s_%s_block, p, a);\n}\n",
+                   l->name, ps->suffix, ps->blocks, l->name, ps->suffix);
+}
+
+static void td_backward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
+{
+    const layer_io *io = &ps->io[l->index];
+    int T = steps_in(ps, l), R = ps->rows, F = l->in.features, N = l->units, NB = ps->blocks;
+    activation act = layer_activation(pl, l);
+    char d[64], c[96];
+    seq_buf_printf(out, "\nstatic void %s_backward_block(const real *p, real *a, int blk)\n{\n", l->name);
+    emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, dims2(d, sizeof d, F, N));
+    snprintf(c, sizeof c, "%s input", dims3(d, sizeof d, T, R, F));
+    emit_block_ptr(out, 1, "x", io->in, io->in_stride, c);
+    if (act != ACT_NONE)
+        emit_block_ptr(out, 1, "y", io->out, io->out_stride, dims3(d, sizeof d, T, R, N));
+    emit_block_ptr(out, 0, "dy", io->dout, io->dout_stride, dims3(d, sizeof d, T, R, N));
+    snprintf(c, sizeof c, "%s d input", dims3(d, sizeof d, T, R, F));
+    emit_block_ptr(out, 0, "dx", io->din, io->din_stride, c);
+    emit_block_ptr(out, 0, "d_kernel", io->buf[B_PKERNEL], (size_t)F * N, dims2(d, sizeof d, F, N));
+    emit_block_ptr(out, 0, "d_bias", io->buf[B_PBIAS], (size_t)N, dims1(d, sizeof d, N));
+    seq_buf_puts(out, "\n");
+    if (act != ACT_NONE)
+        seq_buf_printf(out, "    seq_%s_backward(%ld, y, dy, dy);\n", activation_name(act), (long)T * R * N);
+    seq_buf_printf(out, "    seq_matmul_at(%d, %d, %d, x, dy, 0, d_kernel);\n", F, N, T * R);
+    seq_buf_printf(out, "    seq_colsum(%d, %d, dy, d_bias);\n", T * R, N);
+    seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, dy, kernel, 0, dx);\n}\n", T * R, F, N);
+    seq_buf_printf(out, "\nstatic void %s_backward(const real *p, real *g, real *a)\n{\n"
+                        "    seq_parallel_blocks(%d, %s_backward_block, p, a);\n"
+                        "    /* the blocks' shares, summed in block order */\n"
+                        "    seq_sum_blocks(%d, %d, a + %zu, g + %zu);  /* kernel */\n"
+                        "    seq_sum_blocks(%d, %d, a + %zu, g + %zu);  /* bias */\n}\n",
+                   l->name, NB, l->name, NB, F * N, io->buf[B_PKERNEL],
+                   layer_param(pl, l, P_KERNEL)->offset, NB, N, io->buf[B_PBIAS],
+                   layer_param(pl, l, P_BIAS)->offset);
 }
 
 const layer_emitter emit_dense = {

@@ -9,7 +9,7 @@
 
 static size_t block_size(const pass *ps, const layer *l)
 {
-    return (size_t)ps->rows * (l->in.is_seq ? (size_t)l->in.steps : 1) * (size_t)l->in.features;
+    return (size_t)ps->rows * (l->in.is_seq ? (size_t)steps_in(ps, l) : 1) * (size_t)l->in.features;
 }
 
 static void dropout_params(plan *pl, const layer *l)
@@ -26,8 +26,8 @@ static void dropout_acts(pass *ps, const layer *l)
         return;
     }
     if (l->in.is_seq) {
-        io->buf[0] = pass_add_seq(ps, l, "mask", l->in.steps, l->in.features);
-        io->out = pass_add_seq(ps, l, "out", l->in.steps, l->in.features);
+        io->buf[0] = pass_add_seq(ps, l, "mask", steps_in(ps, l), l->in.features);
+        io->out = pass_add_seq(ps, l, "out", steps_in(ps, l), l->in.features);
     } else {
         io->buf[0] = pass_add(ps, l, "mask", ps->batch, l->in.features, 0);
         io->out = pass_add(ps, l, "out", ps->batch, l->in.features, 0);
@@ -39,7 +39,7 @@ static void dropout_grads(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
     if (l->in.is_seq)
-        io->dout = pass_add_seq(ps, l, "d out", l->in.steps, l->in.features);
+        io->dout = pass_add_seq(ps, l, "d out", steps_in(ps, l), l->in.features);
     else
         io->dout = pass_add(ps, l, "d out", ps->batch, l->in.features, 0);
     io->dout_stride = block_size(ps, l);

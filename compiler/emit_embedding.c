@@ -14,14 +14,14 @@ static void embedding_params(plan *pl, const layer *l)
 static void embedding_acts(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
-    io->out = pass_add_seq(ps, l, "out", l->out.steps, l->output_dim);
-    io->out_stride = (size_t)l->out.steps * ps->rows * l->output_dim;
+    io->out = pass_add_seq(ps, l, "out", steps_out(ps, l), l->output_dim);
+    io->out_stride = (size_t)steps_out(ps, l) * ps->rows * l->output_dim;
 }
 
 static void embedding_grads(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
-    io->dout = pass_add_seq(ps, l, "d out", l->out.steps, l->output_dim);
+    io->dout = pass_add_seq(ps, l, "d out", steps_out(ps, l), l->output_dim);
     io->dout_stride = io->out_stride;
 }
 
@@ -29,7 +29,7 @@ static void embedding_forward(seq_buf *out, const plan *pl, const pass *ps, cons
 {
     const param *table = layer_param(pl, l, P_EMBEDDINGS);
     const layer_io *io = &ps->io[l->index];
-    int B = ps->batch, T = l->out.steps, E = l->output_dim, R = ps->rows;
+    int B = ps->batch, T = steps_out(ps, l), E = l->output_dim, R = ps->rows;
     char d[64], c[96];
     seq_buf_printf(out, "\nstatic void %s_%s(const real *p, real *a, const int32_t *ids)\n{\n",
                    l->name, ps->suffix);
@@ -45,7 +45,7 @@ static void embedding_backward(seq_buf *out, const plan *pl, const pass *ps, con
 {
     const param *table = layer_param(pl, l, P_EMBEDDINGS);
     const layer_io *io = &ps->io[l->index];
-    int B = ps->batch, T = l->out.steps, E = l->output_dim, R = ps->rows;
+    int B = ps->batch, T = steps_out(ps, l), E = l->output_dim, R = ps->rows;
     char d[64], c[96];
     seq_buf_printf(out, "\nstatic void %s_backward(const real *p, real *g, real *a, "
                         "const int32_t *ids)\n{\n", l->name);

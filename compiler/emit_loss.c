@@ -12,8 +12,11 @@ void loss_plan(const plan *pl, pass *ps)
     const layer *last = &s->layers[s->n_layers - 1];
     char d[64];
     ps->loss.in = ps->io[last->index].out;
-    ps->loss.out = arena_add(&ps->acts, "output", (size_t)ps->batch * (size_t)last->units,
-                             dims2(d, sizeof d, ps->batch, last->units));
+    if (last->out.is_seq) /* a prediction at every step */
+        ps->loss.out = pass_add_seq(ps, last, "probabilities", steps_out(ps, last), last->units);
+    else
+        ps->loss.out = arena_add(&ps->acts, "output", (size_t)ps->batch * (size_t)last->units,
+                                 dims2(d, sizeof d, ps->batch, last->units));
 }
 
 void loss_emit(seq_buf *out, const plan *pl)
@@ -22,6 +25,9 @@ void loss_emit(seq_buf *out, const plan *pl)
     const layer *last = &s->layers[s->n_layers - 1];
     const pass *tr = &pl->train, *pr = &pl->predict;
     int B = tr->batch, N = last->units, ce = s->loss.kind == LOSS_SPARSE_CE;
+    int seq = last->out.is_seq, T = steps_out(tr, last), Tp = steps_out(pr, last);
+    /* positions: one per example, or one per step of every example */
+    int P = seq ? B * T : B;
     char d[64], c[96];
 
     if (ce)
@@ -29,12 +35,16 @@ void loss_emit(seq_buf *out, const plan *pl)
     else
         emit_rule(out, "loss: binary cross-entropy on %s's logits", last->name);
     seq_buf_puts(out, "\nstatic real loss_forward(real *a, const seq_batch *in)\n{\n");
-    snprintf(c, sizeof c, "%s %s.out", dims2(d, sizeof d, B, N), last->name);
+    snprintf(c, sizeof c, "%s %s.out", dims2(d, sizeof d, P, N), last->name);
     emit_ptr(out, 1, "logits", 'a', tr->loss.in, c);
-    snprintf(c, sizeof c, "%s the model output, %s(logits)", dims2(d, sizeof d, B, N),
+    snprintf(c, sizeof c, "%s the model output, %s(logits)", dims2(d, sizeof d, P, N),
              ce ? "softmax" : "sigmoid");
     emit_ptr(out, 0, "output", 'a', tr->loss.out, c);
-    if (ce) {
+    if (ce && seq) {
+        seq_buf_printf(out, "\n    seq_softmax_rows(%d, %d, logits, output);\n", P, N);
+        seq_buf_printf(out, "    return in->targets ? seq_sparse_ce_steps_loss(%d, %d, %d, %d, in->n_valid, logits, in->targets) : 0;\n}\n",
+                       B, T, tr->rows, N);
+    } else if (ce) {
         seq_buf_printf(out, "\n    seq_softmax_rows(%d, %d, logits, output);\n", B, N);
         seq_buf_printf(out, "    return in->targets ? seq_sparse_ce_loss(%d, in->n_valid, %d, logits, in->targets) : 0;\n}\n",
                        B, N);
@@ -53,7 +63,10 @@ void loss_emit(seq_buf *out, const plan *pl)
     }
     snprintf(c, sizeof c, "%s d %s.out", dims2(d, sizeof d, B, N), last->name);
     emit_ptr(out, 0, "d_logits", 'a', tr->io[last->index].dout, c);
-    if (ce)
+    if (ce && seq)
+        seq_buf_printf(out, "\n    seq_sparse_ce_steps_backward(%d, %d, %d, %d, in->n_valid, output, in->targets, d_logits);\n}\n",
+                       B, T, tr->rows, N);
+    else if (ce)
         seq_buf_printf(out, "\n    seq_sparse_ce_backward(%d, in->n_valid, %d, output, in->targets, d_logits);\n}\n",
                        B, N);
     else
@@ -63,7 +76,7 @@ void loss_emit(seq_buf *out, const plan *pl)
     emit_ptr(out, 1, "logits", 'a', pr->loss.in, dims2(d, sizeof d, 1, N));
     emit_ptr(out, 0, "output", 'a', pr->loss.out, dims2(d, sizeof d, 1, N));
     if (ce)
-        seq_buf_printf(out, "\n    seq_softmax_rows(1, %d, logits, output);\n}\n", N);
+        seq_buf_printf(out, "\n    seq_softmax_rows(%d, %d, logits, output);\n}\n", seq ? Tp : 1, N);
     else
         seq_buf_printf(out, "\n    seq_sigmoid(%d, logits, output);\n}\n", N);
 }

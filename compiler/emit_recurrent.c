@@ -101,7 +101,7 @@ static const char *tensor(const layer *l, int dir, const char *what, char *buf, 
 static void recurrent_acts(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
-    int T = l->in.steps, R = ps->rows, H = l->units, G = gates_of(l);
+    int T = steps_in(ps, l), R = ps->rows, H = l->units, G = gates_of(l);
     char name[64];
     for (int dir = 0; dir < l->dirs; dir++) {
         *dbuf(io, dir, B_GATES) = pass_add_seq(ps, l, tensor(l, dir, "gates", name, sizeof name), T, (long)G * H);
@@ -127,7 +127,7 @@ static void recurrent_acts(pass *ps, const layer *l)
 static void recurrent_grads(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
-    int T = l->in.steps, B = ps->batch, H = l->units, F = l->in.features, N = ps->blocks;
+    int T = steps_in(ps, l), B = ps->batch, H = l->units, F = l->in.features, N = ps->blocks;
     int G = gates_of(l);
     char name[64];
     if (l->return_sequences) {
@@ -159,15 +159,6 @@ static void recurrent_grads(pass *ps, const layer *l)
     }
 }
 
-/* A pointer to block blk of a tensor whose blocks are STRIDE reals apart. */
-static void block_ptr(seq_buf *out, int is_const, const char *name, size_t offset, size_t stride,
-                      const char *comment)
-{
-    char row[48];
-    snprintf(row, sizeof row, "%zu * blk", stride);
-    emit_ptr_rows(out, is_const, name, 'a', offset, row, comment);
-}
-
 /* The names of a direction's locals: "gates", or "f_gates" / "b_gates". */
 static const char *local(const layer *l, int dir, const char *what, char *buf, size_t n)
 {
@@ -180,15 +171,15 @@ static const char *local(const layer *l, int dir, const char *what, char *buf, s
 
 /* The order a direction visits time: the forward pass reads state t and
  * writes state t+1; the backward pass reads t+1 and writes t. */
-static int step_time(const layer *l, int dir, int s)
+static int step_time(int T, int dir, int s)
 {
-    return dir ? l->in.steps - 1 - s : s;
+    return dir ? T - 1 - s : s;
 }
 
 static void forward_direction(seq_buf *out, const plan *pl, const pass *ps, const layer *l, int dir)
 {
     const layer_io *io = &ps->io[l->index];
-    int T = l->in.steps, R = ps->rows, F = l->in.features, H = l->units, G = gates_of(l);
+    int T = steps_in(ps, l), R = ps->rows, F = l->in.features, H = l->units, G = gates_of(l);
     size_t SG = (size_t)R * G * H, SH = (size_t)R * H, SG3 = (size_t)R * 3 * H;
     char d[64], c[128], kernel[32], rec[32], bias[32], gates[32], hh[32], cc[32], rg[32], rh[32];
     local(l, dir, "kernel", kernel, sizeof kernel);
@@ -210,37 +201,45 @@ static void forward_direction(seq_buf *out, const plan *pl, const pass *ps, cons
              l->kind == LAYER_GRU ? dims2(d, sizeof d, 2, G * H) : dims1(d, sizeof d, G * H));
     snprintf(c, sizeof c, "%s%s", dims3(d, sizeof d, T, R, G * H),
              l->kind == LAYER_LSTM ? " i, f, g, o" : l->kind == LAYER_GRU ? " z, r, h" : "");
-    block_ptr(out, 0, gates, dget(io, dir, B_GATES), (size_t)T * SG, c);
+    emit_block_ptr(out, 0, gates, dget(io, dir, B_GATES), (size_t)T * SG, c);
     if (l->kind == LAYER_GRU) {
-        block_ptr(out, 0, rg, dget(io, dir, B_RG), (size_t)T * SG3, dims3(d, sizeof d, T, R, 3 * H));
-        block_ptr(out, 0, rh, dget(io, dir, B_RH), (size_t)T * SH, dims3(d, sizeof d, T, R, H));
+        emit_block_ptr(out, 0, rg, dget(io, dir, B_RG), (size_t)T * SG3, dims3(d, sizeof d, T, R, 3 * H));
+        emit_block_ptr(out, 0, rh, dget(io, dir, B_RH), (size_t)T * SH, dims3(d, sizeof d, T, R, H));
     }
     snprintf(c, sizeof c, "%s the initial state at %d", dims3(d, sizeof d, T + 1, R, H), dir ? T : 0);
     if (l->kind == LAYER_LSTM)
-        block_ptr(out, 0, cc, dget(io, dir, B_C), (size_t)(T + 1) * SH, c);
-    block_ptr(out, 0, hh, dget(io, dir, B_H), (size_t)(T + 1) * SH, c);
+        emit_block_ptr(out, 0, cc, dget(io, dir, B_C), (size_t)(T + 1) * SH, c);
+    emit_block_ptr(out, 0, hh, dget(io, dir, B_H), (size_t)(T + 1) * SH, c);
 
     seq_buf_printf(out, "\n    seq_matmul(%d, %d, %d, x, %s, 0, %s);  /* x kernel, all steps */\n", T * R,
                    G * H, F, kernel, gates);
     char init[16] = "";
     if (dir)
         snprintf(init, sizeof init, " + %zu", (size_t)T * SH);
-    if (l->kind == LAYER_LSTM)
-        seq_buf_printf(out, "    seq_zero(%zu, %s%s);\n", SH, cc, init);
-    seq_buf_printf(out, "    seq_zero(%zu, %s%s);\n", SH, hh, init);
+    int carried = io->stateful;
+    if (carried) { /* stateful: the state left by the previous batch */
+        seq_buf_printf(out, "    seq_copy(%zu, a + %zu + %zu * blk, %s);  /* the carried state */\n", SH,
+                       io->state[0][0], SH, hh);
+        if (l->kind == LAYER_LSTM)
+            seq_buf_printf(out, "    seq_copy(%zu, a + %zu + %zu * blk, %s);\n", SH, io->state[0][1], SH, cc);
+    } else {
+        if (l->kind == LAYER_LSTM)
+            seq_buf_printf(out, "    seq_zero(%zu, %s%s);\n", SH, cc, init);
+        seq_buf_printf(out, "    seq_zero(%zu, %s%s);\n", SH, hh, init);
+    }
     for (int s = 0; s < T; s++) {
-        int t = step_time(l, dir, s), prev = dir ? t + 1 : t, next = dir ? t : t + 1;
+        int t = step_time(T, dir, s), prev = dir ? t + 1 : t, next = dir ? t : t + 1;
         seq_buf_printf(out, "    /* t = %d */\n", t);
         switch (l->kind) {
         case LAYER_LSTM:
-            if (s > 0) /* the initial state is zero */
+            if (s > 0 || carried) /* a zero initial state needs no product */
                 seq_buf_printf(out, "    seq_matmul(%d, %d, %d, %s + %zu, %s, 1, %s + %zu);\n", R, G * H, H, hh,
                                prev * SH, rec, gates, t * SG);
             seq_buf_printf(out, "    seq_lstm_cell_forward(%d, %d, %s, %s + %zu, %s + %zu, %s + %zu, %s + %zu);\n",
                            R, H, bias, gates, t * SG, cc, prev * SH, cc, next * SH, hh, next * SH);
             break;
         case LAYER_GRU:
-            if (s > 0)
+            if (s > 0 || carried)
                 seq_buf_printf(out, "    seq_matmul(%d, %d, %d, %s + %zu, %s, 0, %s + %zu);\n", R, 3 * H, H, hh,
                                prev * SH, rec, rg, t * SG3);
             else
@@ -250,7 +249,7 @@ static void forward_direction(seq_buf *out, const plan *pl, const pass *ps, cons
                            hh, next * SH);
             break;
         default:
-            if (s > 0)
+            if (s > 0 || carried)
                 seq_buf_printf(out, "    seq_matmul(%d, %d, %d, %s + %zu, %s, 1, %s + %zu);\n", R, H, H, hh,
                                prev * SH, rec, gates, t * SG);
             seq_buf_printf(out, "    seq_rnn_cell_forward(%d, %d, %s, %s + %zu, %s + %zu);\n", R, H, bias,
@@ -264,6 +263,13 @@ static void forward_direction(seq_buf *out, const plan *pl, const pass *ps, cons
             seq_buf_printf(out, "    seq_hold_rows(%d, %d, %d, len, %s + %zu, %s + %zu);\n", R, H, t, hh,
                            prev * SH, hh, next * SH);
         }
+    }
+    if (carried) { /* the state the next batch starts from */
+        seq_buf_printf(out, "    seq_copy(%zu, %s + %zu, a + %zu + %zu * blk);\n", SH, hh, (size_t)T * SH,
+                       io->state[0][0], SH);
+        if (l->kind == LAYER_LSTM)
+            seq_buf_printf(out, "    seq_copy(%zu, %s + %zu, a + %zu + %zu * blk);\n", SH, cc, (size_t)T * SH,
+                           io->state[0][1], SH);
     }
     if (l->dirs == 2) { /* this direction's half of the concatenated output */
         if (l->return_sequences)
@@ -283,7 +289,7 @@ static void forward_direction(seq_buf *out, const plan *pl, const pass *ps, cons
 static void recurrent_forward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
 {
     const layer_io *io = &ps->io[l->index];
-    int T = l->in.steps, R = ps->rows, F = l->in.features, H = l->units, D = l->dirs;
+    int T = steps_in(ps, l), R = ps->rows, F = l->in.features, H = l->units, D = l->dirs;
     char d[64], c[128];
 
     seq_buf_printf(out, "\n/* block blk: rows %d*blk .. %d*blk+%d of the batch, all %d steps */\n"
@@ -293,11 +299,11 @@ static void recurrent_forward(seq_buf *out, const plan *pl, const pass *ps, cons
         seq_buf_printf(out, "    const int32_t *len = lengths + %d * blk;%*s/* [%d] the rows' lengths */\n",
                        R, 6, "", R);
     snprintf(c, sizeof c, "%s input", dims3(d, sizeof d, T, R, F));
-    block_ptr(out, 1, "x", io->in, io->in_stride, c);
+    emit_block_ptr(out, 1, "x", io->in, io->in_stride, c);
     if ((D == 2 || l->masked) && l->return_sequences)
-        block_ptr(out, 0, "out", io->out, io->out_stride, dims3(d, sizeof d, T, R, D * H));
+        emit_block_ptr(out, 0, "out", io->out, io->out_stride, dims3(d, sizeof d, T, R, D * H));
     else if (!l->return_sequences)
-        block_ptr(out, 0, "out", io->out, (size_t)R * D * H, dims2(d, sizeof d, R, D * H));
+        emit_block_ptr(out, 0, "out", io->out, (size_t)R * D * H, dims2(d, sizeof d, R, D * H));
     for (int dir = 0; dir < D; dir++)
         forward_direction(out, pl, ps, l, dir);
     seq_buf_puts(out, "}\n");
@@ -315,7 +321,7 @@ static void recurrent_forward(seq_buf *out, const plan *pl, const pass *ps, cons
 static void backward_direction(seq_buf *out, const plan *pl, const pass *ps, const layer *l, int dir)
 {
     const layer_io *io = &ps->io[l->index];
-    int T = l->in.steps, R = ps->rows, F = l->in.features, H = l->units, G = gates_of(l);
+    int T = steps_in(ps, l), R = ps->rows, F = l->in.features, H = l->units, G = gates_of(l);
     int rs = l->return_sequences;
     size_t SG = (size_t)R * G * H, SH = (size_t)R * H, SG3 = (size_t)R * 3 * H;
     char d[64], c[128], kernel[32], rec[32], gates[32], hh[32], cc[32], rh[32], dh[32], dg[32],
@@ -343,32 +349,32 @@ static void backward_direction(seq_buf *out, const plan *pl, const pass *ps, con
     emit_ptr(out, 1, kernel, 'p', dir_param(pl, l, dir, P_KERNEL)->offset, dims2(d, sizeof d, F, G * H));
     emit_ptr(out, 1, rec, 'p', dir_param(pl, l, dir, P_RECURRENT)->offset, dims2(d, sizeof d, H, G * H));
     if (l->kind != LAYER_RNN) /* a SimpleRNN's backward needs only h */
-        block_ptr(out, 1, gates, dget(io, dir, B_GATES), (size_t)T * SG, dims3(d, sizeof d, T, R, G * H));
+        emit_block_ptr(out, 1, gates, dget(io, dir, B_GATES), (size_t)T * SG, dims3(d, sizeof d, T, R, G * H));
     if (l->kind == LAYER_GRU)
-        block_ptr(out, 1, rh, dget(io, dir, B_RH), (size_t)T * SH, dims3(d, sizeof d, T, R, H));
+        emit_block_ptr(out, 1, rh, dget(io, dir, B_RH), (size_t)T * SH, dims3(d, sizeof d, T, R, H));
     if (l->kind == LAYER_LSTM)
-        block_ptr(out, 1, cc, dget(io, dir, B_C), (size_t)(T + 1) * SH, dims3(d, sizeof d, T + 1, R, H));
-    block_ptr(out, 1, hh, dget(io, dir, B_H), (size_t)(T + 1) * SH, dims3(d, sizeof d, T + 1, R, H));
+        emit_block_ptr(out, 1, cc, dget(io, dir, B_C), (size_t)(T + 1) * SH, dims3(d, sizeof d, T + 1, R, H));
+    emit_block_ptr(out, 1, hh, dget(io, dir, B_H), (size_t)(T + 1) * SH, dims3(d, sizeof d, T + 1, R, H));
     if (rs)
         snprintf(c, sizeof c, "%s d out; gathers the recurrent gradient", dims3(d, sizeof d, T, R, H));
     else
         snprintf(c, sizeof c, "%s d out, then the gradient reaching h[t]", dims2(d, sizeof d, R, H));
     if (l->dirs == 2)
-        block_ptr(out, 0, dh, dget(io, dir, B_DH), rs ? (size_t)T * SH : SH, c);
+        emit_block_ptr(out, 0, dh, dget(io, dir, B_DH), rs ? (size_t)T * SH : SH, c);
     else
-        block_ptr(out, 0, dh, io->dout, rs ? io->dout_stride : SH, c);
-    block_ptr(out, 0, dg, dget(io, dir, B_DGATES), (size_t)T * SG, dims3(d, sizeof d, T, R, G * H));
+        emit_block_ptr(out, 0, dh, io->dout, rs ? io->dout_stride : SH, c);
+    emit_block_ptr(out, 0, dg, dget(io, dir, B_DGATES), (size_t)T * SG, dims3(d, sizeof d, T, R, G * H));
     if (l->kind == LAYER_GRU)
-        block_ptr(out, 0, drg, dget(io, dir, B_DRG), (size_t)T * SG3, dims3(d, sizeof d, T, R, 3 * H));
+        emit_block_ptr(out, 0, drg, dget(io, dir, B_DRG), (size_t)T * SG3, dims3(d, sizeof d, T, R, 3 * H));
     if (l->kind == LAYER_LSTM)
-        block_ptr(out, 0, dc, dget(io, dir, B_DC), SH, dims2(d, sizeof d, R, H));
-    block_ptr(out, 0, db, dget(io, dir, B_DBIAS), SG, dims2(d, sizeof d, R, G * H));
+        emit_block_ptr(out, 0, dc, dget(io, dir, B_DC), SH, dims2(d, sizeof d, R, H));
+    emit_block_ptr(out, 0, db, dget(io, dir, B_DBIAS), SG, dims2(d, sizeof d, R, G * H));
     if (l->kind == LAYER_GRU)
-        block_ptr(out, 0, dbr, dget(io, dir, B_DBIAS_REC), SG3, dims2(d, sizeof d, R, 3 * H));
-    block_ptr(out, 0, pk, dget(io, dir, B_PKERNEL), (size_t)F * G * H, dims2(d, sizeof d, F, G * H));
-    block_ptr(out, 0, pr, dget(io, dir, B_PRECURRENT), (size_t)H * G * H, dims2(d, sizeof d, H, G * H));
+        emit_block_ptr(out, 0, dbr, dget(io, dir, B_DBIAS_REC), SG3, dims2(d, sizeof d, R, 3 * H));
+    emit_block_ptr(out, 0, pk, dget(io, dir, B_PKERNEL), (size_t)F * G * H, dims2(d, sizeof d, F, G * H));
+    emit_block_ptr(out, 0, pr, dget(io, dir, B_PRECURRENT), (size_t)H * G * H, dims2(d, sizeof d, H, G * H));
     int nbias = l->kind == LAYER_GRU ? 2 : 1;
-    block_ptr(out, 0, pb, dget(io, dir, B_PBIAS), (size_t)nbias * G * H,
+    emit_block_ptr(out, 0, pb, dget(io, dir, B_PBIAS), (size_t)nbias * G * H,
               nbias == 2 ? dims2(d, sizeof d, 2, G * H) : dims1(d, sizeof d, G * H));
 
     seq_buf_puts(out, "\n");
@@ -388,7 +394,7 @@ static void backward_direction(seq_buf *out, const plan *pl, const pass *ps, con
     if (l->kind == LAYER_GRU)
         seq_buf_printf(out, "    seq_zero(%zu, %s);\n", SG3, dbr);
     for (int s = T - 1; s >= 0; s--) {
-        int t = step_time(l, dir, s), prev = dir ? t + 1 : t, next = dir ? t : t + 1;
+        int t = step_time(T, dir, s), prev = dir ? t + 1 : t, next = dir ? t : t + 1;
         int first = s == 0; /* the step that read the initial state */
         char dh_t[48], dh_prev[48];
         if (rs) {
@@ -446,7 +452,7 @@ static void backward_direction(seq_buf *out, const plan *pl, const pass *ps, con
 static void recurrent_backward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
 {
     const layer_io *io = &ps->io[l->index];
-    int T = l->in.steps, R = ps->rows, F = l->in.features, H = l->units, N = ps->blocks;
+    int T = steps_in(ps, l), R = ps->rows, F = l->in.features, H = l->units, N = ps->blocks;
     int G = gates_of(l), D = l->dirs;
     char d[64], c[128];
 
@@ -457,11 +463,11 @@ static void recurrent_backward(seq_buf *out, const plan *pl, const pass *ps, con
         seq_buf_printf(out, "    const int32_t *len = lengths + %d * blk;%*s/* [%d] the rows' lengths */\n",
                        R, 6, "", R);
     snprintf(c, sizeof c, "%s input", dims3(d, sizeof d, T, R, F));
-    block_ptr(out, 1, "x", io->in, io->in_stride, c);
+    emit_block_ptr(out, 1, "x", io->in, io->in_stride, c);
     snprintf(c, sizeof c, "%s d input", dims3(d, sizeof d, T, R, F));
-    block_ptr(out, 0, "dx", io->din, io->din_stride, c);
+    emit_block_ptr(out, 0, "dx", io->din, io->din_stride, c);
     if (D == 2)
-        block_ptr(out, 1, "dout", io->dout, l->return_sequences ? io->dout_stride : (size_t)R * 2 * H,
+        emit_block_ptr(out, 1, "dout", io->dout, l->return_sequences ? io->dout_stride : (size_t)R * 2 * H,
                   l->return_sequences ? dims3(d, sizeof d, T, R, 2 * H) : dims2(d, sizeof d, R, 2 * H));
     for (int dir = 0; dir < D; dir++)
         backward_direction(out, pl, ps, l, dir);

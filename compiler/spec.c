@@ -509,7 +509,8 @@ static int read_layer(spec *s, layer *l, node *n, int index)
     }
     case LAYER_DENSE: {
         static const char *const keys[] = {"type", "name", "units", "activation",
-                                           "kernel_initializer", "bias_initializer", NULL};
+                                           "time_distributed", "kernel_initializer",
+                                           "bias_initializer", NULL};
         rc |= check_map(n, what, keys);
         l->kernel_init = (init_spec){INIT_GLOROT_UNIFORM, 1};
         l->bias_init = (init_spec){INIT_ZEROS, 1};
@@ -517,6 +518,7 @@ static int read_layer(spec *s, layer *l, node *n, int index)
         rc |= read_int32(n, "units", what, 1, 1, SPEC_MAX_UNITS, &l->units);
         rc |= read_enum(n, "activation", what, 0, act_names, &act);
         l->act = (activation)act;
+        rc |= read_bool(n, "time_distributed", &l->time_distributed);
         rc |= read_init(n, "kernel_initializer", &l->kernel_init);
         rc |= read_init(n, "bias_initializer", &l->bias_init);
         break;
@@ -635,8 +637,8 @@ static int read_data(spec *s, node *n)
     static const char *const keys[] = {"kind", "format", "path", "tokenizer", "padding",
                                        "truncation", "validation_split", "test_split",
                                        "text_column", "label_column", NULL};
-    static const char *const kinds[] = {"text-classification", NULL};
-    static const char *const formats[] = {"aclimdb", "csv", NULL};
+    static const char *const kinds[] = {"text-classification", "char-lm", NULL};
+    static const char *const formats[] = {"aclimdb", "csv", "text", NULL};
     static const char *const sides[] = {"pre", "post", NULL};
     s->data.src = n;
     if (check_map(n, "'data'", keys) != 0)
@@ -654,6 +656,12 @@ static int read_data(spec *s, node *n)
     rc |= read_num(n, "validation_split", "'data'", 0, 0, 0.5, &s->data.validation_split);
     s->data.kind = kinds[kind];
     s->data.format = formats[format];
+    s->data.char_lm = kind == 1;
+    if ((kind == 1) != (format == 2)) {
+        diag_error(spec_mark(n, "format"), "'format' %s goes with kind %s", formats[format],
+                   format == 2 ? "char-lm (a plain text corpus)" : "text-classification");
+        return -1;
+    }
     if (format == 1) { /* csv: the columns, and a seeded held-out test part */
         rc |= read_str(n, "text_column", "'data' (format csv)", 1, &s->data.text_column);
         rc |= read_str(n, "label_column", "'data' (format csv)", 1, &s->data.label_column);
@@ -677,8 +685,11 @@ static int read_data(spec *s, node *n)
     }
     static const char *const tok_keys[] = {"lowercase", "strip_html", "punctuation",
                                            "vocab_size", NULL};
+    static const char *const char_keys[] = {"vocab_size", NULL};
     static const char *const puncts[] = {"split", "strip", "keep", NULL};
-    if (check_map(tok, "'tokenizer'", tok_keys) != 0)
+    if (check_map(tok, s->data.char_lm ? "'tokenizer' (of characters: id 0 for rare ones, "
+                                         "then the most frequent)" : "'tokenizer'",
+                  s->data.char_lm ? char_keys : tok_keys) != 0)
         return -1;
     int punct = PUNCT_STRIP;
     s->data.lowercase = 1;
@@ -740,11 +751,13 @@ static int read_optimizer(spec *s, node *n)
 
 static int read_train(spec *s, node *n)
 {
-    static const char *const keys[] = {"epochs", "shuffle", "checkpoint_every", NULL};
+    static const char *const keys[] = {"epochs", "shuffle", "stateful", "checkpoint_every", NULL};
+    s->train.src = n;
     if (check_map(n, "'train'", keys) != 0)
         return -1;
-    int rc = read_int32(n, "epochs", "'train'", 1, 1, 100000, &s->train.epochs);
+    int rc = read_int32(n, "epochs", "'train'", 0, 1, 100000, &s->train.epochs);
     rc |= read_bool(n, "shuffle", &s->train.shuffle);
+    rc |= read_bool(n, "stateful", &s->train.stateful);
     node *every = field(n, "checkpoint_every");
     if (every && !(every->kind == NODE_SCALAR && strcmp(every->text, "epoch") == 0))
         rc |= read_int32(n, "checkpoint_every", "'train'", 0, 1, 100000000,
@@ -830,7 +843,7 @@ const char *layer_class(const layer *l)
     case LAYER_LSTM: return l->bidirectional ? "Bidirectional" : "LSTM";
     case LAYER_GRU: return l->bidirectional ? "Bidirectional" : "GRU";
     case LAYER_RNN: return l->bidirectional ? "Bidirectional" : "SimpleRNN";
-    case LAYER_DENSE: return "Dense";
+    case LAYER_DENSE: return l->time_distributed ? "TimeDistributed" : "Dense";
     case LAYER_DROPOUT: return "Dropout";
     case LAYER_CONV1D: return "Conv1D";
     case LAYER_MAXPOOL1D: return "MaxPooling1D";

@@ -62,6 +62,7 @@ typedef struct layer {
     double rate;            /* dropout: the fraction of values zeroed */
     int filters, kernel_size, same; /* conv1d: 'same' (else 'valid') padding */
     int pool_size;          /* maxpool1d */
+    int time_distributed;   /* dense: applied at every step of a sequence */
     activation act;         /* dense */
     init_spec kernel_init, recurrent_init, bias_init, embeddings_init;
     int unit_forget_bias;   /* lstm: forget-gate bias starts at 1 */
@@ -85,8 +86,9 @@ typedef struct spec {
     int batch, seq_len;
 
     struct {
-        const char *kind;  /* "text-classification" */
-        const char *format; /* "aclimdb" or "csv" */
+        const char *kind;  /* "text-classification" or "char-lm" */
+        int char_lm;
+        const char *format; /* "aclimdb", "csv" or "text" */
         const char *text_column, *label_column; /* csv */
         double test_split;  /* csv: the seeded held-out fraction */
         const char *path;  /* relative to the spec's folder */
@@ -116,6 +118,8 @@ typedef struct spec {
     struct {
         int epochs, shuffle;
         int checkpoint_every; /* steps; 0 = at the end of every epoch */
+        int stateful;         /* recurrent states carry from one batch to the next */
+        node *src;
     } train;
 
     struct {

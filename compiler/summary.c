@@ -59,14 +59,18 @@ void summary_write(const spec *s, seq_buf *out)
     rule(out, '_');
     row(out, "Layer (type)", "Output Shape", "Param #");
     rule(out, '=');
+    /* a stateful Keras model fixes its batch size (batch_input_shape) */
+    char batch[16] = "None";
+    if (s->train.stateful)
+        snprintf(batch, sizeof batch, "%d", s->batch);
     for (int i = 0; i < s->n_layers; i++) {
         const layer *l = &s->layers[i];
         char name[96], shape[48], params[32];
         snprintf(name, sizeof name, "%s (%s)", l->name, layer_class(l));
         if (l->out.is_seq)
-            snprintf(shape, sizeof shape, "(None, %d, %d)", l->out.steps, l->out.features);
+            snprintf(shape, sizeof shape, "(%s, %d, %d)", batch, l->out.steps, l->out.features);
         else
-            snprintf(shape, sizeof shape, "(None, %d)", l->out.features);
+            snprintf(shape, sizeof shape, "(%s, %d)", batch, l->out.features);
         snprintf(params, sizeof params, "%lld", (long long)l->n_params);
         row(out, name, shape, params);
         seq_buf_printf(out, "%*s\n", WIDTH, "");

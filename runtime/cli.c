@@ -17,7 +17,8 @@
 int seq_s_run(const seq_s_model *m, const seq_options *o, const char *data_root);
 int seq_d_run(const seq_d_model *m, const seq_options *o, const char *data_root);
 
-static const char *const commands[] = {"train", "eval", "predict", "grads", "gradcheck", "bench"};
+static const char *const commands[] = {"train", "eval", "predict", "grads", "gradcheck", "bench",
+                                       "sample"};
 
 static void usage(FILE *f, const seq_model_info *info)
 {
@@ -28,8 +29,8 @@ static void usage(FILE *f, const seq_model_info *info)
             "\n"
             "commands:\n"
             "  train       train on the spec's data; writes OUT/checkpoint.safetensors (every\n"
-            "              epoch), OUT/best.safetensors (best validation accuracy),\n"
-            "              OUT/metrics.jsonl and OUT/curve.svg\n"
+            "              epoch), OUT/best.safetensors (best validation accuracy; for a\n"
+            "              char-lm, lowest validation loss), OUT/metrics.jsonl, OUT/curve.svg\n"
             "  eval        loss and accuracy of --checkpoint on a split (default test)\n"
             "  predict     probability and label for each line of FILE (default stdin)\n"
             "  summary     the layer table with parameter counts\n"
@@ -37,6 +38,7 @@ static void usage(FILE *f, const seq_model_info *info)
             "              with the batch, as safetensors in --out\n"
             "  gradcheck   analytic gradients against finite differences, in f64\n"
             "  bench       time training steps and batch-1 predictions on random data\n"
+            "  sample      a char-lm's text: --prime TEXT, --length N, --temperature X, --top-k K\n"
             "\n"
             "options:\n"
             "  --data DIR          the data folder (default: %s, from the spec's folder)\n"
@@ -47,13 +49,17 @@ static void usage(FILE *f, const seq_model_info *info)
             "  --epochs N          train: this many epochs in all (default %d)\n"
             "  --max-steps N       train: stop after N optimizer steps in all\n"
             "  --checkpoint-every N  train: also save the checkpoint every N steps\n"
-            "  --limit N           use the first N examples of each class only\n"
+            "  --limit N           use the first N examples of each class (a char-lm: characters)\n"
             "  --threads N         worker threads (default: $SEQCC_THREADS, else all cores);\n"
             "                      results are the same bits for any thread count\n"
             "  --seed N            instead of the spec's seed (%llu)\n"
             "  --samples N         gradcheck: entries per tensor (default 24)\n"
             "  --tolerance X       gradcheck: largest relative error (default 1e-6)\n"
             "  --steps N           bench: training steps to time (default 100)\n"
+            "  --prime TEXT        sample: the text to continue (default a line break)\n"
+            "  --length N          sample: characters to generate (default 500)\n"
+            "  --temperature X     sample: below 1 more conservative, above 1 more varied (default 1)\n"
+            "  --top-k K           sample: draw among the K most likely characters (default all)\n"
             "  --version, --help\n"
             "\n"
             "exit status: 0 success, 1 failure (data, files), 2 usage, 3 gradcheck failed\n",
@@ -152,6 +158,26 @@ static int parse(int argc, char **argv, seq_options *o)
                 fprintf(stderr, "error: --tolerance needs a positive number, got '%s'\n", v);
                 return -1;
             }
+        } else if (strcmp(a, "--prime") == 0) {
+            VALUE();
+            o->prime = v;
+        } else if (strcmp(a, "--length") == 0) {
+            VALUE();
+            if (parse_long(a, v, 1, 100000000L, &o->length) != 0)
+                return -1;
+        } else if (strcmp(a, "--temperature") == 0) {
+            VALUE();
+            char *end;
+            o->temperature = strtod(v, &end);
+            if (end == v || *end || !(o->temperature > 0) || o->temperature > 100) {
+                fprintf(stderr, "error: --temperature needs a number above 0, got '%s'\n", v);
+                return -1;
+            }
+        } else if (strcmp(a, "--top-k") == 0) {
+            VALUE();
+            if (parse_long(a, v, 1, 1000000, &n) != 0)
+                return -1;
+            o->top_k = (int)n;
         } else if (strcmp(a, "--steps") == 0) {
             VALUE();
             if (parse_long(a, v, 1, 1000000, &o->steps) != 0)
@@ -198,13 +224,15 @@ int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_mode
     o.seed = -1;
     o.samples = 24;
     o.tolerance = 1e-6;
+    o.length = 500;
+    o.temperature = 1;
     int found = 0;
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(cmd, commands[i]) == 0)
             o.cmd = (seq_command)i, found = 1;
     if (!found) {
         fprintf(stderr, "error: unknown command '%s' (expected train, eval, predict, summary, "
-                        "grads, gradcheck or bench; see --help)\n", cmd);
+                        "grads, gradcheck, bench or sample; see --help)\n", cmd);
         return SEQ_EXIT_USAGE;
     }
     for (int i = 2; i < argc; i++)

@@ -6,7 +6,7 @@
 
 typedef enum seq_command {
     SEQ_CMD_TRAIN, SEQ_CMD_EVAL, SEQ_CMD_PREDICT, SEQ_CMD_GRADS, SEQ_CMD_GRADCHECK,
-    SEQ_CMD_BENCH
+    SEQ_CMD_BENCH, SEQ_CMD_SAMPLE
 } seq_command;
 
 /* Exit statuses. */
@@ -29,6 +29,10 @@ typedef struct seq_options {
     int samples;             /* gradcheck: entries per tensor */
     double tolerance;        /* gradcheck: largest relative error accepted */
     long steps;              /* bench: steps timed */
+    const char *prime;       /* sample: the text to start from */
+    long length;             /* sample: characters to generate */
+    double temperature;      /* sample: divides the logits (below 1: more conservative) */
+    int top_k;               /* sample: draw among the K most likely only (0: all) */
 } seq_options;
 
 /* The whole main() of a model binary. */

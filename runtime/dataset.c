@@ -36,6 +36,7 @@ static void encode(const seq_model_info *info, const seq_vocab *vocab, const seq
     seq_tok_config cfg = seq_tok_config_of(&info->data);
     out->n = n;
     out->seq_len = info->seq_len;
+    out->target_width = 1;
     out->ids = seq_xmalloc(n * (size_t)info->seq_len * sizeof *out->ids);
     out->lengths = seq_xmalloc(n * sizeof *out->lengths);
     out->targets = seq_xmalloc(n * sizeof *out->targets);
@@ -124,11 +125,152 @@ static void take_classes(seq_data *out, const seq_textset *t)
         out->class_names[c] = seq_xstrdup(t->class_names[c]);
 }
 
+/* ---- char-lm ----------------------------------------------------------------- */
+
+typedef struct char_count {
+    int32_t cp;
+    size_t n;
+} char_count;
+
+static int by_count(const void *a, const void *b)
+{
+    const char_count *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n < y->n ? 1 : -1;
+    return (x->cp > y->cp) - (x->cp < y->cp);
+}
+
+static int by_cp(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Decodes valid UTF-8 (checked before) into code points. */
+static int32_t *code_points(const char *s, size_t len, size_t *n)
+{
+    int32_t *cp = seq_xmalloc((len ? len : 1) * sizeof *cp);
+    size_t k = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned c = (unsigned char)s[i];
+        int extra = c < 0x80 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
+        int32_t v = (int32_t)(extra == 0 ? c : extra == 1 ? c & 0x1f : extra == 2 ? c & 0x0f : c & 0x07);
+        for (int j = 1; j <= extra; j++)
+            v = v << 6 | ((unsigned char)s[i + (size_t)j] & 0x3f);
+        cp[k++] = v;
+        i += (size_t)extra + 1;
+    }
+    *n = k;
+    return cp;
+}
+
+/* The vocab_size - 1 most frequent characters of TEXT[0..n), ties by code point. */
+static int32_t *char_vocab(const int32_t *text, size_t n, int vocab_size, int *n_chars)
+{
+    char_count *counts = NULL;
+    size_t n_counts = 0;
+    int32_t *sorted = seq_xmalloc((n ? n : 1) * sizeof *sorted);
+    memcpy(sorted, text, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, by_cp);
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || sorted[i] != sorted[i - 1]) {
+            counts = seq_xrealloc(counts, (n_counts + 1) * sizeof *counts);
+            counts[n_counts++] = (char_count){sorted[i], 0};
+        }
+        counts[n_counts - 1].n++;
+    }
+    free(sorted);
+    qsort(counts, n_counts, sizeof *counts, by_count);
+    *n_chars = (int)(n_counts < (size_t)vocab_size - 1 ? n_counts : (size_t)vocab_size - 1);
+    int32_t *chars = seq_xmalloc((size_t)(*n_chars ? *n_chars : 1) * sizeof *chars);
+    for (int i = 0; i < *n_chars; i++)
+        chars[i] = counts[i].cp;
+    free(counts);
+    return chars;
+}
+
+int32_t seq_char_id(const int32_t *chars, int n_chars, int32_t cp)
+{
+    for (int i = 0; i < n_chars; i++)
+        if (chars[i] == cp)
+            return i + 1;
+    return 0;
+}
+
+/* Rows of STREAM[0..n) as examples, batch k's row b at k * batch + b. */
+static void char_examples(const seq_model_info *info, const int32_t *stream, size_t n,
+                          seq_examples *out)
+{
+    size_t B = (size_t)info->batch, T = (size_t)info->seq_len;
+    size_t row = n > 1 ? (n - 1) / B : 0, batches = row / T;
+    out->n = batches * B;
+    out->seq_len = (int)T;
+    out->target_width = (int)T;
+    out->ids = seq_xmalloc((out->n ? out->n : 1) * T * sizeof *out->ids);
+    out->targets = seq_xmalloc((out->n ? out->n : 1) * T * sizeof *out->targets);
+    out->lengths = seq_xmalloc((out->n ? out->n : 1) * sizeof *out->lengths);
+    for (size_t k = 0; k < batches; k++)
+        for (size_t b = 0; b < B; b++) {
+            size_t e = k * B + b, from = b * row + k * T;
+            for (size_t t = 0; t < T; t++) {
+                out->ids[e * T + t] = stream[from + t];
+                out->targets[e * T + t] = (float)stream[from + t + 1];
+            }
+            out->lengths[e] = (int32_t)T;
+        }
+}
+
+static int char_lm_load(const seq_model_info *info, const char *root, long limit, unsigned want,
+                        const int32_t *chars, int n_chars, seq_data *out, seq_err *err)
+{
+    char *text;
+    size_t len, bad_line, n;
+    if (seq_read_file(root, &text, &len, err) != 0)
+        return -1;
+    if (len == 0) {
+        free(text);
+        return seq_fail(err, "%s: empty file (expected a text corpus)", root);
+    }
+    if (!seq_utf8_valid(text, len, &bad_line)) {
+        free(text);
+        return seq_fail(err, "%s:%zu: invalid UTF-8 (the corpus must be UTF-8 text)", root, bad_line);
+    }
+    int32_t *cp = code_points(text, len, &n);
+    free(text);
+    if (limit > 0 && (size_t)limit < n)
+        n = (size_t)limit;
+    size_t n_train = n - (size_t)(info->data.validation_split * (double)n + 0.5);
+    if (chars) {
+        out->chars = seq_xmalloc((size_t)(n_chars ? n_chars : 1) * sizeof *out->chars);
+        memcpy(out->chars, chars, (size_t)n_chars * sizeof *chars);
+        out->n_chars = n_chars;
+    } else {
+        out->chars = char_vocab(cp, n_train, info->data.vocab_size, &out->n_chars);
+    }
+    for (size_t i = 0; i < n; i++) /* code points to ids, in place */
+        cp[i] = seq_char_id(out->chars, out->n_chars, cp[i]);
+    if (want & 1u << SEQ_TRAIN)
+        char_examples(info, cp, n_train, &out->split[SEQ_TRAIN]);
+    if (want & 1u << SEQ_VAL)
+        char_examples(info, cp + n_train, n - n_train, &out->split[SEQ_VAL]);
+    free(cp);
+    if ((want & 1u << SEQ_TRAIN) && out->split[SEQ_TRAIN].n == 0) {
+        seq_data_free(out);
+        return seq_fail(err, "%s: %zu characters for training are too few for batch %d x seq_len "
+                        "%d", root, n_train, info->batch, info->seq_len);
+    }
+    return 0;
+}
+
 int seq_data_load(const seq_model_info *info, const char *root, long limit, unsigned want,
-                  seq_vocab *vocab, seq_data *out, seq_err *err)
+                  seq_vocab *vocab, const int32_t *chars, int n_chars, seq_data *out,
+                  seq_err *err)
 {
     memset(out, 0, sizeof *out);
     out->vocab = vocab;
+    if (info->char_lm)
+        return char_lm_load(info, root, limit, want & ~(1u << SEQ_TEST), chars, n_chars, out,
+                            err);
     size_t per_class = limit > 0 ? (size_t)limit : 0;
     seq_textset t;
 
@@ -175,24 +317,24 @@ void seq_data_free(seq_data *d)
     for (int c = 0; c < d->n_classes; c++)
         free(d->class_names[c]);
     free(d->class_names);
+    free(d->chars);
     memset(d, 0, sizeof *d);
 }
 
 int seq_batch_fill(const seq_examples *ex, const uint32_t *order, size_t first, int batch,
                    int32_t *ids, int32_t *lengths, float *targets)
 {
-    size_t T = (size_t)ex->seq_len;
+    size_t T = (size_t)ex->seq_len, W = (size_t)ex->target_width;
     int n = 0;
     for (; n < batch && first + (size_t)n < ex->n; n++) {
         size_t k = order ? order[first + (size_t)n] : first + (size_t)n;
         memcpy(ids + (size_t)n * T, ex->ids + k * T, T * sizeof *ids);
         lengths[n] = ex->lengths[k];
-        targets[n] = ex->targets[k];
+        memcpy(targets + (size_t)n * W, ex->targets + k * W, W * sizeof *targets);
     }
     memset(ids + (size_t)n * T, 0, (size_t)(batch - n) * T * sizeof *ids);
-    for (int r = n; r < batch; r++) {
+    memset(targets + (size_t)n * W, 0, (size_t)(batch - n) * W * sizeof *targets);
+    for (int r = n; r < batch; r++)
         lengths[r] = 0;
-        targets[r] = 0;
-    }
     return n;
 }

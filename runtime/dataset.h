@@ -15,14 +15,17 @@ typedef enum seq_split { SEQ_TRAIN, SEQ_VAL, SEQ_TEST, SEQ_N_SPLITS } seq_split;
 typedef struct seq_examples {
     size_t n;
     int seq_len;
+    int target_width;  /* 1, or seq_len for a char-lm (the next character of every step) */
     int32_t *ids;     /* [n, seq_len] */
     int32_t *lengths; /* [n] real tokens in each row */
-    float *targets;   /* [n] */
+    float *targets;   /* [n, target_width] */
 } seq_examples;
 
 typedef struct seq_data {
-    seq_vocab *vocab;
+    seq_vocab *vocab;  /* words (text classification) */
     int owns_vocab;
+    int32_t *chars;    /* char-lm: the code points of ids 1 .. n_chars (0: any other) */
+    int n_chars;
     seq_examples split[SEQ_N_SPLITS];
     int n_classes;
     char **class_names; /* owned: "neg", "pos" for aclimdb; a CSV's labels in byte order */
@@ -36,9 +39,18 @@ typedef struct seq_data {
  * test split, then validation_split of the rest is validation. The
  * vocabulary is VOCAB (borrowed; from a checkpoint) or, when NULL, built from
  * the train split. LIMIT > 0 keeps the first LIMIT examples of each class in
- * file order (for tests). */
+ * file order (for tests).
+ *
+ * char-lm: ROOT is a UTF-8 text; its first 1 - validation_split is the
+ * training stream, the rest the validation stream (there is no test split).
+ * CHARS (borrowed; from a checkpoint) or, when NULL, the most frequent
+ * characters of the training stream give the ids. Each stream is cut into
+ * BATCH contiguous rows, and batch k's row b is example k * BATCH + b: ids
+ * are seq_len characters of row b, targets the character after each.
+ * LIMIT > 0 keeps the first LIMIT characters of the text. */
 int seq_data_load(const seq_model_info *info, const char *root, long limit, unsigned want,
-                  seq_vocab *vocab, seq_data *out, seq_err *err);
+                  seq_vocab *vocab, const int32_t *chars, int n_chars, seq_data *out,
+                  seq_err *err);
 void seq_data_free(seq_data *d);
 
 const char *seq_split_name(seq_split s);
@@ -49,6 +61,9 @@ int seq_split_parse(const char *name, seq_split *out);
  * Returns the number of real rows. */
 int seq_batch_fill(const seq_examples *ex, const uint32_t *order, size_t first, int batch,
                    int32_t *ids, int32_t *lengths, float *targets);
+
+/* A character's id in a char-lm vocabulary: 1 + its index in CHARS, or 0. */
+int32_t seq_char_id(const int32_t *chars, int n_chars, int32_t cp);
 
 /* The tokenizer settings a spec's data section gives. */
 seq_tok_config seq_tok_config_of(const seq_data_info *d);

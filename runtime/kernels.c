@@ -474,15 +474,34 @@ SEQ_HOT void seq_sum_blocks(int blocks, size_t n, const real *restrict parts, re
             sum[i] += parts[(size_t)blk * n + i];
 }
 
+/* Compensated (Neumaier) summation: a loss is a sum of thousands of terms,
+ * and the gradient check differentiates it numerically, so its rounding
+ * must stay near one unit in the last place, not grow with the count. */
+typedef struct exact_sum {
+    double sum, carry;
+} exact_sum;
+
+static void exact_add(exact_sum *s, double x)
+{
+    double t = s->sum + x;
+    s->carry += fabs(s->sum) >= fabs(x) ? (s->sum - t) + x : (x - t) + s->sum;
+    s->sum = t;
+}
+
+static double exact_total(const exact_sum *s)
+{
+    return s->sum + s->carry;
+}
+
 real seq_bce_logits_loss(int batch, int n_valid, const real *z, const float *y)
 {
     (void)batch;
-    double sum = 0;
+    exact_sum sum = {0, 0};
     for (int r = 0; r < n_valid; r++) {
         double x = z[r];
-        sum += (x > 0 ? x : 0) - x * y[r] + log1p(exp(-fabs(x)));
+        exact_add(&sum, (x > 0 ? x : 0) - x * y[r] + log1p(exp(-fabs(x))));
     }
-    return n_valid > 0 ? (real)(sum / n_valid) : 0;
+    return n_valid > 0 ? (real)(exact_total(&sum) / n_valid) : 0;
 }
 
 void seq_bce_logits_backward(int batch, int n_valid, const real *z, const float *y, real *dz)
@@ -517,7 +536,7 @@ void seq_softmax_rows(int rows, int cols, const real *z, real *p)
 real seq_sparse_ce_loss(int batch, int n_valid, int cols, const real *z, const float *y)
 {
     (void)batch;
-    double total = 0;
+    exact_sum total = {0, 0};
     for (int r = 0; r < n_valid; r++) {
         const real *zr = z + (size_t)r * cols;
         double max = zr[0], sum = 0;
@@ -525,9 +544,9 @@ real seq_sparse_ce_loss(int batch, int n_valid, int cols, const real *z, const f
             max = zr[c] > max ? zr[c] : max;
         for (int c = 0; c < cols; c++)
             sum += exp(zr[c] - max);
-        total += max + log(sum) - zr[(int)y[r]];
+        exact_add(&total, max + log(sum) - zr[(int)y[r]]);
     }
-    return n_valid > 0 ? (real)(total / n_valid) : 0;
+    return n_valid > 0 ? (real)(exact_total(&total) / n_valid) : 0;
 }
 
 void seq_sparse_ce_backward(int batch, int n_valid, int cols, const real *p, const float *y,
@@ -539,4 +558,34 @@ void seq_sparse_ce_backward(int batch, int n_valid, int cols, const real *p, con
         for (int c = 0; c < cols; c++)
             d[c] = r < n_valid ? (pr[c] - (c == (int)y[r])) / n_valid : 0;
     }
+}
+
+real seq_sparse_ce_steps_loss(int batch, int steps, int rows, int cols, int n_valid,
+                              const real *z, const float *y)
+{
+    exact_sum total = {0, 0};
+    for (int b = 0; b < n_valid && b < batch; b++)
+        for (int t = 0; t < steps; t++) {
+            const real *zr = z + blocked_row(b, t, steps, rows, cols);
+            double max = zr[0], sum = 0;
+            for (int c = 1; c < cols; c++)
+                max = zr[c] > max ? zr[c] : max;
+            for (int c = 0; c < cols; c++)
+                sum += exp(zr[c] - max);
+            exact_add(&total, max + log(sum) - zr[(int)y[(size_t)b * steps + t]]);
+        }
+    return n_valid > 0 ? (real)(exact_total(&total) / ((double)n_valid * steps)) : 0;
+}
+
+void seq_sparse_ce_steps_backward(int batch, int steps, int rows, int cols, int n_valid,
+                                  const real *p, const float *y, real *dz)
+{
+    double scale = n_valid > 0 ? 1.0 / ((double)n_valid * steps) : 0;
+    for (int b = 0; b < batch; b++)
+        for (int t = 0; t < steps; t++) {
+            size_t o = blocked_row(b, t, steps, rows, cols);
+            int target = b < n_valid ? (int)y[(size_t)b * steps + t] : -1;
+            for (int c = 0; c < cols; c++)
+                dz[o + c] = b < n_valid ? (real)((p[o + c] - (c == target)) * scale) : 0;
+        }
 }

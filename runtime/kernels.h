@@ -42,6 +42,8 @@
 #define seq_softmax_rows SEQ_P(softmax_rows)
 #define seq_sparse_ce_loss SEQ_P(sparse_ce_loss)
 #define seq_sparse_ce_backward SEQ_P(sparse_ce_backward)
+#define seq_sparse_ce_steps_loss SEQ_P(sparse_ce_steps_loss)
+#define seq_sparse_ce_steps_backward SEQ_P(sparse_ce_steps_backward)
 #define seq_hold_rows SEQ_P(hold_rows)
 #define seq_carry_rows SEQ_P(carry_rows)
 #define seq_mask_steps SEQ_P(mask_steps)
@@ -197,6 +199,12 @@ void seq_softmax_rows(int rows, int cols, const real *z, real *p);
 real seq_sparse_ce_loss(int batch, int n_valid, int cols, const real *z, const float *y);
 void seq_sparse_ce_backward(int batch, int n_valid, int cols, const real *p, const float *y,
                             real *dz);
+/* The same at every step: z and p are blocked sequences [batch / rows, steps,
+ * rows, cols], y is [batch, steps]; the mean is over the n_valid rows' steps. */
+real seq_sparse_ce_steps_loss(int batch, int steps, int rows, int cols, int n_valid,
+                              const real *z, const float *y);
+void seq_sparse_ce_steps_backward(int batch, int steps, int rows, int cols, int n_valid,
+                                  const real *p, const float *y, real *dz);
 void seq_bce_logits_backward(int batch, int n_valid, const real *z, const float *y, real *dz);
 
 #endif

@@ -54,13 +54,15 @@ typedef struct seq_optim_info {
 typedef struct seq_train_info {
     int epochs, shuffle;
     int checkpoint_every;       /* steps; 0 = every epoch */
+    int stateful;               /* recurrent states carry from batch to batch */
 } seq_train_info;
 
 typedef struct seq_model_info {
     const char *name, *seqcc_version, *spec_file, *spec_sha256;
     uint64_t seed;
     int batch, seq_len;
-    int n_outputs;              /* width of the model output */
+    int n_outputs;              /* width of the model output (per step for a char-lm) */
+    int char_lm;                /* data kind char-lm: a target at every step */
     seq_loss loss;
     int f64;                    /* spec precision is f64 */
     const char *simd;           /* "auto", "scalar", "avx2", "avx512" */
@@ -87,12 +89,17 @@ typedef struct seq_batch {
 /* forward returns the mean loss over the valid rows (0 without targets) and
  * leaves the output at acts + output; backward writes (does not add) every
  * parameter gradient; predict runs one sequence of LENGTH real tokens
- * (batch 1) and leaves the output at acts + output_predict. */
+ * (batch 1; a char-lm's: one character) and leaves the output at
+ * acts + output_predict. Sequence outputs are blocked: [blocks, steps, rows,
+ * outputs]. A stateful model's states, which the caller resets, are the
+ * first n_state reals of the arena. */
 #define SEQ_MODEL_STRUCT(R, NAME)                                                 \
     typedef struct NAME {                                                         \
         const seq_model_info *info;                                               \
         size_t n_acts, n_acts_predict;                                            \
         size_t output, output_predict;                                            \
+        size_t n_state, n_state_predict; /* carried states, at acts + 0 */        \
+        int blocks, rows;                /* the batch's layout in the arena */    \
         R (*forward)(const R *params, R *acts, const seq_batch *in, int training, \
                      seq_rng *rng);                                               \
         void (*backward)(const R *params, R *grads, R *acts, const seq_batch *in); \

@@ -119,6 +119,7 @@ class Layer:
         self.sequences = bool(fields.get("return_sequences"))
         self.masked = bool(fields.get("masked"))
         self.act = fields.get("activation", "none")
+        self.time_distributed = bool(fields.get("time_distributed"))
         self.rate = fields.get("rate")
         self.tensors = {}
 
@@ -186,7 +187,9 @@ def spec_layers(spec, path):
                      or s[size] < 1):
             raise InputError(f"{path}: layer {number} ({kind}): '{size}' must be a positive "
                              f"integer, got {s.get(size)!r}")
-        cls = "Bidirectional" if kind in GATES and s.get("bidirectional") else KERAS_CLASSES[kind]
+        cls = ("Bidirectional" if kind in GATES and s.get("bidirectional")
+               else "TimeDistributed" if kind == "dense" and s.get("time_distributed")
+               else KERAS_CLASSES[kind])
         name = s.get("name")
         if name is None:
             seen = unnamed.count(cls)
@@ -222,9 +225,11 @@ def expected_tensors(layers, spec, path):
                     want.append((f"{l.name}/{prefix}{suffix}", shape, l, prefix + suffix))
             features, is_seq = l.dirs * l.units, l.sequences
         elif l.kind == "dense":
-            if is_seq:
-                raise InputError(f"{where}: needs one vector per example, but the layer "
-                                 "before it returns sequences")
+            if is_seq != l.time_distributed:  # time-distributed: the same at every step
+                raise InputError(f"{where}: needs " + ("a sequence" if l.time_distributed else
+                                 "one vector per example") + ", but the layer before it "
+                                 + ("does not return one" if l.time_distributed else
+                                    "returns sequences"))
             for suffix, shape in (("kernel", (features, l.units)), ("bias", (l.units,))):
                 want.append((f"{l.name}/{suffix}", shape, l, suffix))
             features = l.units
@@ -523,7 +528,9 @@ def run(args):
 
     ids, targets = got["batch/ids"], got["batch/targets"]
     n_valid = int(got["batch/n_valid"])
-    if ids.ndim != 2 or targets.shape != ids.shape[:1] or not 0 < n_valid <= len(targets):
+    # a class per example, or (a char-lm) the next character at every step
+    if ids.ndim != 2 or targets.shape not in (ids.shape[:1], ids.shape) \
+            or not 0 < n_valid <= len(targets):
         raise InputError(f"{args.grads}: batch/ids {list(ids.shape)}, batch/targets "
                          f"{list(targets.shape)}, n_valid {n_valid} do not fit together")
     vocab = layers[0].tensors["embeddings"].shape[0]
@@ -546,9 +553,11 @@ def run(args):
     if loss_kind == "binary_crossentropy":
         loss = torch.nn.functional.binary_cross_entropy_with_logits(
             logits[:n_valid], torch.from_numpy(targets[:n_valid].copy()).to(dtype))
-    else:  # the targets are class indices
+    else:  # the targets are class indices, one per example or per step
+        classes = logits.shape[-1]
         loss = torch.nn.functional.cross_entropy(
-            logits[:n_valid], torch.from_numpy(targets[:n_valid].astype(np.int64)))
+            logits[:n_valid].reshape(-1, classes),
+            torch.from_numpy(targets[:n_valid].astype(np.int64)).reshape(-1))
     loss.backward()
     ref = model.keras_grads()
 

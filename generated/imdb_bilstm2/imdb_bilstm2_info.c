@@ -106,5 +106,6 @@ const seq_model_info imdb_bilstm2_info = {
         .epochs = 3,
         .shuffle = 1,
         .checkpoint_every = 0,
+        .stateful = 0,
     },
 };

@@ -87,5 +87,6 @@ const seq_model_info imdb_cnn_lstm_info = {
         .epochs = 3,
         .shuffle = 1,
         .checkpoint_every = 0,
+        .stateful = 0,
     },
 };

@@ -84,5 +84,6 @@ const seq_model_info imdb_gru_info = {
         .epochs = 3,
         .shuffle = 1,
         .checkpoint_every = 0,
+        .stateful = 0,
     },
 };

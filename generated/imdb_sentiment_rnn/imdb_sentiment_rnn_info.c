@@ -80,5 +80,6 @@ const seq_model_info imdb_sentiment_rnn_info = {
         .epochs = 6,
         .shuffle = 1,
         .checkpoint_every = 0,
+        .stateful = 0,
     },
 };

@@ -81,5 +81,6 @@ const seq_model_info tweets_lstm_info = {
         .epochs = 5,
         .shuffle = 1,
         .checkpoint_every = 0,
+        .stateful = 0,
     },
 };

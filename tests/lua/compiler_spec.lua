@@ -135,4 +135,41 @@ describe("seqcc", function()
     assert.falsy(c:find("seq_lstm_cell_forward(16, 64, ", 1, true))
     assert.truthy(c:find("seq_matmul(1920, 128, 32, x, kernel, 0, gates);", 1, true))
   end)
+  -- Keras' counts, by its formulas: Embedding vocab * dim; LSTM
+  -- 4u(in + u + 1); GRU (reset_after) 3u(in + u + 2); Bidirectional twice its
+  -- layer; Conv1D k * in * filters + filters; Dense in * out + out.
+  local keras = {
+    imdb_lstm = { 10000 * 32, 4 * 64 * (32 + 64 + 1), 64 * 64 + 64, 64 + 1 },
+    imdb_masked_lstm = { 10000 * 32, 4 * 64 * (32 + 64 + 1), 64 * 64 + 64, 64 + 1 },
+    imdb_gru = { 10000 * 32, 3 * 64 * (32 + 64 + 2), 64 * 64 + 64, 64 + 1 },
+    imdb_bilstm = { 10000 * 32, 2 * 4 * 64 * (32 + 64 + 1), 128 * 64 + 64, 64 + 1 },
+    imdb_bilstm2 = { 10000 * 32, 2 * 4 * 64 * (32 + 64 + 1), 2 * 4 * 64 * (128 + 64 + 1),
+                     128 * 64 + 64, 64 + 1 },
+    imdb_sentiment_rnn = { 20000 * 256, 4 * 128 * (256 + 128 + 1), 0, 128 + 1 },
+    imdb_cnn_lstm = { 20000 * 64, 5 * 64 * 64 + 64, 0, 4 * 64 * (64 + 64 + 1), 64 + 1 },
+    tweets_lstm = { 10000 * 64, 4 * 64 * (64 + 64 + 1), 64 * 3 + 3 },
+    hamlet_charlm = { 91 * 64, 4 * 128 * (64 + 128 + 1), 0, 4 * 128 * (128 + 128 + 1), 0,
+                      128 * 91 + 91 },
+    shakespeare_charlm = { 66 * 64, 4 * 256 * (64 + 256 + 1), 0, 4 * 256 * (256 + 256 + 1), 0,
+                           256 * 66 + 66 },
+  }
+  for _, f in ipairs(h.ls(h.source .. "/specs")) do
+    local model = f:match("^(.+)%.yaml$")
+    if model then
+      it("counts " .. model .. "'s parameters as Keras does", function()
+        local want = keras[model]
+        assert.is_not_nil(want, model .. ": no Keras counts in this test")
+        local r = h.run({ h.seqcc, "summary", h.source .. "/specs/" .. f })
+        assert.are.equal(0, r.code, r.err)
+        local got, total = {}, 0
+        for n in r.out:gmatch("\n [%w_]+ %([%w]+%)? *%([^)]*%) +(%d+) ") do
+          got[#got + 1] = tonumber(n)
+        end
+        for _, n in ipairs(want) do total = total + n end
+        assert.are.same(want, got)
+        local commas = tostring(total):reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", "")
+        assert.matches("Total params: " .. commas .. "\n", r.out, 1, true)
+      end)
+    end
+  end
 end)

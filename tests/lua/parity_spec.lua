@@ -38,16 +38,19 @@ describe("parity with PyTorch", function()
     else
       it("holds for " .. m.name, function()
         local dir = h.tmpdir()
-        -- IMDB models read the fetched reviews; others (CSV) the file their spec names
+        -- IMDB models read the fetched reviews; others the file their spec names
         local data = imdb
         if not spec:find("format: aclimdb", 1, true) then
-          data = h.data .. "/" .. spec:match("path: %.%./data/(%S+)")
+          data = h.data .. "/" .. spec:match("path: [%./]*data/(%S+)")
         end
-        local r = h.run({ m.bin, "train", "--data", data, "--out", dir, "--limit", "100",
+        -- a few examples of each class, or the first characters of a corpus
+        local limit = spec:find("kind: char-lm", 1, true) and "100000" or "100"
+        local r = h.run({ m.bin, "train", "--data", data, "--out", dir, "--limit", limit,
                           "--max-steps", "8", "--threads", "2" })
         assert.are.equal(0, r.code, r.err)
+        local split = spec:find("kind: char-lm", 1, true) and "val" or "test"
         r = h.run({ m.bin, "grads", "--data", data, "--checkpoint", dir .. "/checkpoint.safetensors",
-                    "--split", "test", "--limit", "100", "--out", dir .. "/grads.safetensors" })
+                    "--split", split, "--limit", limit, "--out", dir .. "/grads.safetensors" })
         assert.are.equal(0, r.code, r.err)
         r = h.run({ python, h.source .. "/scripts/torch_parity.py", dir .. "/checkpoint.safetensors",
                     dir .. "/grads.safetensors", "--spec", m.spec })

@@ -394,6 +394,29 @@ static void test_bce(void)
     CHECK(seq_bce_logits_loss(2, 0, big, wrong) == 0);
 }
 
+#ifdef SEQ_REAL_DOUBLE
+/* The loss sums its terms without losing the small ones to one large term:
+ * the gradient check's finite differences resolve no finer than the loss. */
+static void test_loss_summation(void)
+{
+    enum { N = 1000001 };
+    real *z = malloc(N * sizeof *z);
+    float *y = malloc(N * sizeof *y);
+    long double small = 0; /* the reference adds the small terms first */
+    for (int i = 0; i < N; i++) {
+        z[i] = i == 0 ? -4 : 36.8; /* a term of 4.018, then a million of 1.05e-16 */
+        y[i] = 1;
+        if (i > 0)
+            small += (long double)log1p(exp(-(double)z[i]));
+    }
+    long double want = (small + (long double)(4 + log1p(exp(-4.0)))) / N;
+    double got = seq_bce_logits_loss(N, N, z, y);
+    CHECK_MSG(fabs(got - (double)want) <= 4e-16 * (double)want, "relative error %.3g",
+              fabs(got - (double)want) / (double)want);
+    free(z), free(y);
+}
+#endif
+
 int main(void)
 {
     seq_rng_seed(&rng, 12345);
@@ -405,5 +428,8 @@ int main(void)
     test_gru_cell();
     test_rnn_cell_and_dropout();
     test_bce();
+#ifdef SEQ_REAL_DOUBLE
+    test_loss_summation();
+#endif
     return check_status(NAME);
 }

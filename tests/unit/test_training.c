@@ -161,7 +161,8 @@ static void test_batches(void)
     int32_t lengths[5] = {3, 1, 2, 3, 2};
     for (int i = 0; i < 5; i++)
         targets[i] = (float)(i % 2);
-    seq_examples ex = {.n = 5, .seq_len = 3, .ids = ids, .lengths = lengths, .targets = targets};
+    seq_examples ex = {.n = 5, .seq_len = 3, .target_width = 1, .ids = ids, .lengths = lengths,
+                       .targets = targets};
     int32_t bids[4 * 3], blen[4];
     float bt[4];
     uint32_t order[5] = {4, 2, 0, 1, 3};
@@ -182,11 +183,30 @@ static void test_batches(void)
     CHECK(bids[0] == 7 && bids[6] == 13);
 }
 
+/* A char-lm row has a target per step: the batch copies all of them. */
+static void test_batches_per_step(void)
+{
+    int32_t ids[3 * 2], lengths[3] = {2, 2, 2};
+    float targets[3 * 2];
+    for (int i = 0; i < 6; i++)
+        ids[i] = i + 1, targets[i] = (float)(i + 2);
+    seq_examples ex = {.n = 3, .seq_len = 2, .target_width = 2, .ids = ids, .lengths = lengths,
+                       .targets = targets};
+    uint32_t order[3] = {2, 0, 1};
+    int32_t bids[2 * 2], blen[2];
+    float bt[2 * 2];
+    CHECK(seq_batch_fill(&ex, order, 0, 2, bids, blen, bt) == 2);
+    CHECK(bt[0] == 6 && bt[1] == 7 && bt[2] == 2 && bt[3] == 3);
+    CHECK(seq_batch_fill(&ex, order, 2, 2, bids, blen, bt) == 1);
+    CHECK(bt[0] == 4 && bt[1] == 5 && bt[2] == 0 && bt[3] == 0 && blen[1] == 0);
+}
+
 int main(void)
 {
     test_init();
     test_adam();
     test_adam_threads();
     test_batches();
+    test_batches_per_step();
     return check_status("test_training");
 }

@@ -1,0 +1,253 @@
+/* checkpoint.c: a run saved and restored as safetensors: parameters, Adam's
+ * moments, the vocabulary and classes, and where training stands (step,
+ * epoch, RNG state), so that a resumed run ends with the same bytes. */
+#include "run.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "safetensors.h"
+
+#define CHECKPOINT_FORMAT "seqcc-checkpoint/1"
+
+void st_add_tensor(seq_st *st, const char *prefix, const seq_tensor_info *t, const real *arena)
+{
+    char name[160];
+    int64_t shape[4];
+    for (int d = 0; d < t->rank; d++)
+        shape[d] = t->shape[d];
+    snprintf(name, sizeof name, "%s%s", prefix, t->name);
+    seq_st_add(st, name, SEQ_DTYPE, t->rank, shape, arena + t->offset);
+}
+
+static void set_meta_long(seq_st *st, const char *key, long long v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", v);
+    seq_st_set_meta(st, key, buf);
+}
+
+static void set_meta_double(seq_st *st, const char *key, double v)
+{
+    char buf[48];
+    snprintf(buf, sizeof buf, "%a", v); /* exact */
+    seq_st_set_meta(st, key, buf);
+}
+
+/* Parameters, optimizer state, vocabulary and where training stands. */
+int save_checkpoint(const run *r, const char *path, seq_err *err)
+{
+    const seq_model_info *info = r->info;
+    seq_st st;
+    seq_st_init(&st);
+    seq_st_set_meta(&st, "format", CHECKPOINT_FORMAT);
+    seq_st_set_meta(&st, "model", info->name);
+    seq_st_set_meta(&st, "spec_sha256", info->spec_sha256);
+    seq_st_set_meta(&st, "seqcc_version", info->seqcc_version);
+    seq_st_set_meta(&st, "precision", SEQ_PRECISION);
+    set_meta_long(&st, "seed", (long long)r->seed);
+    set_meta_long(&st, "step", r->step);
+    set_meta_long(&st, "epoch", r->epoch);
+    set_meta_long(&st, "epoch_step", r->epoch_step);
+    set_meta_double(&st, "epoch_loss", r->epoch_loss);
+    set_meta_long(&st, "epoch_correct", r->epoch_correct);
+    set_meta_long(&st, "epoch_seen", r->epoch_seen);
+    set_meta_double(&st, "best_val_score", r->best_val);
+    char rng[80];
+    snprintf(rng, sizeof rng, "%016llx %016llx %016llx %016llx",
+             (unsigned long long)r->rng.s[0], (unsigned long long)r->rng.s[1],
+             (unsigned long long)r->rng.s[2], (unsigned long long)r->rng.s[3]);
+    seq_st_set_meta(&st, "rng", rng);
+
+    for (int i = 0; i < info->n_tensors; i++)
+        st_add_tensor(&st, "", &info->tensors[i], r->params);
+    for (int i = 0; i < info->n_tensors; i++)
+        st_add_tensor(&st, "optimizer/m/", &info->tensors[i], r->adam_m);
+    for (int i = 0; i < info->n_tensors; i++)
+        st_add_tensor(&st, "optimizer/v/", &info->tensors[i], r->adam_v);
+    seq_buf vocab = {0};
+    if (info->char_lm) { /* the characters of ids 1 .. n_chars */
+        int64_t n_chars = r->n_chars;
+        seq_st_add(&st, "tokenizer/chars", SEQ_I32, 1, &n_chars, r->chars ? (void *)r->chars : "");
+    } else {
+        seq_vocab_save(r->vocab, &vocab);
+        int64_t len = (int64_t)vocab.len;
+        seq_st_add(&st, "tokenizer/vocab", SEQ_U8, 1, &len, vocab.data ? vocab.data : "");
+        int64_t classes_len = (int64_t)r->classes.len;
+        seq_st_add(&st, "data/classes", SEQ_U8, 1, &classes_len,
+                   r->classes.data ? r->classes.data : "");
+    }
+    if (r->m->n_state) { /* the carried states, for a bit-identical resume */
+        int64_t n_state = (int64_t)r->m->n_state;
+        seq_st_add(&st, "state", SEQ_DTYPE, 1, &n_state, r->acts);
+    }
+    int rc = seq_st_write(&st, path, err);
+    seq_buf_free(&vocab);
+    seq_st_free(&st);
+    return rc;
+}
+
+/* Copies a checkpoint tensor into ARENA, converting F32 <-> F64. */
+static int load_tensor(const seq_st *st, const char *path, const char *prefix,
+                       const seq_tensor_info *t, real *arena, seq_err *err)
+{
+    char name[160];
+    snprintf(name, sizeof name, "%s%s", prefix, t->name);
+    const seq_st_tensor *x = seq_st_find(st, name);
+    if (!x)
+        return seq_fail(err, "%s: no tensor \"%s\" (is this a checkpoint of this model?)", path,
+                        name);
+    int same = x->rank == t->rank && (x->dtype == SEQ_F32 || x->dtype == SEQ_F64);
+    for (int d = 0; same && d < t->rank; d++)
+        same = x->shape[d] == t->shape[d];
+    if (!same) {
+        char want[64] = "", got[64] = "";
+        for (int d = 0; d < t->rank; d++)
+            snprintf(want + strlen(want), sizeof want - strlen(want), "%s%d", d ? ", " : "", t->shape[d]);
+        for (int d = 0; d < x->rank; d++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", d ? ", " : "",
+                     (long long)x->shape[d]);
+        return seq_fail(err, "%s: tensor \"%s\" is %s [%s]; this model needs F32 or F64 [%s]",
+                        path, name, seq_dtype_name(x->dtype), got, want);
+    }
+    real *dst = arena + t->offset;
+    const unsigned char *src = x->data;
+    for (size_t i = 0; i < t->size; i++) {
+        if (x->dtype == SEQ_F32) {
+            float v;
+            memcpy(&v, src + 4 * i, 4);
+            dst[i] = (real)v;
+        } else {
+            double v;
+            memcpy(&v, src + 8 * i, 8);
+            dst[i] = (real)v;
+        }
+    }
+    return 0;
+}
+
+static int meta_long(const seq_st *st, const char *path, const char *key, long *out, seq_err *err)
+{
+    const char *v = seq_st_get_meta(st, key);
+    char *end;
+    if (!v)
+        return seq_fail(err, "%s: metadata \"%s\" is missing", path, key);
+    *out = strtol(v, &end, 10);
+    return *end || end == v ? seq_fail(err, "%s: metadata \"%s\" is not an integer", path, key) : 0;
+}
+
+static int meta_double(const seq_st *st, const char *path, const char *key, double *out,
+                       seq_err *err)
+{
+    const char *v = seq_st_get_meta(st, key);
+    char *end;
+    if (!v)
+        return seq_fail(err, "%s: metadata \"%s\" is missing", path, key);
+    *out = strtod(v, &end);
+    return *end || end == v ? seq_fail(err, "%s: metadata \"%s\" is not a number", path, key) : 0;
+}
+
+static int load_vocab(run *r, const seq_st *st, const char *path, seq_err *err)
+{
+    const seq_st_tensor *v = seq_st_find(st, "tokenizer/vocab");
+    if (!v || v->dtype != SEQ_U8)
+        return seq_fail(err, "%s: no U8 tensor \"tokenizer/vocab\"", path);
+    const seq_st_tensor *classes = seq_st_find(st, "data/classes");
+    if (!classes || classes->dtype != SEQ_U8)
+        return seq_fail(err, "%s: no U8 tensor \"data/classes\"", path);
+    seq_buf_add(&r->classes, classes->data, classes->nbytes);
+    seq_err verr;
+    r->vocab = seq_vocab_load(v->data, v->nbytes, r->info->data.vocab_size, &verr);
+    if (!r->vocab)
+        return seq_fail(err, "%s: tokenizer/vocab: %s", path, verr.msg);
+    return 0;
+}
+
+static int load_chars(run *r, const seq_st *st, const char *path, seq_err *err)
+{
+    const seq_st_tensor *c = seq_st_find(st, "tokenizer/chars");
+    if (!c || c->dtype != SEQ_I32 || c->rank != 1 || c->shape[0] >= r->info->data.vocab_size)
+        return seq_fail(err, "%s: no I32 tensor \"tokenizer/chars\" of fewer than %d characters",
+                        path, r->info->data.vocab_size);
+    r->n_chars = (int)c->shape[0];
+    r->chars = seq_xmalloc((size_t)(r->n_chars ? r->n_chars : 1) * sizeof *r->chars);
+    memcpy(r->chars, c->data, (size_t)r->n_chars * sizeof *r->chars);
+    return 0;
+}
+
+/* Loads parameters and vocabulary; with RESUME also the optimizer state and
+ * where training stood. */
+int load_checkpoint(run *r, const char *path, int resume, seq_err *err)
+{
+    const seq_model_info *info = r->info;
+    seq_st st;
+    if (seq_st_read(&st, path, err) != 0)
+        return -1;
+    int rc = -1;
+    const char *format = seq_st_get_meta(&st, "format");
+    const char *model = seq_st_get_meta(&st, "model");
+    const char *hash = seq_st_get_meta(&st, "spec_sha256");
+    if (!format || strcmp(format, CHECKPOINT_FORMAT) != 0) {
+        seq_fail(err, "%s: not a seqcc checkpoint (metadata format is %s%s%s, expected %s)", path,
+                 format ? "\"" : "", format ? format : "missing", format ? "\"" : "",
+                 CHECKPOINT_FORMAT);
+        goto done;
+    }
+    if (!model || strcmp(model, info->name) != 0) {
+        seq_fail(err, "%s: a checkpoint of model \"%s\", not \"%s\"", path, model ? model : "?",
+                 info->name);
+        goto done;
+    }
+    if (!hash || strcmp(hash, info->spec_sha256) != 0)
+        fprintf(stderr, "warning: %s was written from another version of %s "
+                        "(spec sha256 %.16s, this binary %.16s)\n",
+                path, info->spec_file, hash ? hash : "?", info->spec_sha256);
+    for (int i = 0; i < info->n_tensors; i++)
+        if (load_tensor(&st, path, "", &info->tensors[i], r->params, err) != 0)
+            goto done;
+    if (info->char_lm ? load_chars(r, &st, path, err) : load_vocab(r, &st, path, err))
+        goto done;
+    if (resume && r->m->n_state) {
+        const seq_st_tensor *state = seq_st_find(&st, "state");
+        if (!state || state->dtype != SEQ_DTYPE || state->nbytes != r->m->n_state * sizeof(real)) {
+            seq_fail(err, "%s: no %s tensor \"state\" of %zu values", path, seq_dtype_name(SEQ_DTYPE),
+                     r->m->n_state);
+            goto done;
+        }
+        memcpy(r->acts, state->data, state->nbytes);
+    }
+    if (resume) {
+        for (int i = 0; i < info->n_tensors; i++)
+            if (load_tensor(&st, path, "optimizer/m/", &info->tensors[i], r->adam_m, err) != 0 ||
+                load_tensor(&st, path, "optimizer/v/", &info->tensors[i], r->adam_v, err) != 0)
+                goto done;
+        long seed = 0, step = 0, epoch = 0, epoch_step = 0, correct = 0, seen = 0;
+        if (meta_long(&st, path, "seed", &seed, err) || meta_long(&st, path, "step", &step, err) ||
+            meta_long(&st, path, "epoch", &epoch, err) ||
+            meta_long(&st, path, "epoch_step", &epoch_step, err) ||
+            meta_long(&st, path, "epoch_correct", &correct, err) ||
+            meta_long(&st, path, "epoch_seen", &seen, err) ||
+            meta_double(&st, path, "epoch_loss", &r->epoch_loss, err) ||
+            meta_double(&st, path, "best_val_score", &r->best_val, err))
+            goto done;
+        const char *rng = seq_st_get_meta(&st, "rng");
+        unsigned long long s[4];
+        if (!rng || sscanf(rng, "%llx %llx %llx %llx", &s[0], &s[1], &s[2], &s[3]) != 4) {
+            seq_fail(err, "%s: metadata \"rng\" is missing or malformed", path);
+            goto done;
+        }
+        for (int i = 0; i < 4; i++)
+            r->rng.s[i] = s[i];
+        r->seed = (uint64_t)seed;
+        r->step = step;
+        r->epoch = (int)epoch;
+        r->epoch_step = epoch_step;
+        r->epoch_correct = correct;
+        r->epoch_seen = seen;
+    }
+    rc = 0;
+done:
+    seq_st_free(&st);
+    return rc;
+}
+

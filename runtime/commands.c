@@ -1,0 +1,316 @@
+/* commands.c: eval, predict, grads and bench. */
+#include "run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "init.h"
+#include "safetensors.h"
+#include "text.h"
+
+static int need_checkpoint(const seq_options *o, const char *cmd)
+{
+    if (o->checkpoint)
+        return 0;
+    fprintf(stderr, "error: %s needs --checkpoint FILE (a train run writes "
+                    "runs/NAME/checkpoint.safetensors)\n", cmd);
+    return -1;
+}
+
+static int load_split(run *r, const seq_options *o, const char *data_root, seq_data *data,
+                      seq_split *split, seq_err *err)
+{
+    const char *name = o->split ? o->split : "test";
+    if (seq_split_parse(name, split) != 0)
+        return seq_fail(err, "unknown split '%s' (expected train, val or test)", name);
+    if (*split == SEQ_VAL && r->info->data.validation_split <= 0)
+        return seq_fail(err, "the spec has no validation split");
+    if (seq_data_load(r->info, data_root, o->limit, 1u << *split, r->vocab, r->chars, r->n_chars,
+                      data, err) != 0)
+        return -1;
+    if (take_classes(r, data, data_root, err) != 0) {
+        seq_data_free(data);
+        return -1;
+    }
+    return 0;
+}
+
+int cmd_eval(run *r, const seq_options *o, const char *data_root)
+{
+    seq_err err;
+    seq_data data;
+    seq_split split;
+    if (need_checkpoint(o, "eval") != 0)
+        return SEQ_EXIT_USAGE;
+    if (load_checkpoint(r, o->checkpoint, 0, &err) != 0 ||
+        load_split(r, o, data_root, &data, &split, &err) != 0) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return SEQ_EXIT_FAIL;
+    }
+    double t0 = seq_now();
+    score s = evaluate(r, &data.split[split]);
+    double seconds = seq_now() - t0;
+    printf("%s: %zu examples, loss %.4f, accuracy %.4f (%.1f s)\n", seq_split_name(split), s.n,
+           s.loss, s.accuracy, seconds);
+    seq_data_free(&data);
+    return SEQ_EXIT_OK;
+}
+
+int cmd_predict(run *r, const seq_options *o)
+{
+    seq_err err;
+    if (r->info->char_lm) {
+        fprintf(stderr, "error: a character language model continues text: use sample\n");
+        return SEQ_EXIT_USAGE;
+    }
+    if (need_checkpoint(o, "predict") != 0)
+        return SEQ_EXIT_USAGE;
+    if (load_checkpoint(r, o->checkpoint, 0, &err) != 0) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return SEQ_EXIT_FAIL;
+    }
+    int from_stdin = !o->input || strcmp(o->input, "-") == 0;
+    const char *input = from_stdin ? "<stdin>" : o->input;
+    FILE *in = from_stdin ? stdin : fopen(input, "r");
+    if (!in) {
+        fprintf(stderr, "error: %s: cannot open\n", input);
+        return SEQ_EXIT_FAIL;
+    }
+    const seq_model_info *info = r->info;
+    seq_tok_config cfg = seq_tok_config_of(&info->data);
+    real *acts = alloc_reals(r->m->n_acts_predict);
+    int32_t *ids = seq_xmalloc((size_t)info->seq_len * sizeof *ids);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int status = SEQ_EXIT_OK;
+    for (long lineno = 1; (len = getline(&line, &cap, in)) >= 0; lineno++) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        size_t bad_line;
+        if (!seq_utf8_valid(line, (size_t)len, &bad_line)) {
+            fprintf(stderr, "error: %s:%ld: invalid UTF-8\n", input, lineno);
+            status = SEQ_EXIT_FAIL;
+            break;
+        }
+        int n = seq_tok_encode(&cfg, r->vocab, line, (size_t)len, info->seq_len,
+                               (seq_pad)info->data.padding, (seq_pad)info->data.truncation, ids);
+        r->m->predict(r->params, acts, ids, n);
+        const real *out = acts + r->m->output_predict;
+        int k = info->n_outputs, c = predicted(out, k);
+        char name[64];
+        /* one output: the probability of class 1; else that of the class predicted */
+        printf("%.6f\t%s\n", (double)out[k == 1 ? 0 : c], class_name(r, c, name, sizeof name));
+    }
+    free(line);
+    free(ids);
+    free(acts);
+    if (in != stdin)
+        fclose(in);
+    return status;
+}
+
+int cmd_grads(run *r, const seq_options *o, const char *data_root)
+{
+    const seq_model_info *info = r->info;
+    seq_err err;
+    seq_data data;
+    seq_split split;
+    if (need_checkpoint(o, "grads") != 0)
+        return SEQ_EXIT_USAGE;
+    if (!o->out) {
+        fprintf(stderr, "error: grads needs --out FILE.safetensors\n");
+        return SEQ_EXIT_USAGE;
+    }
+    if (load_checkpoint(r, o->checkpoint, 0, &err) != 0 ||
+        load_split(r, o, data_root, &data, &split, &err) != 0) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return SEQ_EXIT_FAIL;
+    }
+    if (data.split[split].n == 0) {
+        fprintf(stderr, "error: %s: the %s split is empty\n", data_root, seq_split_name(split));
+        seq_data_free(&data);
+        return SEQ_EXIT_FAIL;
+    }
+    int n = seq_batch_fill(&data.split[split], NULL, 0, info->batch, r->ids, r->lengths,
+                           r->targets);
+    seq_batch in = {r->ids, r->lengths, r->targets, n};
+    real loss = r->m->forward(r->params, r->acts, &in, 0, NULL);
+    r->m->backward(r->params, r->grads, r->acts, &in);
+
+    seq_st st;
+    seq_st_init(&st);
+    seq_st_set_meta(&st, "model", info->name);
+    seq_st_set_meta(&st, "spec_sha256", info->spec_sha256);
+    seq_st_set_meta(&st, "split", seq_split_name(split));
+    seq_st_set_meta(&st, "precision", SEQ_PRECISION);
+    seq_st_set_meta(&st, "loss", "mean over the first n_valid rows; dropout off");
+    int64_t ids_shape[2] = {info->batch, info->seq_len}, batch_shape[1] = {info->batch};
+    int64_t targets_shape[2] = {info->batch, positions(r)};
+    int32_t n_valid = n;
+    seq_st_add(&st, "loss", SEQ_DTYPE, 0, NULL, &loss);
+    seq_st_add(&st, "batch/ids", SEQ_I32, 2, ids_shape, r->ids);
+    seq_st_add(&st, "batch/lengths", SEQ_I32, 1, batch_shape, r->lengths);
+    seq_st_add(&st, "batch/targets", SEQ_F32, info->char_lm ? 2 : 1, targets_shape, r->targets);
+    seq_st_add(&st, "batch/n_valid", SEQ_I32, 0, NULL, &n_valid);
+    for (int i = 0; i < info->n_tensors; i++)
+        st_add_tensor(&st, "grad/", &info->tensors[i], r->grads);
+    int rc = seq_st_write(&st, o->out, &err);
+    seq_st_free(&st);
+    seq_data_free(&data);
+    if (rc != 0) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return SEQ_EXIT_FAIL;
+    }
+    printf("%s: loss %.6f on the first %d examples of %s; gradients in %s\n", info->name,
+           (double)loss, n, seq_split_name(split), o->out);
+    return SEQ_EXIT_OK;
+}
+
+/* ---- bench --------------------------------------------------------------------- */
+
+int cmd_bench(run *r, const seq_options *o)
+{
+    const seq_model_info *info = r->info;
+    int B = info->batch, T = info->seq_len;
+    seq_init_params(info, r->seed, r->params);
+    seq_rng data;
+    seq_rng_seed(&data, 7);
+    for (int i = 0; i < B * T; i++)
+        r->ids[i] = (int32_t)seq_rng_below(&data, (uint64_t)info->data.vocab_size);
+    int classes = info->n_outputs == 1 ? 2 : info->n_outputs;
+    for (int i = 0; i < B * positions(r); i++)
+        r->targets[i] = (float)seq_rng_below(&data, (uint64_t)classes);
+    for (int i = 0; i < B; i++)
+        r->lengths[i] = T;
+    long correct, steps = o->steps > 0 ? o->steps : 100;
+    for (int i = 0; i < 5; i++) /* warm up */
+        train_step(r, B, &correct);
+    double t0 = seq_now();
+    for (long i = 0; i < steps; i++)
+        train_step(r, B, &correct);
+    double train_s = (seq_now() - t0) / (double)steps;
+
+    real *acts = alloc_reals(r->m->n_acts_predict);
+    for (int i = 0; i < 20; i++)
+        r->m->predict(r->params, acts, r->ids, T);
+    long reps = steps * 10;
+    t0 = seq_now();
+    for (long i = 0; i < reps; i++)
+        r->m->predict(r->params, acts, r->ids + (i % B) * T, T);
+    double predict_s = (seq_now() - t0) / (double)reps;
+    free(acts);
+
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("{\"model\": \"%s\", \"precision\": \"%s\", \"threads\": %d, \"batch\": %d, "
+           "\"seq_len\": %d, \"train_step_ms\": %.4f, \"examples_per_second\": %.1f, "
+           "\"predict_ms\": %.5f, \"max_rss_mb\": %.1f}\n",
+           info->name, SEQ_PRECISION, o->threads, B, T, 1e3 * train_s, B / train_s,
+           1e3 * predict_s, ru.ru_maxrss / 1024.0);
+    return SEQ_EXIT_OK;
+}
+
+/* ---- sample ------------------------------------------------------------------ */
+
+static void put_utf8(int32_t cp, FILE *out)
+{
+    if (cp < 0x80) {
+        fputc(cp, out);
+    } else if (cp < 0x800) {
+        fputc(0xc0 | cp >> 6, out);
+        fputc(0x80 | (cp & 0x3f), out);
+    } else if (cp < 0x10000) {
+        fputc(0xe0 | cp >> 12, out);
+        fputc(0x80 | (cp >> 6 & 0x3f), out);
+        fputc(0x80 | (cp & 0x3f), out);
+    } else {
+        fputc(0xf0 | cp >> 18, out);
+        fputc(0x80 | (cp >> 12 & 0x3f), out);
+        fputc(0x80 | (cp >> 6 & 0x3f), out);
+        fputc(0x80 | (cp & 0x3f), out);
+    }
+}
+
+/* Draws an id from the probabilities P[0..k) sharpened or flattened by
+ * TEMPERATURE (p^(1/temperature)) among the TOP_K most likely (0: all). */
+static int draw(const real *p, int k, double temperature, int top_k, seq_rng *rng)
+{
+    double *w = seq_xmalloc((size_t)k * sizeof *w), total = 0;
+    for (int c = 0; c < k; c++)
+        w[c] = p[c] > 0 ? pow((double)p[c], 1 / temperature) : 0;
+    if (top_k > 0 && top_k < k) { /* zero all but the TOP_K largest (ties: lower ids first) */
+        for (int c = 0; c < k; c++) {
+            int above = 0;
+            for (int d = 0; d < k; d++)
+                above += w[d] > w[c] || (w[d] == w[c] && d < c);
+            if (above >= top_k)
+                w[c] = -1;
+        }
+        for (int c = 0; c < k; c++)
+            w[c] = w[c] < 0 ? 0 : w[c];
+    }
+    for (int c = 0; c < k; c++)
+        total += w[c];
+    double u = seq_rng_uniform(rng) * total;
+    int id = k - 1;
+    for (int c = 0; c < k; c++) {
+        if (u < w[c]) {
+            id = c;
+            break;
+        }
+        u -= w[c];
+    }
+    free(w);
+    return id;
+}
+
+int cmd_sample(run *r, const seq_options *o)
+{
+    const seq_model_info *info = r->info;
+    seq_err err;
+    if (!info->char_lm) {
+        fprintf(stderr, "error: sample is for character language models (data kind char-lm); "
+                        "use predict\n");
+        return SEQ_EXIT_USAGE;
+    }
+    if (need_checkpoint(o, "sample") != 0)
+        return SEQ_EXIT_USAGE;
+    if (load_checkpoint(r, o->checkpoint, 0, &err) != 0) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return SEQ_EXIT_FAIL;
+    }
+    const char *prime = o->prime && *o->prime ? o->prime : "\n";
+    size_t bad_line;
+    if (!seq_utf8_valid(prime, strlen(prime), &bad_line)) {
+        fprintf(stderr, "error: --prime is not valid UTF-8\n");
+        return SEQ_EXIT_USAGE;
+    }
+    seq_rng rng;
+    seq_rng_seed(&rng, r->seed);
+    real *acts = alloc_reals(r->m->n_acts_predict); /* zero: the states start at zero */
+    const real *p = acts + r->m->output_predict;
+    int32_t id = 0;
+    fputs(o->prime ? o->prime : "", stdout);
+    for (const unsigned char *s = (const unsigned char *)prime; *s;) { /* read the prime */
+        int32_t cp = *s;
+        int extra = cp < 0x80 ? 0 : cp < 0xe0 ? 1 : cp < 0xf0 ? 2 : 3;
+        cp = extra == 0 ? cp : extra == 1 ? cp & 0x1f : extra == 2 ? cp & 0x0f : cp & 0x07;
+        for (int j = 1; j <= extra; j++)
+            cp = cp << 6 | (s[j] & 0x3f);
+        s += extra + 1;
+        id = seq_char_id(r->chars, r->n_chars, cp);
+        r->m->predict(r->params, acts, &id, 1);
+    }
+    for (long i = 0; i < o->length; i++) {
+        id = draw(p, info->n_outputs, o->temperature, o->top_k, &rng);
+        if (id >= 1 && id <= r->n_chars)
+            put_utf8(r->chars[id - 1], stdout);
+        r->m->predict(r->params, acts, &id, 1);
+    }
+    fputc('\n', stdout);
+    free(acts);
+    return SEQ_EXIT_OK;
+}

@@ -1,0 +1,172 @@
+/* gradcheck.c: analytic gradients against finite differences, in f64. */
+#include "run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* A stateful model's states at the start of the checked batch: every
+ * forward starts from them (a forward leaves the next batch's states). */
+static real *initial_state;
+
+/* The loss at the current parameters, with the same dropout draws and the
+ * same carried states each time. */
+static double loss_at(run *r, const seq_batch *in, const seq_rng *rng0)
+{
+    seq_rng rng = *rng0;
+    memcpy(r->acts, initial_state, r->m->n_state * sizeof *r->acts);
+    return r->m->forward(r->params, r->acts, in, 1, &rng);
+}
+
+/* d loss / d x by the fourth-order central difference with step H. */
+static double numeric_grad(run *r, const seq_batch *in, const seq_rng *rng0, real *x, double h)
+{
+    real x0 = *x;
+    double f[4];
+    const double k[4] = {-2, -1, 1, 2};
+    for (int i = 0; i < 4; i++) {
+        *x = (real)(x0 + k[i] * h);
+        f[i] = loss_at(r, in, rng0);
+    }
+    *x = x0;
+    return (8 * (f[2] - f[1]) - (f[3] - f[0])) / (12 * h);
+}
+
+/* |a - n| relative to the larger of the two, or to FLOOR: entries far
+ * smaller than their tensor's largest gradient are judged against that
+ * scale, as finite differences cannot resolve them (the loss itself carries
+ * rounding of ~1e-16 of its size). */
+static double rel_error(double a, double n, double floor)
+{
+    double scale = fmax(fmax(fabs(a), fabs(n)), floor);
+    return scale > 0 ? fabs(a - n) / scale : 0;
+}
+
+/* Entries this much smaller than their tensor's largest gradient are judged
+ * against it (see rel_error). */
+#define GRADCHECK_FLOOR 1e-4
+
+/* The gradient check's parameter point: random values of unit scale, biases
+ * included, so every path carries signal (Keras' starting point has zero
+ * biases and tiny embeddings, whose gradients drown in rounding). */
+static void gradcheck_params(run *r, seq_rng *rng)
+{
+    const seq_model_info *info = r->info;
+    for (int i = 0; i < info->n_tensors; i++) {
+        const seq_tensor_info *t = &info->tensors[i];
+        int lookup = t->init == SEQ_INIT_UNIFORM || t->init == SEQ_INIT_NORMAL;
+        double limit = t->rank == 1 ? 0.5 : lookup ? 1 : sqrt(3.0 / t->shape[0]);
+        for (size_t k = 0; k < t->size; k++)
+            r->params[t->offset + k] = (real)(limit * (2 * seq_rng_uniform(rng) - 1));
+    }
+}
+
+/* Finite differences tried in turn until one agrees: fourth-order central
+ * differences with step h (relative to max(1, |x|)), or with Richardson
+ * extrapolation from h and h/2 (sixth order), which allows a large step for
+ * a tiny gradient drowned in rounding at small steps. A step that crosses a
+ * ReLU kink or drowns in rounding gives a wrong difference; a wrong analytic
+ * gradient agrees with none of them. */
+static const struct {
+    double h;
+    int richardson;
+} fd_steps[] = {{1e-4, 0}, {1e-3, 0}, {1e-2, 1}, {3e-3, 1}, {1e-5, 0}, {1e-6, 0}};
+
+static double fd_estimate(run *r, const seq_batch *in, const seq_rng *rng0, real *x, int k)
+{
+    double h = fd_steps[k].h * fmax(1, fabs((double)*x));
+    double d = numeric_grad(r, in, rng0, x, h);
+    if (!fd_steps[k].richardson)
+        return d;
+    return (16 * numeric_grad(r, in, rng0, x, h / 2) - d) / 15;
+}
+
+/* Checks SAMPLES entries of every tensor on one batch whose last PADDING
+ * rows are padding; returns the number of tensors over the tolerance. */
+static int gradcheck_batch(run *r, const seq_options *o, int padding, seq_rng *pick)
+{
+    const seq_model_info *info = r->info;
+    int B = info->batch, T = info->seq_len;
+    /* ids from a small range so embedding rows collect several uses */
+    int range = info->data.vocab_size < 50 ? info->data.vocab_size : 50;
+    for (int i = 0; i < B * T; i++)
+        r->ids[i] = (int32_t)seq_rng_below(pick, (uint64_t)range);
+    int classes = info->n_outputs == 1 ? 2 : info->n_outputs;
+    for (int i = 0; i < B * positions(r); i++)
+        r->targets[i] = (float)seq_rng_below(pick, (uint64_t)classes);
+    for (int i = 0; i < B; i++) /* for masked layers; a char-lm's rows are full */
+        r->lengths[i] = info->char_lm ? T : 1 + (int32_t)seq_rng_below(pick, (uint64_t)T);
+    for (size_t i = 0; i < r->m->n_state; i++) /* carried states, as after an earlier batch */
+        initial_state[i] = (real)(seq_rng_uniform(pick) - 0.5);
+    seq_batch in = {r->ids, r->lengths, r->targets, B - padding};
+    seq_rng rng0 = r->rng;
+    double loss = loss_at(r, &in, &rng0);
+    r->m->backward(r->params, r->grads, r->acts, &in);
+    printf("batch of %d rows, %d of them padding: loss %.12f\n", B, padding, loss);
+
+    int failures = 0;
+    for (int ti = 0; ti < info->n_tensors; ti++) {
+        const seq_tensor_info *t = &info->tensors[ti];
+        int lookup = t->rank == 2 && t->shape[0] == info->data.vocab_size;
+        double worst = 0, worst_a = 0, worst_n = 0, largest = 0;
+        size_t worst_i = 0;
+        for (size_t i = 0; i < t->size; i++)
+            largest = fmax(largest, fabs((double)r->grads[t->offset + i]));
+        double floor = GRADCHECK_FLOOR * largest;
+        for (int s = 0; s < o->samples; s++) {
+            size_t i;
+            if (s == 0)
+                i = 0;
+            else if (s == 1)
+                i = t->size - 1;
+            else if (lookup && s % 4 != 3) /* mostly rows the batch uses */
+                i = (size_t)seq_rng_below(pick, (uint64_t)range) * (size_t)t->shape[1] +
+                    seq_rng_below(pick, (uint64_t)t->shape[1]);
+            else
+                i = (size_t)seq_rng_below(pick, t->size);
+            real *x = r->params + t->offset + i;
+            double a = r->grads[t->offset + i], n = 0, rel = INFINITY;
+            for (int k = 0; k < (int)(sizeof fd_steps / sizeof *fd_steps) && rel >= o->tolerance; k++) {
+                double nk = fd_estimate(r, &in, &rng0, x, k);
+                if (rel_error(a, nk, floor) < rel)
+                    rel = rel_error(a, nk, floor), n = nk;
+            }
+            if (rel >= worst) {
+                worst = rel;
+                worst_a = a;
+                worst_n = n;
+                worst_i = i;
+            }
+        }
+        int ok = worst < o->tolerance;
+        failures += !ok;
+        printf("  %-28s max rel error %.2e at [%zu] (analytic %+.9e, numeric %+.9e)%s\n",
+               t->name, worst, worst_i, worst_a, worst_n, ok ? "" : "  FAIL");
+    }
+    return failures;
+}
+
+int cmd_gradcheck(run *r, const seq_options *o)
+{
+    const seq_model_info *info = r->info;
+    seq_rng pick;
+    seq_rng_seed(&pick, r->seed ^ 0x4752414443484bULL);
+    gradcheck_params(r, &pick);
+    initial_state = alloc_reals(r->m->n_state);
+    printf("%s: gradient check in %s: %d entries of each tensor, fourth-order central "
+           "differences, relative error |a - n| / max(|a|, |n|, %g max|tensor's gradient|) "
+           "below %.1e\n",
+           info->name, SEQ_PRECISION, o->samples, GRADCHECK_FLOOR, o->tolerance);
+    int failures = gradcheck_batch(r, o, 0, &pick);
+    if (info->batch > 1)
+        failures += gradcheck_batch(r, o, info->batch > 3 ? 3 : 1, &pick);
+    free(initial_state);
+    initial_state = NULL;
+    if (failures) {
+        printf("gradcheck FAILED: %d tensor(s) over %.1e\n", failures, o->tolerance);
+        return SEQ_EXIT_CHECK;
+    }
+    printf("gradcheck passed\n");
+    return SEQ_EXIT_OK;
+}
+

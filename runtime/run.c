@@ -1,0 +1,173 @@
+/* run.c: a run's arenas and batch, its classes, evaluation and one
+ * training step: what every command of the model binary uses. */
+#include "run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "adam.h"
+
+void run_init(run *r, const seq_model *m, const seq_options *o)
+{
+    memset(r, 0, sizeof *r);
+    r->m = m;
+    r->info = m->info;
+    size_t n = r->info->n_params;
+    r->params = alloc_reals(n);
+    r->grads = alloc_reals(n);
+    r->adam_m = alloc_reals(n);
+    r->adam_v = alloc_reals(n);
+    r->acts = alloc_reals(m->n_acts);
+    r->ids = seq_xcalloc((size_t)r->info->batch * r->info->seq_len, sizeof *r->ids);
+    r->lengths = seq_xcalloc((size_t)r->info->batch, sizeof *r->lengths);
+    /* a class per example, or a next character per step */
+    r->targets = seq_xcalloc((size_t)r->info->batch * (size_t)positions(r), sizeof *r->targets);
+    r->seed = o->seed >= 0 ? (uint64_t)o->seed : r->info->seed;
+    seq_rng_seed(&r->rng, r->seed ^ SEQ_TRAIN_STREAM);
+    r->best_val = -INFINITY;
+}
+
+void run_free(run *r)
+{
+    free(r->params);
+    free(r->grads);
+    free(r->adam_m);
+    free(r->adam_v);
+    free(r->acts);
+    free(r->ids);
+    free(r->lengths);
+    free(r->targets);
+    if (r->vocab)
+        seq_vocab_free(r->vocab);
+    free(r->chars);
+    seq_buf_free(&r->classes);
+}
+
+double run_val_score(const run *r, score v)
+{
+    return r->info->char_lm ? -v.loss : v.accuracy;
+}
+
+int positions(const run *r)
+{
+    return r->info->char_lm ? r->info->seq_len : 1;
+}
+
+void reset_state(run *r)
+{
+    memset(r->acts, 0, r->m->n_state * sizeof *r->acts);
+}
+
+/* The I-th class name (0-based) of "a\nb\nc". */
+const char *class_name(const run *r, int i, char *buf, size_t n)
+{
+    const char *s = r->classes.data ? r->classes.data : "";
+    for (; i > 0 && (s = strchr(s, '\n')); i--)
+        s++;
+    size_t len = s ? strcspn(s, "\n") : 0;
+    snprintf(buf, n, "%.*s", (int)(len < n ? len : n - 1), s ? s : "");
+    return buf;
+}
+
+/* The model must output what the data's classes need. A char-lm's
+ * characters are its classes. */
+int take_classes(run *r, const seq_data *d, const char *root, seq_err *err)
+{
+    if (r->info->char_lm) {
+        if (!r->chars) {
+            r->n_chars = d->n_chars;
+            r->chars = seq_xmalloc((size_t)(d->n_chars ? d->n_chars : 1) * sizeof *r->chars);
+            memcpy(r->chars, d->chars, (size_t)d->n_chars * sizeof *r->chars);
+        }
+        return 0;
+    }
+    int want = r->info->loss == SEQ_LOSS_BCE ? 2 : r->info->n_outputs;
+    if (d->n_classes != want)
+        return seq_fail(err, "%s: the data has %d classes, but the model's last layer %s", root,
+                        d->n_classes,
+                        r->info->loss == SEQ_LOSS_BCE ? "gives one probability (2 classes)"
+                                                      : "has another number of units");
+    if (!r->classes.len)
+        for (int c = 0; c < d->n_classes; c++)
+            seq_buf_printf(&r->classes, "%s%s", c ? "\n" : "", d->class_names[c]);
+    return 0;
+}
+
+/* ---- evaluation ---------------------------------------------------------- */
+
+/* The predicted class of an output row: the probability of class 1 against
+ * 0.5 for one output, else the most probable class. */
+int predicted(const real *out, int n_outputs)
+{
+    if (n_outputs == 1)
+        return out[0] >= (real)0.5;
+    int best = 0;
+    for (int c = 1; c < n_outputs; c++)
+        best = out[c] > out[best] ? c : best;
+    return best;
+}
+
+long count_correct(const run *r, int n)
+{
+    const real *out = r->acts + r->m->output;
+    int k = r->info->n_outputs, T = positions(r), R = r->m->rows;
+    long correct = 0;
+    for (int b = 0; b < n; b++)
+        for (int t = 0; t < T; t++) { /* sequence outputs are blocked: [blocks, T, rows, k] */
+            size_t row = T == 1 ? (size_t)b : ((size_t)(b / R) * T + t) * R + (size_t)(b % R);
+            correct += predicted(out + row * k, k) == (int)r->targets[(size_t)b * T + t];
+        }
+    return correct;
+}
+
+/* Every example of EX in order, the last partial batch included. A stateful
+ * model reads EX as streams from a zero state, and the training state is
+ * put back afterwards. */
+score evaluate(run *r, const seq_examples *ex)
+{
+    int B = r->info->batch;
+    double loss_sum = 0;
+    long correct = 0;
+    real *saved = NULL;
+    if (r->m->n_state) {
+        saved = alloc_reals(r->m->n_state);
+        memcpy(saved, r->acts, r->m->n_state * sizeof *saved);
+        reset_state(r);
+    }
+    for (size_t first = 0; first < ex->n; first += (size_t)B) {
+        int n = seq_batch_fill(ex, NULL, first, B, r->ids, r->lengths, r->targets);
+        seq_batch in = {r->ids, r->lengths, r->targets, n};
+        loss_sum += (double)r->m->forward(r->params, r->acts, &in, 0, NULL) * n;
+        correct += count_correct(r, n);
+    }
+    if (saved) {
+        memcpy(r->acts, saved, r->m->n_state * sizeof *saved);
+        free(saved);
+    }
+    double predictions = (double)ex->n * positions(r);
+    score s = {ex->n ? loss_sum / (double)ex->n : 0, ex->n ? (double)correct / predictions : 0,
+               ex->n};
+    return s;
+}
+
+/* One optimizer step on the batch in r->ids / r->targets. */
+double train_step(run *r, int n_valid, long *correct)
+{
+    const seq_model_info *info = r->info;
+    seq_batch in = {r->ids, r->lengths, r->targets, n_valid};
+    double loss = r->m->forward(r->params, r->acts, &in, 1, &r->rng);
+    *correct = count_correct(r, n_valid);
+    r->m->backward(r->params, r->grads, r->acts, &in);
+    double scale = 1;
+    if (info->optim.clipnorm > 0) {
+        double norm = seq_grad_norm(info->n_params, r->grads);
+        if (norm > info->optim.clipnorm)
+            scale = info->optim.clipnorm / (norm + 1e-6);
+    }
+    r->step++;
+    seq_adam_step(&info->optim, r->step, info->n_params, r->params, r->grads, r->adam_m,
+                  r->adam_v, scale);
+    return loss;
+}
+

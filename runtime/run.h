@@ -1,0 +1,127 @@
+/* run.h: what the model binary's commands share, for one compiled model in
+ * the build's precision: the arenas and batch of a run, where training
+ * stands, and the helpers every command uses. Internal to the runtime. */
+#ifndef SEQ_RUN_H
+#define SEQ_RUN_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "dataset.h"
+#include "model.h"
+#include "real.h"
+#include "safetensors.h"
+#include "util.h"
+
+#ifdef SEQ_REAL_DOUBLE
+#define SEQ_DTYPE SEQ_F64
+#define SEQ_PRECISION "f64"
+#else
+#define SEQ_DTYPE SEQ_F32
+#define SEQ_PRECISION "f32"
+#endif
+
+/* Stream of the training randomness (epoch shuffles come from the seed). */
+#define SEQ_TRAIN_STREAM 0x545241494eULL
+
+static inline real *alloc_reals(size_t n)
+{
+    return seq_xcalloc(n ? n : 1, sizeof(real));
+}
+
+typedef struct run {
+    const seq_model *m;
+    const seq_model_info *info;
+    real *params, *grads, *adam_m, *adam_v; /* the parameter arenas */
+    real *acts;                             /* the activation arena */
+    int32_t *ids, *lengths;                 /* one batch */
+    float *targets;
+    seq_vocab *vocab;                       /* from a checkpoint, or built by train */
+    int32_t *chars;                         /* a char-lm's characters, the same way */
+    int n_chars;
+    seq_buf classes;                        /* the class names, one per line */
+    uint64_t seed;
+    seq_rng rng;                            /* training randomness */
+    long step;                              /* optimizer steps done */
+    int epoch;                              /* epochs completed */
+    long epoch_step;                        /* batches done in the current epoch */
+    double epoch_loss;                      /* sums over the current epoch */
+    long epoch_correct, epoch_seen;
+    double best_val;                        /* best run_val_score so far, or -inf */
+} run;
+
+typedef struct score {
+    double loss; /* mean over examples */
+    double accuracy;
+    size_t n;
+} score;
+
+/* What picks the best checkpoint, higher is better: the validation accuracy,
+ * or minus the validation loss for a char-lm (whose accuracy is not the aim). */
+#define run_val_score SEQ_P(run_val_score)
+double run_val_score(const run *r, score v);
+
+#define run_init SEQ_P(run_init)
+#define positions SEQ_P(positions)
+#define reset_state SEQ_P(reset_state)
+#define st_add_tensor SEQ_P(st_add_tensor)
+#define cmd_sample SEQ_P(cmd_sample)
+#define run_free SEQ_P(run_free)
+#define class_name SEQ_P(class_name)
+#define take_classes SEQ_P(take_classes)
+#define predicted SEQ_P(predicted)
+#define count_correct SEQ_P(count_correct)
+#define evaluate SEQ_P(evaluate)
+#define train_step SEQ_P(train_step)
+#define save_checkpoint SEQ_P(save_checkpoint)
+#define load_checkpoint SEQ_P(load_checkpoint)
+#define cmd_train SEQ_P(cmd_train)
+#define cmd_eval SEQ_P(cmd_eval)
+#define cmd_predict SEQ_P(cmd_predict)
+#define cmd_grads SEQ_P(cmd_grads)
+#define cmd_bench SEQ_P(cmd_bench)
+#define cmd_gradcheck SEQ_P(cmd_gradcheck)
+
+void run_init(run *r, const seq_model *m, const seq_options *o);
+void run_free(run *r);
+
+/* Predictions per example: 1, or every step of a char-lm's. */
+int positions(const run *r);
+/* A stateful model's carried states back to zero. */
+void reset_state(run *r);
+
+/* The I-th class name (0-based). */
+const char *class_name(const run *r, int i, char *buf, size_t n);
+/* Checks the data's classes fit the model and keeps their names. */
+int take_classes(run *r, const seq_data *d, const char *root, seq_err *err);
+
+/* The class an output row predicts. */
+int predicted(const real *out, int n_outputs);
+/* Examples whose predicted class matches the target, among the first N rows. */
+long count_correct(const run *r, int n);
+/* Loss and accuracy over every example of EX in order, the last partial
+ * batch included. */
+score evaluate(run *r, const seq_examples *ex);
+/* One optimizer step on the batch in r->ids, r->lengths, r->targets. */
+double train_step(run *r, int n_valid, long *correct);
+
+/* Adds the tensor T of ARENA to ST as PREFIX + its name. */
+void st_add_tensor(seq_st *st, const char *prefix, const seq_tensor_info *t, const real *arena);
+
+/* Parameters, optimizer state, vocabulary and where training stands. */
+int save_checkpoint(const run *r, const char *path, seq_err *err);
+/* Loads parameters and vocabulary; with RESUME also the optimizer state and
+ * where training stood. */
+int load_checkpoint(run *r, const char *path, int resume, seq_err *err);
+
+/* The commands; each returns an exit status. */
+int cmd_train(run *r, const seq_options *o, const char *data_root);
+int cmd_eval(run *r, const seq_options *o, const char *data_root);
+int cmd_predict(run *r, const seq_options *o);
+int cmd_grads(run *r, const seq_options *o, const char *data_root);
+int cmd_bench(run *r, const seq_options *o);
+int cmd_gradcheck(run *r, const seq_options *o);
+int cmd_sample(run *r, const seq_options *o);
+
+#endif

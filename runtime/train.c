@@ -1,0 +1,245 @@
+/* train.c: the train command: epochs of shuffled batches, validation,
+ * checkpoints (periodic, last and best), metrics and the training curve. */
+#include "run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "init.h"
+#include "json.h"
+#include "report.h"
+
+/* The shuffle of epoch E depends only on the seed and E, so a resumed run
+ * sees the same batches. */
+static void epoch_order(const run *r, int epoch, uint32_t *order, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        order[i] = (uint32_t)i;
+    if (!r->info->train.shuffle)
+        return;
+    seq_rng rng;
+    seq_rng_seed(&rng, r->seed + 0x9e3779b97f4a7c15ULL * (uint64_t)(epoch + 1));
+    seq_rng_shuffle(&rng, order, n);
+}
+
+typedef struct history {
+    double *loss, *acc, *val_loss, *val_acc;
+    int n;
+} history;
+
+static void history_add(history *h, double loss, double acc, double vloss, double vacc)
+{
+    h->loss = seq_xrealloc(h->loss, (size_t)(h->n + 1) * sizeof(double));
+    h->acc = seq_xrealloc(h->acc, (size_t)(h->n + 1) * sizeof(double));
+    h->val_loss = seq_xrealloc(h->val_loss, (size_t)(h->n + 1) * sizeof(double));
+    h->val_acc = seq_xrealloc(h->val_acc, (size_t)(h->n + 1) * sizeof(double));
+    h->loss[h->n] = loss;
+    h->acc[h->n] = acc;
+    h->val_loss[h->n] = vloss;
+    h->val_acc[h->n] = vacc;
+    h->n++;
+}
+
+static double json_number(const seq_json *obj, const char *key)
+{
+    const seq_json *v = seq_json_get(obj, key);
+    return v && v->kind == SEQ_JSON_NUMBER ? v->number : NAN;
+}
+
+/* On resume: keeps the lines of metrics.jsonl for the EPOCHS epochs the
+ * checkpoint completed (a killed run may have logged one more) and reads
+ * them back into the history the curve is drawn from. */
+static int history_resume(history *h, const char *path, int epochs, seq_err *err)
+{
+    char *text;
+    size_t len;
+    if (seq_read_file(path, &text, &len, NULL) != 0)
+        return 0; /* no metrics yet */
+    seq_buf kept = {0};
+    int rc = 0;
+    char *line = text;
+    for (long lineno = 1; *line && h->n < epochs; lineno++) {
+        char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line);
+        seq_err jerr;
+        seq_json *v = seq_json_parse(line, n, &jerr);
+        if (!v) {
+            rc = seq_fail(err, "%s:%ld: %s", path, lineno, jerr.msg);
+            break;
+        }
+        const seq_json *event = seq_json_get(v, "event");
+        if (event && event->kind == SEQ_JSON_STRING && strcmp(event->string, "epoch") == 0) {
+            history_add(h, json_number(v, "loss"), json_number(v, "accuracy"),
+                        json_number(v, "val_loss"), json_number(v, "val_accuracy"));
+            seq_buf_add(&kept, line, n);
+            seq_buf_puts(&kept, "\n");
+        }
+        seq_json_free(v);
+        line += n + (nl != NULL);
+    }
+    if (rc == 0)
+        rc = seq_write_file_atomic(path, kept.data ? kept.data : "", kept.len, err);
+    seq_buf_free(&kept);
+    free(text);
+    return rc;
+}
+
+static void history_free(history *h)
+{
+    free(h->loss);
+    free(h->acc);
+    free(h->val_loss);
+    free(h->val_acc);
+}
+
+static int write_curve(const run *r, const history *h, const char *dir, seq_err *err)
+{
+    char *path = seq_path_join(dir, "curve.svg");
+    seq_series loss[2] = {{"loss", h->loss}, {"val_loss", h->val_loss}};
+    seq_series acc[2] = {{"accuracy", h->acc}, {"val_accuracy", h->val_acc}};
+    int rc = seq_svg_curve(path, r->info->name, h->n, loss, 2, acc, 2, "accuracy", err);
+    free(path);
+    return rc;
+}
+
+int cmd_train(run *r, const seq_options *o, const char *data_root)
+{
+    const seq_model_info *info = r->info;
+    seq_err err;
+    char *dir = o->out ? seq_xstrdup(o->out) : seq_path_join("runs", info->name);
+    char *ckpt = seq_path_join(dir, "checkpoint.safetensors");
+    char *best = seq_path_join(dir, "best.safetensors");
+    char *metrics = seq_path_join(dir, "metrics.jsonl");
+    int status = SEQ_EXIT_FAIL;
+    seq_data data;
+    memset(&data, 0, sizeof data);
+    history hist = {0};
+
+    if (o->resume) {
+        if (load_checkpoint(r, ckpt, 1, &err) != 0)
+            goto fail;
+        printf("resuming %s at epoch %d, step %ld\n", ckpt, r->epoch + 1, r->step);
+        if (history_resume(&hist, metrics, r->epoch, &err) != 0)
+            goto fail;
+    } else {
+        seq_init_params(info, r->seed, r->params);
+    }
+    unsigned want = 1u << SEQ_TRAIN | (info->data.validation_split > 0 ? 1u << SEQ_VAL : 0);
+    double t0 = seq_now();
+    if (seq_data_load(info, data_root, o->limit, want, r->vocab, r->chars, r->n_chars, &data,
+                      &err) != 0 ||
+        take_classes(r, &data, data_root, &err) != 0)
+        goto fail;
+    if (!r->vocab) { /* the checkpoint carries the vocabulary built here */
+        r->vocab = data.vocab;
+        data.owns_vocab = 0;
+    }
+    if (seq_mkdirs(dir, &err) != 0) /* only once the data is known to be good */
+        goto fail;
+    if (!o->resume)
+        remove(metrics); /* a fresh run's log */
+    const seq_examples *train = &data.split[SEQ_TRAIN], *val = &data.split[SEQ_VAL];
+    if (train->n == 0) {
+        seq_fail(&err, "%s: no training examples", data_root);
+        goto fail;
+    }
+    printf("%s: %zu training and %zu validation examples (loaded in %.1f s), "
+           "%zu parameters, %d threads\n",
+           info->name, train->n, val->n, seq_now() - t0, info->n_params, o->threads);
+
+    int B = info->batch;
+    int epochs = o->epochs > 0 ? o->epochs : info->train.epochs;
+    long per_epoch = (long)((train->n + (size_t)B - 1) / (size_t)B);
+    uint32_t *order = seq_xmalloc(train->n * sizeof *order);
+    int stopped = 0;
+    for (; r->epoch < epochs && !stopped; r->epoch++) {
+        epoch_order(r, r->epoch, order, train->n);
+        if (r->epoch_step == 0) /* streams start over each epoch; a resume keeps its state */
+            reset_state(r);
+        seq_progress bar;
+        seq_progress_start(&bar, stdout, r->epoch + 1, epochs, per_epoch);
+        double t_epoch = seq_now();
+        long done_before = r->epoch_step;
+        for (; r->epoch_step < per_epoch; r->epoch_step++) {
+            if (o->max_steps > 0 && r->step >= o->max_steps) {
+                stopped = 1;
+                break;
+            }
+            int n = seq_batch_fill(train, order, (size_t)r->epoch_step * (size_t)B, B, r->ids,
+                                   r->lengths, r->targets);
+            long correct;
+            double loss = train_step(r, n, &correct);
+            r->epoch_loss += loss * n;
+            r->epoch_correct += correct;
+            r->epoch_seen += n;
+            seq_progress_step(&bar, n, loss, (double)correct / ((double)n * positions(r)));
+            long every = o->checkpoint_every ? o->checkpoint_every : info->train.checkpoint_every;
+            if (every > 0 && r->step % every == 0 && r->epoch_step + 1 < per_epoch) {
+                r->epoch_step++; /* saved as done */
+                int rc = save_checkpoint(r, ckpt, &err);
+                r->epoch_step--;
+                if (rc != 0)
+                    goto fail_order;
+            }
+        }
+        seq_progress_end(&bar);
+        if (stopped && r->epoch_step < per_epoch) {
+            if (save_checkpoint(r, ckpt, &err) != 0)
+                goto fail_order;
+            printf("stopped after step %ld (--max-steps); resume with --resume\n", r->step);
+            break;
+        }
+        double seconds = seq_now() - t_epoch;
+        double rate = (double)(r->epoch_step - done_before) * B / (seconds > 0 ? seconds : 1);
+        double loss = r->epoch_loss / (double)r->epoch_seen;
+        double acc = (double)r->epoch_correct / ((double)r->epoch_seen * positions(r));
+        score v = {NAN, NAN, 0};
+        if (val->n)
+            v = evaluate(r, val);
+        if (val->n)
+            printf("epoch %d/%d validation: loss %.4f accuracy %.4f (%zu examples)\n",
+                   r->epoch + 1, epochs, v.loss, v.accuracy, val->n);
+        seq_metric m[] = {{"epoch", r->epoch + 1}, {"step", (double)r->step},
+                          {"loss", loss}, {"accuracy", acc},
+                          {"val_loss", v.loss}, {"val_accuracy", v.accuracy},
+                          {"seconds", seconds}, {"examples_per_second", rate}};
+        if (seq_metrics_append(metrics, "epoch", m, 8, &err) != 0)
+            goto fail_order;
+        history_add(&hist, loss, acc, v.loss, v.accuracy);
+        if (write_curve(r, &hist, dir, &err) != 0)
+            goto fail_order;
+
+        int improved = val->n && run_val_score(r, v) > r->best_val;
+        if (improved)
+            r->best_val = run_val_score(r, v);
+        r->epoch_step = 0;
+        r->epoch_loss = 0;
+        r->epoch_correct = r->epoch_seen = 0;
+        r->epoch++; /* saved as completed */
+        int rc = save_checkpoint(r, ckpt, &err);
+        if (rc == 0 && improved)
+            rc = save_checkpoint(r, best, &err);
+        r->epoch--;
+        if (rc != 0)
+            goto fail_order;
+    }
+    printf("checkpoint: %s\n", ckpt);
+    if (isfinite(r->best_val))
+        printf("best validation %s %.4f: %s\n", r->info->char_lm ? "loss" : "accuracy",
+               fabs(r->best_val), best);
+    status = SEQ_EXIT_OK;
+fail_order:
+    free(order);
+fail:
+    if (status != SEQ_EXIT_OK)
+        fprintf(stderr, "error: %s\n", err.msg);
+    history_free(&hist);
+    seq_data_free(&data);
+    free(dir);
+    free(ckpt);
+    free(best);
+    free(metrics);
+    return status;
+}
+
