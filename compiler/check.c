@@ -5,16 +5,9 @@
 
 #include "spec.h"
 
-/* Keras' notation for a shape: (None, 120, 32) or (None, 64). */
 static const char *shape_str(layer_shape sh, char *buf, size_t n)
 {
-    if (sh.is_seq && sh.features == 0)
-        snprintf(buf, n, "token ids (None, %d)", sh.steps);
-    else if (sh.is_seq)
-        snprintf(buf, n, "(None, %d, %d)", sh.steps, sh.features);
-    else
-        snprintf(buf, n, "(None, %d)", sh.features);
-    return buf;
+    return layer_shape_str(sh, "None", buf, n);
 }
 
 /* Reports TENSOR, of A x B x C elements (C = 0 for a matrix; FACTORS says
@@ -66,6 +59,103 @@ static mark vocab_mark(const spec *s)
     return data->at;
 }
 
+#define IMAGE_HINT "put a reshape_to_sequence after the conv2d/maxpool2d layers"
+
+/* Convolutions and pooling over time make no sense for a char-lm, whose
+ * prediction pass runs one step at a time. */
+static int no_char_lm(const spec *s, const layer *l, const char *what)
+{
+    if (!s->data.char_lm)
+        return 0;
+    diag_error(l->src->at, "layer %d '%s': %s not supported in a char-lm model (its sampling "
+               "runs one step at a time)", l->index + 1, l->name, what);
+    return -1;
+}
+
+/* Softmax is computed with the loss: only the last dense layer has it. */
+static int no_softmax(const layer *l)
+{
+    if (l->act != ACT_SOFTMAX)
+        return 0;
+    diag_error(spec_mark(l->src, "activation"),
+               "layer %d '%s' (%s): softmax is computed with the loss, for the last dense layer "
+               "only; a convolution takes none, relu, tanh or sigmoid", l->index + 1, l->name,
+               layer_class(l));
+    return -1;
+}
+
+/* An image (channels > 0) of STEPS x WIDTH x CHANNELS. */
+static layer_shape image(int steps, int width, int channels)
+{
+    return (layer_shape){1, steps, width * channels, channels};
+}
+
+static int check_image_layer(spec *s, layer *l, const layer *prev)
+{
+    int B = s->batch;
+    layer_shape in = l->in;
+    int T = in.steps, W = in.channels ? in.features / in.channels : in.features;
+    int C = in.channels ? in.channels : 1; /* the embedding plane: one channel */
+    char got[64];
+    switch (l->kind) {
+    case LAYER_CONV2D: {
+        if (no_char_lm(s, l, "convolutions are") != 0 || no_softmax(l) != 0)
+            return -1;
+        if (!in.channels && (!prev || prev->kind != LAYER_EMBEDDING))
+            return mismatch(l, prev, "an image (None, steps, width, channels) or the embedding "
+                            "plane (None, steps, features) as a one-channel image",
+                            prev && LAYER_IS_RECURRENT(prev->kind)
+                                ? "a conv2d reads the embedding or another conv2d or maxpool2d, "
+                                  "not a recurrent layer's output" : NULL);
+        int steps = l->same ? T : T - l->kernel_size + 1;
+        int width = l->same ? W : W - l->kernel_width + 1;
+        if (steps < 1 || width < 1) {
+            diag_error(spec_mark(l->src, "kernel_size"),
+                       "layer %d '%s' (Conv2D): a kernel of %d x %d does not fit in the %s input "
+                       "of '%s' with 'valid' padding; use padding: same or a smaller kernel_size",
+                       l->index + 1, l->name, l->kernel_size, l->kernel_width,
+                       shape_str(in, got, sizeof got), prev->name);
+            return -1;
+        }
+        int64_t window = (int64_t)l->kernel_size * l->kernel_width * C;
+        if (check_size(l, "filters", "the unfolded input", "batch x steps x width x window", B,
+                       (int64_t)steps * width, window) ||
+            check_size(l, "filters", "the output", "batch x steps x width x filters", B,
+                       (int64_t)steps * width, l->filters))
+            return -1;
+        l->out = image(steps, width, l->filters);
+        l->n_params = window * l->filters + l->filters;
+        return 0;
+    }
+    case LAYER_MAXPOOL2D:
+        if (no_char_lm(s, l, "pooling is") != 0)
+            return -1;
+        if (!in.channels)
+            return mismatch(l, prev, "an image (None, steps, width, channels)",
+                            in.is_seq && in.features ? "use maxpool1d to pool a sequence over time"
+                                                     : NULL);
+        if (T / l->pool_size < 1 || W / l->pool_width < 1) {
+            diag_error(spec_mark(l->src, "pool_size"),
+                       "layer %d '%s' (MaxPooling2D): a pool of %d x %d is larger than the %s "
+                       "output of '%s'", l->index + 1, l->name, l->pool_size, l->pool_width,
+                       shape_str(in, got, sizeof got), prev->name);
+            return -1;
+        }
+        l->out = image(T / l->pool_size, W / l->pool_width, C);
+        l->n_params = 0;
+        return 0;
+    case LAYER_RESHAPE_TO_SEQUENCE:
+        if (!in.channels)
+            return mismatch(l, prev, "an image (None, steps, width, channels) from a conv2d or "
+                            "maxpool2d", NULL);
+        l->out = (layer_shape){1, T, in.features, 0};
+        l->n_params = 0;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
 static int check_layer(spec *s, layer *l, const layer *prev)
 {
     int B = s->batch;
@@ -90,15 +180,16 @@ static int check_layer(spec *s, layer *l, const layer *prev)
             check_size(l, "output_dim", "the output", "batch x seq_len x output_dim", B, T,
                        l->output_dim))
             return -1;
-        l->out = (layer_shape){1, T, l->output_dim};
+        l->out = (layer_shape){1, T, l->output_dim, 0};
         l->n_params = (int64_t)l->input_dim * l->output_dim;
         return 0;
     case LAYER_LSTM:
     case LAYER_GRU:
     case LAYER_RNN: {
-        if (!in.is_seq || in.features == 0)
+        if (!in.is_seq || in.features == 0 || in.channels)
             return mismatch(l, prev, "a sequence (None, steps, features)",
-                            in.is_seq ? "put an embedding first"
+                            in.channels ? IMAGE_HINT
+                            : in.is_seq ? "put an embedding first"
                             : LAYER_IS_RECURRENT(prev->kind) ? "set return_sequences: true on it"
                             : "a dense layer outputs one vector per example; put it after "
                               "the last recurrent layer");
@@ -115,6 +206,15 @@ static int check_layer(spec *s, layer *l, const layer *prev)
                        l->name);
             return -1;
         }
+        for (const layer *k = s->layers; l->masked && k < l; k++)
+            if (k->kind == LAYER_CONV1D || k->kind == LAYER_MAXPOOL1D || k->kind == LAYER_CONV2D ||
+                k->kind == LAYER_MAXPOOL2D) {
+                diag_error(spec_mark(l->src, "masked"),
+                           "layer %d '%s': masked needs each step to be one token, but layer %d "
+                           "'%s' (%s) before it mixes or pools steps", l->index + 1, l->name,
+                           k->index + 1, k->name, layer_class(k));
+                return -1;
+            }
         if (l->masked && s->data.char_lm) {
             diag_error(spec_mark(l->src, "masked"),
                        "layer %d '%s': masked is for padded examples; a char-lm stream has none",
@@ -136,7 +236,8 @@ static int check_layer(spec *s, layer *l, const layer *prev)
             check_size(l, "units", "the output", "batch x seq_len x directions x units", B, T,
                        width))
             return -1;
-        l->out = l->return_sequences ? (layer_shape){1, T, (int)width} : (layer_shape){0, 0, (int)width};
+        l->out = l->return_sequences ? (layer_shape){1, T, (int)width, 0}
+                                  : (layer_shape){0, 0, (int)width, 0};
         /* Keras: one bias per gate set; a GRU (reset_after) has an input and a recurrent bias */
         int64_t biases = l->kind == LAYER_GRU ? 2 : 1;
         l->n_params = l->dirs * (int64_t)gates * l->units *
@@ -144,14 +245,11 @@ static int check_layer(spec *s, layer *l, const layer *prev)
         return 0;
     }
     case LAYER_CONV1D: {
-        if (s->data.char_lm) {
-            diag_error(l->src->at, "layer %d '%s': convolutions are not supported in a char-lm "
-                       "model (its sampling runs one step at a time)", l->index + 1, l->name);
+        if (no_char_lm(s, l, "convolutions are") != 0 || no_softmax(l) != 0)
             return -1;
-        }
-        if (!in.is_seq || in.features == 0)
+        if (!in.is_seq || in.features == 0 || in.channels)
             return mismatch(l, prev, "a sequence (None, steps, features)",
-                            in.is_seq ? "put an embedding first" : NULL);
+                            in.channels ? IMAGE_HINT : in.is_seq ? "put an embedding first" : NULL);
         int steps = l->same ? T : T - l->kernel_size + 1;
         if (steps < 1) {
             diag_error(spec_mark(l->src, "kernel_size"),
@@ -164,27 +262,29 @@ static int check_layer(spec *s, layer *l, const layer *prev)
                        B, (int64_t)T * l->kernel_size, in.features) ||
             check_size(l, "filters", "the output", "batch x seq_len x filters", B, T, l->filters))
             return -1;
-        l->out = (layer_shape){1, steps, l->filters};
+        l->out = (layer_shape){1, steps, l->filters, 0};
         l->n_params = (int64_t)l->kernel_size * in.features * l->filters + l->filters;
         return 0;
     }
     case LAYER_MAXPOOL1D:
-        if (s->data.char_lm) {
-            diag_error(l->src->at, "layer %d '%s': pooling is not supported in a char-lm model "
-                       "(it needs one output per input step)", l->index + 1, l->name);
+        if (no_char_lm(s, l, "pooling is") != 0)
             return -1;
-        }
-        if (!in.is_seq || in.features == 0)
-            return mismatch(l, prev, "a sequence (None, steps, features)", NULL);
+        if (!in.is_seq || in.features == 0 || in.channels)
+            return mismatch(l, prev, "a sequence (None, steps, features)",
+                            in.channels ? "use maxpool2d for an image" : NULL);
         if (in.steps / l->pool_size < 1) {
             diag_error(spec_mark(l->src, "pool_size"),
                        "layer %d '%s' (MaxPooling1D): pool_size %d is longer than the %d steps "
                        "of '%s'", l->index + 1, l->name, l->pool_size, in.steps, prev->name);
             return -1;
         }
-        l->out = (layer_shape){1, in.steps / l->pool_size, in.features};
+        l->out = (layer_shape){1, in.steps / l->pool_size, in.features, 0};
         l->n_params = 0;
         return 0;
+    case LAYER_CONV2D:
+    case LAYER_MAXPOOL2D:
+    case LAYER_RESHAPE_TO_SEQUENCE:
+        return check_image_layer(s, l, prev);
     case LAYER_DROPOUT:
         if (in.is_seq && in.features == 0)
             return mismatch(l, prev, "values to drop (a vector or a sequence of features)",
@@ -200,26 +300,29 @@ static int check_layer(spec *s, layer *l, const layer *prev)
             return -1;
         }
         if (l->time_distributed) { /* the same dense at every step */
-            if (!in.is_seq || in.features == 0)
+            if (!in.is_seq || in.features == 0 || in.channels)
                 return mismatch(l, prev, "a sequence (None, steps, features) for a time_distributed dense",
-                                prev && LAYER_IS_RECURRENT(prev->kind)
+                                in.channels ? IMAGE_HINT
+                                : prev && LAYER_IS_RECURRENT(prev->kind)
                                     ? "set return_sequences: true on it" : NULL);
             if (check_size(l, "units", "the output", "batch x steps x units", B, T, l->units))
                 return -1;
-            l->out = (layer_shape){1, T, l->units};
+            l->out = (layer_shape){1, T, l->units, 0};
             l->n_params = (int64_t)in.features * l->units + l->units;
             return 0;
         }
         if (in.is_seq)
             return mismatch(l, prev, "a vector (None, features)",
-                            prev && LAYER_IS_RECURRENT(prev->kind)
+                            in.channels ? "reshape_to_sequence makes the image a sequence, and a "
+                                          "recurrent layer makes that a vector"
+                            : prev && LAYER_IS_RECURRENT(prev->kind)
                                 ? "set return_sequences: false on it, or time_distributed: true here"
                                 : "or time_distributed: true to apply it at every step");
         if (check_size(l, "units", "the kernel", "input features x units", in.features,
                        l->units, 0) ||
             check_size(l, "units", "the output", "batch x units", B, l->units, 0))
             return -1;
-        l->out = (layer_shape){0, 0, l->units};
+        l->out = (layer_shape){0, 0, l->units, 0};
         l->n_params = (int64_t)in.features * l->units + l->units;
         return 0;
     }
@@ -304,7 +407,7 @@ int spec_check(spec *s)
                    "streams; examples of a classification set are unrelated");
         return -1;
     }
-    layer_shape in = {1, s->seq_len, 0};
+    layer_shape in = {1, s->seq_len, 0, 0};
     const layer *prev = NULL;
     for (int i = 0; i < s->n_layers; i++) {
         layer *l = &s->layers[i];

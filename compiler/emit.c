@@ -139,6 +139,18 @@ void emit_block_ptr(seq_buf *out, int is_const, const char *name, size_t offset,
     emit_ptr_rows(out, is_const, name, 'a', offset, row, comment);
 }
 
+void emit_sum_blocks(seq_buf *out, const layer *l, int blocks, size_t kernel, size_t bias,
+                     size_t kernel_shares, size_t bias_shares, size_t g_kernel, size_t g_bias)
+{
+    seq_buf_printf(out, "\nstatic void %s_backward(const real *p, real *g, real *a)\n{\n"
+                        "    seq_parallel_blocks(%d, %s_backward_block, p, a);\n"
+                        "    /* the blocks' shares, summed in block order */\n"
+                        "    seq_sum_blocks(%d, %zu, a + %zu, g + %zu);  /* kernel */\n"
+                        "    seq_sum_blocks(%d, %zu, a + %zu, g + %zu);  /* bias */\n}\n",
+                   l->name, blocks, l->name, blocks, kernel, kernel_shares, g_kernel, blocks,
+                   bias, bias_shares, g_bias);
+}
+
 void emit_rule(seq_buf *out, const char *fmt, ...)
 {
     char title[160];
@@ -164,6 +176,9 @@ static const layer_emitter *emitter_for(const layer *l)
     case LAYER_DROPOUT: return &emit_dropout;
     case LAYER_CONV1D: return &emit_conv1d;
     case LAYER_MAXPOOL1D: return &emit_maxpool1d;
+    case LAYER_CONV2D: return &emit_conv2d;
+    case LAYER_MAXPOOL2D: return &emit_maxpool2d;
+    case LAYER_RESHAPE_TO_SEQUENCE: return &emit_reshape_to_sequence;
     }
     abort();
 }
@@ -232,8 +247,13 @@ static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int ste
     for (int i = s->n_layers - 1; i >= 0; i--)
         emitter_for(&s->layers[i])->grads(ps, &s->layers[i]);
     for (int i = 1; i < s->n_layers; i++) {
-        ps->io[i].din = ps->io[i - 1].dout;
-        ps->io[i].din_stride = ps->io[i - 1].dout_stride;
+        layer_io *io = &ps->io[i];
+        io->din = ps->io[i - 1].dout;
+        io->din_stride = ps->io[i - 1].dout_stride;
+        if (emitter_for(&s->layers[i])->view) {
+            io->dout = io->din;
+            io->dout_stride = io->din_stride;
+        }
     }
 }
 
@@ -299,13 +319,21 @@ static void model_comment(seq_buf *out, const plan *pl)
             seq_buf_printf(out, "%d, %d, %s", l->filters, l->kernel_size, l->same ? "same" : "valid");
         else if (l->kind == LAYER_MAXPOOL1D)
             seq_buf_printf(out, "%d", l->pool_size);
+        else if (l->kind == LAYER_CONV2D)
+            seq_buf_printf(out, "%d, (%d, %d), %s", l->filters, l->kernel_size, l->kernel_width,
+                           l->same ? "same" : "valid");
+        else if (l->kind == LAYER_MAXPOOL2D)
+            seq_buf_printf(out, "(%d, %d)", l->pool_size, l->pool_width);
+        else if (l->kind == LAYER_RESHAPE_TO_SEQUENCE)
+            seq_buf_printf(out, "(%d, %d)", l->out.steps, l->out.features);
         else
             seq_buf_printf(out, "%d", l->units);
         if (LAYER_IS_RECURRENT(l->kind) && l->return_sequences)
             seq_buf_puts(out, ", sequences");
         if (l->bidirectional)
             seq_buf_puts(out, ")");
-        if ((l->kind == LAYER_DENSE || l->kind == LAYER_CONV1D) && l->act != ACT_NONE)
+        if ((l->kind == LAYER_DENSE || l->kind == LAYER_CONV1D || l->kind == LAYER_CONV2D) &&
+            l->act != ACT_NONE)
             seq_buf_printf(out, ", %s", activation_name(l->act));
         seq_buf_puts(out, ")");
         if (i % 3 == 2 && i + 1 < s->n_layers)
@@ -330,6 +358,8 @@ static void emit_layer_calls(seq_buf *out, const plan *pl, int backward, int pre
         int i = backward ? s->n_layers - 1 - k : k;
         const layer *l = &s->layers[i];
         const layer_emitter *e = emitter_for(l);
+        if (e->view)
+            continue;
         const char *ids = e->takes_ids ? (predict ? ", ids" : ", in->ids") : "";
         const char *lengths = l->masked ? (predict ? ", lengths" : ", in->lengths") : "";
         const char *rng = e->takes_rng && !predict && !backward ? ", training, rng" : "";
@@ -415,17 +445,9 @@ static void emit_passes(seq_buf *out, const plan *pl, const char *sha256)
     for (int i = 0; i < s->n_layers; i++) {
         const layer *l = &s->layers[i];
         const layer_emitter *e = emitter_for(l);
-        char in[48], outs[48];
-        if (l->in.is_seq && l->in.features == 0)
-            snprintf(in, sizeof in, "ids (None, %d)", l->in.steps);
-        else if (l->in.is_seq)
-            snprintf(in, sizeof in, "(None, %d, %d)", l->in.steps, l->in.features);
-        else
-            snprintf(in, sizeof in, "(None, %d)", l->in.features);
-        if (l->out.is_seq)
-            snprintf(outs, sizeof outs, "(None, %d, %d)", l->out.steps, l->out.features);
-        else
-            snprintf(outs, sizeof outs, "(None, %d)", l->out.features);
+        char in[64], outs[64];
+        layer_shape_str(l->in, "None", in, sizeof in);
+        layer_shape_str(l->out, "None", outs, sizeof outs);
         emit_rule(out, "%s (%s): %s -> %s", l->name, layer_class(l), in, outs);
         e->forward(out, pl, &pl->train, l);
         e->backward(out, pl, &pl->train, l);

@@ -81,10 +81,11 @@ typedef struct layer_emitter {
     void (*backward)(seq_buf *out, const plan *pl, const pass *ps, const layer *l);
     int takes_ids; /* forward and backward take the batch's token ids */
     int takes_rng; /* the training forward takes (training, rng) */
+    int view;      /* its output and gradient are its input's; it is never called */
 } layer_emitter;
 
 extern const layer_emitter emit_embedding, emit_recurrent, emit_dense, emit_dropout, emit_conv1d,
-    emit_maxpool1d;
+    emit_maxpool1d, emit_conv2d, emit_maxpool2d, emit_reshape_to_sequence;
 
 /* The loss section: the model output from the last layer's output, the loss,
  * and the gradient of the loss reaching the last layer. */
@@ -124,6 +125,11 @@ void emit_ptr_rows(seq_buf *out, int is_const, const char *name, char base, size
 void emit_block_ptr(seq_buf *out, int is_const, const char *name, size_t offset, size_t stride,
                     const char *comment);
 /* A section rule: "/ * ---- TITLE ----...---- * /". */
+/* A blocked layer's backward: its blocks in parallel, then the blocks'
+ * kernel (KERNEL reals each) and bias (BIAS reals each) gradient shares,
+ * summed in block order into the gradients at G_KERNEL and G_BIAS. */
+void emit_sum_blocks(seq_buf *out, const layer *l, int blocks, size_t kernel, size_t bias,
+                     size_t kernel_shares, size_t bias_shares, size_t g_kernel, size_t g_bias);
 void emit_rule(seq_buf *out, const char *fmt, ...) SEQ_PRINTF(2, 3);
 
 /* The files the emitter writes for one spec. */

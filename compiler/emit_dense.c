@@ -165,14 +165,8 @@ static void td_backward(seq_buf *out, const plan *pl, const pass *ps, const laye
     seq_buf_printf(out, "    seq_matmul_at(%d, %d, %d, x, dy, 0, d_kernel);\n", F, N, T * R);
     seq_buf_printf(out, "    seq_colsum(%d, %d, dy, d_bias);\n", T * R, N);
     seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, dy, kernel, 0, dx);\n}\n", T * R, F, N);
-    seq_buf_printf(out, "\nstatic void %s_backward(const real *p, real *g, real *a)\n{\n"
-                        "    seq_parallel_blocks(%d, %s_backward_block, p, a);\n"
-                        "    /* the blocks' shares, summed in block order */\n"
-                        "    seq_sum_blocks(%d, %d, a + %zu, g + %zu);  /* kernel */\n"
-                        "    seq_sum_blocks(%d, %d, a + %zu, g + %zu);  /* bias */\n}\n",
-                   l->name, NB, l->name, NB, F * N, io->buf[B_PKERNEL],
-                   layer_param(pl, l, P_KERNEL)->offset, NB, N, io->buf[B_PBIAS],
-                   layer_param(pl, l, P_BIAS)->offset);
+    emit_sum_blocks(out, l, NB, (size_t)F * N, N, io->buf[B_PKERNEL], io->buf[B_PBIAS],
+                    layer_param(pl, l, P_KERNEL)->offset, layer_param(pl, l, P_BIAS)->offset);
 }
 
 const layer_emitter emit_dense = {

@@ -198,13 +198,9 @@ static int missing(node *map, const char *key, const char *what)
     return -1;
 }
 
-/* Reads an integer in [lo, hi]; absent and optional leaves *out as is. */
-static int read_int(node *map, const char *key, const char *what, int required,
-                    int64_t lo, int64_t hi, int64_t *out)
+/* Reads integer V of KEY in [lo, hi] into *out. */
+static int read_int_node(node *v, const char *key, int64_t lo, int64_t hi, int64_t *out)
 {
-    node *v = field(map, key);
-    if (!v)
-        return required ? missing(map, key, what) : 0;
     if (need_plain(v, key, "an integer") != 0)
         return -1;
     const char *s = v->text;
@@ -225,6 +221,42 @@ static int read_int(node *map, const char *key, const char *what, int required,
         return -1;
     }
     *out = x;
+    return 0;
+}
+
+/* Reads an integer in [lo, hi]; absent and optional leaves *out as is. */
+static int read_int(node *map, const char *key, const char *what, int required,
+                    int64_t lo, int64_t hi, int64_t *out)
+{
+    node *v = field(map, key);
+    if (!v)
+        return required ? missing(map, key, what) : 0;
+    return read_int_node(v, key, lo, hi, out);
+}
+
+/* Reads a size in steps and width: one integer for both, or a list of two
+ * ([3, 5]: 3 steps by 5 features); absent leaves out as is. */
+static int read_size2(node *map, const char *key, int lo, int hi, int out[2])
+{
+    node *v = field(map, key);
+    if (!v)
+        return 0;
+    int64_t x[2];
+    if (v->kind == NODE_SEQ) {
+        if (v->n != 2) {
+            diag_error(v->at, "'%s' must be an integer or a list of two ([steps, width]), got a "
+                       "list of %d", key, v->n);
+            return -1;
+        }
+        if (read_int_node(v->items[0], key, lo, hi, &x[0]) != 0 ||
+            read_int_node(v->items[1], key, lo, hi, &x[1]) != 0)
+            return -1;
+    } else {
+        if (read_int_node(v, key, lo, hi, &x[0]) != 0)
+            return -1;
+        x[1] = x[0];
+    }
+    out[0] = (int)x[0], out[1] = (int)x[1];
     return 0;
 }
 
@@ -407,8 +439,28 @@ static int read_init(node *map, const char *key, init_spec *out)
 }
 
 static const char *const layer_types[] = {"embedding", "lstm", "gru", "rnn", "dense", "dropout",
-                                          "conv1d", "maxpool1d", NULL};
+                                          "conv1d", "maxpool1d", "conv2d", "maxpool2d",
+                                          "reshape_to_sequence", NULL};
 static const char *const act_names[] = {"none", "relu", "tanh", "sigmoid", "softmax", NULL};
+
+/* The keys conv1d and conv2d share; kernel_size is read by the caller. */
+static int read_conv(node *n, const char *what, layer *l)
+{
+    static const char *const keys[] = {"type", "name", "filters", "kernel_size", "padding",
+                                       "activation", "kernel_initializer", "bias_initializer",
+                                       NULL};
+    static const char *const paddings[] = {"valid", "same", NULL};
+    int rc = check_map(n, what, keys), act = ACT_NONE;
+    l->kernel_init = (init_spec){INIT_GLOROT_UNIFORM, 1};
+    l->bias_init = (init_spec){INIT_ZEROS, 1};
+    rc |= read_int32(n, "filters", what, 1, 1, SPEC_MAX_UNITS, &l->filters);
+    rc |= read_enum(n, "padding", what, 0, paddings, &l->same);
+    rc |= read_enum(n, "activation", what, 0, act_names, &act);
+    l->act = (activation)act;
+    rc |= read_init(n, "kernel_initializer", &l->kernel_init);
+    rc |= read_init(n, "bias_initializer", &l->bias_init);
+    return rc;
+}
 
 static int read_layer(spec *s, layer *l, node *n, int index)
 {
@@ -476,29 +528,37 @@ static int read_layer(spec *s, layer *l, node *n, int index)
         l->dirs = l->bidirectional ? 2 : 1;
         break;
     }
-    case LAYER_CONV1D: {
-        static const char *const keys[] = {"type", "name", "filters", "kernel_size", "padding",
-                                           "activation", "kernel_initializer",
-                                           "bias_initializer", NULL};
-        static const char *const paddings[] = {"valid", "same", NULL};
-        rc |= check_map(n, what, keys);
-        l->kernel_init = (init_spec){INIT_GLOROT_UNIFORM, 1};
-        l->bias_init = (init_spec){INIT_ZEROS, 1};
-        int act = ACT_NONE;
-        rc |= read_int32(n, "filters", what, 1, 1, SPEC_MAX_UNITS, &l->filters);
+    case LAYER_CONV1D:
+        rc |= read_conv(n, what, l);
         rc |= read_int32(n, "kernel_size", what, 1, 1, 64, &l->kernel_size);
-        rc |= read_enum(n, "padding", what, 0, paddings, &l->same);
-        rc |= read_enum(n, "activation", what, 0, act_names, &act);
-        l->act = (activation)act;
-        rc |= read_init(n, "kernel_initializer", &l->kernel_init);
-        rc |= read_init(n, "bias_initializer", &l->bias_init);
         break;
-    }
     case LAYER_MAXPOOL1D: {
         static const char *const keys[] = {"type", "name", "pool_size", NULL};
         rc |= check_map(n, what, keys);
         l->pool_size = 2;
         rc |= read_int32(n, "pool_size", what, 0, 1, 64, &l->pool_size);
+        break;
+    }
+    case LAYER_CONV2D: {
+        int size[2] = {0, 0};
+        rc |= read_conv(n, what, l);
+        if (!field(n, "kernel_size"))
+            rc |= missing(n, "kernel_size", what);
+        rc |= read_size2(n, "kernel_size", 1, 64, size);
+        l->kernel_size = size[0], l->kernel_width = size[1];
+        break;
+    }
+    case LAYER_MAXPOOL2D: {
+        static const char *const keys[] = {"type", "name", "pool_size", NULL};
+        rc |= check_map(n, what, keys);
+        int size[2] = {2, 2};
+        rc |= read_size2(n, "pool_size", 1, 64, size);
+        l->pool_size = size[0], l->pool_width = size[1];
+        break;
+    }
+    case LAYER_RESHAPE_TO_SEQUENCE: {
+        static const char *const keys[] = {"type", "name", NULL};
+        rc |= check_map(n, what, keys);
         break;
     }
     case LAYER_DROPOUT: {
@@ -847,8 +907,25 @@ const char *layer_class(const layer *l)
     case LAYER_DROPOUT: return "Dropout";
     case LAYER_CONV1D: return "Conv1D";
     case LAYER_MAXPOOL1D: return "MaxPooling1D";
+    case LAYER_CONV2D: return "Conv2D";
+    case LAYER_MAXPOOL2D: return "MaxPooling2D";
+    case LAYER_RESHAPE_TO_SEQUENCE: return "Reshape";
     }
     return "?";
+}
+
+const char *layer_shape_str(layer_shape sh, const char *batch, char *buf, size_t n)
+{
+    if (sh.is_seq && sh.features == 0)
+        snprintf(buf, n, "token ids (%s, %d)", batch, sh.steps);
+    else if (sh.is_seq && sh.channels)
+        snprintf(buf, n, "(%s, %d, %d, %d)", batch, sh.steps, sh.features / sh.channels,
+                 sh.channels);
+    else if (sh.is_seq)
+        snprintf(buf, n, "(%s, %d, %d)", batch, sh.steps, sh.features);
+    else
+        snprintf(buf, n, "(%s, %d)", batch, sh.features);
+    return buf;
 }
 
 int64_t spec_total_params(const spec *s)

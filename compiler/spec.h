@@ -19,7 +19,7 @@ enum {
 
 typedef enum layer_kind {
     LAYER_EMBEDDING, LAYER_LSTM, LAYER_GRU, LAYER_RNN, LAYER_DENSE, LAYER_DROPOUT,
-    LAYER_CONV1D, LAYER_MAXPOOL1D
+    LAYER_CONV1D, LAYER_MAXPOOL1D, LAYER_CONV2D, LAYER_MAXPOOL2D, LAYER_RESHAPE_TO_SEQUENCE
 } layer_kind;
 
 /* LSTM, GRU and SimpleRNN: the recurrent layers. */
@@ -39,12 +39,18 @@ typedef struct init_spec {
 
 /* A tensor between layers: a sequence [T, B, F] (time-major in the arena,
  * (None, T, F) to Keras) or a vector [B, F]. Token ids are a sequence of
- * width 0. */
+ * width 0. An image (conv2d, maxpool2d) is a sequence whose F features are
+ * WIDTH x CHANNELS, channels last: (None, T, width, channels) to Keras. */
 typedef struct layer_shape {
     int is_seq;
     int steps;    /* T when is_seq */
     int features; /* F */
+    int channels; /* an image's channels, else 0 */
 } layer_shape;
+
+/* Keras' notation, with BATCH ("None", or a stateful model's batch) first:
+ * (None, 120, 32), (None, 64), (None, 120, 32, 8); "token ids (None, 120)". */
+const char *layer_shape_str(layer_shape sh, const char *batch, char *buf, size_t n);
 
 typedef struct layer {
     layer_kind kind;
@@ -60,8 +66,10 @@ typedef struct layer {
     int return_sequences;   /* recurrent */
     int bidirectional;      /* recurrent: a forward and a backward pass, outputs concatenated */
     double rate;            /* dropout: the fraction of values zeroed */
-    int filters, kernel_size, same; /* conv1d: 'same' (else 'valid') padding */
-    int pool_size;          /* maxpool1d */
+    int filters, kernel_size, same; /* conv1d, conv2d: 'same' (else 'valid') padding */
+    int kernel_width;       /* conv2d: kernel_size is its steps, this its width */
+    int pool_size;          /* maxpool1d, maxpool2d */
+    int pool_width;         /* maxpool2d: pool_size steps by pool_width */
     int time_distributed;   /* dense: applied at every step of a sequence */
     activation act;         /* dense */
     init_spec kernel_init, recurrent_init, bias_init, embeddings_init;

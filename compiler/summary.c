@@ -67,10 +67,7 @@ void summary_write(const spec *s, seq_buf *out)
         const layer *l = &s->layers[i];
         char name[96], shape[48], params[32];
         snprintf(name, sizeof name, "%s (%s)", l->name, layer_class(l));
-        if (l->out.is_seq)
-            snprintf(shape, sizeof shape, "(%s, %d, %d)", batch, l->out.steps, l->out.features);
-        else
-            snprintf(shape, sizeof shape, "(%s, %d)", batch, l->out.features);
+        layer_shape_str(l->out, batch, shape, sizeof shape);
         snprintf(params, sizeof params, "%lld", (long long)l->n_params);
         row(out, name, shape, params);
         seq_buf_printf(out, "%*s\n", WIDTH, "");

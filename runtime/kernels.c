@@ -279,6 +279,95 @@ void seq_maxpool_steps_backward(int steps_out, int width, int pool, int steps_in
         }
 }
 
+/* The offset of pixel (t, r, w) of an image of WIDTH x CHANNELS per row. */
+static size_t pixel(int t, int r, int w, int rows, int width, int channels)
+{
+    return (((size_t)t * rows + r) * width + w) * channels;
+}
+
+void seq_im2col2d(const seq_window2d *w, int rows, const real *x, real *cols)
+{
+    size_t C = (size_t)w->channels;
+    real *c = cols;
+    for (int t = 0; t < w->steps_out; t++)
+        for (int r = 0; r < rows; r++)
+            for (int v = 0; v < w->width_out; v++)
+                for (int i = 0; i < w->size_steps; i++) {
+                    int ti = t - w->pad_steps + i;
+                    for (int j = 0; j < w->size_width; j++, c += C) {
+                        int vi = v - w->pad_width + j;
+                        if (ti >= 0 && ti < w->steps_in && vi >= 0 && vi < w->width_in)
+                            memcpy(c, x + pixel(ti, r, vi, rows, w->width_in, (int)C),
+                                   C * sizeof *c);
+                        else
+                            memset(c, 0, C * sizeof *c);
+                    }
+                }
+}
+
+void seq_col2im2d(const seq_window2d *w, int rows, const real *dcols, real *dx)
+{
+    size_t C = (size_t)w->channels;
+    memset(dx, 0, (size_t)w->steps_in * rows * w->width_in * C * sizeof *dx);
+    const real *d = dcols;
+    for (int t = 0; t < w->steps_out; t++)
+        for (int r = 0; r < rows; r++)
+            for (int v = 0; v < w->width_out; v++)
+                for (int i = 0; i < w->size_steps; i++) {
+                    int ti = t - w->pad_steps + i;
+                    for (int j = 0; j < w->size_width; j++, d += C) {
+                        int vi = v - w->pad_width + j;
+                        if (ti < 0 || ti >= w->steps_in || vi < 0 || vi >= w->width_in)
+                            continue;
+                        real *o = dx + pixel(ti, r, vi, rows, w->width_in, (int)C);
+                        for (size_t k = 0; k < C; k++)
+                            o[k] += d[k];
+                    }
+                }
+}
+
+void seq_maxpool2d(const seq_window2d *w, int rows, const real *x, real *y)
+{
+    int C = w->channels;
+    for (int t = 0; t < w->steps_out; t++)
+        for (int r = 0; r < rows; r++)
+            for (int v = 0; v < w->width_out; v++) {
+                real *o = y + pixel(t, r, v, rows, w->width_out, C);
+                for (int i = 0; i < w->size_steps; i++)
+                    for (int j = 0; j < w->size_width; j++) {
+                        const real *in = x + pixel(t * w->size_steps + i, r,
+                                                   v * w->size_width + j, rows, w->width_in, C);
+                        if (i == 0 && j == 0)
+                            memcpy(o, in, (size_t)C * sizeof *o);
+                        for (int k = 0; k < C; k++)
+                            o[k] = in[k] > o[k] ? in[k] : o[k];
+                    }
+            }
+}
+
+void seq_maxpool2d_backward(const seq_window2d *w, int rows, const real *x, const real *y,
+                            const real *dy, real *dx)
+{
+    int C = w->channels;
+    memset(dx, 0, (size_t)w->steps_in * rows * w->width_in * C * sizeof *dx);
+    for (int t = 0; t < w->steps_out; t++)
+        for (int r = 0; r < rows; r++)
+            for (int v = 0; v < w->width_out; v++)
+                for (int k = 0; k < C; k++) {
+                    size_t o = pixel(t, r, v, rows, w->width_out, C) + (size_t)k;
+                    int done = 0;
+                    for (int i = 0; i < w->size_steps && !done; i++)
+                        for (int j = 0; j < w->size_width && !done; j++) {
+                            size_t in = pixel(t * w->size_steps + i, r, v * w->size_width + j,
+                                              rows, w->width_in, C) + (size_t)k;
+                            if (x[in] == y[o]) { /* the first maximum takes the gradient */
+                                dx[in] = dy[o];
+                                done = 1;
+                            }
+                        }
+                }
+}
+
 SEQ_HOT void seq_gru_cell_forward(int batch, int units, const real *restrict b_in,
                                   const real *restrict b_rec, real *restrict xg,
                                   real *restrict rg, real *restrict rh,

@@ -32,6 +32,10 @@
 #define seq_col2im SEQ_P(col2im)
 #define seq_maxpool_steps SEQ_P(maxpool_steps)
 #define seq_maxpool_steps_backward SEQ_P(maxpool_steps_backward)
+#define seq_im2col2d SEQ_P(im2col2d)
+#define seq_col2im2d SEQ_P(col2im2d)
+#define seq_maxpool2d SEQ_P(maxpool2d)
+#define seq_maxpool2d_backward SEQ_P(maxpool2d_backward)
 #define seq_gru_cell_forward SEQ_P(gru_cell_forward)
 #define seq_gru_cell_backward SEQ_P(gru_cell_backward)
 #define seq_rnn_cell_forward SEQ_P(rnn_cell_forward)
@@ -126,6 +130,34 @@ void seq_col2im(int steps_out, int rows, int features, int kernel, int pad, int 
 void seq_maxpool_steps(int steps_out, int width, int pool, const real *x, real *y);
 void seq_maxpool_steps_backward(int steps_out, int width, int pool, int steps_in, const real *x,
                                 const real *y, const real *dy, real *dx);
+
+#ifndef SEQ_WINDOW2D_DEFINED
+#define SEQ_WINDOW2D_DEFINED
+/* The geometry of a 2-D convolution or pooling over images stored like
+ * sequences: one block's x is [steps_in, rows, width_in, channels] (time
+ * major, channels last), its y [steps_out, rows, width_out, *]. */
+typedef struct seq_window2d {
+    int steps_in, width_in, channels;
+    int steps_out, width_out;
+    int size_steps, size_width; /* the kernel's or the pool's */
+    int pad_steps, pad_width;   /* zeros before the first step and column */
+} seq_window2d;
+#endif
+
+/* Conv2D as a GEMM: cols [steps_out, rows, width_out, size_steps x
+ * size_width x channels] holds each output pixel's window of x (zeros
+ * outside the image), in the order of Keras' kernel [kh, kw, in, filters].
+ * col2im2d is its backward: dx = the sum of dcols over the windows. */
+void seq_im2col2d(const seq_window2d *w, int rows, const real *x, real *cols);
+void seq_col2im2d(const seq_window2d *w, int rows, const real *dcols, real *dx);
+
+/* MaxPooling2D, stride = pool (no padding): y [steps_out, rows, width_out,
+ * channels] from x. The backward sends each dy to the first maximum of its
+ * window (step by step, then column by column); dx is 0 elsewhere, the
+ * steps and columns past the last window included. */
+void seq_maxpool2d(const seq_window2d *w, int rows, const real *x, real *y);
+void seq_maxpool2d_backward(const seq_window2d *w, int rows, const real *x, const real *y,
+                            const real *dy, real *dx);
 
 /* One GRU step (Keras' reset_after=True, PyTorch's formulation), gates in
  * Keras' order (z, r, h). xg [batch, 3*units] holds x W and rg h_prev U; the

@@ -17,15 +17,29 @@ tests/specs/MODEL.yaml in this checkout; needs python3-yaml), and the
 parameter names and shapes in both files must be the ones it implies:
 embedding (NAME/embeddings); lstm, gru and rnn (SimpleRNN) with NAME/kernel,
 recurrent_kernel and bias, under NAME/forward/ and NAME/backward/ when
-bidirectional, the two outputs concatenated; dropout (no parameters, the
-identity here, as `grads` runs without it); dense (NAME/kernel, bias).
+bidirectional, the two outputs concatenated; conv1d (Conv1D over time,
+stride 1) with NAME/kernel [kernel_size, features, filters] and NAME/bias,
+padding valid, or same with (kernel_size - 1) // 2 zeros before and the rest
+after (Keras' extra zero at the end for an even kernel_size), activation
+none, relu, tanh or sigmoid; maxpool1d (MaxPooling1D over time, no
+parameters: windows of pool_size steps, stride pool_size, the steps left over
+at the end dropped); conv2d (Conv2D over the embedding plane as a one-channel image,
+or over an earlier conv2d's or maxpool2d's image, channels last) with
+NAME/kernel [kernel steps, kernel width, channels, filters] and NAME/bias,
+padding as conv1d's in both directions; maxpool2d (pool_size steps by
+columns, stride the pool, what is left over dropped); reshape_to_sequence
+(an image's width and channels flattened, channels fastest); dropout (no
+parameters, the identity here, as `grads` runs without it); dense
+(NAME/kernel, bias). A masked layer after a layer
+that shortens the sequence (valid conv1d, maxpool1d) is not checked.
 Keras' gate orders are mapped to PyTorch's: LSTM (i, f, g, o) is the same,
 GRU (z, r, h) becomes (r, z, n) with its [input; recurrent] bias as
 bias_ih and bias_hh (both reset_after), and LSTM and SimpleRNN have one bias
-(bias_hh = 0). --activations (e.g. relu,sigmoid) overrides the spec's dense
-activations. The last dense layer's sigmoid is folded into the loss (with
-from_logits it has none): the mean binary cross-entropy from logits over the
-first batch/n_valid rows.
+(bias_hh = 0); a Conv1D kernel becomes F.conv1d's [filters, features,
+kernel_size] on [batch, features, steps]. --activations (e.g. relu,sigmoid)
+overrides the spec's dense activations. The last dense layer's sigmoid is
+folded into the loss (with from_logits it has none): the mean binary
+cross-entropy from logits over the first batch/n_valid rows.
 
 A tensor passes when max |seqcc - torch| is within the tolerance relative to
 max |torch| of that tensor. Exit status: 0 all within tolerance, 1 some
@@ -103,8 +117,22 @@ GATES = {"lstm": 4, "gru": 3, "rnn": 1}  # gate blocks per unit
 # Keras' gate blocks in PyTorch's order: GRU (z, r, h) -> (r, z, n)
 TORCH_BLOCKS = {"lstm": (0, 1, 2, 3), "gru": (1, 0, 2), "rnn": (0,)}
 KERAS_CLASSES = {"embedding": "Embedding", "lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN",
+                 "conv1d": "Conv1D", "maxpool1d": "MaxPooling1D", "conv2d": "Conv2D",
+                 "maxpool2d": "MaxPooling2D", "reshape_to_sequence": "Reshape",
                  "dropout": "Dropout", "dense": "Dense"}
+# the positive integers each kind must have (pool_size is 2 when not given)
+SIZES = {"embedding": ("output_dim",), "conv1d": ("filters", "kernel_size"),
+         "maxpool1d": (), "conv2d": ("filters",), "maxpool2d": (), "reshape_to_sequence": (),
+         "dropout": ()}  # the rest: units
+PAIRS = ("conv2d", "maxpool2d")  # kernel_size and pool_size: n or [steps, width]
+CONV_ACTIVATIONS = ("none", "relu", "tanh", "sigmoid")
+PADDINGS = ("valid", "same")
 DIRECTIONS = {1: ("",), 2: ("forward/", "backward/")}  # the tensor name prefixes
+
+
+def pair(v):
+    """A size in steps and width: n or [steps, width]."""
+    return tuple(v) if isinstance(v, list) else (v, v)
 
 
 class Layer:
@@ -121,6 +149,12 @@ class Layer:
         self.act = fields.get("activation", "none")
         self.time_distributed = bool(fields.get("time_distributed"))
         self.rate = fields.get("rate")
+        self.filters = fields.get("filters")
+        self.kernel_size = fields.get("kernel_size")
+        self.same = fields.get("padding", "valid") == "same"
+        self.pool_size = fields.get("pool_size", 2)
+        if kind in PAIRS:  # [steps, width]
+            self.kernel_size, self.pool_size = pair(self.kernel_size), pair(self.pool_size)
         self.tensors = {}
 
     def describe(self, act=None):
@@ -129,6 +163,13 @@ class Layer:
             return (f"{self.kind} {self.units}" + (", 2 directions" if self.dirs == 2 else "")
                     + (", sequences" if self.sequences else ""))
         return {"embedding": f"embedding {self.output_dim}",
+                "conv1d": f"conv1d {self.filters} x {self.kernel_size}, "
+                          f"{'same' if self.same else 'valid'}, {self.act}",
+                "maxpool1d": f"maxpool1d {self.pool_size}",
+                "conv2d": f"conv2d {self.filters} x {self.kernel_size}, "
+                          f"{'same' if self.same else 'valid'}, {self.act}",
+                "maxpool2d": f"maxpool2d {self.pool_size}",
+                "reshape_to_sequence": "reshape to a sequence",
                 "dropout": f"dropout {self.rate}, off",
                 "dense": f"dense {self.units}, {act or self.act}"}[self.kind]
 
@@ -182,11 +223,25 @@ def spec_layers(spec, path):
             if not isinstance(s.get(key, False), bool):
                 raise InputError(f"{path}: layer {number}: '{key}' must be true or false, "
                                  f"got {s[key]!r}")
-        size = "output_dim" if kind == "embedding" else None if kind == "dropout" else "units"
-        if size and (isinstance(s.get(size), bool) or not isinstance(s.get(size), int)
-                     or s[size] < 1):
-            raise InputError(f"{path}: layer {number} ({kind}): '{size}' must be a positive "
-                             f"integer, got {s.get(size)!r}")
+        sizes = SIZES.get(kind, ("units",)) + (("pool_size",) if "pool_size" in s else ())
+        for size in sizes:
+            if isinstance(s.get(size), bool) or not isinstance(s.get(size), int) or s[size] < 1:
+                raise InputError(f"{path}: layer {number} ({kind}): '{size}' must be a positive "
+                                 f"integer, got {s.get(size)!r}")
+        for size in {"conv2d": ("kernel_size",), "maxpool2d": ("pool_size",)}.get(kind, ()):
+            v = s.get(size, 2 if size == "pool_size" else None)
+            items = v if isinstance(v, list) else [v]
+            if len(items) != (2 if isinstance(v, list) else 1) or not all(
+                    isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in items):
+                raise InputError(f"{path}: layer {number} ({kind}): '{size}' must be a positive "
+                                 f"integer or a list of two, got {v!r}")
+        if kind in ("conv1d", "conv2d") and s.get("padding", "valid") not in PADDINGS:
+            raise InputError(f"{path}: layer {number} ({kind}): 'padding' must be "
+                             f"{' or '.join(PADDINGS)}, got {s['padding']!r}")
+        if kind in ("conv1d", "conv2d") and s.get("activation", "none") not in CONV_ACTIVATIONS:
+            raise InputError(f"{path}: layer {number} ({kind}): this script checks the "
+                             f"activations {', '.join(CONV_ACTIVATIONS)}, got "
+                             f"{s['activation']!r}")
         cls = ("Bidirectional" if kind in GATES and s.get("bidirectional")
                else "TimeDistributed" if kind == "dense" and s.get("time_distributed")
                else KERAS_CLASSES[kind])
@@ -205,6 +260,8 @@ def expected_tensors(layers, spec, path):
     data = spec.get("data") if isinstance(spec.get("data"), dict) else {}
     tokenizer = data.get("tokenizer") if isinstance(data.get("tokenizer"), dict) else {}
     want, features, is_seq = [], None, True  # features and kind of what flows on
+    image = None  # (width, channels) while an image flows on
+    shortened = None  # the layer after which fewer steps flow on than there are tokens
     for l in layers:
         where = f"{path}: layer {l.number} '{l.name}' ({l.kind})"
         if (l.kind == "embedding") != (l.number == 1):
@@ -217,6 +274,9 @@ def expected_tensors(layers, spec, path):
             if not is_seq:
                 raise InputError(f"{where}: needs a sequence, but the layer before it "
                                  "outputs one vector per example")
+            if l.masked and shortened:  # the lengths count tokens, not the steps it gets
+                raise InputError(f"{where}: masked after '{shortened}', which shortens the "
+                                 "sequence; this script does not check that")
             width = GATES[l.kind] * l.units
             bias = (2, width) if l.kind == "gru" else (width,)
             for prefix in DIRECTIONS[l.dirs]:
@@ -224,6 +284,35 @@ def expected_tensors(layers, spec, path):
                                       ("recurrent_kernel", (l.units, width)), ("bias", bias)):
                     want.append((f"{l.name}/{prefix}{suffix}", shape, l, prefix + suffix))
             features, is_seq = l.dirs * l.units, l.sequences
+        elif l.kind in ("conv1d", "maxpool1d"):
+            if not is_seq:
+                raise InputError(f"{where}: needs a sequence, but the layer before it "
+                                 "outputs one vector per example")
+            if l.kind == "conv1d":
+                for suffix, shape in (("kernel", (l.kernel_size, features, l.filters)),
+                                      ("bias", (l.filters,))):
+                    want.append((f"{l.name}/{suffix}", shape, l, suffix))
+                features = l.filters
+            if (l.kind == "maxpool1d" and l.pool_size > 1
+                    or l.kind == "conv1d" and not l.same and l.kernel_size > 1):
+                shortened = shortened or l.name
+        elif l.kind in ("conv2d", "maxpool2d", "reshape_to_sequence"):
+            if not is_seq:
+                raise InputError(f"{where}: needs an image or the embedding plane")
+            width, channels = image or (features, 1)
+            if l.kind == "conv2d":
+                (kh, kw), same = l.kernel_size, l.same
+                for suffix, shape in (("kernel", (kh, kw, channels, l.filters)),
+                                      ("bias", (l.filters,))):
+                    want.append((f"{l.name}/{suffix}", shape, l, suffix))
+                image = (width if same else width - kw + 1, l.filters)
+                if not same and kh > 1:
+                    shortened = shortened or l.name
+            elif l.kind == "maxpool2d":
+                image = (width // l.pool_size[1], channels)
+                shortened = shortened or l.name
+            else:
+                features, image = width * channels, None
         elif l.kind == "dense":
             if is_seq != l.time_distributed:  # time-distributed: the same at every step
                 raise InputError(f"{where}: needs " + ("a sequence" if l.time_distributed else
@@ -404,6 +493,94 @@ def build_model(torch, layers, acts, dtype):
                                       if self.layer.kind == "gru" else numpy(b_ih.grad)[back])
             return out
 
+    class Conv1D(nn.Module):
+        """F.conv1d over time (a cross-correlation, as Keras'): the kernel
+        [kernel_size, features, filters] becomes [filters, features, kernel_size]
+        on [batch, features, steps]; 'same' pads (kernel_size - 1) // 2 zeros
+        before and the rest after."""
+
+        def __init__(self, layer):
+            super().__init__()
+            self.layer = layer
+            self.weight = nn.Parameter(tensor(layer.tensors["kernel"].transpose(2, 1, 0)))
+            self.bias = nn.Parameter(tensor(layer.tensors["bias"]))
+
+        def forward(self, x):  # [batch, steps, features]
+            x = x.transpose(1, 2)
+            if self.layer.same:
+                before = (self.layer.kernel_size - 1) // 2
+                x = nn.functional.pad(x, (before, self.layer.kernel_size - 1 - before))
+            y = nn.functional.conv1d(x, self.weight, self.bias).transpose(1, 2)
+            return y if self.layer.act == "none" else getattr(torch, self.layer.act)(y)
+
+        def keras_grads(self):
+            return {f"{self.layer.name}/kernel": numpy(self.weight.grad).transpose(2, 1, 0),
+                    f"{self.layer.name}/bias": numpy(self.bias.grad)}
+
+    class MaxPool1D(nn.Module):
+        """Windows of pool_size steps, stride pool_size; the steps left over are dropped."""
+
+        def __init__(self, layer):
+            super().__init__()
+            self.layer = layer
+
+        def forward(self, x):  # [batch, steps, features]
+            return nn.functional.max_pool1d(x.transpose(1, 2),
+                                            self.layer.pool_size).transpose(1, 2)
+
+        def keras_grads(self):
+            return {}
+
+    class Conv2D(nn.Module):
+        """F.conv2d on [batch, channels, steps, width]; images flow between
+        stages channels last, [batch, steps, width, channels], as in seqcc;
+        the embedding plane [batch, steps, features] is a one-channel image.
+        The kernel [kh, kw, channels, filters] becomes [filters, channels,
+        kh, kw]; 'same' pads as Conv1D, in both directions."""
+
+        def __init__(self, layer):
+            super().__init__()
+            self.layer = layer
+            self.weight = nn.Parameter(tensor(layer.tensors["kernel"].transpose(3, 2, 0, 1)))
+            self.bias = nn.Parameter(tensor(layer.tensors["bias"]))
+
+        def forward(self, x):
+            if x.dim() == 3:
+                x = x.unsqueeze(-1)
+            x = x.permute(0, 3, 1, 2)
+            if self.layer.same:
+                (kh, kw), pads = self.layer.kernel_size, []
+                for k in (kw, kh):  # F.pad: the last dimension first
+                    pads += [(k - 1) // 2, k - 1 - (k - 1) // 2]
+                x = nn.functional.pad(x, pads)
+            y = nn.functional.conv2d(x, self.weight, self.bias).permute(0, 2, 3, 1)
+            return y if self.layer.act == "none" else getattr(torch, self.layer.act)(y)
+
+        def keras_grads(self):
+            return {f"{self.layer.name}/kernel": numpy(self.weight.grad).transpose(2, 3, 1, 0),
+                    f"{self.layer.name}/bias": numpy(self.bias.grad)}
+
+    class MaxPool2D(nn.Module):
+        """Windows of pool_size steps by columns, stride the pool; the rest dropped."""
+
+        def __init__(self, layer):
+            super().__init__()
+            self.layer = layer
+
+        def forward(self, x):  # [batch, steps, width, channels]
+            y = nn.functional.max_pool2d(x.permute(0, 3, 1, 2), self.layer.pool_size)
+            return y.permute(0, 2, 3, 1)
+
+        def keras_grads(self):
+            return {}
+
+    class ReshapeToSequence(nn.Module):
+        def forward(self, x):  # [batch, steps, width, channels] -> [batch, steps, features]
+            return x.reshape(x.shape[0], x.shape[1], -1)
+
+        def keras_grads(self):
+            return {}
+
     class Dropout(nn.Identity):  # `grads` runs with dropout off
         def keras_grads(self):
             return {}
@@ -447,6 +624,16 @@ def build_model(torch, layers, acts, dtype):
             stages.append(Embedding(layer))
         elif layer.kind in GATES:
             stages.append(Recurrent(layer))
+        elif layer.kind == "conv1d":
+            stages.append(Conv1D(layer))
+        elif layer.kind == "maxpool1d":
+            stages.append(MaxPool1D(layer))
+        elif layer.kind == "conv2d":
+            stages.append(Conv2D(layer))
+        elif layer.kind == "maxpool2d":
+            stages.append(MaxPool2D(layer))
+        elif layer.kind == "reshape_to_sequence":
+            stages.append(ReshapeToSequence())
         elif layer.kind == "dropout":
             stages.append(Dropout())
         else:

@@ -79,7 +79,7 @@
  */
 #include "hamlet_charlm.h"
 
-/* ---- embedding (Embedding): ids (None, 100) -> (None, 100, 64) ----------- */
+/* ---- embedding (Embedding): token ids (None, 100) -> (None, 100, 64) ----- */
 
 static void embedding_forward(const real *p, real *a, const int32_t *ids)
 {

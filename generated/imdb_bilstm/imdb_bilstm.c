@@ -71,7 +71,7 @@
  */
 #include "imdb_bilstm.h"
 
-/* ---- embedding (Embedding): ids (None, 120) -> (None, 120, 32) ----------- */
+/* ---- embedding (Embedding): token ids (None, 120) -> (None, 120, 32) ----- */
 
 static void embedding_forward(const real *p, real *a, const int32_t *ids)
 {

@@ -62,7 +62,7 @@
  */
 #include "imdb_cnn_lstm.h"
 
-/* ---- embedding (Embedding): ids (None, 400) -> (None, 400, 64) ----------- */
+/* ---- embedding (Embedding): token ids (None, 400) -> (None, 400, 64) ----- */
 
 static void embedding_forward(const real *p, real *a, const int32_t *ids)
 {

@@ -52,7 +52,7 @@
  */
 #include "imdb_sentiment_rnn.h"
 
-/* ---- embedding (Embedding): ids (None, 200) -> (None, 200, 256) ---------- */
+/* ---- embedding (Embedding): token ids (None, 200) -> (None, 200, 256) ---- */
 
 static void embedding_forward(const real *p, real *a, const int32_t *ids)
 {

@@ -48,7 +48,7 @@
  */
 #include "tweets_lstm.h"
 
-/* ---- embedding (Embedding): ids (None, 40) -> (None, 40, 64) ------------- */
+/* ---- embedding (Embedding): token ids (None, 40) -> (None, 40, 64) ------- */
 
 static void embedding_forward(const real *p, real *a, const int32_t *ids)
 {

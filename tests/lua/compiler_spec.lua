@@ -137,7 +137,8 @@ describe("seqcc", function()
   end)
   -- Keras' counts, by its formulas: Embedding vocab * dim; LSTM
   -- 4u(in + u + 1); GRU (reset_after) 3u(in + u + 2); Bidirectional twice its
-  -- layer; Conv1D k * in * filters + filters; Dense in * out + out.
+  -- layer; Conv1D k * in * filters + filters; Conv2D kh * kw * in * filters +
+  -- filters; Dense in * out + out.
   local keras = {
     imdb_lstm = { 10000 * 32, 4 * 64 * (32 + 64 + 1), 64 * 64 + 64, 64 + 1 },
     imdb_masked_lstm = { 10000 * 32, 4 * 64 * (32 + 64 + 1), 64 * 64 + 64, 64 + 1 },
@@ -147,6 +148,7 @@ describe("seqcc", function()
                      128 * 64 + 64, 64 + 1 },
     imdb_sentiment_rnn = { 20000 * 256, 4 * 128 * (256 + 128 + 1), 0, 128 + 1 },
     imdb_cnn_lstm = { 20000 * 64, 5 * 64 * 64 + 64, 0, 4 * 64 * (64 + 64 + 1), 64 + 1 },
+    imdb_conv2d_lstm = { 20000 * 32, 3 * 3 * 1 * 8 + 8, 0, 0, 4 * 64 * (16 * 8 + 64 + 1), 64 + 1 },
     tweets_lstm = { 10000 * 64, 4 * 64 * (64 + 64 + 1), 64 * 3 + 3 },
     hamlet_charlm = { 91 * 64, 4 * 128 * (64 + 128 + 1), 0, 4 * 128 * (128 + 128 + 1), 0,
                       128 * 91 + 91 },

@@ -1,7 +1,9 @@
 /* test_gradcheck.c: the gradient check fails a wrong gradient. A toy model
  * (loss = sum over parameters of w_i^3 / 3 + ids-dependent terms) goes
- * through the same gradcheck command the model binaries run, once with its
- * true gradient and once with a gradient wrong in one entry. */
+ * through the same gradcheck command the model binaries run, with its true
+ * gradient, with gradients wrong in one entry or in padding rows, and with a
+ * kink just beside the checked point (which central differences straddle). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,8 +13,10 @@
 int seq_d_run(const seq_d_model *m, const seq_options *o, const char *data_root);
 
 /* 0: the true gradient; 1: one weight's gradient off by 1e-4 relative;
- * 2: padding rows wrongly counted in the backward */
+ * 2: padding rows wrongly counted in the backward; 3: the true gradient, and
+ * 50 max(0, w_5 - k) in the loss with k 2e-7 right of the first w_5 seen */
 static int sabotage;
+static double kink = NAN;
 
 static const seq_tensor_info tensors[] = {
     {.name = "toy/w", .offset = 0, .size = 6, .rank = 2, .shape = {2, 3}, .init = SEQ_INIT_ZEROS},
@@ -34,6 +38,11 @@ static double forward(const double *p, double *a, const seq_batch *in, int train
         loss += p[i] * p[i] * p[i] / 3;
     for (int r = 0; r < in->n_valid; r++)
         loss += p[6 + r] * (in->ids[r] + 1) * (in->targets[r] + 1);
+    if (sabotage == 3) {
+        if (isnan(kink))
+            kink = p[5] + 2e-7;
+        loss += 50 * fmax(0, p[5] - kink);
+    }
     a[0] = loss;
     return loss;
 }
@@ -73,5 +82,7 @@ int main(void)
     CHECK(seq_d_run(&model, &o, "") == SEQ_EXIT_CHECK);
     sabotage = 2;
     CHECK(seq_d_run(&model, &o, "") == SEQ_EXIT_CHECK);
+    sabotage = 3; /* the one-sided difference from the left agrees */
+    CHECK(seq_d_run(&model, &o, "") == SEQ_EXIT_OK);
     return check_status("test_gradcheck");
 }

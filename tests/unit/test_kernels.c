@@ -170,6 +170,77 @@ static void test_blocks(void)
     CHECK(sum[0] == 1 && sum[3] == 4);
 }
 
+/* Conv2D through im2col2d and a GEMM against the direct sum, col2im2d as
+ * im2col2d's adjoint, and MaxPooling2D with its gradient routing. */
+static void test_image_windows(void)
+{
+    /* 5 steps x 4 columns x 2 channels, 3 rows; kernel 3 x 2, Keras 'same' */
+    seq_window2d w = {.steps_in = 5, .width_in = 4, .channels = 2, .steps_out = 5,
+                      .width_out = 4, .size_steps = 3, .size_width = 2, .pad_steps = 1,
+                      .pad_width = 0};
+    enum { R = 3, F = 3, KK = 3 * 2 * 2, NX = 5 * R * 4 * 2, NC = 5 * R * 4 * KK };
+    real *x = random_reals(NX), *k = random_reals(KK * F), *cols = malloc(NC * sizeof *cols);
+    real y[5 * R * 4 * F];
+    double want[5 * R * 4 * F];
+    seq_im2col2d(&w, R, x, cols);
+    seq_matmul(5 * R * 4, F, KK, cols, k, 0, y);
+    for (int t = 0; t < 5; t++)
+        for (int r = 0; r < R; r++)
+            for (int v = 0; v < 4; v++)
+                for (int f = 0; f < F; f++) {
+                    double sum = 0;
+                    for (int i = 0; i < 3; i++)
+                        for (int j = 0; j < 2; j++)
+                            for (int c = 0; c < 2; c++) {
+                                int ti = t - 1 + i, vi = v + j;
+                                if (ti >= 0 && ti < 5 && vi < 4)
+                                    sum += (double)x[((ti * R + r) * 4 + vi) * 2 + c] *
+                                           k[((i * 2 + j) * 2 + c) * F + f];
+                            }
+                    want[((t * R + r) * 4 + v) * F + f] = sum;
+                }
+    check_close(y, want, 5 * R * 4 * F, 1, "conv2d by im2col2d");
+    /* <im2col(x), d> = <x, col2im(d)> */
+    real *d = random_reals(NC), *dx = malloc(NX * sizeof *dx);
+    seq_col2im2d(&w, R, d, dx);
+    double lhs = 0, rhs = 0;
+    for (int i = 0; i < NC; i++)
+        lhs += (double)cols[i] * d[i];
+    for (int i = 0; i < NX; i++)
+        rhs += (double)x[i] * dx[i];
+    CHECK_NEAR(lhs, rhs, 100 * TOL);
+
+    /* pool 2 x 3 over the same x: 2 x 1 outputs, a step and a column left over */
+    seq_window2d p = {.steps_in = 5, .width_in = 4, .channels = 2, .steps_out = 2,
+                      .width_out = 1, .size_steps = 2, .size_width = 3};
+    real py[2 * R * 1 * 2], pdy[2 * R * 2], pdx[NX];
+    seq_maxpool2d(&p, R, x, py);
+    for (int i = 0; i < 2 * R * 2; i++)
+        pdy[i] = (real)(i + 1);
+    seq_maxpool2d_backward(&p, R, x, py, pdy, pdx);
+    double routed = 0, total = 0;
+    for (int t = 0; t < 2; t++)
+        for (int r = 0; r < R; r++)
+            for (int c = 0; c < 2; c++) {
+                double max = -INFINITY;
+                int at = -1;
+                for (int i = 0; i < 2; i++)
+                    for (int j = 0; j < 3; j++) {
+                        int k2 = (((t * 2 + i) * R + r) * 4 + j) * 2 + c;
+                        if (x[k2] > max)
+                            max = x[k2], at = k2;
+                    }
+                int o = (t * R + r) * 2 + c;
+                CHECK(py[o] == (real)max);
+                CHECK(pdx[at] == pdy[o]);
+                routed += pdy[o];
+            }
+    for (int i = 0; i < NX; i++)
+        total += pdx[i];
+    CHECK(total == routed); /* nothing else, the leftover step and column included */
+    free(x), free(k), free(cols), free(d), free(dx);
+}
+
 static double sigmoid(double x)
 {
     return 1 / (1 + exp(-x));
@@ -424,6 +495,7 @@ int main(void)
     test_rows_and_activations();
     test_embedding();
     test_blocks();
+    test_image_windows();
     test_lstm_cell();
     test_gru_cell();
     test_rnn_cell_and_dropout();
