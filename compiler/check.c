@@ -163,6 +163,12 @@ static int check_layer(spec *s, layer *l, const layer *prev)
     int T = in.steps; /* of a sequence input; the token ids have seq_len */
     switch (l->kind) {
     case LAYER_EMBEDDING:
+        if (s->data.series) {
+            diag_error(l->src->at, "layer %d '%s' (Embedding): a series gives %d value%s per step, "
+                       "not token ids; feed them to a recurrent, conv1d or dense layer directly",
+                       l->index + 1, l->name, s->data.n_features, s->data.n_features == 1 ? "" : "s");
+            return -1;
+        }
         if (prev)
             return mismatch(l, prev, "token ids (it must be the first layer)", NULL);
         if (l->input_dim == 0) {
@@ -193,6 +199,12 @@ static int check_layer(spec *s, layer *l, const layer *prev)
                             : LAYER_IS_RECURRENT(prev->kind) ? "set return_sequences: true on it"
                             : "a dense layer outputs one vector per example; put it after "
                               "the last recurrent layer");
+        if (l->masked && (s->data.char_lm || s->data.series)) {
+            diag_error(spec_mark(l->src, "masked"),
+                       "layer %d '%s': masked is for padded examples; a %s has none",
+                       l->index + 1, l->name, s->data.char_lm ? "char-lm stream" : "series window");
+            return -1;
+        }
         if (l->masked && s->data.padding != PAD_POST) {
             diag_error(spec_mark(l->src, "masked"),
                        "layer %d '%s': masked skips the steps past each example's length, which "
@@ -215,12 +227,6 @@ static int check_layer(spec *s, layer *l, const layer *prev)
                            k->index + 1, k->name, layer_class(k));
                 return -1;
             }
-        if (l->masked && s->data.char_lm) {
-            diag_error(spec_mark(l->src, "masked"),
-                       "layer %d '%s': masked is for padded examples; a char-lm stream has none",
-                       l->index + 1, l->name);
-            return -1;
-        }
         if (l->masked && l->bidirectional) {
             diag_error(spec_mark(l->src, "masked"),
                        "layer %d '%s': masked bidirectional layers are not supported yet",
@@ -334,7 +340,26 @@ static int check_loss(spec *s)
 {
     const layer *last = &s->layers[s->n_layers - 1];
     char got[64];
+    if (s->data.series != (s->loss.kind == LOSS_MSE)) {
+        diag_error(s->loss.src->at, s->data.series
+                   ? "a series model predicts a value: use loss mse"
+                   : "mse is for data kind series (a value to predict); classes need "
+                     "binary_crossentropy or sparse_categorical_crossentropy");
+        return -1;
+    }
     switch (s->loss.kind) {
+    case LOSS_MSE:
+        if (last->kind != LAYER_DENSE || last->out.is_seq || last->out.features != 1 ||
+            last->act != ACT_NONE) {
+            diag_error(s->loss.src->at, "mse needs the last layer to be a dense with 1 unit and "
+                       "activation none (the value predicted), but layer %d '%s' (%s) outputs %s%s%s",
+                       last->index + 1, last->name, layer_class(last),
+                       shape_str(last->out, got, sizeof got),
+                       last->kind == LAYER_DENSE ? " with activation " : "",
+                       last->kind == LAYER_DENSE ? activation_name(last->act) : "");
+            return -1;
+        }
+        return 0;
     case LOSS_BCE: {
         activation want = s->loss.from_logits ? ACT_NONE : ACT_SIGMOID;
         if (s->data.char_lm) {
@@ -407,7 +432,7 @@ int spec_check(spec *s)
                    "streams; examples of a classification set are unrelated");
         return -1;
     }
-    layer_shape in = {1, s->seq_len, 0, 0};
+    layer_shape in = {1, s->seq_len, s->data.series ? s->data.n_features : 0, 0};
     const layer *prev = NULL;
     for (int i = 0; i < s->n_layers; i++) {
         layer *l = &s->layers[i];
@@ -417,7 +442,7 @@ int spec_check(spec *s)
         in = l->out;
         prev = l;
     }
-    if (s->n_layers < 2 || s->layers[0].kind != LAYER_EMBEDDING) {
+    if (!s->data.series && (s->n_layers < 2 || s->layers[0].kind != LAYER_EMBEDDING)) {
         diag_error(s->layers_src->at, "a model needs an embedding first and at least one layer after it");
         return -1;
     }

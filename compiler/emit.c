@@ -233,6 +233,7 @@ static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int ste
     ps->training = training;
     ps->io = seq_xcalloc((size_t)s->n_layers, sizeof *ps->io);
     plan_states(s, ps);
+    input_plan(pl, ps);
     for (int i = 0; i < s->n_layers; i++) {
         const layer *l = &s->layers[i];
         if (i > 0) {
@@ -246,6 +247,7 @@ static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int ste
         return;
     for (int i = s->n_layers - 1; i >= 0; i--)
         emitter_for(&s->layers[i])->grads(ps, &s->layers[i]);
+    input_plan_grads(pl, ps);
     for (int i = 1; i < s->n_layers; i++) {
         layer_io *io = &ps->io[i];
         io->din = ps->io[i - 1].dout;
@@ -360,8 +362,8 @@ static void emit_layer_calls(seq_buf *out, const plan *pl, int backward, int pre
         const layer_emitter *e = emitter_for(l);
         if (e->view)
             continue;
-        const char *ids = e->takes_ids ? (predict ? ", ids" : ", in->ids") : "";
-        const char *lengths = l->masked ? (predict ? ", lengths" : ", in->lengths") : "";
+        const char *ids = e->takes_ids ? ", in->ids" : "";
+        const char *lengths = l->masked ? ", in->lengths" : "";
         const char *rng = e->takes_rng && !predict && !backward ? ", training, rng" : "";
         if (backward)
             seq_buf_printf(out, "    %s_backward(p, g, a%s%s);\n", l->name, ids, lengths);
@@ -388,6 +390,8 @@ static void emit_model_functions(seq_buf *out, const plan *pl)
     if (!random)
         seq_buf_puts(out, "    (void)training; /* nothing random in this model */\n"
                           "    (void)rng;\n");
+    if (s->data.series)
+        seq_buf_puts(out, "    input_forward(a, in->inputs);\n");
     emit_layer_calls(out, pl, 0, 0);
     seq_buf_puts(out, "    return loss_forward(a, in);\n}\n");
 
@@ -398,14 +402,11 @@ static void emit_model_functions(seq_buf *out, const plan *pl)
     emit_layer_calls(out, pl, 1, 0);
     seq_buf_puts(out, "}\n");
 
-    seq_buf_puts(out, "\n/* One sequence of token ids, LENGTH of them real, batch 1, inference only;\n"
-                      " * the output is left at a + output_predict. */\n"
-                      "static void model_predict(const real *p, real *a, const int32_t *ids, int length)\n{\n");
-    int masked = 0;
-    for (int i = 0; i < s->n_layers; i++)
-        masked |= s->layers[i].masked;
-    seq_buf_puts(out, masked ? "    const int32_t lengths[1] = {length};\n"
-                             : "    (void)length; /* no masked layer */\n");
+    seq_buf_puts(out, "\n/* One example (a batch of 1, no targets), inference only; the output is\n"
+                      " * left at a + output_predict. */\n"
+                      "static void model_predict(const real *p, real *a, const seq_batch *in)\n{\n");
+    if (s->data.series)
+        seq_buf_puts(out, "    input_predict(a, in->inputs);\n");
     emit_layer_calls(out, pl, 0, 1);
     seq_buf_puts(out, "    loss_predict(a);\n}\n");
 
@@ -442,6 +443,7 @@ static void emit_passes(seq_buf *out, const plan *pl, const char *sha256)
     arena_table(out, &pl->predict.acts, "Activations, prediction pass (batch 1)");
     seq_buf_printf(out, " */\n#include \"%s.h\"\n", s->name);
 
+    input_emit(out, pl);
     for (int i = 0; i < s->n_layers; i++) {
         const layer *l = &s->layers[i];
         const layer_emitter *e = emitter_for(l);
@@ -548,7 +550,10 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
     seq_buf_printf(out, "    .n_outputs = %d,\n", s->layers[s->n_layers - 1].out.features);
     if (s->data.char_lm)
         seq_buf_puts(out, "    .char_lm = 1,\n");
-    seq_buf_printf(out, "    .loss = %s,\n", s->loss.kind == LOSS_BCE ? "SEQ_LOSS_BCE" : "SEQ_LOSS_SPARSE_CE");
+    if (s->data.series)
+        seq_buf_printf(out, "    .n_features = %d,\n", s->data.n_features);
+    static const char *const losses[] = {"SEQ_LOSS_BCE", "SEQ_LOSS_SPARSE_CE", "SEQ_LOSS_MSE"};
+    seq_buf_printf(out, "    .loss = %s,\n", losses[s->loss.kind]);
     seq_buf_printf(out, "    .f64 = %d,\n    .simd = \"%s\",\n", s->codegen.f64, s->codegen.simd);
     seq_buf_printf(out, "    .n_params = %zu,\n    .n_tensors = %d,\n    .tensors = tensors,\n",
                    pl->params_arena.total, pl->n_params);
@@ -562,6 +567,22 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
         put_cstring(out, s->data.text_column);
         seq_buf_puts(out, ",\n        .label_column = ");
         put_cstring(out, s->data.label_column);
+    }
+    if (s->data.series) {
+        if (s->data.columns) {
+            seq_buf_puts(out, ",\n        .columns = ");
+            put_cstring(out, s->data.columns);
+            seq_buf_puts(out, ",\n        .target = ");
+            put_cstring(out, s->data.target);
+        } else {
+            seq_buf_printf(out, ",\n        .length = %d,\n        .period = ", s->data.length);
+            put_double(out, s->data.period);
+            seq_buf_puts(out, ",\n        .noise = ");
+            put_double(out, s->data.noise);
+        }
+        seq_buf_printf(out, ",\n        .horizon = %d", s->data.horizon);
+    }
+    if (s->data.text_column || s->data.series) {
         seq_buf_puts(out, ",\n        .test_split = ");
         put_double(out, s->data.test_split);
     }

@@ -60,6 +60,7 @@ typedef struct pass {
     arena acts;
     layer_io *io;       /* per layer */
     layer_io loss;      /* in = logits; out = model output; buf[0] = d logits */
+    size_t input;       /* a series' window, the first layer's input */
 } pass;
 
 typedef struct plan {
@@ -86,6 +87,12 @@ typedef struct layer_emitter {
 
 extern const layer_emitter emit_embedding, emit_recurrent, emit_dense, emit_dropout, emit_conv1d,
     emit_maxpool1d, emit_conv2d, emit_maxpool2d, emit_reshape_to_sequence;
+
+/* A series model's input section: the window laid out for the first layer
+ * (its gradient planned too, for the first layer to write). */
+void input_plan(const plan *pl, pass *ps);
+void input_plan_grads(const plan *pl, pass *ps);
+void input_emit(seq_buf *out, const plan *pl);
 
 /* The loss section: the model output from the last layer's output, the loss,
  * and the gradient of the loss reaching the last layer. */

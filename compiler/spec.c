@@ -692,20 +692,114 @@ static int read_input(spec *s, node *n)
     return rc ? -1 : 0;
 }
 
+/* A series: numeric CSV columns (a window of rows predicts the target
+ * column HORIZON rows after it) or a generated noisy sine wave. The splits
+ * are chronological: validation and test are the last rows. */
+static int read_series(spec *s, node *n, const char *const *formats)
+{
+    static const char *const keys[] = {"kind", "format", "path", "columns", "target", "horizon",
+                                       "length", "period", "noise", "validation_split",
+                                       "test_split", NULL};
+    int format = 0;
+    if (check_map(n, "'data' (kind series)", keys) != 0 ||
+        read_enum(n, "format", "'data'", 1, formats, &format) != 0)
+        return -1;
+    if (format != 1 && format != 3) {
+        diag_error(spec_mark(n, "format"), "kind series reads format csv (numeric columns) "
+                   "or sine (a generated wave), not %s", formats[format]);
+        return -1;
+    }
+    s->data.format = formats[format];
+    const char *what = format == 1 ? "'data' (kind series, format csv)"
+                                   : "'data' (kind series, format sine)";
+    s->data.horizon = 1;
+    s->data.test_split = 0.2;
+    int rc = read_int32(n, "horizon", what, 0, 1, SPEC_MAX_SEQ_LEN, &s->data.horizon);
+    rc |= read_num(n, "validation_split", what, 0, 0, 0.5, &s->data.validation_split);
+    rc |= read_num(n, "test_split", what, 0, 0.01, 0.5, &s->data.test_split);
+    static const char *const csv_keys[] = {"path", "columns", "target"};
+    static const char *const sine_keys[] = {"length", "period", "noise"};
+    const char *const *other = format == 1 ? sine_keys : csv_keys;
+    for (int i = 0; i < 3; i++)
+        if (field(n, other[i])) {
+            diag_error(spec_mark(n, other[i]), "'%s' is for format %s", other[i],
+                       format == 1 ? "sine (a generated wave)" : "csv (columns of a file)");
+            rc = -1;
+        }
+    if (format != 1) {
+        s->data.path = "";
+        s->data.n_features = 1;
+        s->data.length = 2000;
+        s->data.period = 50;
+        s->data.noise = 0.1;
+        rc |= read_int32(n, "length", what, 0, 10, 10000000, &s->data.length);
+        rc |= read_num(n, "period", what, 0, 2, 1e9, &s->data.period);
+        rc |= read_num(n, "noise", what, 0, 0, 1e3, &s->data.noise);
+        return rc ? -1 : 0;
+    }
+    rc |= read_str(n, "path", what, 1, &s->data.path);
+    rc |= read_str(n, "target", what, 1, &s->data.target);
+    node *cols = field(n, "columns");
+    if (!cols)
+        return missing(n, "columns", what);
+    if (cols->kind != NODE_SEQ || cols->n == 0) {
+        diag_error(cols->at, "'columns' must be a list of column names, such as [Open, Close]");
+        return -1;
+    }
+    seq_buf joined = {0};
+    int has_target = 0;
+    for (int i = 0; i < cols->n; i++) {
+        node *c = cols->items[i];
+        if (c->kind != NODE_SCALAR || !c->text[0] || strchr(c->text, ',')) {
+            diag_error(c->at, "'columns' must be a list of column names (without commas)");
+            seq_buf_free(&joined);
+            return -1;
+        }
+        for (int j = 0; j < i; j++)
+            if (strcmp(cols->items[j]->text, c->text) == 0) {
+                diag_error(c->at, "column '%s' is listed twice", c->text);
+                seq_buf_free(&joined);
+                return -1;
+            }
+        has_target |= s->data.target && strcmp(c->text, s->data.target) == 0;
+        seq_buf_printf(&joined, "%s%s", i ? "," : "", c->text);
+    }
+    s->data.columns = s->columns_text = joined.data;
+    s->data.n_features = cols->n;
+    if (rc == 0 && !has_target) {
+        diag_error(field(n, "target")->at, "the target '%s' must be one of 'columns' (the "
+                   "naive baseline repeats its last value)", s->data.target);
+        rc = -1;
+    }
+    return rc ? -1 : 0;
+}
+
 static int read_data(spec *s, node *n)
 {
     static const char *const keys[] = {"kind", "format", "path", "tokenizer", "padding",
                                        "truncation", "validation_split", "test_split",
                                        "text_column", "label_column", NULL};
-    static const char *const kinds[] = {"text-classification", "char-lm", NULL};
-    static const char *const formats[] = {"aclimdb", "csv", "text", NULL};
+    static const char *const kinds[] = {"text-classification", "char-lm", "series", NULL};
+    static const char *const formats[] = {"aclimdb", "csv", "text", "sine", NULL};
     static const char *const sides[] = {"pre", "post", NULL};
     s->data.src = n;
+    if (n->kind != NODE_MAP)
+        return check_map(n, "'data'", keys);
+    int kind = 0, format = 0, padding = PAD_PRE, truncation = PAD_PRE;
+    if (read_enum(n, "kind", "'data'", 1, kinds, &kind) != 0)
+        return -1;
+    s->data.kind = kinds[kind];
+    if (kind == 2) {
+        s->data.series = 1;
+        return read_series(s, n, formats);
+    }
     if (check_map(n, "'data'", keys) != 0)
         return -1;
-    int kind = 0, format = 0, padding = PAD_PRE, truncation = PAD_PRE;
-    int rc = read_enum(n, "kind", "'data'", 1, kinds, &kind);
-    rc |= read_enum(n, "format", "'data'", 1, formats, &format);
+    int rc = read_enum(n, "format", "'data'", 1, formats, &format);
+    if (rc == 0 && format == 3) {
+        diag_error(spec_mark(n, "format"), "'format' sine goes with kind series");
+        return -1;
+    }
     rc |= read_str(n, "path", "'data'", 1, &s->data.path);
     if (s->data.path && !s->data.path[0]) {
         diag_error(field(n, "path")->at, "'path' is empty; give the data folder, relative to the spec");
@@ -714,7 +808,6 @@ static int read_data(spec *s, node *n)
     rc |= read_enum(n, "padding", "'data'", 0, sides, &padding);
     rc |= read_enum(n, "truncation", "'data'", 0, sides, &truncation);
     rc |= read_num(n, "validation_split", "'data'", 0, 0, 0.5, &s->data.validation_split);
-    s->data.kind = kinds[kind];
     s->data.format = formats[format];
     s->data.char_lm = kind == 1;
     if ((kind == 1) != (format == 2)) {
@@ -765,7 +858,7 @@ static int read_data(spec *s, node *n)
 static int read_loss(spec *s, node *n)
 {
     static const char *const kinds[] = {"binary_crossentropy", "sparse_categorical_crossentropy",
-                                        NULL};
+                                        "mse", NULL};
     s->loss.src = n;
     node *type = n;
     if (n->kind == NODE_MAP) {
@@ -886,6 +979,8 @@ int spec_read(spec *s, node *root, const char *file)
 
 void spec_free(spec *s)
 {
+    free(s->columns_text);
+    s->columns_text = NULL;
     free(s->layers);
     s->layers = NULL;
     s->n_layers = 0;

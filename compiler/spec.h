@@ -82,7 +82,7 @@ typedef struct layer {
     int64_t n_params;
 } layer;
 
-typedef enum loss_kind { LOSS_BCE, LOSS_SPARSE_CE } loss_kind;
+typedef enum loss_kind { LOSS_BCE, LOSS_SPARSE_CE, LOSS_MSE } loss_kind;
 typedef enum punct_mode { PUNCT_SPLIT, PUNCT_STRIP, PUNCT_KEEP } punct_mode;
 typedef enum pad_side { PAD_PRE, PAD_POST } pad_side;
 
@@ -94,11 +94,19 @@ typedef struct spec {
     int batch, seq_len;
 
     struct {
-        const char *kind;  /* "text-classification" or "char-lm" */
+        const char *kind;  /* "text-classification", "char-lm" or "series" */
         int char_lm;
-        const char *format; /* "aclimdb", "csv" or "text" */
+        int series;        /* float values per step instead of token ids */
+        const char *format; /* "aclimdb", "csv", "text" or "sine" */
         const char *text_column, *label_column; /* csv */
-        double test_split;  /* csv: the seeded held-out fraction */
+        double test_split;  /* csv: the seeded held-out fraction; series: the last rows */
+        /* series */
+        const char *columns; /* csv: the input columns, comma-separated */
+        int n_features;      /* values per step: the columns (sine: 1) */
+        const char *target;  /* csv: the column predicted */
+        int horizon;         /* the target is this many rows after a window's last */
+        int length;          /* sine: points generated */
+        double period, noise; /* sine: points per cycle; stddev of the added noise */
         const char *path;  /* relative to the spec's folder */
         int lowercase, strip_html;
         punct_mode punct;
@@ -136,6 +144,7 @@ typedef struct spec {
     } codegen;
 
     node *root;
+    char *columns_text; /* owns data.columns */
 } spec;
 
 /* Reads and validates keys and types of a parsed spec; reports through diag.

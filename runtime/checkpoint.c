@@ -3,6 +3,7 @@
  * epoch, RNG state), so that a resumed run ends with the same bytes. */
 #include "run.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,7 +67,15 @@ int save_checkpoint(const run *r, const char *path, seq_err *err)
     for (int i = 0; i < info->n_tensors; i++)
         st_add_tensor(&st, "optimizer/v/", &info->tensors[i], r->adam_v);
     seq_buf vocab = {0};
-    if (info->char_lm) { /* the characters of ids 1 .. n_chars */
+    double scale[2 * SEQ_SERIES_MAX_FEATURES];
+    if (info->n_features) { /* a series' scale: means, then standard deviations */
+        int F = r->scale.n_features;
+        int64_t shape[2] = {2, F};
+        memcpy(scale, r->scale.mean, (size_t)F * sizeof *scale);
+        memcpy(scale + F, r->scale.std, (size_t)F * sizeof *scale);
+        seq_st_add(&st, "data/series_scale", SEQ_F64, 2, shape, scale);
+        set_meta_long(&st, "series_target", r->scale.target);
+    } else if (info->char_lm) { /* the characters of ids 1 .. n_chars */
         int64_t n_chars = r->n_chars;
         seq_st_add(&st, "tokenizer/chars", SEQ_I32, 1, &n_chars, r->chars ? (void *)r->chars : "");
     } else {
@@ -175,6 +184,31 @@ static int load_chars(run *r, const seq_st *st, const char *path, seq_err *err)
     return 0;
 }
 
+static int load_scale(run *r, const seq_st *st, const char *path, seq_err *err)
+{
+    const seq_st_tensor *t = seq_st_find(st, "data/series_scale");
+    int F = r->info->n_features;
+    long target = -1;
+    if (!t || t->dtype != SEQ_F64 || t->rank != 2 || t->shape[0] != 2 || t->shape[1] != F)
+        return seq_fail(err, "%s: no F64 tensor \"data/series_scale\" [2, %d]", path, F);
+    if (meta_long(st, path, "series_target", &target, err) != 0)
+        return -1;
+    if (target < 0 || target >= F)
+        return seq_fail(err, "%s: metadata \"series_target\" is %ld; expected 0 to %d", path,
+                        target, F - 1);
+    memset(&r->scale, 0, sizeof r->scale);
+    r->scale.n_features = F;
+    r->scale.target = (int)target;
+    memcpy(r->scale.mean, t->data, (size_t)F * sizeof(double));
+    memcpy(r->scale.std, (const char *)t->data + (size_t)F * sizeof(double), (size_t)F * sizeof(double));
+    for (int f = 0; f < F; f++)
+        if (!(r->scale.std[f] > 0) || !isfinite(r->scale.mean[f]))
+            return seq_fail(err, "%s: data/series_scale: feature %d has mean %g and std %g",
+                            path, f, r->scale.mean[f], r->scale.std[f]);
+    r->has_scale = 1;
+    return 0;
+}
+
 /* Loads parameters and vocabulary; with RESUME also the optimizer state and
  * where training stood. */
 int load_checkpoint(run *r, const char *path, int resume, seq_err *err)
@@ -205,7 +239,8 @@ int load_checkpoint(run *r, const char *path, int resume, seq_err *err)
     for (int i = 0; i < info->n_tensors; i++)
         if (load_tensor(&st, path, "", &info->tensors[i], r->params, err) != 0)
             goto done;
-    if (info->char_lm ? load_chars(r, &st, path, err) : load_vocab(r, &st, path, err))
+    if (info->n_features ? load_scale(r, &st, path, err)
+        : info->char_lm ? load_chars(r, &st, path, err) : load_vocab(r, &st, path, err))
         goto done;
     if (resume && r->m->n_state) {
         const seq_st_tensor *state = seq_st_find(&st, "state");

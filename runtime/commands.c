@@ -52,10 +52,50 @@ int cmd_eval(run *r, const seq_options *o, const char *data_root)
     double t0 = seq_now();
     score s = evaluate(r, &data.split[split]);
     double seconds = seq_now() - t0;
-    printf("%s: %zu examples, loss %.4f, accuracy %.4f (%.1f s)\n", seq_split_name(split), s.n,
-           s.loss, s.accuracy, seconds);
+    char shown[128];
+    printf("%s: %zu examples, %s (%.1f s)\n", seq_split_name(split), s.n,
+           print_score(r, s, ", ", shown, sizeof shown), seconds);
     seq_data_free(&data);
     return SEQ_EXIT_OK;
+}
+
+/* A series line: seq_len x n_features numbers (oldest row first, each row's
+ * values in the spec's column order), separated by commas or white space;
+ * prints the forecast in the data's units. */
+static int predict_window(run *r, const char *input, long lineno, char *line, real *acts)
+{
+    const seq_model_info *info = r->info;
+    const seq_series_scale *sc = &r->scale;
+    int T = info->seq_len, F = info->n_features, want = T * F, got = 0;
+    float *x = seq_xmalloc((size_t)want * sizeof *x);
+    char *p = line, *end;
+    for (;; got++) {
+        p += strspn(p, ", \t");
+        if (!*p)
+            break;
+        double v = strtod(p, &end);
+        if (end == p || !isfinite(v) || (*end && !strchr(", \t", *end))) {
+            fprintf(stderr, "error: %s:%ld: value %d is not a number (expected %d numbers: "
+                            "%d rows of %d)\n", input, lineno, got + 1, want, T, F);
+            free(x);
+            return -1;
+        }
+        if (got < want)
+            x[got] = (float)((v - sc->mean[got % F]) / sc->std[got % F]);
+        p = end;
+    }
+    if (got != want) {
+        fprintf(stderr, "error: %s:%ld: %d numbers; expected %d (%d rows of %d values)\n", input,
+                lineno, got, want, T, F);
+        free(x);
+        return -1;
+    }
+    int32_t length = T;
+    seq_batch one = {NULL, &length, NULL, 1, x};
+    r->m->predict(r->params, acts, &one);
+    printf("%.6g\n", seq_series_unscale(sc, (double)acts[r->m->output_predict]));
+    free(x);
+    return 0;
 }
 
 int cmd_predict(run *r, const seq_options *o)
@@ -95,9 +135,18 @@ int cmd_predict(run *r, const seq_options *o)
             status = SEQ_EXIT_FAIL;
             break;
         }
-        int n = seq_tok_encode(&cfg, r->vocab, line, (size_t)len, info->seq_len,
-                               (seq_pad)info->data.padding, (seq_pad)info->data.truncation, ids);
-        r->m->predict(r->params, acts, ids, n);
+        if (info->n_features) {
+            if (predict_window(r, input, lineno, line, acts) != 0) {
+                status = SEQ_EXIT_FAIL;
+                break;
+            }
+            continue;
+        }
+        int32_t n = seq_tok_encode(&cfg, r->vocab, line, (size_t)len, info->seq_len,
+                                   (seq_pad)info->data.padding, (seq_pad)info->data.truncation,
+                                   ids);
+        seq_batch one = {ids, &n, NULL, 1, NULL};
+        r->m->predict(r->params, acts, &one);
         const real *out = acts + r->m->output_predict;
         int k = info->n_outputs, c = predicted(out, k);
         char name[64];
@@ -134,9 +183,8 @@ int cmd_grads(run *r, const seq_options *o, const char *data_root)
         seq_data_free(&data);
         return SEQ_EXIT_FAIL;
     }
-    int n = seq_batch_fill(&data.split[split], NULL, 0, info->batch, r->ids, r->lengths,
-                           r->targets);
-    seq_batch in = {r->ids, r->lengths, r->targets, n};
+    int n = run_fill(r, &data.split[split], NULL, 0);
+    seq_batch in = run_batch(r, n);
     real loss = r->m->forward(r->params, r->acts, &in, 0, NULL);
     r->m->backward(r->params, r->grads, r->acts, &in);
 
@@ -151,7 +199,11 @@ int cmd_grads(run *r, const seq_options *o, const char *data_root)
     int64_t targets_shape[2] = {info->batch, positions(r)};
     int32_t n_valid = n;
     seq_st_add(&st, "loss", SEQ_DTYPE, 0, NULL, &loss);
-    seq_st_add(&st, "batch/ids", SEQ_I32, 2, ids_shape, r->ids);
+    int64_t inputs_shape[3] = {info->batch, info->seq_len, info->n_features};
+    if (info->n_features)
+        seq_st_add(&st, "batch/inputs", SEQ_F32, 3, inputs_shape, r->inputs);
+    else
+        seq_st_add(&st, "batch/ids", SEQ_I32, 2, ids_shape, r->ids);
     seq_st_add(&st, "batch/lengths", SEQ_I32, 1, batch_shape, r->lengths);
     seq_st_add(&st, "batch/targets", SEQ_F32, info->char_lm ? 2 : 1, targets_shape, r->targets);
     seq_st_add(&st, "batch/n_valid", SEQ_I32, 0, NULL, &n_valid);
@@ -179,10 +231,13 @@ int cmd_bench(run *r, const seq_options *o)
     seq_rng data;
     seq_rng_seed(&data, 7);
     for (int i = 0; i < B * T; i++)
-        r->ids[i] = (int32_t)seq_rng_below(&data, (uint64_t)info->data.vocab_size);
+        r->ids[i] = info->n_features ? 0 : (int32_t)seq_rng_below(&data, (uint64_t)info->data.vocab_size);
+    for (int i = 0; r->inputs && i < B * T * info->n_features; i++)
+        r->inputs[i] = (float)seq_rng_normal(&data);
     int classes = info->n_outputs == 1 ? 2 : info->n_outputs;
     for (int i = 0; i < B * positions(r); i++)
-        r->targets[i] = (float)seq_rng_below(&data, (uint64_t)classes);
+        r->targets[i] = info->n_features ? (float)seq_rng_normal(&data)
+                                         : (float)seq_rng_below(&data, (uint64_t)classes);
     for (int i = 0; i < B; i++)
         r->lengths[i] = T;
     long correct, steps = o->steps > 0 ? o->steps : 100;
@@ -194,12 +249,19 @@ int cmd_bench(run *r, const seq_options *o)
     double train_s = (seq_now() - t0) / (double)steps;
 
     real *acts = alloc_reals(r->m->n_acts_predict);
-    for (int i = 0; i < 20; i++)
-        r->m->predict(r->params, acts, r->ids, T);
+    size_t X = (size_t)T * (size_t)info->n_features;
+    int32_t length = T;
+    for (int i = 0; i < 20; i++) {
+        seq_batch one = {r->ids, &length, NULL, 1, r->inputs};
+        r->m->predict(r->params, acts, &one);
+    }
     long reps = steps * 10;
     t0 = seq_now();
-    for (long i = 0; i < reps; i++)
-        r->m->predict(r->params, acts, r->ids + (i % B) * T, T);
+    for (long i = 0; i < reps; i++) {
+        seq_batch one = {r->ids + (i % B) * T, &length, NULL, 1,
+                         r->inputs ? r->inputs + (i % B) * X : NULL};
+        r->m->predict(r->params, acts, &one);
+    }
     double predict_s = (seq_now() - t0) / (double)reps;
     free(acts);
 
@@ -292,7 +354,8 @@ int cmd_sample(run *r, const seq_options *o)
     seq_rng_seed(&rng, r->seed);
     real *acts = alloc_reals(r->m->n_acts_predict); /* zero: the states start at zero */
     const real *p = acts + r->m->output_predict;
-    int32_t id = 0;
+    int32_t id = 0, length = 1;
+    seq_batch one = {&id, &length, NULL, 1, NULL};
     fputs(o->prime ? o->prime : "", stdout);
     for (const unsigned char *s = (const unsigned char *)prime; *s;) { /* read the prime */
         int32_t cp = *s;
@@ -302,13 +365,13 @@ int cmd_sample(run *r, const seq_options *o)
             cp = cp << 6 | (s[j] & 0x3f);
         s += extra + 1;
         id = seq_char_id(r->chars, r->n_chars, cp);
-        r->m->predict(r->params, acts, &id, 1);
+        r->m->predict(r->params, acts, &one);
     }
     for (long i = 0; i < o->length; i++) {
         id = draw(p, info->n_outputs, o->temperature, o->top_k, &rng);
         if (id >= 1 && id <= r->n_chars)
             put_utf8(r->chars[id - 1], stdout);
-        r->m->predict(r->params, acts, &id, 1);
+        r->m->predict(r->params, acts, &one);
     }
     fputc('\n', stdout);
     free(acts);

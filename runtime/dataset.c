@@ -7,6 +7,9 @@
 #include "rng.h"
 #include "text.h"
 
+/* Stream of a generated series' noise. */
+#define SERIES_STREAM 0x5345524945ULL
+
 /* Stream of the train/validation shuffle, apart from init and training. */
 #define SPLIT_STREAM 0x53504c4954ULL
 
@@ -262,12 +265,76 @@ static int char_lm_load(const seq_model_info *info, const char *root, long limit
     return 0;
 }
 
+/* ---- series ------------------------------------------------------------------- */
+
+/* The windows whose targets are rows [FROM, TO), scaled, with the naive
+ * forecast of each (the target's last value in the window). */
+static void series_examples(const seq_model_info *info, const seq_timeseries *s,
+                            const seq_series_scale *scale, size_t from, size_t to,
+                            seq_examples *out)
+{
+    size_t T = (size_t)info->seq_len, F = (size_t)s->n_features, h = (size_t)info->data.horizon;
+    size_t first = T - 1 + h; /* the first row with a whole window before it */
+    from = from > first ? from : first;
+    size_t n = to > from ? to - from : 0;
+    out->n = n;
+    out->seq_len = (int)T;
+    out->target_width = 1;
+    out->n_features = (int)F;
+    out->inputs = seq_xmalloc((n ? n : 1) * T * F * sizeof *out->inputs);
+    out->targets = seq_xmalloc((n ? n : 1) * sizeof *out->targets);
+    out->lengths = seq_xmalloc((n ? n : 1) * sizeof *out->lengths);
+    for (size_t i = 0; i < n; i++) {
+        out->targets[i] = seq_series_window(s, scale, from + i - first, (int)T, (int)h,
+                                            out->inputs + i * T * F);
+        out->lengths[i] = (int32_t)T;
+    }
+}
+
+/* Chronological splits: the last test_split of the rows are the test
+ * targets, the validation_split before them validation, the rest train;
+ * the scale comes from the training rows alone. */
+static int series_load(const seq_model_info *info, const char *root, long limit, unsigned want,
+                       seq_data *out, seq_err *err)
+{
+    const seq_data_info *d = &info->data;
+    seq_timeseries s;
+    int sine = strcmp(d->format, "sine") == 0;
+    if (sine)
+        seq_series_sine(d->length, d->period, d->noise, info->seed ^ SERIES_STREAM, &s);
+    else if (seq_series_csv(root, d->columns, d->target, &s, err) != 0)
+        return -1;
+    if (limit > 0 && (size_t)limit < s.n_rows)
+        s.n_rows = (size_t)limit;
+    size_t n = s.n_rows, n_test = (size_t)(d->test_split * (double)n + 0.5);
+    size_t n_val = (size_t)(d->validation_split * (double)n + 0.5);
+    size_t n_train = n > n_test + n_val ? n - n_test - n_val : 0;
+    size_t T = (size_t)info->seq_len, h = (size_t)d->horizon;
+    if (n_train < T + h + 1) {
+        seq_series_free(&s);
+        return seq_fail(err, "%s: %zu rows leave %zu for training, too few for windows of "
+                        "seq_len %d and horizon %d", sine ? "the sine wave" : root, n, n_train, info->seq_len, d->horizon);
+    }
+    out->scale = seq_series_fit(&s, n_train);
+    out->has_scale = 1;
+    if (want & 1u << SEQ_TRAIN)
+        series_examples(info, &s, &out->scale, 0, n_train, &out->split[SEQ_TRAIN]);
+    if (want & 1u << SEQ_VAL)
+        series_examples(info, &s, &out->scale, n_train, n_train + n_val, &out->split[SEQ_VAL]);
+    if (want & 1u << SEQ_TEST)
+        series_examples(info, &s, &out->scale, n_train + n_val, n, &out->split[SEQ_TEST]);
+    seq_series_free(&s);
+    return 0;
+}
+
 int seq_data_load(const seq_model_info *info, const char *root, long limit, unsigned want,
                   seq_vocab *vocab, const int32_t *chars, int n_chars, seq_data *out,
                   seq_err *err)
 {
     memset(out, 0, sizeof *out);
     out->vocab = vocab;
+    if (info->n_features)
+        return series_load(info, root, limit, want, out, err);
     if (info->char_lm)
         return char_lm_load(info, root, limit, want & ~(1u << SEQ_TEST), chars, n_chars, out,
                             err);
@@ -311,6 +378,7 @@ void seq_data_free(seq_data *d)
         free(d->split[s].ids);
         free(d->split[s].lengths);
         free(d->split[s].targets);
+        free(d->split[s].inputs);
     }
     if (d->owns_vocab)
         seq_vocab_free(d->vocab);
@@ -322,17 +390,24 @@ void seq_data_free(seq_data *d)
 }
 
 int seq_batch_fill(const seq_examples *ex, const uint32_t *order, size_t first, int batch,
-                   int32_t *ids, int32_t *lengths, float *targets)
+                   int32_t *ids, int32_t *lengths, float *targets, float *inputs)
 {
     size_t T = (size_t)ex->seq_len, W = (size_t)ex->target_width;
+    size_t X = T * (size_t)ex->n_features; /* a series window's values */
     int n = 0;
     for (; n < batch && first + (size_t)n < ex->n; n++) {
         size_t k = order ? order[first + (size_t)n] : first + (size_t)n;
-        memcpy(ids + (size_t)n * T, ex->ids + k * T, T * sizeof *ids);
+        if (ex->ids)
+            memcpy(ids + (size_t)n * T, ex->ids + k * T, T * sizeof *ids);
+        if (ex->inputs)
+            memcpy(inputs + (size_t)n * X, ex->inputs + k * X, X * sizeof *inputs);
         lengths[n] = ex->lengths[k];
         memcpy(targets + (size_t)n * W, ex->targets + k * W, W * sizeof *targets);
     }
-    memset(ids + (size_t)n * T, 0, (size_t)(batch - n) * T * sizeof *ids);
+    if (ex->ids)
+        memset(ids + (size_t)n * T, 0, (size_t)(batch - n) * T * sizeof *ids);
+    if (ex->inputs)
+        memset(inputs + (size_t)n * X, 0, (size_t)(batch - n) * X * sizeof *inputs);
     memset(targets + (size_t)n * W, 0, (size_t)(batch - n) * W * sizeof *targets);
     for (int r = n; r < batch; r++)
         lengths[r] = 0;

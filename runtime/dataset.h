@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "series.h"
 #include "tokenizer.h"
 #include "util.h"
 
@@ -16,7 +17,9 @@ typedef struct seq_examples {
     size_t n;
     int seq_len;
     int target_width;  /* 1, or seq_len for a char-lm (the next character of every step) */
-    int32_t *ids;     /* [n, seq_len] */
+    int32_t *ids;     /* [n, seq_len]; NULL for a series */
+    int n_features;   /* a series' values per step, else 0 */
+    float *inputs;    /* a series' windows [n, seq_len, n_features], scaled */
     int32_t *lengths; /* [n] real tokens in each row */
     float *targets;   /* [n, target_width] */
 } seq_examples;
@@ -29,6 +32,8 @@ typedef struct seq_data {
     seq_examples split[SEQ_N_SPLITS];
     int n_classes;
     char **class_names; /* owned: "neg", "pos" for aclimdb; a CSV's labels in byte order */
+    seq_series_scale scale; /* a series' (has_scale), from its training rows */
+    int has_scale;
 } seq_data;
 
 /* Loads the splits whose bits (1 << split) are set in WANT from ROOT (the
@@ -47,7 +52,14 @@ typedef struct seq_data {
  * characters of the training stream give the ids. Each stream is cut into
  * BATCH contiguous rows, and batch k's row b is example k * BATCH + b: ids
  * are seq_len characters of row b, targets the character after each.
- * LIMIT > 0 keeps the first LIMIT characters of the text. */
+ * LIMIT > 0 keeps the first LIMIT characters of the text.
+ *
+ * series: the sine wave the spec describes, or the spec's columns of the CSV
+ * file ROOT. Windows of seq_len rows predict the target horizon rows after
+ * their last; they are split by their target's row, chronologically: train,
+ * then validation_split, then the last test_split of the rows. Values and
+ * targets are scaled with the training rows' statistics (in scale). LIMIT > 0
+ * keeps the first LIMIT rows. */
 int seq_data_load(const seq_model_info *info, const char *root, long limit, unsigned want,
                   seq_vocab *vocab, const int32_t *chars, int n_chars, seq_data *out,
                   seq_err *err);
@@ -57,10 +69,11 @@ const char *seq_split_name(seq_split s);
 int seq_split_parse(const char *name, seq_split *out);
 
 /* Copies examples ORDER[first ..] (or first .. in order when ORDER is NULL)
- * into one batch; rows past the end are padding (ids 0, length 0, target 0).
- * Returns the number of real rows. */
+ * into one batch (a series' windows into INPUTS, else ids into IDS); rows
+ * past the end are padding (zeros, length 0). Returns the number of real
+ * rows. */
 int seq_batch_fill(const seq_examples *ex, const uint32_t *order, size_t first, int batch,
-                   int32_t *ids, int32_t *lengths, float *targets);
+                   int32_t *ids, int32_t *lengths, float *targets, float *inputs);
 
 /* A character's id in a char-lm vocabulary: 1 + its index in CHARS, or 0. */
 int32_t seq_char_id(const int32_t *chars, int n_chars, int32_t cp);

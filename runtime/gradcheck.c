@@ -114,16 +114,20 @@ static int gradcheck_batch(run *r, const seq_options *o, int padding, seq_rng *p
     int B = info->batch, T = info->seq_len;
     /* ids from a small range so embedding rows collect several uses */
     int range = info->data.vocab_size < 50 ? info->data.vocab_size : 50;
-    for (int i = 0; i < B * T; i++)
+    for (int i = 0; i < B * T && !info->n_features; i++)
         r->ids[i] = (int32_t)seq_rng_below(pick, (uint64_t)range);
+    for (int i = 0; i < B * T * info->n_features; i++) /* a series: scaled values */
+        r->inputs[i] = (float)seq_rng_normal(pick);
     int classes = info->n_outputs == 1 ? 2 : info->n_outputs;
     for (int i = 0; i < B * positions(r); i++)
-        r->targets[i] = (float)seq_rng_below(pick, (uint64_t)classes);
-    for (int i = 0; i < B; i++) /* for masked layers; a char-lm's rows are full */
-        r->lengths[i] = info->char_lm ? T : 1 + (int32_t)seq_rng_below(pick, (uint64_t)T);
+        r->targets[i] = info->n_features ? (float)seq_rng_normal(pick)
+                                         : (float)seq_rng_below(pick, (uint64_t)classes);
+    for (int i = 0; i < B; i++) /* for masked layers; char-lm and series rows are full */
+        r->lengths[i] = info->char_lm || info->n_features
+                            ? T : 1 + (int32_t)seq_rng_below(pick, (uint64_t)T);
     for (size_t i = 0; i < r->m->n_state; i++) /* carried states, as after an earlier batch */
         initial_state[i] = (real)(seq_rng_uniform(pick) - 0.5);
-    seq_batch in = {r->ids, r->lengths, r->targets, B - padding};
+    seq_batch in = run_batch(r, B - padding);
     seq_rng rng0 = r->rng;
     double loss = loss_at(r, &in, &rng0);
     r->m->backward(r->params, r->grads, r->acts, &in);

@@ -138,6 +138,17 @@ void seq_embedding_forward(int batch, int steps, int dim, int rows, const int32_
                    table + (size_t)ids[(size_t)b * steps + t] * dim, (size_t)dim * sizeof *out);
 }
 
+void seq_series_input(int batch, int steps, int dim, int rows, const float *x, real *out)
+{
+    for (int b = 0; b < batch; b++)
+        for (int t = 0; t < steps; t++) {
+            real *row = out + blocked_row(b, t, steps, rows, dim);
+            const float *v = x + ((size_t)b * steps + t) * dim;
+            for (int j = 0; j < dim; j++)
+                row[j] = (real)v[j];
+        }
+}
+
 SEQ_HOT void seq_embedding_backward(int batch, int steps, int dim, int rows,
                                     const int32_t *restrict ids, const real *restrict dout,
                                     real *restrict dtable)
@@ -603,6 +614,23 @@ void seq_bce_logits_backward(int batch, int n_valid, const real *z, const float 
             dz[r] = 0;
         }
     }
+}
+
+real seq_mse_loss(int batch, int n_valid, const real *z, const float *y)
+{
+    (void)batch;
+    exact_sum sum = {0, 0};
+    for (int r = 0; r < n_valid; r++) {
+        double e = (double)z[r] - y[r];
+        exact_add(&sum, e * e);
+    }
+    return n_valid > 0 ? (real)(exact_total(&sum) / n_valid) : 0;
+}
+
+void seq_mse_backward(int batch, int n_valid, const real *z, const float *y, real *dz)
+{
+    for (int r = 0; r < batch; r++)
+        dz[r] = r < n_valid ? (real)(2 * ((double)z[r] - y[r]) / n_valid) : 0;
 }
 
 void seq_softmax_rows(int rows, int cols, const real *z, real *p)

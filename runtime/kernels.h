@@ -24,6 +24,7 @@
 #define seq_sigmoid SEQ_P(sigmoid)
 #define seq_sigmoid_backward SEQ_P(sigmoid_backward)
 #define seq_embedding_forward SEQ_P(embedding_forward)
+#define seq_series_input SEQ_P(series_input)
 #define seq_embedding_backward SEQ_P(embedding_backward)
 #define seq_lstm_cell_forward SEQ_P(lstm_cell_forward)
 #define seq_lstm_cell_backward SEQ_P(lstm_cell_backward)
@@ -43,6 +44,8 @@
 #define seq_dropout_forward SEQ_P(dropout_forward)
 #define seq_dropout_backward SEQ_P(dropout_backward)
 #define seq_bce_logits_loss SEQ_P(bce_logits_loss)
+#define seq_mse_loss SEQ_P(mse_loss)
+#define seq_mse_backward SEQ_P(mse_backward)
 #define seq_softmax_rows SEQ_P(softmax_rows)
 #define seq_sparse_ce_loss SEQ_P(sparse_ce_loss)
 #define seq_sparse_ce_backward SEQ_P(sparse_ce_backward)
@@ -90,6 +93,9 @@ void seq_embedding_forward(int batch, int steps, int dim, int rows, const int32_
 /* dtable[ids[b, t], :] += dout[b / rows, t, b % rows, :] */
 void seq_embedding_backward(int batch, int steps, int dim, int rows, const int32_t *ids,
                             const real *dout, real *dtable);
+/* A series window x [batch, steps, dim] in the same layout:
+ *   out[b / rows, t, b % rows, :] = x[b, t, :] */
+void seq_series_input(int batch, int steps, int dim, int rows, const float *x, real *out);
 
 /* One LSTM step for a batch. gates [batch, 4*units] hold x W + h U in
  * Keras' gate order (i, f, g, o); the cell adds the bias [4*units] and
@@ -238,5 +244,11 @@ real seq_sparse_ce_steps_loss(int batch, int steps, int rows, int cols, int n_va
 void seq_sparse_ce_steps_backward(int batch, int steps, int rows, int cols, int n_valid,
                                   const real *p, const float *y, real *dz);
 void seq_bce_logits_backward(int batch, int n_valid, const real *z, const float *y, real *dz);
+
+/* Mean squared error of predictions z [batch] against y [batch] over the
+ * first n_valid rows; its backward writes 2 (z - y) / n_valid for valid rows
+ * and 0 for padding rows. */
+real seq_mse_loss(int batch, int n_valid, const real *z, const float *y);
+void seq_mse_backward(int batch, int n_valid, const real *z, const float *y, real *dz);
 
 #endif

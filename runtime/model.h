@@ -31,13 +31,18 @@ typedef struct seq_tensor_info {
     int forget_units;     /* an LSTM bias: [units, 2*units) starts at 1 */
 } seq_tensor_info;
 
-typedef enum seq_loss { SEQ_LOSS_BCE, SEQ_LOSS_SPARSE_CE } seq_loss;
+typedef enum seq_loss { SEQ_LOSS_BCE, SEQ_LOSS_SPARSE_CE, SEQ_LOSS_MSE } seq_loss;
 
 typedef struct seq_data_info {
     const char *kind, *format;
     const char *path;           /* relative to the spec's folder */
     const char *text_column, *label_column; /* format csv */
-    double test_split;          /* format csv: the held-out fraction */
+    double test_split;          /* format csv: the held-out fraction; series: the last rows */
+    const char *columns;        /* series csv: the input columns, comma-separated */
+    const char *target;         /* series csv: the column predicted */
+    int horizon;                /* series: the target is this many rows after a window */
+    int length;                 /* series sine: points generated */
+    double period, noise;       /* series sine: points per cycle; the noise's stddev */
     int lowercase, strip_html;
     int punct;                  /* seq_punct */
     int vocab_size;
@@ -63,6 +68,7 @@ typedef struct seq_model_info {
     int batch, seq_len;
     int n_outputs;              /* width of the model output (per step for a char-lm) */
     int char_lm;                /* data kind char-lm: a target at every step */
+    int n_features;             /* data kind series: values per step (else 0: token ids) */
     seq_loss loss;
     int f64;                    /* spec precision is f64 */
     const char *simd;           /* "auto", "scalar", "avx2", "avx512" */
@@ -75,7 +81,7 @@ typedef struct seq_model_info {
     seq_train_info train;
 } seq_model_info;
 
-/* One batch: ids [batch, seq_len] row-major; lengths [batch], each row's
+/* One batch: ids [batch, seq_len] row-major (a series: inputs instead); lengths [batch], each row's
  * real tokens (the rest is padding; masked layers skip it); targets [batch,
  * n_outputs] or NULL; rows at and past n_valid are padding rows (they add
  * nothing to the loss or gradients). */
@@ -84,14 +90,15 @@ typedef struct seq_batch {
     const int32_t *lengths;
     const float *targets;
     int n_valid;
+    const float *inputs; /* a series' windows [batch, seq_len, n_features], else NULL */
 } seq_batch;
 
 /* forward returns the mean loss over the valid rows (0 without targets) and
  * leaves the output at acts + output; backward writes (does not add) every
- * parameter gradient; predict runs one sequence of LENGTH real tokens
- * (batch 1; a char-lm's: one character) and leaves the output at
- * acts + output_predict. Sequence outputs are blocked: [blocks, steps, rows,
- * outputs]. A stateful model's states, which the caller resets, are the
+ * parameter gradient; predict runs one example (a batch of 1, ids and
+ * lengths[0] real tokens, or inputs; a char-lm's: one character) and leaves
+ * the output at acts + output_predict. Sequence outputs are blocked:
+ * [blocks, steps, rows, outputs]. A stateful model's states, which the caller resets, are the
  * first n_state reals of the arena. */
 #define SEQ_MODEL_STRUCT(R, NAME)                                                 \
     typedef struct NAME {                                                         \
@@ -103,7 +110,7 @@ typedef struct seq_batch {
         R (*forward)(const R *params, R *acts, const seq_batch *in, int training, \
                      seq_rng *rng);                                               \
         void (*backward)(const R *params, R *grads, R *acts, const seq_batch *in); \
-        void (*predict)(const R *params, R *acts, const int32_t *ids, int length);\
+        void (*predict)(const R *params, R *acts, const seq_batch *in);            \
     } NAME
 
 SEQ_MODEL_STRUCT(float, seq_s_model);

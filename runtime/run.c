@@ -23,6 +23,9 @@ void run_init(run *r, const seq_model *m, const seq_options *o)
     r->lengths = seq_xcalloc((size_t)r->info->batch, sizeof *r->lengths);
     /* a class per example, or a next character per step */
     r->targets = seq_xcalloc((size_t)r->info->batch * (size_t)positions(r), sizeof *r->targets);
+    if (r->info->n_features)
+        r->inputs = seq_xcalloc((size_t)r->info->batch * (size_t)r->info->seq_len *
+                                (size_t)r->info->n_features, sizeof *r->inputs);
     r->seed = o->seed >= 0 ? (uint64_t)o->seed : r->info->seed;
     seq_rng_seed(&r->rng, r->seed ^ SEQ_TRAIN_STREAM);
     r->best_val = -INFINITY;
@@ -38,6 +41,7 @@ void run_free(run *r)
     free(r->ids);
     free(r->lengths);
     free(r->targets);
+    free(r->inputs);
     if (r->vocab)
         seq_vocab_free(r->vocab);
     free(r->chars);
@@ -46,7 +50,29 @@ void run_free(run *r)
 
 double run_val_score(const run *r, score v)
 {
-    return r->info->char_lm ? -v.loss : v.accuracy;
+    return r->info->char_lm || r->info->n_features ? -v.loss : v.accuracy;
+}
+
+int run_fill(run *r, const seq_examples *ex, const uint32_t *order, size_t first)
+{
+    return seq_batch_fill(ex, order, first, r->info->batch, r->ids, r->lengths, r->targets,
+                          r->inputs);
+}
+
+seq_batch run_batch(const run *r, int n_valid)
+{
+    seq_batch in = {r->ids, r->lengths, r->targets, n_valid, r->inputs};
+    return in;
+}
+
+const char *print_score(const run *r, score s, const char *sep, char *buf, size_t n)
+{
+    if (r->info->n_features)
+        snprintf(buf, n, "loss %.4f%srmse %.4f (naive forecast %.4f)", s.loss, sep, s.rmse,
+                 s.baseline_rmse);
+    else
+        snprintf(buf, n, "loss %.4f%saccuracy %.4f", s.loss, sep, s.accuracy);
+    return buf;
 }
 
 int positions(const run *r)
@@ -74,6 +100,13 @@ const char *class_name(const run *r, int i, char *buf, size_t n)
  * characters are its classes. */
 int take_classes(run *r, const seq_data *d, const char *root, seq_err *err)
 {
+    if (r->info->n_features) {
+        if (!r->has_scale) {
+            r->scale = d->scale;
+            r->has_scale = 1;
+        }
+        return 0;
+    }
     if (r->info->char_lm) {
         if (!r->chars) {
             r->n_chars = d->n_chars;
@@ -110,6 +143,8 @@ int predicted(const real *out, int n_outputs)
 
 long count_correct(const run *r, int n)
 {
+    if (r->info->loss == SEQ_LOSS_MSE)
+        return 0;
     const real *out = r->acts + r->m->output;
     int k = r->info->n_outputs, T = positions(r), R = r->m->rows;
     long correct = 0;
@@ -136,8 +171,8 @@ score evaluate(run *r, const seq_examples *ex)
         reset_state(r);
     }
     for (size_t first = 0; first < ex->n; first += (size_t)B) {
-        int n = seq_batch_fill(ex, NULL, first, B, r->ids, r->lengths, r->targets);
-        seq_batch in = {r->ids, r->lengths, r->targets, n};
+        int n = run_fill(r, ex, NULL, first);
+        seq_batch in = run_batch(r, n);
         loss_sum += (double)r->m->forward(r->params, r->acts, &in, 0, NULL) * n;
         correct += count_correct(r, n);
     }
@@ -147,7 +182,18 @@ score evaluate(run *r, const seq_examples *ex)
     }
     double predictions = (double)ex->n * positions(r);
     score s = {ex->n ? loss_sum / (double)ex->n : 0, ex->n ? (double)correct / predictions : 0,
-               ex->n};
+               ex->n, NAN, NAN};
+    if (r->info->n_features) { /* in the data's units; the naive forecast repeats the target */
+        size_t T = (size_t)ex->seq_len, F = (size_t)ex->n_features, k = (size_t)r->scale.target;
+        double naive = 0, unit = r->scale.std[k];
+        for (size_t i = 0; i < ex->n; i++) {
+            double e = ex->inputs[(i * T + T - 1) * F + k] - (double)ex->targets[i];
+            naive += e * e;
+        }
+        s.accuracy = NAN;
+        s.rmse = sqrt(s.loss) * unit;
+        s.baseline_rmse = ex->n ? sqrt(naive / (double)ex->n) * unit : 0;
+    }
     return s;
 }
 
@@ -155,7 +201,7 @@ score evaluate(run *r, const seq_examples *ex)
 double train_step(run *r, int n_valid, long *correct)
 {
     const seq_model_info *info = r->info;
-    seq_batch in = {r->ids, r->lengths, r->targets, n_valid};
+    seq_batch in = run_batch(r, n_valid);
     double loss = r->m->forward(r->params, r->acts, &in, 1, &r->rng);
     *correct = count_correct(r, n_valid);
     r->m->backward(r->params, r->grads, r->acts, &in);

@@ -37,6 +37,9 @@ typedef struct run {
     real *acts;                             /* the activation arena */
     int32_t *ids, *lengths;                 /* one batch */
     float *targets;
+    float *inputs;                          /* a series' windows, else NULL */
+    seq_series_scale scale;                 /* a series' (has_scale): from a checkpoint */
+    int has_scale;                          /* or from the training data */
     seq_vocab *vocab;                       /* from a checkpoint, or built by train */
     int32_t *chars;                         /* a char-lm's characters, the same way */
     int n_chars;
@@ -53,16 +56,22 @@ typedef struct run {
 
 typedef struct score {
     double loss; /* mean over examples */
-    double accuracy;
+    double accuracy;      /* NaN for a regression */
     size_t n;
+    double rmse;          /* a regression's, in the data's units */
+    double baseline_rmse; /* of the naive forecast: the target's last value */
 } score;
 
 /* What picks the best checkpoint, higher is better: the validation accuracy,
- * or minus the validation loss for a char-lm (whose accuracy is not the aim). */
+ * or minus the validation loss for a char-lm (whose accuracy is not the aim)
+ * and for a regression. */
 #define run_val_score SEQ_P(run_val_score)
 double run_val_score(const run *r, score v);
 
 #define run_init SEQ_P(run_init)
+#define run_fill SEQ_P(run_fill)
+#define run_batch SEQ_P(run_batch)
+#define print_score SEQ_P(print_score)
 #define positions SEQ_P(positions)
 #define reset_state SEQ_P(reset_state)
 #define st_add_tensor SEQ_P(st_add_tensor)
@@ -86,6 +95,15 @@ double run_val_score(const run *r, score v);
 void run_init(run *r, const seq_model *m, const seq_options *o);
 void run_free(run *r);
 
+/* Copies examples ORDER[first ..] of EX into the run's batch (as
+ * seq_batch_fill); returns the number of real rows. */
+int run_fill(run *r, const seq_examples *ex, const uint32_t *order, size_t first);
+/* The run's batch, its first N_VALID rows real. */
+seq_batch run_batch(const run *r, int n_valid);
+/* "loss 0.3380, accuracy 0.8793" or, for a regression, "loss 0.0123, rmse
+ * 12.34 (naive forecast 11.02)", SEP between the loss and the rest. */
+const char *print_score(const run *r, score s, const char *sep, char *buf, size_t n);
+
 /* Predictions per example: 1, or every step of a char-lm's. */
 int positions(const run *r);
 /* A stateful model's carried states back to zero. */
@@ -93,7 +111,8 @@ void reset_state(run *r);
 
 /* The I-th class name (0-based). */
 const char *class_name(const run *r, int i, char *buf, size_t n);
-/* Checks the data's classes fit the model and keeps their names. */
+/* Checks the data's classes fit the model and keeps their names (a
+ * series: keeps its scale). */
 int take_classes(run *r, const seq_data *d, const char *root, seq_err *err);
 
 /* The class an output row predicts. */

@@ -71,7 +71,8 @@ static int history_resume(history *h, const char *path, int epochs, seq_err *err
         const seq_json *event = seq_json_get(v, "event");
         if (event && event->kind == SEQ_JSON_STRING && strcmp(event->string, "epoch") == 0) {
             history_add(h, json_number(v, "loss"), json_number(v, "accuracy"),
-                        json_number(v, "val_loss"), json_number(v, "val_accuracy"));
+                        json_number(v, "val_loss"),
+                        json_number(v, seq_json_get(v, "val_rmse") ? "val_rmse" : "val_accuracy"));
             seq_buf_add(&kept, line, n);
             seq_buf_puts(&kept, "\n");
         }
@@ -93,12 +94,16 @@ static void history_free(history *h)
     free(h->val_acc);
 }
 
+/* The second panel: accuracy, or a regression's validation RMSE. */
 static int write_curve(const run *r, const history *h, const char *dir, seq_err *err)
 {
     char *path = seq_path_join(dir, "curve.svg");
+    int regression = r->info->n_features > 0;
     seq_series loss[2] = {{"loss", h->loss}, {"val_loss", h->val_loss}};
     seq_series acc[2] = {{"accuracy", h->acc}, {"val_accuracy", h->val_acc}};
-    int rc = seq_svg_curve(path, r->info->name, h->n, loss, 2, acc, 2, "accuracy", err);
+    seq_series rmse[1] = {{"val_rmse", h->val_acc}};
+    int rc = regression ? seq_svg_curve(path, r->info->name, h->n, loss, 2, rmse, 1, "rmse", err)
+                        : seq_svg_curve(path, r->info->name, h->n, loss, 2, acc, 2, "accuracy", err);
     free(path);
     return rc;
 }
@@ -166,14 +171,14 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
                 stopped = 1;
                 break;
             }
-            int n = seq_batch_fill(train, order, (size_t)r->epoch_step * (size_t)B, B, r->ids,
-                                   r->lengths, r->targets);
+            int n = run_fill(r, train, order, (size_t)r->epoch_step * (size_t)B);
             long correct;
             double loss = train_step(r, n, &correct);
             r->epoch_loss += loss * n;
             r->epoch_correct += correct;
             r->epoch_seen += n;
-            seq_progress_step(&bar, n, loss, (double)correct / ((double)n * positions(r)));
+            seq_progress_step(&bar, n, loss, info->n_features ? NAN
+                                              : (double)correct / ((double)n * positions(r)));
             long every = o->checkpoint_every ? o->checkpoint_every : info->train.checkpoint_every;
             if (every > 0 && r->step % every == 0 && r->epoch_step + 1 < per_epoch) {
                 r->epoch_step++; /* saved as done */
@@ -193,20 +198,23 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
         double seconds = seq_now() - t_epoch;
         double rate = (double)(r->epoch_step - done_before) * B / (seconds > 0 ? seconds : 1);
         double loss = r->epoch_loss / (double)r->epoch_seen;
-        double acc = (double)r->epoch_correct / ((double)r->epoch_seen * positions(r));
-        score v = {NAN, NAN, 0};
+        double acc = info->n_features ? NAN
+                     : (double)r->epoch_correct / ((double)r->epoch_seen * positions(r));
+        score v = {NAN, NAN, 0, NAN, NAN};
+        char shown[128];
         if (val->n)
             v = evaluate(r, val);
         if (val->n)
-            printf("epoch %d/%d validation: loss %.4f accuracy %.4f (%zu examples)\n",
-                   r->epoch + 1, epochs, v.loss, v.accuracy, val->n);
+            printf("epoch %d/%d validation: %s (%zu examples)\n", r->epoch + 1, epochs,
+                   print_score(r, v, " ", shown, sizeof shown), val->n);
         seq_metric m[] = {{"epoch", r->epoch + 1}, {"step", (double)r->step},
                           {"loss", loss}, {"accuracy", acc},
                           {"val_loss", v.loss}, {"val_accuracy", v.accuracy},
-                          {"seconds", seconds}, {"examples_per_second", rate}};
-        if (seq_metrics_append(metrics, "epoch", m, 8, &err) != 0)
+                          {"seconds", seconds}, {"examples_per_second", rate},
+                          {"val_rmse", v.rmse}, {"val_naive_rmse", v.baseline_rmse}};
+        if (seq_metrics_append(metrics, "epoch", m, info->n_features ? 10 : 8, &err) != 0)
             goto fail_order;
-        history_add(&hist, loss, acc, v.loss, v.accuracy);
+        history_add(&hist, loss, acc, v.loss, info->n_features ? v.rmse : v.accuracy);
         if (write_curve(r, &hist, dir, &err) != 0)
             goto fail_order;
 
@@ -226,7 +234,8 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
     }
     printf("checkpoint: %s\n", ckpt);
     if (isfinite(r->best_val))
-        printf("best validation %s %.4f: %s\n", r->info->char_lm ? "loss" : "accuracy",
+        printf("best validation %s %.4f: %s\n",
+               r->info->char_lm || r->info->n_features ? "loss" : "accuracy",
                fabs(r->best_val), best);
     status = SEQ_EXIT_OK;
 fail_order:

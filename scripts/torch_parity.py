@@ -262,10 +262,15 @@ def expected_tensors(layers, spec, path):
     want, features, is_seq = [], None, True  # features and kind of what flows on
     image = None  # (width, channels) while an image flows on
     shortened = None  # the layer after which fewer steps flow on than there are tokens
+    series = data.get("kind") == "series"  # float values per step, no embedding
+    if series:
+        columns = data.get("columns")
+        features = len(columns) if isinstance(columns, list) else 1
     for l in layers:
         where = f"{path}: layer {l.number} '{l.name}' ({l.kind})"
-        if (l.kind == "embedding") != (l.number == 1):
-            raise InputError(f"{where}: this script checks an embedding first, and only there")
+        if (l.kind == "embedding") != (l.number == 1 and not series):
+            raise InputError(f"{where}: this script checks an embedding first, and only there "
+                             "(none for a series)")
         if l.kind == "embedding":
             vocab = l.input_dim or tokenizer.get("vocab_size")
             want.append((f"{l.name}/embeddings", (vocab, l.output_dim), l, "embeddings"))
@@ -352,12 +357,14 @@ def attach_params(want, names, params, args, spec_path):
         layer.tensors[suffix] = params[name]
 
 
-LOSSES = {"binary_crossentropy": "sigmoid", "sparse_categorical_crossentropy": "softmax"}
+LOSSES = {"binary_crossentropy": "sigmoid", "sparse_categorical_crossentropy": "softmax",
+          "mse": "none"}
 
 
 def loss_of(spec, path):
     """(the loss, whether it takes logits): binary or sparse categorical
-    cross-entropy; either way computed from the last layer's logits."""
+    cross-entropy, computed from the last layer's logits; or the mean squared
+    error of a series' forecast."""
     loss = spec.get("loss")
     kind, logits = (loss.get("type"), loss.get("from_logits", False)) \
         if isinstance(loss, dict) else (loss, False)
@@ -682,7 +689,7 @@ def parse_args(argv):
 def run(args):
     params, _ = read_safetensors(args.checkpoint)
     got, meta = read_safetensors(args.grads)
-    for key in ("loss", "batch/ids", "batch/targets", "batch/n_valid"):
+    for key in ("loss", "batch/targets", "batch/n_valid"):
         if key not in got:
             raise InputError(f"{args.grads}: no tensor '{key}'; expected the output of "
                              "`MODEL grads`")
@@ -713,15 +720,20 @@ def run(args):
         raise InputError(f"the last dense layer's activation is {acts[-1]}; {loss_kind}"
                          f"{' from logits' if from_logits else ''} needs {final}")
 
-    ids, targets = got["batch/ids"], got["batch/targets"]
+    series = "batch/inputs" in got  # windows of values instead of token ids
+    if not series and "batch/ids" not in got:
+        raise InputError(f"{args.grads}: no tensor 'batch/ids' or 'batch/inputs'; expected the "
+                         "output of `MODEL grads`")
+    ids, targets = got["batch/inputs" if series else "batch/ids"], got["batch/targets"]
     n_valid = int(got["batch/n_valid"])
     # a class per example, or (a char-lm) the next character at every step
-    if ids.ndim != 2 or targets.shape not in (ids.shape[:1], ids.shape) \
+    if ids.ndim != (3 if series else 2) or targets.shape not in (ids.shape[:1], ids.shape[:2]) \
             or not 0 < n_valid <= len(targets):
-        raise InputError(f"{args.grads}: batch/ids {list(ids.shape)}, batch/targets "
-                         f"{list(targets.shape)}, n_valid {n_valid} do not fit together")
-    vocab = layers[0].tensors["embeddings"].shape[0]
-    if ids.min() < 0 or ids.max() >= vocab:
+        raise InputError(f"{args.grads}: batch/{'inputs' if series else 'ids'} "
+                         f"{list(ids.shape)}, batch/targets {list(targets.shape)}, n_valid "
+                         f"{n_valid} do not fit together")
+    vocab = None if series else layers[0].tensors["embeddings"].shape[0]
+    if not series and (ids.min() < 0 or ids.max() >= vocab):
         raise InputError(f"{args.grads}: batch/ids run from {ids.min()} to {ids.max()}; "
                          f"the embedding has {vocab} rows")
 
@@ -736,8 +748,12 @@ def run(args):
     # padding rows past n_valid count for nothing anyway)
     lengths = got.get("batch/lengths", np.full(len(ids), ids.shape[1], np.int32)).astype(np.int64)
     lengths[n_valid:] = np.maximum(lengths[n_valid:], 1)
-    logits = model(torch.from_numpy(ids.astype(np.int64)), torch.from_numpy(lengths))
-    if loss_kind == "binary_crossentropy":
+    x = torch.from_numpy(ids.copy()).to(dtype) if series else torch.from_numpy(ids.astype(np.int64))
+    logits = model(x, torch.from_numpy(lengths))
+    if loss_kind == "mse":
+        loss = torch.nn.functional.mse_loss(
+            logits[:n_valid], torch.from_numpy(targets[:n_valid].copy()).to(dtype))
+    elif loss_kind == "binary_crossentropy":
         loss = torch.nn.functional.binary_cross_entropy_with_logits(
             logits[:n_valid], torch.from_numpy(targets[:n_valid].copy()).to(dtype))
     else:  # the targets are class indices, one per example or per step
@@ -756,7 +772,9 @@ def run(args):
                       for l in layers)
           + f"; from {spec_path}" + (", dense activations from --activations"
                                      if args.activations else "")
-          + ("; the loss takes logits" if from_logits else f"; the last {final} is in the loss"))
+          + ("; the loss takes logits" if from_logits
+             else "; mean squared error" if loss_kind == "mse"
+             else f"; the last {final} is in the loss"))
     width = max([28] + [len(n) for n in names])
     print(f"{'tensor':<{width}} {'shape':<12} {'max|torch|':>11} {'max abs diff':>13} "
           f"{'diff/max':>10} {'max rel*':>10}")

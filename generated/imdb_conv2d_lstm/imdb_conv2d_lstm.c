@@ -2202,12 +2202,11 @@ static void model_backward(const real *p, real *g, real *a, const seq_batch *in)
     embedding_backward(p, g, a, in->ids);
 }
 
-/* One sequence of token ids, LENGTH of them real, batch 1, inference only;
- * the output is left at a + output_predict. */
-static void model_predict(const real *p, real *a, const int32_t *ids, int length)
+/* One example (a batch of 1, no targets), inference only; the output is
+ * left at a + output_predict. */
+static void model_predict(const real *p, real *a, const seq_batch *in)
 {
-    (void)length; /* no masked layer */
-    embedding_predict(p, a, ids);
+    embedding_predict(p, a, in->ids);
     conv2d_predict(p, a);
     max_pooling2d_predict(p, a);
     lstm_predict(p, a);

@@ -35,13 +35,18 @@ describe("parity with PyTorch", function()
     local spec = h.read(m.spec)
     it("holds for " .. m.name, function()
       local dir = h.tmpdir()
-      -- IMDB models read the fetched reviews; others the file their spec names
+      -- IMDB models read the fetched reviews; a sine wave is generated; others
+      -- read the file their spec names
       local data = imdb
-      if not spec:find("format: aclimdb", 1, true) then
+      if spec:find("format: sine", 1, true) then
+        data = "-"
+      elseif not spec:find("format: aclimdb", 1, true) then
         data = h.data .. "/" .. spec:match("path: [%./]*data/(%S+)")
       end
-      -- a few examples of each class, or the first characters of a corpus
-      local limit = spec:find("kind: char-lm", 1, true) and "100000" or "100"
+      -- a few examples of each class, the first characters of a corpus or
+      -- the first rows of a series
+      local limit = spec:find("kind: char-lm", 1, true) and "100000"
+                    or spec:find("kind: series", 1, true) and "400" or "100"
       local r = h.run({ m.bin, "train", "--data", data, "--out", dir, "--limit", limit,
                         "--max-steps", "8", "--threads", "2" })
       assert.are.equal(0, r.code, r.err)

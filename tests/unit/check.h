@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int check_failures;
@@ -49,6 +50,21 @@ static int check_failures;
             check_failures++;                                                \
         }                                                                    \
     } while (0)
+
+/* Writes TEXT to DIR/NAME (a fixture); returns the malloc'd path. */
+static inline char *check_write_file(const char *dir, const char *name, const char *text)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(n);
+    snprintf(path, n, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    CHECK_MSG(f != NULL, "cannot create %s", path);
+    if (f) {
+        CHECK(fwrite(text, 1, strlen(text), f) == strlen(text));
+        fclose(f);
+    }
+    return path;
+}
 
 static inline int check_status(const char *name)
 {

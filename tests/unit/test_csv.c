@@ -13,17 +13,9 @@
 
 static char tmp_root[] = "/tmp/test_csv.XXXXXX";
 
-/* Writes TEXT to tmp_root/NAME; returns the malloc'd path. */
 static char *write_temp(const char *name, const char *text)
 {
-    char *path = seq_path_join(tmp_root, name);
-    FILE *f = fopen(path, "wb");
-    CHECK_MSG(f != NULL, "cannot create %s", path);
-    if (f) {
-        CHECK(fwrite(text, 1, strlen(text), f) == strlen(text));
-        fclose(f);
-    }
-    return path;
+    return check_write_file(tmp_root, name, text);
 }
 
 /* Parses LEN bytes of TEXT as "t.csv", expecting success. */

@@ -166,20 +166,20 @@ static void test_batches(void)
     int32_t bids[4 * 3], blen[4];
     float bt[4];
     uint32_t order[5] = {4, 2, 0, 1, 3};
-    CHECK(seq_batch_fill(&ex, order, 0, 4, bids, blen, bt) == 4);
+    CHECK(seq_batch_fill(&ex, order, 0, 4, bids, blen, bt, NULL) == 4);
     CHECK(blen[0] == 2 && blen[1] == 2 && blen[2] == 3 && blen[3] == 1);
     CHECK(bids[0] == 13 && bids[3] == 7 && bids[6] == 1 && bids[9] == 4);
     CHECK(bt[0] == 0 && bt[3] == 1);
     /* the last batch: one real row, three padding rows of id 0, target 0 */
     memset(bids, 0x7f, sizeof bids);
-    CHECK(seq_batch_fill(&ex, order, 4, 4, bids, blen, bt) == 1);
+    CHECK(seq_batch_fill(&ex, order, 4, 4, bids, blen, bt, NULL) == 1);
     CHECK(blen[0] == 3 && blen[1] == 0 && blen[3] == 0);
     CHECK(bids[0] == 10 && bids[2] == 12);
     for (int i = 3; i < 12; i++)
         CHECK(bids[i] == 0);
     CHECK(bt[1] == 0 && bt[3] == 0);
     /* in order without ORDER */
-    CHECK(seq_batch_fill(&ex, NULL, 2, 4, bids, blen, bt) == 3);
+    CHECK(seq_batch_fill(&ex, NULL, 2, 4, bids, blen, bt, NULL) == 3);
     CHECK(bids[0] == 7 && bids[6] == 13);
 }
 
@@ -195,10 +195,29 @@ static void test_batches_per_step(void)
     uint32_t order[3] = {2, 0, 1};
     int32_t bids[2 * 2], blen[2];
     float bt[2 * 2];
-    CHECK(seq_batch_fill(&ex, order, 0, 2, bids, blen, bt) == 2);
+    CHECK(seq_batch_fill(&ex, order, 0, 2, bids, blen, bt, NULL) == 2);
     CHECK(bt[0] == 6 && bt[1] == 7 && bt[2] == 2 && bt[3] == 3);
-    CHECK(seq_batch_fill(&ex, order, 2, 2, bids, blen, bt) == 1);
+    CHECK(seq_batch_fill(&ex, order, 2, 2, bids, blen, bt, NULL) == 1);
     CHECK(bt[0] == 4 && bt[1] == 5 && bt[2] == 0 && bt[3] == 0 && blen[1] == 0);
+}
+
+/* A series row is a window of values: the batch copies them, padding rows
+ * are zero, and there are no ids to touch. */
+static void test_batches_of_windows(void)
+{
+    float inputs[3 * 2 * 2], targets[3] = {1, 2, 3};
+    int32_t lengths[3] = {2, 2, 2};
+    for (int i = 0; i < 12; i++)
+        inputs[i] = (float)i;
+    seq_examples ex = {.n = 3, .seq_len = 2, .target_width = 1, .n_features = 2,
+                       .inputs = inputs, .lengths = lengths, .targets = targets};
+    float bx[2 * 2 * 2], bt[2];
+    int32_t blen[2];
+    uint32_t order[3] = {2, 0, 1};
+    CHECK(seq_batch_fill(&ex, order, 0, 2, NULL, blen, bt, bx) == 2);
+    CHECK(bx[0] == 8 && bx[3] == 11 && bx[4] == 0 && bx[7] == 3 && bt[0] == 3 && bt[1] == 1);
+    CHECK(seq_batch_fill(&ex, order, 2, 2, NULL, blen, bt, bx) == 1);
+    CHECK(bx[0] == 4 && bx[4] == 0 && bx[7] == 0 && bt[1] == 0 && blen[1] == 0);
 }
 
 int main(void)
@@ -208,5 +227,6 @@ int main(void)
     test_adam_threads();
     test_batches();
     test_batches_per_step();
+    test_batches_of_windows();
     return check_status("test_training");
 }

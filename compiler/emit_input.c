@@ -1,0 +1,53 @@
+/* emit_input.c: a series model's input, its window of float values
+ * [B, T, F] laid out as a blocked sequence for the first layer. A text
+ * model's input is its embedding's token ids instead. */
+#include <stdio.h>
+
+#include "emit.h"
+
+static size_t add_window(pass *ps, const char *name, int steps, int features)
+{
+    char d[80];
+    snprintf(d, sizeof d, "[%d, %d, %d, %d]", ps->blocks, steps, ps->rows, features);
+    return arena_add(&ps->acts, name, (size_t)ps->batch * (size_t)steps * (size_t)features, d);
+}
+
+void input_plan(const plan *pl, pass *ps)
+{
+    const spec *s = pl->s;
+    layer_io *first = &ps->io[0];
+    if (!s->data.series)
+        return;
+    first->in = ps->input = add_window(ps, "input", s->seq_len, s->data.n_features);
+    first->in_stride = (size_t)s->seq_len * ps->rows * s->data.n_features;
+}
+
+void input_plan_grads(const plan *pl, pass *ps)
+{
+    const spec *s = pl->s;
+    layer_io *first = &ps->io[0];
+    if (!s->data.series)
+        return;
+    /* the first layer writes the gradient of its input like any other; unused */
+    first->din = add_window(ps, "d input", s->seq_len, s->data.n_features);
+    first->din_stride = first->in_stride;
+}
+
+void input_emit(seq_buf *out, const plan *pl)
+{
+    const spec *s = pl->s;
+    int T = s->seq_len, F = s->data.n_features;
+    if (!s->data.series)
+        return;
+    emit_rule(out, "input: the series window (None, %d, %d)", T, F);
+    for (int k = 0; k < 2; k++) {
+        const pass *ps = k ? &pl->predict : &pl->train;
+        char c[96];
+        seq_buf_printf(out, "\nstatic void input_%s(real *a, const float *x)\n{\n", ps->suffix);
+        snprintf(c, sizeof c, "[%d, %d, %d, %d]", ps->blocks, T, ps->rows, F);
+        emit_ptr(out, 0, "window", 'a', ps->input, c);
+        seq_buf_printf(out, "\n    /* window[b / %d, t, b %% %d] = x[b, t] */\n"
+                            "    seq_series_input(%d, %d, %d, %d, x, window);\n}\n",
+                       ps->rows, ps->rows, ps->batch, T, F, ps->rows);
+    }
+}

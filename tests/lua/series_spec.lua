@@ -1,0 +1,108 @@
+-- series_spec.lua: the regression models: sine_lstm learns the generated
+-- wave down to its noise, the same seed gives the same bits, predict agrees
+-- with eval's scaling, and bad series data or input lines are rejected.
+local h = require("harness")
+local json = require("dkjson")
+local sine = h.model("sine_lstm")
+local stock = h.model("stock_lstm")
+local goog = h.data .. "/GOOG.csv"
+
+local function last_metrics(dir)
+  local last
+  for line in (h.read(dir .. "/metrics.jsonl") or ""):gmatch("[^\n]+") do
+    last = assert(json.decode(line))
+  end
+  return last
+end
+
+describe("the series models", function()
+  teardown(h.cleanup)
+
+  local run -- a full sine_lstm run (10 epochs, about a second)
+  setup(function()
+    run = h.tmpdir()
+    local r = h.run({ sine, "train", "--out", run, "--threads", "2" })
+    assert(r.code == 0, r.out .. r.err)
+  end)
+
+  it("sine_lstm forecasts the wave to within its noise, beating the naive forecast", function()
+    local r = h.run({ sine, "eval", "--checkpoint", run .. "/best.safetensors" })
+    assert.are.equal(0, r.code, r.err)
+    local n, rmse, naive = r.out:match("test: (%d+) examples, loss [%d.]+, rmse ([%d.]+) " ..
+                                       "%(naive forecast ([%d.]+)%)")
+    assert.is_not_nil(n, r.out)
+    assert.are.equal("800", n) -- the last 20% of 4,000 points
+    -- the noise has standard deviation 0.1: no forecast does much better
+    assert.is_true(tonumber(rmse) < 0.12, "test rmse " .. rmse)
+    assert.is_true(tonumber(rmse) > 0.09, "test rmse " .. rmse .. " is below the noise")
+    assert.is_true(tonumber(rmse) < 0.8 * tonumber(naive), rmse .. " vs naive " .. naive)
+    local m = last_metrics(run)
+    assert.is_true(m.val_rmse < m.val_naive_rmse)
+  end)
+
+  it("gives the same bits for the same seed, whatever the thread count", function()
+    local other = h.tmpdir()
+    local r = h.run({ sine, "train", "--out", other, "--threads", "1" })
+    assert.are.equal(0, r.code, r.err)
+    assert.are.equal(h.read(run .. "/checkpoint.safetensors"),
+                     h.read(other .. "/checkpoint.safetensors"))
+  end)
+
+  it("predicts from raw values as eval does from scaled ones", function()
+    -- a clean wave's last 50 points: the forecast is close to the next one
+    local values = {}
+    for t = 0, 49 do values[#values + 1] = string.format("%.9f", math.sin(2 * math.pi * t / 50)) end
+    local r = h.run({ sine, "predict", "--checkpoint", run .. "/best.safetensors" },
+                    table.concat(values, " ") .. "\n" .. table.concat(values, ",") .. "\n")
+    assert.are.equal(0, r.code, r.err)
+    local a, b = r.out:match("^(%S+)\n(%S+)\n$")
+    assert.are.equal(a, b)
+    assert.is_true(math.abs(tonumber(a) - math.sin(2 * math.pi * 50 / 50)) < 0.15, r.out)
+    r = h.run({ sine, "predict", "--checkpoint", run .. "/best.safetensors" }, "1 2 x\n")
+    assert.are.equal(1, r.code)
+    assert.matches("<stdin>:1: value 3 is not a number (expected 50 numbers", r.err, 1, true)
+    r = h.run({ sine, "predict", "--checkpoint", run .. "/best.safetensors" }, "1 2 3\n")
+    assert.are.equal(1, r.code)
+    assert.matches("<stdin>:1: 3 numbers; expected 50", r.err, 1, true)
+  end)
+
+  it("stock_lstm names the file and line of a bad cell, and writes nothing", function()
+    if not h.exists(goog) then
+      pending(goog .. " is missing: run scripts/fetch-data.sh")
+      return
+    end
+    local dir = h.tmpdir()
+    local lines = {}
+    for line in h.read(goog):gmatch("[^\n]+") do lines[#lines + 1] = line end
+    lines[101] = lines[101]:gsub("^([^,]*,[^,]*,[^,]*,[^,]*,)[^,]*", "%1n/a")
+    h.write(dir .. "/bad.csv", table.concat(lines, "\n") .. "\n")
+    local out = dir .. "/run"
+    local r = h.run({ stock, "train", "--data", dir .. "/bad.csv", "--out", out })
+    assert.are.equal(1, r.code)
+    assert.matches(dir .. "/bad.csv:101: column \"Close\"", r.err, 1, true)
+    assert.is_false(h.exists(out))
+    h.write(dir .. "/short.csv", table.concat(lines, "\n", 1, 20) .. "\n")
+    r = h.run({ stock, "train", "--data", dir .. "/short.csv", "--out", out })
+    assert.are.equal(1, r.code)
+    assert.matches("too few for windows of seq_len 30", r.err, 1, true)
+    assert.is_false(h.exists(out))
+  end)
+
+  it("stock_lstm trains and reports its RMSE in dollars beside the naive forecast", function()
+    if not h.exists(goog) then
+      pending(goog .. " is missing: run scripts/fetch-data.sh")
+      return
+    end
+    local dir = h.tmpdir()
+    local r = h.run({ stock, "train", "--data", goog, "--out", dir, "--epochs", "5" })
+    assert.are.equal(0, r.code, r.err)
+    r = h.run({ stock, "eval", "--data", goog, "--checkpoint", dir .. "/checkpoint.safetensors" })
+    assert.are.equal(0, r.code, r.err)
+    -- 1,258 days: the last 252 are the test targets (20%, rounded)
+    local rmse, naive = r.out:match("test: 252 examples, loss [%d.]+, rmse ([%d.]+) " ..
+                                    "%(naive forecast ([%d.]+)%)")
+    assert.is_not_nil(rmse, r.out)
+    assert.is_true(tonumber(naive) > 1 and tonumber(naive) < 5, "naive rmse " .. naive)
+    assert.is_true(tonumber(rmse) < 30, "rmse " .. rmse)
+  end)
+end)
