@@ -79,9 +79,11 @@ int cmd_predict(run *r, const seq_options *o)
         return SEQ_EXIT_FAIL;
     }
     const seq_model_info *info = r->info;
-    seq_tok_config cfg = seq_tok_config_of(&info->data);
+    seq_data words = {.vocab = r->vocab, .chars = r->chars, .n_chars = r->n_chars};
     real *acts = alloc_reals(r->m->n_acts_predict);
-    int32_t *ids = seq_xmalloc((size_t)info->seq_len * sizeof *ids);
+    size_t T = (size_t)info->seq_len;
+    /* the word ids, then a char_cnn model's char ids */
+    int32_t *ids = seq_xmalloc((T + T * (size_t)info->word_len) * sizeof *ids);
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
@@ -95,8 +97,8 @@ int cmd_predict(run *r, const seq_options *o)
             status = SEQ_EXIT_FAIL;
             break;
         }
-        int n = seq_tok_encode(&cfg, r->vocab, line, (size_t)len, info->seq_len,
-                               (seq_pad)info->data.padding, (seq_pad)info->data.truncation, ids);
+        int n = seq_encode_text(info, &words, line, (size_t)len, ids,
+                                info->word_len ? ids + T : NULL);
         r->m->predict(r->params, acts, ids, n);
         const real *out = acts + r->m->output_predict;
         int k = info->n_outputs, c = predicted(out, k);
@@ -134,9 +136,8 @@ int cmd_grads(run *r, const seq_options *o, const char *data_root)
         seq_data_free(&data);
         return SEQ_EXIT_FAIL;
     }
-    int n = seq_batch_fill(&data.split[split], NULL, 0, info->batch, r->ids, r->lengths,
-                           r->targets);
-    seq_batch in = {r->ids, r->lengths, r->targets, n};
+    int n = fill_batch(r, &data.split[split], NULL, 0);
+    seq_batch in = batch_of(r, n);
     real loss = r->m->forward(r->params, r->acts, &in, 0, NULL);
     r->m->backward(r->params, r->grads, r->acts, &in);
 
@@ -155,6 +156,9 @@ int cmd_grads(run *r, const seq_options *o, const char *data_root)
     seq_st_add(&st, "batch/lengths", SEQ_I32, 1, batch_shape, r->lengths);
     seq_st_add(&st, "batch/targets", SEQ_F32, info->char_lm ? 2 : 1, targets_shape, r->targets);
     seq_st_add(&st, "batch/n_valid", SEQ_I32, 0, NULL, &n_valid);
+    int64_t chars_shape[3] = {info->batch, info->seq_len, info->word_len};
+    if (r->char_ids)
+        seq_st_add(&st, "batch/chars", SEQ_I32, 3, chars_shape, r->char_ids);
     for (int i = 0; i < info->n_tensors; i++)
         st_add_tensor(&st, "grad/", &info->tensors[i], r->grads);
     int rc = seq_st_write(&st, o->out, &err);
@@ -185,6 +189,9 @@ int cmd_bench(run *r, const seq_options *o)
         r->targets[i] = (float)seq_rng_below(&data, (uint64_t)classes);
     for (int i = 0; i < B; i++)
         r->lengths[i] = T;
+    size_t W = (size_t)info->word_len, per_text = (size_t)T + (size_t)T * W;
+    for (size_t i = 0; r->char_ids && i < (size_t)B * T * W; i++)
+        r->char_ids[i] = (int32_t)seq_rng_below(&data, (uint64_t)info->data.char_vocab_size);
     long correct, steps = o->steps > 0 ? o->steps : 100;
     for (int i = 0; i < 5; i++) /* warm up */
         train_step(r, B, &correct);
@@ -194,13 +201,20 @@ int cmd_bench(run *r, const seq_options *o)
     double train_s = (seq_now() - t0) / (double)steps;
 
     real *acts = alloc_reals(r->m->n_acts_predict);
+    int32_t *texts = seq_xmalloc((size_t)B * per_text * sizeof *texts); /* ids, then char ids */
+    for (size_t b = 0; b < (size_t)B; b++) {
+        memcpy(texts + b * per_text, r->ids + b * T, (size_t)T * sizeof *texts);
+        if (r->char_ids)
+            memcpy(texts + b * per_text + T, r->char_ids + b * T * W, T * W * sizeof *texts);
+    }
     for (int i = 0; i < 20; i++)
-        r->m->predict(r->params, acts, r->ids, T);
+        r->m->predict(r->params, acts, texts, T);
     long reps = steps * 10;
     t0 = seq_now();
     for (long i = 0; i < reps; i++)
-        r->m->predict(r->params, acts, r->ids + (i % B) * T, T);
+        r->m->predict(r->params, acts, texts + (size_t)(i % B) * per_text, T);
     double predict_s = (seq_now() - t0) / (double)reps;
+    free(texts);
     free(acts);
 
     struct rusage ru;
@@ -294,14 +308,8 @@ int cmd_sample(run *r, const seq_options *o)
     const real *p = acts + r->m->output_predict;
     int32_t id = 0;
     fputs(o->prime ? o->prime : "", stdout);
-    for (const unsigned char *s = (const unsigned char *)prime; *s;) { /* read the prime */
-        int32_t cp = *s;
-        int extra = cp < 0x80 ? 0 : cp < 0xe0 ? 1 : cp < 0xf0 ? 2 : 3;
-        cp = extra == 0 ? cp : extra == 1 ? cp & 0x1f : extra == 2 ? cp & 0x0f : cp & 0x07;
-        for (int j = 1; j <= extra; j++)
-            cp = cp << 6 | (s[j] & 0x3f);
-        s += extra + 1;
-        id = seq_char_id(r->chars, r->n_chars, cp);
+    for (size_t i = 0, len = strlen(prime); i < len;) { /* read the prime */
+        id = seq_char_id(r->chars, r->n_chars, seq_utf8_next(prime, len, &i));
         r->m->predict(r->params, acts, &id, 1);
     }
     for (long i = 0; i < o->length; i++) {

@@ -121,9 +121,12 @@ static int gradcheck_batch(run *r, const seq_options *o, int padding, seq_rng *p
         r->targets[i] = (float)seq_rng_below(pick, (uint64_t)classes);
     for (int i = 0; i < B; i++) /* for masked layers; a char-lm's rows are full */
         r->lengths[i] = info->char_lm ? T : 1 + (int32_t)seq_rng_below(pick, (uint64_t)T);
+    int char_range = info->data.char_vocab_size < 12 ? info->data.char_vocab_size : 12;
+    for (size_t i = 0; r->char_ids && i < (size_t)B * T * info->word_len; i++)
+        r->char_ids[i] = (int32_t)seq_rng_below(pick, (uint64_t)char_range);
     for (size_t i = 0; i < r->m->n_state; i++) /* carried states, as after an earlier batch */
         initial_state[i] = (real)(seq_rng_uniform(pick) - 0.5);
-    seq_batch in = {r->ids, r->lengths, r->targets, B - padding};
+    seq_batch in = batch_of(r, B - padding);
     seq_rng rng0 = r->rng;
     double loss = loss_at(r, &in, &rng0);
     r->m->backward(r->params, r->grads, r->acts, &in);
@@ -132,7 +135,9 @@ static int gradcheck_batch(run *r, const seq_options *o, int padding, seq_rng *p
     int failures = 0;
     for (int ti = 0; ti < info->n_tensors; ti++) {
         const seq_tensor_info *t = &info->tensors[ti];
-        int lookup = t->rank == 2 && t->shape[0] == info->data.vocab_size;
+        /* an embedding table: the rows of the ids the batch draws from */
+        int used = t->rank != 2 ? 0 : t->shape[0] == info->data.vocab_size ? range
+                 : info->word_len && t->shape[0] == info->data.char_vocab_size ? char_range : 0;
         double worst = 0, worst_a = 0, worst_n = 0, largest = 0;
         size_t worst_i = 0;
         for (size_t i = 0; i < t->size; i++)
@@ -144,8 +149,8 @@ static int gradcheck_batch(run *r, const seq_options *o, int padding, seq_rng *p
                 i = 0;
             else if (s == 1)
                 i = t->size - 1;
-            else if (lookup && s % 4 != 3) /* mostly rows the batch uses */
-                i = (size_t)seq_rng_below(pick, (uint64_t)range) * (size_t)t->shape[1] +
+            else if (used && s % 4 != 3) /* mostly rows the batch uses */
+                i = (size_t)seq_rng_below(pick, (uint64_t)used) * (size_t)t->shape[1] +
                     seq_rng_below(pick, (uint64_t)t->shape[1]);
             else
                 i = (size_t)seq_rng_below(pick, t->size);

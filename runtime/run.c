@@ -23,6 +23,9 @@ void run_init(run *r, const seq_model *m, const seq_options *o)
     r->lengths = seq_xcalloc((size_t)r->info->batch, sizeof *r->lengths);
     /* a class per example, or a next character per step */
     r->targets = seq_xcalloc((size_t)r->info->batch * (size_t)positions(r), sizeof *r->targets);
+    if (r->info->word_len)
+        r->char_ids = seq_xcalloc((size_t)r->info->batch * r->info->seq_len * r->info->word_len,
+                                  sizeof *r->char_ids);
     r->seed = o->seed >= 0 ? (uint64_t)o->seed : r->info->seed;
     seq_rng_seed(&r->rng, r->seed ^ SEQ_TRAIN_STREAM);
     r->best_val = -INFINITY;
@@ -38,6 +41,7 @@ void run_free(run *r)
     free(r->ids);
     free(r->lengths);
     free(r->targets);
+    free(r->char_ids);
     if (r->vocab)
         seq_vocab_free(r->vocab);
     free(r->chars);
@@ -71,17 +75,16 @@ const char *class_name(const run *r, int i, char *buf, size_t n)
 }
 
 /* The model must output what the data's classes need. A char-lm's
- * characters are its classes. */
+ * characters are its classes; a char_cnn model keeps its characters too. */
 int take_classes(run *r, const seq_data *d, const char *root, seq_err *err)
 {
-    if (r->info->char_lm) {
-        if (!r->chars) {
-            r->n_chars = d->n_chars;
-            r->chars = seq_xmalloc((size_t)(d->n_chars ? d->n_chars : 1) * sizeof *r->chars);
-            memcpy(r->chars, d->chars, (size_t)d->n_chars * sizeof *r->chars);
-        }
-        return 0;
+    if ((r->info->char_lm || r->info->word_len) && !r->chars) {
+        r->n_chars = d->n_chars;
+        r->chars = seq_xmalloc((size_t)(d->n_chars ? d->n_chars : 1) * sizeof *r->chars);
+        memcpy(r->chars, d->chars, (size_t)d->n_chars * sizeof *r->chars);
     }
+    if (r->info->char_lm)
+        return 0;
     int want = r->info->loss == SEQ_LOSS_BCE ? 2 : r->info->n_outputs;
     if (d->n_classes != want)
         return seq_fail(err, "%s: the data has %d classes, but the model's last layer %s", root,
@@ -95,6 +98,20 @@ int take_classes(run *r, const seq_data *d, const char *root, seq_err *err)
 }
 
 /* ---- evaluation ---------------------------------------------------------- */
+
+int fill_batch(run *r, const seq_examples *ex, const uint32_t *order, size_t first)
+{
+    int B = r->info->batch;
+    if (r->char_ids)
+        seq_batch_chars(ex, order, first, B, r->char_ids);
+    return seq_batch_fill(ex, order, first, B, r->ids, r->lengths, r->targets);
+}
+
+seq_batch batch_of(const run *r, int n_valid)
+{
+    seq_batch in = {r->ids, r->lengths, r->targets, n_valid, r->char_ids};
+    return in;
+}
 
 /* The predicted class of an output row: the probability of class 1 against
  * 0.5 for one output, else the most probable class. */
@@ -136,8 +153,8 @@ score evaluate(run *r, const seq_examples *ex)
         reset_state(r);
     }
     for (size_t first = 0; first < ex->n; first += (size_t)B) {
-        int n = seq_batch_fill(ex, NULL, first, B, r->ids, r->lengths, r->targets);
-        seq_batch in = {r->ids, r->lengths, r->targets, n};
+        int n = fill_batch(r, ex, NULL, first);
+        seq_batch in = batch_of(r, n);
         loss_sum += (double)r->m->forward(r->params, r->acts, &in, 0, NULL) * n;
         correct += count_correct(r, n);
     }
@@ -155,7 +172,7 @@ score evaluate(run *r, const seq_examples *ex)
 double train_step(run *r, int n_valid, long *correct)
 {
     const seq_model_info *info = r->info;
-    seq_batch in = {r->ids, r->lengths, r->targets, n_valid};
+    seq_batch in = batch_of(r, n_valid);
     double loss = r->m->forward(r->params, r->acts, &in, 1, &r->rng);
     *correct = count_correct(r, n_valid);
     r->m->backward(r->params, r->grads, r->acts, &in);

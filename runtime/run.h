@@ -37,8 +37,9 @@ typedef struct run {
     real *acts;                             /* the activation arena */
     int32_t *ids, *lengths;                 /* one batch */
     float *targets;
+    int32_t *char_ids;                      /* its char ids, for a char_cnn; else NULL */
     seq_vocab *vocab;                       /* from a checkpoint, or built by train */
-    int32_t *chars;                         /* a char-lm's characters, the same way */
+    int32_t *chars;                         /* a char-lm's or char_cnn's characters, the same way */
     int n_chars;
     seq_buf classes;                        /* the class names, one per line */
     uint64_t seed;
@@ -70,6 +71,8 @@ double run_val_score(const run *r, score v);
 #define run_free SEQ_P(run_free)
 #define class_name SEQ_P(class_name)
 #define take_classes SEQ_P(take_classes)
+#define fill_batch SEQ_P(fill_batch)
+#define batch_of SEQ_P(batch_of)
 #define predicted SEQ_P(predicted)
 #define count_correct SEQ_P(count_correct)
 #define evaluate SEQ_P(evaluate)
@@ -95,6 +98,12 @@ void reset_state(run *r);
 const char *class_name(const run *r, int i, char *buf, size_t n);
 /* Checks the data's classes fit the model and keeps their names. */
 int take_classes(run *r, const seq_data *d, const char *root, seq_err *err);
+
+/* Copies examples ORDER[first ..] of EX (in order when ORDER is NULL) into
+ * the run's batch, char ids included; returns the number of real rows. */
+int fill_batch(run *r, const seq_examples *ex, const uint32_t *order, size_t first);
+/* The run's batch, its first N_VALID rows real. */
+seq_batch batch_of(const run *r, int n_valid);
 
 /* The class an output row predicts. */
 int predicted(const real *out, int n_outputs);

@@ -166,8 +166,7 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
                 stopped = 1;
                 break;
             }
-            int n = seq_batch_fill(train, order, (size_t)r->epoch_step * (size_t)B, B, r->ids,
-                                   r->lengths, r->targets);
+            int n = fill_batch(r, train, order, (size_t)r->epoch_step * (size_t)B);
             long correct;
             double loss = train_step(r, n, &correct);
             r->epoch_loss += loss * n;
