@@ -138,7 +138,9 @@ describe("seqcc", function()
   -- Keras' counts, by its formulas: Embedding vocab * dim; LSTM
   -- 4u(in + u + 1); GRU (reset_after) 3u(in + u + 2); Bidirectional twice its
   -- layer; Conv1D k * in * filters + filters; Conv2D kh * kw * in * filters +
-  -- filters; Dense in * out + out.
+  -- filters; Dense in * out + out. A char_cnn is Keras' Embedding of the
+  -- characters, TimeDistributed(Conv1D), TimeDistributed(GlobalMaxPooling1D)
+  -- and Concatenate.
   local keras = {
     imdb_lstm = { 10000 * 32, 4 * 64 * (32 + 64 + 1), 64 * 64 + 64, 64 + 1 },
     imdb_masked_lstm = { 10000 * 32, 4 * 64 * (32 + 64 + 1), 64 * 64 + 64, 64 + 1 },
@@ -150,6 +152,8 @@ describe("seqcc", function()
     imdb_cnn_lstm = { 20000 * 64, 5 * 64 * 64 + 64, 0, 4 * 64 * (64 + 64 + 1), 64 + 1 },
     imdb_conv2d_lstm = { 20000 * 32, 3 * 3 * 1 * 8 + 8, 0, 0, 4 * 64 * (16 * 8 + 64 + 1), 64 + 1 },
     tweets_lstm = { 10000 * 64, 4 * 64 * (64 + 64 + 1), 64 * 3 + 3 },
+    charword_cnn_lstm = { 20000 * 64, 64 * 16, 3 * 16 * 48 + 48, 0, 0, 0,
+                          4 * 64 * (64 + 48 + 64 + 1), 64 + 1 },
     hamlet_charlm = { 91 * 64, 4 * 128 * (64 + 128 + 1), 0, 4 * 128 * (128 + 128 + 1), 0,
                       128 * 91 + 91 },
     shakespeare_charlm = { 66 * 64, 4 * 256 * (64 + 256 + 1), 0, 4 * 256 * (256 + 256 + 1), 0,
