@@ -156,6 +156,52 @@ static int check_image_layer(spec *s, layer *l, const layer *prev)
     }
 }
 
+/* CharCNN: the word embedding, concatenated with a convolution over each
+ * word's embedded characters, maximum over them: (None, T, E + filters). */
+static int check_char_cnn(spec *s, layer *l, const layer *prev)
+{
+    int B = s->batch, T = l->in.steps, W = s->word_len, K = l->kernel_size;
+    int D = l->char_embedding_dim;
+    if (s->data.char_lm) {
+        diag_error(l->src->at, "layer %d '%s' (CharCNN) reads the characters of each word; a "
+                   "char-lm's tokens are characters already", l->index + 1, l->name);
+        return -1;
+    }
+    if (no_softmax(l) != 0)
+        return -1;
+    if (!prev || prev->kind != LAYER_EMBEDDING)
+        return mismatch(l, prev, "the word embedding (None, steps, features)",
+                        "put the char_cnn right after the embedding");
+    if (W == 0) {
+        diag_error(l->src->at, "layer %d '%s' (CharCNN) reads each word's characters: set "
+                   "input.word_len (line %d), the characters kept per word", l->index + 1,
+                   l->name, spec_mark(s->root, "input").line);
+        return -1;
+    }
+    int steps = l->same ? W : W - K + 1;
+    if (steps < 1) {
+        diag_error(spec_mark(l->src, "kernel_size"),
+                   "layer %d '%s' (CharCNN): a kernel of %d characters does not fit in "
+                   "word_len %d with 'valid' padding; use padding: same or a smaller "
+                   "kernel_size", l->index + 1, l->name, K, W);
+        return -1;
+    }
+    if (check_size(l, "char_vocab_size", "the character embedding table",
+                   "char_vocab_size x char_embedding_dim", l->char_vocab_size, D, 0) ||
+        check_size(l, "kernel_size", "the unfolded characters",
+                   "batch x seq_len x word_len x kernel_size x char_embedding_dim", B,
+                   (int64_t)T * W, (int64_t)K * D) ||
+        check_size(l, "filters", "the convolution's output",
+                   "batch x seq_len x word_len x filters", B, (int64_t)T * W, l->filters) ||
+        check_size(l, "filters", "the output", "batch x seq_len x (features + filters)", B, T,
+                   (int64_t)l->in.features + l->filters))
+        return -1;
+    l->word_len = W;
+    l->out = (layer_shape){1, T, l->in.features + l->filters, 0};
+    l->n_params = (int64_t)l->char_vocab_size * D + (int64_t)K * D * l->filters + l->filters;
+    return 0;
+}
+
 static int check_layer(spec *s, layer *l, const layer *prev)
 {
     int B = s->batch;
@@ -291,6 +337,8 @@ static int check_layer(spec *s, layer *l, const layer *prev)
     case LAYER_MAXPOOL2D:
     case LAYER_RESHAPE_TO_SEQUENCE:
         return check_image_layer(s, l, prev);
+    case LAYER_CHAR_CNN:
+        return check_char_cnn(s, l, prev);
     case LAYER_DROPOUT:
         if (in.is_seq && in.features == 0)
             return mismatch(l, prev, "values to drop (a vector or a sequence of features)",
@@ -444,6 +492,12 @@ int spec_check(spec *s)
     }
     if (!s->data.series && (s->n_layers < 2 || s->layers[0].kind != LAYER_EMBEDDING)) {
         diag_error(s->layers_src->at, "a model needs an embedding first and at least one layer after it");
+        return -1;
+    }
+    if (s->word_len && s->layers[1].kind != LAYER_CHAR_CNN) {
+        diag_error(spec_mark(s->input_src, "word_len"),
+                   "'word_len' is the characters kept per word for a char_cnn layer, and the "
+                   "model has none; add one right after the embedding, or remove word_len");
         return -1;
     }
     return check_loss(s);

@@ -108,6 +108,12 @@ const char *dims3(char *buf, size_t n, long a, long b, long c)
     return buf;
 }
 
+const char *dims4(char *buf, size_t n, long a, long b, long c, long d)
+{
+    snprintf(buf, n, "[%ld, %ld, %ld, %ld]", a, b, c, d);
+    return buf;
+}
+
 enum { COMMENT_COLUMN = 48 };
 
 void emit_ptr(seq_buf *out, int is_const, const char *name, char base, size_t offset,
@@ -179,6 +185,7 @@ static const layer_emitter *emitter_for(const layer *l)
     case LAYER_CONV2D: return &emit_conv2d;
     case LAYER_MAXPOOL2D: return &emit_maxpool2d;
     case LAYER_RESHAPE_TO_SEQUENCE: return &emit_reshape_to_sequence;
+    case LAYER_CHAR_CNN: return &emit_char_cnn;
     }
     abort();
 }
@@ -328,20 +335,26 @@ static void model_comment(seq_buf *out, const plan *pl)
             seq_buf_printf(out, "(%d, %d)", l->pool_size, l->pool_width);
         else if (l->kind == LAYER_RESHAPE_TO_SEQUENCE)
             seq_buf_printf(out, "(%d, %d)", l->out.steps, l->out.features);
+        else if (l->kind == LAYER_CHAR_CNN)
+            seq_buf_printf(out, "%d, %d, %d, %d, %s", l->char_vocab_size, l->char_embedding_dim,
+                           l->filters, l->kernel_size, l->same ? "same" : "valid");
         else
             seq_buf_printf(out, "%d", l->units);
         if (LAYER_IS_RECURRENT(l->kind) && l->return_sequences)
             seq_buf_puts(out, ", sequences");
         if (l->bidirectional)
             seq_buf_puts(out, ")");
-        if ((l->kind == LAYER_DENSE || l->kind == LAYER_CONV1D || l->kind == LAYER_CONV2D) &&
-            l->act != ACT_NONE)
+        if ((l->kind == LAYER_DENSE || l->kind == LAYER_CONV1D || l->kind == LAYER_CONV2D ||
+             l->kind == LAYER_CHAR_CNN) && l->act != ACT_NONE)
             seq_buf_printf(out, ", %s", activation_name(l->act));
         seq_buf_puts(out, ")");
         if (i % 3 == 2 && i + 1 < s->n_layers)
             seq_buf_puts(out, "\n *  ");
     }
     const pass *tr = &pl->train;
+    if (s->word_len)
+        seq_buf_printf(out, "\n * Each word's first %d characters (char ids [batch, seq_len, word_len])\n"
+                            " * feed the %s.", s->word_len, layer_class(&s->layers[1]));
     seq_buf_printf(out, "\n * batch %d, seq_len %d. Written in terms of `real`, compiled as float\n"
                         " * and as double. The batch is %d block%s of %d rows; a sequence is\n"
                         " * stored block by block, each block time-major: [blocks, T, rows, F].\n"
@@ -362,7 +375,7 @@ static void emit_layer_calls(seq_buf *out, const plan *pl, int backward, int pre
         const layer_emitter *e = emitter_for(l);
         if (e->view)
             continue;
-        const char *ids = e->takes_ids ? ", in->ids" : "";
+        const char *ids = e->takes_ids ? ", in->ids" : e->takes_chars ? ", in->chars" : "";
         const char *lengths = l->masked ? ", in->lengths" : "";
         const char *rng = e->takes_rng && !predict && !backward ? ", training, rng" : "";
         if (backward)
@@ -547,6 +560,8 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
     seq_buf_printf(out, ",\n    .spec_sha256 = \"%s\",\n", sha256);
     seq_buf_printf(out, "    .seed = %lluu,\n", (unsigned long long)s->seed);
     seq_buf_printf(out, "    .batch = %d,\n    .seq_len = %d,\n", s->batch, s->seq_len);
+    if (s->word_len)
+        seq_buf_printf(out, "    .word_len = %d,\n", s->word_len);
     seq_buf_printf(out, "    .n_outputs = %d,\n", s->layers[s->n_layers - 1].out.features);
     if (s->data.char_lm)
         seq_buf_puts(out, "    .char_lm = 1,\n");
@@ -593,6 +608,8 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
                    s->data.lowercase, s->data.strip_html, punct[s->data.punct],
                    s->data.vocab_size, side[s->data.padding], side[s->data.truncation]);
     put_double(out, s->data.validation_split);
+    if (s->word_len)
+        seq_buf_printf(out, ",\n        .char_vocab_size = %d", s->layers[1].char_vocab_size);
     seq_buf_printf(out, ",\n    },\n    .optim = {\n        .adamw = %d,\n        .lr = ",
                    s->optim.adamw);
     put_double(out, s->optim.lr);

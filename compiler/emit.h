@@ -81,12 +81,20 @@ typedef struct layer_emitter {
     void (*forward)(seq_buf *out, const plan *pl, const pass *ps, const layer *l);
     void (*backward)(seq_buf *out, const plan *pl, const pass *ps, const layer *l);
     int takes_ids; /* forward and backward take the batch's token ids */
+    int takes_chars; /* ... or its char ids [batch, seq_len, word_len] */
     int takes_rng; /* the training forward takes (training, rng) */
     int view;      /* its output and gradient are its input's; it is never called */
 } layer_emitter;
 
 extern const layer_emitter emit_embedding, emit_recurrent, emit_dense, emit_dropout, emit_conv1d,
-    emit_maxpool1d, emit_conv2d, emit_maxpool2d, emit_reshape_to_sequence;
+    emit_maxpool1d, emit_conv2d, emit_maxpool2d, emit_reshape_to_sequence, emit_char_cnn;
+
+/* A convolution's GEMM over M windows of KF values (cols [M, KF], kernel
+ * [KF, filters], y [M, filters]): y = cols kernel + bias, then the layer's
+ * activation. Its backward: dy through the activation (in place), then
+ * d_kernel, d_bias (written) and dcols. */
+void emit_conv_gemm(seq_buf *out, const layer *l, int M, int KF);
+void emit_conv_gemm_backward(seq_buf *out, const layer *l, int M, int KF);
 
 /* A series model's input section: the window laid out for the first layer
  * (its gradient planned too, for the first layer to write). */
@@ -121,6 +129,7 @@ const param *layer_param(const plan *pl, const layer *l, int k);
 const char *dims1(char *buf, size_t n, long a);
 const char *dims2(char *buf, size_t n, long a, long b);
 const char *dims3(char *buf, size_t n, long a, long b, long c);
+const char *dims4(char *buf, size_t n, long a, long b, long c, long d);
 /* "    const real *NAME = BASE + OFFSET;   / * COMMENT * /" with aligned comments. */
 void emit_ptr(seq_buf *out, int is_const, const char *name, char base, size_t offset,
               const char *comment);

@@ -45,33 +45,40 @@ static void conv_grads(pass *ps, const layer *l)
     io->buf[B_PBIAS] = pass_add(ps, l, "d bias_blocks", ps->blocks, l->filters, 0);
 }
 
-/* y = cols kernel + bias, then the activation: the GEMM of every
- * convolution, M rows of windows of KF values; ends the block function and
- * adds the one that runs the blocks. */
-static void gemm_forward(seq_buf *out, const pass *ps, const layer *l, int M, int KF)
+void emit_conv_gemm(seq_buf *out, const layer *l, int M, int KF)
 {
     int C = l->filters;
     seq_buf_printf(out, "    seq_fill_rows(%d, %d, bias, y);\n", M, C);
     seq_buf_printf(out, "    seq_matmul(%d, %d, %d, cols, kernel, 1, y);\n", M, C, KF);
     if (l->act != ACT_NONE)
         seq_buf_printf(out, "    seq_%s(%ld, y, y);\n", activation_name(l->act), (long)M * C);
+}
+
+void emit_conv_gemm_backward(seq_buf *out, const layer *l, int M, int KF)
+{
+    int C = l->filters;
+    if (l->act != ACT_NONE)
+        seq_buf_printf(out, "    seq_%s_backward(%ld, y, dy, dy);\n", activation_name(l->act), (long)M * C);
+    seq_buf_printf(out, "    seq_matmul_at(%d, %d, %d, cols, dy, 0, d_kernel);\n", KF, C, M);
+    seq_buf_printf(out, "    seq_colsum(%d, %d, dy, d_bias);\n", M, C);
+    seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, dy, kernel, 0, dcols);\n", M, KF, C);
+}
+
+/* The convolution's GEMM; ends the block function and adds the one that
+ * runs the blocks. */
+static void gemm_forward(seq_buf *out, const pass *ps, const layer *l, int M, int KF)
+{
+    emit_conv_gemm(out, l, M, KF);
     seq_buf_printf(out, "}\n\nstatic void %s_%s(const real *p, real *a)\n{\n"
                         "    seq_parallel_blocks(%d, %s_%s_block, p, a);\n}\n",
                    l->name, ps->suffix, ps->blocks, l->name, ps->suffix);
 }
 
 /* Its backward: the block's kernel and bias gradients and dcols. */
-static void gemm_backward(seq_buf *out, const plan *pl, const pass *ps, const layer *l, int M,
-                          int KF)
+static void gemm_backward(seq_buf *out, const layer *l, int M, int KF)
 {
-    int C = l->filters;
-    (void)pl, (void)ps;
     seq_buf_puts(out, "\n    (void)p;\n");
-    if (l->act != ACT_NONE)
-        seq_buf_printf(out, "    seq_%s_backward(%ld, y, dy, dy);\n", activation_name(l->act), (long)M * C);
-    seq_buf_printf(out, "    seq_matmul_at(%d, %d, %d, cols, dy, 0, d_kernel);\n", KF, C, M);
-    seq_buf_printf(out, "    seq_colsum(%d, %d, dy, d_bias);\n", M, C);
-    seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, dy, kernel, 0, dcols);\n", M, KF, C);
+    emit_conv_gemm_backward(out, l, M, KF);
 }
 
 static void conv_forward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
@@ -111,7 +118,7 @@ static void conv_backward(seq_buf *out, const plan *pl, const pass *ps, const la
     emit_block_ptr(out, 0, "dx", io->din, io->din_stride, c);
     emit_block_ptr(out, 0, "d_kernel", io->buf[B_PKERNEL], (size_t)KF * C, dims2(d, sizeof d, KF, C));
     emit_block_ptr(out, 0, "d_bias", io->buf[B_PBIAS], (size_t)C, dims1(d, sizeof d, C));
-    gemm_backward(out, pl, ps, l, To * R, KF);
+    gemm_backward(out, l, To * R, KF);
     seq_buf_printf(out, "    seq_col2im(%d, %d, %d, %d, %d, %d, dcols, dx);\n}\n", To, R, F, K, padding_of(l), Ti);
     emit_sum_blocks(out, l, ps->blocks, (size_t)KF * l->filters, l->filters, io->buf[B_PKERNEL],
                     io->buf[B_PBIAS], layer_param(pl, l, P_KERNEL)->offset,
@@ -198,13 +205,6 @@ static int width_of(layer_shape sh)
 static int channels_of(layer_shape sh)
 {
     return sh.channels ? sh.channels : 1;
-}
-
-/* "[120, 16, 32, 8]" */
-static const char *dims4(char *buf, size_t n, long a, long b, long c, long d)
-{
-    snprintf(buf, n, "[%ld, %ld, %ld, %ld]", a, b, c, d);
-    return buf;
 }
 
 /* The layer's seq_window2d, once, before its first function. */
@@ -302,7 +302,7 @@ static void conv2d_backward(seq_buf *out, const plan *pl, const pass *ps, const 
     emit_block_ptr(out, 0, "dx", io->din, io->din_stride, c);
     emit_block_ptr(out, 0, "d_kernel", io->buf[B_PKERNEL], (size_t)KK * C, dims2(d, sizeof d, KK, C));
     emit_block_ptr(out, 0, "d_bias", io->buf[B_PBIAS], (size_t)C, dims1(d, sizeof d, C));
-    gemm_backward(out, pl, ps, l, To * R * Wo, KK);
+    gemm_backward(out, l, To * R * Wo, KK);
     seq_buf_printf(out, "    seq_col2im2d(&%s_window, %d, dcols, dx);\n}\n", l->name, R);
     emit_sum_blocks(out, l, ps->blocks, (size_t)KK * l->filters, l->filters, io->buf[B_PKERNEL],
                     io->buf[B_PBIAS], layer_param(pl, l, P_KERNEL)->offset,

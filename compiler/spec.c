@@ -440,15 +440,17 @@ static int read_init(node *map, const char *key, init_spec *out)
 
 static const char *const layer_types[] = {"embedding", "lstm", "gru", "rnn", "dense", "dropout",
                                           "conv1d", "maxpool1d", "conv2d", "maxpool2d",
-                                          "reshape_to_sequence", NULL};
+                                          "reshape_to_sequence", "char_cnn", NULL};
 static const char *const act_names[] = {"none", "relu", "tanh", "sigmoid", "softmax", NULL};
 
-/* The keys conv1d and conv2d share; kernel_size is read by the caller. */
-static int read_conv(node *n, const char *what, layer *l)
+static const char *const conv_keys[] = {"type", "name", "filters", "kernel_size", "padding",
+                                        "activation", "kernel_initializer", "bias_initializer",
+                                        NULL};
+
+/* The keys conv1d, conv2d and char_cnn share, in a mapping of KEYS;
+ * kernel_size is read by the caller. */
+static int read_conv(node *n, const char *what, const char *const *keys, layer *l)
 {
-    static const char *const keys[] = {"type", "name", "filters", "kernel_size", "padding",
-                                       "activation", "kernel_initializer", "bias_initializer",
-                                       NULL};
     static const char *const paddings[] = {"valid", "same", NULL};
     int rc = check_map(n, what, keys), act = ACT_NONE;
     l->kernel_init = (init_spec){INIT_GLOROT_UNIFORM, 1};
@@ -529,9 +531,23 @@ static int read_layer(spec *s, layer *l, node *n, int index)
         break;
     }
     case LAYER_CONV1D:
-        rc |= read_conv(n, what, l);
+        rc |= read_conv(n, what, conv_keys, l);
         rc |= read_int32(n, "kernel_size", what, 1, 1, 64, &l->kernel_size);
         break;
+    case LAYER_CHAR_CNN: {
+        static const char *const keys[] = {"type", "name", "char_vocab_size",
+                                           "char_embedding_dim", "filters", "kernel_size",
+                                           "padding", "activation", "embeddings_initializer",
+                                           "kernel_initializer", "bias_initializer", NULL};
+        rc |= read_conv(n, what, keys, l);
+        l->embeddings_init = (init_spec){INIT_UNIFORM, 0.05};
+        rc |= read_int32(n, "char_vocab_size", what, 1, 3, SPEC_MAX_VOCAB, &l->char_vocab_size);
+        rc |= read_int32(n, "char_embedding_dim", what, 1, 1, SPEC_MAX_UNITS,
+                         &l->char_embedding_dim);
+        rc |= read_int32(n, "kernel_size", what, 1, 1, 64, &l->kernel_size);
+        rc |= read_init(n, "embeddings_initializer", &l->embeddings_init);
+        break;
+    }
     case LAYER_MAXPOOL1D: {
         static const char *const keys[] = {"type", "name", "pool_size", NULL};
         rc |= check_map(n, what, keys);
@@ -541,7 +557,7 @@ static int read_layer(spec *s, layer *l, node *n, int index)
     }
     case LAYER_CONV2D: {
         int size[2] = {0, 0};
-        rc |= read_conv(n, what, l);
+        rc |= read_conv(n, what, conv_keys, l);
         if (!field(n, "kernel_size"))
             rc |= missing(n, "kernel_size", what);
         rc |= read_size2(n, "kernel_size", 1, 64, size);
@@ -684,11 +700,13 @@ static int read_layers(spec *s, node *n)
 
 static int read_input(spec *s, node *n)
 {
-    static const char *const keys[] = {"batch", "seq_len", NULL};
+    static const char *const keys[] = {"batch", "seq_len", "word_len", NULL};
+    s->input_src = n;
     if (check_map(n, "'input'", keys) != 0)
         return -1;
     int rc = read_int32(n, "batch", "'input'", 1, 1, SPEC_MAX_BATCH, &s->batch);
     rc |= read_int32(n, "seq_len", "'input'", 1, 1, SPEC_MAX_SEQ_LEN, &s->seq_len);
+    rc |= read_int32(n, "word_len", "'input'", 0, 1, SPEC_MAX_WORD_LEN, &s->word_len);
     return rc ? -1 : 0;
 }
 
@@ -1005,6 +1023,7 @@ const char *layer_class(const layer *l)
     case LAYER_CONV2D: return "Conv2D";
     case LAYER_MAXPOOL2D: return "MaxPooling2D";
     case LAYER_RESHAPE_TO_SEQUENCE: return "Reshape";
+    case LAYER_CHAR_CNN: return "CharCNN";
     }
     return "?";
 }

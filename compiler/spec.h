@@ -11,6 +11,7 @@
 enum {
     SPEC_MAX_BATCH = 65536,
     SPEC_MAX_SEQ_LEN = 4096, /* every step is unrolled */
+    SPEC_MAX_WORD_LEN = 256, /* characters kept per word (char_cnn) */
     SPEC_MAX_UNITS = 65536,
     SPEC_MAX_VOCAB = 10000000,
     SPEC_MAX_LAYERS = 64
@@ -19,7 +20,8 @@ enum {
 
 typedef enum layer_kind {
     LAYER_EMBEDDING, LAYER_LSTM, LAYER_GRU, LAYER_RNN, LAYER_DENSE, LAYER_DROPOUT,
-    LAYER_CONV1D, LAYER_MAXPOOL1D, LAYER_CONV2D, LAYER_MAXPOOL2D, LAYER_RESHAPE_TO_SEQUENCE
+    LAYER_CONV1D, LAYER_MAXPOOL1D, LAYER_CONV2D, LAYER_MAXPOOL2D, LAYER_RESHAPE_TO_SEQUENCE,
+    LAYER_CHAR_CNN
 } layer_kind;
 
 /* LSTM, GRU and SimpleRNN: the recurrent layers. */
@@ -68,6 +70,8 @@ typedef struct layer {
     double rate;            /* dropout: the fraction of values zeroed */
     int filters, kernel_size, same; /* conv1d, conv2d: 'same' (else 'valid') padding */
     int kernel_width;       /* conv2d: kernel_size is its steps, this its width */
+    int char_vocab_size;    /* char_cnn: char ids 0 (padding), 1 (unknown), then characters */
+    int char_embedding_dim; /* char_cnn */
     int pool_size;          /* maxpool1d, maxpool2d */
     int pool_width;         /* maxpool2d: pool_size steps by pool_width */
     int time_distributed;   /* dense: applied at every step of a sequence */
@@ -79,6 +83,7 @@ typedef struct layer {
 
     /* filled in by check */
     layer_shape in, out;
+    int word_len;           /* char_cnn: characters per word (input.word_len) */
     int64_t n_params;
 } layer;
 
@@ -92,6 +97,8 @@ typedef struct spec {
     uint64_t seed;
 
     int batch, seq_len;
+    int word_len;          /* characters kept per word for a char_cnn; 0 = none */
+    node *input_src;
 
     struct {
         const char *kind;  /* "text-classification", "char-lm" or "series" */

@@ -68,6 +68,7 @@ int save_checkpoint(const run *r, const char *path, seq_err *err)
         st_add_tensor(&st, "optimizer/v/", &info->tensors[i], r->adam_v);
     seq_buf vocab = {0};
     double scale[2 * SEQ_SERIES_MAX_FEATURES];
+    int64_t n_chars = r->n_chars;
     if (info->n_features) { /* a series' scale: means, then standard deviations */
         int F = r->scale.n_features;
         int64_t shape[2] = {2, F};
@@ -75,10 +76,10 @@ int save_checkpoint(const run *r, const char *path, seq_err *err)
         memcpy(scale + F, r->scale.std, (size_t)F * sizeof *scale);
         seq_st_add(&st, "data/series_scale", SEQ_F64, 2, shape, scale);
         set_meta_long(&st, "series_target", r->scale.target);
-    } else if (info->char_lm) { /* the characters of ids 1 .. n_chars */
-        int64_t n_chars = r->n_chars;
+    }
+    if (info->char_lm || info->word_len) /* the characters, by id (chars.h) */
         seq_st_add(&st, "tokenizer/chars", SEQ_I32, 1, &n_chars, r->chars ? (void *)r->chars : "");
-    } else {
+    if (!info->char_lm && !info->n_features) {
         seq_vocab_save(r->vocab, &vocab);
         int64_t len = (int64_t)vocab.len;
         seq_st_add(&st, "tokenizer/vocab", SEQ_U8, 1, &len, vocab.data ? vocab.data : "");
@@ -172,12 +173,16 @@ static int load_vocab(run *r, const seq_st *st, const char *path, seq_err *err)
     return 0;
 }
 
+/* The characters: at most vocab_size - 1 of a char-lm's, char_vocab_size - 2
+ * of a char_cnn's. */
 static int load_chars(run *r, const seq_st *st, const char *path, seq_err *err)
 {
+    const seq_data_info *d = &r->info->data;
+    int most = r->info->char_lm ? d->vocab_size - 1 : d->char_vocab_size - 2;
     const seq_st_tensor *c = seq_st_find(st, "tokenizer/chars");
-    if (!c || c->dtype != SEQ_I32 || c->rank != 1 || c->shape[0] >= r->info->data.vocab_size)
-        return seq_fail(err, "%s: no I32 tensor \"tokenizer/chars\" of fewer than %d characters",
-                        path, r->info->data.vocab_size);
+    if (!c || c->dtype != SEQ_I32 || c->rank != 1 || c->shape[0] > most)
+        return seq_fail(err, "%s: no I32 tensor \"tokenizer/chars\" of at most %d characters",
+                        path, most);
     r->n_chars = (int)c->shape[0];
     r->chars = seq_xmalloc((size_t)(r->n_chars ? r->n_chars : 1) * sizeof *r->chars);
     memcpy(r->chars, c->data, (size_t)r->n_chars * sizeof *r->chars);
@@ -239,8 +244,9 @@ int load_checkpoint(run *r, const char *path, int resume, seq_err *err)
     for (int i = 0; i < info->n_tensors; i++)
         if (load_tensor(&st, path, "", &info->tensors[i], r->params, err) != 0)
             goto done;
-    if (info->n_features ? load_scale(r, &st, path, err)
-        : info->char_lm ? load_chars(r, &st, path, err) : load_vocab(r, &st, path, err))
+    if (info->n_features ? load_scale(r, &st, path, err) != 0
+        : (!info->char_lm && load_vocab(r, &st, path, err) != 0) ||
+          ((info->char_lm || info->word_len) && load_chars(r, &st, path, err) != 0))
         goto done;
     if (resume && r->m->n_state) {
         const seq_st_tensor *state = seq_st_find(&st, "state");

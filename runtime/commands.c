@@ -91,7 +91,7 @@ static int predict_window(run *r, const char *input, long lineno, char *line, re
         return -1;
     }
     int32_t length = T;
-    seq_batch one = {NULL, &length, NULL, 1, x};
+    seq_batch one = {NULL, &length, NULL, 1, x, NULL};
     r->m->predict(r->params, acts, &one);
     printf("%.6g\n", seq_series_unscale(sc, (double)acts[r->m->output_predict]));
     free(x);
@@ -119,9 +119,11 @@ int cmd_predict(run *r, const seq_options *o)
         return SEQ_EXIT_FAIL;
     }
     const seq_model_info *info = r->info;
-    seq_tok_config cfg = seq_tok_config_of(&info->data);
+    seq_data words = {.vocab = r->vocab, .chars = r->chars, .n_chars = r->n_chars};
     real *acts = alloc_reals(r->m->n_acts_predict);
-    int32_t *ids = seq_xmalloc((size_t)info->seq_len * sizeof *ids);
+    size_t T = (size_t)info->seq_len;
+    /* the word ids, then a char_cnn model's char ids */
+    int32_t *ids = seq_xmalloc((T + T * (size_t)info->word_len) * sizeof *ids);
     char *line = NULL;
     size_t cap = 0;
     ssize_t len;
@@ -142,10 +144,9 @@ int cmd_predict(run *r, const seq_options *o)
             }
             continue;
         }
-        int32_t n = seq_tok_encode(&cfg, r->vocab, line, (size_t)len, info->seq_len,
-                                   (seq_pad)info->data.padding, (seq_pad)info->data.truncation,
-                                   ids);
-        seq_batch one = {ids, &n, NULL, 1, NULL};
+        int32_t n = seq_encode_text(info, &words, line, (size_t)len, ids,
+                                    info->word_len ? ids + T : NULL);
+        seq_batch one = {ids, &n, NULL, 1, NULL, info->word_len ? ids + T : NULL};
         r->m->predict(r->params, acts, &one);
         const real *out = acts + r->m->output_predict;
         int k = info->n_outputs, c = predicted(out, k);
@@ -207,6 +208,9 @@ int cmd_grads(run *r, const seq_options *o, const char *data_root)
     seq_st_add(&st, "batch/lengths", SEQ_I32, 1, batch_shape, r->lengths);
     seq_st_add(&st, "batch/targets", SEQ_F32, info->char_lm ? 2 : 1, targets_shape, r->targets);
     seq_st_add(&st, "batch/n_valid", SEQ_I32, 0, NULL, &n_valid);
+    int64_t chars_shape[3] = {info->batch, info->seq_len, info->word_len};
+    if (r->char_ids)
+        seq_st_add(&st, "batch/chars", SEQ_I32, 3, chars_shape, r->char_ids);
     for (int i = 0; i < info->n_tensors; i++)
         st_add_tensor(&st, "grad/", &info->tensors[i], r->grads);
     int rc = seq_st_write(&st, o->out, &err);
@@ -240,6 +244,9 @@ int cmd_bench(run *r, const seq_options *o)
                                          : (float)seq_rng_below(&data, (uint64_t)classes);
     for (int i = 0; i < B; i++)
         r->lengths[i] = T;
+    size_t W = (size_t)info->word_len;
+    for (size_t i = 0; r->char_ids && i < (size_t)B * T * W; i++)
+        r->char_ids[i] = (int32_t)seq_rng_below(&data, (uint64_t)info->data.char_vocab_size);
     long correct, steps = o->steps > 0 ? o->steps : 100;
     for (int i = 0; i < 5; i++) /* warm up */
         train_step(r, B, &correct);
@@ -251,17 +258,15 @@ int cmd_bench(run *r, const seq_options *o)
     real *acts = alloc_reals(r->m->n_acts_predict);
     size_t X = (size_t)T * (size_t)info->n_features;
     int32_t length = T;
-    for (int i = 0; i < 20; i++) {
-        seq_batch one = {r->ids, &length, NULL, 1, r->inputs};
+    for (long i = 0; i < 20 + steps * 10; i++) { /* 20 to warm up, then timed */
+        if (i == 20)
+            t0 = seq_now();
+        size_t b = (size_t)(i % B);
+        seq_batch one = {r->ids + b * T, &length, NULL, 1, r->inputs ? r->inputs + b * X : NULL,
+                         r->char_ids ? r->char_ids + b * T * W : NULL};
         r->m->predict(r->params, acts, &one);
     }
     long reps = steps * 10;
-    t0 = seq_now();
-    for (long i = 0; i < reps; i++) {
-        seq_batch one = {r->ids + (i % B) * T, &length, NULL, 1,
-                         r->inputs ? r->inputs + (i % B) * X : NULL};
-        r->m->predict(r->params, acts, &one);
-    }
     double predict_s = (seq_now() - t0) / (double)reps;
     free(acts);
 
@@ -355,16 +360,10 @@ int cmd_sample(run *r, const seq_options *o)
     real *acts = alloc_reals(r->m->n_acts_predict); /* zero: the states start at zero */
     const real *p = acts + r->m->output_predict;
     int32_t id = 0, length = 1;
-    seq_batch one = {&id, &length, NULL, 1, NULL};
+    seq_batch one = {&id, &length, NULL, 1, NULL, NULL};
     fputs(o->prime ? o->prime : "", stdout);
-    for (const unsigned char *s = (const unsigned char *)prime; *s;) { /* read the prime */
-        int32_t cp = *s;
-        int extra = cp < 0x80 ? 0 : cp < 0xe0 ? 1 : cp < 0xf0 ? 2 : 3;
-        cp = extra == 0 ? cp : extra == 1 ? cp & 0x1f : extra == 2 ? cp & 0x0f : cp & 0x07;
-        for (int j = 1; j <= extra; j++)
-            cp = cp << 6 | (s[j] & 0x3f);
-        s += extra + 1;
-        id = seq_char_id(r->chars, r->n_chars, cp);
+    for (size_t i = 0, len = strlen(prime); i < len;) { /* read the prime */
+        id = seq_char_id(r->chars, r->n_chars, seq_utf8_next(prime, len, &i));
         r->m->predict(r->params, acts, &one);
     }
     for (long i = 0; i < o->length; i++) {

@@ -1,6 +1,7 @@
 /* dataset.c: loading, splitting and encoding a spec's data; batching. */
 #include "dataset.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,24 +34,89 @@ seq_tok_config seq_tok_config_of(const seq_data_info *d)
     return cfg;
 }
 
-static void encode(const seq_model_info *info, const seq_vocab *vocab, const seq_textset *t,
+/* The texts PICK[0..n) of T (the first N when PICK is NULL), borrowed. */
+static void picked(const seq_textset *t, const uint32_t *pick, size_t n, char ***texts,
+                   size_t **lens)
+{
+    *texts = seq_xmalloc((n ? n : 1) * sizeof **texts);
+    *lens = seq_xmalloc((n ? n : 1) * sizeof **lens);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = pick ? pick[i] : i;
+        (*texts)[i] = t->texts[k];
+        (*lens)[i] = t->lens[k];
+    }
+}
+
+static void count_chars(const char *tok, size_t len, void *counts)
+{
+    seq_char_counts_text(counts, tok, len);
+}
+
+/* A char_cnn's character vocabulary: the most frequent characters of the
+ * words (tokens) of N texts. */
+static int32_t *word_chars(const seq_model_info *info, char *const *texts, const size_t *lens,
+                           size_t n, int *n_chars)
+{
+    seq_tok_config cfg = seq_tok_config_of(&info->data);
+    seq_char_counts counts;
+    seq_char_counts_init(&counts);
+    for (size_t i = 0; i < n; i++)
+        seq_tok_each(&cfg, texts[i], lens[i], count_chars, &counts);
+    int32_t *chars = seq_char_counts_top(&counts, info->data.char_vocab_size - 2, n_chars);
+    seq_char_counts_free(&counts);
+    return chars;
+}
+
+/* A char_cnn's char ids for N texts: every distinct word among them is
+ * spelled once, and each position of an example names its word's
+ * spelling, at the positions of its word ids (the same tokens, padding and
+ * truncation). */
+static void spell_examples(const seq_model_info *info, const seq_data *d, char *const *texts,
+                           const size_t *lens, size_t n, seq_examples *out)
+{
+    seq_tok_config cfg = seq_tok_config_of(&info->data);
+    cfg.vocab_size = INT_MAX; /* every word: ids 2, 3, ... */
+    seq_vocab *words = seq_vocab_build(&cfg, texts, lens, n);
+    size_t T = (size_t)info->seq_len, W = (size_t)info->word_len, rows = 2;
+    out->word_len = info->word_len;
+    out->words = seq_xmalloc((n ? n : 1) * T * sizeof *out->words);
+    for (size_t i = 0; i < n; i++)
+        seq_tok_encode(&cfg, words, texts[i], lens[i], info->seq_len, (seq_pad)info->data.padding,
+                       (seq_pad)info->data.truncation, out->words + i * T);
+    while (seq_vocab_word(words, (int)rows))
+        rows++;
+    out->spellings = seq_xcalloc(rows * W, sizeof *out->spellings);
+    for (size_t id = 2; id < rows; id++) {
+        const char *w = seq_vocab_word(words, (int)id);
+        seq_spell(d->chars, d->n_chars, w, strlen(w), (int)W, out->spellings + id * W);
+    }
+    seq_vocab_free(words);
+}
+
+static void encode(const seq_model_info *info, const seq_data *d, const seq_textset *t,
                    const uint32_t *pick, size_t n, seq_examples *out)
 {
     seq_tok_config cfg = seq_tok_config_of(&info->data);
+    char **texts;
+    size_t *lens;
+    picked(t, pick, n, &texts, &lens);
     out->n = n;
     out->seq_len = info->seq_len;
     out->target_width = 1;
-    out->ids = seq_xmalloc(n * (size_t)info->seq_len * sizeof *out->ids);
-    out->lengths = seq_xmalloc(n * sizeof *out->lengths);
-    out->targets = seq_xmalloc(n * sizeof *out->targets);
+    out->ids = seq_xmalloc((n ? n : 1) * (size_t)info->seq_len * sizeof *out->ids);
+    out->lengths = seq_xmalloc((n ? n : 1) * sizeof *out->lengths);
+    out->targets = seq_xmalloc((n ? n : 1) * sizeof *out->targets);
     for (size_t i = 0; i < n; i++) {
-        size_t k = pick ? pick[i] : i;
-        out->lengths[i] = seq_tok_encode(&cfg, vocab, t->texts[k], t->lens[k], info->seq_len,
+        out->lengths[i] = seq_tok_encode(&cfg, d->vocab, texts[i], lens[i], info->seq_len,
                                          (seq_pad)info->data.padding,
                                          (seq_pad)info->data.truncation,
                                          out->ids + i * (size_t)info->seq_len);
-        out->targets[i] = (float)t->labels[k];
+        out->targets[i] = (float)t->labels[pick ? pick[i] : i];
     }
+    if (info->word_len)
+        spell_examples(info, d, texts, lens, n, out);
+    free(texts);
+    free(lens);
 }
 
 /* The first LIMIT texts of each class, in order (LIMIT 0: all). */
@@ -98,25 +164,26 @@ static void split_and_encode(const seq_model_info *info, seq_textset *t, double 
     shuffled(info, t->n, &order);
     size_t n_test = fraction(test, t->n), n_rest = t->n - n_test;
     size_t n_val = fraction(info->data.validation_split, n_rest), n_train = n_rest - n_val;
-    if (!out->vocab) {
-        char **texts = seq_xmalloc((n_train ? n_train : 1) * sizeof *texts);
-        size_t *lens = seq_xmalloc((n_train ? n_train : 1) * sizeof *lens);
-        for (size_t i = 0; i < n_train; i++) {
-            texts[i] = t->texts[order[i]];
-            lens[i] = t->lens[order[i]];
-        }
+    if (!out->vocab || (info->word_len && !out->chars)) {
+        char **texts;
+        size_t *lens;
+        picked(t, order, n_train, &texts, &lens);
         seq_tok_config cfg = seq_tok_config_of(&info->data);
-        out->vocab = seq_vocab_build(&cfg, texts, lens, n_train);
-        out->owns_vocab = 1;
+        if (!out->vocab) {
+            out->vocab = seq_vocab_build(&cfg, texts, lens, n_train);
+            out->owns_vocab = 1;
+        }
+        if (info->word_len && !out->chars)
+            out->chars = word_chars(info, texts, lens, n_train, &out->n_chars);
         free(texts);
         free(lens);
     }
     if (want & 1u << SEQ_TRAIN)
-        encode(info, out->vocab, t, order, n_train, &out->split[SEQ_TRAIN]);
+        encode(info, out, t, order, n_train, &out->split[SEQ_TRAIN]);
     if (want & 1u << SEQ_VAL)
-        encode(info, out->vocab, t, order + n_train, n_val, &out->split[SEQ_VAL]);
+        encode(info, out, t, order + n_train, n_val, &out->split[SEQ_VAL]);
     if (test > 0 && (want & 1u << SEQ_TEST))
-        encode(info, out->vocab, t, order + n_rest, n_test, &out->split[SEQ_TEST]);
+        encode(info, out, t, order + n_rest, n_test, &out->split[SEQ_TEST]);
     free(order);
 }
 
@@ -130,74 +197,27 @@ static void take_classes(seq_data *out, const seq_textset *t)
 
 /* ---- char-lm ----------------------------------------------------------------- */
 
-typedef struct char_count {
-    int32_t cp;
-    size_t n;
-} char_count;
-
-static int by_count(const void *a, const void *b)
-{
-    const char_count *x = a, *y = b;
-    if (x->n != y->n)
-        return x->n < y->n ? 1 : -1;
-    return (x->cp > y->cp) - (x->cp < y->cp);
-}
-
-static int by_cp(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Decodes valid UTF-8 (checked before) into code points. */
 static int32_t *code_points(const char *s, size_t len, size_t *n)
 {
     int32_t *cp = seq_xmalloc((len ? len : 1) * sizeof *cp);
     size_t k = 0;
-    for (size_t i = 0; i < len;) {
-        unsigned c = (unsigned char)s[i];
-        int extra = c < 0x80 ? 0 : c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
-        int32_t v = (int32_t)(extra == 0 ? c : extra == 1 ? c & 0x1f : extra == 2 ? c & 0x0f : c & 0x07);
-        for (int j = 1; j <= extra; j++)
-            v = v << 6 | ((unsigned char)s[i + (size_t)j] & 0x3f);
-        cp[k++] = v;
-        i += (size_t)extra + 1;
-    }
+    for (size_t i = 0; i < len;)
+        cp[k++] = seq_utf8_next(s, len, &i);
     *n = k;
     return cp;
 }
 
-/* The vocab_size - 1 most frequent characters of TEXT[0..n), ties by code point. */
+/* The vocab_size - 1 most frequent characters of TEXT[0..n). */
 static int32_t *char_vocab(const int32_t *text, size_t n, int vocab_size, int *n_chars)
 {
-    char_count *counts = NULL;
-    size_t n_counts = 0;
-    int32_t *sorted = seq_xmalloc((n ? n : 1) * sizeof *sorted);
-    memcpy(sorted, text, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, by_cp);
-    for (size_t i = 0; i < n; i++) {
-        if (i == 0 || sorted[i] != sorted[i - 1]) {
-            counts = seq_xrealloc(counts, (n_counts + 1) * sizeof *counts);
-            counts[n_counts++] = (char_count){sorted[i], 0};
-        }
-        counts[n_counts - 1].n++;
-    }
-    free(sorted);
-    qsort(counts, n_counts, sizeof *counts, by_count);
-    *n_chars = (int)(n_counts < (size_t)vocab_size - 1 ? n_counts : (size_t)vocab_size - 1);
-    int32_t *chars = seq_xmalloc((size_t)(*n_chars ? *n_chars : 1) * sizeof *chars);
-    for (int i = 0; i < *n_chars; i++)
-        chars[i] = counts[i].cp;
-    free(counts);
+    seq_char_counts counts;
+    seq_char_counts_init(&counts);
+    for (size_t i = 0; i < n; i++)
+        counts.n[text[i]]++;
+    int32_t *chars = seq_char_counts_top(&counts, vocab_size - 1, n_chars);
+    seq_char_counts_free(&counts);
     return chars;
-}
-
-int32_t seq_char_id(const int32_t *chars, int n_chars, int32_t cp)
-{
-    for (int i = 0; i < n_chars; i++)
-        if (chars[i] == cp)
-            return i + 1;
-    return 0;
 }
 
 /* Rows of STREAM[0..n) as examples, batch k's row b at k * batch + b. */
@@ -223,8 +243,9 @@ static void char_examples(const seq_model_info *info, const int32_t *stream, siz
         }
 }
 
+/* OUT's characters are given (a checkpoint's) or built here. */
 static int char_lm_load(const seq_model_info *info, const char *root, long limit, unsigned want,
-                        const int32_t *chars, int n_chars, seq_data *out, seq_err *err)
+                        seq_data *out, seq_err *err)
 {
     char *text;
     size_t len, bad_line, n;
@@ -243,13 +264,8 @@ static int char_lm_load(const seq_model_info *info, const char *root, long limit
     if (limit > 0 && (size_t)limit < n)
         n = (size_t)limit;
     size_t n_train = n - (size_t)(info->data.validation_split * (double)n + 0.5);
-    if (chars) {
-        out->chars = seq_xmalloc((size_t)(n_chars ? n_chars : 1) * sizeof *out->chars);
-        memcpy(out->chars, chars, (size_t)n_chars * sizeof *chars);
-        out->n_chars = n_chars;
-    } else {
+    if (!out->chars)
         out->chars = char_vocab(cp, n_train, info->data.vocab_size, &out->n_chars);
-    }
     for (size_t i = 0; i < n; i++) /* code points to ids, in place */
         cp[i] = seq_char_id(out->chars, out->n_chars, cp[i]);
     if (want & 1u << SEQ_TRAIN)
@@ -335,9 +351,13 @@ int seq_data_load(const seq_model_info *info, const char *root, long limit, unsi
     out->vocab = vocab;
     if (info->n_features)
         return series_load(info, root, limit, want, out, err);
+    if (chars) {
+        out->chars = seq_xmalloc((size_t)(n_chars ? n_chars : 1) * sizeof *out->chars);
+        memcpy(out->chars, chars, (size_t)n_chars * sizeof *chars);
+        out->n_chars = n_chars;
+    }
     if (info->char_lm)
-        return char_lm_load(info, root, limit, want & ~(1u << SEQ_TEST), chars, n_chars, out,
-                            err);
+        return char_lm_load(info, root, limit, want & ~(1u << SEQ_TEST), out, err);
     size_t per_class = limit > 0 ? (size_t)limit : 0;
     seq_textset t;
 
@@ -366,20 +386,43 @@ int seq_data_load(const seq_model_info *info, const char *root, long limit, unsi
         }
         if (!out->class_names)
             take_classes(out, &t);
-        encode(info, out->vocab, &t, NULL, t.n, &out->split[SEQ_TEST]);
+        encode(info, out, &t, NULL, t.n, &out->split[SEQ_TEST]);
         seq_textset_free(&t);
     }
     return 0;
 }
 
+static void examples_free(seq_examples *ex)
+{
+    free(ex->ids);
+    free(ex->lengths);
+    free(ex->targets);
+    free(ex->words);
+    free(ex->spellings);
+    free(ex->inputs);
+    memset(ex, 0, sizeof *ex);
+}
+
+int seq_encode_text(const seq_model_info *info, const seq_data *d, char *text, size_t len,
+                    int32_t *ids, int32_t *chars)
+{
+    int32_t label = 0;
+    seq_textset t = {.n = 1, .texts = &text, .lens = &len, .labels = &label};
+    seq_examples ex;
+    memset(&ex, 0, sizeof ex);
+    encode(info, d, &t, NULL, 1, &ex);
+    memcpy(ids, ex.ids, (size_t)info->seq_len * sizeof *ids);
+    if (chars)
+        seq_batch_chars(&ex, NULL, 0, 1, chars);
+    int n = ex.lengths[0];
+    examples_free(&ex);
+    return n;
+}
+
 void seq_data_free(seq_data *d)
 {
-    for (int s = 0; s < SEQ_N_SPLITS; s++) {
-        free(d->split[s].ids);
-        free(d->split[s].lengths);
-        free(d->split[s].targets);
-        free(d->split[s].inputs);
-    }
+    for (int s = 0; s < SEQ_N_SPLITS; s++)
+        examples_free(&d->split[s]);
     if (d->owns_vocab)
         seq_vocab_free(d->vocab);
     for (int c = 0; c < d->n_classes; c++)
@@ -412,4 +455,20 @@ int seq_batch_fill(const seq_examples *ex, const uint32_t *order, size_t first, 
     for (int r = n; r < batch; r++)
         lengths[r] = 0;
     return n;
+}
+
+void seq_batch_chars(const seq_examples *ex, const uint32_t *order, size_t first, int batch,
+                     int32_t *chars)
+{
+    size_t T = (size_t)ex->seq_len, W = (size_t)ex->word_len;
+    for (int n = 0; n < batch; n++) {
+        int32_t *row = chars + (size_t)n * T * W;
+        if (first + (size_t)n >= ex->n) { /* a padding row */
+            memset(row, 0, T * W * sizeof *row);
+            continue;
+        }
+        size_t k = order ? order[first + (size_t)n] : first + (size_t)n;
+        for (size_t t = 0; t < T; t++)
+            memcpy(row + t * W, ex->spellings + (size_t)ex->words[k * T + t] * W, W * sizeof *row);
+    }
 }

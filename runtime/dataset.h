@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chars.h"
 #include "model.h"
 #include "series.h"
 #include "tokenizer.h"
@@ -22,12 +23,16 @@ typedef struct seq_examples {
     float *inputs;    /* a series' windows [n, seq_len, n_features], scaled */
     int32_t *lengths; /* [n] real tokens in each row */
     float *targets;   /* [n, target_width] */
+    /* a char_cnn's char ids: each distinct word of the split spelled once */
+    int word_len;       /* characters per word; 0 = no char ids */
+    int32_t *words;     /* [n, seq_len] each position's row of spellings (0: padding) */
+    int32_t *spellings; /* [distinct words + 2, word_len] (rows 0 and 1: zeros) */
 } seq_examples;
 
 typedef struct seq_data {
     seq_vocab *vocab;  /* words (text classification) */
     int owns_vocab;
-    int32_t *chars;    /* char-lm: the code points of ids 1 .. n_chars (0: any other) */
+    int32_t *chars;    /* the character vocabulary (chars.h) of a char-lm or a char_cnn */
     int n_chars;
     seq_examples split[SEQ_N_SPLITS];
     int n_classes;
@@ -44,7 +49,10 @@ typedef struct seq_data {
  * test split, then validation_split of the rest is validation. The
  * vocabulary is VOCAB (borrowed; from a checkpoint) or, when NULL, built from
  * the train split. LIMIT > 0 keeps the first LIMIT examples of each class in
- * file order (for tests).
+ * file order (for tests). A char_cnn model (info->word_len > 0) also gets
+ * each word's characters, ids from CHARS (copied; from a checkpoint) or,
+ * when NULL, the char_vocab_size - 2 most frequent characters of the train
+ * split's words.
  *
  * char-lm: ROOT is a UTF-8 text; its first 1 - validation_split is the
  * training stream, the rest the validation stream (there is no test split).
@@ -75,8 +83,17 @@ int seq_split_parse(const char *name, seq_split *out);
 int seq_batch_fill(const seq_examples *ex, const uint32_t *order, size_t first, int batch,
                    int32_t *ids, int32_t *lengths, float *targets, float *inputs);
 
-/* A character's id in a char-lm vocabulary: 1 + its index in CHARS, or 0. */
-int32_t seq_char_id(const int32_t *chars, int n_chars, int32_t cp);
+/* One text as the model reads it, tokenized with D's vocabulary and
+ * characters: seq_len word ids into IDS, and for a char_cnn model the
+ * words' char ids [seq_len, word_len] into CHARS (else NULL), exactly as a
+ * data set's examples. Returns the number of real tokens. */
+int seq_encode_text(const seq_model_info *info, const seq_data *d, char *text, size_t len,
+                    int32_t *ids, int32_t *chars);
+
+/* The char ids [batch, seq_len, word_len] of the rows seq_batch_fill takes
+ * (zeros for padding rows), for examples with word_len > 0. */
+void seq_batch_chars(const seq_examples *ex, const uint32_t *order, size_t first, int batch,
+                     int32_t *chars);
 
 /* The tokenizer settings a spec's data section gives. */
 seq_tok_config seq_tok_config_of(const seq_data_info *d);

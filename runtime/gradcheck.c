@@ -125,6 +125,9 @@ static int gradcheck_batch(run *r, const seq_options *o, int padding, seq_rng *p
     for (int i = 0; i < B; i++) /* for masked layers; char-lm and series rows are full */
         r->lengths[i] = info->char_lm || info->n_features
                             ? T : 1 + (int32_t)seq_rng_below(pick, (uint64_t)T);
+    int char_range = info->data.char_vocab_size < 12 ? info->data.char_vocab_size : 12;
+    for (size_t i = 0; r->char_ids && i < (size_t)B * T * info->word_len; i++)
+        r->char_ids[i] = (int32_t)seq_rng_below(pick, (uint64_t)char_range);
     for (size_t i = 0; i < r->m->n_state; i++) /* carried states, as after an earlier batch */
         initial_state[i] = (real)(seq_rng_uniform(pick) - 0.5);
     seq_batch in = run_batch(r, B - padding);
@@ -136,7 +139,9 @@ static int gradcheck_batch(run *r, const seq_options *o, int padding, seq_rng *p
     int failures = 0;
     for (int ti = 0; ti < info->n_tensors; ti++) {
         const seq_tensor_info *t = &info->tensors[ti];
-        int lookup = t->rank == 2 && t->shape[0] == info->data.vocab_size;
+        /* an embedding table: the rows of the ids the batch draws from */
+        int used = t->rank != 2 ? 0 : t->shape[0] == info->data.vocab_size ? range
+                 : info->word_len && t->shape[0] == info->data.char_vocab_size ? char_range : 0;
         double worst = 0, worst_a = 0, worst_n = 0, largest = 0;
         size_t worst_i = 0;
         for (size_t i = 0; i < t->size; i++)
@@ -148,8 +153,8 @@ static int gradcheck_batch(run *r, const seq_options *o, int padding, seq_rng *p
                 i = 0;
             else if (s == 1)
                 i = t->size - 1;
-            else if (lookup && s % 4 != 3) /* mostly rows the batch uses */
-                i = (size_t)seq_rng_below(pick, (uint64_t)range) * (size_t)t->shape[1] +
+            else if (used && s % 4 != 3) /* mostly rows the batch uses */
+                i = (size_t)seq_rng_below(pick, (uint64_t)used) * (size_t)t->shape[1] +
                     seq_rng_below(pick, (uint64_t)t->shape[1]);
             else
                 i = (size_t)seq_rng_below(pick, t->size);

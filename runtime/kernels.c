@@ -132,10 +132,7 @@ static size_t blocked_row(int b, int t, int steps, int rows, int dim)
 void seq_embedding_forward(int batch, int steps, int dim, int rows, const int32_t *ids,
                            const real *table, real *out)
 {
-    for (int b = 0; b < batch; b++)
-        for (int t = 0; t < steps; t++)
-            memcpy(out + blocked_row(b, t, steps, rows, dim),
-                   table + (size_t)ids[(size_t)b * steps + t] * dim, (size_t)dim * sizeof *out);
+    seq_char_embedding_forward(batch, steps, 1, dim, rows, ids, table, out);
 }
 
 void seq_series_input(int batch, int steps, int dim, int rows, const float *x, real *out)
@@ -149,18 +146,40 @@ void seq_series_input(int batch, int steps, int dim, int rows, const float *x, r
         }
 }
 
-SEQ_HOT void seq_embedding_backward(int batch, int steps, int dim, int rows,
-                                    const int32_t *restrict ids, const real *restrict dout,
-                                    real *restrict dtable)
+void seq_embedding_backward(int batch, int steps, int dim, int rows, const int32_t *ids,
+                            const real *dout, real *dtable)
 {
-    for (int b = 0; b < batch; b++) {
+    seq_char_embedding_backward(batch, steps, 1, dim, rows, ids, dout, dtable);
+}
+
+void seq_char_embedding_forward(int batch, int steps, int width, int dim, int rows,
+                                const int32_t *ids, const real *table, real *out)
+{
+    size_t D = (size_t)dim;
+    for (int b = 0; b < batch; b++)
         for (int t = 0; t < steps; t++) {
-            real *row = dtable + (size_t)ids[(size_t)b * steps + t] * dim;
-            const real *d = dout + blocked_row(b, t, steps, rows, dim);
-            for (int j = 0; j < dim; j++)
-                row[j] += d[j];
+            real *o = out + blocked_row(b, t, steps, rows, width * dim);
+            const int32_t *id = ids + ((size_t)b * steps + t) * width;
+            for (int w = 0; w < width; w++)
+                memcpy(o + w * D, table + (size_t)id[w] * D, D * sizeof *out);
         }
-    }
+}
+
+SEQ_HOT void seq_char_embedding_backward(int batch, int steps, int width, int dim, int rows,
+                                         const int32_t *restrict ids, const real *restrict dout,
+                                         real *restrict dtable)
+{
+    size_t D = (size_t)dim;
+    for (int b = 0; b < batch; b++)
+        for (int t = 0; t < steps; t++) {
+            const real *d = dout + blocked_row(b, t, steps, rows, width * dim);
+            const int32_t *id = ids + ((size_t)b * steps + t) * width;
+            for (int w = 0; w < width; w++) {
+                real *row = dtable + (size_t)id[w] * D;
+                for (size_t j = 0; j < D; j++)
+                    row[j] += d[w * D + j];
+            }
+        }
 }
 
 SEQ_HOT void seq_lstm_cell_forward(int batch, int units, const real *restrict bias,

@@ -26,6 +26,8 @@
 #define seq_embedding_forward SEQ_P(embedding_forward)
 #define seq_series_input SEQ_P(series_input)
 #define seq_embedding_backward SEQ_P(embedding_backward)
+#define seq_char_embedding_forward SEQ_P(char_embedding_forward)
+#define seq_char_embedding_backward SEQ_P(char_embedding_backward)
 #define seq_lstm_cell_forward SEQ_P(lstm_cell_forward)
 #define seq_lstm_cell_backward SEQ_P(lstm_cell_backward)
 #define seq_copy_rows SEQ_P(copy_rows)
@@ -93,6 +95,14 @@ void seq_embedding_forward(int batch, int steps, int dim, int rows, const int32_
 /* dtable[ids[b, t], :] += dout[b / rows, t, b % rows, :] */
 void seq_embedding_backward(int batch, int steps, int dim, int rows, const int32_t *ids,
                             const real *dout, real *dtable);
+/* The same with WIDTH ids per step (a word's characters), ids [batch, steps,
+ * width]; the embedding above is WIDTH 1.
+ *   out[b / rows, t, b % rows, w, :] = table[ids[b, t, w], :]
+ *   dtable[ids[b, t, w], :] += dout[b / rows, t, b % rows, w, :] */
+void seq_char_embedding_forward(int batch, int steps, int width, int dim, int rows,
+                                const int32_t *ids, const real *table, real *out);
+void seq_char_embedding_backward(int batch, int steps, int width, int dim, int rows,
+                                 const int32_t *ids, const real *dout, real *dtable);
 /* A series window x [batch, steps, dim] in the same layout:
  *   out[b / rows, t, b % rows, :] = x[b, t, :] */
 void seq_series_input(int batch, int steps, int dim, int rows, const float *x, real *out);
@@ -215,7 +225,8 @@ void seq_dropout_backward(size_t n, const real *mask, const real *dy, real *dx);
  * it), so a recurrence runs all its time steps without waiting. */
 typedef void (*seq_block_fn)(const real *p, real *a, int blk);
 void seq_parallel_blocks(int blocks, seq_block_fn fn, const real *p, real *a);
-/* The same for layers that read the batch's lengths (masked layers). */
+/* The same for layers that read per-row integers of the batch: its lengths
+ * (masked layers) or its char ids (char_cnn), passed to FN whole. */
 typedef void (*seq_block_len_fn)(const real *p, real *a, const int32_t *lengths, int blk);
 void seq_parallel_blocks_len(int blocks, seq_block_len_fn fn, const real *p, real *a,
                              const int32_t *lengths);

@@ -48,6 +48,7 @@ typedef struct seq_data_info {
     int vocab_size;
     int padding, truncation;    /* seq_pad */
     double validation_split;
+    int char_vocab_size;        /* a char_cnn's char ids: 0 padding, 1 unknown, characters */
 } seq_data_info;
 
 typedef struct seq_optim_info {
@@ -66,6 +67,7 @@ typedef struct seq_model_info {
     const char *name, *seqcc_version, *spec_file, *spec_sha256;
     uint64_t seed;
     int batch, seq_len;
+    int word_len;               /* characters per word of a char_cnn; 0 = none */
     int n_outputs;              /* width of the model output (per step for a char-lm) */
     int char_lm;                /* data kind char-lm: a target at every step */
     int n_features;             /* data kind series: values per step (else 0: token ids) */
@@ -84,22 +86,24 @@ typedef struct seq_model_info {
 /* One batch: ids [batch, seq_len] row-major (a series: inputs instead); lengths [batch], each row's
  * real tokens (the rest is padding; masked layers skip it); targets [batch,
  * n_outputs] or NULL; rows at and past n_valid are padding rows (they add
- * nothing to the loss or gradients). */
+ * nothing to the loss or gradients); chars, a char_cnn model's char ids of
+ * each token's word [batch, seq_len, word_len], else NULL. */
 typedef struct seq_batch {
     const int32_t *ids;
     const int32_t *lengths;
     const float *targets;
     int n_valid;
     const float *inputs; /* a series' windows [batch, seq_len, n_features], else NULL */
+    const int32_t *chars; /* a char_cnn's: each word's characters [batch, seq_len, word_len] */
 } seq_batch;
 
 /* forward returns the mean loss over the valid rows (0 without targets) and
  * leaves the output at acts + output; backward writes (does not add) every
- * parameter gradient; predict runs one example (a batch of 1, ids and
- * lengths[0] real tokens, or inputs; a char-lm's: one character) and leaves
- * the output at acts + output_predict. Sequence outputs are blocked:
- * [blocks, steps, rows, outputs]. A stateful model's states, which the caller resets, are the
- * first n_state reals of the arena. */
+ * parameter gradient; predict runs one example (a batch of 1: ids with
+ * lengths[0] real tokens and, for a char_cnn, chars; or inputs; a char-lm's:
+ * one character) and leaves the output at acts + output_predict. Sequence
+ * outputs are blocked: [blocks, steps, rows, outputs]. A stateful model's
+ * states, which the caller resets, are the first n_state reals of the arena. */
 #define SEQ_MODEL_STRUCT(R, NAME)                                                 \
     typedef struct NAME {                                                         \
         const seq_model_info *info;                                               \

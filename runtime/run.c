@@ -26,6 +26,9 @@ void run_init(run *r, const seq_model *m, const seq_options *o)
     if (r->info->n_features)
         r->inputs = seq_xcalloc((size_t)r->info->batch * (size_t)r->info->seq_len *
                                 (size_t)r->info->n_features, sizeof *r->inputs);
+    if (r->info->word_len)
+        r->char_ids = seq_xcalloc((size_t)r->info->batch * r->info->seq_len * r->info->word_len,
+                                  sizeof *r->char_ids);
     r->seed = o->seed >= 0 ? (uint64_t)o->seed : r->info->seed;
     seq_rng_seed(&r->rng, r->seed ^ SEQ_TRAIN_STREAM);
     r->best_val = -INFINITY;
@@ -42,6 +45,7 @@ void run_free(run *r)
     free(r->lengths);
     free(r->targets);
     free(r->inputs);
+    free(r->char_ids);
     if (r->vocab)
         seq_vocab_free(r->vocab);
     free(r->chars);
@@ -55,13 +59,15 @@ double run_val_score(const run *r, score v)
 
 int run_fill(run *r, const seq_examples *ex, const uint32_t *order, size_t first)
 {
-    return seq_batch_fill(ex, order, first, r->info->batch, r->ids, r->lengths, r->targets,
-                          r->inputs);
+    int B = r->info->batch;
+    if (r->char_ids)
+        seq_batch_chars(ex, order, first, B, r->char_ids);
+    return seq_batch_fill(ex, order, first, B, r->ids, r->lengths, r->targets, r->inputs);
 }
 
 seq_batch run_batch(const run *r, int n_valid)
 {
-    seq_batch in = {r->ids, r->lengths, r->targets, n_valid, r->inputs};
+    seq_batch in = {r->ids, r->lengths, r->targets, n_valid, r->inputs, r->char_ids};
     return in;
 }
 
@@ -97,7 +103,7 @@ const char *class_name(const run *r, int i, char *buf, size_t n)
 }
 
 /* The model must output what the data's classes need. A char-lm's
- * characters are its classes. */
+ * characters are its classes; a char_cnn model keeps its characters too. */
 int take_classes(run *r, const seq_data *d, const char *root, seq_err *err)
 {
     if (r->info->n_features) {
@@ -107,14 +113,13 @@ int take_classes(run *r, const seq_data *d, const char *root, seq_err *err)
         }
         return 0;
     }
-    if (r->info->char_lm) {
-        if (!r->chars) {
-            r->n_chars = d->n_chars;
-            r->chars = seq_xmalloc((size_t)(d->n_chars ? d->n_chars : 1) * sizeof *r->chars);
-            memcpy(r->chars, d->chars, (size_t)d->n_chars * sizeof *r->chars);
-        }
-        return 0;
+    if ((r->info->char_lm || r->info->word_len) && !r->chars) {
+        r->n_chars = d->n_chars;
+        r->chars = seq_xmalloc((size_t)(d->n_chars ? d->n_chars : 1) * sizeof *r->chars);
+        memcpy(r->chars, d->chars, (size_t)d->n_chars * sizeof *r->chars);
     }
+    if (r->info->char_lm)
+        return 0;
     int want = r->info->loss == SEQ_LOSS_BCE ? 2 : r->info->n_outputs;
     if (d->n_classes != want)
         return seq_fail(err, "%s: the data has %d classes, but the model's last layer %s", root,

@@ -40,8 +40,9 @@ typedef struct run {
     float *inputs;                          /* a series' windows, else NULL */
     seq_series_scale scale;                 /* a series' (has_scale): from a checkpoint */
     int has_scale;                          /* or from the training data */
+    int32_t *char_ids;                      /* its char ids, for a char_cnn; else NULL */
     seq_vocab *vocab;                       /* from a checkpoint, or built by train */
-    int32_t *chars;                         /* a char-lm's characters, the same way */
+    int32_t *chars;                         /* a char-lm's or char_cnn's characters, the same way */
     int n_chars;
     seq_buf classes;                        /* the class names, one per line */
     uint64_t seed;
@@ -95,8 +96,8 @@ double run_val_score(const run *r, score v);
 void run_init(run *r, const seq_model *m, const seq_options *o);
 void run_free(run *r);
 
-/* Copies examples ORDER[first ..] of EX into the run's batch (as
- * seq_batch_fill); returns the number of real rows. */
+/* Copies examples ORDER[first ..] of EX (in order when ORDER is NULL) into
+ * the run's batch, char ids included; returns the number of real rows. */
 int run_fill(run *r, const seq_examples *ex, const uint32_t *order, size_t first);
 /* The run's batch, its first N_VALID rows real. */
 seq_batch run_batch(const run *r, int n_valid);

@@ -10,7 +10,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 jobs=$(nproc)
 
 "$root/scripts/install-deps.sh"
-"$root/scripts/fetch-data.sh" --only aclImdb airline_tweets.csv hamlet_pg2265.txt tinyshakespeare.txt
+"$root/scripts/fetch-data.sh" --only aclImdb airline_tweets.csv hamlet_pg2265.txt tinyshakespeare.txt \
+    GOOG.csv
 
 echo "== gcc, -Werror, Release" >&2
 cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc >/dev/null

@@ -28,7 +28,12 @@ or over an earlier conv2d's or maxpool2d's image, channels last) with
 NAME/kernel [kernel steps, kernel width, channels, filters] and NAME/bias,
 padding as conv1d's in both directions; maxpool2d (pool_size steps by
 columns, stride the pool, what is left over dropped); reshape_to_sequence
-(an image's width and channels flattened, channels fastest); dropout (no
+(an image's width and channels flattened, channels fastest); char_cnn, right
+after the embedding, with NAME/char_embeddings [char_vocab_size,
+char_embedding_dim], NAME/kernel [kernel_size, char_embedding_dim, filters]
+and NAME/bias: each word's char ids (batch/chars [batch, steps, word_len])
+embedded, F.conv1d along the word (padding as conv1d's), the activation,
+the maximum over the word, concatenated after the word embedding; dropout (no
 parameters, the identity here, as `grads` runs without it); dense
 (NAME/kernel, bias). A masked layer after a layer
 that shortens the sequence (valid conv1d, maxpool1d) is not checked.
@@ -119,10 +124,11 @@ TORCH_BLOCKS = {"lstm": (0, 1, 2, 3), "gru": (1, 0, 2), "rnn": (0,)}
 KERAS_CLASSES = {"embedding": "Embedding", "lstm": "LSTM", "gru": "GRU", "rnn": "SimpleRNN",
                  "conv1d": "Conv1D", "maxpool1d": "MaxPooling1D", "conv2d": "Conv2D",
                  "maxpool2d": "MaxPooling2D", "reshape_to_sequence": "Reshape",
-                 "dropout": "Dropout", "dense": "Dense"}
+                 "char_cnn": "CharCNN", "dropout": "Dropout", "dense": "Dense"}
 # the positive integers each kind must have (pool_size is 2 when not given)
 SIZES = {"embedding": ("output_dim",), "conv1d": ("filters", "kernel_size"),
          "maxpool1d": (), "conv2d": ("filters",), "maxpool2d": (), "reshape_to_sequence": (),
+         "char_cnn": ("char_vocab_size", "char_embedding_dim", "filters", "kernel_size"),
          "dropout": ()}  # the rest: units
 PAIRS = ("conv2d", "maxpool2d")  # kernel_size and pool_size: n or [steps, width]
 CONV_ACTIVATIONS = ("none", "relu", "tanh", "sigmoid")
@@ -153,6 +159,8 @@ class Layer:
         self.kernel_size = fields.get("kernel_size")
         self.same = fields.get("padding", "valid") == "same"
         self.pool_size = fields.get("pool_size", 2)
+        self.char_vocab_size = fields.get("char_vocab_size")
+        self.char_dim = fields.get("char_embedding_dim")
         if kind in PAIRS:  # [steps, width]
             self.kernel_size, self.pool_size = pair(self.kernel_size), pair(self.pool_size)
         self.tensors = {}
@@ -170,6 +178,9 @@ class Layer:
                           f"{'same' if self.same else 'valid'}, {self.act}",
                 "maxpool2d": f"maxpool2d {self.pool_size}",
                 "reshape_to_sequence": "reshape to a sequence",
+                "char_cnn": f"char_cnn {self.filters} x {self.kernel_size} over "
+                            f"{self.char_dim}-d characters, "
+                            f"{'same' if self.same else 'valid'}, {self.act}",
                 "dropout": f"dropout {self.rate}, off",
                 "dense": f"dense {self.units}, {act or self.act}"}[self.kind]
 
@@ -235,10 +246,11 @@ def spec_layers(spec, path):
                     isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in items):
                 raise InputError(f"{path}: layer {number} ({kind}): '{size}' must be a positive "
                                  f"integer or a list of two, got {v!r}")
-        if kind in ("conv1d", "conv2d") and s.get("padding", "valid") not in PADDINGS:
+        if kind in ("conv1d", "conv2d", "char_cnn") and s.get("padding", "valid") not in PADDINGS:
             raise InputError(f"{path}: layer {number} ({kind}): 'padding' must be "
                              f"{' or '.join(PADDINGS)}, got {s['padding']!r}")
-        if kind in ("conv1d", "conv2d") and s.get("activation", "none") not in CONV_ACTIVATIONS:
+        if kind in ("conv1d", "conv2d", "char_cnn") and \
+                s.get("activation", "none") not in CONV_ACTIVATIONS:
             raise InputError(f"{path}: layer {number} ({kind}): this script checks the "
                              f"activations {', '.join(CONV_ACTIVATIONS)}, got "
                              f"{s['activation']!r}")
@@ -301,6 +313,15 @@ def expected_tensors(layers, spec, path):
             if (l.kind == "maxpool1d" and l.pool_size > 1
                     or l.kind == "conv1d" and not l.same and l.kernel_size > 1):
                 shortened = shortened or l.name
+        elif l.kind == "char_cnn":
+            if l.number != 2:
+                raise InputError(f"{where}: this script checks a char_cnn right after the "
+                                 "embedding")
+            for suffix, shape in (("char_embeddings", (l.char_vocab_size, l.char_dim)),
+                                  ("kernel", (l.kernel_size, l.char_dim, l.filters)),
+                                  ("bias", (l.filters,))):
+                want.append((f"{l.name}/{suffix}", shape, l, suffix))
+            features += l.filters
         elif l.kind in ("conv2d", "maxpool2d", "reshape_to_sequence"):
             if not is_seq:
                 raise InputError(f"{where}: needs an image or the embedding plane")
@@ -396,6 +417,22 @@ def activations_from_spec(layers, path):
                 raise InputError(f"{path}: layer '{l.name}': unknown activation {l.act!r}")
             acts.append(l.act)
     return acts
+
+
+def char_ids(got, layers, ids, path):
+    """A char_cnn model's batch/chars [batch, steps, word_len], checked; else None."""
+    char_cnn = [l for l in layers if l.kind == "char_cnn"]
+    if not char_cnn:
+        return None
+    chars = got.get("batch/chars")
+    if chars is None:
+        raise InputError(f"{path}: no tensor 'batch/chars'; the model has a char_cnn")
+    rows = char_cnn[0].tensors["char_embeddings"].shape[0]
+    if chars.ndim != 3 or chars.shape[:2] != ids.shape[:2] or chars.size == 0 \
+            or chars.min() < 0 or chars.max() >= rows:
+        raise InputError(f"{path}: batch/chars {list(chars.shape)} must be [batch, steps, "
+                         f"word_len] of ids below {rows}, for batch/ids {list(ids.shape)}")
+    return chars
 
 
 def default_spec(meta):
@@ -524,6 +561,27 @@ def build_model(torch, layers, acts, dtype):
             return {f"{self.layer.name}/kernel": numpy(self.weight.grad).transpose(2, 1, 0),
                     f"{self.layer.name}/bias": numpy(self.bias.grad)}
 
+    class CharCNN(nn.Module):
+        """Each word's char ids [batch, steps, word_len] embedded, F.conv1d
+        along the word as Conv1D, the activation, the maximum over the
+        word; [word embedding, maximum] at every step."""
+
+        def __init__(self, layer):
+            super().__init__()
+            self.layer = layer
+            self.table = nn.Parameter(tensor(layer.tensors["char_embeddings"]))
+            self.conv = Conv1D(layer)
+
+        def forward(self, x, chars):  # x [batch, steps, features], chars [batch, steps, W]
+            batch, steps, width = chars.shape
+            c = self.table[chars.reshape(batch * steps, width)]  # [words, W, char features]
+            y = self.conv(c).max(dim=1).values  # [words, filters]
+            return torch.cat((x, y.reshape(batch, steps, -1)), dim=-1)
+
+        def keras_grads(self):
+            return dict(self.conv.keras_grads(),
+                        **{f"{self.layer.name}/char_embeddings": numpy(self.table.grad)})
+
     class MaxPool1D(nn.Module):
         """Windows of pool_size steps, stride pool_size; the steps left over are dropped."""
 
@@ -611,10 +669,11 @@ def build_model(torch, layers, acts, dtype):
                     f"{self.layer.name}/bias": numpy(self.linear.bias.grad)}
 
     class Keras(nn.Sequential):
-        def forward(self, ids, lengths):
+        def forward(self, ids, lengths, chars):
             x = ids
             for stage in self:
-                x = stage(x, lengths) if isinstance(stage, Recurrent) else stage(x)
+                x = (stage(x, lengths) if isinstance(stage, Recurrent)
+                     else stage(x, chars) if isinstance(stage, CharCNN) else stage(x))
             return x.squeeze(-1) if x.shape[-1] == 1 else x  # one logit: binary
 
         def keras_grads(self):
@@ -641,6 +700,8 @@ def build_model(torch, layers, acts, dtype):
             stages.append(MaxPool2D(layer))
         elif layer.kind == "reshape_to_sequence":
             stages.append(ReshapeToSequence())
+        elif layer.kind == "char_cnn":
+            stages.append(CharCNN(layer))
         elif layer.kind == "dropout":
             stages.append(Dropout())
         else:
@@ -736,6 +797,7 @@ def run(args):
     if not series and (ids.min() < 0 or ids.max() >= vocab):
         raise InputError(f"{args.grads}: batch/ids run from {ids.min()} to {ids.max()}; "
                          f"the embedding has {vocab} rows")
+    chars = char_ids(got, layers, ids, args.grads)
 
     try:
         import torch
@@ -749,7 +811,8 @@ def run(args):
     lengths = got.get("batch/lengths", np.full(len(ids), ids.shape[1], np.int32)).astype(np.int64)
     lengths[n_valid:] = np.maximum(lengths[n_valid:], 1)
     x = torch.from_numpy(ids.copy()).to(dtype) if series else torch.from_numpy(ids.astype(np.int64))
-    logits = model(x, torch.from_numpy(lengths))
+    logits = model(x, torch.from_numpy(lengths),
+                   None if chars is None else torch.from_numpy(chars.astype(np.int64)))
     if loss_kind == "mse":
         loss = torch.nn.functional.mse_loss(
             logits[:n_valid], torch.from_numpy(targets[:n_valid].copy()).to(dtype))

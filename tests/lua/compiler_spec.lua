@@ -138,7 +138,9 @@ describe("seqcc", function()
   -- Keras' counts, by its formulas: Embedding vocab * dim; LSTM
   -- 4u(in + u + 1); GRU (reset_after) 3u(in + u + 2); Bidirectional twice its
   -- layer; Conv1D k * in * filters + filters; Conv2D kh * kw * in * filters +
-  -- filters; Dense in * out + out.
+  -- filters; Dense in * out + out. A char_cnn is Keras' Embedding of the
+  -- characters, TimeDistributed(Conv1D), TimeDistributed(GlobalMaxPooling1D)
+  -- and Concatenate.
   local keras = {
     imdb_lstm = { 10000 * 32, 4 * 64 * (32 + 64 + 1), 64 * 64 + 64, 64 + 1 },
     imdb_masked_lstm = { 10000 * 32, 4 * 64 * (32 + 64 + 1), 64 * 64 + 64, 64 + 1 },
@@ -152,6 +154,8 @@ describe("seqcc", function()
     tweets_lstm = { 10000 * 64, 4 * 64 * (64 + 64 + 1), 64 * 3 + 3 },
     sine_lstm = { 4 * 32 * (1 + 32 + 1), 32 + 1 },
     stock_lstm = { 4 * 64 * (5 + 64 + 1), 64 + 1 },
+    charword_cnn_lstm = { 20000 * 64, 64 * 16, 3 * 16 * 48 + 48, 0, 0, 0,
+                          4 * 64 * (64 + 48 + 64 + 1), 64 + 1 },
     hamlet_charlm = { 91 * 64, 4 * 128 * (64 + 128 + 1), 0, 4 * 128 * (128 + 128 + 1), 0,
                       128 * 91 + 91 },
     shakespeare_charlm = { 66 * 64, 4 * 256 * (64 + 256 + 1), 0, 4 * 256 * (256 + 256 + 1), 0,

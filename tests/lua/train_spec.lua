@@ -1,6 +1,7 @@
 -- train_spec.lua: the imdb_lstm binary on real IMDB reviews: training that
 -- learns, determinism, bit-identical resume after a stop or a kill, eval
--- over every example, predict against eval, grads, and bad data.
+-- over every example, predict against eval, grads, and bad data; and a
+-- char-word model's two inputs through the same commands.
 local h = require("harness")
 local json = require("dkjson")
 local bin = h.model("imdb_lstm")
@@ -33,6 +34,53 @@ local function scalar(header, data, name)
   local t = header[name]
   local fmt = ({ F32 = "<f", F64 = "<d", I32 = "<i4" })[t.dtype]
   return string.unpack(fmt, data, t.data_offsets[1] + 1)
+end
+
+-- MODEL's predict, one review at a time, gives the probabilities and labels
+-- that its eval over the same reviews scores; and it names a bad line.
+local function predict_agrees_with_eval(model, ckpt)
+  local dir = h.tmpdir()
+  local reviews = {
+    { "pos", "One of the best films I have seen this year. Wonderful acting, a moving story." },
+    { "neg", "Awful. The plot made no sense and the acting was wooden; a waste of two hours." },
+    { "pos", "I loved it<br /><br />and I will watch it again!" },
+    { "neg", "boring boring boring. terrible script, worst movie ever" },
+    { "neg", "" .. ("dull "):rep(300) },
+    { "pos", "Zorblaxian flimflam: utterly gobsmacking, a caf\xc3\xa9 of d\xc3\xa9lights" },
+  }
+  os.execute("mkdir -p " .. h.quote(dir .. "/test/pos") .. " " .. h.quote(dir .. "/test/neg"))
+  local lines = {}
+  for i, rv in ipairs(reviews) do
+    h.write(("%s/test/%s/%d_%d.txt"):format(dir, rv[1], i, rv[1] == "pos" and 9 or 2), rv[2])
+  end
+  -- eval reads neg then pos, each by id
+  local order = {}
+  for i, rv in ipairs(reviews) do if rv[1] == "neg" then order[#order + 1] = i end end
+  for i, rv in ipairs(reviews) do if rv[1] == "pos" then order[#order + 1] = i end end
+  for _, i in ipairs(order) do lines[#lines + 1] = reviews[i][2] end
+  local r = h.run({ model, "predict", "--checkpoint", ckpt }, table.concat(lines, "\n") .. "\n")
+  assert.are.equal(0, r.code, r.err)
+  local loss, correct, k = 0, 0, 0
+  for p, label in r.out:gmatch("([%d.]+)\t(%a+)\n") do
+    k = k + 1
+    p = tonumber(p)
+    assert.is_true(p >= 0 and p <= 1)
+    assert.are.equal(p >= 0.5 and "pos" or "neg", label)
+    local want = reviews[order[k]][1]
+    correct = correct + (label == want and 1 or 0)
+    loss = loss - math.log(want == "pos" and p or 1 - p)
+  end
+  assert.are.equal(#reviews, k)
+  r = h.run({ model, "eval", "--data", dir, "--checkpoint", ckpt })
+  assert.are.equal(0, r.code, r.err)
+  local n, eloss, eacc = r.out:match("^test: (%d+) examples, loss ([%d.]+), accuracy ([%d.]+)")
+  assert.are.equal(#reviews, tonumber(n))
+  assert.are.equal(("%.4f"):format(correct / #reviews), eacc)
+  assert.is_true(math.abs(loss / #reviews - tonumber(eloss)) < 1e-3, loss / #reviews .. " vs " .. eloss)
+  -- predict names a line that is not UTF-8
+  r = h.run({ model, "predict", "--checkpoint", ckpt }, "fine\nbad \xff byte\n")
+  assert.are.equal(1, r.code)
+  assert.matches("<stdin>:2: invalid UTF-8", r.err, 1, true)
 end
 
 describe("training imdb_lstm on IMDB", function()
@@ -155,48 +203,7 @@ describe("training imdb_lstm on IMDB", function()
   end)
 
   it("predicts one review at a time as eval does in batches", function()
-    local dir = h.tmpdir()
-    local reviews = {
-      { "pos", "One of the best films I have seen this year. Wonderful acting, a moving story." },
-      { "neg", "Awful. The plot made no sense and the acting was wooden; a waste of two hours." },
-      { "pos", "I loved it<br /><br />and I will watch it again!" },
-      { "neg", "boring boring boring. terrible script, worst movie ever" },
-      { "neg", "" .. ("dull "):rep(300) },
-    }
-    os.execute("mkdir -p " .. h.quote(dir .. "/test/pos") .. " " .. h.quote(dir .. "/test/neg"))
-    local lines = {}
-    for i, rv in ipairs(reviews) do
-      h.write(("%s/test/%s/%d_%d.txt"):format(dir, rv[1], i, rv[1] == "pos" and 9 or 2), rv[2])
-    end
-    -- eval reads neg then pos, each by id
-    local order = {}
-    for i, rv in ipairs(reviews) do if rv[1] == "neg" then order[#order + 1] = i end end
-    for i, rv in ipairs(reviews) do if rv[1] == "pos" then order[#order + 1] = i end end
-    for _, i in ipairs(order) do lines[#lines + 1] = reviews[i][2] end
-    local r = h.run({ bin, "predict", "--checkpoint", base .. "/checkpoint.safetensors" },
-                    table.concat(lines, "\n") .. "\n")
-    assert.are.equal(0, r.code, r.err)
-    local loss, correct, k = 0, 0, 0
-    for p, label in r.out:gmatch("([%d.]+)\t(%a+)\n") do
-      k = k + 1
-      p = tonumber(p)
-      assert.is_true(p >= 0 and p <= 1)
-      assert.are.equal(p >= 0.5 and "pos" or "neg", label)
-      local want = reviews[order[k]][1]
-      correct = correct + (label == want and 1 or 0)
-      loss = loss - math.log(want == "pos" and p or 1 - p)
-    end
-    assert.are.equal(#reviews, k)
-    r = h.run({ bin, "eval", "--data", dir, "--checkpoint", base .. "/checkpoint.safetensors" })
-    assert.are.equal(0, r.code, r.err)
-    local n, eloss, eacc = r.out:match("^test: (%d+) examples, loss ([%d.]+), accuracy ([%d.]+)")
-    assert.are.equal(#reviews, tonumber(n))
-    assert.are.equal(correct / #reviews, tonumber(eacc))
-    assert.is_true(math.abs(loss / #reviews - tonumber(eloss)) < 1e-3, loss / #reviews .. " vs " .. eloss)
-    -- predict names a line that is not UTF-8
-    r = h.run({ bin, "predict", "--checkpoint", base .. "/checkpoint.safetensors" }, "fine\nbad \xff byte\n")
-    assert.are.equal(1, r.code)
-    assert.matches("<stdin>:2: invalid UTF-8", r.err, 1, true)
+    predict_agrees_with_eval(bin, base .. "/checkpoint.safetensors")
   end)
 
   it("writes the loss, every gradient and the batch for another framework", function()
@@ -248,5 +255,75 @@ describe("training imdb_lstm on IMDB", function()
     assert.matches(dir .. "/missing: ", r.err, 1, true)
     assert.matches("expected the aclImdb layout", r.err, 1, true)
     assert.is_false(h.exists(out))
+  end)
+end)
+
+-- The int32 tensor NAME of a safetensors file, as a flat list.
+local function ints(header, data, name)
+  local t, list = header[name], {}
+  assert.are.equal("I32", t.dtype, name)
+  for at = t.data_offsets[1], t.data_offsets[2] - 4, 4 do
+    list[#list + 1] = string.unpack("<i4", data, at + 1)
+  end
+  return list
+end
+
+describe("a char-word model (tiny_charword) on IMDB", function()
+  teardown(h.cleanup)
+  if not imdb then
+    pending(why)
+    return
+  end
+  local model = h.build .. "/tests/tiny_charword"
+  local function train_cw(out, ...)
+    local args = { model, "train", "--data", imdb, "--out", out, "--threads", "2",
+                   "--limit", "200", "--epochs", "2" }
+    for _, a in ipairs({ ... }) do args[#args + 1] = a end
+    return h.run(args)
+  end
+  local base
+  setup(function()
+    base = h.tmpdir()
+    local r = train_cw(base)
+    assert(r.code == 0, r.out .. r.err)
+  end)
+
+  it("keeps its characters in the checkpoint and resumes bit-identically", function()
+    local hdr, data = safetensors(base .. "/checkpoint.safetensors")
+    local chars = ints(hdr, data, "tokenizer/chars")
+    assert.are.equal(10, #chars) -- char_vocab_size 12: padding, unknown and the top 10
+    assert.are.equal(string.byte("e"), chars[1])
+    assert.is_truthy(hdr["tokenizer/vocab"])
+    local dir = h.tmpdir()
+    local r = train_cw(dir, "--max-steps", "17")
+    assert.are.equal(0, r.code, r.err)
+    r = train_cw(dir, "--resume")
+    assert.are.equal(0, r.code, r.err)
+    assert.are.equal(h.read(base .. "/checkpoint.safetensors"), h.read(dir .. "/checkpoint.safetensors"))
+  end)
+
+  it("predicts one review at a time as eval does in batches", function()
+    predict_agrees_with_eval(model, base .. "/checkpoint.safetensors")
+  end)
+
+  it("writes the batch's char ids, spelling the words the vocabulary lacks", function()
+    local out = h.tmpdir() .. "/grads.safetensors"
+    local r = h.run({ model, "grads", "--data", imdb, "--checkpoint", base .. "/checkpoint.safetensors",
+                      "--split", "test", "--limit", "100", "--out", out })
+    assert.are.equal(0, r.code, r.err)
+    local hdr, data = safetensors(out)
+    assert.are.same({ 32, 5, 6 }, hdr["batch/chars"].shape)
+    local ids, chars = ints(hdr, data, "batch/ids"), ints(hdr, data, "batch/chars")
+    local oov = 0
+    for i, id in ipairs(ids) do
+      local first = chars[(i - 1) * 6 + 1]
+      if id == 0 then
+        for k = 1, 6 do assert.are.equal(0, chars[(i - 1) * 6 + k], "padding is spelled 0") end
+      else
+        assert.is_true(first >= 1 and first < 12, "a word's first character: " .. first)
+      end
+      oov = oov + (id == 1 and 1 or 0)
+    end
+    assert.is_true(oov > 10, "only " .. oov .. " out-of-vocabulary words in the batch")
   end)
 end)

@@ -161,6 +161,37 @@ static void test_embedding(void)
     free(table);
 }
 
+/* Words of WIDTH char ids: each char's row, the word's rows side by side. */
+static void test_char_embedding(void)
+{
+    enum { B = 4, R = 2, T = 2, W = 3, E = 2, V = 5 };
+    real *table = random_reals(V * E), out[B * T * W * E], dout[B * T * W * E], dtable[V * E];
+    int32_t ids[B * T * W];
+    for (int i = 0; i < B * T * W; i++)
+        ids[i] = (i * 7) % V;
+    seq_char_embedding_forward(B, T, W, E, R, ids, table, out);
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++)
+            for (int w = 0; w < W; w++)
+                CHECK(memcmp(out + blocked(b, t, T, R, W * E) + w * E,
+                             table + ids[(b * T + t) * W + w] * E, E * sizeof(real)) == 0);
+    for (int i = 0; i < B * T * W * E; i++)
+        dout[i] = (real)(i % 13);
+    memset(dtable, 0, sizeof dtable);
+    seq_char_embedding_backward(B, T, W, E, R, ids, dout, dtable);
+    for (int v = 0; v < V; v++)
+        for (int e = 0; e < E; e++) {
+            double sum = 0;
+            for (int b = 0; b < B; b++)
+                for (int t = 0; t < T; t++)
+                    for (int w = 0; w < W; w++)
+                        if (ids[(b * T + t) * W + w] == v)
+                            sum += dout[blocked(b, t, T, R, W * E) + w * E + e];
+            CHECK(dtable[v * E + e] == (real)sum);
+        }
+    free(table);
+}
+
 static void test_blocks(void)
 {
     real parts[3 * 4] = {1, 2, 3, 4, 10, 20, 30, 40, 100, 200, 300, 400}, sum[4];
@@ -494,6 +525,7 @@ int main(void)
     test_gemms();
     test_rows_and_activations();
     test_embedding();
+    test_char_embedding();
     test_blocks();
     test_image_windows();
     test_lstm_cell();

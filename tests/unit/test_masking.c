@@ -14,7 +14,7 @@ enum { B = TINY_MASKED_BATCH, T = TINY_MASKED_SEQ_LEN, V = 30 };
 static double run(const double *p, double *a, double *g, const int32_t *ids, const int32_t *len,
                   const float *y)
 {
-    seq_batch in = {ids, len, y, B, NULL};
+    seq_batch in = {ids, len, y, B, NULL, NULL};
     double loss = tiny_masked_f64.forward(p, a, &in, 0, NULL);
     tiny_masked_f64.backward(p, g, a, &in);
     return loss;

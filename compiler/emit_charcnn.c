@@ -1,0 +1,198 @@
+/* emit_charcnn.c: CharCNN, the word embedding [T, B, E] and the batch's
+ * char ids [B, T, W] -> [T, B, E + filters]. Each word's characters are
+ * embedded, convolved along the word (im2col over the characters and one
+ * GEMM per block of rows for all its words), activated and reduced to
+ * their maximum; that vector follows the word's embedding. Keras:
+ * Embedding, TimeDistributed(Conv1D), TimeDistributed(GlobalMaxPooling1D),
+ * Concatenate. Words are images of one step: the 2-D window kernels do the
+ * unfolding and the maximum. */
+#include <stdio.h>
+
+#include "emit.h"
+
+enum { P_CHAR_EMBEDDINGS, P_KERNEL, P_BIAS };
+enum { B_CHARS, B_COLS, B_CONV, B_MAX, B_DMAX, B_DCONV, B_DCOLS, B_DCHARS, B_PTABLE, B_PKERNEL,
+       B_PBIAS };
+
+/* A layer's sizes, named as in the comments of the code it writes. */
+typedef struct dims {
+    int T, R, E, W, D, K, F, Wo; /* Wo: positions after the convolution */
+    long KD, M;                  /* a window's values; windows in a block */
+} dims;
+
+static dims dims_of(const pass *ps, const layer *l)
+{
+    dims d;
+    d.T = steps_out(ps, l);
+    d.R = ps->rows;
+    d.E = l->in.features;
+    d.W = l->word_len;
+    d.D = l->char_embedding_dim;
+    d.K = l->kernel_size;
+    d.F = l->filters;
+    d.Wo = l->same ? d.W : d.W - d.K + 1;
+    d.KD = (long)d.K * d.D;
+    d.M = (long)d.T * d.R * d.Wo;
+    return d;
+}
+
+static void char_cnn_params(plan *pl, const layer *l)
+{
+    int V = l->char_vocab_size, D = l->char_embedding_dim, K = l->kernel_size, F = l->filters;
+    int table[2] = {V, D}, kernel[3] = {K, D, F}, bias[1] = {F};
+    plan_param(pl, l, "char_embeddings", 2, table, l->embeddings_init, V, D, 0);
+    plan_param(pl, l, "kernel", 3, kernel, l->kernel_init, K * D, K * F, 0);
+    plan_param(pl, l, "bias", 1, bias, l->bias_init, 0, 0, 0);
+}
+
+static void char_cnn_acts(pass *ps, const layer *l)
+{
+    layer_io *io = &ps->io[l->index];
+    dims d = dims_of(ps, l);
+    io->buf[B_CHARS] = pass_add_seq(ps, l, "chars", d.T, (long)d.W * d.D);
+    io->buf[B_COLS] = pass_add_seq(ps, l, "cols", d.T, d.Wo * d.KD);
+    io->buf[B_CONV] = pass_add_seq(ps, l, "conv", d.T, (long)d.Wo * d.F);
+    io->buf[B_MAX] = pass_add_seq(ps, l, "max", d.T, d.F);
+    io->out = pass_add_seq(ps, l, "out", d.T, d.E + d.F);
+    io->out_stride = (size_t)d.T * d.R * (size_t)(d.E + d.F);
+}
+
+static void char_cnn_grads(pass *ps, const layer *l)
+{
+    layer_io *io = &ps->io[l->index];
+    dims d = dims_of(ps, l);
+    io->dout = pass_add_seq(ps, l, "d out", d.T, d.E + d.F);
+    io->dout_stride = io->out_stride;
+    io->buf[B_DMAX] = pass_add_seq(ps, l, "d max", d.T, d.F);
+    io->buf[B_DCONV] = pass_add_seq(ps, l, "d conv", d.T, (long)d.Wo * d.F);
+    io->buf[B_DCOLS] = pass_add_seq(ps, l, "dcols", d.T, d.Wo * d.KD);
+    io->buf[B_DCHARS] = pass_add_seq(ps, l, "d chars", d.T, (long)d.W * d.D);
+    io->buf[B_PTABLE] = pass_add(ps, l, "d char_embeddings_blocks", ps->blocks,
+                                 l->char_vocab_size, d.D);
+    io->buf[B_PKERNEL] = pass_add(ps, l, "d kernel_blocks", ps->blocks, d.KD, d.F);
+    io->buf[B_PBIAS] = pass_add(ps, l, "d bias_blocks", ps->blocks, d.F, 0);
+}
+
+/* The pointer to block blk of activation buffer K, of FEATURES per row and step. */
+static void block_buf(seq_buf *out, int is_const, const char *name, const pass *ps,
+                      const layer *l, int k, long features, const char *comment)
+{
+    dims d = dims_of(ps, l);
+    emit_block_ptr(out, is_const, name, ps->io[l->index].buf[k],
+                   (size_t)d.T * d.R * (size_t)features, comment);
+}
+
+/* The windows of the convolution along each word and of the maximum over
+ * it, for the 2-D kernels: a word is an image of one step. */
+static void windows(seq_buf *out, const layer *l, dims d)
+{
+    seq_buf_printf(out, "\nstatic const seq_window2d %s_conv_window = {\n"
+                        "    .steps_in = %d, .width_in = %d, .channels = %d,\n"
+                        "    .steps_out = %d, .width_out = %d,\n"
+                        "    .size_steps = 1, .size_width = %d,\n"
+                        "    .pad_steps = 0, .pad_width = %d,\n};\n",
+                   l->name, d.T, d.W, d.D, d.T, d.Wo, d.K, l->same ? (d.K - 1) / 2 : 0);
+    seq_buf_printf(out, "\nstatic const seq_window2d %s_max_window = {\n"
+                        "    .steps_in = %d, .width_in = %d, .channels = %d,\n"
+                        "    .steps_out = %d, .width_out = 1,\n"
+                        "    .size_steps = 1, .size_width = %d,\n"
+                        "    .pad_steps = 0, .pad_width = 0,\n};\n",
+                   l->name, d.T, d.Wo, d.F, d.T, d.Wo);
+}
+
+static void char_cnn_forward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
+{
+    const layer_io *io = &ps->io[l->index];
+    dims d = dims_of(ps, l);
+    char s[64], c[112];
+    if (ps->training)
+        windows(out, l, d);
+    seq_buf_printf(out, "\nstatic void %s_%s_block(const real *p, real *a, const int32_t *chars, "
+                        "int blk)\n{\n", l->name, ps->suffix);
+    snprintf(c, sizeof c, "%s char ids, character features", dims2(s, sizeof s, l->char_vocab_size, d.D));
+    emit_ptr(out, 1, "char_embeddings", 'p', layer_param(pl, l, P_CHAR_EMBEDDINGS)->offset, c);
+    snprintf(c, sizeof c, "%s kernel characters, character features, filters",
+             dims3(s, sizeof s, d.K, d.D, d.F));
+    emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, c);
+    emit_ptr(out, 1, "bias", 'p', layer_param(pl, l, P_BIAS)->offset, dims1(s, sizeof s, d.F));
+    snprintf(c, sizeof c, "%s the word embeddings", dims3(s, sizeof s, d.T, d.R, d.E));
+    emit_block_ptr(out, 1, "words", io->in, io->in_stride, c);
+    snprintf(c, sizeof c, "%s each word's characters", dims4(s, sizeof s, d.T, d.R, d.W, d.D));
+    block_buf(out, 0, "x", ps, l, B_CHARS, (long)d.W * d.D, c);
+    snprintf(c, sizeof c, "%s each position's window", dims4(s, sizeof s, d.T, d.R, d.Wo, d.KD));
+    block_buf(out, 0, "cols", ps, l, B_COLS, d.Wo * d.KD, c);
+    block_buf(out, 0, "y", ps, l, B_CONV, (long)d.Wo * d.F, dims4(s, sizeof s, d.T, d.R, d.Wo, d.F));
+    snprintf(c, sizeof c, "%s the maximum over each word", dims3(s, sizeof s, d.T, d.R, d.F));
+    block_buf(out, 0, "max", ps, l, B_MAX, d.F, c);
+    emit_block_ptr(out, 0, "out", io->out, io->out_stride, dims3(s, sizeof s, d.T, d.R, d.E + d.F));
+    seq_buf_printf(out, "\n    seq_char_embedding_forward(%d, %d, %d, %d, %d, chars + %ld * blk, "
+                        "char_embeddings, x);\n", d.R, d.T, d.W, d.D, d.R, (long)d.T * d.W * d.R);
+    seq_buf_printf(out, "    seq_im2col2d(&%s_conv_window, %d, x, cols);\n", l->name, d.R);
+    emit_conv_gemm(out, l, (int)d.M, (int)d.KD);
+    seq_buf_printf(out, "    seq_maxpool2d(&%s_max_window, %d, y, max);\n", l->name, d.R);
+    seq_buf_printf(out, "    /* out = [words, max] */\n"
+                        "    seq_copy_rows(%d, %d, words, %d, out, %d);\n"
+                        "    seq_copy_rows(%d, %d, max, %d, out + %d, %d);\n}\n",
+                   d.T * d.R, d.E, d.E, d.E + d.F, d.T * d.R, d.F, d.F, d.E, d.E + d.F);
+    seq_buf_printf(out, "\nstatic void %s_%s(const real *p, real *a, const int32_t *chars)\n{\n"
+                        "    seq_parallel_blocks_len(%d, %s_%s_block, p, a, chars);\n}\n",
+                   l->name, ps->suffix, ps->blocks, l->name, ps->suffix);
+}
+
+static void char_cnn_backward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
+{
+    const layer_io *io = &ps->io[l->index];
+    dims d = dims_of(ps, l);
+    int V = l->char_vocab_size;
+    char s[64], c[112];
+    seq_buf_printf(out, "\nstatic void %s_backward_block(const real *p, real *a, "
+                        "const int32_t *chars, int blk)\n{\n", l->name);
+    emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, dims2(s, sizeof s, d.KD, d.F));
+    block_buf(out, 1, "cols", ps, l, B_COLS, d.Wo * d.KD, dims4(s, sizeof s, d.T, d.R, d.Wo, d.KD));
+    block_buf(out, 1, "y", ps, l, B_CONV, (long)d.Wo * d.F, dims4(s, sizeof s, d.T, d.R, d.Wo, d.F));
+    block_buf(out, 1, "max", ps, l, B_MAX, d.F, dims3(s, sizeof s, d.T, d.R, d.F));
+    emit_block_ptr(out, 1, "dout", io->dout, io->dout_stride, dims3(s, sizeof s, d.T, d.R, d.E + d.F));
+    snprintf(c, sizeof c, "%s d word embeddings", dims3(s, sizeof s, d.T, d.R, d.E));
+    emit_block_ptr(out, 0, "dwords", io->din, io->din_stride, c);
+    block_buf(out, 0, "dmax", ps, l, B_DMAX, d.F, dims3(s, sizeof s, d.T, d.R, d.F));
+    block_buf(out, 0, "dy", ps, l, B_DCONV, (long)d.Wo * d.F, dims4(s, sizeof s, d.T, d.R, d.Wo, d.F));
+    block_buf(out, 0, "dcols", ps, l, B_DCOLS, d.Wo * d.KD, dims4(s, sizeof s, d.T, d.R, d.Wo, d.KD));
+    block_buf(out, 0, "dx", ps, l, B_DCHARS, (long)d.W * d.D, dims4(s, sizeof s, d.T, d.R, d.W, d.D));
+    emit_block_ptr(out, 0, "d_char_embeddings", io->buf[B_PTABLE], (size_t)V * d.D,
+                   dims2(s, sizeof s, V, d.D));
+    emit_block_ptr(out, 0, "d_kernel", io->buf[B_PKERNEL], (size_t)d.KD * d.F,
+                   dims2(s, sizeof s, d.KD, d.F));
+    emit_block_ptr(out, 0, "d_bias", io->buf[B_PBIAS], (size_t)d.F, dims1(s, sizeof s, d.F));
+    seq_buf_printf(out, "\n    seq_copy_rows(%d, %d, dout, %d, dwords, %d);\n"
+                        "    seq_copy_rows(%d, %d, dout + %d, %d, dmax, %d);\n",
+                   d.T * d.R, d.E, d.E + d.F, d.E, d.T * d.R, d.F, d.E, d.E + d.F, d.F);
+    seq_buf_printf(out, "    seq_maxpool2d_backward(&%s_max_window, %d, y, max, dmax, dy);\n",
+                   l->name, d.R);
+    emit_conv_gemm_backward(out, l, (int)d.M, (int)d.KD);
+    seq_buf_printf(out, "    seq_col2im2d(&%s_conv_window, %d, dcols, dx);\n", l->name, d.R);
+    seq_buf_printf(out, "    seq_zero(%ld, d_char_embeddings);\n"
+                        "    seq_char_embedding_backward(%d, %d, %d, %d, %d, chars + %ld * blk, dx, "
+                        "d_char_embeddings);\n}\n",
+                   (long)V * d.D, d.R, d.T, d.W, d.D, d.R, (long)d.T * d.W * d.R);
+    seq_buf_printf(out, "\nstatic void %s_backward(const real *p, real *g, real *a, "
+                        "const int32_t *chars)\n{\n"
+                        "    seq_parallel_blocks_len(%d, %s_backward_block, p, a, chars);\n"
+                        "    /* the blocks' shares, summed in block order */\n",
+                   l->name, ps->blocks, l->name);
+    const size_t sizes[3] = {(size_t)V * d.D, (size_t)d.KD * d.F, (size_t)d.F};
+    const size_t shares[3] = {io->buf[B_PTABLE], io->buf[B_PKERNEL], io->buf[B_PBIAS]};
+    static const char *const names[3] = {"char_embeddings", "kernel", "bias"};
+    for (int k = 0; k < 3; k++)
+        seq_buf_printf(out, "    seq_sum_blocks(%d, %zu, a + %zu, g + %zu);  /* %s */\n", ps->blocks,
+                       sizes[k], shares[k], layer_param(pl, l, k)->offset, names[k]);
+    seq_buf_puts(out, "}\n");
+}
+
+const layer_emitter emit_char_cnn = {
+    .params = char_cnn_params,
+    .acts = char_cnn_acts,
+    .grads = char_cnn_grads,
+    .forward = char_cnn_forward,
+    .backward = char_cnn_backward,
+    .takes_chars = 1,
+};
