@@ -210,7 +210,6 @@ static int load_scale(run *r, const seq_st *st, const char *path, seq_err *err)
         if (!(r->scale.std[f] > 0) || !isfinite(r->scale.mean[f]))
             return seq_fail(err, "%s: data/series_scale: feature %d has mean %g and std %g",
                             path, f, r->scale.mean[f], r->scale.std[f]);
-    r->has_scale = 1;
     return 0;
 }
 

@@ -332,7 +332,6 @@ static int series_load(const seq_model_info *info, const char *root, long limit,
                         "seq_len %d and horizon %d", sine ? "the sine wave" : root, n, n_train, info->seq_len, d->horizon);
     }
     out->scale = seq_series_fit(&s, n_train);
-    out->has_scale = 1;
     if (want & 1u << SEQ_TRAIN)
         series_examples(info, &s, &out->scale, 0, n_train, &out->split[SEQ_TRAIN]);
     if (want & 1u << SEQ_VAL)

@@ -37,8 +37,7 @@ typedef struct seq_data {
     seq_examples split[SEQ_N_SPLITS];
     int n_classes;
     char **class_names; /* owned: "neg", "pos" for aclimdb; a CSV's labels in byte order */
-    seq_series_scale scale; /* a series' (has_scale), from its training rows */
-    int has_scale;
+    seq_series_scale scale; /* a series', from its training rows (else n_features 0) */
 } seq_data;
 
 /* Loads the splits whose bits (1 << split) are set in WANT from ROOT (the

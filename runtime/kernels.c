@@ -242,73 +242,6 @@ void seq_copy_rows(int rows, int cols, const real *src, int src_stride, real *ds
         memcpy(dst + (size_t)r * dst_stride, src + (size_t)r * src_stride, (size_t)cols * sizeof *dst);
 }
 
-void seq_im2col(int steps_out, int rows, int features, int kernel, int pad, int steps_in,
-                const real *x, real *cols)
-{
-    size_t window = (size_t)kernel * features;
-    for (int t = 0; t < steps_out; t++)
-        for (int r = 0; r < rows; r++) {
-            real *c = cols + ((size_t)t * rows + r) * window;
-            for (int j = 0; j < kernel; j++) {
-                int src = t - pad + j;
-                if (src >= 0 && src < steps_in)
-                    memcpy(c + (size_t)j * features, x + ((size_t)src * rows + r) * features,
-                           (size_t)features * sizeof *c);
-                else
-                    memset(c + (size_t)j * features, 0, (size_t)features * sizeof *c);
-            }
-        }
-}
-
-SEQ_HOT void seq_col2im(int steps_out, int rows, int features, int kernel, int pad, int steps_in,
-                        const real *restrict dcols, real *restrict dx)
-{
-    size_t window = (size_t)kernel * features;
-    memset(dx, 0, (size_t)steps_in * rows * features * sizeof *dx);
-    for (int t = 0; t < steps_out; t++)
-        for (int r = 0; r < rows; r++)
-            for (int j = 0; j < kernel; j++) {
-                int src = t - pad + j;
-                if (src < 0 || src >= steps_in)
-                    continue;
-                const real *d = dcols + ((size_t)t * rows + r) * window + (size_t)j * features;
-                real *o = dx + ((size_t)src * rows + r) * features;
-                for (int f = 0; f < features; f++)
-                    o[f] += d[f];
-            }
-}
-
-SEQ_HOT void seq_maxpool_steps(int steps_out, int width, int pool, const real *restrict x,
-                               real *restrict y)
-{
-    for (int t = 0; t < steps_out; t++) {
-        real *o = y + (size_t)t * width;
-        memcpy(o, x + (size_t)t * pool * width, (size_t)width * sizeof *o);
-        for (int j = 1; j < pool; j++) {
-            const real *in = x + ((size_t)t * pool + j) * width;
-            for (int i = 0; i < width; i++)
-                o[i] = in[i] > o[i] ? in[i] : o[i];
-        }
-    }
-}
-
-void seq_maxpool_steps_backward(int steps_out, int width, int pool, int steps_in, const real *x,
-                                const real *y, const real *dy, real *dx)
-{
-    memset(dx, 0, (size_t)steps_in * width * sizeof *dx);
-    for (int t = 0; t < steps_out; t++)
-        for (int i = 0; i < width; i++) {
-            size_t o = (size_t)t * width + i;
-            for (int j = 0; j < pool; j++) {
-                size_t k = ((size_t)t * pool + j) * width + i;
-                if (x[k] == y[o]) { /* the first maximum takes the gradient */
-                    dx[k] = dy[o];
-                    break;
-                }
-            }
-        }
-}
-
 /* The offset of pixel (t, r, w) of an image of WIDTH x CHANNELS per row. */
 static size_t pixel(int t, int r, int w, int rows, int width, int channels)
 {
@@ -335,7 +268,7 @@ void seq_im2col2d(const seq_window2d *w, int rows, const real *x, real *cols)
                 }
 }
 
-void seq_col2im2d(const seq_window2d *w, int rows, const real *dcols, real *dx)
+SEQ_HOT void seq_col2im2d(const seq_window2d *w, int rows, const real *dcols, real *dx)
 {
     size_t C = (size_t)w->channels;
     memset(dx, 0, (size_t)w->steps_in * rows * w->width_in * C * sizeof *dx);
@@ -356,7 +289,7 @@ void seq_col2im2d(const seq_window2d *w, int rows, const real *dcols, real *dx)
                 }
 }
 
-void seq_maxpool2d(const seq_window2d *w, int rows, const real *x, real *y)
+SEQ_HOT void seq_maxpool2d(const seq_window2d *w, int rows, const real *x, real *y)
 {
     int C = w->channels;
     for (int t = 0; t < w->steps_out; t++)
@@ -396,6 +329,42 @@ void seq_maxpool2d_backward(const seq_window2d *w, int rows, const real *x, cons
                             }
                         }
                 }
+}
+
+/* Over time, a sequence [steps, rows, features] is an image one pixel wide
+ * with FEATURES channels: the 1-D kernels are the 2-D ones on it. */
+static seq_window2d time_window(int steps_in, int steps_out, int channels, int size, int pad)
+{
+    seq_window2d w = {steps_in, 1, channels, steps_out, 1, size, 1, pad, 0};
+    return w;
+}
+
+void seq_im2col(int steps_out, int rows, int features, int kernel, int pad, int steps_in,
+                const real *x, real *cols)
+{
+    seq_window2d w = time_window(steps_in, steps_out, features, kernel, pad);
+    seq_im2col2d(&w, rows, x, cols);
+}
+
+void seq_col2im(int steps_out, int rows, int features, int kernel, int pad, int steps_in,
+                const real *dcols, real *dx)
+{
+    seq_window2d w = time_window(steps_in, steps_out, features, kernel, pad);
+    seq_col2im2d(&w, rows, dcols, dx);
+}
+
+/* Pooling treats the rows and features of a step as one pixel's channels. */
+void seq_maxpool_steps(int steps_out, int width, int pool, const real *x, real *y)
+{
+    seq_window2d w = time_window(steps_out * pool, steps_out, width, pool, 0);
+    seq_maxpool2d(&w, 1, x, y);
+}
+
+void seq_maxpool_steps_backward(int steps_out, int width, int pool, int steps_in, const real *x,
+                                const real *y, const real *dy, real *dx)
+{
+    seq_window2d w = time_window(steps_in, steps_out, width, pool, 0);
+    seq_maxpool2d_backward(&w, 1, x, y, dy, dx);
 }
 
 SEQ_HOT void seq_gru_cell_forward(int batch, int units, const real *restrict b_in,

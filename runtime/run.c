@@ -107,10 +107,8 @@ const char *class_name(const run *r, int i, char *buf, size_t n)
 int take_classes(run *r, const seq_data *d, const char *root, seq_err *err)
 {
     if (r->info->n_features) {
-        if (!r->has_scale) {
+        if (!r->scale.n_features) /* none from a checkpoint */
             r->scale = d->scale;
-            r->has_scale = 1;
-        }
         return 0;
     }
     if ((r->info->char_lm || r->info->word_len) && !r->chars) {

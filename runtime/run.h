@@ -38,8 +38,8 @@ typedef struct run {
     int32_t *ids, *lengths;                 /* one batch */
     float *targets;
     float *inputs;                          /* a series' windows, else NULL */
-    seq_series_scale scale;                 /* a series' (has_scale): from a checkpoint */
-    int has_scale;                          /* or from the training data */
+    seq_series_scale scale;                 /* a series': from a checkpoint or the training
+                                               data (until then n_features 0) */
     int32_t *char_ids;                      /* its char ids, for a char_cnn; else NULL */
     seq_vocab *vocab;                       /* from a checkpoint, or built by train */
     int32_t *chars;                         /* a char-lm's or char_cnn's characters, the same way */
