@@ -649,6 +649,24 @@ static void emit_header(seq_buf *out, const plan *pl, const char *sha256)
     seq_buf_printf(out, "\n#endif\n");
 }
 
+/* ---- NAME_main.c --------------------------------------------------------------- */
+
+static void emit_main(seq_buf *out, const spec *s, const char *sha256)
+{
+    char file[96];
+    snprintf(file, sizeof file, "%s_main.c", s->name);
+    banner(out, s, file, "main() of the model binary.", sha256);
+    seq_buf_printf(out,
+                   " */\n#include \"%s.h\"\n#include \"cli.h\"\n\n"
+                   "/* The spec's folder, where data.path starts: relative to the binary's\n"
+                   " * own folder (the build sets it; --data overrides the data path). */\n"
+                   "#ifndef SEQ_SPEC_DIR\n#define SEQ_SPEC_DIR \".\"\n#endif\n\n"
+                   "int main(int argc, char **argv)\n{\n"
+                   "    return seq_main(argc, argv, &%s_info, &%s_f32, &%s_f64, SEQ_SPEC_DIR);\n"
+                   "}\n",
+                   s->name, s->name, s->name, s->name);
+}
+
 void emit_model(const spec *s, const char *spec_sha256, out_file files[EMIT_FILES])
 {
     plan pl;
@@ -660,5 +678,7 @@ void emit_model(const spec *s, const char *spec_sha256, out_file files[EMIT_FILE
     emit_passes(&files[1].text, &pl, spec_sha256);
     snprintf(files[2].name, sizeof files[2].name, "%s_info.c", s->name);
     emit_info(&files[2].text, &pl, spec_sha256);
+    snprintf(files[3].name, sizeof files[3].name, "%s_main.c", s->name);
+    emit_main(&files[3].text, s, spec_sha256);
     free_plan(&pl);
 }

@@ -149,13 +149,14 @@ void emit_sum_blocks(seq_buf *out, const layer *l, int blocks, size_t kernel, si
 void emit_rule(seq_buf *out, const char *fmt, ...) SEQ_PRINTF(2, 3);
 
 /* The files the emitter writes for one spec. */
-enum { EMIT_FILES = 3 };
+enum { EMIT_FILES = 4 };
 typedef struct out_file {
     char name[80];
     seq_buf text;
 } out_file;
 
-/* Plans and writes NAME.h, NAME.c (the passes) and NAME_info.c (the tables).
+/* Plans and writes NAME.h, NAME.c (the passes), NAME_info.c (the tables) and
+ * NAME_main.c (the binary's main()).
  * SPEC_SHA256 is the hex digest of the spec file's bytes. */
 void emit_model(const spec *s, const char *spec_sha256, out_file files[EMIT_FILES]);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build.h"
 #include "diag.h"
 #include "emit.h"
 #include "node.h"
@@ -16,21 +17,30 @@ enum { EXIT_STALE = 1, EXIT_BAD_SPEC = 2 };
 
 static const char usage[] =
     "usage: seqcc SPEC.yaml -o DIR [--check]\n"
+    "       seqcc build SPEC.yaml -o BINARY [--lib] [-v]\n"
     "       seqcc summary SPEC.yaml\n"
     "       seqcc --version | --help\n"
     "\n"
-    "Compiles a sequence-model spec into C: DIR/NAME.h, DIR/NAME.c (the forward\n"
-    "and backward passes) and DIR/NAME_info.c (the spec's tables), to be linked\n"
-    "with libseqrt into the model binary.\n"
+    "Compiles a sequence-model spec into C: DIR/NAME.h (the model's C API),\n"
+    "DIR/NAME.c (the forward and backward passes), DIR/NAME_info.c (the spec's\n"
+    "tables) and DIR/NAME_main.c (the binary's main()), to be linked with the\n"
+    "runtime, libseqrt, into the model binary.\n"
     "\n"
     "  -o DIR     where to write the files (created if needed; unchanged files\n"
     "             are not touched)\n"
     "  --check    write nothing; exit 1 with a diff if DIR is not what seqcc\n"
     "             would write now\n"
+    "  build      compile the spec straight into the model binary BINARY with the\n"
+    "             C compiler ($CC, else the one seqcc was built with) and the\n"
+    "             installed runtime; no CMake needed\n"
+    "  --lib      build: a static library of the model instead (its C API; link it\n"
+    "             with the runtime: pkg-config --libs seqcc), NAME.h beside it\n"
+    "  -v         build: print the commands it runs\n"
     "  summary    print the Keras-style layer table with parameter counts\n"
     "\n"
-    "Exit status: 0 success, 1 DIR is stale (--check) or an I/O error, 2 a bad\n"
-    "spec or bad usage. Errors in a spec are reported as FILE:LINE:COL: error.\n";
+    "Exit status: 0 success, 1 DIR is stale (--check), an I/O error or a failed\n"
+    "build, 2 a bad spec or bad usage. Errors in a spec are reported as\n"
+    "FILE:LINE:COL: error.\n";
 
 /* Reads, parses and checks the spec; NULL after reporting errors. */
 static int load_spec(const char *path, spec *s, char hash[65], char **text)
@@ -54,7 +64,7 @@ static int load_spec(const char *path, spec *s, char hash[65], char **text)
 int main(int argc, char **argv)
 {
     const char *spec_path = NULL, *out_dir = NULL;
-    int check = 0, summary = 0;
+    int check = 0, summary = 0, build = 0, library = 0, verbose = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -69,6 +79,12 @@ int main(int argc, char **argv)
             check = 1;
         } else if (strcmp(a, "summary") == 0 && i == 1) {
             summary = 1;
+        } else if (strcmp(a, "build") == 0 && i == 1) {
+            build = 1;
+        } else if (strcmp(a, "--lib") == 0 && build) {
+            library = 1;
+        } else if (strcmp(a, "-v") == 0 && build) {
+            verbose = 1;
         } else if (a[0] == '-') {
             fprintf(stderr, "seqcc: unknown option '%s'\n%s", a, usage);
             return EXIT_BAD_SPEC;
@@ -79,7 +95,8 @@ int main(int argc, char **argv)
             return EXIT_BAD_SPEC;
         }
     }
-    if (!spec_path || (!summary && !out_dir) || (summary && (out_dir || check))) {
+    if (!spec_path || (!summary && !out_dir) || (summary && (out_dir || check)) ||
+        (build && check)) {
         fputs(usage, stderr);
         return EXIT_BAD_SPEC;
     }
@@ -98,7 +115,10 @@ int main(int argc, char **argv)
     } else {
         out_file files[EMIT_FILES];
         emit_model(&s, hash, files);
-        status = check ? output_check(out_dir, files) : output_write(out_dir, files);
+        build_options bo = {spec_path, out_dir, library, verbose};
+        status = build   ? build_model(&bo, files)
+                 : check ? output_check(out_dir, files)
+                         : output_write(out_dir, files);
         if (check && status)
             fprintf(stderr, "seqcc: %s is stale; regenerate it with: seqcc %s -o %s\n", out_dir,
                     spec_path, out_dir);

@@ -2,6 +2,6 @@
 #ifndef SEQC_VERSION_H
 #define SEQC_VERSION_H
 
-#define SEQCC_VERSION "0.1.0"
+#define SEQCC_VERSION "0.2.0"
 
 #endif

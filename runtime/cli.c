@@ -44,7 +44,7 @@ static void usage(FILE *f, const seq_model_info *info)
             "  sample      a char-lm's text: --prime TEXT, --length N, --temperature X, --top-k K\n"
             "\n"
             "options:\n"
-            "  --data DIR          the data folder (default: %s, from the spec's folder)\n"
+            "  --data PATH         the data folder or file (default: %s, from the spec's folder)\n"
             "  --out PATH          train: the run folder (default runs/%s); grads: the file\n"
             "  --checkpoint FILE   the checkpoint to evaluate, predict with or differentiate\n"
             "  --split NAME        train, val or test\n"
@@ -92,6 +92,23 @@ static int default_threads(void)
         return (int)n;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     return cpus > 0 ? (int)cpus : 1;
+}
+
+/* The spec's data path from the spec's folder, which SPEC_DIR gives
+ * relative to the binary's own folder (so that the binary holds no absolute
+ * path of the tree it was built in, and runs from any working folder). */
+static char *default_data(const char *spec_dir, const char *data_path)
+{
+    char self[4096];
+    ssize_t n = spec_dir[0] == '/' ? -1 : readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return seq_path_join(spec_dir, data_path);
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    *slash = '\0';
+    char *dir = seq_path_join(self, spec_dir), *path = seq_path_join(dir, data_path);
+    free(dir);
+    return path;
 }
 
 /* Parses argv into O; returns -1 on a usage error (already reported). */
@@ -259,12 +276,17 @@ int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_mode
         }
     }
 
-    char *data_root = o.data ? seq_xstrdup(o.data) : seq_path_join(spec_dir, info->data.path);
+    char *data_root = o.data ? seq_xstrdup(o.data) : default_data(spec_dir, info->data.path);
     int status;
     if (o.cmd == SEQ_CMD_GRADCHECK || info->f64)
         status = seq_d_run(f64, &o, data_root);
     else
         status = seq_s_run(f32, &o, data_root);
+    if (status == SEQ_EXIT_FAIL && !o.data && strcmp(info->data.format, "sine") != 0 &&
+        access(data_root, F_OK) != 0)
+        fprintf(stderr, "note: %s is the spec's data.path (%s) from the spec's folder, and it "
+                        "is not there; give the data with --data PATH\n", data_root,
+                info->data.path);
     free(data_root);
     return status;
 }

@@ -35,7 +35,8 @@ typedef struct seq_options {
     int top_k;               /* sample: draw among the K most likely only (0: all) */
 } seq_options;
 
-/* The whole main() of a model binary. */
+/* The whole main() of a model binary. SPEC_DIR is the spec's folder, where
+ * data.path starts: relative to the binary's own folder, or absolute. */
 int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_model *f32,
              const seq_d_model *f64, const char *spec_dir);
 
