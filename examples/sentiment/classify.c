@@ -31,7 +31,7 @@ int main(int argc, char **argv)
             status = 1;
             break;
         }
-        printf("%.6f\t%s\n", (double)p.probability, p.label);
+        printf("%.6f\t%s\n", p.probability, p.name);
     }
     reviews_close(model);
     return status;
