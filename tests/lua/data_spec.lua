@@ -50,6 +50,31 @@ end
 
 local snapshot = h.snapshot
 
+describe("seqcc and the CSV dialect", function()
+  teardown(h.cleanup)
+
+  it("writes a spec's delimiter, header and test_path into the model's tables, only where set", function()
+    local dir = h.tmpdir()
+    local spec = h.read(h.source .. "/specs/stock_lstm.yaml")
+    spec = spec:gsub("  columns: %[Open, High, Low, Close, Volume%]\n  target: Close\n",
+                     '  columns: [1, 4]\n  target: 4\n  delimiter: ";"\n  header: false\n')
+    spec = spec:gsub("  test_split: 0.2\n", "  test_path: recent.csv\n")
+    h.write(dir .. "/stock_lstm.yaml", spec)
+    local r = h.run({ h.seqcc, dir .. "/stock_lstm.yaml", "-o", dir .. "/out" })
+    assert.are.equal(0, r.code, r.err)
+    local info = h.read(dir .. "/out/stock_lstm_info.c")
+    for _, want in ipairs({ '.columns = "1,4"', '.target = "4"', ".test_split = 0.0",
+                            ".delimiter = ';'", ".headerless = 1", '.test_path = "recent.csv"' }) do
+      assert.is_truthy(info:find(want, 1, true), want)
+    end
+    -- the committed spec sets none of them
+    info = h.read(h.source .. "/generated/stock_lstm/stock_lstm_info.c")
+    for _, key in ipairs({ ".delimiter", ".headerless", ".test_path" }) do
+      assert.is_falsy(info:find(key, 1, true), key)
+    end
+  end)
+end)
+
 describe("the user's data: a header-less TSV (tiny_tsv)", function()
   teardown(h.cleanup)
 
