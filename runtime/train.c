@@ -157,8 +157,13 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
         r->vocab = data.vocab;
         data.owns_vocab = 0;
     }
+    seq_fingerprint begun = r->trained_on; /* a resumed run's, from its checkpoint */
     if (seq_data_fingerprint(info, data_root, &r->trained_on, &err) != 0)
         goto fail;
+    if (o->resume && begun.path[0] && strcmp(begun.sha256, r->trained_on.sha256) != 0)
+        fprintf(stderr, "warning: %s began on %s (sha256 %.16s); it continues on %s, other data "
+                        "(sha256 %.16s)\n", ckpt, begun.path, begun.sha256, r->trained_on.path,
+                r->trained_on.sha256);
     if (seq_mkdirs(dir, &err) != 0) /* only once the data is known to be good */
         goto fail;
     if (!o->resume) { /* a fresh run: nothing of an old one (--force) is left */

@@ -219,9 +219,18 @@ describe("the user's data: a header-less TSV (tiny_tsv)", function()
     assert.are.equal(0, r.code, r.err)
     assert.are.equal(1, lines(out .. "/metrics.jsonl"))
     assert.are_not.equal(before.files["checkpoint.safetensors"], h.read(out .. "/checkpoint.safetensors"))
-    -- --resume continues the run there
+    -- --resume continues the run there, on the same data
     r = train(out, "--epochs", "2", "--resume")
     assert.are.equal(0, r.code, r.err)
+    assert.are.equal("", r.err)
     assert.are.equal(2, lines(out .. "/metrics.jsonl"))
+    -- continuing on other data is allowed, and said
+    local mine = h.tmpdir() .. "/mine.tsv"
+    tsv(mine, 40)
+    r = train(out, "--epochs", "3", "--resume", "--data", mine)
+    assert.are.equal(0, r.code, r.err)
+    assert.matches("warning: " .. out .. "/checkpoint.safetensors began on " .. train_tsv ..
+                   " (sha256 ", r.err, 1, true)
+    assert.matches("it continues on " .. mine .. ", other data", r.err, 1, true)
   end)
 end)
