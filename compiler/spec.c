@@ -750,7 +750,7 @@ static int column_node(const spec *s, node *v, const char *key)
         char buf[SHOWN_BUF];
         const char *q = key[0] == 'a' ? "" : "'"; /* "an item of 'columns'" comes quoted */
         diag_error(v->at, "%s%s%s must be a column number (0-based) when 'header' is false, "
-                   "not %s%s%s", q, key, q, v->kind != NODE_SCALAR ? "a " : v->quoted
+                   "not %s%s%s", q, key, q, v->kind != NODE_SCALAR ? "" : v->quoted
                    ? "the quoted string '" : "'", v->kind == NODE_SCALAR ? shown(v->text, buf)
                    : node_kind_name(v->kind), v->kind == NODE_SCALAR ? "'" : "");
         return -1;
