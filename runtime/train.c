@@ -167,8 +167,12 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
     if (seq_mkdirs(dir, &err) != 0) /* only once the data is known to be good */
         goto fail;
     if (!o->resume) { /* a fresh run: nothing of an old one (--force) is left */
-        remove(metrics);
+        char *curve = seq_path_join(dir, "curve.svg");
+        remove(ckpt);
         remove(best);
+        remove(metrics);
+        remove(curve);
+        free(curve);
     }
     const seq_examples *train = &data.split[SEQ_TRAIN], *val = &data.split[SEQ_VAL];
     if (train->n == 0) {

@@ -214,7 +214,11 @@ describe("the user's data: a header-less TSV (tiny_tsv)", function()
     -- --resume and --force contradict each other
     r = train(out, "--resume", "--force")
     assert.are.equal(2, r.code)
-    -- --force: a fresh run, whose log is its own
+    -- --force: a fresh run, nothing of the old one left: stopped before its first epoch ends,
+    -- it has a checkpoint and no best, log or curve yet
+    r = train(out, "--epochs", "1", "--force", "--max-steps", "2")
+    assert.are.equal(0, r.code, r.err)
+    assert.are.same({ "checkpoint.safetensors" }, h.ls(out))
     r = train(out, "--epochs", "1", "--force")
     assert.are.equal(0, r.code, r.err)
     assert.are.equal(1, lines(out .. "/metrics.jsonl"))
