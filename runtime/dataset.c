@@ -481,15 +481,43 @@ static int hash_imdb_train(const char *root, seq_sha256 *h, unsigned long long *
     return 0;
 }
 
+/* Absolute PATH (from the working folder) with its "." and ".." parts and
+ * doubled slashes taken out as text, so that one file given two ways is
+ * usually recorded once; malloc'd. */
+static char *absolute_path(const char *path)
+{
+    char cwd[4096];
+    char *abs = path[0] != '/' && getcwd(cwd, sizeof cwd) ? seq_path_join(cwd, path)
+                                                          : seq_xstrdup(path);
+    if (abs[0] != '/')
+        return abs;
+    size_t out = 0; /* abs[0..out) is the result so far, without a trailing slash */
+    for (char *part = abs + 1; *part;) {
+        size_t len = strcspn(part, "/");
+        char *next = part + len + (part[len] == '/');
+        if (len == 2 && part[0] == '.' && part[1] == '.') {
+            while (out > 0 && abs[--out] != '/')
+                ;
+        } else if (len && !(len == 1 && part[0] == '.')) {
+            abs[out++] = '/';
+            memmove(abs + out, part, len);
+            out += len;
+        }
+        part = next;
+    }
+    if (out == 0)
+        abs[out++] = '/';
+    abs[out] = '\0';
+    return abs;
+}
+
 int seq_data_fingerprint(const seq_model_info *info, const char *root, seq_fingerprint *fp,
                          seq_err *err)
 {
     memset(fp, 0, sizeof *fp);
     if (strcmp(info->data.format, "sine") == 0)
         return 0; /* generated: nothing to fingerprint */
-    char cwd[4096];
-    char *abs = root[0] != '/' && getcwd(cwd, sizeof cwd) ? seq_path_join(cwd, root)
-                                                          : seq_xstrdup(root);
+    char *abs = absolute_path(root);
     size_t len = strlen(abs);
     if (len < sizeof fp->path)
         memcpy(fp->path, abs, len + 1);

@@ -83,10 +83,10 @@ int seq_data_load_test_file(const seq_model_info *info, const char *path, long l
                             char *const *classes, int n_classes,
                             const seq_series_scale *scale, seq_data *out, seq_err *err);
 
-/* What a run was trained on: the data's path (as given, made absolute), its size in bytes
- * and its SHA-256; for an aclImdb folder, of its train part's file names
- * and sizes (cheap: no file is read). A generated series has none (path
- * ""). */
+/* What a run was trained on: the data's path (as given, made absolute,
+ * without "." and ".." parts), its size in bytes and its SHA-256; for an
+ * aclImdb folder, of its train part's file names and sizes (cheap: no file
+ * is read). A generated series has none (path ""). */
 typedef struct seq_fingerprint {
     char path[4096];
     unsigned long long size;

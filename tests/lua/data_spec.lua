@@ -169,6 +169,14 @@ describe("the user's data: a header-less TSV (tiny_tsv)", function()
     local want = p:read("l"):match("^(%x+)")
     p:close()
     assert.are.equal(want, m.data_sha256)
+    -- the path as given, made absolute, its . and .. parts taken out
+    local dir = h.tmpdir()
+    os.execute("mkdir -p " .. h.quote(dir .. "/a/b"))
+    tsv(dir .. "/a/mine.tsv", 12)
+    local r = h.run({ "sh", "-c", "cd " .. h.quote(dir .. "/a/b") .. " && " .. h.quote(bin) ..
+                      " train --data .././/b/../mine.tsv --out run --max-steps 1" })
+    assert.are.equal(0, r.code, r.err)
+    assert.are.equal(dir .. "/a/mine.tsv", metadata(dir .. "/a/b/run/checkpoint.safetensors").data_path)
   end)
 
   it("evaluates without --data on the data the checkpoint was trained on, saying so", function()
