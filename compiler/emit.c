@@ -601,6 +601,17 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
         seq_buf_puts(out, ",\n        .test_split = ");
         put_double(out, s->data.test_split);
     }
+    /* the CSV dialect and a test file, only where the spec sets them */
+    if (s->data.delimiter == '\t') /* the spec allows no quote or backslash */
+        seq_buf_puts(out, ",\n        .delimiter = '\\t'");
+    else if (s->data.delimiter && s->data.delimiter != ',')
+        seq_buf_printf(out, ",\n        .delimiter = '%c'", s->data.delimiter);
+    if (s->data.headerless)
+        seq_buf_puts(out, ",\n        .headerless = 1");
+    if (s->data.test_path) {
+        seq_buf_puts(out, ",\n        .test_path = ");
+        put_cstring(out, s->data.test_path);
+    }
     seq_buf_printf(out, ",\n        .lowercase = %d,\n        .strip_html = %d,\n"
                         "        .punct = %s,\n        .vocab_size = %d,\n"
                         "        .padding = %s,\n        .truncation = %s,\n"

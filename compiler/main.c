@@ -52,7 +52,7 @@ static int load_spec(const char *path, spec *s, char hash[65], char **text)
         fprintf(stderr, "%s: error: cannot read the spec (%s)\n", path, err.msg);
         return -1;
     }
-    sha256_hex(*text, len, hash);
+    seq_sha256_hex(*text, len, hash);
     node *root = node_parse(*text, len);
     if (!root)
         return -1;

@@ -105,7 +105,10 @@ typedef struct spec {
         int char_lm;
         int series;        /* float values per step instead of token ids */
         const char *format; /* "aclimdb", "csv", "text" or "sine" */
-        const char *text_column, *label_column; /* csv */
+        const char *text_column, *label_column; /* csv ("0", "1", ... when headerless) */
+        char delimiter;     /* csv: the field separator (',' by default) */
+        int headerless;     /* csv: header false; columns are 0-based integers */
+        const char *test_path; /* csv: the test part's own file, relative to the spec's folder */
         double test_split;  /* csv: the seeded held-out fraction; series: the last rows */
         /* series */
         const char *columns; /* csv: the input columns, comma-separated */

@@ -59,6 +59,11 @@ int save_checkpoint(const run *r, const char *path, seq_err *err)
              (unsigned long long)r->rng.s[0], (unsigned long long)r->rng.s[1],
              (unsigned long long)r->rng.s[2], (unsigned long long)r->rng.s[3]);
     seq_st_set_meta(&st, "rng", rng);
+    if (r->trained_on.path[0]) { /* what eval compares the data it is given with */
+        seq_st_set_meta(&st, "data_path", r->trained_on.path);
+        set_meta_long(&st, "data_size", (long long)r->trained_on.size);
+        seq_st_set_meta(&st, "data_sha256", r->trained_on.sha256);
+    }
 
     for (int i = 0; i < info->n_tensors; i++)
         st_add_tensor(&st, "", &info->tensors[i], r->params);
@@ -213,6 +218,21 @@ static int load_scale(run *r, const seq_st *st, const char *path, seq_err *err)
     return 0;
 }
 
+/* The training data's fingerprint, when the checkpoint has one (older ones do not). */
+static void load_fingerprint(run *r, const seq_st *st)
+{
+    const char *path = seq_st_get_meta(st, "data_path");
+    const char *size = seq_st_get_meta(st, "data_size");
+    const char *hash = seq_st_get_meta(st, "data_sha256");
+    memset(&r->trained_on, 0, sizeof r->trained_on);
+    if (!path || !size || !hash || strlen(path) >= sizeof r->trained_on.path ||
+        strlen(hash) != 64)
+        return;
+    memcpy(r->trained_on.path, path, strlen(path) + 1);
+    memcpy(r->trained_on.sha256, hash, 65);
+    r->trained_on.size = strtoull(size, NULL, 10);
+}
+
 /* Loads parameters and vocabulary; with RESUME also the optimizer state and
  * where training stood. */
 int load_checkpoint(run *r, const char *path, int resume, seq_err *err)
@@ -243,6 +263,7 @@ int load_checkpoint(run *r, const char *path, int resume, seq_err *err)
     for (int i = 0; i < info->n_tensors; i++)
         if (load_tensor(&st, path, "", &info->tensors[i], r->params, err) != 0)
             goto done;
+    load_fingerprint(r, &st);
     if (info->n_features ? load_scale(r, &st, path, err) != 0
         : (!info->char_lm && load_vocab(r, &st, path, err) != 0) ||
           ((info->char_lm || info->word_len) && load_chars(r, &st, path, err) != 0))

@@ -31,9 +31,10 @@ static void usage(FILE *f, const seq_model_info *info)
             "  train       train on the spec's data; writes OUT/checkpoint.safetensors (every\n"
             "              epoch), OUT/best.safetensors (best validation accuracy; for a\n"
             "              char-lm or a series, lowest validation loss), OUT/metrics.jsonl,\n"
-            "              OUT/curve.svg\n"
+            "              OUT/curve.svg; refuses an OUT that holds a run (see --resume, --force)\n"
             "  eval        loss and accuracy (a series: RMSE beside the naive forecast's) of\n"
-            "              --checkpoint on a split (default test)\n"
+            "              --checkpoint on a split (default test) of the data it was trained on;\n"
+            "              with --data FILE (a CSV), on all of FILE\n"
             "  predict     probability and label for each line of FILE (default stdin); a\n"
             "              series: the forecast for each line of seq_len rows of values\n"
             "  summary     the layer table with parameter counts\n"
@@ -44,11 +45,17 @@ static void usage(FILE *f, const seq_model_info *info)
             "  sample      a char-lm's text: --prime TEXT, --length N, --temperature X, --top-k K\n"
             "\n"
             "options:\n"
-            "  --data PATH         the data folder or file (default: %s, from the spec's folder)\n"
+            "  --data PATH         the data folder or file (default: %s, from the spec's\n"
+            "                      folder); eval: a labelled file, all of it the test part\n"
+            "                      (an aclImdb folder: its test part)\n"
+            "  --test-data FILE    the test part's own labelled file (default: the spec's\n"
+            "                      test_path, if any)\n"
             "  --out PATH          train: the run folder (default runs/%s); grads: the file\n"
             "  --checkpoint FILE   the checkpoint to evaluate, predict with or differentiate\n"
             "  --split NAME        train, val or test\n"
             "  --resume            train: continue from OUT/checkpoint.safetensors\n"
+            "  --force             train: start a fresh run in an OUT that holds one,\n"
+            "                      overwriting its checkpoints and metrics\n"
             "  --epochs N          train: this many epochs in all (default %d)\n"
             "  --max-steps N       train: stop after N optimizer steps in all\n"
             "  --checkpoint-every N  train: also save the checkpoint every N steps\n"
@@ -94,19 +101,19 @@ static int default_threads(void)
     return cpus > 0 ? (int)cpus : 1;
 }
 
-/* The spec's data path from the spec's folder, which SPEC_DIR gives
- * relative to the binary's own folder (so that the binary holds no absolute
+/* A path of the spec's (data.path, data.test_path) from the spec's folder,
+ * which SPEC_DIR gives relative to the binary's own folder (so that the binary holds no absolute
  * path of the tree it was built in, and runs from any working folder). */
-static char *default_data(const char *spec_dir, const char *data_path)
+static char *default_data(const char *spec_dir, const char *spec_path)
 {
     char self[4096];
     ssize_t n = spec_dir[0] == '/' ? -1 : readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0)
-        return seq_path_join(spec_dir, data_path);
+        return seq_path_join(spec_dir, spec_path);
     self[n] = '\0';
     char *slash = strrchr(self, '/');
     *slash = '\0';
-    char *dir = seq_path_join(self, spec_dir), *path = seq_path_join(dir, data_path);
+    char *dir = seq_path_join(self, spec_dir), *path = seq_path_join(dir, spec_path);
     free(dir);
     return path;
 }
@@ -138,8 +145,13 @@ static int parse(int argc, char **argv, seq_options *o)
         } else if (strcmp(a, "--split") == 0) {
             VALUE();
             o->split = v;
+        } else if (strcmp(a, "--test-data") == 0) {
+            VALUE();
+            o->test_data = v;
         } else if (strcmp(a, "--resume") == 0) {
             o->resume = 1;
+        } else if (strcmp(a, "--force") == 0) {
+            o->force = 1;
         } else if (strcmp(a, "--epochs") == 0) {
             VALUE();
             if (parse_long(a, v, 1, 100000, &n) != 0)
@@ -263,6 +275,16 @@ int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_mode
         }
     if (parse(argc, argv, &o) != 0)
         return SEQ_EXIT_USAGE;
+    if (o.test_data && strcmp(info->data.format, "csv") != 0) {
+        fprintf(stderr, "error: --test-data is for a model of CSV data (format csv); %s reads "
+                        "format %s\n", info->name, info->data.format);
+        return SEQ_EXIT_USAGE;
+    }
+    if (o.resume && o.force) {
+        fprintf(stderr, "error: --resume continues the run in --out and --force starts it "
+                        "afresh: give one of them\n");
+        return SEQ_EXIT_USAGE;
+    }
 
     if (!o.threads)
         o.threads = default_threads();
@@ -276,7 +298,12 @@ int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_mode
         }
     }
 
+    /* data.path and data.test_path are both relative to the spec's folder */
     char *data_root = o.data ? seq_xstrdup(o.data) : default_data(spec_dir, info->data.path);
+    char *test_root = o.test_data ? seq_xstrdup(o.test_data)
+                      : info->data.test_path ? default_data(spec_dir, info->data.test_path)
+                                             : NULL;
+    o.test_root = test_root;
     int status;
     if (o.cmd == SEQ_CMD_GRADCHECK || info->f64)
         status = seq_d_run(f64, &o, data_root);
@@ -288,5 +315,6 @@ int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_mode
                         "is not there; give the data with --data PATH\n", data_root,
                 info->data.path);
     free(data_root);
+    free(test_root);
     return status;
 }

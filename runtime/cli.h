@@ -19,7 +19,12 @@ typedef struct seq_options {
     const char *checkpoint;  /* eval, predict, grads: a checkpoint to load */
     const char *split;       /* eval, grads: train, val or test */
     const char *input;       /* predict: one text per line; "-" is stdin */
+    const char *test_data;   /* --test-data: the test part's own file (default: the spec's
+                                test_path, from its folder) */
+    const char *test_root;   /* resolved by seq_main: test_data, else the spec's test_path
+                                from its folder; NULL = the test part is a part of the data */
     int resume;              /* train: continue from OUT/checkpoint.safetensors */
+    int force;               /* train: start afresh in an OUT that holds a run */
     int epochs;              /* train: 0 = the spec's */
     long max_steps;          /* train: stop after this many steps in all (0 = no limit) */
     long checkpoint_every;   /* train: steps between checkpoints (0 = the spec's) */

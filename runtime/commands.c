@@ -19,6 +19,68 @@ static int need_checkpoint(const seq_options *o, const char *cmd)
     return -1;
 }
 
+/* Warns when FILE, the test part, is the data the checkpoint was trained on. */
+static void warn_if_trained_on(const run *r, const seq_options *o, const char *file)
+{
+    seq_fingerprint fp;
+    seq_err ignored;
+    if (!r->trained_on.path[0] || seq_data_fingerprint(r->info, file, &fp, &ignored) != 0)
+        return; /* an unreadable file is reported when it is loaded */
+    if (strcmp(fp.sha256, r->trained_on.sha256) == 0)
+        fprintf(stderr, "warning: %s was trained on this file (%s): the figure is not a test "
+                        "figure\n", o->checkpoint, file);
+}
+
+/* The data the checkpoint was trained on, for the splits cut from it.
+ * --data says which; without it, the spec's data (DATA_ROOT) if the
+ * checkpoint was trained on it, else the file or folder it records, if
+ * that is still there unchanged; else DATA_ROOT, with a warning naming
+ * both. */
+static const char *training_data(const run *r, const seq_options *o, const char *data_root)
+{
+    const seq_fingerprint *was = &r->trained_on;
+    seq_fingerprint now;
+    seq_err ignored;
+    if (o->data || !was->path[0] ||
+        (seq_data_fingerprint(r->info, data_root, &now, &ignored) == 0 &&
+         strcmp(now.sha256, was->sha256) == 0))
+        return data_root;
+    if (seq_data_fingerprint(r->info, was->path, &now, &ignored) == 0 &&
+        strcmp(now.sha256, was->sha256) == 0) {
+        fprintf(stderr, "note: %s was trained on %s, not on the spec's data %s: using %s "
+                        "(--data chooses)\n", o->checkpoint, was->path, data_root, was->path);
+        return was->path;
+    }
+    fprintf(stderr, "warning: %s was trained on %s (sha256 %.16s), which is gone or has "
+                    "changed, not on the spec's data %s: using %s, whose test part may hold "
+                    "training examples\n", o->checkpoint, was->path, was->sha256, data_root,
+            data_root);
+    return data_root;
+}
+
+/* The checkpoint's class names ("a\nb") as a list (which holds pointers
+ * into *TEXT, a copy); returns their number. */
+static int class_list(const run *r, char **text, char ***names)
+{
+    *text = seq_xstrdup(r->classes.data ? r->classes.data : "");
+    int n = 1;
+    for (const char *c = *text; *c; c++)
+        n += *c == '\n';
+    *names = seq_xmalloc((size_t)n * sizeof **names);
+    char *at = *text;
+    for (int i = 0; i < n; i++) {
+        (*names)[i] = at;
+        at += strcspn(at, "\n");
+        if (*at)
+            *at++ = '\0';
+    }
+    return n;
+}
+
+/* The split --split names (default test). The test part of a CSV model
+ * (text classification or series) is a whole file when there is one:
+ * --test-data, eval's (or grads') --data, the spec's test_path; else,
+ * as every other split, a part of the training data. */
 static int load_split(run *r, const seq_options *o, const char *data_root, seq_data *data,
                       seq_split *split, seq_err *err)
 {
@@ -27,8 +89,25 @@ static int load_split(run *r, const seq_options *o, const char *data_root, seq_d
         return seq_fail(err, "unknown split '%s' (expected train, val or test)", name);
     if (*split == SEQ_VAL && r->info->data.validation_split <= 0)
         return seq_fail(err, "the spec has no validation split");
-    if (seq_data_load(r->info, data_root, o->limit, 1u << *split, r->vocab, r->chars, r->n_chars,
-                      data, err) != 0)
+    const char *test_file = NULL;
+    if (*split == SEQ_TEST && strcmp(r->info->data.format, "csv") == 0)
+        test_file = o->test_data ? o->test_data : o->data ? data_root : o->test_root;
+    int rc;
+    if (test_file) {
+        warn_if_trained_on(r, o, test_file);
+        char *text = NULL, **names = NULL;
+        int n = r->info->n_features ? 0 : class_list(r, &text, &names);
+        rc = seq_data_load_test_file(r->info, test_file, o->limit, r->vocab, r->chars,
+                                     r->n_chars, names, n, &r->scale, data, err);
+        free(names);
+        free(text);
+        data_root = test_file;
+    } else {
+        data_root = training_data(r, o, data_root);
+        rc = seq_data_load(r->info, data_root, o->limit, 1u << *split, r->vocab, r->chars,
+                           r->n_chars, data, err);
+    }
+    if (rc != 0)
         return -1;
     if (take_classes(r, data, data_root, err) != 0) {
         seq_data_free(data);

@@ -1,8 +1,10 @@
-/* csv.c: RFC 4180 CSV, parsed in one pass over the file's bytes. */
+/* csv.c: RFC 4180 CSV (or another delimiter), parsed in one pass over the
+ * file's bytes. */
 #include "csv.h"
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +20,22 @@ typedef struct parser {
     size_t out;       /* the next byte to write */
     size_t line;      /* 1-based line of buf[pos] */
     seq_err *err;
+    char delim;       /* the field separator */
 } parser;
+
+const seq_csv_dialect seq_csv_rfc4180 = {',', 1};
+
+/* "a comma", "a tab", ... for messages. */
+static const char *delimiter_name(char delim)
+{
+    switch (delim) {
+    case ',': return "a comma";
+    case '\t': return "a tab";
+    case ';': return "a semicolon";
+    case '|': return "a '|'";
+    default: return "the delimiter";
+    }
+}
 
 typedef struct ptr_list {
     char **items;
@@ -40,11 +57,11 @@ static void ptr_list_push(ptr_list *l, char *s)
     l->items[l->n++] = s;
 }
 
-/* Whether buf[pos] ends a field: a comma, LF, CRLF or the end of the text. */
+/* Whether buf[pos] ends a field: the delimiter, LF, CRLF or the end of the text. */
 static int at_field_end(const parser *p)
 {
     char ch = p->buf[p->pos];
-    return ch == ',' || ch == '\n' || (ch == '\r' && p->buf[p->pos + 1] == '\n') ||
+    return ch == p->delim || ch == '\n' || (ch == '\r' && p->buf[p->pos + 1] == '\n') ||
            p->pos == p->len;
 }
 
@@ -59,7 +76,8 @@ static int unquoted_field(parser *p, unsigned *high)
     char *b = p->buf;
     for (;; p->pos++) {
         unsigned char ch = (unsigned char)b[p->pos];
-        if (ch >= 0x20 && ch != '"' && ch != ',') {
+        /* in a tab-separated file a quote inside a field is text: He said "no" */
+        if (ch >= 0x20 && (ch != '"' || p->delim == '\t') && ch != (unsigned char)p->delim) {
             *high |= ch;
             b[p->out++] = (char)ch;
             continue;
@@ -78,7 +96,7 @@ static int unquoted_field(parser *p, unsigned *high)
                             p->name, p->line);
         if (ch == '\0')
             return fail_nul(p);
-        b[p->out++] = (char)ch; /* tabs and other control characters are data */
+        b[p->out++] = (char)ch; /* tabs (unless the delimiter) and other control characters are data */
     }
 }
 
@@ -108,17 +126,17 @@ static int quoted_field(parser *p, unsigned *high)
     p->pos++;
     if (!at_field_end(p))
         return seq_fail(p->err,
-                        "%s:%zu: text after the closing quote of a field (expected a comma "
+                        "%s:%zu: text after the closing quote of a field (expected %s "
                         "or the end of the line; a quote inside quotes is written \"\")",
-                        p->name, p->line);
+                        p->name, p->line, delimiter_name(p->delim));
     return 0;
 }
 
-/* Steps over the comma or line break at pos; returns 1 if it ended the row. */
+/* Steps over the delimiter or line break at pos; returns 1 if it ended the row. */
 static int step_over_field_end(parser *p)
 {
     char ch = p->buf[p->pos];
-    if (ch == ',') {
+    if (ch == p->delim) {
         p->pos++;
         return 0;
     }
@@ -197,39 +215,69 @@ static int check_header(const char *name, char **cols, size_t n, seq_err *err)
                     "unique)", name, dup, first + 1, second + 1);
 }
 
+/* Column names "0", "1", ... for a file without a header row, in one block
+ * (*BLOCK) that N names point into. */
+static char **numbered_columns(size_t n, char **block)
+{
+    char **names = seq_xmalloc((n ? n : 1) * sizeof *names);
+    *block = seq_xmalloc(n * 21 + 1);
+    char *at = *block;
+    for (size_t i = 0; i < n; i++) {
+        names[i] = at;
+        at += sprintf(at, "%zu", i) + 1;
+    }
+    return names;
+}
+
 /* Parses BUF (LEN bytes and a NUL), which it takes over and keeps as the
  * block holding every string of OUT. */
-static int parse_owned(const char *name, char *buf, size_t len, seq_csv *out, seq_err *err)
+static int parse_owned(const char *name, char *buf, size_t len, const seq_csv_dialect *d,
+                       seq_csv *out, seq_err *err)
 {
     memset(out, 0, sizeof *out);
-    parser p = {name, buf, len, 0, 0, 1, err};
+    if (!d)
+        d = &seq_csv_rfc4180;
+    parser p = {name, buf, len, 0, 0, 1, err, d->delimiter};
     if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
         p.pos = 3;
     if (p.pos == len) {
         free(buf);
-        return seq_fail(err, "%s: empty file (expected a header row of column names)", name);
+        return seq_fail(err, "%s: empty file (expected %s)", name,
+                        d->header ? "a header row of column names" : "rows of fields");
     }
     ptr_list header = {0}, cells = {0};
-    size_t *lines = NULL, n_rows = 0, lines_cap = 0;
-    int rc = parse_row(&p, &header);
-    if (rc == 0)
-        rc = check_header(name, header.items, header.n, err);
+    size_t *lines = NULL, n_rows = 0, lines_cap = 0, n_cols = 0;
+    char *names_block = NULL;
+    int rc = 0;
+    if (d->header) {
+        rc = parse_row(&p, &header);
+        if (rc == 0)
+            rc = check_header(name, header.items, header.n, err);
+        n_cols = header.n;
+    }
     while (rc == 0 && p.pos < len) {
         size_t line = p.line, first = cells.n;
         int empty_line = buf[p.pos] == '\n' || (buf[p.pos] == '\r' && buf[p.pos + 1] == '\n');
         rc = parse_row(&p, &cells);
         size_t got = cells.n - first;
-        if (rc == 0 && got != header.n && empty_line)
+        if (rc == 0 && n_rows == 0 && !d->header)
+            n_cols = got; /* the first row sets the width */
+        if (rc == 0 && got != n_cols && empty_line)
             rc = seq_fail(err, "%s:%zu: empty line (expected a row of %zu fields; only a "
-                          "one-column file may have empty lines)", name, line, header.n);
-        else if (rc == 0 && got != header.n)
-            rc = seq_fail(err, "%s:%zu: row has %zu field%s, the header has %zu", name, line,
-                          got, got == 1 ? "" : "s", header.n);
+                          "one-column file may have empty lines)", name, line, n_cols);
+        else if (rc == 0 && got != n_cols)
+            rc = seq_fail(err, "%s:%zu: row has %zu field%s, the %s has %zu%s%s%s", name, line,
+                          got, got == 1 ? "" : "s", d->header ? "header" : "first row", n_cols,
+                          d->delimiter == ',' ? "" : " (fields are separated by ",
+                          d->delimiter == ',' ? "" : delimiter_name(d->delimiter),
+                          d->delimiter == ',' ? "" : ")");
         if (rc == 0) {
             lines = grow(lines, &lines_cap, n_rows, sizeof *lines);
             lines[n_rows++] = line;
         }
     }
+    if (rc == 0 && !d->header && n_rows == 0)
+        rc = seq_fail(err, "%s: empty file (expected rows of fields)", name);
     if (rc != 0) {
         free(buf);
         free(header.items);
@@ -238,27 +286,41 @@ static int parse_owned(const char *name, char *buf, size_t len, seq_csv *out, se
         return -1;
     }
     out->n_rows = n_rows;
-    out->n_cols = header.n;
-    out->header = header.items;
+    out->n_cols = n_cols;
+    out->header = d->header ? header.items : numbered_columns(n_cols, &names_block);
+    out->headerless = !d->header;
+    out->block = buf;
+    out->names_block = names_block;
     out->cells = cells.items;
     out->lines = lines;
     return 0;
 }
 
+int seq_csv_parse_as(const char *name_for_errors, const char *text, size_t len,
+                     const seq_csv_dialect *d, seq_csv *out, seq_err *err)
+{
+    return parse_owned(name_for_errors, seq_xstrndup(len ? text : "", len), len, d, out, err);
+}
+
 int seq_csv_parse(const char *name_for_errors, const char *text, size_t len, seq_csv *out,
                   seq_err *err)
 {
-    return parse_owned(name_for_errors, seq_xstrndup(len ? text : "", len), len, out, err);
+    return seq_csv_parse_as(name_for_errors, text, len, NULL, out, err);
 }
 
-int seq_csv_read(const char *path, seq_csv *out, seq_err *err)
+int seq_csv_read_as(const char *path, const seq_csv_dialect *d, seq_csv *out, seq_err *err)
 {
     char *data;
     size_t len;
     memset(out, 0, sizeof *out);
     if (seq_read_file(path, &data, &len, err) != 0)
         return -1;
-    return parse_owned(path, data, len, out, err);
+    return parse_owned(path, data, len, d, out, err);
+}
+
+int seq_csv_read(const char *path, seq_csv *out, seq_err *err)
+{
+    return seq_csv_read_as(path, NULL, out, err);
 }
 
 int seq_csv_column(const seq_csv *c, const char *name)
@@ -274,6 +336,9 @@ int seq_csv_require_column(const seq_csv *c, const char *path, const char *name,
     int col = seq_csv_column(c, name);
     if (col >= 0)
         return col;
+    if (c->headerless)
+        return seq_fail(err, "%s: no column %s (the file has no header row; its rows have %zu "
+                        "fields, columns 0 to %zu)", path, name, c->n_cols, c->n_cols - 1);
     seq_buf names = {0};
     for (size_t i = 0; i < c->n_cols; i++)
         seq_buf_printf(&names, "%s\"%s\"", i ? ", " : "", c->header[i]);
@@ -292,9 +357,8 @@ const char *seq_csv_cell(const seq_csv *c, size_t row, int col)
 
 void seq_csv_free(seq_csv *c)
 {
-    /* The first column name starts the block that holds every string. */
-    if (c->header)
-        free(c->header[0]);
+    free(c->block);
+    free(c->names_block);
     free(c->header);
     free(c->cells);
     free(c->lines);

@@ -1,11 +1,17 @@
 /* dataset.c: loading, splitting and encoding a spec's data; batching. */
 #include "dataset.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "rng.h"
+#include "sha256.h"
 #include "text.h"
 
 /* Stream of a generated series' noise. */
@@ -26,6 +32,12 @@ int seq_split_parse(const char *name, seq_split *out)
         if (strcmp(name, seq_split_name((seq_split)s)) == 0)
             return *out = (seq_split)s, 0;
     return -1;
+}
+
+seq_csv_dialect seq_csv_dialect_of(const seq_data_info *d)
+{
+    seq_csv_dialect dl = {d->delimiter ? (char)d->delimiter : ',', !d->headerless};
+    return dl;
 }
 
 seq_tok_config seq_tok_config_of(const seq_data_info *d)
@@ -307,6 +319,13 @@ static void series_examples(const seq_model_info *info, const seq_timeseries *s,
     }
 }
 
+static int series_file(const seq_model_info *info, const char *path, seq_timeseries *s,
+                       seq_err *err)
+{
+    seq_csv_dialect dl = seq_csv_dialect_of(&info->data);
+    return seq_series_csv(path, &dl, info->data.columns, info->data.target, s, err);
+}
+
 /* Chronological splits: the last test_split of the rows are the test
  * targets, the validation_split before them validation, the rest train;
  * the scale comes from the training rows alone. */
@@ -318,7 +337,7 @@ static int series_load(const seq_model_info *info, const char *root, long limit,
     int sine = strcmp(d->format, "sine") == 0;
     if (sine)
         seq_series_sine(d->length, d->period, d->noise, info->seed ^ SERIES_STREAM, &s);
-    else if (seq_series_csv(root, d->columns, d->target, &s, err) != 0)
+    else if (series_file(info, root, &s, err) != 0)
         return -1;
     if (limit > 0 && (size_t)limit < s.n_rows)
         s.n_rows = (size_t)limit;
@@ -342,6 +361,181 @@ static int series_load(const seq_model_info *info, const char *root, long limit,
     return 0;
 }
 
+static int csv_textset(const seq_model_info *info, const char *path, char *const *classes,
+                       int n_classes, seq_textset *t, seq_err *err)
+{
+    seq_csv_dialect dl = seq_csv_dialect_of(&info->data);
+    return seq_csv_textset_as(path, &dl, info->data.text_column, info->data.label_column, classes,
+                              n_classes, t, NULL, err);
+}
+
+int seq_data_load_test_file(const seq_model_info *info, const char *path, long limit,
+                            seq_vocab *vocab, const int32_t *chars, int n_chars,
+                            char *const *classes, int n_classes,
+                            const seq_series_scale *scale, seq_data *out, seq_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->vocab = vocab;
+    if (info->n_features) {
+        seq_timeseries s;
+        if (series_file(info, path, &s, err) != 0)
+            return -1;
+        if (limit > 0 && (size_t)limit < s.n_rows)
+            s.n_rows = (size_t)limit;
+        out->scale = *scale;
+        series_examples(info, &s, scale, 0, s.n_rows, &out->split[SEQ_TEST]);
+        seq_series_free(&s);
+        if (out->split[SEQ_TEST].n == 0) {
+            seq_data_free(out);
+            return seq_fail(err, "%s: too few rows for one window of seq_len %d and horizon %d",
+                            path, info->seq_len, info->data.horizon);
+        }
+        return 0;
+    }
+    if (chars) {
+        out->chars = seq_xmalloc((size_t)(n_chars ? n_chars : 1) * sizeof *out->chars);
+        memcpy(out->chars, chars, (size_t)n_chars * sizeof *chars);
+        out->n_chars = n_chars;
+    }
+    seq_textset t;
+    if (csv_textset(info, path, classes, n_classes, &t, err) != 0) {
+        seq_data_free(out);
+        return -1;
+    }
+    keep_per_class(&t, limit > 0 ? (size_t)limit : 0);
+    take_classes(out, &t);
+    encode(info, out, &t, NULL, t.n, &out->split[SEQ_TEST]);
+    seq_textset_free(&t);
+    return 0;
+}
+
+/* ---- fingerprints ---------------------------------------------------------- */
+
+/* Hashes the bytes of the file PATH into H, adding their number to *SIZE. */
+static int hash_file(const char *path, seq_sha256 *h, unsigned long long *size, seq_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return seq_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    enum { CHUNK = 1 << 16 };
+    char *chunk = seq_xmalloc(CHUNK);
+    size_t n;
+    while ((n = fread(chunk, 1, CHUNK, f)) > 0) {
+        seq_sha256_update(h, chunk, n);
+        *size += n;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    free(chunk);
+    return bad ? seq_fail(err, "%s: cannot read", path) : 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* An aclImdb folder's train part, cheaply: "CLASS/NAME SIZE" of every file
+ * in train/neg and train/pos, sorted by name. */
+static int hash_imdb_train(const char *root, seq_sha256 *h, unsigned long long *size,
+                           seq_err *err)
+{
+    static const char *const classes[] = {"neg", "pos"};
+    for (int c = 0; c < 2; c++) {
+        char *dir = seq_xmalloc(strlen(root) + 16);
+        sprintf(dir, "%s/train/%s", root, classes[c]);
+        DIR *d = opendir(dir);
+        if (!d) {
+            seq_fail(err, "%s: cannot open: %s", dir, strerror(errno));
+            free(dir);
+            return -1;
+        }
+        char **names = NULL;
+        size_t n = 0, cap = 0;
+        for (struct dirent *e; (e = readdir(d));) {
+            if (e->d_name[0] == '.')
+                continue;
+            if (n == cap)
+                names = seq_xrealloc(names, (cap = cap ? 2 * cap : 1024) * sizeof *names);
+            names[n++] = seq_xstrdup(e->d_name);
+        }
+        closedir(d);
+        qsort(names, n, sizeof *names, cmp_str);
+        seq_buf line = {0};
+        for (size_t i = 0; i < n; i++) {
+            char *path = seq_path_join(dir, names[i]);
+            struct stat st;
+            if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+                line.len = 0;
+                seq_buf_printf(&line, "%s/%s %lld\n", classes[c], names[i], (long long)st.st_size);
+                seq_sha256_update(h, line.data, line.len);
+                *size += (unsigned long long)st.st_size;
+            }
+            free(path);
+            free(names[i]);
+        }
+        seq_buf_free(&line);
+        free(names);
+        free(dir);
+    }
+    return 0;
+}
+
+/* Absolute PATH (from the working folder) with its "." and ".." parts and
+ * doubled slashes taken out as text, so that one file given two ways is
+ * usually recorded once; malloc'd. */
+static char *absolute_path(const char *path)
+{
+    char cwd[4096];
+    char *abs = path[0] != '/' && getcwd(cwd, sizeof cwd) ? seq_path_join(cwd, path)
+                                                          : seq_xstrdup(path);
+    if (abs[0] != '/')
+        return abs;
+    size_t out = 0; /* abs[0..out) is the result so far, without a trailing slash */
+    for (char *part = abs + 1; *part;) {
+        size_t len = strcspn(part, "/");
+        char *next = part + len + (part[len] == '/');
+        if (len == 2 && part[0] == '.' && part[1] == '.') {
+            while (out > 0 && abs[--out] != '/')
+                ;
+        } else if (len && !(len == 1 && part[0] == '.')) {
+            abs[out++] = '/';
+            memmove(abs + out, part, len);
+            out += len;
+        }
+        part = next;
+    }
+    if (out == 0)
+        abs[out++] = '/';
+    abs[out] = '\0';
+    return abs;
+}
+
+int seq_data_fingerprint(const seq_model_info *info, const char *root, seq_fingerprint *fp,
+                         seq_err *err)
+{
+    memset(fp, 0, sizeof *fp);
+    if (strcmp(info->data.format, "sine") == 0)
+        return 0; /* generated: nothing to fingerprint */
+    char *abs = absolute_path(root);
+    size_t len = strlen(abs);
+    if (len < sizeof fp->path)
+        memcpy(fp->path, abs, len + 1);
+    free(abs);
+    if (len >= sizeof fp->path)
+        return seq_fail(err, "%s: the path is too long", root);
+    seq_sha256 h;
+    seq_sha256_init(&h);
+    int rc = strcmp(info->data.format, "aclimdb") == 0 ? hash_imdb_train(root, &h, &fp->size, err)
+                                                       : hash_file(root, &h, &fp->size, err);
+    if (rc != 0) {
+        memset(fp, 0, sizeof *fp);
+        return -1;
+    }
+    seq_sha256_final_hex(&h, fp->sha256);
+    return 0;
+}
+
 int seq_data_load(const seq_model_info *info, const char *root, long limit, unsigned want,
                   seq_vocab *vocab, const int32_t *chars, int n_chars, seq_data *out,
                   seq_err *err)
@@ -361,8 +555,7 @@ int seq_data_load(const seq_model_info *info, const char *root, long limit, unsi
     seq_textset t;
 
     if (strcmp(info->data.format, "csv") == 0) {
-        if (seq_csv_textset(root, info->data.text_column, info->data.label_column, &t, NULL,
-                            err) != 0)
+        if (csv_textset(info, root, NULL, 0, &t, err) != 0)
             return -1;
         keep_per_class(&t, per_class);
         take_classes(out, &t);

@@ -72,6 +72,30 @@ int seq_data_load(const seq_model_info *info, const char *root, long limit, unsi
                   seq_err *err);
 void seq_data_free(seq_data *d);
 
+/* Loads the whole file PATH (a CSV text classification's or a series') as
+ * the test split, unshuffled: the model's own VOCAB (borrowed) and CHARS;
+ * CLASSES (N_CLASSES names, the model's) give the class ids, a label not
+ * among them failing with FILE:LINE; a series is scaled by SCALE (the
+ * model's). LIMIT > 0 keeps the first LIMIT examples of each class (a
+ * series: rows). */
+int seq_data_load_test_file(const seq_model_info *info, const char *path, long limit,
+                            seq_vocab *vocab, const int32_t *chars, int n_chars,
+                            char *const *classes, int n_classes,
+                            const seq_series_scale *scale, seq_data *out, seq_err *err);
+
+/* What a run was trained on: the data's path (as given, made absolute,
+ * without "." and ".." parts), its size in bytes and its SHA-256; for an
+ * aclImdb folder, of its train part's file names and sizes (cheap: no file
+ * is read). A generated series has none (path ""). */
+typedef struct seq_fingerprint {
+    char path[4096];
+    unsigned long long size;
+    char sha256[65];
+} seq_fingerprint;
+
+int seq_data_fingerprint(const seq_model_info *info, const char *root, seq_fingerprint *fp,
+                         seq_err *err);
+
 const char *seq_split_name(seq_split s);
 int seq_split_parse(const char *name, seq_split *out);
 
@@ -93,6 +117,9 @@ int seq_encode_text(const seq_model_info *info, const seq_data *d, char *text, s
  * (zeros for padding rows), for examples with word_len > 0. */
 void seq_batch_chars(const seq_examples *ex, const uint32_t *order, size_t first, int batch,
                      int32_t *chars);
+
+/* The CSV dialect a spec's data section gives. */
+seq_csv_dialect seq_csv_dialect_of(const seq_data_info *d);
 
 /* The tokenizer settings a spec's data section gives. */
 seq_tok_config seq_tok_config_of(const seq_data_info *d);

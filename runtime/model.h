@@ -36,7 +36,11 @@ typedef enum seq_loss { SEQ_LOSS_BCE, SEQ_LOSS_SPARSE_CE, SEQ_LOSS_MSE } seq_los
 typedef struct seq_data_info {
     const char *kind, *format;
     const char *path;           /* relative to the spec's folder */
-    const char *text_column, *label_column; /* format csv */
+    const char *text_column, *label_column; /* format csv ("0", "1", ... without a header) */
+    int delimiter;              /* format csv: the field separator; 0 = ',' */
+    int headerless;             /* format csv: no header row; columns are named "0", "1", ... */
+    const char *test_path;      /* format csv: the test part's own file, relative to the
+                                   spec's folder; NULL = a part of the data (test_split) */
     double test_split;          /* format csv: the held-out fraction; series: the last rows */
     const char *columns;        /* series csv: the input columns, comma-separated */
     const char *target;         /* series csv: the column predicted */

@@ -53,6 +53,8 @@ typedef struct run {
     double epoch_loss;                      /* sums over the current epoch */
     long epoch_correct, epoch_seen;
     double best_val;                        /* best run_val_score so far, or -inf */
+    seq_fingerprint trained_on;             /* the training data (train: computed; otherwise
+                                               from the checkpoint; path "" if unknown) */
 } run;
 
 typedef struct score {

@@ -23,12 +23,12 @@ void seq_series_sine(int length, double period, double noise, unsigned long long
         out->values[t] = sin(2 * pi * t / period) + noise * seq_rng_normal(&rng);
 }
 
-int seq_series_csv(const char *path, const char *columns, const char *target, seq_timeseries *out,
-                   seq_err *err)
+int seq_series_csv(const char *path, const seq_csv_dialect *d, const char *columns,
+                   const char *target, seq_timeseries *out, seq_err *err)
 {
     memset(out, 0, sizeof *out);
     seq_csv csv;
-    if (seq_csv_read(path, &csv, err) != 0)
+    if (seq_csv_read_as(path, d, &csv, err) != 0)
         return -1;
     int F = 1;
     for (const char *c = columns; *c; c++)

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "csv.h"
 #include "util.h"
 
 enum { SEQ_SERIES_MAX_FEATURES = 64 };
@@ -27,10 +28,12 @@ typedef struct seq_timeseries {
  * from SEED. */
 void seq_series_sine(int length, double period, double noise, unsigned long long seed,
                      seq_timeseries *out);
-/* The comma-separated COLUMNS of the CSV file PATH, in that order; TARGET
- * names the one predicted. Fails naming the file and line of a bad cell. */
-int seq_series_csv(const char *path, const char *columns, const char *target, seq_timeseries *out,
-                   seq_err *err);
+/* The comma-separated COLUMNS of the CSV file PATH (in dialect D; NULL: RFC
+ * 4180; without a header row the columns are named "0", "1", ...), in that
+ * order; TARGET names the one predicted. Fails naming the file and line of a
+ * bad cell. */
+int seq_series_csv(const char *path, const seq_csv_dialect *d, const char *columns,
+                   const char *target, seq_timeseries *out, seq_err *err);
 void seq_series_free(seq_timeseries *s);
 
 /* Mean and standard deviation of each feature over the first N_ROWS rows

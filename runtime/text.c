@@ -294,14 +294,24 @@ static int cmp_labels(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-int seq_csv_textset(const char *path, const char *text_column, const char *label_column,
-                    seq_textset *out, size_t *n_empty, seq_err *err)
+/* The index of LABEL among CLASSES[0..n), or -1. */
+static int class_index(char *const *classes, int n, const char *label)
+{
+    for (int c = 0; c < n; c++)
+        if (strcmp(classes[c], label) == 0)
+            return c;
+    return -1;
+}
+
+int seq_csv_textset_as(const char *path, const seq_csv_dialect *d, const char *text_column,
+                       const char *label_column, char *const *fixed, int n_fixed,
+                       seq_textset *out, size_t *n_empty, seq_err *err)
 {
     memset(out, 0, sizeof *out);
     if (n_empty)
         *n_empty = 0;
     seq_csv csv;
-    if (seq_csv_read(path, &csv, err) != 0)
+    if (seq_csv_read_as(path, d, &csv, err) != 0)
         return -1;
     int text_col = seq_csv_require_column(&csv, path, text_column, err);
     int label_col = text_col < 0 ? -1 : seq_csv_require_column(&csv, path, label_column, err);
@@ -310,19 +320,28 @@ int seq_csv_textset(const char *path, const char *text_column, const char *label
     if (rc == 0 && n == 0)
         rc = seq_fail(err, "%s: no rows (expected a header row, then one row per text)", path);
     /* The classes: the labels sorted, then deduplicated in place. */
-    const char **classes = seq_xmalloc(n * sizeof *classes);
+    const char **classes = seq_xmalloc((n ? n : 1) * sizeof *classes);
     for (size_t r = 0; r < n && rc == 0; r++) {
         classes[r] = seq_csv_cell(&csv, r, label_col);
         if (classes[r][0] == '\0')
             rc = seq_fail(err, "%s:%zu: empty label in column \"%s\" (every row needs a class)",
                           path, csv.lines[r], label_column);
+        else if (fixed && class_index(fixed, n_fixed, classes[r]) < 0)
+            rc = seq_fail(err, "%s:%zu: label \"%.80s\" is not one of the model's %d classes",
+                          path, csv.lines[r], classes[r], n_fixed);
     }
     size_t n_classes = 0;
-    if (rc == 0) {
+    if (rc == 0 && fixed) {
+        n_classes = (size_t)n_fixed;
+        for (size_t c = 0; c < n_classes; c++)
+            classes[c] = fixed[c];
+    } else if (rc == 0) {
         qsort(classes, n, sizeof *classes, cmp_labels);
         for (size_t r = 0; r < n; r++)
             if (n_classes == 0 || strcmp(classes[r], classes[n_classes - 1]) != 0)
                 classes[n_classes++] = classes[r];
+    }
+    if (rc == 0) {
         out->n_classes = (int)n_classes;
         out->class_names = seq_xmalloc(n_classes * sizeof *out->class_names);
         for (size_t c = 0; c < n_classes; c++)
@@ -333,11 +352,13 @@ int seq_csv_textset(const char *path, const char *text_column, const char *label
     }
     for (size_t r = 0; r < n && rc == 0; r++) {
         const char *label = seq_csv_cell(&csv, r, label_col);
-        const char **found = bsearch(&label, classes, n_classes, sizeof *classes, cmp_labels);
         const char *text = seq_csv_cell(&csv, r, text_col);
         out->lens[r] = strlen(text);
         out->texts[r] = seq_xstrndup(text, out->lens[r]);
-        out->labels[r] = (int32_t)(found - classes);
+        out->labels[r] = fixed ? class_index(out->class_names, (int)n_classes, label)
+                               : (int32_t)((const char **)bsearch(&label, classes, n_classes,
+                                                                  sizeof *classes, cmp_labels) -
+                                           classes);
         out->n = r + 1;
         if (n_empty && out->lens[r] == 0)
             (*n_empty)++;
@@ -345,4 +366,10 @@ int seq_csv_textset(const char *path, const char *text_column, const char *label
     free(classes);
     seq_csv_free(&csv);
     return rc;
+}
+
+int seq_csv_textset(const char *path, const char *text_column, const char *label_column,
+                    seq_textset *out, size_t *n_empty, seq_err *err)
+{
+    return seq_csv_textset_as(path, NULL, text_column, label_column, NULL, 0, out, n_empty, err);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "csv.h"
 #include "util.h"
 
 typedef struct seq_textset {
@@ -42,5 +43,12 @@ int seq_utf8_valid(const char *s, size_t len, size_t *bad_line);
  * tokenizing) but counted: *n_empty. A file with no rows is an error too. */
 int seq_csv_textset(const char *path, const char *text_column, const char *label_column,
                     seq_textset *out, size_t *n_empty, seq_err *err);
+
+/* The same in dialect D (NULL: RFC 4180; csv.h). With FIXED (N_FIXED class
+ * names, a model's), the classes are those, matched by name, and a label
+ * that is not among them fails naming FILE:LINE. */
+int seq_csv_textset_as(const char *path, const seq_csv_dialect *d, const char *text_column,
+                       const char *label_column, char *const *fixed, int n_fixed,
+                       seq_textset *out, size_t *n_empty, seq_err *err);
 
 #endif

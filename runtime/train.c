@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "init.h"
 #include "json.h"
@@ -108,6 +109,15 @@ static int write_curve(const run *r, const history *h, const char *dir, seq_err 
     return rc;
 }
 
+/* A run folder holds a run when it has a checkpoint: train refuses to
+ * overwrite it without --resume or --force. Returns the file found, or NULL. */
+static const char *held_run(const char *ckpt, const char *best)
+{
+    if (access(ckpt, F_OK) == 0)
+        return ckpt;
+    return access(best, F_OK) == 0 ? best : NULL;
+}
+
 int cmd_train(run *r, const seq_options *o, const char *data_root)
 {
     const seq_model_info *info = r->info;
@@ -121,6 +131,13 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
     memset(&data, 0, sizeof data);
     history hist = {0};
 
+    const char *held = o->resume || o->force ? NULL : held_run(ckpt, best);
+    if (held) { /* before anything is read or written */
+        seq_fail(&err, "%s already holds a run (%s): continue it with --resume, or start a "
+                 "fresh run there with --force (which overwrites its checkpoints and metrics), "
+                 "or give another --out", dir, held);
+        goto fail;
+    }
     if (o->resume) {
         if (load_checkpoint(r, ckpt, 1, &err) != 0)
             goto fail;
@@ -140,10 +157,23 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
         r->vocab = data.vocab;
         data.owns_vocab = 0;
     }
+    seq_fingerprint begun = r->trained_on; /* a resumed run's, from its checkpoint */
+    if (seq_data_fingerprint(info, data_root, &r->trained_on, &err) != 0)
+        goto fail;
+    if (o->resume && begun.path[0] && strcmp(begun.sha256, r->trained_on.sha256) != 0)
+        fprintf(stderr, "warning: %s began on %s (sha256 %.16s); it continues on %s, other data "
+                        "(sha256 %.16s)\n", ckpt, begun.path, begun.sha256, r->trained_on.path,
+                r->trained_on.sha256);
     if (seq_mkdirs(dir, &err) != 0) /* only once the data is known to be good */
         goto fail;
-    if (!o->resume)
-        remove(metrics); /* a fresh run's log */
+    if (!o->resume) { /* a fresh run: nothing of an old one (--force) is left */
+        char *curve = seq_path_join(dir, "curve.svg");
+        remove(ckpt);
+        remove(best);
+        remove(metrics);
+        remove(curve);
+        free(curve);
+    }
     const seq_examples *train = &data.split[SEQ_TRAIN], *val = &data.split[SEQ_VAL];
     if (train->n == 0) {
         seq_fail(&err, "%s: no training examples", data_root);

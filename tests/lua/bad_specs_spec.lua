@@ -37,17 +37,7 @@ local function assert_rejected(r, path, e, what)
   return first
 end
 
--- What DIR holds: names, contents and (one stat for all) modification times,
--- the folder's own too, which a temporary file created and removed would bump.
-local function snapshot(dir)
-  local t, stat = { files = {} }, { "stat", "-c", "%n %y", dir }
-  for _, name in ipairs(h.ls(dir)) do
-    t.files[name] = h.read(dir .. "/" .. name)
-    stat[#stat + 1] = dir .. "/" .. name
-  end
-  t.times = h.run(stat).out
-  return t
-end
+local snapshot = h.snapshot
 
 -- The first way snapshot AFTER differs from BEFORE, or nil.
 local function difference(before, after)

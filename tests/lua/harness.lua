@@ -84,6 +84,19 @@ function M.ls(dir)
   return names
 end
 
+-- What DIR holds: names, contents and (one stat for all) modification times
+-- and sizes, the folder's own too, which a temporary file created and
+-- removed would bump.
+function M.snapshot(dir)
+  local t, stat = { files = {} }, { "stat", "-c", "%n %y %s", dir }
+  for _, name in ipairs(M.ls(dir)) do
+    t.files[name] = slurp(dir .. "/" .. name)
+    stat[#stat + 1] = dir .. "/" .. name
+  end
+  t.times = M.run(stat).out
+  return t
+end
+
 -- The data the real-data tests need, or nil and why not.
 function M.imdb()
   local root = M.data .. "/aclImdb"

@@ -12,6 +12,9 @@ describe("imdb_lstm", function()
     for _, cmd in ipairs({ "train", "eval", "predict", "summary", "grads", "gradcheck", "bench" }) do
       assert.matches("\n  " .. cmd .. " ", r.out)
     end
+    for _, opt in ipairs({ "--force", "--resume", "--test-data", "--data" }) do
+      assert.matches("\n  " .. opt:gsub("%-", "%%-") .. " ", r.out)
+    end
     r = h.run({ bin, "--version" })
     assert.are.equal(0, r.code)
     assert.matches("^imdb_lstm %(seqcc %d+%.%d+%.%d+, spec imdb_lstm%.yaml sha256 %x+%)\n$", r.out)
@@ -31,6 +34,8 @@ describe("imdb_lstm", function()
       { { "train", "--epochs", "0" }, "%-%-epochs needs an integer from 1" },
       { { "train", "--threads", "two" }, "%-%-threads needs an integer" },
       { { "train", "--bogus" }, "unknown option '%-%-bogus' for train" },
+      { { "train", "--resume", "--force" }, "%-%-resume continues the run in %-%-out and %-%-force starts it afresh" },
+      { { "eval", "--test-data", "t.csv" }, "%-%-test%-data is for a model of CSV data" },
       { { "eval" }, "eval needs %-%-checkpoint FILE" },
       { { "predict" }, "predict needs %-%-checkpoint FILE" },
       { { "grads", "--checkpoint", "x" }, "grads needs %-%-out FILE" },

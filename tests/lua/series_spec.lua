@@ -96,7 +96,8 @@ describe("the series models", function()
     local dir = h.tmpdir()
     local r = h.run({ stock, "train", "--data", goog, "--out", dir, "--epochs", "5" })
     assert.are.equal(0, r.code, r.err)
-    r = h.run({ stock, "eval", "--data", goog, "--checkpoint", dir .. "/checkpoint.safetensors" })
+    -- without --data: the data it was trained on (the spec's, or the file the checkpoint records)
+    r = h.run({ stock, "eval", "--checkpoint", dir .. "/checkpoint.safetensors" })
     assert.are.equal(0, r.code, r.err)
     -- 1,258 days: the last 252 are the test targets (20%, rounded)
     local rmse, naive = r.out:match("test: 252 examples, loss [%d.]+, rmse ([%d.]+) " ..
@@ -104,5 +105,20 @@ describe("the series models", function()
     assert.is_not_nil(rmse, r.out)
     assert.is_true(tonumber(naive) > 1 and tonumber(naive) < 5, "naive rmse " .. naive)
     assert.is_true(tonumber(rmse) < 30, "rmse " .. rmse)
+    -- eval --data FILE: every window of FILE, scaled as in training; this one trained it
+    r = h.run({ stock, "eval", "--data", goog, "--checkpoint", dir .. "/checkpoint.safetensors" })
+    assert.are.equal(0, r.code, r.err)
+    assert.matches("^test: 1228 examples, ", r.out) -- the targets of rows 31 to 1,258
+    assert.matches("was trained on this file (" .. goog .. "): the figure is not a test figure",
+                   r.err, 1, true)
+    -- the last 100 days on their own, as a file of one's own
+    local lines = {}
+    for line in h.read(goog):gmatch("[^\n]+") do lines[#lines + 1] = line end
+    local own = h.tmpdir() .. "/recent.csv"
+    h.write(own, lines[1] .. "\n" .. table.concat(lines, "\n", #lines - 99) .. "\n")
+    r = h.run({ stock, "eval", "--data", own, "--checkpoint", dir .. "/checkpoint.safetensors" })
+    assert.are.equal(0, r.code, r.err)
+    assert.matches("^test: 70 examples, ", r.out)
+    assert.are.equal("", r.err)
   end)
 end)

@@ -1,5 +1,6 @@
 /* test_csv.c: the RFC 4180 reader (quoting, line ends, line numbers, every
- * error), numeric columns and labelled text sets, on fixtures built in memory
+ * error), its other dialects (tab- or semicolon-separated, no header row),
+ * numeric columns and labelled text sets, on fixtures built in memory
  * or a temp dir; then the shared airline tweets and GOOG files if present. */
 #include "check.h"
 #include "csv.h"
@@ -484,13 +485,133 @@ static void test_real_data(void)
 static void remove_temp(void)
 {
     static const char *const names[] = {"r.csv", "ok.csv", "t.csv", "e.csv", "h.csv",
-                                        "bad.csv"};
+                                        "bad.csv", "s.tsv"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         char *p = seq_path_join(tmp_root, names[i]);
         unlink(p);
         free(p);
     }
     CHECK(rmdir(tmp_root) == 0);
+}
+
+/* Parses TEXT as "t.tsv" in dialect D, expecting success. */
+static int parse_as_ok(const char *text, const seq_csv_dialect *d, seq_csv *c)
+{
+    seq_err err = {{0}};
+    int rc = seq_csv_parse_as("t.tsv", text, strlen(text), d, c, &err);
+    CHECK_MSG(rc == 0, "parse failed: %s", err.msg);
+    return rc;
+}
+
+static void check_parse_as_fails(const char *text, const seq_csv_dialect *d, const char *where,
+                                  const char *want)
+{
+    seq_csv c;
+    memset(&c, 0xAB, sizeof c);
+    seq_err err = {{0}};
+    CHECK_MSG(seq_csv_parse_as("t.tsv", text, strlen(text), d, &c, &err) == -1,
+              "parsed, expected an error containing '%s'", want);
+    CHECK_MSG(strncmp(err.msg, where, strlen(where)) == 0, "'%s' does not start with '%s'",
+              err.msg, where);
+    CHECK_MSG(strstr(err.msg, want) != NULL, "'%s' does not contain '%s'", err.msg, want);
+    CHECK(c.n_rows == 0 && c.n_cols == 0 && !c.header && !c.cells && !c.lines);
+    seq_csv_free(&c);
+}
+
+/* Other delimiters and files without a header row. */
+static void test_dialects(void)
+{
+    const seq_csv_dialect tsv = {'\t', 1}, bare_tsv = {'\t', 0}, semi = {';', 1};
+    seq_csv c;
+    /* commas are text in a TSV; a quoted field may hold a tab; a quote inside is text */
+    if (parse_as_ok("text\tlabel\nslow, long, and dull\t0\n\"a\ttab\"\t1\nHe said \"no\"\t0\n",
+                    &tsv, &c) == 0) {
+        CHECK(c.n_rows == 3 && c.n_cols == 2 && !c.headerless);
+        CHECK_STR(c.header[0], "text");
+        check_row(&c, 0, "slow, long, and dull", "0");
+        check_row(&c, 1, "a\ttab", "1");
+        check_row(&c, 2, "He said \"no\"", "0");
+        CHECK(c.lines[2] == 4);
+        seq_csv_free(&c);
+    }
+    /* no header: columns "0", "1", ...; every row a data row, lines from 1 */
+    if (parse_as_ok("\xEF\xBB\xBFgood, really\tpos\r\nbad\tneg\n", &bare_tsv, &c) == 0) {
+        CHECK(c.n_rows == 2 && c.n_cols == 2 && c.headerless);
+        CHECK_STR(c.header[0], "0");
+        CHECK_STR(c.header[1], "1");
+        CHECK(seq_csv_column(&c, "1") == 1);
+        check_row(&c, 0, "good, really", "pos");
+        check_row(&c, 1, "bad", "neg");
+        CHECK(c.lines[0] == 1 && c.lines[1] == 2);
+        seq_err err = {{0}};
+        CHECK(seq_csv_require_column(&c, "t.tsv", "2", &err) == -1);
+        CHECK_STR(err.msg, "t.tsv: no column 2 (the file has no header row; its rows have 2 "
+                           "fields, columns 0 to 1)");
+        seq_csv_free(&c);
+    }
+    /* semicolons, RFC 4180 otherwise: quotes hold semicolons, commas are text */
+    if (parse_as_ok("a;b\n\"x;y\";1,5\n", &semi, &c) == 0) {
+        check_row(&c, 0, "x;y", "1,5");
+        seq_csv_free(&c);
+    }
+    check_parse_as_fails("a;b\nx\"y;1\n", &semi, "t.tsv:2:", "quote inside an unquoted field");
+    check_parse_as_fails("a;b\n\"x\"y;1\n", &semi, "t.tsv:2:", "expected a semicolon or the end");
+    /* a bad row of a TSV: file:line, and what separates fields */
+    check_parse_as_fails("one\t1\ntwo, 2\nthree\t3\n", &bare_tsv, "t.tsv:2:",
+                         "row has 1 field, the first row has 2 (fields are separated by a tab)");
+    check_parse_as_fails("text\tlabel\na\tb\tc\n", &tsv, "t.tsv:2:",
+                         "row has 3 fields, the header has 2 (fields are separated by a tab)");
+    check_parse_as_fails("text\tlabel\n\"open\t1\n", &tsv, "t.tsv:2:", "quoted field never closed");
+    check_parse_as_fails("a\t1\nb\t\xff\n", &bare_tsv, "t.tsv:2:", "invalid UTF-8");
+    check_parse_as_fails("", &bare_tsv, "t.tsv: ", "empty file (expected rows of fields)");
+    check_parse_as_fails("\xEF\xBB\xBF", &bare_tsv, "t.tsv: ", "empty file");
+    /* a header-less file's first row may hold what would be a duplicate or empty name */
+    if (parse_as_ok("x\tx\t\n", &bare_tsv, &c) == 0) {
+        CHECK(c.n_rows == 1 && c.n_cols == 3);
+        seq_csv_free(&c);
+    }
+    /* NULL is RFC 4180, as seq_csv_parse */
+    if (parse_as_ok("a,b\n1,2\n", NULL, &c) == 0) {
+        check_row(&c, 0, "1", "2");
+        seq_csv_free(&c);
+    }
+}
+
+/* A header-less TSV as a text set; a model's classes matched by name. */
+static void test_textset_dialects(void)
+{
+    const seq_csv_dialect bare_tsv = {'\t', 0};
+    char *path = write_temp("s.tsv", "a film, long and slow\tneg\nwonderful, truly\tpos\n"
+                                     "fine\tpos\n");
+    seq_textset t;
+    seq_err err = {{0}};
+    if (seq_csv_textset_as(path, &bare_tsv, "0", "1", NULL, 0, &t, NULL, &err) == 0) {
+        CHECK(t.n == 3 && t.n_classes == 2);
+        CHECK_STR(t.texts[0], "a film, long and slow");
+        CHECK(t.labels[0] == 0 && t.labels[1] == 1 && t.labels[2] == 1);
+        seq_textset_free(&t);
+    } else {
+        CHECK_MSG(0, "%s", err.msg);
+    }
+    /* a model's three classes, in its order: ids by name, classes absent from the file kept */
+    char *model[] = {"pos", "neutral", "neg"};
+    if (seq_csv_textset_as(path, &bare_tsv, "0", "1", model, 3, &t, NULL, &err) == 0) {
+        CHECK(t.n == 3 && t.n_classes == 3);
+        CHECK_STR(t.class_names[1], "neutral");
+        CHECK(t.labels[0] == 2 && t.labels[1] == 0 && t.labels[2] == 0);
+        seq_textset_free(&t);
+    } else {
+        CHECK_MSG(0, "%s", err.msg);
+    }
+    char *two[] = {"neg", "positive"};
+    CHECK(seq_csv_textset_as(path, &bare_tsv, "0", "1", two, 2, &t, NULL, &err) == -1);
+    char want[512];
+    snprintf(want, sizeof want, "%s:2: label \"pos\" is not one of the model's 2 classes", path);
+    CHECK_STR(err.msg, want);
+    CHECK(t.n == 0 && !t.texts);
+    CHECK(seq_csv_textset_as(path, &bare_tsv, "0", "2", NULL, 0, &t, NULL, &err) == -1);
+    CHECK(strstr(err.msg, "no column 2 (the file has no header row") != NULL);
+    free(path);
 }
 
 int main(void)
@@ -511,6 +632,8 @@ int main(void)
     test_read_file();
     test_numbers();
     test_textset();
+    test_dialects();
+    test_textset_dialects();
     test_real_data();
     remove_temp();
     return check_status("test_csv");

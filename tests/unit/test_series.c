@@ -46,7 +46,7 @@ static void test_csv_columns(void)
     seq_timeseries s;
     char *ok = write_temp("ok.csv", "Date,Open,Close,Volume\n"
                                     "d1,1,2,100\nd2,3,4,200\nd3,5,6,300\nd4,7,8,400\n");
-    CHECK(seq_series_csv(ok, "Volume,Close", "Close", &s, &err) == 0);
+    CHECK(seq_series_csv(ok, NULL, "Volume,Close", "Close", &s, &err) == 0);
     CHECK(s.n_rows == 4 && s.n_features == 2 && s.target == 1);
     CHECK(s.values[0] == 100 && s.values[1] == 2 && s.values[6] == 400 && s.values[7] == 8);
 
@@ -67,27 +67,36 @@ static void test_csv_columns(void)
 
     /* a constant column scales to 0, not to a division by zero */
     char *flat = write_temp("flat.csv", "a,b\n1,5\n2,5\n3,5\n");
-    CHECK(seq_series_csv(flat, "a,b", "a", &s, &err) == 0);
+    CHECK(seq_series_csv(flat, NULL, "a,b", "a", &s, &err) == 0);
     sc = seq_series_fit(&s, 3);
     CHECK(sc.std[1] == 1);
     seq_series_free(&s);
 
     char *bad = write_temp("bad.csv", "Open,Close\n1,2\n3,n/a\n");
-    CHECK(seq_series_csv(bad, "Open,Close", "Close", &s, &err) != 0);
+    CHECK(seq_series_csv(bad, NULL, "Open,Close", "Close", &s, &err) != 0);
     CHECK_MSG(strstr(err.msg, "bad.csv:3:") && strstr(err.msg, "Close"), "got: %s", err.msg);
     CHECK(s.values == NULL);
-    CHECK(seq_series_csv(ok, "Open,High", "Open", &s, &err) != 0);
+    CHECK(seq_series_csv(ok, NULL, "Open,High", "Open", &s, &err) != 0);
     CHECK_MSG(strstr(err.msg, "High"), "got: %s", err.msg);
-    CHECK(seq_series_csv(ok, "Open", "Close", &s, &err) != 0);
+    CHECK(seq_series_csv(ok, NULL, "Open", "Close", &s, &err) != 0);
     CHECK_MSG(strstr(err.msg, "target"), "got: %s", err.msg);
     char *missing = seq_path_join(tmp_root, "missing.csv");
-    CHECK(seq_series_csv(missing, "Open", "Open", &s, &err) != 0);
+    CHECK(seq_series_csv(missing, NULL, "Open", "Open", &s, &err) != 0);
     CHECK_MSG(strstr(err.msg, "missing.csv"), "got: %s", err.msg);
     char *empty = write_temp("empty.csv", "");
-    CHECK(seq_series_csv(empty, "Open", "Open", &s, &err) != 0);
+    CHECK(seq_series_csv(empty, NULL, "Open", "Open", &s, &err) != 0);
     CHECK_MSG(strstr(err.msg, "empty.csv"), "got: %s", err.msg);
-    remove(ok), remove(flat), remove(bad), remove(empty);
-    free(ok), free(flat), free(bad), free(missing), free(empty);
+    /* semicolons and no header row: columns by number */
+    const seq_csv_dialect bare = {';', 0};
+    char *semi = write_temp("semi.csv", "d1;1;2;100\nd2;3;4;200\nd3;5;6;300\n");
+    CHECK(seq_series_csv(semi, &bare, "3,2", "2", &s, &err) == 0);
+    CHECK(s.n_rows == 3 && s.n_features == 2 && s.target == 1);
+    CHECK(s.values[0] == 100 && s.values[1] == 2 && s.values[5] == 6);
+    seq_series_free(&s);
+    CHECK(seq_series_csv(semi, &bare, "4", "4", &s, &err) != 0);
+    CHECK_MSG(strstr(err.msg, "no column 4 (the file has no header row"), "got: %s", err.msg);
+    remove(ok), remove(flat), remove(bad), remove(empty), remove(semi);
+    free(ok), free(flat), free(bad), free(missing), free(empty), free(semi);
 }
 
 int main(void)

@@ -1,4 +1,4 @@
-/* sha256.c: SHA-256 over a buffer held in memory (FIPS 180-4). */
+/* sha256.c: SHA-256 (FIPS 180-4), over a buffer or fed in pieces. */
 #include "sha256.h"
 
 #include <stdint.h>
@@ -47,24 +47,53 @@ static void compress(uint32_t h[8], const unsigned char block[64])
     h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += k;
 }
 
-void sha256_hex(const void *data, size_t len, char hex[65])
+void seq_sha256_init(seq_sha256 *s)
 {
-    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(s->h, h0, sizeof h0);
+    s->len = 0;
+}
+
+void seq_sha256_update(seq_sha256 *s, const void *data, size_t len)
+{
     const unsigned char *p = data;
-    size_t left = len;
-    for (; left >= 64; left -= 64, p += 64)
-        compress(h, p);
+    size_t have = (size_t)(s->len % 64);
+    s->len += len;
+    if (have) { /* complete the pending block first */
+        size_t take = 64 - have < len ? 64 - have : len;
+        memcpy(s->block + have, p, take);
+        p += take, len -= take;
+        if (have + take < 64)
+            return;
+        compress(s->h, s->block);
+    }
+    for (; len >= 64; len -= 64, p += 64)
+        compress(s->h, p);
+    memcpy(s->block, p, len);
+}
+
+void seq_sha256_final_hex(seq_sha256 *s, char hex[65])
+{
+    size_t left = (size_t)(s->len % 64);
     unsigned char tail[128] = {0};
-    memcpy(tail, p, left);
+    memcpy(tail, s->block, left);
     tail[left] = 0x80;
     size_t tail_len = left + 9 <= 64 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8;
+    uint64_t bits = s->len * 8;
     for (int i = 0; i < 8; i++)
         tail[tail_len - 1 - i] = (unsigned char)(bits >> (8 * i));
-    compress(h, tail);
+    compress(s->h, tail);
     if (tail_len == 128)
-        compress(h, tail + 64);
+        compress(s->h, tail + 64);
     for (int i = 0; i < 8; i++)
-        snprintf(hex + 8 * i, 9, "%08x", h[i]);
+        snprintf(hex + 8 * i, 9, "%08x", s->h[i]);
+}
+
+void seq_sha256_hex(const void *data, size_t len, char hex[65])
+{
+    seq_sha256 s;
+    seq_sha256_init(&s);
+    seq_sha256_update(&s, data, len);
+    seq_sha256_final_hex(&s, hex);
 }
