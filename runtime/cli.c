@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "pool.h"
 #include "util.h"
 #include "vmath.h"
@@ -34,8 +35,10 @@ static void usage(FILE *f, const seq_model_info *info)
             "              OUT/curve.svg\n"
             "  eval        loss and accuracy (a series: RMSE beside the naive forecast's) of\n"
             "              --checkpoint on a split (default test)\n"
-            "  predict     probability and label for each line of FILE (default stdin); a\n"
-            "              series: the forecast for each line of seq_len rows of values\n"
+            "  predict     probability and label (as the data spells it) for each line of\n"
+            "              FILE (default stdin), written as soon as the line is read; a\n"
+            "              series: the forecast for each line of seq_len rows of values;\n"
+            "              an empty line is an error\n"
             "  summary     the layer table with parameter counts\n"
             "  grads       loss and gradients of --checkpoint on the first batch of --split,\n"
             "              with the batch, as safetensors in --out\n"
@@ -49,6 +52,7 @@ static void usage(FILE *f, const seq_model_info *info)
             "  --checkpoint FILE   the checkpoint to evaluate, predict with or differentiate\n"
             "  --split NAME        train, val or test\n"
             "  --resume            train: continue from OUT/checkpoint.safetensors\n"
+            "  --probs             predict: then every class's probability, as NAME=P\n"
             "  --epochs N          train: this many epochs in all (default %d)\n"
             "  --max-steps N       train: stop after N optimizer steps in all\n"
             "  --checkpoint-every N  train: also save the checkpoint every N steps\n"
@@ -123,6 +127,8 @@ static int parse(int argc, char **argv, seq_options *o)
             o->split = v;
         } else if (strcmp(a, "--resume") == 0) {
             o->resume = 1;
+        } else if (strcmp(a, "--probs") == 0) {
+            o->probs = 1;
         } else if (strcmp(a, "--epochs") == 0) {
             VALUE();
             if (parse_long(a, v, 1, 100000, &n) != 0)
@@ -261,7 +267,10 @@ int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_mode
 
     char *data_root = o.data ? seq_xstrdup(o.data) : seq_path_join(spec_dir, info->data.path);
     int status;
-    if (o.cmd == SEQ_CMD_GRADCHECK || info->f64)
+    seqcc_model_def def = {info, f32, f64};
+    if (o.cmd == SEQ_CMD_PREDICT)
+        status = seq_cmd_predict(&def, &o);
+    else if (o.cmd == SEQ_CMD_GRADCHECK || info->f64)
         status = seq_d_run(f64, &o, data_root);
     else
         status = seq_s_run(f32, &o, data_root);

@@ -3,6 +3,7 @@
 #define SEQ_CLI_H
 
 #include "model.h"
+#include "seqcc.h"
 
 typedef enum seq_command {
     SEQ_CMD_TRAIN, SEQ_CMD_EVAL, SEQ_CMD_PREDICT, SEQ_CMD_GRADS, SEQ_CMD_GRADCHECK,
@@ -19,6 +20,7 @@ typedef struct seq_options {
     const char *checkpoint;  /* eval, predict, grads: a checkpoint to load */
     const char *split;       /* eval, grads: train, val or test */
     const char *input;       /* predict: one text per line; "-" is stdin */
+    int probs;               /* predict: every class's probability too */
     int resume;              /* train: continue from OUT/checkpoint.safetensors */
     int epochs;              /* train: 0 = the spec's */
     long max_steps;          /* train: stop after this many steps in all (0 = no limit) */
@@ -34,6 +36,10 @@ typedef struct seq_options {
     double temperature;      /* sample: divides the logits (below 1: more conservative) */
     int top_k;               /* sample: draw among the K most likely only (0: all) */
 } seq_options;
+
+/* predict: one answer per line of o->input, through the C API. Returns an
+ * exit status. */
+int seq_cmd_predict(const seqcc_model_def *def, const seq_options *o);
 
 /* The whole main() of a model binary. */
 int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_model *f32,
