@@ -52,7 +52,7 @@ static void usage(FILE *f, const seq_model_info *info)
             "  --checkpoint FILE   the checkpoint to evaluate, predict with or differentiate\n"
             "  --split NAME        train, val or test\n"
             "  --resume            train: continue from OUT/checkpoint.safetensors\n"
-            "  --probs             predict: then every class's probability, as NAME=P\n"
+            "  --probs             predict: every class's probability too, as NAME=P after the label\n"
             "  --epochs N          train: this many epochs in all (default %d)\n"
             "  --max-steps N       train: stop after N optimizer steps in all\n"
             "  --checkpoint-every N  train: also save the checkpoint every N steps\n"
