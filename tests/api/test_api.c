@@ -4,7 +4,8 @@
  *
  *   test_api predict MODEL CKPT [--probs]   answers each stdin line as the
  *       binary's predict does (same format), then checks that
- *       NAME_predict_texts gives the same bits for all the lines at once
+ *       NAME_predict_texts gives the same bits for all the lines at once,
+ *       and a fresh handle for the lines backwards
  *   test_api threads CKPT_MASKED CKPT_CLASSES   four threads, each with its
  *       own handle (two per model), predict the stdin lines 20 times and must
  *       give the single-thread bits
@@ -142,6 +143,16 @@ static int cmd_predict(const char *name, const char *ckpt, int probs)
         CHECK(f->texts(m, (const char *const *)l.line, l.n, many, &err) == SEQCC_OK);
         for (size_t i = 0; i < l.n; i++)
             CHECK_MSG(same_bits(&one[i], &many[i]), "line %zu", i + 1);
+        /* a fresh handle, the lines backwards: no answer depends on the ones before */
+        seqcc_model *fresh;
+        CHECK(f->open(ckpt, &fresh, &err) == SEQCC_OK);
+        for (size_t i = l.n; i-- > 0;) {
+            CHECK(f->text(fresh, l.line[i], strlen(l.line[i]), &many[i], &err) == SEQCC_OK);
+            CHECK_MSG(memcmp(&one[i].probability, &many[i].probability, sizeof(double)) == 0 &&
+                      memcmp(one[i].probs, many[i].probs, sizeof one[i].probs) == 0,
+                      "line %zu backwards", i + 1);
+        }
+        CHECK(f->close(fresh) == SEQCC_OK);
         free(many);
     }
     free(one);
