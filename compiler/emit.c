@@ -454,7 +454,7 @@ static void emit_passes(seq_buf *out, const plan *pl, const char *sha256)
                 "Parameters (gradients and Adam moments use the same offsets)");
     arena_table(out, &pl->train.acts, "Activations and their gradients, training pass");
     arena_table(out, &pl->predict.acts, "Activations, prediction pass (batch 1)");
-    seq_buf_printf(out, " */\n#include \"%s.h\"\n", s->name);
+    seq_buf_printf(out, " */\n#include \"seqrt.h\"\n#include \"%s.h\"\n", s->name);
 
     input_emit(out, pl);
     for (int i = 0; i < s->n_layers; i++) {
@@ -518,7 +518,7 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
     char file[96];
     snprintf(file, sizeof file, "%s_info.c", s->name);
     banner(out, s, file, "what the spec says, as tables for the runtime.", sha256);
-    seq_buf_printf(out, " */\n#include \"%s.h\"\n", s->name);
+    seq_buf_printf(out, " */\n#include \"seqrt.h\"\n#include \"%s.h\"\n", s->name);
 
     seq_buf_puts(out, "\n/* Parameter tensors, their place in the arena and their initializers. */\n"
                       "static const seq_tensor_info tensors[] = {\n");
@@ -641,9 +641,72 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
 
 /* ---- NAME.h ------------------------------------------------------------------ */
 
+/* The C API's functions bound to this model (seqcc.h): one line each of
+ * their return type, name after NAME_, parameters and the call; a text
+ * classifier predicts texts (and ids without a char_cnn), a series model
+ * windows; a char-lm has none. */
+typedef struct api_fn {
+    const char *ret, *name, *params, *call;
+} api_fn;
+
+static int api_fns(const spec *s, api_fn fns[6])
+{
+    static const api_fn text = {"int", "predict_text",
+                                "seqcc_model *m, const char *text, size_t len,"
+                                "\n    seqcc_prediction *out, seqcc_error *err",
+                                "seqcc_predict_text(m, text, len, out, err)"};
+    static const api_fn texts = {"int", "predict_texts",
+                                 "seqcc_model *m, const char *const *texts, size_t n,"
+                                 "\n    seqcc_prediction *out, seqcc_error *err",
+                                 "seqcc_predict_texts(m, texts, n, out, err)"};
+    static const api_fn ids = {"int", "predict_ids",
+                               "seqcc_model *m, const int32_t *ids, size_t n,"
+                               "\n    seqcc_prediction *out, seqcc_error *err",
+                               "seqcc_predict_ids(m, ids, n, out, err)"};
+    static const api_fn window = {"int", "predict_window",
+                                  "seqcc_model *m, const double *values, size_t n,"
+                                  "\n    seqcc_prediction *out, seqcc_error *err",
+                                  "seqcc_predict_window(m, values, n, out, err)"};
+    int n = 0;
+    if (s->data.char_lm)
+        return 0;
+    if (s->data.series) {
+        fns[n++] = window;
+    } else {
+        fns[n++] = text;
+        fns[n++] = texts;
+        if (!s->word_len)
+            fns[n++] = ids;
+    }
+    return n;
+}
+
+/* NAME_def and the bound functions, at the end of NAME_info.c. */
+static void emit_api(seq_buf *out, const spec *s)
+{
+    const char *n = s->name;
+    api_fn fns[6];
+    int k = api_fns(s, fns);
+    if (!k)
+        return;
+    seq_buf_printf(out, "\n/* The C API (seqcc.h) bound to %s. */\n"
+                        "const seqcc_model_def %s_def = {&%s_info, &%s_f32, &%s_f64};\n\n", n, n, n,
+                   n, n);
+    seq_buf_printf(out, "int %s_open(const char *checkpoint, seqcc_model **out, seqcc_error *err)\n"
+                        "{\n    return seqcc_open(&%s_def, checkpoint, out, err);\n}\n", n, n);
+    for (int i = 0; i < k; i++)
+        seq_buf_printf(out, "\n%s %s_%s(%s)\n{\n    int s = seqcc_check(m, &%s_def, err);\n"
+                            "    return s ? s : %s;\n}\n",
+                       fns[i].ret, n, fns[i].name, fns[i].params, n, fns[i].call);
+    seq_buf_printf(out, "\nint %s_close(seqcc_model *m)\n{\n"
+                        "    int s = m ? seqcc_check(m, &%s_def, NULL) : SEQCC_OK;\n"
+                        "    return s ? s : seqcc_close(m);\n}\n", n, n);
+}
+
 static void emit_header(seq_buf *out, const plan *pl, const char *sha256)
 {
     const spec *s = pl->s;
+    const char *n = s->name;
     char file[96], guard[96];
     snprintf(file, sizeof file, "%s.h", s->name);
     size_t i = 0;
@@ -651,13 +714,30 @@ static void emit_header(seq_buf *out, const plan *pl, const char *sha256)
         guard[i] = (char)(s->name[i] >= 'a' && s->name[i] <= 'z' ? s->name[i] - 32 : s->name[i]);
     guard[i] = '\0';
     banner(out, s, file, "the model's interface.", sha256);
-    seq_buf_printf(out, " */\n#ifndef %s_H\n#define %s_H\n\n#include \"seqrt.h\"\n\n", guard, guard);
+    seq_buf_printf(out, " */\n#ifndef %s_H\n#define %s_H\n\n#include \"seqcc.h\"\n\n"
+                        "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n", guard, guard);
     seq_buf_printf(out, "enum {\n    %s_BATCH = %d,\n    %s_SEQ_LEN = %d,\n    %s_N_PARAMS = %zu\n};\n\n",
                    guard, s->batch, guard, s->seq_len, guard, pl->params_arena.total);
-    seq_buf_printf(out, "extern const seq_model_info %s_info;\n", s->name);
-    seq_buf_printf(out, "extern const seq_s_model %s_f32;\n", s->name);
-    seq_buf_printf(out, "extern const seq_d_model %s_f64;\n", s->name);
-    seq_buf_printf(out, "\n#endif\n");
+    api_fn fns[6];
+    int k = api_fns(s, fns);
+    if (k) {
+        seq_buf_printf(out, "/* The C API (seqcc.h) bound to %s: the functions take a handle\n"
+                            " * %s_open gave; one of another model is SEQCC_ERR_ARGUMENT. */\n"
+                            "extern const seqcc_model_def %s_def;\n"
+                            "int %s_open(const char *checkpoint, seqcc_model **out, seqcc_error *err);\n",
+                       n, n, n, n);
+        for (int f = 0; f < k; f++)
+            seq_buf_printf(out, "%s %s_%s(%s);\n", fns[f].ret, n, fns[f].name, fns[f].params);
+        seq_buf_printf(out, "int %s_close(seqcc_model *m);\n\n", n);
+    } else {
+        seq_buf_puts(out, "/* A character language model has no C API (its binary samples text). */\n\n");
+    }
+    seq_buf_puts(out, "/* The runtime's view (seqrt.h, included first): the generated code, the\n"
+                      " * binary. */\n#ifdef SEQ_MODEL_H\n");
+    seq_buf_printf(out, "extern const seq_model_info %s_info;\n", n);
+    seq_buf_printf(out, "extern const seq_s_model %s_f32;\n", n);
+    seq_buf_printf(out, "extern const seq_d_model %s_f64;\n", n);
+    seq_buf_printf(out, "#endif\n\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }
 
 /* ---- NAME_main.c --------------------------------------------------------------- */
@@ -668,7 +748,7 @@ static void emit_main(seq_buf *out, const spec *s, const char *sha256)
     snprintf(file, sizeof file, "%s_main.c", s->name);
     banner(out, s, file, "main() of the model binary.", sha256);
     seq_buf_printf(out,
-                   " */\n#include \"%s.h\"\n#include \"cli.h\"\n\n"
+                   " */\n#include \"cli.h\"\n#include \"%s.h\"\n\n"
                    "/* The spec's folder, where data.path starts: relative to the binary's\n"
                    " * own folder (the build sets it; --data overrides the data path). */\n"
                    "#ifndef SEQ_SPEC_DIR\n#define SEQ_SPEC_DIR \".\"\n#endif\n\n"
@@ -689,6 +769,7 @@ void emit_model(const spec *s, const char *spec_sha256, out_file files[EMIT_FILE
     emit_passes(&files[1].text, &pl, spec_sha256);
     snprintf(files[2].name, sizeof files[2].name, "%s_info.c", s->name);
     emit_info(&files[2].text, &pl, spec_sha256);
+    emit_api(&files[2].text, s);
     snprintf(files[3].name, sizeof files[3].name, "%s_main.c", s->name);
     emit_main(&files[3].text, s, spec_sha256);
     free_plan(&pl);

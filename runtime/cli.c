@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "pool.h"
 #include "util.h"
 #include "vmath.h"
@@ -35,8 +36,10 @@ static void usage(FILE *f, const seq_model_info *info)
             "  eval        loss and accuracy (a series: RMSE beside the naive forecast's) of\n"
             "              --checkpoint on a split (default test) of the data it was trained on;\n"
             "              with --data FILE (a CSV), on all of FILE\n"
-            "  predict     probability and label for each line of FILE (default stdin); a\n"
-            "              series: the forecast for each line of seq_len rows of values\n"
+            "  predict     probability and label (as the data spells it) for each line of\n"
+            "              FILE (default stdin), written as soon as the line is read; a\n"
+            "              series: the forecast for each line of seq_len rows of values;\n"
+            "              an empty line is an error\n"
             "  summary     the layer table with parameter counts\n"
             "  grads       loss and gradients of --checkpoint on the first batch of --split,\n"
             "              with the batch, as safetensors in --out\n"
@@ -56,6 +59,7 @@ static void usage(FILE *f, const seq_model_info *info)
             "  --resume            train: continue from OUT/checkpoint.safetensors\n"
             "  --force             train: start a fresh run in an OUT that holds one,\n"
             "                      overwriting its checkpoints and metrics\n"
+            "  --probs             predict: every class's probability too, as NAME=P after the label\n"
             "  --epochs N          train: this many epochs in all (default %d)\n"
             "  --max-steps N       train: stop after N optimizer steps in all\n"
             "  --checkpoint-every N  train: also save the checkpoint every N steps\n"
@@ -152,6 +156,8 @@ static int parse(int argc, char **argv, seq_options *o)
             o->resume = 1;
         } else if (strcmp(a, "--force") == 0) {
             o->force = 1;
+        } else if (strcmp(a, "--probs") == 0) {
+            o->probs = 1;
         } else if (strcmp(a, "--epochs") == 0) {
             VALUE();
             if (parse_long(a, v, 1, 100000, &n) != 0)
@@ -305,7 +311,10 @@ int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_mode
                                              : NULL;
     o.test_root = test_root;
     int status;
-    if (o.cmd == SEQ_CMD_GRADCHECK || info->f64)
+    seqcc_model_def def = {info, f32, f64};
+    if (o.cmd == SEQ_CMD_PREDICT)
+        status = seq_cmd_predict(&def, &o);
+    else if (o.cmd == SEQ_CMD_GRADCHECK || info->f64)
         status = seq_d_run(f64, &o, data_root);
     else
         status = seq_s_run(f32, &o, data_root);

@@ -3,6 +3,7 @@
 #define SEQ_CLI_H
 
 #include "model.h"
+#include "seqcc.h"
 
 typedef enum seq_command {
     SEQ_CMD_TRAIN, SEQ_CMD_EVAL, SEQ_CMD_PREDICT, SEQ_CMD_GRADS, SEQ_CMD_GRADCHECK,
@@ -23,6 +24,7 @@ typedef struct seq_options {
                                 test_path, from its folder) */
     const char *test_root;   /* resolved by seq_main: test_data, else the spec's test_path
                                 from its folder; NULL = the test part is a part of the data */
+    int probs;               /* predict: every class's probability too */
     int resume;              /* train: continue from OUT/checkpoint.safetensors */
     int force;               /* train: start afresh in an OUT that holds a run */
     int epochs;              /* train: 0 = the spec's */
@@ -39,6 +41,10 @@ typedef struct seq_options {
     double temperature;      /* sample: divides the logits (below 1: more conservative) */
     int top_k;               /* sample: draw among the K most likely only (0: all) */
 } seq_options;
+
+/* predict: one answer per line of o->input, through the C API. Returns an
+ * exit status. */
+int seq_cmd_predict(const seqcc_model_def *def, const seq_options *o);
 
 /* The whole main() of a model binary. SPEC_DIR is the spec's folder, where
  * data.path starts: relative to the binary's own folder, or absolute. */

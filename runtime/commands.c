@@ -1,4 +1,4 @@
-/* commands.c: eval, predict, grads and bench. */
+/* commands.c: eval, grads, bench and sample (predict is predict.c). */
 #include "run.h"
 
 #include <math.h>
@@ -136,109 +136,6 @@ int cmd_eval(run *r, const seq_options *o, const char *data_root)
            print_score(r, s, ", ", shown, sizeof shown), seconds);
     seq_data_free(&data);
     return SEQ_EXIT_OK;
-}
-
-/* A series line: seq_len x n_features numbers (oldest row first, each row's
- * values in the spec's column order), separated by commas or white space;
- * prints the forecast in the data's units. */
-static int predict_window(run *r, const char *input, long lineno, char *line, real *acts)
-{
-    const seq_model_info *info = r->info;
-    const seq_series_scale *sc = &r->scale;
-    int T = info->seq_len, F = info->n_features, want = T * F, got = 0;
-    float *x = seq_xmalloc((size_t)want * sizeof *x);
-    char *p = line, *end;
-    for (;; got++) {
-        p += strspn(p, ", \t");
-        if (!*p)
-            break;
-        double v = strtod(p, &end);
-        if (end == p || !isfinite(v) || (*end && !strchr(", \t", *end))) {
-            fprintf(stderr, "error: %s:%ld: value %d is not a number (expected %d numbers: "
-                            "%d rows of %d)\n", input, lineno, got + 1, want, T, F);
-            free(x);
-            return -1;
-        }
-        if (got < want)
-            x[got] = (float)((v - sc->mean[got % F]) / sc->std[got % F]);
-        p = end;
-    }
-    if (got != want) {
-        fprintf(stderr, "error: %s:%ld: %d numbers; expected %d (%d rows of %d values)\n", input,
-                lineno, got, want, T, F);
-        free(x);
-        return -1;
-    }
-    int32_t length = T;
-    seq_batch one = {NULL, &length, NULL, 1, x, NULL};
-    r->m->predict(r->params, acts, &one);
-    printf("%.6g\n", seq_series_unscale(sc, (double)acts[r->m->output_predict]));
-    free(x);
-    return 0;
-}
-
-int cmd_predict(run *r, const seq_options *o)
-{
-    seq_err err;
-    if (r->info->char_lm) {
-        fprintf(stderr, "error: a character language model continues text: use sample\n");
-        return SEQ_EXIT_USAGE;
-    }
-    if (need_checkpoint(o, "predict") != 0)
-        return SEQ_EXIT_USAGE;
-    if (load_checkpoint(r, o->checkpoint, 0, &err) != 0) {
-        fprintf(stderr, "error: %s\n", err.msg);
-        return SEQ_EXIT_FAIL;
-    }
-    int from_stdin = !o->input || strcmp(o->input, "-") == 0;
-    const char *input = from_stdin ? "<stdin>" : o->input;
-    FILE *in = from_stdin ? stdin : fopen(input, "r");
-    if (!in) {
-        fprintf(stderr, "error: %s: cannot open\n", input);
-        return SEQ_EXIT_FAIL;
-    }
-    const seq_model_info *info = r->info;
-    seq_data words = {.vocab = r->vocab, .chars = r->chars, .n_chars = r->n_chars};
-    real *acts = alloc_reals(r->m->n_acts_predict);
-    size_t T = (size_t)info->seq_len;
-    /* the word ids, then a char_cnn model's char ids */
-    int32_t *ids = seq_xmalloc((T + T * (size_t)info->word_len) * sizeof *ids);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    int status = SEQ_EXIT_OK;
-    for (long lineno = 1; (len = getline(&line, &cap, in)) >= 0; lineno++) {
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        size_t bad_line;
-        if (!seq_utf8_valid(line, (size_t)len, &bad_line)) {
-            fprintf(stderr, "error: %s:%ld: invalid UTF-8\n", input, lineno);
-            status = SEQ_EXIT_FAIL;
-            break;
-        }
-        if (info->n_features) {
-            if (predict_window(r, input, lineno, line, acts) != 0) {
-                status = SEQ_EXIT_FAIL;
-                break;
-            }
-            continue;
-        }
-        int32_t n = seq_encode_text(info, &words, line, (size_t)len, ids,
-                                    info->word_len ? ids + T : NULL);
-        seq_batch one = {ids, &n, NULL, 1, NULL, info->word_len ? ids + T : NULL};
-        r->m->predict(r->params, acts, &one);
-        const real *out = acts + r->m->output_predict;
-        int k = info->n_outputs, c = predicted(out, k);
-        char name[64];
-        /* one output: the probability of class 1; else that of the class predicted */
-        printf("%.6f\t%s\n", (double)out[k == 1 ? 0 : c], class_name(r, c, name, sizeof name));
-    }
-    free(line);
-    free(ids);
-    free(acts);
-    if (in != stdin)
-        fclose(in);
-    return status;
 }
 
 int cmd_grads(run *r, const seq_options *o, const char *data_root)

@@ -13,7 +13,7 @@ int seq_run(const seq_model *m, const seq_options *o, const char *data_root)
     switch (o->cmd) {
     case SEQ_CMD_TRAIN: status = cmd_train(&r, o, data_root); break;
     case SEQ_CMD_EVAL: status = cmd_eval(&r, o, data_root); break;
-    case SEQ_CMD_PREDICT: status = cmd_predict(&r, o); break;
+    case SEQ_CMD_PREDICT: break; /* seq_cmd_predict, over the C API */
     case SEQ_CMD_GRADS: status = cmd_grads(&r, o, data_root); break;
     case SEQ_CMD_GRADCHECK: status = cmd_gradcheck(&r, o); break;
     case SEQ_CMD_BENCH: status = cmd_bench(&r, o); break;

@@ -90,7 +90,6 @@ double run_val_score(const run *r, score v);
 #define load_checkpoint SEQ_P(load_checkpoint)
 #define cmd_train SEQ_P(cmd_train)
 #define cmd_eval SEQ_P(cmd_eval)
-#define cmd_predict SEQ_P(cmd_predict)
 #define cmd_grads SEQ_P(cmd_grads)
 #define cmd_bench SEQ_P(cmd_bench)
 #define cmd_gradcheck SEQ_P(cmd_gradcheck)
@@ -140,7 +139,6 @@ int load_checkpoint(run *r, const char *path, int resume, seq_err *err);
 /* The commands; each returns an exit status. */
 int cmd_train(run *r, const seq_options *o, const char *data_root);
 int cmd_eval(run *r, const seq_options *o, const char *data_root);
-int cmd_predict(run *r, const seq_options *o);
 int cmd_grads(run *r, const seq_options *o, const char *data_root);
 int cmd_bench(run *r, const seq_options *o);
 int cmd_gradcheck(run *r, const seq_options *o);

@@ -73,6 +73,7 @@
  *   dense.out                  [1, 1]           at 793792
  *   output                     [1, 1]           at 793793
  */
+#include "seqrt.h"
 #include "charword_cnn_lstm.h"
 
 /* ---- embedding (Embedding): token ids (None, 400) -> (None, 400, 64) ----- */

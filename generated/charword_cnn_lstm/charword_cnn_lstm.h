@@ -4,7 +4,11 @@
 #ifndef CHARWORD_CNN_LSTM_H
 #define CHARWORD_CNN_LSTM_H
 
-#include "seqrt.h"
+#include "seqcc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum {
     CHARWORD_CNN_LSTM_BATCH = 32,
@@ -12,8 +16,26 @@ enum {
     CHARWORD_CNN_LSTM_N_PARAMS = 1328753
 };
 
+/* The C API (seqcc.h) bound to charword_cnn_lstm: the functions take a handle
+ * charword_cnn_lstm_open gave; one of another model is SEQCC_ERR_ARGUMENT. */
+extern const seqcc_model_def charword_cnn_lstm_def;
+int charword_cnn_lstm_open(const char *checkpoint, seqcc_model **out, seqcc_error *err);
+int charword_cnn_lstm_predict_text(seqcc_model *m, const char *text, size_t len,
+    seqcc_prediction *out, seqcc_error *err);
+int charword_cnn_lstm_predict_texts(seqcc_model *m, const char *const *texts, size_t n,
+    seqcc_prediction *out, seqcc_error *err);
+int charword_cnn_lstm_close(seqcc_model *m);
+
+/* The runtime's view (seqrt.h, included first): the generated code, the
+ * binary. */
+#ifdef SEQ_MODEL_H
 extern const seq_model_info charword_cnn_lstm_info;
 extern const seq_s_model charword_cnn_lstm_f32;
 extern const seq_d_model charword_cnn_lstm_f64;
+#endif
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

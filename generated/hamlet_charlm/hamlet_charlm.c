@@ -77,6 +77,7 @@
  *   time_distributed.out       [1, 1, 1, 91]    at 2624
  *   time_distributed.probabilities [1, 1, 1, 91]    at 2715
  */
+#include "seqrt.h"
 #include "hamlet_charlm.h"
 
 /* ---- embedding (Embedding): token ids (None, 100) -> (None, 100, 64) ----- */

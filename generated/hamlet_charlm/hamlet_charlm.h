@@ -4,7 +4,11 @@
 #ifndef HAMLET_CHARLM_H
 #define HAMLET_CHARLM_H
 
-#include "seqrt.h"
+#include "seqcc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum {
     HAMLET_CHARLM_BATCH = 16,
@@ -12,8 +16,18 @@ enum {
     HAMLET_CHARLM_N_PARAMS = 247963
 };
 
+/* A character language model has no C API (its binary samples text). */
+
+/* The runtime's view (seqrt.h, included first): the generated code, the
+ * binary. */
+#ifdef SEQ_MODEL_H
 extern const seq_model_info hamlet_charlm_info;
 extern const seq_s_model hamlet_charlm_f32;
 extern const seq_d_model hamlet_charlm_f64;
+#endif
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -69,6 +69,7 @@
  *   dense_1.out                [1, 1]           at 96448
  *   output                     [1, 1]           at 96449
  */
+#include "seqrt.h"
 #include "imdb_bilstm.h"
 
 /* ---- embedding (Embedding): token ids (None, 120) -> (None, 120, 32) ----- */

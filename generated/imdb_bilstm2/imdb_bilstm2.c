@@ -104,6 +104,7 @@
  *   dense_1.out                [1, 1]           at 204224
  *   output                     [1, 1]           at 204225
  */
+#include "seqrt.h"
 #include "imdb_bilstm2.h"
 
 /* ---- embedding (Embedding): token ids (None, 120) -> (None, 120, 32) ----- */

@@ -4,7 +4,11 @@
 #ifndef IMDB_BILSTM2_H
 #define IMDB_BILSTM2_H
 
-#include "seqrt.h"
+#include "seqcc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum {
     IMDB_BILSTM2_BATCH = 32,
@@ -12,8 +16,28 @@ enum {
     IMDB_BILSTM2_N_PARAMS = 476801
 };
 
+/* The C API (seqcc.h) bound to imdb_bilstm2: the functions take a handle
+ * imdb_bilstm2_open gave; one of another model is SEQCC_ERR_ARGUMENT. */
+extern const seqcc_model_def imdb_bilstm2_def;
+int imdb_bilstm2_open(const char *checkpoint, seqcc_model **out, seqcc_error *err);
+int imdb_bilstm2_predict_text(seqcc_model *m, const char *text, size_t len,
+    seqcc_prediction *out, seqcc_error *err);
+int imdb_bilstm2_predict_texts(seqcc_model *m, const char *const *texts, size_t n,
+    seqcc_prediction *out, seqcc_error *err);
+int imdb_bilstm2_predict_ids(seqcc_model *m, const int32_t *ids, size_t n,
+    seqcc_prediction *out, seqcc_error *err);
+int imdb_bilstm2_close(seqcc_model *m);
+
+/* The runtime's view (seqrt.h, included first): the generated code, the
+ * binary. */
+#ifdef SEQ_MODEL_H
 extern const seq_model_info imdb_bilstm2_info;
 extern const seq_s_model imdb_bilstm2_f32;
 extern const seq_d_model imdb_bilstm2_f64;
+#endif
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -60,6 +60,7 @@
  *   dense.out                  [1, 1]           at 268992
  *   output                     [1, 1]           at 268993
  */
+#include "seqrt.h"
 #include "imdb_cnn_lstm.h"
 
 /* ---- embedding (Embedding): token ids (None, 400) -> (None, 400, 64) ----- */

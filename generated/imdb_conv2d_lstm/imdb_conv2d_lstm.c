@@ -60,6 +60,7 @@
  *   dense.out                  [1, 1]           at 332992
  *   output                     [1, 1]           at 332993
  */
+#include "seqrt.h"
 #include "imdb_conv2d_lstm.h"
 
 /* ---- embedding (Embedding): token ids (None, 400) -> (None, 400, 32) ----- */

@@ -55,6 +55,7 @@
  *   dense_1.out                [1, 1]           at 65472
  *   output                     [1, 1]           at 65473
  */
+#include "seqrt.h"
 #include "imdb_gru.h"
 
 /* ---- embedding (Embedding): token ids (None, 120) -> (None, 120, 32) ----- */

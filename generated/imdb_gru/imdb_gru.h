@@ -4,7 +4,11 @@
 #ifndef IMDB_GRU_H
 #define IMDB_GRU_H
 
-#include "seqrt.h"
+#include "seqcc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum {
     IMDB_GRU_BATCH = 32,
@@ -12,8 +16,28 @@ enum {
     IMDB_GRU_N_PARAMS = 343041
 };
 
+/* The C API (seqcc.h) bound to imdb_gru: the functions take a handle
+ * imdb_gru_open gave; one of another model is SEQCC_ERR_ARGUMENT. */
+extern const seqcc_model_def imdb_gru_def;
+int imdb_gru_open(const char *checkpoint, seqcc_model **out, seqcc_error *err);
+int imdb_gru_predict_text(seqcc_model *m, const char *text, size_t len,
+    seqcc_prediction *out, seqcc_error *err);
+int imdb_gru_predict_texts(seqcc_model *m, const char *const *texts, size_t n,
+    seqcc_prediction *out, seqcc_error *err);
+int imdb_gru_predict_ids(seqcc_model *m, const int32_t *ids, size_t n,
+    seqcc_prediction *out, seqcc_error *err);
+int imdb_gru_close(seqcc_model *m);
+
+/* The runtime's view (seqrt.h, included first): the generated code, the
+ * binary. */
+#ifdef SEQ_MODEL_H
 extern const seq_model_info imdb_gru_info;
 extern const seq_s_model imdb_gru_f32;
 extern const seq_d_model imdb_gru_f64;
+#endif
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

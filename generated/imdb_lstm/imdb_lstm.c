@@ -52,6 +52,7 @@
  *   dense_1.out                [1, 1]           at 50176
  *   output                     [1, 1]           at 50177
  */
+#include "seqrt.h"
 #include "imdb_lstm.h"
 
 /* ---- embedding (Embedding): token ids (None, 120) -> (None, 120, 32) ----- */

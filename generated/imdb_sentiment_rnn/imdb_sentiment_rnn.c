@@ -50,6 +50,7 @@
  *   dense.out                  [1, 1]           at 205184
  *   output                     [1, 1]           at 205185
  */
+#include "seqrt.h"
 #include "imdb_sentiment_rnn.h"
 
 /* ---- embedding (Embedding): token ids (None, 200) -> (None, 200, 256) ---- */

@@ -77,6 +77,7 @@
  *   time_distributed.out       [1, 1, 1, 66]    at 5184
  *   time_distributed.probabilities [1, 1, 1, 66]    at 5250
  */
+#include "seqrt.h"
 #include "shakespeare_charlm.h"
 
 /* ---- embedding (Embedding): token ids (None, 100) -> (None, 100, 64) ----- */

@@ -4,7 +4,11 @@
 #ifndef SHAKESPEARE_CHARLM_H
 #define SHAKESPEARE_CHARLM_H
 
-#include "seqrt.h"
+#include "seqcc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum {
     SHAKESPEARE_CHARLM_BATCH = 32,
@@ -12,8 +16,18 @@ enum {
     SHAKESPEARE_CHARLM_N_PARAMS = 875202
 };
 
+/* A character language model has no C API (its binary samples text). */
+
+/* The runtime's view (seqrt.h, included first): the generated code, the
+ * binary. */
+#ifdef SEQ_MODEL_H
 extern const seq_model_info shakespeare_charlm_info;
 extern const seq_s_model shakespeare_charlm_f32;
 extern const seq_d_model shakespeare_charlm_f64;
+#endif
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

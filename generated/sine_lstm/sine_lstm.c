@@ -45,6 +45,7 @@
  *   dense.out                  [1, 1]           at 9746
  *   output                     [1, 1]           at 9747
  */
+#include "seqrt.h"
 #include "sine_lstm.h"
 
 /* ---- input: the series window (None, 50, 1) ------------------------------ */

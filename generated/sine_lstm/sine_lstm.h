@@ -4,7 +4,11 @@
 #ifndef SINE_LSTM_H
 #define SINE_LSTM_H
 
-#include "seqrt.h"
+#include "seqcc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 enum {
     SINE_LSTM_BATCH = 32,
@@ -12,8 +16,24 @@ enum {
     SINE_LSTM_N_PARAMS = 4385
 };
 
+/* The C API (seqcc.h) bound to sine_lstm: the functions take a handle
+ * sine_lstm_open gave; one of another model is SEQCC_ERR_ARGUMENT. */
+extern const seqcc_model_def sine_lstm_def;
+int sine_lstm_open(const char *checkpoint, seqcc_model **out, seqcc_error *err);
+int sine_lstm_predict_window(seqcc_model *m, const double *values, size_t n,
+    seqcc_prediction *out, seqcc_error *err);
+int sine_lstm_close(seqcc_model *m);
+
+/* The runtime's view (seqrt.h, included first): the generated code, the
+ * binary. */
+#ifdef SEQ_MODEL_H
 extern const seq_model_info sine_lstm_info;
 extern const seq_s_model sine_lstm_f32;
 extern const seq_d_model sine_lstm_f64;
+#endif
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -45,6 +45,7 @@
  *   dense.out                  [1, 1]           at 11862
  *   output                     [1, 1]           at 11863
  */
+#include "seqrt.h"
 #include "stock_lstm.h"
 
 /* ---- input: the series window (None, 30, 5) ------------------------------ */

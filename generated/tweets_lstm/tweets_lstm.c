@@ -46,6 +46,7 @@
  *   dense.out                  [1, 3]           at 18112
  *   output                     [1, 3]           at 18115
  */
+#include "seqrt.h"
 #include "tweets_lstm.h"
 
 /* ---- embedding (Embedding): token ids (None, 40) -> (None, 40, 64) ------- */

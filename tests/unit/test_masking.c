@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "seqrt.h"
 #include "tiny_masked.h"
 
 enum { B = TINY_MASKED_BATCH, T = TINY_MASKED_SEQ_LEN, V = 30 };
