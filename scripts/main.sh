@@ -3,7 +3,7 @@
 # missing, build, fetch the IMDB reviews, compile specs/imdb_lstm.yaml, train
 # it, and evaluate it on the 25,000 test reviews.
 #
-# The run folder is runs/imdb_lstm; the evaluated checkpoint is the epoch with
+# The run folder is runs/imdb_lstm (a fresh run each time: --force); the evaluated checkpoint is the epoch with
 # the best validation accuracy (20% of the training reviews, never the test
 # set). SEQCC_THREADS sets the thread count (default: all cores).
 set -euo pipefail
@@ -17,5 +17,5 @@ cmake --build "$root/build" -j"$(nproc)" --target imdb_lstm
 model="$root/build/imdb_lstm"
 run="$root/runs/imdb_lstm"
 "$model" summary
-"$model" train --out "$run"
+"$model" train --out "$run" --force   # a fresh run, also when main.sh runs again
 "$model" eval --checkpoint "$run/best.safetensors" --split test
