@@ -2,6 +2,8 @@
  * folder for the CI staleness check. */
 #include "output.h"
 
+#include "change.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +72,27 @@ static void remove_files(const char *dir, out_file files[EMIT_FILES])
     rmdir(dir);
 }
 
+/* What changed, in the model's terms, before the line diffs; nothing when
+ * DIR is up to date. */
+static void print_changes(const char *dir, out_file files[EMIT_FILES])
+{
+    char *old_text[EMIT_FILES];
+    for (int i = 0; i < EMIT_FILES; i++) {
+        char *path = seq_path_join(dir, files[i].name);
+        size_t len;
+        if (seq_read_file(path, &old_text[i], &len, NULL) != 0)
+            old_text[i] = NULL;
+        free(path);
+    }
+    seq_buf summary = {0};
+    change_summary((const char *const *)old_text, files, EMIT_FILES, &summary);
+    if (summary.len)
+        printf("seqcc: what changed in %s:\n%s\n", dir, summary.data);
+    seq_buf_free(&summary);
+    for (int i = 0; i < EMIT_FILES; i++)
+        free(old_text[i]);
+}
+
 int output_check(const char *dir, out_file files[EMIT_FILES])
 {
     const char *base = getenv("TMPDIR");
@@ -84,6 +107,7 @@ int output_check(const char *dir, out_file files[EMIT_FILES])
         stale = 1;
         goto done;
     }
+    print_changes(dir, files);
     for (int i = 0; i < EMIT_FILES; i++) {
         char *committed = seq_path_join(dir, files[i].name);
         if (access(committed, F_OK) != 0) {

@@ -106,6 +106,28 @@ describe("seqcc", function()
     assert.matches("imdb_lstm_info.c is missing", r.err, 1, true)
   end)
 
+  it("--check says first what a spec change changes, in the model's terms", function()
+    local dir = h.tmpdir()
+    local text = h.read(h.source .. "/specs/imdb_lstm.yaml")
+    local edited, n = text:gsub("type: lstm\n    units: 64", "type: lstm\n    units: 65")
+    assert.are.equal(1, n)
+    h.write(dir .. "/imdb_lstm.yaml", edited)
+    local r = h.run({ h.seqcc, dir .. "/imdb_lstm.yaml", "-o", h.source .. "/generated/imdb_lstm",
+                      "--check" })
+    assert.are.equal(1, r.code)
+    local summary = r.out:match("^seqcc: what changed in [^\n]*\n(.-)\n\n%-%-%- ")
+    assert.is_not_nil(summary, r.out:sub(1, 2000))
+    -- LSTM(65) on 32: 4 * 65 * (32 + 65 + 1); the dense layers see 65 inputs
+    assert.matches("  layer lstm %(LSTM%): %(None, 64%), 24832 params %-> %(None, 65%), 25480 params\n",
+                   summary)
+    assert.matches("  layer dense %(Dense%): %(None, 64%), 4160 params %-> %(None, 64%), 4224 params\n",
+                   summary)
+    assert.matches("  Total params: 349,057 %-> 349,769\n", summary)
+    assert.matches("  Parameters [^\n]*: 349057 reals %-> 349769 reals\n", summary)
+    assert.matches("  imdb_lstm%.c: %d+ %-> %d+ lines", summary)
+    assert.is_nil(summary:find("embedding", 1, true), "the embedding did not change")
+  end)
+
   it("writes the same bytes every time, with no paths or times in them", function()
     for _, model in ipairs(specs()) do
       local spec = h.source .. "/specs/" .. model .. ".yaml"
