@@ -186,6 +186,11 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
     int B = info->batch;
     int epochs = o->epochs > 0 ? o->epochs : info->train.epochs;
     long per_epoch = (long)((train->n + (size_t)B - 1) / (size_t)B);
+    if (r->epoch_step >= per_epoch) { /* a resumed run's place is in this data's epoch */
+        seq_fail(&err, "%s stands at batch %ld of an epoch, but the data has %ld batches an epoch",
+                 ckpt, r->epoch_step + 1, per_epoch);
+        goto fail;
+    }
     uint32_t *order = seq_xmalloc(train->n * sizeof *order);
     int stopped = 0;
     for (; r->epoch < epochs && !stopped; r->epoch++) {
