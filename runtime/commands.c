@@ -224,11 +224,18 @@ int cmd_bench(run *r, const seq_options *o)
     for (size_t i = 0; r->char_ids && i < (size_t)B * T * W; i++)
         r->char_ids[i] = (int32_t)seq_rng_below(&data, (uint64_t)info->data.char_vocab_size);
     long correct, steps = o->steps > 0 ? o->steps : 100;
-    for (int i = 0; i < 5; i++) /* warm up */
-        train_step(r, B, &correct);
+    double loss;
+    seq_err err;
+    int rc = 0;
+    for (int i = 0; i < 5 && rc == 0; i++) /* warm up */
+        rc = train_step(r, B, &loss, &correct, &err);
     double t0 = seq_now();
-    for (long i = 0; i < steps; i++)
-        train_step(r, B, &correct);
+    for (long i = 0; i < steps && rc == 0; i++)
+        rc = train_step(r, B, &loss, &correct, &err);
+    if (rc != 0) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return SEQ_EXIT_FAIL;
+    }
     double train_s = (seq_now() - t0) / (double)steps;
 
     real *acts = alloc_reals(r->m->n_acts_predict);

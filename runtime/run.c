@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "adam.h"
@@ -200,23 +201,40 @@ score evaluate(run *r, const seq_examples *ex)
     return s;
 }
 
-/* One optimizer step on the batch in r->ids / r->targets. */
-double train_step(run *r, int n_valid, long *correct)
+/* SEQCC_TEST_NONFINITE="loss N" or "grad N" (tests only) makes step N's
+ * loss or first gradient NaN, as a diverging run's would be. */
+static void test_nonfinite(long step, double *loss, real *grads)
+{
+    const char *v = getenv("SEQCC_TEST_NONFINITE");
+    char what[8];
+    long at;
+    if (!v || sscanf(v, "%7s %ld", what, &at) != 2 || at != step)
+        return;
+    if (strcmp(what, "loss") == 0)
+        *loss = NAN;
+    else if (strcmp(what, "grad") == 0)
+        grads[0] = (real)NAN;
+}
+
+/* One optimizer step on the batch in r->ids / r->targets; none, and an
+ * error naming the step, when the loss or the gradient norm is not finite. */
+int train_step(run *r, int n_valid, double *loss, long *correct, seq_err *err)
 {
     const seq_model_info *info = r->info;
     seq_batch in = run_batch(r, n_valid);
-    double loss = r->m->forward(r->params, r->acts, &in, 1, &r->rng);
+    *loss = r->m->forward(r->params, r->acts, &in, 1, &r->rng);
     *correct = count_correct(r, n_valid);
     r->m->backward(r->params, r->grads, r->acts, &in);
-    double scale = 1;
-    if (info->optim.clipnorm > 0) {
-        double norm = seq_grad_norm(info->n_params, r->grads);
-        if (norm > info->optim.clipnorm)
-            scale = info->optim.clipnorm / (norm + 1e-6);
-    }
+    test_nonfinite(r->step + 1, loss, r->grads);
+    double norm = seq_grad_norm(info->n_params, r->grads), scale = 1;
+    if (!isfinite(*loss) || !isfinite(norm))
+        return seq_fail(err, "training diverged at step %ld (epoch %d): the %s is %g; nothing of "
+                        "this step is applied or saved", r->step + 1, r->epoch + 1,
+                        isfinite(*loss) ? "gradient norm" : "loss", isfinite(*loss) ? norm : *loss);
+    if (info->optim.clipnorm > 0 && norm > info->optim.clipnorm)
+        scale = info->optim.clipnorm / (norm + 1e-6);
     r->step++;
     seq_adam_step(&info->optim, r->step, info->n_params, r->params, r->grads, r->adam_m,
                   r->adam_v, scale);
-    return loss;
+    return 0;
 }
-

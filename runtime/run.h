@@ -124,8 +124,10 @@ long count_correct(const run *r, int n);
 /* Loss and accuracy over every example of EX in order, the last partial
  * batch included. */
 score evaluate(run *r, const seq_examples *ex);
-/* One optimizer step on the batch in r->ids, r->lengths, r->targets. */
-double train_step(run *r, int n_valid, long *correct);
+/* One optimizer step on the batch in r->ids, r->lengths, r->targets: its
+ * loss in *LOSS. A non-finite loss or gradient norm fails, naming the step,
+ * and changes nothing (SEQCC_TEST_NONFINITE, for tests, makes one). */
+int train_step(run *r, int n_valid, double *loss, long *correct, seq_err *err);
 
 /* Adds the tensor T of ARENA to ST as PREFIX + its name. */
 void st_add_tensor(seq_st *st, const char *prefix, const seq_tensor_info *t, const real *arena);

@@ -208,7 +208,9 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
             }
             int n = run_fill(r, train, order, (size_t)r->epoch_step * (size_t)B);
             long correct;
-            double loss = train_step(r, n, &correct);
+            double loss;
+            if (train_step(r, n, &loss, &correct, &err) != 0)
+                goto fail_order;
             r->epoch_loss += loss * n;
             r->epoch_correct += correct;
             r->epoch_seen += n;

@@ -3,7 +3,8 @@
 -- flipped bits in header and data, edited metadata with and without a
 -- recomputed checksum, non-finite values, one without a checksum, another
 -- model's, an empty file, a folder) is refused with a message and status 1
--- by every command that reads one, and by the C API's open.
+-- by every command that reads one, and by the C API's open; training that
+-- diverges stops, naming the step, and leaves only finite values behind.
 local h = require("harness")
 local json = require("dkjson")
 
@@ -282,5 +283,74 @@ describe("checkpoints", function()
     assert.are.equal(1, r.code, r.out .. r.err)
     assert.matches("error: " .. path .. " stands at batch 16 of an epoch, but the data has 9 batches",
                    r.err, 1, true)
+  end)
+end)
+
+-- Every F32/F64 value of the safetensors file PATH is finite.
+local function all_finite(path)
+  local header, data = split(assert(h.read(path), path))
+  for name, t in pairs(json.decode(header)) do
+    local size = ({ F32 = 4, F64 = 8 })[t.dtype]
+    if name ~= "__metadata__" and size then
+      for at = t.data_offsets[1], t.data_offsets[2] - 1, size do
+        local x = string.unpack(size == 4 and "<f" or "<d", data, at + 1)
+        if x ~= x or x == math.huge or x == -math.huge then return false, name end
+      end
+    end
+  end
+  for key, v in pairs(json.decode(header).__metadata__) do
+    if key ~= "best_val_score" and (v:find("nan") or v:find("inf")) then return false, key end
+  end
+  return true
+end
+
+describe("training that diverges", function()
+  teardown(h.cleanup)
+
+  -- tiny_tsv on its own data (5 steps an epoch, a validation split) with
+  -- SEQCC_TEST_NONFINITE=HOOK and a checkpoint every 2 steps
+  local function train(out, hook)
+    local args = hook and { "env", "SEQCC_TEST_NONFINITE=" .. hook } or {}
+    for _, a in ipairs(args_of("tiny_tsv", "train", "--out", out, "--epochs", "4",
+                               "--checkpoint-every", "2")) do
+      args[#args + 1] = a
+    end
+    return h.run(args)
+  end
+
+  it("stops at a non-finite loss, naming the step, with only finite values saved", function()
+    local out = h.tmpdir() .. "/loss"
+    local r = train(out, "loss 12")
+    assert.are.equal(1, r.code, r.out .. r.err)
+    assert.matches("error: training diverged at step 12 (epoch 3): the loss is nan", r.err, 1, true)
+    for _, name in ipairs({ "checkpoint.safetensors", "best.safetensors" }) do
+      local ok, what = all_finite(out .. "/" .. name)
+      assert(ok, name .. ": " .. tostring(what))
+    end
+    -- the last checkpoint is the end of epoch 2's, and it is sound
+    local header = json.decode((split(h.read(out .. "/checkpoint.safetensors"))))
+    assert.are.equal("10", header.__metadata__.step)
+    r = h.run(args_of("tiny_tsv", "eval", "--checkpoint", out .. "/checkpoint.safetensors"))
+    assert.are.equal(0, r.code, r.err)
+  end)
+
+  it("stops at a non-finite gradient norm before any checkpoint", function()
+    local out = h.tmpdir() .. "/grad"
+    local r = train(out, "grad 2")
+    assert.are.equal(1, r.code, r.out .. r.err)
+    assert.matches("error: training diverged at step 2 (epoch 1): the gradient norm is nan", r.err,
+                   1, true)
+    assert.is_false(h.exists(out .. "/checkpoint.safetensors"))
+    assert.is_false(h.exists(out .. "/best.safetensors"))
+  end)
+
+  it("trains as before when the hook names no step it reaches", function()
+    local a, b = h.tmpdir() .. "/a", h.tmpdir() .. "/b"
+    local r = train(a, "loss 999")
+    assert.are.equal(0, r.code, r.err)
+    r = train(b)
+    assert.are.equal(0, r.code, r.err)
+    assert.are.equal(h.read(b .. "/checkpoint.safetensors"), h.read(a .. "/checkpoint.safetensors"))
+    assert.are.equal(h.read(b .. "/best.safetensors"), h.read(a .. "/best.safetensors"))
   end)
 end)
