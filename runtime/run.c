@@ -103,6 +103,36 @@ const char *class_name(const run *r, int i, char *buf, size_t n)
     return buf;
 }
 
+int run_class_list(const run *r, char **text, char ***names)
+{
+    *text = seq_xstrdup(r->classes.data ? r->classes.data : "");
+    int n = 1;
+    for (const char *c = *text; *c; c++)
+        n += *c == '\n';
+    *names = seq_xmalloc((size_t)n * sizeof **names);
+    char *at = *text;
+    for (int i = 0; i < n; i++) {
+        (*names)[i] = at;
+        at += strcspn(at, "\n");
+        if (*at)
+            *at++ = '\0';
+    }
+    return n;
+}
+
+int run_data_load(run *r, const char *root, long limit, unsigned want, seq_data *out,
+                  seq_err *err)
+{
+    char *text = NULL, **names = NULL;
+    int n = r->classes.len && !r->info->n_features && !r->info->char_lm
+            ? run_class_list(r, &text, &names) : 0;
+    int rc = seq_data_load(r->info, root, limit, want, r->vocab, r->chars, r->n_chars, names, n,
+                           out, err);
+    free(names);
+    free(text);
+    return rc;
+}
+
 /* The model must output what the data's classes need. A char-lm's
  * characters are its classes; a char_cnn model keeps its characters too. */
 int take_classes(run *r, const seq_data *d, const char *root, seq_err *err)

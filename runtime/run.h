@@ -82,6 +82,8 @@ double run_val_score(const run *r, score v);
 #define run_free SEQ_P(run_free)
 #define class_name SEQ_P(class_name)
 #define take_classes SEQ_P(take_classes)
+#define run_class_list SEQ_P(run_class_list)
+#define run_data_load SEQ_P(run_data_load)
 #define predicted SEQ_P(predicted)
 #define count_correct SEQ_P(count_correct)
 #define evaluate SEQ_P(evaluate)
@@ -113,6 +115,13 @@ void reset_state(run *r);
 
 /* The I-th class name (0-based). */
 const char *class_name(const run *r, int i, char *buf, size_t n);
+/* The class names (a checkpoint's, "a\nb") as a list, which holds pointers
+ * into *TEXT (a copy); returns their number. */
+int run_class_list(const run *r, char **text, char ***names);
+/* seq_data_load with the run's vocabulary, characters and classes (a
+ * checkpoint's, when it has them: the data's labels get their ids by name). */
+int run_data_load(run *r, const char *root, long limit, unsigned want, seq_data *out,
+                  seq_err *err);
 /* Checks the data's classes fit the model and keeps their names (a
  * series: keeps its scale). */
 int take_classes(run *r, const seq_data *d, const char *root, seq_err *err);

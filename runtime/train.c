@@ -149,8 +149,7 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
     }
     unsigned want = 1u << SEQ_TRAIN | (info->data.validation_split > 0 ? 1u << SEQ_VAL : 0);
     double t0 = seq_now();
-    if (seq_data_load(info, data_root, o->limit, want, r->vocab, r->chars, r->n_chars, &data,
-                      &err) != 0 ||
+    if (run_data_load(r, data_root, o->limit, want, &data, &err) != 0 ||
         take_classes(r, &data, data_root, &err) != 0)
         goto fail;
     if (!r->vocab) { /* the checkpoint carries the vocabulary built here */

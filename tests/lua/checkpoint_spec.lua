@@ -4,7 +4,8 @@
 -- recomputed checksum, non-finite values, one without a checksum, another
 -- model's, an empty file, a folder) is refused with a message and status 1
 -- by every command that reads one, and by the C API's open; training that
--- diverges stops, naming the step, and leaves only finite values behind.
+-- diverges stops, naming the step, and leaves only finite values behind; the
+-- data's labels get the checkpoint's class ids by name.
 local h = require("harness")
 local json = require("dkjson")
 
@@ -352,5 +353,70 @@ describe("training that diverges", function()
     assert.are.equal(0, r.code, r.err)
     assert.are.equal(h.read(b .. "/checkpoint.safetensors"), h.read(a .. "/checkpoint.safetensors"))
     assert.are.equal(h.read(b .. "/best.safetensors"), h.read(a .. "/best.safetensors"))
+  end)
+end)
+
+describe("classes by name", function()
+  teardown(h.cleanup)
+
+  local dir, csv, ckpt
+  setup(function()
+    dir = h.tmpdir()
+    csv = dir .. "/labels.csv"
+    write_csv(csv, 90)
+    local r = h.run(args_of("tiny_classes", "train", "--data", csv, "--out", dir .. "/run",
+                            "--epochs", "1"))
+    assert(r.code == 0, r.out .. r.err)
+    ckpt = dir .. "/run/checkpoint.safetensors"
+  end)
+
+  it("names the file and line of a label the model does not know (Positive for positive)",
+     function()
+    local respelled = dir .. "/respelled.csv"
+    write_csv(respelled, 30, { "negative", "neutral", "Positive" })
+    local want = respelled .. ':3: label "Positive" is not one of the model\'s 3 classes'
+    local runs = {
+      eval_train = args_of("tiny_classes", "eval", "--checkpoint", ckpt, "--data", respelled,
+                           "--split", "train"),
+      eval_test = args_of("tiny_classes", "eval", "--checkpoint", ckpt, "--data", respelled),
+      grads = args_of("tiny_classes", "grads", "--checkpoint", ckpt, "--data", respelled,
+                      "--split", "train", "--out", dir .. "/g.safetensors"),
+    }
+    for what, args in pairs(runs) do
+      local r = h.run(args)
+      assert.are.equal(1, r.code, what .. ": " .. r.out .. r.err)
+      assert.matches(want, r.err, 1, true)
+    end
+    assert.is_false(h.exists(dir .. "/g.safetensors"))
+    os.execute("cp -r " .. h.quote(dir .. "/run") .. " " .. h.quote(dir .. "/resumed"))
+    local before = h.snapshot(dir .. "/resumed")
+    local r = h.run(args_of("tiny_classes", "train", "--resume", "--out", dir .. "/resumed",
+                            "--data", respelled, "--epochs", "2"))
+    assert.are.equal(1, r.code, r.out .. r.err)
+    assert.matches(want, r.err, 1, true)
+    assert.are.same(before.files, h.snapshot(dir .. "/resumed").files)
+  end)
+
+  it("gives the data's labels the checkpoint's ids, whatever classes the data lacks", function()
+    -- only "positive" (the model's class 2) and "neutral" (1): in byte order
+    -- they would be 1 and 0
+    local two = dir .. "/two.csv"
+    write_csv(two, 24, { "positive", "neutral" })
+    local g = dir .. "/two.safetensors"
+    local r = h.run(args_of("tiny_classes", "grads", "--checkpoint", ckpt, "--data", two,
+                            "--split", "train", "--out", g))
+    assert.are.equal(0, r.code, r.out .. r.err)
+    local header, data = split(h.read(g))
+    local t = json.decode(header)["batch/targets"]
+    local seen = {}
+    for at = t.data_offsets[1], t.data_offsets[2] - 1, 4 do
+      seen[string.unpack("<f", data, at + 1)] = true
+    end
+    assert.is_true(seen[1] and seen[2] and not seen[0], "targets: " .. json.encode(seen))
+    -- and training goes on over such data
+    os.execute("cp -r " .. h.quote(dir .. "/run") .. " " .. h.quote(dir .. "/on_two"))
+    r = h.run(args_of("tiny_classes", "train", "--resume", "--out", dir .. "/on_two", "--data", two,
+                      "--epochs", "2"))
+    assert.are.equal(0, r.code, r.out .. r.err)
   end)
 end)
