@@ -231,19 +231,15 @@ score evaluate(run *r, const seq_examples *ex)
     return s;
 }
 
-/* SEQCC_TEST_NONFINITE="loss N" or "grad N" (tests only) makes step N's
- * loss or first gradient NaN, as a diverging run's would be. */
-static void test_nonfinite(long step, double *loss, real *grads)
+/* SEQCC_TEST_NONFINITE="loss N", "grad N" or "param N" (tests only): step
+ * N's loss, first gradient or (after the update) first parameter is NaN, as
+ * a diverging run's would be. */
+static int test_nonfinite(long step, const char *what)
 {
     const char *v = getenv("SEQCC_TEST_NONFINITE");
-    char what[8];
+    char got[8];
     long at;
-    if (!v || sscanf(v, "%7s %ld", what, &at) != 2 || at != step)
-        return;
-    if (strcmp(what, "loss") == 0)
-        *loss = NAN;
-    else if (strcmp(what, "grad") == 0)
-        grads[0] = (real)NAN;
+    return v && sscanf(v, "%7s %ld", got, &at) == 2 && at == step && strcmp(got, what) == 0;
 }
 
 /* One optimizer step on the batch in r->ids / r->targets; none, and an
@@ -255,7 +251,10 @@ int train_step(run *r, int n_valid, double *loss, long *correct, seq_err *err)
     *loss = r->m->forward(r->params, r->acts, &in, 1, &r->rng);
     *correct = count_correct(r, n_valid);
     r->m->backward(r->params, r->grads, r->acts, &in);
-    test_nonfinite(r->step + 1, loss, r->grads);
+    if (test_nonfinite(r->step + 1, "loss"))
+        *loss = NAN;
+    if (test_nonfinite(r->step + 1, "grad"))
+        r->grads[0] = (real)NAN;
     double norm = seq_grad_norm(info->n_params, r->grads), scale = 1;
     if (!isfinite(*loss) || !isfinite(norm))
         return seq_fail(err, "training diverged at step %ld (epoch %d): the %s is %g; nothing of "
@@ -266,5 +265,7 @@ int train_step(run *r, int n_valid, double *loss, long *correct, seq_err *err)
     r->step++;
     seq_adam_step(&info->optim, r->step, info->n_params, r->params, r->grads, r->adam_m,
                   r->adam_v, scale);
+    if (test_nonfinite(r->step, "param"))
+        r->params[0] = (real)NAN;
     return 0;
 }

@@ -345,6 +345,18 @@ describe("training that diverges", function()
     assert.is_false(h.exists(out .. "/best.safetensors"))
   end)
 
+  it("refuses to save parameters gone non-finite, naming the tensor", function()
+    -- the update of step 4 overflows; the save after it is refused
+    local out = h.tmpdir() .. "/param"
+    local r = train(out, "param 4")
+    assert.are.equal(1, r.code, r.out .. r.err)
+    assert.matches("error: not saved at step 4: " .. out .. "/checkpoint.safetensors: tensor \"" ..
+                   "embedding/embeddings\" holds a non-finite value (nan at index 0)", r.err, 1, true)
+    local header = json.decode((split(h.read(out .. "/checkpoint.safetensors"))))
+    assert.are.equal("2", header.__metadata__.step)
+    assert.is_true(all_finite(out .. "/checkpoint.safetensors"))
+  end)
+
   it("trains as before when the hook names no step it reaches", function()
     local a, b = h.tmpdir() .. "/a", h.tmpdir() .. "/b"
     local r = train(a, "loss 999")
