@@ -58,25 +58,6 @@ static const char *training_data(const run *r, const seq_options *o, const char 
     return data_root;
 }
 
-/* The checkpoint's class names ("a\nb") as a list (which holds pointers
- * into *TEXT, a copy); returns their number. */
-static int class_list(const run *r, char **text, char ***names)
-{
-    *text = seq_xstrdup(r->classes.data ? r->classes.data : "");
-    int n = 1;
-    for (const char *c = *text; *c; c++)
-        n += *c == '\n';
-    *names = seq_xmalloc((size_t)n * sizeof **names);
-    char *at = *text;
-    for (int i = 0; i < n; i++) {
-        (*names)[i] = at;
-        at += strcspn(at, "\n");
-        if (*at)
-            *at++ = '\0';
-    }
-    return n;
-}
-
 /* The split --split names (default test). The test part of a CSV model
  * (text classification or series) is a whole file when there is one:
  * --test-data, eval's (or grads') --data, the spec's test_path; else,
@@ -96,7 +77,7 @@ static int load_split(run *r, const seq_options *o, const char *data_root, seq_d
     if (test_file) {
         warn_if_trained_on(r, o, test_file);
         char *text = NULL, **names = NULL;
-        int n = r->info->n_features ? 0 : class_list(r, &text, &names);
+        int n = r->info->n_features ? 0 : run_class_list(r, &text, &names);
         rc = seq_data_load_test_file(r->info, test_file, o->limit, r->vocab, r->chars,
                                      r->n_chars, names, n, &r->scale, data, err);
         free(names);
@@ -104,8 +85,7 @@ static int load_split(run *r, const seq_options *o, const char *data_root, seq_d
         data_root = test_file;
     } else {
         data_root = training_data(r, o, data_root);
-        rc = seq_data_load(r->info, data_root, o->limit, 1u << *split, r->vocab, r->chars,
-                           r->n_chars, data, err);
+        rc = run_data_load(r, data_root, o->limit, 1u << *split, data, err);
     }
     if (rc != 0)
         return -1;
@@ -224,11 +204,18 @@ int cmd_bench(run *r, const seq_options *o)
     for (size_t i = 0; r->char_ids && i < (size_t)B * T * W; i++)
         r->char_ids[i] = (int32_t)seq_rng_below(&data, (uint64_t)info->data.char_vocab_size);
     long correct, steps = o->steps > 0 ? o->steps : 100;
-    for (int i = 0; i < 5; i++) /* warm up */
-        train_step(r, B, &correct);
+    double loss;
+    seq_err err;
+    int rc = 0;
+    for (int i = 0; i < 5 && rc == 0; i++) /* warm up */
+        rc = train_step(r, B, &loss, &correct, &err);
     double t0 = seq_now();
-    for (long i = 0; i < steps; i++)
-        train_step(r, B, &correct);
+    for (long i = 0; i < steps && rc == 0; i++)
+        rc = train_step(r, B, &loss, &correct, &err);
+    if (rc != 0) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return SEQ_EXIT_FAIL;
+    }
     double train_s = (seq_now() - t0) / (double)steps;
 
     real *acts = alloc_reals(r->m->n_acts_predict);

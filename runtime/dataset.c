@@ -536,9 +536,50 @@ int seq_data_fingerprint(const seq_model_info *info, const char *root, seq_finge
     return 0;
 }
 
+/* Gives T's classes the ids CLASSES (N names, a model's) have, matched by
+ * name; a class of T not among them fails naming its folder in ROOT/SPLIT. */
+static int as_classes(seq_textset *t, const char *root, const char *split,
+                      char *const *classes, int n, seq_err *err)
+{
+    int *id = seq_xmalloc((size_t)(t->n_classes ? t->n_classes : 1) * sizeof *id);
+    for (int c = 0; c < t->n_classes; c++) {
+        id[c] = -1;
+        for (int k = 0; k < n && id[c] < 0; k++)
+            id[c] = strcmp(t->class_names[c], classes[k]) == 0 ? k : -1;
+        if (id[c] < 0) {
+            free(id);
+            return seq_fail(err, "%s/%s/%s: the model does not know the class \"%s\"", root,
+                            split, t->class_names[c], t->class_names[c]);
+        }
+    }
+    for (size_t i = 0; i < t->n; i++)
+        t->labels[i] = id[t->labels[i]];
+    for (int c = 0; c < t->n_classes; c++)
+        free(t->class_names[c]);
+    t->class_names = seq_xrealloc(t->class_names, (size_t)(n ? n : 1) * sizeof *t->class_names);
+    for (int k = 0; k < n; k++)
+        t->class_names[k] = seq_xstrdup(classes[k]);
+    t->n_classes = n;
+    free(id);
+    return 0;
+}
+
+/* An aclImdb split, its classes as CLASSES has them (when given). */
+static int imdb_split(const char *root, const char *split, size_t limit, char *const *classes,
+                      int n_classes, seq_textset *t, seq_err *err)
+{
+    if (seq_imdb_load(root, split, limit, t, err) != 0)
+        return -1;
+    if (classes && as_classes(t, root, split, classes, n_classes, err) != 0) {
+        seq_textset_free(t);
+        return -1;
+    }
+    return 0;
+}
+
 int seq_data_load(const seq_model_info *info, const char *root, long limit, unsigned want,
-                  seq_vocab *vocab, const int32_t *chars, int n_chars, seq_data *out,
-                  seq_err *err)
+                  seq_vocab *vocab, const int32_t *chars, int n_chars, char *const *classes,
+                  int n_classes, seq_data *out, seq_err *err)
 {
     memset(out, 0, sizeof *out);
     out->vocab = vocab;
@@ -555,8 +596,10 @@ int seq_data_load(const seq_model_info *info, const char *root, long limit, unsi
     seq_textset t;
 
     if (strcmp(info->data.format, "csv") == 0) {
-        if (csv_textset(info, root, NULL, 0, &t, err) != 0)
+        if (csv_textset(info, root, classes, n_classes, &t, err) != 0) {
+            seq_data_free(out);
             return -1;
+        }
         keep_per_class(&t, per_class);
         take_classes(out, &t);
         split_and_encode(info, &t, info->data.test_split, want, out);
@@ -565,14 +608,16 @@ int seq_data_load(const seq_model_info *info, const char *root, long limit, unsi
     }
 
     if ((want & (1u << SEQ_TRAIN | 1u << SEQ_VAL)) || !vocab) {
-        if (seq_imdb_load(root, "train", per_class, &t, err) != 0)
+        if (imdb_split(root, "train", per_class, classes, n_classes, &t, err) != 0) {
+            seq_data_free(out);
             return -1;
+        }
         take_classes(out, &t);
         split_and_encode(info, &t, 0, want, out);
         seq_textset_free(&t);
     }
     if (want & 1u << SEQ_TEST) {
-        if (seq_imdb_load(root, "test", per_class, &t, err) != 0) {
+        if (imdb_split(root, "test", per_class, classes, n_classes, &t, err) != 0) {
             seq_data_free(out);
             return -1;
         }

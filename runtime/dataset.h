@@ -48,7 +48,10 @@ typedef struct seq_data {
  * test split, then validation_split of the rest is validation. The
  * vocabulary is VOCAB (borrowed; from a checkpoint) or, when NULL, built from
  * the train split. LIMIT > 0 keeps the first LIMIT examples of each class in
- * file order (for tests). A char_cnn model (info->word_len > 0) also gets
+ * file order (for tests). CLASSES (N_CLASSES names, a checkpoint's) give
+ * the class ids by name, a label not among them failing with FILE:LINE (an
+ * aclImdb class: its folder); when NULL, the classes are the data's (a
+ * CSV's labels in byte order). A char_cnn model (info->word_len > 0) also gets
  * each word's characters, ids from CHARS (copied; from a checkpoint) or,
  * when NULL, the char_vocab_size - 2 most frequent characters of the train
  * split's words.
@@ -68,8 +71,8 @@ typedef struct seq_data {
  * targets are scaled with the training rows' statistics (in scale). LIMIT > 0
  * keeps the first LIMIT rows. */
 int seq_data_load(const seq_model_info *info, const char *root, long limit, unsigned want,
-                  seq_vocab *vocab, const int32_t *chars, int n_chars, seq_data *out,
-                  seq_err *err);
+                  seq_vocab *vocab, const int32_t *chars, int n_chars, char *const *classes,
+                  int n_classes, seq_data *out, seq_err *err);
 void seq_data_free(seq_data *d);
 
 /* Loads the whole file PATH (a CSV text classification's or a series') as

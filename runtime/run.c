@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "adam.h"
@@ -100,6 +101,36 @@ const char *class_name(const run *r, int i, char *buf, size_t n)
     size_t len = s ? strcspn(s, "\n") : 0;
     snprintf(buf, n, "%.*s", (int)(len < n ? len : n - 1), s ? s : "");
     return buf;
+}
+
+int run_class_list(const run *r, char **text, char ***names)
+{
+    *text = seq_xstrdup(r->classes.data ? r->classes.data : "");
+    int n = 1;
+    for (const char *c = *text; *c; c++)
+        n += *c == '\n';
+    *names = seq_xmalloc((size_t)n * sizeof **names);
+    char *at = *text;
+    for (int i = 0; i < n; i++) {
+        (*names)[i] = at;
+        at += strcspn(at, "\n");
+        if (*at)
+            *at++ = '\0';
+    }
+    return n;
+}
+
+int run_data_load(run *r, const char *root, long limit, unsigned want, seq_data *out,
+                  seq_err *err)
+{
+    char *text = NULL, **names = NULL;
+    int n = r->classes.len && !r->info->n_features && !r->info->char_lm
+            ? run_class_list(r, &text, &names) : 0;
+    int rc = seq_data_load(r->info, root, limit, want, r->vocab, r->chars, r->n_chars, names, n,
+                           out, err);
+    free(names);
+    free(text);
+    return rc;
 }
 
 /* The model must output what the data's classes need. A char-lm's
@@ -200,23 +231,41 @@ score evaluate(run *r, const seq_examples *ex)
     return s;
 }
 
-/* One optimizer step on the batch in r->ids / r->targets. */
-double train_step(run *r, int n_valid, long *correct)
+/* SEQCC_TEST_NONFINITE="loss N", "grad N" or "param N" (tests only): step
+ * N's loss, first gradient or (after the update) first parameter is NaN, as
+ * a diverging run's would be. */
+static int test_nonfinite(long step, const char *what)
+{
+    const char *v = getenv("SEQCC_TEST_NONFINITE");
+    char got[8];
+    long at;
+    return v && sscanf(v, "%7s %ld", got, &at) == 2 && at == step && strcmp(got, what) == 0;
+}
+
+/* One optimizer step on the batch in r->ids / r->targets; none, and an
+ * error naming the step, when the loss or the gradient norm is not finite. */
+int train_step(run *r, int n_valid, double *loss, long *correct, seq_err *err)
 {
     const seq_model_info *info = r->info;
     seq_batch in = run_batch(r, n_valid);
-    double loss = r->m->forward(r->params, r->acts, &in, 1, &r->rng);
+    *loss = r->m->forward(r->params, r->acts, &in, 1, &r->rng);
     *correct = count_correct(r, n_valid);
     r->m->backward(r->params, r->grads, r->acts, &in);
-    double scale = 1;
-    if (info->optim.clipnorm > 0) {
-        double norm = seq_grad_norm(info->n_params, r->grads);
-        if (norm > info->optim.clipnorm)
-            scale = info->optim.clipnorm / (norm + 1e-6);
-    }
+    if (test_nonfinite(r->step + 1, "loss"))
+        *loss = NAN;
+    if (test_nonfinite(r->step + 1, "grad"))
+        r->grads[0] = (real)NAN;
+    double norm = seq_grad_norm(info->n_params, r->grads), scale = 1;
+    if (!isfinite(*loss) || !isfinite(norm))
+        return seq_fail(err, "training diverged at step %ld (epoch %d): the %s is %g; nothing of "
+                        "this step is applied or saved", r->step + 1, r->epoch + 1,
+                        isfinite(*loss) ? "gradient norm" : "loss", isfinite(*loss) ? norm : *loss);
+    if (info->optim.clipnorm > 0 && norm > info->optim.clipnorm)
+        scale = info->optim.clipnorm / (norm + 1e-6);
     r->step++;
     seq_adam_step(&info->optim, r->step, info->n_params, r->params, r->grads, r->adam_m,
                   r->adam_v, scale);
-    return loss;
+    if (test_nonfinite(r->step, "param"))
+        r->params[0] = (real)NAN;
+    return 0;
 }
-

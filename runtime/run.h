@@ -82,6 +82,8 @@ double run_val_score(const run *r, score v);
 #define run_free SEQ_P(run_free)
 #define class_name SEQ_P(class_name)
 #define take_classes SEQ_P(take_classes)
+#define run_class_list SEQ_P(run_class_list)
+#define run_data_load SEQ_P(run_data_load)
 #define predicted SEQ_P(predicted)
 #define count_correct SEQ_P(count_correct)
 #define evaluate SEQ_P(evaluate)
@@ -113,6 +115,13 @@ void reset_state(run *r);
 
 /* The I-th class name (0-based). */
 const char *class_name(const run *r, int i, char *buf, size_t n);
+/* The class names (a checkpoint's, "a\nb") as a list, which holds pointers
+ * into *TEXT (a copy); returns their number. */
+int run_class_list(const run *r, char **text, char ***names);
+/* seq_data_load with the run's vocabulary, characters and classes (a
+ * checkpoint's, when it has them: the data's labels get their ids by name). */
+int run_data_load(run *r, const char *root, long limit, unsigned want, seq_data *out,
+                  seq_err *err);
 /* Checks the data's classes fit the model and keeps their names (a
  * series: keeps its scale). */
 int take_classes(run *r, const seq_data *d, const char *root, seq_err *err);
@@ -124,8 +133,10 @@ long count_correct(const run *r, int n);
 /* Loss and accuracy over every example of EX in order, the last partial
  * batch included. */
 score evaluate(run *r, const seq_examples *ex);
-/* One optimizer step on the batch in r->ids, r->lengths, r->targets. */
-double train_step(run *r, int n_valid, long *correct);
+/* One optimizer step on the batch in r->ids, r->lengths, r->targets: its
+ * loss in *LOSS. A non-finite loss or gradient norm fails, naming the step,
+ * and changes nothing (SEQCC_TEST_NONFINITE, for tests, makes one). */
+int train_step(run *r, int n_valid, double *loss, long *correct, seq_err *err);
 
 /* Adds the tensor T of ARENA to ST as PREFIX + its name. */
 void st_add_tensor(seq_st *st, const char *prefix, const seq_tensor_info *t, const real *arena);

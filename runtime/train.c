@@ -149,8 +149,7 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
     }
     unsigned want = 1u << SEQ_TRAIN | (info->data.validation_split > 0 ? 1u << SEQ_VAL : 0);
     double t0 = seq_now();
-    if (seq_data_load(info, data_root, o->limit, want, r->vocab, r->chars, r->n_chars, &data,
-                      &err) != 0 ||
+    if (run_data_load(r, data_root, o->limit, want, &data, &err) != 0 ||
         take_classes(r, &data, data_root, &err) != 0)
         goto fail;
     if (!r->vocab) { /* the checkpoint carries the vocabulary built here */
@@ -186,6 +185,11 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
     int B = info->batch;
     int epochs = o->epochs > 0 ? o->epochs : info->train.epochs;
     long per_epoch = (long)((train->n + (size_t)B - 1) / (size_t)B);
+    if (r->epoch_step >= per_epoch) { /* a resumed run's place is in this data's epoch */
+        seq_fail(&err, "%s stands at batch %ld of an epoch, but the data has %ld batches an epoch",
+                 ckpt, r->epoch_step + 1, per_epoch);
+        goto fail;
+    }
     uint32_t *order = seq_xmalloc(train->n * sizeof *order);
     int stopped = 0;
     for (; r->epoch < epochs && !stopped; r->epoch++) {
@@ -203,7 +207,9 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
             }
             int n = run_fill(r, train, order, (size_t)r->epoch_step * (size_t)B);
             long correct;
-            double loss = train_step(r, n, &correct);
+            double loss;
+            if (train_step(r, n, &loss, &correct, &err) != 0)
+                goto fail_order;
             r->epoch_loss += loss * n;
             r->epoch_correct += correct;
             r->epoch_seen += n;

@@ -11,7 +11,10 @@
  *       give the single-thread bits
  *   test_api errors CKPT_MASKED CKPT_CLASSES CKPT_SERIES CKPT_CHARWORD
  *       error codes and messages: NULL, foreign and wrong-model handles,
- *       kinds, inputs, files */
+ *       kinds, inputs, files
+ *   test_api open MODEL CKPT...   opens each checkpoint and prints a line
+ *       per file: the status name, a tab, the message; the handle, if any,
+ *       is closed (checkpoint_spec.lua's damaged checkpoints) */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,6 +361,21 @@ static int cmd_errors(const char *ck_masked, const char *ck_classes, const char 
     return check_failures ? 1 : 0;
 }
 
+static int cmd_open(const char *model, char **paths, int n)
+{
+    const model_fns *fns = find_model(model);
+    if (!fns)
+        return 2;
+    for (int i = 0; i < n; i++) {
+        seqcc_model *m = NULL;
+        seqcc_error err = {0, ""};
+        int status = fns->open(paths[i], &m, &err);
+        printf("%s\t%s\n", seqcc_status_name(status), err.message);
+        fns->close(m);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 4 && strcmp(argv[1], "predict") == 0)
@@ -366,7 +384,10 @@ int main(int argc, char **argv)
         return cmd_threads(argv[2], argv[3]);
     if (argc == 6 && strcmp(argv[1], "errors") == 0)
         return cmd_errors(argv[2], argv[3], argv[4], argv[5]);
+    if (argc >= 3 && strcmp(argv[1], "open") == 0)
+        return cmd_open(argv[2], argv + 3, argc - 3);
     fprintf(stderr, "usage: test_api predict MODEL CKPT [--probs] | threads CKPT_MASKED "
-                    "CKPT_CLASSES | errors CKPT_MASKED CKPT_CLASSES CKPT_SERIES CKPT_CHARWORD\n");
+                    "CKPT_CLASSES | errors CKPT_MASKED CKPT_CLASSES CKPT_SERIES CKPT_CHARWORD | "
+                    "open MODEL CKPT...\n");
     return 2;
 }
