@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+enum { DIAG_MAX_SHOWN = 20 }; /* a spec of 200,000 unknown keys gets 20 lines */
+
 static const char *diag_filename = "<spec>";
 static int diag_errors;
 
@@ -15,6 +17,12 @@ void diag_init(const char *file)
 
 void diag_error(mark at, const char *fmt, ...)
 {
+    if (diag_errors++ >= DIAG_MAX_SHOWN) {
+        if (diag_errors == DIAG_MAX_SHOWN + 1)
+            fprintf(stderr, "%s: error: more than %d errors; the rest are not shown\n",
+                    diag_filename, DIAG_MAX_SHOWN);
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
     if (at.line > 0)
@@ -24,7 +32,6 @@ void diag_error(mark at, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-    diag_errors++;
 }
 
 int diag_count(void)
