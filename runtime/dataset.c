@@ -260,7 +260,7 @@ static int char_lm_load(const seq_model_info *info, const char *root, long limit
                         seq_data *out, seq_err *err)
 {
     char *text;
-    size_t len, bad_line, n;
+    size_t len, bad_line, n, nul;
     if (seq_read_file(root, &text, &len, err) != 0)
         return -1;
     if (len == 0) {
@@ -270,6 +270,11 @@ static int char_lm_load(const seq_model_info *info, const char *root, long limit
     if (!seq_utf8_valid(text, len, &bad_line)) {
         free(text);
         return seq_fail(err, "%s:%zu: invalid UTF-8 (the corpus must be UTF-8 text)", root, bad_line);
+    }
+    if (seq_text_has_nul(text, len, &nul, &bad_line)) {
+        free(text);
+        return seq_fail(err, "%s:%zu: NUL byte at offset %zu (the corpus must be text)", root,
+                        bad_line, nul);
     }
     int32_t *cp = code_points(text, len, &n);
     free(text);

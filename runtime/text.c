@@ -155,7 +155,7 @@ static int add_review(const char *dir, const char *name, review_file f, int32_t 
 {
     char *path = seq_path_join(dir, name);
     char *data = NULL;
-    size_t len = 0, bad_line;
+    size_t len = 0, bad_line, nul;
     int rc;
     if (f.fd < 0) {
         rc = seq_fail(err, "%s: cannot open: %s", path, strerror(f.open_errno));
@@ -168,6 +168,9 @@ static int add_review(const char *dir, const char *name, review_file f, int32_t 
     else if (rc == 0 && !seq_utf8_valid(data, len, &bad_line))
         rc = seq_fail(err, "%s:%zu: invalid UTF-8 (reviews must be UTF-8 text)", path,
                       bad_line);
+    else if (rc == 0 && seq_text_has_nul(data, len, &nul, &bad_line))
+        rc = seq_fail(err, "%s:%zu: NUL byte at offset %zu (reviews must be text)", path,
+                      bad_line, nul);
     if (rc == 0) {
         t->texts[t->n] = data;
         t->lens[t->n] = len;
@@ -250,6 +253,18 @@ void seq_textset_free(seq_textset *t)
     free(t->labels);
     free(t->class_names);
     memset(t, 0, sizeof *t);
+}
+
+int seq_text_has_nul(const char *s, size_t len, size_t *offset, size_t *line)
+{
+    const char *nul = memchr(s, '\0', len);
+    if (!nul)
+        return 0;
+    *offset = (size_t)(nul - s);
+    *line = 1;
+    for (const char *p = s; (p = memchr(p, '\n', (size_t)(nul - p))) != NULL; p++)
+        ++*line;
+    return 1;
 }
 
 int seq_utf8_valid(const char *s, size_t len, size_t *bad_line)
