@@ -205,6 +205,11 @@ static void take_classes(seq_data *out, const seq_textset *t)
     out->class_names = seq_xcalloc((size_t)t->n_classes, sizeof *out->class_names);
     for (int c = 0; c < t->n_classes; c++)
         out->class_names[c] = seq_xstrdup(t->class_names[c]);
+    if (t->class_lines) {
+        out->class_lines = seq_xmalloc((size_t)(t->n_classes ? t->n_classes : 1) *
+                                       sizeof *out->class_lines);
+        memcpy(out->class_lines, t->class_lines, (size_t)t->n_classes * sizeof *t->class_lines);
+    }
 }
 
 /* ---- char-lm ----------------------------------------------------------------- */
@@ -625,6 +630,7 @@ void seq_data_free(seq_data *d)
     for (int c = 0; c < d->n_classes; c++)
         free(d->class_names[c]);
     free(d->class_names);
+    free(d->class_lines);
     free(d->chars);
     memset(d, 0, sizeof *d);
 }

@@ -252,6 +252,7 @@ void seq_textset_free(seq_textset *t)
     free(t->lens);
     free(t->labels);
     free(t->class_names);
+    free(t->class_lines);
     memset(t, 0, sizeof *t);
 }
 
@@ -364,6 +365,7 @@ int seq_csv_textset_as(const char *path, const seq_csv_dialect *d, const char *t
         out->texts = seq_xmalloc(n * sizeof *out->texts);
         out->lens = seq_xmalloc(n * sizeof *out->lens);
         out->labels = seq_xmalloc(n * sizeof *out->labels);
+        out->class_lines = seq_xcalloc(n_classes ? n_classes : 1, sizeof *out->class_lines);
     }
     for (size_t r = 0; r < n && rc == 0; r++) {
         const char *label = seq_csv_cell(&csv, r, label_col);
@@ -374,6 +376,8 @@ int seq_csv_textset_as(const char *path, const seq_csv_dialect *d, const char *t
                                : (int32_t)((const char **)bsearch(&label, classes, n_classes,
                                                                   sizeof *classes, cmp_labels) -
                                            classes);
+        if (!out->class_lines[out->labels[r]])
+            out->class_lines[out->labels[r]] = csv.lines[r];
         out->n = r + 1;
         if (n_empty && out->lens[r] == 0)
             (*n_empty)++;

@@ -16,6 +16,7 @@ typedef struct seq_textset {
     int32_t *labels;     /* class index in [0, n_classes) */
     int n_classes;
     char **class_names;  /* e.g. {"neg", "pos"} */
+    size_t *class_lines; /* a CSV's: the line where each class first appears (else NULL) */
 } seq_textset;
 
 /* Loads ROOT/SPLIT/{neg,pos}/ *.txt of an unpacked aclImdb folder (SPLIT is
