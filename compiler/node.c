@@ -54,6 +54,7 @@ typedef struct reader {
     int have_event;
     anchor *anchors;
     int n_anchors, cap_anchors;
+    strset anchor_names; /* name -> the latest anchor of that name */
     const char *text;
     size_t len;
 } reader;
@@ -178,6 +179,7 @@ static void remember_anchor(reader *r, const yaml_char_t *name, node *target)
     }
     r->anchors[r->n_anchors].name = track(seq_xstrdup((const char *)name));
     r->anchors[r->n_anchors].target = target;
+    strset_add(&r->anchor_names, r->anchors[r->n_anchors].name, r->n_anchors);
     r->n_anchors++;
 }
 
@@ -279,12 +281,13 @@ static node *parse_node(reader *r, int depth)
         remember_anchor(r, e->data.scalar.anchor, n);
         return n;
     }
-    case YAML_ALIAS_EVENT:
-        for (int i = r->n_anchors - 1; i >= 0; i--)
-            if (strcmp(r->anchors[i].name, (const char *)e->data.alias.anchor) == 0)
-                return r->anchors[i].target;
+    case YAML_ALIAS_EVENT: {
+        int i = strset_find(&r->anchor_names, (const char *)e->data.alias.anchor);
+        if (i >= 0)
+            return r->anchors[i].target;
         diag_error(at, "unknown alias '*%s'", (const char *)e->data.alias.anchor);
         return NULL;
+    }
     case YAML_SEQUENCE_START_EVENT:
     case YAML_MAPPING_START_EVENT: {
         int is_map = e->type == YAML_MAPPING_START_EVENT;
@@ -352,5 +355,6 @@ done:
         yaml_event_delete(&r.event);
     yaml_parser_delete(&r.parser);
     free(r.anchors);
+    strset_free(&r.anchor_names);
     return root;
 }

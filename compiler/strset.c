@@ -47,12 +47,23 @@ int strset_add(strset *set, const char *key, int index)
     if (2 * (set->n + 1) > set->cap)
         grow(set);
     size_t i = slot(set, key);
-    if (set->keys[i])
-        return set->index[i];
+    if (set->keys[i]) {
+        int was = set->index[i];
+        set->index[i] = index;
+        return was;
+    }
     set->keys[i] = key;
     set->index[i] = index;
     set->n++;
     return -1;
+}
+
+int strset_find(const strset *set, const char *key)
+{
+    if (set->n == 0)
+        return -1;
+    size_t i = slot(set, key);
+    return set->keys[i] ? set->index[i] : -1;
 }
 
 void strset_free(strset *set)

@@ -11,9 +11,11 @@ typedef struct strset {
     size_t cap, n;
 } strset;
 
-/* Adds KEY with INDEX; returns the index KEY was first added with, or -1 if
- * it is new. */
+/* Adds KEY with INDEX; returns the index KEY had before (then it has INDEX
+ * now), or -1 if it is new. */
 int strset_add(strset *set, const char *key, int index);
+/* The index of KEY, or -1. */
+int strset_find(const strset *set, const char *key);
 void strset_free(strset *set);
 
 #endif

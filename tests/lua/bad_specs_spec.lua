@@ -112,6 +112,16 @@ describe("the bad-spec corpus", function()
     assert.is_truthy(r.err:find(path .. ": error: more than 20 errors; the rest are not shown", 1, true))
   end)
 
+  it("resolves 200,000 aliases to as many anchors in linear time", function()
+    local path = h.tmpdir() .. "/many_anchors.yaml"
+    h.write(path, "name: many\nitems:\n" .. many_lines("  - &a%d 1") .. many_lines("  - *a%d")
+            .. "  - *nowhere\n")
+    local r = run_bounded(path)
+    assert.are.equal(2, r.code, "not rejected in 30 s:\n" .. r.err:sub(1, 400))
+    assert.are.equal(path .. ":" .. (2 * many + 3) .. ":5: error: unknown alias '*nowhere'",
+                     r.err:match("^[^\n]*"))
+  end)
+
   it("finds a repeated column among 200,000 in linear time", function()
     local path = h.tmpdir() .. "/many_columns.yaml"
     h.write(path, "name: many\ninput:\n  batch: 4\n  seq_len: 4\ndata:\n  kind: series\n"
