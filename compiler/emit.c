@@ -503,7 +503,8 @@ static int emit_passes(seq_buf *out, const plan *pl, const char *sha256)
         if (lines > SPEC_MAX_LINES) {
             diag_error(l->src->at, "layer %d '%s' (%s): the generated %s.c would have more than "
                        "seqcc's limit of %d lines (every step of seq_len %d is unrolled; "
-                       "%zu lines up to this layer); use fewer layers or a shorter seq_len", l->index + 1, l->name, layer_class(l), s->name, SPEC_MAX_LINES,
+                       "%zu lines up to this layer); use fewer layers or a shorter seq_len",
+                       l->index + 1, l->name, layer_class(l), s->name, SPEC_MAX_LINES,
                        s->seq_len, lines);
             return -1;
         }
