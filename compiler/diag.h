@@ -2,6 +2,8 @@
 #ifndef SEQC_DIAG_H
 #define SEQC_DIAG_H
 
+#include <stdio.h>
+
 #if defined(__GNUC__)
 #define DIAG_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
@@ -17,6 +19,8 @@ typedef struct mark {
 void diag_init(const char *file);
 void diag_error(mark at, const char *fmt, ...) DIAG_PRINTF(2, 3);
 int diag_count(void);
+/* Where messages go: stderr unless set (the fuzz target discards them). */
+void diag_set_stream(FILE *stream);
 const char *diag_file(void);
 
 #endif

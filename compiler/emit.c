@@ -229,9 +229,22 @@ static void plan_states(const spec *s, pass *ps)
     ps->state_size = ps->acts.total;
 }
 
+/* Reports, once, that arena A (WHAT) has grown past SPEC_MAX_ARENA at L. */
+static void check_arena(plan *pl, const arena *a, const layer *l, const char *what)
+{
+    if (pl->too_big || a->total <= (size_t)SPEC_MAX_ARENA)
+        return;
+    diag_error(l->src->at, "layer %d '%s' (%s): the %s would need %zu reals, more than seqcc's "
+               "limit of %lld; make the layers, the batch or seq_len smaller",
+               l->index + 1, l->name, layer_class(l), what, a->total, (long long)SPEC_MAX_ARENA);
+    pl->too_big = 1;
+}
+
 static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int steps, int training)
 {
     const spec *s = pl->s;
+    const char *what = training ? "training pass's activation arena"
+                                : "prediction pass's activation arena";
     ps->suffix = suffix;
     ps->batch = batch;
     ps->steps = steps;
@@ -248,13 +261,18 @@ static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int ste
             ps->io[i].in_stride = ps->io[i - 1].out_stride;
         }
         emitter_for(l)->acts(ps, l);
+        check_arena(pl, &ps->acts, l, what);
     }
     loss_plan(pl, ps);
+    check_arena(pl, &ps->acts, &s->layers[s->n_layers - 1], what);
     if (!training)
         return;
-    for (int i = s->n_layers - 1; i >= 0; i--)
+    for (int i = s->n_layers - 1; i >= 0; i--) {
         emitter_for(&s->layers[i])->grads(ps, &s->layers[i]);
+        check_arena(pl, &ps->acts, &s->layers[i], what);
+    }
     input_plan_grads(pl, ps);
+    check_arena(pl, &ps->acts, &s->layers[0], what);
     for (int i = 1; i < s->n_layers; i++) {
         layer_io *io = &ps->io[i];
         io->din = ps->io[i - 1].dout;
@@ -274,6 +292,7 @@ static void plan_model(plan *pl, const spec *s)
     for (int i = 0; i < s->n_layers; i++) {
         pl->param_base[i] = pl->n_params;
         emitter_for(&s->layers[i])->params(pl, &s->layers[i]);
+        check_arena(pl, &pl->params_arena, &s->layers[i], "parameter arena");
     }
     plan_pass(pl, &pl->train, "forward", s->batch, 0, 1);
     /* a char-lm predicts (samples) one character at a time */
@@ -443,7 +462,19 @@ static void emit_model_functions(seq_buf *out, const plan *pl)
                    pl->predict.state_size, pl->train.blocks, pl->train.rows);
 }
 
-static void emit_passes(seq_buf *out, const plan *pl, const char *sha256)
+/* Counts the lines OUT has gained since *FROM, and moves *FROM to its end. */
+static size_t new_lines(const seq_buf *out, size_t *from)
+{
+    size_t n = 0;
+    for (const char *p = out->data + *from, *end = out->data + out->len;
+         (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+        n++;
+    *from = out->len;
+    return n;
+}
+
+/* Writes NAME.c, up to the layer that takes it over SPEC_MAX_LINES. */
+static int emit_passes(seq_buf *out, const plan *pl, const char *sha256)
 {
     const spec *s = pl->s;
     char file[96];
@@ -457,6 +488,7 @@ static void emit_passes(seq_buf *out, const plan *pl, const char *sha256)
     seq_buf_printf(out, " */\n#include \"seqrt.h\"\n#include \"%s.h\"\n", s->name);
 
     input_emit(out, pl);
+    size_t counted = 0, lines = 0;
     for (int i = 0; i < s->n_layers; i++) {
         const layer *l = &s->layers[i];
         const layer_emitter *e = emitter_for(l);
@@ -467,9 +499,19 @@ static void emit_passes(seq_buf *out, const plan *pl, const char *sha256)
         e->forward(out, pl, &pl->train, l);
         e->backward(out, pl, &pl->train, l);
         e->forward(out, pl, &pl->predict, l);
+        lines += new_lines(out, &counted);
+        if (lines > SPEC_MAX_LINES) {
+            diag_error(l->src->at, "layer %d '%s' (%s): the generated %s.c would have more than "
+                       "seqcc's limit of %d lines (every step of seq_len %d is unrolled; "
+                       "%zu lines up to this layer); use fewer layers or a shorter seq_len",
+                       l->index + 1, l->name, layer_class(l), s->name, SPEC_MAX_LINES,
+                       s->seq_len, lines);
+            return -1;
+        }
     }
     loss_emit(out, pl);
     emit_model_functions(out, pl);
+    return 0;
 }
 
 /* ---- NAME_info.c ---------------------------------------------------------- */
@@ -758,19 +800,24 @@ static void emit_main(seq_buf *out, const spec *s, const char *sha256)
                    s->name, s->name, s->name, s->name);
 }
 
-void emit_model(const spec *s, const char *spec_sha256, out_file files[EMIT_FILES])
+int emit_model(const spec *s, const char *spec_sha256, out_file files[EMIT_FILES])
 {
     plan pl;
     plan_model(&pl, s);
     memset(files, 0, EMIT_FILES * sizeof *files);
+    snprintf(files[1].name, sizeof files[1].name, "%s.c", s->name);
+    if (pl.too_big || emit_passes(&files[1].text, &pl, spec_sha256) != 0) {
+        seq_buf_free(&files[1].text);
+        free_plan(&pl);
+        return -1;
+    }
     snprintf(files[0].name, sizeof files[0].name, "%s.h", s->name);
     emit_header(&files[0].text, &pl, spec_sha256);
-    snprintf(files[1].name, sizeof files[1].name, "%s.c", s->name);
-    emit_passes(&files[1].text, &pl, spec_sha256);
     snprintf(files[2].name, sizeof files[2].name, "%s_info.c", s->name);
     emit_info(&files[2].text, &pl, spec_sha256);
     emit_api(&files[2].text, s);
     snprintf(files[3].name, sizeof files[3].name, "%s_main.c", s->name);
     emit_main(&files[3].text, s, spec_sha256);
     free_plan(&pl);
+    return 0;
 }

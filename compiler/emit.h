@@ -70,6 +70,7 @@ typedef struct plan {
     int n_params;
     int *param_base;       /* per layer: index of its first param */
     pass train, predict;
+    int too_big;           /* a limit was crossed (and reported) */
 } plan;
 
 /* A layer family's code generator. forward is emitted once per pass (as
@@ -157,7 +158,9 @@ typedef struct out_file {
 
 /* Plans and writes NAME.h, NAME.c (the passes), NAME_info.c (the tables) and
  * NAME_main.c (the binary's main()).
- * SPEC_SHA256 is the hex digest of the spec file's bytes. */
-void emit_model(const spec *s, const char *spec_sha256, out_file files[EMIT_FILES]);
+ * SPEC_SHA256 is the hex digest of the spec file's bytes. Returns -1 after
+ * reporting a spec over SPEC_MAX_ARENA or SPEC_MAX_LINES (FILES are then
+ * empty). */
+int emit_model(const spec *s, const char *spec_sha256, out_file files[EMIT_FILES]);
 
 #endif

@@ -105,7 +105,11 @@ int main(int argc, char **argv)
     memset(&s, 0, sizeof s);
     char hash[65], *text = NULL;
     int status = 0;
-    if (load_spec(spec_path, &s, hash, &text) != 0) {
+    out_file files[EMIT_FILES];
+    memset(files, 0, sizeof files);
+    /* the code is generated for summary too: a spec over the generator's
+     * limits is as bad there */
+    if (load_spec(spec_path, &s, hash, &text) != 0 || emit_model(&s, hash, files) != 0) {
         status = EXIT_BAD_SPEC;
     } else if (summary) {
         seq_buf table = {0};
@@ -113,8 +117,6 @@ int main(int argc, char **argv)
         fputs(table.data, stdout);
         seq_buf_free(&table);
     } else {
-        out_file files[EMIT_FILES];
-        emit_model(&s, hash, files);
         build_options bo = {spec_path, out_dir, library, verbose};
         status = build   ? build_model(&bo, files)
                  : check ? output_check(out_dir, files)
@@ -122,9 +124,9 @@ int main(int argc, char **argv)
         if (check && status)
             fprintf(stderr, "seqcc: %s is stale; regenerate it with: seqcc %s -o %s\n", out_dir,
                     spec_path, out_dir);
-        for (int i = 0; i < EMIT_FILES; i++)
-            seq_buf_free(&files[i].text);
     }
+    for (int i = 0; i < EMIT_FILES; i++)
+            seq_buf_free(&files[i].text);
     spec_free(&s);
     node_free_all();
     free(text);

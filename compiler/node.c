@@ -5,6 +5,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "strset.h"
 #include "util.h"
 
 enum { MAX_DEPTH = 64 };
@@ -53,6 +54,7 @@ typedef struct reader {
     int have_event;
     anchor *anchors;
     int n_anchors, cap_anchors;
+    strset anchor_names; /* name -> the latest anchor of that name */
     const char *text;
     size_t len;
 } reader;
@@ -177,6 +179,7 @@ static void remember_anchor(reader *r, const yaml_char_t *name, node *target)
     }
     r->anchors[r->n_anchors].name = track(seq_xstrdup((const char *)name));
     r->anchors[r->n_anchors].target = target;
+    strset_add(&r->anchor_names, r->anchors[r->n_anchors].name, r->n_anchors);
     r->n_anchors++;
 }
 
@@ -202,47 +205,59 @@ static void push(node *parent, node *key, node *item)
 
 static node *parse_node(reader *r, int depth);
 
+/* Parses the key of a mapping entry, whose event is current; SEEN holds the
+ * mapping's keys so far. */
+static node *parse_key(reader *r, node *map, strset *seen, int depth)
+{
+    node *key = parse_node(r, depth + 1);
+    if (!key)
+        return NULL;
+    if (key->kind != NODE_SCALAR) {
+        diag_error(key->at, "keys must be plain names, not %s", node_kind_name(key->kind));
+        return NULL;
+    }
+    for (const char *c = key->text; *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) { /* keys are echoed in messages */
+            diag_error(key->at, "keys must be plain names, not text with control characters");
+            return NULL;
+        }
+    }
+    int first = strset_add(seen, key->text, map->n);
+    if (first >= 0) {
+        diag_error(key->at, "duplicate key '%s' (first given at line %d)", key->text,
+                   map->keys[first]->at.line);
+        return NULL;
+    }
+    return key;
+}
+
 /* Parses the children of the collection whose start event is current. */
 static int parse_children(reader *r, node *parent, int depth)
 {
     yaml_event_type_t end = parent->kind == NODE_MAP ? YAML_MAPPING_END_EVENT
                                                      : YAML_SEQUENCE_END_EVENT;
+    strset seen = {0};
+    int rc = -1;
     for (;;) {
         if (next(r) != 0)
-            return -1;
-        if (r->event.type == end)
-            return 0;
+            break;
+        if (r->event.type == end) {
+            rc = 0;
+            break;
+        }
         node *key = NULL;
         if (parent->kind == NODE_MAP) {
-            key = parse_node(r, depth + 1);
-            if (!key)
-                return -1;
-            if (key->kind != NODE_SCALAR) {
-                diag_error(key->at, "keys must be plain names, not %s", node_kind_name(key->kind));
-                return -1;
-            }
-            for (const char *c = key->text; *c; c++) {
-                if ((unsigned char)*c < 0x20 || *c == 0x7f) { /* keys are echoed in messages */
-                    diag_error(key->at, "keys must be plain names, not text with control "
-                               "characters");
-                    return -1;
-                }
-            }
-            for (int i = 0; i < parent->n; i++) {
-                if (strcmp(parent->keys[i]->text, key->text) == 0) {
-                    diag_error(key->at, "duplicate key '%s' (first given at line %d)",
-                               key->text, parent->keys[i]->at.line);
-                    return -1;
-                }
-            }
-            if (next(r) != 0)
-                return -1;
+            key = parse_key(r, parent, &seen, depth);
+            if (!key || next(r) != 0)
+                break;
         }
         node *item = parse_node(r, depth + 1);
         if (!item)
-            return -1;
+            break;
         push(parent, key, item);
     }
+    strset_free(&seen);
+    return rc;
 }
 
 /* Builds the node whose first event is current. */
@@ -266,12 +281,13 @@ static node *parse_node(reader *r, int depth)
         remember_anchor(r, e->data.scalar.anchor, n);
         return n;
     }
-    case YAML_ALIAS_EVENT:
-        for (int i = r->n_anchors - 1; i >= 0; i--)
-            if (strcmp(r->anchors[i].name, (const char *)e->data.alias.anchor) == 0)
-                return r->anchors[i].target;
+    case YAML_ALIAS_EVENT: {
+        int i = strset_find(&r->anchor_names, (const char *)e->data.alias.anchor);
+        if (i >= 0)
+            return r->anchors[i].target;
         diag_error(at, "unknown alias '*%s'", (const char *)e->data.alias.anchor);
         return NULL;
+    }
     case YAML_SEQUENCE_START_EVENT:
     case YAML_MAPPING_START_EVENT: {
         int is_map = e->type == YAML_MAPPING_START_EVENT;
@@ -339,5 +355,6 @@ done:
         yaml_event_delete(&r.event);
     yaml_parser_delete(&r.parser);
     free(r.anchors);
+    strset_free(&r.anchor_names);
     return root;
 }

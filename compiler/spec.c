@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "strset.h"
 #include "util.h"
 
 /* ---- looking up keys ------------------------------------------------------ */
@@ -807,6 +808,30 @@ static int read_test_part(spec *s, node *n, const char *what, double dflt)
     return rc;
 }
 
+/* Joins the names in COLS ("Open,Close") into JOINED; a bad or repeated
+ * name is an error. */
+static int join_columns(const spec *s, const node *cols, seq_buf *joined)
+{
+    strset seen = {0};
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < cols->n; i++) {
+        node *c = cols->items[i];
+        if (s->data.headerless && column_node(s, c, "an item of 'columns'") != 0) {
+            rc = -1;
+        } else if (c->kind != NODE_SCALAR || !c->text[0] || strchr(c->text, ',')) {
+            diag_error(c->at, "'columns' must be a list of column names (without commas)");
+            rc = -1;
+        } else if (strset_add(&seen, c->text, i) >= 0) {
+            diag_error(c->at, "column '%s' is listed twice", c->text);
+            rc = -1;
+        } else {
+            seq_buf_printf(joined, "%s%s", i ? "," : "", c->text);
+        }
+    }
+    strset_free(&seen);
+    return rc;
+}
+
 /* A series: numeric CSV columns (a window of rows predicts the target
  * column HORIZON rows after it) or a generated noisy sine wave. The splits
  * are chronological: validation and test are the last rows. */
@@ -867,24 +892,9 @@ static int read_series(spec *s, node *n, const char *const *formats)
         return -1;
     }
     seq_buf joined = {0};
-    for (int i = 0; i < cols->n; i++) {
-        node *c = cols->items[i];
-        if (s->data.headerless && column_node(s, c, "an item of 'columns'") != 0) {
-            seq_buf_free(&joined);
-            return -1;
-        }
-        if (c->kind != NODE_SCALAR || !c->text[0] || strchr(c->text, ',')) {
-            diag_error(c->at, "'columns' must be a list of column names (without commas)");
-            seq_buf_free(&joined);
-            return -1;
-        }
-        for (int j = 0; j < i; j++)
-            if (strcmp(cols->items[j]->text, c->text) == 0) {
-                diag_error(c->at, "column '%s' is listed twice", c->text);
-                seq_buf_free(&joined);
-                return -1;
-            }
-        seq_buf_printf(&joined, "%s%s", i ? "," : "", c->text);
+    if (join_columns(s, cols, &joined) != 0) {
+        seq_buf_free(&joined);
+        return -1;
     }
     s->data.columns = s->columns_text = joined.data;
     s->data.n_features = cols->n;

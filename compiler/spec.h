@@ -17,6 +17,12 @@ enum {
     SPEC_MAX_LAYERS = 64
 };
 #define SPEC_MAX_TENSOR 2147483647LL /* elements; BLAS dimensions are int */
+/* The code generator's limits: the reals of one arena (the parameters, the
+ * training pass's activations and gradients, the prediction pass's), and the
+ * lines of NAME.c. A spec over either is an error at the layer that crosses
+ * it, and nothing is written. */
+#define SPEC_MAX_ARENA 4294967296LL /* reals: 16 GiB in f32 */
+#define SPEC_MAX_LINES 1000000      /* lines of NAME.c, about 70 MB */
 
 typedef enum layer_kind {
     LAYER_EMBEDDING, LAYER_LSTM, LAYER_GRU, LAYER_RNN, LAYER_DENSE, LAYER_DROPOUT,

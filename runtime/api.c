@@ -307,6 +307,10 @@ int seqcc_predict_window(seqcc_model *m, const double *values, size_t n, seqcc_p
         if (!isfinite(values[i]))
             return fail(err, SEQCC_ERR_INPUT, "value %zu is not a finite number", i + 1);
         m->window[i] = (float)((values[i] - sc->mean[i % (size_t)F]) / sc->std[i % (size_t)F]);
+        if (!isfinite(m->window[i]))
+            return fail(err, SEQCC_ERR_INPUT, "value %zu, %g, is out of range: scaled by the "
+                        "training data's mean and deviation it overflows a float", i + 1,
+                        values[i]);
     }
     int32_t length = T;
     seq_batch one = {NULL, &length, NULL, 1, m->window, NULL};

@@ -73,7 +73,8 @@ static void usage(FILE *f, const seq_model_info *info)
             "  --steps N           bench: training steps to time (default 100)\n"
             "  --prime TEXT        sample: the text to continue (default a line break)\n"
             "  --length N          sample: characters to generate (default 500)\n"
-            "  --temperature X     sample: below 1 more conservative, above 1 more varied (default 1)\n"
+            "  --temperature X     sample: below 1 more conservative, above 1 more varied, 0 always\n"
+            "                      the most likely character (default 1)\n"
             "  --top-k K           sample: draw among the K most likely characters (default all)\n"
             "  --version, --help\n"
             "\n"
@@ -208,8 +209,9 @@ static int parse(int argc, char **argv, seq_options *o)
             VALUE();
             char *end;
             o->temperature = strtod(v, &end);
-            if (end == v || *end || !(o->temperature > 0) || o->temperature > 100) {
-                fprintf(stderr, "error: --temperature needs a number above 0, got '%s'\n", v);
+            if (end == v || *end || !(o->temperature >= 0) || o->temperature > 100) {
+                fprintf(stderr, "error: --temperature needs a number from 0 (always the most "
+                                "likely character) to 100, got '%s'\n", v);
                 return -1;
             }
         } else if (strcmp(a, "--top-k") == 0) {

@@ -264,13 +264,29 @@ static void put_utf8(int32_t cp, FILE *out)
     }
 }
 
+/* The most likely id of P[0..k) (ties: the lowest). */
+static int most_likely(const real *p, int k)
+{
+    int best = 0;
+    for (int c = 1; c < k; c++)
+        if (p[c] > p[best])
+            best = c;
+    return best;
+}
+
 /* Draws an id from the probabilities P[0..k) sharpened or flattened by
- * TEMPERATURE (p^(1/temperature)) among the TOP_K most likely (0: all). */
+ * TEMPERATURE (p^(1/temperature)) among the TOP_K most likely (0: all).
+ * The weights are (p/max p)^(1/temperature), computed from logarithms: near
+ * 0 they still hold the most likely id (weight 1); at 0 that id is taken. */
 static int draw(const real *p, int k, double temperature, int top_k, seq_rng *rng)
 {
+    int best = most_likely(p, k);
+    if (temperature == 0 || !(p[best] > 0))
+        return best;
     double *w = seq_xmalloc((size_t)k * sizeof *w), total = 0;
+    double log_max = log((double)p[best]);
     for (int c = 0; c < k; c++)
-        w[c] = p[c] > 0 ? pow((double)p[c], 1 / temperature) : 0;
+        w[c] = p[c] > 0 ? exp((log((double)p[c]) - log_max) / temperature) : 0;
     if (top_k > 0 && top_k < k) { /* zero all but the TOP_K largest (ties: lower ids first) */
         for (int c = 0; c < k; c++) {
             int above = 0;

@@ -3,6 +3,7 @@
 #include "csv.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,21 +371,56 @@ static int is_blank(char ch)
     return ch == ' ' || ch == '\t';
 }
 
-/* Parses all of S, spaces around it allowed, as a finite double. */
+static size_t digits(const char *s)
+{
+    size_t n = 0;
+    while (s[n] >= '0' && s[n] <= '9')
+        n++;
+    return n;
+}
+
+/* The length of the decimal number at S: [+-] digits [. digits] [e [+-]
+ * digits], digits on at least one side of the point; 0 if there is none. */
+static size_t decimal_length(const char *s)
+{
+    size_t i = (s[0] == '+' || s[0] == '-'), whole = digits(s + i), frac = 0;
+    i += whole;
+    if (s[i] == '.') {
+        frac = digits(s + i + 1);
+        i += 1 + frac;
+    }
+    if (whole + frac == 0)
+        return 0;
+    if (s[i] == 'e' || s[i] == 'E') {
+        size_t sign = s[i + 1] == '+' || s[i + 1] == '-', exp = digits(s + i + 1 + sign);
+        if (exp)
+            i += 1 + sign + exp;
+    }
+    return i;
+}
+
+size_t seq_decimal(const char *s, double *value)
+{
+    size_t n = decimal_length(s);
+    if (n == 0)
+        return 0;
+    char *end;
+    *value = strtod(s, &end); /* the C locale's grammar: it stops where ours does */
+    return end == s + n ? n : 0;
+}
+
+/* Parses all of S, spaces around it allowed, as a finite decimal number. */
 static int parse_number(const char *s, double *value)
 {
     while (is_blank(*s))
         s++;
-    /* strtod would skip other white space, such as a line break, itself. */
-    if (*s == '\0' || isspace((unsigned char)*s))
+    size_t n = seq_decimal(s, value);
+    if (n == 0)
         return 0;
-    char *end;
-    *value = strtod(s, &end);
-    if (end == s)
-        return 0;
-    while (is_blank(*end))
-        end++;
-    return *end == '\0' && isfinite(*value);
+    s += n;
+    while (is_blank(*s))
+        s++;
+    return *s == '\0' && isfinite(*value);
 }
 
 int seq_csv_numbers(const seq_csv *c, const char *path, const char *column, double **values,
@@ -402,6 +438,12 @@ int seq_csv_numbers(const seq_csv *c, const char *path, const char *column, doub
             return seq_fail(err, "%s:%zu: column \"%s\": \"%.80s\" is not a finite number "
                             "(expected a decimal number such as 1.5 or -2e3)",
                             path, c->lines[r], column, cell);
+        }
+        if (fabs(v[r]) > FLT_MAX) {
+            free(v);
+            return seq_fail(err, "%s:%zu: column \"%s\": %.80s is too large for a float "
+                            "(at most %.3g in magnitude)", path, c->lines[r], column, cell,
+                            (double)FLT_MAX);
         }
     }
     *values = v;

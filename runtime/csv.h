@@ -67,8 +67,15 @@ const char *seq_csv_cell(const seq_csv *c, size_t row, int col);
 
 void seq_csv_free(seq_csv *c); /* safe on a zeroed struct */
 
-/* Reads a column of numbers: every cell must parse completely as a finite double
- * (leading/trailing spaces allowed); fails naming PATH:LINE and the column otherwise.
+/* Reads the decimal number at the start of S into *VALUE ([+-] digits [.
+ * digits] [e [+-] digits]; no hex, inf or nan, no leading space) and returns
+ * its length, or 0 if S does not start with one (nor with "0x": hex is
+ * refused, not read as 0). An overflow reads as +-inf. */
+size_t seq_decimal(const char *s, double *value);
+
+/* Reads a column of numbers: every cell must be a decimal number (seq_decimal;
+ * leading/trailing spaces allowed) that a float holds (at most FLT_MAX in
+ * magnitude); fails naming PATH:LINE and the column otherwise.
  * *values is malloc'd, n_rows long. */
 int seq_csv_numbers(const seq_csv *c, const char *path, const char *column, double **values,
                     seq_err *err);

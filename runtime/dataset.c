@@ -205,6 +205,11 @@ static void take_classes(seq_data *out, const seq_textset *t)
     out->class_names = seq_xcalloc((size_t)t->n_classes, sizeof *out->class_names);
     for (int c = 0; c < t->n_classes; c++)
         out->class_names[c] = seq_xstrdup(t->class_names[c]);
+    if (t->class_lines) {
+        out->class_lines = seq_xmalloc((size_t)(t->n_classes ? t->n_classes : 1) *
+                                       sizeof *out->class_lines);
+        memcpy(out->class_lines, t->class_lines, (size_t)t->n_classes * sizeof *t->class_lines);
+    }
 }
 
 /* ---- char-lm ----------------------------------------------------------------- */
@@ -260,7 +265,7 @@ static int char_lm_load(const seq_model_info *info, const char *root, long limit
                         seq_data *out, seq_err *err)
 {
     char *text;
-    size_t len, bad_line, n;
+    size_t len, bad_line, n, nul;
     if (seq_read_file(root, &text, &len, err) != 0)
         return -1;
     if (len == 0) {
@@ -270,6 +275,11 @@ static int char_lm_load(const seq_model_info *info, const char *root, long limit
     if (!seq_utf8_valid(text, len, &bad_line)) {
         free(text);
         return seq_fail(err, "%s:%zu: invalid UTF-8 (the corpus must be UTF-8 text)", root, bad_line);
+    }
+    if (seq_text_has_nul(text, len, &nul, &bad_line)) {
+        free(text);
+        return seq_fail(err, "%s:%zu: NUL byte at offset %zu (the corpus must be text)", root,
+                        bad_line, nul);
     }
     int32_t *cp = code_points(text, len, &n);
     free(text);
@@ -665,6 +675,7 @@ void seq_data_free(seq_data *d)
     for (int c = 0; c < d->n_classes; c++)
         free(d->class_names[c]);
     free(d->class_names);
+    free(d->class_lines);
     free(d->chars);
     memset(d, 0, sizeof *d);
 }

@@ -37,6 +37,7 @@ typedef struct seq_data {
     seq_examples split[SEQ_N_SPLITS];
     int n_classes;
     char **class_names; /* owned: "neg", "pos" for aclimdb; a CSV's labels in byte order */
+    size_t *class_lines; /* a CSV's: the line where each class first appears (else NULL) */
     seq_series_scale scale; /* a series', from its training rows (else n_features 0) */
 } seq_data;
 

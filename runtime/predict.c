@@ -1,5 +1,6 @@
 /* predict.c: the model binary's predict command, a filter over the C API
  * (seqcc.h): one answer per input line, written as soon as the line is read. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #include "api.h"
 #include "cli.h"
+#include "csv.h"
 #include "text.h"
 
 /* A series line: seq_len x n_features numbers (oldest row first, each row's
@@ -17,20 +19,27 @@ static int parse_window(const seq_model_info *info, const char *input, long line
 {
     int T = info->seq_len, F = info->n_features, want = T * F, got = 0;
     const char *p = line;
-    char *end;
     for (;; got++) {
         p += strspn(p, ", \t");
         if (!*p)
             break;
-        double v = strtod(p, &end);
-        if (end == p || !isfinite(v) || (*end && !strchr(", \t", *end))) {
+        double v;
+        size_t n = seq_decimal(p, &v);
+        if (n == 0 || !isfinite(v) || (p[n] && !strchr(", \t", p[n]))) {
             fprintf(stderr, "error: %s:%ld: value %d is not a number (expected %d numbers: "
-                            "%d rows of %d)\n", input, lineno, got + 1, want, T, F);
+                            "%d rows of %d, decimal, such as 1.5 or -2e3)\n", input, lineno,
+                    got + 1, want, T, F);
+            return -1;
+        }
+        if (fabs(v) > FLT_MAX) {
+            fprintf(stderr, "error: %s:%ld: value %d, %.*s, is too large for a float (at most "
+                            "%.3g in magnitude)\n", input, lineno, got + 1, (int)n, p,
+                    (double)FLT_MAX);
             return -1;
         }
         if (got < want)
             values[got] = v;
-        p = end;
+        p += n;
     }
     if (got != want) {
         fprintf(stderr, "error: %s:%ld: %d numbers; expected %d (%d rows of %d values)\n", input,

@@ -150,11 +150,21 @@ int take_classes(run *r, const seq_data *d, const char *root, seq_err *err)
     if (r->info->char_lm)
         return 0;
     int want = r->info->loss == SEQ_LOSS_BCE ? 2 : r->info->n_outputs;
-    if (d->n_classes != want)
-        return seq_fail(err, "%s: the data has %d classes, but the model's last layer %s", root,
-                        d->n_classes,
-                        r->info->loss == SEQ_LOSS_BCE ? "gives one probability (2 classes)"
-                                                      : "has another number of units");
+    if (d->n_classes != want) {
+        seq_buf where = {0}; /* a CSV's: each class and its first line */
+        for (int c = 0; d->class_lines && c < d->n_classes && c < 10; c++)
+            seq_buf_printf(&where, "%s%.40s from line %zu", c ? ", " : " (", d->class_names[c],
+                           d->class_lines[c]);
+        if (where.data && d->n_classes > 10)
+            seq_buf_puts(&where, ", ...");
+        char units[48];
+        snprintf(units, sizeof units, "has %d units", r->info->n_outputs);
+        seq_fail(err, "%s: the data has %d classes%s%s, but the model's last layer %s", root,
+                 d->n_classes, where.data ? where.data : "", where.data ? ")" : "",
+                 r->info->loss == SEQ_LOSS_BCE ? "gives one probability (2 classes)" : units);
+        seq_buf_free(&where);
+        return -1;
+    }
     if (!r->classes.len)
         for (int c = 0; c < d->n_classes; c++)
             seq_buf_printf(&r->classes, "%s%s", c ? "\n" : "", d->class_names[c]);

@@ -155,7 +155,7 @@ static int add_review(const char *dir, const char *name, review_file f, int32_t 
 {
     char *path = seq_path_join(dir, name);
     char *data = NULL;
-    size_t len = 0, bad_line;
+    size_t len = 0, bad_line, nul;
     int rc;
     if (f.fd < 0) {
         rc = seq_fail(err, "%s: cannot open: %s", path, strerror(f.open_errno));
@@ -168,6 +168,9 @@ static int add_review(const char *dir, const char *name, review_file f, int32_t 
     else if (rc == 0 && !seq_utf8_valid(data, len, &bad_line))
         rc = seq_fail(err, "%s:%zu: invalid UTF-8 (reviews must be UTF-8 text)", path,
                       bad_line);
+    else if (rc == 0 && seq_text_has_nul(data, len, &nul, &bad_line))
+        rc = seq_fail(err, "%s:%zu: NUL byte at offset %zu (reviews must be text)", path,
+                      bad_line, nul);
     if (rc == 0) {
         t->texts[t->n] = data;
         t->lens[t->n] = len;
@@ -249,7 +252,20 @@ void seq_textset_free(seq_textset *t)
     free(t->lens);
     free(t->labels);
     free(t->class_names);
+    free(t->class_lines);
     memset(t, 0, sizeof *t);
+}
+
+int seq_text_has_nul(const char *s, size_t len, size_t *offset, size_t *line)
+{
+    const char *nul = memchr(s, '\0', len);
+    if (!nul)
+        return 0;
+    *offset = (size_t)(nul - s);
+    *line = 1;
+    for (const char *p = s; (p = memchr(p, '\n', (size_t)(nul - p))) != NULL; p++)
+        ++*line;
+    return 1;
 }
 
 int seq_utf8_valid(const char *s, size_t len, size_t *bad_line)
@@ -349,6 +365,7 @@ int seq_csv_textset_as(const char *path, const seq_csv_dialect *d, const char *t
         out->texts = seq_xmalloc(n * sizeof *out->texts);
         out->lens = seq_xmalloc(n * sizeof *out->lens);
         out->labels = seq_xmalloc(n * sizeof *out->labels);
+        out->class_lines = seq_xcalloc(n_classes ? n_classes : 1, sizeof *out->class_lines);
     }
     for (size_t r = 0; r < n && rc == 0; r++) {
         const char *label = seq_csv_cell(&csv, r, label_col);
@@ -359,6 +376,8 @@ int seq_csv_textset_as(const char *path, const seq_csv_dialect *d, const char *t
                                : (int32_t)((const char **)bsearch(&label, classes, n_classes,
                                                                   sizeof *classes, cmp_labels) -
                                            classes);
+        if (!out->class_lines[out->labels[r]])
+            out->class_lines[out->labels[r]] = csv.lines[r];
         out->n = r + 1;
         if (n_empty && out->lens[r] == 0)
             (*n_empty)++;

@@ -16,6 +16,7 @@ typedef struct seq_textset {
     int32_t *labels;     /* class index in [0, n_classes) */
     int n_classes;
     char **class_names;  /* e.g. {"neg", "pos"} */
+    size_t *class_lines; /* a CSV's: the line where each class first appears (else NULL) */
 } seq_textset;
 
 /* Loads ROOT/SPLIT/{neg,pos}/ *.txt of an unpacked aclImdb folder (SPLIT is
@@ -35,6 +36,9 @@ void seq_textset_free(seq_textset *t);
 /* Validates UTF-8; returns 1 if valid, else 0 and the 1-based line of the
  * first bad byte in *bad_line. */
 int seq_utf8_valid(const char *s, size_t len, size_t *bad_line);
+/* Whether S[0..len) holds a NUL byte; then *OFFSET is the first one's byte
+ * offset (0-based) and *LINE its line (1-based). */
+int seq_text_has_nul(const char *s, size_t len, size_t *offset, size_t *line);
 
 /* Loads a labelled text set from CSV columns TEXT_COLUMN and LABEL_COLUMN: classes are
  * the distinct labels in byte order (e.g. negative, neutral, positive); rows in file

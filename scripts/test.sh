@@ -4,7 +4,8 @@
 # Installs what is missing, fetches the IMDB reviews, builds with gcc and
 # -Werror and runs every test (CTest: C unit tests and the Lua harness); then
 # builds again with clang under AddressSanitizer and UndefinedBehaviorSanitizer
-# and runs the suite once more. Build trees: build/ and build-asan/.
+# and runs the suite once more, with the libFuzzer targets (tests/fuzz, 20 s
+# each). Build trees: build/ and build-asan/.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 jobs=$(nproc)
@@ -18,8 +19,8 @@ cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=
 cmake --build "$root/build" -j"$jobs"
 (cd "$root/build" && ctest --output-on-failure -j"$jobs")
 
-echo "== clang, -Werror, AddressSanitizer + UndefinedBehaviorSanitizer" >&2
+echo "== clang, -Werror, AddressSanitizer + UndefinedBehaviorSanitizer, libFuzzer targets" >&2
 cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang \
-      -DSEQCC_SANITIZE=ON >/dev/null
+      -DSEQCC_SANITIZE=ON -DSEQCC_FUZZ=ON >/dev/null
 cmake --build "$root/build-asan" -j"$jobs"
 (cd "$root/build-asan" && ctest --output-on-failure -j"$jobs")

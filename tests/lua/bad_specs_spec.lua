@@ -78,6 +78,62 @@ describe("the bad-spec corpus", function()
     end)
   end
 
+  -- 200,000 keys (or columns) with a repeat at the end: quadratic repeat
+  -- checks took minutes; linear ones take a fraction of a second. The 30 s
+  -- timeout only catches such a regression (also under sanitizers).
+  local many = 200000
+  local function many_lines(fmt)
+    local lines = {}
+    for i = 1, many do lines[i] = string.format(fmt, i) end
+    return table.concat(lines, "\n") .. "\n"
+  end
+
+  local function run_bounded(path)
+    return h.run({ "timeout", "30", h.seqcc, "summary", path })
+  end
+
+  it("finds a repeated key among 200,000 in linear time", function()
+    local path = h.tmpdir() .. "/many_keys.yaml"
+    h.write(path, "name: many\n" .. many_lines("k%d: 1") .. "k7: 2\n")
+    local r = run_bounded(path)
+    assert.are.equal(2, r.code, "not rejected in 30 s:\n" .. r.err:sub(1, 400))
+    assert.are.equal(path .. ":" .. (many + 2) .. ":1: error: duplicate key 'k7' (first given at line 8)",
+                     r.err:match("^[^\n]*"))
+  end)
+
+  it("reports 200,000 unknown keys in linear time, 20 of them", function()
+    local path = h.tmpdir() .. "/unknown_keys.yaml"
+    h.write(path, "name: many\n" .. many_lines("k%d: 1"))
+    local r = run_bounded(path)
+    assert.are.equal(2, r.code, "not rejected in 30 s:\n" .. r.err:sub(1, 400))
+    local _, lines = r.err:gsub("\n", "")
+    assert.are.equal(21, lines, "expected 20 errors and a line saying the rest are not shown")
+    assert.is_truthy(r.err:find(path .. ":2:1: error: unknown key 'k1' in the spec", 1, true))
+    assert.is_truthy(r.err:find(path .. ": error: more than 20 errors; the rest are not shown", 1, true))
+  end)
+
+  it("resolves 200,000 aliases to as many anchors in linear time", function()
+    local path = h.tmpdir() .. "/many_anchors.yaml"
+    h.write(path, "name: many\nitems:\n" .. many_lines("  - &a%d 1") .. many_lines("  - *a%d")
+            .. "  - *nowhere\n")
+    local r = run_bounded(path)
+    assert.are.equal(2, r.code, "not rejected in 30 s:\n" .. r.err:sub(1, 400))
+    assert.are.equal(path .. ":" .. (2 * many + 3) .. ":5: error: unknown alias '*nowhere'",
+                     r.err:match("^[^\n]*"))
+  end)
+
+  it("finds a repeated column among 200,000 in linear time", function()
+    local path = h.tmpdir() .. "/many_columns.yaml"
+    h.write(path, "name: many\ninput:\n  batch: 4\n  seq_len: 4\ndata:\n  kind: series\n"
+            .. "  format: csv\n  path: x.csv\n  target: c1\n  columns:\n"
+            .. many_lines("    - c%d") .. "    - c9\n"
+            .. "layers:\n  - type: lstm\n    units: 4\n  - type: dense\n    units: 1\nloss: mse\noptimizer:\n  type: adam\n")
+    local r = run_bounded(path)
+    assert.are.equal(2, r.code, "not rejected in 30 s:\n" .. r.err:sub(1, 400))
+    assert.are.equal(path .. ":" .. (many + 11) .. ":7: error: column 'c9' is listed twice",
+                     r.err:match("^[^\n]*"))
+  end)
+
   it("leaves an existing output folder byte-for-byte unchanged", function()
     local dir = h.tmpdir() .. "/out"
     assert.are.equal(0, h.run({ h.seqcc, h.source .. "/specs/imdb_lstm.yaml", "-o", dir }).code)

@@ -120,6 +120,14 @@ describe("the user's data: a header-less TSV (tiny_tsv)", function()
     assert.are.equal(1, r.code)
     assert.matches(dir .. "/open.tsv:2: quoted field never closed", r.err, 1, true)
     assert.is_false(h.exists(out))
+    -- a class too many: each class with the line it first appears on
+    tsv(dir .. "/three.tsv", 12, { "1", "0", "1", "0", "0", "maybe" })
+    r = train(out, "--data", dir .. "/three.tsv")
+    assert.are.equal(1, r.code)
+    assert.matches(dir .. "/three.tsv: the data has 3 classes (0 from line 2, 1 from line 1, maybe " ..
+                   "from line 6), but the model's last layer gives one probability (2 classes)",
+                   r.err, 1, true)
+    assert.is_false(h.exists(out))
   end)
 
   it("evaluates a labelled file of one's own, all of it, classes matched by name", function()

@@ -66,6 +66,35 @@ describe("the series models", function()
     assert.matches("<stdin>:1: 3 numbers; expected 50", r.err, 1, true)
   end)
 
+  it("predict takes decimal numbers a float holds, and names the line of any other", function()
+    local function window(last)
+      local values = {}
+      for t = 1, 49 do values[t] = "0.5" end
+      values[50] = last
+      return table.concat(values, " ") .. "\n"
+    end
+    for _, bad in ipairs({ "0x1A", "inf", "nan", "-infinity", "1e", "." }) do
+      local r = h.run({ sine, "predict", "--checkpoint", run .. "/best.safetensors" },
+                      window("1") .. window(bad))
+      assert.are.equal(1, r.code, bad)
+      assert.matches("^[^\n]+\n$", r.out) -- the first line's answer
+      assert.matches("<stdin>:2: value 50 is not a number", r.err, 1, true)
+    end
+    for _, big in ipairs({ "1e45", "-3.5e38" }) do
+      local r = h.run({ sine, "predict", "--checkpoint", run .. "/best.safetensors" }, window(big))
+      assert.are.equal(1, r.code, big)
+      assert.matches("<stdin>:1: value 50, " .. big .. ", is too large for a float", r.err, 1, true)
+      assert.are.equal("", r.out)
+    end
+    -- within float's range, but not once scaled by the training data's deviation
+    local r = h.run({ sine, "predict", "--checkpoint", run .. "/best.safetensors" }, window("3e38"))
+    assert.are.equal(1, r.code)
+    assert.matches("<stdin>:1: value 50, 3e+38, is out of range", r.err, 1, true)
+    r = h.run({ sine, "predict", "--checkpoint", run .. "/best.safetensors" }, window("+.5e-1"))
+    assert.are.equal(0, r.code, r.err)
+    assert.is_falsy(r.out:find("nan"), r.out)
+  end)
+
   it("stock_lstm names the file and line of a bad cell, and writes nothing", function()
     if not h.exists(goog) then
       pending(goog .. " is missing: run scripts/fetch-data.sh")
@@ -74,13 +103,19 @@ describe("the series models", function()
     local dir = h.tmpdir()
     local lines = {}
     for line in h.read(goog):gmatch("[^\n]+") do lines[#lines + 1] = line end
-    lines[101] = lines[101]:gsub("^([^,]*,[^,]*,[^,]*,[^,]*,)[^,]*", "%1n/a")
-    h.write(dir .. "/bad.csv", table.concat(lines, "\n") .. "\n")
     local out = dir .. "/run"
-    local r = h.run({ stock, "train", "--data", dir .. "/bad.csv", "--out", out })
-    assert.are.equal(1, r.code)
-    assert.matches(dir .. "/bad.csv:101: column \"Close\"", r.err, 1, true)
-    assert.is_false(h.exists(out))
+    -- not decimal numbers, or not ones a float holds
+    for _, cell in ipairs({ "n/a", "0x1A", "inf", "nan", "1e45" }) do
+      local copy = { table.unpack(lines) }
+      copy[101] = copy[101]:gsub("^([^,]*,[^,]*,[^,]*,[^,]*,)[^,]*", "%1" .. cell)
+      h.write(dir .. "/bad.csv", table.concat(copy, "\n") .. "\n")
+      local r = h.run({ stock, "train", "--data", dir .. "/bad.csv", "--out", out })
+      assert.are.equal(1, r.code, cell)
+      assert.matches(dir .. "/bad.csv:101: column \"Close\": " .. (cell == "1e45" and
+                     "1e45 is too large for a float" or "\"" .. cell .. "\" is not a finite number"),
+                     r.err, 1, true)
+      assert.is_false(h.exists(out))
+    end
     h.write(dir .. "/short.csv", table.concat(lines, "\n", 1, 20) .. "\n")
     r = h.run({ stock, "train", "--data", dir .. "/short.csv", "--out", out })
     assert.are.equal(1, r.code)

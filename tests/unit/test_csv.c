@@ -324,6 +324,41 @@ static void check_number_fails(const char *cell)
     seq_buf_free(&text);
 }
 
+/* A number a double holds but a float does not is a PATH:LINE error. */
+static void test_numbers_for_floats(void)
+{
+    const char *text = "v\n3.4e38\n-3.4e38\n1e45\n";
+    seq_csv c;
+    if (parse_ok(text, strlen(text), &c) != 0)
+        return;
+    double *v = NULL;
+    seq_err err = {{0}};
+    CHECK(seq_csv_numbers(&c, "n.csv", "v", &v, &err) == -1 && v == NULL);
+    CHECK_STR(err.msg, "n.csv:4: column \"v\": 1e45 is too large for a float (at most 3.4e+38 "
+                       "in magnitude)");
+    seq_csv_free(&c);
+}
+
+/* seq_decimal: the length of the decimal number a text starts with. */
+static void test_decimal(void)
+{
+    static const struct {
+        const char *text;
+        size_t len;
+        double value;
+    } cases[] = {{"1.5", 3, 1.5},   {"-2e3,", 4, -2000}, {"+.5 ", 3, 0.5},  {"7.", 2, 7},
+                 {"1e", 1, 1},      {"1e+x", 1, 1},      {"0x1A", 0, 0},    {"12abc", 2, 12},
+                 {"inf", 0, 0},     {"nan", 0, 0},       {".", 0, 0},       {"-", 0, 0},
+                 {" 1", 0, 0},      {"", 0, 0},          {"1E-2", 4, 0.01}, {"00012", 5, 12}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        double v = -99;
+        size_t n = seq_decimal(cases[i].text, &v);
+        CHECK_MSG(n == cases[i].len, "\"%s\": length %zu", cases[i].text, n);
+        if (n)
+            CHECK_MSG(v == cases[i].value, "\"%s\": %g", cases[i].text, v);
+    }
+}
+
 static void test_numbers(void)
 {
     const char *text = "v,name\n1.5,a\n\" 2 \",b\n1e3,c\n-0.25,d\n\t7\t,e\n1e-400,f\n";
@@ -345,7 +380,9 @@ static void test_numbers(void)
     seq_csv_free(&c);
 
     static const char *const bad[] = {"abc", "1.5x", "", "nan", "NaN", "inf", "-inf",
-                                      "1e999", "\" \"", "1 2", "\"\n1\"", "--1"};
+                                      "1e999", "\" \"", "1 2", "\"\n1\"", "--1", "0x1A",
+                                      "0X1p3", "infinity", "nan(1)", "1e", "1e+", ".", "+",
+                                      "1.5.2", "\"\v1\""};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         check_number_fails(bad[i]);
 }
@@ -631,6 +668,8 @@ int main(void)
     test_many_rows();
     test_read_file();
     test_numbers();
+    test_numbers_for_floats();
+    test_decimal();
     test_textset();
     test_dialects();
     test_textset_dialects();

@@ -252,10 +252,25 @@ static void test_load_errors(void)
     check_load_fails("badutf", 0, "badutf/train/pos/2_9.txt:3: invalid UTF-8",
                      "invalid UTF-8");
 
+    make_dir("nul/train/neg");
+    make_dir("nul/train/pos");
+    write_text("nul/train/neg/1_1.txt", "fine");
+    write_file("nul/train/pos/2_9.txt", "one\ntwo\nthr\0ee\n", 15);
+    check_load_fails("nul", 0, "nul/train/pos/2_9.txt:3: NUL byte at offset 11", "NUL byte");
+
     make_dir("unreadable/train/neg/1_1.txt");
     make_dir("unreadable/train/pos");
     write_text("unreadable/train/pos/1_1.txt", "fine");
     check_load_fails("unreadable", 0, "unreadable/train/neg/1_1.txt", "read");
+}
+
+static void test_nul(void)
+{
+    size_t offset = 99, line = 99;
+    CHECK(!seq_text_has_nul("abc\ndef", 7, &offset, &line) && offset == 99 && line == 99);
+    CHECK(seq_text_has_nul("a\nb\n\0c\0", 7, &offset, &line) && offset == 4 && line == 3);
+    CHECK(seq_text_has_nul("\0", 1, &offset, &line) && offset == 0 && line == 1);
+    CHECK(!seq_text_has_nul("abc\0", 3, &offset, &line)); /* only LEN bytes */
 }
 
 static void test_utf8(void)
@@ -312,6 +327,7 @@ int main(void)
         return 1;
     }
     test_utf8();
+    test_nul();
     test_load_order();
     test_load_many();
     test_load_errors();
