@@ -126,7 +126,7 @@ int main(int argc, char **argv)
                     spec_path, out_dir);
     }
     for (int i = 0; i < EMIT_FILES; i++)
-            seq_buf_free(&files[i].text);
+        seq_buf_free(&files[i].text);
     spec_free(&s);
     node_free_all();
     free(text);
