@@ -51,6 +51,20 @@ int seq_read_file(const char *path, char **data, size_t *len, seq_err *err);
 /* Writes a file so that readers see the old contents or the new, never a
  * mix: write to PATH.tmp.PID, fsync, rename over PATH, fsync the folder. */
 int seq_write_file_atomic(const char *path, const void *data, size_t len, seq_err *err);
+#define SEQ_TMP_INFIX ".tmp." /* PATH.tmp.PID */
+
+/* Removes the temporaries PATH.tmp.PID (PID digits only) that writes of PATH
+ * interrupted by a crash left in its folder. */
+int seq_remove_temporaries(const char *path, seq_err *err);
+
+/* Writes all of DATA to FD (PATH, for the test stages); -1 with errno set. */
+int seq_write_fd(int fd, const void *data, size_t len, const char *path);
+
+/* TEST ONLY: SEQCC_TEST_KILL_AT=STAGE[@N] SIGKILLs the process the Nth time
+ * it passes STAGE ("STAGE:BASENAME" with PATH): "partial" (half of a file
+ * written), "written" (its temporary complete), "renamed" (in place),
+ * "appended" (a metrics line). Users never set it. */
+void seq_test_stage(const char *stage, const char *path);
 
 /* mkdir -p; 0 if the folder exists afterwards. */
 int seq_mkdirs(const char *path, seq_err *err);
