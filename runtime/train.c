@@ -319,6 +319,8 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
         int rc = save_checkpoint(r, ckpt, &err);
         if (rc == 0 && improved)
             rc = save_checkpoint(r, best, &err);
+        if (rc == 0) /* a log that cannot be written stops the run, its epoch saved */
+            rc = seq_flush_stdout(&err);
         r->epoch--;
         if (rc != 0)
             goto fail_order;

@@ -340,3 +340,36 @@ double seq_now(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
+
+void seq_guard_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int got = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+        if (got >= 0 && got != fd) { /* a lower one was closed too and took it */
+            dup2(got, fd);
+            close(got);
+        }
+    }
+}
+
+int seq_flush_stdout(seq_err *err)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    return seq_fail(err, "cannot write to stdout: %s", strerror(errno ? errno : EIO));
+}
+
+int seq_close_stdout(seq_err *err)
+{
+    if (seq_flush_stdout(err) != 0) {
+        fclose(stdout);
+        return -1;
+    }
+    errno = 0;
+    if (fclose(stdout) != 0)
+        return seq_fail(err, "cannot write to stdout: %s", strerror(errno ? errno : EIO));
+    return 0;
+}

@@ -73,6 +73,20 @@ int seq_mkdirs(const char *path, seq_err *err);
  * REL is returned as is. The result is malloc'd. */
 char *seq_path_join(const char *dir, const char *rel);
 
+/* Makes descriptors 0, 1 and 2 open: a closed one gets /dev/null opened the
+ * wrong way (stdin write-only, stdout and stderr read-only), so that its
+ * reads and writes fail as on a closed descriptor and no file opened later
+ * takes its number. Called first thing by main(). */
+void seq_guard_std_fds(void);
+
+/* Flushes stdout; -1 with "cannot write to stdout: REASON" if a write to it
+ * failed (full disk, closed descriptor, broken pipe with SIGPIPE ignored). */
+int seq_flush_stdout(seq_err *err);
+
+/* seq_flush_stdout, then closes stdout (its last chance to fail); for the
+ * end of main(), whose exit status it must turn to 1 on failure. */
+int seq_close_stdout(seq_err *err);
+
 /* Monotonic clock in seconds. */
 double seq_now(void);
 
