@@ -119,11 +119,22 @@ typedef struct run_files {
     char *dir, *ckpt, *best, *metrics, *curve;
 } run_files;
 
+/* Whether the checkpoint ends the epoch that set its best score (by the
+ * score metrics.jsonl logged, to its 9 digits). */
+static int ends_best_epoch(const run *r, const history *h)
+{
+    if (r->epoch_step != 0 || h->n == 0 || h->n != r->epoch)
+        return 0;
+    double last = r->info->char_lm || r->info->n_features ? -h->val_loss[h->n - 1]
+                                                            : h->val_acc[h->n - 1];
+    return fabs(last - r->best_val) <= 1e-8 * fabs(r->best_val) + 1e-12;
+}
+
 /* A kill between the checkpoint that ends an improving epoch and the best
- * file's write leaves best.safetensors a best behind: it does not hold the
- * best score the checkpoint records. That checkpoint is then the best
- * model, and its bytes become best.safetensors. */
-static int repair_best(const run *r, const run_files *f, seq_err *err)
+ * file's write leaves best.safetensors a best behind (or missing): it does
+ * not hold the best score the checkpoint records. That checkpoint is then
+ * the best model, and its bytes become best.safetensors. */
+static int repair_best(const run *r, const history *h, const run_files *f, seq_err *err)
 {
     if (!isfinite(r->best_val))
         return 0; /* no best yet */
@@ -137,7 +148,7 @@ static int repair_best(const run *r, const run_files *f, seq_err *err)
     }
     if (current)
         return 0;
-    if (r->epoch_step != 0) { /* only a deleted or replaced file gets here */
+    if (!ends_best_epoch(r, h)) { /* only a deleted or damaged file gets here */
         fprintf(stderr, "warning: %s is not the best model %s records; it is written again at "
                         "the next better validation score\n", f->best, f->ckpt);
         return 0;
@@ -166,7 +177,7 @@ static int prepare_run(const run *r, const run_files *f, int resume, history *hi
     }
     if (!resume)
         return 0;
-    if (history_resume(hist, f->metrics, r->epoch, err) != 0 || repair_best(r, f, err) != 0)
+    if (history_resume(hist, f->metrics, r->epoch, err) != 0 || repair_best(r, hist, f, err) != 0)
         return -1;
     if (hist->n > 0)
         return write_curve(r, hist, f->dir, err);

@@ -6,12 +6,14 @@
 -- the same bytes, metrics.jsonl but for its wall-clock fields, and no
 -- temporary file.
 local h = require("harness")
-local bin = h.build .. "/tests/tiny_tsv"
+local bin = h.build .. "/tests/tiny_tsv" -- the model; a char-lm's below
 local files = { "best.safetensors", "checkpoint.safetensors", "curve.svg", "metrics.jsonl" }
 -- 36 training examples in batches of 8: 5 steps an epoch, 20 in all; a
 -- checkpoint every 2 steps and at each epoch's end, a best file at epochs
 -- 1, 3 and 4
 local args = { "--threads", "1", "--epochs", "4", "--checkpoint-every", "2" }
+local base -- the uninterrupted run's folder
+local identical, tried = 0, 0
 
 local function command(dir, resume, kill_at)
   local words = { h.quote(bin), "train", "--out", h.quote(dir) }
@@ -48,8 +50,33 @@ local function differs(base, dir)
   return nil
 end
 
+-- Kills a run at KILLS (stages, in turn, each run resuming the last), then
+-- resumes it to the end and compares with the uninterrupted run; "killed",
+-- or how a run with a kill stage ended (it did not pass the stage).
+local function crash(kills)
+  local dir = h.tmpdir() .. "/run"
+  for _, stage in ipairs(kills) do
+    local how = train(dir, stage)
+    if how ~= "killed" then return how end
+  end
+  tried = tried + 1
+  local how = train(dir)
+  assert.are.equal("exit 0", how, table.concat(kills, ", "))
+  local why = differs(base, dir)
+  assert.is_nil(why, table.concat(kills, ", ") .. ": " .. tostring(why))
+  identical = identical + 1
+  return "killed"
+end
+
+-- How many times a run passes STAGE (a kill at each, resumed and compared).
+local function passes(stage)
+  local n = 1
+  while crash({ stage .. "@" .. n }) == "killed" do n = n + 1 end
+  return n - 1
+end
+
 describe("a killed train", function()
-  local base, identical, tried, seconds = nil, 0, 0, nil
+  local seconds
   local function now()
     local p = io.popen("date +%s.%N")
     local t = tonumber(p:read("l"))
@@ -64,27 +91,6 @@ describe("a killed train", function()
     assert.is_true(ok == true, h.read(base .. ".err"))
     assert.are.same(files, h.ls(base))
   end)
-  teardown(function()
-    print(("\ncrash test: %d of %d killed runs resumed byte-identically"):format(identical, tried))
-    h.cleanup()
-  end)
-
-  -- Kills a run at KILLS (stages, in turn, each run resuming the last), then
-  -- resumes it to the end and compares with the uninterrupted run.
-  local function crash(kills)
-    local dir = h.tmpdir() .. "/run"
-    for _, stage in ipairs(kills) do
-      local how = train(dir, stage)
-      if how ~= "killed" then return how end
-    end
-    tried = tried + 1
-    local how = train(dir)
-    assert.are.equal("exit 0", how, table.concat(kills, ", "))
-    local why = differs(base, dir)
-    assert.is_nil(why, table.concat(kills, ", ") .. ": " .. tostring(why))
-    identical = identical + 1
-    return "killed"
-  end
 
   it("resumes to the same files after a kill at every stage of every write", function()
     local stages = {}
@@ -96,9 +102,7 @@ describe("a killed train", function()
     local counts = {}
     for _, stage in ipairs(stages) do
       -- the Nth pass, for every N until the run passes the stage fewer times
-      local n = 1
-      while crash({ stage .. "@" .. n }) == "killed" do n = n + 1 end
-      counts[#counts + 1] = stage .. " x" .. (n - 1)
+      counts[#counts + 1] = stage .. " x" .. passes(stage)
     end
     -- every write is reached: 12 checkpoints, 3 best files, 4 curves and metrics lines
     assert.are.same({
@@ -146,5 +150,29 @@ describe("a killed train", function()
     print(("\nrandom kills: %d landed before the run's end, in %d runs of %.3f s"):format(
       landed, runs, seconds))
     assert.is_true(landed >= 10, landed .. " kills landed")
+  end)
+end)
+
+describe("a killed stateful char-lm", function()
+  setup(function()
+    -- a validation loss (lower is better) for the best file, and carried states
+    bin = h.build .. "/tests/tiny_charlm"
+    local text = h.tmpdir() .. "/text.txt"
+    h.write(text, ("to be or not to be, that is the question; whether tis nobler\n"):rep(50))
+    args = { "--threads", "1", "--epochs", "3", "--checkpoint-every", "3", "--data", text }
+    base = h.tmpdir() .. "/base"
+    assert.is_true(os.execute(command(base, false)) == true, h.read(base .. ".err"))
+    assert.are.same(files, h.ls(base))
+  end)
+  teardown(function()
+    print(("\ncrash test: %d of %d killed runs resumed byte-identically"):format(identical, tried))
+    h.cleanup()
+  end)
+
+  it("resumes to the same files after a kill at every stage of its checkpoint and best writes", function()
+    for _, stage in ipairs({ "renamed:checkpoint.safetensors", "written:best.safetensors",
+                             "appended:metrics.jsonl" }) do
+      assert.is_true(passes(stage) >= 3, stage)
+    end
   end)
 end)
