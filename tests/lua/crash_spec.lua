@@ -153,6 +153,19 @@ describe("a killed train", function()
   end)
 end)
 
+describe("a deleted best file", function()
+  it("is not rebuilt from a checkpoint that does not end its best epoch", function()
+    local dir = h.tmpdir() .. "/run"
+    local ok = os.execute(command(dir, false) .. " --max-steps 12") -- epoch 3, step 2
+    assert.is_true(ok == true, h.read(dir .. ".err"))
+    os.remove(dir .. "/best.safetensors")
+    assert.are.equal("exit 0", train(dir))
+    assert.matches("warning: " .. dir .. "/best.safetensors is not the best model", h.read(dir .. ".err"), 1, true)
+    -- epochs 3 and 4 set new bests: the run ends as the uninterrupted one
+    assert.is_nil(differs(base, dir))
+  end)
+end)
+
 describe("a killed stateful char-lm", function()
   setup(function()
     -- a validation loss (lower is better) for the best file, and carried states
