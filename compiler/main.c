@@ -61,7 +61,7 @@ static int load_spec(const char *path, spec *s, char hash[65], char **text)
     return 0;
 }
 
-int main(int argc, char **argv)
+static int command(int argc, char **argv)
 {
     const char *spec_path = NULL, *out_dir = NULL;
     int check = 0, summary = 0, build = 0, library = 0, verbose = 0;
@@ -130,5 +130,18 @@ int main(int argc, char **argv)
     spec_free(&s);
     node_free_all();
     free(text);
+    return status;
+}
+
+/* A failed write to stdout (the summary, --help, --version) is an I/O error. */
+int main(int argc, char **argv)
+{
+    seq_guard_std_fds();
+    int status = command(argc, argv);
+    seq_err err;
+    if (seq_close_stdout(&err) != 0 && status == 0) {
+        fprintf(stderr, "seqcc: %s\n", err.msg);
+        status = 1;
+    }
     return status;
 }

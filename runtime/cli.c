@@ -235,8 +235,8 @@ static int parse(int argc, char **argv, seq_options *o)
     return 0;
 }
 
-int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_model *f32,
-             const seq_d_model *f64, const char *spec_dir)
+static int main_command(int argc, char **argv, const seq_model_info *info,
+                        const seq_s_model *f32, const seq_d_model *f64, const char *spec_dir)
 {
     if (argc < 2) {
         usage(stderr, info);
@@ -327,5 +327,20 @@ int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_mode
                 info->data.path);
     free(data_root);
     free(test_root);
+    return status;
+}
+
+/* Every command's output to stdout is checked: a failed write is an error
+ * (exit 1) even when the command did all else. */
+int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_model *f32,
+             const seq_d_model *f64, const char *spec_dir)
+{
+    seq_guard_std_fds();
+    int status = main_command(argc, argv, info, f32, f64, spec_dir);
+    seq_err err;
+    if (seq_close_stdout(&err) != 0 && status == SEQ_EXIT_OK) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        status = SEQ_EXIT_FAIL;
+    }
     return status;
 }

@@ -1,5 +1,6 @@
 /* predict.c: the model binary's predict command, a filter over the C API
  * (seqcc.h): one answer per input line, written as soon as the line is read. */
+#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -50,8 +51,9 @@ static int parse_window(const seq_model_info *info, const char *input, long line
 }
 
 /* One answer: a class's "probability<TAB>label" (with --probs, then
- * "<TAB>name=probability" for every class), or a series' forecast. */
-static void answer(const seqcc_model *m, const seqcc_prediction *p, int probs)
+ * "<TAB>name=probability" for every class), or a series' forecast; -1 after
+ * saying so when it could not be written (the reader is gone). */
+static int answer(const seqcc_model *m, const seqcc_prediction *p, int probs)
 {
     if (seqcc_n_features(m)) {
         printf("%.6g\n", p->value);
@@ -61,7 +63,11 @@ static void answer(const seqcc_model *m, const seqcc_prediction *p, int probs)
             printf("\t%s=%.6f", seqcc_class_name(m, c), p->probs[c]);
         putchar('\n');
     }
-    fflush(stdout); /* a line's answer before the next line arrives, also on a pipe */
+    seq_err err; /* a line's answer before the next line arrives, also on a pipe */
+    if (seq_flush_stdout(&err) == 0)
+        return 0;
+    fprintf(stderr, "error: %s\n", err.msg);
+    return -1;
 }
 
 int seq_cmd_predict(const seqcc_model_def *def, const seq_options *o)
@@ -128,12 +134,16 @@ int seq_cmd_predict(const seqcc_model_def *def, const seq_options *o)
                                                               (size_t)info->n_features, &p, &err)
                         : seqcc_predict_text(m, line, (size_t)len, &p, &err);
             if (s == SEQCC_OK) {
-                answer(m, &p, o->probs);
-                status = SEQ_EXIT_OK;
+                if (answer(m, &p, o->probs) == 0) /* else stop reading */
+                    status = SEQ_EXIT_OK;
             } else {
                 fprintf(stderr, "error: %s:%ld: %s\n", input, lineno, err.message);
             }
         }
+    }
+    if (status == SEQ_EXIT_OK && ferror(in)) {
+        fprintf(stderr, "error: %s: cannot read: %s\n", input, strerror(errno));
+        status = SEQ_EXIT_FAIL;
     }
     free(line);
     free(values);

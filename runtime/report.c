@@ -205,20 +205,13 @@ int seq_metrics_append(const char *path, const char *event, const seq_metric *m,
         seq_buf_free(&b);
         return seq_fail(err, "%s: cannot open for appending: %s", path, strerror(errno));
     }
-    size_t off = 0;
     int rc = 0;
-    while (off < b.len) {
-        ssize_t w = write(fd, b.data + off, b.len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            rc = seq_fail(err, "%s: write failed: %s", path, strerror(errno));
-            break;
-        }
-        off += (size_t)w;
-    }
+    if (seq_write_fd(fd, b.data, b.len, path) != 0)
+        rc = seq_fail(err, "%s: write failed: %s", path, strerror(errno));
     if (close(fd) != 0 && rc == 0)
         rc = seq_fail(err, "%s: close failed: %s", path, strerror(errno));
+    if (rc == 0)
+        seq_test_stage("appended", path);
     seq_buf_free(&b);
     return rc;
 }

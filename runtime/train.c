@@ -2,6 +2,7 @@
  * checkpoints (periodic, last and best), metrics and the training curve. */
 #include "run.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "init.h"
 #include "json.h"
 #include "report.h"
+#include "safetensors.h"
 
 /* The shuffle of epoch E depends only on the seed and E, so a resumed run
  * sees the same batches. */
@@ -50,7 +52,8 @@ static double json_number(const seq_json *obj, const char *key)
 
 /* On resume: keeps the lines of metrics.jsonl for the EPOCHS epochs the
  * checkpoint completed (a killed run may have logged one more) and reads
- * them back into the history the curve is drawn from. */
+ * them back into the history the curve is drawn from; with none kept, no
+ * file, as before the first epoch's end. */
 static int history_resume(history *h, const char *path, int epochs, seq_err *err)
 {
     char *text;
@@ -80,8 +83,10 @@ static int history_resume(history *h, const char *path, int epochs, seq_err *err
         seq_json_free(v);
         line += n + (nl != NULL);
     }
-    if (rc == 0)
-        rc = seq_write_file_atomic(path, kept.data ? kept.data : "", kept.len, err);
+    if (rc == 0 && kept.len)
+        rc = seq_write_file_atomic(path, kept.data, kept.len, err);
+    else if (rc == 0 && remove(path) != 0)
+        rc = seq_fail(err, "%s: cannot remove: %s", path, strerror(errno));
     seq_buf_free(&kept);
     free(text);
     return rc;
@@ -109,6 +114,78 @@ static int write_curve(const run *r, const history *h, const char *dir, seq_err 
     return rc;
 }
 
+/* The files of a run folder; train writes no others. */
+typedef struct run_files {
+    char *dir, *ckpt, *best, *metrics, *curve;
+} run_files;
+
+/* Whether the checkpoint ends the epoch that set its best score (by the
+ * score metrics.jsonl logged, to its 9 digits). */
+static int ends_best_epoch(const run *r, const history *h)
+{
+    if (r->epoch_step != 0 || h->n == 0 || h->n != r->epoch)
+        return 0;
+    double last = r->info->char_lm || r->info->n_features ? -h->val_loss[h->n - 1]
+                                                            : h->val_acc[h->n - 1];
+    return fabs(last - r->best_val) <= 1e-8 * fabs(r->best_val) + 1e-12;
+}
+
+/* A kill between the checkpoint that ends an improving epoch and the best
+ * file's write leaves best.safetensors a best behind (or missing): it does
+ * not hold the best score the checkpoint records. That checkpoint is then
+ * the best model, and its bytes become best.safetensors. */
+static int repair_best(const run *r, const history *h, const run_files *f, seq_err *err)
+{
+    if (!isfinite(r->best_val))
+        return 0; /* no best yet */
+    seq_st st;
+    seq_err ignored;
+    int current = 0;
+    if (seq_st_read(&st, f->best, &ignored) == 0) {
+        const char *v = seq_st_get_meta(&st, "best_val_score");
+        current = v && strtod(v, NULL) == r->best_val;
+        seq_st_free(&st);
+    }
+    if (current)
+        return 0;
+    if (!ends_best_epoch(r, h)) { /* only a deleted or damaged file gets here */
+        fprintf(stderr, "warning: %s is not the best model %s records; it is written again at "
+                        "the next better validation score\n", f->best, f->ckpt);
+        return 0;
+    }
+    char *bytes;
+    size_t len;
+    if (seq_read_file(f->ckpt, &bytes, &len, err) != 0)
+        return -1;
+    int rc = seq_write_file_atomic(f->best, bytes, len, err);
+    free(bytes);
+    return rc;
+}
+
+/* Brings the run folder to a state an uninterrupted run passes through,
+ * whatever instant a kill came at: no temporaries; a fresh run (or --force)
+ * with none of an old run's files; a resumed one with the metrics lines,
+ * curve and best file of the epochs its checkpoint completed. */
+static int prepare_run(const run *r, const run_files *f, int resume, history *hist, seq_err *err)
+{
+    char *const paths[] = {f->ckpt, f->best, f->metrics, f->curve};
+    for (int i = 0; i < 4; i++) {
+        if (seq_remove_temporaries(paths[i], err) != 0)
+            return -1;
+        if (!resume && remove(paths[i]) != 0 && errno != ENOENT)
+            return seq_fail(err, "%s: cannot remove: %s", paths[i], strerror(errno));
+    }
+    if (!resume)
+        return 0;
+    if (history_resume(hist, f->metrics, r->epoch, err) != 0 || repair_best(r, hist, f, err) != 0)
+        return -1;
+    if (hist->n > 0)
+        return write_curve(r, hist, f->dir, err);
+    if (remove(f->curve) != 0 && errno != ENOENT)
+        return seq_fail(err, "%s: cannot remove: %s", f->curve, strerror(errno));
+    return 0;
+}
+
 /* A run folder holds a run when it has a checkpoint: train refuses to
  * overwrite it without --resume or --force. Returns the file found, or NULL. */
 static const char *held_run(const char *ckpt, const char *best)
@@ -126,6 +203,7 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
     char *ckpt = seq_path_join(dir, "checkpoint.safetensors");
     char *best = seq_path_join(dir, "best.safetensors");
     char *metrics = seq_path_join(dir, "metrics.jsonl");
+    char *curve = seq_path_join(dir, "curve.svg");
     int status = SEQ_EXIT_FAIL;
     seq_data data;
     memset(&data, 0, sizeof data);
@@ -142,8 +220,6 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
         if (load_checkpoint(r, ckpt, 1, &err) != 0)
             goto fail;
         printf("resuming %s at epoch %d, step %ld\n", ckpt, r->epoch + 1, r->step);
-        if (history_resume(&hist, metrics, r->epoch, &err) != 0)
-            goto fail;
     } else {
         seq_init_params(info, r->seed, r->params);
     }
@@ -163,16 +239,10 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
         fprintf(stderr, "warning: %s began on %s (sha256 %.16s); it continues on %s, other data "
                         "(sha256 %.16s)\n", ckpt, begun.path, begun.sha256, r->trained_on.path,
                 r->trained_on.sha256);
-    if (seq_mkdirs(dir, &err) != 0) /* only once the data is known to be good */
+    run_files files = {dir, ckpt, best, metrics, curve};
+    if (seq_mkdirs(dir, &err) != 0 || /* only once the data is known to be good */
+        prepare_run(r, &files, o->resume, &hist, &err) != 0)
         goto fail;
-    if (!o->resume) { /* a fresh run: nothing of an old one (--force) is left */
-        char *curve = seq_path_join(dir, "curve.svg");
-        remove(ckpt);
-        remove(best);
-        remove(metrics);
-        remove(curve);
-        free(curve);
-    }
     const seq_examples *train = &data.split[SEQ_TRAIN], *val = &data.split[SEQ_VAL];
     if (train->n == 0) {
         seq_fail(&err, "%s: no training examples", data_root);
@@ -261,9 +331,13 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
         r->epoch_loss = 0;
         r->epoch_correct = r->epoch_seen = 0;
         r->epoch++; /* saved as completed */
+        /* the checkpoint commits the epoch; a kill before the best file's
+         * write is repaired by the next --resume (repair_best) */
         int rc = save_checkpoint(r, ckpt, &err);
         if (rc == 0 && improved)
             rc = save_checkpoint(r, best, &err);
+        if (rc == 0) /* a log that cannot be written stops the run, its epoch saved */
+            rc = seq_flush_stdout(&err);
         r->epoch--;
         if (rc != 0)
             goto fail_order;
@@ -285,6 +359,7 @@ fail:
     free(ckpt);
     free(best);
     free(metrics);
+    free(curve);
     return status;
 }
 

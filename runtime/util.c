@@ -1,8 +1,10 @@
 /* util.c: errors, checked allocation, growable buffers, whole-file I/O. */
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,28 +166,70 @@ static int fsync_parent(const char *path)
     return rc;
 }
 
+/* TEST ONLY, not a user setting: SEQCC_TEST_KILL_AT=STAGE[@N] makes the
+ * process SIGKILL itself the Nth time (default the first) it passes STAGE,
+ * so the suite can crash train at every step of its writes
+ * (tests/lua/crash_spec.lua). */
+void seq_test_stage(const char *stage, const char *path)
+{
+    static int passed;
+    const char *want = getenv("SEQCC_TEST_KILL_AT");
+    if (!want || !*want)
+        return;
+    const char *base = path ? strrchr(path, '/') : NULL;
+    base = base ? base + 1 : path;
+    char name[256];
+    snprintf(name, sizeof name, "%s%s%s", stage, base ? ":" : "", base ? base : "");
+    const char *at = strchr(want, '@');
+    size_t n = at ? (size_t)(at - want) : strlen(want);
+    if (n != strlen(name) || strncmp(want, name, n) != 0)
+        return;
+    if (++passed >= (at ? atoi(at + 1) : 1))
+        raise(SIGKILL);
+}
+
+/* Writes all of DATA to FD; -1 with errno set. */
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+int seq_write_fd(int fd, const void *data, size_t len, const char *path)
+{
+    /* one write, but in two halves for the test stage "partial" (a kill mid-write) */
+    const char *test = getenv("SEQCC_TEST_KILL_AT");
+    size_t half = test && *test ? len / 2 : len;
+    if (write_all(fd, data, half) != 0)
+        return -1;
+    seq_test_stage("partial", path);
+    return write_all(fd, (const char *)data + half, len - half);
+}
+
 int seq_write_file_atomic(const char *path, const void *data, size_t len, seq_err *err)
 {
     seq_buf tmp = {0};
-    seq_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+    seq_buf_printf(&tmp, "%s" SEQ_TMP_INFIX "%ld", path, (long)getpid());
     int fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
         seq_fail(err, "%s: cannot create: %s", tmp.data, strerror(errno));
         seq_buf_free(&tmp);
         return -1;
     }
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            seq_fail(err, "%s: write failed: %s", tmp.data, strerror(errno));
-            goto fail;
-        }
-        p += w;
-        left -= (size_t)w;
+    if (seq_write_fd(fd, data, len, path) != 0) {
+        seq_fail(err, "%s: write failed: %s", tmp.data, strerror(errno));
+        goto fail;
     }
     if (fsync(fd) != 0) {
         seq_fail(err, "%s: fsync failed: %s", tmp.data, strerror(errno));
@@ -197,11 +241,13 @@ int seq_write_file_atomic(const char *path, const void *data, size_t len, seq_er
         goto fail;
     }
     fd = -1;
+    seq_test_stage("written", path);
     if (rename(tmp.data, path) != 0) {
         seq_fail(err, "%s: cannot rename into place: %s", path, strerror(errno));
         goto fail;
     }
     fsync_parent(path);
+    seq_test_stage("renamed", path);
     seq_buf_free(&tmp);
     return 0;
 fail:
@@ -210,6 +256,46 @@ fail:
     unlink(tmp.data);
     seq_buf_free(&tmp);
     return -1;
+}
+
+/* NAME is PREFIX followed by one or more digits only. */
+static int is_tmp_of(const char *name, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(name, prefix, n) != 0 || !name[n])
+        return 0;
+    return name[n + strspn(name + n, "0123456789")] == '\0';
+}
+
+int seq_remove_temporaries(const char *path, seq_err *err)
+{
+    char *dir = seq_xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        strcpy(dir, ".");
+    seq_buf prefix = {0}, victim = {0};
+    seq_buf_printf(&prefix, "%s" SEQ_TMP_INFIX, base);
+    DIR *d = opendir(dir);
+    int rc = d ? 0 : seq_fail(err, "%s: cannot list: %s", dir, strerror(errno));
+    for (struct dirent *e; d && rc == 0 && (e = readdir(d)) != NULL;) {
+        if (!is_tmp_of(e->d_name, prefix.data))
+            continue;
+        victim.len = 0;
+        seq_buf_printf(&victim, "%s/%s", dir, e->d_name);
+        if (unlink(victim.data) != 0 && errno != ENOENT)
+            rc = seq_fail(err, "%s: cannot remove: %s", victim.data, strerror(errno));
+    }
+    if (d)
+        closedir(d);
+    seq_buf_free(&prefix);
+    seq_buf_free(&victim);
+    free(dir);
+    return rc;
 }
 
 int seq_mkdirs(const char *path, seq_err *err)
@@ -253,4 +339,37 @@ double seq_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void seq_guard_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int got = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+        if (got >= 0 && got != fd) { /* a lower one was closed too and took it */
+            dup2(got, fd);
+            close(got);
+        }
+    }
+}
+
+int seq_flush_stdout(seq_err *err)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    return seq_fail(err, "cannot write to stdout: %s", strerror(errno ? errno : EIO));
+}
+
+int seq_close_stdout(seq_err *err)
+{
+    if (seq_flush_stdout(err) != 0) {
+        fclose(stdout);
+        return -1;
+    }
+    errno = 0;
+    if (fclose(stdout) != 0)
+        return seq_fail(err, "cannot write to stdout: %s", strerror(errno ? errno : EIO));
+    return 0;
 }

@@ -51,6 +51,20 @@ int seq_read_file(const char *path, char **data, size_t *len, seq_err *err);
 /* Writes a file so that readers see the old contents or the new, never a
  * mix: write to PATH.tmp.PID, fsync, rename over PATH, fsync the folder. */
 int seq_write_file_atomic(const char *path, const void *data, size_t len, seq_err *err);
+#define SEQ_TMP_INFIX ".tmp." /* PATH.tmp.PID */
+
+/* Removes the temporaries PATH.tmp.PID (PID digits only) that writes of PATH
+ * interrupted by a crash left in its folder. */
+int seq_remove_temporaries(const char *path, seq_err *err);
+
+/* Writes all of DATA to FD (PATH, for the test stages); -1 with errno set. */
+int seq_write_fd(int fd, const void *data, size_t len, const char *path);
+
+/* TEST ONLY: SEQCC_TEST_KILL_AT=STAGE[@N] SIGKILLs the process the Nth time
+ * it passes STAGE ("STAGE:BASENAME" with PATH): "partial" (half of a file
+ * written), "written" (its temporary complete), "renamed" (in place),
+ * "appended" (a metrics line). Users never set it. */
+void seq_test_stage(const char *stage, const char *path);
 
 /* mkdir -p; 0 if the folder exists afterwards. */
 int seq_mkdirs(const char *path, seq_err *err);
@@ -58,6 +72,20 @@ int seq_mkdirs(const char *path, seq_err *err);
 /* Joins a folder and a relative path ("a" + "b/c" -> "a/b/c"); an absolute
  * REL is returned as is. The result is malloc'd. */
 char *seq_path_join(const char *dir, const char *rel);
+
+/* Makes descriptors 0, 1 and 2 open: a closed one gets /dev/null opened the
+ * wrong way (stdin write-only, stdout and stderr read-only), so that its
+ * reads and writes fail as on a closed descriptor and no file opened later
+ * takes its number. Called first thing by main(). */
+void seq_guard_std_fds(void);
+
+/* Flushes stdout; -1 with "cannot write to stdout: REASON" if a write to it
+ * failed (full disk, closed descriptor, broken pipe with SIGPIPE ignored). */
+int seq_flush_stdout(seq_err *err);
+
+/* seq_flush_stdout, then closes stdout (its last chance to fail); for the
+ * end of main(), whose exit status it must turn to 1 on failure. */
+int seq_close_stdout(seq_err *err);
 
 /* Monotonic clock in seconds. */
 double seq_now(void);
