@@ -1,4 +1,5 @@
 /* main.c: the seqcc command line: parse -> check -> emit. */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +39,58 @@ static const char usage[] =
     "  -v         build: print the commands it runs\n"
     "  summary    print the Keras-style layer table with parameter counts\n"
     "\n"
+    "Options take -o DIR or -o=DIR (--check, --lib, -v: no value); COMMAND --help\n"
+    "shows a command's own.\n"
+    "\n"
     "Exit status: 0 success, 1 DIR is stale (--check), an I/O error or a failed\n"
     "build, 2 a bad spec or bad usage. Errors in a spec are reported as\n"
     "FILE:LINE:COL: error.\n";
+
+static const char build_usage[] =
+    "usage: seqcc build SPEC.yaml -o BINARY [--lib] [-v]\n"
+    "\n"
+    "Compiles the spec straight into the model binary BINARY with the C compiler\n"
+    "($CC, else the one seqcc was built with) and the installed runtime; no CMake\n"
+    "needed.\n"
+    "\n"
+    "  -o BINARY  the binary (or with --lib, the library) to write\n"
+    "  --lib      a static library of the model instead (its C API; link it\n"
+    "             with the runtime: pkg-config --libs seqcc), NAME.h beside it\n"
+    "  -v         print the commands it runs\n";
+
+static const char summary_usage[] =
+    "usage: seqcc summary SPEC.yaml\n"
+    "\n"
+    "Prints the Keras-style layer table with parameter counts.\n";
+
+/* The options; a command takes those of its mask (--help and --version: all).
+ * getopt_long_only returns 256 + OPT_* (1, '?' and ':' are its own). */
+enum { OPT_OUT, OPT_CHECK, OPT_LIB, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_COUNT };
+#define VAL(o) (256 + (o))
+static const struct option longs[] = {
+    {"o", required_argument, NULL, VAL(OPT_OUT)},       {"check", no_argument, NULL, VAL(OPT_CHECK)},
+    {"lib", no_argument, NULL, VAL(OPT_LIB)},           {"v", no_argument, NULL, VAL(OPT_VERBOSE)},
+    {"help", no_argument, NULL, VAL(OPT_HELP)},         {"h", no_argument, NULL, VAL(OPT_HELP)},
+    {"version", no_argument, NULL, VAL(OPT_VERSION)},   {NULL, 0, NULL, 0},
+};
+static const char *const option_names[OPT_COUNT] = {"-o", "--check", "--lib", "-v", "--help",
+                                                     "--version"};
+
+typedef enum { CMD_COMPILE, CMD_BUILD, CMD_SUMMARY } command_kind;
+static const struct {
+    const char *name, *usage; /* NAME NULL: seqcc SPEC -o DIR */
+    unsigned takes;
+} commands[] = {
+    {NULL, usage, 1u << OPT_OUT | 1u << OPT_CHECK},
+    {"build", build_usage, 1u << OPT_OUT | 1u << OPT_LIB | 1u << OPT_VERBOSE},
+    {"summary", summary_usage, 0},
+};
+
+typedef struct cli {
+    command_kind cmd;
+    const char *spec_path, *out_dir;
+    int check, library, verbose;
+} cli;
 
 /* Reads, parses and checks the spec; NULL after reporting errors. */
 static int load_spec(const char *path, spec *s, char hash[65], char **text)
@@ -61,46 +111,70 @@ static int load_spec(const char *path, spec *s, char hash[65], char **text)
     return 0;
 }
 
-static int command(int argc, char **argv)
+/* Parses the command line into C with getopt_long_only (so -o DIR and
+ * -o=DIR, --check and -check); returns -1 to exit 0 (--help, --version done),
+ * EXIT_BAD_SPEC on bad usage (reported), else 0. */
+static int parse(int argc, char **argv, cli *c)
 {
-    const char *spec_path = NULL, *out_dir = NULL;
-    int check = 0, summary = 0, build = 0, library = 0, verbose = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (strcmp(a, "--version") == 0) {
-            printf("seqcc %s\n", SEQCC_VERSION);
-            return 0;
-        } else if (strcmp(a, "-o") == 0 && i + 1 < argc) {
-            out_dir = argv[++i];
-        } else if (strcmp(a, "--check") == 0) {
-            check = 1;
-        } else if (strcmp(a, "summary") == 0 && i == 1) {
-            summary = 1;
-        } else if (strcmp(a, "build") == 0 && i == 1) {
-            build = 1;
-        } else if (strcmp(a, "--lib") == 0 && build) {
-            library = 1;
-        } else if (strcmp(a, "-v") == 0 && build) {
-            verbose = 1;
-        } else if (a[0] == '-') {
-            fprintf(stderr, "seqcc: unknown option '%s'\n%s", a, usage);
+    memset(c, 0, sizeof *c);
+    int first = 1;
+    if (argc > 1 && strcmp(argv[1], "build") == 0)
+        c->cmd = CMD_BUILD, first = 2;
+    else if (argc > 1 && strcmp(argv[1], "summary") == 0)
+        c->cmd = CMD_SUMMARY, first = 2;
+    const char *name = commands[c->cmd].name, *use = commands[c->cmd].usage;
+    opterr = 0;
+    optind = 1;
+    /* argv[first - 1] is getopt's argv[0]; "-" returns operands in order */
+    int n = argc - first + 1;
+    for (int v; (v = getopt_long_only(n, argv + first - 1, "-:", longs, NULL)) != -1;) {
+        const char *arg = argv[first - 1 + optind - 1];
+        int o = v - 256;
+        if (o == OPT_HELP || o == OPT_VERSION) {
+            if (o == OPT_HELP)
+                fputs(use, stdout);
+            else
+                printf("seqcc %s\n", SEQCC_VERSION);
+            return -1;
+        } else if (v == ':') {
+            fprintf(stderr, "seqcc: %s needs a value\n%s", arg, use);
             return EXIT_BAD_SPEC;
-        } else if (!spec_path) {
-            spec_path = a;
+        } else if (v == '?') {
+            fprintf(stderr, "seqcc: unknown option '%s'\n%s", arg, use);
+            return EXIT_BAD_SPEC;
+        } else if (v == 1 && c->spec_path) {
+            fprintf(stderr, "seqcc: one spec at a time ('%s' and '%s')\n", c->spec_path, optarg);
+            return EXIT_BAD_SPEC;
+        } else if (v == 1) {
+            c->spec_path = optarg;
+        } else if (!(commands[c->cmd].takes & 1u << o)) {
+            fprintf(stderr, "seqcc: %s does not take %s (see seqcc %s%s--help)\n",
+                    name ? name : "seqcc SPEC -o DIR", option_names[o], name ? name : "",
+                    name ? " " : "");
+            return EXIT_BAD_SPEC;
         } else {
-            fprintf(stderr, "seqcc: one spec at a time ('%s' and '%s')\n", spec_path, a);
-            return EXIT_BAD_SPEC;
+            c->out_dir = o == OPT_OUT ? optarg : c->out_dir;
+            c->check |= o == OPT_CHECK;
+            c->library |= o == OPT_LIB;
+            c->verbose |= o == OPT_VERBOSE;
         }
     }
-    if (!spec_path || (!summary && !out_dir) || (summary && (out_dir || check)) ||
-        (build && check)) {
-        fputs(usage, stderr);
+    if (optind + first - 1 < argc && !c->spec_path) /* after "--" */
+        c->spec_path = argv[optind++ + first - 1];
+    if (optind + first - 1 < argc || !c->spec_path || (c->cmd != CMD_SUMMARY && !c->out_dir)) {
+        fputs(use, stderr);
         return EXIT_BAD_SPEC;
     }
+    return 0;
+}
 
+static int command(int argc, char **argv)
+{
+    cli c;
+    int rc = parse(argc, argv, &c);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    const char *spec_path = c.spec_path, *out_dir = c.out_dir;
     spec s;
     memset(&s, 0, sizeof s);
     char hash[65], *text = NULL;
@@ -111,17 +185,17 @@ static int command(int argc, char **argv)
      * limits is as bad there */
     if (load_spec(spec_path, &s, hash, &text) != 0 || emit_model(&s, hash, files) != 0) {
         status = EXIT_BAD_SPEC;
-    } else if (summary) {
+    } else if (c.cmd == CMD_SUMMARY) {
         seq_buf table = {0};
         summary_write(&s, &table);
         fputs(table.data, stdout);
         seq_buf_free(&table);
     } else {
-        build_options bo = {spec_path, out_dir, library, verbose};
-        status = build   ? build_model(&bo, files)
-                 : check ? output_check(out_dir, files)
-                         : output_write(out_dir, files);
-        if (check && status)
+        build_options bo = {spec_path, out_dir, c.library, c.verbose};
+        status = c.cmd == CMD_BUILD ? build_model(&bo, files)
+                 : c.check          ? output_check(out_dir, files)
+                                    : output_write(out_dir, files);
+        if (c.check && status)
             fprintf(stderr, "seqcc: %s is stale; regenerate it with: seqcc %s -o %s\n", out_dir,
                     spec_path, out_dir);
     }

@@ -4,6 +4,7 @@
 
 #include <cblas.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,127 @@
 int seq_s_run(const seq_s_model *m, const seq_options *o, const char *data_root);
 int seq_d_run(const seq_d_model *m, const seq_options *o, const char *data_root);
 
-static const char *const commands[] = {"train", "eval", "predict", "grads", "gradcheck", "bench",
-                                       "sample"};
+/* Every option of every command; a command takes those of its mask. HELP
+ * may hold one %s, the option's default from the spec (option_default). */
+enum {
+    OPT_DATA, OPT_TEST_DATA, OPT_OUT, OPT_CHECKPOINT, OPT_SPLIT, OPT_RESUME, OPT_FORCE,
+    OPT_PROBS, OPT_EPOCHS, OPT_MAX_STEPS, OPT_CHECKPOINT_EVERY, OPT_LIMIT, OPT_THREADS,
+    OPT_SEED, OPT_SAMPLES, OPT_TOLERANCE, OPT_STEPS, OPT_PRIME, OPT_LENGTH, OPT_TEMPERATURE,
+    OPT_TOP_K, OPT_COUNT
+};
+
+typedef struct cli_option {
+    const char *name, *arg, *help; /* ARG NULL: a flag */
+} cli_option;
+
+static const cli_option options[OPT_COUNT] = {
+    {"data", "PATH", "the data folder or file (default: %s, from the spec's\n"
+                     "folder); eval: a labelled file, all of it the test part\n"
+                     "(an aclImdb folder: its test part)"},
+    {"test-data", "FILE", "the test part's own labelled file (default: the spec's\n"
+                          "test_path, if any)"},
+    {"out", "PATH", "train: the run folder (default runs/%s); grads: the file"},
+    {"checkpoint", "FILE", "the checkpoint to evaluate, predict with or differentiate"},
+    {"split", "NAME", "train, val or test"},
+    {"resume", NULL, "train: continue from OUT/checkpoint.safetensors"},
+    {"force", NULL, "train: start a fresh run in an OUT that holds one,\n"
+                    "overwriting its checkpoints and metrics"},
+    {"probs", NULL, "predict: every class's probability too, as NAME=P after the label"},
+    {"epochs", "N", "train: this many epochs in all (default %s)"},
+    {"max-steps", "N", "train: stop after N optimizer steps in all"},
+    {"checkpoint-every", "N", "train: also save the checkpoint every N steps"},
+    {"limit", "N", "use the first N examples of each class (a char-lm: characters;\n"
+                   "a series: rows)"},
+    {"threads", "N", "worker threads (default: $SEQCC_THREADS, else all cores);\n"
+                     "results are the same bits for any thread count"},
+    {"seed", "N", "instead of the spec's seed (%s)"},
+    {"samples", "N", "gradcheck: entries per tensor (default 24)"},
+    {"tolerance", "X", "gradcheck: largest relative error (default 1e-6)"},
+    {"steps", "N", "bench: training steps to time (default 100)"},
+    {"prime", "TEXT", "sample: the text to continue (default a line break)"},
+    {"length", "N", "sample: characters to generate (default 500)"},
+    {"temperature", "X", "sample: below 1 more conservative, above 1 more varied, 0 always\n"
+                         "the most likely character (default 1)"},
+    {"top-k", "K", "sample: draw among the K most likely characters (default all)"},
+};
+
+#define OPT(o) (1u << (o))
+#define CMD_SUMMARY ((seq_command)(SEQ_CMD_SAMPLE + 1)) /* no seq_command: no run */
+
+typedef struct cli_command {
+    const char *name, *args, *help; /* ARGS: the operands after the options */
+    unsigned takes;                 /* OPT() of each option it takes */
+} cli_command;
+
+/* In seq_command's order, then summary. */
+static const cli_command commands[] = {
+    {"train", "", "train on the spec's data; writes OUT/checkpoint.safetensors (every\n"
+                  "epoch), OUT/best.safetensors (best validation accuracy; for a\n"
+                  "char-lm or a series, lowest validation loss), OUT/metrics.jsonl,\n"
+                  "OUT/curve.svg; refuses an OUT that holds a run (see --resume, --force)",
+     OPT(OPT_DATA) | OPT(OPT_OUT) | OPT(OPT_RESUME) | OPT(OPT_FORCE) | OPT(OPT_EPOCHS) |
+         OPT(OPT_MAX_STEPS) | OPT(OPT_CHECKPOINT_EVERY) | OPT(OPT_LIMIT) | OPT(OPT_THREADS) |
+         OPT(OPT_SEED)},
+    {"eval", "", "loss and accuracy (a series: RMSE beside the naive forecast's) of\n"
+                 "--checkpoint on a split (default test) of the data it was trained on;\n"
+                 "with --data FILE (a CSV), on all of FILE",
+     OPT(OPT_DATA) | OPT(OPT_TEST_DATA) | OPT(OPT_CHECKPOINT) | OPT(OPT_SPLIT) | OPT(OPT_LIMIT) |
+         OPT(OPT_THREADS)},
+    {"predict", " [FILE]", "probability and label (as the data spells it) for each line of\n"
+                           "FILE (default stdin), written as soon as the line is read; a\n"
+                           "series: the forecast for each line of seq_len rows of values;\n"
+                           "an empty line is an error",
+     OPT(OPT_CHECKPOINT) | OPT(OPT_PROBS) | OPT(OPT_THREADS)},
+    {"grads", "", "loss and gradients of --checkpoint on the first batch of --split,\n"
+                  "with the batch, as safetensors in --out",
+     OPT(OPT_DATA) | OPT(OPT_TEST_DATA) | OPT(OPT_CHECKPOINT) | OPT(OPT_SPLIT) | OPT(OPT_OUT) |
+         OPT(OPT_LIMIT) | OPT(OPT_THREADS)},
+    {"gradcheck", "", "analytic gradients against finite differences, in f64",
+     OPT(OPT_SAMPLES) | OPT(OPT_TOLERANCE) | OPT(OPT_SEED) | OPT(OPT_THREADS)},
+    {"bench", "", "time training steps and batch-1 predictions on random data",
+     OPT(OPT_STEPS) | OPT(OPT_SEED) | OPT(OPT_THREADS)},
+    {"sample", "", "a char-lm's text: --prime TEXT, --length N, --temperature X, --top-k K",
+     OPT(OPT_CHECKPOINT) | OPT(OPT_PRIME) | OPT(OPT_LENGTH) | OPT(OPT_TEMPERATURE) |
+         OPT(OPT_TOP_K) | OPT(OPT_SEED) | OPT(OPT_THREADS)},
+    {"summary", "", "the layer table with parameter counts", 0},
+};
+enum { N_COMMANDS = (int)(sizeof commands / sizeof *commands) };
+
+/* Writes TEXT's lines, the first after what is already on the line, the
+ * others indented by INDENT. */
+static void indented(FILE *f, const char *text, int indent)
+{
+    for (const char *nl; (nl = strchr(text, '\n')); text = nl + 1)
+        fprintf(f, "%.*s\n%*s", (int)(nl - text), text, indent, "");
+    fprintf(f, "%s\n", text);
+}
+
+/* The value an option's help shows as its default (its %s). */
+static const char *option_default(int opt, const seq_model_info *info, char *buf, size_t size)
+{
+    if (opt == OPT_DATA || opt == OPT_OUT)
+        return opt == OPT_DATA ? info->data.path : info->name;
+    if (opt == OPT_EPOCHS)
+        snprintf(buf, size, "%d", info->train.epochs);
+    else
+        snprintf(buf, size, "%llu", (unsigned long long)info->seed);
+    return buf;
+}
+
+static void option_usage(FILE *f, int opt, const seq_model_info *info)
+{
+    const cli_option *o = &options[opt];
+    char head[64], text[1024], value[32];
+    snprintf(head, sizeof head, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+    fprintf(f, "  %-20s%s", head, strlen(head) >= 20 ? "  " : "");
+    const char *at = strstr(o->help, "%s");
+    if (at)
+        snprintf(text, sizeof text, "%.*s%s%s", (int)(at - o->help), o->help,
+                 option_default(opt, info, value, sizeof value), at + 2);
+    else
+        snprintf(text, sizeof text, "%s", o->help);
+    indented(f, text, 22);
+}
 
 static void usage(FILE *f, const seq_model_info *info)
 {
@@ -28,59 +148,32 @@ static void usage(FILE *f, const seq_model_info *info)
             "\n"
             "The %s model, compiled by seqcc %s from %s.\n"
             "\n"
-            "commands:\n"
-            "  train       train on the spec's data; writes OUT/checkpoint.safetensors (every\n"
-            "              epoch), OUT/best.safetensors (best validation accuracy; for a\n"
-            "              char-lm or a series, lowest validation loss), OUT/metrics.jsonl,\n"
-            "              OUT/curve.svg; refuses an OUT that holds a run (see --resume, --force)\n"
-            "  eval        loss and accuracy (a series: RMSE beside the naive forecast's) of\n"
-            "              --checkpoint on a split (default test) of the data it was trained on;\n"
-            "              with --data FILE (a CSV), on all of FILE\n"
-            "  predict     probability and label (as the data spells it) for each line of\n"
-            "              FILE (default stdin), written as soon as the line is read; a\n"
-            "              series: the forecast for each line of seq_len rows of values;\n"
-            "              an empty line is an error\n"
-            "  summary     the layer table with parameter counts\n"
-            "  grads       loss and gradients of --checkpoint on the first batch of --split,\n"
-            "              with the batch, as safetensors in --out\n"
-            "  gradcheck   analytic gradients against finite differences, in f64\n"
-            "  bench       time training steps and batch-1 predictions on random data\n"
-            "  sample      a char-lm's text: --prime TEXT, --length N, --temperature X, --top-k K\n"
-            "\n"
-            "options:\n"
-            "  --data PATH         the data folder or file (default: %s, from the spec's\n"
-            "                      folder); eval: a labelled file, all of it the test part\n"
-            "                      (an aclImdb folder: its test part)\n"
-            "  --test-data FILE    the test part's own labelled file (default: the spec's\n"
-            "                      test_path, if any)\n"
-            "  --out PATH          train: the run folder (default runs/%s); grads: the file\n"
-            "  --checkpoint FILE   the checkpoint to evaluate, predict with or differentiate\n"
-            "  --split NAME        train, val or test\n"
-            "  --resume            train: continue from OUT/checkpoint.safetensors\n"
-            "  --force             train: start a fresh run in an OUT that holds one,\n"
-            "                      overwriting its checkpoints and metrics\n"
-            "  --probs             predict: every class's probability too, as NAME=P after the label\n"
-            "  --epochs N          train: this many epochs in all (default %d)\n"
-            "  --max-steps N       train: stop after N optimizer steps in all\n"
-            "  --checkpoint-every N  train: also save the checkpoint every N steps\n"
-            "  --limit N           use the first N examples of each class (a char-lm: characters;\n"
-            "                      a series: rows)\n"
-            "  --threads N         worker threads (default: $SEQCC_THREADS, else all cores);\n"
-            "                      results are the same bits for any thread count\n"
-            "  --seed N            instead of the spec's seed (%llu)\n"
-            "  --samples N         gradcheck: entries per tensor (default 24)\n"
-            "  --tolerance X       gradcheck: largest relative error (default 1e-6)\n"
-            "  --steps N           bench: training steps to time (default 100)\n"
-            "  --prime TEXT        sample: the text to continue (default a line break)\n"
-            "  --length N          sample: characters to generate (default 500)\n"
-            "  --temperature X     sample: below 1 more conservative, above 1 more varied, 0 always\n"
-            "                      the most likely character (default 1)\n"
-            "  --top-k K           sample: draw among the K most likely characters (default all)\n"
-            "  --version, --help\n"
-            "\n"
-            "exit status: 0 success, 1 failure (data, files), 2 usage, 3 gradcheck failed\n",
-            info->name, info->name, info->seqcc_version, info->spec_file, info->data.path,
-            info->name, info->train.epochs, (unsigned long long)info->seed);
+            "commands (COMMAND --help: the command's options):\n",
+            info->name, info->name, info->seqcc_version, info->spec_file);
+    for (int c = 0; c < N_COMMANDS; c++) {
+        fprintf(f, "  %-12s", commands[c].name);
+        indented(f, commands[c].help, 14);
+    }
+    fputs("\noptions (--key value or --key=value):\n", f);
+    for (int o = 0; o < OPT_COUNT; o++)
+        option_usage(f, o, info);
+    fputs("  --version, --help\n"
+          "\n"
+          "exit status: 0 success, 1 failure (data, files), 2 usage, 3 gradcheck failed\n", f);
+}
+
+/* COMMAND --help: its use and only the options it takes. */
+static void command_usage(FILE *f, int cmd, const seq_model_info *info)
+{
+    const cli_command *c = &commands[cmd];
+    fprintf(f, "usage: %s %s%s%s\n\n", info->name, c->name, c->takes ? " [options]" : "", c->args);
+    indented(f, c->help, 0);
+    if (c->takes)
+        fputs("\noptions (--key value or --key=value):\n", f);
+    for (int o = 0; o < OPT_COUNT; o++)
+        if (c->takes & OPT(o))
+            option_usage(f, o, info);
+    fputs(c->takes ? "  --help\n" : "\noptions: --help\n", f);
 }
 
 static int parse_long(const char *opt, const char *s, long lo, long hi, long *out)
@@ -123,115 +216,132 @@ static char *default_data(const char *spec_dir, const char *spec_path)
     return path;
 }
 
-/* Parses argv into O; returns -1 on a usage error (already reported). */
-static int parse(int argc, char **argv, seq_options *o)
+static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 {
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        long n;
-#define VALUE()                                                   \
-    do {                                                          \
-        if (!v) {                                                 \
-            fprintf(stderr, "error: %s needs a value\n", a);      \
-            return -1;                                            \
-        }                                                         \
-        i++;                                                      \
-    } while (0)
-        if (strcmp(a, "--data") == 0) {
-            VALUE();
-            o->data = v;
-        } else if (strcmp(a, "--out") == 0) {
-            VALUE();
-            o->out = v;
-        } else if (strcmp(a, "--checkpoint") == 0) {
-            VALUE();
-            o->checkpoint = v;
-        } else if (strcmp(a, "--split") == 0) {
-            VALUE();
-            o->split = v;
-        } else if (strcmp(a, "--test-data") == 0) {
-            VALUE();
-            o->test_data = v;
-        } else if (strcmp(a, "--resume") == 0) {
-            o->resume = 1;
-        } else if (strcmp(a, "--force") == 0) {
-            o->force = 1;
-        } else if (strcmp(a, "--probs") == 0) {
-            o->probs = 1;
-        } else if (strcmp(a, "--epochs") == 0) {
-            VALUE();
-            if (parse_long(a, v, 1, 100000, &n) != 0)
-                return -1;
-            o->epochs = (int)n;
-        } else if (strcmp(a, "--max-steps") == 0) {
-            VALUE();
-            if (parse_long(a, v, 1, 1000000000L, &o->max_steps) != 0)
-                return -1;
-        } else if (strcmp(a, "--checkpoint-every") == 0) {
-            VALUE();
-            if (parse_long(a, v, 1, 1000000000L, &o->checkpoint_every) != 0)
-                return -1;
-        } else if (strcmp(a, "--limit") == 0) {
-            VALUE();
-            if (parse_long(a, v, 1, 1000000000L, &o->limit) != 0)
-                return -1;
-        } else if (strcmp(a, "--threads") == 0) {
-            VALUE();
-            if (parse_long(a, v, 1, 1024, &n) != 0)
-                return -1;
-            o->threads = (int)n;
-        } else if (strcmp(a, "--seed") == 0) {
-            VALUE();
-            if (parse_long(a, v, 0, 0x7fffffffffffffffL, &o->seed) != 0)
-                return -1;
-        } else if (strcmp(a, "--samples") == 0) {
-            VALUE();
-            if (parse_long(a, v, 2, 100000, &n) != 0)
-                return -1;
-            o->samples = (int)n;
-        } else if (strcmp(a, "--tolerance") == 0) {
-            VALUE();
-            char *end;
-            o->tolerance = strtod(v, &end);
-            if (end == v || *end || !(o->tolerance > 0)) {
-                fprintf(stderr, "error: --tolerance needs a positive number, got '%s'\n", v);
-                return -1;
-            }
-        } else if (strcmp(a, "--prime") == 0) {
-            VALUE();
-            o->prime = v;
-        } else if (strcmp(a, "--length") == 0) {
-            VALUE();
-            if (parse_long(a, v, 1, 100000000L, &o->length) != 0)
-                return -1;
-        } else if (strcmp(a, "--temperature") == 0) {
-            VALUE();
-            char *end;
-            o->temperature = strtod(v, &end);
-            if (end == v || *end || !(o->temperature >= 0) || o->temperature > 100) {
-                fprintf(stderr, "error: --temperature needs a number from 0 (always the most "
-                                "likely character) to 100, got '%s'\n", v);
-                return -1;
-            }
-        } else if (strcmp(a, "--top-k") == 0) {
-            VALUE();
-            if (parse_long(a, v, 1, 1000000, &n) != 0)
-                return -1;
-            o->top_k = (int)n;
-        } else if (strcmp(a, "--steps") == 0) {
-            VALUE();
-            if (parse_long(a, v, 1, 1000000, &o->steps) != 0)
-                return -1;
-        } else if (o->cmd == SEQ_CMD_PREDICT && !o->input && (a[0] != '-' || a[1] == '\0')) {
-            o->input = a;
-        } else {
-            fprintf(stderr, "error: unknown option '%s' for %s (see --help)\n", a,
-                    commands[o->cmd]);
+    long n;
+    if (parse_long(opt, s, lo, hi, &n) != 0)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+/* Sets option OPT (an OPT_ index) to VALUE (NULL for a flag); -1 on a bad
+ * value (reported). */
+static int set_option(int opt, const char *v, seq_options *o)
+{
+    char name[40], *end;
+    snprintf(name, sizeof name, "--%s", options[opt].name);
+    switch (opt) {
+    case OPT_DATA: o->data = v; return 0;
+    case OPT_TEST_DATA: o->test_data = v; return 0;
+    case OPT_OUT: o->out = v; return 0;
+    case OPT_CHECKPOINT: o->checkpoint = v; return 0;
+    case OPT_SPLIT: o->split = v; return 0;
+    case OPT_PRIME: o->prime = v; return 0;
+    case OPT_RESUME: o->resume = 1; return 0;
+    case OPT_FORCE: o->force = 1; return 0;
+    case OPT_PROBS: o->probs = 1; return 0;
+    case OPT_MAX_STEPS: return parse_long(name, v, 1, 1000000000L, &o->max_steps);
+    case OPT_CHECKPOINT_EVERY: return parse_long(name, v, 1, 1000000000L, &o->checkpoint_every);
+    case OPT_LIMIT: return parse_long(name, v, 1, 1000000000L, &o->limit);
+    case OPT_SEED: return parse_long(name, v, 0, 0x7fffffffffffffffL, &o->seed);
+    case OPT_STEPS: return parse_long(name, v, 1, 1000000, &o->steps);
+    case OPT_LENGTH: return parse_long(name, v, 1, 100000000L, &o->length);
+    case OPT_EPOCHS: return parse_int(name, v, 1, 100000, &o->epochs);
+    case OPT_THREADS: return parse_int(name, v, 1, 1024, &o->threads);
+    case OPT_SAMPLES: return parse_int(name, v, 2, 100000, &o->samples);
+    case OPT_TOP_K: return parse_int(name, v, 1, 1000000, &o->top_k);
+    case OPT_TOLERANCE:
+        o->tolerance = strtod(v, &end);
+        if (end == v || *end || !(o->tolerance > 0)) {
+            fprintf(stderr, "error: --tolerance needs a positive number, got '%s'\n", v);
             return -1;
         }
-#undef VALUE
+        return 0;
+    case OPT_TEMPERATURE:
+        o->temperature = strtod(v, &end);
+        if (end == v || *end || !(o->temperature >= 0) || o->temperature > 100) {
+            fprintf(stderr, "error: --temperature needs a number from 0 (always the most "
+                            "likely character) to 100, got '%s'\n", v);
+            return -1;
+        }
+        return 0;
     }
+    return -1;
+}
+
+/* Reports WHAT (an unknown "option" ARG, or one CMD does not "take"). */
+static void not_taken(int cmd, const char *what, const char *arg)
+{
+    const char *name = commands[cmd].name;
+    if (!commands[cmd].takes)
+        fprintf(stderr, "error: %s takes no options (see %s --help)\n", name, name);
+    else if (strcmp(what, "take") == 0)
+        fprintf(stderr, "error: %s does not take %s (see %s --help)\n", name, arg, name);
+    else
+        fprintf(stderr, "error: unknown option '%s' for %s (see %s --help)\n", arg, name, name);
+}
+
+/* An operand (a word that is no option): predict's FILE, once. */
+static int operand(const char *a, int cmd, seq_options *o)
+{
+    if (cmd == SEQ_CMD_PREDICT && !o->input) {
+        o->input = a;
+        return 0;
+    }
+    if (cmd == SEQ_CMD_PREDICT)
+        fprintf(stderr, "error: predict reads one FILE ('%s' and '%s')\n", o->input, a);
+    else
+        not_taken(cmd, "option", a);
+    return -1;
+}
+
+/* Reports getopt_long's refusal of ARG (C: '?' or ':'; BAD: the option it
+ * found, if any). */
+static void refused(const char *arg, int c, int bad, int cmd)
+{
+    char flag[3] = {'-', (char)optopt, '\0'};
+    if (bad >= 0 && c == ':')
+        fprintf(stderr, "error: --%s needs a value\n", options[bad].name);
+    else if (bad >= 0)
+        fprintf(stderr, "error: --%s takes no value\n", options[bad].name);
+    else
+        not_taken(cmd, "option", optopt > 0 && optopt < 256 ? flag : arg);
+}
+
+/* Parses the options of command CMD, argv[2...], into O with getopt_long
+ * (--key value, --key=value); an option CMD does not take is a usage error.
+ * Returns -1 on a usage error (already reported). */
+static int parse(int argc, char **argv, int cmd, seq_options *o)
+{
+    struct option longs[OPT_COUNT + 1];
+    for (int i = 0; i < OPT_COUNT; i++)
+        longs[i] = (struct option){options[i].name, options[i].arg ? required_argument : no_argument,
+                                   NULL, 256 + i};
+    memset(&longs[OPT_COUNT], 0, sizeof longs[OPT_COUNT]);
+    opterr = 0;
+    optind = 1;
+    /* argv[1], the command, is getopt's argv[0]; "-" returns operands in order */
+    for (int c; (c = getopt_long(argc - 1, argv + 1, "-:", longs, NULL)) != -1;) {
+        int opt = c - 256;
+        if (c == 1) {
+            if (operand(optarg, cmd, o) != 0)
+                return -1;
+        } else if (c == '?' || c == ':') {
+            refused(argv[optind], c, optopt >= 256 ? optopt - 256 : -1, cmd);
+            return -1;
+        } else if (!(commands[cmd].takes & OPT(opt))) {
+            char name[40];
+            snprintf(name, sizeof name, "--%s", options[opt].name);
+            not_taken(cmd, "take", name);
+            return -1;
+        } else if (set_option(opt, optarg, o) != 0) {
+            return -1;
+        }
+    }
+    for (int i = optind + 1; i < argc; i++) /* the operands after "--" */
+        if (operand(argv[i], cmd, o) != 0)
+            return -1;
     return 0;
 }
 
@@ -252,37 +362,33 @@ static int main_command(int argc, char **argv, const seq_model_info *info,
                info->spec_file, info->spec_sha256);
         return SEQ_EXIT_OK;
     }
-    if (strcmp(cmd, "summary") == 0) {
-        if (argc > 2) {
-            fprintf(stderr, "error: summary takes no options\n");
-            return SEQ_EXIT_USAGE;
-        }
-        fputs(info->summary, stdout);
-        return SEQ_EXIT_OK;
+    int c = 0;
+    while (c < N_COMMANDS && strcmp(cmd, commands[c].name) != 0)
+        c++;
+    if (c == N_COMMANDS) {
+        fprintf(stderr, "error: unknown command '%s' (expected train, eval, predict, summary, "
+                        "grads, gradcheck, bench or sample; see --help)\n", cmd);
+        return SEQ_EXIT_USAGE;
     }
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            command_usage(stdout, c, info);
+            return SEQ_EXIT_OK;
+        }
     seq_options o;
     memset(&o, 0, sizeof o);
+    o.cmd = (seq_command)c;
     o.seed = -1;
     o.samples = 24;
     o.tolerance = 1e-6;
     o.length = 500;
     o.temperature = 1;
-    int found = 0;
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (strcmp(cmd, commands[i]) == 0)
-            o.cmd = (seq_command)i, found = 1;
-    if (!found) {
-        fprintf(stderr, "error: unknown command '%s' (expected train, eval, predict, summary, "
-                        "grads, gradcheck, bench or sample; see --help)\n", cmd);
+    if (parse(argc, argv, c, &o) != 0)
         return SEQ_EXIT_USAGE;
+    if (o.cmd == CMD_SUMMARY) {
+        fputs(info->summary, stdout);
+        return SEQ_EXIT_OK;
     }
-    for (int i = 2; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout, info);
-            return SEQ_EXIT_OK;
-        }
-    if (parse(argc, argv, &o) != 0)
-        return SEQ_EXIT_USAGE;
     if (o.test_data && strcmp(info->data.format, "csv") != 0) {
         fprintf(stderr, "error: --test-data is for a model of CSV data (format csv); %s reads "
                         "format %s\n", info->name, info->data.format);

@@ -49,6 +49,50 @@ describe("seqcc", function()
     local r = h.run({ h.seqcc, "--frobnicate", h.source .. "/specs/imdb_lstm.yaml", "-o", h.tmpdir() })
     assert.are.equal(2, r.code)
     assert.matches("unknown option '%-%-frobnicate'", r.err)
+    local spec = h.source .. "/specs/imdb_lstm.yaml"
+    local cases = {
+      { { "summary", spec, "--check" }, "summary does not take %-%-check %(see seqcc summary %-%-help%)" },
+      { { "summary", spec, "-o", "x" }, "summary does not take %-o" },
+      { { "build", spec, "-o", "x", "--check" }, "build does not take %-%-check %(see seqcc build %-%-help%)" },
+      { { spec, "-o", "x", "--lib" }, "seqcc SPEC %-o DIR does not take %-%-lib" },
+      { { spec, "-o" }, "%-o needs a value" },
+      { { spec, "--check=yes", "-o", "x" }, "unknown option '%-%-check=yes'" },
+      { { spec, spec, "-o", "x" }, "one spec at a time" },
+    }
+    for _, c in ipairs(cases) do
+      local args = { h.seqcc }
+      for _, a in ipairs(c[1]) do args[#args + 1] = a end
+      r = h.run(args)
+      assert.are.equal(2, r.code, table.concat(c[1], " "))
+      assert.matches(c[2], r.err)
+    end
+  end)
+
+  it("prints each command's usage with only its options", function()
+    local r = h.run({ h.seqcc, "build", "--help" })
+    assert.are.equal(0, r.code)
+    assert.matches("^usage: seqcc build SPEC.yaml %-o BINARY %[%-%-lib%] %[%-v%]\n", r.out)
+    for _, opt in ipairs({ "-o", "--lib", "-v" }) do
+      assert.matches("\n  " .. opt:gsub("%-", "%%-") .. " ", r.out)
+    end
+    assert.is_nil(r.out:find("--check", 1, true))
+    r = h.run({ h.seqcc, "summary", "--help" })
+    assert.are.equal(0, r.code)
+    assert.matches("^usage: seqcc summary SPEC.yaml\n", r.out)
+    assert.is_nil(r.out:find("\n  %-"))
+    r = h.run({ h.seqcc, "summary", h.source .. "/specs/imdb_lstm.yaml", "-h" })
+    assert.are.equal(0, r.code)
+    assert.matches("^usage: seqcc summary", r.out)
+  end)
+
+  it("takes -o DIR and -o=DIR alike", function()
+    local spec, dir = h.source .. "/specs/imdb_lstm.yaml", h.tmpdir()
+    assert.are.equal(0, h.run({ h.seqcc, spec, "-o", dir .. "/a" }).code)
+    assert.are.equal(0, h.run({ h.seqcc, "-o=" .. dir .. "/b", spec }).code)
+    assert.are.same(h.ls(dir .. "/a"), h.ls(dir .. "/b"))
+    assert.are.equal(h.read(dir .. "/a/imdb_lstm.c"), h.read(dir .. "/b/imdb_lstm.c"))
+    local r = h.run({ h.seqcc, spec, "-o=" .. h.source .. "/generated/imdb_lstm", "--check" })
+    assert.are.equal(0, r.code, r.err)
   end)
 
   it("reports an unreadable spec", function()

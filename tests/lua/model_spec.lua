@@ -9,7 +9,8 @@ describe("imdb_lstm", function()
   it("prints help and version", function()
     local r = h.run({ bin, "--help" })
     assert.are.equal(0, r.code)
-    for _, cmd in ipairs({ "train", "eval", "predict", "summary", "grads", "gradcheck", "bench" }) do
+    for _, cmd in ipairs({ "train", "eval", "predict", "summary", "grads", "gradcheck", "bench",
+                           "sample" }) do
       assert.matches("\n  " .. cmd .. " ", r.out)
     end
     for _, opt in ipairs({ "--force", "--resume", "--test-data", "--data" }) do
@@ -18,6 +19,67 @@ describe("imdb_lstm", function()
     r = h.run({ bin, "--version" })
     assert.are.equal(0, r.code)
     assert.matches("^imdb_lstm %(seqcc %d+%.%d+%.%d+, spec imdb_lstm%.yaml sha256 %x+%)\n$", r.out)
+  end)
+
+  it("prints each command's usage with only its options", function()
+    local takes = {
+      train = { "--data", "--out", "--resume", "--force", "--epochs", "--max-steps",
+                "--checkpoint-every", "--limit", "--threads", "--seed" },
+      eval = { "--data", "--test-data", "--checkpoint", "--split", "--limit", "--threads" },
+      predict = { "--checkpoint", "--probs", "--threads" },
+      grads = { "--data", "--test-data", "--out", "--checkpoint", "--split", "--limit",
+                "--threads" },
+      gradcheck = { "--samples", "--tolerance", "--seed", "--threads" },
+      bench = { "--steps", "--seed", "--threads" },
+      sample = { "--checkpoint", "--prime", "--length", "--temperature", "--top-k", "--seed",
+                 "--threads" },
+      summary = {},
+    }
+    local all = h.run({ bin, "--help" }).out
+    for cmd, opts in pairs(takes) do
+      local r = h.run({ bin, cmd, "--help" })
+      assert.are.equal(0, r.code, cmd)
+      assert.are.equal("", r.err)
+      assert.matches("^usage: imdb_lstm " .. cmd .. "[ \n]", r.out)
+      local listed = {}
+      for opt in r.out:gmatch("\n  (%-%-[%w-]+)") do listed[#listed + 1] = opt end
+      if cmd ~= "summary" then table.insert(opts, "--help") end
+      table.sort(opts)
+      table.sort(listed)
+      assert.are.same(opts, listed, cmd)
+      -- every option the command takes is in the top-level help, described alike
+      for line in r.out:gmatch("\n(  %-%-[^\n]+)") do
+        if line ~= "  --help" then assert.truthy(all:find(line, 1, true), line) end
+      end
+    end
+    local r = h.run({ bin, "eval", "--checkpoint", "x", "-h" })
+    assert.are.equal(0, r.code)
+    assert.matches("^usage: imdb_lstm eval ", r.out)
+  end)
+
+  it("takes --key=value and --key value alike", function()
+    local tiny, dir = h.build .. "/tests/tiny_tsv", h.tmpdir()
+    local r = h.run({ tiny, "train", "--epochs=2", "--out=" .. dir .. "/a", "--threads=1" })
+    assert.are.equal(0, r.code, r.err)
+    local _, lines = h.read(dir .. "/a/metrics.jsonl"):gsub("\n", "")
+    assert.are.equal(2, lines)
+    r = h.run({ tiny, "train", "--epochs", "3", "--max-steps=1", "--out", dir .. "/b",
+                "--threads", "1" })
+    assert.are.equal(0, r.code, r.err)
+    assert.truthy(h.exists(dir .. "/b/checkpoint.safetensors"))
+    -- the same training either way: the same checkpoint bytes
+    r = h.run({ tiny, "train", "--epochs=2", "--out", dir .. "/c", "--threads", "1" })
+    assert.are.equal(0, r.code, r.err)
+    assert.are.equal(h.read(dir .. "/a/checkpoint.safetensors"),
+                     h.read(dir .. "/c/checkpoint.safetensors"))
+    -- predict's FILE may come before or after the options
+    h.write(dir .. "/in.txt", "a fine film\n")
+    local ckpt = dir .. "/a/checkpoint.safetensors"
+    local first = h.run({ tiny, "predict", dir .. "/in.txt", "--checkpoint=" .. ckpt })
+    assert.are.equal(0, first.code, first.err)
+    local last = h.run({ tiny, "predict", "--checkpoint", ckpt, dir .. "/in.txt" })
+    assert.are.equal(first.out, last.out)
+    assert.are.equal(first.out, h.run({ tiny, "predict", "--checkpoint", ckpt }, "a fine film\n").out)
   end)
 
   it("prints the same summary as seqcc", function()
@@ -40,6 +102,14 @@ describe("imdb_lstm", function()
       { { "predict" }, "predict needs %-%-checkpoint FILE" },
       { { "grads", "--checkpoint", "x" }, "grads needs %-%-out FILE" },
       { { "summary", "extra" }, "summary takes no options" },
+      { { "summary", "--out", "x" }, "summary takes no options %(see summary %-%-help%)" },
+      { { "eval", "--prime", "x" }, "eval does not take %-%-prime %(see eval %-%-help%)" },
+      { { "bench", "--limit=3" }, "bench does not take %-%-limit" },
+      { { "predict", "--epochs", "2" }, "predict does not take %-%-epochs" },
+      { { "train", "--epochs=0" }, "%-%-epochs needs an integer from 1 to 100000, got '0'" },
+      { { "train", "--resume=yes" }, "%-%-resume takes no value" },
+      { { "train", "extra" }, "unknown option 'extra' for train" },
+      { { "predict", "--checkpoint", "c", "a", "b" }, "predict reads one FILE %('a' and 'b'%)" },
     }
     for _, c in ipairs(cases) do
       local args = { bin }
