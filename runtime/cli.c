@@ -270,13 +270,14 @@ static int set_option(int opt, const char *v, seq_options *o)
     return -1;
 }
 
-/* Reports WHAT (an unknown "option" ARG, or one CMD does not "take"). */
-static void not_taken(int cmd, const char *what, const char *arg)
+/* Reports ARG, an option CMD does not take: one of another command (KNOWN)
+ * or an unknown one. */
+static void not_taken(int cmd, int known, const char *arg)
 {
     const char *name = commands[cmd].name;
     if (!commands[cmd].takes)
         fprintf(stderr, "error: %s takes no options (see %s --help)\n", name, name);
-    else if (strcmp(what, "take") == 0)
+    else if (known)
         fprintf(stderr, "error: %s does not take %s (see %s --help)\n", name, arg, name);
     else
         fprintf(stderr, "error: unknown option '%s' for %s (see %s --help)\n", arg, name, name);
@@ -292,7 +293,7 @@ static int operand(const char *a, int cmd, seq_options *o)
     if (cmd == SEQ_CMD_PREDICT)
         fprintf(stderr, "error: predict reads one FILE ('%s' and '%s')\n", o->input, a);
     else
-        not_taken(cmd, "option", a);
+        not_taken(cmd, 0, a);
     return -1;
 }
 
@@ -300,13 +301,16 @@ static int operand(const char *a, int cmd, seq_options *o)
  * found, if any). */
 static void refused(const char *arg, int c, int bad, int cmd)
 {
-    char flag[3] = {'-', (char)optopt, '\0'};
-    if (bad >= 0 && c == ':')
+    char flag[3] = {'-', (char)optopt, '\0'}, name[40];
+    snprintf(name, sizeof name, "--%s", bad >= 0 ? options[bad].name : "");
+    if (bad >= 0 && !(commands[cmd].takes & OPT(bad)))
+        not_taken(cmd, 1, name);
+    else if (bad >= 0 && c == ':')
         fprintf(stderr, "error: --%s needs a value\n", options[bad].name);
     else if (bad >= 0)
         fprintf(stderr, "error: --%s takes no value\n", options[bad].name);
     else
-        not_taken(cmd, "option", optopt > 0 && optopt < 256 ? flag : arg);
+        not_taken(cmd, 0, optopt > 0 && optopt < 256 ? flag : arg);
 }
 
 /* Parses the options of command CMD, argv[2...], into O with getopt_long
@@ -333,7 +337,7 @@ static int parse(int argc, char **argv, int cmd, seq_options *o)
         } else if (!(commands[cmd].takes & OPT(opt))) {
             char name[40];
             snprintf(name, sizeof name, "--%s", options[opt].name);
-            not_taken(cmd, "take", name);
+            not_taken(cmd, 1, name);
             return -1;
         } else if (set_option(opt, optarg, o) != 0) {
             return -1;

@@ -105,6 +105,8 @@ describe("imdb_lstm", function()
       { { "summary", "--out", "x" }, "summary takes no options %(see summary %-%-help%)" },
       { { "eval", "--prime", "x" }, "eval does not take %-%-prime %(see eval %-%-help%)" },
       { { "bench", "--limit=3" }, "bench does not take %-%-limit" },
+      { { "eval", "--prime" }, "eval does not take %-%-prime" },
+      { { "eval", "--probs=1" }, "eval does not take %-%-probs" },
       { { "predict", "--epochs", "2" }, "predict does not take %-%-epochs" },
       { { "train", "--epochs=0" }, "%-%-epochs needs an integer from 1 to 100000, got '0'" },
       { { "train", "--resume=yes" }, "%-%-resume takes no value" },
