@@ -1,7 +1,8 @@
--- bad_specs_spec.lua: the bad-spec corpus (tests/bad_specs). Every case is
--- rejected with FILE:LINE:COL: error: at the position and with the words its
--- first line promises ("# expect: LINE:COL: TEXT"), exit status 2, and not
--- one byte written.
+-- bad_specs_spec.lua: the bad-spec corpus (tests/bad_specs) as a whole, and
+-- specs too large for a file of their own. Each case is a CTest test of its
+-- own (bad_spec/NAME, tests/unit/bad_spec.c): rejected with
+-- FILE:LINE:COL: error: at the position and with the words its first line
+-- promises ("# expect: LINE:COL: TEXT"), exit status 2, not one byte written.
 local h = require("harness")
 
 local corpus_dir = h.source .. "/tests/bad_specs"
@@ -24,17 +25,6 @@ local function cases()
     list[#list + 1] = { name = name, path = corpus_dir .. "/" .. name }
   end
   return list
-end
-
--- Asserts that R is the rejection E promises for PATH; returns its first line.
-local function assert_rejected(r, path, e, what)
-  assert.are.equal(2, r.code, what .. " " .. path .. " should exit 2:\n" .. r.err)
-  local first = r.err:match("^[^\n]*")
-  local prefix = path .. ":" .. e.line .. ":" .. e.col .. ": error: "
-  assert.are.equal(prefix, first:sub(1, #prefix), what .. ": wrong position or format")
-  assert.is_truthy(first:find(e.text, #prefix + 1, true),
-                   what .. ": the message lacks '" .. e.text .. "':\n" .. first)
-  return first
 end
 
 local snapshot = h.snapshot
@@ -64,19 +54,6 @@ describe("the bad-spec corpus", function()
       assert.is_truthy(expectation(c.path))
     end
   end)
-
-  for _, c in ipairs(cases()) do
-    it("rejects " .. c.name .. " where and how it expects, writing nothing", function()
-      local e = assert(expectation(c.path))
-      local out = h.tmpdir() .. "/out"
-      local compiled = assert_rejected(h.run({ h.seqcc, c.path, "-o", out }), c.path, e, "seqcc -o")
-      assert.is_false(h.exists(out), "seqcc created " .. out .. " for a bad spec")
-
-      local r = h.run({ h.seqcc, "summary", c.path })
-      assert.are.equal(compiled, assert_rejected(r, c.path, e, "seqcc summary"))
-      assert.are.equal("", r.out, "seqcc summary printed a table for a bad spec")
-    end)
-  end
 
   -- 200,000 keys (or columns) with a repeat at the end: quadratic repeat
   -- checks took minutes; linear ones take a fraction of a second. The 30 s

@@ -1,6 +1,19 @@
 -- gradcheck_spec.lua: the f64 gradient check of every model, the seed specs
 -- and the small test models in tests/specs that cover every layer path.
+-- CTest runs it once per model (gradcheck/NAME), naming the model in
+-- SEQCC_GRADCHECK_MODEL; without it every model is checked.
 local h = require("harness")
+
+local only = os.getenv("SEQCC_GRADCHECK_MODEL")
+if only == "" then only = nil end
+local found = false
+
+-- Whether MODEL is to be checked in this run.
+local function wanted(model)
+  if only and model ~= only then return false end
+  found = true
+  return true
+end
 
 local function names(dir)
   local list = {}
@@ -32,19 +45,27 @@ describe("the gradient check", function()
   teardown(h.cleanup)
 
   for _, model in ipairs(names(h.source .. "/tests/specs")) do
-    it("passes for the test model " .. model, function()
-      check(h.build .. "/tests/" .. model, 30)
-    end)
+    if wanted(model) then
+      it("passes for the test model " .. model, function()
+        check(h.build .. "/tests/" .. model, 30)
+      end)
+    end
   end
 
   -- The seed models are large: a few entries each (imdb_lstm has its own
   -- test). shakespeare_charlm's f64 forward takes 0.5 s: two entries per tensor.
   local samples = { shakespeare_charlm = 2 }
   for _, model in ipairs(names(h.source .. "/specs")) do
-    if model ~= "imdb_lstm" then
+    if model ~= "imdb_lstm" and wanted(model) then
       it("passes for " .. model, function()
         check(h.model(model), samples[model] or 4)
       end)
     end
+  end
+
+  if only and not found then
+    it("knows the model " .. only, function()
+      error("SEQCC_GRADCHECK_MODEL=" .. only .. ": no such spec in specs/ or tests/specs/")
+    end)
   end
 end)
