@@ -86,16 +86,6 @@ static int run(argv_list *a, int verbose)
     return 0;
 }
 
-static char *dirname_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return seq_xstrdup(".");
-    if (slash == path)
-        return seq_xstrdup("/");
-    return seq_xstrndup(path, (size_t)(slash - path));
-}
-
 /* The absolute, resolved form of folder DIR (which must exist). */
 static char *real_dir(const char *dir)
 {
@@ -143,12 +133,10 @@ static char *runtime_prefix(void)
     const char *env = getenv("SEQCC_PREFIX");
     if (env && *env)
         return seq_xstrdup(env);
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
+    char *bin = seq_exe_dir();
+    if (!bin)
         return seq_xstrdup(SEQCC_INSTALL_PREFIX_FALLBACK);
-    self[n] = '\0';
-    char *bin = dirname_of(self), *prefix = seq_path_join(bin, SEQCC_BIN_TO_PREFIX);
+    char *prefix = seq_path_join(bin, SEQCC_BIN_TO_PREFIX);
     char *resolved = realpath(prefix, NULL);
     free(bin);
     if (!resolved)
@@ -157,19 +145,24 @@ static char *runtime_prefix(void)
     return resolved;
 }
 
-static void compile(argv_list *a, const char *cc, const char *include, const char *src,
-                    const char *obj, const char *extra)
+/* Compiles SRC into OBJ with the model flags (and EXTRA, if any). */
+static int compile(const char *cc, const char *include, const char *src, const char *obj,
+                   const char *extra, int verbose)
 {
-    args_split(a, cc);
-    args_split(a, SEQCC_MODEL_CFLAGS);
-    arg(a, "-I");
-    arg(a, include);
+    argv_list a = {0};
+    args_split(&a, cc);
+    args_split(&a, SEQCC_MODEL_CFLAGS);
+    arg(&a, "-I");
+    arg(&a, include);
     if (extra)
-        arg(a, extra);
-    arg(a, "-c");
-    arg(a, src);
-    arg(a, "-o");
-    arg(a, obj);
+        arg(&a, extra);
+    arg(&a, "-c");
+    arg(&a, src);
+    arg(&a, "-o");
+    arg(&a, obj);
+    int rc = run(&a, verbose);
+    args_free(&a);
+    return rc;
 }
 
 int build_model(const build_options *o, out_file files[EMIT_FILES])
@@ -181,7 +174,7 @@ int build_model(const build_options *o, out_file files[EMIT_FILES])
     char *seqrt = seq_path_join(libdir, "libseqrt.a");
     const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : SEQCC_C_COMPILER;
     const char *ar = getenv("AR") && *getenv("AR") ? getenv("AR") : "ar";
-    char *tmp = NULL, *out_dir = dirname_of(o->output);
+    char *tmp = NULL, *out_dir = seq_path_dir(o->output);
     argv_list a = {0};
     char *obj[4] = {0}, *src[4] = {0}, *define = NULL, *staged = NULL;
     seq_buf header_path = {0};
@@ -213,18 +206,11 @@ int build_model(const build_options *o, out_file files[EMIT_FILES])
         src[i] = seq_path_join(tmp, files[i == 0 ? 1 : i].name);
         obj[i] = seq_path_join(tmp, objs[i]);
     }
-    compile(&a, cc, include, src[0], obj[0], NULL);
-    if (run(&a, o->verbose) != 0)
-        goto done;
-    args_free(&a);
-    compile(&a, cc, include, src[1], obj[1], "-DSEQ_REAL_DOUBLE");
-    if (run(&a, o->verbose) != 0)
-        goto done;
-    args_free(&a);
-    compile(&a, cc, include, src[2], obj[2], NULL);
-    if (run(&a, o->verbose) != 0)
-        goto done;
-    args_free(&a);
+    /* the passes in float and in double, then the tables */
+    static const char *const precision[] = {NULL, "-DSEQ_REAL_DOUBLE", NULL};
+    for (int i = 0; i < 3; i++)
+        if (compile(cc, include, src[i], obj[i], precision[i], o->verbose) != 0)
+            goto done;
 
     seq_buf_printf(&header_path, "%s/%s", out_dir, files[0].name);
     seq_buf sb = {0}; /* beside the output, so that rename() moves it into place */
@@ -242,7 +228,7 @@ int build_model(const build_options *o, out_file files[EMIT_FILES])
         args_free(&a);
     } else {
         /* The binary finds the spec's data relative to its own folder. */
-        char *spec_dir = dirname_of(o->spec), *spec_real = real_dir(spec_dir);
+        char *spec_dir = seq_path_dir(o->spec), *spec_real = real_dir(spec_dir);
         char *out_real = real_dir(out_dir), *rel = relative_path(out_real, spec_real);
         seq_buf d = {0};
         seq_buf_printf(&d, "-DSEQ_SPEC_DIR=\"%s\"", rel);
@@ -251,10 +237,8 @@ int build_model(const build_options *o, out_file files[EMIT_FILES])
         free(spec_real);
         free(out_real);
         free(rel);
-        compile(&a, cc, include, src[3], obj[3], define);
-        if (run(&a, o->verbose) != 0)
+        if (compile(cc, include, src[3], obj[3], define, o->verbose) != 0)
             goto done;
-        args_free(&a);
         args_split(&a, cc);
         for (int i = 3; i >= 0; i--)
             arg(&a, obj[i]);

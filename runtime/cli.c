@@ -204,14 +204,9 @@ static int default_threads(void)
  * path of the tree it was built in, and runs from any working folder). */
 static char *default_data(const char *spec_dir, const char *spec_path)
 {
-    char self[4096];
-    ssize_t n = spec_dir[0] == '/' ? -1 : readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return seq_path_join(spec_dir, spec_path);
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    *slash = '\0';
-    char *dir = seq_path_join(self, spec_dir), *path = seq_path_join(dir, spec_path);
+    char *exe = spec_dir[0] == '/' ? NULL : seq_exe_dir();
+    char *dir = seq_path_join(exe, spec_dir), *path = seq_path_join(dir, spec_path);
+    free(exe);
     free(dir);
     return path;
 }

@@ -33,6 +33,9 @@ void run_init(run *r, const seq_model *m, const seq_options *o)
     r->seed = o->seed >= 0 ? (uint64_t)o->seed : r->info->seed;
     seq_rng_seed(&r->rng, r->seed ^ SEQ_TRAIN_STREAM);
     r->best_val = -INFINITY;
+    const char *nonfinite = getenv("SEQCC_TEST_NONFINITE");
+    if (!nonfinite || sscanf(nonfinite, "%7s %ld", r->test_nonfinite, &r->test_nonfinite_step) != 2)
+        r->test_nonfinite_step = -1;
 }
 
 void run_free(run *r)
@@ -243,13 +246,10 @@ score evaluate(run *r, const seq_examples *ex)
 
 /* SEQCC_TEST_NONFINITE="loss N", "grad N" or "param N" (tests only): step
  * N's loss, first gradient or (after the update) first parameter is NaN, as
- * a diverging run's would be. */
-static int test_nonfinite(long step, const char *what)
+ * a diverging run's would be; read once, by run_init. */
+static int test_nonfinite(const run *r, long step, const char *what)
 {
-    const char *v = getenv("SEQCC_TEST_NONFINITE");
-    char got[8];
-    long at;
-    return v && sscanf(v, "%7s %ld", got, &at) == 2 && at == step && strcmp(got, what) == 0;
+    return r->test_nonfinite_step == step && strcmp(r->test_nonfinite, what) == 0;
 }
 
 /* One optimizer step on the batch in r->ids / r->targets; none, and an
@@ -261,9 +261,9 @@ int train_step(run *r, int n_valid, double *loss, long *correct, seq_err *err)
     *loss = r->m->forward(r->params, r->acts, &in, 1, &r->rng);
     *correct = count_correct(r, n_valid);
     r->m->backward(r->params, r->grads, r->acts, &in);
-    if (test_nonfinite(r->step + 1, "loss"))
+    if (test_nonfinite(r, r->step + 1, "loss"))
         *loss = NAN;
-    if (test_nonfinite(r->step + 1, "grad"))
+    if (test_nonfinite(r, r->step + 1, "grad"))
         r->grads[0] = (real)NAN;
     double norm = seq_grad_norm(info->n_params, r->grads), scale = 1;
     if (!isfinite(*loss) || !isfinite(norm))
@@ -275,7 +275,7 @@ int train_step(run *r, int n_valid, double *loss, long *correct, seq_err *err)
     r->step++;
     seq_adam_step(&info->optim, r->step, info->n_params, r->params, r->grads, r->adam_m,
                   r->adam_v, scale);
-    if (test_nonfinite(r->step, "param"))
+    if (test_nonfinite(r, r->step, "param"))
         r->params[0] = (real)NAN;
     return 0;
 }

@@ -53,6 +53,9 @@ typedef struct run {
     double epoch_loss;                      /* sums over the current epoch */
     long epoch_correct, epoch_seen;
     double best_val;                        /* best run_val_score so far, or -inf */
+    char test_nonfinite[8];                 /* SEQCC_TEST_NONFINITE (tests only): "loss",
+                                               "grad" or "param" at step test_nonfinite_step */
+    long test_nonfinite_step;
     seq_fingerprint trained_on;             /* the training data (train: computed; otherwise
                                                from the checkpoint; path "" if unknown) */
 } run;

@@ -149,14 +149,7 @@ int seq_read_file(const char *path, char **data, size_t *len, seq_err *err)
 
 static int fsync_parent(const char *path)
 {
-    char *dir = seq_xstrdup(path);
-    char *slash = strrchr(dir, '/');
-    if (slash == dir)
-        slash[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    else
-        strcpy(dir, ".");
+    char *dir = seq_path_dir(path);
     int fd = open(dir, O_RDONLY);
     free(dir);
     if (fd < 0)
@@ -269,15 +262,9 @@ static int is_tmp_of(const char *name, const char *prefix)
 
 int seq_remove_temporaries(const char *path, seq_err *err)
 {
-    char *dir = seq_xstrdup(path);
-    char *slash = strrchr(dir, '/');
+    char *dir = seq_path_dir(path);
+    const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
-    if (slash == dir)
-        slash[1] = '\0';
-    else if (slash)
-        *slash = '\0';
-    else
-        strcpy(dir, ".");
     seq_buf prefix = {0}, victim = {0};
     seq_buf_printf(&prefix, "%s" SEQ_TMP_INFIX, base);
     DIR *d = opendir(dir);
@@ -332,6 +319,24 @@ char *seq_path_join(const char *dir, const char *rel)
         seq_buf_puts(&b, "/");
     seq_buf_puts(&b, rel);
     return b.data;
+}
+
+char *seq_path_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return seq_xstrdup(".");
+    return seq_xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+char *seq_exe_dir(void)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return NULL;
+    self[n] = '\0';
+    return seq_path_dir(self);
 }
 
 double seq_now(void)

@@ -73,6 +73,12 @@ int seq_mkdirs(const char *path, seq_err *err);
  * REL is returned as is. The result is malloc'd. */
 char *seq_path_join(const char *dir, const char *rel);
 
+/* The folder part of PATH ("a/b" -> "a", "b" -> ".", "/b" -> "/"), malloc'd. */
+char *seq_path_dir(const char *path);
+
+/* The folder of the running executable, malloc'd; NULL if unknown. */
+char *seq_exe_dir(void);
+
 /* Makes descriptors 0, 1 and 2 open: a closed one gets /dev/null opened the
  * wrong way (stdin write-only, stdout and stderr read-only), so that its
  * reads and writes fail as on a closed descriptor and no file opened later
