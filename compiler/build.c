@@ -165,134 +165,169 @@ static int compile(const char *cc, const char *include, const char *src, const c
     return rc;
 }
 
-int build_model(const build_options *o, out_file files[EMIT_FILES])
-{
-    int status = 1;
-    char *prefix = runtime_prefix();
-    char *include = seq_path_join(prefix, SEQCC_INCLUDEDIR_REL);
-    char *libdir = seq_path_join(prefix, SEQCC_LIBDIR_REL);
-    char *seqrt = seq_path_join(libdir, "libseqrt.a");
-    const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : SEQCC_C_COMPILER;
-    const char *ar = getenv("AR") && *getenv("AR") ? getenv("AR") : "ar";
-    char *tmp = NULL, *out_dir = seq_path_dir(o->output);
-    argv_list a = {0};
-    char *obj[4] = {0}, *src[4] = {0}, *define = NULL, *staged = NULL;
-    seq_buf header_path = {0};
+/* One `seqcc build`: where the runtime is, and the temporary files. */
+typedef struct build_job {
+    const build_options *o;
+    out_file *files;                 /* NAME.h, NAME.c, NAME_info.c, NAME_main.c */
+    const char *cc;
+    char *prefix, *include, *libdir; /* the installed runtime */
+    char *out_dir;                   /* the output's folder */
+    char *tmp;                       /* the temporary folder, once made */
+    char *src[4], *obj[4];           /* f32 and f64 passes, tables, main() */
+    char *staged;                    /* the output, beside it until it is complete */
+} build_job;
 
-    if (!is_file(seqrt)) {
+/* Finds the runtime and the output folder, and makes the temporary folder
+ * with the emitted files in it. */
+static int prepare(build_job *j)
+{
+    j->prefix = runtime_prefix();
+    j->include = seq_path_join(j->prefix, SEQCC_INCLUDEDIR_REL);
+    j->libdir = seq_path_join(j->prefix, SEQCC_LIBDIR_REL);
+    j->out_dir = seq_path_dir(j->o->output);
+    char *seqrt = seq_path_join(j->libdir, "libseqrt.a");
+    int found = is_file(seqrt);
+    if (!found)
         fprintf(stderr, "seqcc: no runtime at %s (seqcc build needs an installed seqcc: "
                         "cmake --install BUILD --prefix P, then P/bin/seqcc; or set SEQCC_PREFIX)\n",
                 seqrt);
-        goto done;
-    }
+    free(seqrt);
+    if (!found)
+        return -1;
     struct stat st;
-    if (stat(out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "seqcc: %s: no such folder for %s\n", out_dir, o->output);
-        goto done;
+    if (stat(j->out_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "seqcc: %s: no such folder for %s\n", j->out_dir, j->o->output);
+        return -1;
     }
     const char *base = getenv("TMPDIR");
-    tmp = seq_path_join(base && *base ? base : "/tmp", "seqcc-build-XXXXXX");
+    char *tmp = seq_path_join(base && *base ? base : "/tmp", "seqcc-build-XXXXXX");
     if (!mkdtemp(tmp)) {
         fprintf(stderr, "seqcc: cannot create a temporary folder %s: %s\n", tmp, strerror(errno));
         free(tmp);
-        tmp = NULL;
-        goto done;
+        return -1;
     }
-    if (output_write(tmp, files) != 0)
-        goto done;
-    /* files: NAME.h, NAME.c, NAME_info.c, NAME_main.c */
+    j->tmp = tmp;
+    if (output_write(tmp, j->files) != 0)
+        return -1;
     static const char *const objs[] = {"f32.o", "f64.o", "info.o", "main.o"};
     for (int i = 0; i < 4; i++) {
-        src[i] = seq_path_join(tmp, files[i == 0 ? 1 : i].name);
-        obj[i] = seq_path_join(tmp, objs[i]);
+        j->src[i] = seq_path_join(tmp, j->files[i == 0 ? 1 : i].name);
+        j->obj[i] = seq_path_join(tmp, objs[i]);
     }
-    /* the passes in float and in double, then the tables */
-    static const char *const precision[] = {NULL, "-DSEQ_REAL_DOUBLE", NULL};
-    for (int i = 0; i < 3; i++)
-        if (compile(cc, include, src[i], obj[i], precision[i], o->verbose) != 0)
-            goto done;
+    seq_buf staged = {0}; /* beside the output, so that rename() moves it into place */
+    seq_buf_printf(&staged, "%s.seqcc-tmp.%ld", j->o->output, (long)getpid());
+    j->staged = staged.data;
+    return 0;
+}
 
-    seq_buf_printf(&header_path, "%s/%s", out_dir, files[0].name);
-    seq_buf sb = {0}; /* beside the output, so that rename() moves it into place */
-    seq_buf_printf(&sb, "%s.seqcc-tmp.%ld", o->output, (long)getpid());
-    staged = sb.data;
-    if (o->library) {
-        /* A static library of the model (no main), and its header beside it. */
-        arg(&a, ar);
-        arg(&a, "rcs");
-        arg(&a, staged);
-        for (int i = 0; i < 3; i++)
-            arg(&a, obj[i]);
-        if (run(&a, o->verbose) != 0)
-            goto done;
-        args_free(&a);
-    } else {
-        /* The binary finds the spec's data relative to its own folder. */
-        char *spec_dir = seq_path_dir(o->spec), *spec_real = real_dir(spec_dir);
-        char *out_real = real_dir(out_dir), *rel = relative_path(out_real, spec_real);
-        seq_buf d = {0};
-        seq_buf_printf(&d, "-DSEQ_SPEC_DIR=\"%s\"", rel);
-        define = d.data;
-        free(spec_dir);
-        free(spec_real);
-        free(out_real);
-        free(rel);
-        if (compile(cc, include, src[3], obj[3], define, o->verbose) != 0)
-            goto done;
-        args_split(&a, cc);
-        for (int i = 3; i >= 0; i--)
-            arg(&a, obj[i]);
-        arg(&a, "-o");
-        arg(&a, staged);
-        arg(&a, "-L");
-        arg(&a, libdir);
-        arg(&a, "-lseqrt");
-        arg(&a, "-lsequtil");
-        args_split(&a, SEQCC_MODEL_LIBS);
-        if (run(&a, o->verbose) != 0)
-            goto done;
-        args_free(&a);
-    }
-    if (rename(staged, o->output) != 0) {
-        fprintf(stderr, "seqcc: cannot write %s: %s\n", o->output, strerror(errno));
-        goto done;
-    }
-    if (o->library) {
-        seq_err err;
-        if (seq_write_file_atomic(header_path.data, files[0].text.data, files[0].text.len, &err)) {
-            fprintf(stderr, "seqcc: %s\n", err.msg);
-            goto done;
-        }
-        if (o->verbose)
-            fprintf(stderr, "seqcc: %s and %s\n", o->output, header_path.data);
-    }
-    status = 0;
-done:
+/* A static library of the model (no main). */
+static int archive(build_job *j)
+{
+    const char *ar = getenv("AR") && *getenv("AR") ? getenv("AR") : "ar";
+    argv_list a = {0};
+    arg(&a, ar);
+    arg(&a, "rcs");
+    arg(&a, j->staged);
+    for (int i = 0; i < 3; i++)
+        arg(&a, j->obj[i]);
+    int rc = run(&a, j->o->verbose);
     args_free(&a);
-    for (int i = 0; i < 4; i++) {
-        if (obj[i])
-            unlink(obj[i]);
-        free(obj[i]);
-        free(src[i]);
+    return rc;
+}
+
+/* The binary: main() compiled to find the spec's data relative to the
+ * binary's own folder, then linked with the runtime. */
+static int link_binary(build_job *j)
+{
+    char *spec_dir = seq_path_dir(j->o->spec), *spec_real = real_dir(spec_dir);
+    char *out_real = real_dir(j->out_dir), *rel = relative_path(out_real, spec_real);
+    seq_buf define = {0};
+    seq_buf_printf(&define, "-DSEQ_SPEC_DIR=\"%s\"", rel);
+    free(spec_dir);
+    free(spec_real);
+    free(out_real);
+    free(rel);
+    int rc = compile(j->cc, j->include, j->src[3], j->obj[3], define.data, j->o->verbose);
+    seq_buf_free(&define);
+    if (rc != 0)
+        return rc;
+    argv_list a = {0};
+    args_split(&a, j->cc);
+    for (int i = 3; i >= 0; i--)
+        arg(&a, j->obj[i]);
+    arg(&a, "-o");
+    arg(&a, j->staged);
+    arg(&a, "-L");
+    arg(&a, j->libdir);
+    arg(&a, "-lseqrt");
+    arg(&a, "-lsequtil");
+    args_split(&a, SEQCC_MODEL_LIBS);
+    rc = run(&a, j->o->verbose);
+    args_free(&a);
+    return rc;
+}
+
+/* Moves the output into place; a library's header goes beside it. */
+static int finish(build_job *j)
+{
+    if (rename(j->staged, j->o->output) != 0) {
+        fprintf(stderr, "seqcc: cannot write %s: %s\n", j->o->output, strerror(errno));
+        return -1;
     }
-    if (tmp) {
+    if (!j->o->library)
+        return 0;
+    seq_buf header = {0};
+    seq_buf_printf(&header, "%s/%s", j->out_dir, j->files[0].name);
+    seq_err err;
+    int rc = seq_write_file_atomic(header.data, j->files[0].text.data, j->files[0].text.len, &err);
+    if (rc)
+        fprintf(stderr, "seqcc: %s\n", err.msg);
+    else if (j->o->verbose)
+        fprintf(stderr, "seqcc: %s and %s\n", j->o->output, header.data);
+    seq_buf_free(&header);
+    return rc ? -1 : 0;
+}
+
+/* Removes the temporary folder and whatever is left in it. */
+static void cleanup(build_job *j)
+{
+    for (int i = 0; i < 4; i++) {
+        if (j->obj[i])
+            unlink(j->obj[i]);
+        free(j->obj[i]);
+        free(j->src[i]);
+    }
+    if (j->tmp) {
         for (int i = 0; i < EMIT_FILES; i++) {
-            char *p = seq_path_join(tmp, files[i].name);
+            char *p = seq_path_join(j->tmp, j->files[i].name);
             unlink(p);
             free(p);
         }
-        if (staged)
-            unlink(staged);
-        rmdir(tmp);
+        rmdir(j->tmp);
     }
-    free(staged);
-    free(define);
-    seq_buf_free(&header_path);
-    free(tmp);
-    free(out_dir);
-    free(seqrt);
-    free(libdir);
-    free(include);
-    free(prefix);
-    return status;
+    if (j->staged)
+        unlink(j->staged);
+    free(j->staged);
+    free(j->tmp);
+    free(j->out_dir);
+    free(j->libdir);
+    free(j->include);
+    free(j->prefix);
+}
+
+int build_model(const build_options *o, out_file files[EMIT_FILES])
+{
+    build_job j = {.o = o, .files = files};
+    j.cc = getenv("CC") && *getenv("CC") ? getenv("CC") : SEQCC_C_COMPILER;
+    int rc = prepare(&j);
+    /* the passes in float and in double, then the tables */
+    static const char *const precision[] = {NULL, "-DSEQ_REAL_DOUBLE", NULL};
+    for (int i = 0; i < 3 && rc == 0; i++)
+        rc = compile(j.cc, j.include, j.src[i], j.obj[i], precision[i], o->verbose);
+    if (rc == 0)
+        rc = o->library ? archive(&j) : link_binary(&j);
+    if (rc == 0)
+        rc = finish(&j);
+    cleanup(&j);
+    return rc == 0 ? 0 : 1;
 }
