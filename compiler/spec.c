@@ -9,35 +9,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "layer.h"
 #include "read.h"
 #include "strset.h"
 #include "util.h"
 
-
-static const char *const layer_types[] = {"embedding", "lstm", "gru", "rnn", "dense", "dropout",
-                                          "conv1d", "maxpool1d", "conv2d", "maxpool2d",
-                                          "reshape_to_sequence", "char_cnn", NULL};
-
-static const char *const conv_keys[] = {"type", "name", "filters", "kernel_size", "padding",
-                                        "activation", "kernel_initializer", "bias_initializer",
-                                        NULL};
-
-/* The keys conv1d, conv2d and char_cnn share, in a mapping of KEYS;
- * kernel_size is read by the caller. */
-static int read_conv(node *n, const char *what, const char *const *keys, layer *l)
-{
-    static const char *const paddings[] = {"valid", "same", NULL};
-    int rc = check_map(n, what, keys);
-    l->kernel_init = (init_spec){INIT_GLOROT_UNIFORM, 1};
-    l->bias_init = (init_spec){INIT_ZEROS, 1};
-    l->act = ACT_NONE;
-    rc |= read_int32(n, "filters", what, 1, 1, SPEC_MAX_UNITS, &l->filters);
-    rc |= read_enum(n, "padding", what, 0, paddings, &l->same);
-    rc |= read_activation(n, what, &l->act);
-    rc |= read_init(n, "kernel_initializer", &l->kernel_init);
-    rc |= read_init(n, "bias_initializer", &l->bias_init);
-    return rc;
-}
 
 static int read_layer(spec *s, layer *l, node *n, int index)
 {
@@ -55,125 +31,21 @@ static int read_layer(spec *s, layer *l, node *n, int index)
                        is_empty(n) ? "an empty item" : node_kind_name(n->kind));
         return -1;
     }
-    int kind;
+    const char *types[SPEC_MAX_LAYER_TYPES + 1];
+    int kind = 0;
+    for (; layer_table[kind] && kind < SPEC_MAX_LAYER_TYPES; kind++)
+        types[kind] = layer_table[kind]->type;
+    types[kind] = NULL;
     node *type = field(n, "type");
     if (!type)
         return missing(n, "type", what);
-    if (read_enum_node(type, "type", layer_types, &kind) != 0)
+    if (read_enum_node(type, "type", types, &kind) != 0)
         return -1;
-    l->kind = (layer_kind)kind;
-    l->type = layer_types[kind];
+    l->kind = layer_table[kind];
+    l->type = l->kind->type;
     snprintf(what, sizeof what, "layer %d (%s)", index + 1, l->type);
 
-    int rc = 0;
-    switch (l->kind) {
-    case LAYER_EMBEDDING: {
-        static const char *const keys[] = {"type", "name", "input_dim", "output_dim",
-                                           "embeddings_initializer", NULL};
-        rc |= check_map(n, what, keys);
-        l->embeddings_init = (init_spec){INIT_UNIFORM, 0.05};
-        rc |= read_int32(n, "input_dim", what, 0, 2, SPEC_MAX_VOCAB, &l->input_dim);
-        rc |= read_int32(n, "output_dim", what, 1, 1, SPEC_MAX_UNITS, &l->output_dim);
-        rc |= read_init(n, "embeddings_initializer", &l->embeddings_init);
-        break;
-    }
-    case LAYER_LSTM:
-    case LAYER_GRU:
-    case LAYER_RNN: {
-        static const char *const keys[] = {"type", "name", "units", "return_sequences",
-                                           "bidirectional", "masked", "kernel_initializer",
-                                           "recurrent_initializer", "bias_initializer",
-                                           "unit_forget_bias", NULL};
-        static const char *const keys_no_forget[] = {"type", "name", "units", "return_sequences",
-                                                     "bidirectional", "masked",
-                                                     "kernel_initializer", "recurrent_initializer",
-                                                     "bias_initializer", NULL};
-        rc |= check_map(n, what, l->kind == LAYER_LSTM ? keys : keys_no_forget);
-        l->kernel_init = (init_spec){INIT_GLOROT_UNIFORM, 1};
-        l->recurrent_init = (init_spec){INIT_ORTHOGONAL, 1};
-        l->bias_init = (init_spec){INIT_ZEROS, 1};
-        l->unit_forget_bias = l->kind == LAYER_LSTM;
-        rc |= read_int32(n, "units", what, 1, 1, SPEC_MAX_UNITS, &l->units);
-        rc |= read_bool(n, "return_sequences", &l->return_sequences);
-        rc |= read_bool(n, "bidirectional", &l->bidirectional);
-        rc |= read_bool(n, "masked", &l->masked);
-        rc |= read_init(n, "kernel_initializer", &l->kernel_init);
-        rc |= read_init(n, "recurrent_initializer", &l->recurrent_init);
-        rc |= read_init(n, "bias_initializer", &l->bias_init);
-        if (l->kind == LAYER_LSTM)
-            rc |= read_bool(n, "unit_forget_bias", &l->unit_forget_bias);
-        l->dirs = l->bidirectional ? 2 : 1;
-        break;
-    }
-    case LAYER_CONV1D:
-        rc |= read_conv(n, what, conv_keys, l);
-        rc |= read_int32(n, "kernel_size", what, 1, 1, 64, &l->kernel_size);
-        break;
-    case LAYER_CHAR_CNN: {
-        static const char *const keys[] = {"type", "name", "char_vocab_size",
-                                           "char_embedding_dim", "filters", "kernel_size",
-                                           "padding", "activation", "embeddings_initializer",
-                                           "kernel_initializer", "bias_initializer", NULL};
-        rc |= read_conv(n, what, keys, l);
-        l->embeddings_init = (init_spec){INIT_UNIFORM, 0.05};
-        rc |= read_int32(n, "char_vocab_size", what, 1, 3, SPEC_MAX_VOCAB, &l->char_vocab_size);
-        rc |= read_int32(n, "char_embedding_dim", what, 1, 1, SPEC_MAX_UNITS,
-                         &l->char_embedding_dim);
-        rc |= read_int32(n, "kernel_size", what, 1, 1, 64, &l->kernel_size);
-        rc |= read_init(n, "embeddings_initializer", &l->embeddings_init);
-        break;
-    }
-    case LAYER_MAXPOOL1D: {
-        static const char *const keys[] = {"type", "name", "pool_size", NULL};
-        rc |= check_map(n, what, keys);
-        l->pool_size = 2;
-        rc |= read_int32(n, "pool_size", what, 0, 1, 64, &l->pool_size);
-        break;
-    }
-    case LAYER_CONV2D: {
-        int size[2] = {0, 0};
-        rc |= read_conv(n, what, conv_keys, l);
-        if (!field(n, "kernel_size"))
-            rc |= missing(n, "kernel_size", what);
-        rc |= read_size2(n, "kernel_size", 1, 64, size);
-        l->kernel_size = size[0], l->kernel_width = size[1];
-        break;
-    }
-    case LAYER_MAXPOOL2D: {
-        static const char *const keys[] = {"type", "name", "pool_size", NULL};
-        rc |= check_map(n, what, keys);
-        int size[2] = {2, 2};
-        rc |= read_size2(n, "pool_size", 1, 64, size);
-        l->pool_size = size[0], l->pool_width = size[1];
-        break;
-    }
-    case LAYER_RESHAPE_TO_SEQUENCE: {
-        static const char *const keys[] = {"type", "name", NULL};
-        rc |= check_map(n, what, keys);
-        break;
-    }
-    case LAYER_DROPOUT: {
-        static const char *const keys[] = {"type", "name", "rate", NULL};
-        rc |= check_map(n, what, keys);
-        rc |= read_num(n, "rate", what, 1, 0, 0.99, &l->rate);
-        break;
-    }
-    case LAYER_DENSE: {
-        static const char *const keys[] = {"type", "name", "units", "activation",
-                                           "time_distributed", "kernel_initializer",
-                                           "bias_initializer", NULL};
-        rc |= check_map(n, what, keys);
-        l->kernel_init = (init_spec){INIT_GLOROT_UNIFORM, 1};
-        l->bias_init = (init_spec){INIT_ZEROS, 1};
-        l->act = ACT_NONE;
-        rc |= read_int32(n, "units", what, 1, 1, SPEC_MAX_UNITS, &l->units);
-        rc |= read_activation(n, what, &l->act);
-        rc |= read_bool(n, "time_distributed", &l->time_distributed);
-        rc |= read_init(n, "kernel_initializer", &l->kernel_init);
-        rc |= read_init(n, "bias_initializer", &l->bias_init);
-        break;
-    }
-    }
+    int rc = l->kind->read(l, n, what);
     const char *name = NULL;
     rc |= read_name(n, "name", what, 0, &name);
     if (name) {
@@ -706,21 +578,7 @@ void spec_free(spec *s)
 
 const char *layer_class(const layer *l)
 {
-    switch (l->kind) {
-    case LAYER_EMBEDDING: return "Embedding";
-    case LAYER_LSTM: return l->bidirectional ? "Bidirectional" : "LSTM";
-    case LAYER_GRU: return l->bidirectional ? "Bidirectional" : "GRU";
-    case LAYER_RNN: return l->bidirectional ? "Bidirectional" : "SimpleRNN";
-    case LAYER_DENSE: return l->time_distributed ? "TimeDistributed" : "Dense";
-    case LAYER_DROPOUT: return "Dropout";
-    case LAYER_CONV1D: return "Conv1D";
-    case LAYER_MAXPOOL1D: return "MaxPooling1D";
-    case LAYER_CONV2D: return "Conv2D";
-    case LAYER_MAXPOOL2D: return "MaxPooling2D";
-    case LAYER_RESHAPE_TO_SEQUENCE: return "Reshape";
-    case LAYER_CHAR_CNN: return "CharCNN";
-    }
-    return "?";
+    return l->kind->class_of ? l->kind->class_of(l) : l->kind->keras_class;
 }
 
 const char *layer_shape_str(layer_shape sh, const char *batch, char *buf, size_t n)
