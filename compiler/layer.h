@@ -6,9 +6,10 @@
  * the descriptors of layers/table.c and names no layer.
  *
  * A new layer: a file layers/NAME.c defining `const layer_type layer_NAME`
- * and one line X(NAME) in layers/table.c. Its reader uses read.h, its check
- * check.h, its emitters emit.h. A key the struct layer (spec.h) lacks is a
- * field added there. */
+ * (the build compiles every file of layers/) and one line X(NAME) in
+ * layers/table.c. Its reader uses read.h, its check check.h, its emitters
+ * emit.h. A key the struct layer (spec.h) lacks is a field added there.
+ * Every callback is required but class_of, summary and params. */
 #ifndef SEQC_LAYER_H
 #define SEQC_LAYER_H
 
@@ -57,8 +58,10 @@ typedef struct layer_type {
     void (*describe)(seq_buf *out, const layer *l);
 
     /* Plan: its parameters (plan_param, in order; NULL: none); the forward
-     * buffers of a pass (sets io.out, io.out_stride); the training pass's
-     * gradients and scratch (sets io.dout, io.dout_stride). */
+     * buffers of a pass (sets io.out, and io.out_stride for a sequence); the
+     * training pass's gradients and scratch (io.dout, io.dout_stride). The
+     * pass has set io.in (the previous output) and, for grads, io.din is
+     * set afterwards from the previous layer's io.dout. */
     void (*params)(plan *pl, const layer *l);
     void (*acts)(pass *ps, const layer *l);
     void (*grads)(pass *ps, const layer *l);

@@ -38,11 +38,6 @@ static size_t block_size(const pass *ps, const layer *l)
     return (size_t)ps->rows * (l->in.is_seq ? (size_t)steps_in(ps, l) : 1) * (size_t)l->in.features;
 }
 
-static void dropout_params(plan *pl, const layer *l)
-{
-    (void)pl, (void)l;
-}
-
 static void dropout_acts(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
@@ -125,7 +120,6 @@ const layer_type layer_dropout = {
     .read = dropout_read,
     .check = dropout_check,
     .describe = dropout_describe,
-    .params = dropout_params,
     .acts = dropout_acts,
     .grads = dropout_grads,
     .forward = dropout_forward,
