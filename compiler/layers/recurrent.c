@@ -26,6 +26,12 @@ static cell cell_of(const layer *l)
     return l->kind == &layer_lstm ? CELL_LSTM : l->kind == &layer_gru ? CELL_GRU : CELL_RNN;
 }
 
+/* Gates per unit, and the kernels' width. */
+static int gates_of(const layer *l)
+{
+    return cell_of(l) == CELL_LSTM ? 4 : cell_of(l) == CELL_GRU ? 3 : 1;
+}
+
 static int recurrent_read(layer *l, node *n, const char *what)
 {
     static const char *const keys[] = {"type", "name", "units", "return_sequences",
@@ -92,8 +98,6 @@ static int check_options(const spec *s, const layer *l)
     }
     return 0;
 }
-
-static int gates_of(const layer *l);
 
 static int recurrent_check(spec *s, layer *l, const layer *prev)
 {
@@ -162,12 +166,6 @@ enum {
     B_PKERNEL, B_PRECURRENT, B_PBIAS, /* the blocks' shares of the weight gradients */
     B_PER_DIR
 };
-
-/* Gates per unit, and the kernels' width. */
-static int gates_of(const layer *l)
-{
-    return cell_of(l) == CELL_LSTM ? 4 : cell_of(l) == CELL_GRU ? 3 : 1;
-}
 
 static const char *cell_name(const layer *l)
 {
