@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layer.h"
 #include "summary.h"
 #include "version.h"
 
@@ -171,25 +172,6 @@ void emit_rule(seq_buf *out, const char *fmt, ...)
     seq_buf_puts(out, " */\n");
 }
 
-static const layer_emitter *emitter_for(const layer *l)
-{
-    switch (l->kind) {
-    case LAYER_EMBEDDING: return &emit_embedding;
-    case LAYER_LSTM:
-    case LAYER_GRU:
-    case LAYER_RNN: return &emit_recurrent;
-    case LAYER_DENSE: return &emit_dense;
-    case LAYER_DROPOUT: return &emit_dropout;
-    case LAYER_CONV1D: return &emit_conv1d;
-    case LAYER_MAXPOOL1D: return &emit_maxpool1d;
-    case LAYER_CONV2D: return &emit_conv2d;
-    case LAYER_MAXPOOL2D: return &emit_maxpool2d;
-    case LAYER_RESHAPE_TO_SEQUENCE: return &emit_reshape_to_sequence;
-    case LAYER_CHAR_CNN: return &emit_char_cnn;
-    }
-    abort();
-}
-
 /* ---- planning ------------------------------------------------------------- */
 
 /* Blocks of at least 16 rows (a GEMM of fewer rows wastes the SIMD units),
@@ -219,11 +201,11 @@ static void plan_states(const spec *s, pass *ps)
 {
     for (int i = 0; s->train.stateful && i < s->n_layers; i++) {
         const layer *l = &s->layers[i];
-        if (!LAYER_IS_RECURRENT(l->kind))
+        if (!l->kind->states)
             continue;
         ps->io[i].stateful = 1;
         ps->io[i].state[0][0] = pass_add(ps, l, "state_h", ps->batch, l->units, 0);
-        if (l->kind == LAYER_LSTM)
+        if (l->kind->states == 2)
             ps->io[i].state[0][1] = pass_add(ps, l, "state_c", ps->batch, l->units, 0);
     }
     ps->state_size = ps->acts.total;
@@ -260,7 +242,7 @@ static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int ste
             ps->io[i].in = ps->io[i - 1].out;
             ps->io[i].in_stride = ps->io[i - 1].out_stride;
         }
-        emitter_for(l)->acts(ps, l);
+        l->kind->acts(ps, l);
         check_arena(pl, &ps->acts, l, what);
     }
     loss_plan(pl, ps);
@@ -268,7 +250,7 @@ static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int ste
     if (!training)
         return;
     for (int i = s->n_layers - 1; i >= 0; i--) {
-        emitter_for(&s->layers[i])->grads(ps, &s->layers[i]);
+        s->layers[i].kind->grads(ps, &s->layers[i]);
         check_arena(pl, &ps->acts, &s->layers[i], what);
     }
     input_plan_grads(pl, ps);
@@ -277,7 +259,7 @@ static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int ste
         layer_io *io = &ps->io[i];
         io->din = ps->io[i - 1].dout;
         io->din_stride = ps->io[i - 1].dout_stride;
-        if (emitter_for(&s->layers[i])->view) {
+        if (s->layers[i].kind->flags & LAYER_VIEW) {
             io->dout = io->din;
             io->dout_stride = io->din_stride;
         }
@@ -291,7 +273,8 @@ static void plan_model(plan *pl, const spec *s)
     pl->param_base = seq_xcalloc((size_t)s->n_layers, sizeof *pl->param_base);
     for (int i = 0; i < s->n_layers; i++) {
         pl->param_base[i] = pl->n_params;
-        emitter_for(&s->layers[i])->params(pl, &s->layers[i]);
+        if (s->layers[i].kind->params)
+            s->layers[i].kind->params(pl, &s->layers[i]);
         check_arena(pl, &pl->params_arena, &s->layers[i], "parameter arena");
     }
     plan_pass(pl, &pl->train, "forward", s->batch, 0, 1);
@@ -337,35 +320,7 @@ static void model_comment(seq_buf *out, const plan *pl)
     for (int i = 0; i < s->n_layers; i++) {
         const layer *l = &s->layers[i];
         seq_buf_printf(out, "%s%s(", i ? " -> " : "", layer_class(l));
-        if (l->bidirectional)
-            seq_buf_printf(out, "%s(", l->kind == LAYER_LSTM ? "LSTM" : l->kind == LAYER_GRU ? "GRU" : "SimpleRNN");
-        if (l->kind == LAYER_EMBEDDING)
-            seq_buf_printf(out, "%d, %d", l->input_dim, l->output_dim);
-        else if (l->kind == LAYER_DROPOUT)
-            seq_buf_printf(out, "%g", l->rate);
-        else if (l->kind == LAYER_CONV1D)
-            seq_buf_printf(out, "%d, %d, %s", l->filters, l->kernel_size, l->same ? "same" : "valid");
-        else if (l->kind == LAYER_MAXPOOL1D)
-            seq_buf_printf(out, "%d", l->pool_size);
-        else if (l->kind == LAYER_CONV2D)
-            seq_buf_printf(out, "%d, (%d, %d), %s", l->filters, l->kernel_size, l->kernel_width,
-                           l->same ? "same" : "valid");
-        else if (l->kind == LAYER_MAXPOOL2D)
-            seq_buf_printf(out, "(%d, %d)", l->pool_size, l->pool_width);
-        else if (l->kind == LAYER_RESHAPE_TO_SEQUENCE)
-            seq_buf_printf(out, "(%d, %d)", l->out.steps, l->out.features);
-        else if (l->kind == LAYER_CHAR_CNN)
-            seq_buf_printf(out, "%d, %d, %d, %d, %s", l->char_vocab_size, l->char_embedding_dim,
-                           l->filters, l->kernel_size, l->same ? "same" : "valid");
-        else
-            seq_buf_printf(out, "%d", l->units);
-        if (LAYER_IS_RECURRENT(l->kind) && l->return_sequences)
-            seq_buf_puts(out, ", sequences");
-        if (l->bidirectional)
-            seq_buf_puts(out, ")");
-        if ((l->kind == LAYER_DENSE || l->kind == LAYER_CONV1D || l->kind == LAYER_CONV2D ||
-             l->kind == LAYER_CHAR_CNN) && l->act != ACT_NONE)
-            seq_buf_printf(out, ", %s", activation_name(l->act));
+        l->kind->describe(out, l);
         seq_buf_puts(out, ")");
         if (i % 3 == 2 && i + 1 < s->n_layers)
             seq_buf_puts(out, "\n *  ");
@@ -391,12 +346,13 @@ static void emit_layer_calls(seq_buf *out, const plan *pl, int backward, int pre
     for (int k = 0; k < s->n_layers; k++) {
         int i = backward ? s->n_layers - 1 - k : k;
         const layer *l = &s->layers[i];
-        const layer_emitter *e = emitter_for(l);
-        if (e->view)
+        const layer_type *e = l->kind;
+        if (e->flags & LAYER_VIEW)
             continue;
-        const char *ids = e->takes_ids ? ", in->ids" : e->takes_chars ? ", in->chars" : "";
+        const char *ids = e->flags & LAYER_TAKES_IDS ? ", in->ids"
+                        : e->flags & LAYER_TAKES_CHARS ? ", in->chars" : "";
         const char *lengths = l->masked ? ", in->lengths" : "";
-        const char *rng = e->takes_rng && !predict && !backward ? ", training, rng" : "";
+        const char *rng = (e->flags & LAYER_TAKES_RNG) && !predict && !backward ? ", training, rng" : "";
         if (backward)
             seq_buf_printf(out, "    %s_backward(p, g, a%s%s);\n", l->name, ids, lengths);
         else
@@ -418,7 +374,7 @@ static void emit_model_functions(seq_buf *out, const plan *pl)
                  "int training, seq_rng *rng)\n{\n");
     int random = 0;
     for (int i = 0; i < s->n_layers; i++)
-        random |= emitter_for(&s->layers[i])->takes_rng;
+        random |= (s->layers[i].kind->flags & LAYER_TAKES_RNG) != 0;
     if (!random)
         seq_buf_puts(out, "    (void)training; /* nothing random in this model */\n"
                           "    (void)rng;\n");
@@ -491,7 +447,7 @@ static int emit_passes(seq_buf *out, const plan *pl, const char *sha256)
     size_t counted = 0, lines = 0;
     for (int i = 0; i < s->n_layers; i++) {
         const layer *l = &s->layers[i];
-        const layer_emitter *e = emitter_for(l);
+        const layer_type *e = l->kind;
         char in[64], outs[64];
         layer_shape_str(l->in, "None", in, sizeof in);
         layer_shape_str(l->out, "None", outs, sizeof outs);

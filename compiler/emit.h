@@ -1,5 +1,5 @@
 /* emit.h: the code generator's shared state: arenas planned at compile time,
- * and the interface each layer family's emitter implements. */
+ * and the helpers the layers' emitters (layer.h) plan and write with. */
 #ifndef SEQC_EMIT_H
 #define SEQC_EMIT_H
 
@@ -72,30 +72,6 @@ typedef struct plan {
     pass train, predict;
     int too_big;           /* a limit was crossed (and reported) */
 } plan;
-
-/* A layer family's code generator. forward is emitted once per pass (as
- * NAME_forward and NAME_predict), backward for the training pass. */
-typedef struct layer_emitter {
-    void (*params)(plan *pl, const layer *l);
-    void (*acts)(pass *ps, const layer *l);   /* forward buffers; sets io.out */
-    void (*grads)(pass *ps, const layer *l);  /* training pass: io.dout and scratch */
-    void (*forward)(seq_buf *out, const plan *pl, const pass *ps, const layer *l);
-    void (*backward)(seq_buf *out, const plan *pl, const pass *ps, const layer *l);
-    int takes_ids; /* forward and backward take the batch's token ids */
-    int takes_chars; /* ... or its char ids [batch, seq_len, word_len] */
-    int takes_rng; /* the training forward takes (training, rng) */
-    int view;      /* its output and gradient are its input's; it is never called */
-} layer_emitter;
-
-extern const layer_emitter emit_embedding, emit_recurrent, emit_dense, emit_dropout, emit_conv1d,
-    emit_maxpool1d, emit_conv2d, emit_maxpool2d, emit_reshape_to_sequence, emit_char_cnn;
-
-/* A convolution's GEMM over M windows of KF values (cols [M, KF], kernel
- * [KF, filters], y [M, filters]): y = cols kernel + bias, then the layer's
- * activation. Its backward: dy through the activation (in place), then
- * d_kernel, d_bias (written) and dcols. */
-void emit_conv_gemm(seq_buf *out, const layer *l, int M, int KF);
-void emit_conv_gemm_backward(seq_buf *out, const layer *l, int M, int KF);
 
 /* A series model's input section: the window laid out for the first layer
  * (its gradient planned too, for the first layer to write). */

@@ -14,7 +14,8 @@ enum {
     SPEC_MAX_WORD_LEN = 256, /* characters kept per word (char_cnn) */
     SPEC_MAX_UNITS = 65536,
     SPEC_MAX_VOCAB = 10000000,
-    SPEC_MAX_LAYERS = 64
+    SPEC_MAX_LAYERS = 64,
+    SPEC_MAX_LAYER_TYPES = 64 /* kinds in layers/table.c */
 };
 #define SPEC_MAX_TENSOR 2147483647LL /* elements; BLAS dimensions are int */
 /* The code generator's limits: the reals of one arena (the parameters, the
@@ -24,14 +25,7 @@ enum {
 #define SPEC_MAX_ARENA 4294967296LL /* reals: 16 GiB in f32 */
 #define SPEC_MAX_LINES 1000000      /* lines of NAME.c, about 70 MB */
 
-typedef enum layer_kind {
-    LAYER_EMBEDDING, LAYER_LSTM, LAYER_GRU, LAYER_RNN, LAYER_DENSE, LAYER_DROPOUT,
-    LAYER_CONV1D, LAYER_MAXPOOL1D, LAYER_CONV2D, LAYER_MAXPOOL2D, LAYER_RESHAPE_TO_SEQUENCE,
-    LAYER_CHAR_CNN
-} layer_kind;
-
-/* LSTM, GRU and SimpleRNN: the recurrent layers. */
-#define LAYER_IS_RECURRENT(k) ((k) == LAYER_LSTM || (k) == LAYER_GRU || (k) == LAYER_RNN)
+struct layer_type; /* a layer kind's descriptor: layer.h */
 
 typedef enum activation { ACT_NONE, ACT_RELU, ACT_TANH, ACT_SIGMOID, ACT_SOFTMAX } activation;
 
@@ -61,7 +55,7 @@ typedef struct layer_shape {
 const char *layer_shape_str(layer_shape sh, const char *batch, char *buf, size_t n);
 
 typedef struct layer {
-    layer_kind kind;
+    const struct layer_type *kind; /* what the compiler knows of its kind (layer.h) */
     const char *type;  /* as written: "embedding", "lstm", "gru", "rnn", "dense", "dropout" */
     char name[64];     /* unique; Keras' default names unless given */
     int named;         /* the name was given in the spec */

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "layer.h"
+
 enum { WIDTH = 65 };
 
 static void rule(seq_buf *out, char c)
@@ -53,8 +55,7 @@ static void with_commas(char *buf, size_t n, long long x)
     buf[j] = '\0';
 }
 
-/* A row and the blank line after it. */
-static void layer_row(seq_buf *out, const char *name, const char *cls, const char *shape,
+void summary_row(seq_buf *out, const char *name, const char *cls, const char *shape,
                       int64_t n_params)
 {
     char label[128], params[32];
@@ -62,27 +63,6 @@ static void layer_row(seq_buf *out, const char *name, const char *cls, const cha
     snprintf(params, sizeof params, "%lld", (long long)n_params);
     row(out, label, shape, params);
     seq_buf_printf(out, "%*s\n", WIDTH, "");
-}
-
-/* A char_cnn as the Keras layers it stands for: the characters' Embedding,
- * a TimeDistributed Conv1D over each word, a TimeDistributed
- * GlobalMaxPooling1D, and the Concatenate with the word embedding. */
-static void char_cnn_rows(seq_buf *out, const spec *s, const layer *l, const char *batch)
-{
-    int T = l->out.steps, W = s->word_len, D = l->char_embedding_dim, F = l->filters;
-    int steps = l->same ? W : W - l->kernel_size + 1;
-    char name[96], shape[64];
-    snprintf(name, sizeof name, "%s_chars", l->name);
-    snprintf(shape, sizeof shape, "(%s, %d, %d, %d)", batch, T, W, D);
-    layer_row(out, name, "Embedding", shape, (int64_t)l->char_vocab_size * D);
-    snprintf(name, sizeof name, "%s_conv", l->name);
-    snprintf(shape, sizeof shape, "(%s, %d, %d, %d)", batch, T, steps, F);
-    layer_row(out, name, "TimeDistributed", shape, (int64_t)l->kernel_size * D * F + F);
-    snprintf(name, sizeof name, "%s_max", l->name);
-    snprintf(shape, sizeof shape, "(%s, %d, %d)", batch, T, F);
-    layer_row(out, name, "TimeDistributed", shape, 0);
-    layer_shape_str(l->out, batch, shape, sizeof shape);
-    layer_row(out, l->name, "Concatenate", shape, 0);
 }
 
 void summary_write(const spec *s, seq_buf *out)
@@ -98,12 +78,12 @@ void summary_write(const spec *s, seq_buf *out)
     for (int i = 0; i < s->n_layers; i++) {
         const layer *l = &s->layers[i];
         char shape[48];
-        if (l->kind == LAYER_CHAR_CNN) {
-            char_cnn_rows(out, s, l, batch);
+        if (l->kind->summary) {
+            l->kind->summary(out, s, l, batch);
             continue;
         }
         layer_shape_str(l->out, batch, shape, sizeof shape);
-        layer_row(out, l->name, layer_class(l), shape, l->n_params);
+        summary_row(out, l->name, layer_class(l), shape, l->n_params);
     }
     rule(out, '=');
     char total[32];

@@ -1,12 +1,82 @@
-/* emit_dense.c: Dense, [B, F] -> [B, units], y = act(x kernel + bias); and
+/* layers/dense.c: Dense, [B, F] -> [B, units], y = act(x kernel + bias); and
  * time-distributed, the same at every step of a sequence: [T, B, F] ->
  * [T, B, units], one GEMM per block of rows over all its steps. */
 #include <stdio.h>
 
-#include "emit.h"
+#include "check.h"
+#include "layer.h"
+#include "read.h"
 
 enum { P_KERNEL, P_BIAS };
 enum { B_PKERNEL, B_PBIAS };
+
+static int dense_read(layer *l, node *n, const char *what)
+{
+    static const char *const keys[] = {"type", "name", "units", "activation",
+                                       "time_distributed", "kernel_initializer",
+                                       "bias_initializer", NULL};
+    int rc = check_map(n, what, keys);
+    l->kernel_init = (init_spec){INIT_GLOROT_UNIFORM, 1};
+    l->bias_init = (init_spec){INIT_ZEROS, 1};
+    l->act = ACT_NONE;
+    rc |= read_int32(n, "units", what, 1, 1, SPEC_MAX_UNITS, &l->units);
+    rc |= read_activation(n, what, &l->act);
+    rc |= read_bool(n, "time_distributed", &l->time_distributed);
+    rc |= read_init(n, "kernel_initializer", &l->kernel_init);
+    rc |= read_init(n, "bias_initializer", &l->bias_init);
+    return rc;
+}
+
+static int dense_check(spec *s, layer *l, const layer *prev)
+{
+    int B = s->batch;
+    layer_shape in = l->in;
+    int T = in.steps;
+    if (l->act == ACT_SOFTMAX && l->index != s->n_layers - 1) {
+        diag_error(spec_mark(l->src, "activation"),
+                   "layer %d '%s': softmax is computed with the loss, so only the last layer "
+                   "can have it (with sparse_categorical_crossentropy)", l->index + 1, l->name);
+        return -1;
+    }
+    if (l->time_distributed) { /* the same dense at every step */
+        if (!in.is_seq || in.features == 0 || in.channels)
+            return mismatch(l, prev, "a sequence (None, steps, features) for a time_distributed dense",
+                            in.channels ? IMAGE_HINT
+                            : prev && (prev->kind->flags & LAYER_RECURRENT)
+                                ? "set return_sequences: true on it" : NULL);
+        if (check_size(l, "units", "the output", "batch x steps x units", B, T, l->units))
+            return -1;
+        l->out = (layer_shape){1, T, l->units, 0};
+        l->n_params = (int64_t)in.features * l->units + l->units;
+        return 0;
+    }
+    if (in.is_seq)
+        return mismatch(l, prev, "a vector (None, features)",
+                        in.channels ? "reshape_to_sequence makes the image a sequence, and a "
+                                      "recurrent layer makes that a vector"
+                        : prev && (prev->kind->flags & LAYER_RECURRENT)
+                            ? "set return_sequences: false on it, or time_distributed: true here"
+                            : "or time_distributed: true to apply it at every step");
+    if (check_size(l, "units", "the kernel", "input features x units", in.features,
+                   l->units, 0) ||
+        check_size(l, "units", "the output", "batch x units", B, l->units, 0))
+        return -1;
+    l->out = (layer_shape){0, 0, l->units, 0};
+    l->n_params = (int64_t)in.features * l->units + l->units;
+    return 0;
+}
+
+static const char *dense_class(const layer *l)
+{
+    return l->time_distributed ? "TimeDistributed" : "Dense";
+}
+
+static void dense_describe(seq_buf *out, const layer *l)
+{
+    seq_buf_printf(out, "%d", l->units);
+    if (l->act != ACT_NONE)
+        seq_buf_printf(out, ", %s", activation_name(l->act));
+}
 
 static void td_acts(pass *ps, const layer *l);
 static void td_grads(pass *ps, const layer *l);
@@ -169,7 +239,14 @@ static void td_backward(seq_buf *out, const plan *pl, const pass *ps, const laye
                     layer_param(pl, l, P_KERNEL)->offset, layer_param(pl, l, P_BIAS)->offset);
 }
 
-const layer_emitter emit_dense = {
+const layer_type layer_dense = {
+    .type = "dense",
+    .keras_class = "Dense",
+    .class_of = dense_class,
+    .flags = LAYER_OUTPUT,
+    .read = dense_read,
+    .check = dense_check,
+    .describe = dense_describe,
     .params = dense_params,
     .acts = dense_acts,
     .grads = dense_grads,

@@ -1,4 +1,4 @@
-/* emit_charcnn.c: CharCNN, the word embedding [T, B, E] and the batch's
+/* layers/char_cnn.c: CharCNN, the word embedding [T, B, E] and the batch's
  * char ids [B, T, W] -> [T, B, E + filters]. Each word's characters are
  * embedded, convolved along the word (im2col over the characters and one
  * GEMM per block of rows for all its words), activated and reduced to
@@ -8,7 +8,10 @@
  * unfolding and the maximum. */
 #include <stdio.h>
 
-#include "emit.h"
+#include "check.h"
+#include "layers/conv_common.h"
+#include "read.h"
+#include "summary.h"
 
 enum { P_CHAR_EMBEDDINGS, P_KERNEL, P_BIAS };
 enum { B_CHARS, B_COLS, B_CONV, B_MAX, B_DMAX, B_DCONV, B_DCOLS, B_DCHARS, B_PTABLE, B_PKERNEL,
@@ -19,6 +22,96 @@ typedef struct dims {
     int T, R, E, W, D, K, F, Wo; /* Wo: positions after the convolution */
     long KD, M;                  /* a window's values; windows in a block */
 } dims;
+
+static int char_cnn_read(layer *l, node *n, const char *what)
+{
+    static const char *const keys[] = {"type", "name", "char_vocab_size",
+                                       "char_embedding_dim", "filters", "kernel_size",
+                                       "padding", "activation", "embeddings_initializer",
+                                       "kernel_initializer", "bias_initializer", NULL};
+    int rc = conv_read(n, what, keys, l);
+    l->embeddings_init = (init_spec){INIT_UNIFORM, 0.05};
+    rc |= read_int32(n, "char_vocab_size", what, 1, 3, SPEC_MAX_VOCAB, &l->char_vocab_size);
+    rc |= read_int32(n, "char_embedding_dim", what, 1, 1, SPEC_MAX_UNITS,
+                     &l->char_embedding_dim);
+    rc |= read_int32(n, "kernel_size", what, 1, 1, 64, &l->kernel_size);
+    rc |= read_init(n, "embeddings_initializer", &l->embeddings_init);
+    return rc;
+}
+
+/* The word embedding, concatenated with a convolution over each word's
+ * embedded characters, maximum over them: (None, T, E + filters). */
+static int char_cnn_check(spec *s, layer *l, const layer *prev)
+{
+    int B = s->batch, T = l->in.steps, W = s->word_len, K = l->kernel_size;
+    int D = l->char_embedding_dim;
+    if (s->data.char_lm) {
+        diag_error(l->src->at, "layer %d '%s' (CharCNN) reads the characters of each word; a "
+                   "char-lm's tokens are characters already", l->index + 1, l->name);
+        return -1;
+    }
+    if (no_softmax(l) != 0)
+        return -1;
+    if (!prev || !(prev->kind->flags & LAYER_TAKES_IDS))
+        return mismatch(l, prev, "the word embedding (None, steps, features)",
+                        "put the char_cnn right after the embedding");
+    if (W == 0) {
+        diag_error(l->src->at, "layer %d '%s' (CharCNN) reads each word's characters: set "
+                   "input.word_len (line %d), the characters kept per word", l->index + 1,
+                   l->name, spec_mark(s->root, "input").line);
+        return -1;
+    }
+    int steps = l->same ? W : W - K + 1;
+    if (steps < 1) {
+        diag_error(spec_mark(l->src, "kernel_size"),
+                   "layer %d '%s' (CharCNN): a kernel of %d characters does not fit in "
+                   "word_len %d with 'valid' padding; use padding: same or a smaller "
+                   "kernel_size", l->index + 1, l->name, K, W);
+        return -1;
+    }
+    if (check_size(l, "char_vocab_size", "the character embedding table",
+                   "char_vocab_size x char_embedding_dim", l->char_vocab_size, D, 0) ||
+        check_size(l, "kernel_size", "the unfolded characters",
+                   "batch x seq_len x word_len x kernel_size x char_embedding_dim", B,
+                   (int64_t)T * W, (int64_t)K * D) ||
+        check_size(l, "filters", "the convolution's output",
+                   "batch x seq_len x word_len x filters", B, (int64_t)T * W, l->filters) ||
+        check_size(l, "filters", "the output", "batch x seq_len x (features + filters)", B, T,
+                   (int64_t)l->in.features + l->filters))
+        return -1;
+    l->word_len = W;
+    l->out = (layer_shape){1, T, l->in.features + l->filters, 0};
+    l->n_params = (int64_t)l->char_vocab_size * D + (int64_t)K * D * l->filters + l->filters;
+    return 0;
+}
+
+/* The Keras layers a char_cnn stands for: the characters' Embedding, a
+ * TimeDistributed Conv1D over each word, a TimeDistributed
+ * GlobalMaxPooling1D, and the Concatenate with the word embedding. */
+static void char_cnn_summary(seq_buf *out, const spec *s, const layer *l, const char *batch)
+{
+    int T = l->out.steps, W = s->word_len, D = l->char_embedding_dim, F = l->filters;
+    int steps = l->same ? W : W - l->kernel_size + 1;
+    char name[96], shape[64];
+    snprintf(name, sizeof name, "%s_chars", l->name);
+    snprintf(shape, sizeof shape, "(%s, %d, %d, %d)", batch, T, W, D);
+    summary_row(out, name, "Embedding", shape, (int64_t)l->char_vocab_size * D);
+    snprintf(name, sizeof name, "%s_conv", l->name);
+    snprintf(shape, sizeof shape, "(%s, %d, %d, %d)", batch, T, steps, F);
+    summary_row(out, name, "TimeDistributed", shape, (int64_t)l->kernel_size * D * F + F);
+    snprintf(name, sizeof name, "%s_max", l->name);
+    snprintf(shape, sizeof shape, "(%s, %d, %d)", batch, T, F);
+    summary_row(out, name, "TimeDistributed", shape, 0);
+    layer_shape_str(l->out, batch, shape, sizeof shape);
+    summary_row(out, l->name, "Concatenate", shape, 0);
+}
+
+static void char_cnn_describe(seq_buf *out, const layer *l)
+{
+    seq_buf_printf(out, "%d, %d, %d, %d, %s", l->char_vocab_size, l->char_embedding_dim,
+                   l->filters, l->kernel_size, l->same ? "same" : "valid");
+    conv_describe_act(out, l);
+}
 
 static dims dims_of(const pass *ps, const layer *l)
 {
@@ -188,11 +281,17 @@ static void char_cnn_backward(seq_buf *out, const plan *pl, const pass *ps, cons
     seq_buf_puts(out, "}\n");
 }
 
-const layer_emitter emit_char_cnn = {
+const layer_type layer_char_cnn = {
+    .type = "char_cnn",
+    .keras_class = "CharCNN",
+    .flags = LAYER_TAKES_CHARS,
+    .read = char_cnn_read,
+    .check = char_cnn_check,
+    .summary = char_cnn_summary,
+    .describe = char_cnn_describe,
     .params = char_cnn_params,
     .acts = char_cnn_acts,
     .grads = char_cnn_grads,
     .forward = char_cnn_forward,
     .backward = char_cnn_backward,
-    .takes_chars = 1,
 };

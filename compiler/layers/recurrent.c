@@ -1,4 +1,4 @@
-/* emit_recurrent.c: LSTM, GRU and SimpleRNN, one direction or both
+/* layers/recurrent.c: LSTM, GRU and SimpleRNN, one direction or both
  * (bidirectional, outputs concatenated). [T, B, F] -> [B, D*H], or
  * [T, B, D*H] with return_sequences.
  *
@@ -12,7 +12,141 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "emit.h"
+#include "check.h"
+#include "layer.h"
+#include "read.h"
+
+extern const layer_type layer_lstm, layer_gru, layer_rnn;
+
+/* The three descriptors share this file; the code tells them apart. */
+typedef enum cell { CELL_LSTM, CELL_GRU, CELL_RNN } cell;
+
+static cell cell_of(const layer *l)
+{
+    return l->kind == &layer_lstm ? CELL_LSTM : l->kind == &layer_gru ? CELL_GRU : CELL_RNN;
+}
+
+/* Gates per unit, and the kernels' width. */
+static int gates_of(const layer *l)
+{
+    return cell_of(l) == CELL_LSTM ? 4 : cell_of(l) == CELL_GRU ? 3 : 1;
+}
+
+static int recurrent_read(layer *l, node *n, const char *what)
+{
+    static const char *const keys[] = {"type", "name", "units", "return_sequences",
+                                       "bidirectional", "masked", "kernel_initializer",
+                                       "recurrent_initializer", "bias_initializer",
+                                       "unit_forget_bias", NULL};
+    static const char *const keys_no_forget[] = {"type", "name", "units", "return_sequences",
+                                                 "bidirectional", "masked",
+                                                 "kernel_initializer", "recurrent_initializer",
+                                                 "bias_initializer", NULL};
+    int rc = check_map(n, what, cell_of(l) == CELL_LSTM ? keys : keys_no_forget);
+    l->kernel_init = (init_spec){INIT_GLOROT_UNIFORM, 1};
+    l->recurrent_init = (init_spec){INIT_ORTHOGONAL, 1};
+    l->bias_init = (init_spec){INIT_ZEROS, 1};
+    l->unit_forget_bias = cell_of(l) == CELL_LSTM;
+    rc |= read_int32(n, "units", what, 1, 1, SPEC_MAX_UNITS, &l->units);
+    rc |= read_bool(n, "return_sequences", &l->return_sequences);
+    rc |= read_bool(n, "bidirectional", &l->bidirectional);
+    rc |= read_bool(n, "masked", &l->masked);
+    rc |= read_init(n, "kernel_initializer", &l->kernel_init);
+    rc |= read_init(n, "recurrent_initializer", &l->recurrent_init);
+    rc |= read_init(n, "bias_initializer", &l->bias_init);
+    if (cell_of(l) == CELL_LSTM)
+        rc |= read_bool(n, "unit_forget_bias", &l->unit_forget_bias);
+    l->dirs = l->bidirectional ? 2 : 1;
+    return rc;
+}
+
+/* Masking, statefulness and direction: what the layer's keys must agree with. */
+static int check_options(const spec *s, const layer *l)
+{
+    if (l->masked && (s->data.char_lm || s->data.series)) {
+        diag_error(spec_mark(l->src, "masked"),
+                   "layer %d '%s': masked is for padded examples; a %s has none",
+                   l->index + 1, l->name, s->data.char_lm ? "char-lm stream" : "series window");
+        return -1;
+    }
+    if (l->masked && s->data.padding != PAD_POST) {
+        diag_error(spec_mark(l->src, "masked"),
+                   "layer %d '%s': masked skips the steps past each example's length, which "
+                   "needs its real tokens first: set data.padding: post", l->index + 1, l->name);
+        return -1;
+    }
+    if (s->train.stateful && l->bidirectional) {
+        diag_error(spec_mark(l->src, "bidirectional"),
+                   "layer %d '%s': a bidirectional layer cannot carry its state to the next "
+                   "batch (train.stateful); its backward pass starts at the end", l->index + 1,
+                   l->name);
+        return -1;
+    }
+    for (const layer *k = s->layers; l->masked && k < l; k++)
+        if (k->kind->flags & LAYER_MIXES_STEPS) {
+            diag_error(spec_mark(l->src, "masked"),
+                       "layer %d '%s': masked needs each step to be one token, but layer %d "
+                       "'%s' (%s) before it mixes or pools steps", l->index + 1, l->name,
+                       k->index + 1, k->name, layer_class(k));
+            return -1;
+        }
+    if (l->masked && l->bidirectional) {
+        diag_error(spec_mark(l->src, "masked"),
+                   "layer %d '%s': masked bidirectional layers are not supported yet",
+                   l->index + 1, l->name);
+        return -1;
+    }
+    return 0;
+}
+
+static int recurrent_check(spec *s, layer *l, const layer *prev)
+{
+    int B = s->batch;
+    layer_shape in = l->in;
+    int T = in.steps;
+    if (!in.is_seq || in.features == 0 || in.channels)
+        return mismatch(l, prev, "a sequence (None, steps, features)",
+                        in.channels ? IMAGE_HINT
+                        : in.is_seq ? "put an embedding first"
+                        : (prev->kind->flags & LAYER_RECURRENT) ? "set return_sequences: true on it"
+                        : "a dense layer outputs one vector per example; put it after "
+                          "the last recurrent layer");
+    if (check_options(s, l) != 0)
+        return -1;
+    int gates = gates_of(l);
+    int64_t width = (int64_t)l->dirs * l->units;
+    if (check_size(l, "units", "the gate activations", "batch x (seq_len + 1) x gates x units",
+                   B, (int64_t)T + 1, (int64_t)gates * l->units) ||
+        check_size(l, "units", "the kernels", "(input features + units) x gates x units",
+                   in.features + l->units, (int64_t)gates * l->units, 0) ||
+        check_size(l, "units", "the output", "batch x seq_len x directions x units", B, T,
+                   width))
+        return -1;
+    l->out = l->return_sequences ? (layer_shape){1, T, (int)width, 0}
+                              : (layer_shape){0, 0, (int)width, 0};
+    /* Keras: one bias per gate set; a GRU (reset_after) has an input and a recurrent bias */
+    int64_t biases = cell_of(l) == CELL_GRU ? 2 : 1;
+    l->n_params = l->dirs * (int64_t)gates * l->units *
+                  ((int64_t)in.features + l->units + biases);
+    return 0;
+}
+
+static const char *recurrent_class(const layer *l)
+{
+    return l->bidirectional ? "Bidirectional" : l->kind->keras_class;
+}
+
+/* "64, sequences", or "LSTM(64)" inside a Bidirectional. */
+static void recurrent_describe(seq_buf *out, const layer *l)
+{
+    if (l->bidirectional)
+        seq_buf_printf(out, "%s(", l->kind->keras_class);
+    seq_buf_printf(out, "%d", l->units);
+    if (l->return_sequences)
+        seq_buf_puts(out, ", sequences");
+    if (l->bidirectional)
+        seq_buf_puts(out, ")");
+}
 
 enum { P_KERNEL, P_RECURRENT, P_BIAS, P_PER_DIR };
 
@@ -33,15 +167,9 @@ enum {
     B_PER_DIR
 };
 
-/* Gates per unit, and the kernels' width. */
-static int gates_of(const layer *l)
-{
-    return l->kind == LAYER_LSTM ? 4 : l->kind == LAYER_GRU ? 3 : 1;
-}
-
 static const char *cell_name(const layer *l)
 {
-    return l->kind == LAYER_LSTM ? "lstm" : l->kind == LAYER_GRU ? "gru" : "rnn";
+    return cell_of(l) == CELL_LSTM ? "lstm" : cell_of(l) == CELL_GRU ? "gru" : "rnn";
 }
 
 static const char *dir_name(const layer *l, int dir)
@@ -60,13 +188,13 @@ static void recurrent_params(plan *pl, const layer *l)
         snprintf(what, sizeof what, "%srecurrent_kernel", dir_name(l, dir));
         plan_param(pl, l, what, 2, recurrent, l->recurrent_init, H, G * H, 0);
         snprintf(what, sizeof what, "%sbias", dir_name(l, dir));
-        if (l->kind == LAYER_GRU) { /* Keras: [input bias; recurrent bias] */
+        if (cell_of(l) == CELL_GRU) { /* Keras: [input bias; recurrent bias] */
             int bias[2] = {2, G * H};
             plan_param(pl, l, what, 2, bias, l->bias_init, 0, 0, 0);
         } else {
             int bias[1] = {G * H};
             plan_param(pl, l, what, 1, bias, l->bias_init, 0, 0,
-                       l->kind == LAYER_LSTM && l->unit_forget_bias ? H : 0);
+                       cell_of(l) == CELL_LSTM && l->unit_forget_bias ? H : 0);
         }
     }
 }
@@ -105,11 +233,11 @@ static void recurrent_acts(pass *ps, const layer *l)
     char name[64];
     for (int dir = 0; dir < l->dirs; dir++) {
         *dbuf(io, dir, B_GATES) = pass_add_seq(ps, l, tensor(l, dir, "gates", name, sizeof name), T, (long)G * H);
-        if (l->kind == LAYER_GRU) {
+        if (cell_of(l) == CELL_GRU) {
             *dbuf(io, dir, B_RG) = pass_add_seq(ps, l, tensor(l, dir, "rg", name, sizeof name), T, 3L * H);
             *dbuf(io, dir, B_RH) = pass_add_seq(ps, l, tensor(l, dir, "rh", name, sizeof name), T, H);
         }
-        if (l->kind == LAYER_LSTM)
+        if (cell_of(l) == CELL_LSTM)
             *dbuf(io, dir, B_C) = pass_add_seq(ps, l, tensor(l, dir, "c", name, sizeof name), T + 1L, H);
         *dbuf(io, dir, B_H) = pass_add_seq(ps, l, tensor(l, dir, "h", name, sizeof name), T + 1L, H);
     }
@@ -142,12 +270,12 @@ static void recurrent_grads(pass *ps, const layer *l)
                 ? pass_add_seq(ps, l, tensor(l, dir, "dh", name, sizeof name), T, H)
                 : pass_add(ps, l, tensor(l, dir, "dh", name, sizeof name), B, H, 0);
         *dbuf(io, dir, B_DGATES) = pass_add_seq(ps, l, tensor(l, dir, "dgates", name, sizeof name), T, (long)G * H);
-        if (l->kind == LAYER_GRU)
+        if (cell_of(l) == CELL_GRU)
             *dbuf(io, dir, B_DRG) = pass_add_seq(ps, l, tensor(l, dir, "drg", name, sizeof name), T, 3L * H);
-        if (l->kind == LAYER_LSTM)
+        if (cell_of(l) == CELL_LSTM)
             *dbuf(io, dir, B_DC) = pass_add(ps, l, tensor(l, dir, "dc", name, sizeof name), B, H, 0);
         *dbuf(io, dir, B_DBIAS) = pass_add(ps, l, tensor(l, dir, "dbias_rows", name, sizeof name), B, (long)G * H, 0);
-        if (l->kind == LAYER_GRU)
+        if (cell_of(l) == CELL_GRU)
             *dbuf(io, dir, B_DBIAS_REC) =
                 pass_add(ps, l, tensor(l, dir, "dbias_rec_rows", name, sizeof name), B, 3L * H, 0);
         *dbuf(io, dir, B_PKERNEL) =
@@ -155,7 +283,7 @@ static void recurrent_grads(pass *ps, const layer *l)
         *dbuf(io, dir, B_PRECURRENT) =
             pass_add(ps, l, tensor(l, dir, "d recurrent_kernel_blocks", name, sizeof name), N, H, (long)G * H);
         *dbuf(io, dir, B_PBIAS) = pass_add(ps, l, tensor(l, dir, "d bias_blocks", name, sizeof name), N,
-                                           (long)(l->kind == LAYER_GRU ? 2 : 1) * G * H, 0);
+                                           (long)(cell_of(l) == CELL_GRU ? 2 : 1) * G * H, 0);
     }
 }
 
@@ -198,16 +326,16 @@ static void forward_direction(seq_buf *out, const plan *pl, const pass *ps, cons
     emit_ptr(out, 1, kernel, 'p', dir_param(pl, l, dir, P_KERNEL)->offset, dims2(d, sizeof d, F, G * H));
     emit_ptr(out, 1, rec, 'p', dir_param(pl, l, dir, P_RECURRENT)->offset, dims2(d, sizeof d, H, G * H));
     emit_ptr(out, 1, bias, 'p', dir_param(pl, l, dir, P_BIAS)->offset,
-             l->kind == LAYER_GRU ? dims2(d, sizeof d, 2, G * H) : dims1(d, sizeof d, G * H));
+             cell_of(l) == CELL_GRU ? dims2(d, sizeof d, 2, G * H) : dims1(d, sizeof d, G * H));
     snprintf(c, sizeof c, "%s%s", dims3(d, sizeof d, T, R, G * H),
-             l->kind == LAYER_LSTM ? " i, f, g, o" : l->kind == LAYER_GRU ? " z, r, h" : "");
+             cell_of(l) == CELL_LSTM ? " i, f, g, o" : cell_of(l) == CELL_GRU ? " z, r, h" : "");
     emit_block_ptr(out, 0, gates, dget(io, dir, B_GATES), (size_t)T * SG, c);
-    if (l->kind == LAYER_GRU) {
+    if (cell_of(l) == CELL_GRU) {
         emit_block_ptr(out, 0, rg, dget(io, dir, B_RG), (size_t)T * SG3, dims3(d, sizeof d, T, R, 3 * H));
         emit_block_ptr(out, 0, rh, dget(io, dir, B_RH), (size_t)T * SH, dims3(d, sizeof d, T, R, H));
     }
     snprintf(c, sizeof c, "%s the initial state at %d", dims3(d, sizeof d, T + 1, R, H), dir ? T : 0);
-    if (l->kind == LAYER_LSTM)
+    if (cell_of(l) == CELL_LSTM)
         emit_block_ptr(out, 0, cc, dget(io, dir, B_C), (size_t)(T + 1) * SH, c);
     emit_block_ptr(out, 0, hh, dget(io, dir, B_H), (size_t)(T + 1) * SH, c);
 
@@ -220,25 +348,25 @@ static void forward_direction(seq_buf *out, const plan *pl, const pass *ps, cons
     if (carried) { /* stateful: the state left by the previous batch */
         seq_buf_printf(out, "    seq_copy(%zu, a + %zu + %zu * blk, %s);  /* the carried state */\n", SH,
                        io->state[0][0], SH, hh);
-        if (l->kind == LAYER_LSTM)
+        if (cell_of(l) == CELL_LSTM)
             seq_buf_printf(out, "    seq_copy(%zu, a + %zu + %zu * blk, %s);\n", SH, io->state[0][1], SH, cc);
     } else {
-        if (l->kind == LAYER_LSTM)
+        if (cell_of(l) == CELL_LSTM)
             seq_buf_printf(out, "    seq_zero(%zu, %s%s);\n", SH, cc, init);
         seq_buf_printf(out, "    seq_zero(%zu, %s%s);\n", SH, hh, init);
     }
     for (int s = 0; s < T; s++) {
         int t = step_time(T, dir, s), prev = dir ? t + 1 : t, next = dir ? t : t + 1;
         seq_buf_printf(out, "    /* t = %d */\n", t);
-        switch (l->kind) {
-        case LAYER_LSTM:
+        switch (cell_of(l)) {
+        case CELL_LSTM:
             if (s > 0 || carried) /* a zero initial state needs no product */
                 seq_buf_printf(out, "    seq_matmul(%d, %d, %d, %s + %zu, %s, 1, %s + %zu);\n", R, G * H, H, hh,
                                prev * SH, rec, gates, t * SG);
             seq_buf_printf(out, "    seq_lstm_cell_forward(%d, %d, %s, %s + %zu, %s + %zu, %s + %zu, %s + %zu);\n",
                            R, H, bias, gates, t * SG, cc, prev * SH, cc, next * SH, hh, next * SH);
             break;
-        case LAYER_GRU:
+        case CELL_GRU:
             if (s > 0 || carried)
                 seq_buf_printf(out, "    seq_matmul(%d, %d, %d, %s + %zu, %s, 0, %s + %zu);\n", R, 3 * H, H, hh,
                                prev * SH, rec, rg, t * SG3);
@@ -257,7 +385,7 @@ static void forward_direction(seq_buf *out, const plan *pl, const pass *ps, cons
             break;
         }
         if (l->masked) { /* rows past their length keep their state */
-            if (l->kind == LAYER_LSTM)
+            if (cell_of(l) == CELL_LSTM)
                 seq_buf_printf(out, "    seq_hold_rows(%d, %d, %d, len, %s + %zu, %s + %zu);\n", R, H, t, cc,
                                prev * SH, cc, next * SH);
             seq_buf_printf(out, "    seq_hold_rows(%d, %d, %d, len, %s + %zu, %s + %zu);\n", R, H, t, hh,
@@ -267,7 +395,7 @@ static void forward_direction(seq_buf *out, const plan *pl, const pass *ps, cons
     if (carried) { /* the state the next batch starts from */
         seq_buf_printf(out, "    seq_copy(%zu, %s + %zu, a + %zu + %zu * blk);\n", SH, hh, (size_t)T * SH,
                        io->state[0][0], SH);
-        if (l->kind == LAYER_LSTM)
+        if (cell_of(l) == CELL_LSTM)
             seq_buf_printf(out, "    seq_copy(%zu, %s + %zu, a + %zu + %zu * blk);\n", SH, cc, (size_t)T * SH,
                            io->state[0][1], SH);
     }
@@ -348,11 +476,11 @@ static void backward_direction(seq_buf *out, const plan *pl, const pass *ps, con
         seq_buf_puts(out, "\n");
     emit_ptr(out, 1, kernel, 'p', dir_param(pl, l, dir, P_KERNEL)->offset, dims2(d, sizeof d, F, G * H));
     emit_ptr(out, 1, rec, 'p', dir_param(pl, l, dir, P_RECURRENT)->offset, dims2(d, sizeof d, H, G * H));
-    if (l->kind != LAYER_RNN) /* a SimpleRNN's backward needs only h */
+    if (cell_of(l) != CELL_RNN) /* a SimpleRNN's backward needs only h */
         emit_block_ptr(out, 1, gates, dget(io, dir, B_GATES), (size_t)T * SG, dims3(d, sizeof d, T, R, G * H));
-    if (l->kind == LAYER_GRU)
+    if (cell_of(l) == CELL_GRU)
         emit_block_ptr(out, 1, rh, dget(io, dir, B_RH), (size_t)T * SH, dims3(d, sizeof d, T, R, H));
-    if (l->kind == LAYER_LSTM)
+    if (cell_of(l) == CELL_LSTM)
         emit_block_ptr(out, 1, cc, dget(io, dir, B_C), (size_t)(T + 1) * SH, dims3(d, sizeof d, T + 1, R, H));
     emit_block_ptr(out, 1, hh, dget(io, dir, B_H), (size_t)(T + 1) * SH, dims3(d, sizeof d, T + 1, R, H));
     if (rs)
@@ -364,16 +492,16 @@ static void backward_direction(seq_buf *out, const plan *pl, const pass *ps, con
     else
         emit_block_ptr(out, 0, dh, io->dout, rs ? io->dout_stride : SH, c);
     emit_block_ptr(out, 0, dg, dget(io, dir, B_DGATES), (size_t)T * SG, dims3(d, sizeof d, T, R, G * H));
-    if (l->kind == LAYER_GRU)
+    if (cell_of(l) == CELL_GRU)
         emit_block_ptr(out, 0, drg, dget(io, dir, B_DRG), (size_t)T * SG3, dims3(d, sizeof d, T, R, 3 * H));
-    if (l->kind == LAYER_LSTM)
+    if (cell_of(l) == CELL_LSTM)
         emit_block_ptr(out, 0, dc, dget(io, dir, B_DC), SH, dims2(d, sizeof d, R, H));
     emit_block_ptr(out, 0, db, dget(io, dir, B_DBIAS), SG, dims2(d, sizeof d, R, G * H));
-    if (l->kind == LAYER_GRU)
+    if (cell_of(l) == CELL_GRU)
         emit_block_ptr(out, 0, dbr, dget(io, dir, B_DBIAS_REC), SG3, dims2(d, sizeof d, R, 3 * H));
     emit_block_ptr(out, 0, pk, dget(io, dir, B_PKERNEL), (size_t)F * G * H, dims2(d, sizeof d, F, G * H));
     emit_block_ptr(out, 0, pr, dget(io, dir, B_PRECURRENT), (size_t)H * G * H, dims2(d, sizeof d, H, G * H));
-    int nbias = l->kind == LAYER_GRU ? 2 : 1;
+    int nbias = cell_of(l) == CELL_GRU ? 2 : 1;
     emit_block_ptr(out, 0, pb, dget(io, dir, B_PBIAS), (size_t)nbias * G * H,
               nbias == 2 ? dims2(d, sizeof d, 2, G * H) : dims1(d, sizeof d, G * H));
 
@@ -388,10 +516,10 @@ static void backward_direction(seq_buf *out, const plan *pl, const pass *ps, con
     }
     if (l->masked && rs) /* outputs past a row's length are constant zeros */
         seq_buf_printf(out, "    seq_mask_steps(%d, %d, %d, len, %s);\n", T, R, H, dh);
-    if (l->kind == LAYER_LSTM)
+    if (cell_of(l) == CELL_LSTM)
         seq_buf_printf(out, "    seq_zero(%zu, %s);\n", SH, dc);
     seq_buf_printf(out, "    seq_zero(%zu, %s);\n", SG, db);
-    if (l->kind == LAYER_GRU)
+    if (cell_of(l) == CELL_GRU)
         seq_buf_printf(out, "    seq_zero(%zu, %s);\n", SG3, dbr);
     for (int s = T - 1; s >= 0; s--) {
         int t = step_time(T, dir, s), prev = dir ? t + 1 : t, next = dir ? t : t + 1;
@@ -408,8 +536,8 @@ static void backward_direction(seq_buf *out, const plan *pl, const pass *ps, con
         /* a masked row passes dh on: the recurrent GEMM then adds */
         int beta = rs || l->masked;
         seq_buf_printf(out, "    /* t = %d */\n", t);
-        switch (l->kind) {
-        case LAYER_LSTM:
+        switch (cell_of(l)) {
+        case CELL_LSTM:
             seq_buf_printf(out, "    seq_lstm_cell_backward(%d, %d, %s + %zu, %s + %zu, %s + %zu, %s, %s, %s + %zu, %s, %s, %d);\n",
                            R, H, gates, t * SG, cc, prev * SH, cc, next * SH, dh_t, dc, dg, t * SG, db, len, t);
             if (!first && l->masked)
@@ -418,7 +546,7 @@ static void backward_direction(seq_buf *out, const plan *pl, const pass *ps, con
                 seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, %s + %zu, %s, %d, %s);\n", R, H, G * H, dg,
                                t * SG, rec, beta, dh_prev);
             break;
-        case LAYER_GRU:
+        case CELL_GRU:
             seq_buf_printf(out, "    seq_gru_cell_backward(%d, %d, %s + %zu, %s + %zu, %s + %zu, %s, %s, %d, %s + %zu, %s + %zu, %s, %s, %s, %d);\n",
                            R, H, gates, t * SG, rh, t * SH, hh, prev * SH, dh_t, first ? dh_t : dh_prev,
                            rs && !first, dg, t * SG, drg, t * SG3, db, dbr, len, t);
@@ -441,9 +569,9 @@ static void backward_direction(seq_buf *out, const plan *pl, const pass *ps, con
     seq_buf_printf(out, "    /* this direction's weight gradients, all %d steps at once */\n", T);
     seq_buf_printf(out, "    seq_matmul_at(%d, %d, %d, x, %s, 0, %s);\n", F, G * H, T * R, dg, pk);
     seq_buf_printf(out, "    seq_matmul_at(%d, %d, %d, %s + %zu, %s, 0, %s);\n", H, G * H, T * R, hh,
-                   dir ? SH : 0, l->kind == LAYER_GRU ? drg : dg, pr);
+                   dir ? SH : 0, cell_of(l) == CELL_GRU ? drg : dg, pr);
     seq_buf_printf(out, "    seq_colsum(%d, %d, %s, %s);\n", R, G * H, db, pb);
-    if (l->kind == LAYER_GRU)
+    if (cell_of(l) == CELL_GRU)
         seq_buf_printf(out, "    seq_colsum(%d, %d, %s, %s + %d);\n", R, 3 * H, dbr, pb, 3 * H);
     seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, %s, %s, %d, dx);  /* the gradient reaching x */\n",
                    T * R, F, G * H, dg, kernel, dir);
@@ -484,7 +612,7 @@ static void recurrent_backward(seq_buf *out, const plan *pl, const pass *ps, con
     seq_buf_puts(out, "    /* the blocks' shares, summed in block order */\n");
     for (int dir = 0; dir < D; dir++) {
         const char *pfx = D == 1 ? "" : dir ? "backward " : "forward ";
-        size_t sizes[3] = {(size_t)F * G * H, (size_t)H * G * H, (size_t)(l->kind == LAYER_GRU ? 2 : 1) * G * H};
+        size_t sizes[3] = {(size_t)F * G * H, (size_t)H * G * H, (size_t)(cell_of(l) == CELL_GRU ? 2 : 1) * G * H};
         const int bufs[3] = {B_PKERNEL, B_PRECURRENT, B_PBIAS};
         for (int k = 0; k < 3; k++)
             seq_buf_printf(out, "    seq_sum_blocks(%d, %zu, a + %zu, g + %zu);  /* %s%s */\n", N, sizes[k],
@@ -495,10 +623,23 @@ static void recurrent_backward(seq_buf *out, const plan *pl, const pass *ps, con
     (void)cell_name;
 }
 
-const layer_emitter emit_recurrent = {
-    .params = recurrent_params,
-    .acts = recurrent_acts,
-    .grads = recurrent_grads,
-    .forward = recurrent_forward,
-    .backward = recurrent_backward,
-};
+#define RECURRENT(name, cls, n_states)                                                    \
+    const layer_type layer_##name = {                                                      \
+        .type = #name,                                                                     \
+        .keras_class = cls,                                                                \
+        .class_of = recurrent_class,                                                       \
+        .flags = LAYER_RECURRENT,                                                          \
+        .states = n_states,                                                                \
+        .read = recurrent_read,                                                            \
+        .check = recurrent_check,                                                          \
+        .describe = recurrent_describe,                                                    \
+        .params = recurrent_params,                                                        \
+        .acts = recurrent_acts,                                                            \
+        .grads = recurrent_grads,                                                          \
+        .forward = recurrent_forward,                                                      \
+        .backward = recurrent_backward,                                                    \
+    };
+
+RECURRENT(lstm, "LSTM", 2)
+RECURRENT(gru, "GRU", 1)
+RECURRENT(rnn, "SimpleRNN", 1)

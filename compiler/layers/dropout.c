@@ -1,20 +1,41 @@
-/* emit_dropout.c: Dropout, inverted: in training each value is zeroed with
+/* layers/dropout.c: Dropout, inverted: in training each value is zeroed with
  * probability rate and the others scaled by 1 / (1 - rate); otherwise it is
  * the identity (a mask of ones, so that a backward pass after an evaluation
  * forward, as `grads` runs, passes gradients through). The mask is drawn
  * from the training stream in a fixed order, independent of threads. */
 #include <stdio.h>
 
-#include "emit.h"
+#include "check.h"
+#include "layer.h"
+#include "read.h"
+
+static int dropout_read(layer *l, node *n, const char *what)
+{
+    static const char *const keys[] = {"type", "name", "rate", NULL};
+    int rc = check_map(n, what, keys);
+    rc |= read_num(n, "rate", what, 1, 0, 0.99, &l->rate);
+    return rc;
+}
+
+static int dropout_check(spec *s, layer *l, const layer *prev)
+{
+    (void)s;
+    if (l->in.is_seq && l->in.features == 0)
+        return mismatch(l, prev, "values to drop (a vector or a sequence of features)",
+                        "put it after the embedding");
+    l->out = l->in;
+    l->n_params = 0;
+    return 0;
+}
+
+static void dropout_describe(seq_buf *out, const layer *l)
+{
+    seq_buf_printf(out, "%g", l->rate);
+}
 
 static size_t block_size(const pass *ps, const layer *l)
 {
     return (size_t)ps->rows * (l->in.is_seq ? (size_t)steps_in(ps, l) : 1) * (size_t)l->in.features;
-}
-
-static void dropout_params(plan *pl, const layer *l)
-{
-    (void)pl, (void)l;
 }
 
 static void dropout_acts(pass *ps, const layer *l)
@@ -92,11 +113,15 @@ static void dropout_backward(seq_buf *out, const plan *pl, const pass *ps, const
     seq_buf_puts(out, "}\n");
 }
 
-const layer_emitter emit_dropout = {
-    .params = dropout_params,
+const layer_type layer_dropout = {
+    .type = "dropout",
+    .keras_class = "Dropout",
+    .flags = LAYER_TAKES_RNG,
+    .read = dropout_read,
+    .check = dropout_check,
+    .describe = dropout_describe,
     .acts = dropout_acts,
     .grads = dropout_grads,
     .forward = dropout_forward,
     .backward = dropout_backward,
-    .takes_rng = 1,
 };
