@@ -10,6 +10,7 @@
 
 #include "init.h"
 #include "json.h"
+#include "plot.h"
 #include "report.h"
 #include "safetensors.h"
 
@@ -105,11 +106,11 @@ static int write_curve(const run *r, const history *h, const char *dir, seq_err 
 {
     char *path = seq_path_join(dir, "curve.svg");
     int regression = r->info->n_features > 0;
-    seq_series loss[2] = {{"loss", h->loss}, {"val_loss", h->val_loss}};
-    seq_series acc[2] = {{"accuracy", h->acc}, {"val_accuracy", h->val_acc}};
-    seq_series rmse[1] = {{"val_rmse", h->val_acc}};
-    int rc = regression ? seq_svg_curve(path, r->info->name, h->n, loss, 2, rmse, 1, "rmse", err)
-                        : seq_svg_curve(path, r->info->name, h->n, loss, 2, acc, 2, "accuracy", err);
+    seq_plot_series loss[2] = {{"loss", h->loss}, {"val_loss", h->val_loss}};
+    seq_plot_series acc[2] = {{"accuracy", h->acc}, {"val_accuracy", h->val_acc}};
+    seq_plot_series rmse[1] = {{"val_rmse", h->val_acc}};
+    int rc = regression ? seq_plot_curve(path, r->info->name, h->n, loss, 2, rmse, 1, "rmse", err)
+                        : seq_plot_curve(path, r->info->name, h->n, loss, 2, acc, 2, "accuracy", err);
     free(path);
     return rc;
 }
