@@ -13,6 +13,7 @@
 #include "rng.h"
 #include "sha256.h"
 #include "text.h"
+#include "utf8.h"
 
 /* Stream of a generated series' noise. */
 #define SERIES_STREAM 0x5345524945ULL

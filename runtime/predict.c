@@ -10,7 +10,7 @@
 #include "api.h"
 #include "cli.h"
 #include "csv.h"
-#include "text.h"
+#include "utf8.h"
 
 /* A series line: seq_len x n_features numbers (oldest row first, each row's
  * values in the spec's column order), separated by commas or white space,
