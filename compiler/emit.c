@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kinds.h"
 #include "summary.h"
 #include "version.h"
 
@@ -546,12 +547,25 @@ static void put_cstring(seq_buf *out, const char *s)
     seq_buf_puts(out, "\"");
 }
 
-static const char *init_enum(init_kind k)
+/* The compiler's kinds are the shared ones of kinds.h, number for number:
+ * emit_info writes kinds.h's constant for each. */
+#define SAME(a, b) ((int)(a) == (int)(b))
+SEQ_KIND_ASSERT(SAME(INIT_ZEROS, SEQ_INIT_ZEROS) && SAME(INIT_ONES, SEQ_INIT_ONES) &&
+                SAME(INIT_UNIFORM, SEQ_INIT_UNIFORM) && SAME(INIT_NORMAL, SEQ_INIT_NORMAL) &&
+                SAME(INIT_GLOROT_UNIFORM, SEQ_INIT_GLOROT_UNIFORM) &&
+                SAME(INIT_ORTHOGONAL, SEQ_INIT_ORTHOGONAL), init);
+SEQ_KIND_ASSERT(SAME(LOSS_BCE, SEQ_LOSS_BCE) && SAME(LOSS_SPARSE_CE, SEQ_LOSS_SPARSE_CE) &&
+                SAME(LOSS_MSE, SEQ_LOSS_MSE), loss);
+SEQ_KIND_ASSERT(SAME(PUNCT_SPLIT, SEQ_PUNCT_SPLIT) && SAME(PUNCT_STRIP, SEQ_PUNCT_STRIP) &&
+                SAME(PUNCT_KEEP, SEQ_PUNCT_KEEP), punct);
+SEQ_KIND_ASSERT(SAME(PAD_PRE, SEQ_PAD_PRE) && SAME(PAD_POST, SEQ_PAD_POST), pad);
+#undef SAME
+
+/* The C constant of the kind whose spec word is WORD (a spec read checked it). */
+static const char *kind_ident(const char *const *words, const char *const *idents,
+                              const char *word)
 {
-    static const char *const names[] = {"SEQ_INIT_ZEROS", "SEQ_INIT_ONES", "SEQ_INIT_UNIFORM",
-                                        "SEQ_INIT_NORMAL", "SEQ_INIT_GLOROT_UNIFORM",
-                                        "SEQ_INIT_ORTHOGONAL"};
-    return names[k];
+    return seq_kind_name(idents, seq_kind_of(words, word));
 }
 
 static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
@@ -570,7 +584,8 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
                        p->name, p->offset, p->size, p->rank);
         for (int d = 0; d < p->rank; d++)
             seq_buf_printf(out, "%s%d", d ? ", " : "", p->dims[d]);
-        seq_buf_printf(out, "},\n     .init = %s, .scale = ", init_enum(p->init.kind));
+        seq_buf_printf(out, "},\n     .init = %s, .scale = ",
+                       seq_kind_name(seq_init_idents(), (int)p->init.kind));
         put_double(out, p->init.scale);
         seq_buf_printf(out, ", .fan_in = %d, .fan_out = %d, .forget_units = %d},\n", p->fan_in,
                        p->fan_out, p->forget_units);
@@ -593,8 +608,6 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
 
     const char *base = strrchr(s->file, '/');
     base = base ? base + 1 : s->file;
-    static const char *const punct[] = {"SEQ_PUNCT_SPLIT", "SEQ_PUNCT_STRIP", "SEQ_PUNCT_KEEP"};
-    static const char *const side[] = {"SEQ_PAD_PRE", "SEQ_PAD_POST"};
     seq_buf_printf(out, "\nconst seq_model_info %s_info = {\n", s->name);
     seq_buf_printf(out, "    .name = \"%s\",\n    .seqcc_version = \"%s\",\n", s->name, SEQCC_VERSION);
     seq_buf_puts(out, "    .spec_file = ");
@@ -609,14 +622,15 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
         seq_buf_puts(out, "    .char_lm = 1,\n");
     if (s->data.series)
         seq_buf_printf(out, "    .n_features = %d,\n", s->data.n_features);
-    static const char *const losses[] = {"SEQ_LOSS_BCE", "SEQ_LOSS_SPARSE_CE", "SEQ_LOSS_MSE"};
-    seq_buf_printf(out, "    .loss = %s,\n", losses[s->loss.kind]);
-    seq_buf_printf(out, "    .f64 = %d,\n    .simd = \"%s\",\n", s->codegen.f64, s->codegen.simd);
+    seq_buf_printf(out, "    .loss = %s,\n", seq_kind_name(seq_loss_idents(), (int)s->loss.kind));
+    seq_buf_printf(out, "    .f64 = %d,\n    .simd = %s,\n", s->codegen.f64,
+                   kind_ident(seq_simd_words(), seq_simd_idents(), s->codegen.simd));
     seq_buf_printf(out, "    .n_params = %zu,\n    .n_tensors = %d,\n    .tensors = tensors,\n",
                    pl->params_arena.total, pl->n_params);
     seq_buf_puts(out, "    .summary = summary,\n");
-    seq_buf_printf(out, "    .data = {\n        .kind = \"%s\",\n        .format = \"%s\",\n",
-                   s->data.kind, s->data.format);
+    seq_buf_printf(out, "    .data = {\n        .kind = %s,\n        .format = %s,\n",
+                   kind_ident(seq_data_kind_words(), seq_data_kind_idents(), s->data.kind),
+                   kind_ident(seq_data_format_words(), seq_data_format_idents(), s->data.format));
     seq_buf_puts(out, "        .path = ");
     put_cstring(out, s->data.path);
     if (s->data.text_column) {
@@ -658,13 +672,16 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
                         "        .punct = %s,\n        .vocab_size = %d,\n"
                         "        .padding = %s,\n        .truncation = %s,\n"
                         "        .validation_split = ",
-                   s->data.lowercase, s->data.strip_html, punct[s->data.punct],
-                   s->data.vocab_size, side[s->data.padding], side[s->data.truncation]);
+                   s->data.lowercase, s->data.strip_html,
+                   seq_kind_name(seq_punct_idents(), (int)s->data.punct), s->data.vocab_size,
+                   seq_kind_name(seq_pad_idents(), (int)s->data.padding),
+                   seq_kind_name(seq_pad_idents(), (int)s->data.truncation));
     put_double(out, s->data.validation_split);
     if (s->word_len)
         seq_buf_printf(out, ",\n        .char_vocab_size = %d", s->layers[1].char_vocab_size);
-    seq_buf_printf(out, ",\n    },\n    .optim = {\n        .adamw = %d,\n        .lr = ",
-                   s->optim.adamw);
+    seq_buf_printf(out, ",\n    },\n    .optim = {\n        .type = %s,\n        .lr = ",
+                   seq_kind_name(seq_optimizer_idents(), s->optim.adamw ? SEQ_OPTIM_ADAMW
+                                                                        : SEQ_OPTIM_ADAM));
     put_double(out, s->optim.lr);
     seq_buf_puts(out, ",\n        .beta1 = ");
     put_double(out, s->optim.beta1);

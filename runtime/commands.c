@@ -71,7 +71,7 @@ static int load_split(run *r, const seq_options *o, const char *data_root, seq_d
     if (*split == SEQ_VAL && r->info->data.validation_split <= 0)
         return seq_fail(err, "the spec has no validation split");
     const char *test_file = NULL;
-    if (*split == SEQ_TEST && strcmp(r->info->data.format, "csv") == 0)
+    if (*split == SEQ_TEST && r->info->data.format == SEQ_FORMAT_CSV)
         test_file = o->test_data ? o->test_data : o->data ? data_root : o->test_root;
     int rc;
     if (test_file) {
