@@ -74,7 +74,7 @@ static int check_loss(spec *s)
 {
     const layer *last = &s->layers[s->n_layers - 1];
     char got[64];
-    if (s->data.series != (s->loss.kind == LOSS_MSE)) {
+    if (s->data.series != (s->loss.kind == SEQ_LOSS_MSE)) {
         diag_error(s->loss.src->at, s->data.series
                    ? "a series model predicts a value: use loss mse"
                    : "mse is for data kind series (a value to predict); classes need "
@@ -82,7 +82,7 @@ static int check_loss(spec *s)
         return -1;
     }
     switch (s->loss.kind) {
-    case LOSS_MSE:
+    case SEQ_LOSS_MSE:
         if (!(last->kind->flags & LAYER_OUTPUT) || last->out.is_seq || last->out.features != 1 ||
             last->act != ACT_NONE) {
             diag_error(s->loss.src->at, "mse needs the last layer to be a dense with 1 unit and "
@@ -94,7 +94,7 @@ static int check_loss(spec *s)
             return -1;
         }
         return 0;
-    case LOSS_BCE: {
+    case SEQ_LOSS_BCE: {
         activation want = s->loss.from_logits ? ACT_NONE : ACT_SIGMOID;
         if (s->data.char_lm) {
             diag_error(s->loss.src->at, "a char-lm predicts one of vocab_size characters at every "
@@ -118,7 +118,7 @@ static int check_loss(spec *s)
         }
         return 0;
     }
-    case LOSS_SPARSE_CE: {
+    case SEQ_LOSS_SPARSE_CE: {
         activation want = s->loss.from_logits ? ACT_NONE : ACT_SOFTMAX;
         if (s->data.char_lm && (!last->out.is_seq || last->out.features != s->data.vocab_size ||
                                 last->out.steps != s->seq_len)) {

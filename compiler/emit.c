@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kinds.h"
 #include "layer.h"
 #include "summary.h"
 #include "version.h"
@@ -502,22 +503,9 @@ static void put_cstring(seq_buf *out, const char *s)
     seq_buf_puts(out, "\"");
 }
 
-static const char *init_enum(init_kind k)
+/* The parameter tensors: place in the arena, shape and initializer. */
+static void info_tensors(seq_buf *out, const plan *pl)
 {
-    static const char *const names[] = {"SEQ_INIT_ZEROS", "SEQ_INIT_ONES", "SEQ_INIT_UNIFORM",
-                                        "SEQ_INIT_NORMAL", "SEQ_INIT_GLOROT_UNIFORM",
-                                        "SEQ_INIT_ORTHOGONAL"};
-    return names[k];
-}
-
-static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
-{
-    const spec *s = pl->s;
-    char file[96];
-    snprintf(file, sizeof file, "%s_info.c", s->name);
-    banner(out, s, file, "what the spec says, as tables for the runtime.", sha256);
-    seq_buf_printf(out, " */\n#include \"seqrt.h\"\n#include \"%s.h\"\n", s->name);
-
     seq_buf_puts(out, "\n/* Parameter tensors, their place in the arena and their initializers. */\n"
                       "static const seq_tensor_info tensors[] = {\n");
     for (int i = 0; i < pl->n_params; i++) {
@@ -526,12 +514,19 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
                        p->name, p->offset, p->size, p->rank);
         for (int d = 0; d < p->rank; d++)
             seq_buf_printf(out, "%s%d", d ? ", " : "", p->dims[d]);
-        seq_buf_printf(out, "},\n     .init = %s, .scale = ", init_enum(p->init.kind));
+        seq_buf_printf(out, "},\n     .init = %s, .scale = ",
+                       seq_kind_name(seq_init_idents(), (int)p->init.kind));
         put_double(out, p->init.scale);
         seq_buf_printf(out, ", .fan_in = %d, .fan_out = %d, .forget_units = %d},\n", p->fan_in,
                        p->fan_out, p->forget_units);
     }
-    seq_buf_puts(out, "};\n\n/* What `summary` prints: tf.keras' model.summary() table. */\n"
+    seq_buf_puts(out, "};\n");
+}
+
+/* The Keras-style table, one C string piece per line. */
+static void info_summary(seq_buf *out, const spec *s)
+{
+    seq_buf_puts(out, "\n/* What `summary` prints: tf.keras' model.summary() table. */\n"
                       "static const char summary[] =");
     seq_buf table = {0};
     summary_write(s, &table);
@@ -547,32 +542,14 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
     seq_buf_free(&table);
     seq_buf_puts(out, ";\n");
 
-    const char *base = strrchr(s->file, '/');
-    base = base ? base + 1 : s->file;
-    static const char *const punct[] = {"SEQ_PUNCT_SPLIT", "SEQ_PUNCT_STRIP", "SEQ_PUNCT_KEEP"};
-    static const char *const side[] = {"SEQ_PAD_PRE", "SEQ_PAD_POST"};
-    seq_buf_printf(out, "\nconst seq_model_info %s_info = {\n", s->name);
-    seq_buf_printf(out, "    .name = \"%s\",\n    .seqcc_version = \"%s\",\n", s->name, SEQCC_VERSION);
-    seq_buf_puts(out, "    .spec_file = ");
-    put_cstring(out, base);
-    seq_buf_printf(out, ",\n    .spec_sha256 = \"%s\",\n", sha256);
-    seq_buf_printf(out, "    .seed = %lluu,\n", (unsigned long long)s->seed);
-    seq_buf_printf(out, "    .batch = %d,\n    .seq_len = %d,\n", s->batch, s->seq_len);
-    if (s->word_len)
-        seq_buf_printf(out, "    .word_len = %d,\n", s->word_len);
-    seq_buf_printf(out, "    .n_outputs = %d,\n", s->layers[s->n_layers - 1].out.features);
-    if (s->data.char_lm)
-        seq_buf_puts(out, "    .char_lm = 1,\n");
-    if (s->data.series)
-        seq_buf_printf(out, "    .n_features = %d,\n", s->data.n_features);
-    static const char *const losses[] = {"SEQ_LOSS_BCE", "SEQ_LOSS_SPARSE_CE", "SEQ_LOSS_MSE"};
-    seq_buf_printf(out, "    .loss = %s,\n", losses[s->loss.kind]);
-    seq_buf_printf(out, "    .f64 = %d,\n    .simd = \"%s\",\n", s->codegen.f64, s->codegen.simd);
-    seq_buf_printf(out, "    .n_params = %zu,\n    .n_tensors = %d,\n    .tensors = tensors,\n",
-                   pl->params_arena.total, pl->n_params);
-    seq_buf_puts(out, "    .summary = summary,\n");
-    seq_buf_printf(out, "    .data = {\n        .kind = \"%s\",\n        .format = \"%s\",\n",
-                   s->data.kind, s->data.format);
+}
+
+/* seq_model_info's data member, up to its closing brace. */
+static void info_data(seq_buf *out, const spec *s)
+{
+    seq_buf_printf(out, "    .data = {\n        .kind = %s,\n        .format = %s,\n",
+                   seq_kind_name(seq_data_kind_idents(), (int)s->data.kind),
+                   seq_kind_name(seq_data_format_idents(), (int)s->data.format));
     seq_buf_puts(out, "        .path = ");
     put_cstring(out, s->data.path);
     if (s->data.text_column) {
@@ -614,13 +591,20 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
                         "        .punct = %s,\n        .vocab_size = %d,\n"
                         "        .padding = %s,\n        .truncation = %s,\n"
                         "        .validation_split = ",
-                   s->data.lowercase, s->data.strip_html, punct[s->data.punct],
-                   s->data.vocab_size, side[s->data.padding], side[s->data.truncation]);
+                   s->data.lowercase, s->data.strip_html,
+                   seq_kind_name(seq_punct_idents(), (int)s->data.punct), s->data.vocab_size,
+                   seq_kind_name(seq_pad_idents(), (int)s->data.padding),
+                   seq_kind_name(seq_pad_idents(), (int)s->data.truncation));
     put_double(out, s->data.validation_split);
     if (s->word_len)
         seq_buf_printf(out, ",\n        .char_vocab_size = %d", s->layers[1].char_vocab_size);
-    seq_buf_printf(out, ",\n    },\n    .optim = {\n        .adamw = %d,\n        .lr = ",
-                   s->optim.adamw);
+}
+
+/* The optimizer and training members, and the end of seq_model_info. */
+static void info_optim_train(seq_buf *out, const spec *s)
+{
+    seq_buf_printf(out, ",\n    },\n    .optim = {\n        .type = %s,\n        .lr = ",
+                   seq_kind_name(seq_optimizer_idents(), (int)s->optim.type));
     put_double(out, s->optim.lr);
     seq_buf_puts(out, ",\n        .beta1 = ");
     put_double(out, s->optim.beta1);
@@ -635,6 +619,41 @@ static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
     seq_buf_printf(out, ",\n    },\n    .train = {\n        .epochs = %d,\n        .shuffle = %d,\n"
                         "        .checkpoint_every = %d,\n        .stateful = %d,\n    },\n};\n",
                    s->train.epochs, s->train.shuffle, s->train.checkpoint_every, s->train.stateful);
+}
+
+static void emit_info(seq_buf *out, const plan *pl, const char *sha256)
+{
+    const spec *s = pl->s;
+    char file[96];
+    snprintf(file, sizeof file, "%s_info.c", s->name);
+    banner(out, s, file, "what the spec says, as tables for the runtime.", sha256);
+    seq_buf_printf(out, " */\n#include \"seqrt.h\"\n#include \"%s.h\"\n", s->name);
+    info_tensors(out, pl);
+    info_summary(out, s);
+    const char *base = strrchr(s->file, '/');
+    base = base ? base + 1 : s->file;
+    seq_buf_printf(out, "\nconst seq_model_info %s_info = {\n", s->name);
+    seq_buf_printf(out, "    .name = \"%s\",\n    .seqcc_version = \"%s\",\n", s->name, SEQCC_VERSION);
+    seq_buf_puts(out, "    .spec_file = ");
+    put_cstring(out, base);
+    seq_buf_printf(out, ",\n    .spec_sha256 = \"%s\",\n", sha256);
+    seq_buf_printf(out, "    .seed = %lluu,\n", (unsigned long long)s->seed);
+    seq_buf_printf(out, "    .batch = %d,\n    .seq_len = %d,\n", s->batch, s->seq_len);
+    if (s->word_len)
+        seq_buf_printf(out, "    .word_len = %d,\n", s->word_len);
+    seq_buf_printf(out, "    .n_outputs = %d,\n", s->layers[s->n_layers - 1].out.features);
+    if (s->data.char_lm)
+        seq_buf_puts(out, "    .char_lm = 1,\n");
+    if (s->data.series)
+        seq_buf_printf(out, "    .n_features = %d,\n", s->data.n_features);
+    seq_buf_printf(out, "    .loss = %s,\n", seq_kind_name(seq_loss_idents(), (int)s->loss.kind));
+    seq_buf_printf(out, "    .f64 = %d,\n    .simd = %s,\n", s->codegen.f64,
+                   seq_kind_name(seq_simd_idents(), (int)s->codegen.simd));
+    seq_buf_printf(out, "    .n_params = %zu,\n    .n_tensors = %d,\n    .tensors = tensors,\n",
+                   pl->params_arena.total, pl->n_params);
+    seq_buf_puts(out, "    .summary = summary,\n");
+    info_data(out, s);
+    info_optim_train(out, s);
 }
 
 /* ---- NAME.h ------------------------------------------------------------------ */

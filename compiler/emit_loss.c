@@ -25,8 +25,8 @@ void loss_emit(seq_buf *out, const plan *pl)
     const spec *s = pl->s;
     const layer *last = &s->layers[s->n_layers - 1];
     const pass *tr = &pl->train, *pr = &pl->predict;
-    int B = tr->batch, N = last->units, ce = s->loss.kind == LOSS_SPARSE_CE;
-    int mse = s->loss.kind == LOSS_MSE;
+    int B = tr->batch, N = last->units, ce = s->loss.kind == SEQ_LOSS_SPARSE_CE;
+    int mse = s->loss.kind == SEQ_LOSS_MSE;
     int seq = last->out.is_seq, T = steps_out(tr, last), Tp = steps_out(pr, last);
     /* positions: one per example, or one per step of every example */
     int P = seq ? B * T : B;

@@ -6,6 +6,7 @@
 #include <yaml.h>
 
 #include "strset.h"
+#include "utf8.h"
 #include "util.h"
 
 enum { MAX_DEPTH = 64 };
@@ -73,7 +74,7 @@ static mark mark_at_offset(const reader *r, size_t offset)
         if (r->text[i] == '\n') {
             at.line++;
             at.col = 1;
-        } else if (((unsigned char)r->text[i] & 0xC0) != 0x80) {
+        } else if (!seq_utf8_continues((unsigned char)r->text[i])) {
             at.col++;
         }
     }

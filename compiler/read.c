@@ -394,12 +394,10 @@ int read_name(node *map, const char *key, const char *what, int required, const 
 
 /* ---- sections ------------------------------------------------------------ */
 
-static const char *const init_names[] = {"zeros", "ones", "uniform", "normal",
-                                         "glorot_uniform", "orthogonal", NULL};
-
 /* An initializer: a name, or {type: NAME, limit|stddev|gain: X}. */
 int read_init(node *map, const char *key, init_spec *out)
 {
+    const char *const *init_names = seq_init_words();
     node *v = field(map, key);
     if (!v)
         return 0;
@@ -417,12 +415,12 @@ int read_init(node *map, const char *key, init_spec *out)
     int kind;
     if (read_enum_node(type, key, init_names, &kind) != 0)
         return -1;
-    out->kind = (init_kind)kind;
-    out->scale = kind == INIT_UNIFORM ? 0.05 : kind == INIT_NORMAL ? 0.05 : 1.0;
+    out->kind = (seq_init)kind;
+    out->scale = kind == SEQ_INIT_UNIFORM ? 0.05 : kind == SEQ_INIT_NORMAL ? 0.05 : 1.0;
     if (v->kind != NODE_MAP)
         return 0;
-    const char *param = kind == INIT_UNIFORM ? "limit" : kind == INIT_NORMAL ? "stddev"
-                      : kind == INIT_ORTHOGONAL ? "gain" : NULL;
+    const char *param = kind == SEQ_INIT_UNIFORM ? "limit" : kind == SEQ_INIT_NORMAL ? "stddev"
+                      : kind == SEQ_INIT_ORTHOGONAL ? "gain" : NULL;
     for (int i = 0; i < v->n; i++) {
         const char *k = v->keys[i]->text;
         if (strcmp(k, "type") != 0 && (!param || strcmp(k, param) != 0)) {

@@ -280,22 +280,22 @@ static int join_columns(const spec *s, const node *cols, seq_buf *joined)
 /* A series: numeric CSV columns (a window of rows predicts the target
  * column HORIZON rows after it) or a generated noisy sine wave. The splits
  * are chronological: validation and test are the last rows. */
-static int read_series(spec *s, node *n, const char *const *formats)
+static int read_series(spec *s, node *n)
 {
     static const char *const keys[] = {"kind", "format", "path", "columns", "target", "horizon",
                                        "length", "period", "noise", "validation_split",
                                        "test_split", "test_path", "delimiter", "header", NULL};
     int format = 0;
     if (check_map(n, "'data' (kind series)", keys) != 0 ||
-        read_enum(n, "format", "'data'", 1, formats, &format) != 0)
+        read_enum(n, "format", "'data'", 1, seq_data_format_words(), &format) != 0)
         return -1;
-    if (format != 1 && format != 3) {
+    if (format != SEQ_FORMAT_CSV && format != SEQ_FORMAT_SINE) {
         diag_error(spec_mark(n, "format"), "kind series reads format csv (numeric columns) "
-                   "or sine (a generated wave), not %s", formats[format]);
+                   "or sine (a generated wave), not %s", seq_data_format_words()[format]);
         return -1;
     }
-    s->data.format = formats[format];
-    const char *what = format == 1 ? "'data' (kind series, format csv)"
+    s->data.format = (seq_data_format)format;
+    const char *what = format == SEQ_FORMAT_CSV ? "'data' (kind series, format csv)"
                                    : "'data' (kind series, format sine)";
     s->data.horizon = 1;
     int rc = read_int32(n, "horizon", what, 0, 1, SPEC_MAX_SEQ_LEN, &s->data.horizon);
@@ -303,14 +303,14 @@ static int read_series(spec *s, node *n, const char *const *formats)
     static const char *const csv_keys[] = {"path", "columns", "target", "test_path", "delimiter",
                                            "header", NULL};
     static const char *const sine_keys[] = {"length", "period", "noise", NULL};
-    const char *const *other = format == 1 ? sine_keys : csv_keys;
+    const char *const *other = format == SEQ_FORMAT_CSV ? sine_keys : csv_keys;
     for (int i = 0; other[i]; i++)
         if (field(n, other[i])) {
             diag_error(spec_mark(n, other[i]), "'%s' is for format %s", other[i],
-                       format == 1 ? "sine (a generated wave)" : "csv (columns of a file)");
+                       format == SEQ_FORMAT_CSV ? "sine (a generated wave)" : "csv (columns of a file)");
             rc = -1;
         }
-    if (format != 1) {
+    if (format != SEQ_FORMAT_CSV) {
         s->data.test_split = 0.2;
         rc |= read_num(n, "test_split", what, 0, 0.01, 0.5, &s->data.test_split);
         s->data.path = "";
@@ -362,24 +362,22 @@ static int read_data(spec *s, node *n)
                                        "truncation", "validation_split", "test_split",
                                        "test_path", "text_column", "label_column", "delimiter",
                                        "header", NULL};
-    static const char *const kinds[] = {"text-classification", "char-lm", "series", NULL};
-    static const char *const formats[] = {"aclimdb", "csv", "text", "sine", NULL};
-    static const char *const sides[] = {"pre", "post", NULL};
+    const char *const *formats = seq_data_format_words(), *const *sides = seq_pad_words();
     s->data.src = n;
     if (n->kind != NODE_MAP)
         return check_map(n, "'data'", keys);
-    int kind = 0, format = 0, padding = PAD_PRE, truncation = PAD_PRE;
-    if (read_enum(n, "kind", "'data'", 1, kinds, &kind) != 0)
+    int kind = 0, format = 0, padding = SEQ_PAD_PRE, truncation = SEQ_PAD_PRE;
+    if (read_enum(n, "kind", "'data'", 1, seq_data_kind_words(), &kind) != 0)
         return -1;
-    s->data.kind = kinds[kind];
-    if (kind == 2) {
+    s->data.kind = (seq_data_kind)kind;
+    if (kind == SEQ_DATA_SERIES) {
         s->data.series = 1;
-        return read_series(s, n, formats);
+        return read_series(s, n);
     }
     if (check_map(n, "'data'", keys) != 0)
         return -1;
     int rc = read_enum(n, "format", "'data'", 1, formats, &format);
-    if (rc == 0 && format == 3) {
+    if (rc == 0 && format == SEQ_FORMAT_SINE) {
         diag_error(spec_mark(n, "format"), "'format' sine goes with kind series");
         return -1;
     }
@@ -391,14 +389,14 @@ static int read_data(spec *s, node *n)
     rc |= read_enum(n, "padding", "'data'", 0, sides, &padding);
     rc |= read_enum(n, "truncation", "'data'", 0, sides, &truncation);
     rc |= read_num(n, "validation_split", "'data'", 0, 0, 0.5, &s->data.validation_split);
-    s->data.format = formats[format];
-    s->data.char_lm = kind == 1;
-    if ((kind == 1) != (format == 2)) {
+    s->data.format = (seq_data_format)format;
+    s->data.char_lm = kind == SEQ_DATA_CHAR_LM;
+    if ((kind == SEQ_DATA_CHAR_LM) != (format == SEQ_FORMAT_TEXT)) {
         diag_error(spec_mark(n, "format"), "'format' %s goes with kind %s", formats[format],
-                   format == 2 ? "char-lm (a plain text corpus)" : "text-classification");
+                   format == SEQ_FORMAT_TEXT ? "char-lm (a plain text corpus)" : "text-classification");
         return -1;
     }
-    if (format == 1) { /* csv: the columns, and a seeded held-out test part */
+    if (format == SEQ_FORMAT_CSV) { /* csv: the columns, and a seeded held-out test part */
         const char *what = "'data' (format csv)";
         int dialect = read_dialect(s, n);
         rc |= dialect;
@@ -413,13 +411,13 @@ static int read_data(spec *s, node *n)
         for (int i = 0; i < 6; i++)
             if (field(n, csv_only[i])) {
                 diag_error(spec_mark(n, csv_only[i]), "'%s' is for format csv; the %s", csv_only[i],
-                           format == 0 ? "aclimdb layout has its own test part and labels"
+                           format == SEQ_FORMAT_ACLIMDB ? "aclimdb layout has its own test part and labels"
                                        : "text format is one corpus");
                 rc = -1;
             }
     }
-    s->data.padding = (pad_side)padding;
-    s->data.truncation = (pad_side)truncation;
+    s->data.padding = (seq_pad)padding;
+    s->data.truncation = (seq_pad)truncation;
 
     node *tok = field(n, "tokenizer");
     if (!tok) {
@@ -429,26 +427,23 @@ static int read_data(spec *s, node *n)
     static const char *const tok_keys[] = {"lowercase", "strip_html", "punctuation",
                                            "vocab_size", NULL};
     static const char *const char_keys[] = {"vocab_size", NULL};
-    static const char *const puncts[] = {"split", "strip", "keep", NULL};
     if (check_map(tok, s->data.char_lm ? "'tokenizer' (of characters: id 0 for rare ones, "
                                          "then the most frequent)" : "'tokenizer'",
                   s->data.char_lm ? char_keys : tok_keys) != 0)
         return -1;
-    int punct = PUNCT_STRIP;
+    int punct = SEQ_PUNCT_STRIP;
     s->data.lowercase = 1;
     s->data.strip_html = 1;
     rc |= read_bool(tok, "lowercase", &s->data.lowercase);
     rc |= read_bool(tok, "strip_html", &s->data.strip_html);
-    rc |= read_enum(tok, "punctuation", "'tokenizer'", 0, puncts, &punct);
+    rc |= read_enum(tok, "punctuation", "'tokenizer'", 0, seq_punct_words(), &punct);
     rc |= read_int32(tok, "vocab_size", "'tokenizer'", 1, 3, SPEC_MAX_VOCAB, &s->data.vocab_size);
-    s->data.punct = (punct_mode)punct;
+    s->data.punct = (seq_punct)punct;
     return rc ? -1 : 0;
 }
 
 static int read_loss(spec *s, node *n)
 {
-    static const char *const kinds[] = {"binary_crossentropy", "sparse_categorical_crossentropy",
-                                        "mse", NULL};
     s->loss.src = n;
     node *type = n;
     if (n->kind == NODE_MAP) {
@@ -462,9 +457,9 @@ static int read_loss(spec *s, node *n)
             return -1;
     }
     int kind;
-    if (read_enum_node(type, "loss", kinds, &kind) != 0)
+    if (read_enum_node(type, "loss", seq_loss_words(), &kind) != 0)
         return -1;
-    s->loss.kind = (loss_kind)kind;
+    s->loss.kind = (seq_loss)kind;
     return 0;
 }
 
@@ -472,13 +467,12 @@ static int read_optimizer(spec *s, node *n)
 {
     static const char *const keys[] = {"type", "lr", "beta1", "beta2", "eps", "weight_decay",
                                        "clipnorm", NULL};
-    static const char *const types[] = {"adam", "adamw", NULL};
     if (check_map(n, "'optimizer'", keys) != 0)
         return -1;
     int type = 0;
-    int rc = read_enum(n, "type", "'optimizer'", 1, types, &type);
-    s->optim.adamw = type == 1;
-    s->optim.weight_decay = s->optim.adamw ? 0.01 : 0; /* PyTorch's AdamW default */
+    int rc = read_enum(n, "type", "'optimizer'", 1, seq_optimizer_words(), &type);
+    s->optim.type = (seq_optimizer)type;
+    s->optim.weight_decay = type == SEQ_OPTIM_ADAMW ? 0.01 : 0; /* PyTorch's AdamW default */
     rc |= read_num(n, "lr", "'optimizer'", 0, 0, 10, &s->optim.lr);
     rc |= read_num(n, "beta1", "'optimizer'", 0, 0, 0.999999, &s->optim.beta1);
     rc |= read_num(n, "beta2", "'optimizer'", 0, 0, 0.999999999, &s->optim.beta2);
@@ -512,14 +506,13 @@ static int read_codegen(spec *s, node *n)
 {
     static const char *const keys[] = {"precision", "simd", NULL};
     static const char *const precisions[] = {"f32", "f64", NULL};
-    static const char *const simds[] = {"auto", "scalar", "avx2", "avx512", NULL};
     if (check_map(n, "'codegen'", keys) != 0)
         return -1;
     int precision = 0, simd = 0;
     int rc = read_enum(n, "precision", "'codegen'", 0, precisions, &precision);
-    rc |= read_enum(n, "simd", "'codegen'", 0, simds, &simd);
+    rc |= read_enum(n, "simd", "'codegen'", 0, seq_simd_words(), &simd);
     s->codegen.f64 = precision == 1;
-    s->codegen.simd = simds[simd];
+    s->codegen.simd = (seq_simd)simd;
     return rc ? -1 : 0;
 }
 
@@ -536,7 +529,7 @@ int spec_read(spec *s, node *root, const char *file)
     s->optim.eps = 1e-7; /* Keras' default */
     s->train.epochs = 1;
     s->train.shuffle = 1;
-    s->codegen.simd = "auto";
+    s->codegen.simd = SEQ_SIMD_AUTO;
     if (check_map(root, "the spec", keys) != 0)
         return -1;
 

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "kinds.h" /* the kinds the runtime shares */
 #include "node.h"
 
 /* Limits that keep generated code and arenas sane. */
@@ -29,13 +30,8 @@ struct layer_type; /* a layer kind's descriptor: layer.h */
 
 typedef enum activation { ACT_NONE, ACT_RELU, ACT_TANH, ACT_SIGMOID, ACT_SOFTMAX } activation;
 
-typedef enum init_kind {
-    INIT_ZEROS, INIT_ONES, INIT_UNIFORM, INIT_NORMAL, INIT_GLOROT_UNIFORM,
-    INIT_ORTHOGONAL
-} init_kind;
-
 typedef struct init_spec {
-    init_kind kind;
+    seq_init kind;
     double scale; /* UNIFORM: +-scale; NORMAL: stddev; ORTHOGONAL: gain */
 } init_spec;
 
@@ -87,10 +83,6 @@ typedef struct layer {
     int64_t n_params;
 } layer;
 
-typedef enum loss_kind { LOSS_BCE, LOSS_SPARSE_CE, LOSS_MSE } loss_kind;
-typedef enum punct_mode { PUNCT_SPLIT, PUNCT_STRIP, PUNCT_KEEP } punct_mode;
-typedef enum pad_side { PAD_PRE, PAD_POST } pad_side;
-
 typedef struct spec {
     const char *file;      /* as given on the command line */
     const char *name;
@@ -101,10 +93,10 @@ typedef struct spec {
     node *input_src;
 
     struct {
-        const char *kind;  /* "text-classification", "char-lm" or "series" */
+        seq_data_kind kind;
         int char_lm;
         int series;        /* float values per step instead of token ids */
-        const char *format; /* "aclimdb", "csv", "text" or "sine" */
+        seq_data_format format;
         const char *text_column, *label_column; /* csv ("0", "1", ... when headerless) */
         char delimiter;     /* csv: the field separator (',' by default) */
         int headerless;     /* csv: header false; columns are 0-based integers */
@@ -119,9 +111,9 @@ typedef struct spec {
         double period, noise; /* sine: points per cycle; stddev of the added noise */
         const char *path;  /* relative to the spec's folder */
         int lowercase, strip_html;
-        punct_mode punct;
+        seq_punct punct;
         int vocab_size;
-        pad_side padding, truncation;
+        seq_pad padding, truncation;
         double validation_split;
         node *src;
     } data;
@@ -131,13 +123,13 @@ typedef struct spec {
     node *layers_src;
 
     struct {
-        loss_kind kind;
+        seq_loss kind;
         int from_logits;
         node *src;
     } loss;
 
     struct {
-        int adamw;
+        seq_optimizer type;
         double lr, beta1, beta2, eps, weight_decay, clipnorm; /* clipnorm 0 = off */
     } optim;
 
@@ -150,7 +142,7 @@ typedef struct spec {
 
     struct {
         int f64;
-        const char *simd; /* "auto", "scalar", "avx2", "avx512" */
+        seq_simd simd;
     } codegen;
 
     node *root;

@@ -42,8 +42,9 @@ SEQ_HOT static void adam_range(const adam_job *j, size_t begin, size_t end)
     const real step = (real)(o->lr / (1 - pow(o->beta1, (double)t)));
     const real inv_sqrt_bc2 = (real)(1 / sqrt(1 - pow(o->beta2, (double)t)));
     const real eps = (real)o->eps, scale = (real)grad_scale;
-    const real decay = (real)(o->adamw ? 1 - o->lr * o->weight_decay : 1);
-    const real l2 = (real)(o->adamw ? 0 : o->weight_decay);
+    const int adamw = o->type == SEQ_OPTIM_ADAMW;
+    const real decay = (real)(adamw ? 1 - o->lr * o->weight_decay : 1);
+    const real l2 = (real)(adamw ? 0 : o->weight_decay);
     for (size_t i = begin; i < end; i++) {
         real gi = g[i] * scale + l2 * p[i];
         m[i] = b1 * m[i] + one_b1 * gi;

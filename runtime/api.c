@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "dataset.h"
-#include "text.h"
+#include "utf8.h"
 
 const char *seqcc_status_name(int status)
 {

@@ -4,35 +4,10 @@
 
 #include <stdlib.h>
 
+#include "utf8.h"
 #include "util.h"
 
-enum { N_CODE_POINTS = 0x110000, REPLACEMENT = 0xFFFD };
-
-int32_t seq_utf8_next(const char *s, size_t len, size_t *i)
-{
-    const unsigned char *p = (const unsigned char *)s + *i;
-    size_t left = len - *i;
-    unsigned c = p[0];
-    *i += 1;
-    if (c < 0x80)
-        return (int32_t)c;
-    int extra = c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2
-              : c >= 0xF0 && c <= 0xF4 ? 3 : 0;
-    if (extra == 0 || (size_t)extra >= left)
-        return REPLACEMENT;
-    int32_t cp = (int32_t)(c & (0x7Fu >> (extra + 1)));
-    for (int k = 1; k <= extra; k++) {
-        if ((p[k] & 0xC0) != 0x80)
-            return REPLACEMENT;
-        cp = cp << 6 | (p[k] & 0x3F);
-    }
-    /* overlong forms, surrogates and code points past U+10FFFF */
-    int32_t least = extra == 1 ? 0x80 : extra == 2 ? 0x800 : 0x10000;
-    if (cp < least || (cp >= 0xD800 && cp <= 0xDFFF) || cp >= N_CODE_POINTS)
-        return REPLACEMENT;
-    *i += (size_t)extra;
-    return cp;
-}
+enum { N_CODE_POINTS = 0x110000 };
 
 void seq_char_counts_init(seq_char_counts *c)
 {

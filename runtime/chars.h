@@ -9,10 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The code point starting at S[*I] (S has LEN bytes), moving *I past it. A
- * byte that does not start a valid UTF-8 sequence reads as U+FFFD on its own. */
-int32_t seq_utf8_next(const char *s, size_t len, size_t *i);
-
 /* How often each code point occurs. */
 typedef struct seq_char_counts {
     uint64_t *n; /* [0x110000] */

@@ -344,6 +344,61 @@ static int parse(int argc, char **argv, int cmd, seq_options *o)
     return 0;
 }
 
+/* Runs command O->cmd with the threads and the SIMD level set up. */
+static int run_command(const seq_model_info *info, const seq_s_model *f32,
+                       const seq_d_model *f64, const char *spec_dir, seq_options *o)
+{
+    if (!o->threads)
+        o->threads = default_threads();
+    openblas_set_num_threads(1); /* parallel work is split by seq_pool */
+    seq_pool_init(o->threads);
+    if (seq_simd_select(info->simd) != 0) {
+        fprintf(stderr, "error: the spec asks for simd %s, which this CPU lacks\n",
+                seq_simd_name(info->simd));
+        return SEQ_EXIT_FAIL;
+    }
+
+    /* data.path and data.test_path are both relative to the spec's folder */
+    char *data_root = o->data ? seq_xstrdup(o->data) : default_data(spec_dir, info->data.path);
+    char *test_root = o->test_data ? seq_xstrdup(o->test_data)
+                      : info->data.test_path ? default_data(spec_dir, info->data.test_path)
+                                             : NULL;
+    o->test_root = test_root;
+    int status;
+    seqcc_model_def def = {info, f32, f64};
+    if (o->cmd == SEQ_CMD_PREDICT)
+        status = seq_cmd_predict(&def, o);
+    else if (o->cmd == SEQ_CMD_GRADCHECK || info->f64)
+        status = seq_d_run(f64, o, data_root);
+    else
+        status = seq_s_run(f32, o, data_root);
+    if (status == SEQ_EXIT_FAIL && !o->data && info->data.format != SEQ_FORMAT_SINE &&
+        access(data_root, F_OK) != 0)
+        fprintf(stderr, "note: %s is the spec's data.path (%s) from the spec's folder, and it "
+                        "is not there; give the data with --data PATH\n", data_root,
+                info->data.path);
+    free(data_root);
+    free(test_root);
+    return status;
+}
+
+/* Options that do not go together, or not with this model: a usage error. */
+static int options_conflict(const seq_model_info *info, const seq_options *o)
+{
+    if (o->test_data && info->data.format != SEQ_FORMAT_CSV) {
+        fprintf(stderr, "error: --test-data is for a model of CSV data (format csv); %s reads "
+                        "format %s\n", info->name,
+                seq_kind_name(seq_data_format_words(), info->data.format));
+        return 1;
+    }
+    if (o->resume && o->force) {
+        fprintf(stderr, "error: --resume continues the run in --out and --force starts it "
+                        "afresh: give one of them\n");
+        return 1;
+    }
+    return 0;
+}
+
 static int main_command(int argc, char **argv, const seq_model_info *info,
                         const seq_s_model *f32, const seq_d_model *f64, const char *spec_dir)
 {
@@ -388,51 +443,9 @@ static int main_command(int argc, char **argv, const seq_model_info *info,
         fputs(info->summary, stdout);
         return SEQ_EXIT_OK;
     }
-    if (o.test_data && strcmp(info->data.format, "csv") != 0) {
-        fprintf(stderr, "error: --test-data is for a model of CSV data (format csv); %s reads "
-                        "format %s\n", info->name, info->data.format);
+    if (options_conflict(info, &o))
         return SEQ_EXIT_USAGE;
-    }
-    if (o.resume && o.force) {
-        fprintf(stderr, "error: --resume continues the run in --out and --force starts it "
-                        "afresh: give one of them\n");
-        return SEQ_EXIT_USAGE;
-    }
-
-    if (!o.threads)
-        o.threads = default_threads();
-    openblas_set_num_threads(1); /* parallel work is split by seq_pool */
-    seq_pool_init(o.threads);
-    static const char *const levels[] = {"auto", "scalar", "avx2", "avx512"};
-    for (int l = 0; l < 4; l++) {
-        if (strcmp(info->simd, levels[l]) == 0 && seq_simd_select((seq_simd)l) != 0) {
-            fprintf(stderr, "error: the spec asks for simd %s, which this CPU lacks\n", info->simd);
-            return SEQ_EXIT_FAIL;
-        }
-    }
-
-    /* data.path and data.test_path are both relative to the spec's folder */
-    char *data_root = o.data ? seq_xstrdup(o.data) : default_data(spec_dir, info->data.path);
-    char *test_root = o.test_data ? seq_xstrdup(o.test_data)
-                      : info->data.test_path ? default_data(spec_dir, info->data.test_path)
-                                             : NULL;
-    o.test_root = test_root;
-    int status;
-    seqcc_model_def def = {info, f32, f64};
-    if (o.cmd == SEQ_CMD_PREDICT)
-        status = seq_cmd_predict(&def, &o);
-    else if (o.cmd == SEQ_CMD_GRADCHECK || info->f64)
-        status = seq_d_run(f64, &o, data_root);
-    else
-        status = seq_s_run(f32, &o, data_root);
-    if (status == SEQ_EXIT_FAIL && !o.data && strcmp(info->data.format, "sine") != 0 &&
-        access(data_root, F_OK) != 0)
-        fprintf(stderr, "note: %s is the spec's data.path (%s) from the spec's folder, and it "
-                        "is not there; give the data with --data PATH\n", data_root,
-                info->data.path);
-    free(data_root);
-    free(test_root);
-    return status;
+    return run_command(info, f32, f64, spec_dir, &o);
 }
 
 /* Every command's output to stdout is checked: a failed write is an error

@@ -8,7 +8,7 @@
 
 #include "init.h"
 #include "safetensors.h"
-#include "text.h"
+#include "utf8.h"
 
 static int need_checkpoint(const seq_options *o, const char *cmd)
 {
@@ -71,7 +71,7 @@ static int load_split(run *r, const seq_options *o, const char *data_root, seq_d
     if (*split == SEQ_VAL && r->info->data.validation_split <= 0)
         return seq_fail(err, "the spec has no validation split");
     const char *test_file = NULL;
-    if (*split == SEQ_TEST && strcmp(r->info->data.format, "csv") == 0)
+    if (*split == SEQ_TEST && r->info->data.format == SEQ_FORMAT_CSV)
         test_file = o->test_data ? o->test_data : o->data ? data_root : o->test_root;
     int rc;
     if (test_file) {
@@ -245,25 +245,6 @@ int cmd_bench(run *r, const seq_options *o)
 
 /* ---- sample ------------------------------------------------------------------ */
 
-static void put_utf8(int32_t cp, FILE *out)
-{
-    if (cp < 0x80) {
-        fputc(cp, out);
-    } else if (cp < 0x800) {
-        fputc(0xc0 | cp >> 6, out);
-        fputc(0x80 | (cp & 0x3f), out);
-    } else if (cp < 0x10000) {
-        fputc(0xe0 | cp >> 12, out);
-        fputc(0x80 | (cp >> 6 & 0x3f), out);
-        fputc(0x80 | (cp & 0x3f), out);
-    } else {
-        fputc(0xf0 | cp >> 18, out);
-        fputc(0x80 | (cp >> 12 & 0x3f), out);
-        fputc(0x80 | (cp >> 6 & 0x3f), out);
-        fputc(0x80 | (cp & 0x3f), out);
-    }
-}
-
 /* The most likely id of P[0..k) (ties: the lowest). */
 static int most_likely(const real *p, int k)
 {
@@ -347,8 +328,10 @@ int cmd_sample(run *r, const seq_options *o)
     }
     for (long i = 0; i < o->length; i++) {
         id = draw(p, info->n_outputs, o->temperature, o->top_k, &rng);
-        if (id >= 1 && id <= r->n_chars)
-            put_utf8(r->chars[id - 1], stdout);
+        if (id >= 1 && id <= r->n_chars) {
+            char u[SEQ_UTF8_MAX];
+            fwrite(u, 1, seq_utf8_encode((uint32_t)r->chars[id - 1], u), stdout);
+        }
         r->m->predict(r->params, acts, &one);
     }
     fputc('\n', stdout);

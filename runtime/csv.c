@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "text.h"
+#include "utf8.h"
 
 /* Fields are unescaped over the text itself: an unescaped field is never
  * longer than its raw form plus the comma or line break after it, so writes

@@ -13,6 +13,7 @@
 #include "rng.h"
 #include "sha256.h"
 #include "text.h"
+#include "utf8.h"
 
 /* Stream of a generated series' noise. */
 #define SERIES_STREAM 0x5345524945ULL
@@ -42,7 +43,7 @@ seq_csv_dialect seq_csv_dialect_of(const seq_data_info *d)
 
 seq_tok_config seq_tok_config_of(const seq_data_info *d)
 {
-    seq_tok_config cfg = {d->lowercase, d->strip_html, (seq_punct)d->punct, d->vocab_size};
+    seq_tok_config cfg = {d->lowercase, d->strip_html, d->punct, d->vocab_size};
     return cfg;
 }
 
@@ -93,8 +94,8 @@ static void spell_examples(const seq_model_info *info, const seq_data *d, char *
     out->word_len = info->word_len;
     out->words = seq_xmalloc((n ? n : 1) * T * sizeof *out->words);
     for (size_t i = 0; i < n; i++)
-        seq_tok_encode(&cfg, words, texts[i], lens[i], info->seq_len, (seq_pad)info->data.padding,
-                       (seq_pad)info->data.truncation, out->words + i * T);
+        seq_tok_encode(&cfg, words, texts[i], lens[i], info->seq_len, info->data.padding,
+                       info->data.truncation, out->words + i * T);
     while (seq_vocab_word(words, (int)rows))
         rows++;
     out->spellings = seq_xcalloc(rows * W, sizeof *out->spellings);
@@ -120,8 +121,7 @@ static void encode(const seq_model_info *info, const seq_data *d, const seq_text
     out->targets = seq_xmalloc((n ? n : 1) * sizeof *out->targets);
     for (size_t i = 0; i < n; i++) {
         out->lengths[i] = seq_tok_encode(&cfg, d->vocab, texts[i], lens[i], info->seq_len,
-                                         (seq_pad)info->data.padding,
-                                         (seq_pad)info->data.truncation,
+                                         info->data.padding, info->data.truncation,
                                          out->ids + i * (size_t)info->seq_len);
         out->targets[i] = (float)t->labels[pick ? pick[i] : i];
     }
@@ -344,7 +344,7 @@ static int series_load(const seq_model_info *info, const char *root, long limit,
 {
     const seq_data_info *d = &info->data;
     seq_timeseries s;
-    int sine = strcmp(d->format, "sine") == 0;
+    int sine = d->format == SEQ_FORMAT_SINE;
     if (sine)
         seq_series_sine(d->length, d->period, d->noise, info->seed ^ SERIES_STREAM, &s);
     else if (series_file(info, root, &s, err) != 0)
@@ -525,7 +525,7 @@ int seq_data_fingerprint(const seq_model_info *info, const char *root, seq_finge
                          seq_err *err)
 {
     memset(fp, 0, sizeof *fp);
-    if (strcmp(info->data.format, "sine") == 0)
+    if (info->data.format == SEQ_FORMAT_SINE)
         return 0; /* generated: nothing to fingerprint */
     char *abs = absolute_path(root);
     size_t len = strlen(abs);
@@ -536,8 +536,8 @@ int seq_data_fingerprint(const seq_model_info *info, const char *root, seq_finge
         return seq_fail(err, "%s: the path is too long", root);
     seq_sha256 h;
     seq_sha256_init(&h);
-    int rc = strcmp(info->data.format, "aclimdb") == 0 ? hash_imdb_train(root, &h, &fp->size, err)
-                                                       : hash_file(root, &h, &fp->size, err);
+    int rc = info->data.format == SEQ_FORMAT_ACLIMDB ? hash_imdb_train(root, &h, &fp->size, err)
+                                                     : hash_file(root, &h, &fp->size, err);
     if (rc != 0) {
         memset(fp, 0, sizeof *fp);
         return -1;
@@ -605,7 +605,7 @@ int seq_data_load(const seq_model_info *info, const char *root, long limit, unsi
     size_t per_class = limit > 0 ? (size_t)limit : 0;
     seq_textset t;
 
-    if (strcmp(info->data.format, "csv") == 0) {
+    if (info->data.format == SEQ_FORMAT_CSV) {
         if (csv_textset(info, root, classes, n_classes, &t, err) != 0) {
             seq_data_free(out);
             return -1;

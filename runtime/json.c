@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 #define MAX_DEPTH 64
 
 typedef struct parser {
@@ -46,64 +48,6 @@ static void skip_space(parser *p)
     while (p->pos < p->len && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' ||
                                p->s[p->pos] == '\n' || p->s[p->pos] == '\r'))
         p->pos++;
-}
-
-/* Length of the well-formed UTF-8 sequence at S (at most AVAIL bytes), or 0:
- * rejects overlong forms, surrogates and code points past U+10FFFF. */
-static size_t utf8_length(const unsigned char *s, size_t avail)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-    size_t n;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        n = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else
-        return 0;
-    if (avail < n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return 0;
-    return n;
-}
-
-static void put_utf8(seq_buf *b, uint32_t cp)
-{
-    unsigned char u[4];
-    size_t n;
-    if (cp < 0x80) {
-        u[0] = (unsigned char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        u[0] = (unsigned char)(0xc0 | cp >> 6);
-        u[1] = (unsigned char)(0x80 | (cp & 0x3f));
-        n = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (unsigned char)(0xe0 | cp >> 12);
-        u[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-        u[2] = (unsigned char)(0x80 | (cp & 0x3f));
-        n = 3;
-    } else {
-        u[0] = (unsigned char)(0xf0 | cp >> 18);
-        u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
-        u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-        u[3] = (unsigned char)(0x80 | (cp & 0x3f));
-        n = 4;
-    }
-    seq_buf_add(b, u, n);
 }
 
 /* Reads the 4 hex digits of a \u escape whose backslash is at AT. */
@@ -162,7 +106,8 @@ static int parse_escape(parser *p, seq_buf *b)
         p->pos += 6;
         cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
     }
-    put_utf8(b, cp);
+    char u[SEQ_UTF8_MAX];
+    seq_buf_add(b, u, seq_utf8_encode(cp, u));
     return 0;
 }
 
@@ -180,7 +125,7 @@ static int parse_string(parser *p, char **out, size_t *out_len)
             unsigned char c = p->s[p->pos];
             if (c == '"' || c == '\\' || c < 0x20)
                 break;
-            size_t n = utf8_length(p->s + p->pos, p->len - p->pos);
+            size_t n = seq_utf8_length((const char *)p->s + p->pos, p->len - p->pos);
             if (n == 0) {
                 seq_buf_free(&b);
                 return fail_at(p, p->pos, "invalid UTF-8 in string");
@@ -487,7 +432,7 @@ void seq_json_put_string(seq_buf *b, const char *s)
     seq_buf_add(b, "\"", 1);
     while (i < len) {
         unsigned char c = u[i];
-        size_t n = utf8_length(u + i, len - i);
+        size_t n = seq_utf8_length(s + i, len - i);
         if (c >= 0x20 && c != '"' && c != '\\' && n > 0) {
             i += n;
             continue;

@@ -12,13 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kinds.h"
 #include "real.h"
 #include "rng.h"
-
-typedef enum seq_init {
-    SEQ_INIT_ZEROS, SEQ_INIT_ONES, SEQ_INIT_UNIFORM, SEQ_INIT_NORMAL,
-    SEQ_INIT_GLOROT_UNIFORM, SEQ_INIT_ORTHOGONAL
-} seq_init;
 
 typedef struct seq_tensor_info {
     const char *name;     /* "lstm/kernel" */
@@ -31,10 +27,9 @@ typedef struct seq_tensor_info {
     int forget_units;     /* an LSTM bias: [units, 2*units) starts at 1 */
 } seq_tensor_info;
 
-typedef enum seq_loss { SEQ_LOSS_BCE, SEQ_LOSS_SPARSE_CE, SEQ_LOSS_MSE } seq_loss;
-
 typedef struct seq_data_info {
-    const char *kind, *format;
+    seq_data_kind kind;
+    seq_data_format format;
     const char *path;           /* relative to the spec's folder */
     const char *text_column, *label_column; /* format csv ("0", "1", ... without a header) */
     int delimiter;              /* format csv: the field separator; 0 = ',' */
@@ -48,15 +43,15 @@ typedef struct seq_data_info {
     int length;                 /* series sine: points generated */
     double period, noise;       /* series sine: points per cycle; the noise's stddev */
     int lowercase, strip_html;
-    int punct;                  /* seq_punct */
+    seq_punct punct;
     int vocab_size;
-    int padding, truncation;    /* seq_pad */
+    seq_pad padding, truncation;
     double validation_split;
     int char_vocab_size;        /* a char_cnn's char ids: 0 padding, 1 unknown, characters */
 } seq_data_info;
 
 typedef struct seq_optim_info {
-    int adamw;
+    seq_optimizer type;
     double lr, beta1, beta2, eps, weight_decay;
     double clipnorm;            /* clip by global norm; 0 = off */
 } seq_optim_info;
@@ -77,7 +72,7 @@ typedef struct seq_model_info {
     int n_features;             /* data kind series: values per step (else 0: token ids) */
     seq_loss loss;
     int f64;                    /* spec precision is f64 */
-    const char *simd;           /* "auto", "scalar", "avx2", "avx512" */
+    seq_simd simd;
     size_t n_params;
     int n_tensors;
     const seq_tensor_info *tensors;

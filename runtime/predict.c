@@ -10,7 +10,7 @@
 #include "api.h"
 #include "cli.h"
 #include "csv.h"
-#include "text.h"
+#include "utf8.h"
 
 /* A series line: seq_len x n_features numbers (oldest row first, each row's
  * values in the spec's column order), separated by commas or white space,
@@ -70,6 +70,38 @@ static int answer(const seqcc_model *m, const seqcc_prediction *p, int probs)
     return -1;
 }
 
+/* Answers line LINENO of INPUT (LINE, LEN bytes, its line break cut off);
+ * VALUES holds a series window. SEQ_EXIT_FAIL, the line named, stops the
+ * reading. */
+static int predict_line(seqcc_model *m, const char *input, long lineno, const char *line,
+                        size_t len, double *values, int probs)
+{
+    const seq_model_info *info = m->info;
+    size_t bad_line;
+    if (!seq_utf8_valid(line, len, &bad_line)) {
+        fprintf(stderr, "error: %s:%ld: invalid UTF-8\n", input, lineno);
+        return SEQ_EXIT_FAIL;
+    }
+    if (line[strspn(line, " \t\n\v\f\r")] == '\0') {
+        fprintf(stderr, "error: %s:%ld: empty line (each line is one %s)\n", input, lineno,
+                info->n_features ? "window of values" : "text");
+        return SEQ_EXIT_FAIL;
+    }
+    if (info->n_features && parse_window(info, input, lineno, line, values) != 0)
+        return SEQ_EXIT_FAIL; /* named */
+    seqcc_prediction p;
+    seqcc_error err;
+    int s = info->n_features
+                ? seqcc_predict_window(m, values,
+                                       (size_t)info->seq_len * (size_t)info->n_features, &p, &err)
+                : seqcc_predict_text(m, line, len, &p, &err);
+    if (s != SEQCC_OK) {
+        fprintf(stderr, "error: %s:%ld: %s\n", input, lineno, err.message);
+        return SEQ_EXIT_FAIL;
+    }
+    return answer(m, &p, probs) == 0 ? SEQ_EXIT_OK : SEQ_EXIT_FAIL; /* else stop reading */
+}
+
 int seq_cmd_predict(const seqcc_model_def *def, const seq_options *o)
 {
     const seq_model_info *info = def->info;
@@ -118,28 +150,7 @@ int seq_cmd_predict(const seqcc_model_def *def, const seq_options *o)
          lineno++) {
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
-        size_t bad_line;
-        status = SEQ_EXIT_FAIL;
-        if (!seq_utf8_valid(line, (size_t)len, &bad_line)) {
-            fprintf(stderr, "error: %s:%ld: invalid UTF-8\n", input, lineno);
-        } else if (line[strspn(line, " \t\n\v\f\r")] == '\0') {
-            fprintf(stderr, "error: %s:%ld: empty line (each line is one %s)\n", input, lineno,
-                    info->n_features ? "window of values" : "text");
-        } else if (info->n_features && parse_window(info, input, lineno, line, values) != 0) {
-            /* named */
-        } else {
-            seqcc_prediction p;
-            int s = info->n_features
-                        ? seqcc_predict_window(m, values, (size_t)info->seq_len *
-                                                              (size_t)info->n_features, &p, &err)
-                        : seqcc_predict_text(m, line, (size_t)len, &p, &err);
-            if (s == SEQCC_OK) {
-                if (answer(m, &p, o->probs) == 0) /* else stop reading */
-                    status = SEQ_EXIT_OK;
-            } else {
-                fprintf(stderr, "error: %s:%ld: %s\n", input, lineno, err.message);
-            }
-        }
+        status = predict_line(m, input, lineno, line, (size_t)len, values, o->probs);
     }
     if (status == SEQ_EXIT_OK && ferror(in)) {
         fprintf(stderr, "error: %s: cannot read: %s\n", input, strerror(errno));

@@ -1,6 +1,6 @@
-/* report.h: what training shows and leaves behind: a progress bar on a
- * terminal (plain log lines otherwise), metrics as JSON lines, and the
- * training curve as an SVG picture. */
+/* report.h: what training shows as it runs and leaves behind: a progress
+ * bar on a terminal (plain log lines otherwise) and metrics as JSON lines.
+ * The training curve is drawn by plot.h. */
 #ifndef SEQ_REPORT_H
 #define SEQ_REPORT_H
 
@@ -41,19 +41,5 @@ typedef struct seq_metric {
 
 int seq_metrics_append(const char *path, const char *event, const seq_metric *m,
                        int n, seq_err *err);
-
-/* The training curve: per-epoch series (e.g. loss and val_loss, accuracy and
- * val_accuracy) drawn as two panels in one self-contained SVG, written
- * atomically; x is the epoch 1..N_EPOCHS. With N_METRIC == 0 only the loss
- * panel is drawn. Same input, same bytes. */
-typedef struct seq_series {
-    const char *name;
-    const double *y;  /* n values, NaN = missing */
-} seq_series;
-
-int seq_svg_curve(const char *path, const char *title, int n_epochs,
-                  const seq_series *loss, int n_loss,
-                  const seq_series *metric, int n_metric, const char *metric_label,
-                  seq_err *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "utf8.h"
 
 /* Review files kept open with their reads requested ahead of use: reviews
  * are small, so on a cold cache the time goes to disk latency, which
@@ -266,43 +267,6 @@ int seq_text_has_nul(const char *s, size_t len, size_t *offset, size_t *line)
     for (const char *p = s; (p = memchr(p, '\n', (size_t)(nul - p))) != NULL; p++)
         ++*line;
     return 1;
-}
-
-int seq_utf8_valid(const char *s, size_t len, size_t *bad_line)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t line = 1;
-    for (size_t i = 0; i < len;) {
-        unsigned c = p[i];
-        if (c < 0x80) {
-            line += c == '\n';
-            i++;
-            continue;
-        }
-        /* Lead byte: sequence length and the allowed range of the second byte,
-         * which excludes overlongs, surrogates and code points past U+10FFFF. */
-        size_t n;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF)
-            n = 2;
-        else if (c >= 0xE0 && c <= 0xEF)
-            n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        else if (c >= 0xF0 && c <= 0xF4)
-            n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        else
-            goto bad;
-        if (len - i < n || p[i + 1] < lo || p[i + 1] > hi)
-            goto bad;
-        for (size_t k = 2; k < n; k++)
-            if ((p[i + k] & 0xC0) != 0x80)
-                goto bad;
-        i += n;
-    }
-    return 1;
-bad:
-    if (bad_line)
-        *bad_line = line;
-    return 0;
 }
 
 static int cmp_labels(const void *a, const void *b)

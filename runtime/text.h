@@ -33,9 +33,6 @@ int seq_imdb_load(const char *root, const char *split, size_t limit,
 /* Frees and zeroes T; a zeroed set is fine to free. */
 void seq_textset_free(seq_textset *t);
 
-/* Validates UTF-8; returns 1 if valid, else 0 and the 1-based line of the
- * first bad byte in *bad_line. */
-int seq_utf8_valid(const char *s, size_t len, size_t *bad_line);
 /* Whether S[0..len) holds a NUL byte; then *OFFSET is the first one's byte
  * offset (0-based) and *LINE its line (1-based). */
 int seq_text_has_nul(const char *s, size_t len, size_t *offset, size_t *line);

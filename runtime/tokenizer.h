@@ -13,15 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kinds.h" /* seq_punct, seq_pad */
 #include "util.h"
-
-typedef enum seq_punct {
-    SEQ_PUNCT_SPLIT, /* each punctuation character is a token of its own */
-    SEQ_PUNCT_STRIP, /* punctuation separates words and is dropped */
-    SEQ_PUNCT_KEEP   /* only whitespace separates words */
-} seq_punct;
-
-typedef enum seq_pad { SEQ_PAD_PRE, SEQ_PAD_POST } seq_pad;
 
 typedef struct seq_tok_config {
     int lowercase;   /* ASCII letters to lower case */

@@ -10,6 +10,7 @@
 
 #include "init.h"
 #include "json.h"
+#include "plot.h"
 #include "report.h"
 #include "safetensors.h"
 
@@ -105,11 +106,11 @@ static int write_curve(const run *r, const history *h, const char *dir, seq_err 
 {
     char *path = seq_path_join(dir, "curve.svg");
     int regression = r->info->n_features > 0;
-    seq_series loss[2] = {{"loss", h->loss}, {"val_loss", h->val_loss}};
-    seq_series acc[2] = {{"accuracy", h->acc}, {"val_accuracy", h->val_acc}};
-    seq_series rmse[1] = {{"val_rmse", h->val_acc}};
-    int rc = regression ? seq_svg_curve(path, r->info->name, h->n, loss, 2, rmse, 1, "rmse", err)
-                        : seq_svg_curve(path, r->info->name, h->n, loss, 2, acc, 2, "accuracy", err);
+    seq_plot_series loss[2] = {{"loss", h->loss}, {"val_loss", h->val_loss}};
+    seq_plot_series acc[2] = {{"accuracy", h->acc}, {"val_accuracy", h->val_acc}};
+    seq_plot_series rmse[1] = {{"val_rmse", h->val_acc}};
+    int rc = regression ? seq_plot_curve(path, r->info->name, h->n, loss, 2, rmse, 1, "rmse", err)
+                        : seq_plot_curve(path, r->info->name, h->n, loss, 2, acc, 2, "accuracy", err);
     free(path);
     return rc;
 }
@@ -195,72 +196,160 @@ static const char *held_run(const char *ckpt, const char *best)
     return access(best, F_OK) == 0 ? best : NULL;
 }
 
-int cmd_train(run *r, const seq_options *o, const char *data_root)
+/* Everything before the first step: refuses a folder that holds a run,
+ * loads the checkpoint (--resume) or initializes the parameters, loads and
+ * fingerprints the data, then prepares the run folder. */
+static int begin_run(run *r, const seq_options *o, const char *data_root, const run_files *f,
+                     seq_data *data, history *hist, seq_err *err)
 {
     const seq_model_info *info = r->info;
-    seq_err err;
-    char *dir = o->out ? seq_xstrdup(o->out) : seq_path_join("runs", info->name);
-    char *ckpt = seq_path_join(dir, "checkpoint.safetensors");
-    char *best = seq_path_join(dir, "best.safetensors");
-    char *metrics = seq_path_join(dir, "metrics.jsonl");
-    char *curve = seq_path_join(dir, "curve.svg");
-    int status = SEQ_EXIT_FAIL;
-    seq_data data;
-    memset(&data, 0, sizeof data);
-    history hist = {0};
-
-    const char *held = o->resume || o->force ? NULL : held_run(ckpt, best);
-    if (held) { /* before anything is read or written */
-        seq_fail(&err, "%s already holds a run (%s): continue it with --resume, or start a "
-                 "fresh run there with --force (which overwrites its checkpoints and metrics), "
-                 "or give another --out", dir, held);
-        goto fail;
-    }
+    const char *held = o->resume || o->force ? NULL : held_run(f->ckpt, f->best);
+    if (held) /* before anything is read or written */
+        return seq_fail(err, "%s already holds a run (%s): continue it with --resume, or start a "
+                        "fresh run there with --force (which overwrites its checkpoints and "
+                        "metrics), or give another --out", f->dir, held);
     if (o->resume) {
-        if (load_checkpoint(r, ckpt, 1, &err) != 0)
-            goto fail;
-        printf("resuming %s at epoch %d, step %ld\n", ckpt, r->epoch + 1, r->step);
+        if (load_checkpoint(r, f->ckpt, 1, err) != 0)
+            return -1;
+        printf("resuming %s at epoch %d, step %ld\n", f->ckpt, r->epoch + 1, r->step);
     } else {
         seq_init_params(info, r->seed, r->params);
     }
     unsigned want = 1u << SEQ_TRAIN | (info->data.validation_split > 0 ? 1u << SEQ_VAL : 0);
     double t0 = seq_now();
-    if (run_data_load(r, data_root, o->limit, want, &data, &err) != 0 ||
-        take_classes(r, &data, data_root, &err) != 0)
-        goto fail;
+    if (run_data_load(r, data_root, o->limit, want, data, err) != 0 ||
+        take_classes(r, data, data_root, err) != 0)
+        return -1;
     if (!r->vocab) { /* the checkpoint carries the vocabulary built here */
-        r->vocab = data.vocab;
-        data.owns_vocab = 0;
+        r->vocab = data->vocab;
+        data->owns_vocab = 0;
     }
     seq_fingerprint begun = r->trained_on; /* a resumed run's, from its checkpoint */
-    if (seq_data_fingerprint(info, data_root, &r->trained_on, &err) != 0)
-        goto fail;
+    if (seq_data_fingerprint(info, data_root, &r->trained_on, err) != 0)
+        return -1;
     if (o->resume && begun.path[0] && strcmp(begun.sha256, r->trained_on.sha256) != 0)
         fprintf(stderr, "warning: %s began on %s (sha256 %.16s); it continues on %s, other data "
-                        "(sha256 %.16s)\n", ckpt, begun.path, begun.sha256, r->trained_on.path,
+                        "(sha256 %.16s)\n", f->ckpt, begun.path, begun.sha256, r->trained_on.path,
                 r->trained_on.sha256);
-    run_files files = {dir, ckpt, best, metrics, curve};
-    if (seq_mkdirs(dir, &err) != 0 || /* only once the data is known to be good */
-        prepare_run(r, &files, o->resume, &hist, &err) != 0)
-        goto fail;
-    const seq_examples *train = &data.split[SEQ_TRAIN], *val = &data.split[SEQ_VAL];
-    if (train->n == 0) {
-        seq_fail(&err, "%s: no training examples", data_root);
-        goto fail;
-    }
+    if (seq_mkdirs(f->dir, err) != 0 || /* only once the data is known to be good */
+        prepare_run(r, f, o->resume, hist, err) != 0)
+        return -1;
+    const seq_examples *train = &data->split[SEQ_TRAIN], *val = &data->split[SEQ_VAL];
+    if (train->n == 0)
+        return seq_fail(err, "%s: no training examples", data_root);
     printf("%s: %zu training and %zu validation examples (loaded in %.1f s), "
            "%zu parameters, %d threads\n",
            info->name, train->n, val->n, seq_now() - t0, info->n_params, o->threads);
+    return 0;
+}
 
+/* The steps of the current epoch from r->epoch_step on, in ORDER, with the
+ * periodic checkpoints; *STOPPED when --max-steps ends the run first. */
+static int train_steps(run *r, const seq_options *o, const seq_examples *train,
+                       const uint32_t *order, long per_epoch, const char *ckpt,
+                       seq_progress *bar, int *stopped, seq_err *err)
+{
+    const seq_model_info *info = r->info;
+    for (; r->epoch_step < per_epoch; r->epoch_step++) {
+        if (o->max_steps > 0 && r->step >= o->max_steps) {
+            *stopped = 1;
+            return 0;
+        }
+        int n = run_fill(r, train, order, (size_t)r->epoch_step * (size_t)info->batch);
+        long correct;
+        double loss;
+        if (train_step(r, n, &loss, &correct, err) != 0)
+            return -1;
+        r->epoch_loss += loss * n;
+        r->epoch_correct += correct;
+        r->epoch_seen += n;
+        seq_progress_step(bar, n, loss, info->n_features ? NAN
+                                         : (double)correct / ((double)n * positions(r)));
+        long every = o->checkpoint_every ? o->checkpoint_every : info->train.checkpoint_every;
+        if (every > 0 && r->step % every == 0 && r->epoch_step + 1 < per_epoch) {
+            r->epoch_step++; /* saved as done */
+            int rc = save_checkpoint(r, ckpt, err);
+            r->epoch_step--;
+            if (rc != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* The end of an epoch of STEPS steps in SECONDS: validation, its metrics
+ * line and the curve, then the checkpoint that commits the epoch (and the
+ * best file when the score improved). */
+static int finish_epoch(run *r, const seq_examples *val, const run_files *f, history *hist,
+                        int epochs, double seconds, long steps, seq_err *err)
+{
+    const seq_model_info *info = r->info;
+    double rate = (double)steps * info->batch / (seconds > 0 ? seconds : 1);
+    double loss = r->epoch_loss / (double)r->epoch_seen;
+    double acc = info->n_features ? NAN
+                 : (double)r->epoch_correct / ((double)r->epoch_seen * positions(r));
+    score v = {NAN, NAN, 0, NAN, NAN};
+    char shown[128];
+    if (val->n)
+        v = evaluate(r, val);
+    if (val->n)
+        printf("epoch %d/%d validation: %s (%zu examples)\n", r->epoch + 1, epochs,
+               print_score(r, v, " ", shown, sizeof shown), val->n);
+    seq_metric m[] = {{"epoch", r->epoch + 1}, {"step", (double)r->step},
+                      {"loss", loss}, {"accuracy", acc},
+                      {"val_loss", v.loss}, {"val_accuracy", v.accuracy},
+                      {"seconds", seconds}, {"examples_per_second", rate},
+                      {"val_rmse", v.rmse}, {"val_naive_rmse", v.baseline_rmse}};
+    if (seq_metrics_append(f->metrics, "epoch", m, info->n_features ? 10 : 8, err) != 0)
+        return -1;
+    history_add(hist, loss, acc, v.loss, info->n_features ? v.rmse : v.accuracy);
+    if (write_curve(r, hist, f->dir, err) != 0)
+        return -1;
+
+    int improved = val->n && run_val_score(r, v) > r->best_val;
+    if (improved)
+        r->best_val = run_val_score(r, v);
+    r->epoch_step = 0;
+    r->epoch_loss = 0;
+    r->epoch_correct = r->epoch_seen = 0;
+    r->epoch++; /* saved as completed */
+    /* the checkpoint commits the epoch; a kill before the best file's
+     * write is repaired by the next --resume (repair_best) */
+    int rc = save_checkpoint(r, f->ckpt, err);
+    if (rc == 0 && improved)
+        rc = save_checkpoint(r, f->best, err);
+    if (rc == 0) /* a log that cannot be written stops the run, its epoch saved */
+        rc = seq_flush_stdout(err);
+    r->epoch--;
+    return rc;
+}
+
+int cmd_train(run *r, const seq_options *o, const char *data_root)
+{
+    const seq_model_info *info = r->info;
+    seq_err err;
+    char *dir = o->out ? seq_xstrdup(o->out) : seq_path_join("runs", info->name);
+    run_files f = {dir, seq_path_join(dir, "checkpoint.safetensors"),
+                   seq_path_join(dir, "best.safetensors"), seq_path_join(dir, "metrics.jsonl"),
+                   seq_path_join(dir, "curve.svg")};
+    int status = SEQ_EXIT_FAIL;
+    seq_data data;
+    memset(&data, 0, sizeof data);
+    history hist = {0};
+    uint32_t *order = NULL;
+    if (begin_run(r, o, data_root, &f, &data, &hist, &err) != 0)
+        goto fail;
+
+    const seq_examples *train = &data.split[SEQ_TRAIN], *val = &data.split[SEQ_VAL];
     int B = info->batch;
     int epochs = o->epochs > 0 ? o->epochs : info->train.epochs;
     long per_epoch = (long)((train->n + (size_t)B - 1) / (size_t)B);
     if (r->epoch_step >= per_epoch) { /* a resumed run's place is in this data's epoch */
         seq_fail(&err, "%s stands at batch %ld of an epoch, but the data has %ld batches an epoch",
-                 ckpt, r->epoch_step + 1, per_epoch);
+                 f.ckpt, r->epoch_step + 1, per_epoch);
         goto fail;
     }
-    uint32_t *order = seq_xmalloc(train->n * sizeof *order);
+    order = seq_xmalloc(train->n * sizeof *order);
     int stopped = 0;
     for (; r->epoch < epochs && !stopped; r->epoch++) {
         epoch_order(r, r->epoch, order, train->n);
@@ -270,96 +359,35 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
         seq_progress_start(&bar, stdout, r->epoch + 1, epochs, per_epoch);
         double t_epoch = seq_now();
         long done_before = r->epoch_step;
-        for (; r->epoch_step < per_epoch; r->epoch_step++) {
-            if (o->max_steps > 0 && r->step >= o->max_steps) {
-                stopped = 1;
-                break;
-            }
-            int n = run_fill(r, train, order, (size_t)r->epoch_step * (size_t)B);
-            long correct;
-            double loss;
-            if (train_step(r, n, &loss, &correct, &err) != 0)
-                goto fail_order;
-            r->epoch_loss += loss * n;
-            r->epoch_correct += correct;
-            r->epoch_seen += n;
-            seq_progress_step(&bar, n, loss, info->n_features ? NAN
-                                              : (double)correct / ((double)n * positions(r)));
-            long every = o->checkpoint_every ? o->checkpoint_every : info->train.checkpoint_every;
-            if (every > 0 && r->step % every == 0 && r->epoch_step + 1 < per_epoch) {
-                r->epoch_step++; /* saved as done */
-                int rc = save_checkpoint(r, ckpt, &err);
-                r->epoch_step--;
-                if (rc != 0)
-                    goto fail_order;
-            }
-        }
+        if (train_steps(r, o, train, order, per_epoch, f.ckpt, &bar, &stopped, &err) != 0)
+            goto fail;
         seq_progress_end(&bar);
         if (stopped && r->epoch_step < per_epoch) {
-            if (save_checkpoint(r, ckpt, &err) != 0)
-                goto fail_order;
+            if (save_checkpoint(r, f.ckpt, &err) != 0)
+                goto fail;
             printf("stopped after step %ld (--max-steps); resume with --resume\n", r->step);
             break;
         }
-        double seconds = seq_now() - t_epoch;
-        double rate = (double)(r->epoch_step - done_before) * B / (seconds > 0 ? seconds : 1);
-        double loss = r->epoch_loss / (double)r->epoch_seen;
-        double acc = info->n_features ? NAN
-                     : (double)r->epoch_correct / ((double)r->epoch_seen * positions(r));
-        score v = {NAN, NAN, 0, NAN, NAN};
-        char shown[128];
-        if (val->n)
-            v = evaluate(r, val);
-        if (val->n)
-            printf("epoch %d/%d validation: %s (%zu examples)\n", r->epoch + 1, epochs,
-                   print_score(r, v, " ", shown, sizeof shown), val->n);
-        seq_metric m[] = {{"epoch", r->epoch + 1}, {"step", (double)r->step},
-                          {"loss", loss}, {"accuracy", acc},
-                          {"val_loss", v.loss}, {"val_accuracy", v.accuracy},
-                          {"seconds", seconds}, {"examples_per_second", rate},
-                          {"val_rmse", v.rmse}, {"val_naive_rmse", v.baseline_rmse}};
-        if (seq_metrics_append(metrics, "epoch", m, info->n_features ? 10 : 8, &err) != 0)
-            goto fail_order;
-        history_add(&hist, loss, acc, v.loss, info->n_features ? v.rmse : v.accuracy);
-        if (write_curve(r, &hist, dir, &err) != 0)
-            goto fail_order;
-
-        int improved = val->n && run_val_score(r, v) > r->best_val;
-        if (improved)
-            r->best_val = run_val_score(r, v);
-        r->epoch_step = 0;
-        r->epoch_loss = 0;
-        r->epoch_correct = r->epoch_seen = 0;
-        r->epoch++; /* saved as completed */
-        /* the checkpoint commits the epoch; a kill before the best file's
-         * write is repaired by the next --resume (repair_best) */
-        int rc = save_checkpoint(r, ckpt, &err);
-        if (rc == 0 && improved)
-            rc = save_checkpoint(r, best, &err);
-        if (rc == 0) /* a log that cannot be written stops the run, its epoch saved */
-            rc = seq_flush_stdout(&err);
-        r->epoch--;
-        if (rc != 0)
-            goto fail_order;
+        if (finish_epoch(r, val, &f, &hist, epochs, seq_now() - t_epoch,
+                         r->epoch_step - done_before, &err) != 0)
+            goto fail;
     }
-    printf("checkpoint: %s\n", ckpt);
+    printf("checkpoint: %s\n", f.ckpt);
     if (isfinite(r->best_val))
         printf("best validation %s %.4f: %s\n",
                r->info->char_lm || r->info->n_features ? "loss" : "accuracy",
-               fabs(r->best_val), best);
+               fabs(r->best_val), f.best);
     status = SEQ_EXIT_OK;
-fail_order:
-    free(order);
 fail:
     if (status != SEQ_EXIT_OK)
         fprintf(stderr, "error: %s\n", err.msg);
+    free(order);
     history_free(&hist);
     seq_data_free(&data);
-    free(dir);
-    free(ckpt);
-    free(best);
-    free(metrics);
-    free(curve);
+    free(f.dir);
+    free(f.ckpt);
+    free(f.best);
+    free(f.metrics);
+    free(f.curve);
     return status;
 }
-

@@ -392,13 +392,7 @@ seq_simd seq_simd_current(void)
 
 const char *seq_simd_name(seq_simd level)
 {
-    switch (level) {
-    case SEQ_SIMD_AUTO: return "auto";
-    case SEQ_SIMD_SCALAR: return "scalar";
-    case SEQ_SIMD_AVX2: return "avx2";
-    case SEQ_SIMD_AVX512: return "avx512";
-    }
-    return "unknown";
+    return seq_kind_name(seq_simd_words(), (int)level);
 }
 
 #if VMATH_X86

@@ -10,12 +10,7 @@
 
 #include <stddef.h>
 
-typedef enum seq_simd {
-    SEQ_SIMD_AUTO = 0, /* best the CPU supports */
-    SEQ_SIMD_SCALAR,
-    SEQ_SIMD_AVX2,
-    SEQ_SIMD_AVX512
-} seq_simd;
+#include "kinds.h" /* seq_simd */
 
 /* Best level this CPU supports. */
 seq_simd seq_simd_detect(void);

@@ -14,7 +14,7 @@ static int embedding_read(layer *l, node *n, const char *what)
     static const char *const keys[] = {"type", "name", "input_dim", "output_dim",
                                        "embeddings_initializer", NULL};
     int rc = check_map(n, what, keys);
-    l->embeddings_init = (init_spec){INIT_UNIFORM, 0.05};
+    l->embeddings_init = (init_spec){SEQ_INIT_UNIFORM, 0.05};
     rc |= read_int32(n, "input_dim", what, 0, 2, SPEC_MAX_VOCAB, &l->input_dim);
     rc |= read_int32(n, "output_dim", what, 1, 1, SPEC_MAX_UNITS, &l->output_dim);
     rc |= read_init(n, "embeddings_initializer", &l->embeddings_init);

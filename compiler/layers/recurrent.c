@@ -43,9 +43,9 @@ static int recurrent_read(layer *l, node *n, const char *what)
                                                  "kernel_initializer", "recurrent_initializer",
                                                  "bias_initializer", NULL};
     int rc = check_map(n, what, cell_of(l) == CELL_LSTM ? keys : keys_no_forget);
-    l->kernel_init = (init_spec){INIT_GLOROT_UNIFORM, 1};
-    l->recurrent_init = (init_spec){INIT_ORTHOGONAL, 1};
-    l->bias_init = (init_spec){INIT_ZEROS, 1};
+    l->kernel_init = (init_spec){SEQ_INIT_GLOROT_UNIFORM, 1};
+    l->recurrent_init = (init_spec){SEQ_INIT_ORTHOGONAL, 1};
+    l->bias_init = (init_spec){SEQ_INIT_ZEROS, 1};
     l->unit_forget_bias = cell_of(l) == CELL_LSTM;
     rc |= read_int32(n, "units", what, 1, 1, SPEC_MAX_UNITS, &l->units);
     rc |= read_bool(n, "return_sequences", &l->return_sequences);
@@ -69,7 +69,7 @@ static int check_options(const spec *s, const layer *l)
                    l->index + 1, l->name, s->data.char_lm ? "char-lm stream" : "series window");
         return -1;
     }
-    if (l->masked && s->data.padding != PAD_POST) {
+    if (l->masked && s->data.padding != SEQ_PAD_POST) {
         diag_error(spec_mark(l->src, "masked"),
                    "layer %d '%s': masked skips the steps past each example's length, which "
                    "needs its real tokens first: set data.padding: post", l->index + 1, l->name);

@@ -10,6 +10,7 @@
 #include "chars.h"
 #include "text.h"
 #include "tokenizer.h"
+#include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

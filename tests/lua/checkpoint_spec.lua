@@ -5,7 +5,8 @@
 -- model's, an empty file, a folder) is refused with a message and status 1
 -- by every command that reads one, and by the C API's open; training that
 -- diverges stops, naming the step, and leaves only finite values behind; the
--- data's labels get the checkpoint's class ids by name.
+-- data's labels get the checkpoint's class ids by name. CTest runs each
+-- case as a test of its own (lua/checkpoint/CASE, see seq_lua_cases).
 local h = require("harness")
 local json = require("dkjson")
 
@@ -223,7 +224,7 @@ describe("checkpoints", function()
   teardown(h.cleanup)
 
   local dir, csv, text, classes_ckpt, charlm_ckpt
-  setup(function()
+  lazy_setup(function()
     dir = h.tmpdir()
     csv, text = dir .. "/labels.csv", dir .. "/text.txt"
     write_csv(csv, 90)
@@ -247,8 +248,8 @@ describe("checkpoints", function()
     end
   end)
 
-  it("refuses every damaged checkpoint of a classifier in eval, predict, grads, "
-     .. "train --resume and the C API", function()
+  it("refuses every damaged checkpoint of a classifier in eval, predict, grads, train --resume and the C API",
+     function()
     local cases = corpus(h.read(classes_ckpt), h.read(charlm_ckpt), true)
     assert.is_true(#cases >= 90, #cases)
     local paths = refused_by_all("tiny_classes", csv, cases, dir .. "/bad-classes")
@@ -372,7 +373,7 @@ describe("classes by name", function()
   teardown(h.cleanup)
 
   local dir, csv, ckpt
-  setup(function()
+  lazy_setup(function()
     dir = h.tmpdir()
     csv = dir .. "/labels.csv"
     write_csv(csv, 90)

@@ -1,7 +1,9 @@
 -- train_spec.lua: the imdb_lstm binary on real IMDB reviews: training that
 -- learns, determinism, bit-identical resume after a stop or a kill, eval
 -- over every example, predict against eval, grads, and bad data; and a
--- char-word model's two inputs through the same commands.
+-- char-word model's two inputs through the same commands. CTest runs each
+-- case as a test of its own (lua/train/CASE, see seq_lua_cases); a group
+-- without its data is one pending "skipped: WHY", which skips its cases.
 local h = require("harness")
 local json = require("dkjson")
 local bin = h.model("imdb_lstm")
@@ -86,12 +88,12 @@ end
 describe("training imdb_lstm on IMDB", function()
   teardown(h.cleanup)
   if not imdb then
-    pending(why)
+    pending("skipped: " .. why)
     return
   end
 
   local base -- a 2-epoch run the other tests compare against
-  setup(function()
+  lazy_setup(function()
     base = h.tmpdir()
     local r = train(base, "--limit", "500", "--epochs", "2")
     assert(r.code == 0, r.out .. r.err)
@@ -271,7 +273,7 @@ end
 describe("a char-word model (tiny_charword) on IMDB", function()
   teardown(h.cleanup)
   if not imdb then
-    pending(why)
+    pending("skipped: " .. why)
     return
   end
   local model = h.build .. "/tests/tiny_charword"
@@ -282,7 +284,7 @@ describe("a char-word model (tiny_charword) on IMDB", function()
     return h.run(args)
   end
   local base
-  setup(function()
+  lazy_setup(function()
     base = h.tmpdir()
     local r = train_cw(base)
     assert(r.code == 0, r.out .. r.err)
@@ -302,7 +304,7 @@ describe("a char-word model (tiny_charword) on IMDB", function()
     assert.are.equal(h.read(base .. "/checkpoint.safetensors"), h.read(dir .. "/checkpoint.safetensors"))
   end)
 
-  it("predicts one review at a time as eval does in batches", function()
+  it("predicts one review at a time as eval does in batches, words and characters", function()
     predict_agrees_with_eval(model, base .. "/checkpoint.safetensors")
   end)
 

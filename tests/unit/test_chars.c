@@ -1,39 +1,11 @@
-/* test_chars.c: UTF-8 decoding of any bytes, character vocabularies by
- * frequency, words spelled as char ids, and a text's word ids and char ids
- * at the same positions. */
+/* test_chars.c: character vocabularies by frequency, words spelled as char
+ * ids, and a text's word ids and char ids at the same positions. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "chars.h"
 #include "check.h"
 #include "dataset.h"
-
-/* Decodes S (LEN bytes) into at most 16 code points; returns how many. */
-static int decode(const char *s, size_t len, int32_t *cp)
-{
-    int n = 0;
-    for (size_t i = 0; i < len && n < 16;)
-        cp[n++] = seq_utf8_next(s, len, &i);
-    return n;
-}
-
-static void test_utf8(void)
-{
-    int32_t cp[16];
-    CHECK(decode("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10, cp) == 4);
-    CHECK(cp[0] == 'a' && cp[1] == 0xE9 && cp[2] == 0x20AC && cp[3] == 0x1F600);
-    /* a stray continuation byte, an invalid lead byte, an overlong '/', a
-     * surrogate: each bad byte on its own is U+FFFD, then decoding goes on */
-    CHECK(decode("\x80x\xffy", 4, cp) == 4);
-    CHECK(cp[0] == 0xFFFD && cp[1] == 'x' && cp[2] == 0xFFFD && cp[3] == 'y');
-    CHECK(decode("\xc0\xaf", 2, cp) == 2 && cp[0] == 0xFFFD && cp[1] == 0xFFFD);
-    CHECK(decode("\xe0\x80\xaf", 3, cp) == 3 && cp[0] == 0xFFFD);
-    CHECK(decode("\xed\xa0\x80", 3, cp) == 3 && cp[0] == 0xFFFD);
-    CHECK(decode("\xf4\x90\x80\x80", 4, cp) == 4 && cp[0] == 0xFFFD); /* past U+10FFFF */
-    /* a sequence cut short by the end, or by an ASCII byte */
-    CHECK(decode("\xe2\x82", 2, cp) == 2 && cp[0] == 0xFFFD && cp[1] == 0xFFFD);
-    CHECK(decode("\xe2" "a", 2, cp) == 2 && cp[0] == 0xFFFD && cp[1] == 'a');
-}
 
 static void test_vocabulary(void)
 {
@@ -108,7 +80,6 @@ static void test_batch_chars(void)
 
 int main(void)
 {
-    test_utf8();
     test_vocabulary();
     test_encode_text();
     test_batch_chars();

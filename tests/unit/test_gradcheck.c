@@ -25,7 +25,7 @@ static const seq_tensor_info tensors[] = {
 
 static const seq_model_info info = {
     .name = "toy", .seqcc_version = "test", .spec_file = "toy.yaml", .spec_sha256 = "0",
-    .batch = 2, .seq_len = 1, .n_outputs = 1, .simd = "auto", .n_params = 8, .n_tensors = 2,
+    .batch = 2, .seq_len = 1, .n_outputs = 1, .simd = SEQ_SIMD_AUTO, .n_params = 8, .n_tensors = 2,
     .tensors = tensors, .summary = "",
     .data = {.vocab_size = 4},
 };

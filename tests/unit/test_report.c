@@ -1,4 +1,5 @@
 /* test_report.c: progress lines, JSON-lines metrics and the SVG curve. */
+#include "plot.h"
 #include "report.h"
 
 #include <ctype.h>
@@ -342,13 +343,13 @@ static void test_svg(const char *dir)
     double acc[] = {0.55, 0.74, 0.81, 0.85, 0.88, 0.90};
     double val_acc[] = {0.70, 0.78, 0.82, 0.83, 0.83, NAN};
     double none[] = {NAN, NAN, NAN, NAN, NAN, NAN};
-    seq_series ls[] = {{"loss", loss}, {"val_loss", val_loss}};
-    seq_series ms[] = {{"accuracy", acc}, {"val_accuracy", val_acc}, {"unused", none}};
+    seq_plot_series ls[] = {{"loss", loss}, {"val_loss", val_loss}};
+    seq_plot_series ms[] = {{"accuracy", acc}, {"val_accuracy", val_acc}, {"unused", none}};
     seq_err err = {{0}};
     char *a = seq_path_join(dir, "a.svg"), *b = seq_path_join(dir, "b.svg");
 
-    CHECK(seq_svg_curve(a, "IMDB <LSTM> & co", 6, ls, 2, ms, 3, "accuracy", &err) == 0);
-    CHECK(seq_svg_curve(b, "IMDB <LSTM> & co", 6, ls, 2, ms, 3, "accuracy", &err) == 0);
+    CHECK(seq_plot_curve(a, "IMDB <LSTM> & co", 6, ls, 2, ms, 3, "accuracy", &err) == 0);
+    CHECK(seq_plot_curve(b, "IMDB <LSTM> & co", 6, ls, 2, ms, 3, "accuracy", &err) == 0);
     char *sa = slurp(a), *sb = slurp(b);
     CHECK(sa && sb);
     if (sa && sb) {
@@ -372,8 +373,8 @@ static void test_svg(const char *dir)
 
     /* one epoch, loss only: one panel, the single point still drawn */
     double one[] = {1.25};
-    seq_series single[] = {{"loss", one}};
-    CHECK(seq_svg_curve(a, "one epoch", 1, single, 1, NULL, 0, NULL, &err) == 0);
+    seq_plot_series single[] = {{"loss", one}};
+    CHECK(seq_plot_curve(a, "one epoch", 1, single, 1, NULL, 0, NULL, &err) == 0);
     sa = slurp(a);
     if (sa) {
         check_svg_text(sa, "one epoch");
@@ -387,29 +388,29 @@ static void test_svg(const char *dir)
     /* flat and extreme values stay finite; no epochs at all still draws */
     double flat[] = {0.0, 0.0, 0.0};
     double wide[] = {1e308, -1e308, 5e-324};
-    seq_series odd[] = {{"flat", flat}, {"wide", wide}};
-    CHECK(seq_svg_curve(a, "odd", 3, odd, 1, odd + 1, 1, "wide", &err) == 0);
+    seq_plot_series odd[] = {{"flat", flat}, {"wide", wide}};
+    CHECK(seq_plot_curve(a, "odd", 3, odd, 1, odd + 1, 1, "wide", &err) == 0);
     sa = slurp(a);
     if (sa)
         check_svg_text(sa, "odd values");
     free(sa);
-    CHECK(seq_svg_curve(a, "empty", 0, NULL, 0, NULL, 0, NULL, &err) == 0);
+    CHECK(seq_plot_curve(a, "empty", 0, NULL, 0, NULL, 0, NULL, &err) == 0);
     sa = slurp(a);
     if (sa)
         check_svg_text(sa, "no epochs");
     free(sa);
 
-    CHECK(seq_svg_curve(a, "t", -1, ls, 2, NULL, 0, NULL, &err) == -1);
+    CHECK(seq_plot_curve(a, "t", -1, ls, 2, NULL, 0, NULL, &err) == -1);
     CHECK_MSG(strstr(err.msg, a) && strstr(err.msg, "-1 epochs"), "%s", err.msg);
-    seq_series nameless[] = {{NULL, one}};
-    CHECK(seq_svg_curve(a, "t", 1, nameless, 1, NULL, 0, NULL, &err) == -1);
+    seq_plot_series nameless[] = {{NULL, one}};
+    CHECK(seq_plot_curve(a, "t", 1, nameless, 1, NULL, 0, NULL, &err) == -1);
     CHECK_MSG(strstr(err.msg, "no name"), "%s", err.msg);
     char *bad = seq_path_join(dir, "missing/c.svg");
-    CHECK(seq_svg_curve(bad, "t", 1, single, 1, NULL, 0, NULL, &err) == -1);
+    CHECK(seq_plot_curve(bad, "t", 1, single, 1, NULL, 0, NULL, &err) == -1);
     CHECK_MSG(strstr(err.msg, "missing/c.svg"), "%s", err.msg);
 
     if (getenv("SEQ_KEEP_SVG")) /* for looking at the picture */
-        seq_svg_curve(getenv("SEQ_KEEP_SVG"), "IMDB LSTM", 6, ls, 2, ms, 2, "accuracy", &err);
+        seq_plot_curve(getenv("SEQ_KEEP_SVG"), "IMDB LSTM", 6, ls, 2, ms, 2, "accuracy", &err);
     unlink(a);
     unlink(b);
     free(bad);

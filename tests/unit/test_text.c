@@ -1,5 +1,5 @@
-/* test_text.c: aclImdb loading (order, labels, limit, errors) and UTF-8 validation,
- * on small folders built in a temp dir. */
+/* test_text.c: aclImdb loading (order, labels, limit, errors, invalid UTF-8)
+ * and the NUL check, on small folders built in a temp dir. */
 #include "check.h"
 #include "text.h"
 
@@ -273,60 +273,12 @@ static void test_nul(void)
     CHECK(!seq_text_has_nul("abc\0", 3, &offset, &line)); /* only LEN bytes */
 }
 
-static void test_utf8(void)
-{
-    static const struct {
-        const char *s;
-        size_t len;
-        int valid;
-        size_t line;
-    } cases[] = {
-        {"", 0, 1, 0},
-        {"plain ascii\n", 12, 1, 0},
-        {"\xc2\x80 \xdf\xbf \xe0\xa0\x80 \xef\xbf\xbf \xf0\x90\x80\x80 \xf4\x8f\xbf\xbf", 23, 1,
-         0},
-        {"\xed\x9f\xbf \xee\x80\x80", 7, 1, 0},  /* around the surrogates */
-        {"a\0b", 3, 1, 0},                        /* U+0000 is valid */
-        {"\xc0\x80", 2, 0, 1},                    /* overlong NUL */
-        {"\xc1\xbf", 2, 0, 1},                    /* overlong 2-byte */
-        {"\xe0\x80\x80", 3, 0, 1},                /* overlong 3-byte */
-        {"\xe0\x9f\xbf", 3, 0, 1},
-        {"\xf0\x80\x80\x80", 4, 0, 1},            /* overlong 4-byte */
-        {"\xf0\x8f\xbf\xbf", 4, 0, 1},
-        {"\xed\xa0\x80", 3, 0, 1},                /* U+D800 */
-        {"\xed\xbf\xbf", 3, 0, 1},                /* U+DFFF */
-        {"\xf4\x90\x80\x80", 4, 0, 1},            /* U+110000 */
-        {"\xf5\x80\x80\x80", 4, 0, 1},
-        {"\xff", 1, 0, 1},
-        {"\xfe", 1, 0, 1},
-        {"\x80", 1, 0, 1},                        /* lone continuation */
-        {"ok \xe2\x82", 5, 0, 1},                 /* truncated at the end */
-        {"\xf0\x9f\x8e", 3, 0, 1},
-        {"\xe2\x28\xa1", 3, 0, 1},                /* bad continuation */
-        {"\xf0\x9f\x28\xac", 4, 0, 1},
-        {"\xe2\x82\xac\xe2\x82\xac", 4, 0, 1},    /* cut by LEN */
-        {"a\nb\n\nc\xc3", 7, 0, 4},
-        {"\n\n\xc3\xa9\n\xa9", 6, 0, 4},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        size_t line = 0;
-        int ok = seq_utf8_valid(cases[i].s, cases[i].len, &line);
-        CHECK_MSG(ok == cases[i].valid, "case %zu", i);
-        if (!cases[i].valid)
-            CHECK_MSG(line == cases[i].line, "case %zu: line %zu, expected %zu", i, line,
-                      cases[i].line);
-    }
-    CHECK(seq_utf8_valid("\xff", 1, NULL) == 0);
-    CHECK(seq_utf8_valid("ab\xff", 2, NULL) == 1); /* bytes past LEN are not read */
-}
-
 int main(void)
 {
     if (!mkdtemp(tmp_root)) {
         perror("mkdtemp");
         return 1;
     }
-    test_utf8();
     test_nul();
     test_load_order();
     test_load_many();

@@ -103,7 +103,7 @@ static void test_adam(void)
     /* AdamW decays the weights by lr * weight_decay first; Adam adds the L2
      * term to the gradient */
     seq_optim_info aw = o;
-    aw.adamw = 1;
+    aw.type = SEQ_OPTIM_ADAMW;
     aw.weight_decay = 0.1;
     double q[1] = {2}, zero[1] = {0}, qm[1] = {0}, qv[1] = {0};
     seq_d_adam_step(&aw, 1, 1, q, zero, qm, qv, 1);
