@@ -1,12 +1,15 @@
 /* init.c: Keras' initializers: glorot_uniform, orthogonal, uniform, normal,
- * zeros, ones, and the LSTM's forget-gate bias of 1. Values are drawn in
- * double and rounded once to the build's precision. */
+ * zeros, ones, and the LSTM's forget-gate bias of 1; an embedding's rows from
+ * pre-trained word vectors. Values are drawn in double and rounded once to
+ * the build's precision. */
 #include "init.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "util.h"
+#include "vectors.h"
 
 static uint64_t name_hash(const char *s)
 {
@@ -63,6 +66,7 @@ void seq_init_tensor(const seq_tensor_info *t, uint64_t seed, real *params)
             x[i] = t->init == SEQ_INIT_ONES;
         break;
     case SEQ_INIT_UNIFORM:
+    case SEQ_INIT_FILE: /* the words' rows come later, from seq_init_files */
         for (size_t i = 0; i < t->size; i++)
             x[i] = (real)(t->scale * (2 * seq_rng_uniform(&rng) - 1));
         break;
@@ -88,4 +92,39 @@ void seq_init_params(const seq_model_info *info, uint64_t seed, real *params)
 {
     for (int i = 0; i < info->n_tensors; i++)
         seq_init_tensor(&info->tensors[i], seed, params);
+}
+
+/* The rows of T's vocabulary words from V. */
+static void take_rows(const seq_tensor_info *t, const seq_vectors *v, real *params)
+{
+    int rows = t->shape[0] < v->rows ? t->shape[0] : v->rows;
+    for (int id = 2; id < rows; id++)
+        for (int k = 0; v->found[id] && k < v->dim; k++)
+            params[t->offset + (size_t)id * (size_t)v->dim + (size_t)k] =
+                (real)v->values[(size_t)id * (size_t)v->dim + (size_t)k];
+}
+
+int seq_init_files(const seq_model_info *info, const char *spec_dir, const seq_vocab *vocab,
+                   real *params, seq_err *err)
+{
+    for (int i = 0; i < info->n_tensors; i++) {
+        const seq_tensor_info *t = &info->tensors[i];
+        if (t->init != SEQ_INIT_FILE)
+            continue;
+        if (!vocab)
+            return seq_fail(err, "%s: word vectors need the data's word vocabulary", t->name);
+        char *path = seq_path_join(spec_dir, t->path);
+        seq_vectors v;
+        int rc = seq_vectors_read(path, vocab, t->shape[1], &v, err);
+        if (rc == 0) {
+            take_rows(t, &v, params);
+            fprintf(stderr, "%s: %d of the vocabulary's %d words found in %s (%ld vectors)\n",
+                    t->name, v.n_found, v.n_words, path, v.n_lines);
+        }
+        seq_vectors_free(&v);
+        free(path);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
 }

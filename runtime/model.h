@@ -17,7 +17,8 @@
 
 typedef enum seq_init {
     SEQ_INIT_ZEROS, SEQ_INIT_ONES, SEQ_INIT_UNIFORM, SEQ_INIT_NORMAL,
-    SEQ_INIT_GLOROT_UNIFORM, SEQ_INIT_ORTHOGONAL
+    SEQ_INIT_GLOROT_UNIFORM, SEQ_INIT_ORTHOGONAL,
+    SEQ_INIT_FILE /* an embedding: UNIFORM (scale), then the rows of the words in path */
 } seq_init;
 
 typedef struct seq_tensor_info {
@@ -29,6 +30,7 @@ typedef struct seq_tensor_info {
     double scale;         /* UNIFORM: limit; NORMAL: stddev; ORTHOGONAL: gain */
     int fan_in, fan_out;  /* GLOROT_UNIFORM; ORTHOGONAL: rows, columns */
     int forget_units;     /* an LSTM bias: [units, 2*units) starts at 1 */
+    const char *path;     /* FILE: word vectors (vectors.h), relative to the spec's folder */
 } seq_tensor_info;
 
 typedef enum seq_loss { SEQ_LOSS_BCE, SEQ_LOSS_SPARSE_CE, SEQ_LOSS_MSE } seq_loss;

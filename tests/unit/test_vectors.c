@@ -1,0 +1,177 @@
+/* test_vectors.c: pre-trained word vectors (the GloVe / word2vec text
+ * format, vectors.h) and the embedding rows they fill (seq_init_files). The
+ * vectors files are written here, in a temporary folder. */
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "init.h"
+#include "vectors.h"
+
+static char dir[] = "/tmp/test_vectors.XXXXXX";
+
+/* A vocabulary of 6 ids: 0 padding, 1 unknown, the 2, cat 3, sat 4; 5 unused. */
+static seq_vocab *small_vocab(void)
+{
+    seq_err err;
+    const char *words = "the\ncat\nsat";
+    seq_vocab *v = seq_vocab_load(words, strlen(words), 6, &err);
+    CHECK_MSG(v != NULL, "%s", err.msg);
+    return v;
+}
+
+/* Reads TEXT (as the file NAME) at width DIM; 0 or -1 and the message. */
+static int read_text(const char *name, const char *text, int dim, seq_vectors *out, seq_err *err)
+{
+    seq_vocab *v = small_vocab();
+    char *path = check_write_file(dir, name, text);
+    int rc = seq_vectors_read(path, v, dim, out, err);
+    free(path);
+    seq_vocab_free(v);
+    return rc;
+}
+
+/* FILE fails with a message that holds WANT (the file's name and line). */
+static void expect_error(const char *name, const char *text, int dim, const char *want)
+{
+    seq_vectors out;
+    seq_err err = {{0}};
+    int rc = read_text(name, text, dim, &out, &err);
+    CHECK_MSG(rc != 0, "%s: accepted", name);
+    CHECK_MSG(strstr(err.msg, want) != NULL, "%s: \"%s\" lacks \"%s\"", name, err.msg, want);
+    CHECK(out.values == NULL && out.found == NULL);
+}
+
+static void test_glove(void)
+{
+    seq_vectors out;
+    seq_err err;
+    const char *text = "cat 0.5 -1.25 3\n"
+                       "dog 1 2 3\n"            /* not in the vocabulary */
+                       "\n"                     /* blank lines are skipped */
+                       "the\t1e-3 2E2 -0 \r\n"  /* tabs, trailing blanks, CRLF */
+                       "cat 9 9 9\n";           /* a duplicate: the first wins */
+    CHECK(read_text("glove.txt", text, 3, &out, &err) == 0);
+    CHECK(out.rows == 6 && out.dim == 3 && out.n_found == 2 && out.n_words == 3);
+    CHECK(out.n_lines == 4);
+    CHECK(out.found[3] && out.found[2] && !out.found[4] && !out.found[0] && !out.found[1]);
+    CHECK(out.values[9] == 0.5 && out.values[10] == -1.25 && out.values[11] == 3);
+    CHECK(out.values[6] == 1e-3 && out.values[7] == 200 && out.values[8] == 0);
+    seq_vectors_free(&out);
+}
+
+static void test_word2vec_header(void)
+{
+    seq_vectors out;
+    seq_err err;
+    CHECK(read_text("w2v.txt", "2 2\nsat 1 2\nzebra 3 4\n", 2, &out, &err) == 0);
+    CHECK(out.n_found == 1 && out.found[4] && out.values[8] == 1 && out.values[9] == 2);
+    seq_vectors_free(&out);
+    /* without the header, "2 2" is no vector of width 3 */
+    expect_error("w2v_dim.txt", "2 3\nsat 1 2\nzebra 3 4\n", 2, "w2v_dim.txt:1: the header");
+    expect_error("w2v_count.txt", "3 2\nsat 1 2\nzebra 3 4\n", 2,
+                 "w2v_count.txt: the header declares 3 vectors, but the file holds 2");
+}
+
+static void test_errors(void)
+{
+    expect_error("wide.txt", "cat 1 2 3\nthe 1 2 3 4\n", 3,
+                 "wide.txt:2: \"the\" has 4 values, but the embedding's output_dim is 3");
+    expect_error("narrow.txt", "cat 1 2 3\n\nthe 1\n", 3, "narrow.txt:3: \"the\" has 1 value,");
+    expect_error("word.txt", "cat\n", 3, "word.txt:1: \"cat\" has 0 values");
+    expect_error("nan.txt", "cat 1 x2 3\n", 3, "nan.txt:1: value 2 of \"cat\" is not a finite number: \"x2\"");
+    expect_error("inf.txt", "dog 1 2 inf\n", 3, "inf.txt:1: value 3 of \"dog\"");
+    expect_error("big.txt", "dog 1 2 1e999\n", 3, "big.txt:1: value 3");
+    expect_error("utf8.txt", "cat 1 2 3\nd\xc3\x28g 1 2 3\n", 3, "utf8.txt:2: invalid UTF-8");
+    expect_error("empty.txt", "", 3, "empty.txt: no word vectors");
+    expect_error("blank.txt", "\n  \n", 3, "blank.txt: no word vectors");
+    expect_error("header_only.txt", "0 3\n", 3, "header_only.txt: no word vectors");
+
+    char *path = check_write_file(dir, "nul.txt", "cat 1 2 3\nthe 1 2 3\n");
+    FILE *f = fopen(path, "r+b");
+    CHECK(f && fseek(f, 12, SEEK_SET) == 0 && fputc('\0', f) == 0 && fclose(f) == 0);
+    seq_vocab *v = small_vocab();
+    seq_vectors out;
+    seq_err err;
+    CHECK(seq_vectors_read(path, v, 3, &out, &err) != 0);
+    CHECK_MSG(strstr(err.msg, "nul.txt:2: NUL byte") != NULL, "%s", err.msg);
+    free(path);
+    path = check_write_file(dir, "missing", "");
+    unlink(path);
+    CHECK(seq_vectors_read(path, v, 3, &out, &err) != 0);
+    CHECK_MSG(strstr(err.msg, "missing: cannot open") != NULL, "%s", err.msg);
+    free(path);
+    seq_vocab_free(v);
+}
+
+/* An embedding of 6 x 3 from a file, after a dense kernel: the words' rows
+ * hold their vectors, every other row (and the other tensor) the draws of
+ * a plain uniform initializer. */
+static void test_init_files(void)
+{
+    seq_tensor_info t[] = {
+        {.name = "d/kernel", .offset = 0, .size = 4, .rank = 2, .shape = {2, 2},
+         .init = SEQ_INIT_GLOROT_UNIFORM, .scale = 1, .fan_in = 2, .fan_out = 2},
+        {.name = "e/embeddings", .offset = 4, .size = 18, .rank = 2, .shape = {6, 3},
+         .init = SEQ_INIT_FILE, .scale = 0.05, .path = "vec.txt"},
+    };
+    seq_model_info info = {.name = "m", .n_params = 22, .n_tensors = 2, .tensors = t};
+    float p[22], q[22];
+    seq_s_init_params(&info, 7, p);
+    t[1].init = SEQ_INIT_UNIFORM;
+    seq_s_init_params(&info, 7, q);
+    CHECK(memcmp(p, q, sizeof p) == 0); /* FILE draws as UNIFORM first */
+    t[1].init = SEQ_INIT_FILE;
+
+    free(check_write_file(dir, "vec.txt", "sat 1 2 3\nthe -1 -2 -3\nmoon 7 7 7\n"));
+    seq_vocab *v = small_vocab();
+    seq_err err;
+    CHECK(seq_s_init_files(&info, dir, v, p, &err) == 0);
+    const float the[3] = {-1, -2, -3}, sat[3] = {1, 2, 3};
+    CHECK(memcmp(p + 4 + 2 * 3, the, sizeof the) == 0);
+    CHECK(memcmp(p + 4 + 4 * 3, sat, sizeof sat) == 0);
+    for (int i = 0; i < 22; i++) /* padding, unknown, cat, id 5, the kernel */
+        if (!(i >= 10 && i < 13) && !(i >= 16 && i < 19))
+            CHECK_MSG(p[i] == q[i], "param %d changed", i);
+
+    t[1].path = "bad.txt"; /* relative to the spec's folder; its line in the message */
+    free(check_write_file(dir, "bad.txt", "sat 1 2 3\nthe 1 2\n"));
+    CHECK(seq_s_init_files(&info, dir, v, p, &err) != 0);
+    CHECK_MSG(strstr(err.msg, "/bad.txt:2: \"the\" has 2 values") != NULL, "%s", err.msg);
+    CHECK(seq_s_init_files(&info, dir, NULL, p, &err) != 0); /* no vocabulary: no rows */
+    seq_vocab_free(v);
+}
+
+/* Removes the fixtures' folder and its files. */
+static void remove_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char file[512];
+        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+        CHECK(unlink(file) == 0);
+    }
+    if (d)
+        closedir(d);
+    CHECK(rmdir(path) == 0);
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_glove();
+    test_word2vec_header();
+    test_errors();
+    test_init_files();
+    remove_dir(dir);
+    return check_status("test_vectors");
+}
