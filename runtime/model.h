@@ -31,6 +31,7 @@ typedef struct seq_tensor_info {
     int fan_in, fan_out;  /* GLOROT_UNIFORM; ORTHOGONAL: rows, columns */
     int forget_units;     /* an LSTM bias: [units, 2*units) starts at 1 */
     const char *path;     /* FILE: word vectors (vectors.h), relative to the spec's folder */
+    int frozen;           /* trainable: false; the optimizer never changes it */
 } seq_tensor_info;
 
 typedef enum seq_loss { SEQ_LOSS_BCE, SEQ_LOSS_SPARSE_CE, SEQ_LOSS_MSE } seq_loss;

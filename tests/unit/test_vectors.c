@@ -1,12 +1,14 @@
 /* test_vectors.c: pre-trained word vectors (the GloVe / word2vec text
- * format, vectors.h) and the embedding rows they fill (seq_init_files). The
- * vectors files are written here, in a temporary folder. */
+ * format, vectors.h), the embedding rows they fill (seq_init_files), and
+ * Adam leaving a frozen tensor alone (seq_adam_update). The vectors files
+ * are written here, in a temporary folder. */
 #include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "adam.h"
 #include "check.h"
 #include "init.h"
 #include "vectors.h"
@@ -116,7 +118,7 @@ static void test_init_files(void)
         {.name = "d/kernel", .offset = 0, .size = 4, .rank = 2, .shape = {2, 2},
          .init = SEQ_INIT_GLOROT_UNIFORM, .scale = 1, .fan_in = 2, .fan_out = 2},
         {.name = "e/embeddings", .offset = 4, .size = 18, .rank = 2, .shape = {6, 3},
-         .init = SEQ_INIT_FILE, .scale = 0.05, .path = "vec.txt"},
+         .init = SEQ_INIT_FILE, .scale = 0.05, .path = "vec.txt", .frozen = 1},
     };
     seq_model_info info = {.name = "m", .n_params = 22, .n_tensors = 2, .tensors = t};
     float p[22], q[22];
@@ -143,6 +145,51 @@ static void test_init_files(void)
     CHECK_MSG(strstr(err.msg, "/bad.txt:2: \"the\" has 2 values") != NULL, "%s", err.msg);
     CHECK(seq_s_init_files(&info, dir, NULL, p, &err) != 0); /* no vocabulary: no rows */
     seq_vocab_free(v);
+}
+
+/* Adam with a frozen tensor between two trainable ones: its parameters and
+ * moments stay bit for bit, with weight decay and clipping on; the others
+ * move exactly as Adam on them alone, clipped by their own global norm. */
+static void test_adam_frozen(void)
+{
+    enum { N = 30 };
+    seq_tensor_info t[] = {
+        {.name = "a", .offset = 0, .size = 10},
+        {.name = "frozen", .offset = 10, .size = 12, .frozen = 1},
+        {.name = "b", .offset = 22, .size = 8},
+    };
+    seq_model_info info = {.name = "m", .n_params = N, .n_tensors = 3, .tensors = t,
+                           .optim = {.adamw = 0, .lr = 0.01, .beta1 = 0.9, .beta2 = 0.999,
+                                     .eps = 1e-7, .weight_decay = 0.1, .clipnorm = 0.5}};
+    float p[N], g[N], m[N] = {0}, v[N] = {0}, p0[N];
+    float ref_p[N], ref_m[N] = {0}, ref_v[N] = {0};
+    for (int i = 0; i < N; i++)
+        p[i] = p0[i] = ref_p[i] = (float)sin(i + 1);
+    for (long step = 1; step <= 5; step++) {
+        for (int i = 0; i < N; i++)
+            g[i] = (float)cos(3 * i + step) * (i >= 10 && i < 22 ? 100 : 1);
+        double norm = seq_s_trainable_grad_norm(&info, g);
+        double want = sqrt(pow(seq_s_grad_norm(10, g), 2) + pow(seq_s_grad_norm(8, g + 22), 2));
+        CHECK_NEAR(norm, want, 1e-12);
+        double scale = norm > 0.5 ? 0.5 / (norm + 1e-6) : 1;
+        seq_s_adam_update(&info, step, p, g, m, v, scale);
+        seq_s_adam_step(&info.optim, step, 10, ref_p, g, ref_m, ref_v, scale);
+        seq_s_adam_step(&info.optim, step, 8, ref_p + 22, g + 22, ref_m + 22, ref_v + 22, scale);
+    }
+    CHECK(memcmp(p + 10, p0 + 10, 12 * sizeof *p) == 0);
+    for (int i = 10; i < 22; i++)
+        CHECK(m[i] == 0 && v[i] == 0);
+    CHECK(memcmp(p, ref_p, 10 * sizeof *p) == 0 && memcmp(p + 22, ref_p + 22, 8 * sizeof *p) == 0);
+    CHECK(memcmp(p, p0, 10 * sizeof *p) != 0);
+
+    /* nothing frozen: the model's update is seq_adam_step over everything */
+    t[1].frozen = 0;
+    float q[N], qm[N] = {0}, qv[N] = {0};
+    memcpy(p, p0, sizeof p), memcpy(q, p0, sizeof q), memset(m, 0, sizeof m), memset(v, 0, sizeof v);
+    CHECK(seq_s_trainable_grad_norm(&info, g) == seq_s_grad_norm(N, g));
+    seq_s_adam_update(&info, 1, p, g, m, v, 0.25);
+    seq_s_adam_step(&info.optim, 1, N, q, g, qm, qv, 0.25);
+    CHECK(memcmp(p, q, sizeof p) == 0);
 }
 
 /* Removes the fixtures' folder and its files. */
@@ -172,6 +219,7 @@ int main(void)
     test_word2vec_header();
     test_errors();
     test_init_files();
+    test_adam_frozen();
     remove_dir(dir);
     return check_status("test_vectors");
 }
