@@ -2,7 +2,6 @@
  * format, vectors.h), the embedding rows they fill (seq_init_files), and
  * Adam leaving a frozen tensor alone (seq_adam_update). The vectors files
  * are written here, in a temporary folder. */
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,23 +191,6 @@ static void test_adam_frozen(void)
     CHECK(memcmp(p, q, sizeof p) == 0);
 }
 
-/* Removes the fixtures' folder and its files. */
-static void remove_dir(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char file[512];
-        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
-        CHECK(unlink(file) == 0);
-    }
-    if (d)
-        closedir(d);
-    CHECK(rmdir(path) == 0);
-}
-
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -220,6 +202,6 @@ int main(void)
     test_errors();
     test_init_files();
     test_adam_frozen();
-    remove_dir(dir);
+    check_remove_tree(dir);
     return check_status("test_vectors");
 }
