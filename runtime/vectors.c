@@ -12,13 +12,14 @@
 
 typedef struct reader {
     const char *path;
-    const seq_vocab *vocab;
     int dim;
-    seq_vectors *out;
-    char **field;     /* dim + 1 fields of the current line */
-    double *scratch;  /* the values of a word not kept */
+    seq_vectors_fn fn;
+    void *ctx;
+    char **field;    /* dim + 1 fields of the current line */
+    double *values;  /* the current line's */
     long line;
-    long declared;    /* the header's COUNT, or -1 */
+    long declared;   /* the header's COUNT, or -1 */
+    long n;          /* vectors so far */
     seq_err *err;
 } reader;
 
@@ -69,32 +70,23 @@ static int take_header(reader *r)
     return 0;
 }
 
-/* A word and its DIM values: kept in the word's row when the word is in the
- * vocabulary and not seen before. */
+/* A word and its DIM values, passed on. */
 static int take_vector(reader *r, int n)
 {
     const char *word = r->field[0];
     if (n - 1 != r->dim)
         return seq_fail(r->err, "%s:%ld: \"%.60s\" has %d value%s, but the embedding's output_dim "
                         "is %d", r->path, r->line, word, n - 1, n == 2 ? "" : "s", r->dim);
-    seq_vectors *v = r->out;
-    int32_t id = seq_vocab_id(r->vocab, word, strlen(word));
-    int keep = id >= 2 && id < v->rows && !v->found[id]; /* a duplicate: the first wins */
-    double *to = keep ? v->values + (size_t)id * (size_t)r->dim : r->scratch;
     for (int k = 0; k < r->dim; k++) {
         const char *s = r->field[k + 1];
         char *end;
-        to[k] = strtod(s, &end);
-        if (end == s || *end || !isfinite(to[k]))
+        r->values[k] = strtod(s, &end);
+        if (end == s || *end || !isfinite(r->values[k]))
             return seq_fail(r->err, "%s:%ld: value %d of \"%.60s\" is not a finite number: "
                             "\"%.40s\"", r->path, r->line, k + 1, word, s);
     }
-    if (keep) {
-        v->found[id] = 1;
-        v->n_found++;
-    }
-    v->n_lines++;
-    return 0;
+    r->n++;
+    return r->fn ? r->fn(word, r->values, r->line, r->ctx, r->err) : 0;
 }
 
 static int take_line(reader *r, char *line, size_t len)
@@ -117,13 +109,12 @@ static int take_line(reader *r, char *line, size_t len)
 /* After the last line: some vectors, as many as a header declared. */
 static int check_end(const reader *r)
 {
-    const seq_vectors *v = r->out;
-    if (v->n_lines == 0)
+    if (r->n == 0)
         return seq_fail(r->err, "%s: no word vectors (expected lines of a word and its %d "
                         "numbers)", r->path, r->dim);
-    if (r->declared >= 0 && r->declared != v->n_lines)
+    if (r->declared >= 0 && r->declared != r->n)
         return seq_fail(r->err, "%s: the header declares %ld vectors, but the file holds %ld",
-                        r->path, r->declared, v->n_lines);
+                        r->path, r->declared, r->n);
     return 0;
 }
 
@@ -144,33 +135,19 @@ static int read_lines(reader *r, FILE *f)
     return rc ? rc : check_end(r);
 }
 
-int seq_vectors_read(const char *path, const seq_vocab *vocab, int dim, seq_vectors *out,
+int seq_vectors_scan(const char *path, int dim, seq_vectors_fn fn, void *ctx, long *n,
                      seq_err *err)
 {
-    memset(out, 0, sizeof *out);
+    *n = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return seq_fail(err, "%s: cannot open: %s", path, strerror(errno));
-    out->rows = seq_vocab_size(vocab);
-    out->dim = dim;
-    out->values = seq_xcalloc((size_t)out->rows * (size_t)dim + 1, sizeof *out->values);
-    out->found = seq_xcalloc((size_t)out->rows, 1);
-    while (out->n_words + 2 < out->rows && seq_vocab_word(vocab, out->n_words + 2))
-        out->n_words++;
-    reader r = {path, vocab, dim, out, seq_xmalloc((size_t)(dim + 1) * sizeof(char *)),
-                seq_xmalloc((size_t)dim * sizeof(double) + 1), 0, -1, err};
+    reader r = {path, dim, fn, ctx, seq_xmalloc((size_t)(dim + 1) * sizeof(char *)),
+                seq_xmalloc((size_t)dim * sizeof(double) + 1), 0, -1, 0, err};
     int rc = read_lines(&r, f);
     fclose(f);
     free(r.field);
-    free(r.scratch);
-    if (rc != 0)
-        seq_vectors_free(out);
+    free(r.values);
+    *n = r.n;
     return rc;
-}
-
-void seq_vectors_free(seq_vectors *v)
-{
-    free(v->values);
-    free(v->found);
-    memset(v, 0, sizeof *v);
 }

@@ -1,41 +1,33 @@
 /* vectors.h: pre-trained word vectors (GloVe, word2vec, fastText .vec) in
  * their text format, for an embedding's `embeddings_initializer: {type:
- * file, path: ...}`.
+ * file, path: ...}`. This is the format alone (no vocabulary), so that the
+ * compiler can check a spec's file as the runtime reads it.
  *
  * The format: one word per line, then its DIM numbers, separated by spaces
  * or tabs (a final \r and trailing blanks are fine; blank lines are
  * skipped). word2vec's optional first line "COUNT DIM" (two integers and
- * nothing else) is a header: DIM must be the embedding's width and COUNT the
- * number of vectors that follow. Words are matched byte for byte against the
- * vocabulary's (which the tokenizer has lowercased when the spec says so);
- * words outside the vocabulary are read, checked and skipped. A word given
- * twice keeps its first vector, as gensim's load_word2vec_format does (the
- * later lines are still checked).
+ * nothing else) is a header: DIM must be the expected width and COUNT the
+ * number of vectors that follow. A word may come twice: both are passed on
+ * (the embedding keeps the first, as gensim's load_word2vec_format does).
  *
  * The whole file is checked: a line with another number of values than DIM,
  * a value that is not a finite number, a NUL byte or invalid UTF-8 fails
- * with "PATH:LINE: ..."; an unreadable or empty file with "PATH: ...". */
+ * with "PATH:LINE: ..."; an unreadable file or one with no vector with
+ * "PATH: ...". */
 #ifndef SEQ_VECTORS_H
 #define SEQ_VECTORS_H
 
-#include "tokenizer.h"
 #include "util.h"
 
-/* The vectors of a vocabulary's words: row id of VALUES [rows, dim] holds
- * word id's vector when FOUND[id] (ids 0 and 1, padding and unknown, never). */
-typedef struct seq_vectors {
-    int rows, dim;
-    double *values;
-    unsigned char *found;
-    int n_found;       /* vocabulary words found */
-    int n_words;       /* the vocabulary's words (ids 2 ..) */
-    long n_lines;      /* vectors in the file */
-} seq_vectors;
+/* Called for each vector in file order: WORD (NUL-terminated, valid UTF-8,
+ * no blank) and its DIM values, read from line LINE; only valid during the
+ * call. A non-zero return stops the scan and is returned (FN sets ERR). */
+typedef int (*seq_vectors_fn)(const char *word, const double *values, long line, void *ctx,
+                              seq_err *err);
 
-/* Reads PATH for the words of VOCAB at width DIM into *OUT (zeroed on
- * failure; free it with seq_vectors_free either way). */
-int seq_vectors_read(const char *path, const seq_vocab *vocab, int dim, seq_vectors *out,
+/* Reads and checks PATH at width DIM, calling FN (NULL: only check) for each
+ * vector; *N gets how many there are. 0, or -1 and ERR. */
+int seq_vectors_scan(const char *path, int dim, seq_vectors_fn fn, void *ctx, long *n,
                      seq_err *err);
-void seq_vectors_free(seq_vectors *v);
 
 #endif

@@ -24,88 +24,106 @@ static seq_vocab *small_vocab(void)
     return v;
 }
 
-/* Reads TEXT (as the file NAME) at width DIM; 0 or -1 and the message. */
-static int read_text(const char *name, const char *text, int dim, seq_vectors *out, seq_err *err)
+/* What a scan passed on: "word@line:v1,v2,...;" per vector. */
+static int collect(const char *word, const double *values, long line, void *ctx, seq_err *err)
 {
-    seq_vocab *v = small_vocab();
+    seq_buf *b = ctx;
+    (void)err;
+    seq_buf_printf(b, "%s@%ld:", word, line);
+    for (int k = 0; k < 3 && values; k++)
+        seq_buf_printf(b, "%s%g", k ? "," : "", values[k]);
+    seq_buf_puts(b, ";");
+    return 0;
+}
+
+/* Scans TEXT (as the file NAME) at width 3: what it passed on, or NULL and
+ * the message. */
+static char *scan_text(const char *name, const char *text, long *n, seq_err *err)
+{
     char *path = check_write_file(dir, name, text);
-    int rc = seq_vectors_read(path, v, dim, out, err);
+    seq_buf b = {0};
+    int rc = seq_vectors_scan(path, 3, collect, &b, n, err);
+    seq_buf_puts(&b, "");
     free(path);
-    seq_vocab_free(v);
-    return rc;
+    if (rc == 0)
+        return b.data;
+    seq_buf_free(&b);
+    return NULL;
 }
 
 /* FILE fails with a message that holds WANT (the file's name and line). */
-static void expect_error(const char *name, const char *text, int dim, const char *want)
+static void expect_error(const char *name, const char *text, const char *want)
 {
-    seq_vectors out;
     seq_err err = {{0}};
-    int rc = read_text(name, text, dim, &out, &err);
-    CHECK_MSG(rc != 0, "%s: accepted", name);
+    long n;
+    char *got = scan_text(name, text, &n, &err);
+    CHECK_MSG(got == NULL, "%s: accepted", name);
     CHECK_MSG(strstr(err.msg, want) != NULL, "%s: \"%s\" lacks \"%s\"", name, err.msg, want);
-    CHECK(out.values == NULL && out.found == NULL);
+    free(got);
 }
 
 static void test_glove(void)
 {
-    seq_vectors out;
     seq_err err;
+    long n;
     const char *text = "cat 0.5 -1.25 3\n"
-                       "dog 1 2 3\n"            /* not in the vocabulary */
                        "\n"                     /* blank lines are skipped */
                        "the\t1e-3 2E2 -0 \r\n"  /* tabs, trailing blanks, CRLF */
-                       "cat 9 9 9\n";           /* a duplicate: the first wins */
-    CHECK(read_text("glove.txt", text, 3, &out, &err) == 0);
-    CHECK(out.rows == 6 && out.dim == 3 && out.n_found == 2 && out.n_words == 3);
-    CHECK(out.n_lines == 4);
-    CHECK(out.found[3] && out.found[2] && !out.found[4] && !out.found[0] && !out.found[1]);
-    CHECK(out.values[9] == 0.5 && out.values[10] == -1.25 && out.values[11] == 3);
-    CHECK(out.values[6] == 1e-3 && out.values[7] == 200 && out.values[8] == 0);
-    seq_vectors_free(&out);
+                       "caf\xc3\xa9 1 2 3\n"     /* UTF-8 */
+                       "cat 9 9 9";             /* a duplicate, passed on; no final newline */
+    char *got = scan_text("glove.txt", text, &n, &err);
+    CHECK_MSG(got != NULL, "%s", err.msg);
+    CHECK_STR(got, "cat@1:0.5,-1.25,3;the@3:0.001,200,-0;caf\xc3\xa9@4:1,2,3;cat@5:9,9,9;");
+    CHECK(n == 4);
+    free(got);
+    long m;
+    char *path = check_write_file(dir, "check_only.txt", text);
+    CHECK(seq_vectors_scan(path, 3, NULL, NULL, &m, &err) == 0 && m == 4);
+    free(path);
 }
 
 static void test_word2vec_header(void)
 {
-    seq_vectors out;
     seq_err err;
-    CHECK(read_text("w2v.txt", "2 2\nsat 1 2\nzebra 3 4\n", 2, &out, &err) == 0);
-    CHECK(out.n_found == 1 && out.found[4] && out.values[8] == 1 && out.values[9] == 2);
-    seq_vectors_free(&out);
-    /* without the header, "2 2" is no vector of width 3 */
-    expect_error("w2v_dim.txt", "2 3\nsat 1 2\nzebra 3 4\n", 2, "w2v_dim.txt:1: the header");
-    expect_error("w2v_count.txt", "3 2\nsat 1 2\nzebra 3 4\n", 2,
+    long n;
+    char *got = scan_text("w2v.txt", "2 3\nsat 1 2 3\nzebra 3 4 5\n", &n, &err);
+    CHECK_MSG(got != NULL, "%s", err.msg);
+    CHECK_STR(got, "sat@2:1,2,3;zebra@3:3,4,5;");
+    free(got);
+    expect_error("w2v_dim.txt", "2 2\nsat 1 2 3\nzebra 3 4 5\n", "w2v_dim.txt:1: the header");
+    expect_error("w2v_count.txt", "3 3\nsat 1 2 3\nzebra 3 4 5\n",
                  "w2v_count.txt: the header declares 3 vectors, but the file holds 2");
+    expect_error("w2v_late.txt", "sat 1 2 3\n2 3\n", "w2v_late.txt:2: \"2\" has 1 value,");
 }
 
 static void test_errors(void)
 {
-    expect_error("wide.txt", "cat 1 2 3\nthe 1 2 3 4\n", 3,
+    expect_error("wide.txt", "cat 1 2 3\nthe 1 2 3 4\n",
                  "wide.txt:2: \"the\" has 4 values, but the embedding's output_dim is 3");
-    expect_error("narrow.txt", "cat 1 2 3\n\nthe 1\n", 3, "narrow.txt:3: \"the\" has 1 value,");
-    expect_error("word.txt", "cat\n", 3, "word.txt:1: \"cat\" has 0 values");
-    expect_error("nan.txt", "cat 1 x2 3\n", 3, "nan.txt:1: value 2 of \"cat\" is not a finite number: \"x2\"");
-    expect_error("inf.txt", "dog 1 2 inf\n", 3, "inf.txt:1: value 3 of \"dog\"");
-    expect_error("big.txt", "dog 1 2 1e999\n", 3, "big.txt:1: value 3");
-    expect_error("utf8.txt", "cat 1 2 3\nd\xc3\x28g 1 2 3\n", 3, "utf8.txt:2: invalid UTF-8");
-    expect_error("empty.txt", "", 3, "empty.txt: no word vectors");
-    expect_error("blank.txt", "\n  \n", 3, "blank.txt: no word vectors");
-    expect_error("header_only.txt", "0 3\n", 3, "header_only.txt: no word vectors");
+    expect_error("narrow.txt", "cat 1 2 3\n\nthe 1\n", "narrow.txt:3: \"the\" has 1 value,");
+    expect_error("word.txt", "cat\n", "word.txt:1: \"cat\" has 0 values");
+    expect_error("nan.txt", "cat 1 x2 3\n", "nan.txt:1: value 2 of \"cat\" is not a finite number: \"x2\"");
+    expect_error("inf.txt", "dog 1 2 inf\n", "inf.txt:1: value 3 of \"dog\"");
+    expect_error("big.txt", "dog 1 2 1e999\n", "big.txt:1: value 3");
+    expect_error("comma.txt", "dog 1,5 2 3\n", "comma.txt:1: value 1");
+    expect_error("utf8.txt", "cat 1 2 3\nd\xc3\x28g 1 2 3\n", "utf8.txt:2: invalid UTF-8");
+    expect_error("empty.txt", "", "empty.txt: no word vectors");
+    expect_error("blank.txt", "\n  \n", "blank.txt: no word vectors");
+    expect_error("header_only.txt", "0 3\n", "header_only.txt: no word vectors");
 
     char *path = check_write_file(dir, "nul.txt", "cat 1 2 3\nthe 1 2 3\n");
     FILE *f = fopen(path, "r+b");
     CHECK(f && fseek(f, 12, SEEK_SET) == 0 && fputc('\0', f) == 0 && fclose(f) == 0);
-    seq_vocab *v = small_vocab();
-    seq_vectors out;
     seq_err err;
-    CHECK(seq_vectors_read(path, v, 3, &out, &err) != 0);
+    long n;
+    CHECK(seq_vectors_scan(path, 3, NULL, NULL, &n, &err) != 0);
     CHECK_MSG(strstr(err.msg, "nul.txt:2: NUL byte") != NULL, "%s", err.msg);
     free(path);
     path = check_write_file(dir, "missing", "");
     unlink(path);
-    CHECK(seq_vectors_read(path, v, 3, &out, &err) != 0);
+    CHECK(seq_vectors_scan(path, 3, NULL, NULL, &n, &err) != 0);
     CHECK_MSG(strstr(err.msg, "missing: cannot open") != NULL, "%s", err.msg);
     free(path);
-    seq_vocab_free(v);
 }
 
 /* An embedding of 6 x 3 from a file, after a dense kernel: the words' rows
@@ -127,11 +145,12 @@ static void test_init_files(void)
     CHECK(memcmp(p, q, sizeof p) == 0); /* FILE draws as UNIFORM first */
     t[1].init = SEQ_INIT_FILE;
 
-    free(check_write_file(dir, "vec.txt", "sat 1 2 3\nthe -1 -2 -3\nmoon 7 7 7\n"));
+    free(check_write_file(dir, "vec.txt", "sat 1 2 3\nthe -1 -2 -3\nmoon 7 7 7\n"
+                                          "the 5 5 5\n<pad> 4 4 4\n<oov> 4 4 4\n"));
     seq_vocab *v = small_vocab();
     seq_err err;
     CHECK(seq_s_init_files(&info, dir, v, p, &err) == 0);
-    const float the[3] = {-1, -2, -3}, sat[3] = {1, 2, 3};
+    const float the[3] = {-1, -2, -3}, sat[3] = {1, 2, 3}; /* the first "the" */
     CHECK(memcmp(p + 4 + 2 * 3, the, sizeof the) == 0);
     CHECK(memcmp(p + 4 + 4 * 3, sat, sizeof sat) == 0);
     for (int i = 0; i < 22; i++) /* padding, unknown, cat, id 5, the kernel */
