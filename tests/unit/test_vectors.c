@@ -124,6 +124,8 @@ static void test_errors(void)
     CHECK(seq_vectors_scan(path, 3, NULL, NULL, &n, &err) != 0);
     CHECK_MSG(strstr(err.msg, "missing: cannot open") != NULL, "%s", err.msg);
     free(path);
+    CHECK(seq_vectors_scan(dir, 3, NULL, NULL, &n, &err) != 0); /* a folder */
+    CHECK_MSG(strstr(err.msg, dir) != NULL && strstr(err.msg, "cannot"), "%s", err.msg);
 }
 
 /* An embedding of 6 x 3 from a file, after a dense kernel: the words' rows
