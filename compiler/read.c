@@ -415,6 +415,11 @@ int read_init(node *map, const char *key, init_spec *out)
     int kind;
     if (read_enum_node(type, key, init_names, &kind) != 0)
         return -1;
+    if (kind == SEQ_INIT_FILE) {
+        diag_error(type->at, "'%s': the file initializer (pre-trained word vectors) is not "
+                   "supported yet", key);
+        return -1;
+    }
     out->kind = (seq_init)kind;
     out->scale = kind == SEQ_INIT_UNIFORM ? 0.05 : kind == SEQ_INIT_NORMAL ? 0.05 : 1.0;
     if (v->kind != NODE_MAP)

@@ -13,12 +13,17 @@
 #define SQRT sqrtf
 #endif
 
-double seq_grad_norm(size_t n, const real *g)
+/* SUM + the sum of g^2 over N gradients, in index order. */
+static double add_squares(double sum, size_t n, const real *g)
 {
-    double sum = 0;
     for (size_t i = 0; i < n; i++)
         sum += (double)g[i] * g[i];
-    return sqrt(sum);
+    return sum;
+}
+
+double seq_grad_norm(size_t n, const real *g)
+{
+    return sqrt(add_squares(0, n, g));
 }
 
 typedef struct adam_job {
@@ -72,4 +77,52 @@ void seq_adam_step(const seq_optim_info *o, long t, size_t n, real *p, const rea
         seq_pool_run(adam_part, &j);
     else
         adam_range(&j, 0, n);
+}
+
+/* The next run of adjacent trainable tensors from tensor *I on: its first
+ * real in *BEGIN, its size returned (0: no more). */
+static size_t trainable_run(const seq_model_info *info, int *i, size_t *begin)
+{
+    while (*i < info->n_tensors && info->tensors[*i].frozen)
+        ++*i;
+    if (*i == info->n_tensors)
+        return 0;
+    const seq_tensor_info *t = &info->tensors[*i];
+    *begin = t->offset;
+    size_t end = t->offset + t->size;
+    for (++*i; *i < info->n_tensors && !info->tensors[*i].frozen &&
+               info->tensors[*i].offset == end; ++*i)
+        end += info->tensors[*i].size;
+    return end - *begin;
+}
+
+static int any_frozen(const seq_model_info *info)
+{
+    for (int i = 0; i < info->n_tensors; i++)
+        if (info->tensors[i].frozen)
+            return 1;
+    return 0;
+}
+
+double seq_trainable_grad_norm(const seq_model_info *info, const real *g)
+{
+    if (!any_frozen(info))
+        return seq_grad_norm(info->n_params, g);
+    double sum = 0;
+    size_t begin, n;
+    for (int i = 0; (n = trainable_run(info, &i, &begin)) > 0;)
+        sum = add_squares(sum, n, g + begin);
+    return sqrt(sum);
+}
+
+void seq_adam_update(const seq_model_info *info, long t, real *p, const real *g, real *m,
+                     real *v, double grad_scale)
+{
+    if (!any_frozen(info)) {
+        seq_adam_step(&info->optim, t, info->n_params, p, g, m, v, grad_scale);
+        return;
+    }
+    size_t begin, n;
+    for (int i = 0; (n = trainable_run(info, &i, &begin)) > 0;)
+        seq_adam_step(&info->optim, t, n, p + begin, g + begin, m + begin, v + begin, grad_scale);
 }

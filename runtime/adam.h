@@ -10,6 +10,8 @@
 
 #define seq_grad_norm SEQ_P(grad_norm)
 #define seq_adam_step SEQ_P(adam_step)
+#define seq_trainable_grad_norm SEQ_P(trainable_grad_norm)
+#define seq_adam_update SEQ_P(adam_update)
 
 /* sqrt(sum g^2), accumulated in double in index order (deterministic). */
 double seq_grad_norm(size_t n, const real *g);
@@ -23,5 +25,15 @@ double seq_grad_norm(size_t n, const real *g);
  *   p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps) */
 void seq_adam_step(const seq_optim_info *o, long t, size_t n, real *p, const real *g,
                    real *m, real *v, double grad_scale);
+
+/* The model's versions, over its trainable tensors only: a frozen one
+ * (trainable: false) is never updated (no step, no weight decay; its moments
+ * stay 0) and its gradient is left out of the global norm, as Keras clips
+ * the trainable variables' gradients only. Adjacent trainable tensors are
+ * one call to the above; without a frozen tensor these are seq_grad_norm
+ * and seq_adam_step over all n_params (the same bits). */
+double seq_trainable_grad_norm(const seq_model_info *info, const real *g);
+void seq_adam_update(const seq_model_info *info, long t, real *p, const real *g, real *m,
+                     real *v, double grad_scale);
 
 #endif

@@ -199,14 +199,21 @@ static int default_threads(void)
     return cpus > 0 ? (int)cpus : 1;
 }
 
-/* A path of the spec's (data.path, data.test_path) from the spec's folder,
- * which SPEC_DIR gives relative to the binary's own folder (so that the binary holds no absolute
- * path of the tree it was built in, and runs from any working folder). */
-static char *default_data(const char *spec_dir, const char *spec_path)
+/* The spec's folder, which SPEC_DIR gives relative to the binary's own
+ * folder (so that the binary holds no absolute path of the tree it was built
+ * in, and runs from any working folder). */
+static char *spec_folder(const char *spec_dir)
 {
     char *exe = spec_dir[0] == '/' ? NULL : seq_exe_dir();
-    char *dir = seq_path_join(exe, spec_dir), *path = seq_path_join(dir, spec_path);
+    char *dir = seq_path_join(exe, spec_dir);
     free(exe);
+    return dir;
+}
+
+/* A path of the spec's (data.path, data.test_path) from the spec's folder. */
+static char *default_data(const char *spec_dir, const char *spec_path)
+{
+    char *dir = spec_folder(spec_dir), *path = seq_path_join(dir, spec_path);
     free(dir);
     return path;
 }
@@ -364,6 +371,8 @@ static int run_command(const seq_model_info *info, const seq_s_model *f32,
                       : info->data.test_path ? default_data(spec_dir, info->data.test_path)
                                              : NULL;
     o->test_root = test_root;
+    char *spec_root = spec_folder(spec_dir);
+    o->spec_root = spec_root;
     int status;
     seqcc_model_def def = {info, f32, f64};
     if (o->cmd == SEQ_CMD_PREDICT)
@@ -379,6 +388,7 @@ static int run_command(const seq_model_info *info, const seq_s_model *f32,
                 info->data.path);
     free(data_root);
     free(test_root);
+    free(spec_root);
     return status;
 }
 

@@ -24,6 +24,8 @@ typedef struct seq_options {
                                 test_path, from its folder) */
     const char *test_root;   /* resolved by seq_main: test_data, else the spec's test_path
                                 from its folder; NULL = the test part is a part of the data */
+    const char *spec_root;   /* the spec's folder (resolved by seq_main): a tensor's vectors
+                                file is relative to it */
     int probs;               /* predict: every class's probability too */
     int resume;              /* train: continue from OUT/checkpoint.safetensors */
     int force;               /* train: start afresh in an OUT that holds a run */

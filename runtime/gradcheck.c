@@ -54,7 +54,8 @@ static void gradcheck_params(run *r, seq_rng *rng)
     const seq_model_info *info = r->info;
     for (int i = 0; i < info->n_tensors; i++) {
         const seq_tensor_info *t = &info->tensors[i];
-        int lookup = t->init == SEQ_INIT_UNIFORM || t->init == SEQ_INIT_NORMAL;
+        int lookup = t->init == SEQ_INIT_UNIFORM || t->init == SEQ_INIT_NORMAL ||
+                     t->init == SEQ_INIT_FILE; /* an embedding: pre-trained vectors */
         double limit = t->rank == 1 ? 0.5 : lookup ? 1 : sqrt(3.0 / t->shape[0]);
         for (size_t k = 0; k < t->size; k++)
             r->params[t->offset + k] = (real)(limit * (2 * seq_rng_uniform(rng) - 1));

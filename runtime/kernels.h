@@ -35,6 +35,10 @@
 #define seq_col2im SEQ_P(col2im)
 #define seq_maxpool_steps SEQ_P(maxpool_steps)
 #define seq_maxpool_steps_backward SEQ_P(maxpool_steps_backward)
+#define seq_global_max_pool SEQ_P(global_max_pool)
+#define seq_global_max_pool_backward SEQ_P(global_max_pool_backward)
+#define seq_global_avg_pool SEQ_P(global_avg_pool)
+#define seq_global_avg_pool_backward SEQ_P(global_avg_pool_backward)
 #define seq_im2col2d SEQ_P(im2col2d)
 #define seq_col2im2d SEQ_P(col2im2d)
 #define seq_maxpool2d SEQ_P(maxpool2d)
@@ -146,6 +150,27 @@ void seq_col2im(int steps_out, int rows, int features, int kernel, int pad, int 
 void seq_maxpool_steps(int steps_out, int width, int pool, const real *x, real *y);
 void seq_maxpool_steps_backward(int steps_out, int width, int pool, int steps_in, const real *x,
                                 const real *y, const real *dy, real *dx);
+
+/* Global pooling over time (Keras' GlobalMaxPooling1D and
+ * GlobalAveragePooling1D, global_pool.c), for one block of ROWS sequences:
+ * x [steps, rows, features] (time major) to y [rows, features]. With LENGTHS
+ * [rows] (masked; else NULL: every step), row r pools only its first
+ * lengths[r] steps (clamped to [0, steps]); a row of no real step gives 0
+ * (Keras' masked average would divide 0 by 0) and gets no gradient.
+ *   max: y = the maximum over the steps; padding steps never count. Its
+ *        backward sends each dy to the FIRST step holding the maximum (the
+ *        earliest of tied steps, found by x == y); every other dx is 0.
+ *   avg: y = the sum over the steps (in step order) / their number; its
+ *        backward writes dx = dy / n at the real steps and 0 at the others.
+ * The backwards write (do not add to) the whole dx [steps, rows, features]. */
+void seq_global_max_pool(int steps, int rows, int features, const int32_t *lengths,
+                         const real *x, real *y);
+void seq_global_max_pool_backward(int steps, int rows, int features, const int32_t *lengths,
+                                  const real *x, const real *y, const real *dy, real *dx);
+void seq_global_avg_pool(int steps, int rows, int features, const int32_t *lengths,
+                         const real *x, real *y);
+void seq_global_avg_pool_backward(int steps, int rows, int features, const int32_t *lengths,
+                                  const real *dy, real *dx);
 
 #ifndef SEQ_WINDOW2D_DEFINED
 #define SEQ_WINDOW2D_DEFINED

@@ -11,10 +11,12 @@
 
 #include <string.h>
 
+/* FILE: an embedding drawn UNIFORM (scale), then the rows of the words found
+ * in a vectors file (vectors.h). */
 #define SEQ_INIT_KINDS(X)                                                        \
     X(SEQ_INIT_ZEROS, "zeros") X(SEQ_INIT_ONES, "ones") X(SEQ_INIT_UNIFORM, "uniform") \
     X(SEQ_INIT_NORMAL, "normal") X(SEQ_INIT_GLOROT_UNIFORM, "glorot_uniform")   \
-    X(SEQ_INIT_ORTHOGONAL, "orthogonal")
+    X(SEQ_INIT_ORTHOGONAL, "orthogonal") X(SEQ_INIT_FILE, "file")
 
 #define SEQ_LOSS_KINDS(X)                                                         \
     X(SEQ_LOSS_BCE, "binary_crossentropy")                                        \

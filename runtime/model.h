@@ -25,6 +25,8 @@ typedef struct seq_tensor_info {
     double scale;         /* UNIFORM: limit; NORMAL: stddev; ORTHOGONAL: gain */
     int fan_in, fan_out;  /* GLOROT_UNIFORM; ORTHOGONAL: rows, columns */
     int forget_units;     /* an LSTM bias: [units, 2*units) starts at 1 */
+    const char *path;     /* FILE: word vectors (vectors.h), relative to the spec's folder */
+    int frozen;           /* trainable: false; the optimizer never changes it */
 } seq_tensor_info;
 
 typedef struct seq_data_info {

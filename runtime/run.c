@@ -265,7 +265,7 @@ int train_step(run *r, int n_valid, double *loss, long *correct, seq_err *err)
         *loss = NAN;
     if (test_nonfinite(r, r->step + 1, "grad"))
         r->grads[0] = (real)NAN;
-    double norm = seq_grad_norm(info->n_params, r->grads), scale = 1;
+    double norm = seq_trainable_grad_norm(info, r->grads), scale = 1;
     if (!isfinite(*loss) || !isfinite(norm))
         return seq_fail(err, "training diverged at step %ld (epoch %d): the %s is %g; nothing of "
                         "this step is applied or saved", r->step + 1, r->epoch + 1,
@@ -273,8 +273,7 @@ int train_step(run *r, int n_valid, double *loss, long *correct, seq_err *err)
     if (info->optim.clipnorm > 0 && norm > info->optim.clipnorm)
         scale = info->optim.clipnorm / (norm + 1e-6);
     r->step++;
-    seq_adam_step(&info->optim, r->step, info->n_params, r->params, r->grads, r->adam_m,
-                  r->adam_v, scale);
+    seq_adam_update(info, r->step, r->params, r->grads, r->adam_m, r->adam_v, scale);
     if (test_nonfinite(r, r->step, "param"))
         r->params[0] = (real)NAN;
     return 0;

@@ -3,10 +3,13 @@
 #ifndef SEQ_CHECK_H
 #define SEQ_CHECK_H
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int check_failures;
 
@@ -64,6 +67,30 @@ static inline char *check_write_file(const char *dir, const char *name, const ch
         fclose(f);
     }
     return path;
+}
+
+/* Removes PATH, a fixtures' folder with what it holds, or a file. */
+static inline void check_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (!S_ISDIR(st.st_mode)) {
+        CHECK_MSG(unlink(path) == 0, "cannot remove %s", path);
+        return;
+    }
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char child[4096];
+        snprintf(child, sizeof child, "%s/%s", path, e->d_name);
+        check_remove_tree(child);
+    }
+    if (d)
+        closedir(d);
+    CHECK_MSG(rmdir(path) == 0, "cannot remove %s", path);
 }
 
 static inline int check_status(const char *name)

@@ -34,7 +34,7 @@ static void check_tables(const char *what, const char *const *words, const char 
 
 static void test_tables(void)
 {
-    check_tables("init", seq_init_words(), seq_init_idents(), SEQ_INIT_ORTHOGONAL + 1);
+    check_tables("init", seq_init_words(), seq_init_idents(), SEQ_INIT_FILE + 1);
     check_tables("loss", seq_loss_words(), seq_loss_idents(), SEQ_LOSS_MSE + 1);
     check_tables("punct", seq_punct_words(), seq_punct_idents(), SEQ_PUNCT_KEEP + 1);
     check_tables("pad", seq_pad_words(), seq_pad_idents(), SEQ_PAD_POST + 1);

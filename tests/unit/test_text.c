@@ -41,29 +41,6 @@ static void write_text(const char *rel, const char *text)
     write_file(rel, text, strlen(text));
 }
 
-static void remove_tree(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        struct dirent *e;
-        while (d && (e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char *child = seq_path_join(path, e->d_name);
-            remove_tree(child);
-            free(child);
-        }
-        if (d)
-            closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
 /* How many file descriptors are open: it grows if a load leaks one. */
 static int open_fds(void)
 {
@@ -283,6 +260,6 @@ int main(void)
     test_load_order();
     test_load_many();
     test_load_errors();
-    remove_tree(tmp_root);
+    check_remove_tree(tmp_root);
     return check_status("test_text");
 }
