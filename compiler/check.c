@@ -69,11 +69,92 @@ int no_softmax(const layer *l)
     return -1;
 }
 
+/* " with activation relu" after an output layer's shape, else "". */
+static const char *with_act(const layer *last)
+{
+    return (last->kind->flags & LAYER_OUTPUT) ? " with activation " : "";
+}
+
+static const char *act_of(const layer *last)
+{
+    return (last->kind->flags & LAYER_OUTPUT) ? activation_name(last->act) : "";
+}
+
+/* mse: the last layer is one linear unit, the value predicted. */
+static int check_mse(const spec *s, const layer *last)
+{
+    char got[64];
+    if ((last->kind->flags & LAYER_OUTPUT) && !last->out.is_seq && last->out.features == 1 &&
+        last->act == ACT_NONE)
+        return 0;
+    diag_error(s->loss.src->at, "mse needs the last layer to be a dense with 1 unit and "
+               "activation none (the value predicted), but layer %d '%s' (%s) outputs %s%s%s",
+               last->index + 1, last->name, layer_class(last), shape_str(last->out, got, sizeof got),
+               with_act(last), act_of(last));
+    return -1;
+}
+
+/* binary_crossentropy: one unit, a sigmoid (none from logits). */
+static int check_bce(const spec *s, const layer *last)
+{
+    activation want = s->loss.from_logits ? ACT_NONE : ACT_SIGMOID;
+    char got[64];
+    if (s->data.char_lm) {
+        diag_error(s->loss.src->at, "a char-lm predicts one of vocab_size characters at every "
+                   "step: use sparse_categorical_crossentropy");
+        return -1;
+    }
+    if ((last->kind->flags & LAYER_OUTPUT) && last->out.features == 1 && last->act == want)
+        return 0;
+    int logits_hint = !s->loss.from_logits && (last->kind->flags & LAYER_OUTPUT) &&
+                      last->act == ACT_NONE && last->out.features == 1;
+    diag_error(s->loss.src->at,
+               "binary_crossentropy%s needs the last layer to be a dense with 1 unit and "
+               "activation %s, but layer %d '%s' (%s) outputs %s%s%s%s",
+               s->loss.from_logits ? " (from_logits)" : "", activation_name(want),
+               last->index + 1, last->name, layer_class(last),
+               shape_str(last->out, got, sizeof got), with_act(last), act_of(last),
+               logits_hint ? "; for logits write loss: {type: binary_crossentropy, "
+                             "from_logits: true}" : "");
+    return -1;
+}
+
+/* sparse_categorical_crossentropy: a unit per class, a softmax (none from
+ * logits); a char-lm's at every step, a classifier's once. */
+static int check_sparse_ce(const spec *s, const layer *last)
+{
+    activation want = s->loss.from_logits ? ACT_NONE : ACT_SOFTMAX;
+    char got[64];
+    if (s->data.char_lm && (!last->out.is_seq || last->out.features != s->data.vocab_size ||
+                            last->out.steps != s->seq_len)) {
+        diag_error(s->loss.src->at, "a char-lm predicts the next character at every step: "
+                   "the last layer must be a time_distributed dense of vocab_size (%d) units "
+                   "with one output per step, but layer %d '%s' outputs %s",
+                   s->data.vocab_size, last->index + 1, last->name,
+                   shape_str(last->out, got, sizeof got));
+        return -1;
+    }
+    if (!s->data.char_lm && last->out.is_seq) {
+        diag_error(s->loss.src->at, "text classification needs one prediction per example, "
+                   "but layer %d '%s' outputs %s (a sequence)", last->index + 1, last->name,
+                   shape_str(last->out, got, sizeof got));
+        return -1;
+    }
+    if ((last->kind->flags & LAYER_OUTPUT) && last->out.features >= 2 && last->act == want)
+        return 0;
+    diag_error(s->loss.src->at,
+               "sparse_categorical_crossentropy%s needs the last layer to be a dense with "
+               "one unit per class (2 or more) and activation %s, but layer %d '%s' (%s) "
+               "outputs %s%s%s", s->loss.from_logits ? " (from_logits)" : "",
+               activation_name(want), last->index + 1, last->name, layer_class(last),
+               shape_str(last->out, got, sizeof got), with_act(last), act_of(last));
+    return -1;
+}
+
 /* The last layer and the loss must agree on what the output means. */
 static int check_loss(spec *s)
 {
     const layer *last = &s->layers[s->n_layers - 1];
-    char got[64];
     if (s->data.series != (s->loss.kind == SEQ_LOSS_MSE)) {
         diag_error(s->loss.src->at, s->data.series
                    ? "a series model predicts a value: use loss mse"
@@ -82,72 +163,9 @@ static int check_loss(spec *s)
         return -1;
     }
     switch (s->loss.kind) {
-    case SEQ_LOSS_MSE:
-        if (!(last->kind->flags & LAYER_OUTPUT) || last->out.is_seq || last->out.features != 1 ||
-            last->act != ACT_NONE) {
-            diag_error(s->loss.src->at, "mse needs the last layer to be a dense with 1 unit and "
-                       "activation none (the value predicted), but layer %d '%s' (%s) outputs %s%s%s",
-                       last->index + 1, last->name, layer_class(last),
-                       shape_str(last->out, got, sizeof got),
-                       (last->kind->flags & LAYER_OUTPUT) ? " with activation " : "",
-                       (last->kind->flags & LAYER_OUTPUT) ? activation_name(last->act) : "");
-            return -1;
-        }
-        return 0;
-    case SEQ_LOSS_BCE: {
-        activation want = s->loss.from_logits ? ACT_NONE : ACT_SIGMOID;
-        if (s->data.char_lm) {
-            diag_error(s->loss.src->at, "a char-lm predicts one of vocab_size characters at every "
-                       "step: use sparse_categorical_crossentropy");
-            return -1;
-        }
-        if (!(last->kind->flags & LAYER_OUTPUT) || last->out.features != 1 || last->act != want) {
-            int logits_hint = !s->loss.from_logits && (last->kind->flags & LAYER_OUTPUT) &&
-                              last->act == ACT_NONE && last->out.features == 1;
-            diag_error(s->loss.src->at,
-                       "binary_crossentropy%s needs the last layer to be a dense with 1 unit and "
-                       "activation %s, but layer %d '%s' (%s) outputs %s%s%s%s",
-                       s->loss.from_logits ? " (from_logits)" : "", activation_name(want),
-                       last->index + 1, last->name, layer_class(last),
-                       shape_str(last->out, got, sizeof got),
-                       (last->kind->flags & LAYER_OUTPUT) ? " with activation " : "",
-                       (last->kind->flags & LAYER_OUTPUT) ? activation_name(last->act) : "",
-                       logits_hint ? "; for logits write loss: {type: binary_crossentropy, "
-                                     "from_logits: true}" : "");
-            return -1;
-        }
-        return 0;
-    }
-    case SEQ_LOSS_SPARSE_CE: {
-        activation want = s->loss.from_logits ? ACT_NONE : ACT_SOFTMAX;
-        if (s->data.char_lm && (!last->out.is_seq || last->out.features != s->data.vocab_size ||
-                                last->out.steps != s->seq_len)) {
-            diag_error(s->loss.src->at, "a char-lm predicts the next character at every step: "
-                       "the last layer must be a time_distributed dense of vocab_size (%d) units "
-                       "with one output per step, but layer %d '%s' outputs %s",
-                       s->data.vocab_size, last->index + 1, last->name,
-                       shape_str(last->out, got, sizeof got));
-            return -1;
-        }
-        if (!s->data.char_lm && last->out.is_seq) {
-            diag_error(s->loss.src->at, "text classification needs one prediction per example, "
-                       "but layer %d '%s' outputs %s (a sequence)", last->index + 1, last->name,
-                       shape_str(last->out, got, sizeof got));
-            return -1;
-        }
-        if (!(last->kind->flags & LAYER_OUTPUT) || last->out.features < 2 || last->act != want) {
-            diag_error(s->loss.src->at,
-                       "sparse_categorical_crossentropy%s needs the last layer to be a dense with "
-                       "one unit per class (2 or more) and activation %s, but layer %d '%s' (%s) "
-                       "outputs %s%s%s", s->loss.from_logits ? " (from_logits)" : "",
-                       activation_name(want), last->index + 1, last->name, layer_class(last),
-                       shape_str(last->out, got, sizeof got),
-                       (last->kind->flags & LAYER_OUTPUT) ? " with activation " : "",
-                       (last->kind->flags & LAYER_OUTPUT) ? activation_name(last->act) : "");
-            return -1;
-        }
-        return 0;
-    }
+    case SEQ_LOSS_MSE: return check_mse(s, last);
+    case SEQ_LOSS_BCE: return check_bce(s, last);
+    case SEQ_LOSS_SPARSE_CE: return check_sparse_ce(s, last);
     }
     return -1;
 }

@@ -356,6 +356,27 @@ static int read_series(spec *s, node *n)
     return rc ? -1 : 0;
 }
 
+/* data.tokenizer: words (text classification) or characters (a char-lm). */
+static int read_tokenizer(spec *s, node *tok)
+{
+    static const char *const tok_keys[] = {"lowercase", "strip_html", "punctuation",
+                                           "vocab_size", NULL};
+    static const char *const char_keys[] = {"vocab_size", NULL};
+    if (check_map(tok, s->data.char_lm ? "'tokenizer' (of characters: id 0 for rare ones, "
+                                         "then the most frequent)" : "'tokenizer'",
+                  s->data.char_lm ? char_keys : tok_keys) != 0)
+        return -1;
+    int rc = 0, punct = SEQ_PUNCT_STRIP;
+    s->data.lowercase = 1;
+    s->data.strip_html = 1;
+    rc |= read_bool(tok, "lowercase", &s->data.lowercase);
+    rc |= read_bool(tok, "strip_html", &s->data.strip_html);
+    rc |= read_enum(tok, "punctuation", "'tokenizer'", 0, seq_punct_words(), &punct);
+    rc |= read_int32(tok, "vocab_size", "'tokenizer'", 1, 3, SPEC_MAX_VOCAB, &s->data.vocab_size);
+    s->data.punct = (seq_punct)punct;
+    return rc ? -1 : 0;
+}
+
 static int read_data(spec *s, node *n)
 {
     static const char *const keys[] = {"kind", "format", "path", "tokenizer", "padding",
@@ -418,28 +439,12 @@ static int read_data(spec *s, node *n)
     }
     s->data.padding = (seq_pad)padding;
     s->data.truncation = (seq_pad)truncation;
-
     node *tok = field(n, "tokenizer");
     if (!tok) {
         diag_error(n->at, "'data' is missing the required key 'tokenizer' (its vocab_size at least)");
         return -1;
     }
-    static const char *const tok_keys[] = {"lowercase", "strip_html", "punctuation",
-                                           "vocab_size", NULL};
-    static const char *const char_keys[] = {"vocab_size", NULL};
-    if (check_map(tok, s->data.char_lm ? "'tokenizer' (of characters: id 0 for rare ones, "
-                                         "then the most frequent)" : "'tokenizer'",
-                  s->data.char_lm ? char_keys : tok_keys) != 0)
-        return -1;
-    int punct = SEQ_PUNCT_STRIP;
-    s->data.lowercase = 1;
-    s->data.strip_html = 1;
-    rc |= read_bool(tok, "lowercase", &s->data.lowercase);
-    rc |= read_bool(tok, "strip_html", &s->data.strip_html);
-    rc |= read_enum(tok, "punctuation", "'tokenizer'", 0, seq_punct_words(), &punct);
-    rc |= read_int32(tok, "vocab_size", "'tokenizer'", 1, 3, SPEC_MAX_VOCAB, &s->data.vocab_size);
-    s->data.punct = (seq_punct)punct;
-    return rc ? -1 : 0;
+    return read_tokenizer(s, tok) != 0 || rc ? -1 : 0;
 }
 
 static int read_loss(spec *s, node *n)

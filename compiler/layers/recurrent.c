@@ -304,114 +304,182 @@ static int step_time(int T, int dir, int s)
     return dir ? T - 1 - s : s;
 }
 
+/* One direction's code in one pass: its sizes and the names of its
+ * locals ("h", or "f_h" / "b_h" in a bidirectional layer). */
+typedef struct direction {
+    const layer *l;
+    const layer_io *io;
+    int dir;                 /* 1: the backward direction of a bidirectional layer */
+    cell cell;
+    int T, R, F, H, G;
+    size_t SG, SH, SG3;      /* a step's gates, state and GRU recurrent product */
+    int carried;             /* the state carries over from the previous batch */
+    char kernel[32], rec[32], bias[32], gates[32], h[32], c[32], rg[32], rh[32];
+    char dh[32], dg[32], drg[32], dc[32], db[32], dbr[32], pk[40], pr[40], pb[40];
+} direction;
+
+static void direction_init(direction *d, const pass *ps, const layer *l, int dir)
+{
+    memset(d, 0, sizeof *d);
+    d->l = l;
+    d->io = &ps->io[l->index];
+    d->dir = dir;
+    d->cell = cell_of(l);
+    d->T = steps_in(ps, l), d->R = ps->rows, d->F = l->in.features, d->H = l->units;
+    d->G = gates_of(l);
+    d->SG = (size_t)d->R * d->G * d->H, d->SH = (size_t)d->R * d->H;
+    d->SG3 = (size_t)d->R * 3 * d->H;
+    d->carried = d->io->stateful;
+    struct { char *buf; size_t n; const char *what; } names[] = {
+        {d->kernel, sizeof d->kernel, "kernel"}, {d->rec, sizeof d->rec, "recurrent_kernel"},
+        {d->bias, sizeof d->bias, "bias"}, {d->gates, sizeof d->gates, "gates"},
+        {d->h, sizeof d->h, "h"}, {d->c, sizeof d->c, "c"}, {d->rg, sizeof d->rg, "rg"},
+        {d->rh, sizeof d->rh, "rh"}, {d->dh, sizeof d->dh, "dh"}, {d->dg, sizeof d->dg, "dgates"},
+        {d->drg, sizeof d->drg, "drg"}, {d->dc, sizeof d->dc, "dc"},
+        {d->db, sizeof d->db, "dbias_rows"}, {d->dbr, sizeof d->dbr, "dbias_rec_rows"},
+        {d->pk, sizeof d->pk, "d_kernel"}, {d->pr, sizeof d->pr, "d_recurrent_kernel"},
+        {d->pb, sizeof d->pb, "d_bias"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        local(l, dir, names[i].what, names[i].buf, names[i].n);
+}
+
+/* The forward direction's pointers: weights, gates and states. */
+static void forward_pointers(seq_buf *out, const plan *pl, const direction *d)
+{
+    const layer *l = d->l;
+    int T = d->T, R = d->R, H = d->H, G = d->G;
+    char dims[64], c[128];
+    emit_ptr(out, 1, d->kernel, 'p', dir_param(pl, l, d->dir, P_KERNEL)->offset,
+             dims2(dims, sizeof dims, d->F, G * H));
+    emit_ptr(out, 1, d->rec, 'p', dir_param(pl, l, d->dir, P_RECURRENT)->offset,
+             dims2(dims, sizeof dims, H, G * H));
+    emit_ptr(out, 1, d->bias, 'p', dir_param(pl, l, d->dir, P_BIAS)->offset,
+             d->cell == CELL_GRU ? dims2(dims, sizeof dims, 2, G * H) : dims1(dims, sizeof dims, G * H));
+    snprintf(c, sizeof c, "%s%s", dims3(dims, sizeof dims, T, R, G * H),
+             d->cell == CELL_LSTM ? " i, f, g, o" : d->cell == CELL_GRU ? " z, r, h" : "");
+    emit_block_ptr(out, 0, d->gates, dget(d->io, d->dir, B_GATES), (size_t)T * d->SG, c);
+    if (d->cell == CELL_GRU) {
+        emit_block_ptr(out, 0, d->rg, dget(d->io, d->dir, B_RG), (size_t)T * d->SG3,
+                       dims3(dims, sizeof dims, T, R, 3 * H));
+        emit_block_ptr(out, 0, d->rh, dget(d->io, d->dir, B_RH), (size_t)T * d->SH,
+                       dims3(dims, sizeof dims, T, R, H));
+    }
+    snprintf(c, sizeof c, "%s the initial state at %d", dims3(dims, sizeof dims, T + 1, R, H),
+             d->dir ? T : 0);
+    if (d->cell == CELL_LSTM)
+        emit_block_ptr(out, 0, d->c, dget(d->io, d->dir, B_C), (size_t)(T + 1) * d->SH, c);
+    emit_block_ptr(out, 0, d->h, dget(d->io, d->dir, B_H), (size_t)(T + 1) * d->SH, c);
+}
+
+/* x kernel for all steps, then the initial state: zeros, or the state the
+ * previous batch left (stateful). */
+static void forward_start(seq_buf *out, const direction *d)
+{
+    seq_buf_printf(out, "\n    seq_matmul(%d, %d, %d, x, %s, 0, %s);  /* x kernel, all steps */\n",
+                   d->T * d->R, d->G * d->H, d->F, d->kernel, d->gates);
+    char init[16] = "";
+    if (d->dir)
+        snprintf(init, sizeof init, " + %zu", (size_t)d->T * d->SH);
+    if (d->carried) {
+        seq_buf_printf(out, "    seq_copy(%zu, a + %zu + %zu * blk, %s);  /* the carried state */\n",
+                       d->SH, d->io->state[0][0], d->SH, d->h);
+        if (d->cell == CELL_LSTM)
+            seq_buf_printf(out, "    seq_copy(%zu, a + %zu + %zu * blk, %s);\n", d->SH,
+                           d->io->state[0][1], d->SH, d->c);
+    } else {
+        if (d->cell == CELL_LSTM)
+            seq_buf_printf(out, "    seq_zero(%zu, %s%s);\n", d->SH, d->c, init);
+        seq_buf_printf(out, "    seq_zero(%zu, %s%s);\n", d->SH, d->h, init);
+    }
+}
+
+/* Step S (time t): the recurrent product, the cell, and under masking the
+ * rows past their length keeping their state. */
+static void forward_step(seq_buf *out, const direction *d, int s)
+{
+    int T = d->T, R = d->R, H = d->H, G = d->G;
+    size_t SG = d->SG, SH = d->SH, SG3 = d->SG3;
+    const char *h = d->h, *c = d->c, *gates = d->gates;
+    int t = step_time(T, d->dir, s), prev = d->dir ? t + 1 : t, next = d->dir ? t : t + 1;
+    int product = s > 0 || d->carried; /* a zero initial state needs no product */
+    seq_buf_printf(out, "    /* t = %d */\n", t);
+    switch (d->cell) {
+    case CELL_LSTM:
+        if (product)
+            seq_buf_printf(out, "    seq_matmul(%d, %d, %d, %s + %zu, %s, 1, %s + %zu);\n", R, G * H, H, h,
+                           prev * SH, d->rec, gates, t * SG);
+        seq_buf_printf(out, "    seq_lstm_cell_forward(%d, %d, %s, %s + %zu, %s + %zu, %s + %zu, %s + %zu);\n",
+                       R, H, d->bias, gates, t * SG, c, prev * SH, c, next * SH, h, next * SH);
+        break;
+    case CELL_GRU:
+        if (product)
+            seq_buf_printf(out, "    seq_matmul(%d, %d, %d, %s + %zu, %s, 0, %s + %zu);\n", R, 3 * H, H, h,
+                           prev * SH, d->rec, d->rg, t * SG3);
+        else
+            seq_buf_printf(out, "    seq_zero(%zu, %s + %zu);\n", SG3, d->rg, t * SG3);
+        seq_buf_printf(out, "    seq_gru_cell_forward(%d, %d, %s, %s + %d, %s + %zu, %s + %zu, %s + %zu, %s + %zu, %s + %zu);\n",
+                       R, H, d->bias, d->bias, 3 * H, gates, t * SG, d->rg, t * SG3, d->rh, t * SH, h,
+                       prev * SH, h, next * SH);
+        break;
+    default:
+        if (product)
+            seq_buf_printf(out, "    seq_matmul(%d, %d, %d, %s + %zu, %s, 1, %s + %zu);\n", R, H, H, h,
+                           prev * SH, d->rec, gates, t * SG);
+        seq_buf_printf(out, "    seq_rnn_cell_forward(%d, %d, %s, %s + %zu, %s + %zu);\n", R, H, d->bias,
+                       gates, t * SG, h, next * SH);
+        break;
+    }
+    if (d->l->masked) { /* rows past their length keep their state */
+        if (d->cell == CELL_LSTM)
+            seq_buf_printf(out, "    seq_hold_rows(%d, %d, %d, len, %s + %zu, %s + %zu);\n", R, H, t, c,
+                           prev * SH, c, next * SH);
+        seq_buf_printf(out, "    seq_hold_rows(%d, %d, %d, len, %s + %zu, %s + %zu);\n", R, H, t, h,
+                       prev * SH, h, next * SH);
+    }
+}
+
+/* After the last step: the state the next batch starts from (stateful),
+ * and the layer's output from the states. */
+static void forward_end(seq_buf *out, const direction *d)
+{
+    const layer *l = d->l;
+    int T = d->T, R = d->R, H = d->H, dir = d->dir;
+    size_t SH = d->SH;
+    if (d->carried) {
+        seq_buf_printf(out, "    seq_copy(%zu, %s + %zu, a + %zu + %zu * blk);\n", SH, d->h,
+                       (size_t)T * SH, d->io->state[0][0], SH);
+        if (d->cell == CELL_LSTM)
+            seq_buf_printf(out, "    seq_copy(%zu, %s + %zu, a + %zu + %zu * blk);\n", SH, d->c,
+                           (size_t)T * SH, d->io->state[0][1], SH);
+    }
+    if (l->dirs == 2) { /* this direction's half of the concatenated output */
+        if (l->return_sequences)
+            seq_buf_printf(out, "    seq_copy_rows(%d, %d, %s + %zu, %d, out + %d, %d);\n", T * R, H, d->h,
+                           dir ? 0 : SH, H, dir * H, 2 * H);
+        else
+            seq_buf_printf(out, "    seq_copy_rows(%d, %d, %s + %zu, %d, out + %d, %d);\n", R, H, d->h,
+                           dir ? 0 : (size_t)T * SH, H, dir * H, 2 * H);
+    } else if (!l->return_sequences) {
+        seq_buf_printf(out, "    seq_copy(%zu, %s + %zu, out);\n", SH, d->h, (size_t)T * SH);
+    } else if (l->masked) { /* the outputs: zeros past each row's length */
+        seq_buf_printf(out, "    seq_copy(%zu, %s + %zu, out);\n", (size_t)T * SH, d->h, SH);
+        seq_buf_printf(out, "    seq_mask_steps(%d, %d, %d, len, out);\n", T, R, H);
+    }
+}
+
 static void forward_direction(seq_buf *out, const plan *pl, const pass *ps, const layer *l, int dir)
 {
-    const layer_io *io = &ps->io[l->index];
-    int T = steps_in(ps, l), R = ps->rows, F = l->in.features, H = l->units, G = gates_of(l);
-    size_t SG = (size_t)R * G * H, SH = (size_t)R * H, SG3 = (size_t)R * 3 * H;
-    char d[64], c[128], kernel[32], rec[32], bias[32], gates[32], hh[32], cc[32], rg[32], rh[32];
-    local(l, dir, "kernel", kernel, sizeof kernel);
-    local(l, dir, "recurrent_kernel", rec, sizeof rec);
-    local(l, dir, "bias", bias, sizeof bias);
-    local(l, dir, "gates", gates, sizeof gates);
-    local(l, dir, "h", hh, sizeof hh);
-    local(l, dir, "c", cc, sizeof cc);
-    local(l, dir, "rg", rg, sizeof rg);
-    local(l, dir, "rh", rh, sizeof rh);
-
+    direction d;
+    direction_init(&d, ps, l, dir);
     if (l->dirs == 2)
         seq_buf_printf(out, "\n    /* the %s direction */\n", dir ? "backward (time T-1 down to 0)" : "forward");
     else
         seq_buf_puts(out, "\n");
-    emit_ptr(out, 1, kernel, 'p', dir_param(pl, l, dir, P_KERNEL)->offset, dims2(d, sizeof d, F, G * H));
-    emit_ptr(out, 1, rec, 'p', dir_param(pl, l, dir, P_RECURRENT)->offset, dims2(d, sizeof d, H, G * H));
-    emit_ptr(out, 1, bias, 'p', dir_param(pl, l, dir, P_BIAS)->offset,
-             cell_of(l) == CELL_GRU ? dims2(d, sizeof d, 2, G * H) : dims1(d, sizeof d, G * H));
-    snprintf(c, sizeof c, "%s%s", dims3(d, sizeof d, T, R, G * H),
-             cell_of(l) == CELL_LSTM ? " i, f, g, o" : cell_of(l) == CELL_GRU ? " z, r, h" : "");
-    emit_block_ptr(out, 0, gates, dget(io, dir, B_GATES), (size_t)T * SG, c);
-    if (cell_of(l) == CELL_GRU) {
-        emit_block_ptr(out, 0, rg, dget(io, dir, B_RG), (size_t)T * SG3, dims3(d, sizeof d, T, R, 3 * H));
-        emit_block_ptr(out, 0, rh, dget(io, dir, B_RH), (size_t)T * SH, dims3(d, sizeof d, T, R, H));
-    }
-    snprintf(c, sizeof c, "%s the initial state at %d", dims3(d, sizeof d, T + 1, R, H), dir ? T : 0);
-    if (cell_of(l) == CELL_LSTM)
-        emit_block_ptr(out, 0, cc, dget(io, dir, B_C), (size_t)(T + 1) * SH, c);
-    emit_block_ptr(out, 0, hh, dget(io, dir, B_H), (size_t)(T + 1) * SH, c);
-
-    seq_buf_printf(out, "\n    seq_matmul(%d, %d, %d, x, %s, 0, %s);  /* x kernel, all steps */\n", T * R,
-                   G * H, F, kernel, gates);
-    char init[16] = "";
-    if (dir)
-        snprintf(init, sizeof init, " + %zu", (size_t)T * SH);
-    int carried = io->stateful;
-    if (carried) { /* stateful: the state left by the previous batch */
-        seq_buf_printf(out, "    seq_copy(%zu, a + %zu + %zu * blk, %s);  /* the carried state */\n", SH,
-                       io->state[0][0], SH, hh);
-        if (cell_of(l) == CELL_LSTM)
-            seq_buf_printf(out, "    seq_copy(%zu, a + %zu + %zu * blk, %s);\n", SH, io->state[0][1], SH, cc);
-    } else {
-        if (cell_of(l) == CELL_LSTM)
-            seq_buf_printf(out, "    seq_zero(%zu, %s%s);\n", SH, cc, init);
-        seq_buf_printf(out, "    seq_zero(%zu, %s%s);\n", SH, hh, init);
-    }
-    for (int s = 0; s < T; s++) {
-        int t = step_time(T, dir, s), prev = dir ? t + 1 : t, next = dir ? t : t + 1;
-        seq_buf_printf(out, "    /* t = %d */\n", t);
-        switch (cell_of(l)) {
-        case CELL_LSTM:
-            if (s > 0 || carried) /* a zero initial state needs no product */
-                seq_buf_printf(out, "    seq_matmul(%d, %d, %d, %s + %zu, %s, 1, %s + %zu);\n", R, G * H, H, hh,
-                               prev * SH, rec, gates, t * SG);
-            seq_buf_printf(out, "    seq_lstm_cell_forward(%d, %d, %s, %s + %zu, %s + %zu, %s + %zu, %s + %zu);\n",
-                           R, H, bias, gates, t * SG, cc, prev * SH, cc, next * SH, hh, next * SH);
-            break;
-        case CELL_GRU:
-            if (s > 0 || carried)
-                seq_buf_printf(out, "    seq_matmul(%d, %d, %d, %s + %zu, %s, 0, %s + %zu);\n", R, 3 * H, H, hh,
-                               prev * SH, rec, rg, t * SG3);
-            else
-                seq_buf_printf(out, "    seq_zero(%zu, %s + %zu);\n", SG3, rg, t * SG3);
-            seq_buf_printf(out, "    seq_gru_cell_forward(%d, %d, %s, %s + %d, %s + %zu, %s + %zu, %s + %zu, %s + %zu, %s + %zu);\n",
-                           R, H, bias, bias, 3 * H, gates, t * SG, rg, t * SG3, rh, t * SH, hh, prev * SH,
-                           hh, next * SH);
-            break;
-        default:
-            if (s > 0 || carried)
-                seq_buf_printf(out, "    seq_matmul(%d, %d, %d, %s + %zu, %s, 1, %s + %zu);\n", R, H, H, hh,
-                               prev * SH, rec, gates, t * SG);
-            seq_buf_printf(out, "    seq_rnn_cell_forward(%d, %d, %s, %s + %zu, %s + %zu);\n", R, H, bias,
-                           gates, t * SG, hh, next * SH);
-            break;
-        }
-        if (l->masked) { /* rows past their length keep their state */
-            if (cell_of(l) == CELL_LSTM)
-                seq_buf_printf(out, "    seq_hold_rows(%d, %d, %d, len, %s + %zu, %s + %zu);\n", R, H, t, cc,
-                               prev * SH, cc, next * SH);
-            seq_buf_printf(out, "    seq_hold_rows(%d, %d, %d, len, %s + %zu, %s + %zu);\n", R, H, t, hh,
-                           prev * SH, hh, next * SH);
-        }
-    }
-    if (carried) { /* the state the next batch starts from */
-        seq_buf_printf(out, "    seq_copy(%zu, %s + %zu, a + %zu + %zu * blk);\n", SH, hh, (size_t)T * SH,
-                       io->state[0][0], SH);
-        if (cell_of(l) == CELL_LSTM)
-            seq_buf_printf(out, "    seq_copy(%zu, %s + %zu, a + %zu + %zu * blk);\n", SH, cc, (size_t)T * SH,
-                           io->state[0][1], SH);
-    }
-    if (l->dirs == 2) { /* this direction's half of the concatenated output */
-        if (l->return_sequences)
-            seq_buf_printf(out, "    seq_copy_rows(%d, %d, %s + %zu, %d, out + %d, %d);\n", T * R, H, hh,
-                           dir ? 0 : SH, H, dir * H, 2 * H);
-        else
-            seq_buf_printf(out, "    seq_copy_rows(%d, %d, %s + %zu, %d, out + %d, %d);\n", R, H, hh,
-                           dir ? 0 : (size_t)T * SH, H, dir * H, 2 * H);
-    } else if (!l->return_sequences) {
-        seq_buf_printf(out, "    seq_copy(%zu, %s + %zu, out);\n", SH, hh, (size_t)T * SH);
-    } else if (l->masked) { /* the outputs: zeros past each row's length */
-        seq_buf_printf(out, "    seq_copy(%zu, %s + %zu, out);\n", (size_t)T * SH, hh, SH);
-        seq_buf_printf(out, "    seq_mask_steps(%d, %d, %d, len, out);\n", T, R, H);
-    }
+    forward_pointers(out, pl, &d);
+    forward_start(out, &d);
+    for (int s = 0; s < d.T; s++)
+        forward_step(out, &d, s);
+    forward_end(out, &d);
 }
 
 static void recurrent_forward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
@@ -446,135 +514,154 @@ static void recurrent_forward(seq_buf *out, const plan *pl, const pass *ps, cons
                        l->name, ps->suffix, ps->blocks, l->name, ps->suffix);
 }
 
+/* The backward direction's pointers: weights, the forward's gates and
+ * states, the gradients and the block's weight-gradient shares. */
+static void backward_pointers(seq_buf *out, const plan *pl, const direction *d)
+{
+    const layer *l = d->l;
+    const layer_io *io = d->io;
+    int T = d->T, R = d->R, F = d->F, H = d->H, G = d->G, dir = d->dir, rs = l->return_sequences;
+    size_t SG = d->SG, SH = d->SH, SG3 = d->SG3;
+    char dims[64], c[128];
+    emit_ptr(out, 1, d->kernel, 'p', dir_param(pl, l, dir, P_KERNEL)->offset, dims2(dims, sizeof dims, F, G * H));
+    emit_ptr(out, 1, d->rec, 'p', dir_param(pl, l, dir, P_RECURRENT)->offset, dims2(dims, sizeof dims, H, G * H));
+    if (d->cell != CELL_RNN) /* a SimpleRNN's backward needs only h */
+        emit_block_ptr(out, 1, d->gates, dget(io, dir, B_GATES), (size_t)T * SG, dims3(dims, sizeof dims, T, R, G * H));
+    if (d->cell == CELL_GRU)
+        emit_block_ptr(out, 1, d->rh, dget(io, dir, B_RH), (size_t)T * SH, dims3(dims, sizeof dims, T, R, H));
+    if (d->cell == CELL_LSTM)
+        emit_block_ptr(out, 1, d->c, dget(io, dir, B_C), (size_t)(T + 1) * SH, dims3(dims, sizeof dims, T + 1, R, H));
+    emit_block_ptr(out, 1, d->h, dget(io, dir, B_H), (size_t)(T + 1) * SH, dims3(dims, sizeof dims, T + 1, R, H));
+    if (rs)
+        snprintf(c, sizeof c, "%s d out; gathers the recurrent gradient", dims3(dims, sizeof dims, T, R, H));
+    else
+        snprintf(c, sizeof c, "%s d out, then the gradient reaching h[t]", dims2(dims, sizeof dims, R, H));
+    if (l->dirs == 2)
+        emit_block_ptr(out, 0, d->dh, dget(io, dir, B_DH), rs ? (size_t)T * SH : SH, c);
+    else
+        emit_block_ptr(out, 0, d->dh, io->dout, rs ? io->dout_stride : SH, c);
+    emit_block_ptr(out, 0, d->dg, dget(io, dir, B_DGATES), (size_t)T * SG, dims3(dims, sizeof dims, T, R, G * H));
+    if (d->cell == CELL_GRU)
+        emit_block_ptr(out, 0, d->drg, dget(io, dir, B_DRG), (size_t)T * SG3, dims3(dims, sizeof dims, T, R, 3 * H));
+    if (d->cell == CELL_LSTM)
+        emit_block_ptr(out, 0, d->dc, dget(io, dir, B_DC), SH, dims2(dims, sizeof dims, R, H));
+    emit_block_ptr(out, 0, d->db, dget(io, dir, B_DBIAS), SG, dims2(dims, sizeof dims, R, G * H));
+    if (d->cell == CELL_GRU)
+        emit_block_ptr(out, 0, d->dbr, dget(io, dir, B_DBIAS_REC), SG3, dims2(dims, sizeof dims, R, 3 * H));
+    emit_block_ptr(out, 0, d->pk, dget(io, dir, B_PKERNEL), (size_t)F * G * H, dims2(dims, sizeof dims, F, G * H));
+    emit_block_ptr(out, 0, d->pr, dget(io, dir, B_PRECURRENT), (size_t)H * G * H, dims2(dims, sizeof dims, H, G * H));
+    int nbias = d->cell == CELL_GRU ? 2 : 1;
+    emit_block_ptr(out, 0, d->pb, dget(io, dir, B_PBIAS), (size_t)nbias * G * H,
+              nbias == 2 ? dims2(dims, sizeof dims, 2, G * H) : dims1(dims, sizeof dims, G * H));
+}
+
+/* Before the last step: this direction's half of d out, masked steps'
+ * gradients zeroed, and the running sums cleared. */
+static void backward_start(seq_buf *out, const direction *d)
+{
+    const layer *l = d->l;
+    int T = d->T, R = d->R, H = d->H, rs = l->return_sequences;
+    seq_buf_puts(out, "\n");
+    if (l->dirs == 2) { /* this direction's half of d out */
+        if (rs)
+            seq_buf_printf(out, "    seq_copy_rows(%d, %d, dout + %d, %d, %s, %d);\n", T * R, H, d->dir * H,
+                           2 * H, d->dh, H);
+        else
+            seq_buf_printf(out, "    seq_copy_rows(%d, %d, dout + %d, %d, %s, %d);\n", R, H, d->dir * H,
+                           2 * H, d->dh, H);
+    }
+    if (l->masked && rs) /* outputs past a row's length are constant zeros */
+        seq_buf_printf(out, "    seq_mask_steps(%d, %d, %d, len, %s);\n", T, R, H, d->dh);
+    if (d->cell == CELL_LSTM)
+        seq_buf_printf(out, "    seq_zero(%zu, %s);\n", d->SH, d->dc);
+    seq_buf_printf(out, "    seq_zero(%zu, %s);\n", d->SG, d->db);
+    if (d->cell == CELL_GRU)
+        seq_buf_printf(out, "    seq_zero(%zu, %s);\n", d->SG3, d->dbr);
+}
+
+/* Step S (time t), backward: the cell's backward, then the gradient
+ * reaching the previous state through the recurrent kernel. */
+static void backward_step(seq_buf *out, const direction *d, int s)
+{
+    const layer *l = d->l;
+    int T = d->T, R = d->R, H = d->H, G = d->G, rs = l->return_sequences;
+    size_t SG = d->SG, SH = d->SH, SG3 = d->SG3;
+    int t = step_time(T, d->dir, s), prev = d->dir ? t + 1 : t, next = d->dir ? t : t + 1;
+    int first = s == 0; /* the step that read the initial state */
+    char dh_t[48], dh_prev[48];
+    if (rs) {
+        snprintf(dh_t, sizeof dh_t, "%s + %zu", d->dh, t * SH);
+        snprintf(dh_prev, sizeof dh_prev, "%s + %zu", d->dh, (size_t)(d->dir ? t + 1 : t - 1) * SH);
+    } else {
+        snprintf(dh_t, sizeof dh_t, "%s", d->dh);
+        snprintf(dh_prev, sizeof dh_prev, "%s", d->dh);
+    }
+    const char *len = l->masked ? "len" : "NULL";
+    /* a masked row passes dh on: the recurrent GEMM then adds */
+    int beta = rs || l->masked;
+    seq_buf_printf(out, "    /* t = %d */\n", t);
+    switch (d->cell) {
+    case CELL_LSTM:
+        seq_buf_printf(out, "    seq_lstm_cell_backward(%d, %d, %s + %zu, %s + %zu, %s + %zu, %s, %s, %s + %zu, %s, %s, %d);\n",
+                       R, H, d->gates, t * SG, d->c, prev * SH, d->c, next * SH, dh_t, d->dc, d->dg,
+                       t * SG, d->db, len, t);
+        if (!first && l->masked)
+            seq_buf_printf(out, "    seq_carry_rows(%d, %d, %d, len, %s, %s, %d);\n", R, H, t, dh_t, dh_prev, rs);
+        if (!first)
+            seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, %s + %zu, %s, %d, %s);\n", R, H, G * H, d->dg,
+                           t * SG, d->rec, beta, dh_prev);
+        break;
+    case CELL_GRU:
+        seq_buf_printf(out, "    seq_gru_cell_backward(%d, %d, %s + %zu, %s + %zu, %s + %zu, %s, %s, %d, %s + %zu, %s + %zu, %s, %s, %s, %d);\n",
+                       R, H, d->gates, t * SG, d->rh, t * SH, d->h, prev * SH, dh_t,
+                       first ? dh_t : dh_prev, rs && !first, d->dg, t * SG, d->drg, t * SG3, d->db,
+                       d->dbr, len, t);
+        if (!first)
+            seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, %s + %zu, %s, 1, %s);\n", R, H, 3 * H, d->drg,
+                           t * SG3, d->rec, dh_prev);
+        break;
+    default:
+        seq_buf_printf(out, "    seq_rnn_cell_backward(%d, %d, %s + %zu, %s, %s + %zu, %s, %s, %d);\n", R, H,
+                       d->h, next * SH, dh_t, d->dg, t * SG, d->db, len, t);
+        if (!first && l->masked)
+            seq_buf_printf(out, "    seq_carry_rows(%d, %d, %d, len, %s, %s, %d);\n", R, H, t, dh_t, dh_prev, rs);
+        if (!first)
+            seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, %s + %zu, %s, %d, %s);\n", R, H, H, d->dg,
+                           t * SG, d->rec, beta, dh_prev);
+        break;
+    }
+}
+
+/* After the first step: the weight gradients over all steps at once, and
+ * the gradient reaching x. */
+static void backward_end(seq_buf *out, const direction *d)
+{
+    int T = d->T, R = d->R, F = d->F, H = d->H, G = d->G;
+    /* the state before step t: index t forward, t+1 backward */
+    seq_buf_printf(out, "    /* this direction's weight gradients, all %d steps at once */\n", T);
+    seq_buf_printf(out, "    seq_matmul_at(%d, %d, %d, x, %s, 0, %s);\n", F, G * H, T * R, d->dg, d->pk);
+    seq_buf_printf(out, "    seq_matmul_at(%d, %d, %d, %s + %zu, %s, 0, %s);\n", H, G * H, T * R, d->h,
+                   d->dir ? d->SH : 0, d->cell == CELL_GRU ? d->drg : d->dg, d->pr);
+    seq_buf_printf(out, "    seq_colsum(%d, %d, %s, %s);\n", R, G * H, d->db, d->pb);
+    if (d->cell == CELL_GRU)
+        seq_buf_printf(out, "    seq_colsum(%d, %d, %s, %s + %d);\n", R, 3 * H, d->dbr, d->pb, 3 * H);
+    seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, %s, %s, %d, dx);  /* the gradient reaching x */\n",
+                   T * R, F, G * H, d->dg, d->kernel, d->dir);
+}
+
 static void backward_direction(seq_buf *out, const plan *pl, const pass *ps, const layer *l, int dir)
 {
-    const layer_io *io = &ps->io[l->index];
-    int T = steps_in(ps, l), R = ps->rows, F = l->in.features, H = l->units, G = gates_of(l);
-    int rs = l->return_sequences;
-    size_t SG = (size_t)R * G * H, SH = (size_t)R * H, SG3 = (size_t)R * 3 * H;
-    char d[64], c[128], kernel[32], rec[32], gates[32], hh[32], cc[32], rh[32], dh[32], dg[32],
-        drg[32], dc[32], db[32], dbr[32], pk[40], pr[40], pb[40];
-    local(l, dir, "kernel", kernel, sizeof kernel);
-    local(l, dir, "recurrent_kernel", rec, sizeof rec);
-    local(l, dir, "gates", gates, sizeof gates);
-    local(l, dir, "h", hh, sizeof hh);
-    local(l, dir, "c", cc, sizeof cc);
-    local(l, dir, "rh", rh, sizeof rh);
-    local(l, dir, "dh", dh, sizeof dh);
-    local(l, dir, "dgates", dg, sizeof dg);
-    local(l, dir, "drg", drg, sizeof drg);
-    local(l, dir, "dc", dc, sizeof dc);
-    local(l, dir, "dbias_rows", db, sizeof db);
-    local(l, dir, "dbias_rec_rows", dbr, sizeof dbr);
-    local(l, dir, "d_kernel", pk, sizeof pk);
-    local(l, dir, "d_recurrent_kernel", pr, sizeof pr);
-    local(l, dir, "d_bias", pb, sizeof pb);
-
+    direction d;
+    direction_init(&d, ps, l, dir);
     if (l->dirs == 2)
         seq_buf_printf(out, "\n    /* the %s direction */\n", dir ? "backward" : "forward");
     else
         seq_buf_puts(out, "\n");
-    emit_ptr(out, 1, kernel, 'p', dir_param(pl, l, dir, P_KERNEL)->offset, dims2(d, sizeof d, F, G * H));
-    emit_ptr(out, 1, rec, 'p', dir_param(pl, l, dir, P_RECURRENT)->offset, dims2(d, sizeof d, H, G * H));
-    if (cell_of(l) != CELL_RNN) /* a SimpleRNN's backward needs only h */
-        emit_block_ptr(out, 1, gates, dget(io, dir, B_GATES), (size_t)T * SG, dims3(d, sizeof d, T, R, G * H));
-    if (cell_of(l) == CELL_GRU)
-        emit_block_ptr(out, 1, rh, dget(io, dir, B_RH), (size_t)T * SH, dims3(d, sizeof d, T, R, H));
-    if (cell_of(l) == CELL_LSTM)
-        emit_block_ptr(out, 1, cc, dget(io, dir, B_C), (size_t)(T + 1) * SH, dims3(d, sizeof d, T + 1, R, H));
-    emit_block_ptr(out, 1, hh, dget(io, dir, B_H), (size_t)(T + 1) * SH, dims3(d, sizeof d, T + 1, R, H));
-    if (rs)
-        snprintf(c, sizeof c, "%s d out; gathers the recurrent gradient", dims3(d, sizeof d, T, R, H));
-    else
-        snprintf(c, sizeof c, "%s d out, then the gradient reaching h[t]", dims2(d, sizeof d, R, H));
-    if (l->dirs == 2)
-        emit_block_ptr(out, 0, dh, dget(io, dir, B_DH), rs ? (size_t)T * SH : SH, c);
-    else
-        emit_block_ptr(out, 0, dh, io->dout, rs ? io->dout_stride : SH, c);
-    emit_block_ptr(out, 0, dg, dget(io, dir, B_DGATES), (size_t)T * SG, dims3(d, sizeof d, T, R, G * H));
-    if (cell_of(l) == CELL_GRU)
-        emit_block_ptr(out, 0, drg, dget(io, dir, B_DRG), (size_t)T * SG3, dims3(d, sizeof d, T, R, 3 * H));
-    if (cell_of(l) == CELL_LSTM)
-        emit_block_ptr(out, 0, dc, dget(io, dir, B_DC), SH, dims2(d, sizeof d, R, H));
-    emit_block_ptr(out, 0, db, dget(io, dir, B_DBIAS), SG, dims2(d, sizeof d, R, G * H));
-    if (cell_of(l) == CELL_GRU)
-        emit_block_ptr(out, 0, dbr, dget(io, dir, B_DBIAS_REC), SG3, dims2(d, sizeof d, R, 3 * H));
-    emit_block_ptr(out, 0, pk, dget(io, dir, B_PKERNEL), (size_t)F * G * H, dims2(d, sizeof d, F, G * H));
-    emit_block_ptr(out, 0, pr, dget(io, dir, B_PRECURRENT), (size_t)H * G * H, dims2(d, sizeof d, H, G * H));
-    int nbias = cell_of(l) == CELL_GRU ? 2 : 1;
-    emit_block_ptr(out, 0, pb, dget(io, dir, B_PBIAS), (size_t)nbias * G * H,
-              nbias == 2 ? dims2(d, sizeof d, 2, G * H) : dims1(d, sizeof d, G * H));
-
-    seq_buf_puts(out, "\n");
-    if (l->dirs == 2) { /* this direction's half of d out */
-        if (rs)
-            seq_buf_printf(out, "    seq_copy_rows(%d, %d, dout + %d, %d, %s, %d);\n", T * R, H, dir * H,
-                           2 * H, dh, H);
-        else
-            seq_buf_printf(out, "    seq_copy_rows(%d, %d, dout + %d, %d, %s, %d);\n", R, H, dir * H, 2 * H,
-                           dh, H);
-    }
-    if (l->masked && rs) /* outputs past a row's length are constant zeros */
-        seq_buf_printf(out, "    seq_mask_steps(%d, %d, %d, len, %s);\n", T, R, H, dh);
-    if (cell_of(l) == CELL_LSTM)
-        seq_buf_printf(out, "    seq_zero(%zu, %s);\n", SH, dc);
-    seq_buf_printf(out, "    seq_zero(%zu, %s);\n", SG, db);
-    if (cell_of(l) == CELL_GRU)
-        seq_buf_printf(out, "    seq_zero(%zu, %s);\n", SG3, dbr);
-    for (int s = T - 1; s >= 0; s--) {
-        int t = step_time(T, dir, s), prev = dir ? t + 1 : t, next = dir ? t : t + 1;
-        int first = s == 0; /* the step that read the initial state */
-        char dh_t[48], dh_prev[48];
-        if (rs) {
-            snprintf(dh_t, sizeof dh_t, "%s + %zu", dh, t * SH);
-            snprintf(dh_prev, sizeof dh_prev, "%s + %zu", dh, (size_t)(dir ? t + 1 : t - 1) * SH);
-        } else {
-            snprintf(dh_t, sizeof dh_t, "%s", dh);
-            snprintf(dh_prev, sizeof dh_prev, "%s", dh);
-        }
-        const char *len = l->masked ? "len" : "NULL";
-        /* a masked row passes dh on: the recurrent GEMM then adds */
-        int beta = rs || l->masked;
-        seq_buf_printf(out, "    /* t = %d */\n", t);
-        switch (cell_of(l)) {
-        case CELL_LSTM:
-            seq_buf_printf(out, "    seq_lstm_cell_backward(%d, %d, %s + %zu, %s + %zu, %s + %zu, %s, %s, %s + %zu, %s, %s, %d);\n",
-                           R, H, gates, t * SG, cc, prev * SH, cc, next * SH, dh_t, dc, dg, t * SG, db, len, t);
-            if (!first && l->masked)
-                seq_buf_printf(out, "    seq_carry_rows(%d, %d, %d, len, %s, %s, %d);\n", R, H, t, dh_t, dh_prev, rs);
-            if (!first)
-                seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, %s + %zu, %s, %d, %s);\n", R, H, G * H, dg,
-                               t * SG, rec, beta, dh_prev);
-            break;
-        case CELL_GRU:
-            seq_buf_printf(out, "    seq_gru_cell_backward(%d, %d, %s + %zu, %s + %zu, %s + %zu, %s, %s, %d, %s + %zu, %s + %zu, %s, %s, %s, %d);\n",
-                           R, H, gates, t * SG, rh, t * SH, hh, prev * SH, dh_t, first ? dh_t : dh_prev,
-                           rs && !first, dg, t * SG, drg, t * SG3, db, dbr, len, t);
-            if (!first)
-                seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, %s + %zu, %s, 1, %s);\n", R, H, 3 * H, drg,
-                               t * SG3, rec, dh_prev);
-            break;
-        default:
-            seq_buf_printf(out, "    seq_rnn_cell_backward(%d, %d, %s + %zu, %s, %s + %zu, %s, %s, %d);\n", R, H,
-                           hh, next * SH, dh_t, dg, t * SG, db, len, t);
-            if (!first && l->masked)
-                seq_buf_printf(out, "    seq_carry_rows(%d, %d, %d, len, %s, %s, %d);\n", R, H, t, dh_t, dh_prev, rs);
-            if (!first)
-                seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, %s + %zu, %s, %d, %s);\n", R, H, H, dg, t * SG,
-                               rec, beta, dh_prev);
-            break;
-        }
-    }
-    /* the state before step t: index t forward, t+1 backward */
-    seq_buf_printf(out, "    /* this direction's weight gradients, all %d steps at once */\n", T);
-    seq_buf_printf(out, "    seq_matmul_at(%d, %d, %d, x, %s, 0, %s);\n", F, G * H, T * R, dg, pk);
-    seq_buf_printf(out, "    seq_matmul_at(%d, %d, %d, %s + %zu, %s, 0, %s);\n", H, G * H, T * R, hh,
-                   dir ? SH : 0, cell_of(l) == CELL_GRU ? drg : dg, pr);
-    seq_buf_printf(out, "    seq_colsum(%d, %d, %s, %s);\n", R, G * H, db, pb);
-    if (cell_of(l) == CELL_GRU)
-        seq_buf_printf(out, "    seq_colsum(%d, %d, %s, %s + %d);\n", R, 3 * H, dbr, pb, 3 * H);
-    seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, %s, %s, %d, dx);  /* the gradient reaching x */\n",
-                   T * R, F, G * H, dg, kernel, dir);
+    backward_pointers(out, pl, &d);
+    backward_start(out, &d);
+    for (int s = d.T - 1; s >= 0; s--)
+        backward_step(out, &d, s);
+    backward_end(out, &d);
 }
 
 static void recurrent_backward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
