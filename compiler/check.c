@@ -51,7 +51,7 @@ int mismatch(const layer *l, const layer *prev, const char *expected, const char
 
 int no_char_lm(const spec *s, const layer *l, const char *what)
 {
-    if (!s->data.char_lm)
+    if (!s->char_lm)
         return 0;
     diag_error(l->src->at, "layer %d '%s': %s not supported in a char-lm model (its sampling "
                "runs one step at a time)", l->index + 1, l->name, what);
@@ -99,7 +99,7 @@ static int check_bce(const spec *s, const layer *last)
 {
     activation want = s->loss.from_logits ? ACT_NONE : ACT_SIGMOID;
     char got[64];
-    if (s->data.char_lm) {
+    if (s->char_lm) {
         diag_error(s->loss.src->at, "a char-lm predicts one of vocab_size characters at every "
                    "step: use sparse_categorical_crossentropy");
         return -1;
@@ -125,7 +125,7 @@ static int check_sparse_ce(const spec *s, const layer *last)
 {
     activation want = s->loss.from_logits ? ACT_NONE : ACT_SOFTMAX;
     char got[64];
-    if (s->data.char_lm && (!last->out.is_seq || last->out.features != s->data.vocab_size ||
+    if (s->char_lm && (!last->out.is_seq || last->out.features != s->data.vocab_size ||
                             last->out.steps != s->seq_len)) {
         diag_error(s->loss.src->at, "a char-lm predicts the next character at every step: "
                    "the last layer must be a time_distributed dense of vocab_size (%d) units "
@@ -134,7 +134,7 @@ static int check_sparse_ce(const spec *s, const layer *last)
                    shape_str(last->out, got, sizeof got));
         return -1;
     }
-    if (!s->data.char_lm && last->out.is_seq) {
+    if (!s->char_lm && last->out.is_seq) {
         diag_error(s->loss.src->at, "text classification needs one prediction per example, "
                    "but layer %d '%s' outputs %s (a sequence)", last->index + 1, last->name,
                    shape_str(last->out, got, sizeof got));
@@ -155,8 +155,8 @@ static int check_sparse_ce(const spec *s, const layer *last)
 static int check_loss(spec *s)
 {
     const layer *last = &s->layers[s->n_layers - 1];
-    if (s->data.series != (s->loss.kind == SEQ_LOSS_MSE)) {
-        diag_error(s->loss.src->at, s->data.series
+    if (s->series != (s->loss.kind == SEQ_LOSS_MSE)) {
+        diag_error(s->loss.src->at, s->series
                    ? "a series model predicts a value: use loss mse"
                    : "mse is for data kind series (a value to predict); classes need "
                      "binary_crossentropy or sparse_categorical_crossentropy");
@@ -173,18 +173,18 @@ static int check_loss(spec *s)
 int spec_check(spec *s)
 {
     if (s->train.stateful && s->train.shuffle) {
-        diag_error(spec_mark(s->train.src, "shuffle"),
+        diag_error(spec_mark(s->train_src, "shuffle"),
                    "stateful training carries each batch row's state into the next batch, so "
                    "batches must come in order: set shuffle: false");
         return -1;
     }
-    if (s->train.stateful && !s->data.char_lm) {
-        diag_error(spec_mark(s->train.src, "stateful"),
+    if (s->train.stateful && !s->char_lm) {
+        diag_error(spec_mark(s->train_src, "stateful"),
                    "stateful training needs data kind char-lm, whose batch rows are contiguous "
                    "streams; examples of a classification set are unrelated");
         return -1;
     }
-    layer_shape in = {1, s->seq_len, s->data.series ? s->data.n_features : 0, 0};
+    layer_shape in = {1, s->seq_len, s->series ? s->n_features : 0, 0};
     const layer *prev = NULL;
     for (int i = 0; i < s->n_layers; i++) {
         layer *l = &s->layers[i];
@@ -194,7 +194,7 @@ int spec_check(spec *s)
         in = l->out;
         prev = l;
     }
-    if (!s->data.series && (s->n_layers < 2 || !(s->layers[0].kind->flags & LAYER_TAKES_IDS))) {
+    if (!s->series && (s->n_layers < 2 || !(s->layers[0].kind->flags & LAYER_TAKES_IDS))) {
         diag_error(s->layers_src->at, "a model needs an embedding first and at least one layer after it");
         return -1;
     }

@@ -32,9 +32,9 @@ static int api_fns(const spec *s, api_fn fns[6])
                                   "\n    seqcc_prediction *out, seqcc_error *err",
                                   "seqcc_predict_window(m, values, n, out, err)"};
     int n = 0;
-    if (s->data.char_lm)
+    if (s->char_lm)
         return 0;
-    if (s->data.series) {
+    if (s->series) {
         fns[n++] = window;
     } else {
         fns[n++] = text;

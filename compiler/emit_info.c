@@ -82,81 +82,72 @@ static void info_summary(seq_buf *out, const spec *s)
 
 }
 
-/* seq_model_info's data member, up to its closing brace. */
-static void info_data(seq_buf *out, const spec *s)
+/* One member of an info.h struct, as its list's KIND says: a string (left
+ * out when NULL), a number or character (left out when 0), a kinds.h
+ * constant (always). */
+static void member_str(seq_buf *out, const char *name, const char *v)
 {
-    seq_buf_printf(out, "    .data = {\n        .kind = %s,\n        .format = %s,\n",
-                   seq_kind_name(seq_data_kind_idents(), (int)s->data.kind),
-                   seq_kind_name(seq_data_format_idents(), (int)s->data.format));
-    seq_buf_puts(out, "        .path = ");
-    put_cstring(out, s->data.path);
-    if (s->data.text_column) {
-        seq_buf_puts(out, ",\n        .text_column = ");
-        put_cstring(out, s->data.text_column);
-        seq_buf_puts(out, ",\n        .label_column = ");
-        put_cstring(out, s->data.label_column);
-    }
-    if (s->data.series) {
-        if (s->data.columns) {
-            seq_buf_puts(out, ",\n        .columns = ");
-            put_cstring(out, s->data.columns);
-            seq_buf_puts(out, ",\n        .target = ");
-            put_cstring(out, s->data.target);
-        } else {
-            seq_buf_printf(out, ",\n        .length = %d,\n        .period = ", s->data.length);
-            put_double(out, s->data.period);
-            seq_buf_puts(out, ",\n        .noise = ");
-            put_double(out, s->data.noise);
-        }
-        seq_buf_printf(out, ",\n        .horizon = %d", s->data.horizon);
-    }
-    if (s->data.text_column || s->data.series) {
-        seq_buf_puts(out, ",\n        .test_split = ");
-        put_double(out, s->data.test_split);
-    }
-    /* the CSV dialect and a test file, only where the spec sets them */
-    if (s->data.delimiter == '\t') /* the spec allows no quote or backslash */
-        seq_buf_puts(out, ",\n        .delimiter = '\\t'");
-    else if (s->data.delimiter && s->data.delimiter != ',')
-        seq_buf_printf(out, ",\n        .delimiter = '%c'", s->data.delimiter);
-    if (s->data.headerless)
-        seq_buf_puts(out, ",\n        .headerless = 1");
-    if (s->data.test_path) {
-        seq_buf_puts(out, ",\n        .test_path = ");
-        put_cstring(out, s->data.test_path);
-    }
-    seq_buf_printf(out, ",\n        .lowercase = %d,\n        .strip_html = %d,\n"
-                        "        .punct = %s,\n        .vocab_size = %d,\n"
-                        "        .padding = %s,\n        .truncation = %s,\n"
-                        "        .validation_split = ",
-                   s->data.lowercase, s->data.strip_html,
-                   seq_kind_name(seq_punct_idents(), (int)s->data.punct), s->data.vocab_size,
-                   seq_kind_name(seq_pad_idents(), (int)s->data.padding),
-                   seq_kind_name(seq_pad_idents(), (int)s->data.truncation));
-    put_double(out, s->data.validation_split);
-    if (s->word_len)
-        seq_buf_printf(out, ",\n        .char_vocab_size = %d", s->layers[1].char_vocab_size);
+    if (!v)
+        return;
+    seq_buf_printf(out, "        .%s = ", name);
+    put_cstring(out, v);
+    seq_buf_puts(out, ",\n");
 }
 
-/* The optimizer and training members, and the end of seq_model_info. */
-static void info_optim_train(seq_buf *out, const spec *s)
+static void member_int(seq_buf *out, const char *name, int v)
 {
-    seq_buf_printf(out, ",\n    },\n    .optim = {\n        .type = %s,\n        .lr = ",
-                   seq_kind_name(seq_optimizer_idents(), (int)s->optim.type));
-    put_double(out, s->optim.lr);
-    seq_buf_puts(out, ",\n        .beta1 = ");
-    put_double(out, s->optim.beta1);
-    seq_buf_puts(out, ",\n        .beta2 = ");
-    put_double(out, s->optim.beta2);
-    seq_buf_puts(out, ",\n        .eps = ");
-    put_double(out, s->optim.eps);
-    seq_buf_puts(out, ",\n        .weight_decay = ");
-    put_double(out, s->optim.weight_decay);
-    seq_buf_puts(out, ",\n        .clipnorm = ");
-    put_double(out, s->optim.clipnorm);
-    seq_buf_printf(out, ",\n    },\n    .train = {\n        .epochs = %d,\n        .shuffle = %d,\n"
-                        "        .checkpoint_every = %d,\n        .stateful = %d,\n    },\n};\n",
-                   s->train.epochs, s->train.shuffle, s->train.checkpoint_every, s->train.stateful);
+    if (v)
+        seq_buf_printf(out, "        .%s = %d,\n", name, v);
+}
+
+static void member_dbl(seq_buf *out, const char *name, double v)
+{
+    if (v == 0)
+        return;
+    seq_buf_printf(out, "        .%s = ", name);
+    put_double(out, v);
+    seq_buf_puts(out, ",\n");
+}
+
+static void member_char(seq_buf *out, const char *name, int v)
+{
+    if (v == '\t') /* the spec allows no other control character, quote or backslash */
+        seq_buf_printf(out, "        .%s = '\\t',\n", name);
+    else if (v)
+        seq_buf_printf(out, "        .%s = '%c',\n", name, v);
+}
+
+static void member_enum(seq_buf *out, const char *name, int v, const char *const *idents)
+{
+    seq_buf_printf(out, "        .%s = %s,\n", name, seq_kind_name(idents, v));
+}
+
+#define MEMBER_STR(type, name) member_str(out, #name, v->name);
+#define MEMBER_INT(type, name) member_int(out, #name, v->name);
+#define MEMBER_DBL(type, name) member_dbl(out, #name, v->name);
+#define MEMBER_CHAR(type, name) member_char(out, #name, v->name);
+#define MEMBER_ENUM(type, name) member_enum(out, #name, (int)v->name, type##_idents());
+#define MEMBER(kind, type, name) MEMBER_##kind(type, name)
+
+/* seq_model_info's data, optim and train members, from info.h's lists. */
+static void info_sections(seq_buf *out, const spec *s)
+{
+    seq_buf_puts(out, "    .data = {\n");
+    {
+        const seq_data_info *v = &s->data;
+        SEQ_DATA_FIELDS(MEMBER)
+    }
+    seq_buf_puts(out, "    },\n    .optim = {\n");
+    {
+        const seq_optim_info *v = &s->optim;
+        SEQ_OPTIM_FIELDS(MEMBER)
+    }
+    seq_buf_puts(out, "    },\n    .train = {\n");
+    {
+        const seq_train_info *v = &s->train;
+        SEQ_TRAIN_FIELDS(MEMBER)
+    }
+    seq_buf_puts(out, "    },\n};\n");
 }
 
 void emit_info(seq_buf *out, const plan *pl, const char *sha256)
@@ -180,16 +171,15 @@ void emit_info(seq_buf *out, const plan *pl, const char *sha256)
     if (s->word_len)
         seq_buf_printf(out, "    .word_len = %d,\n", s->word_len);
     seq_buf_printf(out, "    .n_outputs = %d,\n", s->layers[s->n_layers - 1].out.features);
-    if (s->data.char_lm)
+    if (s->char_lm)
         seq_buf_puts(out, "    .char_lm = 1,\n");
-    if (s->data.series)
-        seq_buf_printf(out, "    .n_features = %d,\n", s->data.n_features);
+    if (s->series)
+        seq_buf_printf(out, "    .n_features = %d,\n", s->n_features);
     seq_buf_printf(out, "    .loss = %s,\n", seq_kind_name(seq_loss_idents(), (int)s->loss.kind));
     seq_buf_printf(out, "    .f64 = %d,\n    .simd = %s,\n", s->codegen.f64,
                    seq_kind_name(seq_simd_idents(), (int)s->codegen.simd));
     seq_buf_printf(out, "    .n_params = %zu,\n    .n_tensors = %d,\n    .tensors = tensors,\n",
                    pl->params_arena.total, pl->n_params);
     seq_buf_puts(out, "    .summary = summary,\n");
-    info_data(out, s);
-    info_optim_train(out, s);
+    info_sections(out, s);
 }

@@ -16,28 +16,28 @@ void input_plan(const plan *pl, pass *ps)
 {
     const spec *s = pl->s;
     layer_io *first = &ps->io[0];
-    if (!s->data.series)
+    if (!s->series)
         return;
-    first->in = ps->input = add_window(ps, "input", s->seq_len, s->data.n_features);
-    first->in_stride = (size_t)s->seq_len * ps->rows * s->data.n_features;
+    first->in = ps->input = add_window(ps, "input", s->seq_len, s->n_features);
+    first->in_stride = (size_t)s->seq_len * ps->rows * s->n_features;
 }
 
 void input_plan_grads(const plan *pl, pass *ps)
 {
     const spec *s = pl->s;
     layer_io *first = &ps->io[0];
-    if (!s->data.series)
+    if (!s->series)
         return;
     /* the first layer writes the gradient of its input like any other; unused */
-    first->din = add_window(ps, "d input", s->seq_len, s->data.n_features);
+    first->din = add_window(ps, "d input", s->seq_len, s->n_features);
     first->din_stride = first->in_stride;
 }
 
 void input_emit(seq_buf *out, const plan *pl)
 {
     const spec *s = pl->s;
-    int T = s->seq_len, F = s->data.n_features;
-    if (!s->data.series)
+    int T = s->seq_len, F = s->n_features;
+    if (!s->series)
         return;
     emit_rule(out, "input: the series window (None, %d, %d)", T, F);
     for (int k = 0; k < 2; k++) {

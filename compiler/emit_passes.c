@@ -81,7 +81,7 @@ static void emit_model_functions(seq_buf *out, const plan *pl)
     if (!random)
         seq_buf_puts(out, "    (void)training; /* nothing random in this model */\n"
                           "    (void)rng;\n");
-    if (s->data.series)
+    if (s->series)
         seq_buf_puts(out, "    input_forward(a, in->inputs);\n");
     emit_layer_calls(out, pl, 0, 0);
     seq_buf_puts(out, "    return loss_forward(a, in);\n}\n");
@@ -96,7 +96,7 @@ static void emit_model_functions(seq_buf *out, const plan *pl)
     seq_buf_puts(out, "\n/* One example (a batch of 1, no targets), inference only; the output is\n"
                       " * left at a + output_predict. */\n"
                       "static void model_predict(const real *p, real *a, const seq_batch *in)\n{\n");
-    if (s->data.series)
+    if (s->series)
         seq_buf_puts(out, "    input_predict(a, in->inputs);\n");
     emit_layer_calls(out, pl, 0, 1);
     seq_buf_puts(out, "    loss_predict(a);\n}\n");

@@ -191,7 +191,7 @@ void plan_model(plan *pl, const spec *s)
     }
     plan_pass(pl, &pl->train, "forward", s->batch, 0, 1);
     /* a char-lm predicts (samples) one character at a time */
-    plan_pass(pl, &pl->predict, "predict", 1, s->data.char_lm ? 1 : 0, 0);
+    plan_pass(pl, &pl->predict, "predict", 1, s->char_lm ? 1 : 0, 0);
 }
 
 void plan_free(plan *pl)

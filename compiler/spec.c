@@ -162,7 +162,6 @@ static int read_dialect(spec *s, node *n)
     int header = 1;
     int rc = read_bool(n, "header", &header);
     s->data.headerless = !header;
-    s->data.delimiter = ',';
     node *v = field(n, "delimiter");
     const char *t = NULL;
     if (!v || read_str(n, "delimiter", "'data'", 0, &t) != 0)
@@ -314,7 +313,7 @@ static int read_series(spec *s, node *n)
         s->data.test_split = 0.2;
         rc |= read_num(n, "test_split", what, 0, 0.01, 0.5, &s->data.test_split);
         s->data.path = "";
-        s->data.n_features = 1;
+        s->n_features = 1;
         s->data.length = 2000;
         s->data.period = 50;
         s->data.noise = 0.1;
@@ -342,7 +341,7 @@ static int read_series(spec *s, node *n)
         return -1;
     }
     s->data.columns = s->columns_text = joined.data;
-    s->data.n_features = cols->n;
+    s->n_features = cols->n;
     if (rc == 0)
         rc |= read_column(s, n, "target", what, &s->data.target);
     int has_target = 0;
@@ -362,9 +361,9 @@ static int read_tokenizer(spec *s, node *tok)
     static const char *const tok_keys[] = {"lowercase", "strip_html", "punctuation",
                                            "vocab_size", NULL};
     static const char *const char_keys[] = {"vocab_size", NULL};
-    if (check_map(tok, s->data.char_lm ? "'tokenizer' (of characters: id 0 for rare ones, "
+    if (check_map(tok, s->char_lm ? "'tokenizer' (of characters: id 0 for rare ones, "
                                          "then the most frequent)" : "'tokenizer'",
-                  s->data.char_lm ? char_keys : tok_keys) != 0)
+                  s->char_lm ? char_keys : tok_keys) != 0)
         return -1;
     int rc = 0, punct = SEQ_PUNCT_STRIP;
     s->data.lowercase = 1;
@@ -384,7 +383,7 @@ static int read_data(spec *s, node *n)
                                        "test_path", "text_column", "label_column", "delimiter",
                                        "header", NULL};
     const char *const *formats = seq_data_format_words(), *const *sides = seq_pad_words();
-    s->data.src = n;
+    s->data_src = n;
     if (n->kind != NODE_MAP)
         return check_map(n, "'data'", keys);
     int kind = 0, format = 0, padding = SEQ_PAD_PRE, truncation = SEQ_PAD_PRE;
@@ -392,7 +391,7 @@ static int read_data(spec *s, node *n)
         return -1;
     s->data.kind = (seq_data_kind)kind;
     if (kind == SEQ_DATA_SERIES) {
-        s->data.series = 1;
+        s->series = 1;
         return read_series(s, n);
     }
     if (check_map(n, "'data'", keys) != 0)
@@ -411,7 +410,7 @@ static int read_data(spec *s, node *n)
     rc |= read_enum(n, "truncation", "'data'", 0, sides, &truncation);
     rc |= read_num(n, "validation_split", "'data'", 0, 0, 0.5, &s->data.validation_split);
     s->data.format = (seq_data_format)format;
-    s->data.char_lm = kind == SEQ_DATA_CHAR_LM;
+    s->char_lm = kind == SEQ_DATA_CHAR_LM;
     if ((kind == SEQ_DATA_CHAR_LM) != (format == SEQ_FORMAT_TEXT)) {
         diag_error(spec_mark(n, "format"), "'format' %s goes with kind %s", formats[format],
                    format == SEQ_FORMAT_TEXT ? "char-lm (a plain text corpus)" : "text-classification");
@@ -494,7 +493,7 @@ static int read_optimizer(spec *s, node *n)
 static int read_train(spec *s, node *n)
 {
     static const char *const keys[] = {"epochs", "shuffle", "stateful", "checkpoint_every", NULL};
-    s->train.src = n;
+    s->train_src = n;
     if (check_map(n, "'train'", keys) != 0)
         return -1;
     int rc = read_int32(n, "epochs", "'train'", 0, 1, 100000, &s->train.epochs);

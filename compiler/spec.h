@@ -5,7 +5,8 @@
 
 #include <stdint.h>
 
-#include "kinds.h" /* the kinds the runtime shares */
+#include "info.h"  /* the sections and kinds the runtime shares */
+#include "kinds.h"
 #include "node.h"
 
 /* Limits that keep generated code and arenas sane. */
@@ -92,31 +93,11 @@ typedef struct spec {
     int word_len;          /* characters kept per word for a char_cnn; 0 = none */
     node *input_src;
 
-    struct {
-        seq_data_kind kind;
-        int char_lm;
-        int series;        /* float values per step instead of token ids */
-        seq_data_format format;
-        const char *text_column, *label_column; /* csv ("0", "1", ... when headerless) */
-        char delimiter;     /* csv: the field separator (',' by default) */
-        int headerless;     /* csv: header false; columns are 0-based integers */
-        const char *test_path; /* csv: the test part's own file, relative to the spec's folder */
-        double test_split;  /* csv: the seeded held-out fraction; series: the last rows */
-        /* series */
-        const char *columns; /* csv: the input columns, comma-separated */
-        int n_features;      /* values per step: the columns (sine: 1) */
-        const char *target;  /* csv: the column predicted */
-        int horizon;         /* the target is this many rows after a window's last */
-        int length;          /* sine: points generated */
-        double period, noise; /* sine: points per cycle; stddev of the added noise */
-        const char *path;  /* relative to the spec's folder */
-        int lowercase, strip_html;
-        seq_punct punct;
-        int vocab_size;
-        seq_pad padding, truncation;
-        double validation_split;
-        node *src;
-    } data;
+    seq_data_info data;    /* the runtime's (info.h), read from 'data' */
+    int char_lm;           /* data kind char-lm: a target at every step */
+    int series;            /* data kind series: float values per step instead of token ids */
+    int n_features;        /* a series' values per step: the columns (sine: 1) */
+    node *data_src;
 
     layer *layers;
     int n_layers;
@@ -128,17 +109,10 @@ typedef struct spec {
         node *src;
     } loss;
 
-    struct {
-        seq_optimizer type;
-        double lr, beta1, beta2, eps, weight_decay, clipnorm; /* clipnorm 0 = off */
-    } optim;
+    seq_optim_info optim;  /* info.h */
 
-    struct {
-        int epochs, shuffle;
-        int checkpoint_every; /* steps; 0 = at the end of every epoch */
-        int stateful;         /* recurrent states carry from one batch to the next */
-        node *src;
-    } train;
+    seq_train_info train;  /* info.h */
+    node *train_src;
 
     struct {
         int f64;

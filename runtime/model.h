@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "info.h"
 #include "kinds.h"
 #include "real.h"
 #include "rng.h"
@@ -28,41 +29,6 @@ typedef struct seq_tensor_info {
     const char *path;     /* FILE: word vectors (vectors.h), relative to the spec's folder */
     int frozen;           /* trainable: false; the optimizer never changes it */
 } seq_tensor_info;
-
-typedef struct seq_data_info {
-    seq_data_kind kind;
-    seq_data_format format;
-    const char *path;           /* relative to the spec's folder */
-    const char *text_column, *label_column; /* format csv ("0", "1", ... without a header) */
-    int delimiter;              /* format csv: the field separator; 0 = ',' */
-    int headerless;             /* format csv: no header row; columns are named "0", "1", ... */
-    const char *test_path;      /* format csv: the test part's own file, relative to the
-                                   spec's folder; NULL = a part of the data (test_split) */
-    double test_split;          /* format csv: the held-out fraction; series: the last rows */
-    const char *columns;        /* series csv: the input columns, comma-separated */
-    const char *target;         /* series csv: the column predicted */
-    int horizon;                /* series: the target is this many rows after a window */
-    int length;                 /* series sine: points generated */
-    double period, noise;       /* series sine: points per cycle; the noise's stddev */
-    int lowercase, strip_html;
-    seq_punct punct;
-    int vocab_size;
-    seq_pad padding, truncation;
-    double validation_split;
-    int char_vocab_size;        /* a char_cnn's char ids: 0 padding, 1 unknown, characters */
-} seq_data_info;
-
-typedef struct seq_optim_info {
-    seq_optimizer type;
-    double lr, beta1, beta2, eps, weight_decay;
-    double clipnorm;            /* clip by global norm; 0 = off */
-} seq_optim_info;
-
-typedef struct seq_train_info {
-    int epochs, shuffle;
-    int checkpoint_every;       /* steps; 0 = every epoch */
-    int stateful;               /* recurrent states carry from batch to batch */
-} seq_train_info;
 
 typedef struct seq_model_info {
     const char *name, *seqcc_version, *spec_file, *spec_sha256;

@@ -45,7 +45,7 @@ static int char_cnn_check(spec *s, layer *l, const layer *prev)
 {
     int B = s->batch, T = l->in.steps, W = s->word_len, K = l->kernel_size;
     int D = l->char_embedding_dim;
-    if (s->data.char_lm) {
+    if (s->char_lm) {
         diag_error(l->src->at, "layer %d '%s' (CharCNN) reads the characters of each word; a "
                    "char-lm's tokens are characters already", l->index + 1, l->name);
         return -1;
@@ -80,6 +80,7 @@ static int char_cnn_check(spec *s, layer *l, const layer *prev)
                    (int64_t)l->in.features + l->filters))
         return -1;
     l->word_len = W;
+    s->data.char_vocab_size = l->char_vocab_size; /* the runtime maps characters to ids */
     l->out = (layer_shape){1, T, l->in.features + l->filters, 0};
     l->n_params = (int64_t)l->char_vocab_size * D + (int64_t)K * D * l->filters + l->filters;
     return 0;

@@ -24,7 +24,7 @@ static int embedding_read(layer *l, node *n, const char *what)
 /* The tokenizer's vocab_size, for pointing at it. */
 static mark vocab_mark(const spec *s)
 {
-    const node *data = s->data.src;
+    const node *data = s->data_src;
     for (int i = 0; i < data->n; i++)
         if (strcmp(data->keys[i]->text, "tokenizer") == 0)
             return spec_mark(data->items[i], "vocab_size");
@@ -34,10 +34,10 @@ static mark vocab_mark(const spec *s)
 static int embedding_check(spec *s, layer *l, const layer *prev)
 {
     int B = s->batch, T = l->in.steps; /* the token ids have seq_len */
-    if (s->data.series) {
+    if (s->series) {
         diag_error(l->src->at, "layer %d '%s' (Embedding): a series gives %d value%s per step, "
                    "not token ids; feed them to a recurrent, conv1d or dense layer directly",
-                   l->index + 1, l->name, s->data.n_features, s->data.n_features == 1 ? "" : "s");
+                   l->index + 1, l->name, s->n_features, s->n_features == 1 ? "" : "s");
         return -1;
     }
     if (prev)

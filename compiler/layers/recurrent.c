@@ -63,10 +63,10 @@ static int recurrent_read(layer *l, node *n, const char *what)
 /* Masking, statefulness and direction: what the layer's keys must agree with. */
 static int check_options(const spec *s, const layer *l)
 {
-    if (l->masked && (s->data.char_lm || s->data.series)) {
+    if (l->masked && (s->char_lm || s->series)) {
         diag_error(spec_mark(l->src, "masked"),
                    "layer %d '%s': masked is for padded examples; a %s has none",
-                   l->index + 1, l->name, s->data.char_lm ? "char-lm stream" : "series window");
+                   l->index + 1, l->name, s->char_lm ? "char-lm stream" : "series window");
         return -1;
     }
     if (l->masked && s->data.padding != SEQ_PAD_POST) {

@@ -92,14 +92,11 @@ const seq_model_info charword_cnn_lstm_info = {
         .beta1 = 0.9,
         .beta2 = 0.999,
         .eps = 1e-07,
-        .weight_decay = 0.0,
         .clipnorm = 5.0,
     },
     .train = {
         .epochs = 3,
         .shuffle = 1,
-        .checkpoint_every = 0,
-        .stateful = 0,
     },
 };
 

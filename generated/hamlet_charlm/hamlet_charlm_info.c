@@ -86,13 +86,10 @@ const seq_model_info hamlet_charlm_info = {
         .beta1 = 0.9,
         .beta2 = 0.999,
         .eps = 1e-07,
-        .weight_decay = 0.0,
         .clipnorm = 5.0,
     },
     .train = {
         .epochs = 40,
-        .shuffle = 0,
-        .checkpoint_every = 0,
         .stateful = 1,
     },
 };

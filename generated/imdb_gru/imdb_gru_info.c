@@ -78,14 +78,10 @@ const seq_model_info imdb_gru_info = {
         .beta1 = 0.9,
         .beta2 = 0.999,
         .eps = 1e-07,
-        .weight_decay = 0.0,
-        .clipnorm = 0.0,
     },
     .train = {
         .epochs = 3,
         .shuffle = 1,
-        .checkpoint_every = 0,
-        .stateful = 0,
     },
 };
 
