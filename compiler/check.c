@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "data.h"
 #include "layer.h"
 
 const char *shape_str(layer_shape sh, char *buf, size_t n)
@@ -99,11 +100,6 @@ static int check_bce(const spec *s, const layer *last)
 {
     activation want = s->loss.from_logits ? ACT_NONE : ACT_SIGMOID;
     char got[64];
-    if (s->char_lm) {
-        diag_error(s->loss.src->at, "a char-lm predicts one of vocab_size characters at every "
-                   "step: use sparse_categorical_crossentropy");
-        return -1;
-    }
     if ((last->kind->flags & LAYER_OUTPUT) && last->out.features == 1 && last->act == want)
         return 0;
     int logits_hint = !s->loss.from_logits && (last->kind->flags & LAYER_OUTPUT) &&
@@ -120,26 +116,11 @@ static int check_bce(const spec *s, const layer *last)
 }
 
 /* sparse_categorical_crossentropy: a unit per class, a softmax (none from
- * logits); a char-lm's at every step, a classifier's once. */
+ * logits). */
 static int check_sparse_ce(const spec *s, const layer *last)
 {
     activation want = s->loss.from_logits ? ACT_NONE : ACT_SOFTMAX;
     char got[64];
-    if (s->char_lm && (!last->out.is_seq || last->out.features != s->data.vocab_size ||
-                            last->out.steps != s->seq_len)) {
-        diag_error(s->loss.src->at, "a char-lm predicts the next character at every step: "
-                   "the last layer must be a time_distributed dense of vocab_size (%d) units "
-                   "with one output per step, but layer %d '%s' outputs %s",
-                   s->data.vocab_size, last->index + 1, last->name,
-                   shape_str(last->out, got, sizeof got));
-        return -1;
-    }
-    if (!s->char_lm && last->out.is_seq) {
-        diag_error(s->loss.src->at, "text classification needs one prediction per example, "
-                   "but layer %d '%s' outputs %s (a sequence)", last->index + 1, last->name,
-                   shape_str(last->out, got, sizeof got));
-        return -1;
-    }
     if ((last->kind->flags & LAYER_OUTPUT) && last->out.features >= 2 && last->act == want)
         return 0;
     diag_error(s->loss.src->at,
@@ -151,17 +132,8 @@ static int check_sparse_ce(const spec *s, const layer *last)
     return -1;
 }
 
-/* The last layer and the loss must agree on what the output means. */
-static int check_loss(spec *s)
+int check_output(const spec *s, const layer *last)
 {
-    const layer *last = &s->layers[s->n_layers - 1];
-    if (s->series != (s->loss.kind == SEQ_LOSS_MSE)) {
-        diag_error(s->loss.src->at, s->series
-                   ? "a series model predicts a value: use loss mse"
-                   : "mse is for data kind series (a value to predict); classes need "
-                     "binary_crossentropy or sparse_categorical_crossentropy");
-        return -1;
-    }
     switch (s->loss.kind) {
     case SEQ_LOSS_MSE: return check_mse(s, last);
     case SEQ_LOSS_BCE: return check_bce(s, last);
@@ -204,5 +176,5 @@ int spec_check(spec *s)
                    "model has none; add one right after the embedding, or remove word_len");
         return -1;
     }
-    return check_loss(s);
+    return s->data_type->check_loss(s, &s->layers[s->n_layers - 1]);
 }

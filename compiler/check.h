@@ -1,5 +1,6 @@
-/* check.h: the helpers a layer's check (layer_type.check) reports with
- * (check.c). Each reports through diag and returns -1, or returns 0. */
+/* check.h: the helpers a layer's check (layer_type.check) and a data
+ * kind's (data_type.check_loss) report with (check.c). Each reports
+ * through diag and returns -1, or returns 0. */
 #ifndef SEQC_CHECK_H
 #define SEQC_CHECK_H
 
@@ -22,5 +23,9 @@ int mismatch(const layer *l, const layer *prev, const char *expected, const char
 int no_char_lm(const spec *s, const layer *l, const char *what);
 /* Softmax is computed with the loss: only the last dense layer has it. */
 int no_softmax(const layer *l);
+/* The last layer LAST must be what the loss reads: one linear unit (mse),
+ * one sigmoid unit (binary_crossentropy) or a softmax unit per class
+ * (sparse_categorical_crossentropy); none with from_logits. */
+int check_output(const spec *s, const layer *last);
 
 #endif

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "data.h"
+
 /* The C API's functions bound to this model (seqcc.h): one line each of
  * their return type, name after NAME_, parameters and the call; a text
  * classifier predicts texts (and ids without a char_cnn), a series model
@@ -32,15 +34,18 @@ static int api_fns(const spec *s, api_fn fns[6])
                                   "\n    seqcc_prediction *out, seqcc_error *err",
                                   "seqcc_predict_window(m, values, n, out, err)"};
     int n = 0;
-    if (s->char_lm)
-        return 0;
-    if (s->series) {
+    switch (s->data_type->api) {
+    case DATA_API_NONE:
+        break;
+    case DATA_API_WINDOW:
         fns[n++] = window;
-    } else {
+        break;
+    case DATA_API_TEXT:
         fns[n++] = text;
         fns[n++] = texts;
         if (!s->word_len)
             fns[n++] = ids;
+        break;
     }
     return n;
 }

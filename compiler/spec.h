@@ -28,6 +28,7 @@ enum {
 #define SPEC_MAX_LINES 1000000      /* lines of NAME.c, about 70 MB */
 
 struct layer_type; /* a layer kind's descriptor: layer.h */
+struct data_type;  /* a data kind's descriptor: data.h */
 
 typedef enum activation { ACT_NONE, ACT_RELU, ACT_TANH, ACT_SIGMOID, ACT_SOFTMAX } activation;
 
@@ -94,8 +95,9 @@ typedef struct spec {
     node *input_src;
 
     seq_data_info data;    /* the runtime's (info.h), read from 'data' */
-    int char_lm;           /* data kind char-lm: a target at every step */
-    int series;            /* data kind series: float values per step instead of token ids */
+    const struct data_type *data_type; /* what the compiler knows of its kind (data.h) */
+    int char_lm;           /* the kind's DATA_STREAM: a target at every step */
+    int series;            /* the kind's DATA_VALUES: float values per step, not token ids */
     int n_features;        /* a series' values per step: the columns (sine: 1) */
     node *data_src;
 
