@@ -106,7 +106,20 @@ end
 
 function M.cleanup()
   if tmp_root then os.execute("rm -rf " .. M.quote(tmp_root)) end
-  tmp_root = nil
+  tmp_root, prefix = nil, nil
+end
+
+-- seqcc installed (`cmake --install`) into a temporary prefix, once per test
+-- file; returns the prefix.
+local prefix
+function M.installed()
+  if not prefix then
+    local dir = M.tmpdir() .. "/prefix"
+    local r = M.run({ "cmake", "--install", M.build, "--prefix", dir })
+    assert(r.code == 0, "cmake --install:\n" .. r.out .. r.err)
+    prefix = dir
+  end
+  return prefix
 end
 
 -- A small vectors file for a test, written where the test wants it (never

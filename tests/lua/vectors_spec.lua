@@ -18,14 +18,9 @@ local function ok(r, what)
   return r
 end
 
--- Installed once for the whole file: `seqcc build` needs the runtime.
-local prefix
+-- The installed seqcc: `seqcc build` needs the runtime.
 local function seqcc()
-  if not prefix then
-    prefix = h.tmpdir() .. "/prefix"
-    ok(h.run({ "cmake", "--install", h.build, "--prefix", prefix }), "cmake --install")
-  end
-  return prefix .. "/bin/seqcc"
+  return h.installed() .. "/bin/seqcc"
 end
 
 -- A folder with the spec (TRAINABLE or frozen), the data and vectors.txt
