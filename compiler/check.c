@@ -59,6 +59,33 @@ int no_char_lm(const spec *s, const layer *l, const char *what)
     return -1;
 }
 
+int check_masked(const spec *s, const layer *l)
+{
+    if (!l->masked)
+        return 0;
+    if (s->char_lm || s->series) {
+        diag_error(spec_mark(l->src, "masked"),
+                   "layer %d '%s': masked is for padded examples; a %s has none",
+                   l->index + 1, l->name, s->char_lm ? "char-lm stream" : "series window");
+        return -1;
+    }
+    if (s->data.padding != SEQ_PAD_POST) {
+        diag_error(spec_mark(l->src, "masked"),
+                   "layer %d '%s': masked skips the steps past each example's length, which "
+                   "needs its real tokens first: set data.padding: post", l->index + 1, l->name);
+        return -1;
+    }
+    for (const layer *k = s->layers; k < l; k++)
+        if (k->kind->flags & LAYER_MIXES_STEPS) {
+            diag_error(spec_mark(l->src, "masked"),
+                       "layer %d '%s': masked needs each step to be one token, but layer %d "
+                       "'%s' (%s) before it mixes or pools steps", l->index + 1, l->name,
+                       k->index + 1, k->name, layer_class(k));
+            return -1;
+        }
+    return 0;
+}
+
 int no_softmax(const layer *l)
 {
     if (l->act != ACT_SOFTMAX)

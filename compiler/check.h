@@ -21,6 +21,10 @@ int mismatch(const layer *l, const layer *prev, const char *expected, const char
 /* Convolutions and pooling over time (WHAT: "convolutions are") make no
  * sense for a char-lm, whose prediction pass runs one step at a time. */
 int no_char_lm(const spec *s, const layer *l, const char *what);
+/* A masked layer (l->masked) needs examples padded after their tokens
+ * (data.padding: post; no char-lm or series) and steps that are tokens (no
+ * layer before it mixes steps). */
+int check_masked(const spec *s, const layer *l);
 /* Softmax is computed with the loss: only the last dense layer has it. */
 int no_softmax(const layer *l);
 /* The last layer LAST must be what the loss reads: one linear unit (mse),

@@ -55,8 +55,12 @@ static void info_tensors(seq_buf *out, const plan *pl)
         seq_buf_printf(out, "},\n     .init = %s, .scale = ",
                        seq_kind_name(seq_init_idents(), (int)p->init.kind));
         put_double(out, p->init.scale);
-        seq_buf_printf(out, ", .fan_in = %d, .fan_out = %d, .forget_units = %d},\n", p->fan_in,
-                       p->fan_out, p->forget_units);
+        if (p->init.path) {
+            seq_buf_puts(out, ", .path = ");
+            put_cstring(out, p->init.path);
+        }
+        seq_buf_printf(out, ", .fan_in = %d, .fan_out = %d, .forget_units = %d%s},\n", p->fan_in,
+                       p->fan_out, p->forget_units, p->frozen ? ", .frozen = 1" : "");
     }
     seq_buf_puts(out, "};\n");
 }

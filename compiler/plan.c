@@ -71,6 +71,7 @@ void plan_param(plan *pl, const layer *l, const char *what, int rank, const int 
     p->fan_in = fan_in;
     p->fan_out = fan_out;
     p->forget_units = forget_units;
+    p->frozen = l->frozen;
 }
 
 const param *layer_param(const plan *pl, const layer *l, int k)

@@ -31,6 +31,7 @@ typedef struct param {
     init_spec init;
     int fan_in, fan_out;
     int forget_units;
+    int frozen;       /* its layer's trainable: false */
 } param;
 
 enum { MAX_PARAMS_PER_LAYER = 6, MAX_BUFS = 32 };

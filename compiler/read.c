@@ -395,7 +395,8 @@ int read_name(node *map, const char *key, const char *what, int required, const 
 /* ---- sections ------------------------------------------------------------ */
 
 /* An initializer: a name, or {type: NAME, limit|stddev|gain: X}. */
-int read_init(node *map, const char *key, init_spec *out)
+/* read_init, and with ALLOW_FILE {type: file, path: P} too. */
+static int read_init_any(node *map, const char *key, int allow_file, init_spec *out)
 {
     const char *const *init_names = seq_init_words();
     node *v = field(map, key);
@@ -403,7 +404,7 @@ int read_init(node *map, const char *key, init_spec *out)
         return 0;
     node *type = v;
     if (v->kind == NODE_MAP) {
-        static const char *const keys[] = {"type", "limit", "stddev", "gain", NULL};
+        static const char *const keys[] = {"type", "limit", "stddev", "gain", "path", NULL};
         char what[64];
         snprintf(what, sizeof what, "'%s'", key);
         if (check_map(v, what, keys) != 0)
@@ -415,17 +416,26 @@ int read_init(node *map, const char *key, init_spec *out)
     int kind;
     if (read_enum_node(type, key, init_names, &kind) != 0)
         return -1;
-    if (kind == SEQ_INIT_FILE) {
-        diag_error(type->at, "'%s': the file initializer (pre-trained word vectors) is not "
-                   "supported yet", key);
+    if (kind == SEQ_INIT_FILE && !allow_file) {
+        diag_error(type->at, "'%s': type file (pre-trained word vectors) is only for an "
+                   "embedding's embeddings_initializer", key);
+        return -1;
+    }
+    if (kind == SEQ_INIT_FILE && v->kind != NODE_MAP) {
+        diag_error(type->at, "'%s': pre-trained word vectors need their file: write {type: "
+                   "file, path: vectors.txt}", key);
         return -1;
     }
     out->kind = (seq_init)kind;
-    out->scale = kind == SEQ_INIT_UNIFORM ? 0.05 : kind == SEQ_INIT_NORMAL ? 0.05 : 1.0;
+    /* a file's vectors fill its words' rows; the other rows are uniform as by default */
+    out->scale = kind == SEQ_INIT_UNIFORM || kind == SEQ_INIT_FILE ? 0.05
+               : kind == SEQ_INIT_NORMAL ? 0.05 : 1.0;
+    out->path = NULL;
     if (v->kind != NODE_MAP)
         return 0;
     const char *param = kind == SEQ_INIT_UNIFORM ? "limit" : kind == SEQ_INIT_NORMAL ? "stddev"
-                      : kind == SEQ_INIT_ORTHOGONAL ? "gain" : NULL;
+                      : kind == SEQ_INIT_ORTHOGONAL ? "gain" : kind == SEQ_INIT_FILE ? "path"
+                      : NULL;
     for (int i = 0; i < v->n; i++) {
         const char *k = v->keys[i]->text;
         if (strcmp(k, "type") != 0 && (!param || strcmp(k, param) != 0)) {
@@ -438,7 +448,22 @@ int read_init(node *map, const char *key, init_spec *out)
             return -1;
         }
     }
+    if (kind == SEQ_INIT_FILE) {
+        char what[80];
+        snprintf(what, sizeof what, "%s of type file", key);
+        return read_str(v, "path", what, 1, &out->path);
+    }
     return param ? read_num(v, param, key, 0, 0, 1e6, &out->scale) : 0;
+}
+
+int read_init(node *map, const char *key, init_spec *out)
+{
+    return read_init_any(map, key, 0, out);
+}
+
+int read_init_file(node *map, const char *key, init_spec *out)
+{
+    return read_init_any(map, key, 1, out);
 }
 
 static const char *const act_names[] = {"none", "relu", "tanh", "sigmoid", "softmax", NULL};

@@ -49,6 +49,9 @@ int read_enum(node *map, const char *key, const char *what, int required,
 int read_name(node *map, const char *key, const char *what, int required, const char **out);
 /* An initializer: a name, or {type: NAME, limit|stddev|gain: X}. */
 int read_init(node *map, const char *key, init_spec *out);
+/* The same, or pre-trained word vectors: {type: file, path: P} (out->path,
+ * relative to the spec's folder); the embedding checks the file. */
+int read_init_file(node *map, const char *key, init_spec *out);
 /* 'activation': none, relu, tanh, sigmoid or softmax. */
 int read_activation(node *map, const char *what, activation *out);
 

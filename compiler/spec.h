@@ -34,7 +34,9 @@ typedef enum activation { ACT_NONE, ACT_RELU, ACT_TANH, ACT_SIGMOID, ACT_SOFTMAX
 
 typedef struct init_spec {
     seq_init kind;
-    double scale; /* UNIFORM: +-scale; NORMAL: stddev; ORTHOGONAL: gain */
+    double scale; /* UNIFORM, FILE (the rows of words it lacks): +-scale; NORMAL: stddev;
+                   * ORTHOGONAL: gain */
+    const char *path; /* FILE: word vectors, relative to the spec's folder */
 } init_spec;
 
 /* A tensor between layers: a sequence [T, B, F] (time-major in the arena,
@@ -77,7 +79,9 @@ typedef struct layer {
     init_spec kernel_init, recurrent_init, bias_init, embeddings_init;
     int unit_forget_bias;   /* lstm: forget-gate bias starts at 1 */
     int dirs;               /* recurrent: 2 when bidirectional, else 1 */
-    int masked;             /* recurrent: steps past each example's length are skipped */
+    int masked;             /* recurrent, pooling: steps past each example's length are skipped */
+    int frozen;             /* trainable: false: its parameters never change (Keras'
+                             * non-trainable params) */
 
     /* filled in by check */
     layer_shape in, out;

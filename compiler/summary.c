@@ -86,9 +86,14 @@ void summary_write(const spec *s, seq_buf *out)
         summary_row(out, l->name, layer_class(l), shape, l->n_params);
     }
     rule(out, '=');
-    char total[32];
+    int64_t frozen = 0;
+    for (int i = 0; i < s->n_layers; i++)
+        frozen += s->layers[i].frozen ? s->layers[i].n_params : 0;
+    char total[32], trainable[32], fixed[32];
     with_commas(total, sizeof total, (long long)spec_total_params(s));
-    seq_buf_printf(out, "Total params: %s\nTrainable params: %s\nNon-trainable params: 0\n", total,
-                   total);
+    with_commas(trainable, sizeof trainable, (long long)(spec_total_params(s) - frozen));
+    with_commas(fixed, sizeof fixed, (long long)frozen);
+    seq_buf_printf(out, "Total params: %s\nTrainable params: %s\nNon-trainable params: %s\n",
+                   total, trainable, fixed);
     rule(out, '_');
 }

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
 #include "utf8.h"
 
 typedef struct reader {

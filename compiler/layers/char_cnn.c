@@ -30,7 +30,7 @@ static int char_cnn_read(layer *l, node *n, const char *what)
                                        "padding", "activation", "embeddings_initializer",
                                        "kernel_initializer", "bias_initializer", NULL};
     int rc = conv_read(n, what, keys, l);
-    l->embeddings_init = (init_spec){SEQ_INIT_UNIFORM, 0.05};
+    l->embeddings_init = (init_spec){.kind = SEQ_INIT_UNIFORM, .scale = 0.05};
     rc |= read_int32(n, "char_vocab_size", what, 1, 3, SPEC_MAX_VOCAB, &l->char_vocab_size);
     rc |= read_int32(n, "char_embedding_dim", what, 1, 1, SPEC_MAX_UNITS,
                      &l->char_embedding_dim);

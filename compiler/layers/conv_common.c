@@ -14,8 +14,8 @@ int conv_read(node *n, const char *what, const char *const *keys, layer *l)
 {
     static const char *const paddings[] = {"valid", "same", NULL};
     int rc = check_map(n, what, keys);
-    l->kernel_init = (init_spec){SEQ_INIT_GLOROT_UNIFORM, 1};
-    l->bias_init = (init_spec){SEQ_INIT_ZEROS, 1};
+    l->kernel_init = (init_spec){.kind = SEQ_INIT_GLOROT_UNIFORM, .scale = 1};
+    l->bias_init = (init_spec){.kind = SEQ_INIT_ZEROS, .scale = 1};
     l->act = ACT_NONE;
     rc |= read_int32(n, "filters", what, 1, 1, SPEC_MAX_UNITS, &l->filters);
     rc |= read_enum(n, "padding", what, 0, paddings, &l->same);

@@ -16,8 +16,8 @@ static int dense_read(layer *l, node *n, const char *what)
                                        "time_distributed", "kernel_initializer",
                                        "bias_initializer", NULL};
     int rc = check_map(n, what, keys);
-    l->kernel_init = (init_spec){SEQ_INIT_GLOROT_UNIFORM, 1};
-    l->bias_init = (init_spec){SEQ_INIT_ZEROS, 1};
+    l->kernel_init = (init_spec){.kind = SEQ_INIT_GLOROT_UNIFORM, .scale = 1};
+    l->bias_init = (init_spec){.kind = SEQ_INIT_ZEROS, .scale = 1};
     l->act = ACT_NONE;
     rc |= read_int32(n, "units", what, 1, 1, SPEC_MAX_UNITS, &l->units);
     rc |= read_activation(n, what, &l->act);

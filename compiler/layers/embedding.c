@@ -1,24 +1,58 @@
 /* layers/embedding.c: Embedding, token ids [B, T] -> [T, B, output_dim];
- * the first layer of a text model. */
+ * the first layer of a text model. Its table may start from pre-trained
+ * word vectors (embeddings_initializer {type: file, path: P}; the runtime
+ * fills the vocabulary's words' rows, vectors.h) and stay frozen
+ * (trainable: false). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "layer.h"
 #include "read.h"
+#include "vectors.h"
 
 enum { P_EMBEDDINGS };
 
 static int embedding_read(layer *l, node *n, const char *what)
 {
     static const char *const keys[] = {"type", "name", "input_dim", "output_dim",
-                                       "embeddings_initializer", NULL};
+                                       "embeddings_initializer", "trainable", NULL};
     int rc = check_map(n, what, keys);
-    l->embeddings_init = (init_spec){SEQ_INIT_UNIFORM, 0.05};
+    int trainable = 1;
+    l->embeddings_init = (init_spec){.kind = SEQ_INIT_UNIFORM, .scale = 0.05};
     rc |= read_int32(n, "input_dim", what, 0, 2, SPEC_MAX_VOCAB, &l->input_dim);
     rc |= read_int32(n, "output_dim", what, 1, 1, SPEC_MAX_UNITS, &l->output_dim);
-    rc |= read_init(n, "embeddings_initializer", &l->embeddings_init);
+    rc |= read_init_file(n, "embeddings_initializer", &l->embeddings_init);
+    rc |= read_bool(n, "trainable", &trainable);
+    l->frozen = !trainable;
     return rc;
+}
+
+/* Pre-trained vectors: a file the runtime can read, of output_dim numbers
+ * per word (read whole, as the runtime will); the words need a word
+ * vocabulary. Errors point at 'path' and name the file's line. */
+static int check_vectors(const spec *s, const layer *l)
+{
+    if (l->embeddings_init.kind != SEQ_INIT_FILE)
+        return 0;
+    mark at = spec_mark(field(l->src, "embeddings_initializer"), "path");
+    if (s->char_lm) {
+        diag_error(at, "layer %d '%s' (Embedding): word vectors need a vocabulary of words; a "
+                   "char-lm's tokens are characters", l->index + 1, l->name);
+        return -1;
+    }
+    char *dir = seq_path_dir(s->file);
+    char *path = seq_path_join(dir, l->embeddings_init.path);
+    seq_err err;
+    long n;
+    int rc = seq_vectors_scan(path, l->output_dim, NULL, NULL, &n, &err);
+    if (rc != 0)
+        diag_error(at, "layer %d '%s' (Embedding): embeddings_initializer: %s", l->index + 1,
+                   l->name, err.msg);
+    free(path);
+    free(dir);
+    return rc ? -1 : 0;
 }
 
 /* The tokenizer's vocab_size, for pointing at it. */
@@ -56,6 +90,8 @@ static int embedding_check(spec *s, layer *l, const layer *prev)
                    l->input_dim, l->output_dim, 0) ||
         check_size(l, "output_dim", "the output", "batch x seq_len x output_dim", B, T,
                    l->output_dim))
+        return -1;
+    if (check_vectors(s, l) != 0)
         return -1;
     l->out = (layer_shape){1, T, l->output_dim, 0};
     l->n_params = (int64_t)l->input_dim * l->output_dim;

@@ -43,9 +43,9 @@ static int recurrent_read(layer *l, node *n, const char *what)
                                                  "kernel_initializer", "recurrent_initializer",
                                                  "bias_initializer", NULL};
     int rc = check_map(n, what, cell_of(l) == CELL_LSTM ? keys : keys_no_forget);
-    l->kernel_init = (init_spec){SEQ_INIT_GLOROT_UNIFORM, 1};
-    l->recurrent_init = (init_spec){SEQ_INIT_ORTHOGONAL, 1};
-    l->bias_init = (init_spec){SEQ_INIT_ZEROS, 1};
+    l->kernel_init = (init_spec){.kind = SEQ_INIT_GLOROT_UNIFORM, .scale = 1};
+    l->recurrent_init = (init_spec){.kind = SEQ_INIT_ORTHOGONAL, .scale = 1};
+    l->bias_init = (init_spec){.kind = SEQ_INIT_ZEROS, .scale = 1};
     l->unit_forget_bias = cell_of(l) == CELL_LSTM;
     rc |= read_int32(n, "units", what, 1, 1, SPEC_MAX_UNITS, &l->units);
     rc |= read_bool(n, "return_sequences", &l->return_sequences);
@@ -63,18 +63,8 @@ static int recurrent_read(layer *l, node *n, const char *what)
 /* Masking, statefulness and direction: what the layer's keys must agree with. */
 static int check_options(const spec *s, const layer *l)
 {
-    if (l->masked && (s->char_lm || s->series)) {
-        diag_error(spec_mark(l->src, "masked"),
-                   "layer %d '%s': masked is for padded examples; a %s has none",
-                   l->index + 1, l->name, s->char_lm ? "char-lm stream" : "series window");
+    if (check_masked(s, l) != 0)
         return -1;
-    }
-    if (l->masked && s->data.padding != SEQ_PAD_POST) {
-        diag_error(spec_mark(l->src, "masked"),
-                   "layer %d '%s': masked skips the steps past each example's length, which "
-                   "needs its real tokens first: set data.padding: post", l->index + 1, l->name);
-        return -1;
-    }
     if (s->train.stateful && l->bidirectional) {
         diag_error(spec_mark(l->src, "bidirectional"),
                    "layer %d '%s': a bidirectional layer cannot carry its state to the next "
@@ -82,14 +72,6 @@ static int check_options(const spec *s, const layer *l)
                    l->name);
         return -1;
     }
-    for (const layer *k = s->layers; l->masked && k < l; k++)
-        if (k->kind->flags & LAYER_MIXES_STEPS) {
-            diag_error(spec_mark(l->src, "masked"),
-                       "layer %d '%s': masked needs each step to be one token, but layer %d "
-                       "'%s' (%s) before it mixes or pools steps", l->index + 1, l->name,
-                       k->index + 1, k->name, layer_class(k));
-            return -1;
-        }
     if (l->masked && l->bidirectional) {
         diag_error(spec_mark(l->src, "masked"),
                    "layer %d '%s': masked bidirectional layers are not supported yet",

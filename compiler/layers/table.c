@@ -14,7 +14,9 @@
     X(conv2d)                \
     X(maxpool2d)             \
     X(reshape_to_sequence)   \
-    X(char_cnn)
+    X(char_cnn)              \
+    X(global_max_pool1d)     \
+    X(global_avg_pool1d)
 
 #define DECLARE(name) extern const layer_type layer_##name;
 LAYERS(DECLARE)

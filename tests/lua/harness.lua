@@ -106,7 +106,42 @@ end
 
 function M.cleanup()
   if tmp_root then os.execute("rm -rf " .. M.quote(tmp_root)) end
-  tmp_root = nil
+  tmp_root, prefix = nil, nil
+end
+
+-- seqcc installed (`cmake --install`) into a temporary prefix, once per test
+-- file; returns the prefix.
+local prefix
+function M.installed()
+  if not prefix then
+    local dir = M.tmpdir() .. "/prefix"
+    local r = M.run({ "cmake", "--install", M.build, "--prefix", dir })
+    assert(r.code == 0, "cmake --install:\n" .. r.out .. r.err)
+    prefix = dir
+  end
+  return prefix
+end
+
+-- A small vectors file for a test, written where the test wants it (never
+-- committed): WORDS (a list) each with DIM values, distinct per word and
+-- exactly representable ((i * 7 + k * 3) % 11 - 5) / 8, one word per line in
+-- the GloVe text format. OPTS: header = true for word2vec's "COUNT DIM"
+-- first line; bad_line = N to give the N-th vector DIM - 1 values (the
+-- file:line error of a wrong width; with the header, that is line N + 1).
+-- Returns the vectors, by word, as the model should hold them.
+function M.write_vectors(path, words, dim, opts)
+  opts = opts or {}
+  local lines, vectors = {}, {}
+  if opts.header then lines[1] = #words .. " " .. dim end
+  for i, word in ipairs(words) do
+    local values = {}
+    local n = i == opts.bad_line and dim - 1 or dim
+    for k = 1, n do values[k] = ((i * 7 + k * 3) % 11 - 5) / 8 end
+    vectors[word] = values
+    lines[#lines + 1] = word .. " " .. table.concat(values, " ")
+  end
+  M.write(path, table.concat(lines, "\n") .. "\n")
+  return vectors
 end
 
 return M

@@ -15,15 +15,7 @@ local function sh(line)
   return h.run({ "sh", "-c", line })
 end
 
--- Installed once for the whole file.
-local prefix
-local function installed()
-  if not prefix then
-    prefix = h.tmpdir() .. "/prefix"
-    ok(h.run({ "cmake", "--install", h.build, "--prefix", prefix }), "cmake --install")
-  end
-  return prefix
-end
+local installed = h.installed
 
 -- The example, copied, configured against the prefix and built, with its data.
 local example

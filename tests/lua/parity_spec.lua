@@ -31,31 +31,35 @@ describe("parity with PyTorch", function()
   teardown(h.cleanup)
   for _, m in ipairs(models()) do
     local spec = h.read(m.spec)
-    it("holds for " .. m.name, function()
-      local dir = h.tmpdir()
-      -- IMDB models read the fetched reviews; a sine wave is generated; others
-      -- read the file their spec names
-      local data = imdb
-      if spec:find("format: sine", 1, true) then
-        data = "-"
-      elseif not spec:find("format: aclimdb", 1, true) then
-        data = h.data .. "/" .. spec:match("path: [%./]*data/(%S+)")
-      end
-      -- a few examples of each class, the first characters of a corpus or
-      -- the first rows of a series
-      local limit = spec:find("kind: char-lm", 1, true) and "100000"
-                    or spec:find("kind: series", 1, true) and "400" or "100"
-      local r = h.run({ m.bin, "train", "--data", data, "--out", dir, "--limit", limit,
-                        "--max-steps", "8", "--threads", "2" })
-      assert.are.equal(0, r.code, r.err)
-      local split = spec:find("kind: char-lm", 1, true) and "val" or "test"
-      r = h.run({ m.bin, "grads", "--data", data, "--checkpoint", dir .. "/checkpoint.safetensors",
-                  "--split", split, "--limit", limit, "--out", dir .. "/grads.safetensors" })
-      assert.are.equal(0, r.code, r.err)
-      r = h.run({ python, h.source .. "/scripts/torch_parity.py", dir .. "/checkpoint.safetensors",
-                  dir .. "/grads.safetensors", "--spec", m.spec })
-      assert.are.equal(0, r.code, r.out .. r.err)
-      assert.matches("parity passed", r.out)
-    end)
+    if spec:find("type: global_", 1, true) then -- not in scripts/torch_parity.py yet
+      pending(m.name .. ": scripts/torch_parity.py does not model global pooling yet")
+    else
+      it("holds for " .. m.name, function()
+        local dir = h.tmpdir()
+        -- IMDB models read the fetched reviews; a sine wave is generated; others
+        -- read the file their spec names
+        local data = imdb
+        if spec:find("format: sine", 1, true) then
+          data = "-"
+        elseif not spec:find("format: aclimdb", 1, true) then
+          data = h.data .. "/" .. spec:match("path: [%./]*data/(%S+)")
+        end
+        -- a few examples of each class, the first characters of a corpus or
+        -- the first rows of a series
+        local limit = spec:find("kind: char-lm", 1, true) and "100000"
+                      or spec:find("kind: series", 1, true) and "400" or "100"
+        local r = h.run({ m.bin, "train", "--data", data, "--out", dir, "--limit", limit,
+                          "--max-steps", "8", "--threads", "2" })
+        assert.are.equal(0, r.code, r.err)
+        local split = spec:find("kind: char-lm", 1, true) and "val" or "test"
+        r = h.run({ m.bin, "grads", "--data", data, "--checkpoint", dir .. "/checkpoint.safetensors",
+                    "--split", split, "--limit", limit, "--out", dir .. "/grads.safetensors" })
+        assert.are.equal(0, r.code, r.err)
+        r = h.run({ python, h.source .. "/scripts/torch_parity.py", dir .. "/checkpoint.safetensors",
+                    dir .. "/grads.safetensors", "--spec", m.spec })
+        assert.are.equal(0, r.code, r.out .. r.err)
+        assert.matches("parity passed", r.out)
+      end)
+    end
   end
 end)

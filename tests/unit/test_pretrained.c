@@ -1,6 +1,7 @@
 /* test_pretrained.c: `train` with pre-trained, frozen word vectors, on the
  * generated tiny_tsv model with its embedding's tensor info changed by hand
- * (the compiler writes such infos with issue 8's layer files): the vocabulary
+ * (as the compiler writes it for pre-trained vectors; lua/vectors builds such
+ * a model from a spec): the vocabulary
  * words' rows come from the vectors file (relative to the spec's folder), a
  * frozen table leaves training bit for bit as it started while the other
  * tensors learn, a resumed run does not read the file again, and a bad file
