@@ -56,8 +56,8 @@ static void args_free(argv_list *a)
     memset(a, 0, sizeof *a);
 }
 
-/* Runs A (no shell); prints it first with VERBOSE. Returns 0 if it exited 0. */
-static int run(argv_list *a, int verbose)
+/* Starts A (no shell); prints it first with VERBOSE. Returns its pid, or -1. */
+static pid_t spawn(argv_list *a, int verbose)
 {
     if (verbose) {
         for (int i = 0; i < a->n; i++)
@@ -76,14 +76,28 @@ static int run(argv_list *a, int verbose)
         fprintf(stderr, "seqcc: cannot run %s: %s\n", a->items[0], strerror(errno));
         _exit(127);
     }
+    return pid;
+}
+
+/* Waits for PID, the run of PROGRAM. Returns 0 if it exited 0. */
+static int reap(pid_t pid, const char *program, int verbose)
+{
     int status;
+    if (pid < 0)
+        return -1;
     if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
             return -1;
-        fprintf(stderr, "seqcc: %s failed%s\n", a->items[0], verbose ? "" : " (-v shows the commands)");
+        fprintf(stderr, "seqcc: %s failed%s\n", program, verbose ? "" : " (-v shows the commands)");
         return -1;
     }
     return 0;
+}
+
+/* Runs A and waits for it. Returns 0 if it exited 0. */
+static int run(argv_list *a, int verbose)
+{
+    return reap(spawn(a, verbose), a->items[0], verbose);
 }
 
 /* The absolute, resolved form of folder DIR (which must exist). */
@@ -145,21 +159,28 @@ static char *runtime_prefix(void)
     return resolved;
 }
 
+/* The command compiling SRC into OBJ with the model flags (and EXTRA). */
+static void compile_args(argv_list *a, const char *cc, const char *include, const char *src,
+                         const char *obj, const char *extra)
+{
+    args_split(a, cc);
+    args_split(a, SEQCC_MODEL_CFLAGS);
+    arg(a, "-I");
+    arg(a, include);
+    if (extra)
+        arg(a, extra);
+    arg(a, "-c");
+    arg(a, src);
+    arg(a, "-o");
+    arg(a, obj);
+}
+
 /* Compiles SRC into OBJ with the model flags (and EXTRA, if any). */
 static int compile(const char *cc, const char *include, const char *src, const char *obj,
                    const char *extra, int verbose)
 {
     argv_list a = {0};
-    args_split(&a, cc);
-    args_split(&a, SEQCC_MODEL_CFLAGS);
-    arg(&a, "-I");
-    arg(&a, include);
-    if (extra)
-        arg(&a, extra);
-    arg(&a, "-c");
-    arg(&a, src);
-    arg(&a, "-o");
-    arg(&a, obj);
+    compile_args(&a, cc, include, src, obj, extra);
     int rc = run(&a, verbose);
     args_free(&a);
     return rc;
@@ -218,6 +239,25 @@ static int prepare(build_job *j)
     seq_buf_printf(&staged, "%s.seqcc-tmp.%ld", j->o->output, (long)getpid());
     j->staged = staged.data;
     return 0;
+}
+
+/* The passes in float and in double, and the tables: three compilers at
+ * once (a long spec's passes take most of the time, one core each). */
+static int compile_passes(build_job *j)
+{
+    static const char *const precision[] = {NULL, "-DSEQ_REAL_DOUBLE", NULL};
+    argv_list a[3] = {{0}};
+    pid_t pid[3];
+    for (int i = 0; i < 3; i++) {
+        compile_args(&a[i], j->cc, j->include, j->src[i], j->obj[i], precision[i]);
+        pid[i] = spawn(&a[i], j->o->verbose);
+    }
+    int rc = 0;
+    for (int i = 0; i < 3; i++) { /* every child is waited for, failed or not */
+        rc |= reap(pid[i], a[i].items[0], j->o->verbose);
+        args_free(&a[i]);
+    }
+    return rc;
 }
 
 /* A static library of the model (no main). */
@@ -320,10 +360,8 @@ int build_model(const build_options *o, out_file files[EMIT_FILES])
     build_job j = {.o = o, .files = files};
     j.cc = getenv("CC") && *getenv("CC") ? getenv("CC") : SEQCC_C_COMPILER;
     int rc = prepare(&j);
-    /* the passes in float and in double, then the tables */
-    static const char *const precision[] = {NULL, "-DSEQ_REAL_DOUBLE", NULL};
-    for (int i = 0; i < 3 && rc == 0; i++)
-        rc = compile(j.cc, j.include, j.src[i], j.obj[i], precision[i], o->verbose);
+    if (rc == 0)
+        rc = compile_passes(&j);
     if (rc == 0)
         rc = o->library ? archive(&j) : link_binary(&j);
     if (rc == 0)

@@ -286,6 +286,28 @@ static int step_time(int T, int dir, int s)
     return dir ? T - 1 - s : s;
 }
 
+/* A layer of more than CHUNK_OVER steps writes its steps in functions of
+ * STEPS_PER_FUNCTION steps, which the block's function calls in order:
+ * still every step written out, but no function so long that the C
+ * compiler's time grows faster than the code (its passes are superlinear in
+ * a function's size). The calls, and so the results, are the same. */
+enum { CHUNK_OVER = 256, STEPS_PER_FUNCTION = 64 };
+
+/* The pointers a piece of a direction's code uses (a function of steps
+ * needs neither the kernel nor the weight gradients; the block around them
+ * needs no cell's weights). */
+enum {
+    W_KERNEL = 1 << 0, W_REC = 1 << 1, W_BIAS = 1 << 2, W_GATES = 1 << 3, W_RG = 1 << 4,
+    W_RH = 1 << 5, W_C = 1 << 6, W_H = 1 << 7, W_DH = 1 << 8, W_DG = 1 << 9, W_DRG = 1 << 10,
+    W_DC = 1 << 11, W_DB = 1 << 12, W_DBR = 1 << 13, W_PK = 1 << 14, W_PR = 1 << 15,
+    W_PB = 1 << 16, W_ALL = (1 << 17) - 1,
+    W_FORWARD_STEPS = W_REC | W_BIAS | W_GATES | W_RG | W_RH | W_C | W_H,
+    W_FORWARD_AROUND = W_KERNEL | W_GATES | W_C | W_H,
+    W_BACKWARD_STEPS = W_REC | W_GATES | W_RH | W_C | W_DH | W_DG | W_DRG | W_DC | W_DB | W_DBR,
+    W_BACKWARD_AROUND = W_KERNEL | W_H | W_DG | W_DRG | W_DC | W_DB | W_DBR | W_PK | W_PR | W_PB
+};
+
+
 /* One direction's code in one pass: its sizes and the names of its
  * locals ("h", or "f_h" / "b_h" in a bidirectional layer). */
 typedef struct direction {
@@ -296,9 +318,21 @@ typedef struct direction {
     int T, R, F, H, G;
     size_t SG, SH, SG3;      /* a step's gates, state and GRU recurrent product */
     int carried;             /* the state carries over from the previous batch */
+    int chunked;             /* steps in functions of STEPS_PER_FUNCTION (CHUNK_OVER) */
     char kernel[32], rec[32], bias[32], gates[32], h[32], c[32], rg[32], rh[32];
     char dh[32], dg[32], drg[32], dc[32], db[32], dbr[32], pk[40], pr[40], pb[40];
 } direction;
+
+/* What a chunked direction's step functions (STEPS) or its block around
+ * them use beyond the masks: h in a GRU's or SimpleRNN's backward steps; d
+ * out in the block where it is copied or masked first. */
+static unsigned backward_want(const direction *d, int steps)
+{
+    if (steps)
+        return W_BACKWARD_STEPS | (d->cell != CELL_LSTM ? W_H : 0);
+    int dh_first = d->l->dirs == 2 || (d->l->masked && d->l->return_sequences);
+    return W_BACKWARD_AROUND | (dh_first ? W_DH : 0);
+}
 
 static void direction_init(direction *d, const pass *ps, const layer *l, int dir)
 {
@@ -312,6 +346,7 @@ static void direction_init(direction *d, const pass *ps, const layer *l, int dir
     d->SG = (size_t)d->R * d->G * d->H, d->SH = (size_t)d->R * d->H;
     d->SG3 = (size_t)d->R * 3 * d->H;
     d->carried = d->io->stateful;
+    d->chunked = d->T > CHUNK_OVER;
     struct { char *buf; size_t n; const char *what; } names[] = {
         {d->kernel, sizeof d->kernel, "kernel"}, {d->rec, sizeof d->rec, "recurrent_kernel"},
         {d->bias, sizeof d->bias, "bias"}, {d->gates, sizeof d->gates, "gates"},
@@ -325,32 +360,38 @@ static void direction_init(direction *d, const pass *ps, const layer *l, int dir
         local(l, dir, names[i].what, names[i].buf, names[i].n);
 }
 
-/* The forward direction's pointers: weights, gates and states. */
-static void forward_pointers(seq_buf *out, const plan *pl, const direction *d)
+/* The forward direction's pointers: weights, gates and states (those in WANT). */
+static void forward_pointers(seq_buf *out, const plan *pl, const direction *d, unsigned want)
 {
     const layer *l = d->l;
     int T = d->T, R = d->R, H = d->H, G = d->G;
     char dims[64], c[128];
-    emit_ptr(out, 1, d->kernel, 'p', dir_param(pl, l, d->dir, P_KERNEL)->offset,
-             dims2(dims, sizeof dims, d->F, G * H));
-    emit_ptr(out, 1, d->rec, 'p', dir_param(pl, l, d->dir, P_RECURRENT)->offset,
-             dims2(dims, sizeof dims, H, G * H));
-    emit_ptr(out, 1, d->bias, 'p', dir_param(pl, l, d->dir, P_BIAS)->offset,
-             d->cell == CELL_GRU ? dims2(dims, sizeof dims, 2, G * H) : dims1(dims, sizeof dims, G * H));
+    if (want & W_KERNEL)
+        emit_ptr(out, 1, d->kernel, 'p', dir_param(pl, l, d->dir, P_KERNEL)->offset,
+                 dims2(dims, sizeof dims, d->F, G * H));
+    if (want & W_REC)
+        emit_ptr(out, 1, d->rec, 'p', dir_param(pl, l, d->dir, P_RECURRENT)->offset,
+                 dims2(dims, sizeof dims, H, G * H));
+    if (want & W_BIAS)
+        emit_ptr(out, 1, d->bias, 'p', dir_param(pl, l, d->dir, P_BIAS)->offset,
+                 d->cell == CELL_GRU ? dims2(dims, sizeof dims, 2, G * H)
+                                     : dims1(dims, sizeof dims, G * H));
     snprintf(c, sizeof c, "%s%s", dims3(dims, sizeof dims, T, R, G * H),
              d->cell == CELL_LSTM ? " i, f, g, o" : d->cell == CELL_GRU ? " z, r, h" : "");
-    emit_block_ptr(out, 0, d->gates, dget(d->io, d->dir, B_GATES), (size_t)T * d->SG, c);
-    if (d->cell == CELL_GRU) {
+    if (want & W_GATES)
+        emit_block_ptr(out, 0, d->gates, dget(d->io, d->dir, B_GATES), (size_t)T * d->SG, c);
+    if (d->cell == CELL_GRU && (want & W_RG))
         emit_block_ptr(out, 0, d->rg, dget(d->io, d->dir, B_RG), (size_t)T * d->SG3,
                        dims3(dims, sizeof dims, T, R, 3 * H));
+    if (d->cell == CELL_GRU && (want & W_RH))
         emit_block_ptr(out, 0, d->rh, dget(d->io, d->dir, B_RH), (size_t)T * d->SH,
                        dims3(dims, sizeof dims, T, R, H));
-    }
     snprintf(c, sizeof c, "%s the initial state at %d", dims3(dims, sizeof dims, T + 1, R, H),
              d->dir ? T : 0);
-    if (d->cell == CELL_LSTM)
+    if (d->cell == CELL_LSTM && (want & W_C))
         emit_block_ptr(out, 0, d->c, dget(d->io, d->dir, B_C), (size_t)(T + 1) * d->SH, c);
-    emit_block_ptr(out, 0, d->h, dget(d->io, d->dir, B_H), (size_t)(T + 1) * d->SH, c);
+    if (want & W_H)
+        emit_block_ptr(out, 0, d->h, dget(d->io, d->dir, B_H), (size_t)(T + 1) * d->SH, c);
 }
 
 /* x kernel for all steps, then the initial state: zeros, or the state the
@@ -449,6 +490,66 @@ static void forward_end(seq_buf *out, const direction *d)
     }
 }
 
+static void backward_pointers(seq_buf *out, const plan *pl, const direction *d, unsigned want);
+static void backward_step(seq_buf *out, const direction *d, int s);
+
+/* The function of steps FIRST.. of direction D in pass PS (WHAT: its
+ * suffix, or "backward"): "lstm_forward_steps_64", "bidirectional_backward_f_steps_0". */
+static const char *steps_function(const direction *d, const char *what, int first, char *buf,
+                                  size_t n)
+{
+    char steps[16];
+    local(d->l, d->dir, "steps", steps, sizeof steps);
+    snprintf(buf, n, "%s_%s_%s_%d", d->l->name, what, steps, first);
+    return buf;
+}
+
+/* The functions of STEPS_PER_FUNCTION steps of a chunked layer (CHUNK_OVER),
+ * each direction's, forward or BACKWARD, before the block's function. */
+static void step_functions(seq_buf *out, const plan *pl, const pass *ps, const layer *l,
+                           int backward)
+{
+    const char *what = backward ? "backward" : ps->suffix;
+    char name[160];
+    for (int dir = 0; dir < l->dirs; dir++) {
+        direction d;
+        direction_init(&d, ps, l, dir);
+        for (int first = 0; first < d.T; first += STEPS_PER_FUNCTION) {
+            int last = first + STEPS_PER_FUNCTION < d.T ? first + STEPS_PER_FUNCTION : d.T;
+            seq_buf_printf(out, "\n/* block blk, steps %d to %d%s%s */\n"
+                                "static void %s(const real *p, real *a, %sint blk)\n{\n", first,
+                           last - 1, backward ? " back" : "",
+                           l->dirs == 2 ? dir ? ", backward direction" : ", forward direction" : "",
+                           steps_function(&d, what, first, name, sizeof name),
+                           l->masked ? "const int32_t *len, " : "");
+            if (backward) {
+                backward_pointers(out, pl, &d, backward_want(&d, 1));
+                for (int s = last - 1; s >= first; s--)
+                    backward_step(out, &d, s);
+            } else {
+                forward_pointers(out, pl, &d, W_FORWARD_STEPS);
+                for (int s = first; s < last; s++)
+                    forward_step(out, &d, s);
+            }
+            seq_buf_puts(out, "}\n");
+        }
+    }
+}
+
+/* The calls of a chunked direction's step functions, in the order of its steps. */
+static void call_step_functions(seq_buf *out, const pass *ps, const direction *d, int backward)
+{
+    const char *what = backward ? "backward" : ps->suffix;
+    const char *len = d->l->masked ? "len, " : "";
+    int chunks = (d->T + STEPS_PER_FUNCTION - 1) / STEPS_PER_FUNCTION;
+    char name[160];
+    for (int k = 0; k < chunks; k++) {
+        int first = (backward ? chunks - 1 - k : k) * STEPS_PER_FUNCTION;
+        seq_buf_printf(out, "    %s(p, a, %sblk);\n",
+                       steps_function(d, what, first, name, sizeof name), len);
+    }
+}
+
 static void forward_direction(seq_buf *out, const plan *pl, const pass *ps, const layer *l, int dir)
 {
     direction d;
@@ -457,10 +558,13 @@ static void forward_direction(seq_buf *out, const plan *pl, const pass *ps, cons
         seq_buf_printf(out, "\n    /* the %s direction */\n", dir ? "backward (time T-1 down to 0)" : "forward");
     else
         seq_buf_puts(out, "\n");
-    forward_pointers(out, pl, &d);
+    forward_pointers(out, pl, &d, d.chunked ? W_FORWARD_AROUND : W_ALL);
     forward_start(out, &d);
-    for (int s = 0; s < d.T; s++)
-        forward_step(out, &d, s);
+    if (d.chunked)
+        call_step_functions(out, ps, &d, 0);
+    else
+        for (int s = 0; s < d.T; s++)
+            forward_step(out, &d, s);
     forward_end(out, &d);
 }
 
@@ -470,6 +574,8 @@ static void recurrent_forward(seq_buf *out, const plan *pl, const pass *ps, cons
     int T = steps_in(ps, l), R = ps->rows, F = l->in.features, H = l->units, D = l->dirs;
     char d[64], c[128];
 
+    if (T > CHUNK_OVER)
+        step_functions(out, pl, ps, l, 0);
     seq_buf_printf(out, "\n/* block blk: rows %d*blk .. %d*blk+%d of the batch, all %d steps */\n"
                         "static void %s_%s_block(const real *p, real *a, %sint blk)\n{\n",
                    R, R, R - 1, T, l->name, ps->suffix, l->masked ? "const int32_t *lengths, " : "");
@@ -497,44 +603,53 @@ static void recurrent_forward(seq_buf *out, const plan *pl, const pass *ps, cons
 }
 
 /* The backward direction's pointers: weights, the forward's gates and
- * states, the gradients and the block's weight-gradient shares. */
-static void backward_pointers(seq_buf *out, const plan *pl, const direction *d)
+ * states, the gradients and the block's weight-gradient shares (those in
+ * WANT). */
+static void backward_pointers(seq_buf *out, const plan *pl, const direction *d, unsigned want)
 {
     const layer *l = d->l;
     const layer_io *io = d->io;
     int T = d->T, R = d->R, F = d->F, H = d->H, G = d->G, dir = d->dir, rs = l->return_sequences;
     size_t SG = d->SG, SH = d->SH, SG3 = d->SG3;
     char dims[64], c[128];
-    emit_ptr(out, 1, d->kernel, 'p', dir_param(pl, l, dir, P_KERNEL)->offset, dims2(dims, sizeof dims, F, G * H));
-    emit_ptr(out, 1, d->rec, 'p', dir_param(pl, l, dir, P_RECURRENT)->offset, dims2(dims, sizeof dims, H, G * H));
-    if (d->cell != CELL_RNN) /* a SimpleRNN's backward needs only h */
+    if (want & W_KERNEL)
+        emit_ptr(out, 1, d->kernel, 'p', dir_param(pl, l, dir, P_KERNEL)->offset, dims2(dims, sizeof dims, F, G * H));
+    if (want & W_REC)
+        emit_ptr(out, 1, d->rec, 'p', dir_param(pl, l, dir, P_RECURRENT)->offset, dims2(dims, sizeof dims, H, G * H));
+    if (d->cell != CELL_RNN && (want & W_GATES)) /* a SimpleRNN's backward needs only h */
         emit_block_ptr(out, 1, d->gates, dget(io, dir, B_GATES), (size_t)T * SG, dims3(dims, sizeof dims, T, R, G * H));
-    if (d->cell == CELL_GRU)
+    if (d->cell == CELL_GRU && (want & W_RH))
         emit_block_ptr(out, 1, d->rh, dget(io, dir, B_RH), (size_t)T * SH, dims3(dims, sizeof dims, T, R, H));
-    if (d->cell == CELL_LSTM)
+    if (d->cell == CELL_LSTM && (want & W_C))
         emit_block_ptr(out, 1, d->c, dget(io, dir, B_C), (size_t)(T + 1) * SH, dims3(dims, sizeof dims, T + 1, R, H));
-    emit_block_ptr(out, 1, d->h, dget(io, dir, B_H), (size_t)(T + 1) * SH, dims3(dims, sizeof dims, T + 1, R, H));
+    if (want & W_H)
+        emit_block_ptr(out, 1, d->h, dget(io, dir, B_H), (size_t)(T + 1) * SH, dims3(dims, sizeof dims, T + 1, R, H));
     if (rs)
         snprintf(c, sizeof c, "%s d out; gathers the recurrent gradient", dims3(dims, sizeof dims, T, R, H));
     else
         snprintf(c, sizeof c, "%s d out, then the gradient reaching h[t]", dims2(dims, sizeof dims, R, H));
-    if (l->dirs == 2)
+    if ((want & W_DH) && l->dirs == 2)
         emit_block_ptr(out, 0, d->dh, dget(io, dir, B_DH), rs ? (size_t)T * SH : SH, c);
-    else
+    else if (want & W_DH)
         emit_block_ptr(out, 0, d->dh, io->dout, rs ? io->dout_stride : SH, c);
-    emit_block_ptr(out, 0, d->dg, dget(io, dir, B_DGATES), (size_t)T * SG, dims3(dims, sizeof dims, T, R, G * H));
-    if (d->cell == CELL_GRU)
+    if (want & W_DG)
+        emit_block_ptr(out, 0, d->dg, dget(io, dir, B_DGATES), (size_t)T * SG, dims3(dims, sizeof dims, T, R, G * H));
+    if (d->cell == CELL_GRU && (want & W_DRG))
         emit_block_ptr(out, 0, d->drg, dget(io, dir, B_DRG), (size_t)T * SG3, dims3(dims, sizeof dims, T, R, 3 * H));
-    if (d->cell == CELL_LSTM)
+    if (d->cell == CELL_LSTM && (want & W_DC))
         emit_block_ptr(out, 0, d->dc, dget(io, dir, B_DC), SH, dims2(dims, sizeof dims, R, H));
-    emit_block_ptr(out, 0, d->db, dget(io, dir, B_DBIAS), SG, dims2(dims, sizeof dims, R, G * H));
-    if (d->cell == CELL_GRU)
+    if (want & W_DB)
+        emit_block_ptr(out, 0, d->db, dget(io, dir, B_DBIAS), SG, dims2(dims, sizeof dims, R, G * H));
+    if (d->cell == CELL_GRU && (want & W_DBR))
         emit_block_ptr(out, 0, d->dbr, dget(io, dir, B_DBIAS_REC), SG3, dims2(dims, sizeof dims, R, 3 * H));
-    emit_block_ptr(out, 0, d->pk, dget(io, dir, B_PKERNEL), (size_t)F * G * H, dims2(dims, sizeof dims, F, G * H));
-    emit_block_ptr(out, 0, d->pr, dget(io, dir, B_PRECURRENT), (size_t)H * G * H, dims2(dims, sizeof dims, H, G * H));
+    if (want & W_PK)
+        emit_block_ptr(out, 0, d->pk, dget(io, dir, B_PKERNEL), (size_t)F * G * H, dims2(dims, sizeof dims, F, G * H));
+    if (want & W_PR)
+        emit_block_ptr(out, 0, d->pr, dget(io, dir, B_PRECURRENT), (size_t)H * G * H, dims2(dims, sizeof dims, H, G * H));
     int nbias = d->cell == CELL_GRU ? 2 : 1;
-    emit_block_ptr(out, 0, d->pb, dget(io, dir, B_PBIAS), (size_t)nbias * G * H,
-              nbias == 2 ? dims2(dims, sizeof dims, 2, G * H) : dims1(dims, sizeof dims, G * H));
+    if (want & W_PB)
+        emit_block_ptr(out, 0, d->pb, dget(io, dir, B_PBIAS), (size_t)nbias * G * H,
+                  nbias == 2 ? dims2(dims, sizeof dims, 2, G * H) : dims1(dims, sizeof dims, G * H));
 }
 
 /* Before the last step: this direction's half of d out, masked steps'
@@ -639,10 +754,13 @@ static void backward_direction(seq_buf *out, const plan *pl, const pass *ps, con
         seq_buf_printf(out, "\n    /* the %s direction */\n", dir ? "backward" : "forward");
     else
         seq_buf_puts(out, "\n");
-    backward_pointers(out, pl, &d);
+    backward_pointers(out, pl, &d, d.chunked ? backward_want(&d, 0) : W_ALL);
     backward_start(out, &d);
-    for (int s = d.T - 1; s >= 0; s--)
-        backward_step(out, &d, s);
+    if (d.chunked)
+        call_step_functions(out, ps, &d, 1);
+    else
+        for (int s = d.T - 1; s >= 0; s--)
+            backward_step(out, &d, s);
     backward_end(out, &d);
 }
 
@@ -653,6 +771,8 @@ static void recurrent_backward(seq_buf *out, const plan *pl, const pass *ps, con
     int G = gates_of(l), D = l->dirs;
     char d[64], c[128];
 
+    if (T > CHUNK_OVER)
+        step_functions(out, pl, ps, l, 1);
     seq_buf_printf(out, "\n/* block blk, all %d steps back, and its share of the weight gradients */\n"
                         "static void %s_backward_block(const real *p, real *a, %sint blk)\n{\n",
                    T, l->name, l->masked ? "const int32_t *lengths, " : "");
