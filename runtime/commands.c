@@ -185,6 +185,28 @@ int cmd_grads(run *r, const seq_options *o, const char *data_root)
 
 static int draw(const real *p, int k, double temperature, int top_k, seq_rng *rng);
 
+/* The peak resident memory of this process in MB: VmHWM of /proc/self/status,
+ * the high-water mark of its own address space, where there is one. Linux's
+ * ru_maxrss, the fallback, also counts what the parent had resident when it
+ * started this program (a benchmark script's Python, say). */
+static double peak_rss_mb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f) {
+        char line[256];
+        long kb = -1;
+        while (kb < 0 && fgets(line, sizeof line, f))
+            if (sscanf(line, "VmHWM: %ld kB", &kb) != 1)
+                kb = -1;
+        fclose(f);
+        if (kb >= 0)
+            return (double)kb / 1024.0;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
 /* Times training steps on random data, then batch-1 predictions: a whole
  * example of a classifier or series model, or one step of `sample` for a
  * char-lm (a character in, the states carried, the next one drawn from the
@@ -244,13 +266,11 @@ int cmd_bench(run *r, const seq_options *o)
     double predict_s = (seq_now() - t0) / (double)reps;
     free(acts);
 
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
     printf("{\"model\": \"%s\", \"precision\": \"%s\", \"threads\": %d, \"batch\": %d, "
            "\"seq_len\": %d, \"train_step_ms\": %.4f, \"examples_per_second\": %.1f, "
            "\"predict_ms\": %.5f, \"predict_kind\": \"%s\", \"max_rss_mb\": %.1f}\n",
            info->name, SEQ_PRECISION, o->threads, B, T, 1e3 * train_s, B / train_s,
-           1e3 * predict_s, info->char_lm ? "sampled_char" : "example", ru.ru_maxrss / 1024.0);
+           1e3 * predict_s, info->char_lm ? "sampled_char" : "example", peak_rss_mb());
     return SEQ_EXIT_OK;
 }
 

@@ -36,6 +36,17 @@ describe("bench", function()
     end)
   end
 
+  -- Linux's ru_maxrss carries over what the parent had resident at exec (a
+  -- benchmark script's Python); the figure is the program's own (VmHWM).
+  it("reports its own peak memory, not its parent's", function()
+    local r = h.run({ "sh", "-c", "x=$(head -c 80000000 /dev/zero | tr '\\0' a); exec \"$@\"",
+                      "sh", h.build .. "/tests/tiny_masked", "bench", "--steps", "2",
+                      "--threads", "1" })
+    assert.are.equal(0, r.code, r.err)
+    local b = parse(r.out)
+    assert.is_true(b.max_rss_mb > 0 and b.max_rss_mb < 40, r.out)
+  end)
+
   it("rejects a step count that is not a positive number", function()
     local r = h.run({ h.build .. "/tests/tiny_masked", "bench", "--steps", "x" })
     assert.are.equal(2, r.code, r.out .. r.err)
