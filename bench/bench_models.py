@@ -490,6 +490,10 @@ def compile_scaling(args):
             if rc != 0:
                 raise BenchError(f"linking {name} failed:\n{out.strip()[:2000]}")
             row["rest_and_link_s"] = rest + cpu
+            rc, out, _ = run_timed([os.path.join(gen, name), "summary"])  # it runs
+            if rc != 0:
+                raise BenchError(f"the binary built from {spec_path} does not run "
+                                 f"`summary`:\n{out.strip()[:2000]}")
             row["total_s"] = (row["seqcc_s"] + row["cc_f32_s"] + row["cc_f64_s"]
                               + row["rest_and_link_s"])
             rows.append(row)
