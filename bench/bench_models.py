@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """bench_models.py: seqcc against PyTorch on every seed model, and compile time.
 
-For each model (default: the recurrent seed models below) and each thread
+For each model (default: the eight recurrent seed models of MODELS below;
+--models takes any spec of specs/ or tests/specs/ that scripts/torch_parity.py
+models, series too, but not global pooling yet) and each thread
 count (default 1 and 2), in one run, seqcc and PyTorch take turns, each in a
 child process of its own, on the same model, shapes and thread count:
 
@@ -146,6 +148,10 @@ class Model:
                              "not know this model)") from None
         data, inp = self.spec.get("data") or {}, self.spec.get("input") or {}
         self.char_lm = data.get("kind") == "char-lm"
+        self.series = data.get("kind") == "series"  # windows of values, no embedding
+        columns = data.get("columns")
+        self.n_features = (len(columns) if isinstance(columns, list) else 1) if self.series \
+            else None
         self.batch, self.seq_len = inp.get("batch", 32), inp.get("seq_len")
         self.word_len = inp.get("word_len")
         opt = self.spec.get("optimizer") or {}
@@ -162,7 +168,7 @@ class Model:
 
     def forward_flops(self, B, T):
         """The forward pass's matrix-product FLOPs (the module docstring's formulas)."""
-        total, F, image = 0, None, None
+        total, F, image = 0, self.n_features, None
         for l in self.layers:
             if l.kind == "embedding":
                 F = l.output_dim
@@ -221,8 +227,8 @@ def torch_child(name, build_dir, threads, steps):
             model[i] = nn.Dropout(layer.rate or 0.0)
 
     B, T = m.batch, m.seq_len
-    vocab = m.tensors[0][1][0]
-    ids = torch.randint(0, vocab, (B, T))
+    ids = (torch.randn(B, T, m.n_features) if m.series  # a series: values, not ids
+           else torch.randint(0, m.tensors[0][1][0], (B, T)))
     lengths = torch.full((B,), T, dtype=torch.int64)
     char_cnn = [l for l in m.layers if l.kind == "char_cnn"]
     chars = (torch.randint(0, char_cnn[0].char_vocab_size, (B, T, m.word_len))
