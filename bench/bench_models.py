@@ -14,8 +14,12 @@ child process of its own, on the same model, shapes and thread count:
     in training, the spec's loss, Adam with the spec's lr and clipnorm, on
     the CPU with torch.set_num_threads(N) and OMP_NUM_THREADS and
     OPENBLAS_NUM_THREADS set to N (Debian's torch calls an OpenBLAS that
-    set_num_threads leaves alone). A stateful char-lm starts each batch from
-    zero states (the same work as carrying them).
+    set_num_threads leaves alone), and whatever --torch-env adds. A stateful
+    char-lm starts each batch from zero states (the same work as carrying
+    them). PyTorch at 2 threads is sensitive to load: libgomp's waiting
+    threads spin, and with another process on a core its step was 7x slower
+    (imdb_lstm: 171 ms against 25 ms with --torch-env OMP_WAIT_POLICY=PASSIVE,
+    and 24 ms at 1 thread); measure on a quiet machine, or say which.
 
 What is timed, both sides alike (5 training steps and 20 predictions of
 warm-up first, as `NAME bench` does):
@@ -346,9 +350,10 @@ def run_seqcc(m, threads, steps):
             "max_rss_mb": r["max_rss_mb"]}
 
 
-def run_torch(m, build_dir, threads, steps):
+def run_torch(m, build_dir, threads, steps, extra_env):
     """The PyTorch figures, or why torch does not import (a string)."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+               **extra_env)
     rc, out, err, _ = imdb.run_child(
         [sys.executable, os.path.abspath(__file__), "--torch-child", m.name,
          "--build-dir", build_dir, "--threads", str(threads), "--steps", str(steps)], env=env)
@@ -565,7 +570,8 @@ def bench(args):
                         if side == "seqcc":
                             seq_runs[m.name, t].append(run_seqcc(m, t, steps[m.name]))
                         elif not torch_missing:
-                            got = run_torch(m, args.build_dir, t, steps[m.name])
+                            got = run_torch(m, args.build_dir, t, steps[m.name],
+                                            args.torch_env)
                             if isinstance(got, str):
                                 torch_missing = f"PyTorch not available ({got})"
                                 print(torch_missing + ": only seqcc is timed", file=sys.stderr)
@@ -575,7 +581,8 @@ def bench(args):
     good = [p for p in peaks if "error" not in p]
     peak = max(good, key=lambda p: p["peak_gflops"]) if good else peaks[0]
     report = {"config": {"models": args.models, "threads": args.threads, "steps": steps,
-                         "repeat": args.repeat, "build_dir": args.build_dir, "cc": args.cc},
+                         "repeat": args.repeat, "build_dir": args.build_dir, "cc": args.cc,
+                         "torch_env": args.torch_env},
               "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "peak": peak,
                           "peak_runs": peaks, "sgemm_1_thread": imdb.sgemm_rate(args.cc, 1)},
               "pytorch_version": None, "pytorch_missing": torch_missing,
@@ -635,6 +642,9 @@ def print_tables(report):
               + ")" + ("" if "error" in sgemm else
                        f"; OpenBLAS sgemm {sgemm['n']}^3, 1 thread: {sgemm['gflops']:.1f} "
                        "GFLOP/s"))
+    if c["torch_env"]:
+        print("PyTorch's environment besides OMP_NUM_THREADS and OPENBLAS_NUM_THREADS: "
+              + " ".join(f"{k}={v}" for k, v in c["torch_env"].items()))
     if report["pytorch_missing"]:
         print(f"{report['pytorch_missing']}: only seqcc was timed.")
     for t in c["threads"]:
@@ -730,6 +740,10 @@ def parse_args(argv):
     p.add_argument("--scaling-spec", default=os.path.join(REPO, "specs", "imdb_bilstm2.yaml"),
                    help="the spec --compile-scaling varies (default: specs/imdb_bilstm2.yaml, "
                         "two bidirectional LSTM 64 layers)")
+    p.add_argument("--torch-env", action="append", default=[], metavar="NAME=VALUE",
+                   help="an environment variable for the PyTorch side (repeatable), e.g. "
+                        "OMP_WAIT_POLICY=PASSIVE: libgomp's threads spin while they wait, "
+                        "which on a loaded machine made PyTorch's 2-thread step 7x slower")
     p.add_argument("--json", action="store_true", help="print one JSON object, no tables")
     p.add_argument("--json-file", help="also write the JSON object to this file")
     p.add_argument("--torch-child", metavar="MODEL", help=argparse.SUPPRESS)
@@ -738,6 +752,13 @@ def parse_args(argv):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             p.error(f"--{name} must be at least 1")
     args.models = [m.strip() for m in args.models.split(",") if m.strip()]
+    env = {}
+    for item in args.torch_env:
+        name, eq, value = item.partition("=")
+        if not eq or not name:
+            p.error(f"--torch-env: expected NAME=VALUE, got {item!r}")
+        env[name] = value
+    args.torch_env = env
     args.build_dir = os.path.abspath(args.build_dir)
     if args.cc is None:
         args.cc = build_cc(args.build_dir) or os.environ.get("CC", "cc")
