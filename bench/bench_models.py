@@ -100,6 +100,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -127,7 +128,7 @@ TORCH_MISSING = imdb.TORCH_MISSING
 TRAIN_WARMUP, PREDICT_WARMUP, PREDICTS_PER_STEP = 5, 20, 10  # as `NAME bench`
 AUTO_SECONDS, AUTO_GFLOPS, AUTO_MIN, AUTO_MAX = 2.0, 40.0, 10, 200
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
-# the flags cmake/SeqccModel.cmake compiles the generated passes with
+# the flags cmake/SeqccModel.cmake compiles the generated passes with (warnings aside)
 CC_FLAGS = ["-std=c11", "-D_POSIX_C_SOURCE=200809L", "-O2", "-fPIC", "-ffp-contract=off"]
 
 
@@ -442,13 +443,8 @@ def generated_c(m, cc, compile_too):
 def link_flags():
     """The libraries a model binary links: libseqrt, libsequtil, OpenBLAS, libm."""
     flags = subprocess.run(["pkg-config", "--libs", "openblas"], capture_output=True,
-                           text=True) if shutil_which("pkg-config") else None
+                           text=True) if shutil.which("pkg-config") else None
     return flags.stdout.split() if flags and flags.returncode == 0 else ["-lopenblas"]
-
-
-def shutil_which(cmd):
-    import shutil
-    return shutil.which(cmd)
 
 
 def compile_scaling(args):
