@@ -11,7 +11,8 @@ to N, since Debian's torch calls an OpenBLAS that set_num_threads leaves alone):
   - a training step (forward, backward, Adam) and a batch-1 prediction
     (PyTorch in eval mode under torch.inference_mode()), each warmed up first;
   - the peak resident memory of each side, each run in its own child process
-    (ru_maxrss from os.wait4);
+    (PyTorch's: ru_maxrss from os.wait4; seqcc's: the figure `bench` prints,
+    its own VmHWM, since ru_maxrss also counts this script's Python);
   - the size of the generated C and the time `cc -O2 -c` takes on it (the
     second of two runs);
   - the machine's OpenBLAS sgemm rate on 2048^3, from a small C program
@@ -26,6 +27,10 @@ range. Ratios are PyTorch / seqcc (above 1: seqcc is faster or smaller).
 
 Without PyTorch only the seqcc side is reported, and the exit status is 0.
 PyTorch is needed by this script only; CI never runs it.
+
+bench/bench_models.py does the same for every seed model (the PyTorch side
+built from the spec by scripts/torch_parity.py) at 1 and 2 threads, and is
+where the README's figures come from; it reuses this file's probes.
 """
 
 import argparse
@@ -194,7 +199,7 @@ def run_seqcc(binary, threads, steps):
                          f"{err or out or '(no output)'}")
     r = last_json_line(out, f"{binary} bench")
     return {"train_step_ms": r["train_step_ms"], "examples_per_second": r["examples_per_second"],
-            "predict_ms": r["predict_ms"], "max_rss_mb": rss}
+            "predict_ms": r["predict_ms"], "max_rss_mb": r.get("max_rss_mb", rss)}
 
 
 def run_torch(threads, steps):

@@ -183,6 +183,34 @@ int cmd_grads(run *r, const seq_options *o, const char *data_root)
 
 /* ---- bench --------------------------------------------------------------------- */
 
+static int draw(const real *p, int k, double temperature, int top_k, seq_rng *rng);
+
+/* The peak resident memory of this process in MB: VmHWM of /proc/self/status,
+ * the high-water mark of its own address space, where there is one. Linux's
+ * ru_maxrss, the fallback, also counts what the parent had resident when it
+ * started this program (a benchmark script's Python, say). */
+static double peak_rss_mb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f) {
+        char line[256];
+        long kb = -1;
+        while (kb < 0 && fgets(line, sizeof line, f))
+            if (sscanf(line, "VmHWM: %ld kB", &kb) != 1)
+                kb = -1;
+        fclose(f);
+        if (kb >= 0)
+            return (double)kb / 1024.0;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
+/* Times training steps on random data, then batch-1 predictions: a whole
+ * example of a classifier or series model, or one step of `sample` for a
+ * char-lm (a character in, the states carried, the next one drawn from the
+ * output at temperature 1 and fed back). */
 int cmd_bench(run *r, const seq_options *o)
 {
     const seq_model_info *info = r->info;
@@ -220,26 +248,29 @@ int cmd_bench(run *r, const seq_options *o)
 
     real *acts = alloc_reals(r->m->n_acts_predict);
     size_t X = (size_t)T * (size_t)info->n_features;
-    int32_t length = T;
+    int32_t length = info->char_lm ? 1 : T, next = 0; /* a char-lm: the character drawn */
+    seq_rng pick;
+    seq_rng_seed(&pick, 11);
     for (long i = 0; i < 20 + steps * 10; i++) { /* 20 to warm up, then timed */
         if (i == 20)
             t0 = seq_now();
         size_t b = (size_t)(i % B);
-        seq_batch one = {r->ids + b * T, &length, NULL, 1, r->inputs ? r->inputs + b * X : NULL,
+        seq_batch one = {info->char_lm ? &next : r->ids + b * T, &length, NULL, 1,
+                         r->inputs ? r->inputs + b * X : NULL,
                          r->char_ids ? r->char_ids + b * T * W : NULL};
         r->m->predict(r->params, acts, &one);
+        if (info->char_lm)
+            next = draw(acts + r->m->output_predict, info->n_outputs, 1.0, 0, &pick);
     }
     long reps = steps * 10;
     double predict_s = (seq_now() - t0) / (double)reps;
     free(acts);
 
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
     printf("{\"model\": \"%s\", \"precision\": \"%s\", \"threads\": %d, \"batch\": %d, "
            "\"seq_len\": %d, \"train_step_ms\": %.4f, \"examples_per_second\": %.1f, "
-           "\"predict_ms\": %.5f, \"max_rss_mb\": %.1f}\n",
+           "\"predict_ms\": %.5f, \"predict_kind\": \"%s\", \"max_rss_mb\": %.1f}\n",
            info->name, SEQ_PRECISION, o->threads, B, T, 1e3 * train_s, B / train_s,
-           1e3 * predict_s, ru.ru_maxrss / 1024.0);
+           1e3 * predict_s, info->char_lm ? "sampled_char" : "example", peak_rss_mb());
     return SEQ_EXIT_OK;
 }
 
