@@ -130,6 +130,7 @@ AUTO_SECONDS, AUTO_GFLOPS, AUTO_MIN, AUTO_MAX = 2.0, 40.0, 10, 200
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 # the flags cmake/SeqccModel.cmake compiles the generated passes with (warnings aside)
 CC_FLAGS = ["-std=c11", "-D_POSIX_C_SOURCE=200809L", "-O2", "-fPIC", "-ffp-contract=off"]
+SANITIZE_FLAGS = ["-fsanitize=address,undefined"]  # as CMakeLists.txt's SEQCC_SANITIZE
 
 
 # ---- the model: spec, shapes, FLOPs ----------------------------------------------
@@ -492,7 +493,7 @@ def compile_scaling(args):
             objs = [os.path.join(gen, n + ".o") for n in
                     (name + "_main", name + "_info", name + "_f32", name + "_f64")]
             argv = [args.cc, "-O2"] + objs + ["-o", os.path.join(gen, name)] + libs + \
-                link_flags() + ["-lm"]
+                link_flags() + ["-lm"] + [f for f in CC_FLAGS if f in SANITIZE_FLAGS]
             rc, out, cpu = run_timed(argv)
             if rc != 0:
                 raise BenchError(f"linking {name} failed:\n{out.strip()[:2000]}")
@@ -758,19 +759,27 @@ def parse_args(argv):
     args.build_dir = os.path.abspath(args.build_dir)
     if args.cc is None:
         args.cc = build_cc(args.build_dir) or os.environ.get("CC", "cc")
+    if build_cache(args.build_dir, "SEQCC_SANITIZE") in ("ON", "TRUE", "1", "YES"):
+        # a sanitizer build's runtime: the model code is built as the build builds it
+        CC_FLAGS.extend(SANITIZE_FLAGS)
     return args
 
 
-def build_cc(build_dir):
-    """The C compiler the build was configured with (CMakeCache.txt), or None."""
+def build_cache(build_dir, key):
+    """KEY's value in the build's CMakeCache.txt, or None."""
     try:
         with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
             for line in f:
-                if line.startswith("CMAKE_C_COMPILER:"):
+                if line.startswith(key + ":"):
                     return line.split("=", 1)[1].strip() or None
     except OSError:
         pass
     return None
+
+
+def build_cc(build_dir):
+    """The C compiler the build was configured with, or None."""
+    return build_cache(build_dir, "CMAKE_C_COMPILER")
 
 
 def main(argv=None):
