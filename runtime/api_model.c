@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "fpmode.h"
 #include "run.h"
 
 #define seq_api_load SEQ_P(api_load)
@@ -41,7 +42,13 @@ void seq_api_predict(seqcc_model *h, const seq_batch *one, double *out)
 {
     const seq_model *m = PASSES(h);
     real *acts = h->acts;
+#ifndef SEQ_REAL_DOUBLE
+    unsigned fp_mode = seq_fp_flush_denormals(); /* as training ran; see fpmode.h */
+#endif
     m->predict(h->params, acts, one);
+#ifndef SEQ_REAL_DOUBLE
+    seq_fp_set_mode(fp_mode);
+#endif
     for (int k = 0; k < h->info->n_outputs; k++)
         out[k] = (double)acts[m->output_predict + k];
 }

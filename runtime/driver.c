@@ -3,10 +3,14 @@
  * runs the gradient check). */
 #include "driver.h"
 
+#include "fpmode.h"
 #include "run.h"
 
 int seq_run(const seq_model *m, const seq_options *o, const char *data_root)
 {
+#ifndef SEQ_REAL_DOUBLE
+    unsigned fp_mode = seq_fp_flush_denormals(); /* see fpmode.h */
+#endif
     run r;
     run_init(&r, m, o);
     int status = SEQ_EXIT_USAGE;
@@ -20,5 +24,8 @@ int seq_run(const seq_model *m, const seq_options *o, const char *data_root)
     case SEQ_CMD_SAMPLE: status = cmd_sample(&r, o); break;
     }
     run_free(&r);
+#ifndef SEQ_REAL_DOUBLE
+    seq_fp_set_mode(fp_mode);
+#endif
     return status;
 }

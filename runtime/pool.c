@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "fpmode.h"
 #include "util.h"
 
 enum { MAX_THREADS = 64 };
@@ -17,6 +18,7 @@ static unsigned long generation;
 static int pending;
 static void (*job)(void *ctx, int part, int n);
 static void *job_ctx;
+static unsigned job_fp_mode; /* the caller's floating-point mode, for the workers (fpmode.h) */
 static atomic_int running; /* read by GEMM calls on any thread */
 
 static void *worker(void *arg)
@@ -31,7 +33,9 @@ static void *worker(void *arg)
         void (*fn)(void *, int, int) = job;
         void *ctx = job_ctx;
         int n = size;
+        unsigned mode = job_fp_mode;
         pthread_mutex_unlock(&lock);
+        seq_fp_set_mode(mode);
         fn(ctx, part, n);
         pthread_mutex_lock(&lock);
         if (--pending == 0)
@@ -75,6 +79,7 @@ void seq_pool_run(void (*fn)(void *ctx, int part, int n), void *ctx)
     pthread_mutex_lock(&lock);
     job = fn;
     job_ctx = ctx;
+    job_fp_mode = seq_fp_mode();
     pending = size - 1;
     running = 1;
     generation++;

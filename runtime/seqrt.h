@@ -4,6 +4,7 @@
 #define SEQRT_H
 
 #include "api.h"
+#include "gemm.h"
 #include "kernels.h"
 #include "model.h"
 #include "real.h"

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "gemm.h" /* SEQ_PANEL */
 #include "layer.h"
 #include "read.h"
 
@@ -146,6 +147,7 @@ enum {
     B_DBIAS,    /* each row's sum of dgates */
     B_DBIAS_REC, /* GRU: each row's sum of drg */
     B_PKERNEL, B_PRECURRENT, B_PBIAS, /* the blocks' shares of the weight gradients */
+    B_PACKED,   /* the recurrent kernel packed for the steps' products (rows > 1) */
     B_PER_DIR
 };
 
@@ -208,6 +210,21 @@ static const char *tensor(const layer *l, int dir, const char *what, char *buf, 
     return buf;
 }
 
+/* N columns rounded up to whole panels of the packed layout (gemm.h). */
+static long panels(long n)
+{
+    return (n + SEQ_PANEL - 1) / SEQ_PANEL * SEQ_PANEL;
+}
+
+/* The steps' recurrent products use the recurrent kernel packed once per
+ * pass (seq_matmul_packed) where a block has rows to share it; a single
+ * row (the prediction pass) is a matrix-vector product, for which CBLAS'
+ * gemv reads the kernel as it is. */
+static int packs_kernel(const pass *ps)
+{
+    return ps->rows > 1;
+}
+
 static void recurrent_acts(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
@@ -222,6 +239,13 @@ static void recurrent_acts(pass *ps, const layer *l)
         if (cell_of(l) == CELL_LSTM)
             *dbuf(io, dir, B_C) = pass_add_seq(ps, l, tensor(l, dir, "c", name, sizeof name), T + 1L, H);
         *dbuf(io, dir, B_H) = pass_add_seq(ps, l, tensor(l, dir, "h", name, sizeof name), T + 1L, H);
+        if (packs_kernel(ps)) { /* U [H, G*H] packed forward, U^T [G*H, H] backward */
+            long k = H, n = panels(G * H);
+            if ((long)G * H * panels(H) > k * n)
+                k = (long)G * H, n = panels(H);
+            *dbuf(io, dir, B_PACKED) =
+                pass_add(ps, l, tensor(l, dir, "recurrent_kernel_packed", name, sizeof name), k, n, 0);
+        }
     }
     if (l->dirs == 1 && l->return_sequences && !l->masked) { /* the states after steps 0 .. T-1 */
         io->out = dget(io, 0, B_H) + (size_t)R * H;
@@ -318,6 +342,7 @@ typedef struct direction {
     int T, R, F, H, G;
     size_t SG, SH, SG3;      /* a step's gates, state and GRU recurrent product */
     int carried;             /* the state carries over from the previous batch */
+    int packed;              /* rec is the recurrent kernel packed (packs_kernel) */
     int chunked;             /* steps in functions of STEPS_PER_FUNCTION (CHUNK_OVER) */
     char kernel[32], rec[32], bias[32], gates[32], h[32], c[32], rg[32], rh[32];
     char dh[32], dg[32], drg[32], dc[32], db[32], dbr[32], pk[40], pr[40], pb[40];
@@ -346,9 +371,11 @@ static void direction_init(direction *d, const pass *ps, const layer *l, int dir
     d->SG = (size_t)d->R * d->G * d->H, d->SH = (size_t)d->R * d->H;
     d->SG3 = (size_t)d->R * 3 * d->H;
     d->carried = d->io->stateful;
+    d->packed = packs_kernel(ps);
     d->chunked = d->T > CHUNK_OVER;
     struct { char *buf; size_t n; const char *what; } names[] = {
-        {d->kernel, sizeof d->kernel, "kernel"}, {d->rec, sizeof d->rec, "recurrent_kernel"},
+        {d->kernel, sizeof d->kernel, "kernel"},
+        {d->rec, sizeof d->rec, d->packed ? "recurrent_packed" : "recurrent_kernel"},
         {d->bias, sizeof d->bias, "bias"}, {d->gates, sizeof d->gates, "gates"},
         {d->h, sizeof d->h, "h"}, {d->c, sizeof d->c, "c"}, {d->rg, sizeof d->rg, "rg"},
         {d->rh, sizeof d->rh, "rh"}, {d->dh, sizeof d->dh, "dh"}, {d->dg, sizeof d->dg, "dgates"},
@@ -369,7 +396,10 @@ static void forward_pointers(seq_buf *out, const plan *pl, const direction *d, u
     if (want & W_KERNEL)
         emit_ptr(out, 1, d->kernel, 'p', dir_param(pl, l, d->dir, P_KERNEL)->offset,
                  dims2(dims, sizeof dims, d->F, G * H));
-    if (want & W_REC)
+    if ((want & W_REC) && d->packed)
+        emit_ptr(out, 1, d->rec, 'a', dget(d->io, d->dir, B_PACKED),
+                 "recurrent_kernel, packed (seq_pack_b)");
+    else if (want & W_REC)
         emit_ptr(out, 1, d->rec, 'p', dir_param(pl, l, d->dir, P_RECURRENT)->offset,
                  dims2(dims, sizeof dims, H, G * H));
     if (want & W_BIAS)
@@ -416,6 +446,23 @@ static void forward_start(seq_buf *out, const direction *d)
     }
 }
 
+/* A step's recurrent product, C = A U + BETA C (backward, TRANSPOSED: A U^T),
+ * against the packed kernel where the pass has one. */
+static void step_product(seq_buf *out, const direction *d, int transposed, int m, int n, int k,
+                         const char *a, size_t a_at, int beta, const char *c)
+{
+    seq_buf_printf(out, "    seq_matmul%s(%d, %d, %d, %s + %zu, %s, %d, %s);\n",
+                   d->packed ? "_packed" : transposed ? "_bt" : "", m, n, k, a, a_at, d->rec,
+                   beta, c);
+}
+
+/* "NAME + AT" */
+static const char *at(char *buf, size_t n, const char *name, size_t offset)
+{
+    snprintf(buf, n, "%s + %zu", name, offset);
+    return buf;
+}
+
 /* Step S (time t): the recurrent product, the cell, and under masking the
  * rows past their length keeping their state. */
 static void forward_step(seq_buf *out, const direction *d, int s)
@@ -425,19 +472,18 @@ static void forward_step(seq_buf *out, const direction *d, int s)
     const char *h = d->h, *c = d->c, *gates = d->gates;
     int t = step_time(T, d->dir, s), prev = d->dir ? t + 1 : t, next = d->dir ? t : t + 1;
     int product = s > 0 || d->carried; /* a zero initial state needs no product */
+    char c_t[64];
     seq_buf_printf(out, "    /* t = %d */\n", t);
     switch (d->cell) {
     case CELL_LSTM:
         if (product)
-            seq_buf_printf(out, "    seq_matmul(%d, %d, %d, %s + %zu, %s, 1, %s + %zu);\n", R, G * H, H, h,
-                           prev * SH, d->rec, gates, t * SG);
+            step_product(out, d, 0, R, G * H, H, h, prev * SH, 1, at(c_t, sizeof c_t, gates, t * SG));
         seq_buf_printf(out, "    seq_lstm_cell_forward(%d, %d, %s, %s + %zu, %s + %zu, %s + %zu, %s + %zu);\n",
                        R, H, d->bias, gates, t * SG, c, prev * SH, c, next * SH, h, next * SH);
         break;
     case CELL_GRU:
         if (product)
-            seq_buf_printf(out, "    seq_matmul(%d, %d, %d, %s + %zu, %s, 0, %s + %zu);\n", R, 3 * H, H, h,
-                           prev * SH, d->rec, d->rg, t * SG3);
+            step_product(out, d, 0, R, 3 * H, H, h, prev * SH, 0, at(c_t, sizeof c_t, d->rg, t * SG3));
         else
             seq_buf_printf(out, "    seq_zero(%zu, %s + %zu);\n", SG3, d->rg, t * SG3);
         seq_buf_printf(out, "    seq_gru_cell_forward(%d, %d, %s, %s + %d, %s + %zu, %s + %zu, %s + %zu, %s + %zu, %s + %zu);\n",
@@ -446,8 +492,7 @@ static void forward_step(seq_buf *out, const direction *d, int s)
         break;
     default:
         if (product)
-            seq_buf_printf(out, "    seq_matmul(%d, %d, %d, %s + %zu, %s, 1, %s + %zu);\n", R, H, H, h,
-                           prev * SH, d->rec, gates, t * SG);
+            step_product(out, d, 0, R, H, H, h, prev * SH, 1, at(c_t, sizeof c_t, gates, t * SG));
         seq_buf_printf(out, "    seq_rnn_cell_forward(%d, %d, %s, %s + %zu, %s + %zu);\n", R, H, d->bias,
                        gates, t * SG, h, next * SH);
         break;
@@ -504,6 +549,13 @@ static const char *steps_function(const direction *d, const char *what, int firs
     return buf;
 }
 
+/* Whether a function of steps reads parameters: the forward's read the
+ * bias; the backward's only the recurrent kernel, unless it is packed. */
+static int steps_read_params(const direction *d, int backward)
+{
+    return !backward || !d->packed;
+}
+
 /* The functions of STEPS_PER_FUNCTION steps of a chunked layer (CHUNK_OVER),
  * each direction's, forward or BACKWARD, before the block's function. */
 static void step_functions(seq_buf *out, const plan *pl, const pass *ps, const layer *l,
@@ -517,10 +569,11 @@ static void step_functions(seq_buf *out, const plan *pl, const pass *ps, const l
         for (int first = 0; first < d.T; first += STEPS_PER_FUNCTION) {
             int last = first + STEPS_PER_FUNCTION < d.T ? first + STEPS_PER_FUNCTION : d.T;
             seq_buf_printf(out, "\n/* block blk, steps %d to %d%s%s */\n"
-                                "static void %s(const real *p, real *a, %sint blk)\n{\n", first,
+                                "static void %s(%sreal *a, %sint blk)\n{\n", first,
                            last - 1, backward ? " back" : "",
                            l->dirs == 2 ? dir ? ", backward direction" : ", forward direction" : "",
                            steps_function(&d, what, first, name, sizeof name),
+                           steps_read_params(&d, backward) ? "const real *p, " : "",
                            l->masked ? "const int32_t *len, " : "");
             if (backward) {
                 backward_pointers(out, pl, &d, backward_want(&d, 1));
@@ -545,8 +598,8 @@ static void call_step_functions(seq_buf *out, const pass *ps, const direction *d
     char name[160];
     for (int k = 0; k < chunks; k++) {
         int first = (backward ? chunks - 1 - k : k) * STEPS_PER_FUNCTION;
-        seq_buf_printf(out, "    %s(p, a, %sblk);\n",
-                       steps_function(d, what, first, name, sizeof name), len);
+        seq_buf_printf(out, "    %s(%sa, %sblk);\n", steps_function(d, what, first, name, sizeof name),
+                       steps_read_params(d, backward) ? "p, " : "", len);
     }
 }
 
@@ -566,6 +619,25 @@ static void forward_direction(seq_buf *out, const plan *pl, const pass *ps, cons
         for (int s = 0; s < d.T; s++)
             forward_step(out, &d, s);
     forward_end(out, &d);
+}
+
+/* Before the blocks: each direction's recurrent kernel U packed for the
+ * steps' products (U^T for the BACKWARD pass), once for all blocks. */
+static void pack_kernels(seq_buf *out, const plan *pl, const pass *ps, const layer *l, int backward)
+{
+    if (!packs_kernel(ps))
+        return;
+    int H = l->units, G = gates_of(l);
+    for (int dir = 0; dir < l->dirs; dir++) {
+        const char *which = l->dirs == 1 ? "" : dir ? ", backward direction" : ", forward direction";
+        size_t from = dir_param(pl, l, dir, P_RECURRENT)->offset, to = dget(&ps->io[l->index], dir, B_PACKED);
+        if (backward)
+            seq_buf_printf(out, "    seq_pack_bt(%d, %d, p + %zu, a + %zu);  /* recurrent_kernel^T%s */\n",
+                           G * H, H, from, to, which);
+        else
+            seq_buf_printf(out, "    seq_pack_b(%d, %d, p + %zu, a + %zu);  /* recurrent_kernel%s */\n", H,
+                           G * H, from, to, which);
+    }
 }
 
 static void recurrent_forward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
@@ -593,13 +665,17 @@ static void recurrent_forward(seq_buf *out, const plan *pl, const pass *ps, cons
     seq_buf_puts(out, "}\n");
 
     if (l->masked)
-        seq_buf_printf(out, "\nstatic void %s_%s(const real *p, real *a, const int32_t *lengths)\n{\n"
-                            "    seq_parallel_blocks_len(%d, %s_%s_block, p, a, lengths);\n}\n",
-                       l->name, ps->suffix, ps->blocks, l->name, ps->suffix);
+        seq_buf_printf(out, "\nstatic void %s_%s(const real *p, real *a, const int32_t *lengths)\n{\n",
+                       l->name, ps->suffix);
     else
-        seq_buf_printf(out, "\nstatic void %s_%s(const real *p, real *a)\n{\n"
-                            "    seq_parallel_blocks(%d, %s_%s_block, p, a);\n}\n",
-                       l->name, ps->suffix, ps->blocks, l->name, ps->suffix);
+        seq_buf_printf(out, "\nstatic void %s_%s(const real *p, real *a)\n{\n", l->name, ps->suffix);
+    pack_kernels(out, pl, ps, l, 0);
+    if (l->masked)
+        seq_buf_printf(out, "    seq_parallel_blocks_len(%d, %s_%s_block, p, a, lengths);\n}\n",
+                       ps->blocks, l->name, ps->suffix);
+    else
+        seq_buf_printf(out, "    seq_parallel_blocks(%d, %s_%s_block, p, a);\n}\n", ps->blocks,
+                       l->name, ps->suffix);
 }
 
 /* The backward direction's pointers: weights, the forward's gates and
@@ -614,7 +690,10 @@ static void backward_pointers(seq_buf *out, const plan *pl, const direction *d, 
     char dims[64], c[128];
     if (want & W_KERNEL)
         emit_ptr(out, 1, d->kernel, 'p', dir_param(pl, l, dir, P_KERNEL)->offset, dims2(dims, sizeof dims, F, G * H));
-    if (want & W_REC)
+    if ((want & W_REC) && d->packed)
+        emit_ptr(out, 1, d->rec, 'a', dget(io, dir, B_PACKED),
+                 "recurrent_kernel transposed, packed (seq_pack_bt)");
+    else if (want & W_REC)
         emit_ptr(out, 1, d->rec, 'p', dir_param(pl, l, dir, P_RECURRENT)->offset, dims2(dims, sizeof dims, H, G * H));
     if (d->cell != CELL_RNN && (want & W_GATES)) /* a SimpleRNN's backward needs only h */
         emit_block_ptr(out, 1, d->gates, dget(io, dir, B_GATES), (size_t)T * SG, dims3(dims, sizeof dims, T, R, G * H));
@@ -705,8 +784,7 @@ static void backward_step(seq_buf *out, const direction *d, int s)
         if (!first && l->masked)
             seq_buf_printf(out, "    seq_carry_rows(%d, %d, %d, len, %s, %s, %d);\n", R, H, t, dh_t, dh_prev, rs);
         if (!first)
-            seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, %s + %zu, %s, %d, %s);\n", R, H, G * H, d->dg,
-                           t * SG, d->rec, beta, dh_prev);
+            step_product(out, d, 1, R, H, G * H, d->dg, t * SG, beta, dh_prev);
         break;
     case CELL_GRU:
         seq_buf_printf(out, "    seq_gru_cell_backward(%d, %d, %s + %zu, %s + %zu, %s + %zu, %s, %s, %d, %s + %zu, %s + %zu, %s, %s, %s, %d);\n",
@@ -714,8 +792,7 @@ static void backward_step(seq_buf *out, const direction *d, int s)
                        first ? dh_t : dh_prev, rs && !first, d->dg, t * SG, d->drg, t * SG3, d->db,
                        d->dbr, len, t);
         if (!first)
-            seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, %s + %zu, %s, 1, %s);\n", R, H, 3 * H, d->drg,
-                           t * SG3, d->rec, dh_prev);
+            step_product(out, d, 1, R, H, 3 * H, d->drg, t * SG3, 1, dh_prev);
         break;
     default:
         seq_buf_printf(out, "    seq_rnn_cell_backward(%d, %d, %s + %zu, %s, %s + %zu, %s, %s, %d);\n", R, H,
@@ -723,8 +800,7 @@ static void backward_step(seq_buf *out, const direction *d, int s)
         if (!first && l->masked)
             seq_buf_printf(out, "    seq_carry_rows(%d, %d, %d, len, %s, %s, %d);\n", R, H, t, dh_t, dh_prev, rs);
         if (!first)
-            seq_buf_printf(out, "    seq_matmul_bt(%d, %d, %d, %s + %zu, %s, %d, %s);\n", R, H, H, d->dg,
-                           t * SG, d->rec, beta, dh_prev);
+            step_product(out, d, 1, R, H, H, d->dg, t * SG, beta, dh_prev);
         break;
     }
 }
@@ -791,13 +867,16 @@ static void recurrent_backward(seq_buf *out, const plan *pl, const pass *ps, con
     seq_buf_puts(out, "}\n");
 
     if (l->masked)
-        seq_buf_printf(out, "\nstatic void %s_backward(const real *p, real *g, real *a, const int32_t *lengths)\n{\n"
-                            "    seq_parallel_blocks_len(%d, %s_backward_block, p, a, lengths);\n",
-                       l->name, N, l->name);
+        seq_buf_printf(out, "\nstatic void %s_backward(const real *p, real *g, real *a, const int32_t *lengths)\n{\n",
+                       l->name);
     else
-        seq_buf_printf(out, "\nstatic void %s_backward(const real *p, real *g, real *a)\n{\n"
-                            "    seq_parallel_blocks(%d, %s_backward_block, p, a);\n",
-                       l->name, N, l->name);
+        seq_buf_printf(out, "\nstatic void %s_backward(const real *p, real *g, real *a)\n{\n", l->name);
+    pack_kernels(out, pl, ps, l, 1);
+    if (l->masked)
+        seq_buf_printf(out, "    seq_parallel_blocks_len(%d, %s_backward_block, p, a, lengths);\n", N,
+                       l->name);
+    else
+        seq_buf_printf(out, "    seq_parallel_blocks(%d, %s_backward_block, p, a);\n", N, l->name);
     seq_buf_puts(out, "    /* the blocks' shares, summed in block order */\n");
     for (int dir = 0; dir < D; dir++) {
         const char *pfx = D == 1 ? "" : dir ? "backward " : "forward ";

@@ -25,7 +25,7 @@
  *   dense/kernel               [64, 1]          at 1328688
  *   dense/bias                 [1]              at 1328752
  *
- * Activations and their gradients, training pass: 53568704 reals
+ * Activations and their gradients, training pass: 53585088 reals
  *   embedding.out              [2, 400, 16, 64] at 0
  *   char_cnn.chars             [2, 400, 16, 224] at 819200
  *   char_cnn.cols              [2, 400, 16, 576] at 3686400
@@ -37,27 +37,28 @@
  *   lstm.gates                 [2, 400, 16, 256] at 23347200
  *   lstm.c                     [2, 401, 16, 64] at 26624000
  *   lstm.h                     [2, 401, 16, 64] at 27445248
- *   lstm.out                   [32, 64]         at 28266496
- *   dense.out                  [32, 1]          at 28268544
- *   output                     [32, 1]          at 28268576
- *   d dense.out                [32, 1]          at 28268608
- *   d lstm.out                 [32, 64]         at 28268640
- *   lstm.dgates                [2, 400, 16, 256] at 28270688
- *   lstm.dc                    [32, 64]         at 31547488
- *   lstm.dbias_rows            [32, 256]        at 31549536
- *   d lstm.kernel_blocks       [2, 112, 256]    at 31557728
- *   d lstm.recurrent_kernel_blocks [2, 64, 256]     at 31615072
- *   d lstm.bias_blocks         [2, 256]         at 31647840
- *   d dropout.out              [2, 400, 16, 112] at 31648352
- *   d char_cnn.out             [2, 400, 16, 112] at 33081952
- *   d char_cnn.max             [2, 400, 16, 48] at 34515552
- *   d char_cnn.conv            [2, 400, 16, 576] at 35129952
- *   char_cnn.dcols             [2, 400, 16, 576] at 42502752
- *   d char_cnn.chars           [2, 400, 16, 224] at 49875552
- *   d char_cnn.char_embeddings_blocks [2, 64, 16]      at 52742752
- *   d char_cnn.kernel_blocks   [2, 48, 48]      at 52744800
- *   d char_cnn.bias_blocks     [2, 48]          at 52749408
- *   d embedding.out            [2, 400, 16, 64] at 52749504
+ *   lstm.recurrent_kernel_packed [64, 256]        at 28266496
+ *   lstm.out                   [32, 64]         at 28282880
+ *   dense.out                  [32, 1]          at 28284928
+ *   output                     [32, 1]          at 28284960
+ *   d dense.out                [32, 1]          at 28284992
+ *   d lstm.out                 [32, 64]         at 28285024
+ *   lstm.dgates                [2, 400, 16, 256] at 28287072
+ *   lstm.dc                    [32, 64]         at 31563872
+ *   lstm.dbias_rows            [32, 256]        at 31565920
+ *   d lstm.kernel_blocks       [2, 112, 256]    at 31574112
+ *   d lstm.recurrent_kernel_blocks [2, 64, 256]     at 31631456
+ *   d lstm.bias_blocks         [2, 256]         at 31664224
+ *   d dropout.out              [2, 400, 16, 112] at 31664736
+ *   d char_cnn.out             [2, 400, 16, 112] at 33098336
+ *   d char_cnn.max             [2, 400, 16, 48] at 34531936
+ *   d char_cnn.conv            [2, 400, 16, 576] at 35146336
+ *   char_cnn.dcols             [2, 400, 16, 576] at 42519136
+ *   d char_cnn.chars           [2, 400, 16, 224] at 49891936
+ *   d char_cnn.char_embeddings_blocks [2, 64, 16]      at 52759136
+ *   d char_cnn.kernel_blocks   [2, 48, 48]      at 52761184
+ *   d char_cnn.bias_blocks     [2, 48]          at 52765792
+ *   d embedding.out            [2, 400, 16, 64] at 52765888
  *
  * Activations, prediction pass (batch 1): 793794 reals
  *   embedding.out              [1, 400, 1, 64]  at 0
@@ -90,7 +91,7 @@ static void embedding_forward(const real *p, real *a, const int32_t *ids)
 static void embedding_backward(const real *p, real *g, real *a, const int32_t *ids)
 {
     real *d_embeddings = g + 0;                 /* [20000, 64] */
-    const real *d_out = a + 52749504;           /* [2, 400, 16, 64] */
+    const real *d_out = a + 52765888;           /* [2, 400, 16, 64] */
 
     (void)p;
     /* d_embeddings[ids[b, t]] += d_out[b / 16, t, b % 16]; unused rows stay 0 */
@@ -157,15 +158,15 @@ static void char_cnn_backward_block(const real *p, real *a, const int32_t *chars
     const real *cols = a + 3686400 + 3686400 * blk; /* [400, 16, 12, 48] */
     const real *y = a + 11059200 + 3686400 * blk; /* [400, 16, 12, 48] */
     const real *max = a + 18432000 + 307200 * blk; /* [400, 16, 48] */
-    const real *dout = a + 33081952 + 716800 * blk; /* [400, 16, 112] */
-    real *dwords = a + 52749504 + 409600 * blk; /* [400, 16, 64] d word embeddings */
-    real *dmax = a + 34515552 + 307200 * blk;   /* [400, 16, 48] */
-    real *dy = a + 35129952 + 3686400 * blk;    /* [400, 16, 12, 48] */
-    real *dcols = a + 42502752 + 3686400 * blk; /* [400, 16, 12, 48] */
-    real *dx = a + 49875552 + 1433600 * blk;    /* [400, 16, 14, 16] */
-    real *d_char_embeddings = a + 52742752 + 1024 * blk; /* [64, 16] */
-    real *d_kernel = a + 52744800 + 2304 * blk; /* [48, 48] */
-    real *d_bias = a + 52749408 + 48 * blk;     /* [48] */
+    const real *dout = a + 33098336 + 716800 * blk; /* [400, 16, 112] */
+    real *dwords = a + 52765888 + 409600 * blk; /* [400, 16, 64] d word embeddings */
+    real *dmax = a + 34531936 + 307200 * blk;   /* [400, 16, 48] */
+    real *dy = a + 35146336 + 3686400 * blk;    /* [400, 16, 12, 48] */
+    real *dcols = a + 42519136 + 3686400 * blk; /* [400, 16, 12, 48] */
+    real *dx = a + 49891936 + 1433600 * blk;    /* [400, 16, 14, 16] */
+    real *d_char_embeddings = a + 52759136 + 1024 * blk; /* [64, 16] */
+    real *d_kernel = a + 52761184 + 2304 * blk; /* [48, 48] */
+    real *d_bias = a + 52765792 + 48 * blk;     /* [48] */
 
     seq_copy_rows(6400, 64, dout, 112, dwords, 64);
     seq_copy_rows(6400, 48, dout + 64, 112, dmax, 48);
@@ -183,9 +184,9 @@ static void char_cnn_backward(const real *p, real *g, real *a, const int32_t *ch
 {
     seq_parallel_blocks_len(2, char_cnn_backward_block, p, a, chars);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(2, 1024, a + 52742752, g + 1280000);  /* char_embeddings */
-    seq_sum_blocks(2, 2304, a + 52744800, g + 1281024);  /* kernel */
-    seq_sum_blocks(2, 48, a + 52749408, g + 1283328);  /* bias */
+    seq_sum_blocks(2, 1024, a + 52759136, g + 1280000);  /* char_embeddings */
+    seq_sum_blocks(2, 2304, a + 52761184, g + 1281024);  /* kernel */
+    seq_sum_blocks(2, 48, a + 52765792, g + 1283328);  /* bias */
 }
 
 static void char_cnn_predict_block(const real *p, real *a, const int32_t *chars, int blk)
@@ -232,8 +233,8 @@ static void dropout_forward(const real *p, real *a, int training, seq_rng *rng)
 static void dropout_backward(const real *p, real *g, real *a)
 {
     const real *mask = a + 20480000;            /* from the forward pass */
-    const real *dy = a + 31648352;              /* d output */
-    real *dx = a + 33081952;                    /* d input */
+    const real *dy = a + 31664736;              /* d output */
+    real *dx = a + 33098336;                    /* d input */
 
     (void)p, (void)g;
     seq_dropout_backward(716800, mask + 0, dy + 0, dx + 0);
@@ -250,7 +251,7 @@ static void dropout_predict(const real *p, real *a)
 /* block blk, steps 0 to 63 */
 static void lstm_forward_steps_0(const real *p, real *a, int blk)
 {
-    const real *recurrent_kernel = p + 1312048; /* [64, 256] */
+    const real *recurrent_packed = a + 28266496; /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 1328432;             /* [256] */
     real *gates = a + 23347200 + 1638400 * blk; /* [400, 16, 256] i, f, g, o */
     real *c = a + 26624000 + 410624 * blk;      /* [401, 16, 64] the initial state at 0 */
@@ -258,1261 +259,1261 @@ static void lstm_forward_steps_0(const real *p, real *a, int blk)
     /* t = 0 */
     seq_lstm_cell_forward(16, 64, bias, gates + 0, c + 0, c + 1024, h + 1024);
     /* t = 1 */
-    seq_matmul(16, 256, 64, h + 1024, recurrent_kernel, 1, gates + 4096);
+    seq_matmul_packed(16, 256, 64, h + 1024, recurrent_packed, 1, gates + 4096);
     seq_lstm_cell_forward(16, 64, bias, gates + 4096, c + 1024, c + 2048, h + 2048);
     /* t = 2 */
-    seq_matmul(16, 256, 64, h + 2048, recurrent_kernel, 1, gates + 8192);
+    seq_matmul_packed(16, 256, 64, h + 2048, recurrent_packed, 1, gates + 8192);
     seq_lstm_cell_forward(16, 64, bias, gates + 8192, c + 2048, c + 3072, h + 3072);
     /* t = 3 */
-    seq_matmul(16, 256, 64, h + 3072, recurrent_kernel, 1, gates + 12288);
+    seq_matmul_packed(16, 256, 64, h + 3072, recurrent_packed, 1, gates + 12288);
     seq_lstm_cell_forward(16, 64, bias, gates + 12288, c + 3072, c + 4096, h + 4096);
     /* t = 4 */
-    seq_matmul(16, 256, 64, h + 4096, recurrent_kernel, 1, gates + 16384);
+    seq_matmul_packed(16, 256, 64, h + 4096, recurrent_packed, 1, gates + 16384);
     seq_lstm_cell_forward(16, 64, bias, gates + 16384, c + 4096, c + 5120, h + 5120);
     /* t = 5 */
-    seq_matmul(16, 256, 64, h + 5120, recurrent_kernel, 1, gates + 20480);
+    seq_matmul_packed(16, 256, 64, h + 5120, recurrent_packed, 1, gates + 20480);
     seq_lstm_cell_forward(16, 64, bias, gates + 20480, c + 5120, c + 6144, h + 6144);
     /* t = 6 */
-    seq_matmul(16, 256, 64, h + 6144, recurrent_kernel, 1, gates + 24576);
+    seq_matmul_packed(16, 256, 64, h + 6144, recurrent_packed, 1, gates + 24576);
     seq_lstm_cell_forward(16, 64, bias, gates + 24576, c + 6144, c + 7168, h + 7168);
     /* t = 7 */
-    seq_matmul(16, 256, 64, h + 7168, recurrent_kernel, 1, gates + 28672);
+    seq_matmul_packed(16, 256, 64, h + 7168, recurrent_packed, 1, gates + 28672);
     seq_lstm_cell_forward(16, 64, bias, gates + 28672, c + 7168, c + 8192, h + 8192);
     /* t = 8 */
-    seq_matmul(16, 256, 64, h + 8192, recurrent_kernel, 1, gates + 32768);
+    seq_matmul_packed(16, 256, 64, h + 8192, recurrent_packed, 1, gates + 32768);
     seq_lstm_cell_forward(16, 64, bias, gates + 32768, c + 8192, c + 9216, h + 9216);
     /* t = 9 */
-    seq_matmul(16, 256, 64, h + 9216, recurrent_kernel, 1, gates + 36864);
+    seq_matmul_packed(16, 256, 64, h + 9216, recurrent_packed, 1, gates + 36864);
     seq_lstm_cell_forward(16, 64, bias, gates + 36864, c + 9216, c + 10240, h + 10240);
     /* t = 10 */
-    seq_matmul(16, 256, 64, h + 10240, recurrent_kernel, 1, gates + 40960);
+    seq_matmul_packed(16, 256, 64, h + 10240, recurrent_packed, 1, gates + 40960);
     seq_lstm_cell_forward(16, 64, bias, gates + 40960, c + 10240, c + 11264, h + 11264);
     /* t = 11 */
-    seq_matmul(16, 256, 64, h + 11264, recurrent_kernel, 1, gates + 45056);
+    seq_matmul_packed(16, 256, 64, h + 11264, recurrent_packed, 1, gates + 45056);
     seq_lstm_cell_forward(16, 64, bias, gates + 45056, c + 11264, c + 12288, h + 12288);
     /* t = 12 */
-    seq_matmul(16, 256, 64, h + 12288, recurrent_kernel, 1, gates + 49152);
+    seq_matmul_packed(16, 256, 64, h + 12288, recurrent_packed, 1, gates + 49152);
     seq_lstm_cell_forward(16, 64, bias, gates + 49152, c + 12288, c + 13312, h + 13312);
     /* t = 13 */
-    seq_matmul(16, 256, 64, h + 13312, recurrent_kernel, 1, gates + 53248);
+    seq_matmul_packed(16, 256, 64, h + 13312, recurrent_packed, 1, gates + 53248);
     seq_lstm_cell_forward(16, 64, bias, gates + 53248, c + 13312, c + 14336, h + 14336);
     /* t = 14 */
-    seq_matmul(16, 256, 64, h + 14336, recurrent_kernel, 1, gates + 57344);
+    seq_matmul_packed(16, 256, 64, h + 14336, recurrent_packed, 1, gates + 57344);
     seq_lstm_cell_forward(16, 64, bias, gates + 57344, c + 14336, c + 15360, h + 15360);
     /* t = 15 */
-    seq_matmul(16, 256, 64, h + 15360, recurrent_kernel, 1, gates + 61440);
+    seq_matmul_packed(16, 256, 64, h + 15360, recurrent_packed, 1, gates + 61440);
     seq_lstm_cell_forward(16, 64, bias, gates + 61440, c + 15360, c + 16384, h + 16384);
     /* t = 16 */
-    seq_matmul(16, 256, 64, h + 16384, recurrent_kernel, 1, gates + 65536);
+    seq_matmul_packed(16, 256, 64, h + 16384, recurrent_packed, 1, gates + 65536);
     seq_lstm_cell_forward(16, 64, bias, gates + 65536, c + 16384, c + 17408, h + 17408);
     /* t = 17 */
-    seq_matmul(16, 256, 64, h + 17408, recurrent_kernel, 1, gates + 69632);
+    seq_matmul_packed(16, 256, 64, h + 17408, recurrent_packed, 1, gates + 69632);
     seq_lstm_cell_forward(16, 64, bias, gates + 69632, c + 17408, c + 18432, h + 18432);
     /* t = 18 */
-    seq_matmul(16, 256, 64, h + 18432, recurrent_kernel, 1, gates + 73728);
+    seq_matmul_packed(16, 256, 64, h + 18432, recurrent_packed, 1, gates + 73728);
     seq_lstm_cell_forward(16, 64, bias, gates + 73728, c + 18432, c + 19456, h + 19456);
     /* t = 19 */
-    seq_matmul(16, 256, 64, h + 19456, recurrent_kernel, 1, gates + 77824);
+    seq_matmul_packed(16, 256, 64, h + 19456, recurrent_packed, 1, gates + 77824);
     seq_lstm_cell_forward(16, 64, bias, gates + 77824, c + 19456, c + 20480, h + 20480);
     /* t = 20 */
-    seq_matmul(16, 256, 64, h + 20480, recurrent_kernel, 1, gates + 81920);
+    seq_matmul_packed(16, 256, 64, h + 20480, recurrent_packed, 1, gates + 81920);
     seq_lstm_cell_forward(16, 64, bias, gates + 81920, c + 20480, c + 21504, h + 21504);
     /* t = 21 */
-    seq_matmul(16, 256, 64, h + 21504, recurrent_kernel, 1, gates + 86016);
+    seq_matmul_packed(16, 256, 64, h + 21504, recurrent_packed, 1, gates + 86016);
     seq_lstm_cell_forward(16, 64, bias, gates + 86016, c + 21504, c + 22528, h + 22528);
     /* t = 22 */
-    seq_matmul(16, 256, 64, h + 22528, recurrent_kernel, 1, gates + 90112);
+    seq_matmul_packed(16, 256, 64, h + 22528, recurrent_packed, 1, gates + 90112);
     seq_lstm_cell_forward(16, 64, bias, gates + 90112, c + 22528, c + 23552, h + 23552);
     /* t = 23 */
-    seq_matmul(16, 256, 64, h + 23552, recurrent_kernel, 1, gates + 94208);
+    seq_matmul_packed(16, 256, 64, h + 23552, recurrent_packed, 1, gates + 94208);
     seq_lstm_cell_forward(16, 64, bias, gates + 94208, c + 23552, c + 24576, h + 24576);
     /* t = 24 */
-    seq_matmul(16, 256, 64, h + 24576, recurrent_kernel, 1, gates + 98304);
+    seq_matmul_packed(16, 256, 64, h + 24576, recurrent_packed, 1, gates + 98304);
     seq_lstm_cell_forward(16, 64, bias, gates + 98304, c + 24576, c + 25600, h + 25600);
     /* t = 25 */
-    seq_matmul(16, 256, 64, h + 25600, recurrent_kernel, 1, gates + 102400);
+    seq_matmul_packed(16, 256, 64, h + 25600, recurrent_packed, 1, gates + 102400);
     seq_lstm_cell_forward(16, 64, bias, gates + 102400, c + 25600, c + 26624, h + 26624);
     /* t = 26 */
-    seq_matmul(16, 256, 64, h + 26624, recurrent_kernel, 1, gates + 106496);
+    seq_matmul_packed(16, 256, 64, h + 26624, recurrent_packed, 1, gates + 106496);
     seq_lstm_cell_forward(16, 64, bias, gates + 106496, c + 26624, c + 27648, h + 27648);
     /* t = 27 */
-    seq_matmul(16, 256, 64, h + 27648, recurrent_kernel, 1, gates + 110592);
+    seq_matmul_packed(16, 256, 64, h + 27648, recurrent_packed, 1, gates + 110592);
     seq_lstm_cell_forward(16, 64, bias, gates + 110592, c + 27648, c + 28672, h + 28672);
     /* t = 28 */
-    seq_matmul(16, 256, 64, h + 28672, recurrent_kernel, 1, gates + 114688);
+    seq_matmul_packed(16, 256, 64, h + 28672, recurrent_packed, 1, gates + 114688);
     seq_lstm_cell_forward(16, 64, bias, gates + 114688, c + 28672, c + 29696, h + 29696);
     /* t = 29 */
-    seq_matmul(16, 256, 64, h + 29696, recurrent_kernel, 1, gates + 118784);
+    seq_matmul_packed(16, 256, 64, h + 29696, recurrent_packed, 1, gates + 118784);
     seq_lstm_cell_forward(16, 64, bias, gates + 118784, c + 29696, c + 30720, h + 30720);
     /* t = 30 */
-    seq_matmul(16, 256, 64, h + 30720, recurrent_kernel, 1, gates + 122880);
+    seq_matmul_packed(16, 256, 64, h + 30720, recurrent_packed, 1, gates + 122880);
     seq_lstm_cell_forward(16, 64, bias, gates + 122880, c + 30720, c + 31744, h + 31744);
     /* t = 31 */
-    seq_matmul(16, 256, 64, h + 31744, recurrent_kernel, 1, gates + 126976);
+    seq_matmul_packed(16, 256, 64, h + 31744, recurrent_packed, 1, gates + 126976);
     seq_lstm_cell_forward(16, 64, bias, gates + 126976, c + 31744, c + 32768, h + 32768);
     /* t = 32 */
-    seq_matmul(16, 256, 64, h + 32768, recurrent_kernel, 1, gates + 131072);
+    seq_matmul_packed(16, 256, 64, h + 32768, recurrent_packed, 1, gates + 131072);
     seq_lstm_cell_forward(16, 64, bias, gates + 131072, c + 32768, c + 33792, h + 33792);
     /* t = 33 */
-    seq_matmul(16, 256, 64, h + 33792, recurrent_kernel, 1, gates + 135168);
+    seq_matmul_packed(16, 256, 64, h + 33792, recurrent_packed, 1, gates + 135168);
     seq_lstm_cell_forward(16, 64, bias, gates + 135168, c + 33792, c + 34816, h + 34816);
     /* t = 34 */
-    seq_matmul(16, 256, 64, h + 34816, recurrent_kernel, 1, gates + 139264);
+    seq_matmul_packed(16, 256, 64, h + 34816, recurrent_packed, 1, gates + 139264);
     seq_lstm_cell_forward(16, 64, bias, gates + 139264, c + 34816, c + 35840, h + 35840);
     /* t = 35 */
-    seq_matmul(16, 256, 64, h + 35840, recurrent_kernel, 1, gates + 143360);
+    seq_matmul_packed(16, 256, 64, h + 35840, recurrent_packed, 1, gates + 143360);
     seq_lstm_cell_forward(16, 64, bias, gates + 143360, c + 35840, c + 36864, h + 36864);
     /* t = 36 */
-    seq_matmul(16, 256, 64, h + 36864, recurrent_kernel, 1, gates + 147456);
+    seq_matmul_packed(16, 256, 64, h + 36864, recurrent_packed, 1, gates + 147456);
     seq_lstm_cell_forward(16, 64, bias, gates + 147456, c + 36864, c + 37888, h + 37888);
     /* t = 37 */
-    seq_matmul(16, 256, 64, h + 37888, recurrent_kernel, 1, gates + 151552);
+    seq_matmul_packed(16, 256, 64, h + 37888, recurrent_packed, 1, gates + 151552);
     seq_lstm_cell_forward(16, 64, bias, gates + 151552, c + 37888, c + 38912, h + 38912);
     /* t = 38 */
-    seq_matmul(16, 256, 64, h + 38912, recurrent_kernel, 1, gates + 155648);
+    seq_matmul_packed(16, 256, 64, h + 38912, recurrent_packed, 1, gates + 155648);
     seq_lstm_cell_forward(16, 64, bias, gates + 155648, c + 38912, c + 39936, h + 39936);
     /* t = 39 */
-    seq_matmul(16, 256, 64, h + 39936, recurrent_kernel, 1, gates + 159744);
+    seq_matmul_packed(16, 256, 64, h + 39936, recurrent_packed, 1, gates + 159744);
     seq_lstm_cell_forward(16, 64, bias, gates + 159744, c + 39936, c + 40960, h + 40960);
     /* t = 40 */
-    seq_matmul(16, 256, 64, h + 40960, recurrent_kernel, 1, gates + 163840);
+    seq_matmul_packed(16, 256, 64, h + 40960, recurrent_packed, 1, gates + 163840);
     seq_lstm_cell_forward(16, 64, bias, gates + 163840, c + 40960, c + 41984, h + 41984);
     /* t = 41 */
-    seq_matmul(16, 256, 64, h + 41984, recurrent_kernel, 1, gates + 167936);
+    seq_matmul_packed(16, 256, 64, h + 41984, recurrent_packed, 1, gates + 167936);
     seq_lstm_cell_forward(16, 64, bias, gates + 167936, c + 41984, c + 43008, h + 43008);
     /* t = 42 */
-    seq_matmul(16, 256, 64, h + 43008, recurrent_kernel, 1, gates + 172032);
+    seq_matmul_packed(16, 256, 64, h + 43008, recurrent_packed, 1, gates + 172032);
     seq_lstm_cell_forward(16, 64, bias, gates + 172032, c + 43008, c + 44032, h + 44032);
     /* t = 43 */
-    seq_matmul(16, 256, 64, h + 44032, recurrent_kernel, 1, gates + 176128);
+    seq_matmul_packed(16, 256, 64, h + 44032, recurrent_packed, 1, gates + 176128);
     seq_lstm_cell_forward(16, 64, bias, gates + 176128, c + 44032, c + 45056, h + 45056);
     /* t = 44 */
-    seq_matmul(16, 256, 64, h + 45056, recurrent_kernel, 1, gates + 180224);
+    seq_matmul_packed(16, 256, 64, h + 45056, recurrent_packed, 1, gates + 180224);
     seq_lstm_cell_forward(16, 64, bias, gates + 180224, c + 45056, c + 46080, h + 46080);
     /* t = 45 */
-    seq_matmul(16, 256, 64, h + 46080, recurrent_kernel, 1, gates + 184320);
+    seq_matmul_packed(16, 256, 64, h + 46080, recurrent_packed, 1, gates + 184320);
     seq_lstm_cell_forward(16, 64, bias, gates + 184320, c + 46080, c + 47104, h + 47104);
     /* t = 46 */
-    seq_matmul(16, 256, 64, h + 47104, recurrent_kernel, 1, gates + 188416);
+    seq_matmul_packed(16, 256, 64, h + 47104, recurrent_packed, 1, gates + 188416);
     seq_lstm_cell_forward(16, 64, bias, gates + 188416, c + 47104, c + 48128, h + 48128);
     /* t = 47 */
-    seq_matmul(16, 256, 64, h + 48128, recurrent_kernel, 1, gates + 192512);
+    seq_matmul_packed(16, 256, 64, h + 48128, recurrent_packed, 1, gates + 192512);
     seq_lstm_cell_forward(16, 64, bias, gates + 192512, c + 48128, c + 49152, h + 49152);
     /* t = 48 */
-    seq_matmul(16, 256, 64, h + 49152, recurrent_kernel, 1, gates + 196608);
+    seq_matmul_packed(16, 256, 64, h + 49152, recurrent_packed, 1, gates + 196608);
     seq_lstm_cell_forward(16, 64, bias, gates + 196608, c + 49152, c + 50176, h + 50176);
     /* t = 49 */
-    seq_matmul(16, 256, 64, h + 50176, recurrent_kernel, 1, gates + 200704);
+    seq_matmul_packed(16, 256, 64, h + 50176, recurrent_packed, 1, gates + 200704);
     seq_lstm_cell_forward(16, 64, bias, gates + 200704, c + 50176, c + 51200, h + 51200);
     /* t = 50 */
-    seq_matmul(16, 256, 64, h + 51200, recurrent_kernel, 1, gates + 204800);
+    seq_matmul_packed(16, 256, 64, h + 51200, recurrent_packed, 1, gates + 204800);
     seq_lstm_cell_forward(16, 64, bias, gates + 204800, c + 51200, c + 52224, h + 52224);
     /* t = 51 */
-    seq_matmul(16, 256, 64, h + 52224, recurrent_kernel, 1, gates + 208896);
+    seq_matmul_packed(16, 256, 64, h + 52224, recurrent_packed, 1, gates + 208896);
     seq_lstm_cell_forward(16, 64, bias, gates + 208896, c + 52224, c + 53248, h + 53248);
     /* t = 52 */
-    seq_matmul(16, 256, 64, h + 53248, recurrent_kernel, 1, gates + 212992);
+    seq_matmul_packed(16, 256, 64, h + 53248, recurrent_packed, 1, gates + 212992);
     seq_lstm_cell_forward(16, 64, bias, gates + 212992, c + 53248, c + 54272, h + 54272);
     /* t = 53 */
-    seq_matmul(16, 256, 64, h + 54272, recurrent_kernel, 1, gates + 217088);
+    seq_matmul_packed(16, 256, 64, h + 54272, recurrent_packed, 1, gates + 217088);
     seq_lstm_cell_forward(16, 64, bias, gates + 217088, c + 54272, c + 55296, h + 55296);
     /* t = 54 */
-    seq_matmul(16, 256, 64, h + 55296, recurrent_kernel, 1, gates + 221184);
+    seq_matmul_packed(16, 256, 64, h + 55296, recurrent_packed, 1, gates + 221184);
     seq_lstm_cell_forward(16, 64, bias, gates + 221184, c + 55296, c + 56320, h + 56320);
     /* t = 55 */
-    seq_matmul(16, 256, 64, h + 56320, recurrent_kernel, 1, gates + 225280);
+    seq_matmul_packed(16, 256, 64, h + 56320, recurrent_packed, 1, gates + 225280);
     seq_lstm_cell_forward(16, 64, bias, gates + 225280, c + 56320, c + 57344, h + 57344);
     /* t = 56 */
-    seq_matmul(16, 256, 64, h + 57344, recurrent_kernel, 1, gates + 229376);
+    seq_matmul_packed(16, 256, 64, h + 57344, recurrent_packed, 1, gates + 229376);
     seq_lstm_cell_forward(16, 64, bias, gates + 229376, c + 57344, c + 58368, h + 58368);
     /* t = 57 */
-    seq_matmul(16, 256, 64, h + 58368, recurrent_kernel, 1, gates + 233472);
+    seq_matmul_packed(16, 256, 64, h + 58368, recurrent_packed, 1, gates + 233472);
     seq_lstm_cell_forward(16, 64, bias, gates + 233472, c + 58368, c + 59392, h + 59392);
     /* t = 58 */
-    seq_matmul(16, 256, 64, h + 59392, recurrent_kernel, 1, gates + 237568);
+    seq_matmul_packed(16, 256, 64, h + 59392, recurrent_packed, 1, gates + 237568);
     seq_lstm_cell_forward(16, 64, bias, gates + 237568, c + 59392, c + 60416, h + 60416);
     /* t = 59 */
-    seq_matmul(16, 256, 64, h + 60416, recurrent_kernel, 1, gates + 241664);
+    seq_matmul_packed(16, 256, 64, h + 60416, recurrent_packed, 1, gates + 241664);
     seq_lstm_cell_forward(16, 64, bias, gates + 241664, c + 60416, c + 61440, h + 61440);
     /* t = 60 */
-    seq_matmul(16, 256, 64, h + 61440, recurrent_kernel, 1, gates + 245760);
+    seq_matmul_packed(16, 256, 64, h + 61440, recurrent_packed, 1, gates + 245760);
     seq_lstm_cell_forward(16, 64, bias, gates + 245760, c + 61440, c + 62464, h + 62464);
     /* t = 61 */
-    seq_matmul(16, 256, 64, h + 62464, recurrent_kernel, 1, gates + 249856);
+    seq_matmul_packed(16, 256, 64, h + 62464, recurrent_packed, 1, gates + 249856);
     seq_lstm_cell_forward(16, 64, bias, gates + 249856, c + 62464, c + 63488, h + 63488);
     /* t = 62 */
-    seq_matmul(16, 256, 64, h + 63488, recurrent_kernel, 1, gates + 253952);
+    seq_matmul_packed(16, 256, 64, h + 63488, recurrent_packed, 1, gates + 253952);
     seq_lstm_cell_forward(16, 64, bias, gates + 253952, c + 63488, c + 64512, h + 64512);
     /* t = 63 */
-    seq_matmul(16, 256, 64, h + 64512, recurrent_kernel, 1, gates + 258048);
+    seq_matmul_packed(16, 256, 64, h + 64512, recurrent_packed, 1, gates + 258048);
     seq_lstm_cell_forward(16, 64, bias, gates + 258048, c + 64512, c + 65536, h + 65536);
 }
 
 /* block blk, steps 64 to 127 */
 static void lstm_forward_steps_64(const real *p, real *a, int blk)
 {
-    const real *recurrent_kernel = p + 1312048; /* [64, 256] */
+    const real *recurrent_packed = a + 28266496; /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 1328432;             /* [256] */
     real *gates = a + 23347200 + 1638400 * blk; /* [400, 16, 256] i, f, g, o */
     real *c = a + 26624000 + 410624 * blk;      /* [401, 16, 64] the initial state at 0 */
     real *h = a + 27445248 + 410624 * blk;      /* [401, 16, 64] the initial state at 0 */
     /* t = 64 */
-    seq_matmul(16, 256, 64, h + 65536, recurrent_kernel, 1, gates + 262144);
+    seq_matmul_packed(16, 256, 64, h + 65536, recurrent_packed, 1, gates + 262144);
     seq_lstm_cell_forward(16, 64, bias, gates + 262144, c + 65536, c + 66560, h + 66560);
     /* t = 65 */
-    seq_matmul(16, 256, 64, h + 66560, recurrent_kernel, 1, gates + 266240);
+    seq_matmul_packed(16, 256, 64, h + 66560, recurrent_packed, 1, gates + 266240);
     seq_lstm_cell_forward(16, 64, bias, gates + 266240, c + 66560, c + 67584, h + 67584);
     /* t = 66 */
-    seq_matmul(16, 256, 64, h + 67584, recurrent_kernel, 1, gates + 270336);
+    seq_matmul_packed(16, 256, 64, h + 67584, recurrent_packed, 1, gates + 270336);
     seq_lstm_cell_forward(16, 64, bias, gates + 270336, c + 67584, c + 68608, h + 68608);
     /* t = 67 */
-    seq_matmul(16, 256, 64, h + 68608, recurrent_kernel, 1, gates + 274432);
+    seq_matmul_packed(16, 256, 64, h + 68608, recurrent_packed, 1, gates + 274432);
     seq_lstm_cell_forward(16, 64, bias, gates + 274432, c + 68608, c + 69632, h + 69632);
     /* t = 68 */
-    seq_matmul(16, 256, 64, h + 69632, recurrent_kernel, 1, gates + 278528);
+    seq_matmul_packed(16, 256, 64, h + 69632, recurrent_packed, 1, gates + 278528);
     seq_lstm_cell_forward(16, 64, bias, gates + 278528, c + 69632, c + 70656, h + 70656);
     /* t = 69 */
-    seq_matmul(16, 256, 64, h + 70656, recurrent_kernel, 1, gates + 282624);
+    seq_matmul_packed(16, 256, 64, h + 70656, recurrent_packed, 1, gates + 282624);
     seq_lstm_cell_forward(16, 64, bias, gates + 282624, c + 70656, c + 71680, h + 71680);
     /* t = 70 */
-    seq_matmul(16, 256, 64, h + 71680, recurrent_kernel, 1, gates + 286720);
+    seq_matmul_packed(16, 256, 64, h + 71680, recurrent_packed, 1, gates + 286720);
     seq_lstm_cell_forward(16, 64, bias, gates + 286720, c + 71680, c + 72704, h + 72704);
     /* t = 71 */
-    seq_matmul(16, 256, 64, h + 72704, recurrent_kernel, 1, gates + 290816);
+    seq_matmul_packed(16, 256, 64, h + 72704, recurrent_packed, 1, gates + 290816);
     seq_lstm_cell_forward(16, 64, bias, gates + 290816, c + 72704, c + 73728, h + 73728);
     /* t = 72 */
-    seq_matmul(16, 256, 64, h + 73728, recurrent_kernel, 1, gates + 294912);
+    seq_matmul_packed(16, 256, 64, h + 73728, recurrent_packed, 1, gates + 294912);
     seq_lstm_cell_forward(16, 64, bias, gates + 294912, c + 73728, c + 74752, h + 74752);
     /* t = 73 */
-    seq_matmul(16, 256, 64, h + 74752, recurrent_kernel, 1, gates + 299008);
+    seq_matmul_packed(16, 256, 64, h + 74752, recurrent_packed, 1, gates + 299008);
     seq_lstm_cell_forward(16, 64, bias, gates + 299008, c + 74752, c + 75776, h + 75776);
     /* t = 74 */
-    seq_matmul(16, 256, 64, h + 75776, recurrent_kernel, 1, gates + 303104);
+    seq_matmul_packed(16, 256, 64, h + 75776, recurrent_packed, 1, gates + 303104);
     seq_lstm_cell_forward(16, 64, bias, gates + 303104, c + 75776, c + 76800, h + 76800);
     /* t = 75 */
-    seq_matmul(16, 256, 64, h + 76800, recurrent_kernel, 1, gates + 307200);
+    seq_matmul_packed(16, 256, 64, h + 76800, recurrent_packed, 1, gates + 307200);
     seq_lstm_cell_forward(16, 64, bias, gates + 307200, c + 76800, c + 77824, h + 77824);
     /* t = 76 */
-    seq_matmul(16, 256, 64, h + 77824, recurrent_kernel, 1, gates + 311296);
+    seq_matmul_packed(16, 256, 64, h + 77824, recurrent_packed, 1, gates + 311296);
     seq_lstm_cell_forward(16, 64, bias, gates + 311296, c + 77824, c + 78848, h + 78848);
     /* t = 77 */
-    seq_matmul(16, 256, 64, h + 78848, recurrent_kernel, 1, gates + 315392);
+    seq_matmul_packed(16, 256, 64, h + 78848, recurrent_packed, 1, gates + 315392);
     seq_lstm_cell_forward(16, 64, bias, gates + 315392, c + 78848, c + 79872, h + 79872);
     /* t = 78 */
-    seq_matmul(16, 256, 64, h + 79872, recurrent_kernel, 1, gates + 319488);
+    seq_matmul_packed(16, 256, 64, h + 79872, recurrent_packed, 1, gates + 319488);
     seq_lstm_cell_forward(16, 64, bias, gates + 319488, c + 79872, c + 80896, h + 80896);
     /* t = 79 */
-    seq_matmul(16, 256, 64, h + 80896, recurrent_kernel, 1, gates + 323584);
+    seq_matmul_packed(16, 256, 64, h + 80896, recurrent_packed, 1, gates + 323584);
     seq_lstm_cell_forward(16, 64, bias, gates + 323584, c + 80896, c + 81920, h + 81920);
     /* t = 80 */
-    seq_matmul(16, 256, 64, h + 81920, recurrent_kernel, 1, gates + 327680);
+    seq_matmul_packed(16, 256, 64, h + 81920, recurrent_packed, 1, gates + 327680);
     seq_lstm_cell_forward(16, 64, bias, gates + 327680, c + 81920, c + 82944, h + 82944);
     /* t = 81 */
-    seq_matmul(16, 256, 64, h + 82944, recurrent_kernel, 1, gates + 331776);
+    seq_matmul_packed(16, 256, 64, h + 82944, recurrent_packed, 1, gates + 331776);
     seq_lstm_cell_forward(16, 64, bias, gates + 331776, c + 82944, c + 83968, h + 83968);
     /* t = 82 */
-    seq_matmul(16, 256, 64, h + 83968, recurrent_kernel, 1, gates + 335872);
+    seq_matmul_packed(16, 256, 64, h + 83968, recurrent_packed, 1, gates + 335872);
     seq_lstm_cell_forward(16, 64, bias, gates + 335872, c + 83968, c + 84992, h + 84992);
     /* t = 83 */
-    seq_matmul(16, 256, 64, h + 84992, recurrent_kernel, 1, gates + 339968);
+    seq_matmul_packed(16, 256, 64, h + 84992, recurrent_packed, 1, gates + 339968);
     seq_lstm_cell_forward(16, 64, bias, gates + 339968, c + 84992, c + 86016, h + 86016);
     /* t = 84 */
-    seq_matmul(16, 256, 64, h + 86016, recurrent_kernel, 1, gates + 344064);
+    seq_matmul_packed(16, 256, 64, h + 86016, recurrent_packed, 1, gates + 344064);
     seq_lstm_cell_forward(16, 64, bias, gates + 344064, c + 86016, c + 87040, h + 87040);
     /* t = 85 */
-    seq_matmul(16, 256, 64, h + 87040, recurrent_kernel, 1, gates + 348160);
+    seq_matmul_packed(16, 256, 64, h + 87040, recurrent_packed, 1, gates + 348160);
     seq_lstm_cell_forward(16, 64, bias, gates + 348160, c + 87040, c + 88064, h + 88064);
     /* t = 86 */
-    seq_matmul(16, 256, 64, h + 88064, recurrent_kernel, 1, gates + 352256);
+    seq_matmul_packed(16, 256, 64, h + 88064, recurrent_packed, 1, gates + 352256);
     seq_lstm_cell_forward(16, 64, bias, gates + 352256, c + 88064, c + 89088, h + 89088);
     /* t = 87 */
-    seq_matmul(16, 256, 64, h + 89088, recurrent_kernel, 1, gates + 356352);
+    seq_matmul_packed(16, 256, 64, h + 89088, recurrent_packed, 1, gates + 356352);
     seq_lstm_cell_forward(16, 64, bias, gates + 356352, c + 89088, c + 90112, h + 90112);
     /* t = 88 */
-    seq_matmul(16, 256, 64, h + 90112, recurrent_kernel, 1, gates + 360448);
+    seq_matmul_packed(16, 256, 64, h + 90112, recurrent_packed, 1, gates + 360448);
     seq_lstm_cell_forward(16, 64, bias, gates + 360448, c + 90112, c + 91136, h + 91136);
     /* t = 89 */
-    seq_matmul(16, 256, 64, h + 91136, recurrent_kernel, 1, gates + 364544);
+    seq_matmul_packed(16, 256, 64, h + 91136, recurrent_packed, 1, gates + 364544);
     seq_lstm_cell_forward(16, 64, bias, gates + 364544, c + 91136, c + 92160, h + 92160);
     /* t = 90 */
-    seq_matmul(16, 256, 64, h + 92160, recurrent_kernel, 1, gates + 368640);
+    seq_matmul_packed(16, 256, 64, h + 92160, recurrent_packed, 1, gates + 368640);
     seq_lstm_cell_forward(16, 64, bias, gates + 368640, c + 92160, c + 93184, h + 93184);
     /* t = 91 */
-    seq_matmul(16, 256, 64, h + 93184, recurrent_kernel, 1, gates + 372736);
+    seq_matmul_packed(16, 256, 64, h + 93184, recurrent_packed, 1, gates + 372736);
     seq_lstm_cell_forward(16, 64, bias, gates + 372736, c + 93184, c + 94208, h + 94208);
     /* t = 92 */
-    seq_matmul(16, 256, 64, h + 94208, recurrent_kernel, 1, gates + 376832);
+    seq_matmul_packed(16, 256, 64, h + 94208, recurrent_packed, 1, gates + 376832);
     seq_lstm_cell_forward(16, 64, bias, gates + 376832, c + 94208, c + 95232, h + 95232);
     /* t = 93 */
-    seq_matmul(16, 256, 64, h + 95232, recurrent_kernel, 1, gates + 380928);
+    seq_matmul_packed(16, 256, 64, h + 95232, recurrent_packed, 1, gates + 380928);
     seq_lstm_cell_forward(16, 64, bias, gates + 380928, c + 95232, c + 96256, h + 96256);
     /* t = 94 */
-    seq_matmul(16, 256, 64, h + 96256, recurrent_kernel, 1, gates + 385024);
+    seq_matmul_packed(16, 256, 64, h + 96256, recurrent_packed, 1, gates + 385024);
     seq_lstm_cell_forward(16, 64, bias, gates + 385024, c + 96256, c + 97280, h + 97280);
     /* t = 95 */
-    seq_matmul(16, 256, 64, h + 97280, recurrent_kernel, 1, gates + 389120);
+    seq_matmul_packed(16, 256, 64, h + 97280, recurrent_packed, 1, gates + 389120);
     seq_lstm_cell_forward(16, 64, bias, gates + 389120, c + 97280, c + 98304, h + 98304);
     /* t = 96 */
-    seq_matmul(16, 256, 64, h + 98304, recurrent_kernel, 1, gates + 393216);
+    seq_matmul_packed(16, 256, 64, h + 98304, recurrent_packed, 1, gates + 393216);
     seq_lstm_cell_forward(16, 64, bias, gates + 393216, c + 98304, c + 99328, h + 99328);
     /* t = 97 */
-    seq_matmul(16, 256, 64, h + 99328, recurrent_kernel, 1, gates + 397312);
+    seq_matmul_packed(16, 256, 64, h + 99328, recurrent_packed, 1, gates + 397312);
     seq_lstm_cell_forward(16, 64, bias, gates + 397312, c + 99328, c + 100352, h + 100352);
     /* t = 98 */
-    seq_matmul(16, 256, 64, h + 100352, recurrent_kernel, 1, gates + 401408);
+    seq_matmul_packed(16, 256, 64, h + 100352, recurrent_packed, 1, gates + 401408);
     seq_lstm_cell_forward(16, 64, bias, gates + 401408, c + 100352, c + 101376, h + 101376);
     /* t = 99 */
-    seq_matmul(16, 256, 64, h + 101376, recurrent_kernel, 1, gates + 405504);
+    seq_matmul_packed(16, 256, 64, h + 101376, recurrent_packed, 1, gates + 405504);
     seq_lstm_cell_forward(16, 64, bias, gates + 405504, c + 101376, c + 102400, h + 102400);
     /* t = 100 */
-    seq_matmul(16, 256, 64, h + 102400, recurrent_kernel, 1, gates + 409600);
+    seq_matmul_packed(16, 256, 64, h + 102400, recurrent_packed, 1, gates + 409600);
     seq_lstm_cell_forward(16, 64, bias, gates + 409600, c + 102400, c + 103424, h + 103424);
     /* t = 101 */
-    seq_matmul(16, 256, 64, h + 103424, recurrent_kernel, 1, gates + 413696);
+    seq_matmul_packed(16, 256, 64, h + 103424, recurrent_packed, 1, gates + 413696);
     seq_lstm_cell_forward(16, 64, bias, gates + 413696, c + 103424, c + 104448, h + 104448);
     /* t = 102 */
-    seq_matmul(16, 256, 64, h + 104448, recurrent_kernel, 1, gates + 417792);
+    seq_matmul_packed(16, 256, 64, h + 104448, recurrent_packed, 1, gates + 417792);
     seq_lstm_cell_forward(16, 64, bias, gates + 417792, c + 104448, c + 105472, h + 105472);
     /* t = 103 */
-    seq_matmul(16, 256, 64, h + 105472, recurrent_kernel, 1, gates + 421888);
+    seq_matmul_packed(16, 256, 64, h + 105472, recurrent_packed, 1, gates + 421888);
     seq_lstm_cell_forward(16, 64, bias, gates + 421888, c + 105472, c + 106496, h + 106496);
     /* t = 104 */
-    seq_matmul(16, 256, 64, h + 106496, recurrent_kernel, 1, gates + 425984);
+    seq_matmul_packed(16, 256, 64, h + 106496, recurrent_packed, 1, gates + 425984);
     seq_lstm_cell_forward(16, 64, bias, gates + 425984, c + 106496, c + 107520, h + 107520);
     /* t = 105 */
-    seq_matmul(16, 256, 64, h + 107520, recurrent_kernel, 1, gates + 430080);
+    seq_matmul_packed(16, 256, 64, h + 107520, recurrent_packed, 1, gates + 430080);
     seq_lstm_cell_forward(16, 64, bias, gates + 430080, c + 107520, c + 108544, h + 108544);
     /* t = 106 */
-    seq_matmul(16, 256, 64, h + 108544, recurrent_kernel, 1, gates + 434176);
+    seq_matmul_packed(16, 256, 64, h + 108544, recurrent_packed, 1, gates + 434176);
     seq_lstm_cell_forward(16, 64, bias, gates + 434176, c + 108544, c + 109568, h + 109568);
     /* t = 107 */
-    seq_matmul(16, 256, 64, h + 109568, recurrent_kernel, 1, gates + 438272);
+    seq_matmul_packed(16, 256, 64, h + 109568, recurrent_packed, 1, gates + 438272);
     seq_lstm_cell_forward(16, 64, bias, gates + 438272, c + 109568, c + 110592, h + 110592);
     /* t = 108 */
-    seq_matmul(16, 256, 64, h + 110592, recurrent_kernel, 1, gates + 442368);
+    seq_matmul_packed(16, 256, 64, h + 110592, recurrent_packed, 1, gates + 442368);
     seq_lstm_cell_forward(16, 64, bias, gates + 442368, c + 110592, c + 111616, h + 111616);
     /* t = 109 */
-    seq_matmul(16, 256, 64, h + 111616, recurrent_kernel, 1, gates + 446464);
+    seq_matmul_packed(16, 256, 64, h + 111616, recurrent_packed, 1, gates + 446464);
     seq_lstm_cell_forward(16, 64, bias, gates + 446464, c + 111616, c + 112640, h + 112640);
     /* t = 110 */
-    seq_matmul(16, 256, 64, h + 112640, recurrent_kernel, 1, gates + 450560);
+    seq_matmul_packed(16, 256, 64, h + 112640, recurrent_packed, 1, gates + 450560);
     seq_lstm_cell_forward(16, 64, bias, gates + 450560, c + 112640, c + 113664, h + 113664);
     /* t = 111 */
-    seq_matmul(16, 256, 64, h + 113664, recurrent_kernel, 1, gates + 454656);
+    seq_matmul_packed(16, 256, 64, h + 113664, recurrent_packed, 1, gates + 454656);
     seq_lstm_cell_forward(16, 64, bias, gates + 454656, c + 113664, c + 114688, h + 114688);
     /* t = 112 */
-    seq_matmul(16, 256, 64, h + 114688, recurrent_kernel, 1, gates + 458752);
+    seq_matmul_packed(16, 256, 64, h + 114688, recurrent_packed, 1, gates + 458752);
     seq_lstm_cell_forward(16, 64, bias, gates + 458752, c + 114688, c + 115712, h + 115712);
     /* t = 113 */
-    seq_matmul(16, 256, 64, h + 115712, recurrent_kernel, 1, gates + 462848);
+    seq_matmul_packed(16, 256, 64, h + 115712, recurrent_packed, 1, gates + 462848);
     seq_lstm_cell_forward(16, 64, bias, gates + 462848, c + 115712, c + 116736, h + 116736);
     /* t = 114 */
-    seq_matmul(16, 256, 64, h + 116736, recurrent_kernel, 1, gates + 466944);
+    seq_matmul_packed(16, 256, 64, h + 116736, recurrent_packed, 1, gates + 466944);
     seq_lstm_cell_forward(16, 64, bias, gates + 466944, c + 116736, c + 117760, h + 117760);
     /* t = 115 */
-    seq_matmul(16, 256, 64, h + 117760, recurrent_kernel, 1, gates + 471040);
+    seq_matmul_packed(16, 256, 64, h + 117760, recurrent_packed, 1, gates + 471040);
     seq_lstm_cell_forward(16, 64, bias, gates + 471040, c + 117760, c + 118784, h + 118784);
     /* t = 116 */
-    seq_matmul(16, 256, 64, h + 118784, recurrent_kernel, 1, gates + 475136);
+    seq_matmul_packed(16, 256, 64, h + 118784, recurrent_packed, 1, gates + 475136);
     seq_lstm_cell_forward(16, 64, bias, gates + 475136, c + 118784, c + 119808, h + 119808);
     /* t = 117 */
-    seq_matmul(16, 256, 64, h + 119808, recurrent_kernel, 1, gates + 479232);
+    seq_matmul_packed(16, 256, 64, h + 119808, recurrent_packed, 1, gates + 479232);
     seq_lstm_cell_forward(16, 64, bias, gates + 479232, c + 119808, c + 120832, h + 120832);
     /* t = 118 */
-    seq_matmul(16, 256, 64, h + 120832, recurrent_kernel, 1, gates + 483328);
+    seq_matmul_packed(16, 256, 64, h + 120832, recurrent_packed, 1, gates + 483328);
     seq_lstm_cell_forward(16, 64, bias, gates + 483328, c + 120832, c + 121856, h + 121856);
     /* t = 119 */
-    seq_matmul(16, 256, 64, h + 121856, recurrent_kernel, 1, gates + 487424);
+    seq_matmul_packed(16, 256, 64, h + 121856, recurrent_packed, 1, gates + 487424);
     seq_lstm_cell_forward(16, 64, bias, gates + 487424, c + 121856, c + 122880, h + 122880);
     /* t = 120 */
-    seq_matmul(16, 256, 64, h + 122880, recurrent_kernel, 1, gates + 491520);
+    seq_matmul_packed(16, 256, 64, h + 122880, recurrent_packed, 1, gates + 491520);
     seq_lstm_cell_forward(16, 64, bias, gates + 491520, c + 122880, c + 123904, h + 123904);
     /* t = 121 */
-    seq_matmul(16, 256, 64, h + 123904, recurrent_kernel, 1, gates + 495616);
+    seq_matmul_packed(16, 256, 64, h + 123904, recurrent_packed, 1, gates + 495616);
     seq_lstm_cell_forward(16, 64, bias, gates + 495616, c + 123904, c + 124928, h + 124928);
     /* t = 122 */
-    seq_matmul(16, 256, 64, h + 124928, recurrent_kernel, 1, gates + 499712);
+    seq_matmul_packed(16, 256, 64, h + 124928, recurrent_packed, 1, gates + 499712);
     seq_lstm_cell_forward(16, 64, bias, gates + 499712, c + 124928, c + 125952, h + 125952);
     /* t = 123 */
-    seq_matmul(16, 256, 64, h + 125952, recurrent_kernel, 1, gates + 503808);
+    seq_matmul_packed(16, 256, 64, h + 125952, recurrent_packed, 1, gates + 503808);
     seq_lstm_cell_forward(16, 64, bias, gates + 503808, c + 125952, c + 126976, h + 126976);
     /* t = 124 */
-    seq_matmul(16, 256, 64, h + 126976, recurrent_kernel, 1, gates + 507904);
+    seq_matmul_packed(16, 256, 64, h + 126976, recurrent_packed, 1, gates + 507904);
     seq_lstm_cell_forward(16, 64, bias, gates + 507904, c + 126976, c + 128000, h + 128000);
     /* t = 125 */
-    seq_matmul(16, 256, 64, h + 128000, recurrent_kernel, 1, gates + 512000);
+    seq_matmul_packed(16, 256, 64, h + 128000, recurrent_packed, 1, gates + 512000);
     seq_lstm_cell_forward(16, 64, bias, gates + 512000, c + 128000, c + 129024, h + 129024);
     /* t = 126 */
-    seq_matmul(16, 256, 64, h + 129024, recurrent_kernel, 1, gates + 516096);
+    seq_matmul_packed(16, 256, 64, h + 129024, recurrent_packed, 1, gates + 516096);
     seq_lstm_cell_forward(16, 64, bias, gates + 516096, c + 129024, c + 130048, h + 130048);
     /* t = 127 */
-    seq_matmul(16, 256, 64, h + 130048, recurrent_kernel, 1, gates + 520192);
+    seq_matmul_packed(16, 256, 64, h + 130048, recurrent_packed, 1, gates + 520192);
     seq_lstm_cell_forward(16, 64, bias, gates + 520192, c + 130048, c + 131072, h + 131072);
 }
 
 /* block blk, steps 128 to 191 */
 static void lstm_forward_steps_128(const real *p, real *a, int blk)
 {
-    const real *recurrent_kernel = p + 1312048; /* [64, 256] */
+    const real *recurrent_packed = a + 28266496; /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 1328432;             /* [256] */
     real *gates = a + 23347200 + 1638400 * blk; /* [400, 16, 256] i, f, g, o */
     real *c = a + 26624000 + 410624 * blk;      /* [401, 16, 64] the initial state at 0 */
     real *h = a + 27445248 + 410624 * blk;      /* [401, 16, 64] the initial state at 0 */
     /* t = 128 */
-    seq_matmul(16, 256, 64, h + 131072, recurrent_kernel, 1, gates + 524288);
+    seq_matmul_packed(16, 256, 64, h + 131072, recurrent_packed, 1, gates + 524288);
     seq_lstm_cell_forward(16, 64, bias, gates + 524288, c + 131072, c + 132096, h + 132096);
     /* t = 129 */
-    seq_matmul(16, 256, 64, h + 132096, recurrent_kernel, 1, gates + 528384);
+    seq_matmul_packed(16, 256, 64, h + 132096, recurrent_packed, 1, gates + 528384);
     seq_lstm_cell_forward(16, 64, bias, gates + 528384, c + 132096, c + 133120, h + 133120);
     /* t = 130 */
-    seq_matmul(16, 256, 64, h + 133120, recurrent_kernel, 1, gates + 532480);
+    seq_matmul_packed(16, 256, 64, h + 133120, recurrent_packed, 1, gates + 532480);
     seq_lstm_cell_forward(16, 64, bias, gates + 532480, c + 133120, c + 134144, h + 134144);
     /* t = 131 */
-    seq_matmul(16, 256, 64, h + 134144, recurrent_kernel, 1, gates + 536576);
+    seq_matmul_packed(16, 256, 64, h + 134144, recurrent_packed, 1, gates + 536576);
     seq_lstm_cell_forward(16, 64, bias, gates + 536576, c + 134144, c + 135168, h + 135168);
     /* t = 132 */
-    seq_matmul(16, 256, 64, h + 135168, recurrent_kernel, 1, gates + 540672);
+    seq_matmul_packed(16, 256, 64, h + 135168, recurrent_packed, 1, gates + 540672);
     seq_lstm_cell_forward(16, 64, bias, gates + 540672, c + 135168, c + 136192, h + 136192);
     /* t = 133 */
-    seq_matmul(16, 256, 64, h + 136192, recurrent_kernel, 1, gates + 544768);
+    seq_matmul_packed(16, 256, 64, h + 136192, recurrent_packed, 1, gates + 544768);
     seq_lstm_cell_forward(16, 64, bias, gates + 544768, c + 136192, c + 137216, h + 137216);
     /* t = 134 */
-    seq_matmul(16, 256, 64, h + 137216, recurrent_kernel, 1, gates + 548864);
+    seq_matmul_packed(16, 256, 64, h + 137216, recurrent_packed, 1, gates + 548864);
     seq_lstm_cell_forward(16, 64, bias, gates + 548864, c + 137216, c + 138240, h + 138240);
     /* t = 135 */
-    seq_matmul(16, 256, 64, h + 138240, recurrent_kernel, 1, gates + 552960);
+    seq_matmul_packed(16, 256, 64, h + 138240, recurrent_packed, 1, gates + 552960);
     seq_lstm_cell_forward(16, 64, bias, gates + 552960, c + 138240, c + 139264, h + 139264);
     /* t = 136 */
-    seq_matmul(16, 256, 64, h + 139264, recurrent_kernel, 1, gates + 557056);
+    seq_matmul_packed(16, 256, 64, h + 139264, recurrent_packed, 1, gates + 557056);
     seq_lstm_cell_forward(16, 64, bias, gates + 557056, c + 139264, c + 140288, h + 140288);
     /* t = 137 */
-    seq_matmul(16, 256, 64, h + 140288, recurrent_kernel, 1, gates + 561152);
+    seq_matmul_packed(16, 256, 64, h + 140288, recurrent_packed, 1, gates + 561152);
     seq_lstm_cell_forward(16, 64, bias, gates + 561152, c + 140288, c + 141312, h + 141312);
     /* t = 138 */
-    seq_matmul(16, 256, 64, h + 141312, recurrent_kernel, 1, gates + 565248);
+    seq_matmul_packed(16, 256, 64, h + 141312, recurrent_packed, 1, gates + 565248);
     seq_lstm_cell_forward(16, 64, bias, gates + 565248, c + 141312, c + 142336, h + 142336);
     /* t = 139 */
-    seq_matmul(16, 256, 64, h + 142336, recurrent_kernel, 1, gates + 569344);
+    seq_matmul_packed(16, 256, 64, h + 142336, recurrent_packed, 1, gates + 569344);
     seq_lstm_cell_forward(16, 64, bias, gates + 569344, c + 142336, c + 143360, h + 143360);
     /* t = 140 */
-    seq_matmul(16, 256, 64, h + 143360, recurrent_kernel, 1, gates + 573440);
+    seq_matmul_packed(16, 256, 64, h + 143360, recurrent_packed, 1, gates + 573440);
     seq_lstm_cell_forward(16, 64, bias, gates + 573440, c + 143360, c + 144384, h + 144384);
     /* t = 141 */
-    seq_matmul(16, 256, 64, h + 144384, recurrent_kernel, 1, gates + 577536);
+    seq_matmul_packed(16, 256, 64, h + 144384, recurrent_packed, 1, gates + 577536);
     seq_lstm_cell_forward(16, 64, bias, gates + 577536, c + 144384, c + 145408, h + 145408);
     /* t = 142 */
-    seq_matmul(16, 256, 64, h + 145408, recurrent_kernel, 1, gates + 581632);
+    seq_matmul_packed(16, 256, 64, h + 145408, recurrent_packed, 1, gates + 581632);
     seq_lstm_cell_forward(16, 64, bias, gates + 581632, c + 145408, c + 146432, h + 146432);
     /* t = 143 */
-    seq_matmul(16, 256, 64, h + 146432, recurrent_kernel, 1, gates + 585728);
+    seq_matmul_packed(16, 256, 64, h + 146432, recurrent_packed, 1, gates + 585728);
     seq_lstm_cell_forward(16, 64, bias, gates + 585728, c + 146432, c + 147456, h + 147456);
     /* t = 144 */
-    seq_matmul(16, 256, 64, h + 147456, recurrent_kernel, 1, gates + 589824);
+    seq_matmul_packed(16, 256, 64, h + 147456, recurrent_packed, 1, gates + 589824);
     seq_lstm_cell_forward(16, 64, bias, gates + 589824, c + 147456, c + 148480, h + 148480);
     /* t = 145 */
-    seq_matmul(16, 256, 64, h + 148480, recurrent_kernel, 1, gates + 593920);
+    seq_matmul_packed(16, 256, 64, h + 148480, recurrent_packed, 1, gates + 593920);
     seq_lstm_cell_forward(16, 64, bias, gates + 593920, c + 148480, c + 149504, h + 149504);
     /* t = 146 */
-    seq_matmul(16, 256, 64, h + 149504, recurrent_kernel, 1, gates + 598016);
+    seq_matmul_packed(16, 256, 64, h + 149504, recurrent_packed, 1, gates + 598016);
     seq_lstm_cell_forward(16, 64, bias, gates + 598016, c + 149504, c + 150528, h + 150528);
     /* t = 147 */
-    seq_matmul(16, 256, 64, h + 150528, recurrent_kernel, 1, gates + 602112);
+    seq_matmul_packed(16, 256, 64, h + 150528, recurrent_packed, 1, gates + 602112);
     seq_lstm_cell_forward(16, 64, bias, gates + 602112, c + 150528, c + 151552, h + 151552);
     /* t = 148 */
-    seq_matmul(16, 256, 64, h + 151552, recurrent_kernel, 1, gates + 606208);
+    seq_matmul_packed(16, 256, 64, h + 151552, recurrent_packed, 1, gates + 606208);
     seq_lstm_cell_forward(16, 64, bias, gates + 606208, c + 151552, c + 152576, h + 152576);
     /* t = 149 */
-    seq_matmul(16, 256, 64, h + 152576, recurrent_kernel, 1, gates + 610304);
+    seq_matmul_packed(16, 256, 64, h + 152576, recurrent_packed, 1, gates + 610304);
     seq_lstm_cell_forward(16, 64, bias, gates + 610304, c + 152576, c + 153600, h + 153600);
     /* t = 150 */
-    seq_matmul(16, 256, 64, h + 153600, recurrent_kernel, 1, gates + 614400);
+    seq_matmul_packed(16, 256, 64, h + 153600, recurrent_packed, 1, gates + 614400);
     seq_lstm_cell_forward(16, 64, bias, gates + 614400, c + 153600, c + 154624, h + 154624);
     /* t = 151 */
-    seq_matmul(16, 256, 64, h + 154624, recurrent_kernel, 1, gates + 618496);
+    seq_matmul_packed(16, 256, 64, h + 154624, recurrent_packed, 1, gates + 618496);
     seq_lstm_cell_forward(16, 64, bias, gates + 618496, c + 154624, c + 155648, h + 155648);
     /* t = 152 */
-    seq_matmul(16, 256, 64, h + 155648, recurrent_kernel, 1, gates + 622592);
+    seq_matmul_packed(16, 256, 64, h + 155648, recurrent_packed, 1, gates + 622592);
     seq_lstm_cell_forward(16, 64, bias, gates + 622592, c + 155648, c + 156672, h + 156672);
     /* t = 153 */
-    seq_matmul(16, 256, 64, h + 156672, recurrent_kernel, 1, gates + 626688);
+    seq_matmul_packed(16, 256, 64, h + 156672, recurrent_packed, 1, gates + 626688);
     seq_lstm_cell_forward(16, 64, bias, gates + 626688, c + 156672, c + 157696, h + 157696);
     /* t = 154 */
-    seq_matmul(16, 256, 64, h + 157696, recurrent_kernel, 1, gates + 630784);
+    seq_matmul_packed(16, 256, 64, h + 157696, recurrent_packed, 1, gates + 630784);
     seq_lstm_cell_forward(16, 64, bias, gates + 630784, c + 157696, c + 158720, h + 158720);
     /* t = 155 */
-    seq_matmul(16, 256, 64, h + 158720, recurrent_kernel, 1, gates + 634880);
+    seq_matmul_packed(16, 256, 64, h + 158720, recurrent_packed, 1, gates + 634880);
     seq_lstm_cell_forward(16, 64, bias, gates + 634880, c + 158720, c + 159744, h + 159744);
     /* t = 156 */
-    seq_matmul(16, 256, 64, h + 159744, recurrent_kernel, 1, gates + 638976);
+    seq_matmul_packed(16, 256, 64, h + 159744, recurrent_packed, 1, gates + 638976);
     seq_lstm_cell_forward(16, 64, bias, gates + 638976, c + 159744, c + 160768, h + 160768);
     /* t = 157 */
-    seq_matmul(16, 256, 64, h + 160768, recurrent_kernel, 1, gates + 643072);
+    seq_matmul_packed(16, 256, 64, h + 160768, recurrent_packed, 1, gates + 643072);
     seq_lstm_cell_forward(16, 64, bias, gates + 643072, c + 160768, c + 161792, h + 161792);
     /* t = 158 */
-    seq_matmul(16, 256, 64, h + 161792, recurrent_kernel, 1, gates + 647168);
+    seq_matmul_packed(16, 256, 64, h + 161792, recurrent_packed, 1, gates + 647168);
     seq_lstm_cell_forward(16, 64, bias, gates + 647168, c + 161792, c + 162816, h + 162816);
     /* t = 159 */
-    seq_matmul(16, 256, 64, h + 162816, recurrent_kernel, 1, gates + 651264);
+    seq_matmul_packed(16, 256, 64, h + 162816, recurrent_packed, 1, gates + 651264);
     seq_lstm_cell_forward(16, 64, bias, gates + 651264, c + 162816, c + 163840, h + 163840);
     /* t = 160 */
-    seq_matmul(16, 256, 64, h + 163840, recurrent_kernel, 1, gates + 655360);
+    seq_matmul_packed(16, 256, 64, h + 163840, recurrent_packed, 1, gates + 655360);
     seq_lstm_cell_forward(16, 64, bias, gates + 655360, c + 163840, c + 164864, h + 164864);
     /* t = 161 */
-    seq_matmul(16, 256, 64, h + 164864, recurrent_kernel, 1, gates + 659456);
+    seq_matmul_packed(16, 256, 64, h + 164864, recurrent_packed, 1, gates + 659456);
     seq_lstm_cell_forward(16, 64, bias, gates + 659456, c + 164864, c + 165888, h + 165888);
     /* t = 162 */
-    seq_matmul(16, 256, 64, h + 165888, recurrent_kernel, 1, gates + 663552);
+    seq_matmul_packed(16, 256, 64, h + 165888, recurrent_packed, 1, gates + 663552);
     seq_lstm_cell_forward(16, 64, bias, gates + 663552, c + 165888, c + 166912, h + 166912);
     /* t = 163 */
-    seq_matmul(16, 256, 64, h + 166912, recurrent_kernel, 1, gates + 667648);
+    seq_matmul_packed(16, 256, 64, h + 166912, recurrent_packed, 1, gates + 667648);
     seq_lstm_cell_forward(16, 64, bias, gates + 667648, c + 166912, c + 167936, h + 167936);
     /* t = 164 */
-    seq_matmul(16, 256, 64, h + 167936, recurrent_kernel, 1, gates + 671744);
+    seq_matmul_packed(16, 256, 64, h + 167936, recurrent_packed, 1, gates + 671744);
     seq_lstm_cell_forward(16, 64, bias, gates + 671744, c + 167936, c + 168960, h + 168960);
     /* t = 165 */
-    seq_matmul(16, 256, 64, h + 168960, recurrent_kernel, 1, gates + 675840);
+    seq_matmul_packed(16, 256, 64, h + 168960, recurrent_packed, 1, gates + 675840);
     seq_lstm_cell_forward(16, 64, bias, gates + 675840, c + 168960, c + 169984, h + 169984);
     /* t = 166 */
-    seq_matmul(16, 256, 64, h + 169984, recurrent_kernel, 1, gates + 679936);
+    seq_matmul_packed(16, 256, 64, h + 169984, recurrent_packed, 1, gates + 679936);
     seq_lstm_cell_forward(16, 64, bias, gates + 679936, c + 169984, c + 171008, h + 171008);
     /* t = 167 */
-    seq_matmul(16, 256, 64, h + 171008, recurrent_kernel, 1, gates + 684032);
+    seq_matmul_packed(16, 256, 64, h + 171008, recurrent_packed, 1, gates + 684032);
     seq_lstm_cell_forward(16, 64, bias, gates + 684032, c + 171008, c + 172032, h + 172032);
     /* t = 168 */
-    seq_matmul(16, 256, 64, h + 172032, recurrent_kernel, 1, gates + 688128);
+    seq_matmul_packed(16, 256, 64, h + 172032, recurrent_packed, 1, gates + 688128);
     seq_lstm_cell_forward(16, 64, bias, gates + 688128, c + 172032, c + 173056, h + 173056);
     /* t = 169 */
-    seq_matmul(16, 256, 64, h + 173056, recurrent_kernel, 1, gates + 692224);
+    seq_matmul_packed(16, 256, 64, h + 173056, recurrent_packed, 1, gates + 692224);
     seq_lstm_cell_forward(16, 64, bias, gates + 692224, c + 173056, c + 174080, h + 174080);
     /* t = 170 */
-    seq_matmul(16, 256, 64, h + 174080, recurrent_kernel, 1, gates + 696320);
+    seq_matmul_packed(16, 256, 64, h + 174080, recurrent_packed, 1, gates + 696320);
     seq_lstm_cell_forward(16, 64, bias, gates + 696320, c + 174080, c + 175104, h + 175104);
     /* t = 171 */
-    seq_matmul(16, 256, 64, h + 175104, recurrent_kernel, 1, gates + 700416);
+    seq_matmul_packed(16, 256, 64, h + 175104, recurrent_packed, 1, gates + 700416);
     seq_lstm_cell_forward(16, 64, bias, gates + 700416, c + 175104, c + 176128, h + 176128);
     /* t = 172 */
-    seq_matmul(16, 256, 64, h + 176128, recurrent_kernel, 1, gates + 704512);
+    seq_matmul_packed(16, 256, 64, h + 176128, recurrent_packed, 1, gates + 704512);
     seq_lstm_cell_forward(16, 64, bias, gates + 704512, c + 176128, c + 177152, h + 177152);
     /* t = 173 */
-    seq_matmul(16, 256, 64, h + 177152, recurrent_kernel, 1, gates + 708608);
+    seq_matmul_packed(16, 256, 64, h + 177152, recurrent_packed, 1, gates + 708608);
     seq_lstm_cell_forward(16, 64, bias, gates + 708608, c + 177152, c + 178176, h + 178176);
     /* t = 174 */
-    seq_matmul(16, 256, 64, h + 178176, recurrent_kernel, 1, gates + 712704);
+    seq_matmul_packed(16, 256, 64, h + 178176, recurrent_packed, 1, gates + 712704);
     seq_lstm_cell_forward(16, 64, bias, gates + 712704, c + 178176, c + 179200, h + 179200);
     /* t = 175 */
-    seq_matmul(16, 256, 64, h + 179200, recurrent_kernel, 1, gates + 716800);
+    seq_matmul_packed(16, 256, 64, h + 179200, recurrent_packed, 1, gates + 716800);
     seq_lstm_cell_forward(16, 64, bias, gates + 716800, c + 179200, c + 180224, h + 180224);
     /* t = 176 */
-    seq_matmul(16, 256, 64, h + 180224, recurrent_kernel, 1, gates + 720896);
+    seq_matmul_packed(16, 256, 64, h + 180224, recurrent_packed, 1, gates + 720896);
     seq_lstm_cell_forward(16, 64, bias, gates + 720896, c + 180224, c + 181248, h + 181248);
     /* t = 177 */
-    seq_matmul(16, 256, 64, h + 181248, recurrent_kernel, 1, gates + 724992);
+    seq_matmul_packed(16, 256, 64, h + 181248, recurrent_packed, 1, gates + 724992);
     seq_lstm_cell_forward(16, 64, bias, gates + 724992, c + 181248, c + 182272, h + 182272);
     /* t = 178 */
-    seq_matmul(16, 256, 64, h + 182272, recurrent_kernel, 1, gates + 729088);
+    seq_matmul_packed(16, 256, 64, h + 182272, recurrent_packed, 1, gates + 729088);
     seq_lstm_cell_forward(16, 64, bias, gates + 729088, c + 182272, c + 183296, h + 183296);
     /* t = 179 */
-    seq_matmul(16, 256, 64, h + 183296, recurrent_kernel, 1, gates + 733184);
+    seq_matmul_packed(16, 256, 64, h + 183296, recurrent_packed, 1, gates + 733184);
     seq_lstm_cell_forward(16, 64, bias, gates + 733184, c + 183296, c + 184320, h + 184320);
     /* t = 180 */
-    seq_matmul(16, 256, 64, h + 184320, recurrent_kernel, 1, gates + 737280);
+    seq_matmul_packed(16, 256, 64, h + 184320, recurrent_packed, 1, gates + 737280);
     seq_lstm_cell_forward(16, 64, bias, gates + 737280, c + 184320, c + 185344, h + 185344);
     /* t = 181 */
-    seq_matmul(16, 256, 64, h + 185344, recurrent_kernel, 1, gates + 741376);
+    seq_matmul_packed(16, 256, 64, h + 185344, recurrent_packed, 1, gates + 741376);
     seq_lstm_cell_forward(16, 64, bias, gates + 741376, c + 185344, c + 186368, h + 186368);
     /* t = 182 */
-    seq_matmul(16, 256, 64, h + 186368, recurrent_kernel, 1, gates + 745472);
+    seq_matmul_packed(16, 256, 64, h + 186368, recurrent_packed, 1, gates + 745472);
     seq_lstm_cell_forward(16, 64, bias, gates + 745472, c + 186368, c + 187392, h + 187392);
     /* t = 183 */
-    seq_matmul(16, 256, 64, h + 187392, recurrent_kernel, 1, gates + 749568);
+    seq_matmul_packed(16, 256, 64, h + 187392, recurrent_packed, 1, gates + 749568);
     seq_lstm_cell_forward(16, 64, bias, gates + 749568, c + 187392, c + 188416, h + 188416);
     /* t = 184 */
-    seq_matmul(16, 256, 64, h + 188416, recurrent_kernel, 1, gates + 753664);
+    seq_matmul_packed(16, 256, 64, h + 188416, recurrent_packed, 1, gates + 753664);
     seq_lstm_cell_forward(16, 64, bias, gates + 753664, c + 188416, c + 189440, h + 189440);
     /* t = 185 */
-    seq_matmul(16, 256, 64, h + 189440, recurrent_kernel, 1, gates + 757760);
+    seq_matmul_packed(16, 256, 64, h + 189440, recurrent_packed, 1, gates + 757760);
     seq_lstm_cell_forward(16, 64, bias, gates + 757760, c + 189440, c + 190464, h + 190464);
     /* t = 186 */
-    seq_matmul(16, 256, 64, h + 190464, recurrent_kernel, 1, gates + 761856);
+    seq_matmul_packed(16, 256, 64, h + 190464, recurrent_packed, 1, gates + 761856);
     seq_lstm_cell_forward(16, 64, bias, gates + 761856, c + 190464, c + 191488, h + 191488);
     /* t = 187 */
-    seq_matmul(16, 256, 64, h + 191488, recurrent_kernel, 1, gates + 765952);
+    seq_matmul_packed(16, 256, 64, h + 191488, recurrent_packed, 1, gates + 765952);
     seq_lstm_cell_forward(16, 64, bias, gates + 765952, c + 191488, c + 192512, h + 192512);
     /* t = 188 */
-    seq_matmul(16, 256, 64, h + 192512, recurrent_kernel, 1, gates + 770048);
+    seq_matmul_packed(16, 256, 64, h + 192512, recurrent_packed, 1, gates + 770048);
     seq_lstm_cell_forward(16, 64, bias, gates + 770048, c + 192512, c + 193536, h + 193536);
     /* t = 189 */
-    seq_matmul(16, 256, 64, h + 193536, recurrent_kernel, 1, gates + 774144);
+    seq_matmul_packed(16, 256, 64, h + 193536, recurrent_packed, 1, gates + 774144);
     seq_lstm_cell_forward(16, 64, bias, gates + 774144, c + 193536, c + 194560, h + 194560);
     /* t = 190 */
-    seq_matmul(16, 256, 64, h + 194560, recurrent_kernel, 1, gates + 778240);
+    seq_matmul_packed(16, 256, 64, h + 194560, recurrent_packed, 1, gates + 778240);
     seq_lstm_cell_forward(16, 64, bias, gates + 778240, c + 194560, c + 195584, h + 195584);
     /* t = 191 */
-    seq_matmul(16, 256, 64, h + 195584, recurrent_kernel, 1, gates + 782336);
+    seq_matmul_packed(16, 256, 64, h + 195584, recurrent_packed, 1, gates + 782336);
     seq_lstm_cell_forward(16, 64, bias, gates + 782336, c + 195584, c + 196608, h + 196608);
 }
 
 /* block blk, steps 192 to 255 */
 static void lstm_forward_steps_192(const real *p, real *a, int blk)
 {
-    const real *recurrent_kernel = p + 1312048; /* [64, 256] */
+    const real *recurrent_packed = a + 28266496; /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 1328432;             /* [256] */
     real *gates = a + 23347200 + 1638400 * blk; /* [400, 16, 256] i, f, g, o */
     real *c = a + 26624000 + 410624 * blk;      /* [401, 16, 64] the initial state at 0 */
     real *h = a + 27445248 + 410624 * blk;      /* [401, 16, 64] the initial state at 0 */
     /* t = 192 */
-    seq_matmul(16, 256, 64, h + 196608, recurrent_kernel, 1, gates + 786432);
+    seq_matmul_packed(16, 256, 64, h + 196608, recurrent_packed, 1, gates + 786432);
     seq_lstm_cell_forward(16, 64, bias, gates + 786432, c + 196608, c + 197632, h + 197632);
     /* t = 193 */
-    seq_matmul(16, 256, 64, h + 197632, recurrent_kernel, 1, gates + 790528);
+    seq_matmul_packed(16, 256, 64, h + 197632, recurrent_packed, 1, gates + 790528);
     seq_lstm_cell_forward(16, 64, bias, gates + 790528, c + 197632, c + 198656, h + 198656);
     /* t = 194 */
-    seq_matmul(16, 256, 64, h + 198656, recurrent_kernel, 1, gates + 794624);
+    seq_matmul_packed(16, 256, 64, h + 198656, recurrent_packed, 1, gates + 794624);
     seq_lstm_cell_forward(16, 64, bias, gates + 794624, c + 198656, c + 199680, h + 199680);
     /* t = 195 */
-    seq_matmul(16, 256, 64, h + 199680, recurrent_kernel, 1, gates + 798720);
+    seq_matmul_packed(16, 256, 64, h + 199680, recurrent_packed, 1, gates + 798720);
     seq_lstm_cell_forward(16, 64, bias, gates + 798720, c + 199680, c + 200704, h + 200704);
     /* t = 196 */
-    seq_matmul(16, 256, 64, h + 200704, recurrent_kernel, 1, gates + 802816);
+    seq_matmul_packed(16, 256, 64, h + 200704, recurrent_packed, 1, gates + 802816);
     seq_lstm_cell_forward(16, 64, bias, gates + 802816, c + 200704, c + 201728, h + 201728);
     /* t = 197 */
-    seq_matmul(16, 256, 64, h + 201728, recurrent_kernel, 1, gates + 806912);
+    seq_matmul_packed(16, 256, 64, h + 201728, recurrent_packed, 1, gates + 806912);
     seq_lstm_cell_forward(16, 64, bias, gates + 806912, c + 201728, c + 202752, h + 202752);
     /* t = 198 */
-    seq_matmul(16, 256, 64, h + 202752, recurrent_kernel, 1, gates + 811008);
+    seq_matmul_packed(16, 256, 64, h + 202752, recurrent_packed, 1, gates + 811008);
     seq_lstm_cell_forward(16, 64, bias, gates + 811008, c + 202752, c + 203776, h + 203776);
     /* t = 199 */
-    seq_matmul(16, 256, 64, h + 203776, recurrent_kernel, 1, gates + 815104);
+    seq_matmul_packed(16, 256, 64, h + 203776, recurrent_packed, 1, gates + 815104);
     seq_lstm_cell_forward(16, 64, bias, gates + 815104, c + 203776, c + 204800, h + 204800);
     /* t = 200 */
-    seq_matmul(16, 256, 64, h + 204800, recurrent_kernel, 1, gates + 819200);
+    seq_matmul_packed(16, 256, 64, h + 204800, recurrent_packed, 1, gates + 819200);
     seq_lstm_cell_forward(16, 64, bias, gates + 819200, c + 204800, c + 205824, h + 205824);
     /* t = 201 */
-    seq_matmul(16, 256, 64, h + 205824, recurrent_kernel, 1, gates + 823296);
+    seq_matmul_packed(16, 256, 64, h + 205824, recurrent_packed, 1, gates + 823296);
     seq_lstm_cell_forward(16, 64, bias, gates + 823296, c + 205824, c + 206848, h + 206848);
     /* t = 202 */
-    seq_matmul(16, 256, 64, h + 206848, recurrent_kernel, 1, gates + 827392);
+    seq_matmul_packed(16, 256, 64, h + 206848, recurrent_packed, 1, gates + 827392);
     seq_lstm_cell_forward(16, 64, bias, gates + 827392, c + 206848, c + 207872, h + 207872);
     /* t = 203 */
-    seq_matmul(16, 256, 64, h + 207872, recurrent_kernel, 1, gates + 831488);
+    seq_matmul_packed(16, 256, 64, h + 207872, recurrent_packed, 1, gates + 831488);
     seq_lstm_cell_forward(16, 64, bias, gates + 831488, c + 207872, c + 208896, h + 208896);
     /* t = 204 */
-    seq_matmul(16, 256, 64, h + 208896, recurrent_kernel, 1, gates + 835584);
+    seq_matmul_packed(16, 256, 64, h + 208896, recurrent_packed, 1, gates + 835584);
     seq_lstm_cell_forward(16, 64, bias, gates + 835584, c + 208896, c + 209920, h + 209920);
     /* t = 205 */
-    seq_matmul(16, 256, 64, h + 209920, recurrent_kernel, 1, gates + 839680);
+    seq_matmul_packed(16, 256, 64, h + 209920, recurrent_packed, 1, gates + 839680);
     seq_lstm_cell_forward(16, 64, bias, gates + 839680, c + 209920, c + 210944, h + 210944);
     /* t = 206 */
-    seq_matmul(16, 256, 64, h + 210944, recurrent_kernel, 1, gates + 843776);
+    seq_matmul_packed(16, 256, 64, h + 210944, recurrent_packed, 1, gates + 843776);
     seq_lstm_cell_forward(16, 64, bias, gates + 843776, c + 210944, c + 211968, h + 211968);
     /* t = 207 */
-    seq_matmul(16, 256, 64, h + 211968, recurrent_kernel, 1, gates + 847872);
+    seq_matmul_packed(16, 256, 64, h + 211968, recurrent_packed, 1, gates + 847872);
     seq_lstm_cell_forward(16, 64, bias, gates + 847872, c + 211968, c + 212992, h + 212992);
     /* t = 208 */
-    seq_matmul(16, 256, 64, h + 212992, recurrent_kernel, 1, gates + 851968);
+    seq_matmul_packed(16, 256, 64, h + 212992, recurrent_packed, 1, gates + 851968);
     seq_lstm_cell_forward(16, 64, bias, gates + 851968, c + 212992, c + 214016, h + 214016);
     /* t = 209 */
-    seq_matmul(16, 256, 64, h + 214016, recurrent_kernel, 1, gates + 856064);
+    seq_matmul_packed(16, 256, 64, h + 214016, recurrent_packed, 1, gates + 856064);
     seq_lstm_cell_forward(16, 64, bias, gates + 856064, c + 214016, c + 215040, h + 215040);
     /* t = 210 */
-    seq_matmul(16, 256, 64, h + 215040, recurrent_kernel, 1, gates + 860160);
+    seq_matmul_packed(16, 256, 64, h + 215040, recurrent_packed, 1, gates + 860160);
     seq_lstm_cell_forward(16, 64, bias, gates + 860160, c + 215040, c + 216064, h + 216064);
     /* t = 211 */
-    seq_matmul(16, 256, 64, h + 216064, recurrent_kernel, 1, gates + 864256);
+    seq_matmul_packed(16, 256, 64, h + 216064, recurrent_packed, 1, gates + 864256);
     seq_lstm_cell_forward(16, 64, bias, gates + 864256, c + 216064, c + 217088, h + 217088);
     /* t = 212 */
-    seq_matmul(16, 256, 64, h + 217088, recurrent_kernel, 1, gates + 868352);
+    seq_matmul_packed(16, 256, 64, h + 217088, recurrent_packed, 1, gates + 868352);
     seq_lstm_cell_forward(16, 64, bias, gates + 868352, c + 217088, c + 218112, h + 218112);
     /* t = 213 */
-    seq_matmul(16, 256, 64, h + 218112, recurrent_kernel, 1, gates + 872448);
+    seq_matmul_packed(16, 256, 64, h + 218112, recurrent_packed, 1, gates + 872448);
     seq_lstm_cell_forward(16, 64, bias, gates + 872448, c + 218112, c + 219136, h + 219136);
     /* t = 214 */
-    seq_matmul(16, 256, 64, h + 219136, recurrent_kernel, 1, gates + 876544);
+    seq_matmul_packed(16, 256, 64, h + 219136, recurrent_packed, 1, gates + 876544);
     seq_lstm_cell_forward(16, 64, bias, gates + 876544, c + 219136, c + 220160, h + 220160);
     /* t = 215 */
-    seq_matmul(16, 256, 64, h + 220160, recurrent_kernel, 1, gates + 880640);
+    seq_matmul_packed(16, 256, 64, h + 220160, recurrent_packed, 1, gates + 880640);
     seq_lstm_cell_forward(16, 64, bias, gates + 880640, c + 220160, c + 221184, h + 221184);
     /* t = 216 */
-    seq_matmul(16, 256, 64, h + 221184, recurrent_kernel, 1, gates + 884736);
+    seq_matmul_packed(16, 256, 64, h + 221184, recurrent_packed, 1, gates + 884736);
     seq_lstm_cell_forward(16, 64, bias, gates + 884736, c + 221184, c + 222208, h + 222208);
     /* t = 217 */
-    seq_matmul(16, 256, 64, h + 222208, recurrent_kernel, 1, gates + 888832);
+    seq_matmul_packed(16, 256, 64, h + 222208, recurrent_packed, 1, gates + 888832);
     seq_lstm_cell_forward(16, 64, bias, gates + 888832, c + 222208, c + 223232, h + 223232);
     /* t = 218 */
-    seq_matmul(16, 256, 64, h + 223232, recurrent_kernel, 1, gates + 892928);
+    seq_matmul_packed(16, 256, 64, h + 223232, recurrent_packed, 1, gates + 892928);
     seq_lstm_cell_forward(16, 64, bias, gates + 892928, c + 223232, c + 224256, h + 224256);
     /* t = 219 */
-    seq_matmul(16, 256, 64, h + 224256, recurrent_kernel, 1, gates + 897024);
+    seq_matmul_packed(16, 256, 64, h + 224256, recurrent_packed, 1, gates + 897024);
     seq_lstm_cell_forward(16, 64, bias, gates + 897024, c + 224256, c + 225280, h + 225280);
     /* t = 220 */
-    seq_matmul(16, 256, 64, h + 225280, recurrent_kernel, 1, gates + 901120);
+    seq_matmul_packed(16, 256, 64, h + 225280, recurrent_packed, 1, gates + 901120);
     seq_lstm_cell_forward(16, 64, bias, gates + 901120, c + 225280, c + 226304, h + 226304);
     /* t = 221 */
-    seq_matmul(16, 256, 64, h + 226304, recurrent_kernel, 1, gates + 905216);
+    seq_matmul_packed(16, 256, 64, h + 226304, recurrent_packed, 1, gates + 905216);
     seq_lstm_cell_forward(16, 64, bias, gates + 905216, c + 226304, c + 227328, h + 227328);
     /* t = 222 */
-    seq_matmul(16, 256, 64, h + 227328, recurrent_kernel, 1, gates + 909312);
+    seq_matmul_packed(16, 256, 64, h + 227328, recurrent_packed, 1, gates + 909312);
     seq_lstm_cell_forward(16, 64, bias, gates + 909312, c + 227328, c + 228352, h + 228352);
     /* t = 223 */
-    seq_matmul(16, 256, 64, h + 228352, recurrent_kernel, 1, gates + 913408);
+    seq_matmul_packed(16, 256, 64, h + 228352, recurrent_packed, 1, gates + 913408);
     seq_lstm_cell_forward(16, 64, bias, gates + 913408, c + 228352, c + 229376, h + 229376);
     /* t = 224 */
-    seq_matmul(16, 256, 64, h + 229376, recurrent_kernel, 1, gates + 917504);
+    seq_matmul_packed(16, 256, 64, h + 229376, recurrent_packed, 1, gates + 917504);
     seq_lstm_cell_forward(16, 64, bias, gates + 917504, c + 229376, c + 230400, h + 230400);
     /* t = 225 */
-    seq_matmul(16, 256, 64, h + 230400, recurrent_kernel, 1, gates + 921600);
+    seq_matmul_packed(16, 256, 64, h + 230400, recurrent_packed, 1, gates + 921600);
     seq_lstm_cell_forward(16, 64, bias, gates + 921600, c + 230400, c + 231424, h + 231424);
     /* t = 226 */
-    seq_matmul(16, 256, 64, h + 231424, recurrent_kernel, 1, gates + 925696);
+    seq_matmul_packed(16, 256, 64, h + 231424, recurrent_packed, 1, gates + 925696);
     seq_lstm_cell_forward(16, 64, bias, gates + 925696, c + 231424, c + 232448, h + 232448);
     /* t = 227 */
-    seq_matmul(16, 256, 64, h + 232448, recurrent_kernel, 1, gates + 929792);
+    seq_matmul_packed(16, 256, 64, h + 232448, recurrent_packed, 1, gates + 929792);
     seq_lstm_cell_forward(16, 64, bias, gates + 929792, c + 232448, c + 233472, h + 233472);
     /* t = 228 */
-    seq_matmul(16, 256, 64, h + 233472, recurrent_kernel, 1, gates + 933888);
+    seq_matmul_packed(16, 256, 64, h + 233472, recurrent_packed, 1, gates + 933888);
     seq_lstm_cell_forward(16, 64, bias, gates + 933888, c + 233472, c + 234496, h + 234496);
     /* t = 229 */
-    seq_matmul(16, 256, 64, h + 234496, recurrent_kernel, 1, gates + 937984);
+    seq_matmul_packed(16, 256, 64, h + 234496, recurrent_packed, 1, gates + 937984);
     seq_lstm_cell_forward(16, 64, bias, gates + 937984, c + 234496, c + 235520, h + 235520);
     /* t = 230 */
-    seq_matmul(16, 256, 64, h + 235520, recurrent_kernel, 1, gates + 942080);
+    seq_matmul_packed(16, 256, 64, h + 235520, recurrent_packed, 1, gates + 942080);
     seq_lstm_cell_forward(16, 64, bias, gates + 942080, c + 235520, c + 236544, h + 236544);
     /* t = 231 */
-    seq_matmul(16, 256, 64, h + 236544, recurrent_kernel, 1, gates + 946176);
+    seq_matmul_packed(16, 256, 64, h + 236544, recurrent_packed, 1, gates + 946176);
     seq_lstm_cell_forward(16, 64, bias, gates + 946176, c + 236544, c + 237568, h + 237568);
     /* t = 232 */
-    seq_matmul(16, 256, 64, h + 237568, recurrent_kernel, 1, gates + 950272);
+    seq_matmul_packed(16, 256, 64, h + 237568, recurrent_packed, 1, gates + 950272);
     seq_lstm_cell_forward(16, 64, bias, gates + 950272, c + 237568, c + 238592, h + 238592);
     /* t = 233 */
-    seq_matmul(16, 256, 64, h + 238592, recurrent_kernel, 1, gates + 954368);
+    seq_matmul_packed(16, 256, 64, h + 238592, recurrent_packed, 1, gates + 954368);
     seq_lstm_cell_forward(16, 64, bias, gates + 954368, c + 238592, c + 239616, h + 239616);
     /* t = 234 */
-    seq_matmul(16, 256, 64, h + 239616, recurrent_kernel, 1, gates + 958464);
+    seq_matmul_packed(16, 256, 64, h + 239616, recurrent_packed, 1, gates + 958464);
     seq_lstm_cell_forward(16, 64, bias, gates + 958464, c + 239616, c + 240640, h + 240640);
     /* t = 235 */
-    seq_matmul(16, 256, 64, h + 240640, recurrent_kernel, 1, gates + 962560);
+    seq_matmul_packed(16, 256, 64, h + 240640, recurrent_packed, 1, gates + 962560);
     seq_lstm_cell_forward(16, 64, bias, gates + 962560, c + 240640, c + 241664, h + 241664);
     /* t = 236 */
-    seq_matmul(16, 256, 64, h + 241664, recurrent_kernel, 1, gates + 966656);
+    seq_matmul_packed(16, 256, 64, h + 241664, recurrent_packed, 1, gates + 966656);
     seq_lstm_cell_forward(16, 64, bias, gates + 966656, c + 241664, c + 242688, h + 242688);
     /* t = 237 */
-    seq_matmul(16, 256, 64, h + 242688, recurrent_kernel, 1, gates + 970752);
+    seq_matmul_packed(16, 256, 64, h + 242688, recurrent_packed, 1, gates + 970752);
     seq_lstm_cell_forward(16, 64, bias, gates + 970752, c + 242688, c + 243712, h + 243712);
     /* t = 238 */
-    seq_matmul(16, 256, 64, h + 243712, recurrent_kernel, 1, gates + 974848);
+    seq_matmul_packed(16, 256, 64, h + 243712, recurrent_packed, 1, gates + 974848);
     seq_lstm_cell_forward(16, 64, bias, gates + 974848, c + 243712, c + 244736, h + 244736);
     /* t = 239 */
-    seq_matmul(16, 256, 64, h + 244736, recurrent_kernel, 1, gates + 978944);
+    seq_matmul_packed(16, 256, 64, h + 244736, recurrent_packed, 1, gates + 978944);
     seq_lstm_cell_forward(16, 64, bias, gates + 978944, c + 244736, c + 245760, h + 245760);
     /* t = 240 */
-    seq_matmul(16, 256, 64, h + 245760, recurrent_kernel, 1, gates + 983040);
+    seq_matmul_packed(16, 256, 64, h + 245760, recurrent_packed, 1, gates + 983040);
     seq_lstm_cell_forward(16, 64, bias, gates + 983040, c + 245760, c + 246784, h + 246784);
     /* t = 241 */
-    seq_matmul(16, 256, 64, h + 246784, recurrent_kernel, 1, gates + 987136);
+    seq_matmul_packed(16, 256, 64, h + 246784, recurrent_packed, 1, gates + 987136);
     seq_lstm_cell_forward(16, 64, bias, gates + 987136, c + 246784, c + 247808, h + 247808);
     /* t = 242 */
-    seq_matmul(16, 256, 64, h + 247808, recurrent_kernel, 1, gates + 991232);
+    seq_matmul_packed(16, 256, 64, h + 247808, recurrent_packed, 1, gates + 991232);
     seq_lstm_cell_forward(16, 64, bias, gates + 991232, c + 247808, c + 248832, h + 248832);
     /* t = 243 */
-    seq_matmul(16, 256, 64, h + 248832, recurrent_kernel, 1, gates + 995328);
+    seq_matmul_packed(16, 256, 64, h + 248832, recurrent_packed, 1, gates + 995328);
     seq_lstm_cell_forward(16, 64, bias, gates + 995328, c + 248832, c + 249856, h + 249856);
     /* t = 244 */
-    seq_matmul(16, 256, 64, h + 249856, recurrent_kernel, 1, gates + 999424);
+    seq_matmul_packed(16, 256, 64, h + 249856, recurrent_packed, 1, gates + 999424);
     seq_lstm_cell_forward(16, 64, bias, gates + 999424, c + 249856, c + 250880, h + 250880);
     /* t = 245 */
-    seq_matmul(16, 256, 64, h + 250880, recurrent_kernel, 1, gates + 1003520);
+    seq_matmul_packed(16, 256, 64, h + 250880, recurrent_packed, 1, gates + 1003520);
     seq_lstm_cell_forward(16, 64, bias, gates + 1003520, c + 250880, c + 251904, h + 251904);
     /* t = 246 */
-    seq_matmul(16, 256, 64, h + 251904, recurrent_kernel, 1, gates + 1007616);
+    seq_matmul_packed(16, 256, 64, h + 251904, recurrent_packed, 1, gates + 1007616);
     seq_lstm_cell_forward(16, 64, bias, gates + 1007616, c + 251904, c + 252928, h + 252928);
     /* t = 247 */
-    seq_matmul(16, 256, 64, h + 252928, recurrent_kernel, 1, gates + 1011712);
+    seq_matmul_packed(16, 256, 64, h + 252928, recurrent_packed, 1, gates + 1011712);
     seq_lstm_cell_forward(16, 64, bias, gates + 1011712, c + 252928, c + 253952, h + 253952);
     /* t = 248 */
-    seq_matmul(16, 256, 64, h + 253952, recurrent_kernel, 1, gates + 1015808);
+    seq_matmul_packed(16, 256, 64, h + 253952, recurrent_packed, 1, gates + 1015808);
     seq_lstm_cell_forward(16, 64, bias, gates + 1015808, c + 253952, c + 254976, h + 254976);
     /* t = 249 */
-    seq_matmul(16, 256, 64, h + 254976, recurrent_kernel, 1, gates + 1019904);
+    seq_matmul_packed(16, 256, 64, h + 254976, recurrent_packed, 1, gates + 1019904);
     seq_lstm_cell_forward(16, 64, bias, gates + 1019904, c + 254976, c + 256000, h + 256000);
     /* t = 250 */
-    seq_matmul(16, 256, 64, h + 256000, recurrent_kernel, 1, gates + 1024000);
+    seq_matmul_packed(16, 256, 64, h + 256000, recurrent_packed, 1, gates + 1024000);
     seq_lstm_cell_forward(16, 64, bias, gates + 1024000, c + 256000, c + 257024, h + 257024);
     /* t = 251 */
-    seq_matmul(16, 256, 64, h + 257024, recurrent_kernel, 1, gates + 1028096);
+    seq_matmul_packed(16, 256, 64, h + 257024, recurrent_packed, 1, gates + 1028096);
     seq_lstm_cell_forward(16, 64, bias, gates + 1028096, c + 257024, c + 258048, h + 258048);
     /* t = 252 */
-    seq_matmul(16, 256, 64, h + 258048, recurrent_kernel, 1, gates + 1032192);
+    seq_matmul_packed(16, 256, 64, h + 258048, recurrent_packed, 1, gates + 1032192);
     seq_lstm_cell_forward(16, 64, bias, gates + 1032192, c + 258048, c + 259072, h + 259072);
     /* t = 253 */
-    seq_matmul(16, 256, 64, h + 259072, recurrent_kernel, 1, gates + 1036288);
+    seq_matmul_packed(16, 256, 64, h + 259072, recurrent_packed, 1, gates + 1036288);
     seq_lstm_cell_forward(16, 64, bias, gates + 1036288, c + 259072, c + 260096, h + 260096);
     /* t = 254 */
-    seq_matmul(16, 256, 64, h + 260096, recurrent_kernel, 1, gates + 1040384);
+    seq_matmul_packed(16, 256, 64, h + 260096, recurrent_packed, 1, gates + 1040384);
     seq_lstm_cell_forward(16, 64, bias, gates + 1040384, c + 260096, c + 261120, h + 261120);
     /* t = 255 */
-    seq_matmul(16, 256, 64, h + 261120, recurrent_kernel, 1, gates + 1044480);
+    seq_matmul_packed(16, 256, 64, h + 261120, recurrent_packed, 1, gates + 1044480);
     seq_lstm_cell_forward(16, 64, bias, gates + 1044480, c + 261120, c + 262144, h + 262144);
 }
 
 /* block blk, steps 256 to 319 */
 static void lstm_forward_steps_256(const real *p, real *a, int blk)
 {
-    const real *recurrent_kernel = p + 1312048; /* [64, 256] */
+    const real *recurrent_packed = a + 28266496; /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 1328432;             /* [256] */
     real *gates = a + 23347200 + 1638400 * blk; /* [400, 16, 256] i, f, g, o */
     real *c = a + 26624000 + 410624 * blk;      /* [401, 16, 64] the initial state at 0 */
     real *h = a + 27445248 + 410624 * blk;      /* [401, 16, 64] the initial state at 0 */
     /* t = 256 */
-    seq_matmul(16, 256, 64, h + 262144, recurrent_kernel, 1, gates + 1048576);
+    seq_matmul_packed(16, 256, 64, h + 262144, recurrent_packed, 1, gates + 1048576);
     seq_lstm_cell_forward(16, 64, bias, gates + 1048576, c + 262144, c + 263168, h + 263168);
     /* t = 257 */
-    seq_matmul(16, 256, 64, h + 263168, recurrent_kernel, 1, gates + 1052672);
+    seq_matmul_packed(16, 256, 64, h + 263168, recurrent_packed, 1, gates + 1052672);
     seq_lstm_cell_forward(16, 64, bias, gates + 1052672, c + 263168, c + 264192, h + 264192);
     /* t = 258 */
-    seq_matmul(16, 256, 64, h + 264192, recurrent_kernel, 1, gates + 1056768);
+    seq_matmul_packed(16, 256, 64, h + 264192, recurrent_packed, 1, gates + 1056768);
     seq_lstm_cell_forward(16, 64, bias, gates + 1056768, c + 264192, c + 265216, h + 265216);
     /* t = 259 */
-    seq_matmul(16, 256, 64, h + 265216, recurrent_kernel, 1, gates + 1060864);
+    seq_matmul_packed(16, 256, 64, h + 265216, recurrent_packed, 1, gates + 1060864);
     seq_lstm_cell_forward(16, 64, bias, gates + 1060864, c + 265216, c + 266240, h + 266240);
     /* t = 260 */
-    seq_matmul(16, 256, 64, h + 266240, recurrent_kernel, 1, gates + 1064960);
+    seq_matmul_packed(16, 256, 64, h + 266240, recurrent_packed, 1, gates + 1064960);
     seq_lstm_cell_forward(16, 64, bias, gates + 1064960, c + 266240, c + 267264, h + 267264);
     /* t = 261 */
-    seq_matmul(16, 256, 64, h + 267264, recurrent_kernel, 1, gates + 1069056);
+    seq_matmul_packed(16, 256, 64, h + 267264, recurrent_packed, 1, gates + 1069056);
     seq_lstm_cell_forward(16, 64, bias, gates + 1069056, c + 267264, c + 268288, h + 268288);
     /* t = 262 */
-    seq_matmul(16, 256, 64, h + 268288, recurrent_kernel, 1, gates + 1073152);
+    seq_matmul_packed(16, 256, 64, h + 268288, recurrent_packed, 1, gates + 1073152);
     seq_lstm_cell_forward(16, 64, bias, gates + 1073152, c + 268288, c + 269312, h + 269312);
     /* t = 263 */
-    seq_matmul(16, 256, 64, h + 269312, recurrent_kernel, 1, gates + 1077248);
+    seq_matmul_packed(16, 256, 64, h + 269312, recurrent_packed, 1, gates + 1077248);
     seq_lstm_cell_forward(16, 64, bias, gates + 1077248, c + 269312, c + 270336, h + 270336);
     /* t = 264 */
-    seq_matmul(16, 256, 64, h + 270336, recurrent_kernel, 1, gates + 1081344);
+    seq_matmul_packed(16, 256, 64, h + 270336, recurrent_packed, 1, gates + 1081344);
     seq_lstm_cell_forward(16, 64, bias, gates + 1081344, c + 270336, c + 271360, h + 271360);
     /* t = 265 */
-    seq_matmul(16, 256, 64, h + 271360, recurrent_kernel, 1, gates + 1085440);
+    seq_matmul_packed(16, 256, 64, h + 271360, recurrent_packed, 1, gates + 1085440);
     seq_lstm_cell_forward(16, 64, bias, gates + 1085440, c + 271360, c + 272384, h + 272384);
     /* t = 266 */
-    seq_matmul(16, 256, 64, h + 272384, recurrent_kernel, 1, gates + 1089536);
+    seq_matmul_packed(16, 256, 64, h + 272384, recurrent_packed, 1, gates + 1089536);
     seq_lstm_cell_forward(16, 64, bias, gates + 1089536, c + 272384, c + 273408, h + 273408);
     /* t = 267 */
-    seq_matmul(16, 256, 64, h + 273408, recurrent_kernel, 1, gates + 1093632);
+    seq_matmul_packed(16, 256, 64, h + 273408, recurrent_packed, 1, gates + 1093632);
     seq_lstm_cell_forward(16, 64, bias, gates + 1093632, c + 273408, c + 274432, h + 274432);
     /* t = 268 */
-    seq_matmul(16, 256, 64, h + 274432, recurrent_kernel, 1, gates + 1097728);
+    seq_matmul_packed(16, 256, 64, h + 274432, recurrent_packed, 1, gates + 1097728);
     seq_lstm_cell_forward(16, 64, bias, gates + 1097728, c + 274432, c + 275456, h + 275456);
     /* t = 269 */
-    seq_matmul(16, 256, 64, h + 275456, recurrent_kernel, 1, gates + 1101824);
+    seq_matmul_packed(16, 256, 64, h + 275456, recurrent_packed, 1, gates + 1101824);
     seq_lstm_cell_forward(16, 64, bias, gates + 1101824, c + 275456, c + 276480, h + 276480);
     /* t = 270 */
-    seq_matmul(16, 256, 64, h + 276480, recurrent_kernel, 1, gates + 1105920);
+    seq_matmul_packed(16, 256, 64, h + 276480, recurrent_packed, 1, gates + 1105920);
     seq_lstm_cell_forward(16, 64, bias, gates + 1105920, c + 276480, c + 277504, h + 277504);
     /* t = 271 */
-    seq_matmul(16, 256, 64, h + 277504, recurrent_kernel, 1, gates + 1110016);
+    seq_matmul_packed(16, 256, 64, h + 277504, recurrent_packed, 1, gates + 1110016);
     seq_lstm_cell_forward(16, 64, bias, gates + 1110016, c + 277504, c + 278528, h + 278528);
     /* t = 272 */
-    seq_matmul(16, 256, 64, h + 278528, recurrent_kernel, 1, gates + 1114112);
+    seq_matmul_packed(16, 256, 64, h + 278528, recurrent_packed, 1, gates + 1114112);
     seq_lstm_cell_forward(16, 64, bias, gates + 1114112, c + 278528, c + 279552, h + 279552);
     /* t = 273 */
-    seq_matmul(16, 256, 64, h + 279552, recurrent_kernel, 1, gates + 1118208);
+    seq_matmul_packed(16, 256, 64, h + 279552, recurrent_packed, 1, gates + 1118208);
     seq_lstm_cell_forward(16, 64, bias, gates + 1118208, c + 279552, c + 280576, h + 280576);
     /* t = 274 */
-    seq_matmul(16, 256, 64, h + 280576, recurrent_kernel, 1, gates + 1122304);
+    seq_matmul_packed(16, 256, 64, h + 280576, recurrent_packed, 1, gates + 1122304);
     seq_lstm_cell_forward(16, 64, bias, gates + 1122304, c + 280576, c + 281600, h + 281600);
     /* t = 275 */
-    seq_matmul(16, 256, 64, h + 281600, recurrent_kernel, 1, gates + 1126400);
+    seq_matmul_packed(16, 256, 64, h + 281600, recurrent_packed, 1, gates + 1126400);
     seq_lstm_cell_forward(16, 64, bias, gates + 1126400, c + 281600, c + 282624, h + 282624);
     /* t = 276 */
-    seq_matmul(16, 256, 64, h + 282624, recurrent_kernel, 1, gates + 1130496);
+    seq_matmul_packed(16, 256, 64, h + 282624, recurrent_packed, 1, gates + 1130496);
     seq_lstm_cell_forward(16, 64, bias, gates + 1130496, c + 282624, c + 283648, h + 283648);
     /* t = 277 */
-    seq_matmul(16, 256, 64, h + 283648, recurrent_kernel, 1, gates + 1134592);
+    seq_matmul_packed(16, 256, 64, h + 283648, recurrent_packed, 1, gates + 1134592);
     seq_lstm_cell_forward(16, 64, bias, gates + 1134592, c + 283648, c + 284672, h + 284672);
     /* t = 278 */
-    seq_matmul(16, 256, 64, h + 284672, recurrent_kernel, 1, gates + 1138688);
+    seq_matmul_packed(16, 256, 64, h + 284672, recurrent_packed, 1, gates + 1138688);
     seq_lstm_cell_forward(16, 64, bias, gates + 1138688, c + 284672, c + 285696, h + 285696);
     /* t = 279 */
-    seq_matmul(16, 256, 64, h + 285696, recurrent_kernel, 1, gates + 1142784);
+    seq_matmul_packed(16, 256, 64, h + 285696, recurrent_packed, 1, gates + 1142784);
     seq_lstm_cell_forward(16, 64, bias, gates + 1142784, c + 285696, c + 286720, h + 286720);
     /* t = 280 */
-    seq_matmul(16, 256, 64, h + 286720, recurrent_kernel, 1, gates + 1146880);
+    seq_matmul_packed(16, 256, 64, h + 286720, recurrent_packed, 1, gates + 1146880);
     seq_lstm_cell_forward(16, 64, bias, gates + 1146880, c + 286720, c + 287744, h + 287744);
     /* t = 281 */
-    seq_matmul(16, 256, 64, h + 287744, recurrent_kernel, 1, gates + 1150976);
+    seq_matmul_packed(16, 256, 64, h + 287744, recurrent_packed, 1, gates + 1150976);
     seq_lstm_cell_forward(16, 64, bias, gates + 1150976, c + 287744, c + 288768, h + 288768);
     /* t = 282 */
-    seq_matmul(16, 256, 64, h + 288768, recurrent_kernel, 1, gates + 1155072);
+    seq_matmul_packed(16, 256, 64, h + 288768, recurrent_packed, 1, gates + 1155072);
     seq_lstm_cell_forward(16, 64, bias, gates + 1155072, c + 288768, c + 289792, h + 289792);
     /* t = 283 */
-    seq_matmul(16, 256, 64, h + 289792, recurrent_kernel, 1, gates + 1159168);
+    seq_matmul_packed(16, 256, 64, h + 289792, recurrent_packed, 1, gates + 1159168);
     seq_lstm_cell_forward(16, 64, bias, gates + 1159168, c + 289792, c + 290816, h + 290816);
     /* t = 284 */
-    seq_matmul(16, 256, 64, h + 290816, recurrent_kernel, 1, gates + 1163264);
+    seq_matmul_packed(16, 256, 64, h + 290816, recurrent_packed, 1, gates + 1163264);
     seq_lstm_cell_forward(16, 64, bias, gates + 1163264, c + 290816, c + 291840, h + 291840);
     /* t = 285 */
-    seq_matmul(16, 256, 64, h + 291840, recurrent_kernel, 1, gates + 1167360);
+    seq_matmul_packed(16, 256, 64, h + 291840, recurrent_packed, 1, gates + 1167360);
     seq_lstm_cell_forward(16, 64, bias, gates + 1167360, c + 291840, c + 292864, h + 292864);
     /* t = 286 */
-    seq_matmul(16, 256, 64, h + 292864, recurrent_kernel, 1, gates + 1171456);
+    seq_matmul_packed(16, 256, 64, h + 292864, recurrent_packed, 1, gates + 1171456);
     seq_lstm_cell_forward(16, 64, bias, gates + 1171456, c + 292864, c + 293888, h + 293888);
     /* t = 287 */
-    seq_matmul(16, 256, 64, h + 293888, recurrent_kernel, 1, gates + 1175552);
+    seq_matmul_packed(16, 256, 64, h + 293888, recurrent_packed, 1, gates + 1175552);
     seq_lstm_cell_forward(16, 64, bias, gates + 1175552, c + 293888, c + 294912, h + 294912);
     /* t = 288 */
-    seq_matmul(16, 256, 64, h + 294912, recurrent_kernel, 1, gates + 1179648);
+    seq_matmul_packed(16, 256, 64, h + 294912, recurrent_packed, 1, gates + 1179648);
     seq_lstm_cell_forward(16, 64, bias, gates + 1179648, c + 294912, c + 295936, h + 295936);
     /* t = 289 */
-    seq_matmul(16, 256, 64, h + 295936, recurrent_kernel, 1, gates + 1183744);
+    seq_matmul_packed(16, 256, 64, h + 295936, recurrent_packed, 1, gates + 1183744);
     seq_lstm_cell_forward(16, 64, bias, gates + 1183744, c + 295936, c + 296960, h + 296960);
     /* t = 290 */
-    seq_matmul(16, 256, 64, h + 296960, recurrent_kernel, 1, gates + 1187840);
+    seq_matmul_packed(16, 256, 64, h + 296960, recurrent_packed, 1, gates + 1187840);
     seq_lstm_cell_forward(16, 64, bias, gates + 1187840, c + 296960, c + 297984, h + 297984);
     /* t = 291 */
-    seq_matmul(16, 256, 64, h + 297984, recurrent_kernel, 1, gates + 1191936);
+    seq_matmul_packed(16, 256, 64, h + 297984, recurrent_packed, 1, gates + 1191936);
     seq_lstm_cell_forward(16, 64, bias, gates + 1191936, c + 297984, c + 299008, h + 299008);
     /* t = 292 */
-    seq_matmul(16, 256, 64, h + 299008, recurrent_kernel, 1, gates + 1196032);
+    seq_matmul_packed(16, 256, 64, h + 299008, recurrent_packed, 1, gates + 1196032);
     seq_lstm_cell_forward(16, 64, bias, gates + 1196032, c + 299008, c + 300032, h + 300032);
     /* t = 293 */
-    seq_matmul(16, 256, 64, h + 300032, recurrent_kernel, 1, gates + 1200128);
+    seq_matmul_packed(16, 256, 64, h + 300032, recurrent_packed, 1, gates + 1200128);
     seq_lstm_cell_forward(16, 64, bias, gates + 1200128, c + 300032, c + 301056, h + 301056);
     /* t = 294 */
-    seq_matmul(16, 256, 64, h + 301056, recurrent_kernel, 1, gates + 1204224);
+    seq_matmul_packed(16, 256, 64, h + 301056, recurrent_packed, 1, gates + 1204224);
     seq_lstm_cell_forward(16, 64, bias, gates + 1204224, c + 301056, c + 302080, h + 302080);
     /* t = 295 */
-    seq_matmul(16, 256, 64, h + 302080, recurrent_kernel, 1, gates + 1208320);
+    seq_matmul_packed(16, 256, 64, h + 302080, recurrent_packed, 1, gates + 1208320);
     seq_lstm_cell_forward(16, 64, bias, gates + 1208320, c + 302080, c + 303104, h + 303104);
     /* t = 296 */
-    seq_matmul(16, 256, 64, h + 303104, recurrent_kernel, 1, gates + 1212416);
+    seq_matmul_packed(16, 256, 64, h + 303104, recurrent_packed, 1, gates + 1212416);
     seq_lstm_cell_forward(16, 64, bias, gates + 1212416, c + 303104, c + 304128, h + 304128);
     /* t = 297 */
-    seq_matmul(16, 256, 64, h + 304128, recurrent_kernel, 1, gates + 1216512);
+    seq_matmul_packed(16, 256, 64, h + 304128, recurrent_packed, 1, gates + 1216512);
     seq_lstm_cell_forward(16, 64, bias, gates + 1216512, c + 304128, c + 305152, h + 305152);
     /* t = 298 */
-    seq_matmul(16, 256, 64, h + 305152, recurrent_kernel, 1, gates + 1220608);
+    seq_matmul_packed(16, 256, 64, h + 305152, recurrent_packed, 1, gates + 1220608);
     seq_lstm_cell_forward(16, 64, bias, gates + 1220608, c + 305152, c + 306176, h + 306176);
     /* t = 299 */
-    seq_matmul(16, 256, 64, h + 306176, recurrent_kernel, 1, gates + 1224704);
+    seq_matmul_packed(16, 256, 64, h + 306176, recurrent_packed, 1, gates + 1224704);
     seq_lstm_cell_forward(16, 64, bias, gates + 1224704, c + 306176, c + 307200, h + 307200);
     /* t = 300 */
-    seq_matmul(16, 256, 64, h + 307200, recurrent_kernel, 1, gates + 1228800);
+    seq_matmul_packed(16, 256, 64, h + 307200, recurrent_packed, 1, gates + 1228800);
     seq_lstm_cell_forward(16, 64, bias, gates + 1228800, c + 307200, c + 308224, h + 308224);
     /* t = 301 */
-    seq_matmul(16, 256, 64, h + 308224, recurrent_kernel, 1, gates + 1232896);
+    seq_matmul_packed(16, 256, 64, h + 308224, recurrent_packed, 1, gates + 1232896);
     seq_lstm_cell_forward(16, 64, bias, gates + 1232896, c + 308224, c + 309248, h + 309248);
     /* t = 302 */
-    seq_matmul(16, 256, 64, h + 309248, recurrent_kernel, 1, gates + 1236992);
+    seq_matmul_packed(16, 256, 64, h + 309248, recurrent_packed, 1, gates + 1236992);
     seq_lstm_cell_forward(16, 64, bias, gates + 1236992, c + 309248, c + 310272, h + 310272);
     /* t = 303 */
-    seq_matmul(16, 256, 64, h + 310272, recurrent_kernel, 1, gates + 1241088);
+    seq_matmul_packed(16, 256, 64, h + 310272, recurrent_packed, 1, gates + 1241088);
     seq_lstm_cell_forward(16, 64, bias, gates + 1241088, c + 310272, c + 311296, h + 311296);
     /* t = 304 */
-    seq_matmul(16, 256, 64, h + 311296, recurrent_kernel, 1, gates + 1245184);
+    seq_matmul_packed(16, 256, 64, h + 311296, recurrent_packed, 1, gates + 1245184);
     seq_lstm_cell_forward(16, 64, bias, gates + 1245184, c + 311296, c + 312320, h + 312320);
     /* t = 305 */
-    seq_matmul(16, 256, 64, h + 312320, recurrent_kernel, 1, gates + 1249280);
+    seq_matmul_packed(16, 256, 64, h + 312320, recurrent_packed, 1, gates + 1249280);
     seq_lstm_cell_forward(16, 64, bias, gates + 1249280, c + 312320, c + 313344, h + 313344);
     /* t = 306 */
-    seq_matmul(16, 256, 64, h + 313344, recurrent_kernel, 1, gates + 1253376);
+    seq_matmul_packed(16, 256, 64, h + 313344, recurrent_packed, 1, gates + 1253376);
     seq_lstm_cell_forward(16, 64, bias, gates + 1253376, c + 313344, c + 314368, h + 314368);
     /* t = 307 */
-    seq_matmul(16, 256, 64, h + 314368, recurrent_kernel, 1, gates + 1257472);
+    seq_matmul_packed(16, 256, 64, h + 314368, recurrent_packed, 1, gates + 1257472);
     seq_lstm_cell_forward(16, 64, bias, gates + 1257472, c + 314368, c + 315392, h + 315392);
     /* t = 308 */
-    seq_matmul(16, 256, 64, h + 315392, recurrent_kernel, 1, gates + 1261568);
+    seq_matmul_packed(16, 256, 64, h + 315392, recurrent_packed, 1, gates + 1261568);
     seq_lstm_cell_forward(16, 64, bias, gates + 1261568, c + 315392, c + 316416, h + 316416);
     /* t = 309 */
-    seq_matmul(16, 256, 64, h + 316416, recurrent_kernel, 1, gates + 1265664);
+    seq_matmul_packed(16, 256, 64, h + 316416, recurrent_packed, 1, gates + 1265664);
     seq_lstm_cell_forward(16, 64, bias, gates + 1265664, c + 316416, c + 317440, h + 317440);
     /* t = 310 */
-    seq_matmul(16, 256, 64, h + 317440, recurrent_kernel, 1, gates + 1269760);
+    seq_matmul_packed(16, 256, 64, h + 317440, recurrent_packed, 1, gates + 1269760);
     seq_lstm_cell_forward(16, 64, bias, gates + 1269760, c + 317440, c + 318464, h + 318464);
     /* t = 311 */
-    seq_matmul(16, 256, 64, h + 318464, recurrent_kernel, 1, gates + 1273856);
+    seq_matmul_packed(16, 256, 64, h + 318464, recurrent_packed, 1, gates + 1273856);
     seq_lstm_cell_forward(16, 64, bias, gates + 1273856, c + 318464, c + 319488, h + 319488);
     /* t = 312 */
-    seq_matmul(16, 256, 64, h + 319488, recurrent_kernel, 1, gates + 1277952);
+    seq_matmul_packed(16, 256, 64, h + 319488, recurrent_packed, 1, gates + 1277952);
     seq_lstm_cell_forward(16, 64, bias, gates + 1277952, c + 319488, c + 320512, h + 320512);
     /* t = 313 */
-    seq_matmul(16, 256, 64, h + 320512, recurrent_kernel, 1, gates + 1282048);
+    seq_matmul_packed(16, 256, 64, h + 320512, recurrent_packed, 1, gates + 1282048);
     seq_lstm_cell_forward(16, 64, bias, gates + 1282048, c + 320512, c + 321536, h + 321536);
     /* t = 314 */
-    seq_matmul(16, 256, 64, h + 321536, recurrent_kernel, 1, gates + 1286144);
+    seq_matmul_packed(16, 256, 64, h + 321536, recurrent_packed, 1, gates + 1286144);
     seq_lstm_cell_forward(16, 64, bias, gates + 1286144, c + 321536, c + 322560, h + 322560);
     /* t = 315 */
-    seq_matmul(16, 256, 64, h + 322560, recurrent_kernel, 1, gates + 1290240);
+    seq_matmul_packed(16, 256, 64, h + 322560, recurrent_packed, 1, gates + 1290240);
     seq_lstm_cell_forward(16, 64, bias, gates + 1290240, c + 322560, c + 323584, h + 323584);
     /* t = 316 */
-    seq_matmul(16, 256, 64, h + 323584, recurrent_kernel, 1, gates + 1294336);
+    seq_matmul_packed(16, 256, 64, h + 323584, recurrent_packed, 1, gates + 1294336);
     seq_lstm_cell_forward(16, 64, bias, gates + 1294336, c + 323584, c + 324608, h + 324608);
     /* t = 317 */
-    seq_matmul(16, 256, 64, h + 324608, recurrent_kernel, 1, gates + 1298432);
+    seq_matmul_packed(16, 256, 64, h + 324608, recurrent_packed, 1, gates + 1298432);
     seq_lstm_cell_forward(16, 64, bias, gates + 1298432, c + 324608, c + 325632, h + 325632);
     /* t = 318 */
-    seq_matmul(16, 256, 64, h + 325632, recurrent_kernel, 1, gates + 1302528);
+    seq_matmul_packed(16, 256, 64, h + 325632, recurrent_packed, 1, gates + 1302528);
     seq_lstm_cell_forward(16, 64, bias, gates + 1302528, c + 325632, c + 326656, h + 326656);
     /* t = 319 */
-    seq_matmul(16, 256, 64, h + 326656, recurrent_kernel, 1, gates + 1306624);
+    seq_matmul_packed(16, 256, 64, h + 326656, recurrent_packed, 1, gates + 1306624);
     seq_lstm_cell_forward(16, 64, bias, gates + 1306624, c + 326656, c + 327680, h + 327680);
 }
 
 /* block blk, steps 320 to 383 */
 static void lstm_forward_steps_320(const real *p, real *a, int blk)
 {
-    const real *recurrent_kernel = p + 1312048; /* [64, 256] */
+    const real *recurrent_packed = a + 28266496; /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 1328432;             /* [256] */
     real *gates = a + 23347200 + 1638400 * blk; /* [400, 16, 256] i, f, g, o */
     real *c = a + 26624000 + 410624 * blk;      /* [401, 16, 64] the initial state at 0 */
     real *h = a + 27445248 + 410624 * blk;      /* [401, 16, 64] the initial state at 0 */
     /* t = 320 */
-    seq_matmul(16, 256, 64, h + 327680, recurrent_kernel, 1, gates + 1310720);
+    seq_matmul_packed(16, 256, 64, h + 327680, recurrent_packed, 1, gates + 1310720);
     seq_lstm_cell_forward(16, 64, bias, gates + 1310720, c + 327680, c + 328704, h + 328704);
     /* t = 321 */
-    seq_matmul(16, 256, 64, h + 328704, recurrent_kernel, 1, gates + 1314816);
+    seq_matmul_packed(16, 256, 64, h + 328704, recurrent_packed, 1, gates + 1314816);
     seq_lstm_cell_forward(16, 64, bias, gates + 1314816, c + 328704, c + 329728, h + 329728);
     /* t = 322 */
-    seq_matmul(16, 256, 64, h + 329728, recurrent_kernel, 1, gates + 1318912);
+    seq_matmul_packed(16, 256, 64, h + 329728, recurrent_packed, 1, gates + 1318912);
     seq_lstm_cell_forward(16, 64, bias, gates + 1318912, c + 329728, c + 330752, h + 330752);
     /* t = 323 */
-    seq_matmul(16, 256, 64, h + 330752, recurrent_kernel, 1, gates + 1323008);
+    seq_matmul_packed(16, 256, 64, h + 330752, recurrent_packed, 1, gates + 1323008);
     seq_lstm_cell_forward(16, 64, bias, gates + 1323008, c + 330752, c + 331776, h + 331776);
     /* t = 324 */
-    seq_matmul(16, 256, 64, h + 331776, recurrent_kernel, 1, gates + 1327104);
+    seq_matmul_packed(16, 256, 64, h + 331776, recurrent_packed, 1, gates + 1327104);
     seq_lstm_cell_forward(16, 64, bias, gates + 1327104, c + 331776, c + 332800, h + 332800);
     /* t = 325 */
-    seq_matmul(16, 256, 64, h + 332800, recurrent_kernel, 1, gates + 1331200);
+    seq_matmul_packed(16, 256, 64, h + 332800, recurrent_packed, 1, gates + 1331200);
     seq_lstm_cell_forward(16, 64, bias, gates + 1331200, c + 332800, c + 333824, h + 333824);
     /* t = 326 */
-    seq_matmul(16, 256, 64, h + 333824, recurrent_kernel, 1, gates + 1335296);
+    seq_matmul_packed(16, 256, 64, h + 333824, recurrent_packed, 1, gates + 1335296);
     seq_lstm_cell_forward(16, 64, bias, gates + 1335296, c + 333824, c + 334848, h + 334848);
     /* t = 327 */
-    seq_matmul(16, 256, 64, h + 334848, recurrent_kernel, 1, gates + 1339392);
+    seq_matmul_packed(16, 256, 64, h + 334848, recurrent_packed, 1, gates + 1339392);
     seq_lstm_cell_forward(16, 64, bias, gates + 1339392, c + 334848, c + 335872, h + 335872);
     /* t = 328 */
-    seq_matmul(16, 256, 64, h + 335872, recurrent_kernel, 1, gates + 1343488);
+    seq_matmul_packed(16, 256, 64, h + 335872, recurrent_packed, 1, gates + 1343488);
     seq_lstm_cell_forward(16, 64, bias, gates + 1343488, c + 335872, c + 336896, h + 336896);
     /* t = 329 */
-    seq_matmul(16, 256, 64, h + 336896, recurrent_kernel, 1, gates + 1347584);
+    seq_matmul_packed(16, 256, 64, h + 336896, recurrent_packed, 1, gates + 1347584);
     seq_lstm_cell_forward(16, 64, bias, gates + 1347584, c + 336896, c + 337920, h + 337920);
     /* t = 330 */
-    seq_matmul(16, 256, 64, h + 337920, recurrent_kernel, 1, gates + 1351680);
+    seq_matmul_packed(16, 256, 64, h + 337920, recurrent_packed, 1, gates + 1351680);
     seq_lstm_cell_forward(16, 64, bias, gates + 1351680, c + 337920, c + 338944, h + 338944);
     /* t = 331 */
-    seq_matmul(16, 256, 64, h + 338944, recurrent_kernel, 1, gates + 1355776);
+    seq_matmul_packed(16, 256, 64, h + 338944, recurrent_packed, 1, gates + 1355776);
     seq_lstm_cell_forward(16, 64, bias, gates + 1355776, c + 338944, c + 339968, h + 339968);
     /* t = 332 */
-    seq_matmul(16, 256, 64, h + 339968, recurrent_kernel, 1, gates + 1359872);
+    seq_matmul_packed(16, 256, 64, h + 339968, recurrent_packed, 1, gates + 1359872);
     seq_lstm_cell_forward(16, 64, bias, gates + 1359872, c + 339968, c + 340992, h + 340992);
     /* t = 333 */
-    seq_matmul(16, 256, 64, h + 340992, recurrent_kernel, 1, gates + 1363968);
+    seq_matmul_packed(16, 256, 64, h + 340992, recurrent_packed, 1, gates + 1363968);
     seq_lstm_cell_forward(16, 64, bias, gates + 1363968, c + 340992, c + 342016, h + 342016);
     /* t = 334 */
-    seq_matmul(16, 256, 64, h + 342016, recurrent_kernel, 1, gates + 1368064);
+    seq_matmul_packed(16, 256, 64, h + 342016, recurrent_packed, 1, gates + 1368064);
     seq_lstm_cell_forward(16, 64, bias, gates + 1368064, c + 342016, c + 343040, h + 343040);
     /* t = 335 */
-    seq_matmul(16, 256, 64, h + 343040, recurrent_kernel, 1, gates + 1372160);
+    seq_matmul_packed(16, 256, 64, h + 343040, recurrent_packed, 1, gates + 1372160);
     seq_lstm_cell_forward(16, 64, bias, gates + 1372160, c + 343040, c + 344064, h + 344064);
     /* t = 336 */
-    seq_matmul(16, 256, 64, h + 344064, recurrent_kernel, 1, gates + 1376256);
+    seq_matmul_packed(16, 256, 64, h + 344064, recurrent_packed, 1, gates + 1376256);
     seq_lstm_cell_forward(16, 64, bias, gates + 1376256, c + 344064, c + 345088, h + 345088);
     /* t = 337 */
-    seq_matmul(16, 256, 64, h + 345088, recurrent_kernel, 1, gates + 1380352);
+    seq_matmul_packed(16, 256, 64, h + 345088, recurrent_packed, 1, gates + 1380352);
     seq_lstm_cell_forward(16, 64, bias, gates + 1380352, c + 345088, c + 346112, h + 346112);
     /* t = 338 */
-    seq_matmul(16, 256, 64, h + 346112, recurrent_kernel, 1, gates + 1384448);
+    seq_matmul_packed(16, 256, 64, h + 346112, recurrent_packed, 1, gates + 1384448);
     seq_lstm_cell_forward(16, 64, bias, gates + 1384448, c + 346112, c + 347136, h + 347136);
     /* t = 339 */
-    seq_matmul(16, 256, 64, h + 347136, recurrent_kernel, 1, gates + 1388544);
+    seq_matmul_packed(16, 256, 64, h + 347136, recurrent_packed, 1, gates + 1388544);
     seq_lstm_cell_forward(16, 64, bias, gates + 1388544, c + 347136, c + 348160, h + 348160);
     /* t = 340 */
-    seq_matmul(16, 256, 64, h + 348160, recurrent_kernel, 1, gates + 1392640);
+    seq_matmul_packed(16, 256, 64, h + 348160, recurrent_packed, 1, gates + 1392640);
     seq_lstm_cell_forward(16, 64, bias, gates + 1392640, c + 348160, c + 349184, h + 349184);
     /* t = 341 */
-    seq_matmul(16, 256, 64, h + 349184, recurrent_kernel, 1, gates + 1396736);
+    seq_matmul_packed(16, 256, 64, h + 349184, recurrent_packed, 1, gates + 1396736);
     seq_lstm_cell_forward(16, 64, bias, gates + 1396736, c + 349184, c + 350208, h + 350208);
     /* t = 342 */
-    seq_matmul(16, 256, 64, h + 350208, recurrent_kernel, 1, gates + 1400832);
+    seq_matmul_packed(16, 256, 64, h + 350208, recurrent_packed, 1, gates + 1400832);
     seq_lstm_cell_forward(16, 64, bias, gates + 1400832, c + 350208, c + 351232, h + 351232);
     /* t = 343 */
-    seq_matmul(16, 256, 64, h + 351232, recurrent_kernel, 1, gates + 1404928);
+    seq_matmul_packed(16, 256, 64, h + 351232, recurrent_packed, 1, gates + 1404928);
     seq_lstm_cell_forward(16, 64, bias, gates + 1404928, c + 351232, c + 352256, h + 352256);
     /* t = 344 */
-    seq_matmul(16, 256, 64, h + 352256, recurrent_kernel, 1, gates + 1409024);
+    seq_matmul_packed(16, 256, 64, h + 352256, recurrent_packed, 1, gates + 1409024);
     seq_lstm_cell_forward(16, 64, bias, gates + 1409024, c + 352256, c + 353280, h + 353280);
     /* t = 345 */
-    seq_matmul(16, 256, 64, h + 353280, recurrent_kernel, 1, gates + 1413120);
+    seq_matmul_packed(16, 256, 64, h + 353280, recurrent_packed, 1, gates + 1413120);
     seq_lstm_cell_forward(16, 64, bias, gates + 1413120, c + 353280, c + 354304, h + 354304);
     /* t = 346 */
-    seq_matmul(16, 256, 64, h + 354304, recurrent_kernel, 1, gates + 1417216);
+    seq_matmul_packed(16, 256, 64, h + 354304, recurrent_packed, 1, gates + 1417216);
     seq_lstm_cell_forward(16, 64, bias, gates + 1417216, c + 354304, c + 355328, h + 355328);
     /* t = 347 */
-    seq_matmul(16, 256, 64, h + 355328, recurrent_kernel, 1, gates + 1421312);
+    seq_matmul_packed(16, 256, 64, h + 355328, recurrent_packed, 1, gates + 1421312);
     seq_lstm_cell_forward(16, 64, bias, gates + 1421312, c + 355328, c + 356352, h + 356352);
     /* t = 348 */
-    seq_matmul(16, 256, 64, h + 356352, recurrent_kernel, 1, gates + 1425408);
+    seq_matmul_packed(16, 256, 64, h + 356352, recurrent_packed, 1, gates + 1425408);
     seq_lstm_cell_forward(16, 64, bias, gates + 1425408, c + 356352, c + 357376, h + 357376);
     /* t = 349 */
-    seq_matmul(16, 256, 64, h + 357376, recurrent_kernel, 1, gates + 1429504);
+    seq_matmul_packed(16, 256, 64, h + 357376, recurrent_packed, 1, gates + 1429504);
     seq_lstm_cell_forward(16, 64, bias, gates + 1429504, c + 357376, c + 358400, h + 358400);
     /* t = 350 */
-    seq_matmul(16, 256, 64, h + 358400, recurrent_kernel, 1, gates + 1433600);
+    seq_matmul_packed(16, 256, 64, h + 358400, recurrent_packed, 1, gates + 1433600);
     seq_lstm_cell_forward(16, 64, bias, gates + 1433600, c + 358400, c + 359424, h + 359424);
     /* t = 351 */
-    seq_matmul(16, 256, 64, h + 359424, recurrent_kernel, 1, gates + 1437696);
+    seq_matmul_packed(16, 256, 64, h + 359424, recurrent_packed, 1, gates + 1437696);
     seq_lstm_cell_forward(16, 64, bias, gates + 1437696, c + 359424, c + 360448, h + 360448);
     /* t = 352 */
-    seq_matmul(16, 256, 64, h + 360448, recurrent_kernel, 1, gates + 1441792);
+    seq_matmul_packed(16, 256, 64, h + 360448, recurrent_packed, 1, gates + 1441792);
     seq_lstm_cell_forward(16, 64, bias, gates + 1441792, c + 360448, c + 361472, h + 361472);
     /* t = 353 */
-    seq_matmul(16, 256, 64, h + 361472, recurrent_kernel, 1, gates + 1445888);
+    seq_matmul_packed(16, 256, 64, h + 361472, recurrent_packed, 1, gates + 1445888);
     seq_lstm_cell_forward(16, 64, bias, gates + 1445888, c + 361472, c + 362496, h + 362496);
     /* t = 354 */
-    seq_matmul(16, 256, 64, h + 362496, recurrent_kernel, 1, gates + 1449984);
+    seq_matmul_packed(16, 256, 64, h + 362496, recurrent_packed, 1, gates + 1449984);
     seq_lstm_cell_forward(16, 64, bias, gates + 1449984, c + 362496, c + 363520, h + 363520);
     /* t = 355 */
-    seq_matmul(16, 256, 64, h + 363520, recurrent_kernel, 1, gates + 1454080);
+    seq_matmul_packed(16, 256, 64, h + 363520, recurrent_packed, 1, gates + 1454080);
     seq_lstm_cell_forward(16, 64, bias, gates + 1454080, c + 363520, c + 364544, h + 364544);
     /* t = 356 */
-    seq_matmul(16, 256, 64, h + 364544, recurrent_kernel, 1, gates + 1458176);
+    seq_matmul_packed(16, 256, 64, h + 364544, recurrent_packed, 1, gates + 1458176);
     seq_lstm_cell_forward(16, 64, bias, gates + 1458176, c + 364544, c + 365568, h + 365568);
     /* t = 357 */
-    seq_matmul(16, 256, 64, h + 365568, recurrent_kernel, 1, gates + 1462272);
+    seq_matmul_packed(16, 256, 64, h + 365568, recurrent_packed, 1, gates + 1462272);
     seq_lstm_cell_forward(16, 64, bias, gates + 1462272, c + 365568, c + 366592, h + 366592);
     /* t = 358 */
-    seq_matmul(16, 256, 64, h + 366592, recurrent_kernel, 1, gates + 1466368);
+    seq_matmul_packed(16, 256, 64, h + 366592, recurrent_packed, 1, gates + 1466368);
     seq_lstm_cell_forward(16, 64, bias, gates + 1466368, c + 366592, c + 367616, h + 367616);
     /* t = 359 */
-    seq_matmul(16, 256, 64, h + 367616, recurrent_kernel, 1, gates + 1470464);
+    seq_matmul_packed(16, 256, 64, h + 367616, recurrent_packed, 1, gates + 1470464);
     seq_lstm_cell_forward(16, 64, bias, gates + 1470464, c + 367616, c + 368640, h + 368640);
     /* t = 360 */
-    seq_matmul(16, 256, 64, h + 368640, recurrent_kernel, 1, gates + 1474560);
+    seq_matmul_packed(16, 256, 64, h + 368640, recurrent_packed, 1, gates + 1474560);
     seq_lstm_cell_forward(16, 64, bias, gates + 1474560, c + 368640, c + 369664, h + 369664);
     /* t = 361 */
-    seq_matmul(16, 256, 64, h + 369664, recurrent_kernel, 1, gates + 1478656);
+    seq_matmul_packed(16, 256, 64, h + 369664, recurrent_packed, 1, gates + 1478656);
     seq_lstm_cell_forward(16, 64, bias, gates + 1478656, c + 369664, c + 370688, h + 370688);
     /* t = 362 */
-    seq_matmul(16, 256, 64, h + 370688, recurrent_kernel, 1, gates + 1482752);
+    seq_matmul_packed(16, 256, 64, h + 370688, recurrent_packed, 1, gates + 1482752);
     seq_lstm_cell_forward(16, 64, bias, gates + 1482752, c + 370688, c + 371712, h + 371712);
     /* t = 363 */
-    seq_matmul(16, 256, 64, h + 371712, recurrent_kernel, 1, gates + 1486848);
+    seq_matmul_packed(16, 256, 64, h + 371712, recurrent_packed, 1, gates + 1486848);
     seq_lstm_cell_forward(16, 64, bias, gates + 1486848, c + 371712, c + 372736, h + 372736);
     /* t = 364 */
-    seq_matmul(16, 256, 64, h + 372736, recurrent_kernel, 1, gates + 1490944);
+    seq_matmul_packed(16, 256, 64, h + 372736, recurrent_packed, 1, gates + 1490944);
     seq_lstm_cell_forward(16, 64, bias, gates + 1490944, c + 372736, c + 373760, h + 373760);
     /* t = 365 */
-    seq_matmul(16, 256, 64, h + 373760, recurrent_kernel, 1, gates + 1495040);
+    seq_matmul_packed(16, 256, 64, h + 373760, recurrent_packed, 1, gates + 1495040);
     seq_lstm_cell_forward(16, 64, bias, gates + 1495040, c + 373760, c + 374784, h + 374784);
     /* t = 366 */
-    seq_matmul(16, 256, 64, h + 374784, recurrent_kernel, 1, gates + 1499136);
+    seq_matmul_packed(16, 256, 64, h + 374784, recurrent_packed, 1, gates + 1499136);
     seq_lstm_cell_forward(16, 64, bias, gates + 1499136, c + 374784, c + 375808, h + 375808);
     /* t = 367 */
-    seq_matmul(16, 256, 64, h + 375808, recurrent_kernel, 1, gates + 1503232);
+    seq_matmul_packed(16, 256, 64, h + 375808, recurrent_packed, 1, gates + 1503232);
     seq_lstm_cell_forward(16, 64, bias, gates + 1503232, c + 375808, c + 376832, h + 376832);
     /* t = 368 */
-    seq_matmul(16, 256, 64, h + 376832, recurrent_kernel, 1, gates + 1507328);
+    seq_matmul_packed(16, 256, 64, h + 376832, recurrent_packed, 1, gates + 1507328);
     seq_lstm_cell_forward(16, 64, bias, gates + 1507328, c + 376832, c + 377856, h + 377856);
     /* t = 369 */
-    seq_matmul(16, 256, 64, h + 377856, recurrent_kernel, 1, gates + 1511424);
+    seq_matmul_packed(16, 256, 64, h + 377856, recurrent_packed, 1, gates + 1511424);
     seq_lstm_cell_forward(16, 64, bias, gates + 1511424, c + 377856, c + 378880, h + 378880);
     /* t = 370 */
-    seq_matmul(16, 256, 64, h + 378880, recurrent_kernel, 1, gates + 1515520);
+    seq_matmul_packed(16, 256, 64, h + 378880, recurrent_packed, 1, gates + 1515520);
     seq_lstm_cell_forward(16, 64, bias, gates + 1515520, c + 378880, c + 379904, h + 379904);
     /* t = 371 */
-    seq_matmul(16, 256, 64, h + 379904, recurrent_kernel, 1, gates + 1519616);
+    seq_matmul_packed(16, 256, 64, h + 379904, recurrent_packed, 1, gates + 1519616);
     seq_lstm_cell_forward(16, 64, bias, gates + 1519616, c + 379904, c + 380928, h + 380928);
     /* t = 372 */
-    seq_matmul(16, 256, 64, h + 380928, recurrent_kernel, 1, gates + 1523712);
+    seq_matmul_packed(16, 256, 64, h + 380928, recurrent_packed, 1, gates + 1523712);
     seq_lstm_cell_forward(16, 64, bias, gates + 1523712, c + 380928, c + 381952, h + 381952);
     /* t = 373 */
-    seq_matmul(16, 256, 64, h + 381952, recurrent_kernel, 1, gates + 1527808);
+    seq_matmul_packed(16, 256, 64, h + 381952, recurrent_packed, 1, gates + 1527808);
     seq_lstm_cell_forward(16, 64, bias, gates + 1527808, c + 381952, c + 382976, h + 382976);
     /* t = 374 */
-    seq_matmul(16, 256, 64, h + 382976, recurrent_kernel, 1, gates + 1531904);
+    seq_matmul_packed(16, 256, 64, h + 382976, recurrent_packed, 1, gates + 1531904);
     seq_lstm_cell_forward(16, 64, bias, gates + 1531904, c + 382976, c + 384000, h + 384000);
     /* t = 375 */
-    seq_matmul(16, 256, 64, h + 384000, recurrent_kernel, 1, gates + 1536000);
+    seq_matmul_packed(16, 256, 64, h + 384000, recurrent_packed, 1, gates + 1536000);
     seq_lstm_cell_forward(16, 64, bias, gates + 1536000, c + 384000, c + 385024, h + 385024);
     /* t = 376 */
-    seq_matmul(16, 256, 64, h + 385024, recurrent_kernel, 1, gates + 1540096);
+    seq_matmul_packed(16, 256, 64, h + 385024, recurrent_packed, 1, gates + 1540096);
     seq_lstm_cell_forward(16, 64, bias, gates + 1540096, c + 385024, c + 386048, h + 386048);
     /* t = 377 */
-    seq_matmul(16, 256, 64, h + 386048, recurrent_kernel, 1, gates + 1544192);
+    seq_matmul_packed(16, 256, 64, h + 386048, recurrent_packed, 1, gates + 1544192);
     seq_lstm_cell_forward(16, 64, bias, gates + 1544192, c + 386048, c + 387072, h + 387072);
     /* t = 378 */
-    seq_matmul(16, 256, 64, h + 387072, recurrent_kernel, 1, gates + 1548288);
+    seq_matmul_packed(16, 256, 64, h + 387072, recurrent_packed, 1, gates + 1548288);
     seq_lstm_cell_forward(16, 64, bias, gates + 1548288, c + 387072, c + 388096, h + 388096);
     /* t = 379 */
-    seq_matmul(16, 256, 64, h + 388096, recurrent_kernel, 1, gates + 1552384);
+    seq_matmul_packed(16, 256, 64, h + 388096, recurrent_packed, 1, gates + 1552384);
     seq_lstm_cell_forward(16, 64, bias, gates + 1552384, c + 388096, c + 389120, h + 389120);
     /* t = 380 */
-    seq_matmul(16, 256, 64, h + 389120, recurrent_kernel, 1, gates + 1556480);
+    seq_matmul_packed(16, 256, 64, h + 389120, recurrent_packed, 1, gates + 1556480);
     seq_lstm_cell_forward(16, 64, bias, gates + 1556480, c + 389120, c + 390144, h + 390144);
     /* t = 381 */
-    seq_matmul(16, 256, 64, h + 390144, recurrent_kernel, 1, gates + 1560576);
+    seq_matmul_packed(16, 256, 64, h + 390144, recurrent_packed, 1, gates + 1560576);
     seq_lstm_cell_forward(16, 64, bias, gates + 1560576, c + 390144, c + 391168, h + 391168);
     /* t = 382 */
-    seq_matmul(16, 256, 64, h + 391168, recurrent_kernel, 1, gates + 1564672);
+    seq_matmul_packed(16, 256, 64, h + 391168, recurrent_packed, 1, gates + 1564672);
     seq_lstm_cell_forward(16, 64, bias, gates + 1564672, c + 391168, c + 392192, h + 392192);
     /* t = 383 */
-    seq_matmul(16, 256, 64, h + 392192, recurrent_kernel, 1, gates + 1568768);
+    seq_matmul_packed(16, 256, 64, h + 392192, recurrent_packed, 1, gates + 1568768);
     seq_lstm_cell_forward(16, 64, bias, gates + 1568768, c + 392192, c + 393216, h + 393216);
 }
 
 /* block blk, steps 384 to 399 */
 static void lstm_forward_steps_384(const real *p, real *a, int blk)
 {
-    const real *recurrent_kernel = p + 1312048; /* [64, 256] */
+    const real *recurrent_packed = a + 28266496; /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 1328432;             /* [256] */
     real *gates = a + 23347200 + 1638400 * blk; /* [400, 16, 256] i, f, g, o */
     real *c = a + 26624000 + 410624 * blk;      /* [401, 16, 64] the initial state at 0 */
     real *h = a + 27445248 + 410624 * blk;      /* [401, 16, 64] the initial state at 0 */
     /* t = 384 */
-    seq_matmul(16, 256, 64, h + 393216, recurrent_kernel, 1, gates + 1572864);
+    seq_matmul_packed(16, 256, 64, h + 393216, recurrent_packed, 1, gates + 1572864);
     seq_lstm_cell_forward(16, 64, bias, gates + 1572864, c + 393216, c + 394240, h + 394240);
     /* t = 385 */
-    seq_matmul(16, 256, 64, h + 394240, recurrent_kernel, 1, gates + 1576960);
+    seq_matmul_packed(16, 256, 64, h + 394240, recurrent_packed, 1, gates + 1576960);
     seq_lstm_cell_forward(16, 64, bias, gates + 1576960, c + 394240, c + 395264, h + 395264);
     /* t = 386 */
-    seq_matmul(16, 256, 64, h + 395264, recurrent_kernel, 1, gates + 1581056);
+    seq_matmul_packed(16, 256, 64, h + 395264, recurrent_packed, 1, gates + 1581056);
     seq_lstm_cell_forward(16, 64, bias, gates + 1581056, c + 395264, c + 396288, h + 396288);
     /* t = 387 */
-    seq_matmul(16, 256, 64, h + 396288, recurrent_kernel, 1, gates + 1585152);
+    seq_matmul_packed(16, 256, 64, h + 396288, recurrent_packed, 1, gates + 1585152);
     seq_lstm_cell_forward(16, 64, bias, gates + 1585152, c + 396288, c + 397312, h + 397312);
     /* t = 388 */
-    seq_matmul(16, 256, 64, h + 397312, recurrent_kernel, 1, gates + 1589248);
+    seq_matmul_packed(16, 256, 64, h + 397312, recurrent_packed, 1, gates + 1589248);
     seq_lstm_cell_forward(16, 64, bias, gates + 1589248, c + 397312, c + 398336, h + 398336);
     /* t = 389 */
-    seq_matmul(16, 256, 64, h + 398336, recurrent_kernel, 1, gates + 1593344);
+    seq_matmul_packed(16, 256, 64, h + 398336, recurrent_packed, 1, gates + 1593344);
     seq_lstm_cell_forward(16, 64, bias, gates + 1593344, c + 398336, c + 399360, h + 399360);
     /* t = 390 */
-    seq_matmul(16, 256, 64, h + 399360, recurrent_kernel, 1, gates + 1597440);
+    seq_matmul_packed(16, 256, 64, h + 399360, recurrent_packed, 1, gates + 1597440);
     seq_lstm_cell_forward(16, 64, bias, gates + 1597440, c + 399360, c + 400384, h + 400384);
     /* t = 391 */
-    seq_matmul(16, 256, 64, h + 400384, recurrent_kernel, 1, gates + 1601536);
+    seq_matmul_packed(16, 256, 64, h + 400384, recurrent_packed, 1, gates + 1601536);
     seq_lstm_cell_forward(16, 64, bias, gates + 1601536, c + 400384, c + 401408, h + 401408);
     /* t = 392 */
-    seq_matmul(16, 256, 64, h + 401408, recurrent_kernel, 1, gates + 1605632);
+    seq_matmul_packed(16, 256, 64, h + 401408, recurrent_packed, 1, gates + 1605632);
     seq_lstm_cell_forward(16, 64, bias, gates + 1605632, c + 401408, c + 402432, h + 402432);
     /* t = 393 */
-    seq_matmul(16, 256, 64, h + 402432, recurrent_kernel, 1, gates + 1609728);
+    seq_matmul_packed(16, 256, 64, h + 402432, recurrent_packed, 1, gates + 1609728);
     seq_lstm_cell_forward(16, 64, bias, gates + 1609728, c + 402432, c + 403456, h + 403456);
     /* t = 394 */
-    seq_matmul(16, 256, 64, h + 403456, recurrent_kernel, 1, gates + 1613824);
+    seq_matmul_packed(16, 256, 64, h + 403456, recurrent_packed, 1, gates + 1613824);
     seq_lstm_cell_forward(16, 64, bias, gates + 1613824, c + 403456, c + 404480, h + 404480);
     /* t = 395 */
-    seq_matmul(16, 256, 64, h + 404480, recurrent_kernel, 1, gates + 1617920);
+    seq_matmul_packed(16, 256, 64, h + 404480, recurrent_packed, 1, gates + 1617920);
     seq_lstm_cell_forward(16, 64, bias, gates + 1617920, c + 404480, c + 405504, h + 405504);
     /* t = 396 */
-    seq_matmul(16, 256, 64, h + 405504, recurrent_kernel, 1, gates + 1622016);
+    seq_matmul_packed(16, 256, 64, h + 405504, recurrent_packed, 1, gates + 1622016);
     seq_lstm_cell_forward(16, 64, bias, gates + 1622016, c + 405504, c + 406528, h + 406528);
     /* t = 397 */
-    seq_matmul(16, 256, 64, h + 406528, recurrent_kernel, 1, gates + 1626112);
+    seq_matmul_packed(16, 256, 64, h + 406528, recurrent_packed, 1, gates + 1626112);
     seq_lstm_cell_forward(16, 64, bias, gates + 1626112, c + 406528, c + 407552, h + 407552);
     /* t = 398 */
-    seq_matmul(16, 256, 64, h + 407552, recurrent_kernel, 1, gates + 1630208);
+    seq_matmul_packed(16, 256, 64, h + 407552, recurrent_packed, 1, gates + 1630208);
     seq_lstm_cell_forward(16, 64, bias, gates + 1630208, c + 407552, c + 408576, h + 408576);
     /* t = 399 */
-    seq_matmul(16, 256, 64, h + 408576, recurrent_kernel, 1, gates + 1634304);
+    seq_matmul_packed(16, 256, 64, h + 408576, recurrent_packed, 1, gates + 1634304);
     seq_lstm_cell_forward(16, 64, bias, gates + 1634304, c + 408576, c + 409600, h + 409600);
 }
 
@@ -1520,7 +1521,7 @@ static void lstm_forward_steps_384(const real *p, real *a, int blk)
 static void lstm_forward_block(const real *p, real *a, int blk)
 {
     const real *x = a + 21913600 + 716800 * blk; /* [400, 16, 112] input */
-    real *out = a + 28266496 + 1024 * blk;      /* [16, 64] */
+    real *out = a + 28282880 + 1024 * blk;      /* [16, 64] */
 
     const real *kernel = p + 1283376;           /* [112, 256] */
     real *gates = a + 23347200 + 1638400 * blk; /* [400, 16, 256] i, f, g, o */
@@ -1542,1316 +1543,1317 @@ static void lstm_forward_block(const real *p, real *a, int blk)
 
 static void lstm_forward(const real *p, real *a)
 {
+    seq_pack_b(64, 256, p + 1312048, a + 28266496);  /* recurrent_kernel */
     seq_parallel_blocks(2, lstm_forward_block, p, a);
 }
 
 /* block blk, steps 0 to 63 back */
-static void lstm_backward_steps_0(const real *p, real *a, int blk)
+static void lstm_backward_steps_0(real *a, int blk)
 {
-    const real *recurrent_kernel = p + 1312048; /* [64, 256] */
+    const real *recurrent_packed = a + 28266496; /* recurrent_kernel transposed, packed (seq_pack_bt) */
     const real *gates = a + 23347200 + 1638400 * blk; /* [400, 16, 256] */
     const real *c = a + 26624000 + 410624 * blk; /* [401, 16, 64] */
-    real *dh = a + 28268640 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
-    real *dgates = a + 28270688 + 1638400 * blk; /* [400, 16, 256] */
-    real *dc = a + 31547488 + 1024 * blk;       /* [16, 64] */
-    real *dbias_rows = a + 31549536 + 4096 * blk; /* [16, 256] */
+    real *dh = a + 28285024 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
+    real *dgates = a + 28287072 + 1638400 * blk; /* [400, 16, 256] */
+    real *dc = a + 31563872 + 1024 * blk;       /* [16, 64] */
+    real *dbias_rows = a + 31565920 + 4096 * blk; /* [16, 256] */
     /* t = 63 */
     seq_lstm_cell_backward(16, 64, gates + 258048, c + 64512, c + 65536, dh, dc, dgates + 258048, dbias_rows, NULL, 63);
-    seq_matmul_bt(16, 64, 256, dgates + 258048, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 258048, recurrent_packed, 0, dh);
     /* t = 62 */
     seq_lstm_cell_backward(16, 64, gates + 253952, c + 63488, c + 64512, dh, dc, dgates + 253952, dbias_rows, NULL, 62);
-    seq_matmul_bt(16, 64, 256, dgates + 253952, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 253952, recurrent_packed, 0, dh);
     /* t = 61 */
     seq_lstm_cell_backward(16, 64, gates + 249856, c + 62464, c + 63488, dh, dc, dgates + 249856, dbias_rows, NULL, 61);
-    seq_matmul_bt(16, 64, 256, dgates + 249856, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 249856, recurrent_packed, 0, dh);
     /* t = 60 */
     seq_lstm_cell_backward(16, 64, gates + 245760, c + 61440, c + 62464, dh, dc, dgates + 245760, dbias_rows, NULL, 60);
-    seq_matmul_bt(16, 64, 256, dgates + 245760, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 245760, recurrent_packed, 0, dh);
     /* t = 59 */
     seq_lstm_cell_backward(16, 64, gates + 241664, c + 60416, c + 61440, dh, dc, dgates + 241664, dbias_rows, NULL, 59);
-    seq_matmul_bt(16, 64, 256, dgates + 241664, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 241664, recurrent_packed, 0, dh);
     /* t = 58 */
     seq_lstm_cell_backward(16, 64, gates + 237568, c + 59392, c + 60416, dh, dc, dgates + 237568, dbias_rows, NULL, 58);
-    seq_matmul_bt(16, 64, 256, dgates + 237568, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 237568, recurrent_packed, 0, dh);
     /* t = 57 */
     seq_lstm_cell_backward(16, 64, gates + 233472, c + 58368, c + 59392, dh, dc, dgates + 233472, dbias_rows, NULL, 57);
-    seq_matmul_bt(16, 64, 256, dgates + 233472, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 233472, recurrent_packed, 0, dh);
     /* t = 56 */
     seq_lstm_cell_backward(16, 64, gates + 229376, c + 57344, c + 58368, dh, dc, dgates + 229376, dbias_rows, NULL, 56);
-    seq_matmul_bt(16, 64, 256, dgates + 229376, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 229376, recurrent_packed, 0, dh);
     /* t = 55 */
     seq_lstm_cell_backward(16, 64, gates + 225280, c + 56320, c + 57344, dh, dc, dgates + 225280, dbias_rows, NULL, 55);
-    seq_matmul_bt(16, 64, 256, dgates + 225280, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 225280, recurrent_packed, 0, dh);
     /* t = 54 */
     seq_lstm_cell_backward(16, 64, gates + 221184, c + 55296, c + 56320, dh, dc, dgates + 221184, dbias_rows, NULL, 54);
-    seq_matmul_bt(16, 64, 256, dgates + 221184, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 221184, recurrent_packed, 0, dh);
     /* t = 53 */
     seq_lstm_cell_backward(16, 64, gates + 217088, c + 54272, c + 55296, dh, dc, dgates + 217088, dbias_rows, NULL, 53);
-    seq_matmul_bt(16, 64, 256, dgates + 217088, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 217088, recurrent_packed, 0, dh);
     /* t = 52 */
     seq_lstm_cell_backward(16, 64, gates + 212992, c + 53248, c + 54272, dh, dc, dgates + 212992, dbias_rows, NULL, 52);
-    seq_matmul_bt(16, 64, 256, dgates + 212992, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 212992, recurrent_packed, 0, dh);
     /* t = 51 */
     seq_lstm_cell_backward(16, 64, gates + 208896, c + 52224, c + 53248, dh, dc, dgates + 208896, dbias_rows, NULL, 51);
-    seq_matmul_bt(16, 64, 256, dgates + 208896, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 208896, recurrent_packed, 0, dh);
     /* t = 50 */
     seq_lstm_cell_backward(16, 64, gates + 204800, c + 51200, c + 52224, dh, dc, dgates + 204800, dbias_rows, NULL, 50);
-    seq_matmul_bt(16, 64, 256, dgates + 204800, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 204800, recurrent_packed, 0, dh);
     /* t = 49 */
     seq_lstm_cell_backward(16, 64, gates + 200704, c + 50176, c + 51200, dh, dc, dgates + 200704, dbias_rows, NULL, 49);
-    seq_matmul_bt(16, 64, 256, dgates + 200704, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 200704, recurrent_packed, 0, dh);
     /* t = 48 */
     seq_lstm_cell_backward(16, 64, gates + 196608, c + 49152, c + 50176, dh, dc, dgates + 196608, dbias_rows, NULL, 48);
-    seq_matmul_bt(16, 64, 256, dgates + 196608, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 196608, recurrent_packed, 0, dh);
     /* t = 47 */
     seq_lstm_cell_backward(16, 64, gates + 192512, c + 48128, c + 49152, dh, dc, dgates + 192512, dbias_rows, NULL, 47);
-    seq_matmul_bt(16, 64, 256, dgates + 192512, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 192512, recurrent_packed, 0, dh);
     /* t = 46 */
     seq_lstm_cell_backward(16, 64, gates + 188416, c + 47104, c + 48128, dh, dc, dgates + 188416, dbias_rows, NULL, 46);
-    seq_matmul_bt(16, 64, 256, dgates + 188416, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 188416, recurrent_packed, 0, dh);
     /* t = 45 */
     seq_lstm_cell_backward(16, 64, gates + 184320, c + 46080, c + 47104, dh, dc, dgates + 184320, dbias_rows, NULL, 45);
-    seq_matmul_bt(16, 64, 256, dgates + 184320, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 184320, recurrent_packed, 0, dh);
     /* t = 44 */
     seq_lstm_cell_backward(16, 64, gates + 180224, c + 45056, c + 46080, dh, dc, dgates + 180224, dbias_rows, NULL, 44);
-    seq_matmul_bt(16, 64, 256, dgates + 180224, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 180224, recurrent_packed, 0, dh);
     /* t = 43 */
     seq_lstm_cell_backward(16, 64, gates + 176128, c + 44032, c + 45056, dh, dc, dgates + 176128, dbias_rows, NULL, 43);
-    seq_matmul_bt(16, 64, 256, dgates + 176128, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 176128, recurrent_packed, 0, dh);
     /* t = 42 */
     seq_lstm_cell_backward(16, 64, gates + 172032, c + 43008, c + 44032, dh, dc, dgates + 172032, dbias_rows, NULL, 42);
-    seq_matmul_bt(16, 64, 256, dgates + 172032, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 172032, recurrent_packed, 0, dh);
     /* t = 41 */
     seq_lstm_cell_backward(16, 64, gates + 167936, c + 41984, c + 43008, dh, dc, dgates + 167936, dbias_rows, NULL, 41);
-    seq_matmul_bt(16, 64, 256, dgates + 167936, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 167936, recurrent_packed, 0, dh);
     /* t = 40 */
     seq_lstm_cell_backward(16, 64, gates + 163840, c + 40960, c + 41984, dh, dc, dgates + 163840, dbias_rows, NULL, 40);
-    seq_matmul_bt(16, 64, 256, dgates + 163840, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 163840, recurrent_packed, 0, dh);
     /* t = 39 */
     seq_lstm_cell_backward(16, 64, gates + 159744, c + 39936, c + 40960, dh, dc, dgates + 159744, dbias_rows, NULL, 39);
-    seq_matmul_bt(16, 64, 256, dgates + 159744, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 159744, recurrent_packed, 0, dh);
     /* t = 38 */
     seq_lstm_cell_backward(16, 64, gates + 155648, c + 38912, c + 39936, dh, dc, dgates + 155648, dbias_rows, NULL, 38);
-    seq_matmul_bt(16, 64, 256, dgates + 155648, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 155648, recurrent_packed, 0, dh);
     /* t = 37 */
     seq_lstm_cell_backward(16, 64, gates + 151552, c + 37888, c + 38912, dh, dc, dgates + 151552, dbias_rows, NULL, 37);
-    seq_matmul_bt(16, 64, 256, dgates + 151552, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 151552, recurrent_packed, 0, dh);
     /* t = 36 */
     seq_lstm_cell_backward(16, 64, gates + 147456, c + 36864, c + 37888, dh, dc, dgates + 147456, dbias_rows, NULL, 36);
-    seq_matmul_bt(16, 64, 256, dgates + 147456, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 147456, recurrent_packed, 0, dh);
     /* t = 35 */
     seq_lstm_cell_backward(16, 64, gates + 143360, c + 35840, c + 36864, dh, dc, dgates + 143360, dbias_rows, NULL, 35);
-    seq_matmul_bt(16, 64, 256, dgates + 143360, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 143360, recurrent_packed, 0, dh);
     /* t = 34 */
     seq_lstm_cell_backward(16, 64, gates + 139264, c + 34816, c + 35840, dh, dc, dgates + 139264, dbias_rows, NULL, 34);
-    seq_matmul_bt(16, 64, 256, dgates + 139264, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 139264, recurrent_packed, 0, dh);
     /* t = 33 */
     seq_lstm_cell_backward(16, 64, gates + 135168, c + 33792, c + 34816, dh, dc, dgates + 135168, dbias_rows, NULL, 33);
-    seq_matmul_bt(16, 64, 256, dgates + 135168, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 135168, recurrent_packed, 0, dh);
     /* t = 32 */
     seq_lstm_cell_backward(16, 64, gates + 131072, c + 32768, c + 33792, dh, dc, dgates + 131072, dbias_rows, NULL, 32);
-    seq_matmul_bt(16, 64, 256, dgates + 131072, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 131072, recurrent_packed, 0, dh);
     /* t = 31 */
     seq_lstm_cell_backward(16, 64, gates + 126976, c + 31744, c + 32768, dh, dc, dgates + 126976, dbias_rows, NULL, 31);
-    seq_matmul_bt(16, 64, 256, dgates + 126976, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 126976, recurrent_packed, 0, dh);
     /* t = 30 */
     seq_lstm_cell_backward(16, 64, gates + 122880, c + 30720, c + 31744, dh, dc, dgates + 122880, dbias_rows, NULL, 30);
-    seq_matmul_bt(16, 64, 256, dgates + 122880, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 122880, recurrent_packed, 0, dh);
     /* t = 29 */
     seq_lstm_cell_backward(16, 64, gates + 118784, c + 29696, c + 30720, dh, dc, dgates + 118784, dbias_rows, NULL, 29);
-    seq_matmul_bt(16, 64, 256, dgates + 118784, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 118784, recurrent_packed, 0, dh);
     /* t = 28 */
     seq_lstm_cell_backward(16, 64, gates + 114688, c + 28672, c + 29696, dh, dc, dgates + 114688, dbias_rows, NULL, 28);
-    seq_matmul_bt(16, 64, 256, dgates + 114688, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 114688, recurrent_packed, 0, dh);
     /* t = 27 */
     seq_lstm_cell_backward(16, 64, gates + 110592, c + 27648, c + 28672, dh, dc, dgates + 110592, dbias_rows, NULL, 27);
-    seq_matmul_bt(16, 64, 256, dgates + 110592, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 110592, recurrent_packed, 0, dh);
     /* t = 26 */
     seq_lstm_cell_backward(16, 64, gates + 106496, c + 26624, c + 27648, dh, dc, dgates + 106496, dbias_rows, NULL, 26);
-    seq_matmul_bt(16, 64, 256, dgates + 106496, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 106496, recurrent_packed, 0, dh);
     /* t = 25 */
     seq_lstm_cell_backward(16, 64, gates + 102400, c + 25600, c + 26624, dh, dc, dgates + 102400, dbias_rows, NULL, 25);
-    seq_matmul_bt(16, 64, 256, dgates + 102400, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 102400, recurrent_packed, 0, dh);
     /* t = 24 */
     seq_lstm_cell_backward(16, 64, gates + 98304, c + 24576, c + 25600, dh, dc, dgates + 98304, dbias_rows, NULL, 24);
-    seq_matmul_bt(16, 64, 256, dgates + 98304, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 98304, recurrent_packed, 0, dh);
     /* t = 23 */
     seq_lstm_cell_backward(16, 64, gates + 94208, c + 23552, c + 24576, dh, dc, dgates + 94208, dbias_rows, NULL, 23);
-    seq_matmul_bt(16, 64, 256, dgates + 94208, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 94208, recurrent_packed, 0, dh);
     /* t = 22 */
     seq_lstm_cell_backward(16, 64, gates + 90112, c + 22528, c + 23552, dh, dc, dgates + 90112, dbias_rows, NULL, 22);
-    seq_matmul_bt(16, 64, 256, dgates + 90112, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 90112, recurrent_packed, 0, dh);
     /* t = 21 */
     seq_lstm_cell_backward(16, 64, gates + 86016, c + 21504, c + 22528, dh, dc, dgates + 86016, dbias_rows, NULL, 21);
-    seq_matmul_bt(16, 64, 256, dgates + 86016, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 86016, recurrent_packed, 0, dh);
     /* t = 20 */
     seq_lstm_cell_backward(16, 64, gates + 81920, c + 20480, c + 21504, dh, dc, dgates + 81920, dbias_rows, NULL, 20);
-    seq_matmul_bt(16, 64, 256, dgates + 81920, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 81920, recurrent_packed, 0, dh);
     /* t = 19 */
     seq_lstm_cell_backward(16, 64, gates + 77824, c + 19456, c + 20480, dh, dc, dgates + 77824, dbias_rows, NULL, 19);
-    seq_matmul_bt(16, 64, 256, dgates + 77824, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 77824, recurrent_packed, 0, dh);
     /* t = 18 */
     seq_lstm_cell_backward(16, 64, gates + 73728, c + 18432, c + 19456, dh, dc, dgates + 73728, dbias_rows, NULL, 18);
-    seq_matmul_bt(16, 64, 256, dgates + 73728, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 73728, recurrent_packed, 0, dh);
     /* t = 17 */
     seq_lstm_cell_backward(16, 64, gates + 69632, c + 17408, c + 18432, dh, dc, dgates + 69632, dbias_rows, NULL, 17);
-    seq_matmul_bt(16, 64, 256, dgates + 69632, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 69632, recurrent_packed, 0, dh);
     /* t = 16 */
     seq_lstm_cell_backward(16, 64, gates + 65536, c + 16384, c + 17408, dh, dc, dgates + 65536, dbias_rows, NULL, 16);
-    seq_matmul_bt(16, 64, 256, dgates + 65536, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 65536, recurrent_packed, 0, dh);
     /* t = 15 */
     seq_lstm_cell_backward(16, 64, gates + 61440, c + 15360, c + 16384, dh, dc, dgates + 61440, dbias_rows, NULL, 15);
-    seq_matmul_bt(16, 64, 256, dgates + 61440, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 61440, recurrent_packed, 0, dh);
     /* t = 14 */
     seq_lstm_cell_backward(16, 64, gates + 57344, c + 14336, c + 15360, dh, dc, dgates + 57344, dbias_rows, NULL, 14);
-    seq_matmul_bt(16, 64, 256, dgates + 57344, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 57344, recurrent_packed, 0, dh);
     /* t = 13 */
     seq_lstm_cell_backward(16, 64, gates + 53248, c + 13312, c + 14336, dh, dc, dgates + 53248, dbias_rows, NULL, 13);
-    seq_matmul_bt(16, 64, 256, dgates + 53248, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 53248, recurrent_packed, 0, dh);
     /* t = 12 */
     seq_lstm_cell_backward(16, 64, gates + 49152, c + 12288, c + 13312, dh, dc, dgates + 49152, dbias_rows, NULL, 12);
-    seq_matmul_bt(16, 64, 256, dgates + 49152, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 49152, recurrent_packed, 0, dh);
     /* t = 11 */
     seq_lstm_cell_backward(16, 64, gates + 45056, c + 11264, c + 12288, dh, dc, dgates + 45056, dbias_rows, NULL, 11);
-    seq_matmul_bt(16, 64, 256, dgates + 45056, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 45056, recurrent_packed, 0, dh);
     /* t = 10 */
     seq_lstm_cell_backward(16, 64, gates + 40960, c + 10240, c + 11264, dh, dc, dgates + 40960, dbias_rows, NULL, 10);
-    seq_matmul_bt(16, 64, 256, dgates + 40960, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 40960, recurrent_packed, 0, dh);
     /* t = 9 */
     seq_lstm_cell_backward(16, 64, gates + 36864, c + 9216, c + 10240, dh, dc, dgates + 36864, dbias_rows, NULL, 9);
-    seq_matmul_bt(16, 64, 256, dgates + 36864, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 36864, recurrent_packed, 0, dh);
     /* t = 8 */
     seq_lstm_cell_backward(16, 64, gates + 32768, c + 8192, c + 9216, dh, dc, dgates + 32768, dbias_rows, NULL, 8);
-    seq_matmul_bt(16, 64, 256, dgates + 32768, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 32768, recurrent_packed, 0, dh);
     /* t = 7 */
     seq_lstm_cell_backward(16, 64, gates + 28672, c + 7168, c + 8192, dh, dc, dgates + 28672, dbias_rows, NULL, 7);
-    seq_matmul_bt(16, 64, 256, dgates + 28672, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 28672, recurrent_packed, 0, dh);
     /* t = 6 */
     seq_lstm_cell_backward(16, 64, gates + 24576, c + 6144, c + 7168, dh, dc, dgates + 24576, dbias_rows, NULL, 6);
-    seq_matmul_bt(16, 64, 256, dgates + 24576, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 24576, recurrent_packed, 0, dh);
     /* t = 5 */
     seq_lstm_cell_backward(16, 64, gates + 20480, c + 5120, c + 6144, dh, dc, dgates + 20480, dbias_rows, NULL, 5);
-    seq_matmul_bt(16, 64, 256, dgates + 20480, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 20480, recurrent_packed, 0, dh);
     /* t = 4 */
     seq_lstm_cell_backward(16, 64, gates + 16384, c + 4096, c + 5120, dh, dc, dgates + 16384, dbias_rows, NULL, 4);
-    seq_matmul_bt(16, 64, 256, dgates + 16384, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 16384, recurrent_packed, 0, dh);
     /* t = 3 */
     seq_lstm_cell_backward(16, 64, gates + 12288, c + 3072, c + 4096, dh, dc, dgates + 12288, dbias_rows, NULL, 3);
-    seq_matmul_bt(16, 64, 256, dgates + 12288, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 12288, recurrent_packed, 0, dh);
     /* t = 2 */
     seq_lstm_cell_backward(16, 64, gates + 8192, c + 2048, c + 3072, dh, dc, dgates + 8192, dbias_rows, NULL, 2);
-    seq_matmul_bt(16, 64, 256, dgates + 8192, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 8192, recurrent_packed, 0, dh);
     /* t = 1 */
     seq_lstm_cell_backward(16, 64, gates + 4096, c + 1024, c + 2048, dh, dc, dgates + 4096, dbias_rows, NULL, 1);
-    seq_matmul_bt(16, 64, 256, dgates + 4096, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 4096, recurrent_packed, 0, dh);
     /* t = 0 */
     seq_lstm_cell_backward(16, 64, gates + 0, c + 0, c + 1024, dh, dc, dgates + 0, dbias_rows, NULL, 0);
 }
 
 /* block blk, steps 64 to 127 back */
-static void lstm_backward_steps_64(const real *p, real *a, int blk)
+static void lstm_backward_steps_64(real *a, int blk)
 {
-    const real *recurrent_kernel = p + 1312048; /* [64, 256] */
+    const real *recurrent_packed = a + 28266496; /* recurrent_kernel transposed, packed (seq_pack_bt) */
     const real *gates = a + 23347200 + 1638400 * blk; /* [400, 16, 256] */
     const real *c = a + 26624000 + 410624 * blk; /* [401, 16, 64] */
-    real *dh = a + 28268640 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
-    real *dgates = a + 28270688 + 1638400 * blk; /* [400, 16, 256] */
-    real *dc = a + 31547488 + 1024 * blk;       /* [16, 64] */
-    real *dbias_rows = a + 31549536 + 4096 * blk; /* [16, 256] */
+    real *dh = a + 28285024 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
+    real *dgates = a + 28287072 + 1638400 * blk; /* [400, 16, 256] */
+    real *dc = a + 31563872 + 1024 * blk;       /* [16, 64] */
+    real *dbias_rows = a + 31565920 + 4096 * blk; /* [16, 256] */
     /* t = 127 */
     seq_lstm_cell_backward(16, 64, gates + 520192, c + 130048, c + 131072, dh, dc, dgates + 520192, dbias_rows, NULL, 127);
-    seq_matmul_bt(16, 64, 256, dgates + 520192, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 520192, recurrent_packed, 0, dh);
     /* t = 126 */
     seq_lstm_cell_backward(16, 64, gates + 516096, c + 129024, c + 130048, dh, dc, dgates + 516096, dbias_rows, NULL, 126);
-    seq_matmul_bt(16, 64, 256, dgates + 516096, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 516096, recurrent_packed, 0, dh);
     /* t = 125 */
     seq_lstm_cell_backward(16, 64, gates + 512000, c + 128000, c + 129024, dh, dc, dgates + 512000, dbias_rows, NULL, 125);
-    seq_matmul_bt(16, 64, 256, dgates + 512000, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 512000, recurrent_packed, 0, dh);
     /* t = 124 */
     seq_lstm_cell_backward(16, 64, gates + 507904, c + 126976, c + 128000, dh, dc, dgates + 507904, dbias_rows, NULL, 124);
-    seq_matmul_bt(16, 64, 256, dgates + 507904, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 507904, recurrent_packed, 0, dh);
     /* t = 123 */
     seq_lstm_cell_backward(16, 64, gates + 503808, c + 125952, c + 126976, dh, dc, dgates + 503808, dbias_rows, NULL, 123);
-    seq_matmul_bt(16, 64, 256, dgates + 503808, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 503808, recurrent_packed, 0, dh);
     /* t = 122 */
     seq_lstm_cell_backward(16, 64, gates + 499712, c + 124928, c + 125952, dh, dc, dgates + 499712, dbias_rows, NULL, 122);
-    seq_matmul_bt(16, 64, 256, dgates + 499712, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 499712, recurrent_packed, 0, dh);
     /* t = 121 */
     seq_lstm_cell_backward(16, 64, gates + 495616, c + 123904, c + 124928, dh, dc, dgates + 495616, dbias_rows, NULL, 121);
-    seq_matmul_bt(16, 64, 256, dgates + 495616, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 495616, recurrent_packed, 0, dh);
     /* t = 120 */
     seq_lstm_cell_backward(16, 64, gates + 491520, c + 122880, c + 123904, dh, dc, dgates + 491520, dbias_rows, NULL, 120);
-    seq_matmul_bt(16, 64, 256, dgates + 491520, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 491520, recurrent_packed, 0, dh);
     /* t = 119 */
     seq_lstm_cell_backward(16, 64, gates + 487424, c + 121856, c + 122880, dh, dc, dgates + 487424, dbias_rows, NULL, 119);
-    seq_matmul_bt(16, 64, 256, dgates + 487424, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 487424, recurrent_packed, 0, dh);
     /* t = 118 */
     seq_lstm_cell_backward(16, 64, gates + 483328, c + 120832, c + 121856, dh, dc, dgates + 483328, dbias_rows, NULL, 118);
-    seq_matmul_bt(16, 64, 256, dgates + 483328, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 483328, recurrent_packed, 0, dh);
     /* t = 117 */
     seq_lstm_cell_backward(16, 64, gates + 479232, c + 119808, c + 120832, dh, dc, dgates + 479232, dbias_rows, NULL, 117);
-    seq_matmul_bt(16, 64, 256, dgates + 479232, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 479232, recurrent_packed, 0, dh);
     /* t = 116 */
     seq_lstm_cell_backward(16, 64, gates + 475136, c + 118784, c + 119808, dh, dc, dgates + 475136, dbias_rows, NULL, 116);
-    seq_matmul_bt(16, 64, 256, dgates + 475136, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 475136, recurrent_packed, 0, dh);
     /* t = 115 */
     seq_lstm_cell_backward(16, 64, gates + 471040, c + 117760, c + 118784, dh, dc, dgates + 471040, dbias_rows, NULL, 115);
-    seq_matmul_bt(16, 64, 256, dgates + 471040, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 471040, recurrent_packed, 0, dh);
     /* t = 114 */
     seq_lstm_cell_backward(16, 64, gates + 466944, c + 116736, c + 117760, dh, dc, dgates + 466944, dbias_rows, NULL, 114);
-    seq_matmul_bt(16, 64, 256, dgates + 466944, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 466944, recurrent_packed, 0, dh);
     /* t = 113 */
     seq_lstm_cell_backward(16, 64, gates + 462848, c + 115712, c + 116736, dh, dc, dgates + 462848, dbias_rows, NULL, 113);
-    seq_matmul_bt(16, 64, 256, dgates + 462848, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 462848, recurrent_packed, 0, dh);
     /* t = 112 */
     seq_lstm_cell_backward(16, 64, gates + 458752, c + 114688, c + 115712, dh, dc, dgates + 458752, dbias_rows, NULL, 112);
-    seq_matmul_bt(16, 64, 256, dgates + 458752, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 458752, recurrent_packed, 0, dh);
     /* t = 111 */
     seq_lstm_cell_backward(16, 64, gates + 454656, c + 113664, c + 114688, dh, dc, dgates + 454656, dbias_rows, NULL, 111);
-    seq_matmul_bt(16, 64, 256, dgates + 454656, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 454656, recurrent_packed, 0, dh);
     /* t = 110 */
     seq_lstm_cell_backward(16, 64, gates + 450560, c + 112640, c + 113664, dh, dc, dgates + 450560, dbias_rows, NULL, 110);
-    seq_matmul_bt(16, 64, 256, dgates + 450560, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 450560, recurrent_packed, 0, dh);
     /* t = 109 */
     seq_lstm_cell_backward(16, 64, gates + 446464, c + 111616, c + 112640, dh, dc, dgates + 446464, dbias_rows, NULL, 109);
-    seq_matmul_bt(16, 64, 256, dgates + 446464, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 446464, recurrent_packed, 0, dh);
     /* t = 108 */
     seq_lstm_cell_backward(16, 64, gates + 442368, c + 110592, c + 111616, dh, dc, dgates + 442368, dbias_rows, NULL, 108);
-    seq_matmul_bt(16, 64, 256, dgates + 442368, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 442368, recurrent_packed, 0, dh);
     /* t = 107 */
     seq_lstm_cell_backward(16, 64, gates + 438272, c + 109568, c + 110592, dh, dc, dgates + 438272, dbias_rows, NULL, 107);
-    seq_matmul_bt(16, 64, 256, dgates + 438272, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 438272, recurrent_packed, 0, dh);
     /* t = 106 */
     seq_lstm_cell_backward(16, 64, gates + 434176, c + 108544, c + 109568, dh, dc, dgates + 434176, dbias_rows, NULL, 106);
-    seq_matmul_bt(16, 64, 256, dgates + 434176, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 434176, recurrent_packed, 0, dh);
     /* t = 105 */
     seq_lstm_cell_backward(16, 64, gates + 430080, c + 107520, c + 108544, dh, dc, dgates + 430080, dbias_rows, NULL, 105);
-    seq_matmul_bt(16, 64, 256, dgates + 430080, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 430080, recurrent_packed, 0, dh);
     /* t = 104 */
     seq_lstm_cell_backward(16, 64, gates + 425984, c + 106496, c + 107520, dh, dc, dgates + 425984, dbias_rows, NULL, 104);
-    seq_matmul_bt(16, 64, 256, dgates + 425984, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 425984, recurrent_packed, 0, dh);
     /* t = 103 */
     seq_lstm_cell_backward(16, 64, gates + 421888, c + 105472, c + 106496, dh, dc, dgates + 421888, dbias_rows, NULL, 103);
-    seq_matmul_bt(16, 64, 256, dgates + 421888, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 421888, recurrent_packed, 0, dh);
     /* t = 102 */
     seq_lstm_cell_backward(16, 64, gates + 417792, c + 104448, c + 105472, dh, dc, dgates + 417792, dbias_rows, NULL, 102);
-    seq_matmul_bt(16, 64, 256, dgates + 417792, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 417792, recurrent_packed, 0, dh);
     /* t = 101 */
     seq_lstm_cell_backward(16, 64, gates + 413696, c + 103424, c + 104448, dh, dc, dgates + 413696, dbias_rows, NULL, 101);
-    seq_matmul_bt(16, 64, 256, dgates + 413696, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 413696, recurrent_packed, 0, dh);
     /* t = 100 */
     seq_lstm_cell_backward(16, 64, gates + 409600, c + 102400, c + 103424, dh, dc, dgates + 409600, dbias_rows, NULL, 100);
-    seq_matmul_bt(16, 64, 256, dgates + 409600, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 409600, recurrent_packed, 0, dh);
     /* t = 99 */
     seq_lstm_cell_backward(16, 64, gates + 405504, c + 101376, c + 102400, dh, dc, dgates + 405504, dbias_rows, NULL, 99);
-    seq_matmul_bt(16, 64, 256, dgates + 405504, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 405504, recurrent_packed, 0, dh);
     /* t = 98 */
     seq_lstm_cell_backward(16, 64, gates + 401408, c + 100352, c + 101376, dh, dc, dgates + 401408, dbias_rows, NULL, 98);
-    seq_matmul_bt(16, 64, 256, dgates + 401408, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 401408, recurrent_packed, 0, dh);
     /* t = 97 */
     seq_lstm_cell_backward(16, 64, gates + 397312, c + 99328, c + 100352, dh, dc, dgates + 397312, dbias_rows, NULL, 97);
-    seq_matmul_bt(16, 64, 256, dgates + 397312, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 397312, recurrent_packed, 0, dh);
     /* t = 96 */
     seq_lstm_cell_backward(16, 64, gates + 393216, c + 98304, c + 99328, dh, dc, dgates + 393216, dbias_rows, NULL, 96);
-    seq_matmul_bt(16, 64, 256, dgates + 393216, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 393216, recurrent_packed, 0, dh);
     /* t = 95 */
     seq_lstm_cell_backward(16, 64, gates + 389120, c + 97280, c + 98304, dh, dc, dgates + 389120, dbias_rows, NULL, 95);
-    seq_matmul_bt(16, 64, 256, dgates + 389120, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 389120, recurrent_packed, 0, dh);
     /* t = 94 */
     seq_lstm_cell_backward(16, 64, gates + 385024, c + 96256, c + 97280, dh, dc, dgates + 385024, dbias_rows, NULL, 94);
-    seq_matmul_bt(16, 64, 256, dgates + 385024, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 385024, recurrent_packed, 0, dh);
     /* t = 93 */
     seq_lstm_cell_backward(16, 64, gates + 380928, c + 95232, c + 96256, dh, dc, dgates + 380928, dbias_rows, NULL, 93);
-    seq_matmul_bt(16, 64, 256, dgates + 380928, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 380928, recurrent_packed, 0, dh);
     /* t = 92 */
     seq_lstm_cell_backward(16, 64, gates + 376832, c + 94208, c + 95232, dh, dc, dgates + 376832, dbias_rows, NULL, 92);
-    seq_matmul_bt(16, 64, 256, dgates + 376832, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 376832, recurrent_packed, 0, dh);
     /* t = 91 */
     seq_lstm_cell_backward(16, 64, gates + 372736, c + 93184, c + 94208, dh, dc, dgates + 372736, dbias_rows, NULL, 91);
-    seq_matmul_bt(16, 64, 256, dgates + 372736, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 372736, recurrent_packed, 0, dh);
     /* t = 90 */
     seq_lstm_cell_backward(16, 64, gates + 368640, c + 92160, c + 93184, dh, dc, dgates + 368640, dbias_rows, NULL, 90);
-    seq_matmul_bt(16, 64, 256, dgates + 368640, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 368640, recurrent_packed, 0, dh);
     /* t = 89 */
     seq_lstm_cell_backward(16, 64, gates + 364544, c + 91136, c + 92160, dh, dc, dgates + 364544, dbias_rows, NULL, 89);
-    seq_matmul_bt(16, 64, 256, dgates + 364544, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 364544, recurrent_packed, 0, dh);
     /* t = 88 */
     seq_lstm_cell_backward(16, 64, gates + 360448, c + 90112, c + 91136, dh, dc, dgates + 360448, dbias_rows, NULL, 88);
-    seq_matmul_bt(16, 64, 256, dgates + 360448, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 360448, recurrent_packed, 0, dh);
     /* t = 87 */
     seq_lstm_cell_backward(16, 64, gates + 356352, c + 89088, c + 90112, dh, dc, dgates + 356352, dbias_rows, NULL, 87);
-    seq_matmul_bt(16, 64, 256, dgates + 356352, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 356352, recurrent_packed, 0, dh);
     /* t = 86 */
     seq_lstm_cell_backward(16, 64, gates + 352256, c + 88064, c + 89088, dh, dc, dgates + 352256, dbias_rows, NULL, 86);
-    seq_matmul_bt(16, 64, 256, dgates + 352256, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 352256, recurrent_packed, 0, dh);
     /* t = 85 */
     seq_lstm_cell_backward(16, 64, gates + 348160, c + 87040, c + 88064, dh, dc, dgates + 348160, dbias_rows, NULL, 85);
-    seq_matmul_bt(16, 64, 256, dgates + 348160, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 348160, recurrent_packed, 0, dh);
     /* t = 84 */
     seq_lstm_cell_backward(16, 64, gates + 344064, c + 86016, c + 87040, dh, dc, dgates + 344064, dbias_rows, NULL, 84);
-    seq_matmul_bt(16, 64, 256, dgates + 344064, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 344064, recurrent_packed, 0, dh);
     /* t = 83 */
     seq_lstm_cell_backward(16, 64, gates + 339968, c + 84992, c + 86016, dh, dc, dgates + 339968, dbias_rows, NULL, 83);
-    seq_matmul_bt(16, 64, 256, dgates + 339968, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 339968, recurrent_packed, 0, dh);
     /* t = 82 */
     seq_lstm_cell_backward(16, 64, gates + 335872, c + 83968, c + 84992, dh, dc, dgates + 335872, dbias_rows, NULL, 82);
-    seq_matmul_bt(16, 64, 256, dgates + 335872, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 335872, recurrent_packed, 0, dh);
     /* t = 81 */
     seq_lstm_cell_backward(16, 64, gates + 331776, c + 82944, c + 83968, dh, dc, dgates + 331776, dbias_rows, NULL, 81);
-    seq_matmul_bt(16, 64, 256, dgates + 331776, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 331776, recurrent_packed, 0, dh);
     /* t = 80 */
     seq_lstm_cell_backward(16, 64, gates + 327680, c + 81920, c + 82944, dh, dc, dgates + 327680, dbias_rows, NULL, 80);
-    seq_matmul_bt(16, 64, 256, dgates + 327680, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 327680, recurrent_packed, 0, dh);
     /* t = 79 */
     seq_lstm_cell_backward(16, 64, gates + 323584, c + 80896, c + 81920, dh, dc, dgates + 323584, dbias_rows, NULL, 79);
-    seq_matmul_bt(16, 64, 256, dgates + 323584, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 323584, recurrent_packed, 0, dh);
     /* t = 78 */
     seq_lstm_cell_backward(16, 64, gates + 319488, c + 79872, c + 80896, dh, dc, dgates + 319488, dbias_rows, NULL, 78);
-    seq_matmul_bt(16, 64, 256, dgates + 319488, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 319488, recurrent_packed, 0, dh);
     /* t = 77 */
     seq_lstm_cell_backward(16, 64, gates + 315392, c + 78848, c + 79872, dh, dc, dgates + 315392, dbias_rows, NULL, 77);
-    seq_matmul_bt(16, 64, 256, dgates + 315392, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 315392, recurrent_packed, 0, dh);
     /* t = 76 */
     seq_lstm_cell_backward(16, 64, gates + 311296, c + 77824, c + 78848, dh, dc, dgates + 311296, dbias_rows, NULL, 76);
-    seq_matmul_bt(16, 64, 256, dgates + 311296, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 311296, recurrent_packed, 0, dh);
     /* t = 75 */
     seq_lstm_cell_backward(16, 64, gates + 307200, c + 76800, c + 77824, dh, dc, dgates + 307200, dbias_rows, NULL, 75);
-    seq_matmul_bt(16, 64, 256, dgates + 307200, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 307200, recurrent_packed, 0, dh);
     /* t = 74 */
     seq_lstm_cell_backward(16, 64, gates + 303104, c + 75776, c + 76800, dh, dc, dgates + 303104, dbias_rows, NULL, 74);
-    seq_matmul_bt(16, 64, 256, dgates + 303104, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 303104, recurrent_packed, 0, dh);
     /* t = 73 */
     seq_lstm_cell_backward(16, 64, gates + 299008, c + 74752, c + 75776, dh, dc, dgates + 299008, dbias_rows, NULL, 73);
-    seq_matmul_bt(16, 64, 256, dgates + 299008, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 299008, recurrent_packed, 0, dh);
     /* t = 72 */
     seq_lstm_cell_backward(16, 64, gates + 294912, c + 73728, c + 74752, dh, dc, dgates + 294912, dbias_rows, NULL, 72);
-    seq_matmul_bt(16, 64, 256, dgates + 294912, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 294912, recurrent_packed, 0, dh);
     /* t = 71 */
     seq_lstm_cell_backward(16, 64, gates + 290816, c + 72704, c + 73728, dh, dc, dgates + 290816, dbias_rows, NULL, 71);
-    seq_matmul_bt(16, 64, 256, dgates + 290816, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 290816, recurrent_packed, 0, dh);
     /* t = 70 */
     seq_lstm_cell_backward(16, 64, gates + 286720, c + 71680, c + 72704, dh, dc, dgates + 286720, dbias_rows, NULL, 70);
-    seq_matmul_bt(16, 64, 256, dgates + 286720, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 286720, recurrent_packed, 0, dh);
     /* t = 69 */
     seq_lstm_cell_backward(16, 64, gates + 282624, c + 70656, c + 71680, dh, dc, dgates + 282624, dbias_rows, NULL, 69);
-    seq_matmul_bt(16, 64, 256, dgates + 282624, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 282624, recurrent_packed, 0, dh);
     /* t = 68 */
     seq_lstm_cell_backward(16, 64, gates + 278528, c + 69632, c + 70656, dh, dc, dgates + 278528, dbias_rows, NULL, 68);
-    seq_matmul_bt(16, 64, 256, dgates + 278528, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 278528, recurrent_packed, 0, dh);
     /* t = 67 */
     seq_lstm_cell_backward(16, 64, gates + 274432, c + 68608, c + 69632, dh, dc, dgates + 274432, dbias_rows, NULL, 67);
-    seq_matmul_bt(16, 64, 256, dgates + 274432, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 274432, recurrent_packed, 0, dh);
     /* t = 66 */
     seq_lstm_cell_backward(16, 64, gates + 270336, c + 67584, c + 68608, dh, dc, dgates + 270336, dbias_rows, NULL, 66);
-    seq_matmul_bt(16, 64, 256, dgates + 270336, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 270336, recurrent_packed, 0, dh);
     /* t = 65 */
     seq_lstm_cell_backward(16, 64, gates + 266240, c + 66560, c + 67584, dh, dc, dgates + 266240, dbias_rows, NULL, 65);
-    seq_matmul_bt(16, 64, 256, dgates + 266240, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 266240, recurrent_packed, 0, dh);
     /* t = 64 */
     seq_lstm_cell_backward(16, 64, gates + 262144, c + 65536, c + 66560, dh, dc, dgates + 262144, dbias_rows, NULL, 64);
-    seq_matmul_bt(16, 64, 256, dgates + 262144, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 262144, recurrent_packed, 0, dh);
 }
 
 /* block blk, steps 128 to 191 back */
-static void lstm_backward_steps_128(const real *p, real *a, int blk)
+static void lstm_backward_steps_128(real *a, int blk)
 {
-    const real *recurrent_kernel = p + 1312048; /* [64, 256] */
+    const real *recurrent_packed = a + 28266496; /* recurrent_kernel transposed, packed (seq_pack_bt) */
     const real *gates = a + 23347200 + 1638400 * blk; /* [400, 16, 256] */
     const real *c = a + 26624000 + 410624 * blk; /* [401, 16, 64] */
-    real *dh = a + 28268640 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
-    real *dgates = a + 28270688 + 1638400 * blk; /* [400, 16, 256] */
-    real *dc = a + 31547488 + 1024 * blk;       /* [16, 64] */
-    real *dbias_rows = a + 31549536 + 4096 * blk; /* [16, 256] */
+    real *dh = a + 28285024 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
+    real *dgates = a + 28287072 + 1638400 * blk; /* [400, 16, 256] */
+    real *dc = a + 31563872 + 1024 * blk;       /* [16, 64] */
+    real *dbias_rows = a + 31565920 + 4096 * blk; /* [16, 256] */
     /* t = 191 */
     seq_lstm_cell_backward(16, 64, gates + 782336, c + 195584, c + 196608, dh, dc, dgates + 782336, dbias_rows, NULL, 191);
-    seq_matmul_bt(16, 64, 256, dgates + 782336, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 782336, recurrent_packed, 0, dh);
     /* t = 190 */
     seq_lstm_cell_backward(16, 64, gates + 778240, c + 194560, c + 195584, dh, dc, dgates + 778240, dbias_rows, NULL, 190);
-    seq_matmul_bt(16, 64, 256, dgates + 778240, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 778240, recurrent_packed, 0, dh);
     /* t = 189 */
     seq_lstm_cell_backward(16, 64, gates + 774144, c + 193536, c + 194560, dh, dc, dgates + 774144, dbias_rows, NULL, 189);
-    seq_matmul_bt(16, 64, 256, dgates + 774144, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 774144, recurrent_packed, 0, dh);
     /* t = 188 */
     seq_lstm_cell_backward(16, 64, gates + 770048, c + 192512, c + 193536, dh, dc, dgates + 770048, dbias_rows, NULL, 188);
-    seq_matmul_bt(16, 64, 256, dgates + 770048, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 770048, recurrent_packed, 0, dh);
     /* t = 187 */
     seq_lstm_cell_backward(16, 64, gates + 765952, c + 191488, c + 192512, dh, dc, dgates + 765952, dbias_rows, NULL, 187);
-    seq_matmul_bt(16, 64, 256, dgates + 765952, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 765952, recurrent_packed, 0, dh);
     /* t = 186 */
     seq_lstm_cell_backward(16, 64, gates + 761856, c + 190464, c + 191488, dh, dc, dgates + 761856, dbias_rows, NULL, 186);
-    seq_matmul_bt(16, 64, 256, dgates + 761856, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 761856, recurrent_packed, 0, dh);
     /* t = 185 */
     seq_lstm_cell_backward(16, 64, gates + 757760, c + 189440, c + 190464, dh, dc, dgates + 757760, dbias_rows, NULL, 185);
-    seq_matmul_bt(16, 64, 256, dgates + 757760, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 757760, recurrent_packed, 0, dh);
     /* t = 184 */
     seq_lstm_cell_backward(16, 64, gates + 753664, c + 188416, c + 189440, dh, dc, dgates + 753664, dbias_rows, NULL, 184);
-    seq_matmul_bt(16, 64, 256, dgates + 753664, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 753664, recurrent_packed, 0, dh);
     /* t = 183 */
     seq_lstm_cell_backward(16, 64, gates + 749568, c + 187392, c + 188416, dh, dc, dgates + 749568, dbias_rows, NULL, 183);
-    seq_matmul_bt(16, 64, 256, dgates + 749568, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 749568, recurrent_packed, 0, dh);
     /* t = 182 */
     seq_lstm_cell_backward(16, 64, gates + 745472, c + 186368, c + 187392, dh, dc, dgates + 745472, dbias_rows, NULL, 182);
-    seq_matmul_bt(16, 64, 256, dgates + 745472, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 745472, recurrent_packed, 0, dh);
     /* t = 181 */
     seq_lstm_cell_backward(16, 64, gates + 741376, c + 185344, c + 186368, dh, dc, dgates + 741376, dbias_rows, NULL, 181);
-    seq_matmul_bt(16, 64, 256, dgates + 741376, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 741376, recurrent_packed, 0, dh);
     /* t = 180 */
     seq_lstm_cell_backward(16, 64, gates + 737280, c + 184320, c + 185344, dh, dc, dgates + 737280, dbias_rows, NULL, 180);
-    seq_matmul_bt(16, 64, 256, dgates + 737280, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 737280, recurrent_packed, 0, dh);
     /* t = 179 */
     seq_lstm_cell_backward(16, 64, gates + 733184, c + 183296, c + 184320, dh, dc, dgates + 733184, dbias_rows, NULL, 179);
-    seq_matmul_bt(16, 64, 256, dgates + 733184, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 733184, recurrent_packed, 0, dh);
     /* t = 178 */
     seq_lstm_cell_backward(16, 64, gates + 729088, c + 182272, c + 183296, dh, dc, dgates + 729088, dbias_rows, NULL, 178);
-    seq_matmul_bt(16, 64, 256, dgates + 729088, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 729088, recurrent_packed, 0, dh);
     /* t = 177 */
     seq_lstm_cell_backward(16, 64, gates + 724992, c + 181248, c + 182272, dh, dc, dgates + 724992, dbias_rows, NULL, 177);
-    seq_matmul_bt(16, 64, 256, dgates + 724992, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 724992, recurrent_packed, 0, dh);
     /* t = 176 */
     seq_lstm_cell_backward(16, 64, gates + 720896, c + 180224, c + 181248, dh, dc, dgates + 720896, dbias_rows, NULL, 176);
-    seq_matmul_bt(16, 64, 256, dgates + 720896, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 720896, recurrent_packed, 0, dh);
     /* t = 175 */
     seq_lstm_cell_backward(16, 64, gates + 716800, c + 179200, c + 180224, dh, dc, dgates + 716800, dbias_rows, NULL, 175);
-    seq_matmul_bt(16, 64, 256, dgates + 716800, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 716800, recurrent_packed, 0, dh);
     /* t = 174 */
     seq_lstm_cell_backward(16, 64, gates + 712704, c + 178176, c + 179200, dh, dc, dgates + 712704, dbias_rows, NULL, 174);
-    seq_matmul_bt(16, 64, 256, dgates + 712704, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 712704, recurrent_packed, 0, dh);
     /* t = 173 */
     seq_lstm_cell_backward(16, 64, gates + 708608, c + 177152, c + 178176, dh, dc, dgates + 708608, dbias_rows, NULL, 173);
-    seq_matmul_bt(16, 64, 256, dgates + 708608, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 708608, recurrent_packed, 0, dh);
     /* t = 172 */
     seq_lstm_cell_backward(16, 64, gates + 704512, c + 176128, c + 177152, dh, dc, dgates + 704512, dbias_rows, NULL, 172);
-    seq_matmul_bt(16, 64, 256, dgates + 704512, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 704512, recurrent_packed, 0, dh);
     /* t = 171 */
     seq_lstm_cell_backward(16, 64, gates + 700416, c + 175104, c + 176128, dh, dc, dgates + 700416, dbias_rows, NULL, 171);
-    seq_matmul_bt(16, 64, 256, dgates + 700416, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 700416, recurrent_packed, 0, dh);
     /* t = 170 */
     seq_lstm_cell_backward(16, 64, gates + 696320, c + 174080, c + 175104, dh, dc, dgates + 696320, dbias_rows, NULL, 170);
-    seq_matmul_bt(16, 64, 256, dgates + 696320, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 696320, recurrent_packed, 0, dh);
     /* t = 169 */
     seq_lstm_cell_backward(16, 64, gates + 692224, c + 173056, c + 174080, dh, dc, dgates + 692224, dbias_rows, NULL, 169);
-    seq_matmul_bt(16, 64, 256, dgates + 692224, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 692224, recurrent_packed, 0, dh);
     /* t = 168 */
     seq_lstm_cell_backward(16, 64, gates + 688128, c + 172032, c + 173056, dh, dc, dgates + 688128, dbias_rows, NULL, 168);
-    seq_matmul_bt(16, 64, 256, dgates + 688128, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 688128, recurrent_packed, 0, dh);
     /* t = 167 */
     seq_lstm_cell_backward(16, 64, gates + 684032, c + 171008, c + 172032, dh, dc, dgates + 684032, dbias_rows, NULL, 167);
-    seq_matmul_bt(16, 64, 256, dgates + 684032, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 684032, recurrent_packed, 0, dh);
     /* t = 166 */
     seq_lstm_cell_backward(16, 64, gates + 679936, c + 169984, c + 171008, dh, dc, dgates + 679936, dbias_rows, NULL, 166);
-    seq_matmul_bt(16, 64, 256, dgates + 679936, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 679936, recurrent_packed, 0, dh);
     /* t = 165 */
     seq_lstm_cell_backward(16, 64, gates + 675840, c + 168960, c + 169984, dh, dc, dgates + 675840, dbias_rows, NULL, 165);
-    seq_matmul_bt(16, 64, 256, dgates + 675840, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 675840, recurrent_packed, 0, dh);
     /* t = 164 */
     seq_lstm_cell_backward(16, 64, gates + 671744, c + 167936, c + 168960, dh, dc, dgates + 671744, dbias_rows, NULL, 164);
-    seq_matmul_bt(16, 64, 256, dgates + 671744, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 671744, recurrent_packed, 0, dh);
     /* t = 163 */
     seq_lstm_cell_backward(16, 64, gates + 667648, c + 166912, c + 167936, dh, dc, dgates + 667648, dbias_rows, NULL, 163);
-    seq_matmul_bt(16, 64, 256, dgates + 667648, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 667648, recurrent_packed, 0, dh);
     /* t = 162 */
     seq_lstm_cell_backward(16, 64, gates + 663552, c + 165888, c + 166912, dh, dc, dgates + 663552, dbias_rows, NULL, 162);
-    seq_matmul_bt(16, 64, 256, dgates + 663552, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 663552, recurrent_packed, 0, dh);
     /* t = 161 */
     seq_lstm_cell_backward(16, 64, gates + 659456, c + 164864, c + 165888, dh, dc, dgates + 659456, dbias_rows, NULL, 161);
-    seq_matmul_bt(16, 64, 256, dgates + 659456, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 659456, recurrent_packed, 0, dh);
     /* t = 160 */
     seq_lstm_cell_backward(16, 64, gates + 655360, c + 163840, c + 164864, dh, dc, dgates + 655360, dbias_rows, NULL, 160);
-    seq_matmul_bt(16, 64, 256, dgates + 655360, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 655360, recurrent_packed, 0, dh);
     /* t = 159 */
     seq_lstm_cell_backward(16, 64, gates + 651264, c + 162816, c + 163840, dh, dc, dgates + 651264, dbias_rows, NULL, 159);
-    seq_matmul_bt(16, 64, 256, dgates + 651264, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 651264, recurrent_packed, 0, dh);
     /* t = 158 */
     seq_lstm_cell_backward(16, 64, gates + 647168, c + 161792, c + 162816, dh, dc, dgates + 647168, dbias_rows, NULL, 158);
-    seq_matmul_bt(16, 64, 256, dgates + 647168, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 647168, recurrent_packed, 0, dh);
     /* t = 157 */
     seq_lstm_cell_backward(16, 64, gates + 643072, c + 160768, c + 161792, dh, dc, dgates + 643072, dbias_rows, NULL, 157);
-    seq_matmul_bt(16, 64, 256, dgates + 643072, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 643072, recurrent_packed, 0, dh);
     /* t = 156 */
     seq_lstm_cell_backward(16, 64, gates + 638976, c + 159744, c + 160768, dh, dc, dgates + 638976, dbias_rows, NULL, 156);
-    seq_matmul_bt(16, 64, 256, dgates + 638976, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 638976, recurrent_packed, 0, dh);
     /* t = 155 */
     seq_lstm_cell_backward(16, 64, gates + 634880, c + 158720, c + 159744, dh, dc, dgates + 634880, dbias_rows, NULL, 155);
-    seq_matmul_bt(16, 64, 256, dgates + 634880, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 634880, recurrent_packed, 0, dh);
     /* t = 154 */
     seq_lstm_cell_backward(16, 64, gates + 630784, c + 157696, c + 158720, dh, dc, dgates + 630784, dbias_rows, NULL, 154);
-    seq_matmul_bt(16, 64, 256, dgates + 630784, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 630784, recurrent_packed, 0, dh);
     /* t = 153 */
     seq_lstm_cell_backward(16, 64, gates + 626688, c + 156672, c + 157696, dh, dc, dgates + 626688, dbias_rows, NULL, 153);
-    seq_matmul_bt(16, 64, 256, dgates + 626688, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 626688, recurrent_packed, 0, dh);
     /* t = 152 */
     seq_lstm_cell_backward(16, 64, gates + 622592, c + 155648, c + 156672, dh, dc, dgates + 622592, dbias_rows, NULL, 152);
-    seq_matmul_bt(16, 64, 256, dgates + 622592, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 622592, recurrent_packed, 0, dh);
     /* t = 151 */
     seq_lstm_cell_backward(16, 64, gates + 618496, c + 154624, c + 155648, dh, dc, dgates + 618496, dbias_rows, NULL, 151);
-    seq_matmul_bt(16, 64, 256, dgates + 618496, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 618496, recurrent_packed, 0, dh);
     /* t = 150 */
     seq_lstm_cell_backward(16, 64, gates + 614400, c + 153600, c + 154624, dh, dc, dgates + 614400, dbias_rows, NULL, 150);
-    seq_matmul_bt(16, 64, 256, dgates + 614400, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 614400, recurrent_packed, 0, dh);
     /* t = 149 */
     seq_lstm_cell_backward(16, 64, gates + 610304, c + 152576, c + 153600, dh, dc, dgates + 610304, dbias_rows, NULL, 149);
-    seq_matmul_bt(16, 64, 256, dgates + 610304, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 610304, recurrent_packed, 0, dh);
     /* t = 148 */
     seq_lstm_cell_backward(16, 64, gates + 606208, c + 151552, c + 152576, dh, dc, dgates + 606208, dbias_rows, NULL, 148);
-    seq_matmul_bt(16, 64, 256, dgates + 606208, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 606208, recurrent_packed, 0, dh);
     /* t = 147 */
     seq_lstm_cell_backward(16, 64, gates + 602112, c + 150528, c + 151552, dh, dc, dgates + 602112, dbias_rows, NULL, 147);
-    seq_matmul_bt(16, 64, 256, dgates + 602112, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 602112, recurrent_packed, 0, dh);
     /* t = 146 */
     seq_lstm_cell_backward(16, 64, gates + 598016, c + 149504, c + 150528, dh, dc, dgates + 598016, dbias_rows, NULL, 146);
-    seq_matmul_bt(16, 64, 256, dgates + 598016, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 598016, recurrent_packed, 0, dh);
     /* t = 145 */
     seq_lstm_cell_backward(16, 64, gates + 593920, c + 148480, c + 149504, dh, dc, dgates + 593920, dbias_rows, NULL, 145);
-    seq_matmul_bt(16, 64, 256, dgates + 593920, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 593920, recurrent_packed, 0, dh);
     /* t = 144 */
     seq_lstm_cell_backward(16, 64, gates + 589824, c + 147456, c + 148480, dh, dc, dgates + 589824, dbias_rows, NULL, 144);
-    seq_matmul_bt(16, 64, 256, dgates + 589824, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 589824, recurrent_packed, 0, dh);
     /* t = 143 */
     seq_lstm_cell_backward(16, 64, gates + 585728, c + 146432, c + 147456, dh, dc, dgates + 585728, dbias_rows, NULL, 143);
-    seq_matmul_bt(16, 64, 256, dgates + 585728, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 585728, recurrent_packed, 0, dh);
     /* t = 142 */
     seq_lstm_cell_backward(16, 64, gates + 581632, c + 145408, c + 146432, dh, dc, dgates + 581632, dbias_rows, NULL, 142);
-    seq_matmul_bt(16, 64, 256, dgates + 581632, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 581632, recurrent_packed, 0, dh);
     /* t = 141 */
     seq_lstm_cell_backward(16, 64, gates + 577536, c + 144384, c + 145408, dh, dc, dgates + 577536, dbias_rows, NULL, 141);
-    seq_matmul_bt(16, 64, 256, dgates + 577536, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 577536, recurrent_packed, 0, dh);
     /* t = 140 */
     seq_lstm_cell_backward(16, 64, gates + 573440, c + 143360, c + 144384, dh, dc, dgates + 573440, dbias_rows, NULL, 140);
-    seq_matmul_bt(16, 64, 256, dgates + 573440, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 573440, recurrent_packed, 0, dh);
     /* t = 139 */
     seq_lstm_cell_backward(16, 64, gates + 569344, c + 142336, c + 143360, dh, dc, dgates + 569344, dbias_rows, NULL, 139);
-    seq_matmul_bt(16, 64, 256, dgates + 569344, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 569344, recurrent_packed, 0, dh);
     /* t = 138 */
     seq_lstm_cell_backward(16, 64, gates + 565248, c + 141312, c + 142336, dh, dc, dgates + 565248, dbias_rows, NULL, 138);
-    seq_matmul_bt(16, 64, 256, dgates + 565248, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 565248, recurrent_packed, 0, dh);
     /* t = 137 */
     seq_lstm_cell_backward(16, 64, gates + 561152, c + 140288, c + 141312, dh, dc, dgates + 561152, dbias_rows, NULL, 137);
-    seq_matmul_bt(16, 64, 256, dgates + 561152, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 561152, recurrent_packed, 0, dh);
     /* t = 136 */
     seq_lstm_cell_backward(16, 64, gates + 557056, c + 139264, c + 140288, dh, dc, dgates + 557056, dbias_rows, NULL, 136);
-    seq_matmul_bt(16, 64, 256, dgates + 557056, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 557056, recurrent_packed, 0, dh);
     /* t = 135 */
     seq_lstm_cell_backward(16, 64, gates + 552960, c + 138240, c + 139264, dh, dc, dgates + 552960, dbias_rows, NULL, 135);
-    seq_matmul_bt(16, 64, 256, dgates + 552960, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 552960, recurrent_packed, 0, dh);
     /* t = 134 */
     seq_lstm_cell_backward(16, 64, gates + 548864, c + 137216, c + 138240, dh, dc, dgates + 548864, dbias_rows, NULL, 134);
-    seq_matmul_bt(16, 64, 256, dgates + 548864, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 548864, recurrent_packed, 0, dh);
     /* t = 133 */
     seq_lstm_cell_backward(16, 64, gates + 544768, c + 136192, c + 137216, dh, dc, dgates + 544768, dbias_rows, NULL, 133);
-    seq_matmul_bt(16, 64, 256, dgates + 544768, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 544768, recurrent_packed, 0, dh);
     /* t = 132 */
     seq_lstm_cell_backward(16, 64, gates + 540672, c + 135168, c + 136192, dh, dc, dgates + 540672, dbias_rows, NULL, 132);
-    seq_matmul_bt(16, 64, 256, dgates + 540672, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 540672, recurrent_packed, 0, dh);
     /* t = 131 */
     seq_lstm_cell_backward(16, 64, gates + 536576, c + 134144, c + 135168, dh, dc, dgates + 536576, dbias_rows, NULL, 131);
-    seq_matmul_bt(16, 64, 256, dgates + 536576, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 536576, recurrent_packed, 0, dh);
     /* t = 130 */
     seq_lstm_cell_backward(16, 64, gates + 532480, c + 133120, c + 134144, dh, dc, dgates + 532480, dbias_rows, NULL, 130);
-    seq_matmul_bt(16, 64, 256, dgates + 532480, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 532480, recurrent_packed, 0, dh);
     /* t = 129 */
     seq_lstm_cell_backward(16, 64, gates + 528384, c + 132096, c + 133120, dh, dc, dgates + 528384, dbias_rows, NULL, 129);
-    seq_matmul_bt(16, 64, 256, dgates + 528384, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 528384, recurrent_packed, 0, dh);
     /* t = 128 */
     seq_lstm_cell_backward(16, 64, gates + 524288, c + 131072, c + 132096, dh, dc, dgates + 524288, dbias_rows, NULL, 128);
-    seq_matmul_bt(16, 64, 256, dgates + 524288, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 524288, recurrent_packed, 0, dh);
 }
 
 /* block blk, steps 192 to 255 back */
-static void lstm_backward_steps_192(const real *p, real *a, int blk)
+static void lstm_backward_steps_192(real *a, int blk)
 {
-    const real *recurrent_kernel = p + 1312048; /* [64, 256] */
+    const real *recurrent_packed = a + 28266496; /* recurrent_kernel transposed, packed (seq_pack_bt) */
     const real *gates = a + 23347200 + 1638400 * blk; /* [400, 16, 256] */
     const real *c = a + 26624000 + 410624 * blk; /* [401, 16, 64] */
-    real *dh = a + 28268640 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
-    real *dgates = a + 28270688 + 1638400 * blk; /* [400, 16, 256] */
-    real *dc = a + 31547488 + 1024 * blk;       /* [16, 64] */
-    real *dbias_rows = a + 31549536 + 4096 * blk; /* [16, 256] */
+    real *dh = a + 28285024 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
+    real *dgates = a + 28287072 + 1638400 * blk; /* [400, 16, 256] */
+    real *dc = a + 31563872 + 1024 * blk;       /* [16, 64] */
+    real *dbias_rows = a + 31565920 + 4096 * blk; /* [16, 256] */
     /* t = 255 */
     seq_lstm_cell_backward(16, 64, gates + 1044480, c + 261120, c + 262144, dh, dc, dgates + 1044480, dbias_rows, NULL, 255);
-    seq_matmul_bt(16, 64, 256, dgates + 1044480, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1044480, recurrent_packed, 0, dh);
     /* t = 254 */
     seq_lstm_cell_backward(16, 64, gates + 1040384, c + 260096, c + 261120, dh, dc, dgates + 1040384, dbias_rows, NULL, 254);
-    seq_matmul_bt(16, 64, 256, dgates + 1040384, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1040384, recurrent_packed, 0, dh);
     /* t = 253 */
     seq_lstm_cell_backward(16, 64, gates + 1036288, c + 259072, c + 260096, dh, dc, dgates + 1036288, dbias_rows, NULL, 253);
-    seq_matmul_bt(16, 64, 256, dgates + 1036288, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1036288, recurrent_packed, 0, dh);
     /* t = 252 */
     seq_lstm_cell_backward(16, 64, gates + 1032192, c + 258048, c + 259072, dh, dc, dgates + 1032192, dbias_rows, NULL, 252);
-    seq_matmul_bt(16, 64, 256, dgates + 1032192, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1032192, recurrent_packed, 0, dh);
     /* t = 251 */
     seq_lstm_cell_backward(16, 64, gates + 1028096, c + 257024, c + 258048, dh, dc, dgates + 1028096, dbias_rows, NULL, 251);
-    seq_matmul_bt(16, 64, 256, dgates + 1028096, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1028096, recurrent_packed, 0, dh);
     /* t = 250 */
     seq_lstm_cell_backward(16, 64, gates + 1024000, c + 256000, c + 257024, dh, dc, dgates + 1024000, dbias_rows, NULL, 250);
-    seq_matmul_bt(16, 64, 256, dgates + 1024000, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1024000, recurrent_packed, 0, dh);
     /* t = 249 */
     seq_lstm_cell_backward(16, 64, gates + 1019904, c + 254976, c + 256000, dh, dc, dgates + 1019904, dbias_rows, NULL, 249);
-    seq_matmul_bt(16, 64, 256, dgates + 1019904, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1019904, recurrent_packed, 0, dh);
     /* t = 248 */
     seq_lstm_cell_backward(16, 64, gates + 1015808, c + 253952, c + 254976, dh, dc, dgates + 1015808, dbias_rows, NULL, 248);
-    seq_matmul_bt(16, 64, 256, dgates + 1015808, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1015808, recurrent_packed, 0, dh);
     /* t = 247 */
     seq_lstm_cell_backward(16, 64, gates + 1011712, c + 252928, c + 253952, dh, dc, dgates + 1011712, dbias_rows, NULL, 247);
-    seq_matmul_bt(16, 64, 256, dgates + 1011712, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1011712, recurrent_packed, 0, dh);
     /* t = 246 */
     seq_lstm_cell_backward(16, 64, gates + 1007616, c + 251904, c + 252928, dh, dc, dgates + 1007616, dbias_rows, NULL, 246);
-    seq_matmul_bt(16, 64, 256, dgates + 1007616, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1007616, recurrent_packed, 0, dh);
     /* t = 245 */
     seq_lstm_cell_backward(16, 64, gates + 1003520, c + 250880, c + 251904, dh, dc, dgates + 1003520, dbias_rows, NULL, 245);
-    seq_matmul_bt(16, 64, 256, dgates + 1003520, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1003520, recurrent_packed, 0, dh);
     /* t = 244 */
     seq_lstm_cell_backward(16, 64, gates + 999424, c + 249856, c + 250880, dh, dc, dgates + 999424, dbias_rows, NULL, 244);
-    seq_matmul_bt(16, 64, 256, dgates + 999424, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 999424, recurrent_packed, 0, dh);
     /* t = 243 */
     seq_lstm_cell_backward(16, 64, gates + 995328, c + 248832, c + 249856, dh, dc, dgates + 995328, dbias_rows, NULL, 243);
-    seq_matmul_bt(16, 64, 256, dgates + 995328, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 995328, recurrent_packed, 0, dh);
     /* t = 242 */
     seq_lstm_cell_backward(16, 64, gates + 991232, c + 247808, c + 248832, dh, dc, dgates + 991232, dbias_rows, NULL, 242);
-    seq_matmul_bt(16, 64, 256, dgates + 991232, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 991232, recurrent_packed, 0, dh);
     /* t = 241 */
     seq_lstm_cell_backward(16, 64, gates + 987136, c + 246784, c + 247808, dh, dc, dgates + 987136, dbias_rows, NULL, 241);
-    seq_matmul_bt(16, 64, 256, dgates + 987136, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 987136, recurrent_packed, 0, dh);
     /* t = 240 */
     seq_lstm_cell_backward(16, 64, gates + 983040, c + 245760, c + 246784, dh, dc, dgates + 983040, dbias_rows, NULL, 240);
-    seq_matmul_bt(16, 64, 256, dgates + 983040, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 983040, recurrent_packed, 0, dh);
     /* t = 239 */
     seq_lstm_cell_backward(16, 64, gates + 978944, c + 244736, c + 245760, dh, dc, dgates + 978944, dbias_rows, NULL, 239);
-    seq_matmul_bt(16, 64, 256, dgates + 978944, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 978944, recurrent_packed, 0, dh);
     /* t = 238 */
     seq_lstm_cell_backward(16, 64, gates + 974848, c + 243712, c + 244736, dh, dc, dgates + 974848, dbias_rows, NULL, 238);
-    seq_matmul_bt(16, 64, 256, dgates + 974848, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 974848, recurrent_packed, 0, dh);
     /* t = 237 */
     seq_lstm_cell_backward(16, 64, gates + 970752, c + 242688, c + 243712, dh, dc, dgates + 970752, dbias_rows, NULL, 237);
-    seq_matmul_bt(16, 64, 256, dgates + 970752, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 970752, recurrent_packed, 0, dh);
     /* t = 236 */
     seq_lstm_cell_backward(16, 64, gates + 966656, c + 241664, c + 242688, dh, dc, dgates + 966656, dbias_rows, NULL, 236);
-    seq_matmul_bt(16, 64, 256, dgates + 966656, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 966656, recurrent_packed, 0, dh);
     /* t = 235 */
     seq_lstm_cell_backward(16, 64, gates + 962560, c + 240640, c + 241664, dh, dc, dgates + 962560, dbias_rows, NULL, 235);
-    seq_matmul_bt(16, 64, 256, dgates + 962560, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 962560, recurrent_packed, 0, dh);
     /* t = 234 */
     seq_lstm_cell_backward(16, 64, gates + 958464, c + 239616, c + 240640, dh, dc, dgates + 958464, dbias_rows, NULL, 234);
-    seq_matmul_bt(16, 64, 256, dgates + 958464, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 958464, recurrent_packed, 0, dh);
     /* t = 233 */
     seq_lstm_cell_backward(16, 64, gates + 954368, c + 238592, c + 239616, dh, dc, dgates + 954368, dbias_rows, NULL, 233);
-    seq_matmul_bt(16, 64, 256, dgates + 954368, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 954368, recurrent_packed, 0, dh);
     /* t = 232 */
     seq_lstm_cell_backward(16, 64, gates + 950272, c + 237568, c + 238592, dh, dc, dgates + 950272, dbias_rows, NULL, 232);
-    seq_matmul_bt(16, 64, 256, dgates + 950272, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 950272, recurrent_packed, 0, dh);
     /* t = 231 */
     seq_lstm_cell_backward(16, 64, gates + 946176, c + 236544, c + 237568, dh, dc, dgates + 946176, dbias_rows, NULL, 231);
-    seq_matmul_bt(16, 64, 256, dgates + 946176, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 946176, recurrent_packed, 0, dh);
     /* t = 230 */
     seq_lstm_cell_backward(16, 64, gates + 942080, c + 235520, c + 236544, dh, dc, dgates + 942080, dbias_rows, NULL, 230);
-    seq_matmul_bt(16, 64, 256, dgates + 942080, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 942080, recurrent_packed, 0, dh);
     /* t = 229 */
     seq_lstm_cell_backward(16, 64, gates + 937984, c + 234496, c + 235520, dh, dc, dgates + 937984, dbias_rows, NULL, 229);
-    seq_matmul_bt(16, 64, 256, dgates + 937984, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 937984, recurrent_packed, 0, dh);
     /* t = 228 */
     seq_lstm_cell_backward(16, 64, gates + 933888, c + 233472, c + 234496, dh, dc, dgates + 933888, dbias_rows, NULL, 228);
-    seq_matmul_bt(16, 64, 256, dgates + 933888, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 933888, recurrent_packed, 0, dh);
     /* t = 227 */
     seq_lstm_cell_backward(16, 64, gates + 929792, c + 232448, c + 233472, dh, dc, dgates + 929792, dbias_rows, NULL, 227);
-    seq_matmul_bt(16, 64, 256, dgates + 929792, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 929792, recurrent_packed, 0, dh);
     /* t = 226 */
     seq_lstm_cell_backward(16, 64, gates + 925696, c + 231424, c + 232448, dh, dc, dgates + 925696, dbias_rows, NULL, 226);
-    seq_matmul_bt(16, 64, 256, dgates + 925696, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 925696, recurrent_packed, 0, dh);
     /* t = 225 */
     seq_lstm_cell_backward(16, 64, gates + 921600, c + 230400, c + 231424, dh, dc, dgates + 921600, dbias_rows, NULL, 225);
-    seq_matmul_bt(16, 64, 256, dgates + 921600, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 921600, recurrent_packed, 0, dh);
     /* t = 224 */
     seq_lstm_cell_backward(16, 64, gates + 917504, c + 229376, c + 230400, dh, dc, dgates + 917504, dbias_rows, NULL, 224);
-    seq_matmul_bt(16, 64, 256, dgates + 917504, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 917504, recurrent_packed, 0, dh);
     /* t = 223 */
     seq_lstm_cell_backward(16, 64, gates + 913408, c + 228352, c + 229376, dh, dc, dgates + 913408, dbias_rows, NULL, 223);
-    seq_matmul_bt(16, 64, 256, dgates + 913408, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 913408, recurrent_packed, 0, dh);
     /* t = 222 */
     seq_lstm_cell_backward(16, 64, gates + 909312, c + 227328, c + 228352, dh, dc, dgates + 909312, dbias_rows, NULL, 222);
-    seq_matmul_bt(16, 64, 256, dgates + 909312, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 909312, recurrent_packed, 0, dh);
     /* t = 221 */
     seq_lstm_cell_backward(16, 64, gates + 905216, c + 226304, c + 227328, dh, dc, dgates + 905216, dbias_rows, NULL, 221);
-    seq_matmul_bt(16, 64, 256, dgates + 905216, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 905216, recurrent_packed, 0, dh);
     /* t = 220 */
     seq_lstm_cell_backward(16, 64, gates + 901120, c + 225280, c + 226304, dh, dc, dgates + 901120, dbias_rows, NULL, 220);
-    seq_matmul_bt(16, 64, 256, dgates + 901120, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 901120, recurrent_packed, 0, dh);
     /* t = 219 */
     seq_lstm_cell_backward(16, 64, gates + 897024, c + 224256, c + 225280, dh, dc, dgates + 897024, dbias_rows, NULL, 219);
-    seq_matmul_bt(16, 64, 256, dgates + 897024, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 897024, recurrent_packed, 0, dh);
     /* t = 218 */
     seq_lstm_cell_backward(16, 64, gates + 892928, c + 223232, c + 224256, dh, dc, dgates + 892928, dbias_rows, NULL, 218);
-    seq_matmul_bt(16, 64, 256, dgates + 892928, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 892928, recurrent_packed, 0, dh);
     /* t = 217 */
     seq_lstm_cell_backward(16, 64, gates + 888832, c + 222208, c + 223232, dh, dc, dgates + 888832, dbias_rows, NULL, 217);
-    seq_matmul_bt(16, 64, 256, dgates + 888832, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 888832, recurrent_packed, 0, dh);
     /* t = 216 */
     seq_lstm_cell_backward(16, 64, gates + 884736, c + 221184, c + 222208, dh, dc, dgates + 884736, dbias_rows, NULL, 216);
-    seq_matmul_bt(16, 64, 256, dgates + 884736, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 884736, recurrent_packed, 0, dh);
     /* t = 215 */
     seq_lstm_cell_backward(16, 64, gates + 880640, c + 220160, c + 221184, dh, dc, dgates + 880640, dbias_rows, NULL, 215);
-    seq_matmul_bt(16, 64, 256, dgates + 880640, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 880640, recurrent_packed, 0, dh);
     /* t = 214 */
     seq_lstm_cell_backward(16, 64, gates + 876544, c + 219136, c + 220160, dh, dc, dgates + 876544, dbias_rows, NULL, 214);
-    seq_matmul_bt(16, 64, 256, dgates + 876544, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 876544, recurrent_packed, 0, dh);
     /* t = 213 */
     seq_lstm_cell_backward(16, 64, gates + 872448, c + 218112, c + 219136, dh, dc, dgates + 872448, dbias_rows, NULL, 213);
-    seq_matmul_bt(16, 64, 256, dgates + 872448, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 872448, recurrent_packed, 0, dh);
     /* t = 212 */
     seq_lstm_cell_backward(16, 64, gates + 868352, c + 217088, c + 218112, dh, dc, dgates + 868352, dbias_rows, NULL, 212);
-    seq_matmul_bt(16, 64, 256, dgates + 868352, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 868352, recurrent_packed, 0, dh);
     /* t = 211 */
     seq_lstm_cell_backward(16, 64, gates + 864256, c + 216064, c + 217088, dh, dc, dgates + 864256, dbias_rows, NULL, 211);
-    seq_matmul_bt(16, 64, 256, dgates + 864256, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 864256, recurrent_packed, 0, dh);
     /* t = 210 */
     seq_lstm_cell_backward(16, 64, gates + 860160, c + 215040, c + 216064, dh, dc, dgates + 860160, dbias_rows, NULL, 210);
-    seq_matmul_bt(16, 64, 256, dgates + 860160, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 860160, recurrent_packed, 0, dh);
     /* t = 209 */
     seq_lstm_cell_backward(16, 64, gates + 856064, c + 214016, c + 215040, dh, dc, dgates + 856064, dbias_rows, NULL, 209);
-    seq_matmul_bt(16, 64, 256, dgates + 856064, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 856064, recurrent_packed, 0, dh);
     /* t = 208 */
     seq_lstm_cell_backward(16, 64, gates + 851968, c + 212992, c + 214016, dh, dc, dgates + 851968, dbias_rows, NULL, 208);
-    seq_matmul_bt(16, 64, 256, dgates + 851968, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 851968, recurrent_packed, 0, dh);
     /* t = 207 */
     seq_lstm_cell_backward(16, 64, gates + 847872, c + 211968, c + 212992, dh, dc, dgates + 847872, dbias_rows, NULL, 207);
-    seq_matmul_bt(16, 64, 256, dgates + 847872, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 847872, recurrent_packed, 0, dh);
     /* t = 206 */
     seq_lstm_cell_backward(16, 64, gates + 843776, c + 210944, c + 211968, dh, dc, dgates + 843776, dbias_rows, NULL, 206);
-    seq_matmul_bt(16, 64, 256, dgates + 843776, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 843776, recurrent_packed, 0, dh);
     /* t = 205 */
     seq_lstm_cell_backward(16, 64, gates + 839680, c + 209920, c + 210944, dh, dc, dgates + 839680, dbias_rows, NULL, 205);
-    seq_matmul_bt(16, 64, 256, dgates + 839680, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 839680, recurrent_packed, 0, dh);
     /* t = 204 */
     seq_lstm_cell_backward(16, 64, gates + 835584, c + 208896, c + 209920, dh, dc, dgates + 835584, dbias_rows, NULL, 204);
-    seq_matmul_bt(16, 64, 256, dgates + 835584, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 835584, recurrent_packed, 0, dh);
     /* t = 203 */
     seq_lstm_cell_backward(16, 64, gates + 831488, c + 207872, c + 208896, dh, dc, dgates + 831488, dbias_rows, NULL, 203);
-    seq_matmul_bt(16, 64, 256, dgates + 831488, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 831488, recurrent_packed, 0, dh);
     /* t = 202 */
     seq_lstm_cell_backward(16, 64, gates + 827392, c + 206848, c + 207872, dh, dc, dgates + 827392, dbias_rows, NULL, 202);
-    seq_matmul_bt(16, 64, 256, dgates + 827392, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 827392, recurrent_packed, 0, dh);
     /* t = 201 */
     seq_lstm_cell_backward(16, 64, gates + 823296, c + 205824, c + 206848, dh, dc, dgates + 823296, dbias_rows, NULL, 201);
-    seq_matmul_bt(16, 64, 256, dgates + 823296, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 823296, recurrent_packed, 0, dh);
     /* t = 200 */
     seq_lstm_cell_backward(16, 64, gates + 819200, c + 204800, c + 205824, dh, dc, dgates + 819200, dbias_rows, NULL, 200);
-    seq_matmul_bt(16, 64, 256, dgates + 819200, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 819200, recurrent_packed, 0, dh);
     /* t = 199 */
     seq_lstm_cell_backward(16, 64, gates + 815104, c + 203776, c + 204800, dh, dc, dgates + 815104, dbias_rows, NULL, 199);
-    seq_matmul_bt(16, 64, 256, dgates + 815104, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 815104, recurrent_packed, 0, dh);
     /* t = 198 */
     seq_lstm_cell_backward(16, 64, gates + 811008, c + 202752, c + 203776, dh, dc, dgates + 811008, dbias_rows, NULL, 198);
-    seq_matmul_bt(16, 64, 256, dgates + 811008, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 811008, recurrent_packed, 0, dh);
     /* t = 197 */
     seq_lstm_cell_backward(16, 64, gates + 806912, c + 201728, c + 202752, dh, dc, dgates + 806912, dbias_rows, NULL, 197);
-    seq_matmul_bt(16, 64, 256, dgates + 806912, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 806912, recurrent_packed, 0, dh);
     /* t = 196 */
     seq_lstm_cell_backward(16, 64, gates + 802816, c + 200704, c + 201728, dh, dc, dgates + 802816, dbias_rows, NULL, 196);
-    seq_matmul_bt(16, 64, 256, dgates + 802816, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 802816, recurrent_packed, 0, dh);
     /* t = 195 */
     seq_lstm_cell_backward(16, 64, gates + 798720, c + 199680, c + 200704, dh, dc, dgates + 798720, dbias_rows, NULL, 195);
-    seq_matmul_bt(16, 64, 256, dgates + 798720, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 798720, recurrent_packed, 0, dh);
     /* t = 194 */
     seq_lstm_cell_backward(16, 64, gates + 794624, c + 198656, c + 199680, dh, dc, dgates + 794624, dbias_rows, NULL, 194);
-    seq_matmul_bt(16, 64, 256, dgates + 794624, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 794624, recurrent_packed, 0, dh);
     /* t = 193 */
     seq_lstm_cell_backward(16, 64, gates + 790528, c + 197632, c + 198656, dh, dc, dgates + 790528, dbias_rows, NULL, 193);
-    seq_matmul_bt(16, 64, 256, dgates + 790528, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 790528, recurrent_packed, 0, dh);
     /* t = 192 */
     seq_lstm_cell_backward(16, 64, gates + 786432, c + 196608, c + 197632, dh, dc, dgates + 786432, dbias_rows, NULL, 192);
-    seq_matmul_bt(16, 64, 256, dgates + 786432, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 786432, recurrent_packed, 0, dh);
 }
 
 /* block blk, steps 256 to 319 back */
-static void lstm_backward_steps_256(const real *p, real *a, int blk)
+static void lstm_backward_steps_256(real *a, int blk)
 {
-    const real *recurrent_kernel = p + 1312048; /* [64, 256] */
+    const real *recurrent_packed = a + 28266496; /* recurrent_kernel transposed, packed (seq_pack_bt) */
     const real *gates = a + 23347200 + 1638400 * blk; /* [400, 16, 256] */
     const real *c = a + 26624000 + 410624 * blk; /* [401, 16, 64] */
-    real *dh = a + 28268640 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
-    real *dgates = a + 28270688 + 1638400 * blk; /* [400, 16, 256] */
-    real *dc = a + 31547488 + 1024 * blk;       /* [16, 64] */
-    real *dbias_rows = a + 31549536 + 4096 * blk; /* [16, 256] */
+    real *dh = a + 28285024 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
+    real *dgates = a + 28287072 + 1638400 * blk; /* [400, 16, 256] */
+    real *dc = a + 31563872 + 1024 * blk;       /* [16, 64] */
+    real *dbias_rows = a + 31565920 + 4096 * blk; /* [16, 256] */
     /* t = 319 */
     seq_lstm_cell_backward(16, 64, gates + 1306624, c + 326656, c + 327680, dh, dc, dgates + 1306624, dbias_rows, NULL, 319);
-    seq_matmul_bt(16, 64, 256, dgates + 1306624, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1306624, recurrent_packed, 0, dh);
     /* t = 318 */
     seq_lstm_cell_backward(16, 64, gates + 1302528, c + 325632, c + 326656, dh, dc, dgates + 1302528, dbias_rows, NULL, 318);
-    seq_matmul_bt(16, 64, 256, dgates + 1302528, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1302528, recurrent_packed, 0, dh);
     /* t = 317 */
     seq_lstm_cell_backward(16, 64, gates + 1298432, c + 324608, c + 325632, dh, dc, dgates + 1298432, dbias_rows, NULL, 317);
-    seq_matmul_bt(16, 64, 256, dgates + 1298432, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1298432, recurrent_packed, 0, dh);
     /* t = 316 */
     seq_lstm_cell_backward(16, 64, gates + 1294336, c + 323584, c + 324608, dh, dc, dgates + 1294336, dbias_rows, NULL, 316);
-    seq_matmul_bt(16, 64, 256, dgates + 1294336, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1294336, recurrent_packed, 0, dh);
     /* t = 315 */
     seq_lstm_cell_backward(16, 64, gates + 1290240, c + 322560, c + 323584, dh, dc, dgates + 1290240, dbias_rows, NULL, 315);
-    seq_matmul_bt(16, 64, 256, dgates + 1290240, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1290240, recurrent_packed, 0, dh);
     /* t = 314 */
     seq_lstm_cell_backward(16, 64, gates + 1286144, c + 321536, c + 322560, dh, dc, dgates + 1286144, dbias_rows, NULL, 314);
-    seq_matmul_bt(16, 64, 256, dgates + 1286144, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1286144, recurrent_packed, 0, dh);
     /* t = 313 */
     seq_lstm_cell_backward(16, 64, gates + 1282048, c + 320512, c + 321536, dh, dc, dgates + 1282048, dbias_rows, NULL, 313);
-    seq_matmul_bt(16, 64, 256, dgates + 1282048, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1282048, recurrent_packed, 0, dh);
     /* t = 312 */
     seq_lstm_cell_backward(16, 64, gates + 1277952, c + 319488, c + 320512, dh, dc, dgates + 1277952, dbias_rows, NULL, 312);
-    seq_matmul_bt(16, 64, 256, dgates + 1277952, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1277952, recurrent_packed, 0, dh);
     /* t = 311 */
     seq_lstm_cell_backward(16, 64, gates + 1273856, c + 318464, c + 319488, dh, dc, dgates + 1273856, dbias_rows, NULL, 311);
-    seq_matmul_bt(16, 64, 256, dgates + 1273856, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1273856, recurrent_packed, 0, dh);
     /* t = 310 */
     seq_lstm_cell_backward(16, 64, gates + 1269760, c + 317440, c + 318464, dh, dc, dgates + 1269760, dbias_rows, NULL, 310);
-    seq_matmul_bt(16, 64, 256, dgates + 1269760, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1269760, recurrent_packed, 0, dh);
     /* t = 309 */
     seq_lstm_cell_backward(16, 64, gates + 1265664, c + 316416, c + 317440, dh, dc, dgates + 1265664, dbias_rows, NULL, 309);
-    seq_matmul_bt(16, 64, 256, dgates + 1265664, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1265664, recurrent_packed, 0, dh);
     /* t = 308 */
     seq_lstm_cell_backward(16, 64, gates + 1261568, c + 315392, c + 316416, dh, dc, dgates + 1261568, dbias_rows, NULL, 308);
-    seq_matmul_bt(16, 64, 256, dgates + 1261568, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1261568, recurrent_packed, 0, dh);
     /* t = 307 */
     seq_lstm_cell_backward(16, 64, gates + 1257472, c + 314368, c + 315392, dh, dc, dgates + 1257472, dbias_rows, NULL, 307);
-    seq_matmul_bt(16, 64, 256, dgates + 1257472, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1257472, recurrent_packed, 0, dh);
     /* t = 306 */
     seq_lstm_cell_backward(16, 64, gates + 1253376, c + 313344, c + 314368, dh, dc, dgates + 1253376, dbias_rows, NULL, 306);
-    seq_matmul_bt(16, 64, 256, dgates + 1253376, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1253376, recurrent_packed, 0, dh);
     /* t = 305 */
     seq_lstm_cell_backward(16, 64, gates + 1249280, c + 312320, c + 313344, dh, dc, dgates + 1249280, dbias_rows, NULL, 305);
-    seq_matmul_bt(16, 64, 256, dgates + 1249280, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1249280, recurrent_packed, 0, dh);
     /* t = 304 */
     seq_lstm_cell_backward(16, 64, gates + 1245184, c + 311296, c + 312320, dh, dc, dgates + 1245184, dbias_rows, NULL, 304);
-    seq_matmul_bt(16, 64, 256, dgates + 1245184, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1245184, recurrent_packed, 0, dh);
     /* t = 303 */
     seq_lstm_cell_backward(16, 64, gates + 1241088, c + 310272, c + 311296, dh, dc, dgates + 1241088, dbias_rows, NULL, 303);
-    seq_matmul_bt(16, 64, 256, dgates + 1241088, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1241088, recurrent_packed, 0, dh);
     /* t = 302 */
     seq_lstm_cell_backward(16, 64, gates + 1236992, c + 309248, c + 310272, dh, dc, dgates + 1236992, dbias_rows, NULL, 302);
-    seq_matmul_bt(16, 64, 256, dgates + 1236992, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1236992, recurrent_packed, 0, dh);
     /* t = 301 */
     seq_lstm_cell_backward(16, 64, gates + 1232896, c + 308224, c + 309248, dh, dc, dgates + 1232896, dbias_rows, NULL, 301);
-    seq_matmul_bt(16, 64, 256, dgates + 1232896, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1232896, recurrent_packed, 0, dh);
     /* t = 300 */
     seq_lstm_cell_backward(16, 64, gates + 1228800, c + 307200, c + 308224, dh, dc, dgates + 1228800, dbias_rows, NULL, 300);
-    seq_matmul_bt(16, 64, 256, dgates + 1228800, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1228800, recurrent_packed, 0, dh);
     /* t = 299 */
     seq_lstm_cell_backward(16, 64, gates + 1224704, c + 306176, c + 307200, dh, dc, dgates + 1224704, dbias_rows, NULL, 299);
-    seq_matmul_bt(16, 64, 256, dgates + 1224704, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1224704, recurrent_packed, 0, dh);
     /* t = 298 */
     seq_lstm_cell_backward(16, 64, gates + 1220608, c + 305152, c + 306176, dh, dc, dgates + 1220608, dbias_rows, NULL, 298);
-    seq_matmul_bt(16, 64, 256, dgates + 1220608, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1220608, recurrent_packed, 0, dh);
     /* t = 297 */
     seq_lstm_cell_backward(16, 64, gates + 1216512, c + 304128, c + 305152, dh, dc, dgates + 1216512, dbias_rows, NULL, 297);
-    seq_matmul_bt(16, 64, 256, dgates + 1216512, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1216512, recurrent_packed, 0, dh);
     /* t = 296 */
     seq_lstm_cell_backward(16, 64, gates + 1212416, c + 303104, c + 304128, dh, dc, dgates + 1212416, dbias_rows, NULL, 296);
-    seq_matmul_bt(16, 64, 256, dgates + 1212416, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1212416, recurrent_packed, 0, dh);
     /* t = 295 */
     seq_lstm_cell_backward(16, 64, gates + 1208320, c + 302080, c + 303104, dh, dc, dgates + 1208320, dbias_rows, NULL, 295);
-    seq_matmul_bt(16, 64, 256, dgates + 1208320, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1208320, recurrent_packed, 0, dh);
     /* t = 294 */
     seq_lstm_cell_backward(16, 64, gates + 1204224, c + 301056, c + 302080, dh, dc, dgates + 1204224, dbias_rows, NULL, 294);
-    seq_matmul_bt(16, 64, 256, dgates + 1204224, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1204224, recurrent_packed, 0, dh);
     /* t = 293 */
     seq_lstm_cell_backward(16, 64, gates + 1200128, c + 300032, c + 301056, dh, dc, dgates + 1200128, dbias_rows, NULL, 293);
-    seq_matmul_bt(16, 64, 256, dgates + 1200128, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1200128, recurrent_packed, 0, dh);
     /* t = 292 */
     seq_lstm_cell_backward(16, 64, gates + 1196032, c + 299008, c + 300032, dh, dc, dgates + 1196032, dbias_rows, NULL, 292);
-    seq_matmul_bt(16, 64, 256, dgates + 1196032, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1196032, recurrent_packed, 0, dh);
     /* t = 291 */
     seq_lstm_cell_backward(16, 64, gates + 1191936, c + 297984, c + 299008, dh, dc, dgates + 1191936, dbias_rows, NULL, 291);
-    seq_matmul_bt(16, 64, 256, dgates + 1191936, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1191936, recurrent_packed, 0, dh);
     /* t = 290 */
     seq_lstm_cell_backward(16, 64, gates + 1187840, c + 296960, c + 297984, dh, dc, dgates + 1187840, dbias_rows, NULL, 290);
-    seq_matmul_bt(16, 64, 256, dgates + 1187840, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1187840, recurrent_packed, 0, dh);
     /* t = 289 */
     seq_lstm_cell_backward(16, 64, gates + 1183744, c + 295936, c + 296960, dh, dc, dgates + 1183744, dbias_rows, NULL, 289);
-    seq_matmul_bt(16, 64, 256, dgates + 1183744, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1183744, recurrent_packed, 0, dh);
     /* t = 288 */
     seq_lstm_cell_backward(16, 64, gates + 1179648, c + 294912, c + 295936, dh, dc, dgates + 1179648, dbias_rows, NULL, 288);
-    seq_matmul_bt(16, 64, 256, dgates + 1179648, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1179648, recurrent_packed, 0, dh);
     /* t = 287 */
     seq_lstm_cell_backward(16, 64, gates + 1175552, c + 293888, c + 294912, dh, dc, dgates + 1175552, dbias_rows, NULL, 287);
-    seq_matmul_bt(16, 64, 256, dgates + 1175552, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1175552, recurrent_packed, 0, dh);
     /* t = 286 */
     seq_lstm_cell_backward(16, 64, gates + 1171456, c + 292864, c + 293888, dh, dc, dgates + 1171456, dbias_rows, NULL, 286);
-    seq_matmul_bt(16, 64, 256, dgates + 1171456, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1171456, recurrent_packed, 0, dh);
     /* t = 285 */
     seq_lstm_cell_backward(16, 64, gates + 1167360, c + 291840, c + 292864, dh, dc, dgates + 1167360, dbias_rows, NULL, 285);
-    seq_matmul_bt(16, 64, 256, dgates + 1167360, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1167360, recurrent_packed, 0, dh);
     /* t = 284 */
     seq_lstm_cell_backward(16, 64, gates + 1163264, c + 290816, c + 291840, dh, dc, dgates + 1163264, dbias_rows, NULL, 284);
-    seq_matmul_bt(16, 64, 256, dgates + 1163264, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1163264, recurrent_packed, 0, dh);
     /* t = 283 */
     seq_lstm_cell_backward(16, 64, gates + 1159168, c + 289792, c + 290816, dh, dc, dgates + 1159168, dbias_rows, NULL, 283);
-    seq_matmul_bt(16, 64, 256, dgates + 1159168, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1159168, recurrent_packed, 0, dh);
     /* t = 282 */
     seq_lstm_cell_backward(16, 64, gates + 1155072, c + 288768, c + 289792, dh, dc, dgates + 1155072, dbias_rows, NULL, 282);
-    seq_matmul_bt(16, 64, 256, dgates + 1155072, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1155072, recurrent_packed, 0, dh);
     /* t = 281 */
     seq_lstm_cell_backward(16, 64, gates + 1150976, c + 287744, c + 288768, dh, dc, dgates + 1150976, dbias_rows, NULL, 281);
-    seq_matmul_bt(16, 64, 256, dgates + 1150976, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1150976, recurrent_packed, 0, dh);
     /* t = 280 */
     seq_lstm_cell_backward(16, 64, gates + 1146880, c + 286720, c + 287744, dh, dc, dgates + 1146880, dbias_rows, NULL, 280);
-    seq_matmul_bt(16, 64, 256, dgates + 1146880, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1146880, recurrent_packed, 0, dh);
     /* t = 279 */
     seq_lstm_cell_backward(16, 64, gates + 1142784, c + 285696, c + 286720, dh, dc, dgates + 1142784, dbias_rows, NULL, 279);
-    seq_matmul_bt(16, 64, 256, dgates + 1142784, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1142784, recurrent_packed, 0, dh);
     /* t = 278 */
     seq_lstm_cell_backward(16, 64, gates + 1138688, c + 284672, c + 285696, dh, dc, dgates + 1138688, dbias_rows, NULL, 278);
-    seq_matmul_bt(16, 64, 256, dgates + 1138688, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1138688, recurrent_packed, 0, dh);
     /* t = 277 */
     seq_lstm_cell_backward(16, 64, gates + 1134592, c + 283648, c + 284672, dh, dc, dgates + 1134592, dbias_rows, NULL, 277);
-    seq_matmul_bt(16, 64, 256, dgates + 1134592, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1134592, recurrent_packed, 0, dh);
     /* t = 276 */
     seq_lstm_cell_backward(16, 64, gates + 1130496, c + 282624, c + 283648, dh, dc, dgates + 1130496, dbias_rows, NULL, 276);
-    seq_matmul_bt(16, 64, 256, dgates + 1130496, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1130496, recurrent_packed, 0, dh);
     /* t = 275 */
     seq_lstm_cell_backward(16, 64, gates + 1126400, c + 281600, c + 282624, dh, dc, dgates + 1126400, dbias_rows, NULL, 275);
-    seq_matmul_bt(16, 64, 256, dgates + 1126400, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1126400, recurrent_packed, 0, dh);
     /* t = 274 */
     seq_lstm_cell_backward(16, 64, gates + 1122304, c + 280576, c + 281600, dh, dc, dgates + 1122304, dbias_rows, NULL, 274);
-    seq_matmul_bt(16, 64, 256, dgates + 1122304, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1122304, recurrent_packed, 0, dh);
     /* t = 273 */
     seq_lstm_cell_backward(16, 64, gates + 1118208, c + 279552, c + 280576, dh, dc, dgates + 1118208, dbias_rows, NULL, 273);
-    seq_matmul_bt(16, 64, 256, dgates + 1118208, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1118208, recurrent_packed, 0, dh);
     /* t = 272 */
     seq_lstm_cell_backward(16, 64, gates + 1114112, c + 278528, c + 279552, dh, dc, dgates + 1114112, dbias_rows, NULL, 272);
-    seq_matmul_bt(16, 64, 256, dgates + 1114112, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1114112, recurrent_packed, 0, dh);
     /* t = 271 */
     seq_lstm_cell_backward(16, 64, gates + 1110016, c + 277504, c + 278528, dh, dc, dgates + 1110016, dbias_rows, NULL, 271);
-    seq_matmul_bt(16, 64, 256, dgates + 1110016, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1110016, recurrent_packed, 0, dh);
     /* t = 270 */
     seq_lstm_cell_backward(16, 64, gates + 1105920, c + 276480, c + 277504, dh, dc, dgates + 1105920, dbias_rows, NULL, 270);
-    seq_matmul_bt(16, 64, 256, dgates + 1105920, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1105920, recurrent_packed, 0, dh);
     /* t = 269 */
     seq_lstm_cell_backward(16, 64, gates + 1101824, c + 275456, c + 276480, dh, dc, dgates + 1101824, dbias_rows, NULL, 269);
-    seq_matmul_bt(16, 64, 256, dgates + 1101824, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1101824, recurrent_packed, 0, dh);
     /* t = 268 */
     seq_lstm_cell_backward(16, 64, gates + 1097728, c + 274432, c + 275456, dh, dc, dgates + 1097728, dbias_rows, NULL, 268);
-    seq_matmul_bt(16, 64, 256, dgates + 1097728, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1097728, recurrent_packed, 0, dh);
     /* t = 267 */
     seq_lstm_cell_backward(16, 64, gates + 1093632, c + 273408, c + 274432, dh, dc, dgates + 1093632, dbias_rows, NULL, 267);
-    seq_matmul_bt(16, 64, 256, dgates + 1093632, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1093632, recurrent_packed, 0, dh);
     /* t = 266 */
     seq_lstm_cell_backward(16, 64, gates + 1089536, c + 272384, c + 273408, dh, dc, dgates + 1089536, dbias_rows, NULL, 266);
-    seq_matmul_bt(16, 64, 256, dgates + 1089536, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1089536, recurrent_packed, 0, dh);
     /* t = 265 */
     seq_lstm_cell_backward(16, 64, gates + 1085440, c + 271360, c + 272384, dh, dc, dgates + 1085440, dbias_rows, NULL, 265);
-    seq_matmul_bt(16, 64, 256, dgates + 1085440, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1085440, recurrent_packed, 0, dh);
     /* t = 264 */
     seq_lstm_cell_backward(16, 64, gates + 1081344, c + 270336, c + 271360, dh, dc, dgates + 1081344, dbias_rows, NULL, 264);
-    seq_matmul_bt(16, 64, 256, dgates + 1081344, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1081344, recurrent_packed, 0, dh);
     /* t = 263 */
     seq_lstm_cell_backward(16, 64, gates + 1077248, c + 269312, c + 270336, dh, dc, dgates + 1077248, dbias_rows, NULL, 263);
-    seq_matmul_bt(16, 64, 256, dgates + 1077248, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1077248, recurrent_packed, 0, dh);
     /* t = 262 */
     seq_lstm_cell_backward(16, 64, gates + 1073152, c + 268288, c + 269312, dh, dc, dgates + 1073152, dbias_rows, NULL, 262);
-    seq_matmul_bt(16, 64, 256, dgates + 1073152, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1073152, recurrent_packed, 0, dh);
     /* t = 261 */
     seq_lstm_cell_backward(16, 64, gates + 1069056, c + 267264, c + 268288, dh, dc, dgates + 1069056, dbias_rows, NULL, 261);
-    seq_matmul_bt(16, 64, 256, dgates + 1069056, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1069056, recurrent_packed, 0, dh);
     /* t = 260 */
     seq_lstm_cell_backward(16, 64, gates + 1064960, c + 266240, c + 267264, dh, dc, dgates + 1064960, dbias_rows, NULL, 260);
-    seq_matmul_bt(16, 64, 256, dgates + 1064960, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1064960, recurrent_packed, 0, dh);
     /* t = 259 */
     seq_lstm_cell_backward(16, 64, gates + 1060864, c + 265216, c + 266240, dh, dc, dgates + 1060864, dbias_rows, NULL, 259);
-    seq_matmul_bt(16, 64, 256, dgates + 1060864, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1060864, recurrent_packed, 0, dh);
     /* t = 258 */
     seq_lstm_cell_backward(16, 64, gates + 1056768, c + 264192, c + 265216, dh, dc, dgates + 1056768, dbias_rows, NULL, 258);
-    seq_matmul_bt(16, 64, 256, dgates + 1056768, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1056768, recurrent_packed, 0, dh);
     /* t = 257 */
     seq_lstm_cell_backward(16, 64, gates + 1052672, c + 263168, c + 264192, dh, dc, dgates + 1052672, dbias_rows, NULL, 257);
-    seq_matmul_bt(16, 64, 256, dgates + 1052672, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1052672, recurrent_packed, 0, dh);
     /* t = 256 */
     seq_lstm_cell_backward(16, 64, gates + 1048576, c + 262144, c + 263168, dh, dc, dgates + 1048576, dbias_rows, NULL, 256);
-    seq_matmul_bt(16, 64, 256, dgates + 1048576, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1048576, recurrent_packed, 0, dh);
 }
 
 /* block blk, steps 320 to 383 back */
-static void lstm_backward_steps_320(const real *p, real *a, int blk)
+static void lstm_backward_steps_320(real *a, int blk)
 {
-    const real *recurrent_kernel = p + 1312048; /* [64, 256] */
+    const real *recurrent_packed = a + 28266496; /* recurrent_kernel transposed, packed (seq_pack_bt) */
     const real *gates = a + 23347200 + 1638400 * blk; /* [400, 16, 256] */
     const real *c = a + 26624000 + 410624 * blk; /* [401, 16, 64] */
-    real *dh = a + 28268640 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
-    real *dgates = a + 28270688 + 1638400 * blk; /* [400, 16, 256] */
-    real *dc = a + 31547488 + 1024 * blk;       /* [16, 64] */
-    real *dbias_rows = a + 31549536 + 4096 * blk; /* [16, 256] */
+    real *dh = a + 28285024 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
+    real *dgates = a + 28287072 + 1638400 * blk; /* [400, 16, 256] */
+    real *dc = a + 31563872 + 1024 * blk;       /* [16, 64] */
+    real *dbias_rows = a + 31565920 + 4096 * blk; /* [16, 256] */
     /* t = 383 */
     seq_lstm_cell_backward(16, 64, gates + 1568768, c + 392192, c + 393216, dh, dc, dgates + 1568768, dbias_rows, NULL, 383);
-    seq_matmul_bt(16, 64, 256, dgates + 1568768, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1568768, recurrent_packed, 0, dh);
     /* t = 382 */
     seq_lstm_cell_backward(16, 64, gates + 1564672, c + 391168, c + 392192, dh, dc, dgates + 1564672, dbias_rows, NULL, 382);
-    seq_matmul_bt(16, 64, 256, dgates + 1564672, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1564672, recurrent_packed, 0, dh);
     /* t = 381 */
     seq_lstm_cell_backward(16, 64, gates + 1560576, c + 390144, c + 391168, dh, dc, dgates + 1560576, dbias_rows, NULL, 381);
-    seq_matmul_bt(16, 64, 256, dgates + 1560576, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1560576, recurrent_packed, 0, dh);
     /* t = 380 */
     seq_lstm_cell_backward(16, 64, gates + 1556480, c + 389120, c + 390144, dh, dc, dgates + 1556480, dbias_rows, NULL, 380);
-    seq_matmul_bt(16, 64, 256, dgates + 1556480, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1556480, recurrent_packed, 0, dh);
     /* t = 379 */
     seq_lstm_cell_backward(16, 64, gates + 1552384, c + 388096, c + 389120, dh, dc, dgates + 1552384, dbias_rows, NULL, 379);
-    seq_matmul_bt(16, 64, 256, dgates + 1552384, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1552384, recurrent_packed, 0, dh);
     /* t = 378 */
     seq_lstm_cell_backward(16, 64, gates + 1548288, c + 387072, c + 388096, dh, dc, dgates + 1548288, dbias_rows, NULL, 378);
-    seq_matmul_bt(16, 64, 256, dgates + 1548288, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1548288, recurrent_packed, 0, dh);
     /* t = 377 */
     seq_lstm_cell_backward(16, 64, gates + 1544192, c + 386048, c + 387072, dh, dc, dgates + 1544192, dbias_rows, NULL, 377);
-    seq_matmul_bt(16, 64, 256, dgates + 1544192, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1544192, recurrent_packed, 0, dh);
     /* t = 376 */
     seq_lstm_cell_backward(16, 64, gates + 1540096, c + 385024, c + 386048, dh, dc, dgates + 1540096, dbias_rows, NULL, 376);
-    seq_matmul_bt(16, 64, 256, dgates + 1540096, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1540096, recurrent_packed, 0, dh);
     /* t = 375 */
     seq_lstm_cell_backward(16, 64, gates + 1536000, c + 384000, c + 385024, dh, dc, dgates + 1536000, dbias_rows, NULL, 375);
-    seq_matmul_bt(16, 64, 256, dgates + 1536000, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1536000, recurrent_packed, 0, dh);
     /* t = 374 */
     seq_lstm_cell_backward(16, 64, gates + 1531904, c + 382976, c + 384000, dh, dc, dgates + 1531904, dbias_rows, NULL, 374);
-    seq_matmul_bt(16, 64, 256, dgates + 1531904, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1531904, recurrent_packed, 0, dh);
     /* t = 373 */
     seq_lstm_cell_backward(16, 64, gates + 1527808, c + 381952, c + 382976, dh, dc, dgates + 1527808, dbias_rows, NULL, 373);
-    seq_matmul_bt(16, 64, 256, dgates + 1527808, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1527808, recurrent_packed, 0, dh);
     /* t = 372 */
     seq_lstm_cell_backward(16, 64, gates + 1523712, c + 380928, c + 381952, dh, dc, dgates + 1523712, dbias_rows, NULL, 372);
-    seq_matmul_bt(16, 64, 256, dgates + 1523712, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1523712, recurrent_packed, 0, dh);
     /* t = 371 */
     seq_lstm_cell_backward(16, 64, gates + 1519616, c + 379904, c + 380928, dh, dc, dgates + 1519616, dbias_rows, NULL, 371);
-    seq_matmul_bt(16, 64, 256, dgates + 1519616, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1519616, recurrent_packed, 0, dh);
     /* t = 370 */
     seq_lstm_cell_backward(16, 64, gates + 1515520, c + 378880, c + 379904, dh, dc, dgates + 1515520, dbias_rows, NULL, 370);
-    seq_matmul_bt(16, 64, 256, dgates + 1515520, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1515520, recurrent_packed, 0, dh);
     /* t = 369 */
     seq_lstm_cell_backward(16, 64, gates + 1511424, c + 377856, c + 378880, dh, dc, dgates + 1511424, dbias_rows, NULL, 369);
-    seq_matmul_bt(16, 64, 256, dgates + 1511424, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1511424, recurrent_packed, 0, dh);
     /* t = 368 */
     seq_lstm_cell_backward(16, 64, gates + 1507328, c + 376832, c + 377856, dh, dc, dgates + 1507328, dbias_rows, NULL, 368);
-    seq_matmul_bt(16, 64, 256, dgates + 1507328, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1507328, recurrent_packed, 0, dh);
     /* t = 367 */
     seq_lstm_cell_backward(16, 64, gates + 1503232, c + 375808, c + 376832, dh, dc, dgates + 1503232, dbias_rows, NULL, 367);
-    seq_matmul_bt(16, 64, 256, dgates + 1503232, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1503232, recurrent_packed, 0, dh);
     /* t = 366 */
     seq_lstm_cell_backward(16, 64, gates + 1499136, c + 374784, c + 375808, dh, dc, dgates + 1499136, dbias_rows, NULL, 366);
-    seq_matmul_bt(16, 64, 256, dgates + 1499136, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1499136, recurrent_packed, 0, dh);
     /* t = 365 */
     seq_lstm_cell_backward(16, 64, gates + 1495040, c + 373760, c + 374784, dh, dc, dgates + 1495040, dbias_rows, NULL, 365);
-    seq_matmul_bt(16, 64, 256, dgates + 1495040, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1495040, recurrent_packed, 0, dh);
     /* t = 364 */
     seq_lstm_cell_backward(16, 64, gates + 1490944, c + 372736, c + 373760, dh, dc, dgates + 1490944, dbias_rows, NULL, 364);
-    seq_matmul_bt(16, 64, 256, dgates + 1490944, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1490944, recurrent_packed, 0, dh);
     /* t = 363 */
     seq_lstm_cell_backward(16, 64, gates + 1486848, c + 371712, c + 372736, dh, dc, dgates + 1486848, dbias_rows, NULL, 363);
-    seq_matmul_bt(16, 64, 256, dgates + 1486848, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1486848, recurrent_packed, 0, dh);
     /* t = 362 */
     seq_lstm_cell_backward(16, 64, gates + 1482752, c + 370688, c + 371712, dh, dc, dgates + 1482752, dbias_rows, NULL, 362);
-    seq_matmul_bt(16, 64, 256, dgates + 1482752, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1482752, recurrent_packed, 0, dh);
     /* t = 361 */
     seq_lstm_cell_backward(16, 64, gates + 1478656, c + 369664, c + 370688, dh, dc, dgates + 1478656, dbias_rows, NULL, 361);
-    seq_matmul_bt(16, 64, 256, dgates + 1478656, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1478656, recurrent_packed, 0, dh);
     /* t = 360 */
     seq_lstm_cell_backward(16, 64, gates + 1474560, c + 368640, c + 369664, dh, dc, dgates + 1474560, dbias_rows, NULL, 360);
-    seq_matmul_bt(16, 64, 256, dgates + 1474560, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1474560, recurrent_packed, 0, dh);
     /* t = 359 */
     seq_lstm_cell_backward(16, 64, gates + 1470464, c + 367616, c + 368640, dh, dc, dgates + 1470464, dbias_rows, NULL, 359);
-    seq_matmul_bt(16, 64, 256, dgates + 1470464, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1470464, recurrent_packed, 0, dh);
     /* t = 358 */
     seq_lstm_cell_backward(16, 64, gates + 1466368, c + 366592, c + 367616, dh, dc, dgates + 1466368, dbias_rows, NULL, 358);
-    seq_matmul_bt(16, 64, 256, dgates + 1466368, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1466368, recurrent_packed, 0, dh);
     /* t = 357 */
     seq_lstm_cell_backward(16, 64, gates + 1462272, c + 365568, c + 366592, dh, dc, dgates + 1462272, dbias_rows, NULL, 357);
-    seq_matmul_bt(16, 64, 256, dgates + 1462272, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1462272, recurrent_packed, 0, dh);
     /* t = 356 */
     seq_lstm_cell_backward(16, 64, gates + 1458176, c + 364544, c + 365568, dh, dc, dgates + 1458176, dbias_rows, NULL, 356);
-    seq_matmul_bt(16, 64, 256, dgates + 1458176, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1458176, recurrent_packed, 0, dh);
     /* t = 355 */
     seq_lstm_cell_backward(16, 64, gates + 1454080, c + 363520, c + 364544, dh, dc, dgates + 1454080, dbias_rows, NULL, 355);
-    seq_matmul_bt(16, 64, 256, dgates + 1454080, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1454080, recurrent_packed, 0, dh);
     /* t = 354 */
     seq_lstm_cell_backward(16, 64, gates + 1449984, c + 362496, c + 363520, dh, dc, dgates + 1449984, dbias_rows, NULL, 354);
-    seq_matmul_bt(16, 64, 256, dgates + 1449984, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1449984, recurrent_packed, 0, dh);
     /* t = 353 */
     seq_lstm_cell_backward(16, 64, gates + 1445888, c + 361472, c + 362496, dh, dc, dgates + 1445888, dbias_rows, NULL, 353);
-    seq_matmul_bt(16, 64, 256, dgates + 1445888, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1445888, recurrent_packed, 0, dh);
     /* t = 352 */
     seq_lstm_cell_backward(16, 64, gates + 1441792, c + 360448, c + 361472, dh, dc, dgates + 1441792, dbias_rows, NULL, 352);
-    seq_matmul_bt(16, 64, 256, dgates + 1441792, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1441792, recurrent_packed, 0, dh);
     /* t = 351 */
     seq_lstm_cell_backward(16, 64, gates + 1437696, c + 359424, c + 360448, dh, dc, dgates + 1437696, dbias_rows, NULL, 351);
-    seq_matmul_bt(16, 64, 256, dgates + 1437696, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1437696, recurrent_packed, 0, dh);
     /* t = 350 */
     seq_lstm_cell_backward(16, 64, gates + 1433600, c + 358400, c + 359424, dh, dc, dgates + 1433600, dbias_rows, NULL, 350);
-    seq_matmul_bt(16, 64, 256, dgates + 1433600, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1433600, recurrent_packed, 0, dh);
     /* t = 349 */
     seq_lstm_cell_backward(16, 64, gates + 1429504, c + 357376, c + 358400, dh, dc, dgates + 1429504, dbias_rows, NULL, 349);
-    seq_matmul_bt(16, 64, 256, dgates + 1429504, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1429504, recurrent_packed, 0, dh);
     /* t = 348 */
     seq_lstm_cell_backward(16, 64, gates + 1425408, c + 356352, c + 357376, dh, dc, dgates + 1425408, dbias_rows, NULL, 348);
-    seq_matmul_bt(16, 64, 256, dgates + 1425408, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1425408, recurrent_packed, 0, dh);
     /* t = 347 */
     seq_lstm_cell_backward(16, 64, gates + 1421312, c + 355328, c + 356352, dh, dc, dgates + 1421312, dbias_rows, NULL, 347);
-    seq_matmul_bt(16, 64, 256, dgates + 1421312, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1421312, recurrent_packed, 0, dh);
     /* t = 346 */
     seq_lstm_cell_backward(16, 64, gates + 1417216, c + 354304, c + 355328, dh, dc, dgates + 1417216, dbias_rows, NULL, 346);
-    seq_matmul_bt(16, 64, 256, dgates + 1417216, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1417216, recurrent_packed, 0, dh);
     /* t = 345 */
     seq_lstm_cell_backward(16, 64, gates + 1413120, c + 353280, c + 354304, dh, dc, dgates + 1413120, dbias_rows, NULL, 345);
-    seq_matmul_bt(16, 64, 256, dgates + 1413120, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1413120, recurrent_packed, 0, dh);
     /* t = 344 */
     seq_lstm_cell_backward(16, 64, gates + 1409024, c + 352256, c + 353280, dh, dc, dgates + 1409024, dbias_rows, NULL, 344);
-    seq_matmul_bt(16, 64, 256, dgates + 1409024, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1409024, recurrent_packed, 0, dh);
     /* t = 343 */
     seq_lstm_cell_backward(16, 64, gates + 1404928, c + 351232, c + 352256, dh, dc, dgates + 1404928, dbias_rows, NULL, 343);
-    seq_matmul_bt(16, 64, 256, dgates + 1404928, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1404928, recurrent_packed, 0, dh);
     /* t = 342 */
     seq_lstm_cell_backward(16, 64, gates + 1400832, c + 350208, c + 351232, dh, dc, dgates + 1400832, dbias_rows, NULL, 342);
-    seq_matmul_bt(16, 64, 256, dgates + 1400832, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1400832, recurrent_packed, 0, dh);
     /* t = 341 */
     seq_lstm_cell_backward(16, 64, gates + 1396736, c + 349184, c + 350208, dh, dc, dgates + 1396736, dbias_rows, NULL, 341);
-    seq_matmul_bt(16, 64, 256, dgates + 1396736, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1396736, recurrent_packed, 0, dh);
     /* t = 340 */
     seq_lstm_cell_backward(16, 64, gates + 1392640, c + 348160, c + 349184, dh, dc, dgates + 1392640, dbias_rows, NULL, 340);
-    seq_matmul_bt(16, 64, 256, dgates + 1392640, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1392640, recurrent_packed, 0, dh);
     /* t = 339 */
     seq_lstm_cell_backward(16, 64, gates + 1388544, c + 347136, c + 348160, dh, dc, dgates + 1388544, dbias_rows, NULL, 339);
-    seq_matmul_bt(16, 64, 256, dgates + 1388544, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1388544, recurrent_packed, 0, dh);
     /* t = 338 */
     seq_lstm_cell_backward(16, 64, gates + 1384448, c + 346112, c + 347136, dh, dc, dgates + 1384448, dbias_rows, NULL, 338);
-    seq_matmul_bt(16, 64, 256, dgates + 1384448, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1384448, recurrent_packed, 0, dh);
     /* t = 337 */
     seq_lstm_cell_backward(16, 64, gates + 1380352, c + 345088, c + 346112, dh, dc, dgates + 1380352, dbias_rows, NULL, 337);
-    seq_matmul_bt(16, 64, 256, dgates + 1380352, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1380352, recurrent_packed, 0, dh);
     /* t = 336 */
     seq_lstm_cell_backward(16, 64, gates + 1376256, c + 344064, c + 345088, dh, dc, dgates + 1376256, dbias_rows, NULL, 336);
-    seq_matmul_bt(16, 64, 256, dgates + 1376256, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1376256, recurrent_packed, 0, dh);
     /* t = 335 */
     seq_lstm_cell_backward(16, 64, gates + 1372160, c + 343040, c + 344064, dh, dc, dgates + 1372160, dbias_rows, NULL, 335);
-    seq_matmul_bt(16, 64, 256, dgates + 1372160, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1372160, recurrent_packed, 0, dh);
     /* t = 334 */
     seq_lstm_cell_backward(16, 64, gates + 1368064, c + 342016, c + 343040, dh, dc, dgates + 1368064, dbias_rows, NULL, 334);
-    seq_matmul_bt(16, 64, 256, dgates + 1368064, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1368064, recurrent_packed, 0, dh);
     /* t = 333 */
     seq_lstm_cell_backward(16, 64, gates + 1363968, c + 340992, c + 342016, dh, dc, dgates + 1363968, dbias_rows, NULL, 333);
-    seq_matmul_bt(16, 64, 256, dgates + 1363968, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1363968, recurrent_packed, 0, dh);
     /* t = 332 */
     seq_lstm_cell_backward(16, 64, gates + 1359872, c + 339968, c + 340992, dh, dc, dgates + 1359872, dbias_rows, NULL, 332);
-    seq_matmul_bt(16, 64, 256, dgates + 1359872, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1359872, recurrent_packed, 0, dh);
     /* t = 331 */
     seq_lstm_cell_backward(16, 64, gates + 1355776, c + 338944, c + 339968, dh, dc, dgates + 1355776, dbias_rows, NULL, 331);
-    seq_matmul_bt(16, 64, 256, dgates + 1355776, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1355776, recurrent_packed, 0, dh);
     /* t = 330 */
     seq_lstm_cell_backward(16, 64, gates + 1351680, c + 337920, c + 338944, dh, dc, dgates + 1351680, dbias_rows, NULL, 330);
-    seq_matmul_bt(16, 64, 256, dgates + 1351680, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1351680, recurrent_packed, 0, dh);
     /* t = 329 */
     seq_lstm_cell_backward(16, 64, gates + 1347584, c + 336896, c + 337920, dh, dc, dgates + 1347584, dbias_rows, NULL, 329);
-    seq_matmul_bt(16, 64, 256, dgates + 1347584, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1347584, recurrent_packed, 0, dh);
     /* t = 328 */
     seq_lstm_cell_backward(16, 64, gates + 1343488, c + 335872, c + 336896, dh, dc, dgates + 1343488, dbias_rows, NULL, 328);
-    seq_matmul_bt(16, 64, 256, dgates + 1343488, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1343488, recurrent_packed, 0, dh);
     /* t = 327 */
     seq_lstm_cell_backward(16, 64, gates + 1339392, c + 334848, c + 335872, dh, dc, dgates + 1339392, dbias_rows, NULL, 327);
-    seq_matmul_bt(16, 64, 256, dgates + 1339392, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1339392, recurrent_packed, 0, dh);
     /* t = 326 */
     seq_lstm_cell_backward(16, 64, gates + 1335296, c + 333824, c + 334848, dh, dc, dgates + 1335296, dbias_rows, NULL, 326);
-    seq_matmul_bt(16, 64, 256, dgates + 1335296, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1335296, recurrent_packed, 0, dh);
     /* t = 325 */
     seq_lstm_cell_backward(16, 64, gates + 1331200, c + 332800, c + 333824, dh, dc, dgates + 1331200, dbias_rows, NULL, 325);
-    seq_matmul_bt(16, 64, 256, dgates + 1331200, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1331200, recurrent_packed, 0, dh);
     /* t = 324 */
     seq_lstm_cell_backward(16, 64, gates + 1327104, c + 331776, c + 332800, dh, dc, dgates + 1327104, dbias_rows, NULL, 324);
-    seq_matmul_bt(16, 64, 256, dgates + 1327104, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1327104, recurrent_packed, 0, dh);
     /* t = 323 */
     seq_lstm_cell_backward(16, 64, gates + 1323008, c + 330752, c + 331776, dh, dc, dgates + 1323008, dbias_rows, NULL, 323);
-    seq_matmul_bt(16, 64, 256, dgates + 1323008, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1323008, recurrent_packed, 0, dh);
     /* t = 322 */
     seq_lstm_cell_backward(16, 64, gates + 1318912, c + 329728, c + 330752, dh, dc, dgates + 1318912, dbias_rows, NULL, 322);
-    seq_matmul_bt(16, 64, 256, dgates + 1318912, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1318912, recurrent_packed, 0, dh);
     /* t = 321 */
     seq_lstm_cell_backward(16, 64, gates + 1314816, c + 328704, c + 329728, dh, dc, dgates + 1314816, dbias_rows, NULL, 321);
-    seq_matmul_bt(16, 64, 256, dgates + 1314816, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1314816, recurrent_packed, 0, dh);
     /* t = 320 */
     seq_lstm_cell_backward(16, 64, gates + 1310720, c + 327680, c + 328704, dh, dc, dgates + 1310720, dbias_rows, NULL, 320);
-    seq_matmul_bt(16, 64, 256, dgates + 1310720, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1310720, recurrent_packed, 0, dh);
 }
 
 /* block blk, steps 384 to 399 back */
-static void lstm_backward_steps_384(const real *p, real *a, int blk)
+static void lstm_backward_steps_384(real *a, int blk)
 {
-    const real *recurrent_kernel = p + 1312048; /* [64, 256] */
+    const real *recurrent_packed = a + 28266496; /* recurrent_kernel transposed, packed (seq_pack_bt) */
     const real *gates = a + 23347200 + 1638400 * blk; /* [400, 16, 256] */
     const real *c = a + 26624000 + 410624 * blk; /* [401, 16, 64] */
-    real *dh = a + 28268640 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
-    real *dgates = a + 28270688 + 1638400 * blk; /* [400, 16, 256] */
-    real *dc = a + 31547488 + 1024 * blk;       /* [16, 64] */
-    real *dbias_rows = a + 31549536 + 4096 * blk; /* [16, 256] */
+    real *dh = a + 28285024 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
+    real *dgates = a + 28287072 + 1638400 * blk; /* [400, 16, 256] */
+    real *dc = a + 31563872 + 1024 * blk;       /* [16, 64] */
+    real *dbias_rows = a + 31565920 + 4096 * blk; /* [16, 256] */
     /* t = 399 */
     seq_lstm_cell_backward(16, 64, gates + 1634304, c + 408576, c + 409600, dh, dc, dgates + 1634304, dbias_rows, NULL, 399);
-    seq_matmul_bt(16, 64, 256, dgates + 1634304, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1634304, recurrent_packed, 0, dh);
     /* t = 398 */
     seq_lstm_cell_backward(16, 64, gates + 1630208, c + 407552, c + 408576, dh, dc, dgates + 1630208, dbias_rows, NULL, 398);
-    seq_matmul_bt(16, 64, 256, dgates + 1630208, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1630208, recurrent_packed, 0, dh);
     /* t = 397 */
     seq_lstm_cell_backward(16, 64, gates + 1626112, c + 406528, c + 407552, dh, dc, dgates + 1626112, dbias_rows, NULL, 397);
-    seq_matmul_bt(16, 64, 256, dgates + 1626112, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1626112, recurrent_packed, 0, dh);
     /* t = 396 */
     seq_lstm_cell_backward(16, 64, gates + 1622016, c + 405504, c + 406528, dh, dc, dgates + 1622016, dbias_rows, NULL, 396);
-    seq_matmul_bt(16, 64, 256, dgates + 1622016, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1622016, recurrent_packed, 0, dh);
     /* t = 395 */
     seq_lstm_cell_backward(16, 64, gates + 1617920, c + 404480, c + 405504, dh, dc, dgates + 1617920, dbias_rows, NULL, 395);
-    seq_matmul_bt(16, 64, 256, dgates + 1617920, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1617920, recurrent_packed, 0, dh);
     /* t = 394 */
     seq_lstm_cell_backward(16, 64, gates + 1613824, c + 403456, c + 404480, dh, dc, dgates + 1613824, dbias_rows, NULL, 394);
-    seq_matmul_bt(16, 64, 256, dgates + 1613824, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1613824, recurrent_packed, 0, dh);
     /* t = 393 */
     seq_lstm_cell_backward(16, 64, gates + 1609728, c + 402432, c + 403456, dh, dc, dgates + 1609728, dbias_rows, NULL, 393);
-    seq_matmul_bt(16, 64, 256, dgates + 1609728, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1609728, recurrent_packed, 0, dh);
     /* t = 392 */
     seq_lstm_cell_backward(16, 64, gates + 1605632, c + 401408, c + 402432, dh, dc, dgates + 1605632, dbias_rows, NULL, 392);
-    seq_matmul_bt(16, 64, 256, dgates + 1605632, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1605632, recurrent_packed, 0, dh);
     /* t = 391 */
     seq_lstm_cell_backward(16, 64, gates + 1601536, c + 400384, c + 401408, dh, dc, dgates + 1601536, dbias_rows, NULL, 391);
-    seq_matmul_bt(16, 64, 256, dgates + 1601536, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1601536, recurrent_packed, 0, dh);
     /* t = 390 */
     seq_lstm_cell_backward(16, 64, gates + 1597440, c + 399360, c + 400384, dh, dc, dgates + 1597440, dbias_rows, NULL, 390);
-    seq_matmul_bt(16, 64, 256, dgates + 1597440, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1597440, recurrent_packed, 0, dh);
     /* t = 389 */
     seq_lstm_cell_backward(16, 64, gates + 1593344, c + 398336, c + 399360, dh, dc, dgates + 1593344, dbias_rows, NULL, 389);
-    seq_matmul_bt(16, 64, 256, dgates + 1593344, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1593344, recurrent_packed, 0, dh);
     /* t = 388 */
     seq_lstm_cell_backward(16, 64, gates + 1589248, c + 397312, c + 398336, dh, dc, dgates + 1589248, dbias_rows, NULL, 388);
-    seq_matmul_bt(16, 64, 256, dgates + 1589248, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1589248, recurrent_packed, 0, dh);
     /* t = 387 */
     seq_lstm_cell_backward(16, 64, gates + 1585152, c + 396288, c + 397312, dh, dc, dgates + 1585152, dbias_rows, NULL, 387);
-    seq_matmul_bt(16, 64, 256, dgates + 1585152, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1585152, recurrent_packed, 0, dh);
     /* t = 386 */
     seq_lstm_cell_backward(16, 64, gates + 1581056, c + 395264, c + 396288, dh, dc, dgates + 1581056, dbias_rows, NULL, 386);
-    seq_matmul_bt(16, 64, 256, dgates + 1581056, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1581056, recurrent_packed, 0, dh);
     /* t = 385 */
     seq_lstm_cell_backward(16, 64, gates + 1576960, c + 394240, c + 395264, dh, dc, dgates + 1576960, dbias_rows, NULL, 385);
-    seq_matmul_bt(16, 64, 256, dgates + 1576960, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1576960, recurrent_packed, 0, dh);
     /* t = 384 */
     seq_lstm_cell_backward(16, 64, gates + 1572864, c + 393216, c + 394240, dh, dc, dgates + 1572864, dbias_rows, NULL, 384);
-    seq_matmul_bt(16, 64, 256, dgates + 1572864, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 1572864, recurrent_packed, 0, dh);
 }
 
 /* block blk, all 400 steps back, and its share of the weight gradients */
 static void lstm_backward_block(const real *p, real *a, int blk)
 {
     const real *x = a + 21913600 + 716800 * blk; /* [400, 16, 112] input */
-    real *dx = a + 31648352 + 716800 * blk;     /* [400, 16, 112] d input */
+    real *dx = a + 31664736 + 716800 * blk;     /* [400, 16, 112] d input */
 
     const real *kernel = p + 1283376;           /* [112, 256] */
     const real *h = a + 27445248 + 410624 * blk; /* [401, 16, 64] */
-    real *dgates = a + 28270688 + 1638400 * blk; /* [400, 16, 256] */
-    real *dc = a + 31547488 + 1024 * blk;       /* [16, 64] */
-    real *dbias_rows = a + 31549536 + 4096 * blk; /* [16, 256] */
-    real *d_kernel = a + 31557728 + 28672 * blk; /* [112, 256] */
-    real *d_recurrent_kernel = a + 31615072 + 16384 * blk; /* [64, 256] */
-    real *d_bias = a + 31647840 + 256 * blk;    /* [256] */
+    real *dgates = a + 28287072 + 1638400 * blk; /* [400, 16, 256] */
+    real *dc = a + 31563872 + 1024 * blk;       /* [16, 64] */
+    real *dbias_rows = a + 31565920 + 4096 * blk; /* [16, 256] */
+    real *d_kernel = a + 31574112 + 28672 * blk; /* [112, 256] */
+    real *d_recurrent_kernel = a + 31631456 + 16384 * blk; /* [64, 256] */
+    real *d_bias = a + 31664224 + 256 * blk;    /* [256] */
 
     seq_zero(1024, dc);
     seq_zero(4096, dbias_rows);
-    lstm_backward_steps_384(p, a, blk);
-    lstm_backward_steps_320(p, a, blk);
-    lstm_backward_steps_256(p, a, blk);
-    lstm_backward_steps_192(p, a, blk);
-    lstm_backward_steps_128(p, a, blk);
-    lstm_backward_steps_64(p, a, blk);
-    lstm_backward_steps_0(p, a, blk);
+    lstm_backward_steps_384(a, blk);
+    lstm_backward_steps_320(a, blk);
+    lstm_backward_steps_256(a, blk);
+    lstm_backward_steps_192(a, blk);
+    lstm_backward_steps_128(a, blk);
+    lstm_backward_steps_64(a, blk);
+    lstm_backward_steps_0(a, blk);
     /* this direction's weight gradients, all 400 steps at once */
     seq_matmul_at(112, 256, 6400, x, dgates, 0, d_kernel);
     seq_matmul_at(64, 256, 6400, h + 0, dgates, 0, d_recurrent_kernel);
@@ -2861,11 +2863,12 @@ static void lstm_backward_block(const real *p, real *a, int blk)
 
 static void lstm_backward(const real *p, real *g, real *a)
 {
+    seq_pack_bt(256, 64, p + 1312048, a + 28266496);  /* recurrent_kernel^T */
     seq_parallel_blocks(2, lstm_backward_block, p, a);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(2, 28672, a + 31557728, g + 1283376);  /* kernel */
-    seq_sum_blocks(2, 16384, a + 31615072, g + 1312048);  /* recurrent_kernel */
-    seq_sum_blocks(2, 256, a + 31647840, g + 1328432);  /* bias */
+    seq_sum_blocks(2, 28672, a + 31574112, g + 1283376);  /* kernel */
+    seq_sum_blocks(2, 16384, a + 31631456, g + 1312048);  /* recurrent_kernel */
+    seq_sum_blocks(2, 256, a + 31664224, g + 1328432);  /* bias */
 }
 
 /* block blk, steps 0 to 63 */
@@ -4171,9 +4174,9 @@ static void lstm_predict(const real *p, real *a)
 static void dense_forward(const real *p, real *a)
 {
     const real *kernel = p + 1328688;           /* [64, 1] */
-    const real *x = a + 28266496;               /* [32, 64] input */
+    const real *x = a + 28282880;               /* [32, 64] input */
     const real *bias = p + 1328752;             /* [1] */
-    real *y = a + 28268544;                     /* logits; the sigmoid is in the loss */
+    real *y = a + 28284928;                     /* logits; the sigmoid is in the loss */
 
     seq_fill_rows(32, 1, bias, y);
     seq_matmul(32, 1, 64, x, kernel, 1, y);
@@ -4182,11 +4185,11 @@ static void dense_forward(const real *p, real *a)
 static void dense_backward(const real *p, real *g, real *a)
 {
     const real *kernel = p + 1328688;           /* [64, 1] */
-    const real *x = a + 28266496;               /* [32, 64] input */
+    const real *x = a + 28282880;               /* [32, 64] input */
     real *d_kernel = g + 1328688;               /* [64, 1] */
     real *d_bias = g + 1328752;                 /* [1] */
-    real *dy = a + 28268608;                    /* [32, 1] */
-    real *dx = a + 28268640;                    /* [32, 64] d input */
+    real *dy = a + 28284992;                    /* [32, 1] */
+    real *dx = a + 28285024;                    /* [32, 64] d input */
 
     seq_matmul_at(64, 1, 32, x, dy, 0, d_kernel);
     seq_colsum(32, 1, dy, d_bias);
@@ -4208,8 +4211,8 @@ static void dense_predict(const real *p, real *a)
 
 static real loss_forward(real *a, const seq_batch *in)
 {
-    const real *logits = a + 28268544;          /* [32, 1] dense.out */
-    real *output = a + 28268576;                /* [32, 1] the model output, sigmoid(logits) */
+    const real *logits = a + 28284928;          /* [32, 1] dense.out */
+    real *output = a + 28284960;                /* [32, 1] the model output, sigmoid(logits) */
 
     seq_sigmoid(32, logits, output);
     return in->targets ? seq_bce_logits_loss(32, in->n_valid, logits, in->targets) : 0;
@@ -4217,8 +4220,8 @@ static real loss_forward(real *a, const seq_batch *in)
 
 static void loss_backward(real *a, const seq_batch *in)
 {
-    const real *logits = a + 28268544;          /* [32, 1] dense.out */
-    real *d_logits = a + 28268608;              /* [32, 1] d dense.out */
+    const real *logits = a + 28284928;          /* [32, 1] dense.out */
+    real *d_logits = a + 28284992;              /* [32, 1] d dense.out */
 
     seq_bce_logits_backward(32, in->n_valid, logits, in->targets, d_logits);
 }
@@ -4270,9 +4273,9 @@ static void model_predict(const real *p, real *a, const seq_batch *in)
 
 const seq_model SEQ_EXPORT(charword_cnn_lstm) = {
     .info = &charword_cnn_lstm_info,
-    .n_acts = 53568704,
+    .n_acts = 53585088,
     .n_acts_predict = 793794,
-    .output = 28268576,
+    .output = 28284960,
     .output_predict = 793793,
     .n_state = 0,
     .n_state_predict = 0,

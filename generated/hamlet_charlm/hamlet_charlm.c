@@ -23,7 +23,7 @@
  *   time_distributed/kernel    [128, 91]        at 236224
  *   time_distributed/bias      [91]             at 247872
  *
- * Activations and their gradients, training pass: 6655003 reals
+ * Activations and their gradients, training pass: 6786075 reals
  *   lstm.state_h               [16, 128]        at 0
  *   lstm.state_c               [16, 128]        at 2048
  *   lstm_1.state_h             [16, 128]        at 4096
@@ -32,35 +32,37 @@
  *   lstm.gates                 [1, 100, 16, 512] at 110592
  *   lstm.c                     [1, 101, 16, 128] at 929792
  *   lstm.h                     [1, 101, 16, 128] at 1136640
- *   dropout.mask               [1, 100, 16, 128] at 1343488
- *   dropout.out                [1, 100, 16, 128] at 1548288
- *   lstm_1.gates               [1, 100, 16, 512] at 1753088
- *   lstm_1.c                   [1, 101, 16, 128] at 2572288
- *   lstm_1.h                   [1, 101, 16, 128] at 2779136
- *   dropout_1.mask             [1, 100, 16, 128] at 2985984
- *   dropout_1.out              [1, 100, 16, 128] at 3190784
- *   time_distributed.out       [1, 100, 16, 91] at 3395584
- *   time_distributed.probabilities [1, 100, 16, 91] at 3541184
- *   d time_distributed.out     [1, 100, 16, 91] at 3686784
- *   d time_distributed.kernel_blocks [1, 128, 91]     at 3832384
- *   d time_distributed.bias_blocks [1, 91]          at 3844032
- *   d dropout_1.out            [1, 100, 16, 128] at 3844123
- *   d lstm_1.out               [1, 100, 16, 128] at 4048923
- *   lstm_1.dgates              [1, 100, 16, 512] at 4253723
- *   lstm_1.dc                  [16, 128]        at 5072923
- *   lstm_1.dbias_rows          [16, 512]        at 5074971
- *   d lstm_1.kernel_blocks     [1, 128, 512]    at 5083163
- *   d lstm_1.recurrent_kernel_blocks [1, 128, 512]    at 5148699
- *   d lstm_1.bias_blocks       [1, 512]         at 5214235
- *   d dropout.out              [1, 100, 16, 128] at 5214747
- *   d lstm.out                 [1, 100, 16, 128] at 5419547
- *   lstm.dgates                [1, 100, 16, 512] at 5624347
- *   lstm.dc                    [16, 128]        at 6443547
- *   lstm.dbias_rows            [16, 512]        at 6445595
- *   d lstm.kernel_blocks       [1, 64, 512]     at 6453787
- *   d lstm.recurrent_kernel_blocks [1, 128, 512]    at 6486555
- *   d lstm.bias_blocks         [1, 512]         at 6552091
- *   d embedding.out            [1, 100, 16, 64] at 6552603
+ *   lstm.recurrent_kernel_packed [128, 512]       at 1343488
+ *   dropout.mask               [1, 100, 16, 128] at 1409024
+ *   dropout.out                [1, 100, 16, 128] at 1613824
+ *   lstm_1.gates               [1, 100, 16, 512] at 1818624
+ *   lstm_1.c                   [1, 101, 16, 128] at 2637824
+ *   lstm_1.h                   [1, 101, 16, 128] at 2844672
+ *   lstm_1.recurrent_kernel_packed [128, 512]       at 3051520
+ *   dropout_1.mask             [1, 100, 16, 128] at 3117056
+ *   dropout_1.out              [1, 100, 16, 128] at 3321856
+ *   time_distributed.out       [1, 100, 16, 91] at 3526656
+ *   time_distributed.probabilities [1, 100, 16, 91] at 3672256
+ *   d time_distributed.out     [1, 100, 16, 91] at 3817856
+ *   d time_distributed.kernel_blocks [1, 128, 91]     at 3963456
+ *   d time_distributed.bias_blocks [1, 91]          at 3975104
+ *   d dropout_1.out            [1, 100, 16, 128] at 3975195
+ *   d lstm_1.out               [1, 100, 16, 128] at 4179995
+ *   lstm_1.dgates              [1, 100, 16, 512] at 4384795
+ *   lstm_1.dc                  [16, 128]        at 5203995
+ *   lstm_1.dbias_rows          [16, 512]        at 5206043
+ *   d lstm_1.kernel_blocks     [1, 128, 512]    at 5214235
+ *   d lstm_1.recurrent_kernel_blocks [1, 128, 512]    at 5279771
+ *   d lstm_1.bias_blocks       [1, 512]         at 5345307
+ *   d dropout.out              [1, 100, 16, 128] at 5345819
+ *   d lstm.out                 [1, 100, 16, 128] at 5550619
+ *   lstm.dgates                [1, 100, 16, 512] at 5755419
+ *   lstm.dc                    [16, 128]        at 6574619
+ *   lstm.dbias_rows            [16, 512]        at 6576667
+ *   d lstm.kernel_blocks       [1, 64, 512]     at 6584859
+ *   d lstm.recurrent_kernel_blocks [1, 128, 512]    at 6617627
+ *   d lstm.bias_blocks         [1, 512]         at 6683163
+ *   d embedding.out            [1, 100, 16, 64] at 6683675
  *
  * Activations, prediction pass (batch 1): 2806 reals
  *   lstm.state_h               [1, 128]         at 0
@@ -94,7 +96,7 @@ static void embedding_forward(const real *p, real *a, const int32_t *ids)
 static void embedding_backward(const real *p, real *g, real *a, const int32_t *ids)
 {
     real *d_embeddings = g + 0;                 /* [91, 64] */
-    const real *d_out = a + 6552603;            /* [1, 100, 16, 64] */
+    const real *d_out = a + 6683675;            /* [1, 100, 16, 64] */
 
     (void)p;
     /* d_embeddings[ids[b, t]] += d_out[b / 16, t, b % 16]; unused rows stay 0 */
@@ -119,7 +121,7 @@ static void lstm_forward_block(const real *p, real *a, int blk)
     const real *x = a + 8192 + 102400 * blk;    /* [100, 16, 64] input */
 
     const real *kernel = p + 5824;              /* [64, 512] */
-    const real *recurrent_kernel = p + 38592;   /* [128, 512] */
+    const real *recurrent_packed = a + 1343488; /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 104128;              /* [512] */
     real *gates = a + 110592 + 819200 * blk;    /* [100, 16, 512] i, f, g, o */
     real *c = a + 929792 + 206848 * blk;        /* [101, 16, 128] the initial state at 0 */
@@ -129,304 +131,304 @@ static void lstm_forward_block(const real *p, real *a, int blk)
     seq_copy(2048, a + 0 + 2048 * blk, h);  /* the carried state */
     seq_copy(2048, a + 2048 + 2048 * blk, c);
     /* t = 0 */
-    seq_matmul(16, 512, 128, h + 0, recurrent_kernel, 1, gates + 0);
+    seq_matmul_packed(16, 512, 128, h + 0, recurrent_packed, 1, gates + 0);
     seq_lstm_cell_forward(16, 128, bias, gates + 0, c + 0, c + 2048, h + 2048);
     /* t = 1 */
-    seq_matmul(16, 512, 128, h + 2048, recurrent_kernel, 1, gates + 8192);
+    seq_matmul_packed(16, 512, 128, h + 2048, recurrent_packed, 1, gates + 8192);
     seq_lstm_cell_forward(16, 128, bias, gates + 8192, c + 2048, c + 4096, h + 4096);
     /* t = 2 */
-    seq_matmul(16, 512, 128, h + 4096, recurrent_kernel, 1, gates + 16384);
+    seq_matmul_packed(16, 512, 128, h + 4096, recurrent_packed, 1, gates + 16384);
     seq_lstm_cell_forward(16, 128, bias, gates + 16384, c + 4096, c + 6144, h + 6144);
     /* t = 3 */
-    seq_matmul(16, 512, 128, h + 6144, recurrent_kernel, 1, gates + 24576);
+    seq_matmul_packed(16, 512, 128, h + 6144, recurrent_packed, 1, gates + 24576);
     seq_lstm_cell_forward(16, 128, bias, gates + 24576, c + 6144, c + 8192, h + 8192);
     /* t = 4 */
-    seq_matmul(16, 512, 128, h + 8192, recurrent_kernel, 1, gates + 32768);
+    seq_matmul_packed(16, 512, 128, h + 8192, recurrent_packed, 1, gates + 32768);
     seq_lstm_cell_forward(16, 128, bias, gates + 32768, c + 8192, c + 10240, h + 10240);
     /* t = 5 */
-    seq_matmul(16, 512, 128, h + 10240, recurrent_kernel, 1, gates + 40960);
+    seq_matmul_packed(16, 512, 128, h + 10240, recurrent_packed, 1, gates + 40960);
     seq_lstm_cell_forward(16, 128, bias, gates + 40960, c + 10240, c + 12288, h + 12288);
     /* t = 6 */
-    seq_matmul(16, 512, 128, h + 12288, recurrent_kernel, 1, gates + 49152);
+    seq_matmul_packed(16, 512, 128, h + 12288, recurrent_packed, 1, gates + 49152);
     seq_lstm_cell_forward(16, 128, bias, gates + 49152, c + 12288, c + 14336, h + 14336);
     /* t = 7 */
-    seq_matmul(16, 512, 128, h + 14336, recurrent_kernel, 1, gates + 57344);
+    seq_matmul_packed(16, 512, 128, h + 14336, recurrent_packed, 1, gates + 57344);
     seq_lstm_cell_forward(16, 128, bias, gates + 57344, c + 14336, c + 16384, h + 16384);
     /* t = 8 */
-    seq_matmul(16, 512, 128, h + 16384, recurrent_kernel, 1, gates + 65536);
+    seq_matmul_packed(16, 512, 128, h + 16384, recurrent_packed, 1, gates + 65536);
     seq_lstm_cell_forward(16, 128, bias, gates + 65536, c + 16384, c + 18432, h + 18432);
     /* t = 9 */
-    seq_matmul(16, 512, 128, h + 18432, recurrent_kernel, 1, gates + 73728);
+    seq_matmul_packed(16, 512, 128, h + 18432, recurrent_packed, 1, gates + 73728);
     seq_lstm_cell_forward(16, 128, bias, gates + 73728, c + 18432, c + 20480, h + 20480);
     /* t = 10 */
-    seq_matmul(16, 512, 128, h + 20480, recurrent_kernel, 1, gates + 81920);
+    seq_matmul_packed(16, 512, 128, h + 20480, recurrent_packed, 1, gates + 81920);
     seq_lstm_cell_forward(16, 128, bias, gates + 81920, c + 20480, c + 22528, h + 22528);
     /* t = 11 */
-    seq_matmul(16, 512, 128, h + 22528, recurrent_kernel, 1, gates + 90112);
+    seq_matmul_packed(16, 512, 128, h + 22528, recurrent_packed, 1, gates + 90112);
     seq_lstm_cell_forward(16, 128, bias, gates + 90112, c + 22528, c + 24576, h + 24576);
     /* t = 12 */
-    seq_matmul(16, 512, 128, h + 24576, recurrent_kernel, 1, gates + 98304);
+    seq_matmul_packed(16, 512, 128, h + 24576, recurrent_packed, 1, gates + 98304);
     seq_lstm_cell_forward(16, 128, bias, gates + 98304, c + 24576, c + 26624, h + 26624);
     /* t = 13 */
-    seq_matmul(16, 512, 128, h + 26624, recurrent_kernel, 1, gates + 106496);
+    seq_matmul_packed(16, 512, 128, h + 26624, recurrent_packed, 1, gates + 106496);
     seq_lstm_cell_forward(16, 128, bias, gates + 106496, c + 26624, c + 28672, h + 28672);
     /* t = 14 */
-    seq_matmul(16, 512, 128, h + 28672, recurrent_kernel, 1, gates + 114688);
+    seq_matmul_packed(16, 512, 128, h + 28672, recurrent_packed, 1, gates + 114688);
     seq_lstm_cell_forward(16, 128, bias, gates + 114688, c + 28672, c + 30720, h + 30720);
     /* t = 15 */
-    seq_matmul(16, 512, 128, h + 30720, recurrent_kernel, 1, gates + 122880);
+    seq_matmul_packed(16, 512, 128, h + 30720, recurrent_packed, 1, gates + 122880);
     seq_lstm_cell_forward(16, 128, bias, gates + 122880, c + 30720, c + 32768, h + 32768);
     /* t = 16 */
-    seq_matmul(16, 512, 128, h + 32768, recurrent_kernel, 1, gates + 131072);
+    seq_matmul_packed(16, 512, 128, h + 32768, recurrent_packed, 1, gates + 131072);
     seq_lstm_cell_forward(16, 128, bias, gates + 131072, c + 32768, c + 34816, h + 34816);
     /* t = 17 */
-    seq_matmul(16, 512, 128, h + 34816, recurrent_kernel, 1, gates + 139264);
+    seq_matmul_packed(16, 512, 128, h + 34816, recurrent_packed, 1, gates + 139264);
     seq_lstm_cell_forward(16, 128, bias, gates + 139264, c + 34816, c + 36864, h + 36864);
     /* t = 18 */
-    seq_matmul(16, 512, 128, h + 36864, recurrent_kernel, 1, gates + 147456);
+    seq_matmul_packed(16, 512, 128, h + 36864, recurrent_packed, 1, gates + 147456);
     seq_lstm_cell_forward(16, 128, bias, gates + 147456, c + 36864, c + 38912, h + 38912);
     /* t = 19 */
-    seq_matmul(16, 512, 128, h + 38912, recurrent_kernel, 1, gates + 155648);
+    seq_matmul_packed(16, 512, 128, h + 38912, recurrent_packed, 1, gates + 155648);
     seq_lstm_cell_forward(16, 128, bias, gates + 155648, c + 38912, c + 40960, h + 40960);
     /* t = 20 */
-    seq_matmul(16, 512, 128, h + 40960, recurrent_kernel, 1, gates + 163840);
+    seq_matmul_packed(16, 512, 128, h + 40960, recurrent_packed, 1, gates + 163840);
     seq_lstm_cell_forward(16, 128, bias, gates + 163840, c + 40960, c + 43008, h + 43008);
     /* t = 21 */
-    seq_matmul(16, 512, 128, h + 43008, recurrent_kernel, 1, gates + 172032);
+    seq_matmul_packed(16, 512, 128, h + 43008, recurrent_packed, 1, gates + 172032);
     seq_lstm_cell_forward(16, 128, bias, gates + 172032, c + 43008, c + 45056, h + 45056);
     /* t = 22 */
-    seq_matmul(16, 512, 128, h + 45056, recurrent_kernel, 1, gates + 180224);
+    seq_matmul_packed(16, 512, 128, h + 45056, recurrent_packed, 1, gates + 180224);
     seq_lstm_cell_forward(16, 128, bias, gates + 180224, c + 45056, c + 47104, h + 47104);
     /* t = 23 */
-    seq_matmul(16, 512, 128, h + 47104, recurrent_kernel, 1, gates + 188416);
+    seq_matmul_packed(16, 512, 128, h + 47104, recurrent_packed, 1, gates + 188416);
     seq_lstm_cell_forward(16, 128, bias, gates + 188416, c + 47104, c + 49152, h + 49152);
     /* t = 24 */
-    seq_matmul(16, 512, 128, h + 49152, recurrent_kernel, 1, gates + 196608);
+    seq_matmul_packed(16, 512, 128, h + 49152, recurrent_packed, 1, gates + 196608);
     seq_lstm_cell_forward(16, 128, bias, gates + 196608, c + 49152, c + 51200, h + 51200);
     /* t = 25 */
-    seq_matmul(16, 512, 128, h + 51200, recurrent_kernel, 1, gates + 204800);
+    seq_matmul_packed(16, 512, 128, h + 51200, recurrent_packed, 1, gates + 204800);
     seq_lstm_cell_forward(16, 128, bias, gates + 204800, c + 51200, c + 53248, h + 53248);
     /* t = 26 */
-    seq_matmul(16, 512, 128, h + 53248, recurrent_kernel, 1, gates + 212992);
+    seq_matmul_packed(16, 512, 128, h + 53248, recurrent_packed, 1, gates + 212992);
     seq_lstm_cell_forward(16, 128, bias, gates + 212992, c + 53248, c + 55296, h + 55296);
     /* t = 27 */
-    seq_matmul(16, 512, 128, h + 55296, recurrent_kernel, 1, gates + 221184);
+    seq_matmul_packed(16, 512, 128, h + 55296, recurrent_packed, 1, gates + 221184);
     seq_lstm_cell_forward(16, 128, bias, gates + 221184, c + 55296, c + 57344, h + 57344);
     /* t = 28 */
-    seq_matmul(16, 512, 128, h + 57344, recurrent_kernel, 1, gates + 229376);
+    seq_matmul_packed(16, 512, 128, h + 57344, recurrent_packed, 1, gates + 229376);
     seq_lstm_cell_forward(16, 128, bias, gates + 229376, c + 57344, c + 59392, h + 59392);
     /* t = 29 */
-    seq_matmul(16, 512, 128, h + 59392, recurrent_kernel, 1, gates + 237568);
+    seq_matmul_packed(16, 512, 128, h + 59392, recurrent_packed, 1, gates + 237568);
     seq_lstm_cell_forward(16, 128, bias, gates + 237568, c + 59392, c + 61440, h + 61440);
     /* t = 30 */
-    seq_matmul(16, 512, 128, h + 61440, recurrent_kernel, 1, gates + 245760);
+    seq_matmul_packed(16, 512, 128, h + 61440, recurrent_packed, 1, gates + 245760);
     seq_lstm_cell_forward(16, 128, bias, gates + 245760, c + 61440, c + 63488, h + 63488);
     /* t = 31 */
-    seq_matmul(16, 512, 128, h + 63488, recurrent_kernel, 1, gates + 253952);
+    seq_matmul_packed(16, 512, 128, h + 63488, recurrent_packed, 1, gates + 253952);
     seq_lstm_cell_forward(16, 128, bias, gates + 253952, c + 63488, c + 65536, h + 65536);
     /* t = 32 */
-    seq_matmul(16, 512, 128, h + 65536, recurrent_kernel, 1, gates + 262144);
+    seq_matmul_packed(16, 512, 128, h + 65536, recurrent_packed, 1, gates + 262144);
     seq_lstm_cell_forward(16, 128, bias, gates + 262144, c + 65536, c + 67584, h + 67584);
     /* t = 33 */
-    seq_matmul(16, 512, 128, h + 67584, recurrent_kernel, 1, gates + 270336);
+    seq_matmul_packed(16, 512, 128, h + 67584, recurrent_packed, 1, gates + 270336);
     seq_lstm_cell_forward(16, 128, bias, gates + 270336, c + 67584, c + 69632, h + 69632);
     /* t = 34 */
-    seq_matmul(16, 512, 128, h + 69632, recurrent_kernel, 1, gates + 278528);
+    seq_matmul_packed(16, 512, 128, h + 69632, recurrent_packed, 1, gates + 278528);
     seq_lstm_cell_forward(16, 128, bias, gates + 278528, c + 69632, c + 71680, h + 71680);
     /* t = 35 */
-    seq_matmul(16, 512, 128, h + 71680, recurrent_kernel, 1, gates + 286720);
+    seq_matmul_packed(16, 512, 128, h + 71680, recurrent_packed, 1, gates + 286720);
     seq_lstm_cell_forward(16, 128, bias, gates + 286720, c + 71680, c + 73728, h + 73728);
     /* t = 36 */
-    seq_matmul(16, 512, 128, h + 73728, recurrent_kernel, 1, gates + 294912);
+    seq_matmul_packed(16, 512, 128, h + 73728, recurrent_packed, 1, gates + 294912);
     seq_lstm_cell_forward(16, 128, bias, gates + 294912, c + 73728, c + 75776, h + 75776);
     /* t = 37 */
-    seq_matmul(16, 512, 128, h + 75776, recurrent_kernel, 1, gates + 303104);
+    seq_matmul_packed(16, 512, 128, h + 75776, recurrent_packed, 1, gates + 303104);
     seq_lstm_cell_forward(16, 128, bias, gates + 303104, c + 75776, c + 77824, h + 77824);
     /* t = 38 */
-    seq_matmul(16, 512, 128, h + 77824, recurrent_kernel, 1, gates + 311296);
+    seq_matmul_packed(16, 512, 128, h + 77824, recurrent_packed, 1, gates + 311296);
     seq_lstm_cell_forward(16, 128, bias, gates + 311296, c + 77824, c + 79872, h + 79872);
     /* t = 39 */
-    seq_matmul(16, 512, 128, h + 79872, recurrent_kernel, 1, gates + 319488);
+    seq_matmul_packed(16, 512, 128, h + 79872, recurrent_packed, 1, gates + 319488);
     seq_lstm_cell_forward(16, 128, bias, gates + 319488, c + 79872, c + 81920, h + 81920);
     /* t = 40 */
-    seq_matmul(16, 512, 128, h + 81920, recurrent_kernel, 1, gates + 327680);
+    seq_matmul_packed(16, 512, 128, h + 81920, recurrent_packed, 1, gates + 327680);
     seq_lstm_cell_forward(16, 128, bias, gates + 327680, c + 81920, c + 83968, h + 83968);
     /* t = 41 */
-    seq_matmul(16, 512, 128, h + 83968, recurrent_kernel, 1, gates + 335872);
+    seq_matmul_packed(16, 512, 128, h + 83968, recurrent_packed, 1, gates + 335872);
     seq_lstm_cell_forward(16, 128, bias, gates + 335872, c + 83968, c + 86016, h + 86016);
     /* t = 42 */
-    seq_matmul(16, 512, 128, h + 86016, recurrent_kernel, 1, gates + 344064);
+    seq_matmul_packed(16, 512, 128, h + 86016, recurrent_packed, 1, gates + 344064);
     seq_lstm_cell_forward(16, 128, bias, gates + 344064, c + 86016, c + 88064, h + 88064);
     /* t = 43 */
-    seq_matmul(16, 512, 128, h + 88064, recurrent_kernel, 1, gates + 352256);
+    seq_matmul_packed(16, 512, 128, h + 88064, recurrent_packed, 1, gates + 352256);
     seq_lstm_cell_forward(16, 128, bias, gates + 352256, c + 88064, c + 90112, h + 90112);
     /* t = 44 */
-    seq_matmul(16, 512, 128, h + 90112, recurrent_kernel, 1, gates + 360448);
+    seq_matmul_packed(16, 512, 128, h + 90112, recurrent_packed, 1, gates + 360448);
     seq_lstm_cell_forward(16, 128, bias, gates + 360448, c + 90112, c + 92160, h + 92160);
     /* t = 45 */
-    seq_matmul(16, 512, 128, h + 92160, recurrent_kernel, 1, gates + 368640);
+    seq_matmul_packed(16, 512, 128, h + 92160, recurrent_packed, 1, gates + 368640);
     seq_lstm_cell_forward(16, 128, bias, gates + 368640, c + 92160, c + 94208, h + 94208);
     /* t = 46 */
-    seq_matmul(16, 512, 128, h + 94208, recurrent_kernel, 1, gates + 376832);
+    seq_matmul_packed(16, 512, 128, h + 94208, recurrent_packed, 1, gates + 376832);
     seq_lstm_cell_forward(16, 128, bias, gates + 376832, c + 94208, c + 96256, h + 96256);
     /* t = 47 */
-    seq_matmul(16, 512, 128, h + 96256, recurrent_kernel, 1, gates + 385024);
+    seq_matmul_packed(16, 512, 128, h + 96256, recurrent_packed, 1, gates + 385024);
     seq_lstm_cell_forward(16, 128, bias, gates + 385024, c + 96256, c + 98304, h + 98304);
     /* t = 48 */
-    seq_matmul(16, 512, 128, h + 98304, recurrent_kernel, 1, gates + 393216);
+    seq_matmul_packed(16, 512, 128, h + 98304, recurrent_packed, 1, gates + 393216);
     seq_lstm_cell_forward(16, 128, bias, gates + 393216, c + 98304, c + 100352, h + 100352);
     /* t = 49 */
-    seq_matmul(16, 512, 128, h + 100352, recurrent_kernel, 1, gates + 401408);
+    seq_matmul_packed(16, 512, 128, h + 100352, recurrent_packed, 1, gates + 401408);
     seq_lstm_cell_forward(16, 128, bias, gates + 401408, c + 100352, c + 102400, h + 102400);
     /* t = 50 */
-    seq_matmul(16, 512, 128, h + 102400, recurrent_kernel, 1, gates + 409600);
+    seq_matmul_packed(16, 512, 128, h + 102400, recurrent_packed, 1, gates + 409600);
     seq_lstm_cell_forward(16, 128, bias, gates + 409600, c + 102400, c + 104448, h + 104448);
     /* t = 51 */
-    seq_matmul(16, 512, 128, h + 104448, recurrent_kernel, 1, gates + 417792);
+    seq_matmul_packed(16, 512, 128, h + 104448, recurrent_packed, 1, gates + 417792);
     seq_lstm_cell_forward(16, 128, bias, gates + 417792, c + 104448, c + 106496, h + 106496);
     /* t = 52 */
-    seq_matmul(16, 512, 128, h + 106496, recurrent_kernel, 1, gates + 425984);
+    seq_matmul_packed(16, 512, 128, h + 106496, recurrent_packed, 1, gates + 425984);
     seq_lstm_cell_forward(16, 128, bias, gates + 425984, c + 106496, c + 108544, h + 108544);
     /* t = 53 */
-    seq_matmul(16, 512, 128, h + 108544, recurrent_kernel, 1, gates + 434176);
+    seq_matmul_packed(16, 512, 128, h + 108544, recurrent_packed, 1, gates + 434176);
     seq_lstm_cell_forward(16, 128, bias, gates + 434176, c + 108544, c + 110592, h + 110592);
     /* t = 54 */
-    seq_matmul(16, 512, 128, h + 110592, recurrent_kernel, 1, gates + 442368);
+    seq_matmul_packed(16, 512, 128, h + 110592, recurrent_packed, 1, gates + 442368);
     seq_lstm_cell_forward(16, 128, bias, gates + 442368, c + 110592, c + 112640, h + 112640);
     /* t = 55 */
-    seq_matmul(16, 512, 128, h + 112640, recurrent_kernel, 1, gates + 450560);
+    seq_matmul_packed(16, 512, 128, h + 112640, recurrent_packed, 1, gates + 450560);
     seq_lstm_cell_forward(16, 128, bias, gates + 450560, c + 112640, c + 114688, h + 114688);
     /* t = 56 */
-    seq_matmul(16, 512, 128, h + 114688, recurrent_kernel, 1, gates + 458752);
+    seq_matmul_packed(16, 512, 128, h + 114688, recurrent_packed, 1, gates + 458752);
     seq_lstm_cell_forward(16, 128, bias, gates + 458752, c + 114688, c + 116736, h + 116736);
     /* t = 57 */
-    seq_matmul(16, 512, 128, h + 116736, recurrent_kernel, 1, gates + 466944);
+    seq_matmul_packed(16, 512, 128, h + 116736, recurrent_packed, 1, gates + 466944);
     seq_lstm_cell_forward(16, 128, bias, gates + 466944, c + 116736, c + 118784, h + 118784);
     /* t = 58 */
-    seq_matmul(16, 512, 128, h + 118784, recurrent_kernel, 1, gates + 475136);
+    seq_matmul_packed(16, 512, 128, h + 118784, recurrent_packed, 1, gates + 475136);
     seq_lstm_cell_forward(16, 128, bias, gates + 475136, c + 118784, c + 120832, h + 120832);
     /* t = 59 */
-    seq_matmul(16, 512, 128, h + 120832, recurrent_kernel, 1, gates + 483328);
+    seq_matmul_packed(16, 512, 128, h + 120832, recurrent_packed, 1, gates + 483328);
     seq_lstm_cell_forward(16, 128, bias, gates + 483328, c + 120832, c + 122880, h + 122880);
     /* t = 60 */
-    seq_matmul(16, 512, 128, h + 122880, recurrent_kernel, 1, gates + 491520);
+    seq_matmul_packed(16, 512, 128, h + 122880, recurrent_packed, 1, gates + 491520);
     seq_lstm_cell_forward(16, 128, bias, gates + 491520, c + 122880, c + 124928, h + 124928);
     /* t = 61 */
-    seq_matmul(16, 512, 128, h + 124928, recurrent_kernel, 1, gates + 499712);
+    seq_matmul_packed(16, 512, 128, h + 124928, recurrent_packed, 1, gates + 499712);
     seq_lstm_cell_forward(16, 128, bias, gates + 499712, c + 124928, c + 126976, h + 126976);
     /* t = 62 */
-    seq_matmul(16, 512, 128, h + 126976, recurrent_kernel, 1, gates + 507904);
+    seq_matmul_packed(16, 512, 128, h + 126976, recurrent_packed, 1, gates + 507904);
     seq_lstm_cell_forward(16, 128, bias, gates + 507904, c + 126976, c + 129024, h + 129024);
     /* t = 63 */
-    seq_matmul(16, 512, 128, h + 129024, recurrent_kernel, 1, gates + 516096);
+    seq_matmul_packed(16, 512, 128, h + 129024, recurrent_packed, 1, gates + 516096);
     seq_lstm_cell_forward(16, 128, bias, gates + 516096, c + 129024, c + 131072, h + 131072);
     /* t = 64 */
-    seq_matmul(16, 512, 128, h + 131072, recurrent_kernel, 1, gates + 524288);
+    seq_matmul_packed(16, 512, 128, h + 131072, recurrent_packed, 1, gates + 524288);
     seq_lstm_cell_forward(16, 128, bias, gates + 524288, c + 131072, c + 133120, h + 133120);
     /* t = 65 */
-    seq_matmul(16, 512, 128, h + 133120, recurrent_kernel, 1, gates + 532480);
+    seq_matmul_packed(16, 512, 128, h + 133120, recurrent_packed, 1, gates + 532480);
     seq_lstm_cell_forward(16, 128, bias, gates + 532480, c + 133120, c + 135168, h + 135168);
     /* t = 66 */
-    seq_matmul(16, 512, 128, h + 135168, recurrent_kernel, 1, gates + 540672);
+    seq_matmul_packed(16, 512, 128, h + 135168, recurrent_packed, 1, gates + 540672);
     seq_lstm_cell_forward(16, 128, bias, gates + 540672, c + 135168, c + 137216, h + 137216);
     /* t = 67 */
-    seq_matmul(16, 512, 128, h + 137216, recurrent_kernel, 1, gates + 548864);
+    seq_matmul_packed(16, 512, 128, h + 137216, recurrent_packed, 1, gates + 548864);
     seq_lstm_cell_forward(16, 128, bias, gates + 548864, c + 137216, c + 139264, h + 139264);
     /* t = 68 */
-    seq_matmul(16, 512, 128, h + 139264, recurrent_kernel, 1, gates + 557056);
+    seq_matmul_packed(16, 512, 128, h + 139264, recurrent_packed, 1, gates + 557056);
     seq_lstm_cell_forward(16, 128, bias, gates + 557056, c + 139264, c + 141312, h + 141312);
     /* t = 69 */
-    seq_matmul(16, 512, 128, h + 141312, recurrent_kernel, 1, gates + 565248);
+    seq_matmul_packed(16, 512, 128, h + 141312, recurrent_packed, 1, gates + 565248);
     seq_lstm_cell_forward(16, 128, bias, gates + 565248, c + 141312, c + 143360, h + 143360);
     /* t = 70 */
-    seq_matmul(16, 512, 128, h + 143360, recurrent_kernel, 1, gates + 573440);
+    seq_matmul_packed(16, 512, 128, h + 143360, recurrent_packed, 1, gates + 573440);
     seq_lstm_cell_forward(16, 128, bias, gates + 573440, c + 143360, c + 145408, h + 145408);
     /* t = 71 */
-    seq_matmul(16, 512, 128, h + 145408, recurrent_kernel, 1, gates + 581632);
+    seq_matmul_packed(16, 512, 128, h + 145408, recurrent_packed, 1, gates + 581632);
     seq_lstm_cell_forward(16, 128, bias, gates + 581632, c + 145408, c + 147456, h + 147456);
     /* t = 72 */
-    seq_matmul(16, 512, 128, h + 147456, recurrent_kernel, 1, gates + 589824);
+    seq_matmul_packed(16, 512, 128, h + 147456, recurrent_packed, 1, gates + 589824);
     seq_lstm_cell_forward(16, 128, bias, gates + 589824, c + 147456, c + 149504, h + 149504);
     /* t = 73 */
-    seq_matmul(16, 512, 128, h + 149504, recurrent_kernel, 1, gates + 598016);
+    seq_matmul_packed(16, 512, 128, h + 149504, recurrent_packed, 1, gates + 598016);
     seq_lstm_cell_forward(16, 128, bias, gates + 598016, c + 149504, c + 151552, h + 151552);
     /* t = 74 */
-    seq_matmul(16, 512, 128, h + 151552, recurrent_kernel, 1, gates + 606208);
+    seq_matmul_packed(16, 512, 128, h + 151552, recurrent_packed, 1, gates + 606208);
     seq_lstm_cell_forward(16, 128, bias, gates + 606208, c + 151552, c + 153600, h + 153600);
     /* t = 75 */
-    seq_matmul(16, 512, 128, h + 153600, recurrent_kernel, 1, gates + 614400);
+    seq_matmul_packed(16, 512, 128, h + 153600, recurrent_packed, 1, gates + 614400);
     seq_lstm_cell_forward(16, 128, bias, gates + 614400, c + 153600, c + 155648, h + 155648);
     /* t = 76 */
-    seq_matmul(16, 512, 128, h + 155648, recurrent_kernel, 1, gates + 622592);
+    seq_matmul_packed(16, 512, 128, h + 155648, recurrent_packed, 1, gates + 622592);
     seq_lstm_cell_forward(16, 128, bias, gates + 622592, c + 155648, c + 157696, h + 157696);
     /* t = 77 */
-    seq_matmul(16, 512, 128, h + 157696, recurrent_kernel, 1, gates + 630784);
+    seq_matmul_packed(16, 512, 128, h + 157696, recurrent_packed, 1, gates + 630784);
     seq_lstm_cell_forward(16, 128, bias, gates + 630784, c + 157696, c + 159744, h + 159744);
     /* t = 78 */
-    seq_matmul(16, 512, 128, h + 159744, recurrent_kernel, 1, gates + 638976);
+    seq_matmul_packed(16, 512, 128, h + 159744, recurrent_packed, 1, gates + 638976);
     seq_lstm_cell_forward(16, 128, bias, gates + 638976, c + 159744, c + 161792, h + 161792);
     /* t = 79 */
-    seq_matmul(16, 512, 128, h + 161792, recurrent_kernel, 1, gates + 647168);
+    seq_matmul_packed(16, 512, 128, h + 161792, recurrent_packed, 1, gates + 647168);
     seq_lstm_cell_forward(16, 128, bias, gates + 647168, c + 161792, c + 163840, h + 163840);
     /* t = 80 */
-    seq_matmul(16, 512, 128, h + 163840, recurrent_kernel, 1, gates + 655360);
+    seq_matmul_packed(16, 512, 128, h + 163840, recurrent_packed, 1, gates + 655360);
     seq_lstm_cell_forward(16, 128, bias, gates + 655360, c + 163840, c + 165888, h + 165888);
     /* t = 81 */
-    seq_matmul(16, 512, 128, h + 165888, recurrent_kernel, 1, gates + 663552);
+    seq_matmul_packed(16, 512, 128, h + 165888, recurrent_packed, 1, gates + 663552);
     seq_lstm_cell_forward(16, 128, bias, gates + 663552, c + 165888, c + 167936, h + 167936);
     /* t = 82 */
-    seq_matmul(16, 512, 128, h + 167936, recurrent_kernel, 1, gates + 671744);
+    seq_matmul_packed(16, 512, 128, h + 167936, recurrent_packed, 1, gates + 671744);
     seq_lstm_cell_forward(16, 128, bias, gates + 671744, c + 167936, c + 169984, h + 169984);
     /* t = 83 */
-    seq_matmul(16, 512, 128, h + 169984, recurrent_kernel, 1, gates + 679936);
+    seq_matmul_packed(16, 512, 128, h + 169984, recurrent_packed, 1, gates + 679936);
     seq_lstm_cell_forward(16, 128, bias, gates + 679936, c + 169984, c + 172032, h + 172032);
     /* t = 84 */
-    seq_matmul(16, 512, 128, h + 172032, recurrent_kernel, 1, gates + 688128);
+    seq_matmul_packed(16, 512, 128, h + 172032, recurrent_packed, 1, gates + 688128);
     seq_lstm_cell_forward(16, 128, bias, gates + 688128, c + 172032, c + 174080, h + 174080);
     /* t = 85 */
-    seq_matmul(16, 512, 128, h + 174080, recurrent_kernel, 1, gates + 696320);
+    seq_matmul_packed(16, 512, 128, h + 174080, recurrent_packed, 1, gates + 696320);
     seq_lstm_cell_forward(16, 128, bias, gates + 696320, c + 174080, c + 176128, h + 176128);
     /* t = 86 */
-    seq_matmul(16, 512, 128, h + 176128, recurrent_kernel, 1, gates + 704512);
+    seq_matmul_packed(16, 512, 128, h + 176128, recurrent_packed, 1, gates + 704512);
     seq_lstm_cell_forward(16, 128, bias, gates + 704512, c + 176128, c + 178176, h + 178176);
     /* t = 87 */
-    seq_matmul(16, 512, 128, h + 178176, recurrent_kernel, 1, gates + 712704);
+    seq_matmul_packed(16, 512, 128, h + 178176, recurrent_packed, 1, gates + 712704);
     seq_lstm_cell_forward(16, 128, bias, gates + 712704, c + 178176, c + 180224, h + 180224);
     /* t = 88 */
-    seq_matmul(16, 512, 128, h + 180224, recurrent_kernel, 1, gates + 720896);
+    seq_matmul_packed(16, 512, 128, h + 180224, recurrent_packed, 1, gates + 720896);
     seq_lstm_cell_forward(16, 128, bias, gates + 720896, c + 180224, c + 182272, h + 182272);
     /* t = 89 */
-    seq_matmul(16, 512, 128, h + 182272, recurrent_kernel, 1, gates + 729088);
+    seq_matmul_packed(16, 512, 128, h + 182272, recurrent_packed, 1, gates + 729088);
     seq_lstm_cell_forward(16, 128, bias, gates + 729088, c + 182272, c + 184320, h + 184320);
     /* t = 90 */
-    seq_matmul(16, 512, 128, h + 184320, recurrent_kernel, 1, gates + 737280);
+    seq_matmul_packed(16, 512, 128, h + 184320, recurrent_packed, 1, gates + 737280);
     seq_lstm_cell_forward(16, 128, bias, gates + 737280, c + 184320, c + 186368, h + 186368);
     /* t = 91 */
-    seq_matmul(16, 512, 128, h + 186368, recurrent_kernel, 1, gates + 745472);
+    seq_matmul_packed(16, 512, 128, h + 186368, recurrent_packed, 1, gates + 745472);
     seq_lstm_cell_forward(16, 128, bias, gates + 745472, c + 186368, c + 188416, h + 188416);
     /* t = 92 */
-    seq_matmul(16, 512, 128, h + 188416, recurrent_kernel, 1, gates + 753664);
+    seq_matmul_packed(16, 512, 128, h + 188416, recurrent_packed, 1, gates + 753664);
     seq_lstm_cell_forward(16, 128, bias, gates + 753664, c + 188416, c + 190464, h + 190464);
     /* t = 93 */
-    seq_matmul(16, 512, 128, h + 190464, recurrent_kernel, 1, gates + 761856);
+    seq_matmul_packed(16, 512, 128, h + 190464, recurrent_packed, 1, gates + 761856);
     seq_lstm_cell_forward(16, 128, bias, gates + 761856, c + 190464, c + 192512, h + 192512);
     /* t = 94 */
-    seq_matmul(16, 512, 128, h + 192512, recurrent_kernel, 1, gates + 770048);
+    seq_matmul_packed(16, 512, 128, h + 192512, recurrent_packed, 1, gates + 770048);
     seq_lstm_cell_forward(16, 128, bias, gates + 770048, c + 192512, c + 194560, h + 194560);
     /* t = 95 */
-    seq_matmul(16, 512, 128, h + 194560, recurrent_kernel, 1, gates + 778240);
+    seq_matmul_packed(16, 512, 128, h + 194560, recurrent_packed, 1, gates + 778240);
     seq_lstm_cell_forward(16, 128, bias, gates + 778240, c + 194560, c + 196608, h + 196608);
     /* t = 96 */
-    seq_matmul(16, 512, 128, h + 196608, recurrent_kernel, 1, gates + 786432);
+    seq_matmul_packed(16, 512, 128, h + 196608, recurrent_packed, 1, gates + 786432);
     seq_lstm_cell_forward(16, 128, bias, gates + 786432, c + 196608, c + 198656, h + 198656);
     /* t = 97 */
-    seq_matmul(16, 512, 128, h + 198656, recurrent_kernel, 1, gates + 794624);
+    seq_matmul_packed(16, 512, 128, h + 198656, recurrent_packed, 1, gates + 794624);
     seq_lstm_cell_forward(16, 128, bias, gates + 794624, c + 198656, c + 200704, h + 200704);
     /* t = 98 */
-    seq_matmul(16, 512, 128, h + 200704, recurrent_kernel, 1, gates + 802816);
+    seq_matmul_packed(16, 512, 128, h + 200704, recurrent_packed, 1, gates + 802816);
     seq_lstm_cell_forward(16, 128, bias, gates + 802816, c + 200704, c + 202752, h + 202752);
     /* t = 99 */
-    seq_matmul(16, 512, 128, h + 202752, recurrent_kernel, 1, gates + 811008);
+    seq_matmul_packed(16, 512, 128, h + 202752, recurrent_packed, 1, gates + 811008);
     seq_lstm_cell_forward(16, 128, bias, gates + 811008, c + 202752, c + 204800, h + 204800);
     seq_copy(2048, h + 204800, a + 0 + 2048 * blk);
     seq_copy(2048, c + 204800, a + 2048 + 2048 * blk);
@@ -434,6 +436,7 @@ static void lstm_forward_block(const real *p, real *a, int blk)
 
 static void lstm_forward(const real *p, real *a)
 {
+    seq_pack_b(128, 512, p + 38592, a + 1343488);  /* recurrent_kernel */
     seq_parallel_blocks(1, lstm_forward_block, p, a);
 }
 
@@ -441,320 +444,320 @@ static void lstm_forward(const real *p, real *a)
 static void lstm_backward_block(const real *p, real *a, int blk)
 {
     const real *x = a + 8192 + 102400 * blk;    /* [100, 16, 64] input */
-    real *dx = a + 6552603 + 102400 * blk;      /* [100, 16, 64] d input */
+    real *dx = a + 6683675 + 102400 * blk;      /* [100, 16, 64] d input */
 
     const real *kernel = p + 5824;              /* [64, 512] */
-    const real *recurrent_kernel = p + 38592;   /* [128, 512] */
+    const real *recurrent_packed = a + 1343488; /* recurrent_kernel transposed, packed (seq_pack_bt) */
     const real *gates = a + 110592 + 819200 * blk; /* [100, 16, 512] */
     const real *c = a + 929792 + 206848 * blk;  /* [101, 16, 128] */
     const real *h = a + 1136640 + 206848 * blk; /* [101, 16, 128] */
-    real *dh = a + 5419547 + 204800 * blk;      /* [100, 16, 128] d out; gathers the recurrent gradient */
-    real *dgates = a + 5624347 + 819200 * blk;  /* [100, 16, 512] */
-    real *dc = a + 6443547 + 2048 * blk;        /* [16, 128] */
-    real *dbias_rows = a + 6445595 + 8192 * blk; /* [16, 512] */
-    real *d_kernel = a + 6453787 + 32768 * blk; /* [64, 512] */
-    real *d_recurrent_kernel = a + 6486555 + 65536 * blk; /* [128, 512] */
-    real *d_bias = a + 6552091 + 512 * blk;     /* [512] */
+    real *dh = a + 5550619 + 204800 * blk;      /* [100, 16, 128] d out; gathers the recurrent gradient */
+    real *dgates = a + 5755419 + 819200 * blk;  /* [100, 16, 512] */
+    real *dc = a + 6574619 + 2048 * blk;        /* [16, 128] */
+    real *dbias_rows = a + 6576667 + 8192 * blk; /* [16, 512] */
+    real *d_kernel = a + 6584859 + 32768 * blk; /* [64, 512] */
+    real *d_recurrent_kernel = a + 6617627 + 65536 * blk; /* [128, 512] */
+    real *d_bias = a + 6683163 + 512 * blk;     /* [512] */
 
     seq_zero(2048, dc);
     seq_zero(8192, dbias_rows);
     /* t = 99 */
     seq_lstm_cell_backward(16, 128, gates + 811008, c + 202752, c + 204800, dh + 202752, dc, dgates + 811008, dbias_rows, NULL, 99);
-    seq_matmul_bt(16, 128, 512, dgates + 811008, recurrent_kernel, 1, dh + 200704);
+    seq_matmul_packed(16, 128, 512, dgates + 811008, recurrent_packed, 1, dh + 200704);
     /* t = 98 */
     seq_lstm_cell_backward(16, 128, gates + 802816, c + 200704, c + 202752, dh + 200704, dc, dgates + 802816, dbias_rows, NULL, 98);
-    seq_matmul_bt(16, 128, 512, dgates + 802816, recurrent_kernel, 1, dh + 198656);
+    seq_matmul_packed(16, 128, 512, dgates + 802816, recurrent_packed, 1, dh + 198656);
     /* t = 97 */
     seq_lstm_cell_backward(16, 128, gates + 794624, c + 198656, c + 200704, dh + 198656, dc, dgates + 794624, dbias_rows, NULL, 97);
-    seq_matmul_bt(16, 128, 512, dgates + 794624, recurrent_kernel, 1, dh + 196608);
+    seq_matmul_packed(16, 128, 512, dgates + 794624, recurrent_packed, 1, dh + 196608);
     /* t = 96 */
     seq_lstm_cell_backward(16, 128, gates + 786432, c + 196608, c + 198656, dh + 196608, dc, dgates + 786432, dbias_rows, NULL, 96);
-    seq_matmul_bt(16, 128, 512, dgates + 786432, recurrent_kernel, 1, dh + 194560);
+    seq_matmul_packed(16, 128, 512, dgates + 786432, recurrent_packed, 1, dh + 194560);
     /* t = 95 */
     seq_lstm_cell_backward(16, 128, gates + 778240, c + 194560, c + 196608, dh + 194560, dc, dgates + 778240, dbias_rows, NULL, 95);
-    seq_matmul_bt(16, 128, 512, dgates + 778240, recurrent_kernel, 1, dh + 192512);
+    seq_matmul_packed(16, 128, 512, dgates + 778240, recurrent_packed, 1, dh + 192512);
     /* t = 94 */
     seq_lstm_cell_backward(16, 128, gates + 770048, c + 192512, c + 194560, dh + 192512, dc, dgates + 770048, dbias_rows, NULL, 94);
-    seq_matmul_bt(16, 128, 512, dgates + 770048, recurrent_kernel, 1, dh + 190464);
+    seq_matmul_packed(16, 128, 512, dgates + 770048, recurrent_packed, 1, dh + 190464);
     /* t = 93 */
     seq_lstm_cell_backward(16, 128, gates + 761856, c + 190464, c + 192512, dh + 190464, dc, dgates + 761856, dbias_rows, NULL, 93);
-    seq_matmul_bt(16, 128, 512, dgates + 761856, recurrent_kernel, 1, dh + 188416);
+    seq_matmul_packed(16, 128, 512, dgates + 761856, recurrent_packed, 1, dh + 188416);
     /* t = 92 */
     seq_lstm_cell_backward(16, 128, gates + 753664, c + 188416, c + 190464, dh + 188416, dc, dgates + 753664, dbias_rows, NULL, 92);
-    seq_matmul_bt(16, 128, 512, dgates + 753664, recurrent_kernel, 1, dh + 186368);
+    seq_matmul_packed(16, 128, 512, dgates + 753664, recurrent_packed, 1, dh + 186368);
     /* t = 91 */
     seq_lstm_cell_backward(16, 128, gates + 745472, c + 186368, c + 188416, dh + 186368, dc, dgates + 745472, dbias_rows, NULL, 91);
-    seq_matmul_bt(16, 128, 512, dgates + 745472, recurrent_kernel, 1, dh + 184320);
+    seq_matmul_packed(16, 128, 512, dgates + 745472, recurrent_packed, 1, dh + 184320);
     /* t = 90 */
     seq_lstm_cell_backward(16, 128, gates + 737280, c + 184320, c + 186368, dh + 184320, dc, dgates + 737280, dbias_rows, NULL, 90);
-    seq_matmul_bt(16, 128, 512, dgates + 737280, recurrent_kernel, 1, dh + 182272);
+    seq_matmul_packed(16, 128, 512, dgates + 737280, recurrent_packed, 1, dh + 182272);
     /* t = 89 */
     seq_lstm_cell_backward(16, 128, gates + 729088, c + 182272, c + 184320, dh + 182272, dc, dgates + 729088, dbias_rows, NULL, 89);
-    seq_matmul_bt(16, 128, 512, dgates + 729088, recurrent_kernel, 1, dh + 180224);
+    seq_matmul_packed(16, 128, 512, dgates + 729088, recurrent_packed, 1, dh + 180224);
     /* t = 88 */
     seq_lstm_cell_backward(16, 128, gates + 720896, c + 180224, c + 182272, dh + 180224, dc, dgates + 720896, dbias_rows, NULL, 88);
-    seq_matmul_bt(16, 128, 512, dgates + 720896, recurrent_kernel, 1, dh + 178176);
+    seq_matmul_packed(16, 128, 512, dgates + 720896, recurrent_packed, 1, dh + 178176);
     /* t = 87 */
     seq_lstm_cell_backward(16, 128, gates + 712704, c + 178176, c + 180224, dh + 178176, dc, dgates + 712704, dbias_rows, NULL, 87);
-    seq_matmul_bt(16, 128, 512, dgates + 712704, recurrent_kernel, 1, dh + 176128);
+    seq_matmul_packed(16, 128, 512, dgates + 712704, recurrent_packed, 1, dh + 176128);
     /* t = 86 */
     seq_lstm_cell_backward(16, 128, gates + 704512, c + 176128, c + 178176, dh + 176128, dc, dgates + 704512, dbias_rows, NULL, 86);
-    seq_matmul_bt(16, 128, 512, dgates + 704512, recurrent_kernel, 1, dh + 174080);
+    seq_matmul_packed(16, 128, 512, dgates + 704512, recurrent_packed, 1, dh + 174080);
     /* t = 85 */
     seq_lstm_cell_backward(16, 128, gates + 696320, c + 174080, c + 176128, dh + 174080, dc, dgates + 696320, dbias_rows, NULL, 85);
-    seq_matmul_bt(16, 128, 512, dgates + 696320, recurrent_kernel, 1, dh + 172032);
+    seq_matmul_packed(16, 128, 512, dgates + 696320, recurrent_packed, 1, dh + 172032);
     /* t = 84 */
     seq_lstm_cell_backward(16, 128, gates + 688128, c + 172032, c + 174080, dh + 172032, dc, dgates + 688128, dbias_rows, NULL, 84);
-    seq_matmul_bt(16, 128, 512, dgates + 688128, recurrent_kernel, 1, dh + 169984);
+    seq_matmul_packed(16, 128, 512, dgates + 688128, recurrent_packed, 1, dh + 169984);
     /* t = 83 */
     seq_lstm_cell_backward(16, 128, gates + 679936, c + 169984, c + 172032, dh + 169984, dc, dgates + 679936, dbias_rows, NULL, 83);
-    seq_matmul_bt(16, 128, 512, dgates + 679936, recurrent_kernel, 1, dh + 167936);
+    seq_matmul_packed(16, 128, 512, dgates + 679936, recurrent_packed, 1, dh + 167936);
     /* t = 82 */
     seq_lstm_cell_backward(16, 128, gates + 671744, c + 167936, c + 169984, dh + 167936, dc, dgates + 671744, dbias_rows, NULL, 82);
-    seq_matmul_bt(16, 128, 512, dgates + 671744, recurrent_kernel, 1, dh + 165888);
+    seq_matmul_packed(16, 128, 512, dgates + 671744, recurrent_packed, 1, dh + 165888);
     /* t = 81 */
     seq_lstm_cell_backward(16, 128, gates + 663552, c + 165888, c + 167936, dh + 165888, dc, dgates + 663552, dbias_rows, NULL, 81);
-    seq_matmul_bt(16, 128, 512, dgates + 663552, recurrent_kernel, 1, dh + 163840);
+    seq_matmul_packed(16, 128, 512, dgates + 663552, recurrent_packed, 1, dh + 163840);
     /* t = 80 */
     seq_lstm_cell_backward(16, 128, gates + 655360, c + 163840, c + 165888, dh + 163840, dc, dgates + 655360, dbias_rows, NULL, 80);
-    seq_matmul_bt(16, 128, 512, dgates + 655360, recurrent_kernel, 1, dh + 161792);
+    seq_matmul_packed(16, 128, 512, dgates + 655360, recurrent_packed, 1, dh + 161792);
     /* t = 79 */
     seq_lstm_cell_backward(16, 128, gates + 647168, c + 161792, c + 163840, dh + 161792, dc, dgates + 647168, dbias_rows, NULL, 79);
-    seq_matmul_bt(16, 128, 512, dgates + 647168, recurrent_kernel, 1, dh + 159744);
+    seq_matmul_packed(16, 128, 512, dgates + 647168, recurrent_packed, 1, dh + 159744);
     /* t = 78 */
     seq_lstm_cell_backward(16, 128, gates + 638976, c + 159744, c + 161792, dh + 159744, dc, dgates + 638976, dbias_rows, NULL, 78);
-    seq_matmul_bt(16, 128, 512, dgates + 638976, recurrent_kernel, 1, dh + 157696);
+    seq_matmul_packed(16, 128, 512, dgates + 638976, recurrent_packed, 1, dh + 157696);
     /* t = 77 */
     seq_lstm_cell_backward(16, 128, gates + 630784, c + 157696, c + 159744, dh + 157696, dc, dgates + 630784, dbias_rows, NULL, 77);
-    seq_matmul_bt(16, 128, 512, dgates + 630784, recurrent_kernel, 1, dh + 155648);
+    seq_matmul_packed(16, 128, 512, dgates + 630784, recurrent_packed, 1, dh + 155648);
     /* t = 76 */
     seq_lstm_cell_backward(16, 128, gates + 622592, c + 155648, c + 157696, dh + 155648, dc, dgates + 622592, dbias_rows, NULL, 76);
-    seq_matmul_bt(16, 128, 512, dgates + 622592, recurrent_kernel, 1, dh + 153600);
+    seq_matmul_packed(16, 128, 512, dgates + 622592, recurrent_packed, 1, dh + 153600);
     /* t = 75 */
     seq_lstm_cell_backward(16, 128, gates + 614400, c + 153600, c + 155648, dh + 153600, dc, dgates + 614400, dbias_rows, NULL, 75);
-    seq_matmul_bt(16, 128, 512, dgates + 614400, recurrent_kernel, 1, dh + 151552);
+    seq_matmul_packed(16, 128, 512, dgates + 614400, recurrent_packed, 1, dh + 151552);
     /* t = 74 */
     seq_lstm_cell_backward(16, 128, gates + 606208, c + 151552, c + 153600, dh + 151552, dc, dgates + 606208, dbias_rows, NULL, 74);
-    seq_matmul_bt(16, 128, 512, dgates + 606208, recurrent_kernel, 1, dh + 149504);
+    seq_matmul_packed(16, 128, 512, dgates + 606208, recurrent_packed, 1, dh + 149504);
     /* t = 73 */
     seq_lstm_cell_backward(16, 128, gates + 598016, c + 149504, c + 151552, dh + 149504, dc, dgates + 598016, dbias_rows, NULL, 73);
-    seq_matmul_bt(16, 128, 512, dgates + 598016, recurrent_kernel, 1, dh + 147456);
+    seq_matmul_packed(16, 128, 512, dgates + 598016, recurrent_packed, 1, dh + 147456);
     /* t = 72 */
     seq_lstm_cell_backward(16, 128, gates + 589824, c + 147456, c + 149504, dh + 147456, dc, dgates + 589824, dbias_rows, NULL, 72);
-    seq_matmul_bt(16, 128, 512, dgates + 589824, recurrent_kernel, 1, dh + 145408);
+    seq_matmul_packed(16, 128, 512, dgates + 589824, recurrent_packed, 1, dh + 145408);
     /* t = 71 */
     seq_lstm_cell_backward(16, 128, gates + 581632, c + 145408, c + 147456, dh + 145408, dc, dgates + 581632, dbias_rows, NULL, 71);
-    seq_matmul_bt(16, 128, 512, dgates + 581632, recurrent_kernel, 1, dh + 143360);
+    seq_matmul_packed(16, 128, 512, dgates + 581632, recurrent_packed, 1, dh + 143360);
     /* t = 70 */
     seq_lstm_cell_backward(16, 128, gates + 573440, c + 143360, c + 145408, dh + 143360, dc, dgates + 573440, dbias_rows, NULL, 70);
-    seq_matmul_bt(16, 128, 512, dgates + 573440, recurrent_kernel, 1, dh + 141312);
+    seq_matmul_packed(16, 128, 512, dgates + 573440, recurrent_packed, 1, dh + 141312);
     /* t = 69 */
     seq_lstm_cell_backward(16, 128, gates + 565248, c + 141312, c + 143360, dh + 141312, dc, dgates + 565248, dbias_rows, NULL, 69);
-    seq_matmul_bt(16, 128, 512, dgates + 565248, recurrent_kernel, 1, dh + 139264);
+    seq_matmul_packed(16, 128, 512, dgates + 565248, recurrent_packed, 1, dh + 139264);
     /* t = 68 */
     seq_lstm_cell_backward(16, 128, gates + 557056, c + 139264, c + 141312, dh + 139264, dc, dgates + 557056, dbias_rows, NULL, 68);
-    seq_matmul_bt(16, 128, 512, dgates + 557056, recurrent_kernel, 1, dh + 137216);
+    seq_matmul_packed(16, 128, 512, dgates + 557056, recurrent_packed, 1, dh + 137216);
     /* t = 67 */
     seq_lstm_cell_backward(16, 128, gates + 548864, c + 137216, c + 139264, dh + 137216, dc, dgates + 548864, dbias_rows, NULL, 67);
-    seq_matmul_bt(16, 128, 512, dgates + 548864, recurrent_kernel, 1, dh + 135168);
+    seq_matmul_packed(16, 128, 512, dgates + 548864, recurrent_packed, 1, dh + 135168);
     /* t = 66 */
     seq_lstm_cell_backward(16, 128, gates + 540672, c + 135168, c + 137216, dh + 135168, dc, dgates + 540672, dbias_rows, NULL, 66);
-    seq_matmul_bt(16, 128, 512, dgates + 540672, recurrent_kernel, 1, dh + 133120);
+    seq_matmul_packed(16, 128, 512, dgates + 540672, recurrent_packed, 1, dh + 133120);
     /* t = 65 */
     seq_lstm_cell_backward(16, 128, gates + 532480, c + 133120, c + 135168, dh + 133120, dc, dgates + 532480, dbias_rows, NULL, 65);
-    seq_matmul_bt(16, 128, 512, dgates + 532480, recurrent_kernel, 1, dh + 131072);
+    seq_matmul_packed(16, 128, 512, dgates + 532480, recurrent_packed, 1, dh + 131072);
     /* t = 64 */
     seq_lstm_cell_backward(16, 128, gates + 524288, c + 131072, c + 133120, dh + 131072, dc, dgates + 524288, dbias_rows, NULL, 64);
-    seq_matmul_bt(16, 128, 512, dgates + 524288, recurrent_kernel, 1, dh + 129024);
+    seq_matmul_packed(16, 128, 512, dgates + 524288, recurrent_packed, 1, dh + 129024);
     /* t = 63 */
     seq_lstm_cell_backward(16, 128, gates + 516096, c + 129024, c + 131072, dh + 129024, dc, dgates + 516096, dbias_rows, NULL, 63);
-    seq_matmul_bt(16, 128, 512, dgates + 516096, recurrent_kernel, 1, dh + 126976);
+    seq_matmul_packed(16, 128, 512, dgates + 516096, recurrent_packed, 1, dh + 126976);
     /* t = 62 */
     seq_lstm_cell_backward(16, 128, gates + 507904, c + 126976, c + 129024, dh + 126976, dc, dgates + 507904, dbias_rows, NULL, 62);
-    seq_matmul_bt(16, 128, 512, dgates + 507904, recurrent_kernel, 1, dh + 124928);
+    seq_matmul_packed(16, 128, 512, dgates + 507904, recurrent_packed, 1, dh + 124928);
     /* t = 61 */
     seq_lstm_cell_backward(16, 128, gates + 499712, c + 124928, c + 126976, dh + 124928, dc, dgates + 499712, dbias_rows, NULL, 61);
-    seq_matmul_bt(16, 128, 512, dgates + 499712, recurrent_kernel, 1, dh + 122880);
+    seq_matmul_packed(16, 128, 512, dgates + 499712, recurrent_packed, 1, dh + 122880);
     /* t = 60 */
     seq_lstm_cell_backward(16, 128, gates + 491520, c + 122880, c + 124928, dh + 122880, dc, dgates + 491520, dbias_rows, NULL, 60);
-    seq_matmul_bt(16, 128, 512, dgates + 491520, recurrent_kernel, 1, dh + 120832);
+    seq_matmul_packed(16, 128, 512, dgates + 491520, recurrent_packed, 1, dh + 120832);
     /* t = 59 */
     seq_lstm_cell_backward(16, 128, gates + 483328, c + 120832, c + 122880, dh + 120832, dc, dgates + 483328, dbias_rows, NULL, 59);
-    seq_matmul_bt(16, 128, 512, dgates + 483328, recurrent_kernel, 1, dh + 118784);
+    seq_matmul_packed(16, 128, 512, dgates + 483328, recurrent_packed, 1, dh + 118784);
     /* t = 58 */
     seq_lstm_cell_backward(16, 128, gates + 475136, c + 118784, c + 120832, dh + 118784, dc, dgates + 475136, dbias_rows, NULL, 58);
-    seq_matmul_bt(16, 128, 512, dgates + 475136, recurrent_kernel, 1, dh + 116736);
+    seq_matmul_packed(16, 128, 512, dgates + 475136, recurrent_packed, 1, dh + 116736);
     /* t = 57 */
     seq_lstm_cell_backward(16, 128, gates + 466944, c + 116736, c + 118784, dh + 116736, dc, dgates + 466944, dbias_rows, NULL, 57);
-    seq_matmul_bt(16, 128, 512, dgates + 466944, recurrent_kernel, 1, dh + 114688);
+    seq_matmul_packed(16, 128, 512, dgates + 466944, recurrent_packed, 1, dh + 114688);
     /* t = 56 */
     seq_lstm_cell_backward(16, 128, gates + 458752, c + 114688, c + 116736, dh + 114688, dc, dgates + 458752, dbias_rows, NULL, 56);
-    seq_matmul_bt(16, 128, 512, dgates + 458752, recurrent_kernel, 1, dh + 112640);
+    seq_matmul_packed(16, 128, 512, dgates + 458752, recurrent_packed, 1, dh + 112640);
     /* t = 55 */
     seq_lstm_cell_backward(16, 128, gates + 450560, c + 112640, c + 114688, dh + 112640, dc, dgates + 450560, dbias_rows, NULL, 55);
-    seq_matmul_bt(16, 128, 512, dgates + 450560, recurrent_kernel, 1, dh + 110592);
+    seq_matmul_packed(16, 128, 512, dgates + 450560, recurrent_packed, 1, dh + 110592);
     /* t = 54 */
     seq_lstm_cell_backward(16, 128, gates + 442368, c + 110592, c + 112640, dh + 110592, dc, dgates + 442368, dbias_rows, NULL, 54);
-    seq_matmul_bt(16, 128, 512, dgates + 442368, recurrent_kernel, 1, dh + 108544);
+    seq_matmul_packed(16, 128, 512, dgates + 442368, recurrent_packed, 1, dh + 108544);
     /* t = 53 */
     seq_lstm_cell_backward(16, 128, gates + 434176, c + 108544, c + 110592, dh + 108544, dc, dgates + 434176, dbias_rows, NULL, 53);
-    seq_matmul_bt(16, 128, 512, dgates + 434176, recurrent_kernel, 1, dh + 106496);
+    seq_matmul_packed(16, 128, 512, dgates + 434176, recurrent_packed, 1, dh + 106496);
     /* t = 52 */
     seq_lstm_cell_backward(16, 128, gates + 425984, c + 106496, c + 108544, dh + 106496, dc, dgates + 425984, dbias_rows, NULL, 52);
-    seq_matmul_bt(16, 128, 512, dgates + 425984, recurrent_kernel, 1, dh + 104448);
+    seq_matmul_packed(16, 128, 512, dgates + 425984, recurrent_packed, 1, dh + 104448);
     /* t = 51 */
     seq_lstm_cell_backward(16, 128, gates + 417792, c + 104448, c + 106496, dh + 104448, dc, dgates + 417792, dbias_rows, NULL, 51);
-    seq_matmul_bt(16, 128, 512, dgates + 417792, recurrent_kernel, 1, dh + 102400);
+    seq_matmul_packed(16, 128, 512, dgates + 417792, recurrent_packed, 1, dh + 102400);
     /* t = 50 */
     seq_lstm_cell_backward(16, 128, gates + 409600, c + 102400, c + 104448, dh + 102400, dc, dgates + 409600, dbias_rows, NULL, 50);
-    seq_matmul_bt(16, 128, 512, dgates + 409600, recurrent_kernel, 1, dh + 100352);
+    seq_matmul_packed(16, 128, 512, dgates + 409600, recurrent_packed, 1, dh + 100352);
     /* t = 49 */
     seq_lstm_cell_backward(16, 128, gates + 401408, c + 100352, c + 102400, dh + 100352, dc, dgates + 401408, dbias_rows, NULL, 49);
-    seq_matmul_bt(16, 128, 512, dgates + 401408, recurrent_kernel, 1, dh + 98304);
+    seq_matmul_packed(16, 128, 512, dgates + 401408, recurrent_packed, 1, dh + 98304);
     /* t = 48 */
     seq_lstm_cell_backward(16, 128, gates + 393216, c + 98304, c + 100352, dh + 98304, dc, dgates + 393216, dbias_rows, NULL, 48);
-    seq_matmul_bt(16, 128, 512, dgates + 393216, recurrent_kernel, 1, dh + 96256);
+    seq_matmul_packed(16, 128, 512, dgates + 393216, recurrent_packed, 1, dh + 96256);
     /* t = 47 */
     seq_lstm_cell_backward(16, 128, gates + 385024, c + 96256, c + 98304, dh + 96256, dc, dgates + 385024, dbias_rows, NULL, 47);
-    seq_matmul_bt(16, 128, 512, dgates + 385024, recurrent_kernel, 1, dh + 94208);
+    seq_matmul_packed(16, 128, 512, dgates + 385024, recurrent_packed, 1, dh + 94208);
     /* t = 46 */
     seq_lstm_cell_backward(16, 128, gates + 376832, c + 94208, c + 96256, dh + 94208, dc, dgates + 376832, dbias_rows, NULL, 46);
-    seq_matmul_bt(16, 128, 512, dgates + 376832, recurrent_kernel, 1, dh + 92160);
+    seq_matmul_packed(16, 128, 512, dgates + 376832, recurrent_packed, 1, dh + 92160);
     /* t = 45 */
     seq_lstm_cell_backward(16, 128, gates + 368640, c + 92160, c + 94208, dh + 92160, dc, dgates + 368640, dbias_rows, NULL, 45);
-    seq_matmul_bt(16, 128, 512, dgates + 368640, recurrent_kernel, 1, dh + 90112);
+    seq_matmul_packed(16, 128, 512, dgates + 368640, recurrent_packed, 1, dh + 90112);
     /* t = 44 */
     seq_lstm_cell_backward(16, 128, gates + 360448, c + 90112, c + 92160, dh + 90112, dc, dgates + 360448, dbias_rows, NULL, 44);
-    seq_matmul_bt(16, 128, 512, dgates + 360448, recurrent_kernel, 1, dh + 88064);
+    seq_matmul_packed(16, 128, 512, dgates + 360448, recurrent_packed, 1, dh + 88064);
     /* t = 43 */
     seq_lstm_cell_backward(16, 128, gates + 352256, c + 88064, c + 90112, dh + 88064, dc, dgates + 352256, dbias_rows, NULL, 43);
-    seq_matmul_bt(16, 128, 512, dgates + 352256, recurrent_kernel, 1, dh + 86016);
+    seq_matmul_packed(16, 128, 512, dgates + 352256, recurrent_packed, 1, dh + 86016);
     /* t = 42 */
     seq_lstm_cell_backward(16, 128, gates + 344064, c + 86016, c + 88064, dh + 86016, dc, dgates + 344064, dbias_rows, NULL, 42);
-    seq_matmul_bt(16, 128, 512, dgates + 344064, recurrent_kernel, 1, dh + 83968);
+    seq_matmul_packed(16, 128, 512, dgates + 344064, recurrent_packed, 1, dh + 83968);
     /* t = 41 */
     seq_lstm_cell_backward(16, 128, gates + 335872, c + 83968, c + 86016, dh + 83968, dc, dgates + 335872, dbias_rows, NULL, 41);
-    seq_matmul_bt(16, 128, 512, dgates + 335872, recurrent_kernel, 1, dh + 81920);
+    seq_matmul_packed(16, 128, 512, dgates + 335872, recurrent_packed, 1, dh + 81920);
     /* t = 40 */
     seq_lstm_cell_backward(16, 128, gates + 327680, c + 81920, c + 83968, dh + 81920, dc, dgates + 327680, dbias_rows, NULL, 40);
-    seq_matmul_bt(16, 128, 512, dgates + 327680, recurrent_kernel, 1, dh + 79872);
+    seq_matmul_packed(16, 128, 512, dgates + 327680, recurrent_packed, 1, dh + 79872);
     /* t = 39 */
     seq_lstm_cell_backward(16, 128, gates + 319488, c + 79872, c + 81920, dh + 79872, dc, dgates + 319488, dbias_rows, NULL, 39);
-    seq_matmul_bt(16, 128, 512, dgates + 319488, recurrent_kernel, 1, dh + 77824);
+    seq_matmul_packed(16, 128, 512, dgates + 319488, recurrent_packed, 1, dh + 77824);
     /* t = 38 */
     seq_lstm_cell_backward(16, 128, gates + 311296, c + 77824, c + 79872, dh + 77824, dc, dgates + 311296, dbias_rows, NULL, 38);
-    seq_matmul_bt(16, 128, 512, dgates + 311296, recurrent_kernel, 1, dh + 75776);
+    seq_matmul_packed(16, 128, 512, dgates + 311296, recurrent_packed, 1, dh + 75776);
     /* t = 37 */
     seq_lstm_cell_backward(16, 128, gates + 303104, c + 75776, c + 77824, dh + 75776, dc, dgates + 303104, dbias_rows, NULL, 37);
-    seq_matmul_bt(16, 128, 512, dgates + 303104, recurrent_kernel, 1, dh + 73728);
+    seq_matmul_packed(16, 128, 512, dgates + 303104, recurrent_packed, 1, dh + 73728);
     /* t = 36 */
     seq_lstm_cell_backward(16, 128, gates + 294912, c + 73728, c + 75776, dh + 73728, dc, dgates + 294912, dbias_rows, NULL, 36);
-    seq_matmul_bt(16, 128, 512, dgates + 294912, recurrent_kernel, 1, dh + 71680);
+    seq_matmul_packed(16, 128, 512, dgates + 294912, recurrent_packed, 1, dh + 71680);
     /* t = 35 */
     seq_lstm_cell_backward(16, 128, gates + 286720, c + 71680, c + 73728, dh + 71680, dc, dgates + 286720, dbias_rows, NULL, 35);
-    seq_matmul_bt(16, 128, 512, dgates + 286720, recurrent_kernel, 1, dh + 69632);
+    seq_matmul_packed(16, 128, 512, dgates + 286720, recurrent_packed, 1, dh + 69632);
     /* t = 34 */
     seq_lstm_cell_backward(16, 128, gates + 278528, c + 69632, c + 71680, dh + 69632, dc, dgates + 278528, dbias_rows, NULL, 34);
-    seq_matmul_bt(16, 128, 512, dgates + 278528, recurrent_kernel, 1, dh + 67584);
+    seq_matmul_packed(16, 128, 512, dgates + 278528, recurrent_packed, 1, dh + 67584);
     /* t = 33 */
     seq_lstm_cell_backward(16, 128, gates + 270336, c + 67584, c + 69632, dh + 67584, dc, dgates + 270336, dbias_rows, NULL, 33);
-    seq_matmul_bt(16, 128, 512, dgates + 270336, recurrent_kernel, 1, dh + 65536);
+    seq_matmul_packed(16, 128, 512, dgates + 270336, recurrent_packed, 1, dh + 65536);
     /* t = 32 */
     seq_lstm_cell_backward(16, 128, gates + 262144, c + 65536, c + 67584, dh + 65536, dc, dgates + 262144, dbias_rows, NULL, 32);
-    seq_matmul_bt(16, 128, 512, dgates + 262144, recurrent_kernel, 1, dh + 63488);
+    seq_matmul_packed(16, 128, 512, dgates + 262144, recurrent_packed, 1, dh + 63488);
     /* t = 31 */
     seq_lstm_cell_backward(16, 128, gates + 253952, c + 63488, c + 65536, dh + 63488, dc, dgates + 253952, dbias_rows, NULL, 31);
-    seq_matmul_bt(16, 128, 512, dgates + 253952, recurrent_kernel, 1, dh + 61440);
+    seq_matmul_packed(16, 128, 512, dgates + 253952, recurrent_packed, 1, dh + 61440);
     /* t = 30 */
     seq_lstm_cell_backward(16, 128, gates + 245760, c + 61440, c + 63488, dh + 61440, dc, dgates + 245760, dbias_rows, NULL, 30);
-    seq_matmul_bt(16, 128, 512, dgates + 245760, recurrent_kernel, 1, dh + 59392);
+    seq_matmul_packed(16, 128, 512, dgates + 245760, recurrent_packed, 1, dh + 59392);
     /* t = 29 */
     seq_lstm_cell_backward(16, 128, gates + 237568, c + 59392, c + 61440, dh + 59392, dc, dgates + 237568, dbias_rows, NULL, 29);
-    seq_matmul_bt(16, 128, 512, dgates + 237568, recurrent_kernel, 1, dh + 57344);
+    seq_matmul_packed(16, 128, 512, dgates + 237568, recurrent_packed, 1, dh + 57344);
     /* t = 28 */
     seq_lstm_cell_backward(16, 128, gates + 229376, c + 57344, c + 59392, dh + 57344, dc, dgates + 229376, dbias_rows, NULL, 28);
-    seq_matmul_bt(16, 128, 512, dgates + 229376, recurrent_kernel, 1, dh + 55296);
+    seq_matmul_packed(16, 128, 512, dgates + 229376, recurrent_packed, 1, dh + 55296);
     /* t = 27 */
     seq_lstm_cell_backward(16, 128, gates + 221184, c + 55296, c + 57344, dh + 55296, dc, dgates + 221184, dbias_rows, NULL, 27);
-    seq_matmul_bt(16, 128, 512, dgates + 221184, recurrent_kernel, 1, dh + 53248);
+    seq_matmul_packed(16, 128, 512, dgates + 221184, recurrent_packed, 1, dh + 53248);
     /* t = 26 */
     seq_lstm_cell_backward(16, 128, gates + 212992, c + 53248, c + 55296, dh + 53248, dc, dgates + 212992, dbias_rows, NULL, 26);
-    seq_matmul_bt(16, 128, 512, dgates + 212992, recurrent_kernel, 1, dh + 51200);
+    seq_matmul_packed(16, 128, 512, dgates + 212992, recurrent_packed, 1, dh + 51200);
     /* t = 25 */
     seq_lstm_cell_backward(16, 128, gates + 204800, c + 51200, c + 53248, dh + 51200, dc, dgates + 204800, dbias_rows, NULL, 25);
-    seq_matmul_bt(16, 128, 512, dgates + 204800, recurrent_kernel, 1, dh + 49152);
+    seq_matmul_packed(16, 128, 512, dgates + 204800, recurrent_packed, 1, dh + 49152);
     /* t = 24 */
     seq_lstm_cell_backward(16, 128, gates + 196608, c + 49152, c + 51200, dh + 49152, dc, dgates + 196608, dbias_rows, NULL, 24);
-    seq_matmul_bt(16, 128, 512, dgates + 196608, recurrent_kernel, 1, dh + 47104);
+    seq_matmul_packed(16, 128, 512, dgates + 196608, recurrent_packed, 1, dh + 47104);
     /* t = 23 */
     seq_lstm_cell_backward(16, 128, gates + 188416, c + 47104, c + 49152, dh + 47104, dc, dgates + 188416, dbias_rows, NULL, 23);
-    seq_matmul_bt(16, 128, 512, dgates + 188416, recurrent_kernel, 1, dh + 45056);
+    seq_matmul_packed(16, 128, 512, dgates + 188416, recurrent_packed, 1, dh + 45056);
     /* t = 22 */
     seq_lstm_cell_backward(16, 128, gates + 180224, c + 45056, c + 47104, dh + 45056, dc, dgates + 180224, dbias_rows, NULL, 22);
-    seq_matmul_bt(16, 128, 512, dgates + 180224, recurrent_kernel, 1, dh + 43008);
+    seq_matmul_packed(16, 128, 512, dgates + 180224, recurrent_packed, 1, dh + 43008);
     /* t = 21 */
     seq_lstm_cell_backward(16, 128, gates + 172032, c + 43008, c + 45056, dh + 43008, dc, dgates + 172032, dbias_rows, NULL, 21);
-    seq_matmul_bt(16, 128, 512, dgates + 172032, recurrent_kernel, 1, dh + 40960);
+    seq_matmul_packed(16, 128, 512, dgates + 172032, recurrent_packed, 1, dh + 40960);
     /* t = 20 */
     seq_lstm_cell_backward(16, 128, gates + 163840, c + 40960, c + 43008, dh + 40960, dc, dgates + 163840, dbias_rows, NULL, 20);
-    seq_matmul_bt(16, 128, 512, dgates + 163840, recurrent_kernel, 1, dh + 38912);
+    seq_matmul_packed(16, 128, 512, dgates + 163840, recurrent_packed, 1, dh + 38912);
     /* t = 19 */
     seq_lstm_cell_backward(16, 128, gates + 155648, c + 38912, c + 40960, dh + 38912, dc, dgates + 155648, dbias_rows, NULL, 19);
-    seq_matmul_bt(16, 128, 512, dgates + 155648, recurrent_kernel, 1, dh + 36864);
+    seq_matmul_packed(16, 128, 512, dgates + 155648, recurrent_packed, 1, dh + 36864);
     /* t = 18 */
     seq_lstm_cell_backward(16, 128, gates + 147456, c + 36864, c + 38912, dh + 36864, dc, dgates + 147456, dbias_rows, NULL, 18);
-    seq_matmul_bt(16, 128, 512, dgates + 147456, recurrent_kernel, 1, dh + 34816);
+    seq_matmul_packed(16, 128, 512, dgates + 147456, recurrent_packed, 1, dh + 34816);
     /* t = 17 */
     seq_lstm_cell_backward(16, 128, gates + 139264, c + 34816, c + 36864, dh + 34816, dc, dgates + 139264, dbias_rows, NULL, 17);
-    seq_matmul_bt(16, 128, 512, dgates + 139264, recurrent_kernel, 1, dh + 32768);
+    seq_matmul_packed(16, 128, 512, dgates + 139264, recurrent_packed, 1, dh + 32768);
     /* t = 16 */
     seq_lstm_cell_backward(16, 128, gates + 131072, c + 32768, c + 34816, dh + 32768, dc, dgates + 131072, dbias_rows, NULL, 16);
-    seq_matmul_bt(16, 128, 512, dgates + 131072, recurrent_kernel, 1, dh + 30720);
+    seq_matmul_packed(16, 128, 512, dgates + 131072, recurrent_packed, 1, dh + 30720);
     /* t = 15 */
     seq_lstm_cell_backward(16, 128, gates + 122880, c + 30720, c + 32768, dh + 30720, dc, dgates + 122880, dbias_rows, NULL, 15);
-    seq_matmul_bt(16, 128, 512, dgates + 122880, recurrent_kernel, 1, dh + 28672);
+    seq_matmul_packed(16, 128, 512, dgates + 122880, recurrent_packed, 1, dh + 28672);
     /* t = 14 */
     seq_lstm_cell_backward(16, 128, gates + 114688, c + 28672, c + 30720, dh + 28672, dc, dgates + 114688, dbias_rows, NULL, 14);
-    seq_matmul_bt(16, 128, 512, dgates + 114688, recurrent_kernel, 1, dh + 26624);
+    seq_matmul_packed(16, 128, 512, dgates + 114688, recurrent_packed, 1, dh + 26624);
     /* t = 13 */
     seq_lstm_cell_backward(16, 128, gates + 106496, c + 26624, c + 28672, dh + 26624, dc, dgates + 106496, dbias_rows, NULL, 13);
-    seq_matmul_bt(16, 128, 512, dgates + 106496, recurrent_kernel, 1, dh + 24576);
+    seq_matmul_packed(16, 128, 512, dgates + 106496, recurrent_packed, 1, dh + 24576);
     /* t = 12 */
     seq_lstm_cell_backward(16, 128, gates + 98304, c + 24576, c + 26624, dh + 24576, dc, dgates + 98304, dbias_rows, NULL, 12);
-    seq_matmul_bt(16, 128, 512, dgates + 98304, recurrent_kernel, 1, dh + 22528);
+    seq_matmul_packed(16, 128, 512, dgates + 98304, recurrent_packed, 1, dh + 22528);
     /* t = 11 */
     seq_lstm_cell_backward(16, 128, gates + 90112, c + 22528, c + 24576, dh + 22528, dc, dgates + 90112, dbias_rows, NULL, 11);
-    seq_matmul_bt(16, 128, 512, dgates + 90112, recurrent_kernel, 1, dh + 20480);
+    seq_matmul_packed(16, 128, 512, dgates + 90112, recurrent_packed, 1, dh + 20480);
     /* t = 10 */
     seq_lstm_cell_backward(16, 128, gates + 81920, c + 20480, c + 22528, dh + 20480, dc, dgates + 81920, dbias_rows, NULL, 10);
-    seq_matmul_bt(16, 128, 512, dgates + 81920, recurrent_kernel, 1, dh + 18432);
+    seq_matmul_packed(16, 128, 512, dgates + 81920, recurrent_packed, 1, dh + 18432);
     /* t = 9 */
     seq_lstm_cell_backward(16, 128, gates + 73728, c + 18432, c + 20480, dh + 18432, dc, dgates + 73728, dbias_rows, NULL, 9);
-    seq_matmul_bt(16, 128, 512, dgates + 73728, recurrent_kernel, 1, dh + 16384);
+    seq_matmul_packed(16, 128, 512, dgates + 73728, recurrent_packed, 1, dh + 16384);
     /* t = 8 */
     seq_lstm_cell_backward(16, 128, gates + 65536, c + 16384, c + 18432, dh + 16384, dc, dgates + 65536, dbias_rows, NULL, 8);
-    seq_matmul_bt(16, 128, 512, dgates + 65536, recurrent_kernel, 1, dh + 14336);
+    seq_matmul_packed(16, 128, 512, dgates + 65536, recurrent_packed, 1, dh + 14336);
     /* t = 7 */
     seq_lstm_cell_backward(16, 128, gates + 57344, c + 14336, c + 16384, dh + 14336, dc, dgates + 57344, dbias_rows, NULL, 7);
-    seq_matmul_bt(16, 128, 512, dgates + 57344, recurrent_kernel, 1, dh + 12288);
+    seq_matmul_packed(16, 128, 512, dgates + 57344, recurrent_packed, 1, dh + 12288);
     /* t = 6 */
     seq_lstm_cell_backward(16, 128, gates + 49152, c + 12288, c + 14336, dh + 12288, dc, dgates + 49152, dbias_rows, NULL, 6);
-    seq_matmul_bt(16, 128, 512, dgates + 49152, recurrent_kernel, 1, dh + 10240);
+    seq_matmul_packed(16, 128, 512, dgates + 49152, recurrent_packed, 1, dh + 10240);
     /* t = 5 */
     seq_lstm_cell_backward(16, 128, gates + 40960, c + 10240, c + 12288, dh + 10240, dc, dgates + 40960, dbias_rows, NULL, 5);
-    seq_matmul_bt(16, 128, 512, dgates + 40960, recurrent_kernel, 1, dh + 8192);
+    seq_matmul_packed(16, 128, 512, dgates + 40960, recurrent_packed, 1, dh + 8192);
     /* t = 4 */
     seq_lstm_cell_backward(16, 128, gates + 32768, c + 8192, c + 10240, dh + 8192, dc, dgates + 32768, dbias_rows, NULL, 4);
-    seq_matmul_bt(16, 128, 512, dgates + 32768, recurrent_kernel, 1, dh + 6144);
+    seq_matmul_packed(16, 128, 512, dgates + 32768, recurrent_packed, 1, dh + 6144);
     /* t = 3 */
     seq_lstm_cell_backward(16, 128, gates + 24576, c + 6144, c + 8192, dh + 6144, dc, dgates + 24576, dbias_rows, NULL, 3);
-    seq_matmul_bt(16, 128, 512, dgates + 24576, recurrent_kernel, 1, dh + 4096);
+    seq_matmul_packed(16, 128, 512, dgates + 24576, recurrent_packed, 1, dh + 4096);
     /* t = 2 */
     seq_lstm_cell_backward(16, 128, gates + 16384, c + 4096, c + 6144, dh + 4096, dc, dgates + 16384, dbias_rows, NULL, 2);
-    seq_matmul_bt(16, 128, 512, dgates + 16384, recurrent_kernel, 1, dh + 2048);
+    seq_matmul_packed(16, 128, 512, dgates + 16384, recurrent_packed, 1, dh + 2048);
     /* t = 1 */
     seq_lstm_cell_backward(16, 128, gates + 8192, c + 2048, c + 4096, dh + 2048, dc, dgates + 8192, dbias_rows, NULL, 1);
-    seq_matmul_bt(16, 128, 512, dgates + 8192, recurrent_kernel, 1, dh + 0);
+    seq_matmul_packed(16, 128, 512, dgates + 8192, recurrent_packed, 1, dh + 0);
     /* t = 0 */
     seq_lstm_cell_backward(16, 128, gates + 0, c + 0, c + 2048, dh + 0, dc, dgates + 0, dbias_rows, NULL, 0);
     /* this direction's weight gradients, all 100 steps at once */
@@ -766,11 +769,12 @@ static void lstm_backward_block(const real *p, real *a, int blk)
 
 static void lstm_backward(const real *p, real *g, real *a)
 {
+    seq_pack_bt(512, 128, p + 38592, a + 1343488);  /* recurrent_kernel^T */
     seq_parallel_blocks(1, lstm_backward_block, p, a);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(1, 32768, a + 6453787, g + 5824);  /* kernel */
-    seq_sum_blocks(1, 65536, a + 6486555, g + 38592);  /* recurrent_kernel */
-    seq_sum_blocks(1, 512, a + 6552091, g + 104128);  /* bias */
+    seq_sum_blocks(1, 32768, a + 6584859, g + 5824);  /* kernel */
+    seq_sum_blocks(1, 65536, a + 6617627, g + 38592);  /* recurrent_kernel */
+    seq_sum_blocks(1, 512, a + 6683163, g + 104128);  /* bias */
 }
 
 /* block blk: rows 1*blk .. 1*blk+0 of the batch, all 1 steps */
@@ -805,8 +809,8 @@ static void lstm_predict(const real *p, real *a)
 static void dropout_forward(const real *p, real *a, int training, seq_rng *rng)
 {
     const real *x = a + 1138688;                /* input */
-    real *mask = a + 1343488;                   /* 0 or 1 / (1 - rate) */
-    real *y = a + 1548288;                      /* output */
+    real *mask = a + 1409024;                   /* 0 or 1 / (1 - rate) */
+    real *y = a + 1613824;                      /* output */
 
     (void)p;
     seq_dropout_forward(204800, training ? 0.20000000000000001 : 0, rng, x + 0, mask + 0, y + 0);
@@ -814,9 +818,9 @@ static void dropout_forward(const real *p, real *a, int training, seq_rng *rng)
 
 static void dropout_backward(const real *p, real *g, real *a)
 {
-    const real *mask = a + 1343488;             /* from the forward pass */
-    const real *dy = a + 5214747;               /* d output */
-    real *dx = a + 5419547;                     /* d input */
+    const real *mask = a + 1409024;             /* from the forward pass */
+    const real *dy = a + 5345819;               /* d output */
+    real *dx = a + 5550619;                     /* d input */
 
     (void)p, (void)g;
     seq_dropout_backward(204800, mask + 0, dy + 0, dx + 0);
@@ -832,317 +836,317 @@ static void dropout_predict(const real *p, real *a)
 /* block blk: rows 16*blk .. 16*blk+15 of the batch, all 100 steps */
 static void lstm_1_forward_block(const real *p, real *a, int blk)
 {
-    const real *x = a + 1548288 + 204800 * blk; /* [100, 16, 128] input */
+    const real *x = a + 1613824 + 204800 * blk; /* [100, 16, 128] input */
 
     const real *kernel = p + 104640;            /* [128, 512] */
-    const real *recurrent_kernel = p + 170176;  /* [128, 512] */
+    const real *recurrent_packed = a + 3051520; /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 235712;              /* [512] */
-    real *gates = a + 1753088 + 819200 * blk;   /* [100, 16, 512] i, f, g, o */
-    real *c = a + 2572288 + 206848 * blk;       /* [101, 16, 128] the initial state at 0 */
-    real *h = a + 2779136 + 206848 * blk;       /* [101, 16, 128] the initial state at 0 */
+    real *gates = a + 1818624 + 819200 * blk;   /* [100, 16, 512] i, f, g, o */
+    real *c = a + 2637824 + 206848 * blk;       /* [101, 16, 128] the initial state at 0 */
+    real *h = a + 2844672 + 206848 * blk;       /* [101, 16, 128] the initial state at 0 */
 
     seq_matmul(1600, 512, 128, x, kernel, 0, gates);  /* x kernel, all steps */
     seq_copy(2048, a + 4096 + 2048 * blk, h);  /* the carried state */
     seq_copy(2048, a + 6144 + 2048 * blk, c);
     /* t = 0 */
-    seq_matmul(16, 512, 128, h + 0, recurrent_kernel, 1, gates + 0);
+    seq_matmul_packed(16, 512, 128, h + 0, recurrent_packed, 1, gates + 0);
     seq_lstm_cell_forward(16, 128, bias, gates + 0, c + 0, c + 2048, h + 2048);
     /* t = 1 */
-    seq_matmul(16, 512, 128, h + 2048, recurrent_kernel, 1, gates + 8192);
+    seq_matmul_packed(16, 512, 128, h + 2048, recurrent_packed, 1, gates + 8192);
     seq_lstm_cell_forward(16, 128, bias, gates + 8192, c + 2048, c + 4096, h + 4096);
     /* t = 2 */
-    seq_matmul(16, 512, 128, h + 4096, recurrent_kernel, 1, gates + 16384);
+    seq_matmul_packed(16, 512, 128, h + 4096, recurrent_packed, 1, gates + 16384);
     seq_lstm_cell_forward(16, 128, bias, gates + 16384, c + 4096, c + 6144, h + 6144);
     /* t = 3 */
-    seq_matmul(16, 512, 128, h + 6144, recurrent_kernel, 1, gates + 24576);
+    seq_matmul_packed(16, 512, 128, h + 6144, recurrent_packed, 1, gates + 24576);
     seq_lstm_cell_forward(16, 128, bias, gates + 24576, c + 6144, c + 8192, h + 8192);
     /* t = 4 */
-    seq_matmul(16, 512, 128, h + 8192, recurrent_kernel, 1, gates + 32768);
+    seq_matmul_packed(16, 512, 128, h + 8192, recurrent_packed, 1, gates + 32768);
     seq_lstm_cell_forward(16, 128, bias, gates + 32768, c + 8192, c + 10240, h + 10240);
     /* t = 5 */
-    seq_matmul(16, 512, 128, h + 10240, recurrent_kernel, 1, gates + 40960);
+    seq_matmul_packed(16, 512, 128, h + 10240, recurrent_packed, 1, gates + 40960);
     seq_lstm_cell_forward(16, 128, bias, gates + 40960, c + 10240, c + 12288, h + 12288);
     /* t = 6 */
-    seq_matmul(16, 512, 128, h + 12288, recurrent_kernel, 1, gates + 49152);
+    seq_matmul_packed(16, 512, 128, h + 12288, recurrent_packed, 1, gates + 49152);
     seq_lstm_cell_forward(16, 128, bias, gates + 49152, c + 12288, c + 14336, h + 14336);
     /* t = 7 */
-    seq_matmul(16, 512, 128, h + 14336, recurrent_kernel, 1, gates + 57344);
+    seq_matmul_packed(16, 512, 128, h + 14336, recurrent_packed, 1, gates + 57344);
     seq_lstm_cell_forward(16, 128, bias, gates + 57344, c + 14336, c + 16384, h + 16384);
     /* t = 8 */
-    seq_matmul(16, 512, 128, h + 16384, recurrent_kernel, 1, gates + 65536);
+    seq_matmul_packed(16, 512, 128, h + 16384, recurrent_packed, 1, gates + 65536);
     seq_lstm_cell_forward(16, 128, bias, gates + 65536, c + 16384, c + 18432, h + 18432);
     /* t = 9 */
-    seq_matmul(16, 512, 128, h + 18432, recurrent_kernel, 1, gates + 73728);
+    seq_matmul_packed(16, 512, 128, h + 18432, recurrent_packed, 1, gates + 73728);
     seq_lstm_cell_forward(16, 128, bias, gates + 73728, c + 18432, c + 20480, h + 20480);
     /* t = 10 */
-    seq_matmul(16, 512, 128, h + 20480, recurrent_kernel, 1, gates + 81920);
+    seq_matmul_packed(16, 512, 128, h + 20480, recurrent_packed, 1, gates + 81920);
     seq_lstm_cell_forward(16, 128, bias, gates + 81920, c + 20480, c + 22528, h + 22528);
     /* t = 11 */
-    seq_matmul(16, 512, 128, h + 22528, recurrent_kernel, 1, gates + 90112);
+    seq_matmul_packed(16, 512, 128, h + 22528, recurrent_packed, 1, gates + 90112);
     seq_lstm_cell_forward(16, 128, bias, gates + 90112, c + 22528, c + 24576, h + 24576);
     /* t = 12 */
-    seq_matmul(16, 512, 128, h + 24576, recurrent_kernel, 1, gates + 98304);
+    seq_matmul_packed(16, 512, 128, h + 24576, recurrent_packed, 1, gates + 98304);
     seq_lstm_cell_forward(16, 128, bias, gates + 98304, c + 24576, c + 26624, h + 26624);
     /* t = 13 */
-    seq_matmul(16, 512, 128, h + 26624, recurrent_kernel, 1, gates + 106496);
+    seq_matmul_packed(16, 512, 128, h + 26624, recurrent_packed, 1, gates + 106496);
     seq_lstm_cell_forward(16, 128, bias, gates + 106496, c + 26624, c + 28672, h + 28672);
     /* t = 14 */
-    seq_matmul(16, 512, 128, h + 28672, recurrent_kernel, 1, gates + 114688);
+    seq_matmul_packed(16, 512, 128, h + 28672, recurrent_packed, 1, gates + 114688);
     seq_lstm_cell_forward(16, 128, bias, gates + 114688, c + 28672, c + 30720, h + 30720);
     /* t = 15 */
-    seq_matmul(16, 512, 128, h + 30720, recurrent_kernel, 1, gates + 122880);
+    seq_matmul_packed(16, 512, 128, h + 30720, recurrent_packed, 1, gates + 122880);
     seq_lstm_cell_forward(16, 128, bias, gates + 122880, c + 30720, c + 32768, h + 32768);
     /* t = 16 */
-    seq_matmul(16, 512, 128, h + 32768, recurrent_kernel, 1, gates + 131072);
+    seq_matmul_packed(16, 512, 128, h + 32768, recurrent_packed, 1, gates + 131072);
     seq_lstm_cell_forward(16, 128, bias, gates + 131072, c + 32768, c + 34816, h + 34816);
     /* t = 17 */
-    seq_matmul(16, 512, 128, h + 34816, recurrent_kernel, 1, gates + 139264);
+    seq_matmul_packed(16, 512, 128, h + 34816, recurrent_packed, 1, gates + 139264);
     seq_lstm_cell_forward(16, 128, bias, gates + 139264, c + 34816, c + 36864, h + 36864);
     /* t = 18 */
-    seq_matmul(16, 512, 128, h + 36864, recurrent_kernel, 1, gates + 147456);
+    seq_matmul_packed(16, 512, 128, h + 36864, recurrent_packed, 1, gates + 147456);
     seq_lstm_cell_forward(16, 128, bias, gates + 147456, c + 36864, c + 38912, h + 38912);
     /* t = 19 */
-    seq_matmul(16, 512, 128, h + 38912, recurrent_kernel, 1, gates + 155648);
+    seq_matmul_packed(16, 512, 128, h + 38912, recurrent_packed, 1, gates + 155648);
     seq_lstm_cell_forward(16, 128, bias, gates + 155648, c + 38912, c + 40960, h + 40960);
     /* t = 20 */
-    seq_matmul(16, 512, 128, h + 40960, recurrent_kernel, 1, gates + 163840);
+    seq_matmul_packed(16, 512, 128, h + 40960, recurrent_packed, 1, gates + 163840);
     seq_lstm_cell_forward(16, 128, bias, gates + 163840, c + 40960, c + 43008, h + 43008);
     /* t = 21 */
-    seq_matmul(16, 512, 128, h + 43008, recurrent_kernel, 1, gates + 172032);
+    seq_matmul_packed(16, 512, 128, h + 43008, recurrent_packed, 1, gates + 172032);
     seq_lstm_cell_forward(16, 128, bias, gates + 172032, c + 43008, c + 45056, h + 45056);
     /* t = 22 */
-    seq_matmul(16, 512, 128, h + 45056, recurrent_kernel, 1, gates + 180224);
+    seq_matmul_packed(16, 512, 128, h + 45056, recurrent_packed, 1, gates + 180224);
     seq_lstm_cell_forward(16, 128, bias, gates + 180224, c + 45056, c + 47104, h + 47104);
     /* t = 23 */
-    seq_matmul(16, 512, 128, h + 47104, recurrent_kernel, 1, gates + 188416);
+    seq_matmul_packed(16, 512, 128, h + 47104, recurrent_packed, 1, gates + 188416);
     seq_lstm_cell_forward(16, 128, bias, gates + 188416, c + 47104, c + 49152, h + 49152);
     /* t = 24 */
-    seq_matmul(16, 512, 128, h + 49152, recurrent_kernel, 1, gates + 196608);
+    seq_matmul_packed(16, 512, 128, h + 49152, recurrent_packed, 1, gates + 196608);
     seq_lstm_cell_forward(16, 128, bias, gates + 196608, c + 49152, c + 51200, h + 51200);
     /* t = 25 */
-    seq_matmul(16, 512, 128, h + 51200, recurrent_kernel, 1, gates + 204800);
+    seq_matmul_packed(16, 512, 128, h + 51200, recurrent_packed, 1, gates + 204800);
     seq_lstm_cell_forward(16, 128, bias, gates + 204800, c + 51200, c + 53248, h + 53248);
     /* t = 26 */
-    seq_matmul(16, 512, 128, h + 53248, recurrent_kernel, 1, gates + 212992);
+    seq_matmul_packed(16, 512, 128, h + 53248, recurrent_packed, 1, gates + 212992);
     seq_lstm_cell_forward(16, 128, bias, gates + 212992, c + 53248, c + 55296, h + 55296);
     /* t = 27 */
-    seq_matmul(16, 512, 128, h + 55296, recurrent_kernel, 1, gates + 221184);
+    seq_matmul_packed(16, 512, 128, h + 55296, recurrent_packed, 1, gates + 221184);
     seq_lstm_cell_forward(16, 128, bias, gates + 221184, c + 55296, c + 57344, h + 57344);
     /* t = 28 */
-    seq_matmul(16, 512, 128, h + 57344, recurrent_kernel, 1, gates + 229376);
+    seq_matmul_packed(16, 512, 128, h + 57344, recurrent_packed, 1, gates + 229376);
     seq_lstm_cell_forward(16, 128, bias, gates + 229376, c + 57344, c + 59392, h + 59392);
     /* t = 29 */
-    seq_matmul(16, 512, 128, h + 59392, recurrent_kernel, 1, gates + 237568);
+    seq_matmul_packed(16, 512, 128, h + 59392, recurrent_packed, 1, gates + 237568);
     seq_lstm_cell_forward(16, 128, bias, gates + 237568, c + 59392, c + 61440, h + 61440);
     /* t = 30 */
-    seq_matmul(16, 512, 128, h + 61440, recurrent_kernel, 1, gates + 245760);
+    seq_matmul_packed(16, 512, 128, h + 61440, recurrent_packed, 1, gates + 245760);
     seq_lstm_cell_forward(16, 128, bias, gates + 245760, c + 61440, c + 63488, h + 63488);
     /* t = 31 */
-    seq_matmul(16, 512, 128, h + 63488, recurrent_kernel, 1, gates + 253952);
+    seq_matmul_packed(16, 512, 128, h + 63488, recurrent_packed, 1, gates + 253952);
     seq_lstm_cell_forward(16, 128, bias, gates + 253952, c + 63488, c + 65536, h + 65536);
     /* t = 32 */
-    seq_matmul(16, 512, 128, h + 65536, recurrent_kernel, 1, gates + 262144);
+    seq_matmul_packed(16, 512, 128, h + 65536, recurrent_packed, 1, gates + 262144);
     seq_lstm_cell_forward(16, 128, bias, gates + 262144, c + 65536, c + 67584, h + 67584);
     /* t = 33 */
-    seq_matmul(16, 512, 128, h + 67584, recurrent_kernel, 1, gates + 270336);
+    seq_matmul_packed(16, 512, 128, h + 67584, recurrent_packed, 1, gates + 270336);
     seq_lstm_cell_forward(16, 128, bias, gates + 270336, c + 67584, c + 69632, h + 69632);
     /* t = 34 */
-    seq_matmul(16, 512, 128, h + 69632, recurrent_kernel, 1, gates + 278528);
+    seq_matmul_packed(16, 512, 128, h + 69632, recurrent_packed, 1, gates + 278528);
     seq_lstm_cell_forward(16, 128, bias, gates + 278528, c + 69632, c + 71680, h + 71680);
     /* t = 35 */
-    seq_matmul(16, 512, 128, h + 71680, recurrent_kernel, 1, gates + 286720);
+    seq_matmul_packed(16, 512, 128, h + 71680, recurrent_packed, 1, gates + 286720);
     seq_lstm_cell_forward(16, 128, bias, gates + 286720, c + 71680, c + 73728, h + 73728);
     /* t = 36 */
-    seq_matmul(16, 512, 128, h + 73728, recurrent_kernel, 1, gates + 294912);
+    seq_matmul_packed(16, 512, 128, h + 73728, recurrent_packed, 1, gates + 294912);
     seq_lstm_cell_forward(16, 128, bias, gates + 294912, c + 73728, c + 75776, h + 75776);
     /* t = 37 */
-    seq_matmul(16, 512, 128, h + 75776, recurrent_kernel, 1, gates + 303104);
+    seq_matmul_packed(16, 512, 128, h + 75776, recurrent_packed, 1, gates + 303104);
     seq_lstm_cell_forward(16, 128, bias, gates + 303104, c + 75776, c + 77824, h + 77824);
     /* t = 38 */
-    seq_matmul(16, 512, 128, h + 77824, recurrent_kernel, 1, gates + 311296);
+    seq_matmul_packed(16, 512, 128, h + 77824, recurrent_packed, 1, gates + 311296);
     seq_lstm_cell_forward(16, 128, bias, gates + 311296, c + 77824, c + 79872, h + 79872);
     /* t = 39 */
-    seq_matmul(16, 512, 128, h + 79872, recurrent_kernel, 1, gates + 319488);
+    seq_matmul_packed(16, 512, 128, h + 79872, recurrent_packed, 1, gates + 319488);
     seq_lstm_cell_forward(16, 128, bias, gates + 319488, c + 79872, c + 81920, h + 81920);
     /* t = 40 */
-    seq_matmul(16, 512, 128, h + 81920, recurrent_kernel, 1, gates + 327680);
+    seq_matmul_packed(16, 512, 128, h + 81920, recurrent_packed, 1, gates + 327680);
     seq_lstm_cell_forward(16, 128, bias, gates + 327680, c + 81920, c + 83968, h + 83968);
     /* t = 41 */
-    seq_matmul(16, 512, 128, h + 83968, recurrent_kernel, 1, gates + 335872);
+    seq_matmul_packed(16, 512, 128, h + 83968, recurrent_packed, 1, gates + 335872);
     seq_lstm_cell_forward(16, 128, bias, gates + 335872, c + 83968, c + 86016, h + 86016);
     /* t = 42 */
-    seq_matmul(16, 512, 128, h + 86016, recurrent_kernel, 1, gates + 344064);
+    seq_matmul_packed(16, 512, 128, h + 86016, recurrent_packed, 1, gates + 344064);
     seq_lstm_cell_forward(16, 128, bias, gates + 344064, c + 86016, c + 88064, h + 88064);
     /* t = 43 */
-    seq_matmul(16, 512, 128, h + 88064, recurrent_kernel, 1, gates + 352256);
+    seq_matmul_packed(16, 512, 128, h + 88064, recurrent_packed, 1, gates + 352256);
     seq_lstm_cell_forward(16, 128, bias, gates + 352256, c + 88064, c + 90112, h + 90112);
     /* t = 44 */
-    seq_matmul(16, 512, 128, h + 90112, recurrent_kernel, 1, gates + 360448);
+    seq_matmul_packed(16, 512, 128, h + 90112, recurrent_packed, 1, gates + 360448);
     seq_lstm_cell_forward(16, 128, bias, gates + 360448, c + 90112, c + 92160, h + 92160);
     /* t = 45 */
-    seq_matmul(16, 512, 128, h + 92160, recurrent_kernel, 1, gates + 368640);
+    seq_matmul_packed(16, 512, 128, h + 92160, recurrent_packed, 1, gates + 368640);
     seq_lstm_cell_forward(16, 128, bias, gates + 368640, c + 92160, c + 94208, h + 94208);
     /* t = 46 */
-    seq_matmul(16, 512, 128, h + 94208, recurrent_kernel, 1, gates + 376832);
+    seq_matmul_packed(16, 512, 128, h + 94208, recurrent_packed, 1, gates + 376832);
     seq_lstm_cell_forward(16, 128, bias, gates + 376832, c + 94208, c + 96256, h + 96256);
     /* t = 47 */
-    seq_matmul(16, 512, 128, h + 96256, recurrent_kernel, 1, gates + 385024);
+    seq_matmul_packed(16, 512, 128, h + 96256, recurrent_packed, 1, gates + 385024);
     seq_lstm_cell_forward(16, 128, bias, gates + 385024, c + 96256, c + 98304, h + 98304);
     /* t = 48 */
-    seq_matmul(16, 512, 128, h + 98304, recurrent_kernel, 1, gates + 393216);
+    seq_matmul_packed(16, 512, 128, h + 98304, recurrent_packed, 1, gates + 393216);
     seq_lstm_cell_forward(16, 128, bias, gates + 393216, c + 98304, c + 100352, h + 100352);
     /* t = 49 */
-    seq_matmul(16, 512, 128, h + 100352, recurrent_kernel, 1, gates + 401408);
+    seq_matmul_packed(16, 512, 128, h + 100352, recurrent_packed, 1, gates + 401408);
     seq_lstm_cell_forward(16, 128, bias, gates + 401408, c + 100352, c + 102400, h + 102400);
     /* t = 50 */
-    seq_matmul(16, 512, 128, h + 102400, recurrent_kernel, 1, gates + 409600);
+    seq_matmul_packed(16, 512, 128, h + 102400, recurrent_packed, 1, gates + 409600);
     seq_lstm_cell_forward(16, 128, bias, gates + 409600, c + 102400, c + 104448, h + 104448);
     /* t = 51 */
-    seq_matmul(16, 512, 128, h + 104448, recurrent_kernel, 1, gates + 417792);
+    seq_matmul_packed(16, 512, 128, h + 104448, recurrent_packed, 1, gates + 417792);
     seq_lstm_cell_forward(16, 128, bias, gates + 417792, c + 104448, c + 106496, h + 106496);
     /* t = 52 */
-    seq_matmul(16, 512, 128, h + 106496, recurrent_kernel, 1, gates + 425984);
+    seq_matmul_packed(16, 512, 128, h + 106496, recurrent_packed, 1, gates + 425984);
     seq_lstm_cell_forward(16, 128, bias, gates + 425984, c + 106496, c + 108544, h + 108544);
     /* t = 53 */
-    seq_matmul(16, 512, 128, h + 108544, recurrent_kernel, 1, gates + 434176);
+    seq_matmul_packed(16, 512, 128, h + 108544, recurrent_packed, 1, gates + 434176);
     seq_lstm_cell_forward(16, 128, bias, gates + 434176, c + 108544, c + 110592, h + 110592);
     /* t = 54 */
-    seq_matmul(16, 512, 128, h + 110592, recurrent_kernel, 1, gates + 442368);
+    seq_matmul_packed(16, 512, 128, h + 110592, recurrent_packed, 1, gates + 442368);
     seq_lstm_cell_forward(16, 128, bias, gates + 442368, c + 110592, c + 112640, h + 112640);
     /* t = 55 */
-    seq_matmul(16, 512, 128, h + 112640, recurrent_kernel, 1, gates + 450560);
+    seq_matmul_packed(16, 512, 128, h + 112640, recurrent_packed, 1, gates + 450560);
     seq_lstm_cell_forward(16, 128, bias, gates + 450560, c + 112640, c + 114688, h + 114688);
     /* t = 56 */
-    seq_matmul(16, 512, 128, h + 114688, recurrent_kernel, 1, gates + 458752);
+    seq_matmul_packed(16, 512, 128, h + 114688, recurrent_packed, 1, gates + 458752);
     seq_lstm_cell_forward(16, 128, bias, gates + 458752, c + 114688, c + 116736, h + 116736);
     /* t = 57 */
-    seq_matmul(16, 512, 128, h + 116736, recurrent_kernel, 1, gates + 466944);
+    seq_matmul_packed(16, 512, 128, h + 116736, recurrent_packed, 1, gates + 466944);
     seq_lstm_cell_forward(16, 128, bias, gates + 466944, c + 116736, c + 118784, h + 118784);
     /* t = 58 */
-    seq_matmul(16, 512, 128, h + 118784, recurrent_kernel, 1, gates + 475136);
+    seq_matmul_packed(16, 512, 128, h + 118784, recurrent_packed, 1, gates + 475136);
     seq_lstm_cell_forward(16, 128, bias, gates + 475136, c + 118784, c + 120832, h + 120832);
     /* t = 59 */
-    seq_matmul(16, 512, 128, h + 120832, recurrent_kernel, 1, gates + 483328);
+    seq_matmul_packed(16, 512, 128, h + 120832, recurrent_packed, 1, gates + 483328);
     seq_lstm_cell_forward(16, 128, bias, gates + 483328, c + 120832, c + 122880, h + 122880);
     /* t = 60 */
-    seq_matmul(16, 512, 128, h + 122880, recurrent_kernel, 1, gates + 491520);
+    seq_matmul_packed(16, 512, 128, h + 122880, recurrent_packed, 1, gates + 491520);
     seq_lstm_cell_forward(16, 128, bias, gates + 491520, c + 122880, c + 124928, h + 124928);
     /* t = 61 */
-    seq_matmul(16, 512, 128, h + 124928, recurrent_kernel, 1, gates + 499712);
+    seq_matmul_packed(16, 512, 128, h + 124928, recurrent_packed, 1, gates + 499712);
     seq_lstm_cell_forward(16, 128, bias, gates + 499712, c + 124928, c + 126976, h + 126976);
     /* t = 62 */
-    seq_matmul(16, 512, 128, h + 126976, recurrent_kernel, 1, gates + 507904);
+    seq_matmul_packed(16, 512, 128, h + 126976, recurrent_packed, 1, gates + 507904);
     seq_lstm_cell_forward(16, 128, bias, gates + 507904, c + 126976, c + 129024, h + 129024);
     /* t = 63 */
-    seq_matmul(16, 512, 128, h + 129024, recurrent_kernel, 1, gates + 516096);
+    seq_matmul_packed(16, 512, 128, h + 129024, recurrent_packed, 1, gates + 516096);
     seq_lstm_cell_forward(16, 128, bias, gates + 516096, c + 129024, c + 131072, h + 131072);
     /* t = 64 */
-    seq_matmul(16, 512, 128, h + 131072, recurrent_kernel, 1, gates + 524288);
+    seq_matmul_packed(16, 512, 128, h + 131072, recurrent_packed, 1, gates + 524288);
     seq_lstm_cell_forward(16, 128, bias, gates + 524288, c + 131072, c + 133120, h + 133120);
     /* t = 65 */
-    seq_matmul(16, 512, 128, h + 133120, recurrent_kernel, 1, gates + 532480);
+    seq_matmul_packed(16, 512, 128, h + 133120, recurrent_packed, 1, gates + 532480);
     seq_lstm_cell_forward(16, 128, bias, gates + 532480, c + 133120, c + 135168, h + 135168);
     /* t = 66 */
-    seq_matmul(16, 512, 128, h + 135168, recurrent_kernel, 1, gates + 540672);
+    seq_matmul_packed(16, 512, 128, h + 135168, recurrent_packed, 1, gates + 540672);
     seq_lstm_cell_forward(16, 128, bias, gates + 540672, c + 135168, c + 137216, h + 137216);
     /* t = 67 */
-    seq_matmul(16, 512, 128, h + 137216, recurrent_kernel, 1, gates + 548864);
+    seq_matmul_packed(16, 512, 128, h + 137216, recurrent_packed, 1, gates + 548864);
     seq_lstm_cell_forward(16, 128, bias, gates + 548864, c + 137216, c + 139264, h + 139264);
     /* t = 68 */
-    seq_matmul(16, 512, 128, h + 139264, recurrent_kernel, 1, gates + 557056);
+    seq_matmul_packed(16, 512, 128, h + 139264, recurrent_packed, 1, gates + 557056);
     seq_lstm_cell_forward(16, 128, bias, gates + 557056, c + 139264, c + 141312, h + 141312);
     /* t = 69 */
-    seq_matmul(16, 512, 128, h + 141312, recurrent_kernel, 1, gates + 565248);
+    seq_matmul_packed(16, 512, 128, h + 141312, recurrent_packed, 1, gates + 565248);
     seq_lstm_cell_forward(16, 128, bias, gates + 565248, c + 141312, c + 143360, h + 143360);
     /* t = 70 */
-    seq_matmul(16, 512, 128, h + 143360, recurrent_kernel, 1, gates + 573440);
+    seq_matmul_packed(16, 512, 128, h + 143360, recurrent_packed, 1, gates + 573440);
     seq_lstm_cell_forward(16, 128, bias, gates + 573440, c + 143360, c + 145408, h + 145408);
     /* t = 71 */
-    seq_matmul(16, 512, 128, h + 145408, recurrent_kernel, 1, gates + 581632);
+    seq_matmul_packed(16, 512, 128, h + 145408, recurrent_packed, 1, gates + 581632);
     seq_lstm_cell_forward(16, 128, bias, gates + 581632, c + 145408, c + 147456, h + 147456);
     /* t = 72 */
-    seq_matmul(16, 512, 128, h + 147456, recurrent_kernel, 1, gates + 589824);
+    seq_matmul_packed(16, 512, 128, h + 147456, recurrent_packed, 1, gates + 589824);
     seq_lstm_cell_forward(16, 128, bias, gates + 589824, c + 147456, c + 149504, h + 149504);
     /* t = 73 */
-    seq_matmul(16, 512, 128, h + 149504, recurrent_kernel, 1, gates + 598016);
+    seq_matmul_packed(16, 512, 128, h + 149504, recurrent_packed, 1, gates + 598016);
     seq_lstm_cell_forward(16, 128, bias, gates + 598016, c + 149504, c + 151552, h + 151552);
     /* t = 74 */
-    seq_matmul(16, 512, 128, h + 151552, recurrent_kernel, 1, gates + 606208);
+    seq_matmul_packed(16, 512, 128, h + 151552, recurrent_packed, 1, gates + 606208);
     seq_lstm_cell_forward(16, 128, bias, gates + 606208, c + 151552, c + 153600, h + 153600);
     /* t = 75 */
-    seq_matmul(16, 512, 128, h + 153600, recurrent_kernel, 1, gates + 614400);
+    seq_matmul_packed(16, 512, 128, h + 153600, recurrent_packed, 1, gates + 614400);
     seq_lstm_cell_forward(16, 128, bias, gates + 614400, c + 153600, c + 155648, h + 155648);
     /* t = 76 */
-    seq_matmul(16, 512, 128, h + 155648, recurrent_kernel, 1, gates + 622592);
+    seq_matmul_packed(16, 512, 128, h + 155648, recurrent_packed, 1, gates + 622592);
     seq_lstm_cell_forward(16, 128, bias, gates + 622592, c + 155648, c + 157696, h + 157696);
     /* t = 77 */
-    seq_matmul(16, 512, 128, h + 157696, recurrent_kernel, 1, gates + 630784);
+    seq_matmul_packed(16, 512, 128, h + 157696, recurrent_packed, 1, gates + 630784);
     seq_lstm_cell_forward(16, 128, bias, gates + 630784, c + 157696, c + 159744, h + 159744);
     /* t = 78 */
-    seq_matmul(16, 512, 128, h + 159744, recurrent_kernel, 1, gates + 638976);
+    seq_matmul_packed(16, 512, 128, h + 159744, recurrent_packed, 1, gates + 638976);
     seq_lstm_cell_forward(16, 128, bias, gates + 638976, c + 159744, c + 161792, h + 161792);
     /* t = 79 */
-    seq_matmul(16, 512, 128, h + 161792, recurrent_kernel, 1, gates + 647168);
+    seq_matmul_packed(16, 512, 128, h + 161792, recurrent_packed, 1, gates + 647168);
     seq_lstm_cell_forward(16, 128, bias, gates + 647168, c + 161792, c + 163840, h + 163840);
     /* t = 80 */
-    seq_matmul(16, 512, 128, h + 163840, recurrent_kernel, 1, gates + 655360);
+    seq_matmul_packed(16, 512, 128, h + 163840, recurrent_packed, 1, gates + 655360);
     seq_lstm_cell_forward(16, 128, bias, gates + 655360, c + 163840, c + 165888, h + 165888);
     /* t = 81 */
-    seq_matmul(16, 512, 128, h + 165888, recurrent_kernel, 1, gates + 663552);
+    seq_matmul_packed(16, 512, 128, h + 165888, recurrent_packed, 1, gates + 663552);
     seq_lstm_cell_forward(16, 128, bias, gates + 663552, c + 165888, c + 167936, h + 167936);
     /* t = 82 */
-    seq_matmul(16, 512, 128, h + 167936, recurrent_kernel, 1, gates + 671744);
+    seq_matmul_packed(16, 512, 128, h + 167936, recurrent_packed, 1, gates + 671744);
     seq_lstm_cell_forward(16, 128, bias, gates + 671744, c + 167936, c + 169984, h + 169984);
     /* t = 83 */
-    seq_matmul(16, 512, 128, h + 169984, recurrent_kernel, 1, gates + 679936);
+    seq_matmul_packed(16, 512, 128, h + 169984, recurrent_packed, 1, gates + 679936);
     seq_lstm_cell_forward(16, 128, bias, gates + 679936, c + 169984, c + 172032, h + 172032);
     /* t = 84 */
-    seq_matmul(16, 512, 128, h + 172032, recurrent_kernel, 1, gates + 688128);
+    seq_matmul_packed(16, 512, 128, h + 172032, recurrent_packed, 1, gates + 688128);
     seq_lstm_cell_forward(16, 128, bias, gates + 688128, c + 172032, c + 174080, h + 174080);
     /* t = 85 */
-    seq_matmul(16, 512, 128, h + 174080, recurrent_kernel, 1, gates + 696320);
+    seq_matmul_packed(16, 512, 128, h + 174080, recurrent_packed, 1, gates + 696320);
     seq_lstm_cell_forward(16, 128, bias, gates + 696320, c + 174080, c + 176128, h + 176128);
     /* t = 86 */
-    seq_matmul(16, 512, 128, h + 176128, recurrent_kernel, 1, gates + 704512);
+    seq_matmul_packed(16, 512, 128, h + 176128, recurrent_packed, 1, gates + 704512);
     seq_lstm_cell_forward(16, 128, bias, gates + 704512, c + 176128, c + 178176, h + 178176);
     /* t = 87 */
-    seq_matmul(16, 512, 128, h + 178176, recurrent_kernel, 1, gates + 712704);
+    seq_matmul_packed(16, 512, 128, h + 178176, recurrent_packed, 1, gates + 712704);
     seq_lstm_cell_forward(16, 128, bias, gates + 712704, c + 178176, c + 180224, h + 180224);
     /* t = 88 */
-    seq_matmul(16, 512, 128, h + 180224, recurrent_kernel, 1, gates + 720896);
+    seq_matmul_packed(16, 512, 128, h + 180224, recurrent_packed, 1, gates + 720896);
     seq_lstm_cell_forward(16, 128, bias, gates + 720896, c + 180224, c + 182272, h + 182272);
     /* t = 89 */
-    seq_matmul(16, 512, 128, h + 182272, recurrent_kernel, 1, gates + 729088);
+    seq_matmul_packed(16, 512, 128, h + 182272, recurrent_packed, 1, gates + 729088);
     seq_lstm_cell_forward(16, 128, bias, gates + 729088, c + 182272, c + 184320, h + 184320);
     /* t = 90 */
-    seq_matmul(16, 512, 128, h + 184320, recurrent_kernel, 1, gates + 737280);
+    seq_matmul_packed(16, 512, 128, h + 184320, recurrent_packed, 1, gates + 737280);
     seq_lstm_cell_forward(16, 128, bias, gates + 737280, c + 184320, c + 186368, h + 186368);
     /* t = 91 */
-    seq_matmul(16, 512, 128, h + 186368, recurrent_kernel, 1, gates + 745472);
+    seq_matmul_packed(16, 512, 128, h + 186368, recurrent_packed, 1, gates + 745472);
     seq_lstm_cell_forward(16, 128, bias, gates + 745472, c + 186368, c + 188416, h + 188416);
     /* t = 92 */
-    seq_matmul(16, 512, 128, h + 188416, recurrent_kernel, 1, gates + 753664);
+    seq_matmul_packed(16, 512, 128, h + 188416, recurrent_packed, 1, gates + 753664);
     seq_lstm_cell_forward(16, 128, bias, gates + 753664, c + 188416, c + 190464, h + 190464);
     /* t = 93 */
-    seq_matmul(16, 512, 128, h + 190464, recurrent_kernel, 1, gates + 761856);
+    seq_matmul_packed(16, 512, 128, h + 190464, recurrent_packed, 1, gates + 761856);
     seq_lstm_cell_forward(16, 128, bias, gates + 761856, c + 190464, c + 192512, h + 192512);
     /* t = 94 */
-    seq_matmul(16, 512, 128, h + 192512, recurrent_kernel, 1, gates + 770048);
+    seq_matmul_packed(16, 512, 128, h + 192512, recurrent_packed, 1, gates + 770048);
     seq_lstm_cell_forward(16, 128, bias, gates + 770048, c + 192512, c + 194560, h + 194560);
     /* t = 95 */
-    seq_matmul(16, 512, 128, h + 194560, recurrent_kernel, 1, gates + 778240);
+    seq_matmul_packed(16, 512, 128, h + 194560, recurrent_packed, 1, gates + 778240);
     seq_lstm_cell_forward(16, 128, bias, gates + 778240, c + 194560, c + 196608, h + 196608);
     /* t = 96 */
-    seq_matmul(16, 512, 128, h + 196608, recurrent_kernel, 1, gates + 786432);
+    seq_matmul_packed(16, 512, 128, h + 196608, recurrent_packed, 1, gates + 786432);
     seq_lstm_cell_forward(16, 128, bias, gates + 786432, c + 196608, c + 198656, h + 198656);
     /* t = 97 */
-    seq_matmul(16, 512, 128, h + 198656, recurrent_kernel, 1, gates + 794624);
+    seq_matmul_packed(16, 512, 128, h + 198656, recurrent_packed, 1, gates + 794624);
     seq_lstm_cell_forward(16, 128, bias, gates + 794624, c + 198656, c + 200704, h + 200704);
     /* t = 98 */
-    seq_matmul(16, 512, 128, h + 200704, recurrent_kernel, 1, gates + 802816);
+    seq_matmul_packed(16, 512, 128, h + 200704, recurrent_packed, 1, gates + 802816);
     seq_lstm_cell_forward(16, 128, bias, gates + 802816, c + 200704, c + 202752, h + 202752);
     /* t = 99 */
-    seq_matmul(16, 512, 128, h + 202752, recurrent_kernel, 1, gates + 811008);
+    seq_matmul_packed(16, 512, 128, h + 202752, recurrent_packed, 1, gates + 811008);
     seq_lstm_cell_forward(16, 128, bias, gates + 811008, c + 202752, c + 204800, h + 204800);
     seq_copy(2048, h + 204800, a + 4096 + 2048 * blk);
     seq_copy(2048, c + 204800, a + 6144 + 2048 * blk);
@@ -1150,327 +1154,328 @@ static void lstm_1_forward_block(const real *p, real *a, int blk)
 
 static void lstm_1_forward(const real *p, real *a)
 {
+    seq_pack_b(128, 512, p + 170176, a + 3051520);  /* recurrent_kernel */
     seq_parallel_blocks(1, lstm_1_forward_block, p, a);
 }
 
 /* block blk, all 100 steps back, and its share of the weight gradients */
 static void lstm_1_backward_block(const real *p, real *a, int blk)
 {
-    const real *x = a + 1548288 + 204800 * blk; /* [100, 16, 128] input */
-    real *dx = a + 5214747 + 204800 * blk;      /* [100, 16, 128] d input */
+    const real *x = a + 1613824 + 204800 * blk; /* [100, 16, 128] input */
+    real *dx = a + 5345819 + 204800 * blk;      /* [100, 16, 128] d input */
 
     const real *kernel = p + 104640;            /* [128, 512] */
-    const real *recurrent_kernel = p + 170176;  /* [128, 512] */
-    const real *gates = a + 1753088 + 819200 * blk; /* [100, 16, 512] */
-    const real *c = a + 2572288 + 206848 * blk; /* [101, 16, 128] */
-    const real *h = a + 2779136 + 206848 * blk; /* [101, 16, 128] */
-    real *dh = a + 4048923 + 204800 * blk;      /* [100, 16, 128] d out; gathers the recurrent gradient */
-    real *dgates = a + 4253723 + 819200 * blk;  /* [100, 16, 512] */
-    real *dc = a + 5072923 + 2048 * blk;        /* [16, 128] */
-    real *dbias_rows = a + 5074971 + 8192 * blk; /* [16, 512] */
-    real *d_kernel = a + 5083163 + 65536 * blk; /* [128, 512] */
-    real *d_recurrent_kernel = a + 5148699 + 65536 * blk; /* [128, 512] */
-    real *d_bias = a + 5214235 + 512 * blk;     /* [512] */
+    const real *recurrent_packed = a + 3051520; /* recurrent_kernel transposed, packed (seq_pack_bt) */
+    const real *gates = a + 1818624 + 819200 * blk; /* [100, 16, 512] */
+    const real *c = a + 2637824 + 206848 * blk; /* [101, 16, 128] */
+    const real *h = a + 2844672 + 206848 * blk; /* [101, 16, 128] */
+    real *dh = a + 4179995 + 204800 * blk;      /* [100, 16, 128] d out; gathers the recurrent gradient */
+    real *dgates = a + 4384795 + 819200 * blk;  /* [100, 16, 512] */
+    real *dc = a + 5203995 + 2048 * blk;        /* [16, 128] */
+    real *dbias_rows = a + 5206043 + 8192 * blk; /* [16, 512] */
+    real *d_kernel = a + 5214235 + 65536 * blk; /* [128, 512] */
+    real *d_recurrent_kernel = a + 5279771 + 65536 * blk; /* [128, 512] */
+    real *d_bias = a + 5345307 + 512 * blk;     /* [512] */
 
     seq_zero(2048, dc);
     seq_zero(8192, dbias_rows);
     /* t = 99 */
     seq_lstm_cell_backward(16, 128, gates + 811008, c + 202752, c + 204800, dh + 202752, dc, dgates + 811008, dbias_rows, NULL, 99);
-    seq_matmul_bt(16, 128, 512, dgates + 811008, recurrent_kernel, 1, dh + 200704);
+    seq_matmul_packed(16, 128, 512, dgates + 811008, recurrent_packed, 1, dh + 200704);
     /* t = 98 */
     seq_lstm_cell_backward(16, 128, gates + 802816, c + 200704, c + 202752, dh + 200704, dc, dgates + 802816, dbias_rows, NULL, 98);
-    seq_matmul_bt(16, 128, 512, dgates + 802816, recurrent_kernel, 1, dh + 198656);
+    seq_matmul_packed(16, 128, 512, dgates + 802816, recurrent_packed, 1, dh + 198656);
     /* t = 97 */
     seq_lstm_cell_backward(16, 128, gates + 794624, c + 198656, c + 200704, dh + 198656, dc, dgates + 794624, dbias_rows, NULL, 97);
-    seq_matmul_bt(16, 128, 512, dgates + 794624, recurrent_kernel, 1, dh + 196608);
+    seq_matmul_packed(16, 128, 512, dgates + 794624, recurrent_packed, 1, dh + 196608);
     /* t = 96 */
     seq_lstm_cell_backward(16, 128, gates + 786432, c + 196608, c + 198656, dh + 196608, dc, dgates + 786432, dbias_rows, NULL, 96);
-    seq_matmul_bt(16, 128, 512, dgates + 786432, recurrent_kernel, 1, dh + 194560);
+    seq_matmul_packed(16, 128, 512, dgates + 786432, recurrent_packed, 1, dh + 194560);
     /* t = 95 */
     seq_lstm_cell_backward(16, 128, gates + 778240, c + 194560, c + 196608, dh + 194560, dc, dgates + 778240, dbias_rows, NULL, 95);
-    seq_matmul_bt(16, 128, 512, dgates + 778240, recurrent_kernel, 1, dh + 192512);
+    seq_matmul_packed(16, 128, 512, dgates + 778240, recurrent_packed, 1, dh + 192512);
     /* t = 94 */
     seq_lstm_cell_backward(16, 128, gates + 770048, c + 192512, c + 194560, dh + 192512, dc, dgates + 770048, dbias_rows, NULL, 94);
-    seq_matmul_bt(16, 128, 512, dgates + 770048, recurrent_kernel, 1, dh + 190464);
+    seq_matmul_packed(16, 128, 512, dgates + 770048, recurrent_packed, 1, dh + 190464);
     /* t = 93 */
     seq_lstm_cell_backward(16, 128, gates + 761856, c + 190464, c + 192512, dh + 190464, dc, dgates + 761856, dbias_rows, NULL, 93);
-    seq_matmul_bt(16, 128, 512, dgates + 761856, recurrent_kernel, 1, dh + 188416);
+    seq_matmul_packed(16, 128, 512, dgates + 761856, recurrent_packed, 1, dh + 188416);
     /* t = 92 */
     seq_lstm_cell_backward(16, 128, gates + 753664, c + 188416, c + 190464, dh + 188416, dc, dgates + 753664, dbias_rows, NULL, 92);
-    seq_matmul_bt(16, 128, 512, dgates + 753664, recurrent_kernel, 1, dh + 186368);
+    seq_matmul_packed(16, 128, 512, dgates + 753664, recurrent_packed, 1, dh + 186368);
     /* t = 91 */
     seq_lstm_cell_backward(16, 128, gates + 745472, c + 186368, c + 188416, dh + 186368, dc, dgates + 745472, dbias_rows, NULL, 91);
-    seq_matmul_bt(16, 128, 512, dgates + 745472, recurrent_kernel, 1, dh + 184320);
+    seq_matmul_packed(16, 128, 512, dgates + 745472, recurrent_packed, 1, dh + 184320);
     /* t = 90 */
     seq_lstm_cell_backward(16, 128, gates + 737280, c + 184320, c + 186368, dh + 184320, dc, dgates + 737280, dbias_rows, NULL, 90);
-    seq_matmul_bt(16, 128, 512, dgates + 737280, recurrent_kernel, 1, dh + 182272);
+    seq_matmul_packed(16, 128, 512, dgates + 737280, recurrent_packed, 1, dh + 182272);
     /* t = 89 */
     seq_lstm_cell_backward(16, 128, gates + 729088, c + 182272, c + 184320, dh + 182272, dc, dgates + 729088, dbias_rows, NULL, 89);
-    seq_matmul_bt(16, 128, 512, dgates + 729088, recurrent_kernel, 1, dh + 180224);
+    seq_matmul_packed(16, 128, 512, dgates + 729088, recurrent_packed, 1, dh + 180224);
     /* t = 88 */
     seq_lstm_cell_backward(16, 128, gates + 720896, c + 180224, c + 182272, dh + 180224, dc, dgates + 720896, dbias_rows, NULL, 88);
-    seq_matmul_bt(16, 128, 512, dgates + 720896, recurrent_kernel, 1, dh + 178176);
+    seq_matmul_packed(16, 128, 512, dgates + 720896, recurrent_packed, 1, dh + 178176);
     /* t = 87 */
     seq_lstm_cell_backward(16, 128, gates + 712704, c + 178176, c + 180224, dh + 178176, dc, dgates + 712704, dbias_rows, NULL, 87);
-    seq_matmul_bt(16, 128, 512, dgates + 712704, recurrent_kernel, 1, dh + 176128);
+    seq_matmul_packed(16, 128, 512, dgates + 712704, recurrent_packed, 1, dh + 176128);
     /* t = 86 */
     seq_lstm_cell_backward(16, 128, gates + 704512, c + 176128, c + 178176, dh + 176128, dc, dgates + 704512, dbias_rows, NULL, 86);
-    seq_matmul_bt(16, 128, 512, dgates + 704512, recurrent_kernel, 1, dh + 174080);
+    seq_matmul_packed(16, 128, 512, dgates + 704512, recurrent_packed, 1, dh + 174080);
     /* t = 85 */
     seq_lstm_cell_backward(16, 128, gates + 696320, c + 174080, c + 176128, dh + 174080, dc, dgates + 696320, dbias_rows, NULL, 85);
-    seq_matmul_bt(16, 128, 512, dgates + 696320, recurrent_kernel, 1, dh + 172032);
+    seq_matmul_packed(16, 128, 512, dgates + 696320, recurrent_packed, 1, dh + 172032);
     /* t = 84 */
     seq_lstm_cell_backward(16, 128, gates + 688128, c + 172032, c + 174080, dh + 172032, dc, dgates + 688128, dbias_rows, NULL, 84);
-    seq_matmul_bt(16, 128, 512, dgates + 688128, recurrent_kernel, 1, dh + 169984);
+    seq_matmul_packed(16, 128, 512, dgates + 688128, recurrent_packed, 1, dh + 169984);
     /* t = 83 */
     seq_lstm_cell_backward(16, 128, gates + 679936, c + 169984, c + 172032, dh + 169984, dc, dgates + 679936, dbias_rows, NULL, 83);
-    seq_matmul_bt(16, 128, 512, dgates + 679936, recurrent_kernel, 1, dh + 167936);
+    seq_matmul_packed(16, 128, 512, dgates + 679936, recurrent_packed, 1, dh + 167936);
     /* t = 82 */
     seq_lstm_cell_backward(16, 128, gates + 671744, c + 167936, c + 169984, dh + 167936, dc, dgates + 671744, dbias_rows, NULL, 82);
-    seq_matmul_bt(16, 128, 512, dgates + 671744, recurrent_kernel, 1, dh + 165888);
+    seq_matmul_packed(16, 128, 512, dgates + 671744, recurrent_packed, 1, dh + 165888);
     /* t = 81 */
     seq_lstm_cell_backward(16, 128, gates + 663552, c + 165888, c + 167936, dh + 165888, dc, dgates + 663552, dbias_rows, NULL, 81);
-    seq_matmul_bt(16, 128, 512, dgates + 663552, recurrent_kernel, 1, dh + 163840);
+    seq_matmul_packed(16, 128, 512, dgates + 663552, recurrent_packed, 1, dh + 163840);
     /* t = 80 */
     seq_lstm_cell_backward(16, 128, gates + 655360, c + 163840, c + 165888, dh + 163840, dc, dgates + 655360, dbias_rows, NULL, 80);
-    seq_matmul_bt(16, 128, 512, dgates + 655360, recurrent_kernel, 1, dh + 161792);
+    seq_matmul_packed(16, 128, 512, dgates + 655360, recurrent_packed, 1, dh + 161792);
     /* t = 79 */
     seq_lstm_cell_backward(16, 128, gates + 647168, c + 161792, c + 163840, dh + 161792, dc, dgates + 647168, dbias_rows, NULL, 79);
-    seq_matmul_bt(16, 128, 512, dgates + 647168, recurrent_kernel, 1, dh + 159744);
+    seq_matmul_packed(16, 128, 512, dgates + 647168, recurrent_packed, 1, dh + 159744);
     /* t = 78 */
     seq_lstm_cell_backward(16, 128, gates + 638976, c + 159744, c + 161792, dh + 159744, dc, dgates + 638976, dbias_rows, NULL, 78);
-    seq_matmul_bt(16, 128, 512, dgates + 638976, recurrent_kernel, 1, dh + 157696);
+    seq_matmul_packed(16, 128, 512, dgates + 638976, recurrent_packed, 1, dh + 157696);
     /* t = 77 */
     seq_lstm_cell_backward(16, 128, gates + 630784, c + 157696, c + 159744, dh + 157696, dc, dgates + 630784, dbias_rows, NULL, 77);
-    seq_matmul_bt(16, 128, 512, dgates + 630784, recurrent_kernel, 1, dh + 155648);
+    seq_matmul_packed(16, 128, 512, dgates + 630784, recurrent_packed, 1, dh + 155648);
     /* t = 76 */
     seq_lstm_cell_backward(16, 128, gates + 622592, c + 155648, c + 157696, dh + 155648, dc, dgates + 622592, dbias_rows, NULL, 76);
-    seq_matmul_bt(16, 128, 512, dgates + 622592, recurrent_kernel, 1, dh + 153600);
+    seq_matmul_packed(16, 128, 512, dgates + 622592, recurrent_packed, 1, dh + 153600);
     /* t = 75 */
     seq_lstm_cell_backward(16, 128, gates + 614400, c + 153600, c + 155648, dh + 153600, dc, dgates + 614400, dbias_rows, NULL, 75);
-    seq_matmul_bt(16, 128, 512, dgates + 614400, recurrent_kernel, 1, dh + 151552);
+    seq_matmul_packed(16, 128, 512, dgates + 614400, recurrent_packed, 1, dh + 151552);
     /* t = 74 */
     seq_lstm_cell_backward(16, 128, gates + 606208, c + 151552, c + 153600, dh + 151552, dc, dgates + 606208, dbias_rows, NULL, 74);
-    seq_matmul_bt(16, 128, 512, dgates + 606208, recurrent_kernel, 1, dh + 149504);
+    seq_matmul_packed(16, 128, 512, dgates + 606208, recurrent_packed, 1, dh + 149504);
     /* t = 73 */
     seq_lstm_cell_backward(16, 128, gates + 598016, c + 149504, c + 151552, dh + 149504, dc, dgates + 598016, dbias_rows, NULL, 73);
-    seq_matmul_bt(16, 128, 512, dgates + 598016, recurrent_kernel, 1, dh + 147456);
+    seq_matmul_packed(16, 128, 512, dgates + 598016, recurrent_packed, 1, dh + 147456);
     /* t = 72 */
     seq_lstm_cell_backward(16, 128, gates + 589824, c + 147456, c + 149504, dh + 147456, dc, dgates + 589824, dbias_rows, NULL, 72);
-    seq_matmul_bt(16, 128, 512, dgates + 589824, recurrent_kernel, 1, dh + 145408);
+    seq_matmul_packed(16, 128, 512, dgates + 589824, recurrent_packed, 1, dh + 145408);
     /* t = 71 */
     seq_lstm_cell_backward(16, 128, gates + 581632, c + 145408, c + 147456, dh + 145408, dc, dgates + 581632, dbias_rows, NULL, 71);
-    seq_matmul_bt(16, 128, 512, dgates + 581632, recurrent_kernel, 1, dh + 143360);
+    seq_matmul_packed(16, 128, 512, dgates + 581632, recurrent_packed, 1, dh + 143360);
     /* t = 70 */
     seq_lstm_cell_backward(16, 128, gates + 573440, c + 143360, c + 145408, dh + 143360, dc, dgates + 573440, dbias_rows, NULL, 70);
-    seq_matmul_bt(16, 128, 512, dgates + 573440, recurrent_kernel, 1, dh + 141312);
+    seq_matmul_packed(16, 128, 512, dgates + 573440, recurrent_packed, 1, dh + 141312);
     /* t = 69 */
     seq_lstm_cell_backward(16, 128, gates + 565248, c + 141312, c + 143360, dh + 141312, dc, dgates + 565248, dbias_rows, NULL, 69);
-    seq_matmul_bt(16, 128, 512, dgates + 565248, recurrent_kernel, 1, dh + 139264);
+    seq_matmul_packed(16, 128, 512, dgates + 565248, recurrent_packed, 1, dh + 139264);
     /* t = 68 */
     seq_lstm_cell_backward(16, 128, gates + 557056, c + 139264, c + 141312, dh + 139264, dc, dgates + 557056, dbias_rows, NULL, 68);
-    seq_matmul_bt(16, 128, 512, dgates + 557056, recurrent_kernel, 1, dh + 137216);
+    seq_matmul_packed(16, 128, 512, dgates + 557056, recurrent_packed, 1, dh + 137216);
     /* t = 67 */
     seq_lstm_cell_backward(16, 128, gates + 548864, c + 137216, c + 139264, dh + 137216, dc, dgates + 548864, dbias_rows, NULL, 67);
-    seq_matmul_bt(16, 128, 512, dgates + 548864, recurrent_kernel, 1, dh + 135168);
+    seq_matmul_packed(16, 128, 512, dgates + 548864, recurrent_packed, 1, dh + 135168);
     /* t = 66 */
     seq_lstm_cell_backward(16, 128, gates + 540672, c + 135168, c + 137216, dh + 135168, dc, dgates + 540672, dbias_rows, NULL, 66);
-    seq_matmul_bt(16, 128, 512, dgates + 540672, recurrent_kernel, 1, dh + 133120);
+    seq_matmul_packed(16, 128, 512, dgates + 540672, recurrent_packed, 1, dh + 133120);
     /* t = 65 */
     seq_lstm_cell_backward(16, 128, gates + 532480, c + 133120, c + 135168, dh + 133120, dc, dgates + 532480, dbias_rows, NULL, 65);
-    seq_matmul_bt(16, 128, 512, dgates + 532480, recurrent_kernel, 1, dh + 131072);
+    seq_matmul_packed(16, 128, 512, dgates + 532480, recurrent_packed, 1, dh + 131072);
     /* t = 64 */
     seq_lstm_cell_backward(16, 128, gates + 524288, c + 131072, c + 133120, dh + 131072, dc, dgates + 524288, dbias_rows, NULL, 64);
-    seq_matmul_bt(16, 128, 512, dgates + 524288, recurrent_kernel, 1, dh + 129024);
+    seq_matmul_packed(16, 128, 512, dgates + 524288, recurrent_packed, 1, dh + 129024);
     /* t = 63 */
     seq_lstm_cell_backward(16, 128, gates + 516096, c + 129024, c + 131072, dh + 129024, dc, dgates + 516096, dbias_rows, NULL, 63);
-    seq_matmul_bt(16, 128, 512, dgates + 516096, recurrent_kernel, 1, dh + 126976);
+    seq_matmul_packed(16, 128, 512, dgates + 516096, recurrent_packed, 1, dh + 126976);
     /* t = 62 */
     seq_lstm_cell_backward(16, 128, gates + 507904, c + 126976, c + 129024, dh + 126976, dc, dgates + 507904, dbias_rows, NULL, 62);
-    seq_matmul_bt(16, 128, 512, dgates + 507904, recurrent_kernel, 1, dh + 124928);
+    seq_matmul_packed(16, 128, 512, dgates + 507904, recurrent_packed, 1, dh + 124928);
     /* t = 61 */
     seq_lstm_cell_backward(16, 128, gates + 499712, c + 124928, c + 126976, dh + 124928, dc, dgates + 499712, dbias_rows, NULL, 61);
-    seq_matmul_bt(16, 128, 512, dgates + 499712, recurrent_kernel, 1, dh + 122880);
+    seq_matmul_packed(16, 128, 512, dgates + 499712, recurrent_packed, 1, dh + 122880);
     /* t = 60 */
     seq_lstm_cell_backward(16, 128, gates + 491520, c + 122880, c + 124928, dh + 122880, dc, dgates + 491520, dbias_rows, NULL, 60);
-    seq_matmul_bt(16, 128, 512, dgates + 491520, recurrent_kernel, 1, dh + 120832);
+    seq_matmul_packed(16, 128, 512, dgates + 491520, recurrent_packed, 1, dh + 120832);
     /* t = 59 */
     seq_lstm_cell_backward(16, 128, gates + 483328, c + 120832, c + 122880, dh + 120832, dc, dgates + 483328, dbias_rows, NULL, 59);
-    seq_matmul_bt(16, 128, 512, dgates + 483328, recurrent_kernel, 1, dh + 118784);
+    seq_matmul_packed(16, 128, 512, dgates + 483328, recurrent_packed, 1, dh + 118784);
     /* t = 58 */
     seq_lstm_cell_backward(16, 128, gates + 475136, c + 118784, c + 120832, dh + 118784, dc, dgates + 475136, dbias_rows, NULL, 58);
-    seq_matmul_bt(16, 128, 512, dgates + 475136, recurrent_kernel, 1, dh + 116736);
+    seq_matmul_packed(16, 128, 512, dgates + 475136, recurrent_packed, 1, dh + 116736);
     /* t = 57 */
     seq_lstm_cell_backward(16, 128, gates + 466944, c + 116736, c + 118784, dh + 116736, dc, dgates + 466944, dbias_rows, NULL, 57);
-    seq_matmul_bt(16, 128, 512, dgates + 466944, recurrent_kernel, 1, dh + 114688);
+    seq_matmul_packed(16, 128, 512, dgates + 466944, recurrent_packed, 1, dh + 114688);
     /* t = 56 */
     seq_lstm_cell_backward(16, 128, gates + 458752, c + 114688, c + 116736, dh + 114688, dc, dgates + 458752, dbias_rows, NULL, 56);
-    seq_matmul_bt(16, 128, 512, dgates + 458752, recurrent_kernel, 1, dh + 112640);
+    seq_matmul_packed(16, 128, 512, dgates + 458752, recurrent_packed, 1, dh + 112640);
     /* t = 55 */
     seq_lstm_cell_backward(16, 128, gates + 450560, c + 112640, c + 114688, dh + 112640, dc, dgates + 450560, dbias_rows, NULL, 55);
-    seq_matmul_bt(16, 128, 512, dgates + 450560, recurrent_kernel, 1, dh + 110592);
+    seq_matmul_packed(16, 128, 512, dgates + 450560, recurrent_packed, 1, dh + 110592);
     /* t = 54 */
     seq_lstm_cell_backward(16, 128, gates + 442368, c + 110592, c + 112640, dh + 110592, dc, dgates + 442368, dbias_rows, NULL, 54);
-    seq_matmul_bt(16, 128, 512, dgates + 442368, recurrent_kernel, 1, dh + 108544);
+    seq_matmul_packed(16, 128, 512, dgates + 442368, recurrent_packed, 1, dh + 108544);
     /* t = 53 */
     seq_lstm_cell_backward(16, 128, gates + 434176, c + 108544, c + 110592, dh + 108544, dc, dgates + 434176, dbias_rows, NULL, 53);
-    seq_matmul_bt(16, 128, 512, dgates + 434176, recurrent_kernel, 1, dh + 106496);
+    seq_matmul_packed(16, 128, 512, dgates + 434176, recurrent_packed, 1, dh + 106496);
     /* t = 52 */
     seq_lstm_cell_backward(16, 128, gates + 425984, c + 106496, c + 108544, dh + 106496, dc, dgates + 425984, dbias_rows, NULL, 52);
-    seq_matmul_bt(16, 128, 512, dgates + 425984, recurrent_kernel, 1, dh + 104448);
+    seq_matmul_packed(16, 128, 512, dgates + 425984, recurrent_packed, 1, dh + 104448);
     /* t = 51 */
     seq_lstm_cell_backward(16, 128, gates + 417792, c + 104448, c + 106496, dh + 104448, dc, dgates + 417792, dbias_rows, NULL, 51);
-    seq_matmul_bt(16, 128, 512, dgates + 417792, recurrent_kernel, 1, dh + 102400);
+    seq_matmul_packed(16, 128, 512, dgates + 417792, recurrent_packed, 1, dh + 102400);
     /* t = 50 */
     seq_lstm_cell_backward(16, 128, gates + 409600, c + 102400, c + 104448, dh + 102400, dc, dgates + 409600, dbias_rows, NULL, 50);
-    seq_matmul_bt(16, 128, 512, dgates + 409600, recurrent_kernel, 1, dh + 100352);
+    seq_matmul_packed(16, 128, 512, dgates + 409600, recurrent_packed, 1, dh + 100352);
     /* t = 49 */
     seq_lstm_cell_backward(16, 128, gates + 401408, c + 100352, c + 102400, dh + 100352, dc, dgates + 401408, dbias_rows, NULL, 49);
-    seq_matmul_bt(16, 128, 512, dgates + 401408, recurrent_kernel, 1, dh + 98304);
+    seq_matmul_packed(16, 128, 512, dgates + 401408, recurrent_packed, 1, dh + 98304);
     /* t = 48 */
     seq_lstm_cell_backward(16, 128, gates + 393216, c + 98304, c + 100352, dh + 98304, dc, dgates + 393216, dbias_rows, NULL, 48);
-    seq_matmul_bt(16, 128, 512, dgates + 393216, recurrent_kernel, 1, dh + 96256);
+    seq_matmul_packed(16, 128, 512, dgates + 393216, recurrent_packed, 1, dh + 96256);
     /* t = 47 */
     seq_lstm_cell_backward(16, 128, gates + 385024, c + 96256, c + 98304, dh + 96256, dc, dgates + 385024, dbias_rows, NULL, 47);
-    seq_matmul_bt(16, 128, 512, dgates + 385024, recurrent_kernel, 1, dh + 94208);
+    seq_matmul_packed(16, 128, 512, dgates + 385024, recurrent_packed, 1, dh + 94208);
     /* t = 46 */
     seq_lstm_cell_backward(16, 128, gates + 376832, c + 94208, c + 96256, dh + 94208, dc, dgates + 376832, dbias_rows, NULL, 46);
-    seq_matmul_bt(16, 128, 512, dgates + 376832, recurrent_kernel, 1, dh + 92160);
+    seq_matmul_packed(16, 128, 512, dgates + 376832, recurrent_packed, 1, dh + 92160);
     /* t = 45 */
     seq_lstm_cell_backward(16, 128, gates + 368640, c + 92160, c + 94208, dh + 92160, dc, dgates + 368640, dbias_rows, NULL, 45);
-    seq_matmul_bt(16, 128, 512, dgates + 368640, recurrent_kernel, 1, dh + 90112);
+    seq_matmul_packed(16, 128, 512, dgates + 368640, recurrent_packed, 1, dh + 90112);
     /* t = 44 */
     seq_lstm_cell_backward(16, 128, gates + 360448, c + 90112, c + 92160, dh + 90112, dc, dgates + 360448, dbias_rows, NULL, 44);
-    seq_matmul_bt(16, 128, 512, dgates + 360448, recurrent_kernel, 1, dh + 88064);
+    seq_matmul_packed(16, 128, 512, dgates + 360448, recurrent_packed, 1, dh + 88064);
     /* t = 43 */
     seq_lstm_cell_backward(16, 128, gates + 352256, c + 88064, c + 90112, dh + 88064, dc, dgates + 352256, dbias_rows, NULL, 43);
-    seq_matmul_bt(16, 128, 512, dgates + 352256, recurrent_kernel, 1, dh + 86016);
+    seq_matmul_packed(16, 128, 512, dgates + 352256, recurrent_packed, 1, dh + 86016);
     /* t = 42 */
     seq_lstm_cell_backward(16, 128, gates + 344064, c + 86016, c + 88064, dh + 86016, dc, dgates + 344064, dbias_rows, NULL, 42);
-    seq_matmul_bt(16, 128, 512, dgates + 344064, recurrent_kernel, 1, dh + 83968);
+    seq_matmul_packed(16, 128, 512, dgates + 344064, recurrent_packed, 1, dh + 83968);
     /* t = 41 */
     seq_lstm_cell_backward(16, 128, gates + 335872, c + 83968, c + 86016, dh + 83968, dc, dgates + 335872, dbias_rows, NULL, 41);
-    seq_matmul_bt(16, 128, 512, dgates + 335872, recurrent_kernel, 1, dh + 81920);
+    seq_matmul_packed(16, 128, 512, dgates + 335872, recurrent_packed, 1, dh + 81920);
     /* t = 40 */
     seq_lstm_cell_backward(16, 128, gates + 327680, c + 81920, c + 83968, dh + 81920, dc, dgates + 327680, dbias_rows, NULL, 40);
-    seq_matmul_bt(16, 128, 512, dgates + 327680, recurrent_kernel, 1, dh + 79872);
+    seq_matmul_packed(16, 128, 512, dgates + 327680, recurrent_packed, 1, dh + 79872);
     /* t = 39 */
     seq_lstm_cell_backward(16, 128, gates + 319488, c + 79872, c + 81920, dh + 79872, dc, dgates + 319488, dbias_rows, NULL, 39);
-    seq_matmul_bt(16, 128, 512, dgates + 319488, recurrent_kernel, 1, dh + 77824);
+    seq_matmul_packed(16, 128, 512, dgates + 319488, recurrent_packed, 1, dh + 77824);
     /* t = 38 */
     seq_lstm_cell_backward(16, 128, gates + 311296, c + 77824, c + 79872, dh + 77824, dc, dgates + 311296, dbias_rows, NULL, 38);
-    seq_matmul_bt(16, 128, 512, dgates + 311296, recurrent_kernel, 1, dh + 75776);
+    seq_matmul_packed(16, 128, 512, dgates + 311296, recurrent_packed, 1, dh + 75776);
     /* t = 37 */
     seq_lstm_cell_backward(16, 128, gates + 303104, c + 75776, c + 77824, dh + 75776, dc, dgates + 303104, dbias_rows, NULL, 37);
-    seq_matmul_bt(16, 128, 512, dgates + 303104, recurrent_kernel, 1, dh + 73728);
+    seq_matmul_packed(16, 128, 512, dgates + 303104, recurrent_packed, 1, dh + 73728);
     /* t = 36 */
     seq_lstm_cell_backward(16, 128, gates + 294912, c + 73728, c + 75776, dh + 73728, dc, dgates + 294912, dbias_rows, NULL, 36);
-    seq_matmul_bt(16, 128, 512, dgates + 294912, recurrent_kernel, 1, dh + 71680);
+    seq_matmul_packed(16, 128, 512, dgates + 294912, recurrent_packed, 1, dh + 71680);
     /* t = 35 */
     seq_lstm_cell_backward(16, 128, gates + 286720, c + 71680, c + 73728, dh + 71680, dc, dgates + 286720, dbias_rows, NULL, 35);
-    seq_matmul_bt(16, 128, 512, dgates + 286720, recurrent_kernel, 1, dh + 69632);
+    seq_matmul_packed(16, 128, 512, dgates + 286720, recurrent_packed, 1, dh + 69632);
     /* t = 34 */
     seq_lstm_cell_backward(16, 128, gates + 278528, c + 69632, c + 71680, dh + 69632, dc, dgates + 278528, dbias_rows, NULL, 34);
-    seq_matmul_bt(16, 128, 512, dgates + 278528, recurrent_kernel, 1, dh + 67584);
+    seq_matmul_packed(16, 128, 512, dgates + 278528, recurrent_packed, 1, dh + 67584);
     /* t = 33 */
     seq_lstm_cell_backward(16, 128, gates + 270336, c + 67584, c + 69632, dh + 67584, dc, dgates + 270336, dbias_rows, NULL, 33);
-    seq_matmul_bt(16, 128, 512, dgates + 270336, recurrent_kernel, 1, dh + 65536);
+    seq_matmul_packed(16, 128, 512, dgates + 270336, recurrent_packed, 1, dh + 65536);
     /* t = 32 */
     seq_lstm_cell_backward(16, 128, gates + 262144, c + 65536, c + 67584, dh + 65536, dc, dgates + 262144, dbias_rows, NULL, 32);
-    seq_matmul_bt(16, 128, 512, dgates + 262144, recurrent_kernel, 1, dh + 63488);
+    seq_matmul_packed(16, 128, 512, dgates + 262144, recurrent_packed, 1, dh + 63488);
     /* t = 31 */
     seq_lstm_cell_backward(16, 128, gates + 253952, c + 63488, c + 65536, dh + 63488, dc, dgates + 253952, dbias_rows, NULL, 31);
-    seq_matmul_bt(16, 128, 512, dgates + 253952, recurrent_kernel, 1, dh + 61440);
+    seq_matmul_packed(16, 128, 512, dgates + 253952, recurrent_packed, 1, dh + 61440);
     /* t = 30 */
     seq_lstm_cell_backward(16, 128, gates + 245760, c + 61440, c + 63488, dh + 61440, dc, dgates + 245760, dbias_rows, NULL, 30);
-    seq_matmul_bt(16, 128, 512, dgates + 245760, recurrent_kernel, 1, dh + 59392);
+    seq_matmul_packed(16, 128, 512, dgates + 245760, recurrent_packed, 1, dh + 59392);
     /* t = 29 */
     seq_lstm_cell_backward(16, 128, gates + 237568, c + 59392, c + 61440, dh + 59392, dc, dgates + 237568, dbias_rows, NULL, 29);
-    seq_matmul_bt(16, 128, 512, dgates + 237568, recurrent_kernel, 1, dh + 57344);
+    seq_matmul_packed(16, 128, 512, dgates + 237568, recurrent_packed, 1, dh + 57344);
     /* t = 28 */
     seq_lstm_cell_backward(16, 128, gates + 229376, c + 57344, c + 59392, dh + 57344, dc, dgates + 229376, dbias_rows, NULL, 28);
-    seq_matmul_bt(16, 128, 512, dgates + 229376, recurrent_kernel, 1, dh + 55296);
+    seq_matmul_packed(16, 128, 512, dgates + 229376, recurrent_packed, 1, dh + 55296);
     /* t = 27 */
     seq_lstm_cell_backward(16, 128, gates + 221184, c + 55296, c + 57344, dh + 55296, dc, dgates + 221184, dbias_rows, NULL, 27);
-    seq_matmul_bt(16, 128, 512, dgates + 221184, recurrent_kernel, 1, dh + 53248);
+    seq_matmul_packed(16, 128, 512, dgates + 221184, recurrent_packed, 1, dh + 53248);
     /* t = 26 */
     seq_lstm_cell_backward(16, 128, gates + 212992, c + 53248, c + 55296, dh + 53248, dc, dgates + 212992, dbias_rows, NULL, 26);
-    seq_matmul_bt(16, 128, 512, dgates + 212992, recurrent_kernel, 1, dh + 51200);
+    seq_matmul_packed(16, 128, 512, dgates + 212992, recurrent_packed, 1, dh + 51200);
     /* t = 25 */
     seq_lstm_cell_backward(16, 128, gates + 204800, c + 51200, c + 53248, dh + 51200, dc, dgates + 204800, dbias_rows, NULL, 25);
-    seq_matmul_bt(16, 128, 512, dgates + 204800, recurrent_kernel, 1, dh + 49152);
+    seq_matmul_packed(16, 128, 512, dgates + 204800, recurrent_packed, 1, dh + 49152);
     /* t = 24 */
     seq_lstm_cell_backward(16, 128, gates + 196608, c + 49152, c + 51200, dh + 49152, dc, dgates + 196608, dbias_rows, NULL, 24);
-    seq_matmul_bt(16, 128, 512, dgates + 196608, recurrent_kernel, 1, dh + 47104);
+    seq_matmul_packed(16, 128, 512, dgates + 196608, recurrent_packed, 1, dh + 47104);
     /* t = 23 */
     seq_lstm_cell_backward(16, 128, gates + 188416, c + 47104, c + 49152, dh + 47104, dc, dgates + 188416, dbias_rows, NULL, 23);
-    seq_matmul_bt(16, 128, 512, dgates + 188416, recurrent_kernel, 1, dh + 45056);
+    seq_matmul_packed(16, 128, 512, dgates + 188416, recurrent_packed, 1, dh + 45056);
     /* t = 22 */
     seq_lstm_cell_backward(16, 128, gates + 180224, c + 45056, c + 47104, dh + 45056, dc, dgates + 180224, dbias_rows, NULL, 22);
-    seq_matmul_bt(16, 128, 512, dgates + 180224, recurrent_kernel, 1, dh + 43008);
+    seq_matmul_packed(16, 128, 512, dgates + 180224, recurrent_packed, 1, dh + 43008);
     /* t = 21 */
     seq_lstm_cell_backward(16, 128, gates + 172032, c + 43008, c + 45056, dh + 43008, dc, dgates + 172032, dbias_rows, NULL, 21);
-    seq_matmul_bt(16, 128, 512, dgates + 172032, recurrent_kernel, 1, dh + 40960);
+    seq_matmul_packed(16, 128, 512, dgates + 172032, recurrent_packed, 1, dh + 40960);
     /* t = 20 */
     seq_lstm_cell_backward(16, 128, gates + 163840, c + 40960, c + 43008, dh + 40960, dc, dgates + 163840, dbias_rows, NULL, 20);
-    seq_matmul_bt(16, 128, 512, dgates + 163840, recurrent_kernel, 1, dh + 38912);
+    seq_matmul_packed(16, 128, 512, dgates + 163840, recurrent_packed, 1, dh + 38912);
     /* t = 19 */
     seq_lstm_cell_backward(16, 128, gates + 155648, c + 38912, c + 40960, dh + 38912, dc, dgates + 155648, dbias_rows, NULL, 19);
-    seq_matmul_bt(16, 128, 512, dgates + 155648, recurrent_kernel, 1, dh + 36864);
+    seq_matmul_packed(16, 128, 512, dgates + 155648, recurrent_packed, 1, dh + 36864);
     /* t = 18 */
     seq_lstm_cell_backward(16, 128, gates + 147456, c + 36864, c + 38912, dh + 36864, dc, dgates + 147456, dbias_rows, NULL, 18);
-    seq_matmul_bt(16, 128, 512, dgates + 147456, recurrent_kernel, 1, dh + 34816);
+    seq_matmul_packed(16, 128, 512, dgates + 147456, recurrent_packed, 1, dh + 34816);
     /* t = 17 */
     seq_lstm_cell_backward(16, 128, gates + 139264, c + 34816, c + 36864, dh + 34816, dc, dgates + 139264, dbias_rows, NULL, 17);
-    seq_matmul_bt(16, 128, 512, dgates + 139264, recurrent_kernel, 1, dh + 32768);
+    seq_matmul_packed(16, 128, 512, dgates + 139264, recurrent_packed, 1, dh + 32768);
     /* t = 16 */
     seq_lstm_cell_backward(16, 128, gates + 131072, c + 32768, c + 34816, dh + 32768, dc, dgates + 131072, dbias_rows, NULL, 16);
-    seq_matmul_bt(16, 128, 512, dgates + 131072, recurrent_kernel, 1, dh + 30720);
+    seq_matmul_packed(16, 128, 512, dgates + 131072, recurrent_packed, 1, dh + 30720);
     /* t = 15 */
     seq_lstm_cell_backward(16, 128, gates + 122880, c + 30720, c + 32768, dh + 30720, dc, dgates + 122880, dbias_rows, NULL, 15);
-    seq_matmul_bt(16, 128, 512, dgates + 122880, recurrent_kernel, 1, dh + 28672);
+    seq_matmul_packed(16, 128, 512, dgates + 122880, recurrent_packed, 1, dh + 28672);
     /* t = 14 */
     seq_lstm_cell_backward(16, 128, gates + 114688, c + 28672, c + 30720, dh + 28672, dc, dgates + 114688, dbias_rows, NULL, 14);
-    seq_matmul_bt(16, 128, 512, dgates + 114688, recurrent_kernel, 1, dh + 26624);
+    seq_matmul_packed(16, 128, 512, dgates + 114688, recurrent_packed, 1, dh + 26624);
     /* t = 13 */
     seq_lstm_cell_backward(16, 128, gates + 106496, c + 26624, c + 28672, dh + 26624, dc, dgates + 106496, dbias_rows, NULL, 13);
-    seq_matmul_bt(16, 128, 512, dgates + 106496, recurrent_kernel, 1, dh + 24576);
+    seq_matmul_packed(16, 128, 512, dgates + 106496, recurrent_packed, 1, dh + 24576);
     /* t = 12 */
     seq_lstm_cell_backward(16, 128, gates + 98304, c + 24576, c + 26624, dh + 24576, dc, dgates + 98304, dbias_rows, NULL, 12);
-    seq_matmul_bt(16, 128, 512, dgates + 98304, recurrent_kernel, 1, dh + 22528);
+    seq_matmul_packed(16, 128, 512, dgates + 98304, recurrent_packed, 1, dh + 22528);
     /* t = 11 */
     seq_lstm_cell_backward(16, 128, gates + 90112, c + 22528, c + 24576, dh + 22528, dc, dgates + 90112, dbias_rows, NULL, 11);
-    seq_matmul_bt(16, 128, 512, dgates + 90112, recurrent_kernel, 1, dh + 20480);
+    seq_matmul_packed(16, 128, 512, dgates + 90112, recurrent_packed, 1, dh + 20480);
     /* t = 10 */
     seq_lstm_cell_backward(16, 128, gates + 81920, c + 20480, c + 22528, dh + 20480, dc, dgates + 81920, dbias_rows, NULL, 10);
-    seq_matmul_bt(16, 128, 512, dgates + 81920, recurrent_kernel, 1, dh + 18432);
+    seq_matmul_packed(16, 128, 512, dgates + 81920, recurrent_packed, 1, dh + 18432);
     /* t = 9 */
     seq_lstm_cell_backward(16, 128, gates + 73728, c + 18432, c + 20480, dh + 18432, dc, dgates + 73728, dbias_rows, NULL, 9);
-    seq_matmul_bt(16, 128, 512, dgates + 73728, recurrent_kernel, 1, dh + 16384);
+    seq_matmul_packed(16, 128, 512, dgates + 73728, recurrent_packed, 1, dh + 16384);
     /* t = 8 */
     seq_lstm_cell_backward(16, 128, gates + 65536, c + 16384, c + 18432, dh + 16384, dc, dgates + 65536, dbias_rows, NULL, 8);
-    seq_matmul_bt(16, 128, 512, dgates + 65536, recurrent_kernel, 1, dh + 14336);
+    seq_matmul_packed(16, 128, 512, dgates + 65536, recurrent_packed, 1, dh + 14336);
     /* t = 7 */
     seq_lstm_cell_backward(16, 128, gates + 57344, c + 14336, c + 16384, dh + 14336, dc, dgates + 57344, dbias_rows, NULL, 7);
-    seq_matmul_bt(16, 128, 512, dgates + 57344, recurrent_kernel, 1, dh + 12288);
+    seq_matmul_packed(16, 128, 512, dgates + 57344, recurrent_packed, 1, dh + 12288);
     /* t = 6 */
     seq_lstm_cell_backward(16, 128, gates + 49152, c + 12288, c + 14336, dh + 12288, dc, dgates + 49152, dbias_rows, NULL, 6);
-    seq_matmul_bt(16, 128, 512, dgates + 49152, recurrent_kernel, 1, dh + 10240);
+    seq_matmul_packed(16, 128, 512, dgates + 49152, recurrent_packed, 1, dh + 10240);
     /* t = 5 */
     seq_lstm_cell_backward(16, 128, gates + 40960, c + 10240, c + 12288, dh + 10240, dc, dgates + 40960, dbias_rows, NULL, 5);
-    seq_matmul_bt(16, 128, 512, dgates + 40960, recurrent_kernel, 1, dh + 8192);
+    seq_matmul_packed(16, 128, 512, dgates + 40960, recurrent_packed, 1, dh + 8192);
     /* t = 4 */
     seq_lstm_cell_backward(16, 128, gates + 32768, c + 8192, c + 10240, dh + 8192, dc, dgates + 32768, dbias_rows, NULL, 4);
-    seq_matmul_bt(16, 128, 512, dgates + 32768, recurrent_kernel, 1, dh + 6144);
+    seq_matmul_packed(16, 128, 512, dgates + 32768, recurrent_packed, 1, dh + 6144);
     /* t = 3 */
     seq_lstm_cell_backward(16, 128, gates + 24576, c + 6144, c + 8192, dh + 6144, dc, dgates + 24576, dbias_rows, NULL, 3);
-    seq_matmul_bt(16, 128, 512, dgates + 24576, recurrent_kernel, 1, dh + 4096);
+    seq_matmul_packed(16, 128, 512, dgates + 24576, recurrent_packed, 1, dh + 4096);
     /* t = 2 */
     seq_lstm_cell_backward(16, 128, gates + 16384, c + 4096, c + 6144, dh + 4096, dc, dgates + 16384, dbias_rows, NULL, 2);
-    seq_matmul_bt(16, 128, 512, dgates + 16384, recurrent_kernel, 1, dh + 2048);
+    seq_matmul_packed(16, 128, 512, dgates + 16384, recurrent_packed, 1, dh + 2048);
     /* t = 1 */
     seq_lstm_cell_backward(16, 128, gates + 8192, c + 2048, c + 4096, dh + 2048, dc, dgates + 8192, dbias_rows, NULL, 1);
-    seq_matmul_bt(16, 128, 512, dgates + 8192, recurrent_kernel, 1, dh + 0);
+    seq_matmul_packed(16, 128, 512, dgates + 8192, recurrent_packed, 1, dh + 0);
     /* t = 0 */
     seq_lstm_cell_backward(16, 128, gates + 0, c + 0, c + 2048, dh + 0, dc, dgates + 0, dbias_rows, NULL, 0);
     /* this direction's weight gradients, all 100 steps at once */
@@ -1482,11 +1487,12 @@ static void lstm_1_backward_block(const real *p, real *a, int blk)
 
 static void lstm_1_backward(const real *p, real *g, real *a)
 {
+    seq_pack_bt(512, 128, p + 170176, a + 3051520);  /* recurrent_kernel^T */
     seq_parallel_blocks(1, lstm_1_backward_block, p, a);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(1, 65536, a + 5083163, g + 104640);  /* kernel */
-    seq_sum_blocks(1, 65536, a + 5148699, g + 170176);  /* recurrent_kernel */
-    seq_sum_blocks(1, 512, a + 5214235, g + 235712);  /* bias */
+    seq_sum_blocks(1, 65536, a + 5214235, g + 104640);  /* kernel */
+    seq_sum_blocks(1, 65536, a + 5279771, g + 170176);  /* recurrent_kernel */
+    seq_sum_blocks(1, 512, a + 5345307, g + 235712);  /* bias */
 }
 
 /* block blk: rows 1*blk .. 1*blk+0 of the batch, all 1 steps */
@@ -1520,9 +1526,9 @@ static void lstm_1_predict(const real *p, real *a)
 
 static void dropout_1_forward(const real *p, real *a, int training, seq_rng *rng)
 {
-    const real *x = a + 2781184;                /* input */
-    real *mask = a + 2985984;                   /* 0 or 1 / (1 - rate) */
-    real *y = a + 3190784;                      /* output */
+    const real *x = a + 2846720;                /* input */
+    real *mask = a + 3117056;                   /* 0 or 1 / (1 - rate) */
+    real *y = a + 3321856;                      /* output */
 
     (void)p;
     seq_dropout_forward(204800, training ? 0.20000000000000001 : 0, rng, x + 0, mask + 0, y + 0);
@@ -1530,9 +1536,9 @@ static void dropout_1_forward(const real *p, real *a, int training, seq_rng *rng
 
 static void dropout_1_backward(const real *p, real *g, real *a)
 {
-    const real *mask = a + 2985984;             /* from the forward pass */
-    const real *dy = a + 3844123;               /* d output */
-    real *dx = a + 4048923;                     /* d input */
+    const real *mask = a + 3117056;             /* from the forward pass */
+    const real *dy = a + 3975195;               /* d output */
+    real *dx = a + 4179995;                     /* d input */
 
     (void)p, (void)g;
     seq_dropout_backward(204800, mask + 0, dy + 0, dx + 0);
@@ -1549,8 +1555,8 @@ static void time_distributed_forward_block(const real *p, real *a, int blk)
 {
     const real *kernel = p + 236224;            /* [128, 91] */
     const real *bias = p + 247872;              /* [91] */
-    const real *x = a + 3190784 + 204800 * blk; /* [100, 16, 128] input */
-    real *y = a + 3395584 + 145600 * blk;       /* [100, 16, 91] logits; the softmax is in the loss */
+    const real *x = a + 3321856 + 204800 * blk; /* [100, 16, 128] input */
+    real *y = a + 3526656 + 145600 * blk;       /* [100, 16, 91] logits; the softmax is in the loss */
 
     seq_fill_rows(1600, 91, bias, y);
     seq_matmul(1600, 91, 128, x, kernel, 1, y);  /* every step at once */
@@ -1564,11 +1570,11 @@ static void time_distributed_forward(const real *p, real *a)
 static void time_distributed_backward_block(const real *p, real *a, int blk)
 {
     const real *kernel = p + 236224;            /* [128, 91] */
-    const real *x = a + 3190784 + 204800 * blk; /* [100, 16, 128] input */
-    real *dy = a + 3686784 + 145600 * blk;      /* [100, 16, 91] */
-    real *dx = a + 3844123 + 204800 * blk;      /* [100, 16, 128] d input */
-    real *d_kernel = a + 3832384 + 11648 * blk; /* [128, 91] */
-    real *d_bias = a + 3844032 + 91 * blk;      /* [91] */
+    const real *x = a + 3321856 + 204800 * blk; /* [100, 16, 128] input */
+    real *dy = a + 3817856 + 145600 * blk;      /* [100, 16, 91] */
+    real *dx = a + 3975195 + 204800 * blk;      /* [100, 16, 128] d input */
+    real *d_kernel = a + 3963456 + 11648 * blk; /* [128, 91] */
+    real *d_bias = a + 3975104 + 91 * blk;      /* [91] */
 
     seq_matmul_at(128, 91, 1600, x, dy, 0, d_kernel);
     seq_colsum(1600, 91, dy, d_bias);
@@ -1579,8 +1585,8 @@ static void time_distributed_backward(const real *p, real *g, real *a)
 {
     seq_parallel_blocks(1, time_distributed_backward_block, p, a);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(1, 11648, a + 3832384, g + 236224);  /* kernel */
-    seq_sum_blocks(1, 91, a + 3844032, g + 247872);  /* bias */
+    seq_sum_blocks(1, 11648, a + 3963456, g + 236224);  /* kernel */
+    seq_sum_blocks(1, 91, a + 3975104, g + 247872);  /* bias */
 }
 
 static void time_distributed_predict_block(const real *p, real *a, int blk)
@@ -1603,8 +1609,8 @@ static void time_distributed_predict(const real *p, real *a)
 
 static real loss_forward(real *a, const seq_batch *in)
 {
-    const real *logits = a + 3395584;           /* [1600, 91] time_distributed.out */
-    real *output = a + 3541184;                 /* [1600, 91] the model output, softmax(logits) */
+    const real *logits = a + 3526656;           /* [1600, 91] time_distributed.out */
+    real *output = a + 3672256;                 /* [1600, 91] the model output, softmax(logits) */
 
     seq_softmax_rows(1600, 91, logits, output);
     return in->targets ? seq_sparse_ce_steps_loss(16, 100, 16, 91, in->n_valid, logits, in->targets) : 0;
@@ -1612,8 +1618,8 @@ static real loss_forward(real *a, const seq_batch *in)
 
 static void loss_backward(real *a, const seq_batch *in)
 {
-    const real *output = a + 3541184;           /* [16, 91] softmax(logits) */
-    real *d_logits = a + 3686784;               /* [16, 91] d time_distributed.out */
+    const real *output = a + 3672256;           /* [16, 91] softmax(logits) */
+    real *d_logits = a + 3817856;               /* [16, 91] d time_distributed.out */
 
     seq_sparse_ce_steps_backward(16, 100, 16, 91, in->n_valid, output, in->targets, d_logits);
 }
@@ -1668,9 +1674,9 @@ static void model_predict(const real *p, real *a, const seq_batch *in)
 
 const seq_model SEQ_EXPORT(hamlet_charlm) = {
     .info = &hamlet_charlm_info,
-    .n_acts = 6655003,
+    .n_acts = 6786075,
     .n_acts_predict = 2806,
-    .output = 3541184,
+    .output = 3672256,
     .output_predict = 2715,
     .n_state = 8192,
     .n_state_predict = 512,

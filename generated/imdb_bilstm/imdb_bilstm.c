@@ -25,36 +25,38 @@
  *   dense_1/kernel             [64, 1]          at 377920
  *   dense_1/bias               [1]              at 377984
  *
- * Activations and their gradients, training pass: 5305440 reals
+ * Activations and their gradients, training pass: 5338208 reals
  *   embedding.out              [2, 120, 16, 32] at 0
  *   bidirectional.forward.gates [2, 120, 16, 256] at 122880
  *   bidirectional.forward.c    [2, 121, 16, 64] at 1105920
  *   bidirectional.forward.h    [2, 121, 16, 64] at 1353728
- *   bidirectional.backward.gates [2, 120, 16, 256] at 1601536
- *   bidirectional.backward.c   [2, 121, 16, 64] at 2584576
- *   bidirectional.backward.h   [2, 121, 16, 64] at 2832384
- *   bidirectional.out          [32, 128]        at 3080192
- *   dense.out                  [32, 64]         at 3084288
- *   dense_1.out                [32, 1]          at 3086336
- *   output                     [32, 1]          at 3086368
- *   d dense_1.out              [32, 1]          at 3086400
- *   d dense.out                [32, 64]         at 3086432
- *   d bidirectional.out        [32, 128]        at 3088480
- *   bidirectional.forward.dh   [32, 64]         at 3092576
- *   bidirectional.forward.dgates [2, 120, 16, 256] at 3094624
- *   bidirectional.forward.dc   [32, 64]         at 4077664
- *   bidirectional.forward.dbias_rows [32, 256]        at 4079712
- *   d bidirectional.forward.kernel_blocks [2, 32, 256]     at 4087904
- *   d bidirectional.forward.recurrent_kernel_blocks [2, 64, 256]     at 4104288
- *   d bidirectional.forward.bias_blocks [2, 256]         at 4137056
- *   bidirectional.backward.dh  [32, 64]         at 4137568
- *   bidirectional.backward.dgates [2, 120, 16, 256] at 4139616
- *   bidirectional.backward.dc  [32, 64]         at 5122656
- *   bidirectional.backward.dbias_rows [32, 256]        at 5124704
- *   d bidirectional.backward.kernel_blocks [2, 32, 256]     at 5132896
- *   d bidirectional.backward.recurrent_kernel_blocks [2, 64, 256]     at 5149280
- *   d bidirectional.backward.bias_blocks [2, 256]         at 5182048
- *   d embedding.out            [2, 120, 16, 32] at 5182560
+ *   bidirectional.forward.recurrent_kernel_packed [64, 256]        at 1601536
+ *   bidirectional.backward.gates [2, 120, 16, 256] at 1617920
+ *   bidirectional.backward.c   [2, 121, 16, 64] at 2600960
+ *   bidirectional.backward.h   [2, 121, 16, 64] at 2848768
+ *   bidirectional.backward.recurrent_kernel_packed [64, 256]        at 3096576
+ *   bidirectional.out          [32, 128]        at 3112960
+ *   dense.out                  [32, 64]         at 3117056
+ *   dense_1.out                [32, 1]          at 3119104
+ *   output                     [32, 1]          at 3119136
+ *   d dense_1.out              [32, 1]          at 3119168
+ *   d dense.out                [32, 64]         at 3119200
+ *   d bidirectional.out        [32, 128]        at 3121248
+ *   bidirectional.forward.dh   [32, 64]         at 3125344
+ *   bidirectional.forward.dgates [2, 120, 16, 256] at 3127392
+ *   bidirectional.forward.dc   [32, 64]         at 4110432
+ *   bidirectional.forward.dbias_rows [32, 256]        at 4112480
+ *   d bidirectional.forward.kernel_blocks [2, 32, 256]     at 4120672
+ *   d bidirectional.forward.recurrent_kernel_blocks [2, 64, 256]     at 4137056
+ *   d bidirectional.forward.bias_blocks [2, 256]         at 4169824
+ *   bidirectional.backward.dh  [32, 64]         at 4170336
+ *   bidirectional.backward.dgates [2, 120, 16, 256] at 4172384
+ *   bidirectional.backward.dc  [32, 64]         at 5155424
+ *   bidirectional.backward.dbias_rows [32, 256]        at 5157472
+ *   d bidirectional.backward.kernel_blocks [2, 32, 256]     at 5165664
+ *   d bidirectional.backward.recurrent_kernel_blocks [2, 64, 256]     at 5182048
+ *   d bidirectional.backward.bias_blocks [2, 256]         at 5214816
+ *   d embedding.out            [2, 120, 16, 32] at 5215328
  *
  * Activations, prediction pass (batch 1): 96450 reals
  *   embedding.out              [1, 120, 1, 32]  at 0
@@ -86,7 +88,7 @@ static void embedding_forward(const real *p, real *a, const int32_t *ids)
 static void embedding_backward(const real *p, real *g, real *a, const int32_t *ids)
 {
     real *d_embeddings = g + 0;                 /* [10000, 32] */
-    const real *d_out = a + 5182560;            /* [2, 120, 16, 32] */
+    const real *d_out = a + 5215328;            /* [2, 120, 16, 32] */
 
     (void)p;
     /* d_embeddings[ids[b, t]] += d_out[b / 16, t, b % 16]; unused rows stay 0 */
@@ -109,11 +111,11 @@ static void embedding_predict(const real *p, real *a, const int32_t *ids)
 static void bidirectional_forward_block(const real *p, real *a, int blk)
 {
     const real *x = a + 0 + 61440 * blk;        /* [120, 16, 32] input */
-    real *out = a + 3080192 + 2048 * blk;       /* [16, 128] */
+    real *out = a + 3112960 + 2048 * blk;       /* [16, 128] */
 
     /* the forward direction */
     const real *f_kernel = p + 320000;          /* [32, 256] */
-    const real *f_recurrent_kernel = p + 328192; /* [64, 256] */
+    const real *f_recurrent_packed = a + 1601536; /* recurrent_kernel, packed (seq_pack_b) */
     const real *f_bias = p + 344576;            /* [256] */
     real *f_gates = a + 122880 + 491520 * blk;  /* [120, 16, 256] i, f, g, o */
     real *f_c = a + 1105920 + 123904 * blk;     /* [121, 16, 64] the initial state at 0 */
@@ -125,371 +127,371 @@ static void bidirectional_forward_block(const real *p, real *a, int blk)
     /* t = 0 */
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 0, f_c + 0, f_c + 1024, f_h + 1024);
     /* t = 1 */
-    seq_matmul(16, 256, 64, f_h + 1024, f_recurrent_kernel, 1, f_gates + 4096);
+    seq_matmul_packed(16, 256, 64, f_h + 1024, f_recurrent_packed, 1, f_gates + 4096);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 4096, f_c + 1024, f_c + 2048, f_h + 2048);
     /* t = 2 */
-    seq_matmul(16, 256, 64, f_h + 2048, f_recurrent_kernel, 1, f_gates + 8192);
+    seq_matmul_packed(16, 256, 64, f_h + 2048, f_recurrent_packed, 1, f_gates + 8192);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 8192, f_c + 2048, f_c + 3072, f_h + 3072);
     /* t = 3 */
-    seq_matmul(16, 256, 64, f_h + 3072, f_recurrent_kernel, 1, f_gates + 12288);
+    seq_matmul_packed(16, 256, 64, f_h + 3072, f_recurrent_packed, 1, f_gates + 12288);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 12288, f_c + 3072, f_c + 4096, f_h + 4096);
     /* t = 4 */
-    seq_matmul(16, 256, 64, f_h + 4096, f_recurrent_kernel, 1, f_gates + 16384);
+    seq_matmul_packed(16, 256, 64, f_h + 4096, f_recurrent_packed, 1, f_gates + 16384);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 16384, f_c + 4096, f_c + 5120, f_h + 5120);
     /* t = 5 */
-    seq_matmul(16, 256, 64, f_h + 5120, f_recurrent_kernel, 1, f_gates + 20480);
+    seq_matmul_packed(16, 256, 64, f_h + 5120, f_recurrent_packed, 1, f_gates + 20480);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 20480, f_c + 5120, f_c + 6144, f_h + 6144);
     /* t = 6 */
-    seq_matmul(16, 256, 64, f_h + 6144, f_recurrent_kernel, 1, f_gates + 24576);
+    seq_matmul_packed(16, 256, 64, f_h + 6144, f_recurrent_packed, 1, f_gates + 24576);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 24576, f_c + 6144, f_c + 7168, f_h + 7168);
     /* t = 7 */
-    seq_matmul(16, 256, 64, f_h + 7168, f_recurrent_kernel, 1, f_gates + 28672);
+    seq_matmul_packed(16, 256, 64, f_h + 7168, f_recurrent_packed, 1, f_gates + 28672);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 28672, f_c + 7168, f_c + 8192, f_h + 8192);
     /* t = 8 */
-    seq_matmul(16, 256, 64, f_h + 8192, f_recurrent_kernel, 1, f_gates + 32768);
+    seq_matmul_packed(16, 256, 64, f_h + 8192, f_recurrent_packed, 1, f_gates + 32768);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 32768, f_c + 8192, f_c + 9216, f_h + 9216);
     /* t = 9 */
-    seq_matmul(16, 256, 64, f_h + 9216, f_recurrent_kernel, 1, f_gates + 36864);
+    seq_matmul_packed(16, 256, 64, f_h + 9216, f_recurrent_packed, 1, f_gates + 36864);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 36864, f_c + 9216, f_c + 10240, f_h + 10240);
     /* t = 10 */
-    seq_matmul(16, 256, 64, f_h + 10240, f_recurrent_kernel, 1, f_gates + 40960);
+    seq_matmul_packed(16, 256, 64, f_h + 10240, f_recurrent_packed, 1, f_gates + 40960);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 40960, f_c + 10240, f_c + 11264, f_h + 11264);
     /* t = 11 */
-    seq_matmul(16, 256, 64, f_h + 11264, f_recurrent_kernel, 1, f_gates + 45056);
+    seq_matmul_packed(16, 256, 64, f_h + 11264, f_recurrent_packed, 1, f_gates + 45056);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 45056, f_c + 11264, f_c + 12288, f_h + 12288);
     /* t = 12 */
-    seq_matmul(16, 256, 64, f_h + 12288, f_recurrent_kernel, 1, f_gates + 49152);
+    seq_matmul_packed(16, 256, 64, f_h + 12288, f_recurrent_packed, 1, f_gates + 49152);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 49152, f_c + 12288, f_c + 13312, f_h + 13312);
     /* t = 13 */
-    seq_matmul(16, 256, 64, f_h + 13312, f_recurrent_kernel, 1, f_gates + 53248);
+    seq_matmul_packed(16, 256, 64, f_h + 13312, f_recurrent_packed, 1, f_gates + 53248);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 53248, f_c + 13312, f_c + 14336, f_h + 14336);
     /* t = 14 */
-    seq_matmul(16, 256, 64, f_h + 14336, f_recurrent_kernel, 1, f_gates + 57344);
+    seq_matmul_packed(16, 256, 64, f_h + 14336, f_recurrent_packed, 1, f_gates + 57344);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 57344, f_c + 14336, f_c + 15360, f_h + 15360);
     /* t = 15 */
-    seq_matmul(16, 256, 64, f_h + 15360, f_recurrent_kernel, 1, f_gates + 61440);
+    seq_matmul_packed(16, 256, 64, f_h + 15360, f_recurrent_packed, 1, f_gates + 61440);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 61440, f_c + 15360, f_c + 16384, f_h + 16384);
     /* t = 16 */
-    seq_matmul(16, 256, 64, f_h + 16384, f_recurrent_kernel, 1, f_gates + 65536);
+    seq_matmul_packed(16, 256, 64, f_h + 16384, f_recurrent_packed, 1, f_gates + 65536);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 65536, f_c + 16384, f_c + 17408, f_h + 17408);
     /* t = 17 */
-    seq_matmul(16, 256, 64, f_h + 17408, f_recurrent_kernel, 1, f_gates + 69632);
+    seq_matmul_packed(16, 256, 64, f_h + 17408, f_recurrent_packed, 1, f_gates + 69632);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 69632, f_c + 17408, f_c + 18432, f_h + 18432);
     /* t = 18 */
-    seq_matmul(16, 256, 64, f_h + 18432, f_recurrent_kernel, 1, f_gates + 73728);
+    seq_matmul_packed(16, 256, 64, f_h + 18432, f_recurrent_packed, 1, f_gates + 73728);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 73728, f_c + 18432, f_c + 19456, f_h + 19456);
     /* t = 19 */
-    seq_matmul(16, 256, 64, f_h + 19456, f_recurrent_kernel, 1, f_gates + 77824);
+    seq_matmul_packed(16, 256, 64, f_h + 19456, f_recurrent_packed, 1, f_gates + 77824);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 77824, f_c + 19456, f_c + 20480, f_h + 20480);
     /* t = 20 */
-    seq_matmul(16, 256, 64, f_h + 20480, f_recurrent_kernel, 1, f_gates + 81920);
+    seq_matmul_packed(16, 256, 64, f_h + 20480, f_recurrent_packed, 1, f_gates + 81920);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 81920, f_c + 20480, f_c + 21504, f_h + 21504);
     /* t = 21 */
-    seq_matmul(16, 256, 64, f_h + 21504, f_recurrent_kernel, 1, f_gates + 86016);
+    seq_matmul_packed(16, 256, 64, f_h + 21504, f_recurrent_packed, 1, f_gates + 86016);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 86016, f_c + 21504, f_c + 22528, f_h + 22528);
     /* t = 22 */
-    seq_matmul(16, 256, 64, f_h + 22528, f_recurrent_kernel, 1, f_gates + 90112);
+    seq_matmul_packed(16, 256, 64, f_h + 22528, f_recurrent_packed, 1, f_gates + 90112);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 90112, f_c + 22528, f_c + 23552, f_h + 23552);
     /* t = 23 */
-    seq_matmul(16, 256, 64, f_h + 23552, f_recurrent_kernel, 1, f_gates + 94208);
+    seq_matmul_packed(16, 256, 64, f_h + 23552, f_recurrent_packed, 1, f_gates + 94208);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 94208, f_c + 23552, f_c + 24576, f_h + 24576);
     /* t = 24 */
-    seq_matmul(16, 256, 64, f_h + 24576, f_recurrent_kernel, 1, f_gates + 98304);
+    seq_matmul_packed(16, 256, 64, f_h + 24576, f_recurrent_packed, 1, f_gates + 98304);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 98304, f_c + 24576, f_c + 25600, f_h + 25600);
     /* t = 25 */
-    seq_matmul(16, 256, 64, f_h + 25600, f_recurrent_kernel, 1, f_gates + 102400);
+    seq_matmul_packed(16, 256, 64, f_h + 25600, f_recurrent_packed, 1, f_gates + 102400);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 102400, f_c + 25600, f_c + 26624, f_h + 26624);
     /* t = 26 */
-    seq_matmul(16, 256, 64, f_h + 26624, f_recurrent_kernel, 1, f_gates + 106496);
+    seq_matmul_packed(16, 256, 64, f_h + 26624, f_recurrent_packed, 1, f_gates + 106496);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 106496, f_c + 26624, f_c + 27648, f_h + 27648);
     /* t = 27 */
-    seq_matmul(16, 256, 64, f_h + 27648, f_recurrent_kernel, 1, f_gates + 110592);
+    seq_matmul_packed(16, 256, 64, f_h + 27648, f_recurrent_packed, 1, f_gates + 110592);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 110592, f_c + 27648, f_c + 28672, f_h + 28672);
     /* t = 28 */
-    seq_matmul(16, 256, 64, f_h + 28672, f_recurrent_kernel, 1, f_gates + 114688);
+    seq_matmul_packed(16, 256, 64, f_h + 28672, f_recurrent_packed, 1, f_gates + 114688);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 114688, f_c + 28672, f_c + 29696, f_h + 29696);
     /* t = 29 */
-    seq_matmul(16, 256, 64, f_h + 29696, f_recurrent_kernel, 1, f_gates + 118784);
+    seq_matmul_packed(16, 256, 64, f_h + 29696, f_recurrent_packed, 1, f_gates + 118784);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 118784, f_c + 29696, f_c + 30720, f_h + 30720);
     /* t = 30 */
-    seq_matmul(16, 256, 64, f_h + 30720, f_recurrent_kernel, 1, f_gates + 122880);
+    seq_matmul_packed(16, 256, 64, f_h + 30720, f_recurrent_packed, 1, f_gates + 122880);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 122880, f_c + 30720, f_c + 31744, f_h + 31744);
     /* t = 31 */
-    seq_matmul(16, 256, 64, f_h + 31744, f_recurrent_kernel, 1, f_gates + 126976);
+    seq_matmul_packed(16, 256, 64, f_h + 31744, f_recurrent_packed, 1, f_gates + 126976);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 126976, f_c + 31744, f_c + 32768, f_h + 32768);
     /* t = 32 */
-    seq_matmul(16, 256, 64, f_h + 32768, f_recurrent_kernel, 1, f_gates + 131072);
+    seq_matmul_packed(16, 256, 64, f_h + 32768, f_recurrent_packed, 1, f_gates + 131072);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 131072, f_c + 32768, f_c + 33792, f_h + 33792);
     /* t = 33 */
-    seq_matmul(16, 256, 64, f_h + 33792, f_recurrent_kernel, 1, f_gates + 135168);
+    seq_matmul_packed(16, 256, 64, f_h + 33792, f_recurrent_packed, 1, f_gates + 135168);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 135168, f_c + 33792, f_c + 34816, f_h + 34816);
     /* t = 34 */
-    seq_matmul(16, 256, 64, f_h + 34816, f_recurrent_kernel, 1, f_gates + 139264);
+    seq_matmul_packed(16, 256, 64, f_h + 34816, f_recurrent_packed, 1, f_gates + 139264);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 139264, f_c + 34816, f_c + 35840, f_h + 35840);
     /* t = 35 */
-    seq_matmul(16, 256, 64, f_h + 35840, f_recurrent_kernel, 1, f_gates + 143360);
+    seq_matmul_packed(16, 256, 64, f_h + 35840, f_recurrent_packed, 1, f_gates + 143360);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 143360, f_c + 35840, f_c + 36864, f_h + 36864);
     /* t = 36 */
-    seq_matmul(16, 256, 64, f_h + 36864, f_recurrent_kernel, 1, f_gates + 147456);
+    seq_matmul_packed(16, 256, 64, f_h + 36864, f_recurrent_packed, 1, f_gates + 147456);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 147456, f_c + 36864, f_c + 37888, f_h + 37888);
     /* t = 37 */
-    seq_matmul(16, 256, 64, f_h + 37888, f_recurrent_kernel, 1, f_gates + 151552);
+    seq_matmul_packed(16, 256, 64, f_h + 37888, f_recurrent_packed, 1, f_gates + 151552);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 151552, f_c + 37888, f_c + 38912, f_h + 38912);
     /* t = 38 */
-    seq_matmul(16, 256, 64, f_h + 38912, f_recurrent_kernel, 1, f_gates + 155648);
+    seq_matmul_packed(16, 256, 64, f_h + 38912, f_recurrent_packed, 1, f_gates + 155648);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 155648, f_c + 38912, f_c + 39936, f_h + 39936);
     /* t = 39 */
-    seq_matmul(16, 256, 64, f_h + 39936, f_recurrent_kernel, 1, f_gates + 159744);
+    seq_matmul_packed(16, 256, 64, f_h + 39936, f_recurrent_packed, 1, f_gates + 159744);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 159744, f_c + 39936, f_c + 40960, f_h + 40960);
     /* t = 40 */
-    seq_matmul(16, 256, 64, f_h + 40960, f_recurrent_kernel, 1, f_gates + 163840);
+    seq_matmul_packed(16, 256, 64, f_h + 40960, f_recurrent_packed, 1, f_gates + 163840);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 163840, f_c + 40960, f_c + 41984, f_h + 41984);
     /* t = 41 */
-    seq_matmul(16, 256, 64, f_h + 41984, f_recurrent_kernel, 1, f_gates + 167936);
+    seq_matmul_packed(16, 256, 64, f_h + 41984, f_recurrent_packed, 1, f_gates + 167936);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 167936, f_c + 41984, f_c + 43008, f_h + 43008);
     /* t = 42 */
-    seq_matmul(16, 256, 64, f_h + 43008, f_recurrent_kernel, 1, f_gates + 172032);
+    seq_matmul_packed(16, 256, 64, f_h + 43008, f_recurrent_packed, 1, f_gates + 172032);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 172032, f_c + 43008, f_c + 44032, f_h + 44032);
     /* t = 43 */
-    seq_matmul(16, 256, 64, f_h + 44032, f_recurrent_kernel, 1, f_gates + 176128);
+    seq_matmul_packed(16, 256, 64, f_h + 44032, f_recurrent_packed, 1, f_gates + 176128);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 176128, f_c + 44032, f_c + 45056, f_h + 45056);
     /* t = 44 */
-    seq_matmul(16, 256, 64, f_h + 45056, f_recurrent_kernel, 1, f_gates + 180224);
+    seq_matmul_packed(16, 256, 64, f_h + 45056, f_recurrent_packed, 1, f_gates + 180224);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 180224, f_c + 45056, f_c + 46080, f_h + 46080);
     /* t = 45 */
-    seq_matmul(16, 256, 64, f_h + 46080, f_recurrent_kernel, 1, f_gates + 184320);
+    seq_matmul_packed(16, 256, 64, f_h + 46080, f_recurrent_packed, 1, f_gates + 184320);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 184320, f_c + 46080, f_c + 47104, f_h + 47104);
     /* t = 46 */
-    seq_matmul(16, 256, 64, f_h + 47104, f_recurrent_kernel, 1, f_gates + 188416);
+    seq_matmul_packed(16, 256, 64, f_h + 47104, f_recurrent_packed, 1, f_gates + 188416);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 188416, f_c + 47104, f_c + 48128, f_h + 48128);
     /* t = 47 */
-    seq_matmul(16, 256, 64, f_h + 48128, f_recurrent_kernel, 1, f_gates + 192512);
+    seq_matmul_packed(16, 256, 64, f_h + 48128, f_recurrent_packed, 1, f_gates + 192512);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 192512, f_c + 48128, f_c + 49152, f_h + 49152);
     /* t = 48 */
-    seq_matmul(16, 256, 64, f_h + 49152, f_recurrent_kernel, 1, f_gates + 196608);
+    seq_matmul_packed(16, 256, 64, f_h + 49152, f_recurrent_packed, 1, f_gates + 196608);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 196608, f_c + 49152, f_c + 50176, f_h + 50176);
     /* t = 49 */
-    seq_matmul(16, 256, 64, f_h + 50176, f_recurrent_kernel, 1, f_gates + 200704);
+    seq_matmul_packed(16, 256, 64, f_h + 50176, f_recurrent_packed, 1, f_gates + 200704);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 200704, f_c + 50176, f_c + 51200, f_h + 51200);
     /* t = 50 */
-    seq_matmul(16, 256, 64, f_h + 51200, f_recurrent_kernel, 1, f_gates + 204800);
+    seq_matmul_packed(16, 256, 64, f_h + 51200, f_recurrent_packed, 1, f_gates + 204800);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 204800, f_c + 51200, f_c + 52224, f_h + 52224);
     /* t = 51 */
-    seq_matmul(16, 256, 64, f_h + 52224, f_recurrent_kernel, 1, f_gates + 208896);
+    seq_matmul_packed(16, 256, 64, f_h + 52224, f_recurrent_packed, 1, f_gates + 208896);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 208896, f_c + 52224, f_c + 53248, f_h + 53248);
     /* t = 52 */
-    seq_matmul(16, 256, 64, f_h + 53248, f_recurrent_kernel, 1, f_gates + 212992);
+    seq_matmul_packed(16, 256, 64, f_h + 53248, f_recurrent_packed, 1, f_gates + 212992);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 212992, f_c + 53248, f_c + 54272, f_h + 54272);
     /* t = 53 */
-    seq_matmul(16, 256, 64, f_h + 54272, f_recurrent_kernel, 1, f_gates + 217088);
+    seq_matmul_packed(16, 256, 64, f_h + 54272, f_recurrent_packed, 1, f_gates + 217088);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 217088, f_c + 54272, f_c + 55296, f_h + 55296);
     /* t = 54 */
-    seq_matmul(16, 256, 64, f_h + 55296, f_recurrent_kernel, 1, f_gates + 221184);
+    seq_matmul_packed(16, 256, 64, f_h + 55296, f_recurrent_packed, 1, f_gates + 221184);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 221184, f_c + 55296, f_c + 56320, f_h + 56320);
     /* t = 55 */
-    seq_matmul(16, 256, 64, f_h + 56320, f_recurrent_kernel, 1, f_gates + 225280);
+    seq_matmul_packed(16, 256, 64, f_h + 56320, f_recurrent_packed, 1, f_gates + 225280);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 225280, f_c + 56320, f_c + 57344, f_h + 57344);
     /* t = 56 */
-    seq_matmul(16, 256, 64, f_h + 57344, f_recurrent_kernel, 1, f_gates + 229376);
+    seq_matmul_packed(16, 256, 64, f_h + 57344, f_recurrent_packed, 1, f_gates + 229376);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 229376, f_c + 57344, f_c + 58368, f_h + 58368);
     /* t = 57 */
-    seq_matmul(16, 256, 64, f_h + 58368, f_recurrent_kernel, 1, f_gates + 233472);
+    seq_matmul_packed(16, 256, 64, f_h + 58368, f_recurrent_packed, 1, f_gates + 233472);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 233472, f_c + 58368, f_c + 59392, f_h + 59392);
     /* t = 58 */
-    seq_matmul(16, 256, 64, f_h + 59392, f_recurrent_kernel, 1, f_gates + 237568);
+    seq_matmul_packed(16, 256, 64, f_h + 59392, f_recurrent_packed, 1, f_gates + 237568);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 237568, f_c + 59392, f_c + 60416, f_h + 60416);
     /* t = 59 */
-    seq_matmul(16, 256, 64, f_h + 60416, f_recurrent_kernel, 1, f_gates + 241664);
+    seq_matmul_packed(16, 256, 64, f_h + 60416, f_recurrent_packed, 1, f_gates + 241664);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 241664, f_c + 60416, f_c + 61440, f_h + 61440);
     /* t = 60 */
-    seq_matmul(16, 256, 64, f_h + 61440, f_recurrent_kernel, 1, f_gates + 245760);
+    seq_matmul_packed(16, 256, 64, f_h + 61440, f_recurrent_packed, 1, f_gates + 245760);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 245760, f_c + 61440, f_c + 62464, f_h + 62464);
     /* t = 61 */
-    seq_matmul(16, 256, 64, f_h + 62464, f_recurrent_kernel, 1, f_gates + 249856);
+    seq_matmul_packed(16, 256, 64, f_h + 62464, f_recurrent_packed, 1, f_gates + 249856);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 249856, f_c + 62464, f_c + 63488, f_h + 63488);
     /* t = 62 */
-    seq_matmul(16, 256, 64, f_h + 63488, f_recurrent_kernel, 1, f_gates + 253952);
+    seq_matmul_packed(16, 256, 64, f_h + 63488, f_recurrent_packed, 1, f_gates + 253952);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 253952, f_c + 63488, f_c + 64512, f_h + 64512);
     /* t = 63 */
-    seq_matmul(16, 256, 64, f_h + 64512, f_recurrent_kernel, 1, f_gates + 258048);
+    seq_matmul_packed(16, 256, 64, f_h + 64512, f_recurrent_packed, 1, f_gates + 258048);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 258048, f_c + 64512, f_c + 65536, f_h + 65536);
     /* t = 64 */
-    seq_matmul(16, 256, 64, f_h + 65536, f_recurrent_kernel, 1, f_gates + 262144);
+    seq_matmul_packed(16, 256, 64, f_h + 65536, f_recurrent_packed, 1, f_gates + 262144);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 262144, f_c + 65536, f_c + 66560, f_h + 66560);
     /* t = 65 */
-    seq_matmul(16, 256, 64, f_h + 66560, f_recurrent_kernel, 1, f_gates + 266240);
+    seq_matmul_packed(16, 256, 64, f_h + 66560, f_recurrent_packed, 1, f_gates + 266240);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 266240, f_c + 66560, f_c + 67584, f_h + 67584);
     /* t = 66 */
-    seq_matmul(16, 256, 64, f_h + 67584, f_recurrent_kernel, 1, f_gates + 270336);
+    seq_matmul_packed(16, 256, 64, f_h + 67584, f_recurrent_packed, 1, f_gates + 270336);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 270336, f_c + 67584, f_c + 68608, f_h + 68608);
     /* t = 67 */
-    seq_matmul(16, 256, 64, f_h + 68608, f_recurrent_kernel, 1, f_gates + 274432);
+    seq_matmul_packed(16, 256, 64, f_h + 68608, f_recurrent_packed, 1, f_gates + 274432);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 274432, f_c + 68608, f_c + 69632, f_h + 69632);
     /* t = 68 */
-    seq_matmul(16, 256, 64, f_h + 69632, f_recurrent_kernel, 1, f_gates + 278528);
+    seq_matmul_packed(16, 256, 64, f_h + 69632, f_recurrent_packed, 1, f_gates + 278528);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 278528, f_c + 69632, f_c + 70656, f_h + 70656);
     /* t = 69 */
-    seq_matmul(16, 256, 64, f_h + 70656, f_recurrent_kernel, 1, f_gates + 282624);
+    seq_matmul_packed(16, 256, 64, f_h + 70656, f_recurrent_packed, 1, f_gates + 282624);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 282624, f_c + 70656, f_c + 71680, f_h + 71680);
     /* t = 70 */
-    seq_matmul(16, 256, 64, f_h + 71680, f_recurrent_kernel, 1, f_gates + 286720);
+    seq_matmul_packed(16, 256, 64, f_h + 71680, f_recurrent_packed, 1, f_gates + 286720);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 286720, f_c + 71680, f_c + 72704, f_h + 72704);
     /* t = 71 */
-    seq_matmul(16, 256, 64, f_h + 72704, f_recurrent_kernel, 1, f_gates + 290816);
+    seq_matmul_packed(16, 256, 64, f_h + 72704, f_recurrent_packed, 1, f_gates + 290816);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 290816, f_c + 72704, f_c + 73728, f_h + 73728);
     /* t = 72 */
-    seq_matmul(16, 256, 64, f_h + 73728, f_recurrent_kernel, 1, f_gates + 294912);
+    seq_matmul_packed(16, 256, 64, f_h + 73728, f_recurrent_packed, 1, f_gates + 294912);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 294912, f_c + 73728, f_c + 74752, f_h + 74752);
     /* t = 73 */
-    seq_matmul(16, 256, 64, f_h + 74752, f_recurrent_kernel, 1, f_gates + 299008);
+    seq_matmul_packed(16, 256, 64, f_h + 74752, f_recurrent_packed, 1, f_gates + 299008);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 299008, f_c + 74752, f_c + 75776, f_h + 75776);
     /* t = 74 */
-    seq_matmul(16, 256, 64, f_h + 75776, f_recurrent_kernel, 1, f_gates + 303104);
+    seq_matmul_packed(16, 256, 64, f_h + 75776, f_recurrent_packed, 1, f_gates + 303104);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 303104, f_c + 75776, f_c + 76800, f_h + 76800);
     /* t = 75 */
-    seq_matmul(16, 256, 64, f_h + 76800, f_recurrent_kernel, 1, f_gates + 307200);
+    seq_matmul_packed(16, 256, 64, f_h + 76800, f_recurrent_packed, 1, f_gates + 307200);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 307200, f_c + 76800, f_c + 77824, f_h + 77824);
     /* t = 76 */
-    seq_matmul(16, 256, 64, f_h + 77824, f_recurrent_kernel, 1, f_gates + 311296);
+    seq_matmul_packed(16, 256, 64, f_h + 77824, f_recurrent_packed, 1, f_gates + 311296);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 311296, f_c + 77824, f_c + 78848, f_h + 78848);
     /* t = 77 */
-    seq_matmul(16, 256, 64, f_h + 78848, f_recurrent_kernel, 1, f_gates + 315392);
+    seq_matmul_packed(16, 256, 64, f_h + 78848, f_recurrent_packed, 1, f_gates + 315392);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 315392, f_c + 78848, f_c + 79872, f_h + 79872);
     /* t = 78 */
-    seq_matmul(16, 256, 64, f_h + 79872, f_recurrent_kernel, 1, f_gates + 319488);
+    seq_matmul_packed(16, 256, 64, f_h + 79872, f_recurrent_packed, 1, f_gates + 319488);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 319488, f_c + 79872, f_c + 80896, f_h + 80896);
     /* t = 79 */
-    seq_matmul(16, 256, 64, f_h + 80896, f_recurrent_kernel, 1, f_gates + 323584);
+    seq_matmul_packed(16, 256, 64, f_h + 80896, f_recurrent_packed, 1, f_gates + 323584);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 323584, f_c + 80896, f_c + 81920, f_h + 81920);
     /* t = 80 */
-    seq_matmul(16, 256, 64, f_h + 81920, f_recurrent_kernel, 1, f_gates + 327680);
+    seq_matmul_packed(16, 256, 64, f_h + 81920, f_recurrent_packed, 1, f_gates + 327680);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 327680, f_c + 81920, f_c + 82944, f_h + 82944);
     /* t = 81 */
-    seq_matmul(16, 256, 64, f_h + 82944, f_recurrent_kernel, 1, f_gates + 331776);
+    seq_matmul_packed(16, 256, 64, f_h + 82944, f_recurrent_packed, 1, f_gates + 331776);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 331776, f_c + 82944, f_c + 83968, f_h + 83968);
     /* t = 82 */
-    seq_matmul(16, 256, 64, f_h + 83968, f_recurrent_kernel, 1, f_gates + 335872);
+    seq_matmul_packed(16, 256, 64, f_h + 83968, f_recurrent_packed, 1, f_gates + 335872);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 335872, f_c + 83968, f_c + 84992, f_h + 84992);
     /* t = 83 */
-    seq_matmul(16, 256, 64, f_h + 84992, f_recurrent_kernel, 1, f_gates + 339968);
+    seq_matmul_packed(16, 256, 64, f_h + 84992, f_recurrent_packed, 1, f_gates + 339968);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 339968, f_c + 84992, f_c + 86016, f_h + 86016);
     /* t = 84 */
-    seq_matmul(16, 256, 64, f_h + 86016, f_recurrent_kernel, 1, f_gates + 344064);
+    seq_matmul_packed(16, 256, 64, f_h + 86016, f_recurrent_packed, 1, f_gates + 344064);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 344064, f_c + 86016, f_c + 87040, f_h + 87040);
     /* t = 85 */
-    seq_matmul(16, 256, 64, f_h + 87040, f_recurrent_kernel, 1, f_gates + 348160);
+    seq_matmul_packed(16, 256, 64, f_h + 87040, f_recurrent_packed, 1, f_gates + 348160);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 348160, f_c + 87040, f_c + 88064, f_h + 88064);
     /* t = 86 */
-    seq_matmul(16, 256, 64, f_h + 88064, f_recurrent_kernel, 1, f_gates + 352256);
+    seq_matmul_packed(16, 256, 64, f_h + 88064, f_recurrent_packed, 1, f_gates + 352256);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 352256, f_c + 88064, f_c + 89088, f_h + 89088);
     /* t = 87 */
-    seq_matmul(16, 256, 64, f_h + 89088, f_recurrent_kernel, 1, f_gates + 356352);
+    seq_matmul_packed(16, 256, 64, f_h + 89088, f_recurrent_packed, 1, f_gates + 356352);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 356352, f_c + 89088, f_c + 90112, f_h + 90112);
     /* t = 88 */
-    seq_matmul(16, 256, 64, f_h + 90112, f_recurrent_kernel, 1, f_gates + 360448);
+    seq_matmul_packed(16, 256, 64, f_h + 90112, f_recurrent_packed, 1, f_gates + 360448);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 360448, f_c + 90112, f_c + 91136, f_h + 91136);
     /* t = 89 */
-    seq_matmul(16, 256, 64, f_h + 91136, f_recurrent_kernel, 1, f_gates + 364544);
+    seq_matmul_packed(16, 256, 64, f_h + 91136, f_recurrent_packed, 1, f_gates + 364544);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 364544, f_c + 91136, f_c + 92160, f_h + 92160);
     /* t = 90 */
-    seq_matmul(16, 256, 64, f_h + 92160, f_recurrent_kernel, 1, f_gates + 368640);
+    seq_matmul_packed(16, 256, 64, f_h + 92160, f_recurrent_packed, 1, f_gates + 368640);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 368640, f_c + 92160, f_c + 93184, f_h + 93184);
     /* t = 91 */
-    seq_matmul(16, 256, 64, f_h + 93184, f_recurrent_kernel, 1, f_gates + 372736);
+    seq_matmul_packed(16, 256, 64, f_h + 93184, f_recurrent_packed, 1, f_gates + 372736);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 372736, f_c + 93184, f_c + 94208, f_h + 94208);
     /* t = 92 */
-    seq_matmul(16, 256, 64, f_h + 94208, f_recurrent_kernel, 1, f_gates + 376832);
+    seq_matmul_packed(16, 256, 64, f_h + 94208, f_recurrent_packed, 1, f_gates + 376832);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 376832, f_c + 94208, f_c + 95232, f_h + 95232);
     /* t = 93 */
-    seq_matmul(16, 256, 64, f_h + 95232, f_recurrent_kernel, 1, f_gates + 380928);
+    seq_matmul_packed(16, 256, 64, f_h + 95232, f_recurrent_packed, 1, f_gates + 380928);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 380928, f_c + 95232, f_c + 96256, f_h + 96256);
     /* t = 94 */
-    seq_matmul(16, 256, 64, f_h + 96256, f_recurrent_kernel, 1, f_gates + 385024);
+    seq_matmul_packed(16, 256, 64, f_h + 96256, f_recurrent_packed, 1, f_gates + 385024);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 385024, f_c + 96256, f_c + 97280, f_h + 97280);
     /* t = 95 */
-    seq_matmul(16, 256, 64, f_h + 97280, f_recurrent_kernel, 1, f_gates + 389120);
+    seq_matmul_packed(16, 256, 64, f_h + 97280, f_recurrent_packed, 1, f_gates + 389120);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 389120, f_c + 97280, f_c + 98304, f_h + 98304);
     /* t = 96 */
-    seq_matmul(16, 256, 64, f_h + 98304, f_recurrent_kernel, 1, f_gates + 393216);
+    seq_matmul_packed(16, 256, 64, f_h + 98304, f_recurrent_packed, 1, f_gates + 393216);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 393216, f_c + 98304, f_c + 99328, f_h + 99328);
     /* t = 97 */
-    seq_matmul(16, 256, 64, f_h + 99328, f_recurrent_kernel, 1, f_gates + 397312);
+    seq_matmul_packed(16, 256, 64, f_h + 99328, f_recurrent_packed, 1, f_gates + 397312);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 397312, f_c + 99328, f_c + 100352, f_h + 100352);
     /* t = 98 */
-    seq_matmul(16, 256, 64, f_h + 100352, f_recurrent_kernel, 1, f_gates + 401408);
+    seq_matmul_packed(16, 256, 64, f_h + 100352, f_recurrent_packed, 1, f_gates + 401408);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 401408, f_c + 100352, f_c + 101376, f_h + 101376);
     /* t = 99 */
-    seq_matmul(16, 256, 64, f_h + 101376, f_recurrent_kernel, 1, f_gates + 405504);
+    seq_matmul_packed(16, 256, 64, f_h + 101376, f_recurrent_packed, 1, f_gates + 405504);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 405504, f_c + 101376, f_c + 102400, f_h + 102400);
     /* t = 100 */
-    seq_matmul(16, 256, 64, f_h + 102400, f_recurrent_kernel, 1, f_gates + 409600);
+    seq_matmul_packed(16, 256, 64, f_h + 102400, f_recurrent_packed, 1, f_gates + 409600);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 409600, f_c + 102400, f_c + 103424, f_h + 103424);
     /* t = 101 */
-    seq_matmul(16, 256, 64, f_h + 103424, f_recurrent_kernel, 1, f_gates + 413696);
+    seq_matmul_packed(16, 256, 64, f_h + 103424, f_recurrent_packed, 1, f_gates + 413696);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 413696, f_c + 103424, f_c + 104448, f_h + 104448);
     /* t = 102 */
-    seq_matmul(16, 256, 64, f_h + 104448, f_recurrent_kernel, 1, f_gates + 417792);
+    seq_matmul_packed(16, 256, 64, f_h + 104448, f_recurrent_packed, 1, f_gates + 417792);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 417792, f_c + 104448, f_c + 105472, f_h + 105472);
     /* t = 103 */
-    seq_matmul(16, 256, 64, f_h + 105472, f_recurrent_kernel, 1, f_gates + 421888);
+    seq_matmul_packed(16, 256, 64, f_h + 105472, f_recurrent_packed, 1, f_gates + 421888);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 421888, f_c + 105472, f_c + 106496, f_h + 106496);
     /* t = 104 */
-    seq_matmul(16, 256, 64, f_h + 106496, f_recurrent_kernel, 1, f_gates + 425984);
+    seq_matmul_packed(16, 256, 64, f_h + 106496, f_recurrent_packed, 1, f_gates + 425984);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 425984, f_c + 106496, f_c + 107520, f_h + 107520);
     /* t = 105 */
-    seq_matmul(16, 256, 64, f_h + 107520, f_recurrent_kernel, 1, f_gates + 430080);
+    seq_matmul_packed(16, 256, 64, f_h + 107520, f_recurrent_packed, 1, f_gates + 430080);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 430080, f_c + 107520, f_c + 108544, f_h + 108544);
     /* t = 106 */
-    seq_matmul(16, 256, 64, f_h + 108544, f_recurrent_kernel, 1, f_gates + 434176);
+    seq_matmul_packed(16, 256, 64, f_h + 108544, f_recurrent_packed, 1, f_gates + 434176);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 434176, f_c + 108544, f_c + 109568, f_h + 109568);
     /* t = 107 */
-    seq_matmul(16, 256, 64, f_h + 109568, f_recurrent_kernel, 1, f_gates + 438272);
+    seq_matmul_packed(16, 256, 64, f_h + 109568, f_recurrent_packed, 1, f_gates + 438272);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 438272, f_c + 109568, f_c + 110592, f_h + 110592);
     /* t = 108 */
-    seq_matmul(16, 256, 64, f_h + 110592, f_recurrent_kernel, 1, f_gates + 442368);
+    seq_matmul_packed(16, 256, 64, f_h + 110592, f_recurrent_packed, 1, f_gates + 442368);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 442368, f_c + 110592, f_c + 111616, f_h + 111616);
     /* t = 109 */
-    seq_matmul(16, 256, 64, f_h + 111616, f_recurrent_kernel, 1, f_gates + 446464);
+    seq_matmul_packed(16, 256, 64, f_h + 111616, f_recurrent_packed, 1, f_gates + 446464);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 446464, f_c + 111616, f_c + 112640, f_h + 112640);
     /* t = 110 */
-    seq_matmul(16, 256, 64, f_h + 112640, f_recurrent_kernel, 1, f_gates + 450560);
+    seq_matmul_packed(16, 256, 64, f_h + 112640, f_recurrent_packed, 1, f_gates + 450560);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 450560, f_c + 112640, f_c + 113664, f_h + 113664);
     /* t = 111 */
-    seq_matmul(16, 256, 64, f_h + 113664, f_recurrent_kernel, 1, f_gates + 454656);
+    seq_matmul_packed(16, 256, 64, f_h + 113664, f_recurrent_packed, 1, f_gates + 454656);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 454656, f_c + 113664, f_c + 114688, f_h + 114688);
     /* t = 112 */
-    seq_matmul(16, 256, 64, f_h + 114688, f_recurrent_kernel, 1, f_gates + 458752);
+    seq_matmul_packed(16, 256, 64, f_h + 114688, f_recurrent_packed, 1, f_gates + 458752);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 458752, f_c + 114688, f_c + 115712, f_h + 115712);
     /* t = 113 */
-    seq_matmul(16, 256, 64, f_h + 115712, f_recurrent_kernel, 1, f_gates + 462848);
+    seq_matmul_packed(16, 256, 64, f_h + 115712, f_recurrent_packed, 1, f_gates + 462848);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 462848, f_c + 115712, f_c + 116736, f_h + 116736);
     /* t = 114 */
-    seq_matmul(16, 256, 64, f_h + 116736, f_recurrent_kernel, 1, f_gates + 466944);
+    seq_matmul_packed(16, 256, 64, f_h + 116736, f_recurrent_packed, 1, f_gates + 466944);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 466944, f_c + 116736, f_c + 117760, f_h + 117760);
     /* t = 115 */
-    seq_matmul(16, 256, 64, f_h + 117760, f_recurrent_kernel, 1, f_gates + 471040);
+    seq_matmul_packed(16, 256, 64, f_h + 117760, f_recurrent_packed, 1, f_gates + 471040);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 471040, f_c + 117760, f_c + 118784, f_h + 118784);
     /* t = 116 */
-    seq_matmul(16, 256, 64, f_h + 118784, f_recurrent_kernel, 1, f_gates + 475136);
+    seq_matmul_packed(16, 256, 64, f_h + 118784, f_recurrent_packed, 1, f_gates + 475136);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 475136, f_c + 118784, f_c + 119808, f_h + 119808);
     /* t = 117 */
-    seq_matmul(16, 256, 64, f_h + 119808, f_recurrent_kernel, 1, f_gates + 479232);
+    seq_matmul_packed(16, 256, 64, f_h + 119808, f_recurrent_packed, 1, f_gates + 479232);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 479232, f_c + 119808, f_c + 120832, f_h + 120832);
     /* t = 118 */
-    seq_matmul(16, 256, 64, f_h + 120832, f_recurrent_kernel, 1, f_gates + 483328);
+    seq_matmul_packed(16, 256, 64, f_h + 120832, f_recurrent_packed, 1, f_gates + 483328);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 483328, f_c + 120832, f_c + 121856, f_h + 121856);
     /* t = 119 */
-    seq_matmul(16, 256, 64, f_h + 121856, f_recurrent_kernel, 1, f_gates + 487424);
+    seq_matmul_packed(16, 256, 64, f_h + 121856, f_recurrent_packed, 1, f_gates + 487424);
     seq_lstm_cell_forward(16, 64, f_bias, f_gates + 487424, f_c + 121856, f_c + 122880, f_h + 122880);
     seq_copy_rows(16, 64, f_h + 122880, 64, out + 0, 128);
 
     /* the backward (time T-1 down to 0) direction */
     const real *b_kernel = p + 344832;          /* [32, 256] */
-    const real *b_recurrent_kernel = p + 353024; /* [64, 256] */
+    const real *b_recurrent_packed = a + 3096576; /* recurrent_kernel, packed (seq_pack_b) */
     const real *b_bias = p + 369408;            /* [256] */
-    real *b_gates = a + 1601536 + 491520 * blk; /* [120, 16, 256] i, f, g, o */
-    real *b_c = a + 2584576 + 123904 * blk;     /* [121, 16, 64] the initial state at 120 */
-    real *b_h = a + 2832384 + 123904 * blk;     /* [121, 16, 64] the initial state at 120 */
+    real *b_gates = a + 1617920 + 491520 * blk; /* [120, 16, 256] i, f, g, o */
+    real *b_c = a + 2600960 + 123904 * blk;     /* [121, 16, 64] the initial state at 120 */
+    real *b_h = a + 2848768 + 123904 * blk;     /* [121, 16, 64] the initial state at 120 */
 
     seq_matmul(1920, 256, 32, x, b_kernel, 0, b_gates);  /* x kernel, all steps */
     seq_zero(1024, b_c + 122880);
@@ -497,367 +499,369 @@ static void bidirectional_forward_block(const real *p, real *a, int blk)
     /* t = 119 */
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 487424, b_c + 122880, b_c + 121856, b_h + 121856);
     /* t = 118 */
-    seq_matmul(16, 256, 64, b_h + 121856, b_recurrent_kernel, 1, b_gates + 483328);
+    seq_matmul_packed(16, 256, 64, b_h + 121856, b_recurrent_packed, 1, b_gates + 483328);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 483328, b_c + 121856, b_c + 120832, b_h + 120832);
     /* t = 117 */
-    seq_matmul(16, 256, 64, b_h + 120832, b_recurrent_kernel, 1, b_gates + 479232);
+    seq_matmul_packed(16, 256, 64, b_h + 120832, b_recurrent_packed, 1, b_gates + 479232);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 479232, b_c + 120832, b_c + 119808, b_h + 119808);
     /* t = 116 */
-    seq_matmul(16, 256, 64, b_h + 119808, b_recurrent_kernel, 1, b_gates + 475136);
+    seq_matmul_packed(16, 256, 64, b_h + 119808, b_recurrent_packed, 1, b_gates + 475136);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 475136, b_c + 119808, b_c + 118784, b_h + 118784);
     /* t = 115 */
-    seq_matmul(16, 256, 64, b_h + 118784, b_recurrent_kernel, 1, b_gates + 471040);
+    seq_matmul_packed(16, 256, 64, b_h + 118784, b_recurrent_packed, 1, b_gates + 471040);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 471040, b_c + 118784, b_c + 117760, b_h + 117760);
     /* t = 114 */
-    seq_matmul(16, 256, 64, b_h + 117760, b_recurrent_kernel, 1, b_gates + 466944);
+    seq_matmul_packed(16, 256, 64, b_h + 117760, b_recurrent_packed, 1, b_gates + 466944);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 466944, b_c + 117760, b_c + 116736, b_h + 116736);
     /* t = 113 */
-    seq_matmul(16, 256, 64, b_h + 116736, b_recurrent_kernel, 1, b_gates + 462848);
+    seq_matmul_packed(16, 256, 64, b_h + 116736, b_recurrent_packed, 1, b_gates + 462848);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 462848, b_c + 116736, b_c + 115712, b_h + 115712);
     /* t = 112 */
-    seq_matmul(16, 256, 64, b_h + 115712, b_recurrent_kernel, 1, b_gates + 458752);
+    seq_matmul_packed(16, 256, 64, b_h + 115712, b_recurrent_packed, 1, b_gates + 458752);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 458752, b_c + 115712, b_c + 114688, b_h + 114688);
     /* t = 111 */
-    seq_matmul(16, 256, 64, b_h + 114688, b_recurrent_kernel, 1, b_gates + 454656);
+    seq_matmul_packed(16, 256, 64, b_h + 114688, b_recurrent_packed, 1, b_gates + 454656);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 454656, b_c + 114688, b_c + 113664, b_h + 113664);
     /* t = 110 */
-    seq_matmul(16, 256, 64, b_h + 113664, b_recurrent_kernel, 1, b_gates + 450560);
+    seq_matmul_packed(16, 256, 64, b_h + 113664, b_recurrent_packed, 1, b_gates + 450560);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 450560, b_c + 113664, b_c + 112640, b_h + 112640);
     /* t = 109 */
-    seq_matmul(16, 256, 64, b_h + 112640, b_recurrent_kernel, 1, b_gates + 446464);
+    seq_matmul_packed(16, 256, 64, b_h + 112640, b_recurrent_packed, 1, b_gates + 446464);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 446464, b_c + 112640, b_c + 111616, b_h + 111616);
     /* t = 108 */
-    seq_matmul(16, 256, 64, b_h + 111616, b_recurrent_kernel, 1, b_gates + 442368);
+    seq_matmul_packed(16, 256, 64, b_h + 111616, b_recurrent_packed, 1, b_gates + 442368);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 442368, b_c + 111616, b_c + 110592, b_h + 110592);
     /* t = 107 */
-    seq_matmul(16, 256, 64, b_h + 110592, b_recurrent_kernel, 1, b_gates + 438272);
+    seq_matmul_packed(16, 256, 64, b_h + 110592, b_recurrent_packed, 1, b_gates + 438272);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 438272, b_c + 110592, b_c + 109568, b_h + 109568);
     /* t = 106 */
-    seq_matmul(16, 256, 64, b_h + 109568, b_recurrent_kernel, 1, b_gates + 434176);
+    seq_matmul_packed(16, 256, 64, b_h + 109568, b_recurrent_packed, 1, b_gates + 434176);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 434176, b_c + 109568, b_c + 108544, b_h + 108544);
     /* t = 105 */
-    seq_matmul(16, 256, 64, b_h + 108544, b_recurrent_kernel, 1, b_gates + 430080);
+    seq_matmul_packed(16, 256, 64, b_h + 108544, b_recurrent_packed, 1, b_gates + 430080);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 430080, b_c + 108544, b_c + 107520, b_h + 107520);
     /* t = 104 */
-    seq_matmul(16, 256, 64, b_h + 107520, b_recurrent_kernel, 1, b_gates + 425984);
+    seq_matmul_packed(16, 256, 64, b_h + 107520, b_recurrent_packed, 1, b_gates + 425984);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 425984, b_c + 107520, b_c + 106496, b_h + 106496);
     /* t = 103 */
-    seq_matmul(16, 256, 64, b_h + 106496, b_recurrent_kernel, 1, b_gates + 421888);
+    seq_matmul_packed(16, 256, 64, b_h + 106496, b_recurrent_packed, 1, b_gates + 421888);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 421888, b_c + 106496, b_c + 105472, b_h + 105472);
     /* t = 102 */
-    seq_matmul(16, 256, 64, b_h + 105472, b_recurrent_kernel, 1, b_gates + 417792);
+    seq_matmul_packed(16, 256, 64, b_h + 105472, b_recurrent_packed, 1, b_gates + 417792);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 417792, b_c + 105472, b_c + 104448, b_h + 104448);
     /* t = 101 */
-    seq_matmul(16, 256, 64, b_h + 104448, b_recurrent_kernel, 1, b_gates + 413696);
+    seq_matmul_packed(16, 256, 64, b_h + 104448, b_recurrent_packed, 1, b_gates + 413696);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 413696, b_c + 104448, b_c + 103424, b_h + 103424);
     /* t = 100 */
-    seq_matmul(16, 256, 64, b_h + 103424, b_recurrent_kernel, 1, b_gates + 409600);
+    seq_matmul_packed(16, 256, 64, b_h + 103424, b_recurrent_packed, 1, b_gates + 409600);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 409600, b_c + 103424, b_c + 102400, b_h + 102400);
     /* t = 99 */
-    seq_matmul(16, 256, 64, b_h + 102400, b_recurrent_kernel, 1, b_gates + 405504);
+    seq_matmul_packed(16, 256, 64, b_h + 102400, b_recurrent_packed, 1, b_gates + 405504);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 405504, b_c + 102400, b_c + 101376, b_h + 101376);
     /* t = 98 */
-    seq_matmul(16, 256, 64, b_h + 101376, b_recurrent_kernel, 1, b_gates + 401408);
+    seq_matmul_packed(16, 256, 64, b_h + 101376, b_recurrent_packed, 1, b_gates + 401408);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 401408, b_c + 101376, b_c + 100352, b_h + 100352);
     /* t = 97 */
-    seq_matmul(16, 256, 64, b_h + 100352, b_recurrent_kernel, 1, b_gates + 397312);
+    seq_matmul_packed(16, 256, 64, b_h + 100352, b_recurrent_packed, 1, b_gates + 397312);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 397312, b_c + 100352, b_c + 99328, b_h + 99328);
     /* t = 96 */
-    seq_matmul(16, 256, 64, b_h + 99328, b_recurrent_kernel, 1, b_gates + 393216);
+    seq_matmul_packed(16, 256, 64, b_h + 99328, b_recurrent_packed, 1, b_gates + 393216);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 393216, b_c + 99328, b_c + 98304, b_h + 98304);
     /* t = 95 */
-    seq_matmul(16, 256, 64, b_h + 98304, b_recurrent_kernel, 1, b_gates + 389120);
+    seq_matmul_packed(16, 256, 64, b_h + 98304, b_recurrent_packed, 1, b_gates + 389120);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 389120, b_c + 98304, b_c + 97280, b_h + 97280);
     /* t = 94 */
-    seq_matmul(16, 256, 64, b_h + 97280, b_recurrent_kernel, 1, b_gates + 385024);
+    seq_matmul_packed(16, 256, 64, b_h + 97280, b_recurrent_packed, 1, b_gates + 385024);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 385024, b_c + 97280, b_c + 96256, b_h + 96256);
     /* t = 93 */
-    seq_matmul(16, 256, 64, b_h + 96256, b_recurrent_kernel, 1, b_gates + 380928);
+    seq_matmul_packed(16, 256, 64, b_h + 96256, b_recurrent_packed, 1, b_gates + 380928);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 380928, b_c + 96256, b_c + 95232, b_h + 95232);
     /* t = 92 */
-    seq_matmul(16, 256, 64, b_h + 95232, b_recurrent_kernel, 1, b_gates + 376832);
+    seq_matmul_packed(16, 256, 64, b_h + 95232, b_recurrent_packed, 1, b_gates + 376832);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 376832, b_c + 95232, b_c + 94208, b_h + 94208);
     /* t = 91 */
-    seq_matmul(16, 256, 64, b_h + 94208, b_recurrent_kernel, 1, b_gates + 372736);
+    seq_matmul_packed(16, 256, 64, b_h + 94208, b_recurrent_packed, 1, b_gates + 372736);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 372736, b_c + 94208, b_c + 93184, b_h + 93184);
     /* t = 90 */
-    seq_matmul(16, 256, 64, b_h + 93184, b_recurrent_kernel, 1, b_gates + 368640);
+    seq_matmul_packed(16, 256, 64, b_h + 93184, b_recurrent_packed, 1, b_gates + 368640);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 368640, b_c + 93184, b_c + 92160, b_h + 92160);
     /* t = 89 */
-    seq_matmul(16, 256, 64, b_h + 92160, b_recurrent_kernel, 1, b_gates + 364544);
+    seq_matmul_packed(16, 256, 64, b_h + 92160, b_recurrent_packed, 1, b_gates + 364544);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 364544, b_c + 92160, b_c + 91136, b_h + 91136);
     /* t = 88 */
-    seq_matmul(16, 256, 64, b_h + 91136, b_recurrent_kernel, 1, b_gates + 360448);
+    seq_matmul_packed(16, 256, 64, b_h + 91136, b_recurrent_packed, 1, b_gates + 360448);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 360448, b_c + 91136, b_c + 90112, b_h + 90112);
     /* t = 87 */
-    seq_matmul(16, 256, 64, b_h + 90112, b_recurrent_kernel, 1, b_gates + 356352);
+    seq_matmul_packed(16, 256, 64, b_h + 90112, b_recurrent_packed, 1, b_gates + 356352);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 356352, b_c + 90112, b_c + 89088, b_h + 89088);
     /* t = 86 */
-    seq_matmul(16, 256, 64, b_h + 89088, b_recurrent_kernel, 1, b_gates + 352256);
+    seq_matmul_packed(16, 256, 64, b_h + 89088, b_recurrent_packed, 1, b_gates + 352256);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 352256, b_c + 89088, b_c + 88064, b_h + 88064);
     /* t = 85 */
-    seq_matmul(16, 256, 64, b_h + 88064, b_recurrent_kernel, 1, b_gates + 348160);
+    seq_matmul_packed(16, 256, 64, b_h + 88064, b_recurrent_packed, 1, b_gates + 348160);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 348160, b_c + 88064, b_c + 87040, b_h + 87040);
     /* t = 84 */
-    seq_matmul(16, 256, 64, b_h + 87040, b_recurrent_kernel, 1, b_gates + 344064);
+    seq_matmul_packed(16, 256, 64, b_h + 87040, b_recurrent_packed, 1, b_gates + 344064);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 344064, b_c + 87040, b_c + 86016, b_h + 86016);
     /* t = 83 */
-    seq_matmul(16, 256, 64, b_h + 86016, b_recurrent_kernel, 1, b_gates + 339968);
+    seq_matmul_packed(16, 256, 64, b_h + 86016, b_recurrent_packed, 1, b_gates + 339968);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 339968, b_c + 86016, b_c + 84992, b_h + 84992);
     /* t = 82 */
-    seq_matmul(16, 256, 64, b_h + 84992, b_recurrent_kernel, 1, b_gates + 335872);
+    seq_matmul_packed(16, 256, 64, b_h + 84992, b_recurrent_packed, 1, b_gates + 335872);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 335872, b_c + 84992, b_c + 83968, b_h + 83968);
     /* t = 81 */
-    seq_matmul(16, 256, 64, b_h + 83968, b_recurrent_kernel, 1, b_gates + 331776);
+    seq_matmul_packed(16, 256, 64, b_h + 83968, b_recurrent_packed, 1, b_gates + 331776);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 331776, b_c + 83968, b_c + 82944, b_h + 82944);
     /* t = 80 */
-    seq_matmul(16, 256, 64, b_h + 82944, b_recurrent_kernel, 1, b_gates + 327680);
+    seq_matmul_packed(16, 256, 64, b_h + 82944, b_recurrent_packed, 1, b_gates + 327680);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 327680, b_c + 82944, b_c + 81920, b_h + 81920);
     /* t = 79 */
-    seq_matmul(16, 256, 64, b_h + 81920, b_recurrent_kernel, 1, b_gates + 323584);
+    seq_matmul_packed(16, 256, 64, b_h + 81920, b_recurrent_packed, 1, b_gates + 323584);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 323584, b_c + 81920, b_c + 80896, b_h + 80896);
     /* t = 78 */
-    seq_matmul(16, 256, 64, b_h + 80896, b_recurrent_kernel, 1, b_gates + 319488);
+    seq_matmul_packed(16, 256, 64, b_h + 80896, b_recurrent_packed, 1, b_gates + 319488);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 319488, b_c + 80896, b_c + 79872, b_h + 79872);
     /* t = 77 */
-    seq_matmul(16, 256, 64, b_h + 79872, b_recurrent_kernel, 1, b_gates + 315392);
+    seq_matmul_packed(16, 256, 64, b_h + 79872, b_recurrent_packed, 1, b_gates + 315392);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 315392, b_c + 79872, b_c + 78848, b_h + 78848);
     /* t = 76 */
-    seq_matmul(16, 256, 64, b_h + 78848, b_recurrent_kernel, 1, b_gates + 311296);
+    seq_matmul_packed(16, 256, 64, b_h + 78848, b_recurrent_packed, 1, b_gates + 311296);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 311296, b_c + 78848, b_c + 77824, b_h + 77824);
     /* t = 75 */
-    seq_matmul(16, 256, 64, b_h + 77824, b_recurrent_kernel, 1, b_gates + 307200);
+    seq_matmul_packed(16, 256, 64, b_h + 77824, b_recurrent_packed, 1, b_gates + 307200);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 307200, b_c + 77824, b_c + 76800, b_h + 76800);
     /* t = 74 */
-    seq_matmul(16, 256, 64, b_h + 76800, b_recurrent_kernel, 1, b_gates + 303104);
+    seq_matmul_packed(16, 256, 64, b_h + 76800, b_recurrent_packed, 1, b_gates + 303104);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 303104, b_c + 76800, b_c + 75776, b_h + 75776);
     /* t = 73 */
-    seq_matmul(16, 256, 64, b_h + 75776, b_recurrent_kernel, 1, b_gates + 299008);
+    seq_matmul_packed(16, 256, 64, b_h + 75776, b_recurrent_packed, 1, b_gates + 299008);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 299008, b_c + 75776, b_c + 74752, b_h + 74752);
     /* t = 72 */
-    seq_matmul(16, 256, 64, b_h + 74752, b_recurrent_kernel, 1, b_gates + 294912);
+    seq_matmul_packed(16, 256, 64, b_h + 74752, b_recurrent_packed, 1, b_gates + 294912);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 294912, b_c + 74752, b_c + 73728, b_h + 73728);
     /* t = 71 */
-    seq_matmul(16, 256, 64, b_h + 73728, b_recurrent_kernel, 1, b_gates + 290816);
+    seq_matmul_packed(16, 256, 64, b_h + 73728, b_recurrent_packed, 1, b_gates + 290816);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 290816, b_c + 73728, b_c + 72704, b_h + 72704);
     /* t = 70 */
-    seq_matmul(16, 256, 64, b_h + 72704, b_recurrent_kernel, 1, b_gates + 286720);
+    seq_matmul_packed(16, 256, 64, b_h + 72704, b_recurrent_packed, 1, b_gates + 286720);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 286720, b_c + 72704, b_c + 71680, b_h + 71680);
     /* t = 69 */
-    seq_matmul(16, 256, 64, b_h + 71680, b_recurrent_kernel, 1, b_gates + 282624);
+    seq_matmul_packed(16, 256, 64, b_h + 71680, b_recurrent_packed, 1, b_gates + 282624);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 282624, b_c + 71680, b_c + 70656, b_h + 70656);
     /* t = 68 */
-    seq_matmul(16, 256, 64, b_h + 70656, b_recurrent_kernel, 1, b_gates + 278528);
+    seq_matmul_packed(16, 256, 64, b_h + 70656, b_recurrent_packed, 1, b_gates + 278528);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 278528, b_c + 70656, b_c + 69632, b_h + 69632);
     /* t = 67 */
-    seq_matmul(16, 256, 64, b_h + 69632, b_recurrent_kernel, 1, b_gates + 274432);
+    seq_matmul_packed(16, 256, 64, b_h + 69632, b_recurrent_packed, 1, b_gates + 274432);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 274432, b_c + 69632, b_c + 68608, b_h + 68608);
     /* t = 66 */
-    seq_matmul(16, 256, 64, b_h + 68608, b_recurrent_kernel, 1, b_gates + 270336);
+    seq_matmul_packed(16, 256, 64, b_h + 68608, b_recurrent_packed, 1, b_gates + 270336);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 270336, b_c + 68608, b_c + 67584, b_h + 67584);
     /* t = 65 */
-    seq_matmul(16, 256, 64, b_h + 67584, b_recurrent_kernel, 1, b_gates + 266240);
+    seq_matmul_packed(16, 256, 64, b_h + 67584, b_recurrent_packed, 1, b_gates + 266240);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 266240, b_c + 67584, b_c + 66560, b_h + 66560);
     /* t = 64 */
-    seq_matmul(16, 256, 64, b_h + 66560, b_recurrent_kernel, 1, b_gates + 262144);
+    seq_matmul_packed(16, 256, 64, b_h + 66560, b_recurrent_packed, 1, b_gates + 262144);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 262144, b_c + 66560, b_c + 65536, b_h + 65536);
     /* t = 63 */
-    seq_matmul(16, 256, 64, b_h + 65536, b_recurrent_kernel, 1, b_gates + 258048);
+    seq_matmul_packed(16, 256, 64, b_h + 65536, b_recurrent_packed, 1, b_gates + 258048);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 258048, b_c + 65536, b_c + 64512, b_h + 64512);
     /* t = 62 */
-    seq_matmul(16, 256, 64, b_h + 64512, b_recurrent_kernel, 1, b_gates + 253952);
+    seq_matmul_packed(16, 256, 64, b_h + 64512, b_recurrent_packed, 1, b_gates + 253952);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 253952, b_c + 64512, b_c + 63488, b_h + 63488);
     /* t = 61 */
-    seq_matmul(16, 256, 64, b_h + 63488, b_recurrent_kernel, 1, b_gates + 249856);
+    seq_matmul_packed(16, 256, 64, b_h + 63488, b_recurrent_packed, 1, b_gates + 249856);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 249856, b_c + 63488, b_c + 62464, b_h + 62464);
     /* t = 60 */
-    seq_matmul(16, 256, 64, b_h + 62464, b_recurrent_kernel, 1, b_gates + 245760);
+    seq_matmul_packed(16, 256, 64, b_h + 62464, b_recurrent_packed, 1, b_gates + 245760);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 245760, b_c + 62464, b_c + 61440, b_h + 61440);
     /* t = 59 */
-    seq_matmul(16, 256, 64, b_h + 61440, b_recurrent_kernel, 1, b_gates + 241664);
+    seq_matmul_packed(16, 256, 64, b_h + 61440, b_recurrent_packed, 1, b_gates + 241664);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 241664, b_c + 61440, b_c + 60416, b_h + 60416);
     /* t = 58 */
-    seq_matmul(16, 256, 64, b_h + 60416, b_recurrent_kernel, 1, b_gates + 237568);
+    seq_matmul_packed(16, 256, 64, b_h + 60416, b_recurrent_packed, 1, b_gates + 237568);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 237568, b_c + 60416, b_c + 59392, b_h + 59392);
     /* t = 57 */
-    seq_matmul(16, 256, 64, b_h + 59392, b_recurrent_kernel, 1, b_gates + 233472);
+    seq_matmul_packed(16, 256, 64, b_h + 59392, b_recurrent_packed, 1, b_gates + 233472);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 233472, b_c + 59392, b_c + 58368, b_h + 58368);
     /* t = 56 */
-    seq_matmul(16, 256, 64, b_h + 58368, b_recurrent_kernel, 1, b_gates + 229376);
+    seq_matmul_packed(16, 256, 64, b_h + 58368, b_recurrent_packed, 1, b_gates + 229376);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 229376, b_c + 58368, b_c + 57344, b_h + 57344);
     /* t = 55 */
-    seq_matmul(16, 256, 64, b_h + 57344, b_recurrent_kernel, 1, b_gates + 225280);
+    seq_matmul_packed(16, 256, 64, b_h + 57344, b_recurrent_packed, 1, b_gates + 225280);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 225280, b_c + 57344, b_c + 56320, b_h + 56320);
     /* t = 54 */
-    seq_matmul(16, 256, 64, b_h + 56320, b_recurrent_kernel, 1, b_gates + 221184);
+    seq_matmul_packed(16, 256, 64, b_h + 56320, b_recurrent_packed, 1, b_gates + 221184);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 221184, b_c + 56320, b_c + 55296, b_h + 55296);
     /* t = 53 */
-    seq_matmul(16, 256, 64, b_h + 55296, b_recurrent_kernel, 1, b_gates + 217088);
+    seq_matmul_packed(16, 256, 64, b_h + 55296, b_recurrent_packed, 1, b_gates + 217088);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 217088, b_c + 55296, b_c + 54272, b_h + 54272);
     /* t = 52 */
-    seq_matmul(16, 256, 64, b_h + 54272, b_recurrent_kernel, 1, b_gates + 212992);
+    seq_matmul_packed(16, 256, 64, b_h + 54272, b_recurrent_packed, 1, b_gates + 212992);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 212992, b_c + 54272, b_c + 53248, b_h + 53248);
     /* t = 51 */
-    seq_matmul(16, 256, 64, b_h + 53248, b_recurrent_kernel, 1, b_gates + 208896);
+    seq_matmul_packed(16, 256, 64, b_h + 53248, b_recurrent_packed, 1, b_gates + 208896);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 208896, b_c + 53248, b_c + 52224, b_h + 52224);
     /* t = 50 */
-    seq_matmul(16, 256, 64, b_h + 52224, b_recurrent_kernel, 1, b_gates + 204800);
+    seq_matmul_packed(16, 256, 64, b_h + 52224, b_recurrent_packed, 1, b_gates + 204800);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 204800, b_c + 52224, b_c + 51200, b_h + 51200);
     /* t = 49 */
-    seq_matmul(16, 256, 64, b_h + 51200, b_recurrent_kernel, 1, b_gates + 200704);
+    seq_matmul_packed(16, 256, 64, b_h + 51200, b_recurrent_packed, 1, b_gates + 200704);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 200704, b_c + 51200, b_c + 50176, b_h + 50176);
     /* t = 48 */
-    seq_matmul(16, 256, 64, b_h + 50176, b_recurrent_kernel, 1, b_gates + 196608);
+    seq_matmul_packed(16, 256, 64, b_h + 50176, b_recurrent_packed, 1, b_gates + 196608);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 196608, b_c + 50176, b_c + 49152, b_h + 49152);
     /* t = 47 */
-    seq_matmul(16, 256, 64, b_h + 49152, b_recurrent_kernel, 1, b_gates + 192512);
+    seq_matmul_packed(16, 256, 64, b_h + 49152, b_recurrent_packed, 1, b_gates + 192512);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 192512, b_c + 49152, b_c + 48128, b_h + 48128);
     /* t = 46 */
-    seq_matmul(16, 256, 64, b_h + 48128, b_recurrent_kernel, 1, b_gates + 188416);
+    seq_matmul_packed(16, 256, 64, b_h + 48128, b_recurrent_packed, 1, b_gates + 188416);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 188416, b_c + 48128, b_c + 47104, b_h + 47104);
     /* t = 45 */
-    seq_matmul(16, 256, 64, b_h + 47104, b_recurrent_kernel, 1, b_gates + 184320);
+    seq_matmul_packed(16, 256, 64, b_h + 47104, b_recurrent_packed, 1, b_gates + 184320);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 184320, b_c + 47104, b_c + 46080, b_h + 46080);
     /* t = 44 */
-    seq_matmul(16, 256, 64, b_h + 46080, b_recurrent_kernel, 1, b_gates + 180224);
+    seq_matmul_packed(16, 256, 64, b_h + 46080, b_recurrent_packed, 1, b_gates + 180224);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 180224, b_c + 46080, b_c + 45056, b_h + 45056);
     /* t = 43 */
-    seq_matmul(16, 256, 64, b_h + 45056, b_recurrent_kernel, 1, b_gates + 176128);
+    seq_matmul_packed(16, 256, 64, b_h + 45056, b_recurrent_packed, 1, b_gates + 176128);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 176128, b_c + 45056, b_c + 44032, b_h + 44032);
     /* t = 42 */
-    seq_matmul(16, 256, 64, b_h + 44032, b_recurrent_kernel, 1, b_gates + 172032);
+    seq_matmul_packed(16, 256, 64, b_h + 44032, b_recurrent_packed, 1, b_gates + 172032);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 172032, b_c + 44032, b_c + 43008, b_h + 43008);
     /* t = 41 */
-    seq_matmul(16, 256, 64, b_h + 43008, b_recurrent_kernel, 1, b_gates + 167936);
+    seq_matmul_packed(16, 256, 64, b_h + 43008, b_recurrent_packed, 1, b_gates + 167936);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 167936, b_c + 43008, b_c + 41984, b_h + 41984);
     /* t = 40 */
-    seq_matmul(16, 256, 64, b_h + 41984, b_recurrent_kernel, 1, b_gates + 163840);
+    seq_matmul_packed(16, 256, 64, b_h + 41984, b_recurrent_packed, 1, b_gates + 163840);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 163840, b_c + 41984, b_c + 40960, b_h + 40960);
     /* t = 39 */
-    seq_matmul(16, 256, 64, b_h + 40960, b_recurrent_kernel, 1, b_gates + 159744);
+    seq_matmul_packed(16, 256, 64, b_h + 40960, b_recurrent_packed, 1, b_gates + 159744);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 159744, b_c + 40960, b_c + 39936, b_h + 39936);
     /* t = 38 */
-    seq_matmul(16, 256, 64, b_h + 39936, b_recurrent_kernel, 1, b_gates + 155648);
+    seq_matmul_packed(16, 256, 64, b_h + 39936, b_recurrent_packed, 1, b_gates + 155648);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 155648, b_c + 39936, b_c + 38912, b_h + 38912);
     /* t = 37 */
-    seq_matmul(16, 256, 64, b_h + 38912, b_recurrent_kernel, 1, b_gates + 151552);
+    seq_matmul_packed(16, 256, 64, b_h + 38912, b_recurrent_packed, 1, b_gates + 151552);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 151552, b_c + 38912, b_c + 37888, b_h + 37888);
     /* t = 36 */
-    seq_matmul(16, 256, 64, b_h + 37888, b_recurrent_kernel, 1, b_gates + 147456);
+    seq_matmul_packed(16, 256, 64, b_h + 37888, b_recurrent_packed, 1, b_gates + 147456);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 147456, b_c + 37888, b_c + 36864, b_h + 36864);
     /* t = 35 */
-    seq_matmul(16, 256, 64, b_h + 36864, b_recurrent_kernel, 1, b_gates + 143360);
+    seq_matmul_packed(16, 256, 64, b_h + 36864, b_recurrent_packed, 1, b_gates + 143360);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 143360, b_c + 36864, b_c + 35840, b_h + 35840);
     /* t = 34 */
-    seq_matmul(16, 256, 64, b_h + 35840, b_recurrent_kernel, 1, b_gates + 139264);
+    seq_matmul_packed(16, 256, 64, b_h + 35840, b_recurrent_packed, 1, b_gates + 139264);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 139264, b_c + 35840, b_c + 34816, b_h + 34816);
     /* t = 33 */
-    seq_matmul(16, 256, 64, b_h + 34816, b_recurrent_kernel, 1, b_gates + 135168);
+    seq_matmul_packed(16, 256, 64, b_h + 34816, b_recurrent_packed, 1, b_gates + 135168);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 135168, b_c + 34816, b_c + 33792, b_h + 33792);
     /* t = 32 */
-    seq_matmul(16, 256, 64, b_h + 33792, b_recurrent_kernel, 1, b_gates + 131072);
+    seq_matmul_packed(16, 256, 64, b_h + 33792, b_recurrent_packed, 1, b_gates + 131072);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 131072, b_c + 33792, b_c + 32768, b_h + 32768);
     /* t = 31 */
-    seq_matmul(16, 256, 64, b_h + 32768, b_recurrent_kernel, 1, b_gates + 126976);
+    seq_matmul_packed(16, 256, 64, b_h + 32768, b_recurrent_packed, 1, b_gates + 126976);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 126976, b_c + 32768, b_c + 31744, b_h + 31744);
     /* t = 30 */
-    seq_matmul(16, 256, 64, b_h + 31744, b_recurrent_kernel, 1, b_gates + 122880);
+    seq_matmul_packed(16, 256, 64, b_h + 31744, b_recurrent_packed, 1, b_gates + 122880);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 122880, b_c + 31744, b_c + 30720, b_h + 30720);
     /* t = 29 */
-    seq_matmul(16, 256, 64, b_h + 30720, b_recurrent_kernel, 1, b_gates + 118784);
+    seq_matmul_packed(16, 256, 64, b_h + 30720, b_recurrent_packed, 1, b_gates + 118784);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 118784, b_c + 30720, b_c + 29696, b_h + 29696);
     /* t = 28 */
-    seq_matmul(16, 256, 64, b_h + 29696, b_recurrent_kernel, 1, b_gates + 114688);
+    seq_matmul_packed(16, 256, 64, b_h + 29696, b_recurrent_packed, 1, b_gates + 114688);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 114688, b_c + 29696, b_c + 28672, b_h + 28672);
     /* t = 27 */
-    seq_matmul(16, 256, 64, b_h + 28672, b_recurrent_kernel, 1, b_gates + 110592);
+    seq_matmul_packed(16, 256, 64, b_h + 28672, b_recurrent_packed, 1, b_gates + 110592);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 110592, b_c + 28672, b_c + 27648, b_h + 27648);
     /* t = 26 */
-    seq_matmul(16, 256, 64, b_h + 27648, b_recurrent_kernel, 1, b_gates + 106496);
+    seq_matmul_packed(16, 256, 64, b_h + 27648, b_recurrent_packed, 1, b_gates + 106496);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 106496, b_c + 27648, b_c + 26624, b_h + 26624);
     /* t = 25 */
-    seq_matmul(16, 256, 64, b_h + 26624, b_recurrent_kernel, 1, b_gates + 102400);
+    seq_matmul_packed(16, 256, 64, b_h + 26624, b_recurrent_packed, 1, b_gates + 102400);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 102400, b_c + 26624, b_c + 25600, b_h + 25600);
     /* t = 24 */
-    seq_matmul(16, 256, 64, b_h + 25600, b_recurrent_kernel, 1, b_gates + 98304);
+    seq_matmul_packed(16, 256, 64, b_h + 25600, b_recurrent_packed, 1, b_gates + 98304);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 98304, b_c + 25600, b_c + 24576, b_h + 24576);
     /* t = 23 */
-    seq_matmul(16, 256, 64, b_h + 24576, b_recurrent_kernel, 1, b_gates + 94208);
+    seq_matmul_packed(16, 256, 64, b_h + 24576, b_recurrent_packed, 1, b_gates + 94208);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 94208, b_c + 24576, b_c + 23552, b_h + 23552);
     /* t = 22 */
-    seq_matmul(16, 256, 64, b_h + 23552, b_recurrent_kernel, 1, b_gates + 90112);
+    seq_matmul_packed(16, 256, 64, b_h + 23552, b_recurrent_packed, 1, b_gates + 90112);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 90112, b_c + 23552, b_c + 22528, b_h + 22528);
     /* t = 21 */
-    seq_matmul(16, 256, 64, b_h + 22528, b_recurrent_kernel, 1, b_gates + 86016);
+    seq_matmul_packed(16, 256, 64, b_h + 22528, b_recurrent_packed, 1, b_gates + 86016);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 86016, b_c + 22528, b_c + 21504, b_h + 21504);
     /* t = 20 */
-    seq_matmul(16, 256, 64, b_h + 21504, b_recurrent_kernel, 1, b_gates + 81920);
+    seq_matmul_packed(16, 256, 64, b_h + 21504, b_recurrent_packed, 1, b_gates + 81920);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 81920, b_c + 21504, b_c + 20480, b_h + 20480);
     /* t = 19 */
-    seq_matmul(16, 256, 64, b_h + 20480, b_recurrent_kernel, 1, b_gates + 77824);
+    seq_matmul_packed(16, 256, 64, b_h + 20480, b_recurrent_packed, 1, b_gates + 77824);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 77824, b_c + 20480, b_c + 19456, b_h + 19456);
     /* t = 18 */
-    seq_matmul(16, 256, 64, b_h + 19456, b_recurrent_kernel, 1, b_gates + 73728);
+    seq_matmul_packed(16, 256, 64, b_h + 19456, b_recurrent_packed, 1, b_gates + 73728);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 73728, b_c + 19456, b_c + 18432, b_h + 18432);
     /* t = 17 */
-    seq_matmul(16, 256, 64, b_h + 18432, b_recurrent_kernel, 1, b_gates + 69632);
+    seq_matmul_packed(16, 256, 64, b_h + 18432, b_recurrent_packed, 1, b_gates + 69632);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 69632, b_c + 18432, b_c + 17408, b_h + 17408);
     /* t = 16 */
-    seq_matmul(16, 256, 64, b_h + 17408, b_recurrent_kernel, 1, b_gates + 65536);
+    seq_matmul_packed(16, 256, 64, b_h + 17408, b_recurrent_packed, 1, b_gates + 65536);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 65536, b_c + 17408, b_c + 16384, b_h + 16384);
     /* t = 15 */
-    seq_matmul(16, 256, 64, b_h + 16384, b_recurrent_kernel, 1, b_gates + 61440);
+    seq_matmul_packed(16, 256, 64, b_h + 16384, b_recurrent_packed, 1, b_gates + 61440);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 61440, b_c + 16384, b_c + 15360, b_h + 15360);
     /* t = 14 */
-    seq_matmul(16, 256, 64, b_h + 15360, b_recurrent_kernel, 1, b_gates + 57344);
+    seq_matmul_packed(16, 256, 64, b_h + 15360, b_recurrent_packed, 1, b_gates + 57344);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 57344, b_c + 15360, b_c + 14336, b_h + 14336);
     /* t = 13 */
-    seq_matmul(16, 256, 64, b_h + 14336, b_recurrent_kernel, 1, b_gates + 53248);
+    seq_matmul_packed(16, 256, 64, b_h + 14336, b_recurrent_packed, 1, b_gates + 53248);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 53248, b_c + 14336, b_c + 13312, b_h + 13312);
     /* t = 12 */
-    seq_matmul(16, 256, 64, b_h + 13312, b_recurrent_kernel, 1, b_gates + 49152);
+    seq_matmul_packed(16, 256, 64, b_h + 13312, b_recurrent_packed, 1, b_gates + 49152);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 49152, b_c + 13312, b_c + 12288, b_h + 12288);
     /* t = 11 */
-    seq_matmul(16, 256, 64, b_h + 12288, b_recurrent_kernel, 1, b_gates + 45056);
+    seq_matmul_packed(16, 256, 64, b_h + 12288, b_recurrent_packed, 1, b_gates + 45056);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 45056, b_c + 12288, b_c + 11264, b_h + 11264);
     /* t = 10 */
-    seq_matmul(16, 256, 64, b_h + 11264, b_recurrent_kernel, 1, b_gates + 40960);
+    seq_matmul_packed(16, 256, 64, b_h + 11264, b_recurrent_packed, 1, b_gates + 40960);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 40960, b_c + 11264, b_c + 10240, b_h + 10240);
     /* t = 9 */
-    seq_matmul(16, 256, 64, b_h + 10240, b_recurrent_kernel, 1, b_gates + 36864);
+    seq_matmul_packed(16, 256, 64, b_h + 10240, b_recurrent_packed, 1, b_gates + 36864);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 36864, b_c + 10240, b_c + 9216, b_h + 9216);
     /* t = 8 */
-    seq_matmul(16, 256, 64, b_h + 9216, b_recurrent_kernel, 1, b_gates + 32768);
+    seq_matmul_packed(16, 256, 64, b_h + 9216, b_recurrent_packed, 1, b_gates + 32768);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 32768, b_c + 9216, b_c + 8192, b_h + 8192);
     /* t = 7 */
-    seq_matmul(16, 256, 64, b_h + 8192, b_recurrent_kernel, 1, b_gates + 28672);
+    seq_matmul_packed(16, 256, 64, b_h + 8192, b_recurrent_packed, 1, b_gates + 28672);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 28672, b_c + 8192, b_c + 7168, b_h + 7168);
     /* t = 6 */
-    seq_matmul(16, 256, 64, b_h + 7168, b_recurrent_kernel, 1, b_gates + 24576);
+    seq_matmul_packed(16, 256, 64, b_h + 7168, b_recurrent_packed, 1, b_gates + 24576);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 24576, b_c + 7168, b_c + 6144, b_h + 6144);
     /* t = 5 */
-    seq_matmul(16, 256, 64, b_h + 6144, b_recurrent_kernel, 1, b_gates + 20480);
+    seq_matmul_packed(16, 256, 64, b_h + 6144, b_recurrent_packed, 1, b_gates + 20480);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 20480, b_c + 6144, b_c + 5120, b_h + 5120);
     /* t = 4 */
-    seq_matmul(16, 256, 64, b_h + 5120, b_recurrent_kernel, 1, b_gates + 16384);
+    seq_matmul_packed(16, 256, 64, b_h + 5120, b_recurrent_packed, 1, b_gates + 16384);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 16384, b_c + 5120, b_c + 4096, b_h + 4096);
     /* t = 3 */
-    seq_matmul(16, 256, 64, b_h + 4096, b_recurrent_kernel, 1, b_gates + 12288);
+    seq_matmul_packed(16, 256, 64, b_h + 4096, b_recurrent_packed, 1, b_gates + 12288);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 12288, b_c + 4096, b_c + 3072, b_h + 3072);
     /* t = 2 */
-    seq_matmul(16, 256, 64, b_h + 3072, b_recurrent_kernel, 1, b_gates + 8192);
+    seq_matmul_packed(16, 256, 64, b_h + 3072, b_recurrent_packed, 1, b_gates + 8192);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 8192, b_c + 3072, b_c + 2048, b_h + 2048);
     /* t = 1 */
-    seq_matmul(16, 256, 64, b_h + 2048, b_recurrent_kernel, 1, b_gates + 4096);
+    seq_matmul_packed(16, 256, 64, b_h + 2048, b_recurrent_packed, 1, b_gates + 4096);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 4096, b_c + 2048, b_c + 1024, b_h + 1024);
     /* t = 0 */
-    seq_matmul(16, 256, 64, b_h + 1024, b_recurrent_kernel, 1, b_gates + 0);
+    seq_matmul_packed(16, 256, 64, b_h + 1024, b_recurrent_packed, 1, b_gates + 0);
     seq_lstm_cell_forward(16, 64, b_bias, b_gates + 0, b_c + 1024, b_c + 0, b_h + 0);
     seq_copy_rows(16, 64, b_h + 0, 64, out + 64, 128);
 }
 
 static void bidirectional_forward(const real *p, real *a)
 {
+    seq_pack_b(64, 256, p + 328192, a + 1601536);  /* recurrent_kernel, forward direction */
+    seq_pack_b(64, 256, p + 353024, a + 3096576);  /* recurrent_kernel, backward direction */
     seq_parallel_blocks(2, bidirectional_forward_block, p, a);
 }
 
@@ -865,383 +869,383 @@ static void bidirectional_forward(const real *p, real *a)
 static void bidirectional_backward_block(const real *p, real *a, int blk)
 {
     const real *x = a + 0 + 61440 * blk;        /* [120, 16, 32] input */
-    real *dx = a + 5182560 + 61440 * blk;       /* [120, 16, 32] d input */
-    const real *dout = a + 3088480 + 2048 * blk; /* [16, 128] */
+    real *dx = a + 5215328 + 61440 * blk;       /* [120, 16, 32] d input */
+    const real *dout = a + 3121248 + 2048 * blk; /* [16, 128] */
 
     /* the forward direction */
     const real *f_kernel = p + 320000;          /* [32, 256] */
-    const real *f_recurrent_kernel = p + 328192; /* [64, 256] */
+    const real *f_recurrent_packed = a + 1601536; /* recurrent_kernel transposed, packed (seq_pack_bt) */
     const real *f_gates = a + 122880 + 491520 * blk; /* [120, 16, 256] */
     const real *f_c = a + 1105920 + 123904 * blk; /* [121, 16, 64] */
     const real *f_h = a + 1353728 + 123904 * blk; /* [121, 16, 64] */
-    real *f_dh = a + 3092576 + 1024 * blk;      /* [16, 64] d out, then the gradient reaching h[t] */
-    real *f_dgates = a + 3094624 + 491520 * blk; /* [120, 16, 256] */
-    real *f_dc = a + 4077664 + 1024 * blk;      /* [16, 64] */
-    real *f_dbias_rows = a + 4079712 + 4096 * blk; /* [16, 256] */
-    real *f_d_kernel = a + 4087904 + 8192 * blk; /* [32, 256] */
-    real *f_d_recurrent_kernel = a + 4104288 + 16384 * blk; /* [64, 256] */
-    real *f_d_bias = a + 4137056 + 256 * blk;   /* [256] */
+    real *f_dh = a + 3125344 + 1024 * blk;      /* [16, 64] d out, then the gradient reaching h[t] */
+    real *f_dgates = a + 3127392 + 491520 * blk; /* [120, 16, 256] */
+    real *f_dc = a + 4110432 + 1024 * blk;      /* [16, 64] */
+    real *f_dbias_rows = a + 4112480 + 4096 * blk; /* [16, 256] */
+    real *f_d_kernel = a + 4120672 + 8192 * blk; /* [32, 256] */
+    real *f_d_recurrent_kernel = a + 4137056 + 16384 * blk; /* [64, 256] */
+    real *f_d_bias = a + 4169824 + 256 * blk;   /* [256] */
 
     seq_copy_rows(16, 64, dout + 0, 128, f_dh, 64);
     seq_zero(1024, f_dc);
     seq_zero(4096, f_dbias_rows);
     /* t = 119 */
     seq_lstm_cell_backward(16, 64, f_gates + 487424, f_c + 121856, f_c + 122880, f_dh, f_dc, f_dgates + 487424, f_dbias_rows, NULL, 119);
-    seq_matmul_bt(16, 64, 256, f_dgates + 487424, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 487424, f_recurrent_packed, 0, f_dh);
     /* t = 118 */
     seq_lstm_cell_backward(16, 64, f_gates + 483328, f_c + 120832, f_c + 121856, f_dh, f_dc, f_dgates + 483328, f_dbias_rows, NULL, 118);
-    seq_matmul_bt(16, 64, 256, f_dgates + 483328, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 483328, f_recurrent_packed, 0, f_dh);
     /* t = 117 */
     seq_lstm_cell_backward(16, 64, f_gates + 479232, f_c + 119808, f_c + 120832, f_dh, f_dc, f_dgates + 479232, f_dbias_rows, NULL, 117);
-    seq_matmul_bt(16, 64, 256, f_dgates + 479232, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 479232, f_recurrent_packed, 0, f_dh);
     /* t = 116 */
     seq_lstm_cell_backward(16, 64, f_gates + 475136, f_c + 118784, f_c + 119808, f_dh, f_dc, f_dgates + 475136, f_dbias_rows, NULL, 116);
-    seq_matmul_bt(16, 64, 256, f_dgates + 475136, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 475136, f_recurrent_packed, 0, f_dh);
     /* t = 115 */
     seq_lstm_cell_backward(16, 64, f_gates + 471040, f_c + 117760, f_c + 118784, f_dh, f_dc, f_dgates + 471040, f_dbias_rows, NULL, 115);
-    seq_matmul_bt(16, 64, 256, f_dgates + 471040, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 471040, f_recurrent_packed, 0, f_dh);
     /* t = 114 */
     seq_lstm_cell_backward(16, 64, f_gates + 466944, f_c + 116736, f_c + 117760, f_dh, f_dc, f_dgates + 466944, f_dbias_rows, NULL, 114);
-    seq_matmul_bt(16, 64, 256, f_dgates + 466944, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 466944, f_recurrent_packed, 0, f_dh);
     /* t = 113 */
     seq_lstm_cell_backward(16, 64, f_gates + 462848, f_c + 115712, f_c + 116736, f_dh, f_dc, f_dgates + 462848, f_dbias_rows, NULL, 113);
-    seq_matmul_bt(16, 64, 256, f_dgates + 462848, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 462848, f_recurrent_packed, 0, f_dh);
     /* t = 112 */
     seq_lstm_cell_backward(16, 64, f_gates + 458752, f_c + 114688, f_c + 115712, f_dh, f_dc, f_dgates + 458752, f_dbias_rows, NULL, 112);
-    seq_matmul_bt(16, 64, 256, f_dgates + 458752, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 458752, f_recurrent_packed, 0, f_dh);
     /* t = 111 */
     seq_lstm_cell_backward(16, 64, f_gates + 454656, f_c + 113664, f_c + 114688, f_dh, f_dc, f_dgates + 454656, f_dbias_rows, NULL, 111);
-    seq_matmul_bt(16, 64, 256, f_dgates + 454656, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 454656, f_recurrent_packed, 0, f_dh);
     /* t = 110 */
     seq_lstm_cell_backward(16, 64, f_gates + 450560, f_c + 112640, f_c + 113664, f_dh, f_dc, f_dgates + 450560, f_dbias_rows, NULL, 110);
-    seq_matmul_bt(16, 64, 256, f_dgates + 450560, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 450560, f_recurrent_packed, 0, f_dh);
     /* t = 109 */
     seq_lstm_cell_backward(16, 64, f_gates + 446464, f_c + 111616, f_c + 112640, f_dh, f_dc, f_dgates + 446464, f_dbias_rows, NULL, 109);
-    seq_matmul_bt(16, 64, 256, f_dgates + 446464, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 446464, f_recurrent_packed, 0, f_dh);
     /* t = 108 */
     seq_lstm_cell_backward(16, 64, f_gates + 442368, f_c + 110592, f_c + 111616, f_dh, f_dc, f_dgates + 442368, f_dbias_rows, NULL, 108);
-    seq_matmul_bt(16, 64, 256, f_dgates + 442368, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 442368, f_recurrent_packed, 0, f_dh);
     /* t = 107 */
     seq_lstm_cell_backward(16, 64, f_gates + 438272, f_c + 109568, f_c + 110592, f_dh, f_dc, f_dgates + 438272, f_dbias_rows, NULL, 107);
-    seq_matmul_bt(16, 64, 256, f_dgates + 438272, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 438272, f_recurrent_packed, 0, f_dh);
     /* t = 106 */
     seq_lstm_cell_backward(16, 64, f_gates + 434176, f_c + 108544, f_c + 109568, f_dh, f_dc, f_dgates + 434176, f_dbias_rows, NULL, 106);
-    seq_matmul_bt(16, 64, 256, f_dgates + 434176, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 434176, f_recurrent_packed, 0, f_dh);
     /* t = 105 */
     seq_lstm_cell_backward(16, 64, f_gates + 430080, f_c + 107520, f_c + 108544, f_dh, f_dc, f_dgates + 430080, f_dbias_rows, NULL, 105);
-    seq_matmul_bt(16, 64, 256, f_dgates + 430080, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 430080, f_recurrent_packed, 0, f_dh);
     /* t = 104 */
     seq_lstm_cell_backward(16, 64, f_gates + 425984, f_c + 106496, f_c + 107520, f_dh, f_dc, f_dgates + 425984, f_dbias_rows, NULL, 104);
-    seq_matmul_bt(16, 64, 256, f_dgates + 425984, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 425984, f_recurrent_packed, 0, f_dh);
     /* t = 103 */
     seq_lstm_cell_backward(16, 64, f_gates + 421888, f_c + 105472, f_c + 106496, f_dh, f_dc, f_dgates + 421888, f_dbias_rows, NULL, 103);
-    seq_matmul_bt(16, 64, 256, f_dgates + 421888, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 421888, f_recurrent_packed, 0, f_dh);
     /* t = 102 */
     seq_lstm_cell_backward(16, 64, f_gates + 417792, f_c + 104448, f_c + 105472, f_dh, f_dc, f_dgates + 417792, f_dbias_rows, NULL, 102);
-    seq_matmul_bt(16, 64, 256, f_dgates + 417792, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 417792, f_recurrent_packed, 0, f_dh);
     /* t = 101 */
     seq_lstm_cell_backward(16, 64, f_gates + 413696, f_c + 103424, f_c + 104448, f_dh, f_dc, f_dgates + 413696, f_dbias_rows, NULL, 101);
-    seq_matmul_bt(16, 64, 256, f_dgates + 413696, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 413696, f_recurrent_packed, 0, f_dh);
     /* t = 100 */
     seq_lstm_cell_backward(16, 64, f_gates + 409600, f_c + 102400, f_c + 103424, f_dh, f_dc, f_dgates + 409600, f_dbias_rows, NULL, 100);
-    seq_matmul_bt(16, 64, 256, f_dgates + 409600, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 409600, f_recurrent_packed, 0, f_dh);
     /* t = 99 */
     seq_lstm_cell_backward(16, 64, f_gates + 405504, f_c + 101376, f_c + 102400, f_dh, f_dc, f_dgates + 405504, f_dbias_rows, NULL, 99);
-    seq_matmul_bt(16, 64, 256, f_dgates + 405504, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 405504, f_recurrent_packed, 0, f_dh);
     /* t = 98 */
     seq_lstm_cell_backward(16, 64, f_gates + 401408, f_c + 100352, f_c + 101376, f_dh, f_dc, f_dgates + 401408, f_dbias_rows, NULL, 98);
-    seq_matmul_bt(16, 64, 256, f_dgates + 401408, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 401408, f_recurrent_packed, 0, f_dh);
     /* t = 97 */
     seq_lstm_cell_backward(16, 64, f_gates + 397312, f_c + 99328, f_c + 100352, f_dh, f_dc, f_dgates + 397312, f_dbias_rows, NULL, 97);
-    seq_matmul_bt(16, 64, 256, f_dgates + 397312, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 397312, f_recurrent_packed, 0, f_dh);
     /* t = 96 */
     seq_lstm_cell_backward(16, 64, f_gates + 393216, f_c + 98304, f_c + 99328, f_dh, f_dc, f_dgates + 393216, f_dbias_rows, NULL, 96);
-    seq_matmul_bt(16, 64, 256, f_dgates + 393216, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 393216, f_recurrent_packed, 0, f_dh);
     /* t = 95 */
     seq_lstm_cell_backward(16, 64, f_gates + 389120, f_c + 97280, f_c + 98304, f_dh, f_dc, f_dgates + 389120, f_dbias_rows, NULL, 95);
-    seq_matmul_bt(16, 64, 256, f_dgates + 389120, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 389120, f_recurrent_packed, 0, f_dh);
     /* t = 94 */
     seq_lstm_cell_backward(16, 64, f_gates + 385024, f_c + 96256, f_c + 97280, f_dh, f_dc, f_dgates + 385024, f_dbias_rows, NULL, 94);
-    seq_matmul_bt(16, 64, 256, f_dgates + 385024, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 385024, f_recurrent_packed, 0, f_dh);
     /* t = 93 */
     seq_lstm_cell_backward(16, 64, f_gates + 380928, f_c + 95232, f_c + 96256, f_dh, f_dc, f_dgates + 380928, f_dbias_rows, NULL, 93);
-    seq_matmul_bt(16, 64, 256, f_dgates + 380928, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 380928, f_recurrent_packed, 0, f_dh);
     /* t = 92 */
     seq_lstm_cell_backward(16, 64, f_gates + 376832, f_c + 94208, f_c + 95232, f_dh, f_dc, f_dgates + 376832, f_dbias_rows, NULL, 92);
-    seq_matmul_bt(16, 64, 256, f_dgates + 376832, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 376832, f_recurrent_packed, 0, f_dh);
     /* t = 91 */
     seq_lstm_cell_backward(16, 64, f_gates + 372736, f_c + 93184, f_c + 94208, f_dh, f_dc, f_dgates + 372736, f_dbias_rows, NULL, 91);
-    seq_matmul_bt(16, 64, 256, f_dgates + 372736, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 372736, f_recurrent_packed, 0, f_dh);
     /* t = 90 */
     seq_lstm_cell_backward(16, 64, f_gates + 368640, f_c + 92160, f_c + 93184, f_dh, f_dc, f_dgates + 368640, f_dbias_rows, NULL, 90);
-    seq_matmul_bt(16, 64, 256, f_dgates + 368640, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 368640, f_recurrent_packed, 0, f_dh);
     /* t = 89 */
     seq_lstm_cell_backward(16, 64, f_gates + 364544, f_c + 91136, f_c + 92160, f_dh, f_dc, f_dgates + 364544, f_dbias_rows, NULL, 89);
-    seq_matmul_bt(16, 64, 256, f_dgates + 364544, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 364544, f_recurrent_packed, 0, f_dh);
     /* t = 88 */
     seq_lstm_cell_backward(16, 64, f_gates + 360448, f_c + 90112, f_c + 91136, f_dh, f_dc, f_dgates + 360448, f_dbias_rows, NULL, 88);
-    seq_matmul_bt(16, 64, 256, f_dgates + 360448, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 360448, f_recurrent_packed, 0, f_dh);
     /* t = 87 */
     seq_lstm_cell_backward(16, 64, f_gates + 356352, f_c + 89088, f_c + 90112, f_dh, f_dc, f_dgates + 356352, f_dbias_rows, NULL, 87);
-    seq_matmul_bt(16, 64, 256, f_dgates + 356352, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 356352, f_recurrent_packed, 0, f_dh);
     /* t = 86 */
     seq_lstm_cell_backward(16, 64, f_gates + 352256, f_c + 88064, f_c + 89088, f_dh, f_dc, f_dgates + 352256, f_dbias_rows, NULL, 86);
-    seq_matmul_bt(16, 64, 256, f_dgates + 352256, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 352256, f_recurrent_packed, 0, f_dh);
     /* t = 85 */
     seq_lstm_cell_backward(16, 64, f_gates + 348160, f_c + 87040, f_c + 88064, f_dh, f_dc, f_dgates + 348160, f_dbias_rows, NULL, 85);
-    seq_matmul_bt(16, 64, 256, f_dgates + 348160, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 348160, f_recurrent_packed, 0, f_dh);
     /* t = 84 */
     seq_lstm_cell_backward(16, 64, f_gates + 344064, f_c + 86016, f_c + 87040, f_dh, f_dc, f_dgates + 344064, f_dbias_rows, NULL, 84);
-    seq_matmul_bt(16, 64, 256, f_dgates + 344064, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 344064, f_recurrent_packed, 0, f_dh);
     /* t = 83 */
     seq_lstm_cell_backward(16, 64, f_gates + 339968, f_c + 84992, f_c + 86016, f_dh, f_dc, f_dgates + 339968, f_dbias_rows, NULL, 83);
-    seq_matmul_bt(16, 64, 256, f_dgates + 339968, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 339968, f_recurrent_packed, 0, f_dh);
     /* t = 82 */
     seq_lstm_cell_backward(16, 64, f_gates + 335872, f_c + 83968, f_c + 84992, f_dh, f_dc, f_dgates + 335872, f_dbias_rows, NULL, 82);
-    seq_matmul_bt(16, 64, 256, f_dgates + 335872, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 335872, f_recurrent_packed, 0, f_dh);
     /* t = 81 */
     seq_lstm_cell_backward(16, 64, f_gates + 331776, f_c + 82944, f_c + 83968, f_dh, f_dc, f_dgates + 331776, f_dbias_rows, NULL, 81);
-    seq_matmul_bt(16, 64, 256, f_dgates + 331776, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 331776, f_recurrent_packed, 0, f_dh);
     /* t = 80 */
     seq_lstm_cell_backward(16, 64, f_gates + 327680, f_c + 81920, f_c + 82944, f_dh, f_dc, f_dgates + 327680, f_dbias_rows, NULL, 80);
-    seq_matmul_bt(16, 64, 256, f_dgates + 327680, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 327680, f_recurrent_packed, 0, f_dh);
     /* t = 79 */
     seq_lstm_cell_backward(16, 64, f_gates + 323584, f_c + 80896, f_c + 81920, f_dh, f_dc, f_dgates + 323584, f_dbias_rows, NULL, 79);
-    seq_matmul_bt(16, 64, 256, f_dgates + 323584, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 323584, f_recurrent_packed, 0, f_dh);
     /* t = 78 */
     seq_lstm_cell_backward(16, 64, f_gates + 319488, f_c + 79872, f_c + 80896, f_dh, f_dc, f_dgates + 319488, f_dbias_rows, NULL, 78);
-    seq_matmul_bt(16, 64, 256, f_dgates + 319488, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 319488, f_recurrent_packed, 0, f_dh);
     /* t = 77 */
     seq_lstm_cell_backward(16, 64, f_gates + 315392, f_c + 78848, f_c + 79872, f_dh, f_dc, f_dgates + 315392, f_dbias_rows, NULL, 77);
-    seq_matmul_bt(16, 64, 256, f_dgates + 315392, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 315392, f_recurrent_packed, 0, f_dh);
     /* t = 76 */
     seq_lstm_cell_backward(16, 64, f_gates + 311296, f_c + 77824, f_c + 78848, f_dh, f_dc, f_dgates + 311296, f_dbias_rows, NULL, 76);
-    seq_matmul_bt(16, 64, 256, f_dgates + 311296, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 311296, f_recurrent_packed, 0, f_dh);
     /* t = 75 */
     seq_lstm_cell_backward(16, 64, f_gates + 307200, f_c + 76800, f_c + 77824, f_dh, f_dc, f_dgates + 307200, f_dbias_rows, NULL, 75);
-    seq_matmul_bt(16, 64, 256, f_dgates + 307200, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 307200, f_recurrent_packed, 0, f_dh);
     /* t = 74 */
     seq_lstm_cell_backward(16, 64, f_gates + 303104, f_c + 75776, f_c + 76800, f_dh, f_dc, f_dgates + 303104, f_dbias_rows, NULL, 74);
-    seq_matmul_bt(16, 64, 256, f_dgates + 303104, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 303104, f_recurrent_packed, 0, f_dh);
     /* t = 73 */
     seq_lstm_cell_backward(16, 64, f_gates + 299008, f_c + 74752, f_c + 75776, f_dh, f_dc, f_dgates + 299008, f_dbias_rows, NULL, 73);
-    seq_matmul_bt(16, 64, 256, f_dgates + 299008, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 299008, f_recurrent_packed, 0, f_dh);
     /* t = 72 */
     seq_lstm_cell_backward(16, 64, f_gates + 294912, f_c + 73728, f_c + 74752, f_dh, f_dc, f_dgates + 294912, f_dbias_rows, NULL, 72);
-    seq_matmul_bt(16, 64, 256, f_dgates + 294912, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 294912, f_recurrent_packed, 0, f_dh);
     /* t = 71 */
     seq_lstm_cell_backward(16, 64, f_gates + 290816, f_c + 72704, f_c + 73728, f_dh, f_dc, f_dgates + 290816, f_dbias_rows, NULL, 71);
-    seq_matmul_bt(16, 64, 256, f_dgates + 290816, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 290816, f_recurrent_packed, 0, f_dh);
     /* t = 70 */
     seq_lstm_cell_backward(16, 64, f_gates + 286720, f_c + 71680, f_c + 72704, f_dh, f_dc, f_dgates + 286720, f_dbias_rows, NULL, 70);
-    seq_matmul_bt(16, 64, 256, f_dgates + 286720, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 286720, f_recurrent_packed, 0, f_dh);
     /* t = 69 */
     seq_lstm_cell_backward(16, 64, f_gates + 282624, f_c + 70656, f_c + 71680, f_dh, f_dc, f_dgates + 282624, f_dbias_rows, NULL, 69);
-    seq_matmul_bt(16, 64, 256, f_dgates + 282624, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 282624, f_recurrent_packed, 0, f_dh);
     /* t = 68 */
     seq_lstm_cell_backward(16, 64, f_gates + 278528, f_c + 69632, f_c + 70656, f_dh, f_dc, f_dgates + 278528, f_dbias_rows, NULL, 68);
-    seq_matmul_bt(16, 64, 256, f_dgates + 278528, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 278528, f_recurrent_packed, 0, f_dh);
     /* t = 67 */
     seq_lstm_cell_backward(16, 64, f_gates + 274432, f_c + 68608, f_c + 69632, f_dh, f_dc, f_dgates + 274432, f_dbias_rows, NULL, 67);
-    seq_matmul_bt(16, 64, 256, f_dgates + 274432, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 274432, f_recurrent_packed, 0, f_dh);
     /* t = 66 */
     seq_lstm_cell_backward(16, 64, f_gates + 270336, f_c + 67584, f_c + 68608, f_dh, f_dc, f_dgates + 270336, f_dbias_rows, NULL, 66);
-    seq_matmul_bt(16, 64, 256, f_dgates + 270336, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 270336, f_recurrent_packed, 0, f_dh);
     /* t = 65 */
     seq_lstm_cell_backward(16, 64, f_gates + 266240, f_c + 66560, f_c + 67584, f_dh, f_dc, f_dgates + 266240, f_dbias_rows, NULL, 65);
-    seq_matmul_bt(16, 64, 256, f_dgates + 266240, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 266240, f_recurrent_packed, 0, f_dh);
     /* t = 64 */
     seq_lstm_cell_backward(16, 64, f_gates + 262144, f_c + 65536, f_c + 66560, f_dh, f_dc, f_dgates + 262144, f_dbias_rows, NULL, 64);
-    seq_matmul_bt(16, 64, 256, f_dgates + 262144, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 262144, f_recurrent_packed, 0, f_dh);
     /* t = 63 */
     seq_lstm_cell_backward(16, 64, f_gates + 258048, f_c + 64512, f_c + 65536, f_dh, f_dc, f_dgates + 258048, f_dbias_rows, NULL, 63);
-    seq_matmul_bt(16, 64, 256, f_dgates + 258048, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 258048, f_recurrent_packed, 0, f_dh);
     /* t = 62 */
     seq_lstm_cell_backward(16, 64, f_gates + 253952, f_c + 63488, f_c + 64512, f_dh, f_dc, f_dgates + 253952, f_dbias_rows, NULL, 62);
-    seq_matmul_bt(16, 64, 256, f_dgates + 253952, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 253952, f_recurrent_packed, 0, f_dh);
     /* t = 61 */
     seq_lstm_cell_backward(16, 64, f_gates + 249856, f_c + 62464, f_c + 63488, f_dh, f_dc, f_dgates + 249856, f_dbias_rows, NULL, 61);
-    seq_matmul_bt(16, 64, 256, f_dgates + 249856, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 249856, f_recurrent_packed, 0, f_dh);
     /* t = 60 */
     seq_lstm_cell_backward(16, 64, f_gates + 245760, f_c + 61440, f_c + 62464, f_dh, f_dc, f_dgates + 245760, f_dbias_rows, NULL, 60);
-    seq_matmul_bt(16, 64, 256, f_dgates + 245760, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 245760, f_recurrent_packed, 0, f_dh);
     /* t = 59 */
     seq_lstm_cell_backward(16, 64, f_gates + 241664, f_c + 60416, f_c + 61440, f_dh, f_dc, f_dgates + 241664, f_dbias_rows, NULL, 59);
-    seq_matmul_bt(16, 64, 256, f_dgates + 241664, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 241664, f_recurrent_packed, 0, f_dh);
     /* t = 58 */
     seq_lstm_cell_backward(16, 64, f_gates + 237568, f_c + 59392, f_c + 60416, f_dh, f_dc, f_dgates + 237568, f_dbias_rows, NULL, 58);
-    seq_matmul_bt(16, 64, 256, f_dgates + 237568, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 237568, f_recurrent_packed, 0, f_dh);
     /* t = 57 */
     seq_lstm_cell_backward(16, 64, f_gates + 233472, f_c + 58368, f_c + 59392, f_dh, f_dc, f_dgates + 233472, f_dbias_rows, NULL, 57);
-    seq_matmul_bt(16, 64, 256, f_dgates + 233472, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 233472, f_recurrent_packed, 0, f_dh);
     /* t = 56 */
     seq_lstm_cell_backward(16, 64, f_gates + 229376, f_c + 57344, f_c + 58368, f_dh, f_dc, f_dgates + 229376, f_dbias_rows, NULL, 56);
-    seq_matmul_bt(16, 64, 256, f_dgates + 229376, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 229376, f_recurrent_packed, 0, f_dh);
     /* t = 55 */
     seq_lstm_cell_backward(16, 64, f_gates + 225280, f_c + 56320, f_c + 57344, f_dh, f_dc, f_dgates + 225280, f_dbias_rows, NULL, 55);
-    seq_matmul_bt(16, 64, 256, f_dgates + 225280, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 225280, f_recurrent_packed, 0, f_dh);
     /* t = 54 */
     seq_lstm_cell_backward(16, 64, f_gates + 221184, f_c + 55296, f_c + 56320, f_dh, f_dc, f_dgates + 221184, f_dbias_rows, NULL, 54);
-    seq_matmul_bt(16, 64, 256, f_dgates + 221184, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 221184, f_recurrent_packed, 0, f_dh);
     /* t = 53 */
     seq_lstm_cell_backward(16, 64, f_gates + 217088, f_c + 54272, f_c + 55296, f_dh, f_dc, f_dgates + 217088, f_dbias_rows, NULL, 53);
-    seq_matmul_bt(16, 64, 256, f_dgates + 217088, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 217088, f_recurrent_packed, 0, f_dh);
     /* t = 52 */
     seq_lstm_cell_backward(16, 64, f_gates + 212992, f_c + 53248, f_c + 54272, f_dh, f_dc, f_dgates + 212992, f_dbias_rows, NULL, 52);
-    seq_matmul_bt(16, 64, 256, f_dgates + 212992, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 212992, f_recurrent_packed, 0, f_dh);
     /* t = 51 */
     seq_lstm_cell_backward(16, 64, f_gates + 208896, f_c + 52224, f_c + 53248, f_dh, f_dc, f_dgates + 208896, f_dbias_rows, NULL, 51);
-    seq_matmul_bt(16, 64, 256, f_dgates + 208896, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 208896, f_recurrent_packed, 0, f_dh);
     /* t = 50 */
     seq_lstm_cell_backward(16, 64, f_gates + 204800, f_c + 51200, f_c + 52224, f_dh, f_dc, f_dgates + 204800, f_dbias_rows, NULL, 50);
-    seq_matmul_bt(16, 64, 256, f_dgates + 204800, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 204800, f_recurrent_packed, 0, f_dh);
     /* t = 49 */
     seq_lstm_cell_backward(16, 64, f_gates + 200704, f_c + 50176, f_c + 51200, f_dh, f_dc, f_dgates + 200704, f_dbias_rows, NULL, 49);
-    seq_matmul_bt(16, 64, 256, f_dgates + 200704, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 200704, f_recurrent_packed, 0, f_dh);
     /* t = 48 */
     seq_lstm_cell_backward(16, 64, f_gates + 196608, f_c + 49152, f_c + 50176, f_dh, f_dc, f_dgates + 196608, f_dbias_rows, NULL, 48);
-    seq_matmul_bt(16, 64, 256, f_dgates + 196608, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 196608, f_recurrent_packed, 0, f_dh);
     /* t = 47 */
     seq_lstm_cell_backward(16, 64, f_gates + 192512, f_c + 48128, f_c + 49152, f_dh, f_dc, f_dgates + 192512, f_dbias_rows, NULL, 47);
-    seq_matmul_bt(16, 64, 256, f_dgates + 192512, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 192512, f_recurrent_packed, 0, f_dh);
     /* t = 46 */
     seq_lstm_cell_backward(16, 64, f_gates + 188416, f_c + 47104, f_c + 48128, f_dh, f_dc, f_dgates + 188416, f_dbias_rows, NULL, 46);
-    seq_matmul_bt(16, 64, 256, f_dgates + 188416, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 188416, f_recurrent_packed, 0, f_dh);
     /* t = 45 */
     seq_lstm_cell_backward(16, 64, f_gates + 184320, f_c + 46080, f_c + 47104, f_dh, f_dc, f_dgates + 184320, f_dbias_rows, NULL, 45);
-    seq_matmul_bt(16, 64, 256, f_dgates + 184320, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 184320, f_recurrent_packed, 0, f_dh);
     /* t = 44 */
     seq_lstm_cell_backward(16, 64, f_gates + 180224, f_c + 45056, f_c + 46080, f_dh, f_dc, f_dgates + 180224, f_dbias_rows, NULL, 44);
-    seq_matmul_bt(16, 64, 256, f_dgates + 180224, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 180224, f_recurrent_packed, 0, f_dh);
     /* t = 43 */
     seq_lstm_cell_backward(16, 64, f_gates + 176128, f_c + 44032, f_c + 45056, f_dh, f_dc, f_dgates + 176128, f_dbias_rows, NULL, 43);
-    seq_matmul_bt(16, 64, 256, f_dgates + 176128, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 176128, f_recurrent_packed, 0, f_dh);
     /* t = 42 */
     seq_lstm_cell_backward(16, 64, f_gates + 172032, f_c + 43008, f_c + 44032, f_dh, f_dc, f_dgates + 172032, f_dbias_rows, NULL, 42);
-    seq_matmul_bt(16, 64, 256, f_dgates + 172032, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 172032, f_recurrent_packed, 0, f_dh);
     /* t = 41 */
     seq_lstm_cell_backward(16, 64, f_gates + 167936, f_c + 41984, f_c + 43008, f_dh, f_dc, f_dgates + 167936, f_dbias_rows, NULL, 41);
-    seq_matmul_bt(16, 64, 256, f_dgates + 167936, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 167936, f_recurrent_packed, 0, f_dh);
     /* t = 40 */
     seq_lstm_cell_backward(16, 64, f_gates + 163840, f_c + 40960, f_c + 41984, f_dh, f_dc, f_dgates + 163840, f_dbias_rows, NULL, 40);
-    seq_matmul_bt(16, 64, 256, f_dgates + 163840, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 163840, f_recurrent_packed, 0, f_dh);
     /* t = 39 */
     seq_lstm_cell_backward(16, 64, f_gates + 159744, f_c + 39936, f_c + 40960, f_dh, f_dc, f_dgates + 159744, f_dbias_rows, NULL, 39);
-    seq_matmul_bt(16, 64, 256, f_dgates + 159744, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 159744, f_recurrent_packed, 0, f_dh);
     /* t = 38 */
     seq_lstm_cell_backward(16, 64, f_gates + 155648, f_c + 38912, f_c + 39936, f_dh, f_dc, f_dgates + 155648, f_dbias_rows, NULL, 38);
-    seq_matmul_bt(16, 64, 256, f_dgates + 155648, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 155648, f_recurrent_packed, 0, f_dh);
     /* t = 37 */
     seq_lstm_cell_backward(16, 64, f_gates + 151552, f_c + 37888, f_c + 38912, f_dh, f_dc, f_dgates + 151552, f_dbias_rows, NULL, 37);
-    seq_matmul_bt(16, 64, 256, f_dgates + 151552, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 151552, f_recurrent_packed, 0, f_dh);
     /* t = 36 */
     seq_lstm_cell_backward(16, 64, f_gates + 147456, f_c + 36864, f_c + 37888, f_dh, f_dc, f_dgates + 147456, f_dbias_rows, NULL, 36);
-    seq_matmul_bt(16, 64, 256, f_dgates + 147456, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 147456, f_recurrent_packed, 0, f_dh);
     /* t = 35 */
     seq_lstm_cell_backward(16, 64, f_gates + 143360, f_c + 35840, f_c + 36864, f_dh, f_dc, f_dgates + 143360, f_dbias_rows, NULL, 35);
-    seq_matmul_bt(16, 64, 256, f_dgates + 143360, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 143360, f_recurrent_packed, 0, f_dh);
     /* t = 34 */
     seq_lstm_cell_backward(16, 64, f_gates + 139264, f_c + 34816, f_c + 35840, f_dh, f_dc, f_dgates + 139264, f_dbias_rows, NULL, 34);
-    seq_matmul_bt(16, 64, 256, f_dgates + 139264, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 139264, f_recurrent_packed, 0, f_dh);
     /* t = 33 */
     seq_lstm_cell_backward(16, 64, f_gates + 135168, f_c + 33792, f_c + 34816, f_dh, f_dc, f_dgates + 135168, f_dbias_rows, NULL, 33);
-    seq_matmul_bt(16, 64, 256, f_dgates + 135168, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 135168, f_recurrent_packed, 0, f_dh);
     /* t = 32 */
     seq_lstm_cell_backward(16, 64, f_gates + 131072, f_c + 32768, f_c + 33792, f_dh, f_dc, f_dgates + 131072, f_dbias_rows, NULL, 32);
-    seq_matmul_bt(16, 64, 256, f_dgates + 131072, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 131072, f_recurrent_packed, 0, f_dh);
     /* t = 31 */
     seq_lstm_cell_backward(16, 64, f_gates + 126976, f_c + 31744, f_c + 32768, f_dh, f_dc, f_dgates + 126976, f_dbias_rows, NULL, 31);
-    seq_matmul_bt(16, 64, 256, f_dgates + 126976, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 126976, f_recurrent_packed, 0, f_dh);
     /* t = 30 */
     seq_lstm_cell_backward(16, 64, f_gates + 122880, f_c + 30720, f_c + 31744, f_dh, f_dc, f_dgates + 122880, f_dbias_rows, NULL, 30);
-    seq_matmul_bt(16, 64, 256, f_dgates + 122880, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 122880, f_recurrent_packed, 0, f_dh);
     /* t = 29 */
     seq_lstm_cell_backward(16, 64, f_gates + 118784, f_c + 29696, f_c + 30720, f_dh, f_dc, f_dgates + 118784, f_dbias_rows, NULL, 29);
-    seq_matmul_bt(16, 64, 256, f_dgates + 118784, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 118784, f_recurrent_packed, 0, f_dh);
     /* t = 28 */
     seq_lstm_cell_backward(16, 64, f_gates + 114688, f_c + 28672, f_c + 29696, f_dh, f_dc, f_dgates + 114688, f_dbias_rows, NULL, 28);
-    seq_matmul_bt(16, 64, 256, f_dgates + 114688, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 114688, f_recurrent_packed, 0, f_dh);
     /* t = 27 */
     seq_lstm_cell_backward(16, 64, f_gates + 110592, f_c + 27648, f_c + 28672, f_dh, f_dc, f_dgates + 110592, f_dbias_rows, NULL, 27);
-    seq_matmul_bt(16, 64, 256, f_dgates + 110592, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 110592, f_recurrent_packed, 0, f_dh);
     /* t = 26 */
     seq_lstm_cell_backward(16, 64, f_gates + 106496, f_c + 26624, f_c + 27648, f_dh, f_dc, f_dgates + 106496, f_dbias_rows, NULL, 26);
-    seq_matmul_bt(16, 64, 256, f_dgates + 106496, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 106496, f_recurrent_packed, 0, f_dh);
     /* t = 25 */
     seq_lstm_cell_backward(16, 64, f_gates + 102400, f_c + 25600, f_c + 26624, f_dh, f_dc, f_dgates + 102400, f_dbias_rows, NULL, 25);
-    seq_matmul_bt(16, 64, 256, f_dgates + 102400, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 102400, f_recurrent_packed, 0, f_dh);
     /* t = 24 */
     seq_lstm_cell_backward(16, 64, f_gates + 98304, f_c + 24576, f_c + 25600, f_dh, f_dc, f_dgates + 98304, f_dbias_rows, NULL, 24);
-    seq_matmul_bt(16, 64, 256, f_dgates + 98304, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 98304, f_recurrent_packed, 0, f_dh);
     /* t = 23 */
     seq_lstm_cell_backward(16, 64, f_gates + 94208, f_c + 23552, f_c + 24576, f_dh, f_dc, f_dgates + 94208, f_dbias_rows, NULL, 23);
-    seq_matmul_bt(16, 64, 256, f_dgates + 94208, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 94208, f_recurrent_packed, 0, f_dh);
     /* t = 22 */
     seq_lstm_cell_backward(16, 64, f_gates + 90112, f_c + 22528, f_c + 23552, f_dh, f_dc, f_dgates + 90112, f_dbias_rows, NULL, 22);
-    seq_matmul_bt(16, 64, 256, f_dgates + 90112, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 90112, f_recurrent_packed, 0, f_dh);
     /* t = 21 */
     seq_lstm_cell_backward(16, 64, f_gates + 86016, f_c + 21504, f_c + 22528, f_dh, f_dc, f_dgates + 86016, f_dbias_rows, NULL, 21);
-    seq_matmul_bt(16, 64, 256, f_dgates + 86016, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 86016, f_recurrent_packed, 0, f_dh);
     /* t = 20 */
     seq_lstm_cell_backward(16, 64, f_gates + 81920, f_c + 20480, f_c + 21504, f_dh, f_dc, f_dgates + 81920, f_dbias_rows, NULL, 20);
-    seq_matmul_bt(16, 64, 256, f_dgates + 81920, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 81920, f_recurrent_packed, 0, f_dh);
     /* t = 19 */
     seq_lstm_cell_backward(16, 64, f_gates + 77824, f_c + 19456, f_c + 20480, f_dh, f_dc, f_dgates + 77824, f_dbias_rows, NULL, 19);
-    seq_matmul_bt(16, 64, 256, f_dgates + 77824, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 77824, f_recurrent_packed, 0, f_dh);
     /* t = 18 */
     seq_lstm_cell_backward(16, 64, f_gates + 73728, f_c + 18432, f_c + 19456, f_dh, f_dc, f_dgates + 73728, f_dbias_rows, NULL, 18);
-    seq_matmul_bt(16, 64, 256, f_dgates + 73728, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 73728, f_recurrent_packed, 0, f_dh);
     /* t = 17 */
     seq_lstm_cell_backward(16, 64, f_gates + 69632, f_c + 17408, f_c + 18432, f_dh, f_dc, f_dgates + 69632, f_dbias_rows, NULL, 17);
-    seq_matmul_bt(16, 64, 256, f_dgates + 69632, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 69632, f_recurrent_packed, 0, f_dh);
     /* t = 16 */
     seq_lstm_cell_backward(16, 64, f_gates + 65536, f_c + 16384, f_c + 17408, f_dh, f_dc, f_dgates + 65536, f_dbias_rows, NULL, 16);
-    seq_matmul_bt(16, 64, 256, f_dgates + 65536, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 65536, f_recurrent_packed, 0, f_dh);
     /* t = 15 */
     seq_lstm_cell_backward(16, 64, f_gates + 61440, f_c + 15360, f_c + 16384, f_dh, f_dc, f_dgates + 61440, f_dbias_rows, NULL, 15);
-    seq_matmul_bt(16, 64, 256, f_dgates + 61440, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 61440, f_recurrent_packed, 0, f_dh);
     /* t = 14 */
     seq_lstm_cell_backward(16, 64, f_gates + 57344, f_c + 14336, f_c + 15360, f_dh, f_dc, f_dgates + 57344, f_dbias_rows, NULL, 14);
-    seq_matmul_bt(16, 64, 256, f_dgates + 57344, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 57344, f_recurrent_packed, 0, f_dh);
     /* t = 13 */
     seq_lstm_cell_backward(16, 64, f_gates + 53248, f_c + 13312, f_c + 14336, f_dh, f_dc, f_dgates + 53248, f_dbias_rows, NULL, 13);
-    seq_matmul_bt(16, 64, 256, f_dgates + 53248, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 53248, f_recurrent_packed, 0, f_dh);
     /* t = 12 */
     seq_lstm_cell_backward(16, 64, f_gates + 49152, f_c + 12288, f_c + 13312, f_dh, f_dc, f_dgates + 49152, f_dbias_rows, NULL, 12);
-    seq_matmul_bt(16, 64, 256, f_dgates + 49152, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 49152, f_recurrent_packed, 0, f_dh);
     /* t = 11 */
     seq_lstm_cell_backward(16, 64, f_gates + 45056, f_c + 11264, f_c + 12288, f_dh, f_dc, f_dgates + 45056, f_dbias_rows, NULL, 11);
-    seq_matmul_bt(16, 64, 256, f_dgates + 45056, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 45056, f_recurrent_packed, 0, f_dh);
     /* t = 10 */
     seq_lstm_cell_backward(16, 64, f_gates + 40960, f_c + 10240, f_c + 11264, f_dh, f_dc, f_dgates + 40960, f_dbias_rows, NULL, 10);
-    seq_matmul_bt(16, 64, 256, f_dgates + 40960, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 40960, f_recurrent_packed, 0, f_dh);
     /* t = 9 */
     seq_lstm_cell_backward(16, 64, f_gates + 36864, f_c + 9216, f_c + 10240, f_dh, f_dc, f_dgates + 36864, f_dbias_rows, NULL, 9);
-    seq_matmul_bt(16, 64, 256, f_dgates + 36864, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 36864, f_recurrent_packed, 0, f_dh);
     /* t = 8 */
     seq_lstm_cell_backward(16, 64, f_gates + 32768, f_c + 8192, f_c + 9216, f_dh, f_dc, f_dgates + 32768, f_dbias_rows, NULL, 8);
-    seq_matmul_bt(16, 64, 256, f_dgates + 32768, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 32768, f_recurrent_packed, 0, f_dh);
     /* t = 7 */
     seq_lstm_cell_backward(16, 64, f_gates + 28672, f_c + 7168, f_c + 8192, f_dh, f_dc, f_dgates + 28672, f_dbias_rows, NULL, 7);
-    seq_matmul_bt(16, 64, 256, f_dgates + 28672, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 28672, f_recurrent_packed, 0, f_dh);
     /* t = 6 */
     seq_lstm_cell_backward(16, 64, f_gates + 24576, f_c + 6144, f_c + 7168, f_dh, f_dc, f_dgates + 24576, f_dbias_rows, NULL, 6);
-    seq_matmul_bt(16, 64, 256, f_dgates + 24576, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 24576, f_recurrent_packed, 0, f_dh);
     /* t = 5 */
     seq_lstm_cell_backward(16, 64, f_gates + 20480, f_c + 5120, f_c + 6144, f_dh, f_dc, f_dgates + 20480, f_dbias_rows, NULL, 5);
-    seq_matmul_bt(16, 64, 256, f_dgates + 20480, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 20480, f_recurrent_packed, 0, f_dh);
     /* t = 4 */
     seq_lstm_cell_backward(16, 64, f_gates + 16384, f_c + 4096, f_c + 5120, f_dh, f_dc, f_dgates + 16384, f_dbias_rows, NULL, 4);
-    seq_matmul_bt(16, 64, 256, f_dgates + 16384, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 16384, f_recurrent_packed, 0, f_dh);
     /* t = 3 */
     seq_lstm_cell_backward(16, 64, f_gates + 12288, f_c + 3072, f_c + 4096, f_dh, f_dc, f_dgates + 12288, f_dbias_rows, NULL, 3);
-    seq_matmul_bt(16, 64, 256, f_dgates + 12288, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 12288, f_recurrent_packed, 0, f_dh);
     /* t = 2 */
     seq_lstm_cell_backward(16, 64, f_gates + 8192, f_c + 2048, f_c + 3072, f_dh, f_dc, f_dgates + 8192, f_dbias_rows, NULL, 2);
-    seq_matmul_bt(16, 64, 256, f_dgates + 8192, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 8192, f_recurrent_packed, 0, f_dh);
     /* t = 1 */
     seq_lstm_cell_backward(16, 64, f_gates + 4096, f_c + 1024, f_c + 2048, f_dh, f_dc, f_dgates + 4096, f_dbias_rows, NULL, 1);
-    seq_matmul_bt(16, 64, 256, f_dgates + 4096, f_recurrent_kernel, 0, f_dh);
+    seq_matmul_packed(16, 64, 256, f_dgates + 4096, f_recurrent_packed, 0, f_dh);
     /* t = 0 */
     seq_lstm_cell_backward(16, 64, f_gates + 0, f_c + 0, f_c + 1024, f_dh, f_dc, f_dgates + 0, f_dbias_rows, NULL, 0);
     /* this direction's weight gradients, all 120 steps at once */
@@ -1252,378 +1256,378 @@ static void bidirectional_backward_block(const real *p, real *a, int blk)
 
     /* the backward direction */
     const real *b_kernel = p + 344832;          /* [32, 256] */
-    const real *b_recurrent_kernel = p + 353024; /* [64, 256] */
-    const real *b_gates = a + 1601536 + 491520 * blk; /* [120, 16, 256] */
-    const real *b_c = a + 2584576 + 123904 * blk; /* [121, 16, 64] */
-    const real *b_h = a + 2832384 + 123904 * blk; /* [121, 16, 64] */
-    real *b_dh = a + 4137568 + 1024 * blk;      /* [16, 64] d out, then the gradient reaching h[t] */
-    real *b_dgates = a + 4139616 + 491520 * blk; /* [120, 16, 256] */
-    real *b_dc = a + 5122656 + 1024 * blk;      /* [16, 64] */
-    real *b_dbias_rows = a + 5124704 + 4096 * blk; /* [16, 256] */
-    real *b_d_kernel = a + 5132896 + 8192 * blk; /* [32, 256] */
-    real *b_d_recurrent_kernel = a + 5149280 + 16384 * blk; /* [64, 256] */
-    real *b_d_bias = a + 5182048 + 256 * blk;   /* [256] */
+    const real *b_recurrent_packed = a + 3096576; /* recurrent_kernel transposed, packed (seq_pack_bt) */
+    const real *b_gates = a + 1617920 + 491520 * blk; /* [120, 16, 256] */
+    const real *b_c = a + 2600960 + 123904 * blk; /* [121, 16, 64] */
+    const real *b_h = a + 2848768 + 123904 * blk; /* [121, 16, 64] */
+    real *b_dh = a + 4170336 + 1024 * blk;      /* [16, 64] d out, then the gradient reaching h[t] */
+    real *b_dgates = a + 4172384 + 491520 * blk; /* [120, 16, 256] */
+    real *b_dc = a + 5155424 + 1024 * blk;      /* [16, 64] */
+    real *b_dbias_rows = a + 5157472 + 4096 * blk; /* [16, 256] */
+    real *b_d_kernel = a + 5165664 + 8192 * blk; /* [32, 256] */
+    real *b_d_recurrent_kernel = a + 5182048 + 16384 * blk; /* [64, 256] */
+    real *b_d_bias = a + 5214816 + 256 * blk;   /* [256] */
 
     seq_copy_rows(16, 64, dout + 64, 128, b_dh, 64);
     seq_zero(1024, b_dc);
     seq_zero(4096, b_dbias_rows);
     /* t = 0 */
     seq_lstm_cell_backward(16, 64, b_gates + 0, b_c + 1024, b_c + 0, b_dh, b_dc, b_dgates + 0, b_dbias_rows, NULL, 0);
-    seq_matmul_bt(16, 64, 256, b_dgates + 0, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 0, b_recurrent_packed, 0, b_dh);
     /* t = 1 */
     seq_lstm_cell_backward(16, 64, b_gates + 4096, b_c + 2048, b_c + 1024, b_dh, b_dc, b_dgates + 4096, b_dbias_rows, NULL, 1);
-    seq_matmul_bt(16, 64, 256, b_dgates + 4096, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 4096, b_recurrent_packed, 0, b_dh);
     /* t = 2 */
     seq_lstm_cell_backward(16, 64, b_gates + 8192, b_c + 3072, b_c + 2048, b_dh, b_dc, b_dgates + 8192, b_dbias_rows, NULL, 2);
-    seq_matmul_bt(16, 64, 256, b_dgates + 8192, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 8192, b_recurrent_packed, 0, b_dh);
     /* t = 3 */
     seq_lstm_cell_backward(16, 64, b_gates + 12288, b_c + 4096, b_c + 3072, b_dh, b_dc, b_dgates + 12288, b_dbias_rows, NULL, 3);
-    seq_matmul_bt(16, 64, 256, b_dgates + 12288, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 12288, b_recurrent_packed, 0, b_dh);
     /* t = 4 */
     seq_lstm_cell_backward(16, 64, b_gates + 16384, b_c + 5120, b_c + 4096, b_dh, b_dc, b_dgates + 16384, b_dbias_rows, NULL, 4);
-    seq_matmul_bt(16, 64, 256, b_dgates + 16384, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 16384, b_recurrent_packed, 0, b_dh);
     /* t = 5 */
     seq_lstm_cell_backward(16, 64, b_gates + 20480, b_c + 6144, b_c + 5120, b_dh, b_dc, b_dgates + 20480, b_dbias_rows, NULL, 5);
-    seq_matmul_bt(16, 64, 256, b_dgates + 20480, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 20480, b_recurrent_packed, 0, b_dh);
     /* t = 6 */
     seq_lstm_cell_backward(16, 64, b_gates + 24576, b_c + 7168, b_c + 6144, b_dh, b_dc, b_dgates + 24576, b_dbias_rows, NULL, 6);
-    seq_matmul_bt(16, 64, 256, b_dgates + 24576, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 24576, b_recurrent_packed, 0, b_dh);
     /* t = 7 */
     seq_lstm_cell_backward(16, 64, b_gates + 28672, b_c + 8192, b_c + 7168, b_dh, b_dc, b_dgates + 28672, b_dbias_rows, NULL, 7);
-    seq_matmul_bt(16, 64, 256, b_dgates + 28672, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 28672, b_recurrent_packed, 0, b_dh);
     /* t = 8 */
     seq_lstm_cell_backward(16, 64, b_gates + 32768, b_c + 9216, b_c + 8192, b_dh, b_dc, b_dgates + 32768, b_dbias_rows, NULL, 8);
-    seq_matmul_bt(16, 64, 256, b_dgates + 32768, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 32768, b_recurrent_packed, 0, b_dh);
     /* t = 9 */
     seq_lstm_cell_backward(16, 64, b_gates + 36864, b_c + 10240, b_c + 9216, b_dh, b_dc, b_dgates + 36864, b_dbias_rows, NULL, 9);
-    seq_matmul_bt(16, 64, 256, b_dgates + 36864, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 36864, b_recurrent_packed, 0, b_dh);
     /* t = 10 */
     seq_lstm_cell_backward(16, 64, b_gates + 40960, b_c + 11264, b_c + 10240, b_dh, b_dc, b_dgates + 40960, b_dbias_rows, NULL, 10);
-    seq_matmul_bt(16, 64, 256, b_dgates + 40960, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 40960, b_recurrent_packed, 0, b_dh);
     /* t = 11 */
     seq_lstm_cell_backward(16, 64, b_gates + 45056, b_c + 12288, b_c + 11264, b_dh, b_dc, b_dgates + 45056, b_dbias_rows, NULL, 11);
-    seq_matmul_bt(16, 64, 256, b_dgates + 45056, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 45056, b_recurrent_packed, 0, b_dh);
     /* t = 12 */
     seq_lstm_cell_backward(16, 64, b_gates + 49152, b_c + 13312, b_c + 12288, b_dh, b_dc, b_dgates + 49152, b_dbias_rows, NULL, 12);
-    seq_matmul_bt(16, 64, 256, b_dgates + 49152, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 49152, b_recurrent_packed, 0, b_dh);
     /* t = 13 */
     seq_lstm_cell_backward(16, 64, b_gates + 53248, b_c + 14336, b_c + 13312, b_dh, b_dc, b_dgates + 53248, b_dbias_rows, NULL, 13);
-    seq_matmul_bt(16, 64, 256, b_dgates + 53248, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 53248, b_recurrent_packed, 0, b_dh);
     /* t = 14 */
     seq_lstm_cell_backward(16, 64, b_gates + 57344, b_c + 15360, b_c + 14336, b_dh, b_dc, b_dgates + 57344, b_dbias_rows, NULL, 14);
-    seq_matmul_bt(16, 64, 256, b_dgates + 57344, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 57344, b_recurrent_packed, 0, b_dh);
     /* t = 15 */
     seq_lstm_cell_backward(16, 64, b_gates + 61440, b_c + 16384, b_c + 15360, b_dh, b_dc, b_dgates + 61440, b_dbias_rows, NULL, 15);
-    seq_matmul_bt(16, 64, 256, b_dgates + 61440, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 61440, b_recurrent_packed, 0, b_dh);
     /* t = 16 */
     seq_lstm_cell_backward(16, 64, b_gates + 65536, b_c + 17408, b_c + 16384, b_dh, b_dc, b_dgates + 65536, b_dbias_rows, NULL, 16);
-    seq_matmul_bt(16, 64, 256, b_dgates + 65536, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 65536, b_recurrent_packed, 0, b_dh);
     /* t = 17 */
     seq_lstm_cell_backward(16, 64, b_gates + 69632, b_c + 18432, b_c + 17408, b_dh, b_dc, b_dgates + 69632, b_dbias_rows, NULL, 17);
-    seq_matmul_bt(16, 64, 256, b_dgates + 69632, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 69632, b_recurrent_packed, 0, b_dh);
     /* t = 18 */
     seq_lstm_cell_backward(16, 64, b_gates + 73728, b_c + 19456, b_c + 18432, b_dh, b_dc, b_dgates + 73728, b_dbias_rows, NULL, 18);
-    seq_matmul_bt(16, 64, 256, b_dgates + 73728, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 73728, b_recurrent_packed, 0, b_dh);
     /* t = 19 */
     seq_lstm_cell_backward(16, 64, b_gates + 77824, b_c + 20480, b_c + 19456, b_dh, b_dc, b_dgates + 77824, b_dbias_rows, NULL, 19);
-    seq_matmul_bt(16, 64, 256, b_dgates + 77824, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 77824, b_recurrent_packed, 0, b_dh);
     /* t = 20 */
     seq_lstm_cell_backward(16, 64, b_gates + 81920, b_c + 21504, b_c + 20480, b_dh, b_dc, b_dgates + 81920, b_dbias_rows, NULL, 20);
-    seq_matmul_bt(16, 64, 256, b_dgates + 81920, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 81920, b_recurrent_packed, 0, b_dh);
     /* t = 21 */
     seq_lstm_cell_backward(16, 64, b_gates + 86016, b_c + 22528, b_c + 21504, b_dh, b_dc, b_dgates + 86016, b_dbias_rows, NULL, 21);
-    seq_matmul_bt(16, 64, 256, b_dgates + 86016, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 86016, b_recurrent_packed, 0, b_dh);
     /* t = 22 */
     seq_lstm_cell_backward(16, 64, b_gates + 90112, b_c + 23552, b_c + 22528, b_dh, b_dc, b_dgates + 90112, b_dbias_rows, NULL, 22);
-    seq_matmul_bt(16, 64, 256, b_dgates + 90112, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 90112, b_recurrent_packed, 0, b_dh);
     /* t = 23 */
     seq_lstm_cell_backward(16, 64, b_gates + 94208, b_c + 24576, b_c + 23552, b_dh, b_dc, b_dgates + 94208, b_dbias_rows, NULL, 23);
-    seq_matmul_bt(16, 64, 256, b_dgates + 94208, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 94208, b_recurrent_packed, 0, b_dh);
     /* t = 24 */
     seq_lstm_cell_backward(16, 64, b_gates + 98304, b_c + 25600, b_c + 24576, b_dh, b_dc, b_dgates + 98304, b_dbias_rows, NULL, 24);
-    seq_matmul_bt(16, 64, 256, b_dgates + 98304, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 98304, b_recurrent_packed, 0, b_dh);
     /* t = 25 */
     seq_lstm_cell_backward(16, 64, b_gates + 102400, b_c + 26624, b_c + 25600, b_dh, b_dc, b_dgates + 102400, b_dbias_rows, NULL, 25);
-    seq_matmul_bt(16, 64, 256, b_dgates + 102400, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 102400, b_recurrent_packed, 0, b_dh);
     /* t = 26 */
     seq_lstm_cell_backward(16, 64, b_gates + 106496, b_c + 27648, b_c + 26624, b_dh, b_dc, b_dgates + 106496, b_dbias_rows, NULL, 26);
-    seq_matmul_bt(16, 64, 256, b_dgates + 106496, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 106496, b_recurrent_packed, 0, b_dh);
     /* t = 27 */
     seq_lstm_cell_backward(16, 64, b_gates + 110592, b_c + 28672, b_c + 27648, b_dh, b_dc, b_dgates + 110592, b_dbias_rows, NULL, 27);
-    seq_matmul_bt(16, 64, 256, b_dgates + 110592, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 110592, b_recurrent_packed, 0, b_dh);
     /* t = 28 */
     seq_lstm_cell_backward(16, 64, b_gates + 114688, b_c + 29696, b_c + 28672, b_dh, b_dc, b_dgates + 114688, b_dbias_rows, NULL, 28);
-    seq_matmul_bt(16, 64, 256, b_dgates + 114688, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 114688, b_recurrent_packed, 0, b_dh);
     /* t = 29 */
     seq_lstm_cell_backward(16, 64, b_gates + 118784, b_c + 30720, b_c + 29696, b_dh, b_dc, b_dgates + 118784, b_dbias_rows, NULL, 29);
-    seq_matmul_bt(16, 64, 256, b_dgates + 118784, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 118784, b_recurrent_packed, 0, b_dh);
     /* t = 30 */
     seq_lstm_cell_backward(16, 64, b_gates + 122880, b_c + 31744, b_c + 30720, b_dh, b_dc, b_dgates + 122880, b_dbias_rows, NULL, 30);
-    seq_matmul_bt(16, 64, 256, b_dgates + 122880, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 122880, b_recurrent_packed, 0, b_dh);
     /* t = 31 */
     seq_lstm_cell_backward(16, 64, b_gates + 126976, b_c + 32768, b_c + 31744, b_dh, b_dc, b_dgates + 126976, b_dbias_rows, NULL, 31);
-    seq_matmul_bt(16, 64, 256, b_dgates + 126976, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 126976, b_recurrent_packed, 0, b_dh);
     /* t = 32 */
     seq_lstm_cell_backward(16, 64, b_gates + 131072, b_c + 33792, b_c + 32768, b_dh, b_dc, b_dgates + 131072, b_dbias_rows, NULL, 32);
-    seq_matmul_bt(16, 64, 256, b_dgates + 131072, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 131072, b_recurrent_packed, 0, b_dh);
     /* t = 33 */
     seq_lstm_cell_backward(16, 64, b_gates + 135168, b_c + 34816, b_c + 33792, b_dh, b_dc, b_dgates + 135168, b_dbias_rows, NULL, 33);
-    seq_matmul_bt(16, 64, 256, b_dgates + 135168, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 135168, b_recurrent_packed, 0, b_dh);
     /* t = 34 */
     seq_lstm_cell_backward(16, 64, b_gates + 139264, b_c + 35840, b_c + 34816, b_dh, b_dc, b_dgates + 139264, b_dbias_rows, NULL, 34);
-    seq_matmul_bt(16, 64, 256, b_dgates + 139264, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 139264, b_recurrent_packed, 0, b_dh);
     /* t = 35 */
     seq_lstm_cell_backward(16, 64, b_gates + 143360, b_c + 36864, b_c + 35840, b_dh, b_dc, b_dgates + 143360, b_dbias_rows, NULL, 35);
-    seq_matmul_bt(16, 64, 256, b_dgates + 143360, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 143360, b_recurrent_packed, 0, b_dh);
     /* t = 36 */
     seq_lstm_cell_backward(16, 64, b_gates + 147456, b_c + 37888, b_c + 36864, b_dh, b_dc, b_dgates + 147456, b_dbias_rows, NULL, 36);
-    seq_matmul_bt(16, 64, 256, b_dgates + 147456, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 147456, b_recurrent_packed, 0, b_dh);
     /* t = 37 */
     seq_lstm_cell_backward(16, 64, b_gates + 151552, b_c + 38912, b_c + 37888, b_dh, b_dc, b_dgates + 151552, b_dbias_rows, NULL, 37);
-    seq_matmul_bt(16, 64, 256, b_dgates + 151552, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 151552, b_recurrent_packed, 0, b_dh);
     /* t = 38 */
     seq_lstm_cell_backward(16, 64, b_gates + 155648, b_c + 39936, b_c + 38912, b_dh, b_dc, b_dgates + 155648, b_dbias_rows, NULL, 38);
-    seq_matmul_bt(16, 64, 256, b_dgates + 155648, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 155648, b_recurrent_packed, 0, b_dh);
     /* t = 39 */
     seq_lstm_cell_backward(16, 64, b_gates + 159744, b_c + 40960, b_c + 39936, b_dh, b_dc, b_dgates + 159744, b_dbias_rows, NULL, 39);
-    seq_matmul_bt(16, 64, 256, b_dgates + 159744, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 159744, b_recurrent_packed, 0, b_dh);
     /* t = 40 */
     seq_lstm_cell_backward(16, 64, b_gates + 163840, b_c + 41984, b_c + 40960, b_dh, b_dc, b_dgates + 163840, b_dbias_rows, NULL, 40);
-    seq_matmul_bt(16, 64, 256, b_dgates + 163840, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 163840, b_recurrent_packed, 0, b_dh);
     /* t = 41 */
     seq_lstm_cell_backward(16, 64, b_gates + 167936, b_c + 43008, b_c + 41984, b_dh, b_dc, b_dgates + 167936, b_dbias_rows, NULL, 41);
-    seq_matmul_bt(16, 64, 256, b_dgates + 167936, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 167936, b_recurrent_packed, 0, b_dh);
     /* t = 42 */
     seq_lstm_cell_backward(16, 64, b_gates + 172032, b_c + 44032, b_c + 43008, b_dh, b_dc, b_dgates + 172032, b_dbias_rows, NULL, 42);
-    seq_matmul_bt(16, 64, 256, b_dgates + 172032, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 172032, b_recurrent_packed, 0, b_dh);
     /* t = 43 */
     seq_lstm_cell_backward(16, 64, b_gates + 176128, b_c + 45056, b_c + 44032, b_dh, b_dc, b_dgates + 176128, b_dbias_rows, NULL, 43);
-    seq_matmul_bt(16, 64, 256, b_dgates + 176128, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 176128, b_recurrent_packed, 0, b_dh);
     /* t = 44 */
     seq_lstm_cell_backward(16, 64, b_gates + 180224, b_c + 46080, b_c + 45056, b_dh, b_dc, b_dgates + 180224, b_dbias_rows, NULL, 44);
-    seq_matmul_bt(16, 64, 256, b_dgates + 180224, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 180224, b_recurrent_packed, 0, b_dh);
     /* t = 45 */
     seq_lstm_cell_backward(16, 64, b_gates + 184320, b_c + 47104, b_c + 46080, b_dh, b_dc, b_dgates + 184320, b_dbias_rows, NULL, 45);
-    seq_matmul_bt(16, 64, 256, b_dgates + 184320, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 184320, b_recurrent_packed, 0, b_dh);
     /* t = 46 */
     seq_lstm_cell_backward(16, 64, b_gates + 188416, b_c + 48128, b_c + 47104, b_dh, b_dc, b_dgates + 188416, b_dbias_rows, NULL, 46);
-    seq_matmul_bt(16, 64, 256, b_dgates + 188416, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 188416, b_recurrent_packed, 0, b_dh);
     /* t = 47 */
     seq_lstm_cell_backward(16, 64, b_gates + 192512, b_c + 49152, b_c + 48128, b_dh, b_dc, b_dgates + 192512, b_dbias_rows, NULL, 47);
-    seq_matmul_bt(16, 64, 256, b_dgates + 192512, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 192512, b_recurrent_packed, 0, b_dh);
     /* t = 48 */
     seq_lstm_cell_backward(16, 64, b_gates + 196608, b_c + 50176, b_c + 49152, b_dh, b_dc, b_dgates + 196608, b_dbias_rows, NULL, 48);
-    seq_matmul_bt(16, 64, 256, b_dgates + 196608, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 196608, b_recurrent_packed, 0, b_dh);
     /* t = 49 */
     seq_lstm_cell_backward(16, 64, b_gates + 200704, b_c + 51200, b_c + 50176, b_dh, b_dc, b_dgates + 200704, b_dbias_rows, NULL, 49);
-    seq_matmul_bt(16, 64, 256, b_dgates + 200704, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 200704, b_recurrent_packed, 0, b_dh);
     /* t = 50 */
     seq_lstm_cell_backward(16, 64, b_gates + 204800, b_c + 52224, b_c + 51200, b_dh, b_dc, b_dgates + 204800, b_dbias_rows, NULL, 50);
-    seq_matmul_bt(16, 64, 256, b_dgates + 204800, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 204800, b_recurrent_packed, 0, b_dh);
     /* t = 51 */
     seq_lstm_cell_backward(16, 64, b_gates + 208896, b_c + 53248, b_c + 52224, b_dh, b_dc, b_dgates + 208896, b_dbias_rows, NULL, 51);
-    seq_matmul_bt(16, 64, 256, b_dgates + 208896, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 208896, b_recurrent_packed, 0, b_dh);
     /* t = 52 */
     seq_lstm_cell_backward(16, 64, b_gates + 212992, b_c + 54272, b_c + 53248, b_dh, b_dc, b_dgates + 212992, b_dbias_rows, NULL, 52);
-    seq_matmul_bt(16, 64, 256, b_dgates + 212992, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 212992, b_recurrent_packed, 0, b_dh);
     /* t = 53 */
     seq_lstm_cell_backward(16, 64, b_gates + 217088, b_c + 55296, b_c + 54272, b_dh, b_dc, b_dgates + 217088, b_dbias_rows, NULL, 53);
-    seq_matmul_bt(16, 64, 256, b_dgates + 217088, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 217088, b_recurrent_packed, 0, b_dh);
     /* t = 54 */
     seq_lstm_cell_backward(16, 64, b_gates + 221184, b_c + 56320, b_c + 55296, b_dh, b_dc, b_dgates + 221184, b_dbias_rows, NULL, 54);
-    seq_matmul_bt(16, 64, 256, b_dgates + 221184, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 221184, b_recurrent_packed, 0, b_dh);
     /* t = 55 */
     seq_lstm_cell_backward(16, 64, b_gates + 225280, b_c + 57344, b_c + 56320, b_dh, b_dc, b_dgates + 225280, b_dbias_rows, NULL, 55);
-    seq_matmul_bt(16, 64, 256, b_dgates + 225280, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 225280, b_recurrent_packed, 0, b_dh);
     /* t = 56 */
     seq_lstm_cell_backward(16, 64, b_gates + 229376, b_c + 58368, b_c + 57344, b_dh, b_dc, b_dgates + 229376, b_dbias_rows, NULL, 56);
-    seq_matmul_bt(16, 64, 256, b_dgates + 229376, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 229376, b_recurrent_packed, 0, b_dh);
     /* t = 57 */
     seq_lstm_cell_backward(16, 64, b_gates + 233472, b_c + 59392, b_c + 58368, b_dh, b_dc, b_dgates + 233472, b_dbias_rows, NULL, 57);
-    seq_matmul_bt(16, 64, 256, b_dgates + 233472, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 233472, b_recurrent_packed, 0, b_dh);
     /* t = 58 */
     seq_lstm_cell_backward(16, 64, b_gates + 237568, b_c + 60416, b_c + 59392, b_dh, b_dc, b_dgates + 237568, b_dbias_rows, NULL, 58);
-    seq_matmul_bt(16, 64, 256, b_dgates + 237568, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 237568, b_recurrent_packed, 0, b_dh);
     /* t = 59 */
     seq_lstm_cell_backward(16, 64, b_gates + 241664, b_c + 61440, b_c + 60416, b_dh, b_dc, b_dgates + 241664, b_dbias_rows, NULL, 59);
-    seq_matmul_bt(16, 64, 256, b_dgates + 241664, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 241664, b_recurrent_packed, 0, b_dh);
     /* t = 60 */
     seq_lstm_cell_backward(16, 64, b_gates + 245760, b_c + 62464, b_c + 61440, b_dh, b_dc, b_dgates + 245760, b_dbias_rows, NULL, 60);
-    seq_matmul_bt(16, 64, 256, b_dgates + 245760, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 245760, b_recurrent_packed, 0, b_dh);
     /* t = 61 */
     seq_lstm_cell_backward(16, 64, b_gates + 249856, b_c + 63488, b_c + 62464, b_dh, b_dc, b_dgates + 249856, b_dbias_rows, NULL, 61);
-    seq_matmul_bt(16, 64, 256, b_dgates + 249856, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 249856, b_recurrent_packed, 0, b_dh);
     /* t = 62 */
     seq_lstm_cell_backward(16, 64, b_gates + 253952, b_c + 64512, b_c + 63488, b_dh, b_dc, b_dgates + 253952, b_dbias_rows, NULL, 62);
-    seq_matmul_bt(16, 64, 256, b_dgates + 253952, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 253952, b_recurrent_packed, 0, b_dh);
     /* t = 63 */
     seq_lstm_cell_backward(16, 64, b_gates + 258048, b_c + 65536, b_c + 64512, b_dh, b_dc, b_dgates + 258048, b_dbias_rows, NULL, 63);
-    seq_matmul_bt(16, 64, 256, b_dgates + 258048, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 258048, b_recurrent_packed, 0, b_dh);
     /* t = 64 */
     seq_lstm_cell_backward(16, 64, b_gates + 262144, b_c + 66560, b_c + 65536, b_dh, b_dc, b_dgates + 262144, b_dbias_rows, NULL, 64);
-    seq_matmul_bt(16, 64, 256, b_dgates + 262144, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 262144, b_recurrent_packed, 0, b_dh);
     /* t = 65 */
     seq_lstm_cell_backward(16, 64, b_gates + 266240, b_c + 67584, b_c + 66560, b_dh, b_dc, b_dgates + 266240, b_dbias_rows, NULL, 65);
-    seq_matmul_bt(16, 64, 256, b_dgates + 266240, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 266240, b_recurrent_packed, 0, b_dh);
     /* t = 66 */
     seq_lstm_cell_backward(16, 64, b_gates + 270336, b_c + 68608, b_c + 67584, b_dh, b_dc, b_dgates + 270336, b_dbias_rows, NULL, 66);
-    seq_matmul_bt(16, 64, 256, b_dgates + 270336, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 270336, b_recurrent_packed, 0, b_dh);
     /* t = 67 */
     seq_lstm_cell_backward(16, 64, b_gates + 274432, b_c + 69632, b_c + 68608, b_dh, b_dc, b_dgates + 274432, b_dbias_rows, NULL, 67);
-    seq_matmul_bt(16, 64, 256, b_dgates + 274432, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 274432, b_recurrent_packed, 0, b_dh);
     /* t = 68 */
     seq_lstm_cell_backward(16, 64, b_gates + 278528, b_c + 70656, b_c + 69632, b_dh, b_dc, b_dgates + 278528, b_dbias_rows, NULL, 68);
-    seq_matmul_bt(16, 64, 256, b_dgates + 278528, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 278528, b_recurrent_packed, 0, b_dh);
     /* t = 69 */
     seq_lstm_cell_backward(16, 64, b_gates + 282624, b_c + 71680, b_c + 70656, b_dh, b_dc, b_dgates + 282624, b_dbias_rows, NULL, 69);
-    seq_matmul_bt(16, 64, 256, b_dgates + 282624, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 282624, b_recurrent_packed, 0, b_dh);
     /* t = 70 */
     seq_lstm_cell_backward(16, 64, b_gates + 286720, b_c + 72704, b_c + 71680, b_dh, b_dc, b_dgates + 286720, b_dbias_rows, NULL, 70);
-    seq_matmul_bt(16, 64, 256, b_dgates + 286720, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 286720, b_recurrent_packed, 0, b_dh);
     /* t = 71 */
     seq_lstm_cell_backward(16, 64, b_gates + 290816, b_c + 73728, b_c + 72704, b_dh, b_dc, b_dgates + 290816, b_dbias_rows, NULL, 71);
-    seq_matmul_bt(16, 64, 256, b_dgates + 290816, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 290816, b_recurrent_packed, 0, b_dh);
     /* t = 72 */
     seq_lstm_cell_backward(16, 64, b_gates + 294912, b_c + 74752, b_c + 73728, b_dh, b_dc, b_dgates + 294912, b_dbias_rows, NULL, 72);
-    seq_matmul_bt(16, 64, 256, b_dgates + 294912, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 294912, b_recurrent_packed, 0, b_dh);
     /* t = 73 */
     seq_lstm_cell_backward(16, 64, b_gates + 299008, b_c + 75776, b_c + 74752, b_dh, b_dc, b_dgates + 299008, b_dbias_rows, NULL, 73);
-    seq_matmul_bt(16, 64, 256, b_dgates + 299008, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 299008, b_recurrent_packed, 0, b_dh);
     /* t = 74 */
     seq_lstm_cell_backward(16, 64, b_gates + 303104, b_c + 76800, b_c + 75776, b_dh, b_dc, b_dgates + 303104, b_dbias_rows, NULL, 74);
-    seq_matmul_bt(16, 64, 256, b_dgates + 303104, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 303104, b_recurrent_packed, 0, b_dh);
     /* t = 75 */
     seq_lstm_cell_backward(16, 64, b_gates + 307200, b_c + 77824, b_c + 76800, b_dh, b_dc, b_dgates + 307200, b_dbias_rows, NULL, 75);
-    seq_matmul_bt(16, 64, 256, b_dgates + 307200, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 307200, b_recurrent_packed, 0, b_dh);
     /* t = 76 */
     seq_lstm_cell_backward(16, 64, b_gates + 311296, b_c + 78848, b_c + 77824, b_dh, b_dc, b_dgates + 311296, b_dbias_rows, NULL, 76);
-    seq_matmul_bt(16, 64, 256, b_dgates + 311296, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 311296, b_recurrent_packed, 0, b_dh);
     /* t = 77 */
     seq_lstm_cell_backward(16, 64, b_gates + 315392, b_c + 79872, b_c + 78848, b_dh, b_dc, b_dgates + 315392, b_dbias_rows, NULL, 77);
-    seq_matmul_bt(16, 64, 256, b_dgates + 315392, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 315392, b_recurrent_packed, 0, b_dh);
     /* t = 78 */
     seq_lstm_cell_backward(16, 64, b_gates + 319488, b_c + 80896, b_c + 79872, b_dh, b_dc, b_dgates + 319488, b_dbias_rows, NULL, 78);
-    seq_matmul_bt(16, 64, 256, b_dgates + 319488, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 319488, b_recurrent_packed, 0, b_dh);
     /* t = 79 */
     seq_lstm_cell_backward(16, 64, b_gates + 323584, b_c + 81920, b_c + 80896, b_dh, b_dc, b_dgates + 323584, b_dbias_rows, NULL, 79);
-    seq_matmul_bt(16, 64, 256, b_dgates + 323584, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 323584, b_recurrent_packed, 0, b_dh);
     /* t = 80 */
     seq_lstm_cell_backward(16, 64, b_gates + 327680, b_c + 82944, b_c + 81920, b_dh, b_dc, b_dgates + 327680, b_dbias_rows, NULL, 80);
-    seq_matmul_bt(16, 64, 256, b_dgates + 327680, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 327680, b_recurrent_packed, 0, b_dh);
     /* t = 81 */
     seq_lstm_cell_backward(16, 64, b_gates + 331776, b_c + 83968, b_c + 82944, b_dh, b_dc, b_dgates + 331776, b_dbias_rows, NULL, 81);
-    seq_matmul_bt(16, 64, 256, b_dgates + 331776, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 331776, b_recurrent_packed, 0, b_dh);
     /* t = 82 */
     seq_lstm_cell_backward(16, 64, b_gates + 335872, b_c + 84992, b_c + 83968, b_dh, b_dc, b_dgates + 335872, b_dbias_rows, NULL, 82);
-    seq_matmul_bt(16, 64, 256, b_dgates + 335872, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 335872, b_recurrent_packed, 0, b_dh);
     /* t = 83 */
     seq_lstm_cell_backward(16, 64, b_gates + 339968, b_c + 86016, b_c + 84992, b_dh, b_dc, b_dgates + 339968, b_dbias_rows, NULL, 83);
-    seq_matmul_bt(16, 64, 256, b_dgates + 339968, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 339968, b_recurrent_packed, 0, b_dh);
     /* t = 84 */
     seq_lstm_cell_backward(16, 64, b_gates + 344064, b_c + 87040, b_c + 86016, b_dh, b_dc, b_dgates + 344064, b_dbias_rows, NULL, 84);
-    seq_matmul_bt(16, 64, 256, b_dgates + 344064, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 344064, b_recurrent_packed, 0, b_dh);
     /* t = 85 */
     seq_lstm_cell_backward(16, 64, b_gates + 348160, b_c + 88064, b_c + 87040, b_dh, b_dc, b_dgates + 348160, b_dbias_rows, NULL, 85);
-    seq_matmul_bt(16, 64, 256, b_dgates + 348160, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 348160, b_recurrent_packed, 0, b_dh);
     /* t = 86 */
     seq_lstm_cell_backward(16, 64, b_gates + 352256, b_c + 89088, b_c + 88064, b_dh, b_dc, b_dgates + 352256, b_dbias_rows, NULL, 86);
-    seq_matmul_bt(16, 64, 256, b_dgates + 352256, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 352256, b_recurrent_packed, 0, b_dh);
     /* t = 87 */
     seq_lstm_cell_backward(16, 64, b_gates + 356352, b_c + 90112, b_c + 89088, b_dh, b_dc, b_dgates + 356352, b_dbias_rows, NULL, 87);
-    seq_matmul_bt(16, 64, 256, b_dgates + 356352, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 356352, b_recurrent_packed, 0, b_dh);
     /* t = 88 */
     seq_lstm_cell_backward(16, 64, b_gates + 360448, b_c + 91136, b_c + 90112, b_dh, b_dc, b_dgates + 360448, b_dbias_rows, NULL, 88);
-    seq_matmul_bt(16, 64, 256, b_dgates + 360448, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 360448, b_recurrent_packed, 0, b_dh);
     /* t = 89 */
     seq_lstm_cell_backward(16, 64, b_gates + 364544, b_c + 92160, b_c + 91136, b_dh, b_dc, b_dgates + 364544, b_dbias_rows, NULL, 89);
-    seq_matmul_bt(16, 64, 256, b_dgates + 364544, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 364544, b_recurrent_packed, 0, b_dh);
     /* t = 90 */
     seq_lstm_cell_backward(16, 64, b_gates + 368640, b_c + 93184, b_c + 92160, b_dh, b_dc, b_dgates + 368640, b_dbias_rows, NULL, 90);
-    seq_matmul_bt(16, 64, 256, b_dgates + 368640, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 368640, b_recurrent_packed, 0, b_dh);
     /* t = 91 */
     seq_lstm_cell_backward(16, 64, b_gates + 372736, b_c + 94208, b_c + 93184, b_dh, b_dc, b_dgates + 372736, b_dbias_rows, NULL, 91);
-    seq_matmul_bt(16, 64, 256, b_dgates + 372736, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 372736, b_recurrent_packed, 0, b_dh);
     /* t = 92 */
     seq_lstm_cell_backward(16, 64, b_gates + 376832, b_c + 95232, b_c + 94208, b_dh, b_dc, b_dgates + 376832, b_dbias_rows, NULL, 92);
-    seq_matmul_bt(16, 64, 256, b_dgates + 376832, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 376832, b_recurrent_packed, 0, b_dh);
     /* t = 93 */
     seq_lstm_cell_backward(16, 64, b_gates + 380928, b_c + 96256, b_c + 95232, b_dh, b_dc, b_dgates + 380928, b_dbias_rows, NULL, 93);
-    seq_matmul_bt(16, 64, 256, b_dgates + 380928, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 380928, b_recurrent_packed, 0, b_dh);
     /* t = 94 */
     seq_lstm_cell_backward(16, 64, b_gates + 385024, b_c + 97280, b_c + 96256, b_dh, b_dc, b_dgates + 385024, b_dbias_rows, NULL, 94);
-    seq_matmul_bt(16, 64, 256, b_dgates + 385024, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 385024, b_recurrent_packed, 0, b_dh);
     /* t = 95 */
     seq_lstm_cell_backward(16, 64, b_gates + 389120, b_c + 98304, b_c + 97280, b_dh, b_dc, b_dgates + 389120, b_dbias_rows, NULL, 95);
-    seq_matmul_bt(16, 64, 256, b_dgates + 389120, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 389120, b_recurrent_packed, 0, b_dh);
     /* t = 96 */
     seq_lstm_cell_backward(16, 64, b_gates + 393216, b_c + 99328, b_c + 98304, b_dh, b_dc, b_dgates + 393216, b_dbias_rows, NULL, 96);
-    seq_matmul_bt(16, 64, 256, b_dgates + 393216, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 393216, b_recurrent_packed, 0, b_dh);
     /* t = 97 */
     seq_lstm_cell_backward(16, 64, b_gates + 397312, b_c + 100352, b_c + 99328, b_dh, b_dc, b_dgates + 397312, b_dbias_rows, NULL, 97);
-    seq_matmul_bt(16, 64, 256, b_dgates + 397312, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 397312, b_recurrent_packed, 0, b_dh);
     /* t = 98 */
     seq_lstm_cell_backward(16, 64, b_gates + 401408, b_c + 101376, b_c + 100352, b_dh, b_dc, b_dgates + 401408, b_dbias_rows, NULL, 98);
-    seq_matmul_bt(16, 64, 256, b_dgates + 401408, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 401408, b_recurrent_packed, 0, b_dh);
     /* t = 99 */
     seq_lstm_cell_backward(16, 64, b_gates + 405504, b_c + 102400, b_c + 101376, b_dh, b_dc, b_dgates + 405504, b_dbias_rows, NULL, 99);
-    seq_matmul_bt(16, 64, 256, b_dgates + 405504, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 405504, b_recurrent_packed, 0, b_dh);
     /* t = 100 */
     seq_lstm_cell_backward(16, 64, b_gates + 409600, b_c + 103424, b_c + 102400, b_dh, b_dc, b_dgates + 409600, b_dbias_rows, NULL, 100);
-    seq_matmul_bt(16, 64, 256, b_dgates + 409600, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 409600, b_recurrent_packed, 0, b_dh);
     /* t = 101 */
     seq_lstm_cell_backward(16, 64, b_gates + 413696, b_c + 104448, b_c + 103424, b_dh, b_dc, b_dgates + 413696, b_dbias_rows, NULL, 101);
-    seq_matmul_bt(16, 64, 256, b_dgates + 413696, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 413696, b_recurrent_packed, 0, b_dh);
     /* t = 102 */
     seq_lstm_cell_backward(16, 64, b_gates + 417792, b_c + 105472, b_c + 104448, b_dh, b_dc, b_dgates + 417792, b_dbias_rows, NULL, 102);
-    seq_matmul_bt(16, 64, 256, b_dgates + 417792, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 417792, b_recurrent_packed, 0, b_dh);
     /* t = 103 */
     seq_lstm_cell_backward(16, 64, b_gates + 421888, b_c + 106496, b_c + 105472, b_dh, b_dc, b_dgates + 421888, b_dbias_rows, NULL, 103);
-    seq_matmul_bt(16, 64, 256, b_dgates + 421888, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 421888, b_recurrent_packed, 0, b_dh);
     /* t = 104 */
     seq_lstm_cell_backward(16, 64, b_gates + 425984, b_c + 107520, b_c + 106496, b_dh, b_dc, b_dgates + 425984, b_dbias_rows, NULL, 104);
-    seq_matmul_bt(16, 64, 256, b_dgates + 425984, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 425984, b_recurrent_packed, 0, b_dh);
     /* t = 105 */
     seq_lstm_cell_backward(16, 64, b_gates + 430080, b_c + 108544, b_c + 107520, b_dh, b_dc, b_dgates + 430080, b_dbias_rows, NULL, 105);
-    seq_matmul_bt(16, 64, 256, b_dgates + 430080, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 430080, b_recurrent_packed, 0, b_dh);
     /* t = 106 */
     seq_lstm_cell_backward(16, 64, b_gates + 434176, b_c + 109568, b_c + 108544, b_dh, b_dc, b_dgates + 434176, b_dbias_rows, NULL, 106);
-    seq_matmul_bt(16, 64, 256, b_dgates + 434176, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 434176, b_recurrent_packed, 0, b_dh);
     /* t = 107 */
     seq_lstm_cell_backward(16, 64, b_gates + 438272, b_c + 110592, b_c + 109568, b_dh, b_dc, b_dgates + 438272, b_dbias_rows, NULL, 107);
-    seq_matmul_bt(16, 64, 256, b_dgates + 438272, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 438272, b_recurrent_packed, 0, b_dh);
     /* t = 108 */
     seq_lstm_cell_backward(16, 64, b_gates + 442368, b_c + 111616, b_c + 110592, b_dh, b_dc, b_dgates + 442368, b_dbias_rows, NULL, 108);
-    seq_matmul_bt(16, 64, 256, b_dgates + 442368, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 442368, b_recurrent_packed, 0, b_dh);
     /* t = 109 */
     seq_lstm_cell_backward(16, 64, b_gates + 446464, b_c + 112640, b_c + 111616, b_dh, b_dc, b_dgates + 446464, b_dbias_rows, NULL, 109);
-    seq_matmul_bt(16, 64, 256, b_dgates + 446464, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 446464, b_recurrent_packed, 0, b_dh);
     /* t = 110 */
     seq_lstm_cell_backward(16, 64, b_gates + 450560, b_c + 113664, b_c + 112640, b_dh, b_dc, b_dgates + 450560, b_dbias_rows, NULL, 110);
-    seq_matmul_bt(16, 64, 256, b_dgates + 450560, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 450560, b_recurrent_packed, 0, b_dh);
     /* t = 111 */
     seq_lstm_cell_backward(16, 64, b_gates + 454656, b_c + 114688, b_c + 113664, b_dh, b_dc, b_dgates + 454656, b_dbias_rows, NULL, 111);
-    seq_matmul_bt(16, 64, 256, b_dgates + 454656, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 454656, b_recurrent_packed, 0, b_dh);
     /* t = 112 */
     seq_lstm_cell_backward(16, 64, b_gates + 458752, b_c + 115712, b_c + 114688, b_dh, b_dc, b_dgates + 458752, b_dbias_rows, NULL, 112);
-    seq_matmul_bt(16, 64, 256, b_dgates + 458752, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 458752, b_recurrent_packed, 0, b_dh);
     /* t = 113 */
     seq_lstm_cell_backward(16, 64, b_gates + 462848, b_c + 116736, b_c + 115712, b_dh, b_dc, b_dgates + 462848, b_dbias_rows, NULL, 113);
-    seq_matmul_bt(16, 64, 256, b_dgates + 462848, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 462848, b_recurrent_packed, 0, b_dh);
     /* t = 114 */
     seq_lstm_cell_backward(16, 64, b_gates + 466944, b_c + 117760, b_c + 116736, b_dh, b_dc, b_dgates + 466944, b_dbias_rows, NULL, 114);
-    seq_matmul_bt(16, 64, 256, b_dgates + 466944, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 466944, b_recurrent_packed, 0, b_dh);
     /* t = 115 */
     seq_lstm_cell_backward(16, 64, b_gates + 471040, b_c + 118784, b_c + 117760, b_dh, b_dc, b_dgates + 471040, b_dbias_rows, NULL, 115);
-    seq_matmul_bt(16, 64, 256, b_dgates + 471040, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 471040, b_recurrent_packed, 0, b_dh);
     /* t = 116 */
     seq_lstm_cell_backward(16, 64, b_gates + 475136, b_c + 119808, b_c + 118784, b_dh, b_dc, b_dgates + 475136, b_dbias_rows, NULL, 116);
-    seq_matmul_bt(16, 64, 256, b_dgates + 475136, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 475136, b_recurrent_packed, 0, b_dh);
     /* t = 117 */
     seq_lstm_cell_backward(16, 64, b_gates + 479232, b_c + 120832, b_c + 119808, b_dh, b_dc, b_dgates + 479232, b_dbias_rows, NULL, 117);
-    seq_matmul_bt(16, 64, 256, b_dgates + 479232, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 479232, b_recurrent_packed, 0, b_dh);
     /* t = 118 */
     seq_lstm_cell_backward(16, 64, b_gates + 483328, b_c + 121856, b_c + 120832, b_dh, b_dc, b_dgates + 483328, b_dbias_rows, NULL, 118);
-    seq_matmul_bt(16, 64, 256, b_dgates + 483328, b_recurrent_kernel, 0, b_dh);
+    seq_matmul_packed(16, 64, 256, b_dgates + 483328, b_recurrent_packed, 0, b_dh);
     /* t = 119 */
     seq_lstm_cell_backward(16, 64, b_gates + 487424, b_c + 122880, b_c + 121856, b_dh, b_dc, b_dgates + 487424, b_dbias_rows, NULL, 119);
     /* this direction's weight gradients, all 120 steps at once */
@@ -1635,14 +1639,16 @@ static void bidirectional_backward_block(const real *p, real *a, int blk)
 
 static void bidirectional_backward(const real *p, real *g, real *a)
 {
+    seq_pack_bt(256, 64, p + 328192, a + 1601536);  /* recurrent_kernel^T, forward direction */
+    seq_pack_bt(256, 64, p + 353024, a + 3096576);  /* recurrent_kernel^T, backward direction */
     seq_parallel_blocks(2, bidirectional_backward_block, p, a);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(2, 8192, a + 4087904, g + 320000);  /* forward kernel */
-    seq_sum_blocks(2, 16384, a + 4104288, g + 328192);  /* forward recurrent_kernel */
-    seq_sum_blocks(2, 256, a + 4137056, g + 344576);  /* forward bias */
-    seq_sum_blocks(2, 8192, a + 5132896, g + 344832);  /* backward kernel */
-    seq_sum_blocks(2, 16384, a + 5149280, g + 353024);  /* backward recurrent_kernel */
-    seq_sum_blocks(2, 256, a + 5182048, g + 369408);  /* backward bias */
+    seq_sum_blocks(2, 8192, a + 4120672, g + 320000);  /* forward kernel */
+    seq_sum_blocks(2, 16384, a + 4137056, g + 328192);  /* forward recurrent_kernel */
+    seq_sum_blocks(2, 256, a + 4169824, g + 344576);  /* forward bias */
+    seq_sum_blocks(2, 8192, a + 5165664, g + 344832);  /* backward kernel */
+    seq_sum_blocks(2, 16384, a + 5182048, g + 353024);  /* backward recurrent_kernel */
+    seq_sum_blocks(2, 256, a + 5214816, g + 369408);  /* backward bias */
 }
 
 /* block blk: rows 1*blk .. 1*blk+0 of the batch, all 120 steps */
@@ -2406,9 +2412,9 @@ static void bidirectional_predict(const real *p, real *a)
 static void dense_forward(const real *p, real *a)
 {
     const real *kernel = p + 369664;            /* [128, 64] */
-    const real *x = a + 3080192;                /* [32, 128] input */
+    const real *x = a + 3112960;                /* [32, 128] input */
     const real *bias = p + 377856;              /* [64] */
-    real *y = a + 3084288;                      /* [32, 64] */
+    real *y = a + 3117056;                      /* [32, 64] */
 
     seq_fill_rows(32, 64, bias, y);
     seq_matmul(32, 64, 128, x, kernel, 1, y);
@@ -2418,12 +2424,12 @@ static void dense_forward(const real *p, real *a)
 static void dense_backward(const real *p, real *g, real *a)
 {
     const real *kernel = p + 369664;            /* [128, 64] */
-    const real *x = a + 3080192;                /* [32, 128] input */
+    const real *x = a + 3112960;                /* [32, 128] input */
     real *d_kernel = g + 369664;                /* [128, 64] */
     real *d_bias = g + 377856;                  /* [64] */
-    const real *y = a + 3084288;                /* [32, 64] */
-    real *dy = a + 3086432;                     /* [32, 64] */
-    real *dx = a + 3088480;                     /* [32, 128] d input */
+    const real *y = a + 3117056;                /* [32, 64] */
+    real *dy = a + 3119200;                     /* [32, 64] */
+    real *dx = a + 3121248;                     /* [32, 128] d input */
 
     seq_relu_backward(2048, y, dy, dy);
     seq_matmul_at(128, 64, 32, x, dy, 0, d_kernel);
@@ -2448,9 +2454,9 @@ static void dense_predict(const real *p, real *a)
 static void dense_1_forward(const real *p, real *a)
 {
     const real *kernel = p + 377920;            /* [64, 1] */
-    const real *x = a + 3084288;                /* [32, 64] input */
+    const real *x = a + 3117056;                /* [32, 64] input */
     const real *bias = p + 377984;              /* [1] */
-    real *y = a + 3086336;                      /* logits; the sigmoid is in the loss */
+    real *y = a + 3119104;                      /* logits; the sigmoid is in the loss */
 
     seq_fill_rows(32, 1, bias, y);
     seq_matmul(32, 1, 64, x, kernel, 1, y);
@@ -2459,11 +2465,11 @@ static void dense_1_forward(const real *p, real *a)
 static void dense_1_backward(const real *p, real *g, real *a)
 {
     const real *kernel = p + 377920;            /* [64, 1] */
-    const real *x = a + 3084288;                /* [32, 64] input */
+    const real *x = a + 3117056;                /* [32, 64] input */
     real *d_kernel = g + 377920;                /* [64, 1] */
     real *d_bias = g + 377984;                  /* [1] */
-    real *dy = a + 3086400;                     /* [32, 1] */
-    real *dx = a + 3086432;                     /* [32, 64] d input */
+    real *dy = a + 3119168;                     /* [32, 1] */
+    real *dx = a + 3119200;                     /* [32, 64] d input */
 
     seq_matmul_at(64, 1, 32, x, dy, 0, d_kernel);
     seq_colsum(32, 1, dy, d_bias);
@@ -2485,8 +2491,8 @@ static void dense_1_predict(const real *p, real *a)
 
 static real loss_forward(real *a, const seq_batch *in)
 {
-    const real *logits = a + 3086336;           /* [32, 1] dense_1.out */
-    real *output = a + 3086368;                 /* [32, 1] the model output, sigmoid(logits) */
+    const real *logits = a + 3119104;           /* [32, 1] dense_1.out */
+    real *output = a + 3119136;                 /* [32, 1] the model output, sigmoid(logits) */
 
     seq_sigmoid(32, logits, output);
     return in->targets ? seq_bce_logits_loss(32, in->n_valid, logits, in->targets) : 0;
@@ -2494,8 +2500,8 @@ static real loss_forward(real *a, const seq_batch *in)
 
 static void loss_backward(real *a, const seq_batch *in)
 {
-    const real *logits = a + 3086336;           /* [32, 1] dense_1.out */
-    real *d_logits = a + 3086400;               /* [32, 1] d dense_1.out */
+    const real *logits = a + 3119104;           /* [32, 1] dense_1.out */
+    real *d_logits = a + 3119168;               /* [32, 1] d dense_1.out */
 
     seq_bce_logits_backward(32, in->n_valid, logits, in->targets, d_logits);
 }
@@ -2546,9 +2552,9 @@ static void model_predict(const real *p, real *a, const seq_batch *in)
 
 const seq_model SEQ_EXPORT(imdb_bilstm) = {
     .info = &imdb_bilstm_info,
-    .n_acts = 5305440,
+    .n_acts = 5338208,
     .n_acts_predict = 96450,
-    .output = 3086368,
+    .output = 3119136,
     .output_predict = 96449,
     .n_state = 0,
     .n_state_predict = 0,

@@ -22,7 +22,7 @@
  *   dense/kernel               [64, 1]          at 689488
  *   dense/bias                 [1]              at 689552
  *
- * Activations and their gradients, training pass: 20597504 reals
+ * Activations and their gradients, training pass: 20613888 reals
  *   embedding.out              [2, 400, 16, 32] at 0
  *   conv2d.cols                [2, 400, 16, 288] at 409600
  *   conv2d.out                 [2, 400, 16, 256] at 4096000
@@ -30,23 +30,24 @@
  *   lstm.gates                 [2, 200, 16, 256] at 8192000
  *   lstm.c                     [2, 201, 16, 64] at 9830400
  *   lstm.h                     [2, 201, 16, 64] at 10242048
- *   lstm.out                   [32, 64]         at 10653696
- *   dense.out                  [32, 1]          at 10655744
- *   output                     [32, 1]          at 10655776
- *   d dense.out                [32, 1]          at 10655808
- *   d lstm.out                 [32, 64]         at 10655840
- *   lstm.dgates                [2, 200, 16, 256] at 10657888
- *   lstm.dc                    [32, 64]         at 12296288
- *   lstm.dbias_rows            [32, 256]        at 12298336
- *   d lstm.kernel_blocks       [2, 128, 256]    at 12306528
- *   d lstm.recurrent_kernel_blocks [2, 64, 256]     at 12372064
- *   d lstm.bias_blocks         [2, 256]         at 12404832
- *   d max_pooling2d.out        [2, 200, 16, 128] at 12405344
- *   d conv2d.out               [2, 400, 16, 256] at 13224544
- *   conv2d.dcols               [2, 400, 16, 288] at 16501344
- *   d conv2d.kernel_blocks     [2, 9, 8]        at 20187744
- *   d conv2d.bias_blocks       [2, 8]           at 20187888
- *   d embedding.out            [2, 400, 16, 32] at 20187904
+ *   lstm.recurrent_kernel_packed [64, 256]        at 10653696
+ *   lstm.out                   [32, 64]         at 10670080
+ *   dense.out                  [32, 1]          at 10672128
+ *   output                     [32, 1]          at 10672160
+ *   d dense.out                [32, 1]          at 10672192
+ *   d lstm.out                 [32, 64]         at 10672224
+ *   lstm.dgates                [2, 200, 16, 256] at 10674272
+ *   lstm.dc                    [32, 64]         at 12312672
+ *   lstm.dbias_rows            [32, 256]        at 12314720
+ *   d lstm.kernel_blocks       [2, 128, 256]    at 12322912
+ *   d lstm.recurrent_kernel_blocks [2, 64, 256]     at 12388448
+ *   d lstm.bias_blocks         [2, 256]         at 12421216
+ *   d max_pooling2d.out        [2, 200, 16, 128] at 12421728
+ *   d conv2d.out               [2, 400, 16, 256] at 13240928
+ *   conv2d.dcols               [2, 400, 16, 288] at 16517728
+ *   d conv2d.kernel_blocks     [2, 9, 8]        at 20204128
+ *   d conv2d.bias_blocks       [2, 8]           at 20204272
+ *   d embedding.out            [2, 400, 16, 32] at 20204288
  *
  * Activations, prediction pass (batch 1): 332994 reals
  *   embedding.out              [1, 400, 1, 32]  at 0
@@ -77,7 +78,7 @@ static void embedding_forward(const real *p, real *a, const int32_t *ids)
 static void embedding_backward(const real *p, real *g, real *a, const int32_t *ids)
 {
     real *d_embeddings = g + 0;                 /* [20000, 32] */
-    const real *d_out = a + 20187904;           /* [2, 400, 16, 32] */
+    const real *d_out = a + 20204288;           /* [2, 400, 16, 32] */
 
     (void)p;
     /* d_embeddings[ids[b, t]] += d_out[b / 16, t, b % 16]; unused rows stay 0 */
@@ -127,11 +128,11 @@ static void conv2d_backward_block(const real *p, real *a, int blk)
     const real *kernel = p + 640000;            /* [9, 8] */
     const real *cols = a + 409600 + 1843200 * blk; /* [400, 16, 32, 9] */
     const real *y = a + 4096000 + 1638400 * blk; /* [400, 16, 32, 8] */
-    real *dy = a + 13224544 + 1638400 * blk;    /* [400, 16, 32, 8] */
-    real *dcols = a + 16501344 + 1843200 * blk; /* [400, 16, 32, 9] */
-    real *dx = a + 20187904 + 204800 * blk;     /* [400, 16, 32, 1] d input */
-    real *d_kernel = a + 20187744 + 72 * blk;   /* [9, 8] */
-    real *d_bias = a + 20187888 + 8 * blk;      /* [8] */
+    real *dy = a + 13240928 + 1638400 * blk;    /* [400, 16, 32, 8] */
+    real *dcols = a + 16517728 + 1843200 * blk; /* [400, 16, 32, 9] */
+    real *dx = a + 20204288 + 204800 * blk;     /* [400, 16, 32, 1] d input */
+    real *d_kernel = a + 20204128 + 72 * blk;   /* [9, 8] */
+    real *d_bias = a + 20204272 + 8 * blk;      /* [8] */
 
     (void)p;
     seq_relu_backward(1638400, y, dy, dy);
@@ -145,8 +146,8 @@ static void conv2d_backward(const real *p, real *g, real *a)
 {
     seq_parallel_blocks(2, conv2d_backward_block, p, a);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(2, 72, a + 20187744, g + 640000);  /* kernel */
-    seq_sum_blocks(2, 8, a + 20187888, g + 640072);  /* bias */
+    seq_sum_blocks(2, 72, a + 20204128, g + 640000);  /* kernel */
+    seq_sum_blocks(2, 8, a + 20204272, g + 640072);  /* bias */
 }
 
 static void conv2d_predict_block(const real *p, real *a, int blk)
@@ -195,8 +196,8 @@ static void max_pooling2d_backward_block(const real *p, real *a, int blk)
 {
     const real *x = a + 4096000 + 1638400 * blk; /* [400, 16, 32, 8] */
     const real *y = a + 7372800 + 409600 * blk; /* [200, 16, 16, 8] */
-    const real *dy = a + 12405344 + 409600 * blk; /* [200, 16, 16, 8] */
-    real *dx = a + 13224544 + 1638400 * blk;    /* [400, 16, 32, 8] */
+    const real *dy = a + 12421728 + 409600 * blk; /* [200, 16, 16, 8] */
+    real *dx = a + 13240928 + 1638400 * blk;    /* [400, 16, 32, 8] */
 
     (void)p;
     seq_maxpool2d_backward(&max_pooling2d_window, 16, x, y, dy, dx);
@@ -233,10 +234,10 @@ static void max_pooling2d_predict(const real *p, real *a)
 static void lstm_forward_block(const real *p, real *a, int blk)
 {
     const real *x = a + 7372800 + 409600 * blk; /* [200, 16, 128] input */
-    real *out = a + 10653696 + 1024 * blk;      /* [16, 64] */
+    real *out = a + 10670080 + 1024 * blk;      /* [16, 64] */
 
     const real *kernel = p + 640080;            /* [128, 256] */
-    const real *recurrent_kernel = p + 672848;  /* [64, 256] */
+    const real *recurrent_packed = a + 10653696; /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 689232;              /* [256] */
     real *gates = a + 8192000 + 819200 * blk;   /* [200, 16, 256] i, f, g, o */
     real *c = a + 9830400 + 205824 * blk;       /* [201, 16, 64] the initial state at 0 */
@@ -248,607 +249,608 @@ static void lstm_forward_block(const real *p, real *a, int blk)
     /* t = 0 */
     seq_lstm_cell_forward(16, 64, bias, gates + 0, c + 0, c + 1024, h + 1024);
     /* t = 1 */
-    seq_matmul(16, 256, 64, h + 1024, recurrent_kernel, 1, gates + 4096);
+    seq_matmul_packed(16, 256, 64, h + 1024, recurrent_packed, 1, gates + 4096);
     seq_lstm_cell_forward(16, 64, bias, gates + 4096, c + 1024, c + 2048, h + 2048);
     /* t = 2 */
-    seq_matmul(16, 256, 64, h + 2048, recurrent_kernel, 1, gates + 8192);
+    seq_matmul_packed(16, 256, 64, h + 2048, recurrent_packed, 1, gates + 8192);
     seq_lstm_cell_forward(16, 64, bias, gates + 8192, c + 2048, c + 3072, h + 3072);
     /* t = 3 */
-    seq_matmul(16, 256, 64, h + 3072, recurrent_kernel, 1, gates + 12288);
+    seq_matmul_packed(16, 256, 64, h + 3072, recurrent_packed, 1, gates + 12288);
     seq_lstm_cell_forward(16, 64, bias, gates + 12288, c + 3072, c + 4096, h + 4096);
     /* t = 4 */
-    seq_matmul(16, 256, 64, h + 4096, recurrent_kernel, 1, gates + 16384);
+    seq_matmul_packed(16, 256, 64, h + 4096, recurrent_packed, 1, gates + 16384);
     seq_lstm_cell_forward(16, 64, bias, gates + 16384, c + 4096, c + 5120, h + 5120);
     /* t = 5 */
-    seq_matmul(16, 256, 64, h + 5120, recurrent_kernel, 1, gates + 20480);
+    seq_matmul_packed(16, 256, 64, h + 5120, recurrent_packed, 1, gates + 20480);
     seq_lstm_cell_forward(16, 64, bias, gates + 20480, c + 5120, c + 6144, h + 6144);
     /* t = 6 */
-    seq_matmul(16, 256, 64, h + 6144, recurrent_kernel, 1, gates + 24576);
+    seq_matmul_packed(16, 256, 64, h + 6144, recurrent_packed, 1, gates + 24576);
     seq_lstm_cell_forward(16, 64, bias, gates + 24576, c + 6144, c + 7168, h + 7168);
     /* t = 7 */
-    seq_matmul(16, 256, 64, h + 7168, recurrent_kernel, 1, gates + 28672);
+    seq_matmul_packed(16, 256, 64, h + 7168, recurrent_packed, 1, gates + 28672);
     seq_lstm_cell_forward(16, 64, bias, gates + 28672, c + 7168, c + 8192, h + 8192);
     /* t = 8 */
-    seq_matmul(16, 256, 64, h + 8192, recurrent_kernel, 1, gates + 32768);
+    seq_matmul_packed(16, 256, 64, h + 8192, recurrent_packed, 1, gates + 32768);
     seq_lstm_cell_forward(16, 64, bias, gates + 32768, c + 8192, c + 9216, h + 9216);
     /* t = 9 */
-    seq_matmul(16, 256, 64, h + 9216, recurrent_kernel, 1, gates + 36864);
+    seq_matmul_packed(16, 256, 64, h + 9216, recurrent_packed, 1, gates + 36864);
     seq_lstm_cell_forward(16, 64, bias, gates + 36864, c + 9216, c + 10240, h + 10240);
     /* t = 10 */
-    seq_matmul(16, 256, 64, h + 10240, recurrent_kernel, 1, gates + 40960);
+    seq_matmul_packed(16, 256, 64, h + 10240, recurrent_packed, 1, gates + 40960);
     seq_lstm_cell_forward(16, 64, bias, gates + 40960, c + 10240, c + 11264, h + 11264);
     /* t = 11 */
-    seq_matmul(16, 256, 64, h + 11264, recurrent_kernel, 1, gates + 45056);
+    seq_matmul_packed(16, 256, 64, h + 11264, recurrent_packed, 1, gates + 45056);
     seq_lstm_cell_forward(16, 64, bias, gates + 45056, c + 11264, c + 12288, h + 12288);
     /* t = 12 */
-    seq_matmul(16, 256, 64, h + 12288, recurrent_kernel, 1, gates + 49152);
+    seq_matmul_packed(16, 256, 64, h + 12288, recurrent_packed, 1, gates + 49152);
     seq_lstm_cell_forward(16, 64, bias, gates + 49152, c + 12288, c + 13312, h + 13312);
     /* t = 13 */
-    seq_matmul(16, 256, 64, h + 13312, recurrent_kernel, 1, gates + 53248);
+    seq_matmul_packed(16, 256, 64, h + 13312, recurrent_packed, 1, gates + 53248);
     seq_lstm_cell_forward(16, 64, bias, gates + 53248, c + 13312, c + 14336, h + 14336);
     /* t = 14 */
-    seq_matmul(16, 256, 64, h + 14336, recurrent_kernel, 1, gates + 57344);
+    seq_matmul_packed(16, 256, 64, h + 14336, recurrent_packed, 1, gates + 57344);
     seq_lstm_cell_forward(16, 64, bias, gates + 57344, c + 14336, c + 15360, h + 15360);
     /* t = 15 */
-    seq_matmul(16, 256, 64, h + 15360, recurrent_kernel, 1, gates + 61440);
+    seq_matmul_packed(16, 256, 64, h + 15360, recurrent_packed, 1, gates + 61440);
     seq_lstm_cell_forward(16, 64, bias, gates + 61440, c + 15360, c + 16384, h + 16384);
     /* t = 16 */
-    seq_matmul(16, 256, 64, h + 16384, recurrent_kernel, 1, gates + 65536);
+    seq_matmul_packed(16, 256, 64, h + 16384, recurrent_packed, 1, gates + 65536);
     seq_lstm_cell_forward(16, 64, bias, gates + 65536, c + 16384, c + 17408, h + 17408);
     /* t = 17 */
-    seq_matmul(16, 256, 64, h + 17408, recurrent_kernel, 1, gates + 69632);
+    seq_matmul_packed(16, 256, 64, h + 17408, recurrent_packed, 1, gates + 69632);
     seq_lstm_cell_forward(16, 64, bias, gates + 69632, c + 17408, c + 18432, h + 18432);
     /* t = 18 */
-    seq_matmul(16, 256, 64, h + 18432, recurrent_kernel, 1, gates + 73728);
+    seq_matmul_packed(16, 256, 64, h + 18432, recurrent_packed, 1, gates + 73728);
     seq_lstm_cell_forward(16, 64, bias, gates + 73728, c + 18432, c + 19456, h + 19456);
     /* t = 19 */
-    seq_matmul(16, 256, 64, h + 19456, recurrent_kernel, 1, gates + 77824);
+    seq_matmul_packed(16, 256, 64, h + 19456, recurrent_packed, 1, gates + 77824);
     seq_lstm_cell_forward(16, 64, bias, gates + 77824, c + 19456, c + 20480, h + 20480);
     /* t = 20 */
-    seq_matmul(16, 256, 64, h + 20480, recurrent_kernel, 1, gates + 81920);
+    seq_matmul_packed(16, 256, 64, h + 20480, recurrent_packed, 1, gates + 81920);
     seq_lstm_cell_forward(16, 64, bias, gates + 81920, c + 20480, c + 21504, h + 21504);
     /* t = 21 */
-    seq_matmul(16, 256, 64, h + 21504, recurrent_kernel, 1, gates + 86016);
+    seq_matmul_packed(16, 256, 64, h + 21504, recurrent_packed, 1, gates + 86016);
     seq_lstm_cell_forward(16, 64, bias, gates + 86016, c + 21504, c + 22528, h + 22528);
     /* t = 22 */
-    seq_matmul(16, 256, 64, h + 22528, recurrent_kernel, 1, gates + 90112);
+    seq_matmul_packed(16, 256, 64, h + 22528, recurrent_packed, 1, gates + 90112);
     seq_lstm_cell_forward(16, 64, bias, gates + 90112, c + 22528, c + 23552, h + 23552);
     /* t = 23 */
-    seq_matmul(16, 256, 64, h + 23552, recurrent_kernel, 1, gates + 94208);
+    seq_matmul_packed(16, 256, 64, h + 23552, recurrent_packed, 1, gates + 94208);
     seq_lstm_cell_forward(16, 64, bias, gates + 94208, c + 23552, c + 24576, h + 24576);
     /* t = 24 */
-    seq_matmul(16, 256, 64, h + 24576, recurrent_kernel, 1, gates + 98304);
+    seq_matmul_packed(16, 256, 64, h + 24576, recurrent_packed, 1, gates + 98304);
     seq_lstm_cell_forward(16, 64, bias, gates + 98304, c + 24576, c + 25600, h + 25600);
     /* t = 25 */
-    seq_matmul(16, 256, 64, h + 25600, recurrent_kernel, 1, gates + 102400);
+    seq_matmul_packed(16, 256, 64, h + 25600, recurrent_packed, 1, gates + 102400);
     seq_lstm_cell_forward(16, 64, bias, gates + 102400, c + 25600, c + 26624, h + 26624);
     /* t = 26 */
-    seq_matmul(16, 256, 64, h + 26624, recurrent_kernel, 1, gates + 106496);
+    seq_matmul_packed(16, 256, 64, h + 26624, recurrent_packed, 1, gates + 106496);
     seq_lstm_cell_forward(16, 64, bias, gates + 106496, c + 26624, c + 27648, h + 27648);
     /* t = 27 */
-    seq_matmul(16, 256, 64, h + 27648, recurrent_kernel, 1, gates + 110592);
+    seq_matmul_packed(16, 256, 64, h + 27648, recurrent_packed, 1, gates + 110592);
     seq_lstm_cell_forward(16, 64, bias, gates + 110592, c + 27648, c + 28672, h + 28672);
     /* t = 28 */
-    seq_matmul(16, 256, 64, h + 28672, recurrent_kernel, 1, gates + 114688);
+    seq_matmul_packed(16, 256, 64, h + 28672, recurrent_packed, 1, gates + 114688);
     seq_lstm_cell_forward(16, 64, bias, gates + 114688, c + 28672, c + 29696, h + 29696);
     /* t = 29 */
-    seq_matmul(16, 256, 64, h + 29696, recurrent_kernel, 1, gates + 118784);
+    seq_matmul_packed(16, 256, 64, h + 29696, recurrent_packed, 1, gates + 118784);
     seq_lstm_cell_forward(16, 64, bias, gates + 118784, c + 29696, c + 30720, h + 30720);
     /* t = 30 */
-    seq_matmul(16, 256, 64, h + 30720, recurrent_kernel, 1, gates + 122880);
+    seq_matmul_packed(16, 256, 64, h + 30720, recurrent_packed, 1, gates + 122880);
     seq_lstm_cell_forward(16, 64, bias, gates + 122880, c + 30720, c + 31744, h + 31744);
     /* t = 31 */
-    seq_matmul(16, 256, 64, h + 31744, recurrent_kernel, 1, gates + 126976);
+    seq_matmul_packed(16, 256, 64, h + 31744, recurrent_packed, 1, gates + 126976);
     seq_lstm_cell_forward(16, 64, bias, gates + 126976, c + 31744, c + 32768, h + 32768);
     /* t = 32 */
-    seq_matmul(16, 256, 64, h + 32768, recurrent_kernel, 1, gates + 131072);
+    seq_matmul_packed(16, 256, 64, h + 32768, recurrent_packed, 1, gates + 131072);
     seq_lstm_cell_forward(16, 64, bias, gates + 131072, c + 32768, c + 33792, h + 33792);
     /* t = 33 */
-    seq_matmul(16, 256, 64, h + 33792, recurrent_kernel, 1, gates + 135168);
+    seq_matmul_packed(16, 256, 64, h + 33792, recurrent_packed, 1, gates + 135168);
     seq_lstm_cell_forward(16, 64, bias, gates + 135168, c + 33792, c + 34816, h + 34816);
     /* t = 34 */
-    seq_matmul(16, 256, 64, h + 34816, recurrent_kernel, 1, gates + 139264);
+    seq_matmul_packed(16, 256, 64, h + 34816, recurrent_packed, 1, gates + 139264);
     seq_lstm_cell_forward(16, 64, bias, gates + 139264, c + 34816, c + 35840, h + 35840);
     /* t = 35 */
-    seq_matmul(16, 256, 64, h + 35840, recurrent_kernel, 1, gates + 143360);
+    seq_matmul_packed(16, 256, 64, h + 35840, recurrent_packed, 1, gates + 143360);
     seq_lstm_cell_forward(16, 64, bias, gates + 143360, c + 35840, c + 36864, h + 36864);
     /* t = 36 */
-    seq_matmul(16, 256, 64, h + 36864, recurrent_kernel, 1, gates + 147456);
+    seq_matmul_packed(16, 256, 64, h + 36864, recurrent_packed, 1, gates + 147456);
     seq_lstm_cell_forward(16, 64, bias, gates + 147456, c + 36864, c + 37888, h + 37888);
     /* t = 37 */
-    seq_matmul(16, 256, 64, h + 37888, recurrent_kernel, 1, gates + 151552);
+    seq_matmul_packed(16, 256, 64, h + 37888, recurrent_packed, 1, gates + 151552);
     seq_lstm_cell_forward(16, 64, bias, gates + 151552, c + 37888, c + 38912, h + 38912);
     /* t = 38 */
-    seq_matmul(16, 256, 64, h + 38912, recurrent_kernel, 1, gates + 155648);
+    seq_matmul_packed(16, 256, 64, h + 38912, recurrent_packed, 1, gates + 155648);
     seq_lstm_cell_forward(16, 64, bias, gates + 155648, c + 38912, c + 39936, h + 39936);
     /* t = 39 */
-    seq_matmul(16, 256, 64, h + 39936, recurrent_kernel, 1, gates + 159744);
+    seq_matmul_packed(16, 256, 64, h + 39936, recurrent_packed, 1, gates + 159744);
     seq_lstm_cell_forward(16, 64, bias, gates + 159744, c + 39936, c + 40960, h + 40960);
     /* t = 40 */
-    seq_matmul(16, 256, 64, h + 40960, recurrent_kernel, 1, gates + 163840);
+    seq_matmul_packed(16, 256, 64, h + 40960, recurrent_packed, 1, gates + 163840);
     seq_lstm_cell_forward(16, 64, bias, gates + 163840, c + 40960, c + 41984, h + 41984);
     /* t = 41 */
-    seq_matmul(16, 256, 64, h + 41984, recurrent_kernel, 1, gates + 167936);
+    seq_matmul_packed(16, 256, 64, h + 41984, recurrent_packed, 1, gates + 167936);
     seq_lstm_cell_forward(16, 64, bias, gates + 167936, c + 41984, c + 43008, h + 43008);
     /* t = 42 */
-    seq_matmul(16, 256, 64, h + 43008, recurrent_kernel, 1, gates + 172032);
+    seq_matmul_packed(16, 256, 64, h + 43008, recurrent_packed, 1, gates + 172032);
     seq_lstm_cell_forward(16, 64, bias, gates + 172032, c + 43008, c + 44032, h + 44032);
     /* t = 43 */
-    seq_matmul(16, 256, 64, h + 44032, recurrent_kernel, 1, gates + 176128);
+    seq_matmul_packed(16, 256, 64, h + 44032, recurrent_packed, 1, gates + 176128);
     seq_lstm_cell_forward(16, 64, bias, gates + 176128, c + 44032, c + 45056, h + 45056);
     /* t = 44 */
-    seq_matmul(16, 256, 64, h + 45056, recurrent_kernel, 1, gates + 180224);
+    seq_matmul_packed(16, 256, 64, h + 45056, recurrent_packed, 1, gates + 180224);
     seq_lstm_cell_forward(16, 64, bias, gates + 180224, c + 45056, c + 46080, h + 46080);
     /* t = 45 */
-    seq_matmul(16, 256, 64, h + 46080, recurrent_kernel, 1, gates + 184320);
+    seq_matmul_packed(16, 256, 64, h + 46080, recurrent_packed, 1, gates + 184320);
     seq_lstm_cell_forward(16, 64, bias, gates + 184320, c + 46080, c + 47104, h + 47104);
     /* t = 46 */
-    seq_matmul(16, 256, 64, h + 47104, recurrent_kernel, 1, gates + 188416);
+    seq_matmul_packed(16, 256, 64, h + 47104, recurrent_packed, 1, gates + 188416);
     seq_lstm_cell_forward(16, 64, bias, gates + 188416, c + 47104, c + 48128, h + 48128);
     /* t = 47 */
-    seq_matmul(16, 256, 64, h + 48128, recurrent_kernel, 1, gates + 192512);
+    seq_matmul_packed(16, 256, 64, h + 48128, recurrent_packed, 1, gates + 192512);
     seq_lstm_cell_forward(16, 64, bias, gates + 192512, c + 48128, c + 49152, h + 49152);
     /* t = 48 */
-    seq_matmul(16, 256, 64, h + 49152, recurrent_kernel, 1, gates + 196608);
+    seq_matmul_packed(16, 256, 64, h + 49152, recurrent_packed, 1, gates + 196608);
     seq_lstm_cell_forward(16, 64, bias, gates + 196608, c + 49152, c + 50176, h + 50176);
     /* t = 49 */
-    seq_matmul(16, 256, 64, h + 50176, recurrent_kernel, 1, gates + 200704);
+    seq_matmul_packed(16, 256, 64, h + 50176, recurrent_packed, 1, gates + 200704);
     seq_lstm_cell_forward(16, 64, bias, gates + 200704, c + 50176, c + 51200, h + 51200);
     /* t = 50 */
-    seq_matmul(16, 256, 64, h + 51200, recurrent_kernel, 1, gates + 204800);
+    seq_matmul_packed(16, 256, 64, h + 51200, recurrent_packed, 1, gates + 204800);
     seq_lstm_cell_forward(16, 64, bias, gates + 204800, c + 51200, c + 52224, h + 52224);
     /* t = 51 */
-    seq_matmul(16, 256, 64, h + 52224, recurrent_kernel, 1, gates + 208896);
+    seq_matmul_packed(16, 256, 64, h + 52224, recurrent_packed, 1, gates + 208896);
     seq_lstm_cell_forward(16, 64, bias, gates + 208896, c + 52224, c + 53248, h + 53248);
     /* t = 52 */
-    seq_matmul(16, 256, 64, h + 53248, recurrent_kernel, 1, gates + 212992);
+    seq_matmul_packed(16, 256, 64, h + 53248, recurrent_packed, 1, gates + 212992);
     seq_lstm_cell_forward(16, 64, bias, gates + 212992, c + 53248, c + 54272, h + 54272);
     /* t = 53 */
-    seq_matmul(16, 256, 64, h + 54272, recurrent_kernel, 1, gates + 217088);
+    seq_matmul_packed(16, 256, 64, h + 54272, recurrent_packed, 1, gates + 217088);
     seq_lstm_cell_forward(16, 64, bias, gates + 217088, c + 54272, c + 55296, h + 55296);
     /* t = 54 */
-    seq_matmul(16, 256, 64, h + 55296, recurrent_kernel, 1, gates + 221184);
+    seq_matmul_packed(16, 256, 64, h + 55296, recurrent_packed, 1, gates + 221184);
     seq_lstm_cell_forward(16, 64, bias, gates + 221184, c + 55296, c + 56320, h + 56320);
     /* t = 55 */
-    seq_matmul(16, 256, 64, h + 56320, recurrent_kernel, 1, gates + 225280);
+    seq_matmul_packed(16, 256, 64, h + 56320, recurrent_packed, 1, gates + 225280);
     seq_lstm_cell_forward(16, 64, bias, gates + 225280, c + 56320, c + 57344, h + 57344);
     /* t = 56 */
-    seq_matmul(16, 256, 64, h + 57344, recurrent_kernel, 1, gates + 229376);
+    seq_matmul_packed(16, 256, 64, h + 57344, recurrent_packed, 1, gates + 229376);
     seq_lstm_cell_forward(16, 64, bias, gates + 229376, c + 57344, c + 58368, h + 58368);
     /* t = 57 */
-    seq_matmul(16, 256, 64, h + 58368, recurrent_kernel, 1, gates + 233472);
+    seq_matmul_packed(16, 256, 64, h + 58368, recurrent_packed, 1, gates + 233472);
     seq_lstm_cell_forward(16, 64, bias, gates + 233472, c + 58368, c + 59392, h + 59392);
     /* t = 58 */
-    seq_matmul(16, 256, 64, h + 59392, recurrent_kernel, 1, gates + 237568);
+    seq_matmul_packed(16, 256, 64, h + 59392, recurrent_packed, 1, gates + 237568);
     seq_lstm_cell_forward(16, 64, bias, gates + 237568, c + 59392, c + 60416, h + 60416);
     /* t = 59 */
-    seq_matmul(16, 256, 64, h + 60416, recurrent_kernel, 1, gates + 241664);
+    seq_matmul_packed(16, 256, 64, h + 60416, recurrent_packed, 1, gates + 241664);
     seq_lstm_cell_forward(16, 64, bias, gates + 241664, c + 60416, c + 61440, h + 61440);
     /* t = 60 */
-    seq_matmul(16, 256, 64, h + 61440, recurrent_kernel, 1, gates + 245760);
+    seq_matmul_packed(16, 256, 64, h + 61440, recurrent_packed, 1, gates + 245760);
     seq_lstm_cell_forward(16, 64, bias, gates + 245760, c + 61440, c + 62464, h + 62464);
     /* t = 61 */
-    seq_matmul(16, 256, 64, h + 62464, recurrent_kernel, 1, gates + 249856);
+    seq_matmul_packed(16, 256, 64, h + 62464, recurrent_packed, 1, gates + 249856);
     seq_lstm_cell_forward(16, 64, bias, gates + 249856, c + 62464, c + 63488, h + 63488);
     /* t = 62 */
-    seq_matmul(16, 256, 64, h + 63488, recurrent_kernel, 1, gates + 253952);
+    seq_matmul_packed(16, 256, 64, h + 63488, recurrent_packed, 1, gates + 253952);
     seq_lstm_cell_forward(16, 64, bias, gates + 253952, c + 63488, c + 64512, h + 64512);
     /* t = 63 */
-    seq_matmul(16, 256, 64, h + 64512, recurrent_kernel, 1, gates + 258048);
+    seq_matmul_packed(16, 256, 64, h + 64512, recurrent_packed, 1, gates + 258048);
     seq_lstm_cell_forward(16, 64, bias, gates + 258048, c + 64512, c + 65536, h + 65536);
     /* t = 64 */
-    seq_matmul(16, 256, 64, h + 65536, recurrent_kernel, 1, gates + 262144);
+    seq_matmul_packed(16, 256, 64, h + 65536, recurrent_packed, 1, gates + 262144);
     seq_lstm_cell_forward(16, 64, bias, gates + 262144, c + 65536, c + 66560, h + 66560);
     /* t = 65 */
-    seq_matmul(16, 256, 64, h + 66560, recurrent_kernel, 1, gates + 266240);
+    seq_matmul_packed(16, 256, 64, h + 66560, recurrent_packed, 1, gates + 266240);
     seq_lstm_cell_forward(16, 64, bias, gates + 266240, c + 66560, c + 67584, h + 67584);
     /* t = 66 */
-    seq_matmul(16, 256, 64, h + 67584, recurrent_kernel, 1, gates + 270336);
+    seq_matmul_packed(16, 256, 64, h + 67584, recurrent_packed, 1, gates + 270336);
     seq_lstm_cell_forward(16, 64, bias, gates + 270336, c + 67584, c + 68608, h + 68608);
     /* t = 67 */
-    seq_matmul(16, 256, 64, h + 68608, recurrent_kernel, 1, gates + 274432);
+    seq_matmul_packed(16, 256, 64, h + 68608, recurrent_packed, 1, gates + 274432);
     seq_lstm_cell_forward(16, 64, bias, gates + 274432, c + 68608, c + 69632, h + 69632);
     /* t = 68 */
-    seq_matmul(16, 256, 64, h + 69632, recurrent_kernel, 1, gates + 278528);
+    seq_matmul_packed(16, 256, 64, h + 69632, recurrent_packed, 1, gates + 278528);
     seq_lstm_cell_forward(16, 64, bias, gates + 278528, c + 69632, c + 70656, h + 70656);
     /* t = 69 */
-    seq_matmul(16, 256, 64, h + 70656, recurrent_kernel, 1, gates + 282624);
+    seq_matmul_packed(16, 256, 64, h + 70656, recurrent_packed, 1, gates + 282624);
     seq_lstm_cell_forward(16, 64, bias, gates + 282624, c + 70656, c + 71680, h + 71680);
     /* t = 70 */
-    seq_matmul(16, 256, 64, h + 71680, recurrent_kernel, 1, gates + 286720);
+    seq_matmul_packed(16, 256, 64, h + 71680, recurrent_packed, 1, gates + 286720);
     seq_lstm_cell_forward(16, 64, bias, gates + 286720, c + 71680, c + 72704, h + 72704);
     /* t = 71 */
-    seq_matmul(16, 256, 64, h + 72704, recurrent_kernel, 1, gates + 290816);
+    seq_matmul_packed(16, 256, 64, h + 72704, recurrent_packed, 1, gates + 290816);
     seq_lstm_cell_forward(16, 64, bias, gates + 290816, c + 72704, c + 73728, h + 73728);
     /* t = 72 */
-    seq_matmul(16, 256, 64, h + 73728, recurrent_kernel, 1, gates + 294912);
+    seq_matmul_packed(16, 256, 64, h + 73728, recurrent_packed, 1, gates + 294912);
     seq_lstm_cell_forward(16, 64, bias, gates + 294912, c + 73728, c + 74752, h + 74752);
     /* t = 73 */
-    seq_matmul(16, 256, 64, h + 74752, recurrent_kernel, 1, gates + 299008);
+    seq_matmul_packed(16, 256, 64, h + 74752, recurrent_packed, 1, gates + 299008);
     seq_lstm_cell_forward(16, 64, bias, gates + 299008, c + 74752, c + 75776, h + 75776);
     /* t = 74 */
-    seq_matmul(16, 256, 64, h + 75776, recurrent_kernel, 1, gates + 303104);
+    seq_matmul_packed(16, 256, 64, h + 75776, recurrent_packed, 1, gates + 303104);
     seq_lstm_cell_forward(16, 64, bias, gates + 303104, c + 75776, c + 76800, h + 76800);
     /* t = 75 */
-    seq_matmul(16, 256, 64, h + 76800, recurrent_kernel, 1, gates + 307200);
+    seq_matmul_packed(16, 256, 64, h + 76800, recurrent_packed, 1, gates + 307200);
     seq_lstm_cell_forward(16, 64, bias, gates + 307200, c + 76800, c + 77824, h + 77824);
     /* t = 76 */
-    seq_matmul(16, 256, 64, h + 77824, recurrent_kernel, 1, gates + 311296);
+    seq_matmul_packed(16, 256, 64, h + 77824, recurrent_packed, 1, gates + 311296);
     seq_lstm_cell_forward(16, 64, bias, gates + 311296, c + 77824, c + 78848, h + 78848);
     /* t = 77 */
-    seq_matmul(16, 256, 64, h + 78848, recurrent_kernel, 1, gates + 315392);
+    seq_matmul_packed(16, 256, 64, h + 78848, recurrent_packed, 1, gates + 315392);
     seq_lstm_cell_forward(16, 64, bias, gates + 315392, c + 78848, c + 79872, h + 79872);
     /* t = 78 */
-    seq_matmul(16, 256, 64, h + 79872, recurrent_kernel, 1, gates + 319488);
+    seq_matmul_packed(16, 256, 64, h + 79872, recurrent_packed, 1, gates + 319488);
     seq_lstm_cell_forward(16, 64, bias, gates + 319488, c + 79872, c + 80896, h + 80896);
     /* t = 79 */
-    seq_matmul(16, 256, 64, h + 80896, recurrent_kernel, 1, gates + 323584);
+    seq_matmul_packed(16, 256, 64, h + 80896, recurrent_packed, 1, gates + 323584);
     seq_lstm_cell_forward(16, 64, bias, gates + 323584, c + 80896, c + 81920, h + 81920);
     /* t = 80 */
-    seq_matmul(16, 256, 64, h + 81920, recurrent_kernel, 1, gates + 327680);
+    seq_matmul_packed(16, 256, 64, h + 81920, recurrent_packed, 1, gates + 327680);
     seq_lstm_cell_forward(16, 64, bias, gates + 327680, c + 81920, c + 82944, h + 82944);
     /* t = 81 */
-    seq_matmul(16, 256, 64, h + 82944, recurrent_kernel, 1, gates + 331776);
+    seq_matmul_packed(16, 256, 64, h + 82944, recurrent_packed, 1, gates + 331776);
     seq_lstm_cell_forward(16, 64, bias, gates + 331776, c + 82944, c + 83968, h + 83968);
     /* t = 82 */
-    seq_matmul(16, 256, 64, h + 83968, recurrent_kernel, 1, gates + 335872);
+    seq_matmul_packed(16, 256, 64, h + 83968, recurrent_packed, 1, gates + 335872);
     seq_lstm_cell_forward(16, 64, bias, gates + 335872, c + 83968, c + 84992, h + 84992);
     /* t = 83 */
-    seq_matmul(16, 256, 64, h + 84992, recurrent_kernel, 1, gates + 339968);
+    seq_matmul_packed(16, 256, 64, h + 84992, recurrent_packed, 1, gates + 339968);
     seq_lstm_cell_forward(16, 64, bias, gates + 339968, c + 84992, c + 86016, h + 86016);
     /* t = 84 */
-    seq_matmul(16, 256, 64, h + 86016, recurrent_kernel, 1, gates + 344064);
+    seq_matmul_packed(16, 256, 64, h + 86016, recurrent_packed, 1, gates + 344064);
     seq_lstm_cell_forward(16, 64, bias, gates + 344064, c + 86016, c + 87040, h + 87040);
     /* t = 85 */
-    seq_matmul(16, 256, 64, h + 87040, recurrent_kernel, 1, gates + 348160);
+    seq_matmul_packed(16, 256, 64, h + 87040, recurrent_packed, 1, gates + 348160);
     seq_lstm_cell_forward(16, 64, bias, gates + 348160, c + 87040, c + 88064, h + 88064);
     /* t = 86 */
-    seq_matmul(16, 256, 64, h + 88064, recurrent_kernel, 1, gates + 352256);
+    seq_matmul_packed(16, 256, 64, h + 88064, recurrent_packed, 1, gates + 352256);
     seq_lstm_cell_forward(16, 64, bias, gates + 352256, c + 88064, c + 89088, h + 89088);
     /* t = 87 */
-    seq_matmul(16, 256, 64, h + 89088, recurrent_kernel, 1, gates + 356352);
+    seq_matmul_packed(16, 256, 64, h + 89088, recurrent_packed, 1, gates + 356352);
     seq_lstm_cell_forward(16, 64, bias, gates + 356352, c + 89088, c + 90112, h + 90112);
     /* t = 88 */
-    seq_matmul(16, 256, 64, h + 90112, recurrent_kernel, 1, gates + 360448);
+    seq_matmul_packed(16, 256, 64, h + 90112, recurrent_packed, 1, gates + 360448);
     seq_lstm_cell_forward(16, 64, bias, gates + 360448, c + 90112, c + 91136, h + 91136);
     /* t = 89 */
-    seq_matmul(16, 256, 64, h + 91136, recurrent_kernel, 1, gates + 364544);
+    seq_matmul_packed(16, 256, 64, h + 91136, recurrent_packed, 1, gates + 364544);
     seq_lstm_cell_forward(16, 64, bias, gates + 364544, c + 91136, c + 92160, h + 92160);
     /* t = 90 */
-    seq_matmul(16, 256, 64, h + 92160, recurrent_kernel, 1, gates + 368640);
+    seq_matmul_packed(16, 256, 64, h + 92160, recurrent_packed, 1, gates + 368640);
     seq_lstm_cell_forward(16, 64, bias, gates + 368640, c + 92160, c + 93184, h + 93184);
     /* t = 91 */
-    seq_matmul(16, 256, 64, h + 93184, recurrent_kernel, 1, gates + 372736);
+    seq_matmul_packed(16, 256, 64, h + 93184, recurrent_packed, 1, gates + 372736);
     seq_lstm_cell_forward(16, 64, bias, gates + 372736, c + 93184, c + 94208, h + 94208);
     /* t = 92 */
-    seq_matmul(16, 256, 64, h + 94208, recurrent_kernel, 1, gates + 376832);
+    seq_matmul_packed(16, 256, 64, h + 94208, recurrent_packed, 1, gates + 376832);
     seq_lstm_cell_forward(16, 64, bias, gates + 376832, c + 94208, c + 95232, h + 95232);
     /* t = 93 */
-    seq_matmul(16, 256, 64, h + 95232, recurrent_kernel, 1, gates + 380928);
+    seq_matmul_packed(16, 256, 64, h + 95232, recurrent_packed, 1, gates + 380928);
     seq_lstm_cell_forward(16, 64, bias, gates + 380928, c + 95232, c + 96256, h + 96256);
     /* t = 94 */
-    seq_matmul(16, 256, 64, h + 96256, recurrent_kernel, 1, gates + 385024);
+    seq_matmul_packed(16, 256, 64, h + 96256, recurrent_packed, 1, gates + 385024);
     seq_lstm_cell_forward(16, 64, bias, gates + 385024, c + 96256, c + 97280, h + 97280);
     /* t = 95 */
-    seq_matmul(16, 256, 64, h + 97280, recurrent_kernel, 1, gates + 389120);
+    seq_matmul_packed(16, 256, 64, h + 97280, recurrent_packed, 1, gates + 389120);
     seq_lstm_cell_forward(16, 64, bias, gates + 389120, c + 97280, c + 98304, h + 98304);
     /* t = 96 */
-    seq_matmul(16, 256, 64, h + 98304, recurrent_kernel, 1, gates + 393216);
+    seq_matmul_packed(16, 256, 64, h + 98304, recurrent_packed, 1, gates + 393216);
     seq_lstm_cell_forward(16, 64, bias, gates + 393216, c + 98304, c + 99328, h + 99328);
     /* t = 97 */
-    seq_matmul(16, 256, 64, h + 99328, recurrent_kernel, 1, gates + 397312);
+    seq_matmul_packed(16, 256, 64, h + 99328, recurrent_packed, 1, gates + 397312);
     seq_lstm_cell_forward(16, 64, bias, gates + 397312, c + 99328, c + 100352, h + 100352);
     /* t = 98 */
-    seq_matmul(16, 256, 64, h + 100352, recurrent_kernel, 1, gates + 401408);
+    seq_matmul_packed(16, 256, 64, h + 100352, recurrent_packed, 1, gates + 401408);
     seq_lstm_cell_forward(16, 64, bias, gates + 401408, c + 100352, c + 101376, h + 101376);
     /* t = 99 */
-    seq_matmul(16, 256, 64, h + 101376, recurrent_kernel, 1, gates + 405504);
+    seq_matmul_packed(16, 256, 64, h + 101376, recurrent_packed, 1, gates + 405504);
     seq_lstm_cell_forward(16, 64, bias, gates + 405504, c + 101376, c + 102400, h + 102400);
     /* t = 100 */
-    seq_matmul(16, 256, 64, h + 102400, recurrent_kernel, 1, gates + 409600);
+    seq_matmul_packed(16, 256, 64, h + 102400, recurrent_packed, 1, gates + 409600);
     seq_lstm_cell_forward(16, 64, bias, gates + 409600, c + 102400, c + 103424, h + 103424);
     /* t = 101 */
-    seq_matmul(16, 256, 64, h + 103424, recurrent_kernel, 1, gates + 413696);
+    seq_matmul_packed(16, 256, 64, h + 103424, recurrent_packed, 1, gates + 413696);
     seq_lstm_cell_forward(16, 64, bias, gates + 413696, c + 103424, c + 104448, h + 104448);
     /* t = 102 */
-    seq_matmul(16, 256, 64, h + 104448, recurrent_kernel, 1, gates + 417792);
+    seq_matmul_packed(16, 256, 64, h + 104448, recurrent_packed, 1, gates + 417792);
     seq_lstm_cell_forward(16, 64, bias, gates + 417792, c + 104448, c + 105472, h + 105472);
     /* t = 103 */
-    seq_matmul(16, 256, 64, h + 105472, recurrent_kernel, 1, gates + 421888);
+    seq_matmul_packed(16, 256, 64, h + 105472, recurrent_packed, 1, gates + 421888);
     seq_lstm_cell_forward(16, 64, bias, gates + 421888, c + 105472, c + 106496, h + 106496);
     /* t = 104 */
-    seq_matmul(16, 256, 64, h + 106496, recurrent_kernel, 1, gates + 425984);
+    seq_matmul_packed(16, 256, 64, h + 106496, recurrent_packed, 1, gates + 425984);
     seq_lstm_cell_forward(16, 64, bias, gates + 425984, c + 106496, c + 107520, h + 107520);
     /* t = 105 */
-    seq_matmul(16, 256, 64, h + 107520, recurrent_kernel, 1, gates + 430080);
+    seq_matmul_packed(16, 256, 64, h + 107520, recurrent_packed, 1, gates + 430080);
     seq_lstm_cell_forward(16, 64, bias, gates + 430080, c + 107520, c + 108544, h + 108544);
     /* t = 106 */
-    seq_matmul(16, 256, 64, h + 108544, recurrent_kernel, 1, gates + 434176);
+    seq_matmul_packed(16, 256, 64, h + 108544, recurrent_packed, 1, gates + 434176);
     seq_lstm_cell_forward(16, 64, bias, gates + 434176, c + 108544, c + 109568, h + 109568);
     /* t = 107 */
-    seq_matmul(16, 256, 64, h + 109568, recurrent_kernel, 1, gates + 438272);
+    seq_matmul_packed(16, 256, 64, h + 109568, recurrent_packed, 1, gates + 438272);
     seq_lstm_cell_forward(16, 64, bias, gates + 438272, c + 109568, c + 110592, h + 110592);
     /* t = 108 */
-    seq_matmul(16, 256, 64, h + 110592, recurrent_kernel, 1, gates + 442368);
+    seq_matmul_packed(16, 256, 64, h + 110592, recurrent_packed, 1, gates + 442368);
     seq_lstm_cell_forward(16, 64, bias, gates + 442368, c + 110592, c + 111616, h + 111616);
     /* t = 109 */
-    seq_matmul(16, 256, 64, h + 111616, recurrent_kernel, 1, gates + 446464);
+    seq_matmul_packed(16, 256, 64, h + 111616, recurrent_packed, 1, gates + 446464);
     seq_lstm_cell_forward(16, 64, bias, gates + 446464, c + 111616, c + 112640, h + 112640);
     /* t = 110 */
-    seq_matmul(16, 256, 64, h + 112640, recurrent_kernel, 1, gates + 450560);
+    seq_matmul_packed(16, 256, 64, h + 112640, recurrent_packed, 1, gates + 450560);
     seq_lstm_cell_forward(16, 64, bias, gates + 450560, c + 112640, c + 113664, h + 113664);
     /* t = 111 */
-    seq_matmul(16, 256, 64, h + 113664, recurrent_kernel, 1, gates + 454656);
+    seq_matmul_packed(16, 256, 64, h + 113664, recurrent_packed, 1, gates + 454656);
     seq_lstm_cell_forward(16, 64, bias, gates + 454656, c + 113664, c + 114688, h + 114688);
     /* t = 112 */
-    seq_matmul(16, 256, 64, h + 114688, recurrent_kernel, 1, gates + 458752);
+    seq_matmul_packed(16, 256, 64, h + 114688, recurrent_packed, 1, gates + 458752);
     seq_lstm_cell_forward(16, 64, bias, gates + 458752, c + 114688, c + 115712, h + 115712);
     /* t = 113 */
-    seq_matmul(16, 256, 64, h + 115712, recurrent_kernel, 1, gates + 462848);
+    seq_matmul_packed(16, 256, 64, h + 115712, recurrent_packed, 1, gates + 462848);
     seq_lstm_cell_forward(16, 64, bias, gates + 462848, c + 115712, c + 116736, h + 116736);
     /* t = 114 */
-    seq_matmul(16, 256, 64, h + 116736, recurrent_kernel, 1, gates + 466944);
+    seq_matmul_packed(16, 256, 64, h + 116736, recurrent_packed, 1, gates + 466944);
     seq_lstm_cell_forward(16, 64, bias, gates + 466944, c + 116736, c + 117760, h + 117760);
     /* t = 115 */
-    seq_matmul(16, 256, 64, h + 117760, recurrent_kernel, 1, gates + 471040);
+    seq_matmul_packed(16, 256, 64, h + 117760, recurrent_packed, 1, gates + 471040);
     seq_lstm_cell_forward(16, 64, bias, gates + 471040, c + 117760, c + 118784, h + 118784);
     /* t = 116 */
-    seq_matmul(16, 256, 64, h + 118784, recurrent_kernel, 1, gates + 475136);
+    seq_matmul_packed(16, 256, 64, h + 118784, recurrent_packed, 1, gates + 475136);
     seq_lstm_cell_forward(16, 64, bias, gates + 475136, c + 118784, c + 119808, h + 119808);
     /* t = 117 */
-    seq_matmul(16, 256, 64, h + 119808, recurrent_kernel, 1, gates + 479232);
+    seq_matmul_packed(16, 256, 64, h + 119808, recurrent_packed, 1, gates + 479232);
     seq_lstm_cell_forward(16, 64, bias, gates + 479232, c + 119808, c + 120832, h + 120832);
     /* t = 118 */
-    seq_matmul(16, 256, 64, h + 120832, recurrent_kernel, 1, gates + 483328);
+    seq_matmul_packed(16, 256, 64, h + 120832, recurrent_packed, 1, gates + 483328);
     seq_lstm_cell_forward(16, 64, bias, gates + 483328, c + 120832, c + 121856, h + 121856);
     /* t = 119 */
-    seq_matmul(16, 256, 64, h + 121856, recurrent_kernel, 1, gates + 487424);
+    seq_matmul_packed(16, 256, 64, h + 121856, recurrent_packed, 1, gates + 487424);
     seq_lstm_cell_forward(16, 64, bias, gates + 487424, c + 121856, c + 122880, h + 122880);
     /* t = 120 */
-    seq_matmul(16, 256, 64, h + 122880, recurrent_kernel, 1, gates + 491520);
+    seq_matmul_packed(16, 256, 64, h + 122880, recurrent_packed, 1, gates + 491520);
     seq_lstm_cell_forward(16, 64, bias, gates + 491520, c + 122880, c + 123904, h + 123904);
     /* t = 121 */
-    seq_matmul(16, 256, 64, h + 123904, recurrent_kernel, 1, gates + 495616);
+    seq_matmul_packed(16, 256, 64, h + 123904, recurrent_packed, 1, gates + 495616);
     seq_lstm_cell_forward(16, 64, bias, gates + 495616, c + 123904, c + 124928, h + 124928);
     /* t = 122 */
-    seq_matmul(16, 256, 64, h + 124928, recurrent_kernel, 1, gates + 499712);
+    seq_matmul_packed(16, 256, 64, h + 124928, recurrent_packed, 1, gates + 499712);
     seq_lstm_cell_forward(16, 64, bias, gates + 499712, c + 124928, c + 125952, h + 125952);
     /* t = 123 */
-    seq_matmul(16, 256, 64, h + 125952, recurrent_kernel, 1, gates + 503808);
+    seq_matmul_packed(16, 256, 64, h + 125952, recurrent_packed, 1, gates + 503808);
     seq_lstm_cell_forward(16, 64, bias, gates + 503808, c + 125952, c + 126976, h + 126976);
     /* t = 124 */
-    seq_matmul(16, 256, 64, h + 126976, recurrent_kernel, 1, gates + 507904);
+    seq_matmul_packed(16, 256, 64, h + 126976, recurrent_packed, 1, gates + 507904);
     seq_lstm_cell_forward(16, 64, bias, gates + 507904, c + 126976, c + 128000, h + 128000);
     /* t = 125 */
-    seq_matmul(16, 256, 64, h + 128000, recurrent_kernel, 1, gates + 512000);
+    seq_matmul_packed(16, 256, 64, h + 128000, recurrent_packed, 1, gates + 512000);
     seq_lstm_cell_forward(16, 64, bias, gates + 512000, c + 128000, c + 129024, h + 129024);
     /* t = 126 */
-    seq_matmul(16, 256, 64, h + 129024, recurrent_kernel, 1, gates + 516096);
+    seq_matmul_packed(16, 256, 64, h + 129024, recurrent_packed, 1, gates + 516096);
     seq_lstm_cell_forward(16, 64, bias, gates + 516096, c + 129024, c + 130048, h + 130048);
     /* t = 127 */
-    seq_matmul(16, 256, 64, h + 130048, recurrent_kernel, 1, gates + 520192);
+    seq_matmul_packed(16, 256, 64, h + 130048, recurrent_packed, 1, gates + 520192);
     seq_lstm_cell_forward(16, 64, bias, gates + 520192, c + 130048, c + 131072, h + 131072);
     /* t = 128 */
-    seq_matmul(16, 256, 64, h + 131072, recurrent_kernel, 1, gates + 524288);
+    seq_matmul_packed(16, 256, 64, h + 131072, recurrent_packed, 1, gates + 524288);
     seq_lstm_cell_forward(16, 64, bias, gates + 524288, c + 131072, c + 132096, h + 132096);
     /* t = 129 */
-    seq_matmul(16, 256, 64, h + 132096, recurrent_kernel, 1, gates + 528384);
+    seq_matmul_packed(16, 256, 64, h + 132096, recurrent_packed, 1, gates + 528384);
     seq_lstm_cell_forward(16, 64, bias, gates + 528384, c + 132096, c + 133120, h + 133120);
     /* t = 130 */
-    seq_matmul(16, 256, 64, h + 133120, recurrent_kernel, 1, gates + 532480);
+    seq_matmul_packed(16, 256, 64, h + 133120, recurrent_packed, 1, gates + 532480);
     seq_lstm_cell_forward(16, 64, bias, gates + 532480, c + 133120, c + 134144, h + 134144);
     /* t = 131 */
-    seq_matmul(16, 256, 64, h + 134144, recurrent_kernel, 1, gates + 536576);
+    seq_matmul_packed(16, 256, 64, h + 134144, recurrent_packed, 1, gates + 536576);
     seq_lstm_cell_forward(16, 64, bias, gates + 536576, c + 134144, c + 135168, h + 135168);
     /* t = 132 */
-    seq_matmul(16, 256, 64, h + 135168, recurrent_kernel, 1, gates + 540672);
+    seq_matmul_packed(16, 256, 64, h + 135168, recurrent_packed, 1, gates + 540672);
     seq_lstm_cell_forward(16, 64, bias, gates + 540672, c + 135168, c + 136192, h + 136192);
     /* t = 133 */
-    seq_matmul(16, 256, 64, h + 136192, recurrent_kernel, 1, gates + 544768);
+    seq_matmul_packed(16, 256, 64, h + 136192, recurrent_packed, 1, gates + 544768);
     seq_lstm_cell_forward(16, 64, bias, gates + 544768, c + 136192, c + 137216, h + 137216);
     /* t = 134 */
-    seq_matmul(16, 256, 64, h + 137216, recurrent_kernel, 1, gates + 548864);
+    seq_matmul_packed(16, 256, 64, h + 137216, recurrent_packed, 1, gates + 548864);
     seq_lstm_cell_forward(16, 64, bias, gates + 548864, c + 137216, c + 138240, h + 138240);
     /* t = 135 */
-    seq_matmul(16, 256, 64, h + 138240, recurrent_kernel, 1, gates + 552960);
+    seq_matmul_packed(16, 256, 64, h + 138240, recurrent_packed, 1, gates + 552960);
     seq_lstm_cell_forward(16, 64, bias, gates + 552960, c + 138240, c + 139264, h + 139264);
     /* t = 136 */
-    seq_matmul(16, 256, 64, h + 139264, recurrent_kernel, 1, gates + 557056);
+    seq_matmul_packed(16, 256, 64, h + 139264, recurrent_packed, 1, gates + 557056);
     seq_lstm_cell_forward(16, 64, bias, gates + 557056, c + 139264, c + 140288, h + 140288);
     /* t = 137 */
-    seq_matmul(16, 256, 64, h + 140288, recurrent_kernel, 1, gates + 561152);
+    seq_matmul_packed(16, 256, 64, h + 140288, recurrent_packed, 1, gates + 561152);
     seq_lstm_cell_forward(16, 64, bias, gates + 561152, c + 140288, c + 141312, h + 141312);
     /* t = 138 */
-    seq_matmul(16, 256, 64, h + 141312, recurrent_kernel, 1, gates + 565248);
+    seq_matmul_packed(16, 256, 64, h + 141312, recurrent_packed, 1, gates + 565248);
     seq_lstm_cell_forward(16, 64, bias, gates + 565248, c + 141312, c + 142336, h + 142336);
     /* t = 139 */
-    seq_matmul(16, 256, 64, h + 142336, recurrent_kernel, 1, gates + 569344);
+    seq_matmul_packed(16, 256, 64, h + 142336, recurrent_packed, 1, gates + 569344);
     seq_lstm_cell_forward(16, 64, bias, gates + 569344, c + 142336, c + 143360, h + 143360);
     /* t = 140 */
-    seq_matmul(16, 256, 64, h + 143360, recurrent_kernel, 1, gates + 573440);
+    seq_matmul_packed(16, 256, 64, h + 143360, recurrent_packed, 1, gates + 573440);
     seq_lstm_cell_forward(16, 64, bias, gates + 573440, c + 143360, c + 144384, h + 144384);
     /* t = 141 */
-    seq_matmul(16, 256, 64, h + 144384, recurrent_kernel, 1, gates + 577536);
+    seq_matmul_packed(16, 256, 64, h + 144384, recurrent_packed, 1, gates + 577536);
     seq_lstm_cell_forward(16, 64, bias, gates + 577536, c + 144384, c + 145408, h + 145408);
     /* t = 142 */
-    seq_matmul(16, 256, 64, h + 145408, recurrent_kernel, 1, gates + 581632);
+    seq_matmul_packed(16, 256, 64, h + 145408, recurrent_packed, 1, gates + 581632);
     seq_lstm_cell_forward(16, 64, bias, gates + 581632, c + 145408, c + 146432, h + 146432);
     /* t = 143 */
-    seq_matmul(16, 256, 64, h + 146432, recurrent_kernel, 1, gates + 585728);
+    seq_matmul_packed(16, 256, 64, h + 146432, recurrent_packed, 1, gates + 585728);
     seq_lstm_cell_forward(16, 64, bias, gates + 585728, c + 146432, c + 147456, h + 147456);
     /* t = 144 */
-    seq_matmul(16, 256, 64, h + 147456, recurrent_kernel, 1, gates + 589824);
+    seq_matmul_packed(16, 256, 64, h + 147456, recurrent_packed, 1, gates + 589824);
     seq_lstm_cell_forward(16, 64, bias, gates + 589824, c + 147456, c + 148480, h + 148480);
     /* t = 145 */
-    seq_matmul(16, 256, 64, h + 148480, recurrent_kernel, 1, gates + 593920);
+    seq_matmul_packed(16, 256, 64, h + 148480, recurrent_packed, 1, gates + 593920);
     seq_lstm_cell_forward(16, 64, bias, gates + 593920, c + 148480, c + 149504, h + 149504);
     /* t = 146 */
-    seq_matmul(16, 256, 64, h + 149504, recurrent_kernel, 1, gates + 598016);
+    seq_matmul_packed(16, 256, 64, h + 149504, recurrent_packed, 1, gates + 598016);
     seq_lstm_cell_forward(16, 64, bias, gates + 598016, c + 149504, c + 150528, h + 150528);
     /* t = 147 */
-    seq_matmul(16, 256, 64, h + 150528, recurrent_kernel, 1, gates + 602112);
+    seq_matmul_packed(16, 256, 64, h + 150528, recurrent_packed, 1, gates + 602112);
     seq_lstm_cell_forward(16, 64, bias, gates + 602112, c + 150528, c + 151552, h + 151552);
     /* t = 148 */
-    seq_matmul(16, 256, 64, h + 151552, recurrent_kernel, 1, gates + 606208);
+    seq_matmul_packed(16, 256, 64, h + 151552, recurrent_packed, 1, gates + 606208);
     seq_lstm_cell_forward(16, 64, bias, gates + 606208, c + 151552, c + 152576, h + 152576);
     /* t = 149 */
-    seq_matmul(16, 256, 64, h + 152576, recurrent_kernel, 1, gates + 610304);
+    seq_matmul_packed(16, 256, 64, h + 152576, recurrent_packed, 1, gates + 610304);
     seq_lstm_cell_forward(16, 64, bias, gates + 610304, c + 152576, c + 153600, h + 153600);
     /* t = 150 */
-    seq_matmul(16, 256, 64, h + 153600, recurrent_kernel, 1, gates + 614400);
+    seq_matmul_packed(16, 256, 64, h + 153600, recurrent_packed, 1, gates + 614400);
     seq_lstm_cell_forward(16, 64, bias, gates + 614400, c + 153600, c + 154624, h + 154624);
     /* t = 151 */
-    seq_matmul(16, 256, 64, h + 154624, recurrent_kernel, 1, gates + 618496);
+    seq_matmul_packed(16, 256, 64, h + 154624, recurrent_packed, 1, gates + 618496);
     seq_lstm_cell_forward(16, 64, bias, gates + 618496, c + 154624, c + 155648, h + 155648);
     /* t = 152 */
-    seq_matmul(16, 256, 64, h + 155648, recurrent_kernel, 1, gates + 622592);
+    seq_matmul_packed(16, 256, 64, h + 155648, recurrent_packed, 1, gates + 622592);
     seq_lstm_cell_forward(16, 64, bias, gates + 622592, c + 155648, c + 156672, h + 156672);
     /* t = 153 */
-    seq_matmul(16, 256, 64, h + 156672, recurrent_kernel, 1, gates + 626688);
+    seq_matmul_packed(16, 256, 64, h + 156672, recurrent_packed, 1, gates + 626688);
     seq_lstm_cell_forward(16, 64, bias, gates + 626688, c + 156672, c + 157696, h + 157696);
     /* t = 154 */
-    seq_matmul(16, 256, 64, h + 157696, recurrent_kernel, 1, gates + 630784);
+    seq_matmul_packed(16, 256, 64, h + 157696, recurrent_packed, 1, gates + 630784);
     seq_lstm_cell_forward(16, 64, bias, gates + 630784, c + 157696, c + 158720, h + 158720);
     /* t = 155 */
-    seq_matmul(16, 256, 64, h + 158720, recurrent_kernel, 1, gates + 634880);
+    seq_matmul_packed(16, 256, 64, h + 158720, recurrent_packed, 1, gates + 634880);
     seq_lstm_cell_forward(16, 64, bias, gates + 634880, c + 158720, c + 159744, h + 159744);
     /* t = 156 */
-    seq_matmul(16, 256, 64, h + 159744, recurrent_kernel, 1, gates + 638976);
+    seq_matmul_packed(16, 256, 64, h + 159744, recurrent_packed, 1, gates + 638976);
     seq_lstm_cell_forward(16, 64, bias, gates + 638976, c + 159744, c + 160768, h + 160768);
     /* t = 157 */
-    seq_matmul(16, 256, 64, h + 160768, recurrent_kernel, 1, gates + 643072);
+    seq_matmul_packed(16, 256, 64, h + 160768, recurrent_packed, 1, gates + 643072);
     seq_lstm_cell_forward(16, 64, bias, gates + 643072, c + 160768, c + 161792, h + 161792);
     /* t = 158 */
-    seq_matmul(16, 256, 64, h + 161792, recurrent_kernel, 1, gates + 647168);
+    seq_matmul_packed(16, 256, 64, h + 161792, recurrent_packed, 1, gates + 647168);
     seq_lstm_cell_forward(16, 64, bias, gates + 647168, c + 161792, c + 162816, h + 162816);
     /* t = 159 */
-    seq_matmul(16, 256, 64, h + 162816, recurrent_kernel, 1, gates + 651264);
+    seq_matmul_packed(16, 256, 64, h + 162816, recurrent_packed, 1, gates + 651264);
     seq_lstm_cell_forward(16, 64, bias, gates + 651264, c + 162816, c + 163840, h + 163840);
     /* t = 160 */
-    seq_matmul(16, 256, 64, h + 163840, recurrent_kernel, 1, gates + 655360);
+    seq_matmul_packed(16, 256, 64, h + 163840, recurrent_packed, 1, gates + 655360);
     seq_lstm_cell_forward(16, 64, bias, gates + 655360, c + 163840, c + 164864, h + 164864);
     /* t = 161 */
-    seq_matmul(16, 256, 64, h + 164864, recurrent_kernel, 1, gates + 659456);
+    seq_matmul_packed(16, 256, 64, h + 164864, recurrent_packed, 1, gates + 659456);
     seq_lstm_cell_forward(16, 64, bias, gates + 659456, c + 164864, c + 165888, h + 165888);
     /* t = 162 */
-    seq_matmul(16, 256, 64, h + 165888, recurrent_kernel, 1, gates + 663552);
+    seq_matmul_packed(16, 256, 64, h + 165888, recurrent_packed, 1, gates + 663552);
     seq_lstm_cell_forward(16, 64, bias, gates + 663552, c + 165888, c + 166912, h + 166912);
     /* t = 163 */
-    seq_matmul(16, 256, 64, h + 166912, recurrent_kernel, 1, gates + 667648);
+    seq_matmul_packed(16, 256, 64, h + 166912, recurrent_packed, 1, gates + 667648);
     seq_lstm_cell_forward(16, 64, bias, gates + 667648, c + 166912, c + 167936, h + 167936);
     /* t = 164 */
-    seq_matmul(16, 256, 64, h + 167936, recurrent_kernel, 1, gates + 671744);
+    seq_matmul_packed(16, 256, 64, h + 167936, recurrent_packed, 1, gates + 671744);
     seq_lstm_cell_forward(16, 64, bias, gates + 671744, c + 167936, c + 168960, h + 168960);
     /* t = 165 */
-    seq_matmul(16, 256, 64, h + 168960, recurrent_kernel, 1, gates + 675840);
+    seq_matmul_packed(16, 256, 64, h + 168960, recurrent_packed, 1, gates + 675840);
     seq_lstm_cell_forward(16, 64, bias, gates + 675840, c + 168960, c + 169984, h + 169984);
     /* t = 166 */
-    seq_matmul(16, 256, 64, h + 169984, recurrent_kernel, 1, gates + 679936);
+    seq_matmul_packed(16, 256, 64, h + 169984, recurrent_packed, 1, gates + 679936);
     seq_lstm_cell_forward(16, 64, bias, gates + 679936, c + 169984, c + 171008, h + 171008);
     /* t = 167 */
-    seq_matmul(16, 256, 64, h + 171008, recurrent_kernel, 1, gates + 684032);
+    seq_matmul_packed(16, 256, 64, h + 171008, recurrent_packed, 1, gates + 684032);
     seq_lstm_cell_forward(16, 64, bias, gates + 684032, c + 171008, c + 172032, h + 172032);
     /* t = 168 */
-    seq_matmul(16, 256, 64, h + 172032, recurrent_kernel, 1, gates + 688128);
+    seq_matmul_packed(16, 256, 64, h + 172032, recurrent_packed, 1, gates + 688128);
     seq_lstm_cell_forward(16, 64, bias, gates + 688128, c + 172032, c + 173056, h + 173056);
     /* t = 169 */
-    seq_matmul(16, 256, 64, h + 173056, recurrent_kernel, 1, gates + 692224);
+    seq_matmul_packed(16, 256, 64, h + 173056, recurrent_packed, 1, gates + 692224);
     seq_lstm_cell_forward(16, 64, bias, gates + 692224, c + 173056, c + 174080, h + 174080);
     /* t = 170 */
-    seq_matmul(16, 256, 64, h + 174080, recurrent_kernel, 1, gates + 696320);
+    seq_matmul_packed(16, 256, 64, h + 174080, recurrent_packed, 1, gates + 696320);
     seq_lstm_cell_forward(16, 64, bias, gates + 696320, c + 174080, c + 175104, h + 175104);
     /* t = 171 */
-    seq_matmul(16, 256, 64, h + 175104, recurrent_kernel, 1, gates + 700416);
+    seq_matmul_packed(16, 256, 64, h + 175104, recurrent_packed, 1, gates + 700416);
     seq_lstm_cell_forward(16, 64, bias, gates + 700416, c + 175104, c + 176128, h + 176128);
     /* t = 172 */
-    seq_matmul(16, 256, 64, h + 176128, recurrent_kernel, 1, gates + 704512);
+    seq_matmul_packed(16, 256, 64, h + 176128, recurrent_packed, 1, gates + 704512);
     seq_lstm_cell_forward(16, 64, bias, gates + 704512, c + 176128, c + 177152, h + 177152);
     /* t = 173 */
-    seq_matmul(16, 256, 64, h + 177152, recurrent_kernel, 1, gates + 708608);
+    seq_matmul_packed(16, 256, 64, h + 177152, recurrent_packed, 1, gates + 708608);
     seq_lstm_cell_forward(16, 64, bias, gates + 708608, c + 177152, c + 178176, h + 178176);
     /* t = 174 */
-    seq_matmul(16, 256, 64, h + 178176, recurrent_kernel, 1, gates + 712704);
+    seq_matmul_packed(16, 256, 64, h + 178176, recurrent_packed, 1, gates + 712704);
     seq_lstm_cell_forward(16, 64, bias, gates + 712704, c + 178176, c + 179200, h + 179200);
     /* t = 175 */
-    seq_matmul(16, 256, 64, h + 179200, recurrent_kernel, 1, gates + 716800);
+    seq_matmul_packed(16, 256, 64, h + 179200, recurrent_packed, 1, gates + 716800);
     seq_lstm_cell_forward(16, 64, bias, gates + 716800, c + 179200, c + 180224, h + 180224);
     /* t = 176 */
-    seq_matmul(16, 256, 64, h + 180224, recurrent_kernel, 1, gates + 720896);
+    seq_matmul_packed(16, 256, 64, h + 180224, recurrent_packed, 1, gates + 720896);
     seq_lstm_cell_forward(16, 64, bias, gates + 720896, c + 180224, c + 181248, h + 181248);
     /* t = 177 */
-    seq_matmul(16, 256, 64, h + 181248, recurrent_kernel, 1, gates + 724992);
+    seq_matmul_packed(16, 256, 64, h + 181248, recurrent_packed, 1, gates + 724992);
     seq_lstm_cell_forward(16, 64, bias, gates + 724992, c + 181248, c + 182272, h + 182272);
     /* t = 178 */
-    seq_matmul(16, 256, 64, h + 182272, recurrent_kernel, 1, gates + 729088);
+    seq_matmul_packed(16, 256, 64, h + 182272, recurrent_packed, 1, gates + 729088);
     seq_lstm_cell_forward(16, 64, bias, gates + 729088, c + 182272, c + 183296, h + 183296);
     /* t = 179 */
-    seq_matmul(16, 256, 64, h + 183296, recurrent_kernel, 1, gates + 733184);
+    seq_matmul_packed(16, 256, 64, h + 183296, recurrent_packed, 1, gates + 733184);
     seq_lstm_cell_forward(16, 64, bias, gates + 733184, c + 183296, c + 184320, h + 184320);
     /* t = 180 */
-    seq_matmul(16, 256, 64, h + 184320, recurrent_kernel, 1, gates + 737280);
+    seq_matmul_packed(16, 256, 64, h + 184320, recurrent_packed, 1, gates + 737280);
     seq_lstm_cell_forward(16, 64, bias, gates + 737280, c + 184320, c + 185344, h + 185344);
     /* t = 181 */
-    seq_matmul(16, 256, 64, h + 185344, recurrent_kernel, 1, gates + 741376);
+    seq_matmul_packed(16, 256, 64, h + 185344, recurrent_packed, 1, gates + 741376);
     seq_lstm_cell_forward(16, 64, bias, gates + 741376, c + 185344, c + 186368, h + 186368);
     /* t = 182 */
-    seq_matmul(16, 256, 64, h + 186368, recurrent_kernel, 1, gates + 745472);
+    seq_matmul_packed(16, 256, 64, h + 186368, recurrent_packed, 1, gates + 745472);
     seq_lstm_cell_forward(16, 64, bias, gates + 745472, c + 186368, c + 187392, h + 187392);
     /* t = 183 */
-    seq_matmul(16, 256, 64, h + 187392, recurrent_kernel, 1, gates + 749568);
+    seq_matmul_packed(16, 256, 64, h + 187392, recurrent_packed, 1, gates + 749568);
     seq_lstm_cell_forward(16, 64, bias, gates + 749568, c + 187392, c + 188416, h + 188416);
     /* t = 184 */
-    seq_matmul(16, 256, 64, h + 188416, recurrent_kernel, 1, gates + 753664);
+    seq_matmul_packed(16, 256, 64, h + 188416, recurrent_packed, 1, gates + 753664);
     seq_lstm_cell_forward(16, 64, bias, gates + 753664, c + 188416, c + 189440, h + 189440);
     /* t = 185 */
-    seq_matmul(16, 256, 64, h + 189440, recurrent_kernel, 1, gates + 757760);
+    seq_matmul_packed(16, 256, 64, h + 189440, recurrent_packed, 1, gates + 757760);
     seq_lstm_cell_forward(16, 64, bias, gates + 757760, c + 189440, c + 190464, h + 190464);
     /* t = 186 */
-    seq_matmul(16, 256, 64, h + 190464, recurrent_kernel, 1, gates + 761856);
+    seq_matmul_packed(16, 256, 64, h + 190464, recurrent_packed, 1, gates + 761856);
     seq_lstm_cell_forward(16, 64, bias, gates + 761856, c + 190464, c + 191488, h + 191488);
     /* t = 187 */
-    seq_matmul(16, 256, 64, h + 191488, recurrent_kernel, 1, gates + 765952);
+    seq_matmul_packed(16, 256, 64, h + 191488, recurrent_packed, 1, gates + 765952);
     seq_lstm_cell_forward(16, 64, bias, gates + 765952, c + 191488, c + 192512, h + 192512);
     /* t = 188 */
-    seq_matmul(16, 256, 64, h + 192512, recurrent_kernel, 1, gates + 770048);
+    seq_matmul_packed(16, 256, 64, h + 192512, recurrent_packed, 1, gates + 770048);
     seq_lstm_cell_forward(16, 64, bias, gates + 770048, c + 192512, c + 193536, h + 193536);
     /* t = 189 */
-    seq_matmul(16, 256, 64, h + 193536, recurrent_kernel, 1, gates + 774144);
+    seq_matmul_packed(16, 256, 64, h + 193536, recurrent_packed, 1, gates + 774144);
     seq_lstm_cell_forward(16, 64, bias, gates + 774144, c + 193536, c + 194560, h + 194560);
     /* t = 190 */
-    seq_matmul(16, 256, 64, h + 194560, recurrent_kernel, 1, gates + 778240);
+    seq_matmul_packed(16, 256, 64, h + 194560, recurrent_packed, 1, gates + 778240);
     seq_lstm_cell_forward(16, 64, bias, gates + 778240, c + 194560, c + 195584, h + 195584);
     /* t = 191 */
-    seq_matmul(16, 256, 64, h + 195584, recurrent_kernel, 1, gates + 782336);
+    seq_matmul_packed(16, 256, 64, h + 195584, recurrent_packed, 1, gates + 782336);
     seq_lstm_cell_forward(16, 64, bias, gates + 782336, c + 195584, c + 196608, h + 196608);
     /* t = 192 */
-    seq_matmul(16, 256, 64, h + 196608, recurrent_kernel, 1, gates + 786432);
+    seq_matmul_packed(16, 256, 64, h + 196608, recurrent_packed, 1, gates + 786432);
     seq_lstm_cell_forward(16, 64, bias, gates + 786432, c + 196608, c + 197632, h + 197632);
     /* t = 193 */
-    seq_matmul(16, 256, 64, h + 197632, recurrent_kernel, 1, gates + 790528);
+    seq_matmul_packed(16, 256, 64, h + 197632, recurrent_packed, 1, gates + 790528);
     seq_lstm_cell_forward(16, 64, bias, gates + 790528, c + 197632, c + 198656, h + 198656);
     /* t = 194 */
-    seq_matmul(16, 256, 64, h + 198656, recurrent_kernel, 1, gates + 794624);
+    seq_matmul_packed(16, 256, 64, h + 198656, recurrent_packed, 1, gates + 794624);
     seq_lstm_cell_forward(16, 64, bias, gates + 794624, c + 198656, c + 199680, h + 199680);
     /* t = 195 */
-    seq_matmul(16, 256, 64, h + 199680, recurrent_kernel, 1, gates + 798720);
+    seq_matmul_packed(16, 256, 64, h + 199680, recurrent_packed, 1, gates + 798720);
     seq_lstm_cell_forward(16, 64, bias, gates + 798720, c + 199680, c + 200704, h + 200704);
     /* t = 196 */
-    seq_matmul(16, 256, 64, h + 200704, recurrent_kernel, 1, gates + 802816);
+    seq_matmul_packed(16, 256, 64, h + 200704, recurrent_packed, 1, gates + 802816);
     seq_lstm_cell_forward(16, 64, bias, gates + 802816, c + 200704, c + 201728, h + 201728);
     /* t = 197 */
-    seq_matmul(16, 256, 64, h + 201728, recurrent_kernel, 1, gates + 806912);
+    seq_matmul_packed(16, 256, 64, h + 201728, recurrent_packed, 1, gates + 806912);
     seq_lstm_cell_forward(16, 64, bias, gates + 806912, c + 201728, c + 202752, h + 202752);
     /* t = 198 */
-    seq_matmul(16, 256, 64, h + 202752, recurrent_kernel, 1, gates + 811008);
+    seq_matmul_packed(16, 256, 64, h + 202752, recurrent_packed, 1, gates + 811008);
     seq_lstm_cell_forward(16, 64, bias, gates + 811008, c + 202752, c + 203776, h + 203776);
     /* t = 199 */
-    seq_matmul(16, 256, 64, h + 203776, recurrent_kernel, 1, gates + 815104);
+    seq_matmul_packed(16, 256, 64, h + 203776, recurrent_packed, 1, gates + 815104);
     seq_lstm_cell_forward(16, 64, bias, gates + 815104, c + 203776, c + 204800, h + 204800);
     seq_copy(1024, h + 204800, out);
 }
 
 static void lstm_forward(const real *p, real *a)
 {
+    seq_pack_b(64, 256, p + 672848, a + 10653696);  /* recurrent_kernel */
     seq_parallel_blocks(2, lstm_forward_block, p, a);
 }
 
@@ -856,620 +858,620 @@ static void lstm_forward(const real *p, real *a)
 static void lstm_backward_block(const real *p, real *a, int blk)
 {
     const real *x = a + 7372800 + 409600 * blk; /* [200, 16, 128] input */
-    real *dx = a + 12405344 + 409600 * blk;     /* [200, 16, 128] d input */
+    real *dx = a + 12421728 + 409600 * blk;     /* [200, 16, 128] d input */
 
     const real *kernel = p + 640080;            /* [128, 256] */
-    const real *recurrent_kernel = p + 672848;  /* [64, 256] */
+    const real *recurrent_packed = a + 10653696; /* recurrent_kernel transposed, packed (seq_pack_bt) */
     const real *gates = a + 8192000 + 819200 * blk; /* [200, 16, 256] */
     const real *c = a + 9830400 + 205824 * blk; /* [201, 16, 64] */
     const real *h = a + 10242048 + 205824 * blk; /* [201, 16, 64] */
-    real *dh = a + 10655840 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
-    real *dgates = a + 10657888 + 819200 * blk; /* [200, 16, 256] */
-    real *dc = a + 12296288 + 1024 * blk;       /* [16, 64] */
-    real *dbias_rows = a + 12298336 + 4096 * blk; /* [16, 256] */
-    real *d_kernel = a + 12306528 + 32768 * blk; /* [128, 256] */
-    real *d_recurrent_kernel = a + 12372064 + 16384 * blk; /* [64, 256] */
-    real *d_bias = a + 12404832 + 256 * blk;    /* [256] */
+    real *dh = a + 10672224 + 1024 * blk;       /* [16, 64] d out, then the gradient reaching h[t] */
+    real *dgates = a + 10674272 + 819200 * blk; /* [200, 16, 256] */
+    real *dc = a + 12312672 + 1024 * blk;       /* [16, 64] */
+    real *dbias_rows = a + 12314720 + 4096 * blk; /* [16, 256] */
+    real *d_kernel = a + 12322912 + 32768 * blk; /* [128, 256] */
+    real *d_recurrent_kernel = a + 12388448 + 16384 * blk; /* [64, 256] */
+    real *d_bias = a + 12421216 + 256 * blk;    /* [256] */
 
     seq_zero(1024, dc);
     seq_zero(4096, dbias_rows);
     /* t = 199 */
     seq_lstm_cell_backward(16, 64, gates + 815104, c + 203776, c + 204800, dh, dc, dgates + 815104, dbias_rows, NULL, 199);
-    seq_matmul_bt(16, 64, 256, dgates + 815104, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 815104, recurrent_packed, 0, dh);
     /* t = 198 */
     seq_lstm_cell_backward(16, 64, gates + 811008, c + 202752, c + 203776, dh, dc, dgates + 811008, dbias_rows, NULL, 198);
-    seq_matmul_bt(16, 64, 256, dgates + 811008, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 811008, recurrent_packed, 0, dh);
     /* t = 197 */
     seq_lstm_cell_backward(16, 64, gates + 806912, c + 201728, c + 202752, dh, dc, dgates + 806912, dbias_rows, NULL, 197);
-    seq_matmul_bt(16, 64, 256, dgates + 806912, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 806912, recurrent_packed, 0, dh);
     /* t = 196 */
     seq_lstm_cell_backward(16, 64, gates + 802816, c + 200704, c + 201728, dh, dc, dgates + 802816, dbias_rows, NULL, 196);
-    seq_matmul_bt(16, 64, 256, dgates + 802816, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 802816, recurrent_packed, 0, dh);
     /* t = 195 */
     seq_lstm_cell_backward(16, 64, gates + 798720, c + 199680, c + 200704, dh, dc, dgates + 798720, dbias_rows, NULL, 195);
-    seq_matmul_bt(16, 64, 256, dgates + 798720, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 798720, recurrent_packed, 0, dh);
     /* t = 194 */
     seq_lstm_cell_backward(16, 64, gates + 794624, c + 198656, c + 199680, dh, dc, dgates + 794624, dbias_rows, NULL, 194);
-    seq_matmul_bt(16, 64, 256, dgates + 794624, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 794624, recurrent_packed, 0, dh);
     /* t = 193 */
     seq_lstm_cell_backward(16, 64, gates + 790528, c + 197632, c + 198656, dh, dc, dgates + 790528, dbias_rows, NULL, 193);
-    seq_matmul_bt(16, 64, 256, dgates + 790528, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 790528, recurrent_packed, 0, dh);
     /* t = 192 */
     seq_lstm_cell_backward(16, 64, gates + 786432, c + 196608, c + 197632, dh, dc, dgates + 786432, dbias_rows, NULL, 192);
-    seq_matmul_bt(16, 64, 256, dgates + 786432, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 786432, recurrent_packed, 0, dh);
     /* t = 191 */
     seq_lstm_cell_backward(16, 64, gates + 782336, c + 195584, c + 196608, dh, dc, dgates + 782336, dbias_rows, NULL, 191);
-    seq_matmul_bt(16, 64, 256, dgates + 782336, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 782336, recurrent_packed, 0, dh);
     /* t = 190 */
     seq_lstm_cell_backward(16, 64, gates + 778240, c + 194560, c + 195584, dh, dc, dgates + 778240, dbias_rows, NULL, 190);
-    seq_matmul_bt(16, 64, 256, dgates + 778240, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 778240, recurrent_packed, 0, dh);
     /* t = 189 */
     seq_lstm_cell_backward(16, 64, gates + 774144, c + 193536, c + 194560, dh, dc, dgates + 774144, dbias_rows, NULL, 189);
-    seq_matmul_bt(16, 64, 256, dgates + 774144, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 774144, recurrent_packed, 0, dh);
     /* t = 188 */
     seq_lstm_cell_backward(16, 64, gates + 770048, c + 192512, c + 193536, dh, dc, dgates + 770048, dbias_rows, NULL, 188);
-    seq_matmul_bt(16, 64, 256, dgates + 770048, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 770048, recurrent_packed, 0, dh);
     /* t = 187 */
     seq_lstm_cell_backward(16, 64, gates + 765952, c + 191488, c + 192512, dh, dc, dgates + 765952, dbias_rows, NULL, 187);
-    seq_matmul_bt(16, 64, 256, dgates + 765952, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 765952, recurrent_packed, 0, dh);
     /* t = 186 */
     seq_lstm_cell_backward(16, 64, gates + 761856, c + 190464, c + 191488, dh, dc, dgates + 761856, dbias_rows, NULL, 186);
-    seq_matmul_bt(16, 64, 256, dgates + 761856, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 761856, recurrent_packed, 0, dh);
     /* t = 185 */
     seq_lstm_cell_backward(16, 64, gates + 757760, c + 189440, c + 190464, dh, dc, dgates + 757760, dbias_rows, NULL, 185);
-    seq_matmul_bt(16, 64, 256, dgates + 757760, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 757760, recurrent_packed, 0, dh);
     /* t = 184 */
     seq_lstm_cell_backward(16, 64, gates + 753664, c + 188416, c + 189440, dh, dc, dgates + 753664, dbias_rows, NULL, 184);
-    seq_matmul_bt(16, 64, 256, dgates + 753664, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 753664, recurrent_packed, 0, dh);
     /* t = 183 */
     seq_lstm_cell_backward(16, 64, gates + 749568, c + 187392, c + 188416, dh, dc, dgates + 749568, dbias_rows, NULL, 183);
-    seq_matmul_bt(16, 64, 256, dgates + 749568, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 749568, recurrent_packed, 0, dh);
     /* t = 182 */
     seq_lstm_cell_backward(16, 64, gates + 745472, c + 186368, c + 187392, dh, dc, dgates + 745472, dbias_rows, NULL, 182);
-    seq_matmul_bt(16, 64, 256, dgates + 745472, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 745472, recurrent_packed, 0, dh);
     /* t = 181 */
     seq_lstm_cell_backward(16, 64, gates + 741376, c + 185344, c + 186368, dh, dc, dgates + 741376, dbias_rows, NULL, 181);
-    seq_matmul_bt(16, 64, 256, dgates + 741376, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 741376, recurrent_packed, 0, dh);
     /* t = 180 */
     seq_lstm_cell_backward(16, 64, gates + 737280, c + 184320, c + 185344, dh, dc, dgates + 737280, dbias_rows, NULL, 180);
-    seq_matmul_bt(16, 64, 256, dgates + 737280, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 737280, recurrent_packed, 0, dh);
     /* t = 179 */
     seq_lstm_cell_backward(16, 64, gates + 733184, c + 183296, c + 184320, dh, dc, dgates + 733184, dbias_rows, NULL, 179);
-    seq_matmul_bt(16, 64, 256, dgates + 733184, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 733184, recurrent_packed, 0, dh);
     /* t = 178 */
     seq_lstm_cell_backward(16, 64, gates + 729088, c + 182272, c + 183296, dh, dc, dgates + 729088, dbias_rows, NULL, 178);
-    seq_matmul_bt(16, 64, 256, dgates + 729088, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 729088, recurrent_packed, 0, dh);
     /* t = 177 */
     seq_lstm_cell_backward(16, 64, gates + 724992, c + 181248, c + 182272, dh, dc, dgates + 724992, dbias_rows, NULL, 177);
-    seq_matmul_bt(16, 64, 256, dgates + 724992, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 724992, recurrent_packed, 0, dh);
     /* t = 176 */
     seq_lstm_cell_backward(16, 64, gates + 720896, c + 180224, c + 181248, dh, dc, dgates + 720896, dbias_rows, NULL, 176);
-    seq_matmul_bt(16, 64, 256, dgates + 720896, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 720896, recurrent_packed, 0, dh);
     /* t = 175 */
     seq_lstm_cell_backward(16, 64, gates + 716800, c + 179200, c + 180224, dh, dc, dgates + 716800, dbias_rows, NULL, 175);
-    seq_matmul_bt(16, 64, 256, dgates + 716800, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 716800, recurrent_packed, 0, dh);
     /* t = 174 */
     seq_lstm_cell_backward(16, 64, gates + 712704, c + 178176, c + 179200, dh, dc, dgates + 712704, dbias_rows, NULL, 174);
-    seq_matmul_bt(16, 64, 256, dgates + 712704, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 712704, recurrent_packed, 0, dh);
     /* t = 173 */
     seq_lstm_cell_backward(16, 64, gates + 708608, c + 177152, c + 178176, dh, dc, dgates + 708608, dbias_rows, NULL, 173);
-    seq_matmul_bt(16, 64, 256, dgates + 708608, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 708608, recurrent_packed, 0, dh);
     /* t = 172 */
     seq_lstm_cell_backward(16, 64, gates + 704512, c + 176128, c + 177152, dh, dc, dgates + 704512, dbias_rows, NULL, 172);
-    seq_matmul_bt(16, 64, 256, dgates + 704512, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 704512, recurrent_packed, 0, dh);
     /* t = 171 */
     seq_lstm_cell_backward(16, 64, gates + 700416, c + 175104, c + 176128, dh, dc, dgates + 700416, dbias_rows, NULL, 171);
-    seq_matmul_bt(16, 64, 256, dgates + 700416, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 700416, recurrent_packed, 0, dh);
     /* t = 170 */
     seq_lstm_cell_backward(16, 64, gates + 696320, c + 174080, c + 175104, dh, dc, dgates + 696320, dbias_rows, NULL, 170);
-    seq_matmul_bt(16, 64, 256, dgates + 696320, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 696320, recurrent_packed, 0, dh);
     /* t = 169 */
     seq_lstm_cell_backward(16, 64, gates + 692224, c + 173056, c + 174080, dh, dc, dgates + 692224, dbias_rows, NULL, 169);
-    seq_matmul_bt(16, 64, 256, dgates + 692224, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 692224, recurrent_packed, 0, dh);
     /* t = 168 */
     seq_lstm_cell_backward(16, 64, gates + 688128, c + 172032, c + 173056, dh, dc, dgates + 688128, dbias_rows, NULL, 168);
-    seq_matmul_bt(16, 64, 256, dgates + 688128, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 688128, recurrent_packed, 0, dh);
     /* t = 167 */
     seq_lstm_cell_backward(16, 64, gates + 684032, c + 171008, c + 172032, dh, dc, dgates + 684032, dbias_rows, NULL, 167);
-    seq_matmul_bt(16, 64, 256, dgates + 684032, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 684032, recurrent_packed, 0, dh);
     /* t = 166 */
     seq_lstm_cell_backward(16, 64, gates + 679936, c + 169984, c + 171008, dh, dc, dgates + 679936, dbias_rows, NULL, 166);
-    seq_matmul_bt(16, 64, 256, dgates + 679936, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 679936, recurrent_packed, 0, dh);
     /* t = 165 */
     seq_lstm_cell_backward(16, 64, gates + 675840, c + 168960, c + 169984, dh, dc, dgates + 675840, dbias_rows, NULL, 165);
-    seq_matmul_bt(16, 64, 256, dgates + 675840, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 675840, recurrent_packed, 0, dh);
     /* t = 164 */
     seq_lstm_cell_backward(16, 64, gates + 671744, c + 167936, c + 168960, dh, dc, dgates + 671744, dbias_rows, NULL, 164);
-    seq_matmul_bt(16, 64, 256, dgates + 671744, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 671744, recurrent_packed, 0, dh);
     /* t = 163 */
     seq_lstm_cell_backward(16, 64, gates + 667648, c + 166912, c + 167936, dh, dc, dgates + 667648, dbias_rows, NULL, 163);
-    seq_matmul_bt(16, 64, 256, dgates + 667648, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 667648, recurrent_packed, 0, dh);
     /* t = 162 */
     seq_lstm_cell_backward(16, 64, gates + 663552, c + 165888, c + 166912, dh, dc, dgates + 663552, dbias_rows, NULL, 162);
-    seq_matmul_bt(16, 64, 256, dgates + 663552, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 663552, recurrent_packed, 0, dh);
     /* t = 161 */
     seq_lstm_cell_backward(16, 64, gates + 659456, c + 164864, c + 165888, dh, dc, dgates + 659456, dbias_rows, NULL, 161);
-    seq_matmul_bt(16, 64, 256, dgates + 659456, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 659456, recurrent_packed, 0, dh);
     /* t = 160 */
     seq_lstm_cell_backward(16, 64, gates + 655360, c + 163840, c + 164864, dh, dc, dgates + 655360, dbias_rows, NULL, 160);
-    seq_matmul_bt(16, 64, 256, dgates + 655360, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 655360, recurrent_packed, 0, dh);
     /* t = 159 */
     seq_lstm_cell_backward(16, 64, gates + 651264, c + 162816, c + 163840, dh, dc, dgates + 651264, dbias_rows, NULL, 159);
-    seq_matmul_bt(16, 64, 256, dgates + 651264, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 651264, recurrent_packed, 0, dh);
     /* t = 158 */
     seq_lstm_cell_backward(16, 64, gates + 647168, c + 161792, c + 162816, dh, dc, dgates + 647168, dbias_rows, NULL, 158);
-    seq_matmul_bt(16, 64, 256, dgates + 647168, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 647168, recurrent_packed, 0, dh);
     /* t = 157 */
     seq_lstm_cell_backward(16, 64, gates + 643072, c + 160768, c + 161792, dh, dc, dgates + 643072, dbias_rows, NULL, 157);
-    seq_matmul_bt(16, 64, 256, dgates + 643072, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 643072, recurrent_packed, 0, dh);
     /* t = 156 */
     seq_lstm_cell_backward(16, 64, gates + 638976, c + 159744, c + 160768, dh, dc, dgates + 638976, dbias_rows, NULL, 156);
-    seq_matmul_bt(16, 64, 256, dgates + 638976, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 638976, recurrent_packed, 0, dh);
     /* t = 155 */
     seq_lstm_cell_backward(16, 64, gates + 634880, c + 158720, c + 159744, dh, dc, dgates + 634880, dbias_rows, NULL, 155);
-    seq_matmul_bt(16, 64, 256, dgates + 634880, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 634880, recurrent_packed, 0, dh);
     /* t = 154 */
     seq_lstm_cell_backward(16, 64, gates + 630784, c + 157696, c + 158720, dh, dc, dgates + 630784, dbias_rows, NULL, 154);
-    seq_matmul_bt(16, 64, 256, dgates + 630784, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 630784, recurrent_packed, 0, dh);
     /* t = 153 */
     seq_lstm_cell_backward(16, 64, gates + 626688, c + 156672, c + 157696, dh, dc, dgates + 626688, dbias_rows, NULL, 153);
-    seq_matmul_bt(16, 64, 256, dgates + 626688, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 626688, recurrent_packed, 0, dh);
     /* t = 152 */
     seq_lstm_cell_backward(16, 64, gates + 622592, c + 155648, c + 156672, dh, dc, dgates + 622592, dbias_rows, NULL, 152);
-    seq_matmul_bt(16, 64, 256, dgates + 622592, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 622592, recurrent_packed, 0, dh);
     /* t = 151 */
     seq_lstm_cell_backward(16, 64, gates + 618496, c + 154624, c + 155648, dh, dc, dgates + 618496, dbias_rows, NULL, 151);
-    seq_matmul_bt(16, 64, 256, dgates + 618496, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 618496, recurrent_packed, 0, dh);
     /* t = 150 */
     seq_lstm_cell_backward(16, 64, gates + 614400, c + 153600, c + 154624, dh, dc, dgates + 614400, dbias_rows, NULL, 150);
-    seq_matmul_bt(16, 64, 256, dgates + 614400, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 614400, recurrent_packed, 0, dh);
     /* t = 149 */
     seq_lstm_cell_backward(16, 64, gates + 610304, c + 152576, c + 153600, dh, dc, dgates + 610304, dbias_rows, NULL, 149);
-    seq_matmul_bt(16, 64, 256, dgates + 610304, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 610304, recurrent_packed, 0, dh);
     /* t = 148 */
     seq_lstm_cell_backward(16, 64, gates + 606208, c + 151552, c + 152576, dh, dc, dgates + 606208, dbias_rows, NULL, 148);
-    seq_matmul_bt(16, 64, 256, dgates + 606208, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 606208, recurrent_packed, 0, dh);
     /* t = 147 */
     seq_lstm_cell_backward(16, 64, gates + 602112, c + 150528, c + 151552, dh, dc, dgates + 602112, dbias_rows, NULL, 147);
-    seq_matmul_bt(16, 64, 256, dgates + 602112, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 602112, recurrent_packed, 0, dh);
     /* t = 146 */
     seq_lstm_cell_backward(16, 64, gates + 598016, c + 149504, c + 150528, dh, dc, dgates + 598016, dbias_rows, NULL, 146);
-    seq_matmul_bt(16, 64, 256, dgates + 598016, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 598016, recurrent_packed, 0, dh);
     /* t = 145 */
     seq_lstm_cell_backward(16, 64, gates + 593920, c + 148480, c + 149504, dh, dc, dgates + 593920, dbias_rows, NULL, 145);
-    seq_matmul_bt(16, 64, 256, dgates + 593920, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 593920, recurrent_packed, 0, dh);
     /* t = 144 */
     seq_lstm_cell_backward(16, 64, gates + 589824, c + 147456, c + 148480, dh, dc, dgates + 589824, dbias_rows, NULL, 144);
-    seq_matmul_bt(16, 64, 256, dgates + 589824, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 589824, recurrent_packed, 0, dh);
     /* t = 143 */
     seq_lstm_cell_backward(16, 64, gates + 585728, c + 146432, c + 147456, dh, dc, dgates + 585728, dbias_rows, NULL, 143);
-    seq_matmul_bt(16, 64, 256, dgates + 585728, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 585728, recurrent_packed, 0, dh);
     /* t = 142 */
     seq_lstm_cell_backward(16, 64, gates + 581632, c + 145408, c + 146432, dh, dc, dgates + 581632, dbias_rows, NULL, 142);
-    seq_matmul_bt(16, 64, 256, dgates + 581632, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 581632, recurrent_packed, 0, dh);
     /* t = 141 */
     seq_lstm_cell_backward(16, 64, gates + 577536, c + 144384, c + 145408, dh, dc, dgates + 577536, dbias_rows, NULL, 141);
-    seq_matmul_bt(16, 64, 256, dgates + 577536, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 577536, recurrent_packed, 0, dh);
     /* t = 140 */
     seq_lstm_cell_backward(16, 64, gates + 573440, c + 143360, c + 144384, dh, dc, dgates + 573440, dbias_rows, NULL, 140);
-    seq_matmul_bt(16, 64, 256, dgates + 573440, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 573440, recurrent_packed, 0, dh);
     /* t = 139 */
     seq_lstm_cell_backward(16, 64, gates + 569344, c + 142336, c + 143360, dh, dc, dgates + 569344, dbias_rows, NULL, 139);
-    seq_matmul_bt(16, 64, 256, dgates + 569344, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 569344, recurrent_packed, 0, dh);
     /* t = 138 */
     seq_lstm_cell_backward(16, 64, gates + 565248, c + 141312, c + 142336, dh, dc, dgates + 565248, dbias_rows, NULL, 138);
-    seq_matmul_bt(16, 64, 256, dgates + 565248, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 565248, recurrent_packed, 0, dh);
     /* t = 137 */
     seq_lstm_cell_backward(16, 64, gates + 561152, c + 140288, c + 141312, dh, dc, dgates + 561152, dbias_rows, NULL, 137);
-    seq_matmul_bt(16, 64, 256, dgates + 561152, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 561152, recurrent_packed, 0, dh);
     /* t = 136 */
     seq_lstm_cell_backward(16, 64, gates + 557056, c + 139264, c + 140288, dh, dc, dgates + 557056, dbias_rows, NULL, 136);
-    seq_matmul_bt(16, 64, 256, dgates + 557056, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 557056, recurrent_packed, 0, dh);
     /* t = 135 */
     seq_lstm_cell_backward(16, 64, gates + 552960, c + 138240, c + 139264, dh, dc, dgates + 552960, dbias_rows, NULL, 135);
-    seq_matmul_bt(16, 64, 256, dgates + 552960, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 552960, recurrent_packed, 0, dh);
     /* t = 134 */
     seq_lstm_cell_backward(16, 64, gates + 548864, c + 137216, c + 138240, dh, dc, dgates + 548864, dbias_rows, NULL, 134);
-    seq_matmul_bt(16, 64, 256, dgates + 548864, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 548864, recurrent_packed, 0, dh);
     /* t = 133 */
     seq_lstm_cell_backward(16, 64, gates + 544768, c + 136192, c + 137216, dh, dc, dgates + 544768, dbias_rows, NULL, 133);
-    seq_matmul_bt(16, 64, 256, dgates + 544768, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 544768, recurrent_packed, 0, dh);
     /* t = 132 */
     seq_lstm_cell_backward(16, 64, gates + 540672, c + 135168, c + 136192, dh, dc, dgates + 540672, dbias_rows, NULL, 132);
-    seq_matmul_bt(16, 64, 256, dgates + 540672, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 540672, recurrent_packed, 0, dh);
     /* t = 131 */
     seq_lstm_cell_backward(16, 64, gates + 536576, c + 134144, c + 135168, dh, dc, dgates + 536576, dbias_rows, NULL, 131);
-    seq_matmul_bt(16, 64, 256, dgates + 536576, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 536576, recurrent_packed, 0, dh);
     /* t = 130 */
     seq_lstm_cell_backward(16, 64, gates + 532480, c + 133120, c + 134144, dh, dc, dgates + 532480, dbias_rows, NULL, 130);
-    seq_matmul_bt(16, 64, 256, dgates + 532480, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 532480, recurrent_packed, 0, dh);
     /* t = 129 */
     seq_lstm_cell_backward(16, 64, gates + 528384, c + 132096, c + 133120, dh, dc, dgates + 528384, dbias_rows, NULL, 129);
-    seq_matmul_bt(16, 64, 256, dgates + 528384, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 528384, recurrent_packed, 0, dh);
     /* t = 128 */
     seq_lstm_cell_backward(16, 64, gates + 524288, c + 131072, c + 132096, dh, dc, dgates + 524288, dbias_rows, NULL, 128);
-    seq_matmul_bt(16, 64, 256, dgates + 524288, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 524288, recurrent_packed, 0, dh);
     /* t = 127 */
     seq_lstm_cell_backward(16, 64, gates + 520192, c + 130048, c + 131072, dh, dc, dgates + 520192, dbias_rows, NULL, 127);
-    seq_matmul_bt(16, 64, 256, dgates + 520192, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 520192, recurrent_packed, 0, dh);
     /* t = 126 */
     seq_lstm_cell_backward(16, 64, gates + 516096, c + 129024, c + 130048, dh, dc, dgates + 516096, dbias_rows, NULL, 126);
-    seq_matmul_bt(16, 64, 256, dgates + 516096, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 516096, recurrent_packed, 0, dh);
     /* t = 125 */
     seq_lstm_cell_backward(16, 64, gates + 512000, c + 128000, c + 129024, dh, dc, dgates + 512000, dbias_rows, NULL, 125);
-    seq_matmul_bt(16, 64, 256, dgates + 512000, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 512000, recurrent_packed, 0, dh);
     /* t = 124 */
     seq_lstm_cell_backward(16, 64, gates + 507904, c + 126976, c + 128000, dh, dc, dgates + 507904, dbias_rows, NULL, 124);
-    seq_matmul_bt(16, 64, 256, dgates + 507904, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 507904, recurrent_packed, 0, dh);
     /* t = 123 */
     seq_lstm_cell_backward(16, 64, gates + 503808, c + 125952, c + 126976, dh, dc, dgates + 503808, dbias_rows, NULL, 123);
-    seq_matmul_bt(16, 64, 256, dgates + 503808, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 503808, recurrent_packed, 0, dh);
     /* t = 122 */
     seq_lstm_cell_backward(16, 64, gates + 499712, c + 124928, c + 125952, dh, dc, dgates + 499712, dbias_rows, NULL, 122);
-    seq_matmul_bt(16, 64, 256, dgates + 499712, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 499712, recurrent_packed, 0, dh);
     /* t = 121 */
     seq_lstm_cell_backward(16, 64, gates + 495616, c + 123904, c + 124928, dh, dc, dgates + 495616, dbias_rows, NULL, 121);
-    seq_matmul_bt(16, 64, 256, dgates + 495616, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 495616, recurrent_packed, 0, dh);
     /* t = 120 */
     seq_lstm_cell_backward(16, 64, gates + 491520, c + 122880, c + 123904, dh, dc, dgates + 491520, dbias_rows, NULL, 120);
-    seq_matmul_bt(16, 64, 256, dgates + 491520, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 491520, recurrent_packed, 0, dh);
     /* t = 119 */
     seq_lstm_cell_backward(16, 64, gates + 487424, c + 121856, c + 122880, dh, dc, dgates + 487424, dbias_rows, NULL, 119);
-    seq_matmul_bt(16, 64, 256, dgates + 487424, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 487424, recurrent_packed, 0, dh);
     /* t = 118 */
     seq_lstm_cell_backward(16, 64, gates + 483328, c + 120832, c + 121856, dh, dc, dgates + 483328, dbias_rows, NULL, 118);
-    seq_matmul_bt(16, 64, 256, dgates + 483328, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 483328, recurrent_packed, 0, dh);
     /* t = 117 */
     seq_lstm_cell_backward(16, 64, gates + 479232, c + 119808, c + 120832, dh, dc, dgates + 479232, dbias_rows, NULL, 117);
-    seq_matmul_bt(16, 64, 256, dgates + 479232, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 479232, recurrent_packed, 0, dh);
     /* t = 116 */
     seq_lstm_cell_backward(16, 64, gates + 475136, c + 118784, c + 119808, dh, dc, dgates + 475136, dbias_rows, NULL, 116);
-    seq_matmul_bt(16, 64, 256, dgates + 475136, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 475136, recurrent_packed, 0, dh);
     /* t = 115 */
     seq_lstm_cell_backward(16, 64, gates + 471040, c + 117760, c + 118784, dh, dc, dgates + 471040, dbias_rows, NULL, 115);
-    seq_matmul_bt(16, 64, 256, dgates + 471040, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 471040, recurrent_packed, 0, dh);
     /* t = 114 */
     seq_lstm_cell_backward(16, 64, gates + 466944, c + 116736, c + 117760, dh, dc, dgates + 466944, dbias_rows, NULL, 114);
-    seq_matmul_bt(16, 64, 256, dgates + 466944, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 466944, recurrent_packed, 0, dh);
     /* t = 113 */
     seq_lstm_cell_backward(16, 64, gates + 462848, c + 115712, c + 116736, dh, dc, dgates + 462848, dbias_rows, NULL, 113);
-    seq_matmul_bt(16, 64, 256, dgates + 462848, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 462848, recurrent_packed, 0, dh);
     /* t = 112 */
     seq_lstm_cell_backward(16, 64, gates + 458752, c + 114688, c + 115712, dh, dc, dgates + 458752, dbias_rows, NULL, 112);
-    seq_matmul_bt(16, 64, 256, dgates + 458752, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 458752, recurrent_packed, 0, dh);
     /* t = 111 */
     seq_lstm_cell_backward(16, 64, gates + 454656, c + 113664, c + 114688, dh, dc, dgates + 454656, dbias_rows, NULL, 111);
-    seq_matmul_bt(16, 64, 256, dgates + 454656, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 454656, recurrent_packed, 0, dh);
     /* t = 110 */
     seq_lstm_cell_backward(16, 64, gates + 450560, c + 112640, c + 113664, dh, dc, dgates + 450560, dbias_rows, NULL, 110);
-    seq_matmul_bt(16, 64, 256, dgates + 450560, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 450560, recurrent_packed, 0, dh);
     /* t = 109 */
     seq_lstm_cell_backward(16, 64, gates + 446464, c + 111616, c + 112640, dh, dc, dgates + 446464, dbias_rows, NULL, 109);
-    seq_matmul_bt(16, 64, 256, dgates + 446464, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 446464, recurrent_packed, 0, dh);
     /* t = 108 */
     seq_lstm_cell_backward(16, 64, gates + 442368, c + 110592, c + 111616, dh, dc, dgates + 442368, dbias_rows, NULL, 108);
-    seq_matmul_bt(16, 64, 256, dgates + 442368, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 442368, recurrent_packed, 0, dh);
     /* t = 107 */
     seq_lstm_cell_backward(16, 64, gates + 438272, c + 109568, c + 110592, dh, dc, dgates + 438272, dbias_rows, NULL, 107);
-    seq_matmul_bt(16, 64, 256, dgates + 438272, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 438272, recurrent_packed, 0, dh);
     /* t = 106 */
     seq_lstm_cell_backward(16, 64, gates + 434176, c + 108544, c + 109568, dh, dc, dgates + 434176, dbias_rows, NULL, 106);
-    seq_matmul_bt(16, 64, 256, dgates + 434176, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 434176, recurrent_packed, 0, dh);
     /* t = 105 */
     seq_lstm_cell_backward(16, 64, gates + 430080, c + 107520, c + 108544, dh, dc, dgates + 430080, dbias_rows, NULL, 105);
-    seq_matmul_bt(16, 64, 256, dgates + 430080, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 430080, recurrent_packed, 0, dh);
     /* t = 104 */
     seq_lstm_cell_backward(16, 64, gates + 425984, c + 106496, c + 107520, dh, dc, dgates + 425984, dbias_rows, NULL, 104);
-    seq_matmul_bt(16, 64, 256, dgates + 425984, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 425984, recurrent_packed, 0, dh);
     /* t = 103 */
     seq_lstm_cell_backward(16, 64, gates + 421888, c + 105472, c + 106496, dh, dc, dgates + 421888, dbias_rows, NULL, 103);
-    seq_matmul_bt(16, 64, 256, dgates + 421888, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 421888, recurrent_packed, 0, dh);
     /* t = 102 */
     seq_lstm_cell_backward(16, 64, gates + 417792, c + 104448, c + 105472, dh, dc, dgates + 417792, dbias_rows, NULL, 102);
-    seq_matmul_bt(16, 64, 256, dgates + 417792, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 417792, recurrent_packed, 0, dh);
     /* t = 101 */
     seq_lstm_cell_backward(16, 64, gates + 413696, c + 103424, c + 104448, dh, dc, dgates + 413696, dbias_rows, NULL, 101);
-    seq_matmul_bt(16, 64, 256, dgates + 413696, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 413696, recurrent_packed, 0, dh);
     /* t = 100 */
     seq_lstm_cell_backward(16, 64, gates + 409600, c + 102400, c + 103424, dh, dc, dgates + 409600, dbias_rows, NULL, 100);
-    seq_matmul_bt(16, 64, 256, dgates + 409600, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 409600, recurrent_packed, 0, dh);
     /* t = 99 */
     seq_lstm_cell_backward(16, 64, gates + 405504, c + 101376, c + 102400, dh, dc, dgates + 405504, dbias_rows, NULL, 99);
-    seq_matmul_bt(16, 64, 256, dgates + 405504, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 405504, recurrent_packed, 0, dh);
     /* t = 98 */
     seq_lstm_cell_backward(16, 64, gates + 401408, c + 100352, c + 101376, dh, dc, dgates + 401408, dbias_rows, NULL, 98);
-    seq_matmul_bt(16, 64, 256, dgates + 401408, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 401408, recurrent_packed, 0, dh);
     /* t = 97 */
     seq_lstm_cell_backward(16, 64, gates + 397312, c + 99328, c + 100352, dh, dc, dgates + 397312, dbias_rows, NULL, 97);
-    seq_matmul_bt(16, 64, 256, dgates + 397312, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 397312, recurrent_packed, 0, dh);
     /* t = 96 */
     seq_lstm_cell_backward(16, 64, gates + 393216, c + 98304, c + 99328, dh, dc, dgates + 393216, dbias_rows, NULL, 96);
-    seq_matmul_bt(16, 64, 256, dgates + 393216, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 393216, recurrent_packed, 0, dh);
     /* t = 95 */
     seq_lstm_cell_backward(16, 64, gates + 389120, c + 97280, c + 98304, dh, dc, dgates + 389120, dbias_rows, NULL, 95);
-    seq_matmul_bt(16, 64, 256, dgates + 389120, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 389120, recurrent_packed, 0, dh);
     /* t = 94 */
     seq_lstm_cell_backward(16, 64, gates + 385024, c + 96256, c + 97280, dh, dc, dgates + 385024, dbias_rows, NULL, 94);
-    seq_matmul_bt(16, 64, 256, dgates + 385024, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 385024, recurrent_packed, 0, dh);
     /* t = 93 */
     seq_lstm_cell_backward(16, 64, gates + 380928, c + 95232, c + 96256, dh, dc, dgates + 380928, dbias_rows, NULL, 93);
-    seq_matmul_bt(16, 64, 256, dgates + 380928, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 380928, recurrent_packed, 0, dh);
     /* t = 92 */
     seq_lstm_cell_backward(16, 64, gates + 376832, c + 94208, c + 95232, dh, dc, dgates + 376832, dbias_rows, NULL, 92);
-    seq_matmul_bt(16, 64, 256, dgates + 376832, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 376832, recurrent_packed, 0, dh);
     /* t = 91 */
     seq_lstm_cell_backward(16, 64, gates + 372736, c + 93184, c + 94208, dh, dc, dgates + 372736, dbias_rows, NULL, 91);
-    seq_matmul_bt(16, 64, 256, dgates + 372736, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 372736, recurrent_packed, 0, dh);
     /* t = 90 */
     seq_lstm_cell_backward(16, 64, gates + 368640, c + 92160, c + 93184, dh, dc, dgates + 368640, dbias_rows, NULL, 90);
-    seq_matmul_bt(16, 64, 256, dgates + 368640, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 368640, recurrent_packed, 0, dh);
     /* t = 89 */
     seq_lstm_cell_backward(16, 64, gates + 364544, c + 91136, c + 92160, dh, dc, dgates + 364544, dbias_rows, NULL, 89);
-    seq_matmul_bt(16, 64, 256, dgates + 364544, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 364544, recurrent_packed, 0, dh);
     /* t = 88 */
     seq_lstm_cell_backward(16, 64, gates + 360448, c + 90112, c + 91136, dh, dc, dgates + 360448, dbias_rows, NULL, 88);
-    seq_matmul_bt(16, 64, 256, dgates + 360448, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 360448, recurrent_packed, 0, dh);
     /* t = 87 */
     seq_lstm_cell_backward(16, 64, gates + 356352, c + 89088, c + 90112, dh, dc, dgates + 356352, dbias_rows, NULL, 87);
-    seq_matmul_bt(16, 64, 256, dgates + 356352, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 356352, recurrent_packed, 0, dh);
     /* t = 86 */
     seq_lstm_cell_backward(16, 64, gates + 352256, c + 88064, c + 89088, dh, dc, dgates + 352256, dbias_rows, NULL, 86);
-    seq_matmul_bt(16, 64, 256, dgates + 352256, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 352256, recurrent_packed, 0, dh);
     /* t = 85 */
     seq_lstm_cell_backward(16, 64, gates + 348160, c + 87040, c + 88064, dh, dc, dgates + 348160, dbias_rows, NULL, 85);
-    seq_matmul_bt(16, 64, 256, dgates + 348160, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 348160, recurrent_packed, 0, dh);
     /* t = 84 */
     seq_lstm_cell_backward(16, 64, gates + 344064, c + 86016, c + 87040, dh, dc, dgates + 344064, dbias_rows, NULL, 84);
-    seq_matmul_bt(16, 64, 256, dgates + 344064, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 344064, recurrent_packed, 0, dh);
     /* t = 83 */
     seq_lstm_cell_backward(16, 64, gates + 339968, c + 84992, c + 86016, dh, dc, dgates + 339968, dbias_rows, NULL, 83);
-    seq_matmul_bt(16, 64, 256, dgates + 339968, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 339968, recurrent_packed, 0, dh);
     /* t = 82 */
     seq_lstm_cell_backward(16, 64, gates + 335872, c + 83968, c + 84992, dh, dc, dgates + 335872, dbias_rows, NULL, 82);
-    seq_matmul_bt(16, 64, 256, dgates + 335872, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 335872, recurrent_packed, 0, dh);
     /* t = 81 */
     seq_lstm_cell_backward(16, 64, gates + 331776, c + 82944, c + 83968, dh, dc, dgates + 331776, dbias_rows, NULL, 81);
-    seq_matmul_bt(16, 64, 256, dgates + 331776, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 331776, recurrent_packed, 0, dh);
     /* t = 80 */
     seq_lstm_cell_backward(16, 64, gates + 327680, c + 81920, c + 82944, dh, dc, dgates + 327680, dbias_rows, NULL, 80);
-    seq_matmul_bt(16, 64, 256, dgates + 327680, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 327680, recurrent_packed, 0, dh);
     /* t = 79 */
     seq_lstm_cell_backward(16, 64, gates + 323584, c + 80896, c + 81920, dh, dc, dgates + 323584, dbias_rows, NULL, 79);
-    seq_matmul_bt(16, 64, 256, dgates + 323584, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 323584, recurrent_packed, 0, dh);
     /* t = 78 */
     seq_lstm_cell_backward(16, 64, gates + 319488, c + 79872, c + 80896, dh, dc, dgates + 319488, dbias_rows, NULL, 78);
-    seq_matmul_bt(16, 64, 256, dgates + 319488, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 319488, recurrent_packed, 0, dh);
     /* t = 77 */
     seq_lstm_cell_backward(16, 64, gates + 315392, c + 78848, c + 79872, dh, dc, dgates + 315392, dbias_rows, NULL, 77);
-    seq_matmul_bt(16, 64, 256, dgates + 315392, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 315392, recurrent_packed, 0, dh);
     /* t = 76 */
     seq_lstm_cell_backward(16, 64, gates + 311296, c + 77824, c + 78848, dh, dc, dgates + 311296, dbias_rows, NULL, 76);
-    seq_matmul_bt(16, 64, 256, dgates + 311296, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 311296, recurrent_packed, 0, dh);
     /* t = 75 */
     seq_lstm_cell_backward(16, 64, gates + 307200, c + 76800, c + 77824, dh, dc, dgates + 307200, dbias_rows, NULL, 75);
-    seq_matmul_bt(16, 64, 256, dgates + 307200, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 307200, recurrent_packed, 0, dh);
     /* t = 74 */
     seq_lstm_cell_backward(16, 64, gates + 303104, c + 75776, c + 76800, dh, dc, dgates + 303104, dbias_rows, NULL, 74);
-    seq_matmul_bt(16, 64, 256, dgates + 303104, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 303104, recurrent_packed, 0, dh);
     /* t = 73 */
     seq_lstm_cell_backward(16, 64, gates + 299008, c + 74752, c + 75776, dh, dc, dgates + 299008, dbias_rows, NULL, 73);
-    seq_matmul_bt(16, 64, 256, dgates + 299008, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 299008, recurrent_packed, 0, dh);
     /* t = 72 */
     seq_lstm_cell_backward(16, 64, gates + 294912, c + 73728, c + 74752, dh, dc, dgates + 294912, dbias_rows, NULL, 72);
-    seq_matmul_bt(16, 64, 256, dgates + 294912, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 294912, recurrent_packed, 0, dh);
     /* t = 71 */
     seq_lstm_cell_backward(16, 64, gates + 290816, c + 72704, c + 73728, dh, dc, dgates + 290816, dbias_rows, NULL, 71);
-    seq_matmul_bt(16, 64, 256, dgates + 290816, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 290816, recurrent_packed, 0, dh);
     /* t = 70 */
     seq_lstm_cell_backward(16, 64, gates + 286720, c + 71680, c + 72704, dh, dc, dgates + 286720, dbias_rows, NULL, 70);
-    seq_matmul_bt(16, 64, 256, dgates + 286720, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 286720, recurrent_packed, 0, dh);
     /* t = 69 */
     seq_lstm_cell_backward(16, 64, gates + 282624, c + 70656, c + 71680, dh, dc, dgates + 282624, dbias_rows, NULL, 69);
-    seq_matmul_bt(16, 64, 256, dgates + 282624, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 282624, recurrent_packed, 0, dh);
     /* t = 68 */
     seq_lstm_cell_backward(16, 64, gates + 278528, c + 69632, c + 70656, dh, dc, dgates + 278528, dbias_rows, NULL, 68);
-    seq_matmul_bt(16, 64, 256, dgates + 278528, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 278528, recurrent_packed, 0, dh);
     /* t = 67 */
     seq_lstm_cell_backward(16, 64, gates + 274432, c + 68608, c + 69632, dh, dc, dgates + 274432, dbias_rows, NULL, 67);
-    seq_matmul_bt(16, 64, 256, dgates + 274432, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 274432, recurrent_packed, 0, dh);
     /* t = 66 */
     seq_lstm_cell_backward(16, 64, gates + 270336, c + 67584, c + 68608, dh, dc, dgates + 270336, dbias_rows, NULL, 66);
-    seq_matmul_bt(16, 64, 256, dgates + 270336, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 270336, recurrent_packed, 0, dh);
     /* t = 65 */
     seq_lstm_cell_backward(16, 64, gates + 266240, c + 66560, c + 67584, dh, dc, dgates + 266240, dbias_rows, NULL, 65);
-    seq_matmul_bt(16, 64, 256, dgates + 266240, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 266240, recurrent_packed, 0, dh);
     /* t = 64 */
     seq_lstm_cell_backward(16, 64, gates + 262144, c + 65536, c + 66560, dh, dc, dgates + 262144, dbias_rows, NULL, 64);
-    seq_matmul_bt(16, 64, 256, dgates + 262144, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 262144, recurrent_packed, 0, dh);
     /* t = 63 */
     seq_lstm_cell_backward(16, 64, gates + 258048, c + 64512, c + 65536, dh, dc, dgates + 258048, dbias_rows, NULL, 63);
-    seq_matmul_bt(16, 64, 256, dgates + 258048, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 258048, recurrent_packed, 0, dh);
     /* t = 62 */
     seq_lstm_cell_backward(16, 64, gates + 253952, c + 63488, c + 64512, dh, dc, dgates + 253952, dbias_rows, NULL, 62);
-    seq_matmul_bt(16, 64, 256, dgates + 253952, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 253952, recurrent_packed, 0, dh);
     /* t = 61 */
     seq_lstm_cell_backward(16, 64, gates + 249856, c + 62464, c + 63488, dh, dc, dgates + 249856, dbias_rows, NULL, 61);
-    seq_matmul_bt(16, 64, 256, dgates + 249856, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 249856, recurrent_packed, 0, dh);
     /* t = 60 */
     seq_lstm_cell_backward(16, 64, gates + 245760, c + 61440, c + 62464, dh, dc, dgates + 245760, dbias_rows, NULL, 60);
-    seq_matmul_bt(16, 64, 256, dgates + 245760, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 245760, recurrent_packed, 0, dh);
     /* t = 59 */
     seq_lstm_cell_backward(16, 64, gates + 241664, c + 60416, c + 61440, dh, dc, dgates + 241664, dbias_rows, NULL, 59);
-    seq_matmul_bt(16, 64, 256, dgates + 241664, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 241664, recurrent_packed, 0, dh);
     /* t = 58 */
     seq_lstm_cell_backward(16, 64, gates + 237568, c + 59392, c + 60416, dh, dc, dgates + 237568, dbias_rows, NULL, 58);
-    seq_matmul_bt(16, 64, 256, dgates + 237568, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 237568, recurrent_packed, 0, dh);
     /* t = 57 */
     seq_lstm_cell_backward(16, 64, gates + 233472, c + 58368, c + 59392, dh, dc, dgates + 233472, dbias_rows, NULL, 57);
-    seq_matmul_bt(16, 64, 256, dgates + 233472, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 233472, recurrent_packed, 0, dh);
     /* t = 56 */
     seq_lstm_cell_backward(16, 64, gates + 229376, c + 57344, c + 58368, dh, dc, dgates + 229376, dbias_rows, NULL, 56);
-    seq_matmul_bt(16, 64, 256, dgates + 229376, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 229376, recurrent_packed, 0, dh);
     /* t = 55 */
     seq_lstm_cell_backward(16, 64, gates + 225280, c + 56320, c + 57344, dh, dc, dgates + 225280, dbias_rows, NULL, 55);
-    seq_matmul_bt(16, 64, 256, dgates + 225280, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 225280, recurrent_packed, 0, dh);
     /* t = 54 */
     seq_lstm_cell_backward(16, 64, gates + 221184, c + 55296, c + 56320, dh, dc, dgates + 221184, dbias_rows, NULL, 54);
-    seq_matmul_bt(16, 64, 256, dgates + 221184, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 221184, recurrent_packed, 0, dh);
     /* t = 53 */
     seq_lstm_cell_backward(16, 64, gates + 217088, c + 54272, c + 55296, dh, dc, dgates + 217088, dbias_rows, NULL, 53);
-    seq_matmul_bt(16, 64, 256, dgates + 217088, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 217088, recurrent_packed, 0, dh);
     /* t = 52 */
     seq_lstm_cell_backward(16, 64, gates + 212992, c + 53248, c + 54272, dh, dc, dgates + 212992, dbias_rows, NULL, 52);
-    seq_matmul_bt(16, 64, 256, dgates + 212992, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 212992, recurrent_packed, 0, dh);
     /* t = 51 */
     seq_lstm_cell_backward(16, 64, gates + 208896, c + 52224, c + 53248, dh, dc, dgates + 208896, dbias_rows, NULL, 51);
-    seq_matmul_bt(16, 64, 256, dgates + 208896, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 208896, recurrent_packed, 0, dh);
     /* t = 50 */
     seq_lstm_cell_backward(16, 64, gates + 204800, c + 51200, c + 52224, dh, dc, dgates + 204800, dbias_rows, NULL, 50);
-    seq_matmul_bt(16, 64, 256, dgates + 204800, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 204800, recurrent_packed, 0, dh);
     /* t = 49 */
     seq_lstm_cell_backward(16, 64, gates + 200704, c + 50176, c + 51200, dh, dc, dgates + 200704, dbias_rows, NULL, 49);
-    seq_matmul_bt(16, 64, 256, dgates + 200704, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 200704, recurrent_packed, 0, dh);
     /* t = 48 */
     seq_lstm_cell_backward(16, 64, gates + 196608, c + 49152, c + 50176, dh, dc, dgates + 196608, dbias_rows, NULL, 48);
-    seq_matmul_bt(16, 64, 256, dgates + 196608, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 196608, recurrent_packed, 0, dh);
     /* t = 47 */
     seq_lstm_cell_backward(16, 64, gates + 192512, c + 48128, c + 49152, dh, dc, dgates + 192512, dbias_rows, NULL, 47);
-    seq_matmul_bt(16, 64, 256, dgates + 192512, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 192512, recurrent_packed, 0, dh);
     /* t = 46 */
     seq_lstm_cell_backward(16, 64, gates + 188416, c + 47104, c + 48128, dh, dc, dgates + 188416, dbias_rows, NULL, 46);
-    seq_matmul_bt(16, 64, 256, dgates + 188416, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 188416, recurrent_packed, 0, dh);
     /* t = 45 */
     seq_lstm_cell_backward(16, 64, gates + 184320, c + 46080, c + 47104, dh, dc, dgates + 184320, dbias_rows, NULL, 45);
-    seq_matmul_bt(16, 64, 256, dgates + 184320, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 184320, recurrent_packed, 0, dh);
     /* t = 44 */
     seq_lstm_cell_backward(16, 64, gates + 180224, c + 45056, c + 46080, dh, dc, dgates + 180224, dbias_rows, NULL, 44);
-    seq_matmul_bt(16, 64, 256, dgates + 180224, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 180224, recurrent_packed, 0, dh);
     /* t = 43 */
     seq_lstm_cell_backward(16, 64, gates + 176128, c + 44032, c + 45056, dh, dc, dgates + 176128, dbias_rows, NULL, 43);
-    seq_matmul_bt(16, 64, 256, dgates + 176128, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 176128, recurrent_packed, 0, dh);
     /* t = 42 */
     seq_lstm_cell_backward(16, 64, gates + 172032, c + 43008, c + 44032, dh, dc, dgates + 172032, dbias_rows, NULL, 42);
-    seq_matmul_bt(16, 64, 256, dgates + 172032, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 172032, recurrent_packed, 0, dh);
     /* t = 41 */
     seq_lstm_cell_backward(16, 64, gates + 167936, c + 41984, c + 43008, dh, dc, dgates + 167936, dbias_rows, NULL, 41);
-    seq_matmul_bt(16, 64, 256, dgates + 167936, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 167936, recurrent_packed, 0, dh);
     /* t = 40 */
     seq_lstm_cell_backward(16, 64, gates + 163840, c + 40960, c + 41984, dh, dc, dgates + 163840, dbias_rows, NULL, 40);
-    seq_matmul_bt(16, 64, 256, dgates + 163840, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 163840, recurrent_packed, 0, dh);
     /* t = 39 */
     seq_lstm_cell_backward(16, 64, gates + 159744, c + 39936, c + 40960, dh, dc, dgates + 159744, dbias_rows, NULL, 39);
-    seq_matmul_bt(16, 64, 256, dgates + 159744, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 159744, recurrent_packed, 0, dh);
     /* t = 38 */
     seq_lstm_cell_backward(16, 64, gates + 155648, c + 38912, c + 39936, dh, dc, dgates + 155648, dbias_rows, NULL, 38);
-    seq_matmul_bt(16, 64, 256, dgates + 155648, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 155648, recurrent_packed, 0, dh);
     /* t = 37 */
     seq_lstm_cell_backward(16, 64, gates + 151552, c + 37888, c + 38912, dh, dc, dgates + 151552, dbias_rows, NULL, 37);
-    seq_matmul_bt(16, 64, 256, dgates + 151552, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 151552, recurrent_packed, 0, dh);
     /* t = 36 */
     seq_lstm_cell_backward(16, 64, gates + 147456, c + 36864, c + 37888, dh, dc, dgates + 147456, dbias_rows, NULL, 36);
-    seq_matmul_bt(16, 64, 256, dgates + 147456, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 147456, recurrent_packed, 0, dh);
     /* t = 35 */
     seq_lstm_cell_backward(16, 64, gates + 143360, c + 35840, c + 36864, dh, dc, dgates + 143360, dbias_rows, NULL, 35);
-    seq_matmul_bt(16, 64, 256, dgates + 143360, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 143360, recurrent_packed, 0, dh);
     /* t = 34 */
     seq_lstm_cell_backward(16, 64, gates + 139264, c + 34816, c + 35840, dh, dc, dgates + 139264, dbias_rows, NULL, 34);
-    seq_matmul_bt(16, 64, 256, dgates + 139264, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 139264, recurrent_packed, 0, dh);
     /* t = 33 */
     seq_lstm_cell_backward(16, 64, gates + 135168, c + 33792, c + 34816, dh, dc, dgates + 135168, dbias_rows, NULL, 33);
-    seq_matmul_bt(16, 64, 256, dgates + 135168, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 135168, recurrent_packed, 0, dh);
     /* t = 32 */
     seq_lstm_cell_backward(16, 64, gates + 131072, c + 32768, c + 33792, dh, dc, dgates + 131072, dbias_rows, NULL, 32);
-    seq_matmul_bt(16, 64, 256, dgates + 131072, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 131072, recurrent_packed, 0, dh);
     /* t = 31 */
     seq_lstm_cell_backward(16, 64, gates + 126976, c + 31744, c + 32768, dh, dc, dgates + 126976, dbias_rows, NULL, 31);
-    seq_matmul_bt(16, 64, 256, dgates + 126976, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 126976, recurrent_packed, 0, dh);
     /* t = 30 */
     seq_lstm_cell_backward(16, 64, gates + 122880, c + 30720, c + 31744, dh, dc, dgates + 122880, dbias_rows, NULL, 30);
-    seq_matmul_bt(16, 64, 256, dgates + 122880, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 122880, recurrent_packed, 0, dh);
     /* t = 29 */
     seq_lstm_cell_backward(16, 64, gates + 118784, c + 29696, c + 30720, dh, dc, dgates + 118784, dbias_rows, NULL, 29);
-    seq_matmul_bt(16, 64, 256, dgates + 118784, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 118784, recurrent_packed, 0, dh);
     /* t = 28 */
     seq_lstm_cell_backward(16, 64, gates + 114688, c + 28672, c + 29696, dh, dc, dgates + 114688, dbias_rows, NULL, 28);
-    seq_matmul_bt(16, 64, 256, dgates + 114688, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 114688, recurrent_packed, 0, dh);
     /* t = 27 */
     seq_lstm_cell_backward(16, 64, gates + 110592, c + 27648, c + 28672, dh, dc, dgates + 110592, dbias_rows, NULL, 27);
-    seq_matmul_bt(16, 64, 256, dgates + 110592, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 110592, recurrent_packed, 0, dh);
     /* t = 26 */
     seq_lstm_cell_backward(16, 64, gates + 106496, c + 26624, c + 27648, dh, dc, dgates + 106496, dbias_rows, NULL, 26);
-    seq_matmul_bt(16, 64, 256, dgates + 106496, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 106496, recurrent_packed, 0, dh);
     /* t = 25 */
     seq_lstm_cell_backward(16, 64, gates + 102400, c + 25600, c + 26624, dh, dc, dgates + 102400, dbias_rows, NULL, 25);
-    seq_matmul_bt(16, 64, 256, dgates + 102400, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 102400, recurrent_packed, 0, dh);
     /* t = 24 */
     seq_lstm_cell_backward(16, 64, gates + 98304, c + 24576, c + 25600, dh, dc, dgates + 98304, dbias_rows, NULL, 24);
-    seq_matmul_bt(16, 64, 256, dgates + 98304, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 98304, recurrent_packed, 0, dh);
     /* t = 23 */
     seq_lstm_cell_backward(16, 64, gates + 94208, c + 23552, c + 24576, dh, dc, dgates + 94208, dbias_rows, NULL, 23);
-    seq_matmul_bt(16, 64, 256, dgates + 94208, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 94208, recurrent_packed, 0, dh);
     /* t = 22 */
     seq_lstm_cell_backward(16, 64, gates + 90112, c + 22528, c + 23552, dh, dc, dgates + 90112, dbias_rows, NULL, 22);
-    seq_matmul_bt(16, 64, 256, dgates + 90112, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 90112, recurrent_packed, 0, dh);
     /* t = 21 */
     seq_lstm_cell_backward(16, 64, gates + 86016, c + 21504, c + 22528, dh, dc, dgates + 86016, dbias_rows, NULL, 21);
-    seq_matmul_bt(16, 64, 256, dgates + 86016, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 86016, recurrent_packed, 0, dh);
     /* t = 20 */
     seq_lstm_cell_backward(16, 64, gates + 81920, c + 20480, c + 21504, dh, dc, dgates + 81920, dbias_rows, NULL, 20);
-    seq_matmul_bt(16, 64, 256, dgates + 81920, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 81920, recurrent_packed, 0, dh);
     /* t = 19 */
     seq_lstm_cell_backward(16, 64, gates + 77824, c + 19456, c + 20480, dh, dc, dgates + 77824, dbias_rows, NULL, 19);
-    seq_matmul_bt(16, 64, 256, dgates + 77824, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 77824, recurrent_packed, 0, dh);
     /* t = 18 */
     seq_lstm_cell_backward(16, 64, gates + 73728, c + 18432, c + 19456, dh, dc, dgates + 73728, dbias_rows, NULL, 18);
-    seq_matmul_bt(16, 64, 256, dgates + 73728, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 73728, recurrent_packed, 0, dh);
     /* t = 17 */
     seq_lstm_cell_backward(16, 64, gates + 69632, c + 17408, c + 18432, dh, dc, dgates + 69632, dbias_rows, NULL, 17);
-    seq_matmul_bt(16, 64, 256, dgates + 69632, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 69632, recurrent_packed, 0, dh);
     /* t = 16 */
     seq_lstm_cell_backward(16, 64, gates + 65536, c + 16384, c + 17408, dh, dc, dgates + 65536, dbias_rows, NULL, 16);
-    seq_matmul_bt(16, 64, 256, dgates + 65536, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 65536, recurrent_packed, 0, dh);
     /* t = 15 */
     seq_lstm_cell_backward(16, 64, gates + 61440, c + 15360, c + 16384, dh, dc, dgates + 61440, dbias_rows, NULL, 15);
-    seq_matmul_bt(16, 64, 256, dgates + 61440, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 61440, recurrent_packed, 0, dh);
     /* t = 14 */
     seq_lstm_cell_backward(16, 64, gates + 57344, c + 14336, c + 15360, dh, dc, dgates + 57344, dbias_rows, NULL, 14);
-    seq_matmul_bt(16, 64, 256, dgates + 57344, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 57344, recurrent_packed, 0, dh);
     /* t = 13 */
     seq_lstm_cell_backward(16, 64, gates + 53248, c + 13312, c + 14336, dh, dc, dgates + 53248, dbias_rows, NULL, 13);
-    seq_matmul_bt(16, 64, 256, dgates + 53248, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 53248, recurrent_packed, 0, dh);
     /* t = 12 */
     seq_lstm_cell_backward(16, 64, gates + 49152, c + 12288, c + 13312, dh, dc, dgates + 49152, dbias_rows, NULL, 12);
-    seq_matmul_bt(16, 64, 256, dgates + 49152, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 49152, recurrent_packed, 0, dh);
     /* t = 11 */
     seq_lstm_cell_backward(16, 64, gates + 45056, c + 11264, c + 12288, dh, dc, dgates + 45056, dbias_rows, NULL, 11);
-    seq_matmul_bt(16, 64, 256, dgates + 45056, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 45056, recurrent_packed, 0, dh);
     /* t = 10 */
     seq_lstm_cell_backward(16, 64, gates + 40960, c + 10240, c + 11264, dh, dc, dgates + 40960, dbias_rows, NULL, 10);
-    seq_matmul_bt(16, 64, 256, dgates + 40960, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 40960, recurrent_packed, 0, dh);
     /* t = 9 */
     seq_lstm_cell_backward(16, 64, gates + 36864, c + 9216, c + 10240, dh, dc, dgates + 36864, dbias_rows, NULL, 9);
-    seq_matmul_bt(16, 64, 256, dgates + 36864, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 36864, recurrent_packed, 0, dh);
     /* t = 8 */
     seq_lstm_cell_backward(16, 64, gates + 32768, c + 8192, c + 9216, dh, dc, dgates + 32768, dbias_rows, NULL, 8);
-    seq_matmul_bt(16, 64, 256, dgates + 32768, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 32768, recurrent_packed, 0, dh);
     /* t = 7 */
     seq_lstm_cell_backward(16, 64, gates + 28672, c + 7168, c + 8192, dh, dc, dgates + 28672, dbias_rows, NULL, 7);
-    seq_matmul_bt(16, 64, 256, dgates + 28672, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 28672, recurrent_packed, 0, dh);
     /* t = 6 */
     seq_lstm_cell_backward(16, 64, gates + 24576, c + 6144, c + 7168, dh, dc, dgates + 24576, dbias_rows, NULL, 6);
-    seq_matmul_bt(16, 64, 256, dgates + 24576, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 24576, recurrent_packed, 0, dh);
     /* t = 5 */
     seq_lstm_cell_backward(16, 64, gates + 20480, c + 5120, c + 6144, dh, dc, dgates + 20480, dbias_rows, NULL, 5);
-    seq_matmul_bt(16, 64, 256, dgates + 20480, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 20480, recurrent_packed, 0, dh);
     /* t = 4 */
     seq_lstm_cell_backward(16, 64, gates + 16384, c + 4096, c + 5120, dh, dc, dgates + 16384, dbias_rows, NULL, 4);
-    seq_matmul_bt(16, 64, 256, dgates + 16384, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 16384, recurrent_packed, 0, dh);
     /* t = 3 */
     seq_lstm_cell_backward(16, 64, gates + 12288, c + 3072, c + 4096, dh, dc, dgates + 12288, dbias_rows, NULL, 3);
-    seq_matmul_bt(16, 64, 256, dgates + 12288, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 12288, recurrent_packed, 0, dh);
     /* t = 2 */
     seq_lstm_cell_backward(16, 64, gates + 8192, c + 2048, c + 3072, dh, dc, dgates + 8192, dbias_rows, NULL, 2);
-    seq_matmul_bt(16, 64, 256, dgates + 8192, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 8192, recurrent_packed, 0, dh);
     /* t = 1 */
     seq_lstm_cell_backward(16, 64, gates + 4096, c + 1024, c + 2048, dh, dc, dgates + 4096, dbias_rows, NULL, 1);
-    seq_matmul_bt(16, 64, 256, dgates + 4096, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 4096, recurrent_packed, 0, dh);
     /* t = 0 */
     seq_lstm_cell_backward(16, 64, gates + 0, c + 0, c + 1024, dh, dc, dgates + 0, dbias_rows, NULL, 0);
     /* this direction's weight gradients, all 200 steps at once */
@@ -1481,11 +1483,12 @@ static void lstm_backward_block(const real *p, real *a, int blk)
 
 static void lstm_backward(const real *p, real *g, real *a)
 {
+    seq_pack_bt(256, 64, p + 672848, a + 10653696);  /* recurrent_kernel^T */
     seq_parallel_blocks(2, lstm_backward_block, p, a);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(2, 32768, a + 12306528, g + 640080);  /* kernel */
-    seq_sum_blocks(2, 16384, a + 12372064, g + 672848);  /* recurrent_kernel */
-    seq_sum_blocks(2, 256, a + 12404832, g + 689232);  /* bias */
+    seq_sum_blocks(2, 32768, a + 12322912, g + 640080);  /* kernel */
+    seq_sum_blocks(2, 16384, a + 12388448, g + 672848);  /* recurrent_kernel */
+    seq_sum_blocks(2, 256, a + 12421216, g + 689232);  /* bias */
 }
 
 /* block blk: rows 1*blk .. 1*blk+0 of the batch, all 200 steps */
@@ -2116,9 +2119,9 @@ static void lstm_predict(const real *p, real *a)
 static void dense_forward(const real *p, real *a)
 {
     const real *kernel = p + 689488;            /* [64, 1] */
-    const real *x = a + 10653696;               /* [32, 64] input */
+    const real *x = a + 10670080;               /* [32, 64] input */
     const real *bias = p + 689552;              /* [1] */
-    real *y = a + 10655744;                     /* logits; the sigmoid is in the loss */
+    real *y = a + 10672128;                     /* logits; the sigmoid is in the loss */
 
     seq_fill_rows(32, 1, bias, y);
     seq_matmul(32, 1, 64, x, kernel, 1, y);
@@ -2127,11 +2130,11 @@ static void dense_forward(const real *p, real *a)
 static void dense_backward(const real *p, real *g, real *a)
 {
     const real *kernel = p + 689488;            /* [64, 1] */
-    const real *x = a + 10653696;               /* [32, 64] input */
+    const real *x = a + 10670080;               /* [32, 64] input */
     real *d_kernel = g + 689488;                /* [64, 1] */
     real *d_bias = g + 689552;                  /* [1] */
-    real *dy = a + 10655808;                    /* [32, 1] */
-    real *dx = a + 10655840;                    /* [32, 64] d input */
+    real *dy = a + 10672192;                    /* [32, 1] */
+    real *dx = a + 10672224;                    /* [32, 64] d input */
 
     seq_matmul_at(64, 1, 32, x, dy, 0, d_kernel);
     seq_colsum(32, 1, dy, d_bias);
@@ -2153,8 +2156,8 @@ static void dense_predict(const real *p, real *a)
 
 static real loss_forward(real *a, const seq_batch *in)
 {
-    const real *logits = a + 10655744;          /* [32, 1] dense.out */
-    real *output = a + 10655776;                /* [32, 1] the model output, sigmoid(logits) */
+    const real *logits = a + 10672128;          /* [32, 1] dense.out */
+    real *output = a + 10672160;                /* [32, 1] the model output, sigmoid(logits) */
 
     seq_sigmoid(32, logits, output);
     return in->targets ? seq_bce_logits_loss(32, in->n_valid, logits, in->targets) : 0;
@@ -2162,8 +2165,8 @@ static real loss_forward(real *a, const seq_batch *in)
 
 static void loss_backward(real *a, const seq_batch *in)
 {
-    const real *logits = a + 10655744;          /* [32, 1] dense.out */
-    real *d_logits = a + 10655808;              /* [32, 1] d dense.out */
+    const real *logits = a + 10672128;          /* [32, 1] dense.out */
+    real *d_logits = a + 10672192;              /* [32, 1] d dense.out */
 
     seq_bce_logits_backward(32, in->n_valid, logits, in->targets, d_logits);
 }
@@ -2217,9 +2220,9 @@ static void model_predict(const real *p, real *a, const seq_batch *in)
 
 const seq_model SEQ_EXPORT(imdb_conv2d_lstm) = {
     .info = &imdb_conv2d_lstm_info,
-    .n_acts = 20597504,
+    .n_acts = 20613888,
     .n_acts_predict = 332994,
-    .output = 10655776,
+    .output = 10672160,
     .output_predict = 332993,
     .n_state = 0,
     .n_state_predict = 0,

@@ -22,27 +22,28 @@
  *   dense_1/kernel             [64, 1]          at 342976
  *   dense_1/bias               [1]              at 343040
  *
- * Activations and their gradients, training pass: 3746656 reals
+ * Activations and their gradients, training pass: 3758944 reals
  *   embedding.out              [2, 120, 16, 32] at 0
  *   gru.gates                  [2, 120, 16, 192] at 122880
  *   gru.rg                     [2, 120, 16, 192] at 860160
  *   gru.rh                     [2, 120, 16, 64] at 1597440
  *   gru.h                      [2, 121, 16, 64] at 1843200
- *   gru.out                    [32, 64]         at 2091008
- *   dense.out                  [32, 64]         at 2093056
- *   dense_1.out                [32, 1]          at 2095104
- *   output                     [32, 1]          at 2095136
- *   d dense_1.out              [32, 1]          at 2095168
- *   d dense.out                [32, 64]         at 2095200
- *   d gru.out                  [32, 64]         at 2097248
- *   gru.dgates                 [2, 120, 16, 192] at 2099296
- *   gru.drg                    [2, 120, 16, 192] at 2836576
- *   gru.dbias_rows             [32, 192]        at 3573856
- *   gru.dbias_rec_rows         [32, 192]        at 3580000
- *   d gru.kernel_blocks        [2, 32, 192]     at 3586144
- *   d gru.recurrent_kernel_blocks [2, 64, 192]     at 3598432
- *   d gru.bias_blocks          [2, 384]         at 3623008
- *   d embedding.out            [2, 120, 16, 32] at 3623776
+ *   gru.recurrent_kernel_packed [64, 192]        at 2091008
+ *   gru.out                    [32, 64]         at 2103296
+ *   dense.out                  [32, 64]         at 2105344
+ *   dense_1.out                [32, 1]          at 2107392
+ *   output                     [32, 1]          at 2107424
+ *   d dense_1.out              [32, 1]          at 2107456
+ *   d dense.out                [32, 64]         at 2107488
+ *   d gru.out                  [32, 64]         at 2109536
+ *   gru.dgates                 [2, 120, 16, 192] at 2111584
+ *   gru.drg                    [2, 120, 16, 192] at 2848864
+ *   gru.dbias_rows             [32, 192]        at 3586144
+ *   gru.dbias_rec_rows         [32, 192]        at 3592288
+ *   d gru.kernel_blocks        [2, 32, 192]     at 3598432
+ *   d gru.recurrent_kernel_blocks [2, 64, 192]     at 3610720
+ *   d gru.bias_blocks          [2, 384]         at 3635296
+ *   d embedding.out            [2, 120, 16, 32] at 3636064
  *
  * Activations, prediction pass (batch 1): 65474 reals
  *   embedding.out              [1, 120, 1, 32]  at 0
@@ -72,7 +73,7 @@ static void embedding_forward(const real *p, real *a, const int32_t *ids)
 static void embedding_backward(const real *p, real *g, real *a, const int32_t *ids)
 {
     real *d_embeddings = g + 0;                 /* [10000, 32] */
-    const real *d_out = a + 3623776;            /* [2, 120, 16, 32] */
+    const real *d_out = a + 3636064;            /* [2, 120, 16, 32] */
 
     (void)p;
     /* d_embeddings[ids[b, t]] += d_out[b / 16, t, b % 16]; unused rows stay 0 */
@@ -95,10 +96,10 @@ static void embedding_predict(const real *p, real *a, const int32_t *ids)
 static void gru_forward_block(const real *p, real *a, int blk)
 {
     const real *x = a + 0 + 61440 * blk;        /* [120, 16, 32] input */
-    real *out = a + 2091008 + 1024 * blk;       /* [16, 64] */
+    real *out = a + 2103296 + 1024 * blk;       /* [16, 64] */
 
     const real *kernel = p + 320000;            /* [32, 192] */
-    const real *recurrent_kernel = p + 326144;  /* [64, 192] */
+    const real *recurrent_packed = a + 2091008; /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 338432;              /* [2, 192] */
     real *gates = a + 122880 + 368640 * blk;    /* [120, 16, 192] z, r, h */
     real *rg = a + 860160 + 368640 * blk;       /* [120, 16, 192] */
@@ -111,367 +112,368 @@ static void gru_forward_block(const real *p, real *a, int blk)
     seq_zero(3072, rg + 0);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 0, rg + 0, rh + 0, h + 0, h + 1024);
     /* t = 1 */
-    seq_matmul(16, 192, 64, h + 1024, recurrent_kernel, 0, rg + 3072);
+    seq_matmul_packed(16, 192, 64, h + 1024, recurrent_packed, 0, rg + 3072);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 3072, rg + 3072, rh + 1024, h + 1024, h + 2048);
     /* t = 2 */
-    seq_matmul(16, 192, 64, h + 2048, recurrent_kernel, 0, rg + 6144);
+    seq_matmul_packed(16, 192, 64, h + 2048, recurrent_packed, 0, rg + 6144);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 6144, rg + 6144, rh + 2048, h + 2048, h + 3072);
     /* t = 3 */
-    seq_matmul(16, 192, 64, h + 3072, recurrent_kernel, 0, rg + 9216);
+    seq_matmul_packed(16, 192, 64, h + 3072, recurrent_packed, 0, rg + 9216);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 9216, rg + 9216, rh + 3072, h + 3072, h + 4096);
     /* t = 4 */
-    seq_matmul(16, 192, 64, h + 4096, recurrent_kernel, 0, rg + 12288);
+    seq_matmul_packed(16, 192, 64, h + 4096, recurrent_packed, 0, rg + 12288);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 12288, rg + 12288, rh + 4096, h + 4096, h + 5120);
     /* t = 5 */
-    seq_matmul(16, 192, 64, h + 5120, recurrent_kernel, 0, rg + 15360);
+    seq_matmul_packed(16, 192, 64, h + 5120, recurrent_packed, 0, rg + 15360);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 15360, rg + 15360, rh + 5120, h + 5120, h + 6144);
     /* t = 6 */
-    seq_matmul(16, 192, 64, h + 6144, recurrent_kernel, 0, rg + 18432);
+    seq_matmul_packed(16, 192, 64, h + 6144, recurrent_packed, 0, rg + 18432);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 18432, rg + 18432, rh + 6144, h + 6144, h + 7168);
     /* t = 7 */
-    seq_matmul(16, 192, 64, h + 7168, recurrent_kernel, 0, rg + 21504);
+    seq_matmul_packed(16, 192, 64, h + 7168, recurrent_packed, 0, rg + 21504);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 21504, rg + 21504, rh + 7168, h + 7168, h + 8192);
     /* t = 8 */
-    seq_matmul(16, 192, 64, h + 8192, recurrent_kernel, 0, rg + 24576);
+    seq_matmul_packed(16, 192, 64, h + 8192, recurrent_packed, 0, rg + 24576);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 24576, rg + 24576, rh + 8192, h + 8192, h + 9216);
     /* t = 9 */
-    seq_matmul(16, 192, 64, h + 9216, recurrent_kernel, 0, rg + 27648);
+    seq_matmul_packed(16, 192, 64, h + 9216, recurrent_packed, 0, rg + 27648);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 27648, rg + 27648, rh + 9216, h + 9216, h + 10240);
     /* t = 10 */
-    seq_matmul(16, 192, 64, h + 10240, recurrent_kernel, 0, rg + 30720);
+    seq_matmul_packed(16, 192, 64, h + 10240, recurrent_packed, 0, rg + 30720);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 30720, rg + 30720, rh + 10240, h + 10240, h + 11264);
     /* t = 11 */
-    seq_matmul(16, 192, 64, h + 11264, recurrent_kernel, 0, rg + 33792);
+    seq_matmul_packed(16, 192, 64, h + 11264, recurrent_packed, 0, rg + 33792);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 33792, rg + 33792, rh + 11264, h + 11264, h + 12288);
     /* t = 12 */
-    seq_matmul(16, 192, 64, h + 12288, recurrent_kernel, 0, rg + 36864);
+    seq_matmul_packed(16, 192, 64, h + 12288, recurrent_packed, 0, rg + 36864);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 36864, rg + 36864, rh + 12288, h + 12288, h + 13312);
     /* t = 13 */
-    seq_matmul(16, 192, 64, h + 13312, recurrent_kernel, 0, rg + 39936);
+    seq_matmul_packed(16, 192, 64, h + 13312, recurrent_packed, 0, rg + 39936);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 39936, rg + 39936, rh + 13312, h + 13312, h + 14336);
     /* t = 14 */
-    seq_matmul(16, 192, 64, h + 14336, recurrent_kernel, 0, rg + 43008);
+    seq_matmul_packed(16, 192, 64, h + 14336, recurrent_packed, 0, rg + 43008);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 43008, rg + 43008, rh + 14336, h + 14336, h + 15360);
     /* t = 15 */
-    seq_matmul(16, 192, 64, h + 15360, recurrent_kernel, 0, rg + 46080);
+    seq_matmul_packed(16, 192, 64, h + 15360, recurrent_packed, 0, rg + 46080);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 46080, rg + 46080, rh + 15360, h + 15360, h + 16384);
     /* t = 16 */
-    seq_matmul(16, 192, 64, h + 16384, recurrent_kernel, 0, rg + 49152);
+    seq_matmul_packed(16, 192, 64, h + 16384, recurrent_packed, 0, rg + 49152);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 49152, rg + 49152, rh + 16384, h + 16384, h + 17408);
     /* t = 17 */
-    seq_matmul(16, 192, 64, h + 17408, recurrent_kernel, 0, rg + 52224);
+    seq_matmul_packed(16, 192, 64, h + 17408, recurrent_packed, 0, rg + 52224);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 52224, rg + 52224, rh + 17408, h + 17408, h + 18432);
     /* t = 18 */
-    seq_matmul(16, 192, 64, h + 18432, recurrent_kernel, 0, rg + 55296);
+    seq_matmul_packed(16, 192, 64, h + 18432, recurrent_packed, 0, rg + 55296);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 55296, rg + 55296, rh + 18432, h + 18432, h + 19456);
     /* t = 19 */
-    seq_matmul(16, 192, 64, h + 19456, recurrent_kernel, 0, rg + 58368);
+    seq_matmul_packed(16, 192, 64, h + 19456, recurrent_packed, 0, rg + 58368);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 58368, rg + 58368, rh + 19456, h + 19456, h + 20480);
     /* t = 20 */
-    seq_matmul(16, 192, 64, h + 20480, recurrent_kernel, 0, rg + 61440);
+    seq_matmul_packed(16, 192, 64, h + 20480, recurrent_packed, 0, rg + 61440);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 61440, rg + 61440, rh + 20480, h + 20480, h + 21504);
     /* t = 21 */
-    seq_matmul(16, 192, 64, h + 21504, recurrent_kernel, 0, rg + 64512);
+    seq_matmul_packed(16, 192, 64, h + 21504, recurrent_packed, 0, rg + 64512);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 64512, rg + 64512, rh + 21504, h + 21504, h + 22528);
     /* t = 22 */
-    seq_matmul(16, 192, 64, h + 22528, recurrent_kernel, 0, rg + 67584);
+    seq_matmul_packed(16, 192, 64, h + 22528, recurrent_packed, 0, rg + 67584);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 67584, rg + 67584, rh + 22528, h + 22528, h + 23552);
     /* t = 23 */
-    seq_matmul(16, 192, 64, h + 23552, recurrent_kernel, 0, rg + 70656);
+    seq_matmul_packed(16, 192, 64, h + 23552, recurrent_packed, 0, rg + 70656);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 70656, rg + 70656, rh + 23552, h + 23552, h + 24576);
     /* t = 24 */
-    seq_matmul(16, 192, 64, h + 24576, recurrent_kernel, 0, rg + 73728);
+    seq_matmul_packed(16, 192, 64, h + 24576, recurrent_packed, 0, rg + 73728);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 73728, rg + 73728, rh + 24576, h + 24576, h + 25600);
     /* t = 25 */
-    seq_matmul(16, 192, 64, h + 25600, recurrent_kernel, 0, rg + 76800);
+    seq_matmul_packed(16, 192, 64, h + 25600, recurrent_packed, 0, rg + 76800);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 76800, rg + 76800, rh + 25600, h + 25600, h + 26624);
     /* t = 26 */
-    seq_matmul(16, 192, 64, h + 26624, recurrent_kernel, 0, rg + 79872);
+    seq_matmul_packed(16, 192, 64, h + 26624, recurrent_packed, 0, rg + 79872);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 79872, rg + 79872, rh + 26624, h + 26624, h + 27648);
     /* t = 27 */
-    seq_matmul(16, 192, 64, h + 27648, recurrent_kernel, 0, rg + 82944);
+    seq_matmul_packed(16, 192, 64, h + 27648, recurrent_packed, 0, rg + 82944);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 82944, rg + 82944, rh + 27648, h + 27648, h + 28672);
     /* t = 28 */
-    seq_matmul(16, 192, 64, h + 28672, recurrent_kernel, 0, rg + 86016);
+    seq_matmul_packed(16, 192, 64, h + 28672, recurrent_packed, 0, rg + 86016);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 86016, rg + 86016, rh + 28672, h + 28672, h + 29696);
     /* t = 29 */
-    seq_matmul(16, 192, 64, h + 29696, recurrent_kernel, 0, rg + 89088);
+    seq_matmul_packed(16, 192, 64, h + 29696, recurrent_packed, 0, rg + 89088);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 89088, rg + 89088, rh + 29696, h + 29696, h + 30720);
     /* t = 30 */
-    seq_matmul(16, 192, 64, h + 30720, recurrent_kernel, 0, rg + 92160);
+    seq_matmul_packed(16, 192, 64, h + 30720, recurrent_packed, 0, rg + 92160);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 92160, rg + 92160, rh + 30720, h + 30720, h + 31744);
     /* t = 31 */
-    seq_matmul(16, 192, 64, h + 31744, recurrent_kernel, 0, rg + 95232);
+    seq_matmul_packed(16, 192, 64, h + 31744, recurrent_packed, 0, rg + 95232);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 95232, rg + 95232, rh + 31744, h + 31744, h + 32768);
     /* t = 32 */
-    seq_matmul(16, 192, 64, h + 32768, recurrent_kernel, 0, rg + 98304);
+    seq_matmul_packed(16, 192, 64, h + 32768, recurrent_packed, 0, rg + 98304);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 98304, rg + 98304, rh + 32768, h + 32768, h + 33792);
     /* t = 33 */
-    seq_matmul(16, 192, 64, h + 33792, recurrent_kernel, 0, rg + 101376);
+    seq_matmul_packed(16, 192, 64, h + 33792, recurrent_packed, 0, rg + 101376);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 101376, rg + 101376, rh + 33792, h + 33792, h + 34816);
     /* t = 34 */
-    seq_matmul(16, 192, 64, h + 34816, recurrent_kernel, 0, rg + 104448);
+    seq_matmul_packed(16, 192, 64, h + 34816, recurrent_packed, 0, rg + 104448);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 104448, rg + 104448, rh + 34816, h + 34816, h + 35840);
     /* t = 35 */
-    seq_matmul(16, 192, 64, h + 35840, recurrent_kernel, 0, rg + 107520);
+    seq_matmul_packed(16, 192, 64, h + 35840, recurrent_packed, 0, rg + 107520);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 107520, rg + 107520, rh + 35840, h + 35840, h + 36864);
     /* t = 36 */
-    seq_matmul(16, 192, 64, h + 36864, recurrent_kernel, 0, rg + 110592);
+    seq_matmul_packed(16, 192, 64, h + 36864, recurrent_packed, 0, rg + 110592);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 110592, rg + 110592, rh + 36864, h + 36864, h + 37888);
     /* t = 37 */
-    seq_matmul(16, 192, 64, h + 37888, recurrent_kernel, 0, rg + 113664);
+    seq_matmul_packed(16, 192, 64, h + 37888, recurrent_packed, 0, rg + 113664);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 113664, rg + 113664, rh + 37888, h + 37888, h + 38912);
     /* t = 38 */
-    seq_matmul(16, 192, 64, h + 38912, recurrent_kernel, 0, rg + 116736);
+    seq_matmul_packed(16, 192, 64, h + 38912, recurrent_packed, 0, rg + 116736);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 116736, rg + 116736, rh + 38912, h + 38912, h + 39936);
     /* t = 39 */
-    seq_matmul(16, 192, 64, h + 39936, recurrent_kernel, 0, rg + 119808);
+    seq_matmul_packed(16, 192, 64, h + 39936, recurrent_packed, 0, rg + 119808);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 119808, rg + 119808, rh + 39936, h + 39936, h + 40960);
     /* t = 40 */
-    seq_matmul(16, 192, 64, h + 40960, recurrent_kernel, 0, rg + 122880);
+    seq_matmul_packed(16, 192, 64, h + 40960, recurrent_packed, 0, rg + 122880);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 122880, rg + 122880, rh + 40960, h + 40960, h + 41984);
     /* t = 41 */
-    seq_matmul(16, 192, 64, h + 41984, recurrent_kernel, 0, rg + 125952);
+    seq_matmul_packed(16, 192, 64, h + 41984, recurrent_packed, 0, rg + 125952);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 125952, rg + 125952, rh + 41984, h + 41984, h + 43008);
     /* t = 42 */
-    seq_matmul(16, 192, 64, h + 43008, recurrent_kernel, 0, rg + 129024);
+    seq_matmul_packed(16, 192, 64, h + 43008, recurrent_packed, 0, rg + 129024);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 129024, rg + 129024, rh + 43008, h + 43008, h + 44032);
     /* t = 43 */
-    seq_matmul(16, 192, 64, h + 44032, recurrent_kernel, 0, rg + 132096);
+    seq_matmul_packed(16, 192, 64, h + 44032, recurrent_packed, 0, rg + 132096);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 132096, rg + 132096, rh + 44032, h + 44032, h + 45056);
     /* t = 44 */
-    seq_matmul(16, 192, 64, h + 45056, recurrent_kernel, 0, rg + 135168);
+    seq_matmul_packed(16, 192, 64, h + 45056, recurrent_packed, 0, rg + 135168);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 135168, rg + 135168, rh + 45056, h + 45056, h + 46080);
     /* t = 45 */
-    seq_matmul(16, 192, 64, h + 46080, recurrent_kernel, 0, rg + 138240);
+    seq_matmul_packed(16, 192, 64, h + 46080, recurrent_packed, 0, rg + 138240);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 138240, rg + 138240, rh + 46080, h + 46080, h + 47104);
     /* t = 46 */
-    seq_matmul(16, 192, 64, h + 47104, recurrent_kernel, 0, rg + 141312);
+    seq_matmul_packed(16, 192, 64, h + 47104, recurrent_packed, 0, rg + 141312);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 141312, rg + 141312, rh + 47104, h + 47104, h + 48128);
     /* t = 47 */
-    seq_matmul(16, 192, 64, h + 48128, recurrent_kernel, 0, rg + 144384);
+    seq_matmul_packed(16, 192, 64, h + 48128, recurrent_packed, 0, rg + 144384);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 144384, rg + 144384, rh + 48128, h + 48128, h + 49152);
     /* t = 48 */
-    seq_matmul(16, 192, 64, h + 49152, recurrent_kernel, 0, rg + 147456);
+    seq_matmul_packed(16, 192, 64, h + 49152, recurrent_packed, 0, rg + 147456);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 147456, rg + 147456, rh + 49152, h + 49152, h + 50176);
     /* t = 49 */
-    seq_matmul(16, 192, 64, h + 50176, recurrent_kernel, 0, rg + 150528);
+    seq_matmul_packed(16, 192, 64, h + 50176, recurrent_packed, 0, rg + 150528);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 150528, rg + 150528, rh + 50176, h + 50176, h + 51200);
     /* t = 50 */
-    seq_matmul(16, 192, 64, h + 51200, recurrent_kernel, 0, rg + 153600);
+    seq_matmul_packed(16, 192, 64, h + 51200, recurrent_packed, 0, rg + 153600);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 153600, rg + 153600, rh + 51200, h + 51200, h + 52224);
     /* t = 51 */
-    seq_matmul(16, 192, 64, h + 52224, recurrent_kernel, 0, rg + 156672);
+    seq_matmul_packed(16, 192, 64, h + 52224, recurrent_packed, 0, rg + 156672);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 156672, rg + 156672, rh + 52224, h + 52224, h + 53248);
     /* t = 52 */
-    seq_matmul(16, 192, 64, h + 53248, recurrent_kernel, 0, rg + 159744);
+    seq_matmul_packed(16, 192, 64, h + 53248, recurrent_packed, 0, rg + 159744);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 159744, rg + 159744, rh + 53248, h + 53248, h + 54272);
     /* t = 53 */
-    seq_matmul(16, 192, 64, h + 54272, recurrent_kernel, 0, rg + 162816);
+    seq_matmul_packed(16, 192, 64, h + 54272, recurrent_packed, 0, rg + 162816);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 162816, rg + 162816, rh + 54272, h + 54272, h + 55296);
     /* t = 54 */
-    seq_matmul(16, 192, 64, h + 55296, recurrent_kernel, 0, rg + 165888);
+    seq_matmul_packed(16, 192, 64, h + 55296, recurrent_packed, 0, rg + 165888);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 165888, rg + 165888, rh + 55296, h + 55296, h + 56320);
     /* t = 55 */
-    seq_matmul(16, 192, 64, h + 56320, recurrent_kernel, 0, rg + 168960);
+    seq_matmul_packed(16, 192, 64, h + 56320, recurrent_packed, 0, rg + 168960);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 168960, rg + 168960, rh + 56320, h + 56320, h + 57344);
     /* t = 56 */
-    seq_matmul(16, 192, 64, h + 57344, recurrent_kernel, 0, rg + 172032);
+    seq_matmul_packed(16, 192, 64, h + 57344, recurrent_packed, 0, rg + 172032);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 172032, rg + 172032, rh + 57344, h + 57344, h + 58368);
     /* t = 57 */
-    seq_matmul(16, 192, 64, h + 58368, recurrent_kernel, 0, rg + 175104);
+    seq_matmul_packed(16, 192, 64, h + 58368, recurrent_packed, 0, rg + 175104);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 175104, rg + 175104, rh + 58368, h + 58368, h + 59392);
     /* t = 58 */
-    seq_matmul(16, 192, 64, h + 59392, recurrent_kernel, 0, rg + 178176);
+    seq_matmul_packed(16, 192, 64, h + 59392, recurrent_packed, 0, rg + 178176);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 178176, rg + 178176, rh + 59392, h + 59392, h + 60416);
     /* t = 59 */
-    seq_matmul(16, 192, 64, h + 60416, recurrent_kernel, 0, rg + 181248);
+    seq_matmul_packed(16, 192, 64, h + 60416, recurrent_packed, 0, rg + 181248);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 181248, rg + 181248, rh + 60416, h + 60416, h + 61440);
     /* t = 60 */
-    seq_matmul(16, 192, 64, h + 61440, recurrent_kernel, 0, rg + 184320);
+    seq_matmul_packed(16, 192, 64, h + 61440, recurrent_packed, 0, rg + 184320);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 184320, rg + 184320, rh + 61440, h + 61440, h + 62464);
     /* t = 61 */
-    seq_matmul(16, 192, 64, h + 62464, recurrent_kernel, 0, rg + 187392);
+    seq_matmul_packed(16, 192, 64, h + 62464, recurrent_packed, 0, rg + 187392);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 187392, rg + 187392, rh + 62464, h + 62464, h + 63488);
     /* t = 62 */
-    seq_matmul(16, 192, 64, h + 63488, recurrent_kernel, 0, rg + 190464);
+    seq_matmul_packed(16, 192, 64, h + 63488, recurrent_packed, 0, rg + 190464);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 190464, rg + 190464, rh + 63488, h + 63488, h + 64512);
     /* t = 63 */
-    seq_matmul(16, 192, 64, h + 64512, recurrent_kernel, 0, rg + 193536);
+    seq_matmul_packed(16, 192, 64, h + 64512, recurrent_packed, 0, rg + 193536);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 193536, rg + 193536, rh + 64512, h + 64512, h + 65536);
     /* t = 64 */
-    seq_matmul(16, 192, 64, h + 65536, recurrent_kernel, 0, rg + 196608);
+    seq_matmul_packed(16, 192, 64, h + 65536, recurrent_packed, 0, rg + 196608);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 196608, rg + 196608, rh + 65536, h + 65536, h + 66560);
     /* t = 65 */
-    seq_matmul(16, 192, 64, h + 66560, recurrent_kernel, 0, rg + 199680);
+    seq_matmul_packed(16, 192, 64, h + 66560, recurrent_packed, 0, rg + 199680);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 199680, rg + 199680, rh + 66560, h + 66560, h + 67584);
     /* t = 66 */
-    seq_matmul(16, 192, 64, h + 67584, recurrent_kernel, 0, rg + 202752);
+    seq_matmul_packed(16, 192, 64, h + 67584, recurrent_packed, 0, rg + 202752);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 202752, rg + 202752, rh + 67584, h + 67584, h + 68608);
     /* t = 67 */
-    seq_matmul(16, 192, 64, h + 68608, recurrent_kernel, 0, rg + 205824);
+    seq_matmul_packed(16, 192, 64, h + 68608, recurrent_packed, 0, rg + 205824);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 205824, rg + 205824, rh + 68608, h + 68608, h + 69632);
     /* t = 68 */
-    seq_matmul(16, 192, 64, h + 69632, recurrent_kernel, 0, rg + 208896);
+    seq_matmul_packed(16, 192, 64, h + 69632, recurrent_packed, 0, rg + 208896);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 208896, rg + 208896, rh + 69632, h + 69632, h + 70656);
     /* t = 69 */
-    seq_matmul(16, 192, 64, h + 70656, recurrent_kernel, 0, rg + 211968);
+    seq_matmul_packed(16, 192, 64, h + 70656, recurrent_packed, 0, rg + 211968);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 211968, rg + 211968, rh + 70656, h + 70656, h + 71680);
     /* t = 70 */
-    seq_matmul(16, 192, 64, h + 71680, recurrent_kernel, 0, rg + 215040);
+    seq_matmul_packed(16, 192, 64, h + 71680, recurrent_packed, 0, rg + 215040);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 215040, rg + 215040, rh + 71680, h + 71680, h + 72704);
     /* t = 71 */
-    seq_matmul(16, 192, 64, h + 72704, recurrent_kernel, 0, rg + 218112);
+    seq_matmul_packed(16, 192, 64, h + 72704, recurrent_packed, 0, rg + 218112);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 218112, rg + 218112, rh + 72704, h + 72704, h + 73728);
     /* t = 72 */
-    seq_matmul(16, 192, 64, h + 73728, recurrent_kernel, 0, rg + 221184);
+    seq_matmul_packed(16, 192, 64, h + 73728, recurrent_packed, 0, rg + 221184);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 221184, rg + 221184, rh + 73728, h + 73728, h + 74752);
     /* t = 73 */
-    seq_matmul(16, 192, 64, h + 74752, recurrent_kernel, 0, rg + 224256);
+    seq_matmul_packed(16, 192, 64, h + 74752, recurrent_packed, 0, rg + 224256);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 224256, rg + 224256, rh + 74752, h + 74752, h + 75776);
     /* t = 74 */
-    seq_matmul(16, 192, 64, h + 75776, recurrent_kernel, 0, rg + 227328);
+    seq_matmul_packed(16, 192, 64, h + 75776, recurrent_packed, 0, rg + 227328);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 227328, rg + 227328, rh + 75776, h + 75776, h + 76800);
     /* t = 75 */
-    seq_matmul(16, 192, 64, h + 76800, recurrent_kernel, 0, rg + 230400);
+    seq_matmul_packed(16, 192, 64, h + 76800, recurrent_packed, 0, rg + 230400);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 230400, rg + 230400, rh + 76800, h + 76800, h + 77824);
     /* t = 76 */
-    seq_matmul(16, 192, 64, h + 77824, recurrent_kernel, 0, rg + 233472);
+    seq_matmul_packed(16, 192, 64, h + 77824, recurrent_packed, 0, rg + 233472);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 233472, rg + 233472, rh + 77824, h + 77824, h + 78848);
     /* t = 77 */
-    seq_matmul(16, 192, 64, h + 78848, recurrent_kernel, 0, rg + 236544);
+    seq_matmul_packed(16, 192, 64, h + 78848, recurrent_packed, 0, rg + 236544);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 236544, rg + 236544, rh + 78848, h + 78848, h + 79872);
     /* t = 78 */
-    seq_matmul(16, 192, 64, h + 79872, recurrent_kernel, 0, rg + 239616);
+    seq_matmul_packed(16, 192, 64, h + 79872, recurrent_packed, 0, rg + 239616);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 239616, rg + 239616, rh + 79872, h + 79872, h + 80896);
     /* t = 79 */
-    seq_matmul(16, 192, 64, h + 80896, recurrent_kernel, 0, rg + 242688);
+    seq_matmul_packed(16, 192, 64, h + 80896, recurrent_packed, 0, rg + 242688);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 242688, rg + 242688, rh + 80896, h + 80896, h + 81920);
     /* t = 80 */
-    seq_matmul(16, 192, 64, h + 81920, recurrent_kernel, 0, rg + 245760);
+    seq_matmul_packed(16, 192, 64, h + 81920, recurrent_packed, 0, rg + 245760);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 245760, rg + 245760, rh + 81920, h + 81920, h + 82944);
     /* t = 81 */
-    seq_matmul(16, 192, 64, h + 82944, recurrent_kernel, 0, rg + 248832);
+    seq_matmul_packed(16, 192, 64, h + 82944, recurrent_packed, 0, rg + 248832);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 248832, rg + 248832, rh + 82944, h + 82944, h + 83968);
     /* t = 82 */
-    seq_matmul(16, 192, 64, h + 83968, recurrent_kernel, 0, rg + 251904);
+    seq_matmul_packed(16, 192, 64, h + 83968, recurrent_packed, 0, rg + 251904);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 251904, rg + 251904, rh + 83968, h + 83968, h + 84992);
     /* t = 83 */
-    seq_matmul(16, 192, 64, h + 84992, recurrent_kernel, 0, rg + 254976);
+    seq_matmul_packed(16, 192, 64, h + 84992, recurrent_packed, 0, rg + 254976);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 254976, rg + 254976, rh + 84992, h + 84992, h + 86016);
     /* t = 84 */
-    seq_matmul(16, 192, 64, h + 86016, recurrent_kernel, 0, rg + 258048);
+    seq_matmul_packed(16, 192, 64, h + 86016, recurrent_packed, 0, rg + 258048);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 258048, rg + 258048, rh + 86016, h + 86016, h + 87040);
     /* t = 85 */
-    seq_matmul(16, 192, 64, h + 87040, recurrent_kernel, 0, rg + 261120);
+    seq_matmul_packed(16, 192, 64, h + 87040, recurrent_packed, 0, rg + 261120);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 261120, rg + 261120, rh + 87040, h + 87040, h + 88064);
     /* t = 86 */
-    seq_matmul(16, 192, 64, h + 88064, recurrent_kernel, 0, rg + 264192);
+    seq_matmul_packed(16, 192, 64, h + 88064, recurrent_packed, 0, rg + 264192);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 264192, rg + 264192, rh + 88064, h + 88064, h + 89088);
     /* t = 87 */
-    seq_matmul(16, 192, 64, h + 89088, recurrent_kernel, 0, rg + 267264);
+    seq_matmul_packed(16, 192, 64, h + 89088, recurrent_packed, 0, rg + 267264);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 267264, rg + 267264, rh + 89088, h + 89088, h + 90112);
     /* t = 88 */
-    seq_matmul(16, 192, 64, h + 90112, recurrent_kernel, 0, rg + 270336);
+    seq_matmul_packed(16, 192, 64, h + 90112, recurrent_packed, 0, rg + 270336);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 270336, rg + 270336, rh + 90112, h + 90112, h + 91136);
     /* t = 89 */
-    seq_matmul(16, 192, 64, h + 91136, recurrent_kernel, 0, rg + 273408);
+    seq_matmul_packed(16, 192, 64, h + 91136, recurrent_packed, 0, rg + 273408);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 273408, rg + 273408, rh + 91136, h + 91136, h + 92160);
     /* t = 90 */
-    seq_matmul(16, 192, 64, h + 92160, recurrent_kernel, 0, rg + 276480);
+    seq_matmul_packed(16, 192, 64, h + 92160, recurrent_packed, 0, rg + 276480);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 276480, rg + 276480, rh + 92160, h + 92160, h + 93184);
     /* t = 91 */
-    seq_matmul(16, 192, 64, h + 93184, recurrent_kernel, 0, rg + 279552);
+    seq_matmul_packed(16, 192, 64, h + 93184, recurrent_packed, 0, rg + 279552);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 279552, rg + 279552, rh + 93184, h + 93184, h + 94208);
     /* t = 92 */
-    seq_matmul(16, 192, 64, h + 94208, recurrent_kernel, 0, rg + 282624);
+    seq_matmul_packed(16, 192, 64, h + 94208, recurrent_packed, 0, rg + 282624);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 282624, rg + 282624, rh + 94208, h + 94208, h + 95232);
     /* t = 93 */
-    seq_matmul(16, 192, 64, h + 95232, recurrent_kernel, 0, rg + 285696);
+    seq_matmul_packed(16, 192, 64, h + 95232, recurrent_packed, 0, rg + 285696);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 285696, rg + 285696, rh + 95232, h + 95232, h + 96256);
     /* t = 94 */
-    seq_matmul(16, 192, 64, h + 96256, recurrent_kernel, 0, rg + 288768);
+    seq_matmul_packed(16, 192, 64, h + 96256, recurrent_packed, 0, rg + 288768);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 288768, rg + 288768, rh + 96256, h + 96256, h + 97280);
     /* t = 95 */
-    seq_matmul(16, 192, 64, h + 97280, recurrent_kernel, 0, rg + 291840);
+    seq_matmul_packed(16, 192, 64, h + 97280, recurrent_packed, 0, rg + 291840);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 291840, rg + 291840, rh + 97280, h + 97280, h + 98304);
     /* t = 96 */
-    seq_matmul(16, 192, 64, h + 98304, recurrent_kernel, 0, rg + 294912);
+    seq_matmul_packed(16, 192, 64, h + 98304, recurrent_packed, 0, rg + 294912);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 294912, rg + 294912, rh + 98304, h + 98304, h + 99328);
     /* t = 97 */
-    seq_matmul(16, 192, 64, h + 99328, recurrent_kernel, 0, rg + 297984);
+    seq_matmul_packed(16, 192, 64, h + 99328, recurrent_packed, 0, rg + 297984);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 297984, rg + 297984, rh + 99328, h + 99328, h + 100352);
     /* t = 98 */
-    seq_matmul(16, 192, 64, h + 100352, recurrent_kernel, 0, rg + 301056);
+    seq_matmul_packed(16, 192, 64, h + 100352, recurrent_packed, 0, rg + 301056);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 301056, rg + 301056, rh + 100352, h + 100352, h + 101376);
     /* t = 99 */
-    seq_matmul(16, 192, 64, h + 101376, recurrent_kernel, 0, rg + 304128);
+    seq_matmul_packed(16, 192, 64, h + 101376, recurrent_packed, 0, rg + 304128);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 304128, rg + 304128, rh + 101376, h + 101376, h + 102400);
     /* t = 100 */
-    seq_matmul(16, 192, 64, h + 102400, recurrent_kernel, 0, rg + 307200);
+    seq_matmul_packed(16, 192, 64, h + 102400, recurrent_packed, 0, rg + 307200);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 307200, rg + 307200, rh + 102400, h + 102400, h + 103424);
     /* t = 101 */
-    seq_matmul(16, 192, 64, h + 103424, recurrent_kernel, 0, rg + 310272);
+    seq_matmul_packed(16, 192, 64, h + 103424, recurrent_packed, 0, rg + 310272);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 310272, rg + 310272, rh + 103424, h + 103424, h + 104448);
     /* t = 102 */
-    seq_matmul(16, 192, 64, h + 104448, recurrent_kernel, 0, rg + 313344);
+    seq_matmul_packed(16, 192, 64, h + 104448, recurrent_packed, 0, rg + 313344);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 313344, rg + 313344, rh + 104448, h + 104448, h + 105472);
     /* t = 103 */
-    seq_matmul(16, 192, 64, h + 105472, recurrent_kernel, 0, rg + 316416);
+    seq_matmul_packed(16, 192, 64, h + 105472, recurrent_packed, 0, rg + 316416);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 316416, rg + 316416, rh + 105472, h + 105472, h + 106496);
     /* t = 104 */
-    seq_matmul(16, 192, 64, h + 106496, recurrent_kernel, 0, rg + 319488);
+    seq_matmul_packed(16, 192, 64, h + 106496, recurrent_packed, 0, rg + 319488);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 319488, rg + 319488, rh + 106496, h + 106496, h + 107520);
     /* t = 105 */
-    seq_matmul(16, 192, 64, h + 107520, recurrent_kernel, 0, rg + 322560);
+    seq_matmul_packed(16, 192, 64, h + 107520, recurrent_packed, 0, rg + 322560);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 322560, rg + 322560, rh + 107520, h + 107520, h + 108544);
     /* t = 106 */
-    seq_matmul(16, 192, 64, h + 108544, recurrent_kernel, 0, rg + 325632);
+    seq_matmul_packed(16, 192, 64, h + 108544, recurrent_packed, 0, rg + 325632);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 325632, rg + 325632, rh + 108544, h + 108544, h + 109568);
     /* t = 107 */
-    seq_matmul(16, 192, 64, h + 109568, recurrent_kernel, 0, rg + 328704);
+    seq_matmul_packed(16, 192, 64, h + 109568, recurrent_packed, 0, rg + 328704);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 328704, rg + 328704, rh + 109568, h + 109568, h + 110592);
     /* t = 108 */
-    seq_matmul(16, 192, 64, h + 110592, recurrent_kernel, 0, rg + 331776);
+    seq_matmul_packed(16, 192, 64, h + 110592, recurrent_packed, 0, rg + 331776);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 331776, rg + 331776, rh + 110592, h + 110592, h + 111616);
     /* t = 109 */
-    seq_matmul(16, 192, 64, h + 111616, recurrent_kernel, 0, rg + 334848);
+    seq_matmul_packed(16, 192, 64, h + 111616, recurrent_packed, 0, rg + 334848);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 334848, rg + 334848, rh + 111616, h + 111616, h + 112640);
     /* t = 110 */
-    seq_matmul(16, 192, 64, h + 112640, recurrent_kernel, 0, rg + 337920);
+    seq_matmul_packed(16, 192, 64, h + 112640, recurrent_packed, 0, rg + 337920);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 337920, rg + 337920, rh + 112640, h + 112640, h + 113664);
     /* t = 111 */
-    seq_matmul(16, 192, 64, h + 113664, recurrent_kernel, 0, rg + 340992);
+    seq_matmul_packed(16, 192, 64, h + 113664, recurrent_packed, 0, rg + 340992);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 340992, rg + 340992, rh + 113664, h + 113664, h + 114688);
     /* t = 112 */
-    seq_matmul(16, 192, 64, h + 114688, recurrent_kernel, 0, rg + 344064);
+    seq_matmul_packed(16, 192, 64, h + 114688, recurrent_packed, 0, rg + 344064);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 344064, rg + 344064, rh + 114688, h + 114688, h + 115712);
     /* t = 113 */
-    seq_matmul(16, 192, 64, h + 115712, recurrent_kernel, 0, rg + 347136);
+    seq_matmul_packed(16, 192, 64, h + 115712, recurrent_packed, 0, rg + 347136);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 347136, rg + 347136, rh + 115712, h + 115712, h + 116736);
     /* t = 114 */
-    seq_matmul(16, 192, 64, h + 116736, recurrent_kernel, 0, rg + 350208);
+    seq_matmul_packed(16, 192, 64, h + 116736, recurrent_packed, 0, rg + 350208);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 350208, rg + 350208, rh + 116736, h + 116736, h + 117760);
     /* t = 115 */
-    seq_matmul(16, 192, 64, h + 117760, recurrent_kernel, 0, rg + 353280);
+    seq_matmul_packed(16, 192, 64, h + 117760, recurrent_packed, 0, rg + 353280);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 353280, rg + 353280, rh + 117760, h + 117760, h + 118784);
     /* t = 116 */
-    seq_matmul(16, 192, 64, h + 118784, recurrent_kernel, 0, rg + 356352);
+    seq_matmul_packed(16, 192, 64, h + 118784, recurrent_packed, 0, rg + 356352);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 356352, rg + 356352, rh + 118784, h + 118784, h + 119808);
     /* t = 117 */
-    seq_matmul(16, 192, 64, h + 119808, recurrent_kernel, 0, rg + 359424);
+    seq_matmul_packed(16, 192, 64, h + 119808, recurrent_packed, 0, rg + 359424);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 359424, rg + 359424, rh + 119808, h + 119808, h + 120832);
     /* t = 118 */
-    seq_matmul(16, 192, 64, h + 120832, recurrent_kernel, 0, rg + 362496);
+    seq_matmul_packed(16, 192, 64, h + 120832, recurrent_packed, 0, rg + 362496);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 362496, rg + 362496, rh + 120832, h + 120832, h + 121856);
     /* t = 119 */
-    seq_matmul(16, 192, 64, h + 121856, recurrent_kernel, 0, rg + 365568);
+    seq_matmul_packed(16, 192, 64, h + 121856, recurrent_packed, 0, rg + 365568);
     seq_gru_cell_forward(16, 64, bias, bias + 192, gates + 365568, rg + 365568, rh + 121856, h + 121856, h + 122880);
     seq_copy(1024, h + 122880, out);
 }
 
 static void gru_forward(const real *p, real *a)
 {
+    seq_pack_b(64, 192, p + 326144, a + 2091008);  /* recurrent_kernel */
     seq_parallel_blocks(2, gru_forward_block, p, a);
 }
 
@@ -479,381 +481,381 @@ static void gru_forward(const real *p, real *a)
 static void gru_backward_block(const real *p, real *a, int blk)
 {
     const real *x = a + 0 + 61440 * blk;        /* [120, 16, 32] input */
-    real *dx = a + 3623776 + 61440 * blk;       /* [120, 16, 32] d input */
+    real *dx = a + 3636064 + 61440 * blk;       /* [120, 16, 32] d input */
 
     const real *kernel = p + 320000;            /* [32, 192] */
-    const real *recurrent_kernel = p + 326144;  /* [64, 192] */
+    const real *recurrent_packed = a + 2091008; /* recurrent_kernel transposed, packed (seq_pack_bt) */
     const real *gates = a + 122880 + 368640 * blk; /* [120, 16, 192] */
     const real *rh = a + 1597440 + 122880 * blk; /* [120, 16, 64] */
     const real *h = a + 1843200 + 123904 * blk; /* [121, 16, 64] */
-    real *dh = a + 2097248 + 1024 * blk;        /* [16, 64] d out, then the gradient reaching h[t] */
-    real *dgates = a + 2099296 + 368640 * blk;  /* [120, 16, 192] */
-    real *drg = a + 2836576 + 368640 * blk;     /* [120, 16, 192] */
-    real *dbias_rows = a + 3573856 + 3072 * blk; /* [16, 192] */
-    real *dbias_rec_rows = a + 3580000 + 3072 * blk; /* [16, 192] */
-    real *d_kernel = a + 3586144 + 6144 * blk;  /* [32, 192] */
-    real *d_recurrent_kernel = a + 3598432 + 12288 * blk; /* [64, 192] */
-    real *d_bias = a + 3623008 + 384 * blk;     /* [2, 192] */
+    real *dh = a + 2109536 + 1024 * blk;        /* [16, 64] d out, then the gradient reaching h[t] */
+    real *dgates = a + 2111584 + 368640 * blk;  /* [120, 16, 192] */
+    real *drg = a + 2848864 + 368640 * blk;     /* [120, 16, 192] */
+    real *dbias_rows = a + 3586144 + 3072 * blk; /* [16, 192] */
+    real *dbias_rec_rows = a + 3592288 + 3072 * blk; /* [16, 192] */
+    real *d_kernel = a + 3598432 + 6144 * blk;  /* [32, 192] */
+    real *d_recurrent_kernel = a + 3610720 + 12288 * blk; /* [64, 192] */
+    real *d_bias = a + 3635296 + 384 * blk;     /* [2, 192] */
 
     seq_zero(3072, dbias_rows);
     seq_zero(3072, dbias_rec_rows);
     /* t = 119 */
     seq_gru_cell_backward(16, 64, gates + 365568, rh + 121856, h + 121856, dh, dh, 0, dgates + 365568, drg + 365568, dbias_rows, dbias_rec_rows, NULL, 119);
-    seq_matmul_bt(16, 64, 192, drg + 365568, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 365568, recurrent_packed, 1, dh);
     /* t = 118 */
     seq_gru_cell_backward(16, 64, gates + 362496, rh + 120832, h + 120832, dh, dh, 0, dgates + 362496, drg + 362496, dbias_rows, dbias_rec_rows, NULL, 118);
-    seq_matmul_bt(16, 64, 192, drg + 362496, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 362496, recurrent_packed, 1, dh);
     /* t = 117 */
     seq_gru_cell_backward(16, 64, gates + 359424, rh + 119808, h + 119808, dh, dh, 0, dgates + 359424, drg + 359424, dbias_rows, dbias_rec_rows, NULL, 117);
-    seq_matmul_bt(16, 64, 192, drg + 359424, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 359424, recurrent_packed, 1, dh);
     /* t = 116 */
     seq_gru_cell_backward(16, 64, gates + 356352, rh + 118784, h + 118784, dh, dh, 0, dgates + 356352, drg + 356352, dbias_rows, dbias_rec_rows, NULL, 116);
-    seq_matmul_bt(16, 64, 192, drg + 356352, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 356352, recurrent_packed, 1, dh);
     /* t = 115 */
     seq_gru_cell_backward(16, 64, gates + 353280, rh + 117760, h + 117760, dh, dh, 0, dgates + 353280, drg + 353280, dbias_rows, dbias_rec_rows, NULL, 115);
-    seq_matmul_bt(16, 64, 192, drg + 353280, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 353280, recurrent_packed, 1, dh);
     /* t = 114 */
     seq_gru_cell_backward(16, 64, gates + 350208, rh + 116736, h + 116736, dh, dh, 0, dgates + 350208, drg + 350208, dbias_rows, dbias_rec_rows, NULL, 114);
-    seq_matmul_bt(16, 64, 192, drg + 350208, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 350208, recurrent_packed, 1, dh);
     /* t = 113 */
     seq_gru_cell_backward(16, 64, gates + 347136, rh + 115712, h + 115712, dh, dh, 0, dgates + 347136, drg + 347136, dbias_rows, dbias_rec_rows, NULL, 113);
-    seq_matmul_bt(16, 64, 192, drg + 347136, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 347136, recurrent_packed, 1, dh);
     /* t = 112 */
     seq_gru_cell_backward(16, 64, gates + 344064, rh + 114688, h + 114688, dh, dh, 0, dgates + 344064, drg + 344064, dbias_rows, dbias_rec_rows, NULL, 112);
-    seq_matmul_bt(16, 64, 192, drg + 344064, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 344064, recurrent_packed, 1, dh);
     /* t = 111 */
     seq_gru_cell_backward(16, 64, gates + 340992, rh + 113664, h + 113664, dh, dh, 0, dgates + 340992, drg + 340992, dbias_rows, dbias_rec_rows, NULL, 111);
-    seq_matmul_bt(16, 64, 192, drg + 340992, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 340992, recurrent_packed, 1, dh);
     /* t = 110 */
     seq_gru_cell_backward(16, 64, gates + 337920, rh + 112640, h + 112640, dh, dh, 0, dgates + 337920, drg + 337920, dbias_rows, dbias_rec_rows, NULL, 110);
-    seq_matmul_bt(16, 64, 192, drg + 337920, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 337920, recurrent_packed, 1, dh);
     /* t = 109 */
     seq_gru_cell_backward(16, 64, gates + 334848, rh + 111616, h + 111616, dh, dh, 0, dgates + 334848, drg + 334848, dbias_rows, dbias_rec_rows, NULL, 109);
-    seq_matmul_bt(16, 64, 192, drg + 334848, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 334848, recurrent_packed, 1, dh);
     /* t = 108 */
     seq_gru_cell_backward(16, 64, gates + 331776, rh + 110592, h + 110592, dh, dh, 0, dgates + 331776, drg + 331776, dbias_rows, dbias_rec_rows, NULL, 108);
-    seq_matmul_bt(16, 64, 192, drg + 331776, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 331776, recurrent_packed, 1, dh);
     /* t = 107 */
     seq_gru_cell_backward(16, 64, gates + 328704, rh + 109568, h + 109568, dh, dh, 0, dgates + 328704, drg + 328704, dbias_rows, dbias_rec_rows, NULL, 107);
-    seq_matmul_bt(16, 64, 192, drg + 328704, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 328704, recurrent_packed, 1, dh);
     /* t = 106 */
     seq_gru_cell_backward(16, 64, gates + 325632, rh + 108544, h + 108544, dh, dh, 0, dgates + 325632, drg + 325632, dbias_rows, dbias_rec_rows, NULL, 106);
-    seq_matmul_bt(16, 64, 192, drg + 325632, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 325632, recurrent_packed, 1, dh);
     /* t = 105 */
     seq_gru_cell_backward(16, 64, gates + 322560, rh + 107520, h + 107520, dh, dh, 0, dgates + 322560, drg + 322560, dbias_rows, dbias_rec_rows, NULL, 105);
-    seq_matmul_bt(16, 64, 192, drg + 322560, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 322560, recurrent_packed, 1, dh);
     /* t = 104 */
     seq_gru_cell_backward(16, 64, gates + 319488, rh + 106496, h + 106496, dh, dh, 0, dgates + 319488, drg + 319488, dbias_rows, dbias_rec_rows, NULL, 104);
-    seq_matmul_bt(16, 64, 192, drg + 319488, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 319488, recurrent_packed, 1, dh);
     /* t = 103 */
     seq_gru_cell_backward(16, 64, gates + 316416, rh + 105472, h + 105472, dh, dh, 0, dgates + 316416, drg + 316416, dbias_rows, dbias_rec_rows, NULL, 103);
-    seq_matmul_bt(16, 64, 192, drg + 316416, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 316416, recurrent_packed, 1, dh);
     /* t = 102 */
     seq_gru_cell_backward(16, 64, gates + 313344, rh + 104448, h + 104448, dh, dh, 0, dgates + 313344, drg + 313344, dbias_rows, dbias_rec_rows, NULL, 102);
-    seq_matmul_bt(16, 64, 192, drg + 313344, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 313344, recurrent_packed, 1, dh);
     /* t = 101 */
     seq_gru_cell_backward(16, 64, gates + 310272, rh + 103424, h + 103424, dh, dh, 0, dgates + 310272, drg + 310272, dbias_rows, dbias_rec_rows, NULL, 101);
-    seq_matmul_bt(16, 64, 192, drg + 310272, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 310272, recurrent_packed, 1, dh);
     /* t = 100 */
     seq_gru_cell_backward(16, 64, gates + 307200, rh + 102400, h + 102400, dh, dh, 0, dgates + 307200, drg + 307200, dbias_rows, dbias_rec_rows, NULL, 100);
-    seq_matmul_bt(16, 64, 192, drg + 307200, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 307200, recurrent_packed, 1, dh);
     /* t = 99 */
     seq_gru_cell_backward(16, 64, gates + 304128, rh + 101376, h + 101376, dh, dh, 0, dgates + 304128, drg + 304128, dbias_rows, dbias_rec_rows, NULL, 99);
-    seq_matmul_bt(16, 64, 192, drg + 304128, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 304128, recurrent_packed, 1, dh);
     /* t = 98 */
     seq_gru_cell_backward(16, 64, gates + 301056, rh + 100352, h + 100352, dh, dh, 0, dgates + 301056, drg + 301056, dbias_rows, dbias_rec_rows, NULL, 98);
-    seq_matmul_bt(16, 64, 192, drg + 301056, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 301056, recurrent_packed, 1, dh);
     /* t = 97 */
     seq_gru_cell_backward(16, 64, gates + 297984, rh + 99328, h + 99328, dh, dh, 0, dgates + 297984, drg + 297984, dbias_rows, dbias_rec_rows, NULL, 97);
-    seq_matmul_bt(16, 64, 192, drg + 297984, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 297984, recurrent_packed, 1, dh);
     /* t = 96 */
     seq_gru_cell_backward(16, 64, gates + 294912, rh + 98304, h + 98304, dh, dh, 0, dgates + 294912, drg + 294912, dbias_rows, dbias_rec_rows, NULL, 96);
-    seq_matmul_bt(16, 64, 192, drg + 294912, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 294912, recurrent_packed, 1, dh);
     /* t = 95 */
     seq_gru_cell_backward(16, 64, gates + 291840, rh + 97280, h + 97280, dh, dh, 0, dgates + 291840, drg + 291840, dbias_rows, dbias_rec_rows, NULL, 95);
-    seq_matmul_bt(16, 64, 192, drg + 291840, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 291840, recurrent_packed, 1, dh);
     /* t = 94 */
     seq_gru_cell_backward(16, 64, gates + 288768, rh + 96256, h + 96256, dh, dh, 0, dgates + 288768, drg + 288768, dbias_rows, dbias_rec_rows, NULL, 94);
-    seq_matmul_bt(16, 64, 192, drg + 288768, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 288768, recurrent_packed, 1, dh);
     /* t = 93 */
     seq_gru_cell_backward(16, 64, gates + 285696, rh + 95232, h + 95232, dh, dh, 0, dgates + 285696, drg + 285696, dbias_rows, dbias_rec_rows, NULL, 93);
-    seq_matmul_bt(16, 64, 192, drg + 285696, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 285696, recurrent_packed, 1, dh);
     /* t = 92 */
     seq_gru_cell_backward(16, 64, gates + 282624, rh + 94208, h + 94208, dh, dh, 0, dgates + 282624, drg + 282624, dbias_rows, dbias_rec_rows, NULL, 92);
-    seq_matmul_bt(16, 64, 192, drg + 282624, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 282624, recurrent_packed, 1, dh);
     /* t = 91 */
     seq_gru_cell_backward(16, 64, gates + 279552, rh + 93184, h + 93184, dh, dh, 0, dgates + 279552, drg + 279552, dbias_rows, dbias_rec_rows, NULL, 91);
-    seq_matmul_bt(16, 64, 192, drg + 279552, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 279552, recurrent_packed, 1, dh);
     /* t = 90 */
     seq_gru_cell_backward(16, 64, gates + 276480, rh + 92160, h + 92160, dh, dh, 0, dgates + 276480, drg + 276480, dbias_rows, dbias_rec_rows, NULL, 90);
-    seq_matmul_bt(16, 64, 192, drg + 276480, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 276480, recurrent_packed, 1, dh);
     /* t = 89 */
     seq_gru_cell_backward(16, 64, gates + 273408, rh + 91136, h + 91136, dh, dh, 0, dgates + 273408, drg + 273408, dbias_rows, dbias_rec_rows, NULL, 89);
-    seq_matmul_bt(16, 64, 192, drg + 273408, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 273408, recurrent_packed, 1, dh);
     /* t = 88 */
     seq_gru_cell_backward(16, 64, gates + 270336, rh + 90112, h + 90112, dh, dh, 0, dgates + 270336, drg + 270336, dbias_rows, dbias_rec_rows, NULL, 88);
-    seq_matmul_bt(16, 64, 192, drg + 270336, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 270336, recurrent_packed, 1, dh);
     /* t = 87 */
     seq_gru_cell_backward(16, 64, gates + 267264, rh + 89088, h + 89088, dh, dh, 0, dgates + 267264, drg + 267264, dbias_rows, dbias_rec_rows, NULL, 87);
-    seq_matmul_bt(16, 64, 192, drg + 267264, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 267264, recurrent_packed, 1, dh);
     /* t = 86 */
     seq_gru_cell_backward(16, 64, gates + 264192, rh + 88064, h + 88064, dh, dh, 0, dgates + 264192, drg + 264192, dbias_rows, dbias_rec_rows, NULL, 86);
-    seq_matmul_bt(16, 64, 192, drg + 264192, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 264192, recurrent_packed, 1, dh);
     /* t = 85 */
     seq_gru_cell_backward(16, 64, gates + 261120, rh + 87040, h + 87040, dh, dh, 0, dgates + 261120, drg + 261120, dbias_rows, dbias_rec_rows, NULL, 85);
-    seq_matmul_bt(16, 64, 192, drg + 261120, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 261120, recurrent_packed, 1, dh);
     /* t = 84 */
     seq_gru_cell_backward(16, 64, gates + 258048, rh + 86016, h + 86016, dh, dh, 0, dgates + 258048, drg + 258048, dbias_rows, dbias_rec_rows, NULL, 84);
-    seq_matmul_bt(16, 64, 192, drg + 258048, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 258048, recurrent_packed, 1, dh);
     /* t = 83 */
     seq_gru_cell_backward(16, 64, gates + 254976, rh + 84992, h + 84992, dh, dh, 0, dgates + 254976, drg + 254976, dbias_rows, dbias_rec_rows, NULL, 83);
-    seq_matmul_bt(16, 64, 192, drg + 254976, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 254976, recurrent_packed, 1, dh);
     /* t = 82 */
     seq_gru_cell_backward(16, 64, gates + 251904, rh + 83968, h + 83968, dh, dh, 0, dgates + 251904, drg + 251904, dbias_rows, dbias_rec_rows, NULL, 82);
-    seq_matmul_bt(16, 64, 192, drg + 251904, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 251904, recurrent_packed, 1, dh);
     /* t = 81 */
     seq_gru_cell_backward(16, 64, gates + 248832, rh + 82944, h + 82944, dh, dh, 0, dgates + 248832, drg + 248832, dbias_rows, dbias_rec_rows, NULL, 81);
-    seq_matmul_bt(16, 64, 192, drg + 248832, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 248832, recurrent_packed, 1, dh);
     /* t = 80 */
     seq_gru_cell_backward(16, 64, gates + 245760, rh + 81920, h + 81920, dh, dh, 0, dgates + 245760, drg + 245760, dbias_rows, dbias_rec_rows, NULL, 80);
-    seq_matmul_bt(16, 64, 192, drg + 245760, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 245760, recurrent_packed, 1, dh);
     /* t = 79 */
     seq_gru_cell_backward(16, 64, gates + 242688, rh + 80896, h + 80896, dh, dh, 0, dgates + 242688, drg + 242688, dbias_rows, dbias_rec_rows, NULL, 79);
-    seq_matmul_bt(16, 64, 192, drg + 242688, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 242688, recurrent_packed, 1, dh);
     /* t = 78 */
     seq_gru_cell_backward(16, 64, gates + 239616, rh + 79872, h + 79872, dh, dh, 0, dgates + 239616, drg + 239616, dbias_rows, dbias_rec_rows, NULL, 78);
-    seq_matmul_bt(16, 64, 192, drg + 239616, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 239616, recurrent_packed, 1, dh);
     /* t = 77 */
     seq_gru_cell_backward(16, 64, gates + 236544, rh + 78848, h + 78848, dh, dh, 0, dgates + 236544, drg + 236544, dbias_rows, dbias_rec_rows, NULL, 77);
-    seq_matmul_bt(16, 64, 192, drg + 236544, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 236544, recurrent_packed, 1, dh);
     /* t = 76 */
     seq_gru_cell_backward(16, 64, gates + 233472, rh + 77824, h + 77824, dh, dh, 0, dgates + 233472, drg + 233472, dbias_rows, dbias_rec_rows, NULL, 76);
-    seq_matmul_bt(16, 64, 192, drg + 233472, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 233472, recurrent_packed, 1, dh);
     /* t = 75 */
     seq_gru_cell_backward(16, 64, gates + 230400, rh + 76800, h + 76800, dh, dh, 0, dgates + 230400, drg + 230400, dbias_rows, dbias_rec_rows, NULL, 75);
-    seq_matmul_bt(16, 64, 192, drg + 230400, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 230400, recurrent_packed, 1, dh);
     /* t = 74 */
     seq_gru_cell_backward(16, 64, gates + 227328, rh + 75776, h + 75776, dh, dh, 0, dgates + 227328, drg + 227328, dbias_rows, dbias_rec_rows, NULL, 74);
-    seq_matmul_bt(16, 64, 192, drg + 227328, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 227328, recurrent_packed, 1, dh);
     /* t = 73 */
     seq_gru_cell_backward(16, 64, gates + 224256, rh + 74752, h + 74752, dh, dh, 0, dgates + 224256, drg + 224256, dbias_rows, dbias_rec_rows, NULL, 73);
-    seq_matmul_bt(16, 64, 192, drg + 224256, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 224256, recurrent_packed, 1, dh);
     /* t = 72 */
     seq_gru_cell_backward(16, 64, gates + 221184, rh + 73728, h + 73728, dh, dh, 0, dgates + 221184, drg + 221184, dbias_rows, dbias_rec_rows, NULL, 72);
-    seq_matmul_bt(16, 64, 192, drg + 221184, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 221184, recurrent_packed, 1, dh);
     /* t = 71 */
     seq_gru_cell_backward(16, 64, gates + 218112, rh + 72704, h + 72704, dh, dh, 0, dgates + 218112, drg + 218112, dbias_rows, dbias_rec_rows, NULL, 71);
-    seq_matmul_bt(16, 64, 192, drg + 218112, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 218112, recurrent_packed, 1, dh);
     /* t = 70 */
     seq_gru_cell_backward(16, 64, gates + 215040, rh + 71680, h + 71680, dh, dh, 0, dgates + 215040, drg + 215040, dbias_rows, dbias_rec_rows, NULL, 70);
-    seq_matmul_bt(16, 64, 192, drg + 215040, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 215040, recurrent_packed, 1, dh);
     /* t = 69 */
     seq_gru_cell_backward(16, 64, gates + 211968, rh + 70656, h + 70656, dh, dh, 0, dgates + 211968, drg + 211968, dbias_rows, dbias_rec_rows, NULL, 69);
-    seq_matmul_bt(16, 64, 192, drg + 211968, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 211968, recurrent_packed, 1, dh);
     /* t = 68 */
     seq_gru_cell_backward(16, 64, gates + 208896, rh + 69632, h + 69632, dh, dh, 0, dgates + 208896, drg + 208896, dbias_rows, dbias_rec_rows, NULL, 68);
-    seq_matmul_bt(16, 64, 192, drg + 208896, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 208896, recurrent_packed, 1, dh);
     /* t = 67 */
     seq_gru_cell_backward(16, 64, gates + 205824, rh + 68608, h + 68608, dh, dh, 0, dgates + 205824, drg + 205824, dbias_rows, dbias_rec_rows, NULL, 67);
-    seq_matmul_bt(16, 64, 192, drg + 205824, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 205824, recurrent_packed, 1, dh);
     /* t = 66 */
     seq_gru_cell_backward(16, 64, gates + 202752, rh + 67584, h + 67584, dh, dh, 0, dgates + 202752, drg + 202752, dbias_rows, dbias_rec_rows, NULL, 66);
-    seq_matmul_bt(16, 64, 192, drg + 202752, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 202752, recurrent_packed, 1, dh);
     /* t = 65 */
     seq_gru_cell_backward(16, 64, gates + 199680, rh + 66560, h + 66560, dh, dh, 0, dgates + 199680, drg + 199680, dbias_rows, dbias_rec_rows, NULL, 65);
-    seq_matmul_bt(16, 64, 192, drg + 199680, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 199680, recurrent_packed, 1, dh);
     /* t = 64 */
     seq_gru_cell_backward(16, 64, gates + 196608, rh + 65536, h + 65536, dh, dh, 0, dgates + 196608, drg + 196608, dbias_rows, dbias_rec_rows, NULL, 64);
-    seq_matmul_bt(16, 64, 192, drg + 196608, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 196608, recurrent_packed, 1, dh);
     /* t = 63 */
     seq_gru_cell_backward(16, 64, gates + 193536, rh + 64512, h + 64512, dh, dh, 0, dgates + 193536, drg + 193536, dbias_rows, dbias_rec_rows, NULL, 63);
-    seq_matmul_bt(16, 64, 192, drg + 193536, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 193536, recurrent_packed, 1, dh);
     /* t = 62 */
     seq_gru_cell_backward(16, 64, gates + 190464, rh + 63488, h + 63488, dh, dh, 0, dgates + 190464, drg + 190464, dbias_rows, dbias_rec_rows, NULL, 62);
-    seq_matmul_bt(16, 64, 192, drg + 190464, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 190464, recurrent_packed, 1, dh);
     /* t = 61 */
     seq_gru_cell_backward(16, 64, gates + 187392, rh + 62464, h + 62464, dh, dh, 0, dgates + 187392, drg + 187392, dbias_rows, dbias_rec_rows, NULL, 61);
-    seq_matmul_bt(16, 64, 192, drg + 187392, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 187392, recurrent_packed, 1, dh);
     /* t = 60 */
     seq_gru_cell_backward(16, 64, gates + 184320, rh + 61440, h + 61440, dh, dh, 0, dgates + 184320, drg + 184320, dbias_rows, dbias_rec_rows, NULL, 60);
-    seq_matmul_bt(16, 64, 192, drg + 184320, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 184320, recurrent_packed, 1, dh);
     /* t = 59 */
     seq_gru_cell_backward(16, 64, gates + 181248, rh + 60416, h + 60416, dh, dh, 0, dgates + 181248, drg + 181248, dbias_rows, dbias_rec_rows, NULL, 59);
-    seq_matmul_bt(16, 64, 192, drg + 181248, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 181248, recurrent_packed, 1, dh);
     /* t = 58 */
     seq_gru_cell_backward(16, 64, gates + 178176, rh + 59392, h + 59392, dh, dh, 0, dgates + 178176, drg + 178176, dbias_rows, dbias_rec_rows, NULL, 58);
-    seq_matmul_bt(16, 64, 192, drg + 178176, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 178176, recurrent_packed, 1, dh);
     /* t = 57 */
     seq_gru_cell_backward(16, 64, gates + 175104, rh + 58368, h + 58368, dh, dh, 0, dgates + 175104, drg + 175104, dbias_rows, dbias_rec_rows, NULL, 57);
-    seq_matmul_bt(16, 64, 192, drg + 175104, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 175104, recurrent_packed, 1, dh);
     /* t = 56 */
     seq_gru_cell_backward(16, 64, gates + 172032, rh + 57344, h + 57344, dh, dh, 0, dgates + 172032, drg + 172032, dbias_rows, dbias_rec_rows, NULL, 56);
-    seq_matmul_bt(16, 64, 192, drg + 172032, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 172032, recurrent_packed, 1, dh);
     /* t = 55 */
     seq_gru_cell_backward(16, 64, gates + 168960, rh + 56320, h + 56320, dh, dh, 0, dgates + 168960, drg + 168960, dbias_rows, dbias_rec_rows, NULL, 55);
-    seq_matmul_bt(16, 64, 192, drg + 168960, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 168960, recurrent_packed, 1, dh);
     /* t = 54 */
     seq_gru_cell_backward(16, 64, gates + 165888, rh + 55296, h + 55296, dh, dh, 0, dgates + 165888, drg + 165888, dbias_rows, dbias_rec_rows, NULL, 54);
-    seq_matmul_bt(16, 64, 192, drg + 165888, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 165888, recurrent_packed, 1, dh);
     /* t = 53 */
     seq_gru_cell_backward(16, 64, gates + 162816, rh + 54272, h + 54272, dh, dh, 0, dgates + 162816, drg + 162816, dbias_rows, dbias_rec_rows, NULL, 53);
-    seq_matmul_bt(16, 64, 192, drg + 162816, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 162816, recurrent_packed, 1, dh);
     /* t = 52 */
     seq_gru_cell_backward(16, 64, gates + 159744, rh + 53248, h + 53248, dh, dh, 0, dgates + 159744, drg + 159744, dbias_rows, dbias_rec_rows, NULL, 52);
-    seq_matmul_bt(16, 64, 192, drg + 159744, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 159744, recurrent_packed, 1, dh);
     /* t = 51 */
     seq_gru_cell_backward(16, 64, gates + 156672, rh + 52224, h + 52224, dh, dh, 0, dgates + 156672, drg + 156672, dbias_rows, dbias_rec_rows, NULL, 51);
-    seq_matmul_bt(16, 64, 192, drg + 156672, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 156672, recurrent_packed, 1, dh);
     /* t = 50 */
     seq_gru_cell_backward(16, 64, gates + 153600, rh + 51200, h + 51200, dh, dh, 0, dgates + 153600, drg + 153600, dbias_rows, dbias_rec_rows, NULL, 50);
-    seq_matmul_bt(16, 64, 192, drg + 153600, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 153600, recurrent_packed, 1, dh);
     /* t = 49 */
     seq_gru_cell_backward(16, 64, gates + 150528, rh + 50176, h + 50176, dh, dh, 0, dgates + 150528, drg + 150528, dbias_rows, dbias_rec_rows, NULL, 49);
-    seq_matmul_bt(16, 64, 192, drg + 150528, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 150528, recurrent_packed, 1, dh);
     /* t = 48 */
     seq_gru_cell_backward(16, 64, gates + 147456, rh + 49152, h + 49152, dh, dh, 0, dgates + 147456, drg + 147456, dbias_rows, dbias_rec_rows, NULL, 48);
-    seq_matmul_bt(16, 64, 192, drg + 147456, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 147456, recurrent_packed, 1, dh);
     /* t = 47 */
     seq_gru_cell_backward(16, 64, gates + 144384, rh + 48128, h + 48128, dh, dh, 0, dgates + 144384, drg + 144384, dbias_rows, dbias_rec_rows, NULL, 47);
-    seq_matmul_bt(16, 64, 192, drg + 144384, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 144384, recurrent_packed, 1, dh);
     /* t = 46 */
     seq_gru_cell_backward(16, 64, gates + 141312, rh + 47104, h + 47104, dh, dh, 0, dgates + 141312, drg + 141312, dbias_rows, dbias_rec_rows, NULL, 46);
-    seq_matmul_bt(16, 64, 192, drg + 141312, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 141312, recurrent_packed, 1, dh);
     /* t = 45 */
     seq_gru_cell_backward(16, 64, gates + 138240, rh + 46080, h + 46080, dh, dh, 0, dgates + 138240, drg + 138240, dbias_rows, dbias_rec_rows, NULL, 45);
-    seq_matmul_bt(16, 64, 192, drg + 138240, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 138240, recurrent_packed, 1, dh);
     /* t = 44 */
     seq_gru_cell_backward(16, 64, gates + 135168, rh + 45056, h + 45056, dh, dh, 0, dgates + 135168, drg + 135168, dbias_rows, dbias_rec_rows, NULL, 44);
-    seq_matmul_bt(16, 64, 192, drg + 135168, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 135168, recurrent_packed, 1, dh);
     /* t = 43 */
     seq_gru_cell_backward(16, 64, gates + 132096, rh + 44032, h + 44032, dh, dh, 0, dgates + 132096, drg + 132096, dbias_rows, dbias_rec_rows, NULL, 43);
-    seq_matmul_bt(16, 64, 192, drg + 132096, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 132096, recurrent_packed, 1, dh);
     /* t = 42 */
     seq_gru_cell_backward(16, 64, gates + 129024, rh + 43008, h + 43008, dh, dh, 0, dgates + 129024, drg + 129024, dbias_rows, dbias_rec_rows, NULL, 42);
-    seq_matmul_bt(16, 64, 192, drg + 129024, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 129024, recurrent_packed, 1, dh);
     /* t = 41 */
     seq_gru_cell_backward(16, 64, gates + 125952, rh + 41984, h + 41984, dh, dh, 0, dgates + 125952, drg + 125952, dbias_rows, dbias_rec_rows, NULL, 41);
-    seq_matmul_bt(16, 64, 192, drg + 125952, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 125952, recurrent_packed, 1, dh);
     /* t = 40 */
     seq_gru_cell_backward(16, 64, gates + 122880, rh + 40960, h + 40960, dh, dh, 0, dgates + 122880, drg + 122880, dbias_rows, dbias_rec_rows, NULL, 40);
-    seq_matmul_bt(16, 64, 192, drg + 122880, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 122880, recurrent_packed, 1, dh);
     /* t = 39 */
     seq_gru_cell_backward(16, 64, gates + 119808, rh + 39936, h + 39936, dh, dh, 0, dgates + 119808, drg + 119808, dbias_rows, dbias_rec_rows, NULL, 39);
-    seq_matmul_bt(16, 64, 192, drg + 119808, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 119808, recurrent_packed, 1, dh);
     /* t = 38 */
     seq_gru_cell_backward(16, 64, gates + 116736, rh + 38912, h + 38912, dh, dh, 0, dgates + 116736, drg + 116736, dbias_rows, dbias_rec_rows, NULL, 38);
-    seq_matmul_bt(16, 64, 192, drg + 116736, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 116736, recurrent_packed, 1, dh);
     /* t = 37 */
     seq_gru_cell_backward(16, 64, gates + 113664, rh + 37888, h + 37888, dh, dh, 0, dgates + 113664, drg + 113664, dbias_rows, dbias_rec_rows, NULL, 37);
-    seq_matmul_bt(16, 64, 192, drg + 113664, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 113664, recurrent_packed, 1, dh);
     /* t = 36 */
     seq_gru_cell_backward(16, 64, gates + 110592, rh + 36864, h + 36864, dh, dh, 0, dgates + 110592, drg + 110592, dbias_rows, dbias_rec_rows, NULL, 36);
-    seq_matmul_bt(16, 64, 192, drg + 110592, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 110592, recurrent_packed, 1, dh);
     /* t = 35 */
     seq_gru_cell_backward(16, 64, gates + 107520, rh + 35840, h + 35840, dh, dh, 0, dgates + 107520, drg + 107520, dbias_rows, dbias_rec_rows, NULL, 35);
-    seq_matmul_bt(16, 64, 192, drg + 107520, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 107520, recurrent_packed, 1, dh);
     /* t = 34 */
     seq_gru_cell_backward(16, 64, gates + 104448, rh + 34816, h + 34816, dh, dh, 0, dgates + 104448, drg + 104448, dbias_rows, dbias_rec_rows, NULL, 34);
-    seq_matmul_bt(16, 64, 192, drg + 104448, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 104448, recurrent_packed, 1, dh);
     /* t = 33 */
     seq_gru_cell_backward(16, 64, gates + 101376, rh + 33792, h + 33792, dh, dh, 0, dgates + 101376, drg + 101376, dbias_rows, dbias_rec_rows, NULL, 33);
-    seq_matmul_bt(16, 64, 192, drg + 101376, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 101376, recurrent_packed, 1, dh);
     /* t = 32 */
     seq_gru_cell_backward(16, 64, gates + 98304, rh + 32768, h + 32768, dh, dh, 0, dgates + 98304, drg + 98304, dbias_rows, dbias_rec_rows, NULL, 32);
-    seq_matmul_bt(16, 64, 192, drg + 98304, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 98304, recurrent_packed, 1, dh);
     /* t = 31 */
     seq_gru_cell_backward(16, 64, gates + 95232, rh + 31744, h + 31744, dh, dh, 0, dgates + 95232, drg + 95232, dbias_rows, dbias_rec_rows, NULL, 31);
-    seq_matmul_bt(16, 64, 192, drg + 95232, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 95232, recurrent_packed, 1, dh);
     /* t = 30 */
     seq_gru_cell_backward(16, 64, gates + 92160, rh + 30720, h + 30720, dh, dh, 0, dgates + 92160, drg + 92160, dbias_rows, dbias_rec_rows, NULL, 30);
-    seq_matmul_bt(16, 64, 192, drg + 92160, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 92160, recurrent_packed, 1, dh);
     /* t = 29 */
     seq_gru_cell_backward(16, 64, gates + 89088, rh + 29696, h + 29696, dh, dh, 0, dgates + 89088, drg + 89088, dbias_rows, dbias_rec_rows, NULL, 29);
-    seq_matmul_bt(16, 64, 192, drg + 89088, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 89088, recurrent_packed, 1, dh);
     /* t = 28 */
     seq_gru_cell_backward(16, 64, gates + 86016, rh + 28672, h + 28672, dh, dh, 0, dgates + 86016, drg + 86016, dbias_rows, dbias_rec_rows, NULL, 28);
-    seq_matmul_bt(16, 64, 192, drg + 86016, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 86016, recurrent_packed, 1, dh);
     /* t = 27 */
     seq_gru_cell_backward(16, 64, gates + 82944, rh + 27648, h + 27648, dh, dh, 0, dgates + 82944, drg + 82944, dbias_rows, dbias_rec_rows, NULL, 27);
-    seq_matmul_bt(16, 64, 192, drg + 82944, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 82944, recurrent_packed, 1, dh);
     /* t = 26 */
     seq_gru_cell_backward(16, 64, gates + 79872, rh + 26624, h + 26624, dh, dh, 0, dgates + 79872, drg + 79872, dbias_rows, dbias_rec_rows, NULL, 26);
-    seq_matmul_bt(16, 64, 192, drg + 79872, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 79872, recurrent_packed, 1, dh);
     /* t = 25 */
     seq_gru_cell_backward(16, 64, gates + 76800, rh + 25600, h + 25600, dh, dh, 0, dgates + 76800, drg + 76800, dbias_rows, dbias_rec_rows, NULL, 25);
-    seq_matmul_bt(16, 64, 192, drg + 76800, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 76800, recurrent_packed, 1, dh);
     /* t = 24 */
     seq_gru_cell_backward(16, 64, gates + 73728, rh + 24576, h + 24576, dh, dh, 0, dgates + 73728, drg + 73728, dbias_rows, dbias_rec_rows, NULL, 24);
-    seq_matmul_bt(16, 64, 192, drg + 73728, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 73728, recurrent_packed, 1, dh);
     /* t = 23 */
     seq_gru_cell_backward(16, 64, gates + 70656, rh + 23552, h + 23552, dh, dh, 0, dgates + 70656, drg + 70656, dbias_rows, dbias_rec_rows, NULL, 23);
-    seq_matmul_bt(16, 64, 192, drg + 70656, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 70656, recurrent_packed, 1, dh);
     /* t = 22 */
     seq_gru_cell_backward(16, 64, gates + 67584, rh + 22528, h + 22528, dh, dh, 0, dgates + 67584, drg + 67584, dbias_rows, dbias_rec_rows, NULL, 22);
-    seq_matmul_bt(16, 64, 192, drg + 67584, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 67584, recurrent_packed, 1, dh);
     /* t = 21 */
     seq_gru_cell_backward(16, 64, gates + 64512, rh + 21504, h + 21504, dh, dh, 0, dgates + 64512, drg + 64512, dbias_rows, dbias_rec_rows, NULL, 21);
-    seq_matmul_bt(16, 64, 192, drg + 64512, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 64512, recurrent_packed, 1, dh);
     /* t = 20 */
     seq_gru_cell_backward(16, 64, gates + 61440, rh + 20480, h + 20480, dh, dh, 0, dgates + 61440, drg + 61440, dbias_rows, dbias_rec_rows, NULL, 20);
-    seq_matmul_bt(16, 64, 192, drg + 61440, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 61440, recurrent_packed, 1, dh);
     /* t = 19 */
     seq_gru_cell_backward(16, 64, gates + 58368, rh + 19456, h + 19456, dh, dh, 0, dgates + 58368, drg + 58368, dbias_rows, dbias_rec_rows, NULL, 19);
-    seq_matmul_bt(16, 64, 192, drg + 58368, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 58368, recurrent_packed, 1, dh);
     /* t = 18 */
     seq_gru_cell_backward(16, 64, gates + 55296, rh + 18432, h + 18432, dh, dh, 0, dgates + 55296, drg + 55296, dbias_rows, dbias_rec_rows, NULL, 18);
-    seq_matmul_bt(16, 64, 192, drg + 55296, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 55296, recurrent_packed, 1, dh);
     /* t = 17 */
     seq_gru_cell_backward(16, 64, gates + 52224, rh + 17408, h + 17408, dh, dh, 0, dgates + 52224, drg + 52224, dbias_rows, dbias_rec_rows, NULL, 17);
-    seq_matmul_bt(16, 64, 192, drg + 52224, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 52224, recurrent_packed, 1, dh);
     /* t = 16 */
     seq_gru_cell_backward(16, 64, gates + 49152, rh + 16384, h + 16384, dh, dh, 0, dgates + 49152, drg + 49152, dbias_rows, dbias_rec_rows, NULL, 16);
-    seq_matmul_bt(16, 64, 192, drg + 49152, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 49152, recurrent_packed, 1, dh);
     /* t = 15 */
     seq_gru_cell_backward(16, 64, gates + 46080, rh + 15360, h + 15360, dh, dh, 0, dgates + 46080, drg + 46080, dbias_rows, dbias_rec_rows, NULL, 15);
-    seq_matmul_bt(16, 64, 192, drg + 46080, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 46080, recurrent_packed, 1, dh);
     /* t = 14 */
     seq_gru_cell_backward(16, 64, gates + 43008, rh + 14336, h + 14336, dh, dh, 0, dgates + 43008, drg + 43008, dbias_rows, dbias_rec_rows, NULL, 14);
-    seq_matmul_bt(16, 64, 192, drg + 43008, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 43008, recurrent_packed, 1, dh);
     /* t = 13 */
     seq_gru_cell_backward(16, 64, gates + 39936, rh + 13312, h + 13312, dh, dh, 0, dgates + 39936, drg + 39936, dbias_rows, dbias_rec_rows, NULL, 13);
-    seq_matmul_bt(16, 64, 192, drg + 39936, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 39936, recurrent_packed, 1, dh);
     /* t = 12 */
     seq_gru_cell_backward(16, 64, gates + 36864, rh + 12288, h + 12288, dh, dh, 0, dgates + 36864, drg + 36864, dbias_rows, dbias_rec_rows, NULL, 12);
-    seq_matmul_bt(16, 64, 192, drg + 36864, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 36864, recurrent_packed, 1, dh);
     /* t = 11 */
     seq_gru_cell_backward(16, 64, gates + 33792, rh + 11264, h + 11264, dh, dh, 0, dgates + 33792, drg + 33792, dbias_rows, dbias_rec_rows, NULL, 11);
-    seq_matmul_bt(16, 64, 192, drg + 33792, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 33792, recurrent_packed, 1, dh);
     /* t = 10 */
     seq_gru_cell_backward(16, 64, gates + 30720, rh + 10240, h + 10240, dh, dh, 0, dgates + 30720, drg + 30720, dbias_rows, dbias_rec_rows, NULL, 10);
-    seq_matmul_bt(16, 64, 192, drg + 30720, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 30720, recurrent_packed, 1, dh);
     /* t = 9 */
     seq_gru_cell_backward(16, 64, gates + 27648, rh + 9216, h + 9216, dh, dh, 0, dgates + 27648, drg + 27648, dbias_rows, dbias_rec_rows, NULL, 9);
-    seq_matmul_bt(16, 64, 192, drg + 27648, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 27648, recurrent_packed, 1, dh);
     /* t = 8 */
     seq_gru_cell_backward(16, 64, gates + 24576, rh + 8192, h + 8192, dh, dh, 0, dgates + 24576, drg + 24576, dbias_rows, dbias_rec_rows, NULL, 8);
-    seq_matmul_bt(16, 64, 192, drg + 24576, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 24576, recurrent_packed, 1, dh);
     /* t = 7 */
     seq_gru_cell_backward(16, 64, gates + 21504, rh + 7168, h + 7168, dh, dh, 0, dgates + 21504, drg + 21504, dbias_rows, dbias_rec_rows, NULL, 7);
-    seq_matmul_bt(16, 64, 192, drg + 21504, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 21504, recurrent_packed, 1, dh);
     /* t = 6 */
     seq_gru_cell_backward(16, 64, gates + 18432, rh + 6144, h + 6144, dh, dh, 0, dgates + 18432, drg + 18432, dbias_rows, dbias_rec_rows, NULL, 6);
-    seq_matmul_bt(16, 64, 192, drg + 18432, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 18432, recurrent_packed, 1, dh);
     /* t = 5 */
     seq_gru_cell_backward(16, 64, gates + 15360, rh + 5120, h + 5120, dh, dh, 0, dgates + 15360, drg + 15360, dbias_rows, dbias_rec_rows, NULL, 5);
-    seq_matmul_bt(16, 64, 192, drg + 15360, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 15360, recurrent_packed, 1, dh);
     /* t = 4 */
     seq_gru_cell_backward(16, 64, gates + 12288, rh + 4096, h + 4096, dh, dh, 0, dgates + 12288, drg + 12288, dbias_rows, dbias_rec_rows, NULL, 4);
-    seq_matmul_bt(16, 64, 192, drg + 12288, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 12288, recurrent_packed, 1, dh);
     /* t = 3 */
     seq_gru_cell_backward(16, 64, gates + 9216, rh + 3072, h + 3072, dh, dh, 0, dgates + 9216, drg + 9216, dbias_rows, dbias_rec_rows, NULL, 3);
-    seq_matmul_bt(16, 64, 192, drg + 9216, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 9216, recurrent_packed, 1, dh);
     /* t = 2 */
     seq_gru_cell_backward(16, 64, gates + 6144, rh + 2048, h + 2048, dh, dh, 0, dgates + 6144, drg + 6144, dbias_rows, dbias_rec_rows, NULL, 2);
-    seq_matmul_bt(16, 64, 192, drg + 6144, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 6144, recurrent_packed, 1, dh);
     /* t = 1 */
     seq_gru_cell_backward(16, 64, gates + 3072, rh + 1024, h + 1024, dh, dh, 0, dgates + 3072, drg + 3072, dbias_rows, dbias_rec_rows, NULL, 1);
-    seq_matmul_bt(16, 64, 192, drg + 3072, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 192, drg + 3072, recurrent_packed, 1, dh);
     /* t = 0 */
     seq_gru_cell_backward(16, 64, gates + 0, rh + 0, h + 0, dh, dh, 0, dgates + 0, drg + 0, dbias_rows, dbias_rec_rows, NULL, 0);
     /* this direction's weight gradients, all 120 steps at once */
@@ -866,11 +868,12 @@ static void gru_backward_block(const real *p, real *a, int blk)
 
 static void gru_backward(const real *p, real *g, real *a)
 {
+    seq_pack_bt(192, 64, p + 326144, a + 2091008);  /* recurrent_kernel^T */
     seq_parallel_blocks(2, gru_backward_block, p, a);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(2, 6144, a + 3586144, g + 320000);  /* kernel */
-    seq_sum_blocks(2, 12288, a + 3598432, g + 326144);  /* recurrent_kernel */
-    seq_sum_blocks(2, 384, a + 3623008, g + 338432);  /* bias */
+    seq_sum_blocks(2, 6144, a + 3598432, g + 320000);  /* kernel */
+    seq_sum_blocks(2, 12288, a + 3610720, g + 326144);  /* recurrent_kernel */
+    seq_sum_blocks(2, 384, a + 3635296, g + 338432);  /* bias */
 }
 
 /* block blk: rows 1*blk .. 1*blk+0 of the batch, all 120 steps */
@@ -1262,9 +1265,9 @@ static void gru_predict(const real *p, real *a)
 static void dense_forward(const real *p, real *a)
 {
     const real *kernel = p + 338816;            /* [64, 64] */
-    const real *x = a + 2091008;                /* [32, 64] input */
+    const real *x = a + 2103296;                /* [32, 64] input */
     const real *bias = p + 342912;              /* [64] */
-    real *y = a + 2093056;                      /* [32, 64] */
+    real *y = a + 2105344;                      /* [32, 64] */
 
     seq_fill_rows(32, 64, bias, y);
     seq_matmul(32, 64, 64, x, kernel, 1, y);
@@ -1274,12 +1277,12 @@ static void dense_forward(const real *p, real *a)
 static void dense_backward(const real *p, real *g, real *a)
 {
     const real *kernel = p + 338816;            /* [64, 64] */
-    const real *x = a + 2091008;                /* [32, 64] input */
+    const real *x = a + 2103296;                /* [32, 64] input */
     real *d_kernel = g + 338816;                /* [64, 64] */
     real *d_bias = g + 342912;                  /* [64] */
-    const real *y = a + 2093056;                /* [32, 64] */
-    real *dy = a + 2095200;                     /* [32, 64] */
-    real *dx = a + 2097248;                     /* [32, 64] d input */
+    const real *y = a + 2105344;                /* [32, 64] */
+    real *dy = a + 2107488;                     /* [32, 64] */
+    real *dx = a + 2109536;                     /* [32, 64] d input */
 
     seq_relu_backward(2048, y, dy, dy);
     seq_matmul_at(64, 64, 32, x, dy, 0, d_kernel);
@@ -1304,9 +1307,9 @@ static void dense_predict(const real *p, real *a)
 static void dense_1_forward(const real *p, real *a)
 {
     const real *kernel = p + 342976;            /* [64, 1] */
-    const real *x = a + 2093056;                /* [32, 64] input */
+    const real *x = a + 2105344;                /* [32, 64] input */
     const real *bias = p + 343040;              /* [1] */
-    real *y = a + 2095104;                      /* logits; the sigmoid is in the loss */
+    real *y = a + 2107392;                      /* logits; the sigmoid is in the loss */
 
     seq_fill_rows(32, 1, bias, y);
     seq_matmul(32, 1, 64, x, kernel, 1, y);
@@ -1315,11 +1318,11 @@ static void dense_1_forward(const real *p, real *a)
 static void dense_1_backward(const real *p, real *g, real *a)
 {
     const real *kernel = p + 342976;            /* [64, 1] */
-    const real *x = a + 2093056;                /* [32, 64] input */
+    const real *x = a + 2105344;                /* [32, 64] input */
     real *d_kernel = g + 342976;                /* [64, 1] */
     real *d_bias = g + 343040;                  /* [1] */
-    real *dy = a + 2095168;                     /* [32, 1] */
-    real *dx = a + 2095200;                     /* [32, 64] d input */
+    real *dy = a + 2107456;                     /* [32, 1] */
+    real *dx = a + 2107488;                     /* [32, 64] d input */
 
     seq_matmul_at(64, 1, 32, x, dy, 0, d_kernel);
     seq_colsum(32, 1, dy, d_bias);
@@ -1341,8 +1344,8 @@ static void dense_1_predict(const real *p, real *a)
 
 static real loss_forward(real *a, const seq_batch *in)
 {
-    const real *logits = a + 2095104;           /* [32, 1] dense_1.out */
-    real *output = a + 2095136;                 /* [32, 1] the model output, sigmoid(logits) */
+    const real *logits = a + 2107392;           /* [32, 1] dense_1.out */
+    real *output = a + 2107424;                 /* [32, 1] the model output, sigmoid(logits) */
 
     seq_sigmoid(32, logits, output);
     return in->targets ? seq_bce_logits_loss(32, in->n_valid, logits, in->targets) : 0;
@@ -1350,8 +1353,8 @@ static real loss_forward(real *a, const seq_batch *in)
 
 static void loss_backward(real *a, const seq_batch *in)
 {
-    const real *logits = a + 2095104;           /* [32, 1] dense_1.out */
-    real *d_logits = a + 2095168;               /* [32, 1] d dense_1.out */
+    const real *logits = a + 2107392;           /* [32, 1] dense_1.out */
+    real *d_logits = a + 2107456;               /* [32, 1] d dense_1.out */
 
     seq_bce_logits_backward(32, in->n_valid, logits, in->targets, d_logits);
 }
@@ -1402,9 +1405,9 @@ static void model_predict(const real *p, real *a, const seq_batch *in)
 
 const seq_model SEQ_EXPORT(imdb_gru) = {
     .info = &imdb_gru_info,
-    .n_acts = 3746656,
+    .n_acts = 3758944,
     .n_acts_predict = 65474,
-    .output = 2095136,
+    .output = 2107424,
     .output_predict = 65473,
     .n_state = 0,
     .n_state_predict = 0,

@@ -22,25 +22,26 @@
  *   dense_1/kernel             [64, 1]          at 348992
  *   dense_1/bias               [1]              at 349056
  *
- * Activations and their gradients, training pass: 2775648 reals
+ * Activations and their gradients, training pass: 2792032 reals
  *   embedding.out              [2, 120, 16, 32] at 0
  *   lstm.gates                 [2, 120, 16, 256] at 122880
  *   lstm.c                     [2, 121, 16, 64] at 1105920
  *   lstm.h                     [2, 121, 16, 64] at 1353728
- *   lstm.out                   [32, 64]         at 1601536
- *   dense.out                  [32, 64]         at 1603584
- *   dense_1.out                [32, 1]          at 1605632
- *   output                     [32, 1]          at 1605664
- *   d dense_1.out              [32, 1]          at 1605696
- *   d dense.out                [32, 64]         at 1605728
- *   d lstm.out                 [32, 64]         at 1607776
- *   lstm.dgates                [2, 120, 16, 256] at 1609824
- *   lstm.dc                    [32, 64]         at 2592864
- *   lstm.dbias_rows            [32, 256]        at 2594912
- *   d lstm.kernel_blocks       [2, 32, 256]     at 2603104
- *   d lstm.recurrent_kernel_blocks [2, 64, 256]     at 2619488
- *   d lstm.bias_blocks         [2, 256]         at 2652256
- *   d embedding.out            [2, 120, 16, 32] at 2652768
+ *   lstm.recurrent_kernel_packed [64, 256]        at 1601536
+ *   lstm.out                   [32, 64]         at 1617920
+ *   dense.out                  [32, 64]         at 1619968
+ *   dense_1.out                [32, 1]          at 1622016
+ *   output                     [32, 1]          at 1622048
+ *   d dense_1.out              [32, 1]          at 1622080
+ *   d dense.out                [32, 64]         at 1622112
+ *   d lstm.out                 [32, 64]         at 1624160
+ *   lstm.dgates                [2, 120, 16, 256] at 1626208
+ *   lstm.dc                    [32, 64]         at 2609248
+ *   lstm.dbias_rows            [32, 256]        at 2611296
+ *   d lstm.kernel_blocks       [2, 32, 256]     at 2619488
+ *   d lstm.recurrent_kernel_blocks [2, 64, 256]     at 2635872
+ *   d lstm.bias_blocks         [2, 256]         at 2668640
+ *   d embedding.out            [2, 120, 16, 32] at 2669152
  *
  * Activations, prediction pass (batch 1): 50178 reals
  *   embedding.out              [1, 120, 1, 32]  at 0
@@ -69,7 +70,7 @@ static void embedding_forward(const real *p, real *a, const int32_t *ids)
 static void embedding_backward(const real *p, real *g, real *a, const int32_t *ids)
 {
     real *d_embeddings = g + 0;                 /* [10000, 32] */
-    const real *d_out = a + 2652768;            /* [2, 120, 16, 32] */
+    const real *d_out = a + 2669152;            /* [2, 120, 16, 32] */
 
     (void)p;
     /* d_embeddings[ids[b, t]] += d_out[b / 16, t, b % 16]; unused rows stay 0 */
@@ -93,10 +94,10 @@ static void lstm_forward_block(const real *p, real *a, const int32_t *lengths, i
 {
     const int32_t *len = lengths + 16 * blk;      /* [16] the rows' lengths */
     const real *x = a + 0 + 61440 * blk;        /* [120, 16, 32] input */
-    real *out = a + 1601536 + 1024 * blk;       /* [16, 64] */
+    real *out = a + 1617920 + 1024 * blk;       /* [16, 64] */
 
     const real *kernel = p + 320000;            /* [32, 256] */
-    const real *recurrent_kernel = p + 328192;  /* [64, 256] */
+    const real *recurrent_packed = a + 1601536; /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 344576;              /* [256] */
     real *gates = a + 122880 + 491520 * blk;    /* [120, 16, 256] i, f, g, o */
     real *c = a + 1105920 + 123904 * blk;       /* [121, 16, 64] the initial state at 0 */
@@ -110,597 +111,597 @@ static void lstm_forward_block(const real *p, real *a, const int32_t *lengths, i
     seq_hold_rows(16, 64, 0, len, c + 0, c + 1024);
     seq_hold_rows(16, 64, 0, len, h + 0, h + 1024);
     /* t = 1 */
-    seq_matmul(16, 256, 64, h + 1024, recurrent_kernel, 1, gates + 4096);
+    seq_matmul_packed(16, 256, 64, h + 1024, recurrent_packed, 1, gates + 4096);
     seq_lstm_cell_forward(16, 64, bias, gates + 4096, c + 1024, c + 2048, h + 2048);
     seq_hold_rows(16, 64, 1, len, c + 1024, c + 2048);
     seq_hold_rows(16, 64, 1, len, h + 1024, h + 2048);
     /* t = 2 */
-    seq_matmul(16, 256, 64, h + 2048, recurrent_kernel, 1, gates + 8192);
+    seq_matmul_packed(16, 256, 64, h + 2048, recurrent_packed, 1, gates + 8192);
     seq_lstm_cell_forward(16, 64, bias, gates + 8192, c + 2048, c + 3072, h + 3072);
     seq_hold_rows(16, 64, 2, len, c + 2048, c + 3072);
     seq_hold_rows(16, 64, 2, len, h + 2048, h + 3072);
     /* t = 3 */
-    seq_matmul(16, 256, 64, h + 3072, recurrent_kernel, 1, gates + 12288);
+    seq_matmul_packed(16, 256, 64, h + 3072, recurrent_packed, 1, gates + 12288);
     seq_lstm_cell_forward(16, 64, bias, gates + 12288, c + 3072, c + 4096, h + 4096);
     seq_hold_rows(16, 64, 3, len, c + 3072, c + 4096);
     seq_hold_rows(16, 64, 3, len, h + 3072, h + 4096);
     /* t = 4 */
-    seq_matmul(16, 256, 64, h + 4096, recurrent_kernel, 1, gates + 16384);
+    seq_matmul_packed(16, 256, 64, h + 4096, recurrent_packed, 1, gates + 16384);
     seq_lstm_cell_forward(16, 64, bias, gates + 16384, c + 4096, c + 5120, h + 5120);
     seq_hold_rows(16, 64, 4, len, c + 4096, c + 5120);
     seq_hold_rows(16, 64, 4, len, h + 4096, h + 5120);
     /* t = 5 */
-    seq_matmul(16, 256, 64, h + 5120, recurrent_kernel, 1, gates + 20480);
+    seq_matmul_packed(16, 256, 64, h + 5120, recurrent_packed, 1, gates + 20480);
     seq_lstm_cell_forward(16, 64, bias, gates + 20480, c + 5120, c + 6144, h + 6144);
     seq_hold_rows(16, 64, 5, len, c + 5120, c + 6144);
     seq_hold_rows(16, 64, 5, len, h + 5120, h + 6144);
     /* t = 6 */
-    seq_matmul(16, 256, 64, h + 6144, recurrent_kernel, 1, gates + 24576);
+    seq_matmul_packed(16, 256, 64, h + 6144, recurrent_packed, 1, gates + 24576);
     seq_lstm_cell_forward(16, 64, bias, gates + 24576, c + 6144, c + 7168, h + 7168);
     seq_hold_rows(16, 64, 6, len, c + 6144, c + 7168);
     seq_hold_rows(16, 64, 6, len, h + 6144, h + 7168);
     /* t = 7 */
-    seq_matmul(16, 256, 64, h + 7168, recurrent_kernel, 1, gates + 28672);
+    seq_matmul_packed(16, 256, 64, h + 7168, recurrent_packed, 1, gates + 28672);
     seq_lstm_cell_forward(16, 64, bias, gates + 28672, c + 7168, c + 8192, h + 8192);
     seq_hold_rows(16, 64, 7, len, c + 7168, c + 8192);
     seq_hold_rows(16, 64, 7, len, h + 7168, h + 8192);
     /* t = 8 */
-    seq_matmul(16, 256, 64, h + 8192, recurrent_kernel, 1, gates + 32768);
+    seq_matmul_packed(16, 256, 64, h + 8192, recurrent_packed, 1, gates + 32768);
     seq_lstm_cell_forward(16, 64, bias, gates + 32768, c + 8192, c + 9216, h + 9216);
     seq_hold_rows(16, 64, 8, len, c + 8192, c + 9216);
     seq_hold_rows(16, 64, 8, len, h + 8192, h + 9216);
     /* t = 9 */
-    seq_matmul(16, 256, 64, h + 9216, recurrent_kernel, 1, gates + 36864);
+    seq_matmul_packed(16, 256, 64, h + 9216, recurrent_packed, 1, gates + 36864);
     seq_lstm_cell_forward(16, 64, bias, gates + 36864, c + 9216, c + 10240, h + 10240);
     seq_hold_rows(16, 64, 9, len, c + 9216, c + 10240);
     seq_hold_rows(16, 64, 9, len, h + 9216, h + 10240);
     /* t = 10 */
-    seq_matmul(16, 256, 64, h + 10240, recurrent_kernel, 1, gates + 40960);
+    seq_matmul_packed(16, 256, 64, h + 10240, recurrent_packed, 1, gates + 40960);
     seq_lstm_cell_forward(16, 64, bias, gates + 40960, c + 10240, c + 11264, h + 11264);
     seq_hold_rows(16, 64, 10, len, c + 10240, c + 11264);
     seq_hold_rows(16, 64, 10, len, h + 10240, h + 11264);
     /* t = 11 */
-    seq_matmul(16, 256, 64, h + 11264, recurrent_kernel, 1, gates + 45056);
+    seq_matmul_packed(16, 256, 64, h + 11264, recurrent_packed, 1, gates + 45056);
     seq_lstm_cell_forward(16, 64, bias, gates + 45056, c + 11264, c + 12288, h + 12288);
     seq_hold_rows(16, 64, 11, len, c + 11264, c + 12288);
     seq_hold_rows(16, 64, 11, len, h + 11264, h + 12288);
     /* t = 12 */
-    seq_matmul(16, 256, 64, h + 12288, recurrent_kernel, 1, gates + 49152);
+    seq_matmul_packed(16, 256, 64, h + 12288, recurrent_packed, 1, gates + 49152);
     seq_lstm_cell_forward(16, 64, bias, gates + 49152, c + 12288, c + 13312, h + 13312);
     seq_hold_rows(16, 64, 12, len, c + 12288, c + 13312);
     seq_hold_rows(16, 64, 12, len, h + 12288, h + 13312);
     /* t = 13 */
-    seq_matmul(16, 256, 64, h + 13312, recurrent_kernel, 1, gates + 53248);
+    seq_matmul_packed(16, 256, 64, h + 13312, recurrent_packed, 1, gates + 53248);
     seq_lstm_cell_forward(16, 64, bias, gates + 53248, c + 13312, c + 14336, h + 14336);
     seq_hold_rows(16, 64, 13, len, c + 13312, c + 14336);
     seq_hold_rows(16, 64, 13, len, h + 13312, h + 14336);
     /* t = 14 */
-    seq_matmul(16, 256, 64, h + 14336, recurrent_kernel, 1, gates + 57344);
+    seq_matmul_packed(16, 256, 64, h + 14336, recurrent_packed, 1, gates + 57344);
     seq_lstm_cell_forward(16, 64, bias, gates + 57344, c + 14336, c + 15360, h + 15360);
     seq_hold_rows(16, 64, 14, len, c + 14336, c + 15360);
     seq_hold_rows(16, 64, 14, len, h + 14336, h + 15360);
     /* t = 15 */
-    seq_matmul(16, 256, 64, h + 15360, recurrent_kernel, 1, gates + 61440);
+    seq_matmul_packed(16, 256, 64, h + 15360, recurrent_packed, 1, gates + 61440);
     seq_lstm_cell_forward(16, 64, bias, gates + 61440, c + 15360, c + 16384, h + 16384);
     seq_hold_rows(16, 64, 15, len, c + 15360, c + 16384);
     seq_hold_rows(16, 64, 15, len, h + 15360, h + 16384);
     /* t = 16 */
-    seq_matmul(16, 256, 64, h + 16384, recurrent_kernel, 1, gates + 65536);
+    seq_matmul_packed(16, 256, 64, h + 16384, recurrent_packed, 1, gates + 65536);
     seq_lstm_cell_forward(16, 64, bias, gates + 65536, c + 16384, c + 17408, h + 17408);
     seq_hold_rows(16, 64, 16, len, c + 16384, c + 17408);
     seq_hold_rows(16, 64, 16, len, h + 16384, h + 17408);
     /* t = 17 */
-    seq_matmul(16, 256, 64, h + 17408, recurrent_kernel, 1, gates + 69632);
+    seq_matmul_packed(16, 256, 64, h + 17408, recurrent_packed, 1, gates + 69632);
     seq_lstm_cell_forward(16, 64, bias, gates + 69632, c + 17408, c + 18432, h + 18432);
     seq_hold_rows(16, 64, 17, len, c + 17408, c + 18432);
     seq_hold_rows(16, 64, 17, len, h + 17408, h + 18432);
     /* t = 18 */
-    seq_matmul(16, 256, 64, h + 18432, recurrent_kernel, 1, gates + 73728);
+    seq_matmul_packed(16, 256, 64, h + 18432, recurrent_packed, 1, gates + 73728);
     seq_lstm_cell_forward(16, 64, bias, gates + 73728, c + 18432, c + 19456, h + 19456);
     seq_hold_rows(16, 64, 18, len, c + 18432, c + 19456);
     seq_hold_rows(16, 64, 18, len, h + 18432, h + 19456);
     /* t = 19 */
-    seq_matmul(16, 256, 64, h + 19456, recurrent_kernel, 1, gates + 77824);
+    seq_matmul_packed(16, 256, 64, h + 19456, recurrent_packed, 1, gates + 77824);
     seq_lstm_cell_forward(16, 64, bias, gates + 77824, c + 19456, c + 20480, h + 20480);
     seq_hold_rows(16, 64, 19, len, c + 19456, c + 20480);
     seq_hold_rows(16, 64, 19, len, h + 19456, h + 20480);
     /* t = 20 */
-    seq_matmul(16, 256, 64, h + 20480, recurrent_kernel, 1, gates + 81920);
+    seq_matmul_packed(16, 256, 64, h + 20480, recurrent_packed, 1, gates + 81920);
     seq_lstm_cell_forward(16, 64, bias, gates + 81920, c + 20480, c + 21504, h + 21504);
     seq_hold_rows(16, 64, 20, len, c + 20480, c + 21504);
     seq_hold_rows(16, 64, 20, len, h + 20480, h + 21504);
     /* t = 21 */
-    seq_matmul(16, 256, 64, h + 21504, recurrent_kernel, 1, gates + 86016);
+    seq_matmul_packed(16, 256, 64, h + 21504, recurrent_packed, 1, gates + 86016);
     seq_lstm_cell_forward(16, 64, bias, gates + 86016, c + 21504, c + 22528, h + 22528);
     seq_hold_rows(16, 64, 21, len, c + 21504, c + 22528);
     seq_hold_rows(16, 64, 21, len, h + 21504, h + 22528);
     /* t = 22 */
-    seq_matmul(16, 256, 64, h + 22528, recurrent_kernel, 1, gates + 90112);
+    seq_matmul_packed(16, 256, 64, h + 22528, recurrent_packed, 1, gates + 90112);
     seq_lstm_cell_forward(16, 64, bias, gates + 90112, c + 22528, c + 23552, h + 23552);
     seq_hold_rows(16, 64, 22, len, c + 22528, c + 23552);
     seq_hold_rows(16, 64, 22, len, h + 22528, h + 23552);
     /* t = 23 */
-    seq_matmul(16, 256, 64, h + 23552, recurrent_kernel, 1, gates + 94208);
+    seq_matmul_packed(16, 256, 64, h + 23552, recurrent_packed, 1, gates + 94208);
     seq_lstm_cell_forward(16, 64, bias, gates + 94208, c + 23552, c + 24576, h + 24576);
     seq_hold_rows(16, 64, 23, len, c + 23552, c + 24576);
     seq_hold_rows(16, 64, 23, len, h + 23552, h + 24576);
     /* t = 24 */
-    seq_matmul(16, 256, 64, h + 24576, recurrent_kernel, 1, gates + 98304);
+    seq_matmul_packed(16, 256, 64, h + 24576, recurrent_packed, 1, gates + 98304);
     seq_lstm_cell_forward(16, 64, bias, gates + 98304, c + 24576, c + 25600, h + 25600);
     seq_hold_rows(16, 64, 24, len, c + 24576, c + 25600);
     seq_hold_rows(16, 64, 24, len, h + 24576, h + 25600);
     /* t = 25 */
-    seq_matmul(16, 256, 64, h + 25600, recurrent_kernel, 1, gates + 102400);
+    seq_matmul_packed(16, 256, 64, h + 25600, recurrent_packed, 1, gates + 102400);
     seq_lstm_cell_forward(16, 64, bias, gates + 102400, c + 25600, c + 26624, h + 26624);
     seq_hold_rows(16, 64, 25, len, c + 25600, c + 26624);
     seq_hold_rows(16, 64, 25, len, h + 25600, h + 26624);
     /* t = 26 */
-    seq_matmul(16, 256, 64, h + 26624, recurrent_kernel, 1, gates + 106496);
+    seq_matmul_packed(16, 256, 64, h + 26624, recurrent_packed, 1, gates + 106496);
     seq_lstm_cell_forward(16, 64, bias, gates + 106496, c + 26624, c + 27648, h + 27648);
     seq_hold_rows(16, 64, 26, len, c + 26624, c + 27648);
     seq_hold_rows(16, 64, 26, len, h + 26624, h + 27648);
     /* t = 27 */
-    seq_matmul(16, 256, 64, h + 27648, recurrent_kernel, 1, gates + 110592);
+    seq_matmul_packed(16, 256, 64, h + 27648, recurrent_packed, 1, gates + 110592);
     seq_lstm_cell_forward(16, 64, bias, gates + 110592, c + 27648, c + 28672, h + 28672);
     seq_hold_rows(16, 64, 27, len, c + 27648, c + 28672);
     seq_hold_rows(16, 64, 27, len, h + 27648, h + 28672);
     /* t = 28 */
-    seq_matmul(16, 256, 64, h + 28672, recurrent_kernel, 1, gates + 114688);
+    seq_matmul_packed(16, 256, 64, h + 28672, recurrent_packed, 1, gates + 114688);
     seq_lstm_cell_forward(16, 64, bias, gates + 114688, c + 28672, c + 29696, h + 29696);
     seq_hold_rows(16, 64, 28, len, c + 28672, c + 29696);
     seq_hold_rows(16, 64, 28, len, h + 28672, h + 29696);
     /* t = 29 */
-    seq_matmul(16, 256, 64, h + 29696, recurrent_kernel, 1, gates + 118784);
+    seq_matmul_packed(16, 256, 64, h + 29696, recurrent_packed, 1, gates + 118784);
     seq_lstm_cell_forward(16, 64, bias, gates + 118784, c + 29696, c + 30720, h + 30720);
     seq_hold_rows(16, 64, 29, len, c + 29696, c + 30720);
     seq_hold_rows(16, 64, 29, len, h + 29696, h + 30720);
     /* t = 30 */
-    seq_matmul(16, 256, 64, h + 30720, recurrent_kernel, 1, gates + 122880);
+    seq_matmul_packed(16, 256, 64, h + 30720, recurrent_packed, 1, gates + 122880);
     seq_lstm_cell_forward(16, 64, bias, gates + 122880, c + 30720, c + 31744, h + 31744);
     seq_hold_rows(16, 64, 30, len, c + 30720, c + 31744);
     seq_hold_rows(16, 64, 30, len, h + 30720, h + 31744);
     /* t = 31 */
-    seq_matmul(16, 256, 64, h + 31744, recurrent_kernel, 1, gates + 126976);
+    seq_matmul_packed(16, 256, 64, h + 31744, recurrent_packed, 1, gates + 126976);
     seq_lstm_cell_forward(16, 64, bias, gates + 126976, c + 31744, c + 32768, h + 32768);
     seq_hold_rows(16, 64, 31, len, c + 31744, c + 32768);
     seq_hold_rows(16, 64, 31, len, h + 31744, h + 32768);
     /* t = 32 */
-    seq_matmul(16, 256, 64, h + 32768, recurrent_kernel, 1, gates + 131072);
+    seq_matmul_packed(16, 256, 64, h + 32768, recurrent_packed, 1, gates + 131072);
     seq_lstm_cell_forward(16, 64, bias, gates + 131072, c + 32768, c + 33792, h + 33792);
     seq_hold_rows(16, 64, 32, len, c + 32768, c + 33792);
     seq_hold_rows(16, 64, 32, len, h + 32768, h + 33792);
     /* t = 33 */
-    seq_matmul(16, 256, 64, h + 33792, recurrent_kernel, 1, gates + 135168);
+    seq_matmul_packed(16, 256, 64, h + 33792, recurrent_packed, 1, gates + 135168);
     seq_lstm_cell_forward(16, 64, bias, gates + 135168, c + 33792, c + 34816, h + 34816);
     seq_hold_rows(16, 64, 33, len, c + 33792, c + 34816);
     seq_hold_rows(16, 64, 33, len, h + 33792, h + 34816);
     /* t = 34 */
-    seq_matmul(16, 256, 64, h + 34816, recurrent_kernel, 1, gates + 139264);
+    seq_matmul_packed(16, 256, 64, h + 34816, recurrent_packed, 1, gates + 139264);
     seq_lstm_cell_forward(16, 64, bias, gates + 139264, c + 34816, c + 35840, h + 35840);
     seq_hold_rows(16, 64, 34, len, c + 34816, c + 35840);
     seq_hold_rows(16, 64, 34, len, h + 34816, h + 35840);
     /* t = 35 */
-    seq_matmul(16, 256, 64, h + 35840, recurrent_kernel, 1, gates + 143360);
+    seq_matmul_packed(16, 256, 64, h + 35840, recurrent_packed, 1, gates + 143360);
     seq_lstm_cell_forward(16, 64, bias, gates + 143360, c + 35840, c + 36864, h + 36864);
     seq_hold_rows(16, 64, 35, len, c + 35840, c + 36864);
     seq_hold_rows(16, 64, 35, len, h + 35840, h + 36864);
     /* t = 36 */
-    seq_matmul(16, 256, 64, h + 36864, recurrent_kernel, 1, gates + 147456);
+    seq_matmul_packed(16, 256, 64, h + 36864, recurrent_packed, 1, gates + 147456);
     seq_lstm_cell_forward(16, 64, bias, gates + 147456, c + 36864, c + 37888, h + 37888);
     seq_hold_rows(16, 64, 36, len, c + 36864, c + 37888);
     seq_hold_rows(16, 64, 36, len, h + 36864, h + 37888);
     /* t = 37 */
-    seq_matmul(16, 256, 64, h + 37888, recurrent_kernel, 1, gates + 151552);
+    seq_matmul_packed(16, 256, 64, h + 37888, recurrent_packed, 1, gates + 151552);
     seq_lstm_cell_forward(16, 64, bias, gates + 151552, c + 37888, c + 38912, h + 38912);
     seq_hold_rows(16, 64, 37, len, c + 37888, c + 38912);
     seq_hold_rows(16, 64, 37, len, h + 37888, h + 38912);
     /* t = 38 */
-    seq_matmul(16, 256, 64, h + 38912, recurrent_kernel, 1, gates + 155648);
+    seq_matmul_packed(16, 256, 64, h + 38912, recurrent_packed, 1, gates + 155648);
     seq_lstm_cell_forward(16, 64, bias, gates + 155648, c + 38912, c + 39936, h + 39936);
     seq_hold_rows(16, 64, 38, len, c + 38912, c + 39936);
     seq_hold_rows(16, 64, 38, len, h + 38912, h + 39936);
     /* t = 39 */
-    seq_matmul(16, 256, 64, h + 39936, recurrent_kernel, 1, gates + 159744);
+    seq_matmul_packed(16, 256, 64, h + 39936, recurrent_packed, 1, gates + 159744);
     seq_lstm_cell_forward(16, 64, bias, gates + 159744, c + 39936, c + 40960, h + 40960);
     seq_hold_rows(16, 64, 39, len, c + 39936, c + 40960);
     seq_hold_rows(16, 64, 39, len, h + 39936, h + 40960);
     /* t = 40 */
-    seq_matmul(16, 256, 64, h + 40960, recurrent_kernel, 1, gates + 163840);
+    seq_matmul_packed(16, 256, 64, h + 40960, recurrent_packed, 1, gates + 163840);
     seq_lstm_cell_forward(16, 64, bias, gates + 163840, c + 40960, c + 41984, h + 41984);
     seq_hold_rows(16, 64, 40, len, c + 40960, c + 41984);
     seq_hold_rows(16, 64, 40, len, h + 40960, h + 41984);
     /* t = 41 */
-    seq_matmul(16, 256, 64, h + 41984, recurrent_kernel, 1, gates + 167936);
+    seq_matmul_packed(16, 256, 64, h + 41984, recurrent_packed, 1, gates + 167936);
     seq_lstm_cell_forward(16, 64, bias, gates + 167936, c + 41984, c + 43008, h + 43008);
     seq_hold_rows(16, 64, 41, len, c + 41984, c + 43008);
     seq_hold_rows(16, 64, 41, len, h + 41984, h + 43008);
     /* t = 42 */
-    seq_matmul(16, 256, 64, h + 43008, recurrent_kernel, 1, gates + 172032);
+    seq_matmul_packed(16, 256, 64, h + 43008, recurrent_packed, 1, gates + 172032);
     seq_lstm_cell_forward(16, 64, bias, gates + 172032, c + 43008, c + 44032, h + 44032);
     seq_hold_rows(16, 64, 42, len, c + 43008, c + 44032);
     seq_hold_rows(16, 64, 42, len, h + 43008, h + 44032);
     /* t = 43 */
-    seq_matmul(16, 256, 64, h + 44032, recurrent_kernel, 1, gates + 176128);
+    seq_matmul_packed(16, 256, 64, h + 44032, recurrent_packed, 1, gates + 176128);
     seq_lstm_cell_forward(16, 64, bias, gates + 176128, c + 44032, c + 45056, h + 45056);
     seq_hold_rows(16, 64, 43, len, c + 44032, c + 45056);
     seq_hold_rows(16, 64, 43, len, h + 44032, h + 45056);
     /* t = 44 */
-    seq_matmul(16, 256, 64, h + 45056, recurrent_kernel, 1, gates + 180224);
+    seq_matmul_packed(16, 256, 64, h + 45056, recurrent_packed, 1, gates + 180224);
     seq_lstm_cell_forward(16, 64, bias, gates + 180224, c + 45056, c + 46080, h + 46080);
     seq_hold_rows(16, 64, 44, len, c + 45056, c + 46080);
     seq_hold_rows(16, 64, 44, len, h + 45056, h + 46080);
     /* t = 45 */
-    seq_matmul(16, 256, 64, h + 46080, recurrent_kernel, 1, gates + 184320);
+    seq_matmul_packed(16, 256, 64, h + 46080, recurrent_packed, 1, gates + 184320);
     seq_lstm_cell_forward(16, 64, bias, gates + 184320, c + 46080, c + 47104, h + 47104);
     seq_hold_rows(16, 64, 45, len, c + 46080, c + 47104);
     seq_hold_rows(16, 64, 45, len, h + 46080, h + 47104);
     /* t = 46 */
-    seq_matmul(16, 256, 64, h + 47104, recurrent_kernel, 1, gates + 188416);
+    seq_matmul_packed(16, 256, 64, h + 47104, recurrent_packed, 1, gates + 188416);
     seq_lstm_cell_forward(16, 64, bias, gates + 188416, c + 47104, c + 48128, h + 48128);
     seq_hold_rows(16, 64, 46, len, c + 47104, c + 48128);
     seq_hold_rows(16, 64, 46, len, h + 47104, h + 48128);
     /* t = 47 */
-    seq_matmul(16, 256, 64, h + 48128, recurrent_kernel, 1, gates + 192512);
+    seq_matmul_packed(16, 256, 64, h + 48128, recurrent_packed, 1, gates + 192512);
     seq_lstm_cell_forward(16, 64, bias, gates + 192512, c + 48128, c + 49152, h + 49152);
     seq_hold_rows(16, 64, 47, len, c + 48128, c + 49152);
     seq_hold_rows(16, 64, 47, len, h + 48128, h + 49152);
     /* t = 48 */
-    seq_matmul(16, 256, 64, h + 49152, recurrent_kernel, 1, gates + 196608);
+    seq_matmul_packed(16, 256, 64, h + 49152, recurrent_packed, 1, gates + 196608);
     seq_lstm_cell_forward(16, 64, bias, gates + 196608, c + 49152, c + 50176, h + 50176);
     seq_hold_rows(16, 64, 48, len, c + 49152, c + 50176);
     seq_hold_rows(16, 64, 48, len, h + 49152, h + 50176);
     /* t = 49 */
-    seq_matmul(16, 256, 64, h + 50176, recurrent_kernel, 1, gates + 200704);
+    seq_matmul_packed(16, 256, 64, h + 50176, recurrent_packed, 1, gates + 200704);
     seq_lstm_cell_forward(16, 64, bias, gates + 200704, c + 50176, c + 51200, h + 51200);
     seq_hold_rows(16, 64, 49, len, c + 50176, c + 51200);
     seq_hold_rows(16, 64, 49, len, h + 50176, h + 51200);
     /* t = 50 */
-    seq_matmul(16, 256, 64, h + 51200, recurrent_kernel, 1, gates + 204800);
+    seq_matmul_packed(16, 256, 64, h + 51200, recurrent_packed, 1, gates + 204800);
     seq_lstm_cell_forward(16, 64, bias, gates + 204800, c + 51200, c + 52224, h + 52224);
     seq_hold_rows(16, 64, 50, len, c + 51200, c + 52224);
     seq_hold_rows(16, 64, 50, len, h + 51200, h + 52224);
     /* t = 51 */
-    seq_matmul(16, 256, 64, h + 52224, recurrent_kernel, 1, gates + 208896);
+    seq_matmul_packed(16, 256, 64, h + 52224, recurrent_packed, 1, gates + 208896);
     seq_lstm_cell_forward(16, 64, bias, gates + 208896, c + 52224, c + 53248, h + 53248);
     seq_hold_rows(16, 64, 51, len, c + 52224, c + 53248);
     seq_hold_rows(16, 64, 51, len, h + 52224, h + 53248);
     /* t = 52 */
-    seq_matmul(16, 256, 64, h + 53248, recurrent_kernel, 1, gates + 212992);
+    seq_matmul_packed(16, 256, 64, h + 53248, recurrent_packed, 1, gates + 212992);
     seq_lstm_cell_forward(16, 64, bias, gates + 212992, c + 53248, c + 54272, h + 54272);
     seq_hold_rows(16, 64, 52, len, c + 53248, c + 54272);
     seq_hold_rows(16, 64, 52, len, h + 53248, h + 54272);
     /* t = 53 */
-    seq_matmul(16, 256, 64, h + 54272, recurrent_kernel, 1, gates + 217088);
+    seq_matmul_packed(16, 256, 64, h + 54272, recurrent_packed, 1, gates + 217088);
     seq_lstm_cell_forward(16, 64, bias, gates + 217088, c + 54272, c + 55296, h + 55296);
     seq_hold_rows(16, 64, 53, len, c + 54272, c + 55296);
     seq_hold_rows(16, 64, 53, len, h + 54272, h + 55296);
     /* t = 54 */
-    seq_matmul(16, 256, 64, h + 55296, recurrent_kernel, 1, gates + 221184);
+    seq_matmul_packed(16, 256, 64, h + 55296, recurrent_packed, 1, gates + 221184);
     seq_lstm_cell_forward(16, 64, bias, gates + 221184, c + 55296, c + 56320, h + 56320);
     seq_hold_rows(16, 64, 54, len, c + 55296, c + 56320);
     seq_hold_rows(16, 64, 54, len, h + 55296, h + 56320);
     /* t = 55 */
-    seq_matmul(16, 256, 64, h + 56320, recurrent_kernel, 1, gates + 225280);
+    seq_matmul_packed(16, 256, 64, h + 56320, recurrent_packed, 1, gates + 225280);
     seq_lstm_cell_forward(16, 64, bias, gates + 225280, c + 56320, c + 57344, h + 57344);
     seq_hold_rows(16, 64, 55, len, c + 56320, c + 57344);
     seq_hold_rows(16, 64, 55, len, h + 56320, h + 57344);
     /* t = 56 */
-    seq_matmul(16, 256, 64, h + 57344, recurrent_kernel, 1, gates + 229376);
+    seq_matmul_packed(16, 256, 64, h + 57344, recurrent_packed, 1, gates + 229376);
     seq_lstm_cell_forward(16, 64, bias, gates + 229376, c + 57344, c + 58368, h + 58368);
     seq_hold_rows(16, 64, 56, len, c + 57344, c + 58368);
     seq_hold_rows(16, 64, 56, len, h + 57344, h + 58368);
     /* t = 57 */
-    seq_matmul(16, 256, 64, h + 58368, recurrent_kernel, 1, gates + 233472);
+    seq_matmul_packed(16, 256, 64, h + 58368, recurrent_packed, 1, gates + 233472);
     seq_lstm_cell_forward(16, 64, bias, gates + 233472, c + 58368, c + 59392, h + 59392);
     seq_hold_rows(16, 64, 57, len, c + 58368, c + 59392);
     seq_hold_rows(16, 64, 57, len, h + 58368, h + 59392);
     /* t = 58 */
-    seq_matmul(16, 256, 64, h + 59392, recurrent_kernel, 1, gates + 237568);
+    seq_matmul_packed(16, 256, 64, h + 59392, recurrent_packed, 1, gates + 237568);
     seq_lstm_cell_forward(16, 64, bias, gates + 237568, c + 59392, c + 60416, h + 60416);
     seq_hold_rows(16, 64, 58, len, c + 59392, c + 60416);
     seq_hold_rows(16, 64, 58, len, h + 59392, h + 60416);
     /* t = 59 */
-    seq_matmul(16, 256, 64, h + 60416, recurrent_kernel, 1, gates + 241664);
+    seq_matmul_packed(16, 256, 64, h + 60416, recurrent_packed, 1, gates + 241664);
     seq_lstm_cell_forward(16, 64, bias, gates + 241664, c + 60416, c + 61440, h + 61440);
     seq_hold_rows(16, 64, 59, len, c + 60416, c + 61440);
     seq_hold_rows(16, 64, 59, len, h + 60416, h + 61440);
     /* t = 60 */
-    seq_matmul(16, 256, 64, h + 61440, recurrent_kernel, 1, gates + 245760);
+    seq_matmul_packed(16, 256, 64, h + 61440, recurrent_packed, 1, gates + 245760);
     seq_lstm_cell_forward(16, 64, bias, gates + 245760, c + 61440, c + 62464, h + 62464);
     seq_hold_rows(16, 64, 60, len, c + 61440, c + 62464);
     seq_hold_rows(16, 64, 60, len, h + 61440, h + 62464);
     /* t = 61 */
-    seq_matmul(16, 256, 64, h + 62464, recurrent_kernel, 1, gates + 249856);
+    seq_matmul_packed(16, 256, 64, h + 62464, recurrent_packed, 1, gates + 249856);
     seq_lstm_cell_forward(16, 64, bias, gates + 249856, c + 62464, c + 63488, h + 63488);
     seq_hold_rows(16, 64, 61, len, c + 62464, c + 63488);
     seq_hold_rows(16, 64, 61, len, h + 62464, h + 63488);
     /* t = 62 */
-    seq_matmul(16, 256, 64, h + 63488, recurrent_kernel, 1, gates + 253952);
+    seq_matmul_packed(16, 256, 64, h + 63488, recurrent_packed, 1, gates + 253952);
     seq_lstm_cell_forward(16, 64, bias, gates + 253952, c + 63488, c + 64512, h + 64512);
     seq_hold_rows(16, 64, 62, len, c + 63488, c + 64512);
     seq_hold_rows(16, 64, 62, len, h + 63488, h + 64512);
     /* t = 63 */
-    seq_matmul(16, 256, 64, h + 64512, recurrent_kernel, 1, gates + 258048);
+    seq_matmul_packed(16, 256, 64, h + 64512, recurrent_packed, 1, gates + 258048);
     seq_lstm_cell_forward(16, 64, bias, gates + 258048, c + 64512, c + 65536, h + 65536);
     seq_hold_rows(16, 64, 63, len, c + 64512, c + 65536);
     seq_hold_rows(16, 64, 63, len, h + 64512, h + 65536);
     /* t = 64 */
-    seq_matmul(16, 256, 64, h + 65536, recurrent_kernel, 1, gates + 262144);
+    seq_matmul_packed(16, 256, 64, h + 65536, recurrent_packed, 1, gates + 262144);
     seq_lstm_cell_forward(16, 64, bias, gates + 262144, c + 65536, c + 66560, h + 66560);
     seq_hold_rows(16, 64, 64, len, c + 65536, c + 66560);
     seq_hold_rows(16, 64, 64, len, h + 65536, h + 66560);
     /* t = 65 */
-    seq_matmul(16, 256, 64, h + 66560, recurrent_kernel, 1, gates + 266240);
+    seq_matmul_packed(16, 256, 64, h + 66560, recurrent_packed, 1, gates + 266240);
     seq_lstm_cell_forward(16, 64, bias, gates + 266240, c + 66560, c + 67584, h + 67584);
     seq_hold_rows(16, 64, 65, len, c + 66560, c + 67584);
     seq_hold_rows(16, 64, 65, len, h + 66560, h + 67584);
     /* t = 66 */
-    seq_matmul(16, 256, 64, h + 67584, recurrent_kernel, 1, gates + 270336);
+    seq_matmul_packed(16, 256, 64, h + 67584, recurrent_packed, 1, gates + 270336);
     seq_lstm_cell_forward(16, 64, bias, gates + 270336, c + 67584, c + 68608, h + 68608);
     seq_hold_rows(16, 64, 66, len, c + 67584, c + 68608);
     seq_hold_rows(16, 64, 66, len, h + 67584, h + 68608);
     /* t = 67 */
-    seq_matmul(16, 256, 64, h + 68608, recurrent_kernel, 1, gates + 274432);
+    seq_matmul_packed(16, 256, 64, h + 68608, recurrent_packed, 1, gates + 274432);
     seq_lstm_cell_forward(16, 64, bias, gates + 274432, c + 68608, c + 69632, h + 69632);
     seq_hold_rows(16, 64, 67, len, c + 68608, c + 69632);
     seq_hold_rows(16, 64, 67, len, h + 68608, h + 69632);
     /* t = 68 */
-    seq_matmul(16, 256, 64, h + 69632, recurrent_kernel, 1, gates + 278528);
+    seq_matmul_packed(16, 256, 64, h + 69632, recurrent_packed, 1, gates + 278528);
     seq_lstm_cell_forward(16, 64, bias, gates + 278528, c + 69632, c + 70656, h + 70656);
     seq_hold_rows(16, 64, 68, len, c + 69632, c + 70656);
     seq_hold_rows(16, 64, 68, len, h + 69632, h + 70656);
     /* t = 69 */
-    seq_matmul(16, 256, 64, h + 70656, recurrent_kernel, 1, gates + 282624);
+    seq_matmul_packed(16, 256, 64, h + 70656, recurrent_packed, 1, gates + 282624);
     seq_lstm_cell_forward(16, 64, bias, gates + 282624, c + 70656, c + 71680, h + 71680);
     seq_hold_rows(16, 64, 69, len, c + 70656, c + 71680);
     seq_hold_rows(16, 64, 69, len, h + 70656, h + 71680);
     /* t = 70 */
-    seq_matmul(16, 256, 64, h + 71680, recurrent_kernel, 1, gates + 286720);
+    seq_matmul_packed(16, 256, 64, h + 71680, recurrent_packed, 1, gates + 286720);
     seq_lstm_cell_forward(16, 64, bias, gates + 286720, c + 71680, c + 72704, h + 72704);
     seq_hold_rows(16, 64, 70, len, c + 71680, c + 72704);
     seq_hold_rows(16, 64, 70, len, h + 71680, h + 72704);
     /* t = 71 */
-    seq_matmul(16, 256, 64, h + 72704, recurrent_kernel, 1, gates + 290816);
+    seq_matmul_packed(16, 256, 64, h + 72704, recurrent_packed, 1, gates + 290816);
     seq_lstm_cell_forward(16, 64, bias, gates + 290816, c + 72704, c + 73728, h + 73728);
     seq_hold_rows(16, 64, 71, len, c + 72704, c + 73728);
     seq_hold_rows(16, 64, 71, len, h + 72704, h + 73728);
     /* t = 72 */
-    seq_matmul(16, 256, 64, h + 73728, recurrent_kernel, 1, gates + 294912);
+    seq_matmul_packed(16, 256, 64, h + 73728, recurrent_packed, 1, gates + 294912);
     seq_lstm_cell_forward(16, 64, bias, gates + 294912, c + 73728, c + 74752, h + 74752);
     seq_hold_rows(16, 64, 72, len, c + 73728, c + 74752);
     seq_hold_rows(16, 64, 72, len, h + 73728, h + 74752);
     /* t = 73 */
-    seq_matmul(16, 256, 64, h + 74752, recurrent_kernel, 1, gates + 299008);
+    seq_matmul_packed(16, 256, 64, h + 74752, recurrent_packed, 1, gates + 299008);
     seq_lstm_cell_forward(16, 64, bias, gates + 299008, c + 74752, c + 75776, h + 75776);
     seq_hold_rows(16, 64, 73, len, c + 74752, c + 75776);
     seq_hold_rows(16, 64, 73, len, h + 74752, h + 75776);
     /* t = 74 */
-    seq_matmul(16, 256, 64, h + 75776, recurrent_kernel, 1, gates + 303104);
+    seq_matmul_packed(16, 256, 64, h + 75776, recurrent_packed, 1, gates + 303104);
     seq_lstm_cell_forward(16, 64, bias, gates + 303104, c + 75776, c + 76800, h + 76800);
     seq_hold_rows(16, 64, 74, len, c + 75776, c + 76800);
     seq_hold_rows(16, 64, 74, len, h + 75776, h + 76800);
     /* t = 75 */
-    seq_matmul(16, 256, 64, h + 76800, recurrent_kernel, 1, gates + 307200);
+    seq_matmul_packed(16, 256, 64, h + 76800, recurrent_packed, 1, gates + 307200);
     seq_lstm_cell_forward(16, 64, bias, gates + 307200, c + 76800, c + 77824, h + 77824);
     seq_hold_rows(16, 64, 75, len, c + 76800, c + 77824);
     seq_hold_rows(16, 64, 75, len, h + 76800, h + 77824);
     /* t = 76 */
-    seq_matmul(16, 256, 64, h + 77824, recurrent_kernel, 1, gates + 311296);
+    seq_matmul_packed(16, 256, 64, h + 77824, recurrent_packed, 1, gates + 311296);
     seq_lstm_cell_forward(16, 64, bias, gates + 311296, c + 77824, c + 78848, h + 78848);
     seq_hold_rows(16, 64, 76, len, c + 77824, c + 78848);
     seq_hold_rows(16, 64, 76, len, h + 77824, h + 78848);
     /* t = 77 */
-    seq_matmul(16, 256, 64, h + 78848, recurrent_kernel, 1, gates + 315392);
+    seq_matmul_packed(16, 256, 64, h + 78848, recurrent_packed, 1, gates + 315392);
     seq_lstm_cell_forward(16, 64, bias, gates + 315392, c + 78848, c + 79872, h + 79872);
     seq_hold_rows(16, 64, 77, len, c + 78848, c + 79872);
     seq_hold_rows(16, 64, 77, len, h + 78848, h + 79872);
     /* t = 78 */
-    seq_matmul(16, 256, 64, h + 79872, recurrent_kernel, 1, gates + 319488);
+    seq_matmul_packed(16, 256, 64, h + 79872, recurrent_packed, 1, gates + 319488);
     seq_lstm_cell_forward(16, 64, bias, gates + 319488, c + 79872, c + 80896, h + 80896);
     seq_hold_rows(16, 64, 78, len, c + 79872, c + 80896);
     seq_hold_rows(16, 64, 78, len, h + 79872, h + 80896);
     /* t = 79 */
-    seq_matmul(16, 256, 64, h + 80896, recurrent_kernel, 1, gates + 323584);
+    seq_matmul_packed(16, 256, 64, h + 80896, recurrent_packed, 1, gates + 323584);
     seq_lstm_cell_forward(16, 64, bias, gates + 323584, c + 80896, c + 81920, h + 81920);
     seq_hold_rows(16, 64, 79, len, c + 80896, c + 81920);
     seq_hold_rows(16, 64, 79, len, h + 80896, h + 81920);
     /* t = 80 */
-    seq_matmul(16, 256, 64, h + 81920, recurrent_kernel, 1, gates + 327680);
+    seq_matmul_packed(16, 256, 64, h + 81920, recurrent_packed, 1, gates + 327680);
     seq_lstm_cell_forward(16, 64, bias, gates + 327680, c + 81920, c + 82944, h + 82944);
     seq_hold_rows(16, 64, 80, len, c + 81920, c + 82944);
     seq_hold_rows(16, 64, 80, len, h + 81920, h + 82944);
     /* t = 81 */
-    seq_matmul(16, 256, 64, h + 82944, recurrent_kernel, 1, gates + 331776);
+    seq_matmul_packed(16, 256, 64, h + 82944, recurrent_packed, 1, gates + 331776);
     seq_lstm_cell_forward(16, 64, bias, gates + 331776, c + 82944, c + 83968, h + 83968);
     seq_hold_rows(16, 64, 81, len, c + 82944, c + 83968);
     seq_hold_rows(16, 64, 81, len, h + 82944, h + 83968);
     /* t = 82 */
-    seq_matmul(16, 256, 64, h + 83968, recurrent_kernel, 1, gates + 335872);
+    seq_matmul_packed(16, 256, 64, h + 83968, recurrent_packed, 1, gates + 335872);
     seq_lstm_cell_forward(16, 64, bias, gates + 335872, c + 83968, c + 84992, h + 84992);
     seq_hold_rows(16, 64, 82, len, c + 83968, c + 84992);
     seq_hold_rows(16, 64, 82, len, h + 83968, h + 84992);
     /* t = 83 */
-    seq_matmul(16, 256, 64, h + 84992, recurrent_kernel, 1, gates + 339968);
+    seq_matmul_packed(16, 256, 64, h + 84992, recurrent_packed, 1, gates + 339968);
     seq_lstm_cell_forward(16, 64, bias, gates + 339968, c + 84992, c + 86016, h + 86016);
     seq_hold_rows(16, 64, 83, len, c + 84992, c + 86016);
     seq_hold_rows(16, 64, 83, len, h + 84992, h + 86016);
     /* t = 84 */
-    seq_matmul(16, 256, 64, h + 86016, recurrent_kernel, 1, gates + 344064);
+    seq_matmul_packed(16, 256, 64, h + 86016, recurrent_packed, 1, gates + 344064);
     seq_lstm_cell_forward(16, 64, bias, gates + 344064, c + 86016, c + 87040, h + 87040);
     seq_hold_rows(16, 64, 84, len, c + 86016, c + 87040);
     seq_hold_rows(16, 64, 84, len, h + 86016, h + 87040);
     /* t = 85 */
-    seq_matmul(16, 256, 64, h + 87040, recurrent_kernel, 1, gates + 348160);
+    seq_matmul_packed(16, 256, 64, h + 87040, recurrent_packed, 1, gates + 348160);
     seq_lstm_cell_forward(16, 64, bias, gates + 348160, c + 87040, c + 88064, h + 88064);
     seq_hold_rows(16, 64, 85, len, c + 87040, c + 88064);
     seq_hold_rows(16, 64, 85, len, h + 87040, h + 88064);
     /* t = 86 */
-    seq_matmul(16, 256, 64, h + 88064, recurrent_kernel, 1, gates + 352256);
+    seq_matmul_packed(16, 256, 64, h + 88064, recurrent_packed, 1, gates + 352256);
     seq_lstm_cell_forward(16, 64, bias, gates + 352256, c + 88064, c + 89088, h + 89088);
     seq_hold_rows(16, 64, 86, len, c + 88064, c + 89088);
     seq_hold_rows(16, 64, 86, len, h + 88064, h + 89088);
     /* t = 87 */
-    seq_matmul(16, 256, 64, h + 89088, recurrent_kernel, 1, gates + 356352);
+    seq_matmul_packed(16, 256, 64, h + 89088, recurrent_packed, 1, gates + 356352);
     seq_lstm_cell_forward(16, 64, bias, gates + 356352, c + 89088, c + 90112, h + 90112);
     seq_hold_rows(16, 64, 87, len, c + 89088, c + 90112);
     seq_hold_rows(16, 64, 87, len, h + 89088, h + 90112);
     /* t = 88 */
-    seq_matmul(16, 256, 64, h + 90112, recurrent_kernel, 1, gates + 360448);
+    seq_matmul_packed(16, 256, 64, h + 90112, recurrent_packed, 1, gates + 360448);
     seq_lstm_cell_forward(16, 64, bias, gates + 360448, c + 90112, c + 91136, h + 91136);
     seq_hold_rows(16, 64, 88, len, c + 90112, c + 91136);
     seq_hold_rows(16, 64, 88, len, h + 90112, h + 91136);
     /* t = 89 */
-    seq_matmul(16, 256, 64, h + 91136, recurrent_kernel, 1, gates + 364544);
+    seq_matmul_packed(16, 256, 64, h + 91136, recurrent_packed, 1, gates + 364544);
     seq_lstm_cell_forward(16, 64, bias, gates + 364544, c + 91136, c + 92160, h + 92160);
     seq_hold_rows(16, 64, 89, len, c + 91136, c + 92160);
     seq_hold_rows(16, 64, 89, len, h + 91136, h + 92160);
     /* t = 90 */
-    seq_matmul(16, 256, 64, h + 92160, recurrent_kernel, 1, gates + 368640);
+    seq_matmul_packed(16, 256, 64, h + 92160, recurrent_packed, 1, gates + 368640);
     seq_lstm_cell_forward(16, 64, bias, gates + 368640, c + 92160, c + 93184, h + 93184);
     seq_hold_rows(16, 64, 90, len, c + 92160, c + 93184);
     seq_hold_rows(16, 64, 90, len, h + 92160, h + 93184);
     /* t = 91 */
-    seq_matmul(16, 256, 64, h + 93184, recurrent_kernel, 1, gates + 372736);
+    seq_matmul_packed(16, 256, 64, h + 93184, recurrent_packed, 1, gates + 372736);
     seq_lstm_cell_forward(16, 64, bias, gates + 372736, c + 93184, c + 94208, h + 94208);
     seq_hold_rows(16, 64, 91, len, c + 93184, c + 94208);
     seq_hold_rows(16, 64, 91, len, h + 93184, h + 94208);
     /* t = 92 */
-    seq_matmul(16, 256, 64, h + 94208, recurrent_kernel, 1, gates + 376832);
+    seq_matmul_packed(16, 256, 64, h + 94208, recurrent_packed, 1, gates + 376832);
     seq_lstm_cell_forward(16, 64, bias, gates + 376832, c + 94208, c + 95232, h + 95232);
     seq_hold_rows(16, 64, 92, len, c + 94208, c + 95232);
     seq_hold_rows(16, 64, 92, len, h + 94208, h + 95232);
     /* t = 93 */
-    seq_matmul(16, 256, 64, h + 95232, recurrent_kernel, 1, gates + 380928);
+    seq_matmul_packed(16, 256, 64, h + 95232, recurrent_packed, 1, gates + 380928);
     seq_lstm_cell_forward(16, 64, bias, gates + 380928, c + 95232, c + 96256, h + 96256);
     seq_hold_rows(16, 64, 93, len, c + 95232, c + 96256);
     seq_hold_rows(16, 64, 93, len, h + 95232, h + 96256);
     /* t = 94 */
-    seq_matmul(16, 256, 64, h + 96256, recurrent_kernel, 1, gates + 385024);
+    seq_matmul_packed(16, 256, 64, h + 96256, recurrent_packed, 1, gates + 385024);
     seq_lstm_cell_forward(16, 64, bias, gates + 385024, c + 96256, c + 97280, h + 97280);
     seq_hold_rows(16, 64, 94, len, c + 96256, c + 97280);
     seq_hold_rows(16, 64, 94, len, h + 96256, h + 97280);
     /* t = 95 */
-    seq_matmul(16, 256, 64, h + 97280, recurrent_kernel, 1, gates + 389120);
+    seq_matmul_packed(16, 256, 64, h + 97280, recurrent_packed, 1, gates + 389120);
     seq_lstm_cell_forward(16, 64, bias, gates + 389120, c + 97280, c + 98304, h + 98304);
     seq_hold_rows(16, 64, 95, len, c + 97280, c + 98304);
     seq_hold_rows(16, 64, 95, len, h + 97280, h + 98304);
     /* t = 96 */
-    seq_matmul(16, 256, 64, h + 98304, recurrent_kernel, 1, gates + 393216);
+    seq_matmul_packed(16, 256, 64, h + 98304, recurrent_packed, 1, gates + 393216);
     seq_lstm_cell_forward(16, 64, bias, gates + 393216, c + 98304, c + 99328, h + 99328);
     seq_hold_rows(16, 64, 96, len, c + 98304, c + 99328);
     seq_hold_rows(16, 64, 96, len, h + 98304, h + 99328);
     /* t = 97 */
-    seq_matmul(16, 256, 64, h + 99328, recurrent_kernel, 1, gates + 397312);
+    seq_matmul_packed(16, 256, 64, h + 99328, recurrent_packed, 1, gates + 397312);
     seq_lstm_cell_forward(16, 64, bias, gates + 397312, c + 99328, c + 100352, h + 100352);
     seq_hold_rows(16, 64, 97, len, c + 99328, c + 100352);
     seq_hold_rows(16, 64, 97, len, h + 99328, h + 100352);
     /* t = 98 */
-    seq_matmul(16, 256, 64, h + 100352, recurrent_kernel, 1, gates + 401408);
+    seq_matmul_packed(16, 256, 64, h + 100352, recurrent_packed, 1, gates + 401408);
     seq_lstm_cell_forward(16, 64, bias, gates + 401408, c + 100352, c + 101376, h + 101376);
     seq_hold_rows(16, 64, 98, len, c + 100352, c + 101376);
     seq_hold_rows(16, 64, 98, len, h + 100352, h + 101376);
     /* t = 99 */
-    seq_matmul(16, 256, 64, h + 101376, recurrent_kernel, 1, gates + 405504);
+    seq_matmul_packed(16, 256, 64, h + 101376, recurrent_packed, 1, gates + 405504);
     seq_lstm_cell_forward(16, 64, bias, gates + 405504, c + 101376, c + 102400, h + 102400);
     seq_hold_rows(16, 64, 99, len, c + 101376, c + 102400);
     seq_hold_rows(16, 64, 99, len, h + 101376, h + 102400);
     /* t = 100 */
-    seq_matmul(16, 256, 64, h + 102400, recurrent_kernel, 1, gates + 409600);
+    seq_matmul_packed(16, 256, 64, h + 102400, recurrent_packed, 1, gates + 409600);
     seq_lstm_cell_forward(16, 64, bias, gates + 409600, c + 102400, c + 103424, h + 103424);
     seq_hold_rows(16, 64, 100, len, c + 102400, c + 103424);
     seq_hold_rows(16, 64, 100, len, h + 102400, h + 103424);
     /* t = 101 */
-    seq_matmul(16, 256, 64, h + 103424, recurrent_kernel, 1, gates + 413696);
+    seq_matmul_packed(16, 256, 64, h + 103424, recurrent_packed, 1, gates + 413696);
     seq_lstm_cell_forward(16, 64, bias, gates + 413696, c + 103424, c + 104448, h + 104448);
     seq_hold_rows(16, 64, 101, len, c + 103424, c + 104448);
     seq_hold_rows(16, 64, 101, len, h + 103424, h + 104448);
     /* t = 102 */
-    seq_matmul(16, 256, 64, h + 104448, recurrent_kernel, 1, gates + 417792);
+    seq_matmul_packed(16, 256, 64, h + 104448, recurrent_packed, 1, gates + 417792);
     seq_lstm_cell_forward(16, 64, bias, gates + 417792, c + 104448, c + 105472, h + 105472);
     seq_hold_rows(16, 64, 102, len, c + 104448, c + 105472);
     seq_hold_rows(16, 64, 102, len, h + 104448, h + 105472);
     /* t = 103 */
-    seq_matmul(16, 256, 64, h + 105472, recurrent_kernel, 1, gates + 421888);
+    seq_matmul_packed(16, 256, 64, h + 105472, recurrent_packed, 1, gates + 421888);
     seq_lstm_cell_forward(16, 64, bias, gates + 421888, c + 105472, c + 106496, h + 106496);
     seq_hold_rows(16, 64, 103, len, c + 105472, c + 106496);
     seq_hold_rows(16, 64, 103, len, h + 105472, h + 106496);
     /* t = 104 */
-    seq_matmul(16, 256, 64, h + 106496, recurrent_kernel, 1, gates + 425984);
+    seq_matmul_packed(16, 256, 64, h + 106496, recurrent_packed, 1, gates + 425984);
     seq_lstm_cell_forward(16, 64, bias, gates + 425984, c + 106496, c + 107520, h + 107520);
     seq_hold_rows(16, 64, 104, len, c + 106496, c + 107520);
     seq_hold_rows(16, 64, 104, len, h + 106496, h + 107520);
     /* t = 105 */
-    seq_matmul(16, 256, 64, h + 107520, recurrent_kernel, 1, gates + 430080);
+    seq_matmul_packed(16, 256, 64, h + 107520, recurrent_packed, 1, gates + 430080);
     seq_lstm_cell_forward(16, 64, bias, gates + 430080, c + 107520, c + 108544, h + 108544);
     seq_hold_rows(16, 64, 105, len, c + 107520, c + 108544);
     seq_hold_rows(16, 64, 105, len, h + 107520, h + 108544);
     /* t = 106 */
-    seq_matmul(16, 256, 64, h + 108544, recurrent_kernel, 1, gates + 434176);
+    seq_matmul_packed(16, 256, 64, h + 108544, recurrent_packed, 1, gates + 434176);
     seq_lstm_cell_forward(16, 64, bias, gates + 434176, c + 108544, c + 109568, h + 109568);
     seq_hold_rows(16, 64, 106, len, c + 108544, c + 109568);
     seq_hold_rows(16, 64, 106, len, h + 108544, h + 109568);
     /* t = 107 */
-    seq_matmul(16, 256, 64, h + 109568, recurrent_kernel, 1, gates + 438272);
+    seq_matmul_packed(16, 256, 64, h + 109568, recurrent_packed, 1, gates + 438272);
     seq_lstm_cell_forward(16, 64, bias, gates + 438272, c + 109568, c + 110592, h + 110592);
     seq_hold_rows(16, 64, 107, len, c + 109568, c + 110592);
     seq_hold_rows(16, 64, 107, len, h + 109568, h + 110592);
     /* t = 108 */
-    seq_matmul(16, 256, 64, h + 110592, recurrent_kernel, 1, gates + 442368);
+    seq_matmul_packed(16, 256, 64, h + 110592, recurrent_packed, 1, gates + 442368);
     seq_lstm_cell_forward(16, 64, bias, gates + 442368, c + 110592, c + 111616, h + 111616);
     seq_hold_rows(16, 64, 108, len, c + 110592, c + 111616);
     seq_hold_rows(16, 64, 108, len, h + 110592, h + 111616);
     /* t = 109 */
-    seq_matmul(16, 256, 64, h + 111616, recurrent_kernel, 1, gates + 446464);
+    seq_matmul_packed(16, 256, 64, h + 111616, recurrent_packed, 1, gates + 446464);
     seq_lstm_cell_forward(16, 64, bias, gates + 446464, c + 111616, c + 112640, h + 112640);
     seq_hold_rows(16, 64, 109, len, c + 111616, c + 112640);
     seq_hold_rows(16, 64, 109, len, h + 111616, h + 112640);
     /* t = 110 */
-    seq_matmul(16, 256, 64, h + 112640, recurrent_kernel, 1, gates + 450560);
+    seq_matmul_packed(16, 256, 64, h + 112640, recurrent_packed, 1, gates + 450560);
     seq_lstm_cell_forward(16, 64, bias, gates + 450560, c + 112640, c + 113664, h + 113664);
     seq_hold_rows(16, 64, 110, len, c + 112640, c + 113664);
     seq_hold_rows(16, 64, 110, len, h + 112640, h + 113664);
     /* t = 111 */
-    seq_matmul(16, 256, 64, h + 113664, recurrent_kernel, 1, gates + 454656);
+    seq_matmul_packed(16, 256, 64, h + 113664, recurrent_packed, 1, gates + 454656);
     seq_lstm_cell_forward(16, 64, bias, gates + 454656, c + 113664, c + 114688, h + 114688);
     seq_hold_rows(16, 64, 111, len, c + 113664, c + 114688);
     seq_hold_rows(16, 64, 111, len, h + 113664, h + 114688);
     /* t = 112 */
-    seq_matmul(16, 256, 64, h + 114688, recurrent_kernel, 1, gates + 458752);
+    seq_matmul_packed(16, 256, 64, h + 114688, recurrent_packed, 1, gates + 458752);
     seq_lstm_cell_forward(16, 64, bias, gates + 458752, c + 114688, c + 115712, h + 115712);
     seq_hold_rows(16, 64, 112, len, c + 114688, c + 115712);
     seq_hold_rows(16, 64, 112, len, h + 114688, h + 115712);
     /* t = 113 */
-    seq_matmul(16, 256, 64, h + 115712, recurrent_kernel, 1, gates + 462848);
+    seq_matmul_packed(16, 256, 64, h + 115712, recurrent_packed, 1, gates + 462848);
     seq_lstm_cell_forward(16, 64, bias, gates + 462848, c + 115712, c + 116736, h + 116736);
     seq_hold_rows(16, 64, 113, len, c + 115712, c + 116736);
     seq_hold_rows(16, 64, 113, len, h + 115712, h + 116736);
     /* t = 114 */
-    seq_matmul(16, 256, 64, h + 116736, recurrent_kernel, 1, gates + 466944);
+    seq_matmul_packed(16, 256, 64, h + 116736, recurrent_packed, 1, gates + 466944);
     seq_lstm_cell_forward(16, 64, bias, gates + 466944, c + 116736, c + 117760, h + 117760);
     seq_hold_rows(16, 64, 114, len, c + 116736, c + 117760);
     seq_hold_rows(16, 64, 114, len, h + 116736, h + 117760);
     /* t = 115 */
-    seq_matmul(16, 256, 64, h + 117760, recurrent_kernel, 1, gates + 471040);
+    seq_matmul_packed(16, 256, 64, h + 117760, recurrent_packed, 1, gates + 471040);
     seq_lstm_cell_forward(16, 64, bias, gates + 471040, c + 117760, c + 118784, h + 118784);
     seq_hold_rows(16, 64, 115, len, c + 117760, c + 118784);
     seq_hold_rows(16, 64, 115, len, h + 117760, h + 118784);
     /* t = 116 */
-    seq_matmul(16, 256, 64, h + 118784, recurrent_kernel, 1, gates + 475136);
+    seq_matmul_packed(16, 256, 64, h + 118784, recurrent_packed, 1, gates + 475136);
     seq_lstm_cell_forward(16, 64, bias, gates + 475136, c + 118784, c + 119808, h + 119808);
     seq_hold_rows(16, 64, 116, len, c + 118784, c + 119808);
     seq_hold_rows(16, 64, 116, len, h + 118784, h + 119808);
     /* t = 117 */
-    seq_matmul(16, 256, 64, h + 119808, recurrent_kernel, 1, gates + 479232);
+    seq_matmul_packed(16, 256, 64, h + 119808, recurrent_packed, 1, gates + 479232);
     seq_lstm_cell_forward(16, 64, bias, gates + 479232, c + 119808, c + 120832, h + 120832);
     seq_hold_rows(16, 64, 117, len, c + 119808, c + 120832);
     seq_hold_rows(16, 64, 117, len, h + 119808, h + 120832);
     /* t = 118 */
-    seq_matmul(16, 256, 64, h + 120832, recurrent_kernel, 1, gates + 483328);
+    seq_matmul_packed(16, 256, 64, h + 120832, recurrent_packed, 1, gates + 483328);
     seq_lstm_cell_forward(16, 64, bias, gates + 483328, c + 120832, c + 121856, h + 121856);
     seq_hold_rows(16, 64, 118, len, c + 120832, c + 121856);
     seq_hold_rows(16, 64, 118, len, h + 120832, h + 121856);
     /* t = 119 */
-    seq_matmul(16, 256, 64, h + 121856, recurrent_kernel, 1, gates + 487424);
+    seq_matmul_packed(16, 256, 64, h + 121856, recurrent_packed, 1, gates + 487424);
     seq_lstm_cell_forward(16, 64, bias, gates + 487424, c + 121856, c + 122880, h + 122880);
     seq_hold_rows(16, 64, 119, len, c + 121856, c + 122880);
     seq_hold_rows(16, 64, 119, len, h + 121856, h + 122880);
@@ -709,6 +710,7 @@ static void lstm_forward_block(const real *p, real *a, const int32_t *lengths, i
 
 static void lstm_forward(const real *p, real *a, const int32_t *lengths)
 {
+    seq_pack_b(64, 256, p + 328192, a + 1601536);  /* recurrent_kernel */
     seq_parallel_blocks_len(2, lstm_forward_block, p, a, lengths);
 }
 
@@ -717,499 +719,499 @@ static void lstm_backward_block(const real *p, real *a, const int32_t *lengths, 
 {
     const int32_t *len = lengths + 16 * blk;      /* [16] the rows' lengths */
     const real *x = a + 0 + 61440 * blk;        /* [120, 16, 32] input */
-    real *dx = a + 2652768 + 61440 * blk;       /* [120, 16, 32] d input */
+    real *dx = a + 2669152 + 61440 * blk;       /* [120, 16, 32] d input */
 
     const real *kernel = p + 320000;            /* [32, 256] */
-    const real *recurrent_kernel = p + 328192;  /* [64, 256] */
+    const real *recurrent_packed = a + 1601536; /* recurrent_kernel transposed, packed (seq_pack_bt) */
     const real *gates = a + 122880 + 491520 * blk; /* [120, 16, 256] */
     const real *c = a + 1105920 + 123904 * blk; /* [121, 16, 64] */
     const real *h = a + 1353728 + 123904 * blk; /* [121, 16, 64] */
-    real *dh = a + 1607776 + 1024 * blk;        /* [16, 64] d out, then the gradient reaching h[t] */
-    real *dgates = a + 1609824 + 491520 * blk;  /* [120, 16, 256] */
-    real *dc = a + 2592864 + 1024 * blk;        /* [16, 64] */
-    real *dbias_rows = a + 2594912 + 4096 * blk; /* [16, 256] */
-    real *d_kernel = a + 2603104 + 8192 * blk;  /* [32, 256] */
-    real *d_recurrent_kernel = a + 2619488 + 16384 * blk; /* [64, 256] */
-    real *d_bias = a + 2652256 + 256 * blk;     /* [256] */
+    real *dh = a + 1624160 + 1024 * blk;        /* [16, 64] d out, then the gradient reaching h[t] */
+    real *dgates = a + 1626208 + 491520 * blk;  /* [120, 16, 256] */
+    real *dc = a + 2609248 + 1024 * blk;        /* [16, 64] */
+    real *dbias_rows = a + 2611296 + 4096 * blk; /* [16, 256] */
+    real *d_kernel = a + 2619488 + 8192 * blk;  /* [32, 256] */
+    real *d_recurrent_kernel = a + 2635872 + 16384 * blk; /* [64, 256] */
+    real *d_bias = a + 2668640 + 256 * blk;     /* [256] */
 
     seq_zero(1024, dc);
     seq_zero(4096, dbias_rows);
     /* t = 119 */
     seq_lstm_cell_backward(16, 64, gates + 487424, c + 121856, c + 122880, dh, dc, dgates + 487424, dbias_rows, len, 119);
     seq_carry_rows(16, 64, 119, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 487424, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 487424, recurrent_packed, 1, dh);
     /* t = 118 */
     seq_lstm_cell_backward(16, 64, gates + 483328, c + 120832, c + 121856, dh, dc, dgates + 483328, dbias_rows, len, 118);
     seq_carry_rows(16, 64, 118, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 483328, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 483328, recurrent_packed, 1, dh);
     /* t = 117 */
     seq_lstm_cell_backward(16, 64, gates + 479232, c + 119808, c + 120832, dh, dc, dgates + 479232, dbias_rows, len, 117);
     seq_carry_rows(16, 64, 117, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 479232, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 479232, recurrent_packed, 1, dh);
     /* t = 116 */
     seq_lstm_cell_backward(16, 64, gates + 475136, c + 118784, c + 119808, dh, dc, dgates + 475136, dbias_rows, len, 116);
     seq_carry_rows(16, 64, 116, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 475136, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 475136, recurrent_packed, 1, dh);
     /* t = 115 */
     seq_lstm_cell_backward(16, 64, gates + 471040, c + 117760, c + 118784, dh, dc, dgates + 471040, dbias_rows, len, 115);
     seq_carry_rows(16, 64, 115, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 471040, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 471040, recurrent_packed, 1, dh);
     /* t = 114 */
     seq_lstm_cell_backward(16, 64, gates + 466944, c + 116736, c + 117760, dh, dc, dgates + 466944, dbias_rows, len, 114);
     seq_carry_rows(16, 64, 114, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 466944, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 466944, recurrent_packed, 1, dh);
     /* t = 113 */
     seq_lstm_cell_backward(16, 64, gates + 462848, c + 115712, c + 116736, dh, dc, dgates + 462848, dbias_rows, len, 113);
     seq_carry_rows(16, 64, 113, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 462848, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 462848, recurrent_packed, 1, dh);
     /* t = 112 */
     seq_lstm_cell_backward(16, 64, gates + 458752, c + 114688, c + 115712, dh, dc, dgates + 458752, dbias_rows, len, 112);
     seq_carry_rows(16, 64, 112, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 458752, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 458752, recurrent_packed, 1, dh);
     /* t = 111 */
     seq_lstm_cell_backward(16, 64, gates + 454656, c + 113664, c + 114688, dh, dc, dgates + 454656, dbias_rows, len, 111);
     seq_carry_rows(16, 64, 111, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 454656, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 454656, recurrent_packed, 1, dh);
     /* t = 110 */
     seq_lstm_cell_backward(16, 64, gates + 450560, c + 112640, c + 113664, dh, dc, dgates + 450560, dbias_rows, len, 110);
     seq_carry_rows(16, 64, 110, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 450560, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 450560, recurrent_packed, 1, dh);
     /* t = 109 */
     seq_lstm_cell_backward(16, 64, gates + 446464, c + 111616, c + 112640, dh, dc, dgates + 446464, dbias_rows, len, 109);
     seq_carry_rows(16, 64, 109, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 446464, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 446464, recurrent_packed, 1, dh);
     /* t = 108 */
     seq_lstm_cell_backward(16, 64, gates + 442368, c + 110592, c + 111616, dh, dc, dgates + 442368, dbias_rows, len, 108);
     seq_carry_rows(16, 64, 108, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 442368, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 442368, recurrent_packed, 1, dh);
     /* t = 107 */
     seq_lstm_cell_backward(16, 64, gates + 438272, c + 109568, c + 110592, dh, dc, dgates + 438272, dbias_rows, len, 107);
     seq_carry_rows(16, 64, 107, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 438272, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 438272, recurrent_packed, 1, dh);
     /* t = 106 */
     seq_lstm_cell_backward(16, 64, gates + 434176, c + 108544, c + 109568, dh, dc, dgates + 434176, dbias_rows, len, 106);
     seq_carry_rows(16, 64, 106, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 434176, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 434176, recurrent_packed, 1, dh);
     /* t = 105 */
     seq_lstm_cell_backward(16, 64, gates + 430080, c + 107520, c + 108544, dh, dc, dgates + 430080, dbias_rows, len, 105);
     seq_carry_rows(16, 64, 105, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 430080, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 430080, recurrent_packed, 1, dh);
     /* t = 104 */
     seq_lstm_cell_backward(16, 64, gates + 425984, c + 106496, c + 107520, dh, dc, dgates + 425984, dbias_rows, len, 104);
     seq_carry_rows(16, 64, 104, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 425984, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 425984, recurrent_packed, 1, dh);
     /* t = 103 */
     seq_lstm_cell_backward(16, 64, gates + 421888, c + 105472, c + 106496, dh, dc, dgates + 421888, dbias_rows, len, 103);
     seq_carry_rows(16, 64, 103, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 421888, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 421888, recurrent_packed, 1, dh);
     /* t = 102 */
     seq_lstm_cell_backward(16, 64, gates + 417792, c + 104448, c + 105472, dh, dc, dgates + 417792, dbias_rows, len, 102);
     seq_carry_rows(16, 64, 102, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 417792, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 417792, recurrent_packed, 1, dh);
     /* t = 101 */
     seq_lstm_cell_backward(16, 64, gates + 413696, c + 103424, c + 104448, dh, dc, dgates + 413696, dbias_rows, len, 101);
     seq_carry_rows(16, 64, 101, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 413696, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 413696, recurrent_packed, 1, dh);
     /* t = 100 */
     seq_lstm_cell_backward(16, 64, gates + 409600, c + 102400, c + 103424, dh, dc, dgates + 409600, dbias_rows, len, 100);
     seq_carry_rows(16, 64, 100, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 409600, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 409600, recurrent_packed, 1, dh);
     /* t = 99 */
     seq_lstm_cell_backward(16, 64, gates + 405504, c + 101376, c + 102400, dh, dc, dgates + 405504, dbias_rows, len, 99);
     seq_carry_rows(16, 64, 99, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 405504, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 405504, recurrent_packed, 1, dh);
     /* t = 98 */
     seq_lstm_cell_backward(16, 64, gates + 401408, c + 100352, c + 101376, dh, dc, dgates + 401408, dbias_rows, len, 98);
     seq_carry_rows(16, 64, 98, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 401408, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 401408, recurrent_packed, 1, dh);
     /* t = 97 */
     seq_lstm_cell_backward(16, 64, gates + 397312, c + 99328, c + 100352, dh, dc, dgates + 397312, dbias_rows, len, 97);
     seq_carry_rows(16, 64, 97, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 397312, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 397312, recurrent_packed, 1, dh);
     /* t = 96 */
     seq_lstm_cell_backward(16, 64, gates + 393216, c + 98304, c + 99328, dh, dc, dgates + 393216, dbias_rows, len, 96);
     seq_carry_rows(16, 64, 96, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 393216, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 393216, recurrent_packed, 1, dh);
     /* t = 95 */
     seq_lstm_cell_backward(16, 64, gates + 389120, c + 97280, c + 98304, dh, dc, dgates + 389120, dbias_rows, len, 95);
     seq_carry_rows(16, 64, 95, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 389120, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 389120, recurrent_packed, 1, dh);
     /* t = 94 */
     seq_lstm_cell_backward(16, 64, gates + 385024, c + 96256, c + 97280, dh, dc, dgates + 385024, dbias_rows, len, 94);
     seq_carry_rows(16, 64, 94, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 385024, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 385024, recurrent_packed, 1, dh);
     /* t = 93 */
     seq_lstm_cell_backward(16, 64, gates + 380928, c + 95232, c + 96256, dh, dc, dgates + 380928, dbias_rows, len, 93);
     seq_carry_rows(16, 64, 93, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 380928, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 380928, recurrent_packed, 1, dh);
     /* t = 92 */
     seq_lstm_cell_backward(16, 64, gates + 376832, c + 94208, c + 95232, dh, dc, dgates + 376832, dbias_rows, len, 92);
     seq_carry_rows(16, 64, 92, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 376832, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 376832, recurrent_packed, 1, dh);
     /* t = 91 */
     seq_lstm_cell_backward(16, 64, gates + 372736, c + 93184, c + 94208, dh, dc, dgates + 372736, dbias_rows, len, 91);
     seq_carry_rows(16, 64, 91, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 372736, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 372736, recurrent_packed, 1, dh);
     /* t = 90 */
     seq_lstm_cell_backward(16, 64, gates + 368640, c + 92160, c + 93184, dh, dc, dgates + 368640, dbias_rows, len, 90);
     seq_carry_rows(16, 64, 90, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 368640, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 368640, recurrent_packed, 1, dh);
     /* t = 89 */
     seq_lstm_cell_backward(16, 64, gates + 364544, c + 91136, c + 92160, dh, dc, dgates + 364544, dbias_rows, len, 89);
     seq_carry_rows(16, 64, 89, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 364544, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 364544, recurrent_packed, 1, dh);
     /* t = 88 */
     seq_lstm_cell_backward(16, 64, gates + 360448, c + 90112, c + 91136, dh, dc, dgates + 360448, dbias_rows, len, 88);
     seq_carry_rows(16, 64, 88, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 360448, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 360448, recurrent_packed, 1, dh);
     /* t = 87 */
     seq_lstm_cell_backward(16, 64, gates + 356352, c + 89088, c + 90112, dh, dc, dgates + 356352, dbias_rows, len, 87);
     seq_carry_rows(16, 64, 87, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 356352, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 356352, recurrent_packed, 1, dh);
     /* t = 86 */
     seq_lstm_cell_backward(16, 64, gates + 352256, c + 88064, c + 89088, dh, dc, dgates + 352256, dbias_rows, len, 86);
     seq_carry_rows(16, 64, 86, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 352256, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 352256, recurrent_packed, 1, dh);
     /* t = 85 */
     seq_lstm_cell_backward(16, 64, gates + 348160, c + 87040, c + 88064, dh, dc, dgates + 348160, dbias_rows, len, 85);
     seq_carry_rows(16, 64, 85, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 348160, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 348160, recurrent_packed, 1, dh);
     /* t = 84 */
     seq_lstm_cell_backward(16, 64, gates + 344064, c + 86016, c + 87040, dh, dc, dgates + 344064, dbias_rows, len, 84);
     seq_carry_rows(16, 64, 84, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 344064, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 344064, recurrent_packed, 1, dh);
     /* t = 83 */
     seq_lstm_cell_backward(16, 64, gates + 339968, c + 84992, c + 86016, dh, dc, dgates + 339968, dbias_rows, len, 83);
     seq_carry_rows(16, 64, 83, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 339968, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 339968, recurrent_packed, 1, dh);
     /* t = 82 */
     seq_lstm_cell_backward(16, 64, gates + 335872, c + 83968, c + 84992, dh, dc, dgates + 335872, dbias_rows, len, 82);
     seq_carry_rows(16, 64, 82, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 335872, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 335872, recurrent_packed, 1, dh);
     /* t = 81 */
     seq_lstm_cell_backward(16, 64, gates + 331776, c + 82944, c + 83968, dh, dc, dgates + 331776, dbias_rows, len, 81);
     seq_carry_rows(16, 64, 81, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 331776, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 331776, recurrent_packed, 1, dh);
     /* t = 80 */
     seq_lstm_cell_backward(16, 64, gates + 327680, c + 81920, c + 82944, dh, dc, dgates + 327680, dbias_rows, len, 80);
     seq_carry_rows(16, 64, 80, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 327680, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 327680, recurrent_packed, 1, dh);
     /* t = 79 */
     seq_lstm_cell_backward(16, 64, gates + 323584, c + 80896, c + 81920, dh, dc, dgates + 323584, dbias_rows, len, 79);
     seq_carry_rows(16, 64, 79, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 323584, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 323584, recurrent_packed, 1, dh);
     /* t = 78 */
     seq_lstm_cell_backward(16, 64, gates + 319488, c + 79872, c + 80896, dh, dc, dgates + 319488, dbias_rows, len, 78);
     seq_carry_rows(16, 64, 78, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 319488, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 319488, recurrent_packed, 1, dh);
     /* t = 77 */
     seq_lstm_cell_backward(16, 64, gates + 315392, c + 78848, c + 79872, dh, dc, dgates + 315392, dbias_rows, len, 77);
     seq_carry_rows(16, 64, 77, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 315392, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 315392, recurrent_packed, 1, dh);
     /* t = 76 */
     seq_lstm_cell_backward(16, 64, gates + 311296, c + 77824, c + 78848, dh, dc, dgates + 311296, dbias_rows, len, 76);
     seq_carry_rows(16, 64, 76, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 311296, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 311296, recurrent_packed, 1, dh);
     /* t = 75 */
     seq_lstm_cell_backward(16, 64, gates + 307200, c + 76800, c + 77824, dh, dc, dgates + 307200, dbias_rows, len, 75);
     seq_carry_rows(16, 64, 75, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 307200, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 307200, recurrent_packed, 1, dh);
     /* t = 74 */
     seq_lstm_cell_backward(16, 64, gates + 303104, c + 75776, c + 76800, dh, dc, dgates + 303104, dbias_rows, len, 74);
     seq_carry_rows(16, 64, 74, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 303104, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 303104, recurrent_packed, 1, dh);
     /* t = 73 */
     seq_lstm_cell_backward(16, 64, gates + 299008, c + 74752, c + 75776, dh, dc, dgates + 299008, dbias_rows, len, 73);
     seq_carry_rows(16, 64, 73, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 299008, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 299008, recurrent_packed, 1, dh);
     /* t = 72 */
     seq_lstm_cell_backward(16, 64, gates + 294912, c + 73728, c + 74752, dh, dc, dgates + 294912, dbias_rows, len, 72);
     seq_carry_rows(16, 64, 72, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 294912, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 294912, recurrent_packed, 1, dh);
     /* t = 71 */
     seq_lstm_cell_backward(16, 64, gates + 290816, c + 72704, c + 73728, dh, dc, dgates + 290816, dbias_rows, len, 71);
     seq_carry_rows(16, 64, 71, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 290816, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 290816, recurrent_packed, 1, dh);
     /* t = 70 */
     seq_lstm_cell_backward(16, 64, gates + 286720, c + 71680, c + 72704, dh, dc, dgates + 286720, dbias_rows, len, 70);
     seq_carry_rows(16, 64, 70, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 286720, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 286720, recurrent_packed, 1, dh);
     /* t = 69 */
     seq_lstm_cell_backward(16, 64, gates + 282624, c + 70656, c + 71680, dh, dc, dgates + 282624, dbias_rows, len, 69);
     seq_carry_rows(16, 64, 69, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 282624, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 282624, recurrent_packed, 1, dh);
     /* t = 68 */
     seq_lstm_cell_backward(16, 64, gates + 278528, c + 69632, c + 70656, dh, dc, dgates + 278528, dbias_rows, len, 68);
     seq_carry_rows(16, 64, 68, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 278528, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 278528, recurrent_packed, 1, dh);
     /* t = 67 */
     seq_lstm_cell_backward(16, 64, gates + 274432, c + 68608, c + 69632, dh, dc, dgates + 274432, dbias_rows, len, 67);
     seq_carry_rows(16, 64, 67, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 274432, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 274432, recurrent_packed, 1, dh);
     /* t = 66 */
     seq_lstm_cell_backward(16, 64, gates + 270336, c + 67584, c + 68608, dh, dc, dgates + 270336, dbias_rows, len, 66);
     seq_carry_rows(16, 64, 66, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 270336, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 270336, recurrent_packed, 1, dh);
     /* t = 65 */
     seq_lstm_cell_backward(16, 64, gates + 266240, c + 66560, c + 67584, dh, dc, dgates + 266240, dbias_rows, len, 65);
     seq_carry_rows(16, 64, 65, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 266240, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 266240, recurrent_packed, 1, dh);
     /* t = 64 */
     seq_lstm_cell_backward(16, 64, gates + 262144, c + 65536, c + 66560, dh, dc, dgates + 262144, dbias_rows, len, 64);
     seq_carry_rows(16, 64, 64, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 262144, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 262144, recurrent_packed, 1, dh);
     /* t = 63 */
     seq_lstm_cell_backward(16, 64, gates + 258048, c + 64512, c + 65536, dh, dc, dgates + 258048, dbias_rows, len, 63);
     seq_carry_rows(16, 64, 63, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 258048, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 258048, recurrent_packed, 1, dh);
     /* t = 62 */
     seq_lstm_cell_backward(16, 64, gates + 253952, c + 63488, c + 64512, dh, dc, dgates + 253952, dbias_rows, len, 62);
     seq_carry_rows(16, 64, 62, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 253952, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 253952, recurrent_packed, 1, dh);
     /* t = 61 */
     seq_lstm_cell_backward(16, 64, gates + 249856, c + 62464, c + 63488, dh, dc, dgates + 249856, dbias_rows, len, 61);
     seq_carry_rows(16, 64, 61, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 249856, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 249856, recurrent_packed, 1, dh);
     /* t = 60 */
     seq_lstm_cell_backward(16, 64, gates + 245760, c + 61440, c + 62464, dh, dc, dgates + 245760, dbias_rows, len, 60);
     seq_carry_rows(16, 64, 60, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 245760, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 245760, recurrent_packed, 1, dh);
     /* t = 59 */
     seq_lstm_cell_backward(16, 64, gates + 241664, c + 60416, c + 61440, dh, dc, dgates + 241664, dbias_rows, len, 59);
     seq_carry_rows(16, 64, 59, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 241664, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 241664, recurrent_packed, 1, dh);
     /* t = 58 */
     seq_lstm_cell_backward(16, 64, gates + 237568, c + 59392, c + 60416, dh, dc, dgates + 237568, dbias_rows, len, 58);
     seq_carry_rows(16, 64, 58, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 237568, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 237568, recurrent_packed, 1, dh);
     /* t = 57 */
     seq_lstm_cell_backward(16, 64, gates + 233472, c + 58368, c + 59392, dh, dc, dgates + 233472, dbias_rows, len, 57);
     seq_carry_rows(16, 64, 57, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 233472, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 233472, recurrent_packed, 1, dh);
     /* t = 56 */
     seq_lstm_cell_backward(16, 64, gates + 229376, c + 57344, c + 58368, dh, dc, dgates + 229376, dbias_rows, len, 56);
     seq_carry_rows(16, 64, 56, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 229376, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 229376, recurrent_packed, 1, dh);
     /* t = 55 */
     seq_lstm_cell_backward(16, 64, gates + 225280, c + 56320, c + 57344, dh, dc, dgates + 225280, dbias_rows, len, 55);
     seq_carry_rows(16, 64, 55, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 225280, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 225280, recurrent_packed, 1, dh);
     /* t = 54 */
     seq_lstm_cell_backward(16, 64, gates + 221184, c + 55296, c + 56320, dh, dc, dgates + 221184, dbias_rows, len, 54);
     seq_carry_rows(16, 64, 54, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 221184, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 221184, recurrent_packed, 1, dh);
     /* t = 53 */
     seq_lstm_cell_backward(16, 64, gates + 217088, c + 54272, c + 55296, dh, dc, dgates + 217088, dbias_rows, len, 53);
     seq_carry_rows(16, 64, 53, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 217088, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 217088, recurrent_packed, 1, dh);
     /* t = 52 */
     seq_lstm_cell_backward(16, 64, gates + 212992, c + 53248, c + 54272, dh, dc, dgates + 212992, dbias_rows, len, 52);
     seq_carry_rows(16, 64, 52, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 212992, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 212992, recurrent_packed, 1, dh);
     /* t = 51 */
     seq_lstm_cell_backward(16, 64, gates + 208896, c + 52224, c + 53248, dh, dc, dgates + 208896, dbias_rows, len, 51);
     seq_carry_rows(16, 64, 51, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 208896, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 208896, recurrent_packed, 1, dh);
     /* t = 50 */
     seq_lstm_cell_backward(16, 64, gates + 204800, c + 51200, c + 52224, dh, dc, dgates + 204800, dbias_rows, len, 50);
     seq_carry_rows(16, 64, 50, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 204800, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 204800, recurrent_packed, 1, dh);
     /* t = 49 */
     seq_lstm_cell_backward(16, 64, gates + 200704, c + 50176, c + 51200, dh, dc, dgates + 200704, dbias_rows, len, 49);
     seq_carry_rows(16, 64, 49, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 200704, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 200704, recurrent_packed, 1, dh);
     /* t = 48 */
     seq_lstm_cell_backward(16, 64, gates + 196608, c + 49152, c + 50176, dh, dc, dgates + 196608, dbias_rows, len, 48);
     seq_carry_rows(16, 64, 48, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 196608, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 196608, recurrent_packed, 1, dh);
     /* t = 47 */
     seq_lstm_cell_backward(16, 64, gates + 192512, c + 48128, c + 49152, dh, dc, dgates + 192512, dbias_rows, len, 47);
     seq_carry_rows(16, 64, 47, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 192512, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 192512, recurrent_packed, 1, dh);
     /* t = 46 */
     seq_lstm_cell_backward(16, 64, gates + 188416, c + 47104, c + 48128, dh, dc, dgates + 188416, dbias_rows, len, 46);
     seq_carry_rows(16, 64, 46, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 188416, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 188416, recurrent_packed, 1, dh);
     /* t = 45 */
     seq_lstm_cell_backward(16, 64, gates + 184320, c + 46080, c + 47104, dh, dc, dgates + 184320, dbias_rows, len, 45);
     seq_carry_rows(16, 64, 45, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 184320, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 184320, recurrent_packed, 1, dh);
     /* t = 44 */
     seq_lstm_cell_backward(16, 64, gates + 180224, c + 45056, c + 46080, dh, dc, dgates + 180224, dbias_rows, len, 44);
     seq_carry_rows(16, 64, 44, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 180224, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 180224, recurrent_packed, 1, dh);
     /* t = 43 */
     seq_lstm_cell_backward(16, 64, gates + 176128, c + 44032, c + 45056, dh, dc, dgates + 176128, dbias_rows, len, 43);
     seq_carry_rows(16, 64, 43, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 176128, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 176128, recurrent_packed, 1, dh);
     /* t = 42 */
     seq_lstm_cell_backward(16, 64, gates + 172032, c + 43008, c + 44032, dh, dc, dgates + 172032, dbias_rows, len, 42);
     seq_carry_rows(16, 64, 42, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 172032, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 172032, recurrent_packed, 1, dh);
     /* t = 41 */
     seq_lstm_cell_backward(16, 64, gates + 167936, c + 41984, c + 43008, dh, dc, dgates + 167936, dbias_rows, len, 41);
     seq_carry_rows(16, 64, 41, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 167936, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 167936, recurrent_packed, 1, dh);
     /* t = 40 */
     seq_lstm_cell_backward(16, 64, gates + 163840, c + 40960, c + 41984, dh, dc, dgates + 163840, dbias_rows, len, 40);
     seq_carry_rows(16, 64, 40, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 163840, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 163840, recurrent_packed, 1, dh);
     /* t = 39 */
     seq_lstm_cell_backward(16, 64, gates + 159744, c + 39936, c + 40960, dh, dc, dgates + 159744, dbias_rows, len, 39);
     seq_carry_rows(16, 64, 39, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 159744, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 159744, recurrent_packed, 1, dh);
     /* t = 38 */
     seq_lstm_cell_backward(16, 64, gates + 155648, c + 38912, c + 39936, dh, dc, dgates + 155648, dbias_rows, len, 38);
     seq_carry_rows(16, 64, 38, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 155648, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 155648, recurrent_packed, 1, dh);
     /* t = 37 */
     seq_lstm_cell_backward(16, 64, gates + 151552, c + 37888, c + 38912, dh, dc, dgates + 151552, dbias_rows, len, 37);
     seq_carry_rows(16, 64, 37, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 151552, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 151552, recurrent_packed, 1, dh);
     /* t = 36 */
     seq_lstm_cell_backward(16, 64, gates + 147456, c + 36864, c + 37888, dh, dc, dgates + 147456, dbias_rows, len, 36);
     seq_carry_rows(16, 64, 36, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 147456, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 147456, recurrent_packed, 1, dh);
     /* t = 35 */
     seq_lstm_cell_backward(16, 64, gates + 143360, c + 35840, c + 36864, dh, dc, dgates + 143360, dbias_rows, len, 35);
     seq_carry_rows(16, 64, 35, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 143360, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 143360, recurrent_packed, 1, dh);
     /* t = 34 */
     seq_lstm_cell_backward(16, 64, gates + 139264, c + 34816, c + 35840, dh, dc, dgates + 139264, dbias_rows, len, 34);
     seq_carry_rows(16, 64, 34, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 139264, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 139264, recurrent_packed, 1, dh);
     /* t = 33 */
     seq_lstm_cell_backward(16, 64, gates + 135168, c + 33792, c + 34816, dh, dc, dgates + 135168, dbias_rows, len, 33);
     seq_carry_rows(16, 64, 33, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 135168, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 135168, recurrent_packed, 1, dh);
     /* t = 32 */
     seq_lstm_cell_backward(16, 64, gates + 131072, c + 32768, c + 33792, dh, dc, dgates + 131072, dbias_rows, len, 32);
     seq_carry_rows(16, 64, 32, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 131072, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 131072, recurrent_packed, 1, dh);
     /* t = 31 */
     seq_lstm_cell_backward(16, 64, gates + 126976, c + 31744, c + 32768, dh, dc, dgates + 126976, dbias_rows, len, 31);
     seq_carry_rows(16, 64, 31, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 126976, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 126976, recurrent_packed, 1, dh);
     /* t = 30 */
     seq_lstm_cell_backward(16, 64, gates + 122880, c + 30720, c + 31744, dh, dc, dgates + 122880, dbias_rows, len, 30);
     seq_carry_rows(16, 64, 30, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 122880, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 122880, recurrent_packed, 1, dh);
     /* t = 29 */
     seq_lstm_cell_backward(16, 64, gates + 118784, c + 29696, c + 30720, dh, dc, dgates + 118784, dbias_rows, len, 29);
     seq_carry_rows(16, 64, 29, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 118784, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 118784, recurrent_packed, 1, dh);
     /* t = 28 */
     seq_lstm_cell_backward(16, 64, gates + 114688, c + 28672, c + 29696, dh, dc, dgates + 114688, dbias_rows, len, 28);
     seq_carry_rows(16, 64, 28, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 114688, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 114688, recurrent_packed, 1, dh);
     /* t = 27 */
     seq_lstm_cell_backward(16, 64, gates + 110592, c + 27648, c + 28672, dh, dc, dgates + 110592, dbias_rows, len, 27);
     seq_carry_rows(16, 64, 27, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 110592, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 110592, recurrent_packed, 1, dh);
     /* t = 26 */
     seq_lstm_cell_backward(16, 64, gates + 106496, c + 26624, c + 27648, dh, dc, dgates + 106496, dbias_rows, len, 26);
     seq_carry_rows(16, 64, 26, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 106496, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 106496, recurrent_packed, 1, dh);
     /* t = 25 */
     seq_lstm_cell_backward(16, 64, gates + 102400, c + 25600, c + 26624, dh, dc, dgates + 102400, dbias_rows, len, 25);
     seq_carry_rows(16, 64, 25, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 102400, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 102400, recurrent_packed, 1, dh);
     /* t = 24 */
     seq_lstm_cell_backward(16, 64, gates + 98304, c + 24576, c + 25600, dh, dc, dgates + 98304, dbias_rows, len, 24);
     seq_carry_rows(16, 64, 24, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 98304, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 98304, recurrent_packed, 1, dh);
     /* t = 23 */
     seq_lstm_cell_backward(16, 64, gates + 94208, c + 23552, c + 24576, dh, dc, dgates + 94208, dbias_rows, len, 23);
     seq_carry_rows(16, 64, 23, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 94208, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 94208, recurrent_packed, 1, dh);
     /* t = 22 */
     seq_lstm_cell_backward(16, 64, gates + 90112, c + 22528, c + 23552, dh, dc, dgates + 90112, dbias_rows, len, 22);
     seq_carry_rows(16, 64, 22, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 90112, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 90112, recurrent_packed, 1, dh);
     /* t = 21 */
     seq_lstm_cell_backward(16, 64, gates + 86016, c + 21504, c + 22528, dh, dc, dgates + 86016, dbias_rows, len, 21);
     seq_carry_rows(16, 64, 21, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 86016, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 86016, recurrent_packed, 1, dh);
     /* t = 20 */
     seq_lstm_cell_backward(16, 64, gates + 81920, c + 20480, c + 21504, dh, dc, dgates + 81920, dbias_rows, len, 20);
     seq_carry_rows(16, 64, 20, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 81920, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 81920, recurrent_packed, 1, dh);
     /* t = 19 */
     seq_lstm_cell_backward(16, 64, gates + 77824, c + 19456, c + 20480, dh, dc, dgates + 77824, dbias_rows, len, 19);
     seq_carry_rows(16, 64, 19, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 77824, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 77824, recurrent_packed, 1, dh);
     /* t = 18 */
     seq_lstm_cell_backward(16, 64, gates + 73728, c + 18432, c + 19456, dh, dc, dgates + 73728, dbias_rows, len, 18);
     seq_carry_rows(16, 64, 18, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 73728, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 73728, recurrent_packed, 1, dh);
     /* t = 17 */
     seq_lstm_cell_backward(16, 64, gates + 69632, c + 17408, c + 18432, dh, dc, dgates + 69632, dbias_rows, len, 17);
     seq_carry_rows(16, 64, 17, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 69632, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 69632, recurrent_packed, 1, dh);
     /* t = 16 */
     seq_lstm_cell_backward(16, 64, gates + 65536, c + 16384, c + 17408, dh, dc, dgates + 65536, dbias_rows, len, 16);
     seq_carry_rows(16, 64, 16, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 65536, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 65536, recurrent_packed, 1, dh);
     /* t = 15 */
     seq_lstm_cell_backward(16, 64, gates + 61440, c + 15360, c + 16384, dh, dc, dgates + 61440, dbias_rows, len, 15);
     seq_carry_rows(16, 64, 15, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 61440, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 61440, recurrent_packed, 1, dh);
     /* t = 14 */
     seq_lstm_cell_backward(16, 64, gates + 57344, c + 14336, c + 15360, dh, dc, dgates + 57344, dbias_rows, len, 14);
     seq_carry_rows(16, 64, 14, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 57344, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 57344, recurrent_packed, 1, dh);
     /* t = 13 */
     seq_lstm_cell_backward(16, 64, gates + 53248, c + 13312, c + 14336, dh, dc, dgates + 53248, dbias_rows, len, 13);
     seq_carry_rows(16, 64, 13, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 53248, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 53248, recurrent_packed, 1, dh);
     /* t = 12 */
     seq_lstm_cell_backward(16, 64, gates + 49152, c + 12288, c + 13312, dh, dc, dgates + 49152, dbias_rows, len, 12);
     seq_carry_rows(16, 64, 12, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 49152, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 49152, recurrent_packed, 1, dh);
     /* t = 11 */
     seq_lstm_cell_backward(16, 64, gates + 45056, c + 11264, c + 12288, dh, dc, dgates + 45056, dbias_rows, len, 11);
     seq_carry_rows(16, 64, 11, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 45056, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 45056, recurrent_packed, 1, dh);
     /* t = 10 */
     seq_lstm_cell_backward(16, 64, gates + 40960, c + 10240, c + 11264, dh, dc, dgates + 40960, dbias_rows, len, 10);
     seq_carry_rows(16, 64, 10, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 40960, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 40960, recurrent_packed, 1, dh);
     /* t = 9 */
     seq_lstm_cell_backward(16, 64, gates + 36864, c + 9216, c + 10240, dh, dc, dgates + 36864, dbias_rows, len, 9);
     seq_carry_rows(16, 64, 9, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 36864, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 36864, recurrent_packed, 1, dh);
     /* t = 8 */
     seq_lstm_cell_backward(16, 64, gates + 32768, c + 8192, c + 9216, dh, dc, dgates + 32768, dbias_rows, len, 8);
     seq_carry_rows(16, 64, 8, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 32768, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 32768, recurrent_packed, 1, dh);
     /* t = 7 */
     seq_lstm_cell_backward(16, 64, gates + 28672, c + 7168, c + 8192, dh, dc, dgates + 28672, dbias_rows, len, 7);
     seq_carry_rows(16, 64, 7, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 28672, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 28672, recurrent_packed, 1, dh);
     /* t = 6 */
     seq_lstm_cell_backward(16, 64, gates + 24576, c + 6144, c + 7168, dh, dc, dgates + 24576, dbias_rows, len, 6);
     seq_carry_rows(16, 64, 6, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 24576, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 24576, recurrent_packed, 1, dh);
     /* t = 5 */
     seq_lstm_cell_backward(16, 64, gates + 20480, c + 5120, c + 6144, dh, dc, dgates + 20480, dbias_rows, len, 5);
     seq_carry_rows(16, 64, 5, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 20480, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 20480, recurrent_packed, 1, dh);
     /* t = 4 */
     seq_lstm_cell_backward(16, 64, gates + 16384, c + 4096, c + 5120, dh, dc, dgates + 16384, dbias_rows, len, 4);
     seq_carry_rows(16, 64, 4, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 16384, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 16384, recurrent_packed, 1, dh);
     /* t = 3 */
     seq_lstm_cell_backward(16, 64, gates + 12288, c + 3072, c + 4096, dh, dc, dgates + 12288, dbias_rows, len, 3);
     seq_carry_rows(16, 64, 3, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 12288, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 12288, recurrent_packed, 1, dh);
     /* t = 2 */
     seq_lstm_cell_backward(16, 64, gates + 8192, c + 2048, c + 3072, dh, dc, dgates + 8192, dbias_rows, len, 2);
     seq_carry_rows(16, 64, 2, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 8192, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 8192, recurrent_packed, 1, dh);
     /* t = 1 */
     seq_lstm_cell_backward(16, 64, gates + 4096, c + 1024, c + 2048, dh, dc, dgates + 4096, dbias_rows, len, 1);
     seq_carry_rows(16, 64, 1, len, dh, dh, 0);
-    seq_matmul_bt(16, 64, 256, dgates + 4096, recurrent_kernel, 1, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 4096, recurrent_packed, 1, dh);
     /* t = 0 */
     seq_lstm_cell_backward(16, 64, gates + 0, c + 0, c + 1024, dh, dc, dgates + 0, dbias_rows, len, 0);
     /* this direction's weight gradients, all 120 steps at once */
@@ -1221,11 +1223,12 @@ static void lstm_backward_block(const real *p, real *a, const int32_t *lengths, 
 
 static void lstm_backward(const real *p, real *g, real *a, const int32_t *lengths)
 {
+    seq_pack_bt(256, 64, p + 328192, a + 1601536);  /* recurrent_kernel^T */
     seq_parallel_blocks_len(2, lstm_backward_block, p, a, lengths);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(2, 8192, a + 2603104, g + 320000);  /* kernel */
-    seq_sum_blocks(2, 16384, a + 2619488, g + 328192);  /* recurrent_kernel */
-    seq_sum_blocks(2, 256, a + 2652256, g + 344576);  /* bias */
+    seq_sum_blocks(2, 8192, a + 2619488, g + 320000);  /* kernel */
+    seq_sum_blocks(2, 16384, a + 2635872, g + 328192);  /* recurrent_kernel */
+    seq_sum_blocks(2, 256, a + 2668640, g + 344576);  /* bias */
 }
 
 /* block blk: rows 1*blk .. 1*blk+0 of the batch, all 120 steps */
@@ -1857,9 +1860,9 @@ static void lstm_predict(const real *p, real *a, const int32_t *lengths)
 static void dense_forward(const real *p, real *a)
 {
     const real *kernel = p + 344832;            /* [64, 64] */
-    const real *x = a + 1601536;                /* [32, 64] input */
+    const real *x = a + 1617920;                /* [32, 64] input */
     const real *bias = p + 348928;              /* [64] */
-    real *y = a + 1603584;                      /* [32, 64] */
+    real *y = a + 1619968;                      /* [32, 64] */
 
     seq_fill_rows(32, 64, bias, y);
     seq_matmul(32, 64, 64, x, kernel, 1, y);
@@ -1869,12 +1872,12 @@ static void dense_forward(const real *p, real *a)
 static void dense_backward(const real *p, real *g, real *a)
 {
     const real *kernel = p + 344832;            /* [64, 64] */
-    const real *x = a + 1601536;                /* [32, 64] input */
+    const real *x = a + 1617920;                /* [32, 64] input */
     real *d_kernel = g + 344832;                /* [64, 64] */
     real *d_bias = g + 348928;                  /* [64] */
-    const real *y = a + 1603584;                /* [32, 64] */
-    real *dy = a + 1605728;                     /* [32, 64] */
-    real *dx = a + 1607776;                     /* [32, 64] d input */
+    const real *y = a + 1619968;                /* [32, 64] */
+    real *dy = a + 1622112;                     /* [32, 64] */
+    real *dx = a + 1624160;                     /* [32, 64] d input */
 
     seq_relu_backward(2048, y, dy, dy);
     seq_matmul_at(64, 64, 32, x, dy, 0, d_kernel);
@@ -1899,9 +1902,9 @@ static void dense_predict(const real *p, real *a)
 static void dense_1_forward(const real *p, real *a)
 {
     const real *kernel = p + 348992;            /* [64, 1] */
-    const real *x = a + 1603584;                /* [32, 64] input */
+    const real *x = a + 1619968;                /* [32, 64] input */
     const real *bias = p + 349056;              /* [1] */
-    real *y = a + 1605632;                      /* logits; the sigmoid is in the loss */
+    real *y = a + 1622016;                      /* logits; the sigmoid is in the loss */
 
     seq_fill_rows(32, 1, bias, y);
     seq_matmul(32, 1, 64, x, kernel, 1, y);
@@ -1910,11 +1913,11 @@ static void dense_1_forward(const real *p, real *a)
 static void dense_1_backward(const real *p, real *g, real *a)
 {
     const real *kernel = p + 348992;            /* [64, 1] */
-    const real *x = a + 1603584;                /* [32, 64] input */
+    const real *x = a + 1619968;                /* [32, 64] input */
     real *d_kernel = g + 348992;                /* [64, 1] */
     real *d_bias = g + 349056;                  /* [1] */
-    real *dy = a + 1605696;                     /* [32, 1] */
-    real *dx = a + 1605728;                     /* [32, 64] d input */
+    real *dy = a + 1622080;                     /* [32, 1] */
+    real *dx = a + 1622112;                     /* [32, 64] d input */
 
     seq_matmul_at(64, 1, 32, x, dy, 0, d_kernel);
     seq_colsum(32, 1, dy, d_bias);
@@ -1936,8 +1939,8 @@ static void dense_1_predict(const real *p, real *a)
 
 static real loss_forward(real *a, const seq_batch *in)
 {
-    const real *logits = a + 1605632;           /* [32, 1] dense_1.out */
-    real *output = a + 1605664;                 /* [32, 1] the model output, sigmoid(logits) */
+    const real *logits = a + 1622016;           /* [32, 1] dense_1.out */
+    real *output = a + 1622048;                 /* [32, 1] the model output, sigmoid(logits) */
 
     seq_sigmoid(32, logits, output);
     return in->targets ? seq_bce_logits_loss(32, in->n_valid, logits, in->targets) : 0;
@@ -1945,8 +1948,8 @@ static real loss_forward(real *a, const seq_batch *in)
 
 static void loss_backward(real *a, const seq_batch *in)
 {
-    const real *logits = a + 1605632;           /* [32, 1] dense_1.out */
-    real *d_logits = a + 1605696;               /* [32, 1] d dense_1.out */
+    const real *logits = a + 1622016;           /* [32, 1] dense_1.out */
+    real *d_logits = a + 1622080;               /* [32, 1] d dense_1.out */
 
     seq_bce_logits_backward(32, in->n_valid, logits, in->targets, d_logits);
 }
@@ -1997,9 +2000,9 @@ static void model_predict(const real *p, real *a, const seq_batch *in)
 
 const seq_model SEQ_EXPORT(imdb_masked_lstm) = {
     .info = &imdb_masked_lstm_info,
-    .n_acts = 2775648,
+    .n_acts = 2792032,
     .n_acts_predict = 50178,
-    .output = 1605664,
+    .output = 1622048,
     .output_predict = 50177,
     .n_state = 0,
     .n_state_predict = 0,

@@ -23,7 +23,7 @@
  *   time_distributed/kernel    [256, 66]        at 858240
  *   time_distributed/bias      [66]             at 875136
  *
- * Activations and their gradients, training pass: 25870212 reals
+ * Activations and their gradients, training pass: 26394500 reals
  *   lstm.state_h               [32, 256]        at 0
  *   lstm.state_c               [32, 256]        at 8192
  *   lstm_1.state_h             [32, 256]        at 16384
@@ -32,35 +32,37 @@
  *   lstm.gates                 [2, 100, 16, 1024] at 237568
  *   lstm.c                     [2, 101, 16, 256] at 3514368
  *   lstm.h                     [2, 101, 16, 256] at 4341760
- *   dropout.mask               [2, 100, 16, 256] at 5169152
- *   dropout.out                [2, 100, 16, 256] at 5988352
- *   lstm_1.gates               [2, 100, 16, 1024] at 6807552
- *   lstm_1.c                   [2, 101, 16, 256] at 10084352
- *   lstm_1.h                   [2, 101, 16, 256] at 10911744
- *   dropout_1.mask             [2, 100, 16, 256] at 11739136
- *   dropout_1.out              [2, 100, 16, 256] at 12558336
- *   time_distributed.out       [2, 100, 16, 66] at 13377536
- *   time_distributed.probabilities [2, 100, 16, 66] at 13588736
- *   d time_distributed.out     [2, 100, 16, 66] at 13799936
- *   d time_distributed.kernel_blocks [2, 256, 66]     at 14011136
- *   d time_distributed.bias_blocks [2, 66]          at 14044928
- *   d dropout_1.out            [2, 100, 16, 256] at 14045060
- *   d lstm_1.out               [2, 100, 16, 256] at 14864260
- *   lstm_1.dgates              [2, 100, 16, 1024] at 15683460
- *   lstm_1.dc                  [32, 256]        at 18960260
- *   lstm_1.dbias_rows          [32, 1024]       at 18968452
- *   d lstm_1.kernel_blocks     [2, 256, 1024]   at 19001220
- *   d lstm_1.recurrent_kernel_blocks [2, 256, 1024]   at 19525508
- *   d lstm_1.bias_blocks       [2, 1024]        at 20049796
- *   d dropout.out              [2, 100, 16, 256] at 20051844
- *   d lstm.out                 [2, 100, 16, 256] at 20871044
- *   lstm.dgates                [2, 100, 16, 1024] at 21690244
- *   lstm.dc                    [32, 256]        at 24967044
- *   lstm.dbias_rows            [32, 1024]       at 24975236
- *   d lstm.kernel_blocks       [2, 64, 1024]    at 25008004
- *   d lstm.recurrent_kernel_blocks [2, 256, 1024]   at 25139076
- *   d lstm.bias_blocks         [2, 1024]        at 25663364
- *   d embedding.out            [2, 100, 16, 64] at 25665412
+ *   lstm.recurrent_kernel_packed [256, 1024]      at 5169152
+ *   dropout.mask               [2, 100, 16, 256] at 5431296
+ *   dropout.out                [2, 100, 16, 256] at 6250496
+ *   lstm_1.gates               [2, 100, 16, 1024] at 7069696
+ *   lstm_1.c                   [2, 101, 16, 256] at 10346496
+ *   lstm_1.h                   [2, 101, 16, 256] at 11173888
+ *   lstm_1.recurrent_kernel_packed [256, 1024]      at 12001280
+ *   dropout_1.mask             [2, 100, 16, 256] at 12263424
+ *   dropout_1.out              [2, 100, 16, 256] at 13082624
+ *   time_distributed.out       [2, 100, 16, 66] at 13901824
+ *   time_distributed.probabilities [2, 100, 16, 66] at 14113024
+ *   d time_distributed.out     [2, 100, 16, 66] at 14324224
+ *   d time_distributed.kernel_blocks [2, 256, 66]     at 14535424
+ *   d time_distributed.bias_blocks [2, 66]          at 14569216
+ *   d dropout_1.out            [2, 100, 16, 256] at 14569348
+ *   d lstm_1.out               [2, 100, 16, 256] at 15388548
+ *   lstm_1.dgates              [2, 100, 16, 1024] at 16207748
+ *   lstm_1.dc                  [32, 256]        at 19484548
+ *   lstm_1.dbias_rows          [32, 1024]       at 19492740
+ *   d lstm_1.kernel_blocks     [2, 256, 1024]   at 19525508
+ *   d lstm_1.recurrent_kernel_blocks [2, 256, 1024]   at 20049796
+ *   d lstm_1.bias_blocks       [2, 1024]        at 20574084
+ *   d dropout.out              [2, 100, 16, 256] at 20576132
+ *   d lstm.out                 [2, 100, 16, 256] at 21395332
+ *   lstm.dgates                [2, 100, 16, 1024] at 22214532
+ *   lstm.dc                    [32, 256]        at 25491332
+ *   lstm.dbias_rows            [32, 1024]       at 25499524
+ *   d lstm.kernel_blocks       [2, 64, 1024]    at 25532292
+ *   d lstm.recurrent_kernel_blocks [2, 256, 1024]   at 25663364
+ *   d lstm.bias_blocks         [2, 1024]        at 26187652
+ *   d embedding.out            [2, 100, 16, 64] at 26189700
  *
  * Activations, prediction pass (batch 1): 5316 reals
  *   lstm.state_h               [1, 256]         at 0
@@ -94,7 +96,7 @@ static void embedding_forward(const real *p, real *a, const int32_t *ids)
 static void embedding_backward(const real *p, real *g, real *a, const int32_t *ids)
 {
     real *d_embeddings = g + 0;                 /* [66, 64] */
-    const real *d_out = a + 25665412;           /* [2, 100, 16, 64] */
+    const real *d_out = a + 26189700;           /* [2, 100, 16, 64] */
 
     (void)p;
     /* d_embeddings[ids[b, t]] += d_out[b / 16, t, b % 16]; unused rows stay 0 */
@@ -119,7 +121,7 @@ static void lstm_forward_block(const real *p, real *a, int blk)
     const real *x = a + 32768 + 102400 * blk;   /* [100, 16, 64] input */
 
     const real *kernel = p + 4224;              /* [64, 1024] */
-    const real *recurrent_kernel = p + 69760;   /* [256, 1024] */
+    const real *recurrent_packed = a + 5169152; /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 331904;              /* [1024] */
     real *gates = a + 237568 + 1638400 * blk;   /* [100, 16, 1024] i, f, g, o */
     real *c = a + 3514368 + 413696 * blk;       /* [101, 16, 256] the initial state at 0 */
@@ -129,304 +131,304 @@ static void lstm_forward_block(const real *p, real *a, int blk)
     seq_copy(4096, a + 0 + 4096 * blk, h);  /* the carried state */
     seq_copy(4096, a + 8192 + 4096 * blk, c);
     /* t = 0 */
-    seq_matmul(16, 1024, 256, h + 0, recurrent_kernel, 1, gates + 0);
+    seq_matmul_packed(16, 1024, 256, h + 0, recurrent_packed, 1, gates + 0);
     seq_lstm_cell_forward(16, 256, bias, gates + 0, c + 0, c + 4096, h + 4096);
     /* t = 1 */
-    seq_matmul(16, 1024, 256, h + 4096, recurrent_kernel, 1, gates + 16384);
+    seq_matmul_packed(16, 1024, 256, h + 4096, recurrent_packed, 1, gates + 16384);
     seq_lstm_cell_forward(16, 256, bias, gates + 16384, c + 4096, c + 8192, h + 8192);
     /* t = 2 */
-    seq_matmul(16, 1024, 256, h + 8192, recurrent_kernel, 1, gates + 32768);
+    seq_matmul_packed(16, 1024, 256, h + 8192, recurrent_packed, 1, gates + 32768);
     seq_lstm_cell_forward(16, 256, bias, gates + 32768, c + 8192, c + 12288, h + 12288);
     /* t = 3 */
-    seq_matmul(16, 1024, 256, h + 12288, recurrent_kernel, 1, gates + 49152);
+    seq_matmul_packed(16, 1024, 256, h + 12288, recurrent_packed, 1, gates + 49152);
     seq_lstm_cell_forward(16, 256, bias, gates + 49152, c + 12288, c + 16384, h + 16384);
     /* t = 4 */
-    seq_matmul(16, 1024, 256, h + 16384, recurrent_kernel, 1, gates + 65536);
+    seq_matmul_packed(16, 1024, 256, h + 16384, recurrent_packed, 1, gates + 65536);
     seq_lstm_cell_forward(16, 256, bias, gates + 65536, c + 16384, c + 20480, h + 20480);
     /* t = 5 */
-    seq_matmul(16, 1024, 256, h + 20480, recurrent_kernel, 1, gates + 81920);
+    seq_matmul_packed(16, 1024, 256, h + 20480, recurrent_packed, 1, gates + 81920);
     seq_lstm_cell_forward(16, 256, bias, gates + 81920, c + 20480, c + 24576, h + 24576);
     /* t = 6 */
-    seq_matmul(16, 1024, 256, h + 24576, recurrent_kernel, 1, gates + 98304);
+    seq_matmul_packed(16, 1024, 256, h + 24576, recurrent_packed, 1, gates + 98304);
     seq_lstm_cell_forward(16, 256, bias, gates + 98304, c + 24576, c + 28672, h + 28672);
     /* t = 7 */
-    seq_matmul(16, 1024, 256, h + 28672, recurrent_kernel, 1, gates + 114688);
+    seq_matmul_packed(16, 1024, 256, h + 28672, recurrent_packed, 1, gates + 114688);
     seq_lstm_cell_forward(16, 256, bias, gates + 114688, c + 28672, c + 32768, h + 32768);
     /* t = 8 */
-    seq_matmul(16, 1024, 256, h + 32768, recurrent_kernel, 1, gates + 131072);
+    seq_matmul_packed(16, 1024, 256, h + 32768, recurrent_packed, 1, gates + 131072);
     seq_lstm_cell_forward(16, 256, bias, gates + 131072, c + 32768, c + 36864, h + 36864);
     /* t = 9 */
-    seq_matmul(16, 1024, 256, h + 36864, recurrent_kernel, 1, gates + 147456);
+    seq_matmul_packed(16, 1024, 256, h + 36864, recurrent_packed, 1, gates + 147456);
     seq_lstm_cell_forward(16, 256, bias, gates + 147456, c + 36864, c + 40960, h + 40960);
     /* t = 10 */
-    seq_matmul(16, 1024, 256, h + 40960, recurrent_kernel, 1, gates + 163840);
+    seq_matmul_packed(16, 1024, 256, h + 40960, recurrent_packed, 1, gates + 163840);
     seq_lstm_cell_forward(16, 256, bias, gates + 163840, c + 40960, c + 45056, h + 45056);
     /* t = 11 */
-    seq_matmul(16, 1024, 256, h + 45056, recurrent_kernel, 1, gates + 180224);
+    seq_matmul_packed(16, 1024, 256, h + 45056, recurrent_packed, 1, gates + 180224);
     seq_lstm_cell_forward(16, 256, bias, gates + 180224, c + 45056, c + 49152, h + 49152);
     /* t = 12 */
-    seq_matmul(16, 1024, 256, h + 49152, recurrent_kernel, 1, gates + 196608);
+    seq_matmul_packed(16, 1024, 256, h + 49152, recurrent_packed, 1, gates + 196608);
     seq_lstm_cell_forward(16, 256, bias, gates + 196608, c + 49152, c + 53248, h + 53248);
     /* t = 13 */
-    seq_matmul(16, 1024, 256, h + 53248, recurrent_kernel, 1, gates + 212992);
+    seq_matmul_packed(16, 1024, 256, h + 53248, recurrent_packed, 1, gates + 212992);
     seq_lstm_cell_forward(16, 256, bias, gates + 212992, c + 53248, c + 57344, h + 57344);
     /* t = 14 */
-    seq_matmul(16, 1024, 256, h + 57344, recurrent_kernel, 1, gates + 229376);
+    seq_matmul_packed(16, 1024, 256, h + 57344, recurrent_packed, 1, gates + 229376);
     seq_lstm_cell_forward(16, 256, bias, gates + 229376, c + 57344, c + 61440, h + 61440);
     /* t = 15 */
-    seq_matmul(16, 1024, 256, h + 61440, recurrent_kernel, 1, gates + 245760);
+    seq_matmul_packed(16, 1024, 256, h + 61440, recurrent_packed, 1, gates + 245760);
     seq_lstm_cell_forward(16, 256, bias, gates + 245760, c + 61440, c + 65536, h + 65536);
     /* t = 16 */
-    seq_matmul(16, 1024, 256, h + 65536, recurrent_kernel, 1, gates + 262144);
+    seq_matmul_packed(16, 1024, 256, h + 65536, recurrent_packed, 1, gates + 262144);
     seq_lstm_cell_forward(16, 256, bias, gates + 262144, c + 65536, c + 69632, h + 69632);
     /* t = 17 */
-    seq_matmul(16, 1024, 256, h + 69632, recurrent_kernel, 1, gates + 278528);
+    seq_matmul_packed(16, 1024, 256, h + 69632, recurrent_packed, 1, gates + 278528);
     seq_lstm_cell_forward(16, 256, bias, gates + 278528, c + 69632, c + 73728, h + 73728);
     /* t = 18 */
-    seq_matmul(16, 1024, 256, h + 73728, recurrent_kernel, 1, gates + 294912);
+    seq_matmul_packed(16, 1024, 256, h + 73728, recurrent_packed, 1, gates + 294912);
     seq_lstm_cell_forward(16, 256, bias, gates + 294912, c + 73728, c + 77824, h + 77824);
     /* t = 19 */
-    seq_matmul(16, 1024, 256, h + 77824, recurrent_kernel, 1, gates + 311296);
+    seq_matmul_packed(16, 1024, 256, h + 77824, recurrent_packed, 1, gates + 311296);
     seq_lstm_cell_forward(16, 256, bias, gates + 311296, c + 77824, c + 81920, h + 81920);
     /* t = 20 */
-    seq_matmul(16, 1024, 256, h + 81920, recurrent_kernel, 1, gates + 327680);
+    seq_matmul_packed(16, 1024, 256, h + 81920, recurrent_packed, 1, gates + 327680);
     seq_lstm_cell_forward(16, 256, bias, gates + 327680, c + 81920, c + 86016, h + 86016);
     /* t = 21 */
-    seq_matmul(16, 1024, 256, h + 86016, recurrent_kernel, 1, gates + 344064);
+    seq_matmul_packed(16, 1024, 256, h + 86016, recurrent_packed, 1, gates + 344064);
     seq_lstm_cell_forward(16, 256, bias, gates + 344064, c + 86016, c + 90112, h + 90112);
     /* t = 22 */
-    seq_matmul(16, 1024, 256, h + 90112, recurrent_kernel, 1, gates + 360448);
+    seq_matmul_packed(16, 1024, 256, h + 90112, recurrent_packed, 1, gates + 360448);
     seq_lstm_cell_forward(16, 256, bias, gates + 360448, c + 90112, c + 94208, h + 94208);
     /* t = 23 */
-    seq_matmul(16, 1024, 256, h + 94208, recurrent_kernel, 1, gates + 376832);
+    seq_matmul_packed(16, 1024, 256, h + 94208, recurrent_packed, 1, gates + 376832);
     seq_lstm_cell_forward(16, 256, bias, gates + 376832, c + 94208, c + 98304, h + 98304);
     /* t = 24 */
-    seq_matmul(16, 1024, 256, h + 98304, recurrent_kernel, 1, gates + 393216);
+    seq_matmul_packed(16, 1024, 256, h + 98304, recurrent_packed, 1, gates + 393216);
     seq_lstm_cell_forward(16, 256, bias, gates + 393216, c + 98304, c + 102400, h + 102400);
     /* t = 25 */
-    seq_matmul(16, 1024, 256, h + 102400, recurrent_kernel, 1, gates + 409600);
+    seq_matmul_packed(16, 1024, 256, h + 102400, recurrent_packed, 1, gates + 409600);
     seq_lstm_cell_forward(16, 256, bias, gates + 409600, c + 102400, c + 106496, h + 106496);
     /* t = 26 */
-    seq_matmul(16, 1024, 256, h + 106496, recurrent_kernel, 1, gates + 425984);
+    seq_matmul_packed(16, 1024, 256, h + 106496, recurrent_packed, 1, gates + 425984);
     seq_lstm_cell_forward(16, 256, bias, gates + 425984, c + 106496, c + 110592, h + 110592);
     /* t = 27 */
-    seq_matmul(16, 1024, 256, h + 110592, recurrent_kernel, 1, gates + 442368);
+    seq_matmul_packed(16, 1024, 256, h + 110592, recurrent_packed, 1, gates + 442368);
     seq_lstm_cell_forward(16, 256, bias, gates + 442368, c + 110592, c + 114688, h + 114688);
     /* t = 28 */
-    seq_matmul(16, 1024, 256, h + 114688, recurrent_kernel, 1, gates + 458752);
+    seq_matmul_packed(16, 1024, 256, h + 114688, recurrent_packed, 1, gates + 458752);
     seq_lstm_cell_forward(16, 256, bias, gates + 458752, c + 114688, c + 118784, h + 118784);
     /* t = 29 */
-    seq_matmul(16, 1024, 256, h + 118784, recurrent_kernel, 1, gates + 475136);
+    seq_matmul_packed(16, 1024, 256, h + 118784, recurrent_packed, 1, gates + 475136);
     seq_lstm_cell_forward(16, 256, bias, gates + 475136, c + 118784, c + 122880, h + 122880);
     /* t = 30 */
-    seq_matmul(16, 1024, 256, h + 122880, recurrent_kernel, 1, gates + 491520);
+    seq_matmul_packed(16, 1024, 256, h + 122880, recurrent_packed, 1, gates + 491520);
     seq_lstm_cell_forward(16, 256, bias, gates + 491520, c + 122880, c + 126976, h + 126976);
     /* t = 31 */
-    seq_matmul(16, 1024, 256, h + 126976, recurrent_kernel, 1, gates + 507904);
+    seq_matmul_packed(16, 1024, 256, h + 126976, recurrent_packed, 1, gates + 507904);
     seq_lstm_cell_forward(16, 256, bias, gates + 507904, c + 126976, c + 131072, h + 131072);
     /* t = 32 */
-    seq_matmul(16, 1024, 256, h + 131072, recurrent_kernel, 1, gates + 524288);
+    seq_matmul_packed(16, 1024, 256, h + 131072, recurrent_packed, 1, gates + 524288);
     seq_lstm_cell_forward(16, 256, bias, gates + 524288, c + 131072, c + 135168, h + 135168);
     /* t = 33 */
-    seq_matmul(16, 1024, 256, h + 135168, recurrent_kernel, 1, gates + 540672);
+    seq_matmul_packed(16, 1024, 256, h + 135168, recurrent_packed, 1, gates + 540672);
     seq_lstm_cell_forward(16, 256, bias, gates + 540672, c + 135168, c + 139264, h + 139264);
     /* t = 34 */
-    seq_matmul(16, 1024, 256, h + 139264, recurrent_kernel, 1, gates + 557056);
+    seq_matmul_packed(16, 1024, 256, h + 139264, recurrent_packed, 1, gates + 557056);
     seq_lstm_cell_forward(16, 256, bias, gates + 557056, c + 139264, c + 143360, h + 143360);
     /* t = 35 */
-    seq_matmul(16, 1024, 256, h + 143360, recurrent_kernel, 1, gates + 573440);
+    seq_matmul_packed(16, 1024, 256, h + 143360, recurrent_packed, 1, gates + 573440);
     seq_lstm_cell_forward(16, 256, bias, gates + 573440, c + 143360, c + 147456, h + 147456);
     /* t = 36 */
-    seq_matmul(16, 1024, 256, h + 147456, recurrent_kernel, 1, gates + 589824);
+    seq_matmul_packed(16, 1024, 256, h + 147456, recurrent_packed, 1, gates + 589824);
     seq_lstm_cell_forward(16, 256, bias, gates + 589824, c + 147456, c + 151552, h + 151552);
     /* t = 37 */
-    seq_matmul(16, 1024, 256, h + 151552, recurrent_kernel, 1, gates + 606208);
+    seq_matmul_packed(16, 1024, 256, h + 151552, recurrent_packed, 1, gates + 606208);
     seq_lstm_cell_forward(16, 256, bias, gates + 606208, c + 151552, c + 155648, h + 155648);
     /* t = 38 */
-    seq_matmul(16, 1024, 256, h + 155648, recurrent_kernel, 1, gates + 622592);
+    seq_matmul_packed(16, 1024, 256, h + 155648, recurrent_packed, 1, gates + 622592);
     seq_lstm_cell_forward(16, 256, bias, gates + 622592, c + 155648, c + 159744, h + 159744);
     /* t = 39 */
-    seq_matmul(16, 1024, 256, h + 159744, recurrent_kernel, 1, gates + 638976);
+    seq_matmul_packed(16, 1024, 256, h + 159744, recurrent_packed, 1, gates + 638976);
     seq_lstm_cell_forward(16, 256, bias, gates + 638976, c + 159744, c + 163840, h + 163840);
     /* t = 40 */
-    seq_matmul(16, 1024, 256, h + 163840, recurrent_kernel, 1, gates + 655360);
+    seq_matmul_packed(16, 1024, 256, h + 163840, recurrent_packed, 1, gates + 655360);
     seq_lstm_cell_forward(16, 256, bias, gates + 655360, c + 163840, c + 167936, h + 167936);
     /* t = 41 */
-    seq_matmul(16, 1024, 256, h + 167936, recurrent_kernel, 1, gates + 671744);
+    seq_matmul_packed(16, 1024, 256, h + 167936, recurrent_packed, 1, gates + 671744);
     seq_lstm_cell_forward(16, 256, bias, gates + 671744, c + 167936, c + 172032, h + 172032);
     /* t = 42 */
-    seq_matmul(16, 1024, 256, h + 172032, recurrent_kernel, 1, gates + 688128);
+    seq_matmul_packed(16, 1024, 256, h + 172032, recurrent_packed, 1, gates + 688128);
     seq_lstm_cell_forward(16, 256, bias, gates + 688128, c + 172032, c + 176128, h + 176128);
     /* t = 43 */
-    seq_matmul(16, 1024, 256, h + 176128, recurrent_kernel, 1, gates + 704512);
+    seq_matmul_packed(16, 1024, 256, h + 176128, recurrent_packed, 1, gates + 704512);
     seq_lstm_cell_forward(16, 256, bias, gates + 704512, c + 176128, c + 180224, h + 180224);
     /* t = 44 */
-    seq_matmul(16, 1024, 256, h + 180224, recurrent_kernel, 1, gates + 720896);
+    seq_matmul_packed(16, 1024, 256, h + 180224, recurrent_packed, 1, gates + 720896);
     seq_lstm_cell_forward(16, 256, bias, gates + 720896, c + 180224, c + 184320, h + 184320);
     /* t = 45 */
-    seq_matmul(16, 1024, 256, h + 184320, recurrent_kernel, 1, gates + 737280);
+    seq_matmul_packed(16, 1024, 256, h + 184320, recurrent_packed, 1, gates + 737280);
     seq_lstm_cell_forward(16, 256, bias, gates + 737280, c + 184320, c + 188416, h + 188416);
     /* t = 46 */
-    seq_matmul(16, 1024, 256, h + 188416, recurrent_kernel, 1, gates + 753664);
+    seq_matmul_packed(16, 1024, 256, h + 188416, recurrent_packed, 1, gates + 753664);
     seq_lstm_cell_forward(16, 256, bias, gates + 753664, c + 188416, c + 192512, h + 192512);
     /* t = 47 */
-    seq_matmul(16, 1024, 256, h + 192512, recurrent_kernel, 1, gates + 770048);
+    seq_matmul_packed(16, 1024, 256, h + 192512, recurrent_packed, 1, gates + 770048);
     seq_lstm_cell_forward(16, 256, bias, gates + 770048, c + 192512, c + 196608, h + 196608);
     /* t = 48 */
-    seq_matmul(16, 1024, 256, h + 196608, recurrent_kernel, 1, gates + 786432);
+    seq_matmul_packed(16, 1024, 256, h + 196608, recurrent_packed, 1, gates + 786432);
     seq_lstm_cell_forward(16, 256, bias, gates + 786432, c + 196608, c + 200704, h + 200704);
     /* t = 49 */
-    seq_matmul(16, 1024, 256, h + 200704, recurrent_kernel, 1, gates + 802816);
+    seq_matmul_packed(16, 1024, 256, h + 200704, recurrent_packed, 1, gates + 802816);
     seq_lstm_cell_forward(16, 256, bias, gates + 802816, c + 200704, c + 204800, h + 204800);
     /* t = 50 */
-    seq_matmul(16, 1024, 256, h + 204800, recurrent_kernel, 1, gates + 819200);
+    seq_matmul_packed(16, 1024, 256, h + 204800, recurrent_packed, 1, gates + 819200);
     seq_lstm_cell_forward(16, 256, bias, gates + 819200, c + 204800, c + 208896, h + 208896);
     /* t = 51 */
-    seq_matmul(16, 1024, 256, h + 208896, recurrent_kernel, 1, gates + 835584);
+    seq_matmul_packed(16, 1024, 256, h + 208896, recurrent_packed, 1, gates + 835584);
     seq_lstm_cell_forward(16, 256, bias, gates + 835584, c + 208896, c + 212992, h + 212992);
     /* t = 52 */
-    seq_matmul(16, 1024, 256, h + 212992, recurrent_kernel, 1, gates + 851968);
+    seq_matmul_packed(16, 1024, 256, h + 212992, recurrent_packed, 1, gates + 851968);
     seq_lstm_cell_forward(16, 256, bias, gates + 851968, c + 212992, c + 217088, h + 217088);
     /* t = 53 */
-    seq_matmul(16, 1024, 256, h + 217088, recurrent_kernel, 1, gates + 868352);
+    seq_matmul_packed(16, 1024, 256, h + 217088, recurrent_packed, 1, gates + 868352);
     seq_lstm_cell_forward(16, 256, bias, gates + 868352, c + 217088, c + 221184, h + 221184);
     /* t = 54 */
-    seq_matmul(16, 1024, 256, h + 221184, recurrent_kernel, 1, gates + 884736);
+    seq_matmul_packed(16, 1024, 256, h + 221184, recurrent_packed, 1, gates + 884736);
     seq_lstm_cell_forward(16, 256, bias, gates + 884736, c + 221184, c + 225280, h + 225280);
     /* t = 55 */
-    seq_matmul(16, 1024, 256, h + 225280, recurrent_kernel, 1, gates + 901120);
+    seq_matmul_packed(16, 1024, 256, h + 225280, recurrent_packed, 1, gates + 901120);
     seq_lstm_cell_forward(16, 256, bias, gates + 901120, c + 225280, c + 229376, h + 229376);
     /* t = 56 */
-    seq_matmul(16, 1024, 256, h + 229376, recurrent_kernel, 1, gates + 917504);
+    seq_matmul_packed(16, 1024, 256, h + 229376, recurrent_packed, 1, gates + 917504);
     seq_lstm_cell_forward(16, 256, bias, gates + 917504, c + 229376, c + 233472, h + 233472);
     /* t = 57 */
-    seq_matmul(16, 1024, 256, h + 233472, recurrent_kernel, 1, gates + 933888);
+    seq_matmul_packed(16, 1024, 256, h + 233472, recurrent_packed, 1, gates + 933888);
     seq_lstm_cell_forward(16, 256, bias, gates + 933888, c + 233472, c + 237568, h + 237568);
     /* t = 58 */
-    seq_matmul(16, 1024, 256, h + 237568, recurrent_kernel, 1, gates + 950272);
+    seq_matmul_packed(16, 1024, 256, h + 237568, recurrent_packed, 1, gates + 950272);
     seq_lstm_cell_forward(16, 256, bias, gates + 950272, c + 237568, c + 241664, h + 241664);
     /* t = 59 */
-    seq_matmul(16, 1024, 256, h + 241664, recurrent_kernel, 1, gates + 966656);
+    seq_matmul_packed(16, 1024, 256, h + 241664, recurrent_packed, 1, gates + 966656);
     seq_lstm_cell_forward(16, 256, bias, gates + 966656, c + 241664, c + 245760, h + 245760);
     /* t = 60 */
-    seq_matmul(16, 1024, 256, h + 245760, recurrent_kernel, 1, gates + 983040);
+    seq_matmul_packed(16, 1024, 256, h + 245760, recurrent_packed, 1, gates + 983040);
     seq_lstm_cell_forward(16, 256, bias, gates + 983040, c + 245760, c + 249856, h + 249856);
     /* t = 61 */
-    seq_matmul(16, 1024, 256, h + 249856, recurrent_kernel, 1, gates + 999424);
+    seq_matmul_packed(16, 1024, 256, h + 249856, recurrent_packed, 1, gates + 999424);
     seq_lstm_cell_forward(16, 256, bias, gates + 999424, c + 249856, c + 253952, h + 253952);
     /* t = 62 */
-    seq_matmul(16, 1024, 256, h + 253952, recurrent_kernel, 1, gates + 1015808);
+    seq_matmul_packed(16, 1024, 256, h + 253952, recurrent_packed, 1, gates + 1015808);
     seq_lstm_cell_forward(16, 256, bias, gates + 1015808, c + 253952, c + 258048, h + 258048);
     /* t = 63 */
-    seq_matmul(16, 1024, 256, h + 258048, recurrent_kernel, 1, gates + 1032192);
+    seq_matmul_packed(16, 1024, 256, h + 258048, recurrent_packed, 1, gates + 1032192);
     seq_lstm_cell_forward(16, 256, bias, gates + 1032192, c + 258048, c + 262144, h + 262144);
     /* t = 64 */
-    seq_matmul(16, 1024, 256, h + 262144, recurrent_kernel, 1, gates + 1048576);
+    seq_matmul_packed(16, 1024, 256, h + 262144, recurrent_packed, 1, gates + 1048576);
     seq_lstm_cell_forward(16, 256, bias, gates + 1048576, c + 262144, c + 266240, h + 266240);
     /* t = 65 */
-    seq_matmul(16, 1024, 256, h + 266240, recurrent_kernel, 1, gates + 1064960);
+    seq_matmul_packed(16, 1024, 256, h + 266240, recurrent_packed, 1, gates + 1064960);
     seq_lstm_cell_forward(16, 256, bias, gates + 1064960, c + 266240, c + 270336, h + 270336);
     /* t = 66 */
-    seq_matmul(16, 1024, 256, h + 270336, recurrent_kernel, 1, gates + 1081344);
+    seq_matmul_packed(16, 1024, 256, h + 270336, recurrent_packed, 1, gates + 1081344);
     seq_lstm_cell_forward(16, 256, bias, gates + 1081344, c + 270336, c + 274432, h + 274432);
     /* t = 67 */
-    seq_matmul(16, 1024, 256, h + 274432, recurrent_kernel, 1, gates + 1097728);
+    seq_matmul_packed(16, 1024, 256, h + 274432, recurrent_packed, 1, gates + 1097728);
     seq_lstm_cell_forward(16, 256, bias, gates + 1097728, c + 274432, c + 278528, h + 278528);
     /* t = 68 */
-    seq_matmul(16, 1024, 256, h + 278528, recurrent_kernel, 1, gates + 1114112);
+    seq_matmul_packed(16, 1024, 256, h + 278528, recurrent_packed, 1, gates + 1114112);
     seq_lstm_cell_forward(16, 256, bias, gates + 1114112, c + 278528, c + 282624, h + 282624);
     /* t = 69 */
-    seq_matmul(16, 1024, 256, h + 282624, recurrent_kernel, 1, gates + 1130496);
+    seq_matmul_packed(16, 1024, 256, h + 282624, recurrent_packed, 1, gates + 1130496);
     seq_lstm_cell_forward(16, 256, bias, gates + 1130496, c + 282624, c + 286720, h + 286720);
     /* t = 70 */
-    seq_matmul(16, 1024, 256, h + 286720, recurrent_kernel, 1, gates + 1146880);
+    seq_matmul_packed(16, 1024, 256, h + 286720, recurrent_packed, 1, gates + 1146880);
     seq_lstm_cell_forward(16, 256, bias, gates + 1146880, c + 286720, c + 290816, h + 290816);
     /* t = 71 */
-    seq_matmul(16, 1024, 256, h + 290816, recurrent_kernel, 1, gates + 1163264);
+    seq_matmul_packed(16, 1024, 256, h + 290816, recurrent_packed, 1, gates + 1163264);
     seq_lstm_cell_forward(16, 256, bias, gates + 1163264, c + 290816, c + 294912, h + 294912);
     /* t = 72 */
-    seq_matmul(16, 1024, 256, h + 294912, recurrent_kernel, 1, gates + 1179648);
+    seq_matmul_packed(16, 1024, 256, h + 294912, recurrent_packed, 1, gates + 1179648);
     seq_lstm_cell_forward(16, 256, bias, gates + 1179648, c + 294912, c + 299008, h + 299008);
     /* t = 73 */
-    seq_matmul(16, 1024, 256, h + 299008, recurrent_kernel, 1, gates + 1196032);
+    seq_matmul_packed(16, 1024, 256, h + 299008, recurrent_packed, 1, gates + 1196032);
     seq_lstm_cell_forward(16, 256, bias, gates + 1196032, c + 299008, c + 303104, h + 303104);
     /* t = 74 */
-    seq_matmul(16, 1024, 256, h + 303104, recurrent_kernel, 1, gates + 1212416);
+    seq_matmul_packed(16, 1024, 256, h + 303104, recurrent_packed, 1, gates + 1212416);
     seq_lstm_cell_forward(16, 256, bias, gates + 1212416, c + 303104, c + 307200, h + 307200);
     /* t = 75 */
-    seq_matmul(16, 1024, 256, h + 307200, recurrent_kernel, 1, gates + 1228800);
+    seq_matmul_packed(16, 1024, 256, h + 307200, recurrent_packed, 1, gates + 1228800);
     seq_lstm_cell_forward(16, 256, bias, gates + 1228800, c + 307200, c + 311296, h + 311296);
     /* t = 76 */
-    seq_matmul(16, 1024, 256, h + 311296, recurrent_kernel, 1, gates + 1245184);
+    seq_matmul_packed(16, 1024, 256, h + 311296, recurrent_packed, 1, gates + 1245184);
     seq_lstm_cell_forward(16, 256, bias, gates + 1245184, c + 311296, c + 315392, h + 315392);
     /* t = 77 */
-    seq_matmul(16, 1024, 256, h + 315392, recurrent_kernel, 1, gates + 1261568);
+    seq_matmul_packed(16, 1024, 256, h + 315392, recurrent_packed, 1, gates + 1261568);
     seq_lstm_cell_forward(16, 256, bias, gates + 1261568, c + 315392, c + 319488, h + 319488);
     /* t = 78 */
-    seq_matmul(16, 1024, 256, h + 319488, recurrent_kernel, 1, gates + 1277952);
+    seq_matmul_packed(16, 1024, 256, h + 319488, recurrent_packed, 1, gates + 1277952);
     seq_lstm_cell_forward(16, 256, bias, gates + 1277952, c + 319488, c + 323584, h + 323584);
     /* t = 79 */
-    seq_matmul(16, 1024, 256, h + 323584, recurrent_kernel, 1, gates + 1294336);
+    seq_matmul_packed(16, 1024, 256, h + 323584, recurrent_packed, 1, gates + 1294336);
     seq_lstm_cell_forward(16, 256, bias, gates + 1294336, c + 323584, c + 327680, h + 327680);
     /* t = 80 */
-    seq_matmul(16, 1024, 256, h + 327680, recurrent_kernel, 1, gates + 1310720);
+    seq_matmul_packed(16, 1024, 256, h + 327680, recurrent_packed, 1, gates + 1310720);
     seq_lstm_cell_forward(16, 256, bias, gates + 1310720, c + 327680, c + 331776, h + 331776);
     /* t = 81 */
-    seq_matmul(16, 1024, 256, h + 331776, recurrent_kernel, 1, gates + 1327104);
+    seq_matmul_packed(16, 1024, 256, h + 331776, recurrent_packed, 1, gates + 1327104);
     seq_lstm_cell_forward(16, 256, bias, gates + 1327104, c + 331776, c + 335872, h + 335872);
     /* t = 82 */
-    seq_matmul(16, 1024, 256, h + 335872, recurrent_kernel, 1, gates + 1343488);
+    seq_matmul_packed(16, 1024, 256, h + 335872, recurrent_packed, 1, gates + 1343488);
     seq_lstm_cell_forward(16, 256, bias, gates + 1343488, c + 335872, c + 339968, h + 339968);
     /* t = 83 */
-    seq_matmul(16, 1024, 256, h + 339968, recurrent_kernel, 1, gates + 1359872);
+    seq_matmul_packed(16, 1024, 256, h + 339968, recurrent_packed, 1, gates + 1359872);
     seq_lstm_cell_forward(16, 256, bias, gates + 1359872, c + 339968, c + 344064, h + 344064);
     /* t = 84 */
-    seq_matmul(16, 1024, 256, h + 344064, recurrent_kernel, 1, gates + 1376256);
+    seq_matmul_packed(16, 1024, 256, h + 344064, recurrent_packed, 1, gates + 1376256);
     seq_lstm_cell_forward(16, 256, bias, gates + 1376256, c + 344064, c + 348160, h + 348160);
     /* t = 85 */
-    seq_matmul(16, 1024, 256, h + 348160, recurrent_kernel, 1, gates + 1392640);
+    seq_matmul_packed(16, 1024, 256, h + 348160, recurrent_packed, 1, gates + 1392640);
     seq_lstm_cell_forward(16, 256, bias, gates + 1392640, c + 348160, c + 352256, h + 352256);
     /* t = 86 */
-    seq_matmul(16, 1024, 256, h + 352256, recurrent_kernel, 1, gates + 1409024);
+    seq_matmul_packed(16, 1024, 256, h + 352256, recurrent_packed, 1, gates + 1409024);
     seq_lstm_cell_forward(16, 256, bias, gates + 1409024, c + 352256, c + 356352, h + 356352);
     /* t = 87 */
-    seq_matmul(16, 1024, 256, h + 356352, recurrent_kernel, 1, gates + 1425408);
+    seq_matmul_packed(16, 1024, 256, h + 356352, recurrent_packed, 1, gates + 1425408);
     seq_lstm_cell_forward(16, 256, bias, gates + 1425408, c + 356352, c + 360448, h + 360448);
     /* t = 88 */
-    seq_matmul(16, 1024, 256, h + 360448, recurrent_kernel, 1, gates + 1441792);
+    seq_matmul_packed(16, 1024, 256, h + 360448, recurrent_packed, 1, gates + 1441792);
     seq_lstm_cell_forward(16, 256, bias, gates + 1441792, c + 360448, c + 364544, h + 364544);
     /* t = 89 */
-    seq_matmul(16, 1024, 256, h + 364544, recurrent_kernel, 1, gates + 1458176);
+    seq_matmul_packed(16, 1024, 256, h + 364544, recurrent_packed, 1, gates + 1458176);
     seq_lstm_cell_forward(16, 256, bias, gates + 1458176, c + 364544, c + 368640, h + 368640);
     /* t = 90 */
-    seq_matmul(16, 1024, 256, h + 368640, recurrent_kernel, 1, gates + 1474560);
+    seq_matmul_packed(16, 1024, 256, h + 368640, recurrent_packed, 1, gates + 1474560);
     seq_lstm_cell_forward(16, 256, bias, gates + 1474560, c + 368640, c + 372736, h + 372736);
     /* t = 91 */
-    seq_matmul(16, 1024, 256, h + 372736, recurrent_kernel, 1, gates + 1490944);
+    seq_matmul_packed(16, 1024, 256, h + 372736, recurrent_packed, 1, gates + 1490944);
     seq_lstm_cell_forward(16, 256, bias, gates + 1490944, c + 372736, c + 376832, h + 376832);
     /* t = 92 */
-    seq_matmul(16, 1024, 256, h + 376832, recurrent_kernel, 1, gates + 1507328);
+    seq_matmul_packed(16, 1024, 256, h + 376832, recurrent_packed, 1, gates + 1507328);
     seq_lstm_cell_forward(16, 256, bias, gates + 1507328, c + 376832, c + 380928, h + 380928);
     /* t = 93 */
-    seq_matmul(16, 1024, 256, h + 380928, recurrent_kernel, 1, gates + 1523712);
+    seq_matmul_packed(16, 1024, 256, h + 380928, recurrent_packed, 1, gates + 1523712);
     seq_lstm_cell_forward(16, 256, bias, gates + 1523712, c + 380928, c + 385024, h + 385024);
     /* t = 94 */
-    seq_matmul(16, 1024, 256, h + 385024, recurrent_kernel, 1, gates + 1540096);
+    seq_matmul_packed(16, 1024, 256, h + 385024, recurrent_packed, 1, gates + 1540096);
     seq_lstm_cell_forward(16, 256, bias, gates + 1540096, c + 385024, c + 389120, h + 389120);
     /* t = 95 */
-    seq_matmul(16, 1024, 256, h + 389120, recurrent_kernel, 1, gates + 1556480);
+    seq_matmul_packed(16, 1024, 256, h + 389120, recurrent_packed, 1, gates + 1556480);
     seq_lstm_cell_forward(16, 256, bias, gates + 1556480, c + 389120, c + 393216, h + 393216);
     /* t = 96 */
-    seq_matmul(16, 1024, 256, h + 393216, recurrent_kernel, 1, gates + 1572864);
+    seq_matmul_packed(16, 1024, 256, h + 393216, recurrent_packed, 1, gates + 1572864);
     seq_lstm_cell_forward(16, 256, bias, gates + 1572864, c + 393216, c + 397312, h + 397312);
     /* t = 97 */
-    seq_matmul(16, 1024, 256, h + 397312, recurrent_kernel, 1, gates + 1589248);
+    seq_matmul_packed(16, 1024, 256, h + 397312, recurrent_packed, 1, gates + 1589248);
     seq_lstm_cell_forward(16, 256, bias, gates + 1589248, c + 397312, c + 401408, h + 401408);
     /* t = 98 */
-    seq_matmul(16, 1024, 256, h + 401408, recurrent_kernel, 1, gates + 1605632);
+    seq_matmul_packed(16, 1024, 256, h + 401408, recurrent_packed, 1, gates + 1605632);
     seq_lstm_cell_forward(16, 256, bias, gates + 1605632, c + 401408, c + 405504, h + 405504);
     /* t = 99 */
-    seq_matmul(16, 1024, 256, h + 405504, recurrent_kernel, 1, gates + 1622016);
+    seq_matmul_packed(16, 1024, 256, h + 405504, recurrent_packed, 1, gates + 1622016);
     seq_lstm_cell_forward(16, 256, bias, gates + 1622016, c + 405504, c + 409600, h + 409600);
     seq_copy(4096, h + 409600, a + 0 + 4096 * blk);
     seq_copy(4096, c + 409600, a + 8192 + 4096 * blk);
@@ -434,6 +436,7 @@ static void lstm_forward_block(const real *p, real *a, int blk)
 
 static void lstm_forward(const real *p, real *a)
 {
+    seq_pack_b(256, 1024, p + 69760, a + 5169152);  /* recurrent_kernel */
     seq_parallel_blocks(2, lstm_forward_block, p, a);
 }
 
@@ -441,320 +444,320 @@ static void lstm_forward(const real *p, real *a)
 static void lstm_backward_block(const real *p, real *a, int blk)
 {
     const real *x = a + 32768 + 102400 * blk;   /* [100, 16, 64] input */
-    real *dx = a + 25665412 + 102400 * blk;     /* [100, 16, 64] d input */
+    real *dx = a + 26189700 + 102400 * blk;     /* [100, 16, 64] d input */
 
     const real *kernel = p + 4224;              /* [64, 1024] */
-    const real *recurrent_kernel = p + 69760;   /* [256, 1024] */
+    const real *recurrent_packed = a + 5169152; /* recurrent_kernel transposed, packed (seq_pack_bt) */
     const real *gates = a + 237568 + 1638400 * blk; /* [100, 16, 1024] */
     const real *c = a + 3514368 + 413696 * blk; /* [101, 16, 256] */
     const real *h = a + 4341760 + 413696 * blk; /* [101, 16, 256] */
-    real *dh = a + 20871044 + 409600 * blk;     /* [100, 16, 256] d out; gathers the recurrent gradient */
-    real *dgates = a + 21690244 + 1638400 * blk; /* [100, 16, 1024] */
-    real *dc = a + 24967044 + 4096 * blk;       /* [16, 256] */
-    real *dbias_rows = a + 24975236 + 16384 * blk; /* [16, 1024] */
-    real *d_kernel = a + 25008004 + 65536 * blk; /* [64, 1024] */
-    real *d_recurrent_kernel = a + 25139076 + 262144 * blk; /* [256, 1024] */
-    real *d_bias = a + 25663364 + 1024 * blk;   /* [1024] */
+    real *dh = a + 21395332 + 409600 * blk;     /* [100, 16, 256] d out; gathers the recurrent gradient */
+    real *dgates = a + 22214532 + 1638400 * blk; /* [100, 16, 1024] */
+    real *dc = a + 25491332 + 4096 * blk;       /* [16, 256] */
+    real *dbias_rows = a + 25499524 + 16384 * blk; /* [16, 1024] */
+    real *d_kernel = a + 25532292 + 65536 * blk; /* [64, 1024] */
+    real *d_recurrent_kernel = a + 25663364 + 262144 * blk; /* [256, 1024] */
+    real *d_bias = a + 26187652 + 1024 * blk;   /* [1024] */
 
     seq_zero(4096, dc);
     seq_zero(16384, dbias_rows);
     /* t = 99 */
     seq_lstm_cell_backward(16, 256, gates + 1622016, c + 405504, c + 409600, dh + 405504, dc, dgates + 1622016, dbias_rows, NULL, 99);
-    seq_matmul_bt(16, 256, 1024, dgates + 1622016, recurrent_kernel, 1, dh + 401408);
+    seq_matmul_packed(16, 256, 1024, dgates + 1622016, recurrent_packed, 1, dh + 401408);
     /* t = 98 */
     seq_lstm_cell_backward(16, 256, gates + 1605632, c + 401408, c + 405504, dh + 401408, dc, dgates + 1605632, dbias_rows, NULL, 98);
-    seq_matmul_bt(16, 256, 1024, dgates + 1605632, recurrent_kernel, 1, dh + 397312);
+    seq_matmul_packed(16, 256, 1024, dgates + 1605632, recurrent_packed, 1, dh + 397312);
     /* t = 97 */
     seq_lstm_cell_backward(16, 256, gates + 1589248, c + 397312, c + 401408, dh + 397312, dc, dgates + 1589248, dbias_rows, NULL, 97);
-    seq_matmul_bt(16, 256, 1024, dgates + 1589248, recurrent_kernel, 1, dh + 393216);
+    seq_matmul_packed(16, 256, 1024, dgates + 1589248, recurrent_packed, 1, dh + 393216);
     /* t = 96 */
     seq_lstm_cell_backward(16, 256, gates + 1572864, c + 393216, c + 397312, dh + 393216, dc, dgates + 1572864, dbias_rows, NULL, 96);
-    seq_matmul_bt(16, 256, 1024, dgates + 1572864, recurrent_kernel, 1, dh + 389120);
+    seq_matmul_packed(16, 256, 1024, dgates + 1572864, recurrent_packed, 1, dh + 389120);
     /* t = 95 */
     seq_lstm_cell_backward(16, 256, gates + 1556480, c + 389120, c + 393216, dh + 389120, dc, dgates + 1556480, dbias_rows, NULL, 95);
-    seq_matmul_bt(16, 256, 1024, dgates + 1556480, recurrent_kernel, 1, dh + 385024);
+    seq_matmul_packed(16, 256, 1024, dgates + 1556480, recurrent_packed, 1, dh + 385024);
     /* t = 94 */
     seq_lstm_cell_backward(16, 256, gates + 1540096, c + 385024, c + 389120, dh + 385024, dc, dgates + 1540096, dbias_rows, NULL, 94);
-    seq_matmul_bt(16, 256, 1024, dgates + 1540096, recurrent_kernel, 1, dh + 380928);
+    seq_matmul_packed(16, 256, 1024, dgates + 1540096, recurrent_packed, 1, dh + 380928);
     /* t = 93 */
     seq_lstm_cell_backward(16, 256, gates + 1523712, c + 380928, c + 385024, dh + 380928, dc, dgates + 1523712, dbias_rows, NULL, 93);
-    seq_matmul_bt(16, 256, 1024, dgates + 1523712, recurrent_kernel, 1, dh + 376832);
+    seq_matmul_packed(16, 256, 1024, dgates + 1523712, recurrent_packed, 1, dh + 376832);
     /* t = 92 */
     seq_lstm_cell_backward(16, 256, gates + 1507328, c + 376832, c + 380928, dh + 376832, dc, dgates + 1507328, dbias_rows, NULL, 92);
-    seq_matmul_bt(16, 256, 1024, dgates + 1507328, recurrent_kernel, 1, dh + 372736);
+    seq_matmul_packed(16, 256, 1024, dgates + 1507328, recurrent_packed, 1, dh + 372736);
     /* t = 91 */
     seq_lstm_cell_backward(16, 256, gates + 1490944, c + 372736, c + 376832, dh + 372736, dc, dgates + 1490944, dbias_rows, NULL, 91);
-    seq_matmul_bt(16, 256, 1024, dgates + 1490944, recurrent_kernel, 1, dh + 368640);
+    seq_matmul_packed(16, 256, 1024, dgates + 1490944, recurrent_packed, 1, dh + 368640);
     /* t = 90 */
     seq_lstm_cell_backward(16, 256, gates + 1474560, c + 368640, c + 372736, dh + 368640, dc, dgates + 1474560, dbias_rows, NULL, 90);
-    seq_matmul_bt(16, 256, 1024, dgates + 1474560, recurrent_kernel, 1, dh + 364544);
+    seq_matmul_packed(16, 256, 1024, dgates + 1474560, recurrent_packed, 1, dh + 364544);
     /* t = 89 */
     seq_lstm_cell_backward(16, 256, gates + 1458176, c + 364544, c + 368640, dh + 364544, dc, dgates + 1458176, dbias_rows, NULL, 89);
-    seq_matmul_bt(16, 256, 1024, dgates + 1458176, recurrent_kernel, 1, dh + 360448);
+    seq_matmul_packed(16, 256, 1024, dgates + 1458176, recurrent_packed, 1, dh + 360448);
     /* t = 88 */
     seq_lstm_cell_backward(16, 256, gates + 1441792, c + 360448, c + 364544, dh + 360448, dc, dgates + 1441792, dbias_rows, NULL, 88);
-    seq_matmul_bt(16, 256, 1024, dgates + 1441792, recurrent_kernel, 1, dh + 356352);
+    seq_matmul_packed(16, 256, 1024, dgates + 1441792, recurrent_packed, 1, dh + 356352);
     /* t = 87 */
     seq_lstm_cell_backward(16, 256, gates + 1425408, c + 356352, c + 360448, dh + 356352, dc, dgates + 1425408, dbias_rows, NULL, 87);
-    seq_matmul_bt(16, 256, 1024, dgates + 1425408, recurrent_kernel, 1, dh + 352256);
+    seq_matmul_packed(16, 256, 1024, dgates + 1425408, recurrent_packed, 1, dh + 352256);
     /* t = 86 */
     seq_lstm_cell_backward(16, 256, gates + 1409024, c + 352256, c + 356352, dh + 352256, dc, dgates + 1409024, dbias_rows, NULL, 86);
-    seq_matmul_bt(16, 256, 1024, dgates + 1409024, recurrent_kernel, 1, dh + 348160);
+    seq_matmul_packed(16, 256, 1024, dgates + 1409024, recurrent_packed, 1, dh + 348160);
     /* t = 85 */
     seq_lstm_cell_backward(16, 256, gates + 1392640, c + 348160, c + 352256, dh + 348160, dc, dgates + 1392640, dbias_rows, NULL, 85);
-    seq_matmul_bt(16, 256, 1024, dgates + 1392640, recurrent_kernel, 1, dh + 344064);
+    seq_matmul_packed(16, 256, 1024, dgates + 1392640, recurrent_packed, 1, dh + 344064);
     /* t = 84 */
     seq_lstm_cell_backward(16, 256, gates + 1376256, c + 344064, c + 348160, dh + 344064, dc, dgates + 1376256, dbias_rows, NULL, 84);
-    seq_matmul_bt(16, 256, 1024, dgates + 1376256, recurrent_kernel, 1, dh + 339968);
+    seq_matmul_packed(16, 256, 1024, dgates + 1376256, recurrent_packed, 1, dh + 339968);
     /* t = 83 */
     seq_lstm_cell_backward(16, 256, gates + 1359872, c + 339968, c + 344064, dh + 339968, dc, dgates + 1359872, dbias_rows, NULL, 83);
-    seq_matmul_bt(16, 256, 1024, dgates + 1359872, recurrent_kernel, 1, dh + 335872);
+    seq_matmul_packed(16, 256, 1024, dgates + 1359872, recurrent_packed, 1, dh + 335872);
     /* t = 82 */
     seq_lstm_cell_backward(16, 256, gates + 1343488, c + 335872, c + 339968, dh + 335872, dc, dgates + 1343488, dbias_rows, NULL, 82);
-    seq_matmul_bt(16, 256, 1024, dgates + 1343488, recurrent_kernel, 1, dh + 331776);
+    seq_matmul_packed(16, 256, 1024, dgates + 1343488, recurrent_packed, 1, dh + 331776);
     /* t = 81 */
     seq_lstm_cell_backward(16, 256, gates + 1327104, c + 331776, c + 335872, dh + 331776, dc, dgates + 1327104, dbias_rows, NULL, 81);
-    seq_matmul_bt(16, 256, 1024, dgates + 1327104, recurrent_kernel, 1, dh + 327680);
+    seq_matmul_packed(16, 256, 1024, dgates + 1327104, recurrent_packed, 1, dh + 327680);
     /* t = 80 */
     seq_lstm_cell_backward(16, 256, gates + 1310720, c + 327680, c + 331776, dh + 327680, dc, dgates + 1310720, dbias_rows, NULL, 80);
-    seq_matmul_bt(16, 256, 1024, dgates + 1310720, recurrent_kernel, 1, dh + 323584);
+    seq_matmul_packed(16, 256, 1024, dgates + 1310720, recurrent_packed, 1, dh + 323584);
     /* t = 79 */
     seq_lstm_cell_backward(16, 256, gates + 1294336, c + 323584, c + 327680, dh + 323584, dc, dgates + 1294336, dbias_rows, NULL, 79);
-    seq_matmul_bt(16, 256, 1024, dgates + 1294336, recurrent_kernel, 1, dh + 319488);
+    seq_matmul_packed(16, 256, 1024, dgates + 1294336, recurrent_packed, 1, dh + 319488);
     /* t = 78 */
     seq_lstm_cell_backward(16, 256, gates + 1277952, c + 319488, c + 323584, dh + 319488, dc, dgates + 1277952, dbias_rows, NULL, 78);
-    seq_matmul_bt(16, 256, 1024, dgates + 1277952, recurrent_kernel, 1, dh + 315392);
+    seq_matmul_packed(16, 256, 1024, dgates + 1277952, recurrent_packed, 1, dh + 315392);
     /* t = 77 */
     seq_lstm_cell_backward(16, 256, gates + 1261568, c + 315392, c + 319488, dh + 315392, dc, dgates + 1261568, dbias_rows, NULL, 77);
-    seq_matmul_bt(16, 256, 1024, dgates + 1261568, recurrent_kernel, 1, dh + 311296);
+    seq_matmul_packed(16, 256, 1024, dgates + 1261568, recurrent_packed, 1, dh + 311296);
     /* t = 76 */
     seq_lstm_cell_backward(16, 256, gates + 1245184, c + 311296, c + 315392, dh + 311296, dc, dgates + 1245184, dbias_rows, NULL, 76);
-    seq_matmul_bt(16, 256, 1024, dgates + 1245184, recurrent_kernel, 1, dh + 307200);
+    seq_matmul_packed(16, 256, 1024, dgates + 1245184, recurrent_packed, 1, dh + 307200);
     /* t = 75 */
     seq_lstm_cell_backward(16, 256, gates + 1228800, c + 307200, c + 311296, dh + 307200, dc, dgates + 1228800, dbias_rows, NULL, 75);
-    seq_matmul_bt(16, 256, 1024, dgates + 1228800, recurrent_kernel, 1, dh + 303104);
+    seq_matmul_packed(16, 256, 1024, dgates + 1228800, recurrent_packed, 1, dh + 303104);
     /* t = 74 */
     seq_lstm_cell_backward(16, 256, gates + 1212416, c + 303104, c + 307200, dh + 303104, dc, dgates + 1212416, dbias_rows, NULL, 74);
-    seq_matmul_bt(16, 256, 1024, dgates + 1212416, recurrent_kernel, 1, dh + 299008);
+    seq_matmul_packed(16, 256, 1024, dgates + 1212416, recurrent_packed, 1, dh + 299008);
     /* t = 73 */
     seq_lstm_cell_backward(16, 256, gates + 1196032, c + 299008, c + 303104, dh + 299008, dc, dgates + 1196032, dbias_rows, NULL, 73);
-    seq_matmul_bt(16, 256, 1024, dgates + 1196032, recurrent_kernel, 1, dh + 294912);
+    seq_matmul_packed(16, 256, 1024, dgates + 1196032, recurrent_packed, 1, dh + 294912);
     /* t = 72 */
     seq_lstm_cell_backward(16, 256, gates + 1179648, c + 294912, c + 299008, dh + 294912, dc, dgates + 1179648, dbias_rows, NULL, 72);
-    seq_matmul_bt(16, 256, 1024, dgates + 1179648, recurrent_kernel, 1, dh + 290816);
+    seq_matmul_packed(16, 256, 1024, dgates + 1179648, recurrent_packed, 1, dh + 290816);
     /* t = 71 */
     seq_lstm_cell_backward(16, 256, gates + 1163264, c + 290816, c + 294912, dh + 290816, dc, dgates + 1163264, dbias_rows, NULL, 71);
-    seq_matmul_bt(16, 256, 1024, dgates + 1163264, recurrent_kernel, 1, dh + 286720);
+    seq_matmul_packed(16, 256, 1024, dgates + 1163264, recurrent_packed, 1, dh + 286720);
     /* t = 70 */
     seq_lstm_cell_backward(16, 256, gates + 1146880, c + 286720, c + 290816, dh + 286720, dc, dgates + 1146880, dbias_rows, NULL, 70);
-    seq_matmul_bt(16, 256, 1024, dgates + 1146880, recurrent_kernel, 1, dh + 282624);
+    seq_matmul_packed(16, 256, 1024, dgates + 1146880, recurrent_packed, 1, dh + 282624);
     /* t = 69 */
     seq_lstm_cell_backward(16, 256, gates + 1130496, c + 282624, c + 286720, dh + 282624, dc, dgates + 1130496, dbias_rows, NULL, 69);
-    seq_matmul_bt(16, 256, 1024, dgates + 1130496, recurrent_kernel, 1, dh + 278528);
+    seq_matmul_packed(16, 256, 1024, dgates + 1130496, recurrent_packed, 1, dh + 278528);
     /* t = 68 */
     seq_lstm_cell_backward(16, 256, gates + 1114112, c + 278528, c + 282624, dh + 278528, dc, dgates + 1114112, dbias_rows, NULL, 68);
-    seq_matmul_bt(16, 256, 1024, dgates + 1114112, recurrent_kernel, 1, dh + 274432);
+    seq_matmul_packed(16, 256, 1024, dgates + 1114112, recurrent_packed, 1, dh + 274432);
     /* t = 67 */
     seq_lstm_cell_backward(16, 256, gates + 1097728, c + 274432, c + 278528, dh + 274432, dc, dgates + 1097728, dbias_rows, NULL, 67);
-    seq_matmul_bt(16, 256, 1024, dgates + 1097728, recurrent_kernel, 1, dh + 270336);
+    seq_matmul_packed(16, 256, 1024, dgates + 1097728, recurrent_packed, 1, dh + 270336);
     /* t = 66 */
     seq_lstm_cell_backward(16, 256, gates + 1081344, c + 270336, c + 274432, dh + 270336, dc, dgates + 1081344, dbias_rows, NULL, 66);
-    seq_matmul_bt(16, 256, 1024, dgates + 1081344, recurrent_kernel, 1, dh + 266240);
+    seq_matmul_packed(16, 256, 1024, dgates + 1081344, recurrent_packed, 1, dh + 266240);
     /* t = 65 */
     seq_lstm_cell_backward(16, 256, gates + 1064960, c + 266240, c + 270336, dh + 266240, dc, dgates + 1064960, dbias_rows, NULL, 65);
-    seq_matmul_bt(16, 256, 1024, dgates + 1064960, recurrent_kernel, 1, dh + 262144);
+    seq_matmul_packed(16, 256, 1024, dgates + 1064960, recurrent_packed, 1, dh + 262144);
     /* t = 64 */
     seq_lstm_cell_backward(16, 256, gates + 1048576, c + 262144, c + 266240, dh + 262144, dc, dgates + 1048576, dbias_rows, NULL, 64);
-    seq_matmul_bt(16, 256, 1024, dgates + 1048576, recurrent_kernel, 1, dh + 258048);
+    seq_matmul_packed(16, 256, 1024, dgates + 1048576, recurrent_packed, 1, dh + 258048);
     /* t = 63 */
     seq_lstm_cell_backward(16, 256, gates + 1032192, c + 258048, c + 262144, dh + 258048, dc, dgates + 1032192, dbias_rows, NULL, 63);
-    seq_matmul_bt(16, 256, 1024, dgates + 1032192, recurrent_kernel, 1, dh + 253952);
+    seq_matmul_packed(16, 256, 1024, dgates + 1032192, recurrent_packed, 1, dh + 253952);
     /* t = 62 */
     seq_lstm_cell_backward(16, 256, gates + 1015808, c + 253952, c + 258048, dh + 253952, dc, dgates + 1015808, dbias_rows, NULL, 62);
-    seq_matmul_bt(16, 256, 1024, dgates + 1015808, recurrent_kernel, 1, dh + 249856);
+    seq_matmul_packed(16, 256, 1024, dgates + 1015808, recurrent_packed, 1, dh + 249856);
     /* t = 61 */
     seq_lstm_cell_backward(16, 256, gates + 999424, c + 249856, c + 253952, dh + 249856, dc, dgates + 999424, dbias_rows, NULL, 61);
-    seq_matmul_bt(16, 256, 1024, dgates + 999424, recurrent_kernel, 1, dh + 245760);
+    seq_matmul_packed(16, 256, 1024, dgates + 999424, recurrent_packed, 1, dh + 245760);
     /* t = 60 */
     seq_lstm_cell_backward(16, 256, gates + 983040, c + 245760, c + 249856, dh + 245760, dc, dgates + 983040, dbias_rows, NULL, 60);
-    seq_matmul_bt(16, 256, 1024, dgates + 983040, recurrent_kernel, 1, dh + 241664);
+    seq_matmul_packed(16, 256, 1024, dgates + 983040, recurrent_packed, 1, dh + 241664);
     /* t = 59 */
     seq_lstm_cell_backward(16, 256, gates + 966656, c + 241664, c + 245760, dh + 241664, dc, dgates + 966656, dbias_rows, NULL, 59);
-    seq_matmul_bt(16, 256, 1024, dgates + 966656, recurrent_kernel, 1, dh + 237568);
+    seq_matmul_packed(16, 256, 1024, dgates + 966656, recurrent_packed, 1, dh + 237568);
     /* t = 58 */
     seq_lstm_cell_backward(16, 256, gates + 950272, c + 237568, c + 241664, dh + 237568, dc, dgates + 950272, dbias_rows, NULL, 58);
-    seq_matmul_bt(16, 256, 1024, dgates + 950272, recurrent_kernel, 1, dh + 233472);
+    seq_matmul_packed(16, 256, 1024, dgates + 950272, recurrent_packed, 1, dh + 233472);
     /* t = 57 */
     seq_lstm_cell_backward(16, 256, gates + 933888, c + 233472, c + 237568, dh + 233472, dc, dgates + 933888, dbias_rows, NULL, 57);
-    seq_matmul_bt(16, 256, 1024, dgates + 933888, recurrent_kernel, 1, dh + 229376);
+    seq_matmul_packed(16, 256, 1024, dgates + 933888, recurrent_packed, 1, dh + 229376);
     /* t = 56 */
     seq_lstm_cell_backward(16, 256, gates + 917504, c + 229376, c + 233472, dh + 229376, dc, dgates + 917504, dbias_rows, NULL, 56);
-    seq_matmul_bt(16, 256, 1024, dgates + 917504, recurrent_kernel, 1, dh + 225280);
+    seq_matmul_packed(16, 256, 1024, dgates + 917504, recurrent_packed, 1, dh + 225280);
     /* t = 55 */
     seq_lstm_cell_backward(16, 256, gates + 901120, c + 225280, c + 229376, dh + 225280, dc, dgates + 901120, dbias_rows, NULL, 55);
-    seq_matmul_bt(16, 256, 1024, dgates + 901120, recurrent_kernel, 1, dh + 221184);
+    seq_matmul_packed(16, 256, 1024, dgates + 901120, recurrent_packed, 1, dh + 221184);
     /* t = 54 */
     seq_lstm_cell_backward(16, 256, gates + 884736, c + 221184, c + 225280, dh + 221184, dc, dgates + 884736, dbias_rows, NULL, 54);
-    seq_matmul_bt(16, 256, 1024, dgates + 884736, recurrent_kernel, 1, dh + 217088);
+    seq_matmul_packed(16, 256, 1024, dgates + 884736, recurrent_packed, 1, dh + 217088);
     /* t = 53 */
     seq_lstm_cell_backward(16, 256, gates + 868352, c + 217088, c + 221184, dh + 217088, dc, dgates + 868352, dbias_rows, NULL, 53);
-    seq_matmul_bt(16, 256, 1024, dgates + 868352, recurrent_kernel, 1, dh + 212992);
+    seq_matmul_packed(16, 256, 1024, dgates + 868352, recurrent_packed, 1, dh + 212992);
     /* t = 52 */
     seq_lstm_cell_backward(16, 256, gates + 851968, c + 212992, c + 217088, dh + 212992, dc, dgates + 851968, dbias_rows, NULL, 52);
-    seq_matmul_bt(16, 256, 1024, dgates + 851968, recurrent_kernel, 1, dh + 208896);
+    seq_matmul_packed(16, 256, 1024, dgates + 851968, recurrent_packed, 1, dh + 208896);
     /* t = 51 */
     seq_lstm_cell_backward(16, 256, gates + 835584, c + 208896, c + 212992, dh + 208896, dc, dgates + 835584, dbias_rows, NULL, 51);
-    seq_matmul_bt(16, 256, 1024, dgates + 835584, recurrent_kernel, 1, dh + 204800);
+    seq_matmul_packed(16, 256, 1024, dgates + 835584, recurrent_packed, 1, dh + 204800);
     /* t = 50 */
     seq_lstm_cell_backward(16, 256, gates + 819200, c + 204800, c + 208896, dh + 204800, dc, dgates + 819200, dbias_rows, NULL, 50);
-    seq_matmul_bt(16, 256, 1024, dgates + 819200, recurrent_kernel, 1, dh + 200704);
+    seq_matmul_packed(16, 256, 1024, dgates + 819200, recurrent_packed, 1, dh + 200704);
     /* t = 49 */
     seq_lstm_cell_backward(16, 256, gates + 802816, c + 200704, c + 204800, dh + 200704, dc, dgates + 802816, dbias_rows, NULL, 49);
-    seq_matmul_bt(16, 256, 1024, dgates + 802816, recurrent_kernel, 1, dh + 196608);
+    seq_matmul_packed(16, 256, 1024, dgates + 802816, recurrent_packed, 1, dh + 196608);
     /* t = 48 */
     seq_lstm_cell_backward(16, 256, gates + 786432, c + 196608, c + 200704, dh + 196608, dc, dgates + 786432, dbias_rows, NULL, 48);
-    seq_matmul_bt(16, 256, 1024, dgates + 786432, recurrent_kernel, 1, dh + 192512);
+    seq_matmul_packed(16, 256, 1024, dgates + 786432, recurrent_packed, 1, dh + 192512);
     /* t = 47 */
     seq_lstm_cell_backward(16, 256, gates + 770048, c + 192512, c + 196608, dh + 192512, dc, dgates + 770048, dbias_rows, NULL, 47);
-    seq_matmul_bt(16, 256, 1024, dgates + 770048, recurrent_kernel, 1, dh + 188416);
+    seq_matmul_packed(16, 256, 1024, dgates + 770048, recurrent_packed, 1, dh + 188416);
     /* t = 46 */
     seq_lstm_cell_backward(16, 256, gates + 753664, c + 188416, c + 192512, dh + 188416, dc, dgates + 753664, dbias_rows, NULL, 46);
-    seq_matmul_bt(16, 256, 1024, dgates + 753664, recurrent_kernel, 1, dh + 184320);
+    seq_matmul_packed(16, 256, 1024, dgates + 753664, recurrent_packed, 1, dh + 184320);
     /* t = 45 */
     seq_lstm_cell_backward(16, 256, gates + 737280, c + 184320, c + 188416, dh + 184320, dc, dgates + 737280, dbias_rows, NULL, 45);
-    seq_matmul_bt(16, 256, 1024, dgates + 737280, recurrent_kernel, 1, dh + 180224);
+    seq_matmul_packed(16, 256, 1024, dgates + 737280, recurrent_packed, 1, dh + 180224);
     /* t = 44 */
     seq_lstm_cell_backward(16, 256, gates + 720896, c + 180224, c + 184320, dh + 180224, dc, dgates + 720896, dbias_rows, NULL, 44);
-    seq_matmul_bt(16, 256, 1024, dgates + 720896, recurrent_kernel, 1, dh + 176128);
+    seq_matmul_packed(16, 256, 1024, dgates + 720896, recurrent_packed, 1, dh + 176128);
     /* t = 43 */
     seq_lstm_cell_backward(16, 256, gates + 704512, c + 176128, c + 180224, dh + 176128, dc, dgates + 704512, dbias_rows, NULL, 43);
-    seq_matmul_bt(16, 256, 1024, dgates + 704512, recurrent_kernel, 1, dh + 172032);
+    seq_matmul_packed(16, 256, 1024, dgates + 704512, recurrent_packed, 1, dh + 172032);
     /* t = 42 */
     seq_lstm_cell_backward(16, 256, gates + 688128, c + 172032, c + 176128, dh + 172032, dc, dgates + 688128, dbias_rows, NULL, 42);
-    seq_matmul_bt(16, 256, 1024, dgates + 688128, recurrent_kernel, 1, dh + 167936);
+    seq_matmul_packed(16, 256, 1024, dgates + 688128, recurrent_packed, 1, dh + 167936);
     /* t = 41 */
     seq_lstm_cell_backward(16, 256, gates + 671744, c + 167936, c + 172032, dh + 167936, dc, dgates + 671744, dbias_rows, NULL, 41);
-    seq_matmul_bt(16, 256, 1024, dgates + 671744, recurrent_kernel, 1, dh + 163840);
+    seq_matmul_packed(16, 256, 1024, dgates + 671744, recurrent_packed, 1, dh + 163840);
     /* t = 40 */
     seq_lstm_cell_backward(16, 256, gates + 655360, c + 163840, c + 167936, dh + 163840, dc, dgates + 655360, dbias_rows, NULL, 40);
-    seq_matmul_bt(16, 256, 1024, dgates + 655360, recurrent_kernel, 1, dh + 159744);
+    seq_matmul_packed(16, 256, 1024, dgates + 655360, recurrent_packed, 1, dh + 159744);
     /* t = 39 */
     seq_lstm_cell_backward(16, 256, gates + 638976, c + 159744, c + 163840, dh + 159744, dc, dgates + 638976, dbias_rows, NULL, 39);
-    seq_matmul_bt(16, 256, 1024, dgates + 638976, recurrent_kernel, 1, dh + 155648);
+    seq_matmul_packed(16, 256, 1024, dgates + 638976, recurrent_packed, 1, dh + 155648);
     /* t = 38 */
     seq_lstm_cell_backward(16, 256, gates + 622592, c + 155648, c + 159744, dh + 155648, dc, dgates + 622592, dbias_rows, NULL, 38);
-    seq_matmul_bt(16, 256, 1024, dgates + 622592, recurrent_kernel, 1, dh + 151552);
+    seq_matmul_packed(16, 256, 1024, dgates + 622592, recurrent_packed, 1, dh + 151552);
     /* t = 37 */
     seq_lstm_cell_backward(16, 256, gates + 606208, c + 151552, c + 155648, dh + 151552, dc, dgates + 606208, dbias_rows, NULL, 37);
-    seq_matmul_bt(16, 256, 1024, dgates + 606208, recurrent_kernel, 1, dh + 147456);
+    seq_matmul_packed(16, 256, 1024, dgates + 606208, recurrent_packed, 1, dh + 147456);
     /* t = 36 */
     seq_lstm_cell_backward(16, 256, gates + 589824, c + 147456, c + 151552, dh + 147456, dc, dgates + 589824, dbias_rows, NULL, 36);
-    seq_matmul_bt(16, 256, 1024, dgates + 589824, recurrent_kernel, 1, dh + 143360);
+    seq_matmul_packed(16, 256, 1024, dgates + 589824, recurrent_packed, 1, dh + 143360);
     /* t = 35 */
     seq_lstm_cell_backward(16, 256, gates + 573440, c + 143360, c + 147456, dh + 143360, dc, dgates + 573440, dbias_rows, NULL, 35);
-    seq_matmul_bt(16, 256, 1024, dgates + 573440, recurrent_kernel, 1, dh + 139264);
+    seq_matmul_packed(16, 256, 1024, dgates + 573440, recurrent_packed, 1, dh + 139264);
     /* t = 34 */
     seq_lstm_cell_backward(16, 256, gates + 557056, c + 139264, c + 143360, dh + 139264, dc, dgates + 557056, dbias_rows, NULL, 34);
-    seq_matmul_bt(16, 256, 1024, dgates + 557056, recurrent_kernel, 1, dh + 135168);
+    seq_matmul_packed(16, 256, 1024, dgates + 557056, recurrent_packed, 1, dh + 135168);
     /* t = 33 */
     seq_lstm_cell_backward(16, 256, gates + 540672, c + 135168, c + 139264, dh + 135168, dc, dgates + 540672, dbias_rows, NULL, 33);
-    seq_matmul_bt(16, 256, 1024, dgates + 540672, recurrent_kernel, 1, dh + 131072);
+    seq_matmul_packed(16, 256, 1024, dgates + 540672, recurrent_packed, 1, dh + 131072);
     /* t = 32 */
     seq_lstm_cell_backward(16, 256, gates + 524288, c + 131072, c + 135168, dh + 131072, dc, dgates + 524288, dbias_rows, NULL, 32);
-    seq_matmul_bt(16, 256, 1024, dgates + 524288, recurrent_kernel, 1, dh + 126976);
+    seq_matmul_packed(16, 256, 1024, dgates + 524288, recurrent_packed, 1, dh + 126976);
     /* t = 31 */
     seq_lstm_cell_backward(16, 256, gates + 507904, c + 126976, c + 131072, dh + 126976, dc, dgates + 507904, dbias_rows, NULL, 31);
-    seq_matmul_bt(16, 256, 1024, dgates + 507904, recurrent_kernel, 1, dh + 122880);
+    seq_matmul_packed(16, 256, 1024, dgates + 507904, recurrent_packed, 1, dh + 122880);
     /* t = 30 */
     seq_lstm_cell_backward(16, 256, gates + 491520, c + 122880, c + 126976, dh + 122880, dc, dgates + 491520, dbias_rows, NULL, 30);
-    seq_matmul_bt(16, 256, 1024, dgates + 491520, recurrent_kernel, 1, dh + 118784);
+    seq_matmul_packed(16, 256, 1024, dgates + 491520, recurrent_packed, 1, dh + 118784);
     /* t = 29 */
     seq_lstm_cell_backward(16, 256, gates + 475136, c + 118784, c + 122880, dh + 118784, dc, dgates + 475136, dbias_rows, NULL, 29);
-    seq_matmul_bt(16, 256, 1024, dgates + 475136, recurrent_kernel, 1, dh + 114688);
+    seq_matmul_packed(16, 256, 1024, dgates + 475136, recurrent_packed, 1, dh + 114688);
     /* t = 28 */
     seq_lstm_cell_backward(16, 256, gates + 458752, c + 114688, c + 118784, dh + 114688, dc, dgates + 458752, dbias_rows, NULL, 28);
-    seq_matmul_bt(16, 256, 1024, dgates + 458752, recurrent_kernel, 1, dh + 110592);
+    seq_matmul_packed(16, 256, 1024, dgates + 458752, recurrent_packed, 1, dh + 110592);
     /* t = 27 */
     seq_lstm_cell_backward(16, 256, gates + 442368, c + 110592, c + 114688, dh + 110592, dc, dgates + 442368, dbias_rows, NULL, 27);
-    seq_matmul_bt(16, 256, 1024, dgates + 442368, recurrent_kernel, 1, dh + 106496);
+    seq_matmul_packed(16, 256, 1024, dgates + 442368, recurrent_packed, 1, dh + 106496);
     /* t = 26 */
     seq_lstm_cell_backward(16, 256, gates + 425984, c + 106496, c + 110592, dh + 106496, dc, dgates + 425984, dbias_rows, NULL, 26);
-    seq_matmul_bt(16, 256, 1024, dgates + 425984, recurrent_kernel, 1, dh + 102400);
+    seq_matmul_packed(16, 256, 1024, dgates + 425984, recurrent_packed, 1, dh + 102400);
     /* t = 25 */
     seq_lstm_cell_backward(16, 256, gates + 409600, c + 102400, c + 106496, dh + 102400, dc, dgates + 409600, dbias_rows, NULL, 25);
-    seq_matmul_bt(16, 256, 1024, dgates + 409600, recurrent_kernel, 1, dh + 98304);
+    seq_matmul_packed(16, 256, 1024, dgates + 409600, recurrent_packed, 1, dh + 98304);
     /* t = 24 */
     seq_lstm_cell_backward(16, 256, gates + 393216, c + 98304, c + 102400, dh + 98304, dc, dgates + 393216, dbias_rows, NULL, 24);
-    seq_matmul_bt(16, 256, 1024, dgates + 393216, recurrent_kernel, 1, dh + 94208);
+    seq_matmul_packed(16, 256, 1024, dgates + 393216, recurrent_packed, 1, dh + 94208);
     /* t = 23 */
     seq_lstm_cell_backward(16, 256, gates + 376832, c + 94208, c + 98304, dh + 94208, dc, dgates + 376832, dbias_rows, NULL, 23);
-    seq_matmul_bt(16, 256, 1024, dgates + 376832, recurrent_kernel, 1, dh + 90112);
+    seq_matmul_packed(16, 256, 1024, dgates + 376832, recurrent_packed, 1, dh + 90112);
     /* t = 22 */
     seq_lstm_cell_backward(16, 256, gates + 360448, c + 90112, c + 94208, dh + 90112, dc, dgates + 360448, dbias_rows, NULL, 22);
-    seq_matmul_bt(16, 256, 1024, dgates + 360448, recurrent_kernel, 1, dh + 86016);
+    seq_matmul_packed(16, 256, 1024, dgates + 360448, recurrent_packed, 1, dh + 86016);
     /* t = 21 */
     seq_lstm_cell_backward(16, 256, gates + 344064, c + 86016, c + 90112, dh + 86016, dc, dgates + 344064, dbias_rows, NULL, 21);
-    seq_matmul_bt(16, 256, 1024, dgates + 344064, recurrent_kernel, 1, dh + 81920);
+    seq_matmul_packed(16, 256, 1024, dgates + 344064, recurrent_packed, 1, dh + 81920);
     /* t = 20 */
     seq_lstm_cell_backward(16, 256, gates + 327680, c + 81920, c + 86016, dh + 81920, dc, dgates + 327680, dbias_rows, NULL, 20);
-    seq_matmul_bt(16, 256, 1024, dgates + 327680, recurrent_kernel, 1, dh + 77824);
+    seq_matmul_packed(16, 256, 1024, dgates + 327680, recurrent_packed, 1, dh + 77824);
     /* t = 19 */
     seq_lstm_cell_backward(16, 256, gates + 311296, c + 77824, c + 81920, dh + 77824, dc, dgates + 311296, dbias_rows, NULL, 19);
-    seq_matmul_bt(16, 256, 1024, dgates + 311296, recurrent_kernel, 1, dh + 73728);
+    seq_matmul_packed(16, 256, 1024, dgates + 311296, recurrent_packed, 1, dh + 73728);
     /* t = 18 */
     seq_lstm_cell_backward(16, 256, gates + 294912, c + 73728, c + 77824, dh + 73728, dc, dgates + 294912, dbias_rows, NULL, 18);
-    seq_matmul_bt(16, 256, 1024, dgates + 294912, recurrent_kernel, 1, dh + 69632);
+    seq_matmul_packed(16, 256, 1024, dgates + 294912, recurrent_packed, 1, dh + 69632);
     /* t = 17 */
     seq_lstm_cell_backward(16, 256, gates + 278528, c + 69632, c + 73728, dh + 69632, dc, dgates + 278528, dbias_rows, NULL, 17);
-    seq_matmul_bt(16, 256, 1024, dgates + 278528, recurrent_kernel, 1, dh + 65536);
+    seq_matmul_packed(16, 256, 1024, dgates + 278528, recurrent_packed, 1, dh + 65536);
     /* t = 16 */
     seq_lstm_cell_backward(16, 256, gates + 262144, c + 65536, c + 69632, dh + 65536, dc, dgates + 262144, dbias_rows, NULL, 16);
-    seq_matmul_bt(16, 256, 1024, dgates + 262144, recurrent_kernel, 1, dh + 61440);
+    seq_matmul_packed(16, 256, 1024, dgates + 262144, recurrent_packed, 1, dh + 61440);
     /* t = 15 */
     seq_lstm_cell_backward(16, 256, gates + 245760, c + 61440, c + 65536, dh + 61440, dc, dgates + 245760, dbias_rows, NULL, 15);
-    seq_matmul_bt(16, 256, 1024, dgates + 245760, recurrent_kernel, 1, dh + 57344);
+    seq_matmul_packed(16, 256, 1024, dgates + 245760, recurrent_packed, 1, dh + 57344);
     /* t = 14 */
     seq_lstm_cell_backward(16, 256, gates + 229376, c + 57344, c + 61440, dh + 57344, dc, dgates + 229376, dbias_rows, NULL, 14);
-    seq_matmul_bt(16, 256, 1024, dgates + 229376, recurrent_kernel, 1, dh + 53248);
+    seq_matmul_packed(16, 256, 1024, dgates + 229376, recurrent_packed, 1, dh + 53248);
     /* t = 13 */
     seq_lstm_cell_backward(16, 256, gates + 212992, c + 53248, c + 57344, dh + 53248, dc, dgates + 212992, dbias_rows, NULL, 13);
-    seq_matmul_bt(16, 256, 1024, dgates + 212992, recurrent_kernel, 1, dh + 49152);
+    seq_matmul_packed(16, 256, 1024, dgates + 212992, recurrent_packed, 1, dh + 49152);
     /* t = 12 */
     seq_lstm_cell_backward(16, 256, gates + 196608, c + 49152, c + 53248, dh + 49152, dc, dgates + 196608, dbias_rows, NULL, 12);
-    seq_matmul_bt(16, 256, 1024, dgates + 196608, recurrent_kernel, 1, dh + 45056);
+    seq_matmul_packed(16, 256, 1024, dgates + 196608, recurrent_packed, 1, dh + 45056);
     /* t = 11 */
     seq_lstm_cell_backward(16, 256, gates + 180224, c + 45056, c + 49152, dh + 45056, dc, dgates + 180224, dbias_rows, NULL, 11);
-    seq_matmul_bt(16, 256, 1024, dgates + 180224, recurrent_kernel, 1, dh + 40960);
+    seq_matmul_packed(16, 256, 1024, dgates + 180224, recurrent_packed, 1, dh + 40960);
     /* t = 10 */
     seq_lstm_cell_backward(16, 256, gates + 163840, c + 40960, c + 45056, dh + 40960, dc, dgates + 163840, dbias_rows, NULL, 10);
-    seq_matmul_bt(16, 256, 1024, dgates + 163840, recurrent_kernel, 1, dh + 36864);
+    seq_matmul_packed(16, 256, 1024, dgates + 163840, recurrent_packed, 1, dh + 36864);
     /* t = 9 */
     seq_lstm_cell_backward(16, 256, gates + 147456, c + 36864, c + 40960, dh + 36864, dc, dgates + 147456, dbias_rows, NULL, 9);
-    seq_matmul_bt(16, 256, 1024, dgates + 147456, recurrent_kernel, 1, dh + 32768);
+    seq_matmul_packed(16, 256, 1024, dgates + 147456, recurrent_packed, 1, dh + 32768);
     /* t = 8 */
     seq_lstm_cell_backward(16, 256, gates + 131072, c + 32768, c + 36864, dh + 32768, dc, dgates + 131072, dbias_rows, NULL, 8);
-    seq_matmul_bt(16, 256, 1024, dgates + 131072, recurrent_kernel, 1, dh + 28672);
+    seq_matmul_packed(16, 256, 1024, dgates + 131072, recurrent_packed, 1, dh + 28672);
     /* t = 7 */
     seq_lstm_cell_backward(16, 256, gates + 114688, c + 28672, c + 32768, dh + 28672, dc, dgates + 114688, dbias_rows, NULL, 7);
-    seq_matmul_bt(16, 256, 1024, dgates + 114688, recurrent_kernel, 1, dh + 24576);
+    seq_matmul_packed(16, 256, 1024, dgates + 114688, recurrent_packed, 1, dh + 24576);
     /* t = 6 */
     seq_lstm_cell_backward(16, 256, gates + 98304, c + 24576, c + 28672, dh + 24576, dc, dgates + 98304, dbias_rows, NULL, 6);
-    seq_matmul_bt(16, 256, 1024, dgates + 98304, recurrent_kernel, 1, dh + 20480);
+    seq_matmul_packed(16, 256, 1024, dgates + 98304, recurrent_packed, 1, dh + 20480);
     /* t = 5 */
     seq_lstm_cell_backward(16, 256, gates + 81920, c + 20480, c + 24576, dh + 20480, dc, dgates + 81920, dbias_rows, NULL, 5);
-    seq_matmul_bt(16, 256, 1024, dgates + 81920, recurrent_kernel, 1, dh + 16384);
+    seq_matmul_packed(16, 256, 1024, dgates + 81920, recurrent_packed, 1, dh + 16384);
     /* t = 4 */
     seq_lstm_cell_backward(16, 256, gates + 65536, c + 16384, c + 20480, dh + 16384, dc, dgates + 65536, dbias_rows, NULL, 4);
-    seq_matmul_bt(16, 256, 1024, dgates + 65536, recurrent_kernel, 1, dh + 12288);
+    seq_matmul_packed(16, 256, 1024, dgates + 65536, recurrent_packed, 1, dh + 12288);
     /* t = 3 */
     seq_lstm_cell_backward(16, 256, gates + 49152, c + 12288, c + 16384, dh + 12288, dc, dgates + 49152, dbias_rows, NULL, 3);
-    seq_matmul_bt(16, 256, 1024, dgates + 49152, recurrent_kernel, 1, dh + 8192);
+    seq_matmul_packed(16, 256, 1024, dgates + 49152, recurrent_packed, 1, dh + 8192);
     /* t = 2 */
     seq_lstm_cell_backward(16, 256, gates + 32768, c + 8192, c + 12288, dh + 8192, dc, dgates + 32768, dbias_rows, NULL, 2);
-    seq_matmul_bt(16, 256, 1024, dgates + 32768, recurrent_kernel, 1, dh + 4096);
+    seq_matmul_packed(16, 256, 1024, dgates + 32768, recurrent_packed, 1, dh + 4096);
     /* t = 1 */
     seq_lstm_cell_backward(16, 256, gates + 16384, c + 4096, c + 8192, dh + 4096, dc, dgates + 16384, dbias_rows, NULL, 1);
-    seq_matmul_bt(16, 256, 1024, dgates + 16384, recurrent_kernel, 1, dh + 0);
+    seq_matmul_packed(16, 256, 1024, dgates + 16384, recurrent_packed, 1, dh + 0);
     /* t = 0 */
     seq_lstm_cell_backward(16, 256, gates + 0, c + 0, c + 4096, dh + 0, dc, dgates + 0, dbias_rows, NULL, 0);
     /* this direction's weight gradients, all 100 steps at once */
@@ -766,11 +769,12 @@ static void lstm_backward_block(const real *p, real *a, int blk)
 
 static void lstm_backward(const real *p, real *g, real *a)
 {
+    seq_pack_bt(1024, 256, p + 69760, a + 5169152);  /* recurrent_kernel^T */
     seq_parallel_blocks(2, lstm_backward_block, p, a);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(2, 65536, a + 25008004, g + 4224);  /* kernel */
-    seq_sum_blocks(2, 262144, a + 25139076, g + 69760);  /* recurrent_kernel */
-    seq_sum_blocks(2, 1024, a + 25663364, g + 331904);  /* bias */
+    seq_sum_blocks(2, 65536, a + 25532292, g + 4224);  /* kernel */
+    seq_sum_blocks(2, 262144, a + 25663364, g + 69760);  /* recurrent_kernel */
+    seq_sum_blocks(2, 1024, a + 26187652, g + 331904);  /* bias */
 }
 
 /* block blk: rows 1*blk .. 1*blk+0 of the batch, all 1 steps */
@@ -805,8 +809,8 @@ static void lstm_predict(const real *p, real *a)
 static void dropout_forward(const real *p, real *a, int training, seq_rng *rng)
 {
     const real *x = a + 4345856;                /* input */
-    real *mask = a + 5169152;                   /* 0 or 1 / (1 - rate) */
-    real *y = a + 5988352;                      /* output */
+    real *mask = a + 5431296;                   /* 0 or 1 / (1 - rate) */
+    real *y = a + 6250496;                      /* output */
 
     (void)p;
     seq_dropout_forward(409600, training ? 0.20000000000000001 : 0, rng, x + 0, mask + 0, y + 0);
@@ -815,9 +819,9 @@ static void dropout_forward(const real *p, real *a, int training, seq_rng *rng)
 
 static void dropout_backward(const real *p, real *g, real *a)
 {
-    const real *mask = a + 5169152;             /* from the forward pass */
-    const real *dy = a + 20051844;              /* d output */
-    real *dx = a + 20871044;                    /* d input */
+    const real *mask = a + 5431296;             /* from the forward pass */
+    const real *dy = a + 20576132;              /* d output */
+    real *dx = a + 21395332;                    /* d input */
 
     (void)p, (void)g;
     seq_dropout_backward(409600, mask + 0, dy + 0, dx + 0);
@@ -834,317 +838,317 @@ static void dropout_predict(const real *p, real *a)
 /* block blk: rows 16*blk .. 16*blk+15 of the batch, all 100 steps */
 static void lstm_1_forward_block(const real *p, real *a, int blk)
 {
-    const real *x = a + 5988352 + 409600 * blk; /* [100, 16, 256] input */
+    const real *x = a + 6250496 + 409600 * blk; /* [100, 16, 256] input */
 
     const real *kernel = p + 332928;            /* [256, 1024] */
-    const real *recurrent_kernel = p + 595072;  /* [256, 1024] */
+    const real *recurrent_packed = a + 12001280; /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 857216;              /* [1024] */
-    real *gates = a + 6807552 + 1638400 * blk;  /* [100, 16, 1024] i, f, g, o */
-    real *c = a + 10084352 + 413696 * blk;      /* [101, 16, 256] the initial state at 0 */
-    real *h = a + 10911744 + 413696 * blk;      /* [101, 16, 256] the initial state at 0 */
+    real *gates = a + 7069696 + 1638400 * blk;  /* [100, 16, 1024] i, f, g, o */
+    real *c = a + 10346496 + 413696 * blk;      /* [101, 16, 256] the initial state at 0 */
+    real *h = a + 11173888 + 413696 * blk;      /* [101, 16, 256] the initial state at 0 */
 
     seq_matmul(1600, 1024, 256, x, kernel, 0, gates);  /* x kernel, all steps */
     seq_copy(4096, a + 16384 + 4096 * blk, h);  /* the carried state */
     seq_copy(4096, a + 24576 + 4096 * blk, c);
     /* t = 0 */
-    seq_matmul(16, 1024, 256, h + 0, recurrent_kernel, 1, gates + 0);
+    seq_matmul_packed(16, 1024, 256, h + 0, recurrent_packed, 1, gates + 0);
     seq_lstm_cell_forward(16, 256, bias, gates + 0, c + 0, c + 4096, h + 4096);
     /* t = 1 */
-    seq_matmul(16, 1024, 256, h + 4096, recurrent_kernel, 1, gates + 16384);
+    seq_matmul_packed(16, 1024, 256, h + 4096, recurrent_packed, 1, gates + 16384);
     seq_lstm_cell_forward(16, 256, bias, gates + 16384, c + 4096, c + 8192, h + 8192);
     /* t = 2 */
-    seq_matmul(16, 1024, 256, h + 8192, recurrent_kernel, 1, gates + 32768);
+    seq_matmul_packed(16, 1024, 256, h + 8192, recurrent_packed, 1, gates + 32768);
     seq_lstm_cell_forward(16, 256, bias, gates + 32768, c + 8192, c + 12288, h + 12288);
     /* t = 3 */
-    seq_matmul(16, 1024, 256, h + 12288, recurrent_kernel, 1, gates + 49152);
+    seq_matmul_packed(16, 1024, 256, h + 12288, recurrent_packed, 1, gates + 49152);
     seq_lstm_cell_forward(16, 256, bias, gates + 49152, c + 12288, c + 16384, h + 16384);
     /* t = 4 */
-    seq_matmul(16, 1024, 256, h + 16384, recurrent_kernel, 1, gates + 65536);
+    seq_matmul_packed(16, 1024, 256, h + 16384, recurrent_packed, 1, gates + 65536);
     seq_lstm_cell_forward(16, 256, bias, gates + 65536, c + 16384, c + 20480, h + 20480);
     /* t = 5 */
-    seq_matmul(16, 1024, 256, h + 20480, recurrent_kernel, 1, gates + 81920);
+    seq_matmul_packed(16, 1024, 256, h + 20480, recurrent_packed, 1, gates + 81920);
     seq_lstm_cell_forward(16, 256, bias, gates + 81920, c + 20480, c + 24576, h + 24576);
     /* t = 6 */
-    seq_matmul(16, 1024, 256, h + 24576, recurrent_kernel, 1, gates + 98304);
+    seq_matmul_packed(16, 1024, 256, h + 24576, recurrent_packed, 1, gates + 98304);
     seq_lstm_cell_forward(16, 256, bias, gates + 98304, c + 24576, c + 28672, h + 28672);
     /* t = 7 */
-    seq_matmul(16, 1024, 256, h + 28672, recurrent_kernel, 1, gates + 114688);
+    seq_matmul_packed(16, 1024, 256, h + 28672, recurrent_packed, 1, gates + 114688);
     seq_lstm_cell_forward(16, 256, bias, gates + 114688, c + 28672, c + 32768, h + 32768);
     /* t = 8 */
-    seq_matmul(16, 1024, 256, h + 32768, recurrent_kernel, 1, gates + 131072);
+    seq_matmul_packed(16, 1024, 256, h + 32768, recurrent_packed, 1, gates + 131072);
     seq_lstm_cell_forward(16, 256, bias, gates + 131072, c + 32768, c + 36864, h + 36864);
     /* t = 9 */
-    seq_matmul(16, 1024, 256, h + 36864, recurrent_kernel, 1, gates + 147456);
+    seq_matmul_packed(16, 1024, 256, h + 36864, recurrent_packed, 1, gates + 147456);
     seq_lstm_cell_forward(16, 256, bias, gates + 147456, c + 36864, c + 40960, h + 40960);
     /* t = 10 */
-    seq_matmul(16, 1024, 256, h + 40960, recurrent_kernel, 1, gates + 163840);
+    seq_matmul_packed(16, 1024, 256, h + 40960, recurrent_packed, 1, gates + 163840);
     seq_lstm_cell_forward(16, 256, bias, gates + 163840, c + 40960, c + 45056, h + 45056);
     /* t = 11 */
-    seq_matmul(16, 1024, 256, h + 45056, recurrent_kernel, 1, gates + 180224);
+    seq_matmul_packed(16, 1024, 256, h + 45056, recurrent_packed, 1, gates + 180224);
     seq_lstm_cell_forward(16, 256, bias, gates + 180224, c + 45056, c + 49152, h + 49152);
     /* t = 12 */
-    seq_matmul(16, 1024, 256, h + 49152, recurrent_kernel, 1, gates + 196608);
+    seq_matmul_packed(16, 1024, 256, h + 49152, recurrent_packed, 1, gates + 196608);
     seq_lstm_cell_forward(16, 256, bias, gates + 196608, c + 49152, c + 53248, h + 53248);
     /* t = 13 */
-    seq_matmul(16, 1024, 256, h + 53248, recurrent_kernel, 1, gates + 212992);
+    seq_matmul_packed(16, 1024, 256, h + 53248, recurrent_packed, 1, gates + 212992);
     seq_lstm_cell_forward(16, 256, bias, gates + 212992, c + 53248, c + 57344, h + 57344);
     /* t = 14 */
-    seq_matmul(16, 1024, 256, h + 57344, recurrent_kernel, 1, gates + 229376);
+    seq_matmul_packed(16, 1024, 256, h + 57344, recurrent_packed, 1, gates + 229376);
     seq_lstm_cell_forward(16, 256, bias, gates + 229376, c + 57344, c + 61440, h + 61440);
     /* t = 15 */
-    seq_matmul(16, 1024, 256, h + 61440, recurrent_kernel, 1, gates + 245760);
+    seq_matmul_packed(16, 1024, 256, h + 61440, recurrent_packed, 1, gates + 245760);
     seq_lstm_cell_forward(16, 256, bias, gates + 245760, c + 61440, c + 65536, h + 65536);
     /* t = 16 */
-    seq_matmul(16, 1024, 256, h + 65536, recurrent_kernel, 1, gates + 262144);
+    seq_matmul_packed(16, 1024, 256, h + 65536, recurrent_packed, 1, gates + 262144);
     seq_lstm_cell_forward(16, 256, bias, gates + 262144, c + 65536, c + 69632, h + 69632);
     /* t = 17 */
-    seq_matmul(16, 1024, 256, h + 69632, recurrent_kernel, 1, gates + 278528);
+    seq_matmul_packed(16, 1024, 256, h + 69632, recurrent_packed, 1, gates + 278528);
     seq_lstm_cell_forward(16, 256, bias, gates + 278528, c + 69632, c + 73728, h + 73728);
     /* t = 18 */
-    seq_matmul(16, 1024, 256, h + 73728, recurrent_kernel, 1, gates + 294912);
+    seq_matmul_packed(16, 1024, 256, h + 73728, recurrent_packed, 1, gates + 294912);
     seq_lstm_cell_forward(16, 256, bias, gates + 294912, c + 73728, c + 77824, h + 77824);
     /* t = 19 */
-    seq_matmul(16, 1024, 256, h + 77824, recurrent_kernel, 1, gates + 311296);
+    seq_matmul_packed(16, 1024, 256, h + 77824, recurrent_packed, 1, gates + 311296);
     seq_lstm_cell_forward(16, 256, bias, gates + 311296, c + 77824, c + 81920, h + 81920);
     /* t = 20 */
-    seq_matmul(16, 1024, 256, h + 81920, recurrent_kernel, 1, gates + 327680);
+    seq_matmul_packed(16, 1024, 256, h + 81920, recurrent_packed, 1, gates + 327680);
     seq_lstm_cell_forward(16, 256, bias, gates + 327680, c + 81920, c + 86016, h + 86016);
     /* t = 21 */
-    seq_matmul(16, 1024, 256, h + 86016, recurrent_kernel, 1, gates + 344064);
+    seq_matmul_packed(16, 1024, 256, h + 86016, recurrent_packed, 1, gates + 344064);
     seq_lstm_cell_forward(16, 256, bias, gates + 344064, c + 86016, c + 90112, h + 90112);
     /* t = 22 */
-    seq_matmul(16, 1024, 256, h + 90112, recurrent_kernel, 1, gates + 360448);
+    seq_matmul_packed(16, 1024, 256, h + 90112, recurrent_packed, 1, gates + 360448);
     seq_lstm_cell_forward(16, 256, bias, gates + 360448, c + 90112, c + 94208, h + 94208);
     /* t = 23 */
-    seq_matmul(16, 1024, 256, h + 94208, recurrent_kernel, 1, gates + 376832);
+    seq_matmul_packed(16, 1024, 256, h + 94208, recurrent_packed, 1, gates + 376832);
     seq_lstm_cell_forward(16, 256, bias, gates + 376832, c + 94208, c + 98304, h + 98304);
     /* t = 24 */
-    seq_matmul(16, 1024, 256, h + 98304, recurrent_kernel, 1, gates + 393216);
+    seq_matmul_packed(16, 1024, 256, h + 98304, recurrent_packed, 1, gates + 393216);
     seq_lstm_cell_forward(16, 256, bias, gates + 393216, c + 98304, c + 102400, h + 102400);
     /* t = 25 */
-    seq_matmul(16, 1024, 256, h + 102400, recurrent_kernel, 1, gates + 409600);
+    seq_matmul_packed(16, 1024, 256, h + 102400, recurrent_packed, 1, gates + 409600);
     seq_lstm_cell_forward(16, 256, bias, gates + 409600, c + 102400, c + 106496, h + 106496);
     /* t = 26 */
-    seq_matmul(16, 1024, 256, h + 106496, recurrent_kernel, 1, gates + 425984);
+    seq_matmul_packed(16, 1024, 256, h + 106496, recurrent_packed, 1, gates + 425984);
     seq_lstm_cell_forward(16, 256, bias, gates + 425984, c + 106496, c + 110592, h + 110592);
     /* t = 27 */
-    seq_matmul(16, 1024, 256, h + 110592, recurrent_kernel, 1, gates + 442368);
+    seq_matmul_packed(16, 1024, 256, h + 110592, recurrent_packed, 1, gates + 442368);
     seq_lstm_cell_forward(16, 256, bias, gates + 442368, c + 110592, c + 114688, h + 114688);
     /* t = 28 */
-    seq_matmul(16, 1024, 256, h + 114688, recurrent_kernel, 1, gates + 458752);
+    seq_matmul_packed(16, 1024, 256, h + 114688, recurrent_packed, 1, gates + 458752);
     seq_lstm_cell_forward(16, 256, bias, gates + 458752, c + 114688, c + 118784, h + 118784);
     /* t = 29 */
-    seq_matmul(16, 1024, 256, h + 118784, recurrent_kernel, 1, gates + 475136);
+    seq_matmul_packed(16, 1024, 256, h + 118784, recurrent_packed, 1, gates + 475136);
     seq_lstm_cell_forward(16, 256, bias, gates + 475136, c + 118784, c + 122880, h + 122880);
     /* t = 30 */
-    seq_matmul(16, 1024, 256, h + 122880, recurrent_kernel, 1, gates + 491520);
+    seq_matmul_packed(16, 1024, 256, h + 122880, recurrent_packed, 1, gates + 491520);
     seq_lstm_cell_forward(16, 256, bias, gates + 491520, c + 122880, c + 126976, h + 126976);
     /* t = 31 */
-    seq_matmul(16, 1024, 256, h + 126976, recurrent_kernel, 1, gates + 507904);
+    seq_matmul_packed(16, 1024, 256, h + 126976, recurrent_packed, 1, gates + 507904);
     seq_lstm_cell_forward(16, 256, bias, gates + 507904, c + 126976, c + 131072, h + 131072);
     /* t = 32 */
-    seq_matmul(16, 1024, 256, h + 131072, recurrent_kernel, 1, gates + 524288);
+    seq_matmul_packed(16, 1024, 256, h + 131072, recurrent_packed, 1, gates + 524288);
     seq_lstm_cell_forward(16, 256, bias, gates + 524288, c + 131072, c + 135168, h + 135168);
     /* t = 33 */
-    seq_matmul(16, 1024, 256, h + 135168, recurrent_kernel, 1, gates + 540672);
+    seq_matmul_packed(16, 1024, 256, h + 135168, recurrent_packed, 1, gates + 540672);
     seq_lstm_cell_forward(16, 256, bias, gates + 540672, c + 135168, c + 139264, h + 139264);
     /* t = 34 */
-    seq_matmul(16, 1024, 256, h + 139264, recurrent_kernel, 1, gates + 557056);
+    seq_matmul_packed(16, 1024, 256, h + 139264, recurrent_packed, 1, gates + 557056);
     seq_lstm_cell_forward(16, 256, bias, gates + 557056, c + 139264, c + 143360, h + 143360);
     /* t = 35 */
-    seq_matmul(16, 1024, 256, h + 143360, recurrent_kernel, 1, gates + 573440);
+    seq_matmul_packed(16, 1024, 256, h + 143360, recurrent_packed, 1, gates + 573440);
     seq_lstm_cell_forward(16, 256, bias, gates + 573440, c + 143360, c + 147456, h + 147456);
     /* t = 36 */
-    seq_matmul(16, 1024, 256, h + 147456, recurrent_kernel, 1, gates + 589824);
+    seq_matmul_packed(16, 1024, 256, h + 147456, recurrent_packed, 1, gates + 589824);
     seq_lstm_cell_forward(16, 256, bias, gates + 589824, c + 147456, c + 151552, h + 151552);
     /* t = 37 */
-    seq_matmul(16, 1024, 256, h + 151552, recurrent_kernel, 1, gates + 606208);
+    seq_matmul_packed(16, 1024, 256, h + 151552, recurrent_packed, 1, gates + 606208);
     seq_lstm_cell_forward(16, 256, bias, gates + 606208, c + 151552, c + 155648, h + 155648);
     /* t = 38 */
-    seq_matmul(16, 1024, 256, h + 155648, recurrent_kernel, 1, gates + 622592);
+    seq_matmul_packed(16, 1024, 256, h + 155648, recurrent_packed, 1, gates + 622592);
     seq_lstm_cell_forward(16, 256, bias, gates + 622592, c + 155648, c + 159744, h + 159744);
     /* t = 39 */
-    seq_matmul(16, 1024, 256, h + 159744, recurrent_kernel, 1, gates + 638976);
+    seq_matmul_packed(16, 1024, 256, h + 159744, recurrent_packed, 1, gates + 638976);
     seq_lstm_cell_forward(16, 256, bias, gates + 638976, c + 159744, c + 163840, h + 163840);
     /* t = 40 */
-    seq_matmul(16, 1024, 256, h + 163840, recurrent_kernel, 1, gates + 655360);
+    seq_matmul_packed(16, 1024, 256, h + 163840, recurrent_packed, 1, gates + 655360);
     seq_lstm_cell_forward(16, 256, bias, gates + 655360, c + 163840, c + 167936, h + 167936);
     /* t = 41 */
-    seq_matmul(16, 1024, 256, h + 167936, recurrent_kernel, 1, gates + 671744);
+    seq_matmul_packed(16, 1024, 256, h + 167936, recurrent_packed, 1, gates + 671744);
     seq_lstm_cell_forward(16, 256, bias, gates + 671744, c + 167936, c + 172032, h + 172032);
     /* t = 42 */
-    seq_matmul(16, 1024, 256, h + 172032, recurrent_kernel, 1, gates + 688128);
+    seq_matmul_packed(16, 1024, 256, h + 172032, recurrent_packed, 1, gates + 688128);
     seq_lstm_cell_forward(16, 256, bias, gates + 688128, c + 172032, c + 176128, h + 176128);
     /* t = 43 */
-    seq_matmul(16, 1024, 256, h + 176128, recurrent_kernel, 1, gates + 704512);
+    seq_matmul_packed(16, 1024, 256, h + 176128, recurrent_packed, 1, gates + 704512);
     seq_lstm_cell_forward(16, 256, bias, gates + 704512, c + 176128, c + 180224, h + 180224);
     /* t = 44 */
-    seq_matmul(16, 1024, 256, h + 180224, recurrent_kernel, 1, gates + 720896);
+    seq_matmul_packed(16, 1024, 256, h + 180224, recurrent_packed, 1, gates + 720896);
     seq_lstm_cell_forward(16, 256, bias, gates + 720896, c + 180224, c + 184320, h + 184320);
     /* t = 45 */
-    seq_matmul(16, 1024, 256, h + 184320, recurrent_kernel, 1, gates + 737280);
+    seq_matmul_packed(16, 1024, 256, h + 184320, recurrent_packed, 1, gates + 737280);
     seq_lstm_cell_forward(16, 256, bias, gates + 737280, c + 184320, c + 188416, h + 188416);
     /* t = 46 */
-    seq_matmul(16, 1024, 256, h + 188416, recurrent_kernel, 1, gates + 753664);
+    seq_matmul_packed(16, 1024, 256, h + 188416, recurrent_packed, 1, gates + 753664);
     seq_lstm_cell_forward(16, 256, bias, gates + 753664, c + 188416, c + 192512, h + 192512);
     /* t = 47 */
-    seq_matmul(16, 1024, 256, h + 192512, recurrent_kernel, 1, gates + 770048);
+    seq_matmul_packed(16, 1024, 256, h + 192512, recurrent_packed, 1, gates + 770048);
     seq_lstm_cell_forward(16, 256, bias, gates + 770048, c + 192512, c + 196608, h + 196608);
     /* t = 48 */
-    seq_matmul(16, 1024, 256, h + 196608, recurrent_kernel, 1, gates + 786432);
+    seq_matmul_packed(16, 1024, 256, h + 196608, recurrent_packed, 1, gates + 786432);
     seq_lstm_cell_forward(16, 256, bias, gates + 786432, c + 196608, c + 200704, h + 200704);
     /* t = 49 */
-    seq_matmul(16, 1024, 256, h + 200704, recurrent_kernel, 1, gates + 802816);
+    seq_matmul_packed(16, 1024, 256, h + 200704, recurrent_packed, 1, gates + 802816);
     seq_lstm_cell_forward(16, 256, bias, gates + 802816, c + 200704, c + 204800, h + 204800);
     /* t = 50 */
-    seq_matmul(16, 1024, 256, h + 204800, recurrent_kernel, 1, gates + 819200);
+    seq_matmul_packed(16, 1024, 256, h + 204800, recurrent_packed, 1, gates + 819200);
     seq_lstm_cell_forward(16, 256, bias, gates + 819200, c + 204800, c + 208896, h + 208896);
     /* t = 51 */
-    seq_matmul(16, 1024, 256, h + 208896, recurrent_kernel, 1, gates + 835584);
+    seq_matmul_packed(16, 1024, 256, h + 208896, recurrent_packed, 1, gates + 835584);
     seq_lstm_cell_forward(16, 256, bias, gates + 835584, c + 208896, c + 212992, h + 212992);
     /* t = 52 */
-    seq_matmul(16, 1024, 256, h + 212992, recurrent_kernel, 1, gates + 851968);
+    seq_matmul_packed(16, 1024, 256, h + 212992, recurrent_packed, 1, gates + 851968);
     seq_lstm_cell_forward(16, 256, bias, gates + 851968, c + 212992, c + 217088, h + 217088);
     /* t = 53 */
-    seq_matmul(16, 1024, 256, h + 217088, recurrent_kernel, 1, gates + 868352);
+    seq_matmul_packed(16, 1024, 256, h + 217088, recurrent_packed, 1, gates + 868352);
     seq_lstm_cell_forward(16, 256, bias, gates + 868352, c + 217088, c + 221184, h + 221184);
     /* t = 54 */
-    seq_matmul(16, 1024, 256, h + 221184, recurrent_kernel, 1, gates + 884736);
+    seq_matmul_packed(16, 1024, 256, h + 221184, recurrent_packed, 1, gates + 884736);
     seq_lstm_cell_forward(16, 256, bias, gates + 884736, c + 221184, c + 225280, h + 225280);
     /* t = 55 */
-    seq_matmul(16, 1024, 256, h + 225280, recurrent_kernel, 1, gates + 901120);
+    seq_matmul_packed(16, 1024, 256, h + 225280, recurrent_packed, 1, gates + 901120);
     seq_lstm_cell_forward(16, 256, bias, gates + 901120, c + 225280, c + 229376, h + 229376);
     /* t = 56 */
-    seq_matmul(16, 1024, 256, h + 229376, recurrent_kernel, 1, gates + 917504);
+    seq_matmul_packed(16, 1024, 256, h + 229376, recurrent_packed, 1, gates + 917504);
     seq_lstm_cell_forward(16, 256, bias, gates + 917504, c + 229376, c + 233472, h + 233472);
     /* t = 57 */
-    seq_matmul(16, 1024, 256, h + 233472, recurrent_kernel, 1, gates + 933888);
+    seq_matmul_packed(16, 1024, 256, h + 233472, recurrent_packed, 1, gates + 933888);
     seq_lstm_cell_forward(16, 256, bias, gates + 933888, c + 233472, c + 237568, h + 237568);
     /* t = 58 */
-    seq_matmul(16, 1024, 256, h + 237568, recurrent_kernel, 1, gates + 950272);
+    seq_matmul_packed(16, 1024, 256, h + 237568, recurrent_packed, 1, gates + 950272);
     seq_lstm_cell_forward(16, 256, bias, gates + 950272, c + 237568, c + 241664, h + 241664);
     /* t = 59 */
-    seq_matmul(16, 1024, 256, h + 241664, recurrent_kernel, 1, gates + 966656);
+    seq_matmul_packed(16, 1024, 256, h + 241664, recurrent_packed, 1, gates + 966656);
     seq_lstm_cell_forward(16, 256, bias, gates + 966656, c + 241664, c + 245760, h + 245760);
     /* t = 60 */
-    seq_matmul(16, 1024, 256, h + 245760, recurrent_kernel, 1, gates + 983040);
+    seq_matmul_packed(16, 1024, 256, h + 245760, recurrent_packed, 1, gates + 983040);
     seq_lstm_cell_forward(16, 256, bias, gates + 983040, c + 245760, c + 249856, h + 249856);
     /* t = 61 */
-    seq_matmul(16, 1024, 256, h + 249856, recurrent_kernel, 1, gates + 999424);
+    seq_matmul_packed(16, 1024, 256, h + 249856, recurrent_packed, 1, gates + 999424);
     seq_lstm_cell_forward(16, 256, bias, gates + 999424, c + 249856, c + 253952, h + 253952);
     /* t = 62 */
-    seq_matmul(16, 1024, 256, h + 253952, recurrent_kernel, 1, gates + 1015808);
+    seq_matmul_packed(16, 1024, 256, h + 253952, recurrent_packed, 1, gates + 1015808);
     seq_lstm_cell_forward(16, 256, bias, gates + 1015808, c + 253952, c + 258048, h + 258048);
     /* t = 63 */
-    seq_matmul(16, 1024, 256, h + 258048, recurrent_kernel, 1, gates + 1032192);
+    seq_matmul_packed(16, 1024, 256, h + 258048, recurrent_packed, 1, gates + 1032192);
     seq_lstm_cell_forward(16, 256, bias, gates + 1032192, c + 258048, c + 262144, h + 262144);
     /* t = 64 */
-    seq_matmul(16, 1024, 256, h + 262144, recurrent_kernel, 1, gates + 1048576);
+    seq_matmul_packed(16, 1024, 256, h + 262144, recurrent_packed, 1, gates + 1048576);
     seq_lstm_cell_forward(16, 256, bias, gates + 1048576, c + 262144, c + 266240, h + 266240);
     /* t = 65 */
-    seq_matmul(16, 1024, 256, h + 266240, recurrent_kernel, 1, gates + 1064960);
+    seq_matmul_packed(16, 1024, 256, h + 266240, recurrent_packed, 1, gates + 1064960);
     seq_lstm_cell_forward(16, 256, bias, gates + 1064960, c + 266240, c + 270336, h + 270336);
     /* t = 66 */
-    seq_matmul(16, 1024, 256, h + 270336, recurrent_kernel, 1, gates + 1081344);
+    seq_matmul_packed(16, 1024, 256, h + 270336, recurrent_packed, 1, gates + 1081344);
     seq_lstm_cell_forward(16, 256, bias, gates + 1081344, c + 270336, c + 274432, h + 274432);
     /* t = 67 */
-    seq_matmul(16, 1024, 256, h + 274432, recurrent_kernel, 1, gates + 1097728);
+    seq_matmul_packed(16, 1024, 256, h + 274432, recurrent_packed, 1, gates + 1097728);
     seq_lstm_cell_forward(16, 256, bias, gates + 1097728, c + 274432, c + 278528, h + 278528);
     /* t = 68 */
-    seq_matmul(16, 1024, 256, h + 278528, recurrent_kernel, 1, gates + 1114112);
+    seq_matmul_packed(16, 1024, 256, h + 278528, recurrent_packed, 1, gates + 1114112);
     seq_lstm_cell_forward(16, 256, bias, gates + 1114112, c + 278528, c + 282624, h + 282624);
     /* t = 69 */
-    seq_matmul(16, 1024, 256, h + 282624, recurrent_kernel, 1, gates + 1130496);
+    seq_matmul_packed(16, 1024, 256, h + 282624, recurrent_packed, 1, gates + 1130496);
     seq_lstm_cell_forward(16, 256, bias, gates + 1130496, c + 282624, c + 286720, h + 286720);
     /* t = 70 */
-    seq_matmul(16, 1024, 256, h + 286720, recurrent_kernel, 1, gates + 1146880);
+    seq_matmul_packed(16, 1024, 256, h + 286720, recurrent_packed, 1, gates + 1146880);
     seq_lstm_cell_forward(16, 256, bias, gates + 1146880, c + 286720, c + 290816, h + 290816);
     /* t = 71 */
-    seq_matmul(16, 1024, 256, h + 290816, recurrent_kernel, 1, gates + 1163264);
+    seq_matmul_packed(16, 1024, 256, h + 290816, recurrent_packed, 1, gates + 1163264);
     seq_lstm_cell_forward(16, 256, bias, gates + 1163264, c + 290816, c + 294912, h + 294912);
     /* t = 72 */
-    seq_matmul(16, 1024, 256, h + 294912, recurrent_kernel, 1, gates + 1179648);
+    seq_matmul_packed(16, 1024, 256, h + 294912, recurrent_packed, 1, gates + 1179648);
     seq_lstm_cell_forward(16, 256, bias, gates + 1179648, c + 294912, c + 299008, h + 299008);
     /* t = 73 */
-    seq_matmul(16, 1024, 256, h + 299008, recurrent_kernel, 1, gates + 1196032);
+    seq_matmul_packed(16, 1024, 256, h + 299008, recurrent_packed, 1, gates + 1196032);
     seq_lstm_cell_forward(16, 256, bias, gates + 1196032, c + 299008, c + 303104, h + 303104);
     /* t = 74 */
-    seq_matmul(16, 1024, 256, h + 303104, recurrent_kernel, 1, gates + 1212416);
+    seq_matmul_packed(16, 1024, 256, h + 303104, recurrent_packed, 1, gates + 1212416);
     seq_lstm_cell_forward(16, 256, bias, gates + 1212416, c + 303104, c + 307200, h + 307200);
     /* t = 75 */
-    seq_matmul(16, 1024, 256, h + 307200, recurrent_kernel, 1, gates + 1228800);
+    seq_matmul_packed(16, 1024, 256, h + 307200, recurrent_packed, 1, gates + 1228800);
     seq_lstm_cell_forward(16, 256, bias, gates + 1228800, c + 307200, c + 311296, h + 311296);
     /* t = 76 */
-    seq_matmul(16, 1024, 256, h + 311296, recurrent_kernel, 1, gates + 1245184);
+    seq_matmul_packed(16, 1024, 256, h + 311296, recurrent_packed, 1, gates + 1245184);
     seq_lstm_cell_forward(16, 256, bias, gates + 1245184, c + 311296, c + 315392, h + 315392);
     /* t = 77 */
-    seq_matmul(16, 1024, 256, h + 315392, recurrent_kernel, 1, gates + 1261568);
+    seq_matmul_packed(16, 1024, 256, h + 315392, recurrent_packed, 1, gates + 1261568);
     seq_lstm_cell_forward(16, 256, bias, gates + 1261568, c + 315392, c + 319488, h + 319488);
     /* t = 78 */
-    seq_matmul(16, 1024, 256, h + 319488, recurrent_kernel, 1, gates + 1277952);
+    seq_matmul_packed(16, 1024, 256, h + 319488, recurrent_packed, 1, gates + 1277952);
     seq_lstm_cell_forward(16, 256, bias, gates + 1277952, c + 319488, c + 323584, h + 323584);
     /* t = 79 */
-    seq_matmul(16, 1024, 256, h + 323584, recurrent_kernel, 1, gates + 1294336);
+    seq_matmul_packed(16, 1024, 256, h + 323584, recurrent_packed, 1, gates + 1294336);
     seq_lstm_cell_forward(16, 256, bias, gates + 1294336, c + 323584, c + 327680, h + 327680);
     /* t = 80 */
-    seq_matmul(16, 1024, 256, h + 327680, recurrent_kernel, 1, gates + 1310720);
+    seq_matmul_packed(16, 1024, 256, h + 327680, recurrent_packed, 1, gates + 1310720);
     seq_lstm_cell_forward(16, 256, bias, gates + 1310720, c + 327680, c + 331776, h + 331776);
     /* t = 81 */
-    seq_matmul(16, 1024, 256, h + 331776, recurrent_kernel, 1, gates + 1327104);
+    seq_matmul_packed(16, 1024, 256, h + 331776, recurrent_packed, 1, gates + 1327104);
     seq_lstm_cell_forward(16, 256, bias, gates + 1327104, c + 331776, c + 335872, h + 335872);
     /* t = 82 */
-    seq_matmul(16, 1024, 256, h + 335872, recurrent_kernel, 1, gates + 1343488);
+    seq_matmul_packed(16, 1024, 256, h + 335872, recurrent_packed, 1, gates + 1343488);
     seq_lstm_cell_forward(16, 256, bias, gates + 1343488, c + 335872, c + 339968, h + 339968);
     /* t = 83 */
-    seq_matmul(16, 1024, 256, h + 339968, recurrent_kernel, 1, gates + 1359872);
+    seq_matmul_packed(16, 1024, 256, h + 339968, recurrent_packed, 1, gates + 1359872);
     seq_lstm_cell_forward(16, 256, bias, gates + 1359872, c + 339968, c + 344064, h + 344064);
     /* t = 84 */
-    seq_matmul(16, 1024, 256, h + 344064, recurrent_kernel, 1, gates + 1376256);
+    seq_matmul_packed(16, 1024, 256, h + 344064, recurrent_packed, 1, gates + 1376256);
     seq_lstm_cell_forward(16, 256, bias, gates + 1376256, c + 344064, c + 348160, h + 348160);
     /* t = 85 */
-    seq_matmul(16, 1024, 256, h + 348160, recurrent_kernel, 1, gates + 1392640);
+    seq_matmul_packed(16, 1024, 256, h + 348160, recurrent_packed, 1, gates + 1392640);
     seq_lstm_cell_forward(16, 256, bias, gates + 1392640, c + 348160, c + 352256, h + 352256);
     /* t = 86 */
-    seq_matmul(16, 1024, 256, h + 352256, recurrent_kernel, 1, gates + 1409024);
+    seq_matmul_packed(16, 1024, 256, h + 352256, recurrent_packed, 1, gates + 1409024);
     seq_lstm_cell_forward(16, 256, bias, gates + 1409024, c + 352256, c + 356352, h + 356352);
     /* t = 87 */
-    seq_matmul(16, 1024, 256, h + 356352, recurrent_kernel, 1, gates + 1425408);
+    seq_matmul_packed(16, 1024, 256, h + 356352, recurrent_packed, 1, gates + 1425408);
     seq_lstm_cell_forward(16, 256, bias, gates + 1425408, c + 356352, c + 360448, h + 360448);
     /* t = 88 */
-    seq_matmul(16, 1024, 256, h + 360448, recurrent_kernel, 1, gates + 1441792);
+    seq_matmul_packed(16, 1024, 256, h + 360448, recurrent_packed, 1, gates + 1441792);
     seq_lstm_cell_forward(16, 256, bias, gates + 1441792, c + 360448, c + 364544, h + 364544);
     /* t = 89 */
-    seq_matmul(16, 1024, 256, h + 364544, recurrent_kernel, 1, gates + 1458176);
+    seq_matmul_packed(16, 1024, 256, h + 364544, recurrent_packed, 1, gates + 1458176);
     seq_lstm_cell_forward(16, 256, bias, gates + 1458176, c + 364544, c + 368640, h + 368640);
     /* t = 90 */
-    seq_matmul(16, 1024, 256, h + 368640, recurrent_kernel, 1, gates + 1474560);
+    seq_matmul_packed(16, 1024, 256, h + 368640, recurrent_packed, 1, gates + 1474560);
     seq_lstm_cell_forward(16, 256, bias, gates + 1474560, c + 368640, c + 372736, h + 372736);
     /* t = 91 */
-    seq_matmul(16, 1024, 256, h + 372736, recurrent_kernel, 1, gates + 1490944);
+    seq_matmul_packed(16, 1024, 256, h + 372736, recurrent_packed, 1, gates + 1490944);
     seq_lstm_cell_forward(16, 256, bias, gates + 1490944, c + 372736, c + 376832, h + 376832);
     /* t = 92 */
-    seq_matmul(16, 1024, 256, h + 376832, recurrent_kernel, 1, gates + 1507328);
+    seq_matmul_packed(16, 1024, 256, h + 376832, recurrent_packed, 1, gates + 1507328);
     seq_lstm_cell_forward(16, 256, bias, gates + 1507328, c + 376832, c + 380928, h + 380928);
     /* t = 93 */
-    seq_matmul(16, 1024, 256, h + 380928, recurrent_kernel, 1, gates + 1523712);
+    seq_matmul_packed(16, 1024, 256, h + 380928, recurrent_packed, 1, gates + 1523712);
     seq_lstm_cell_forward(16, 256, bias, gates + 1523712, c + 380928, c + 385024, h + 385024);
     /* t = 94 */
-    seq_matmul(16, 1024, 256, h + 385024, recurrent_kernel, 1, gates + 1540096);
+    seq_matmul_packed(16, 1024, 256, h + 385024, recurrent_packed, 1, gates + 1540096);
     seq_lstm_cell_forward(16, 256, bias, gates + 1540096, c + 385024, c + 389120, h + 389120);
     /* t = 95 */
-    seq_matmul(16, 1024, 256, h + 389120, recurrent_kernel, 1, gates + 1556480);
+    seq_matmul_packed(16, 1024, 256, h + 389120, recurrent_packed, 1, gates + 1556480);
     seq_lstm_cell_forward(16, 256, bias, gates + 1556480, c + 389120, c + 393216, h + 393216);
     /* t = 96 */
-    seq_matmul(16, 1024, 256, h + 393216, recurrent_kernel, 1, gates + 1572864);
+    seq_matmul_packed(16, 1024, 256, h + 393216, recurrent_packed, 1, gates + 1572864);
     seq_lstm_cell_forward(16, 256, bias, gates + 1572864, c + 393216, c + 397312, h + 397312);
     /* t = 97 */
-    seq_matmul(16, 1024, 256, h + 397312, recurrent_kernel, 1, gates + 1589248);
+    seq_matmul_packed(16, 1024, 256, h + 397312, recurrent_packed, 1, gates + 1589248);
     seq_lstm_cell_forward(16, 256, bias, gates + 1589248, c + 397312, c + 401408, h + 401408);
     /* t = 98 */
-    seq_matmul(16, 1024, 256, h + 401408, recurrent_kernel, 1, gates + 1605632);
+    seq_matmul_packed(16, 1024, 256, h + 401408, recurrent_packed, 1, gates + 1605632);
     seq_lstm_cell_forward(16, 256, bias, gates + 1605632, c + 401408, c + 405504, h + 405504);
     /* t = 99 */
-    seq_matmul(16, 1024, 256, h + 405504, recurrent_kernel, 1, gates + 1622016);
+    seq_matmul_packed(16, 1024, 256, h + 405504, recurrent_packed, 1, gates + 1622016);
     seq_lstm_cell_forward(16, 256, bias, gates + 1622016, c + 405504, c + 409600, h + 409600);
     seq_copy(4096, h + 409600, a + 16384 + 4096 * blk);
     seq_copy(4096, c + 409600, a + 24576 + 4096 * blk);
@@ -1152,327 +1156,328 @@ static void lstm_1_forward_block(const real *p, real *a, int blk)
 
 static void lstm_1_forward(const real *p, real *a)
 {
+    seq_pack_b(256, 1024, p + 595072, a + 12001280);  /* recurrent_kernel */
     seq_parallel_blocks(2, lstm_1_forward_block, p, a);
 }
 
 /* block blk, all 100 steps back, and its share of the weight gradients */
 static void lstm_1_backward_block(const real *p, real *a, int blk)
 {
-    const real *x = a + 5988352 + 409600 * blk; /* [100, 16, 256] input */
-    real *dx = a + 20051844 + 409600 * blk;     /* [100, 16, 256] d input */
+    const real *x = a + 6250496 + 409600 * blk; /* [100, 16, 256] input */
+    real *dx = a + 20576132 + 409600 * blk;     /* [100, 16, 256] d input */
 
     const real *kernel = p + 332928;            /* [256, 1024] */
-    const real *recurrent_kernel = p + 595072;  /* [256, 1024] */
-    const real *gates = a + 6807552 + 1638400 * blk; /* [100, 16, 1024] */
-    const real *c = a + 10084352 + 413696 * blk; /* [101, 16, 256] */
-    const real *h = a + 10911744 + 413696 * blk; /* [101, 16, 256] */
-    real *dh = a + 14864260 + 409600 * blk;     /* [100, 16, 256] d out; gathers the recurrent gradient */
-    real *dgates = a + 15683460 + 1638400 * blk; /* [100, 16, 1024] */
-    real *dc = a + 18960260 + 4096 * blk;       /* [16, 256] */
-    real *dbias_rows = a + 18968452 + 16384 * blk; /* [16, 1024] */
-    real *d_kernel = a + 19001220 + 262144 * blk; /* [256, 1024] */
-    real *d_recurrent_kernel = a + 19525508 + 262144 * blk; /* [256, 1024] */
-    real *d_bias = a + 20049796 + 1024 * blk;   /* [1024] */
+    const real *recurrent_packed = a + 12001280; /* recurrent_kernel transposed, packed (seq_pack_bt) */
+    const real *gates = a + 7069696 + 1638400 * blk; /* [100, 16, 1024] */
+    const real *c = a + 10346496 + 413696 * blk; /* [101, 16, 256] */
+    const real *h = a + 11173888 + 413696 * blk; /* [101, 16, 256] */
+    real *dh = a + 15388548 + 409600 * blk;     /* [100, 16, 256] d out; gathers the recurrent gradient */
+    real *dgates = a + 16207748 + 1638400 * blk; /* [100, 16, 1024] */
+    real *dc = a + 19484548 + 4096 * blk;       /* [16, 256] */
+    real *dbias_rows = a + 19492740 + 16384 * blk; /* [16, 1024] */
+    real *d_kernel = a + 19525508 + 262144 * blk; /* [256, 1024] */
+    real *d_recurrent_kernel = a + 20049796 + 262144 * blk; /* [256, 1024] */
+    real *d_bias = a + 20574084 + 1024 * blk;   /* [1024] */
 
     seq_zero(4096, dc);
     seq_zero(16384, dbias_rows);
     /* t = 99 */
     seq_lstm_cell_backward(16, 256, gates + 1622016, c + 405504, c + 409600, dh + 405504, dc, dgates + 1622016, dbias_rows, NULL, 99);
-    seq_matmul_bt(16, 256, 1024, dgates + 1622016, recurrent_kernel, 1, dh + 401408);
+    seq_matmul_packed(16, 256, 1024, dgates + 1622016, recurrent_packed, 1, dh + 401408);
     /* t = 98 */
     seq_lstm_cell_backward(16, 256, gates + 1605632, c + 401408, c + 405504, dh + 401408, dc, dgates + 1605632, dbias_rows, NULL, 98);
-    seq_matmul_bt(16, 256, 1024, dgates + 1605632, recurrent_kernel, 1, dh + 397312);
+    seq_matmul_packed(16, 256, 1024, dgates + 1605632, recurrent_packed, 1, dh + 397312);
     /* t = 97 */
     seq_lstm_cell_backward(16, 256, gates + 1589248, c + 397312, c + 401408, dh + 397312, dc, dgates + 1589248, dbias_rows, NULL, 97);
-    seq_matmul_bt(16, 256, 1024, dgates + 1589248, recurrent_kernel, 1, dh + 393216);
+    seq_matmul_packed(16, 256, 1024, dgates + 1589248, recurrent_packed, 1, dh + 393216);
     /* t = 96 */
     seq_lstm_cell_backward(16, 256, gates + 1572864, c + 393216, c + 397312, dh + 393216, dc, dgates + 1572864, dbias_rows, NULL, 96);
-    seq_matmul_bt(16, 256, 1024, dgates + 1572864, recurrent_kernel, 1, dh + 389120);
+    seq_matmul_packed(16, 256, 1024, dgates + 1572864, recurrent_packed, 1, dh + 389120);
     /* t = 95 */
     seq_lstm_cell_backward(16, 256, gates + 1556480, c + 389120, c + 393216, dh + 389120, dc, dgates + 1556480, dbias_rows, NULL, 95);
-    seq_matmul_bt(16, 256, 1024, dgates + 1556480, recurrent_kernel, 1, dh + 385024);
+    seq_matmul_packed(16, 256, 1024, dgates + 1556480, recurrent_packed, 1, dh + 385024);
     /* t = 94 */
     seq_lstm_cell_backward(16, 256, gates + 1540096, c + 385024, c + 389120, dh + 385024, dc, dgates + 1540096, dbias_rows, NULL, 94);
-    seq_matmul_bt(16, 256, 1024, dgates + 1540096, recurrent_kernel, 1, dh + 380928);
+    seq_matmul_packed(16, 256, 1024, dgates + 1540096, recurrent_packed, 1, dh + 380928);
     /* t = 93 */
     seq_lstm_cell_backward(16, 256, gates + 1523712, c + 380928, c + 385024, dh + 380928, dc, dgates + 1523712, dbias_rows, NULL, 93);
-    seq_matmul_bt(16, 256, 1024, dgates + 1523712, recurrent_kernel, 1, dh + 376832);
+    seq_matmul_packed(16, 256, 1024, dgates + 1523712, recurrent_packed, 1, dh + 376832);
     /* t = 92 */
     seq_lstm_cell_backward(16, 256, gates + 1507328, c + 376832, c + 380928, dh + 376832, dc, dgates + 1507328, dbias_rows, NULL, 92);
-    seq_matmul_bt(16, 256, 1024, dgates + 1507328, recurrent_kernel, 1, dh + 372736);
+    seq_matmul_packed(16, 256, 1024, dgates + 1507328, recurrent_packed, 1, dh + 372736);
     /* t = 91 */
     seq_lstm_cell_backward(16, 256, gates + 1490944, c + 372736, c + 376832, dh + 372736, dc, dgates + 1490944, dbias_rows, NULL, 91);
-    seq_matmul_bt(16, 256, 1024, dgates + 1490944, recurrent_kernel, 1, dh + 368640);
+    seq_matmul_packed(16, 256, 1024, dgates + 1490944, recurrent_packed, 1, dh + 368640);
     /* t = 90 */
     seq_lstm_cell_backward(16, 256, gates + 1474560, c + 368640, c + 372736, dh + 368640, dc, dgates + 1474560, dbias_rows, NULL, 90);
-    seq_matmul_bt(16, 256, 1024, dgates + 1474560, recurrent_kernel, 1, dh + 364544);
+    seq_matmul_packed(16, 256, 1024, dgates + 1474560, recurrent_packed, 1, dh + 364544);
     /* t = 89 */
     seq_lstm_cell_backward(16, 256, gates + 1458176, c + 364544, c + 368640, dh + 364544, dc, dgates + 1458176, dbias_rows, NULL, 89);
-    seq_matmul_bt(16, 256, 1024, dgates + 1458176, recurrent_kernel, 1, dh + 360448);
+    seq_matmul_packed(16, 256, 1024, dgates + 1458176, recurrent_packed, 1, dh + 360448);
     /* t = 88 */
     seq_lstm_cell_backward(16, 256, gates + 1441792, c + 360448, c + 364544, dh + 360448, dc, dgates + 1441792, dbias_rows, NULL, 88);
-    seq_matmul_bt(16, 256, 1024, dgates + 1441792, recurrent_kernel, 1, dh + 356352);
+    seq_matmul_packed(16, 256, 1024, dgates + 1441792, recurrent_packed, 1, dh + 356352);
     /* t = 87 */
     seq_lstm_cell_backward(16, 256, gates + 1425408, c + 356352, c + 360448, dh + 356352, dc, dgates + 1425408, dbias_rows, NULL, 87);
-    seq_matmul_bt(16, 256, 1024, dgates + 1425408, recurrent_kernel, 1, dh + 352256);
+    seq_matmul_packed(16, 256, 1024, dgates + 1425408, recurrent_packed, 1, dh + 352256);
     /* t = 86 */
     seq_lstm_cell_backward(16, 256, gates + 1409024, c + 352256, c + 356352, dh + 352256, dc, dgates + 1409024, dbias_rows, NULL, 86);
-    seq_matmul_bt(16, 256, 1024, dgates + 1409024, recurrent_kernel, 1, dh + 348160);
+    seq_matmul_packed(16, 256, 1024, dgates + 1409024, recurrent_packed, 1, dh + 348160);
     /* t = 85 */
     seq_lstm_cell_backward(16, 256, gates + 1392640, c + 348160, c + 352256, dh + 348160, dc, dgates + 1392640, dbias_rows, NULL, 85);
-    seq_matmul_bt(16, 256, 1024, dgates + 1392640, recurrent_kernel, 1, dh + 344064);
+    seq_matmul_packed(16, 256, 1024, dgates + 1392640, recurrent_packed, 1, dh + 344064);
     /* t = 84 */
     seq_lstm_cell_backward(16, 256, gates + 1376256, c + 344064, c + 348160, dh + 344064, dc, dgates + 1376256, dbias_rows, NULL, 84);
-    seq_matmul_bt(16, 256, 1024, dgates + 1376256, recurrent_kernel, 1, dh + 339968);
+    seq_matmul_packed(16, 256, 1024, dgates + 1376256, recurrent_packed, 1, dh + 339968);
     /* t = 83 */
     seq_lstm_cell_backward(16, 256, gates + 1359872, c + 339968, c + 344064, dh + 339968, dc, dgates + 1359872, dbias_rows, NULL, 83);
-    seq_matmul_bt(16, 256, 1024, dgates + 1359872, recurrent_kernel, 1, dh + 335872);
+    seq_matmul_packed(16, 256, 1024, dgates + 1359872, recurrent_packed, 1, dh + 335872);
     /* t = 82 */
     seq_lstm_cell_backward(16, 256, gates + 1343488, c + 335872, c + 339968, dh + 335872, dc, dgates + 1343488, dbias_rows, NULL, 82);
-    seq_matmul_bt(16, 256, 1024, dgates + 1343488, recurrent_kernel, 1, dh + 331776);
+    seq_matmul_packed(16, 256, 1024, dgates + 1343488, recurrent_packed, 1, dh + 331776);
     /* t = 81 */
     seq_lstm_cell_backward(16, 256, gates + 1327104, c + 331776, c + 335872, dh + 331776, dc, dgates + 1327104, dbias_rows, NULL, 81);
-    seq_matmul_bt(16, 256, 1024, dgates + 1327104, recurrent_kernel, 1, dh + 327680);
+    seq_matmul_packed(16, 256, 1024, dgates + 1327104, recurrent_packed, 1, dh + 327680);
     /* t = 80 */
     seq_lstm_cell_backward(16, 256, gates + 1310720, c + 327680, c + 331776, dh + 327680, dc, dgates + 1310720, dbias_rows, NULL, 80);
-    seq_matmul_bt(16, 256, 1024, dgates + 1310720, recurrent_kernel, 1, dh + 323584);
+    seq_matmul_packed(16, 256, 1024, dgates + 1310720, recurrent_packed, 1, dh + 323584);
     /* t = 79 */
     seq_lstm_cell_backward(16, 256, gates + 1294336, c + 323584, c + 327680, dh + 323584, dc, dgates + 1294336, dbias_rows, NULL, 79);
-    seq_matmul_bt(16, 256, 1024, dgates + 1294336, recurrent_kernel, 1, dh + 319488);
+    seq_matmul_packed(16, 256, 1024, dgates + 1294336, recurrent_packed, 1, dh + 319488);
     /* t = 78 */
     seq_lstm_cell_backward(16, 256, gates + 1277952, c + 319488, c + 323584, dh + 319488, dc, dgates + 1277952, dbias_rows, NULL, 78);
-    seq_matmul_bt(16, 256, 1024, dgates + 1277952, recurrent_kernel, 1, dh + 315392);
+    seq_matmul_packed(16, 256, 1024, dgates + 1277952, recurrent_packed, 1, dh + 315392);
     /* t = 77 */
     seq_lstm_cell_backward(16, 256, gates + 1261568, c + 315392, c + 319488, dh + 315392, dc, dgates + 1261568, dbias_rows, NULL, 77);
-    seq_matmul_bt(16, 256, 1024, dgates + 1261568, recurrent_kernel, 1, dh + 311296);
+    seq_matmul_packed(16, 256, 1024, dgates + 1261568, recurrent_packed, 1, dh + 311296);
     /* t = 76 */
     seq_lstm_cell_backward(16, 256, gates + 1245184, c + 311296, c + 315392, dh + 311296, dc, dgates + 1245184, dbias_rows, NULL, 76);
-    seq_matmul_bt(16, 256, 1024, dgates + 1245184, recurrent_kernel, 1, dh + 307200);
+    seq_matmul_packed(16, 256, 1024, dgates + 1245184, recurrent_packed, 1, dh + 307200);
     /* t = 75 */
     seq_lstm_cell_backward(16, 256, gates + 1228800, c + 307200, c + 311296, dh + 307200, dc, dgates + 1228800, dbias_rows, NULL, 75);
-    seq_matmul_bt(16, 256, 1024, dgates + 1228800, recurrent_kernel, 1, dh + 303104);
+    seq_matmul_packed(16, 256, 1024, dgates + 1228800, recurrent_packed, 1, dh + 303104);
     /* t = 74 */
     seq_lstm_cell_backward(16, 256, gates + 1212416, c + 303104, c + 307200, dh + 303104, dc, dgates + 1212416, dbias_rows, NULL, 74);
-    seq_matmul_bt(16, 256, 1024, dgates + 1212416, recurrent_kernel, 1, dh + 299008);
+    seq_matmul_packed(16, 256, 1024, dgates + 1212416, recurrent_packed, 1, dh + 299008);
     /* t = 73 */
     seq_lstm_cell_backward(16, 256, gates + 1196032, c + 299008, c + 303104, dh + 299008, dc, dgates + 1196032, dbias_rows, NULL, 73);
-    seq_matmul_bt(16, 256, 1024, dgates + 1196032, recurrent_kernel, 1, dh + 294912);
+    seq_matmul_packed(16, 256, 1024, dgates + 1196032, recurrent_packed, 1, dh + 294912);
     /* t = 72 */
     seq_lstm_cell_backward(16, 256, gates + 1179648, c + 294912, c + 299008, dh + 294912, dc, dgates + 1179648, dbias_rows, NULL, 72);
-    seq_matmul_bt(16, 256, 1024, dgates + 1179648, recurrent_kernel, 1, dh + 290816);
+    seq_matmul_packed(16, 256, 1024, dgates + 1179648, recurrent_packed, 1, dh + 290816);
     /* t = 71 */
     seq_lstm_cell_backward(16, 256, gates + 1163264, c + 290816, c + 294912, dh + 290816, dc, dgates + 1163264, dbias_rows, NULL, 71);
-    seq_matmul_bt(16, 256, 1024, dgates + 1163264, recurrent_kernel, 1, dh + 286720);
+    seq_matmul_packed(16, 256, 1024, dgates + 1163264, recurrent_packed, 1, dh + 286720);
     /* t = 70 */
     seq_lstm_cell_backward(16, 256, gates + 1146880, c + 286720, c + 290816, dh + 286720, dc, dgates + 1146880, dbias_rows, NULL, 70);
-    seq_matmul_bt(16, 256, 1024, dgates + 1146880, recurrent_kernel, 1, dh + 282624);
+    seq_matmul_packed(16, 256, 1024, dgates + 1146880, recurrent_packed, 1, dh + 282624);
     /* t = 69 */
     seq_lstm_cell_backward(16, 256, gates + 1130496, c + 282624, c + 286720, dh + 282624, dc, dgates + 1130496, dbias_rows, NULL, 69);
-    seq_matmul_bt(16, 256, 1024, dgates + 1130496, recurrent_kernel, 1, dh + 278528);
+    seq_matmul_packed(16, 256, 1024, dgates + 1130496, recurrent_packed, 1, dh + 278528);
     /* t = 68 */
     seq_lstm_cell_backward(16, 256, gates + 1114112, c + 278528, c + 282624, dh + 278528, dc, dgates + 1114112, dbias_rows, NULL, 68);
-    seq_matmul_bt(16, 256, 1024, dgates + 1114112, recurrent_kernel, 1, dh + 274432);
+    seq_matmul_packed(16, 256, 1024, dgates + 1114112, recurrent_packed, 1, dh + 274432);
     /* t = 67 */
     seq_lstm_cell_backward(16, 256, gates + 1097728, c + 274432, c + 278528, dh + 274432, dc, dgates + 1097728, dbias_rows, NULL, 67);
-    seq_matmul_bt(16, 256, 1024, dgates + 1097728, recurrent_kernel, 1, dh + 270336);
+    seq_matmul_packed(16, 256, 1024, dgates + 1097728, recurrent_packed, 1, dh + 270336);
     /* t = 66 */
     seq_lstm_cell_backward(16, 256, gates + 1081344, c + 270336, c + 274432, dh + 270336, dc, dgates + 1081344, dbias_rows, NULL, 66);
-    seq_matmul_bt(16, 256, 1024, dgates + 1081344, recurrent_kernel, 1, dh + 266240);
+    seq_matmul_packed(16, 256, 1024, dgates + 1081344, recurrent_packed, 1, dh + 266240);
     /* t = 65 */
     seq_lstm_cell_backward(16, 256, gates + 1064960, c + 266240, c + 270336, dh + 266240, dc, dgates + 1064960, dbias_rows, NULL, 65);
-    seq_matmul_bt(16, 256, 1024, dgates + 1064960, recurrent_kernel, 1, dh + 262144);
+    seq_matmul_packed(16, 256, 1024, dgates + 1064960, recurrent_packed, 1, dh + 262144);
     /* t = 64 */
     seq_lstm_cell_backward(16, 256, gates + 1048576, c + 262144, c + 266240, dh + 262144, dc, dgates + 1048576, dbias_rows, NULL, 64);
-    seq_matmul_bt(16, 256, 1024, dgates + 1048576, recurrent_kernel, 1, dh + 258048);
+    seq_matmul_packed(16, 256, 1024, dgates + 1048576, recurrent_packed, 1, dh + 258048);
     /* t = 63 */
     seq_lstm_cell_backward(16, 256, gates + 1032192, c + 258048, c + 262144, dh + 258048, dc, dgates + 1032192, dbias_rows, NULL, 63);
-    seq_matmul_bt(16, 256, 1024, dgates + 1032192, recurrent_kernel, 1, dh + 253952);
+    seq_matmul_packed(16, 256, 1024, dgates + 1032192, recurrent_packed, 1, dh + 253952);
     /* t = 62 */
     seq_lstm_cell_backward(16, 256, gates + 1015808, c + 253952, c + 258048, dh + 253952, dc, dgates + 1015808, dbias_rows, NULL, 62);
-    seq_matmul_bt(16, 256, 1024, dgates + 1015808, recurrent_kernel, 1, dh + 249856);
+    seq_matmul_packed(16, 256, 1024, dgates + 1015808, recurrent_packed, 1, dh + 249856);
     /* t = 61 */
     seq_lstm_cell_backward(16, 256, gates + 999424, c + 249856, c + 253952, dh + 249856, dc, dgates + 999424, dbias_rows, NULL, 61);
-    seq_matmul_bt(16, 256, 1024, dgates + 999424, recurrent_kernel, 1, dh + 245760);
+    seq_matmul_packed(16, 256, 1024, dgates + 999424, recurrent_packed, 1, dh + 245760);
     /* t = 60 */
     seq_lstm_cell_backward(16, 256, gates + 983040, c + 245760, c + 249856, dh + 245760, dc, dgates + 983040, dbias_rows, NULL, 60);
-    seq_matmul_bt(16, 256, 1024, dgates + 983040, recurrent_kernel, 1, dh + 241664);
+    seq_matmul_packed(16, 256, 1024, dgates + 983040, recurrent_packed, 1, dh + 241664);
     /* t = 59 */
     seq_lstm_cell_backward(16, 256, gates + 966656, c + 241664, c + 245760, dh + 241664, dc, dgates + 966656, dbias_rows, NULL, 59);
-    seq_matmul_bt(16, 256, 1024, dgates + 966656, recurrent_kernel, 1, dh + 237568);
+    seq_matmul_packed(16, 256, 1024, dgates + 966656, recurrent_packed, 1, dh + 237568);
     /* t = 58 */
     seq_lstm_cell_backward(16, 256, gates + 950272, c + 237568, c + 241664, dh + 237568, dc, dgates + 950272, dbias_rows, NULL, 58);
-    seq_matmul_bt(16, 256, 1024, dgates + 950272, recurrent_kernel, 1, dh + 233472);
+    seq_matmul_packed(16, 256, 1024, dgates + 950272, recurrent_packed, 1, dh + 233472);
     /* t = 57 */
     seq_lstm_cell_backward(16, 256, gates + 933888, c + 233472, c + 237568, dh + 233472, dc, dgates + 933888, dbias_rows, NULL, 57);
-    seq_matmul_bt(16, 256, 1024, dgates + 933888, recurrent_kernel, 1, dh + 229376);
+    seq_matmul_packed(16, 256, 1024, dgates + 933888, recurrent_packed, 1, dh + 229376);
     /* t = 56 */
     seq_lstm_cell_backward(16, 256, gates + 917504, c + 229376, c + 233472, dh + 229376, dc, dgates + 917504, dbias_rows, NULL, 56);
-    seq_matmul_bt(16, 256, 1024, dgates + 917504, recurrent_kernel, 1, dh + 225280);
+    seq_matmul_packed(16, 256, 1024, dgates + 917504, recurrent_packed, 1, dh + 225280);
     /* t = 55 */
     seq_lstm_cell_backward(16, 256, gates + 901120, c + 225280, c + 229376, dh + 225280, dc, dgates + 901120, dbias_rows, NULL, 55);
-    seq_matmul_bt(16, 256, 1024, dgates + 901120, recurrent_kernel, 1, dh + 221184);
+    seq_matmul_packed(16, 256, 1024, dgates + 901120, recurrent_packed, 1, dh + 221184);
     /* t = 54 */
     seq_lstm_cell_backward(16, 256, gates + 884736, c + 221184, c + 225280, dh + 221184, dc, dgates + 884736, dbias_rows, NULL, 54);
-    seq_matmul_bt(16, 256, 1024, dgates + 884736, recurrent_kernel, 1, dh + 217088);
+    seq_matmul_packed(16, 256, 1024, dgates + 884736, recurrent_packed, 1, dh + 217088);
     /* t = 53 */
     seq_lstm_cell_backward(16, 256, gates + 868352, c + 217088, c + 221184, dh + 217088, dc, dgates + 868352, dbias_rows, NULL, 53);
-    seq_matmul_bt(16, 256, 1024, dgates + 868352, recurrent_kernel, 1, dh + 212992);
+    seq_matmul_packed(16, 256, 1024, dgates + 868352, recurrent_packed, 1, dh + 212992);
     /* t = 52 */
     seq_lstm_cell_backward(16, 256, gates + 851968, c + 212992, c + 217088, dh + 212992, dc, dgates + 851968, dbias_rows, NULL, 52);
-    seq_matmul_bt(16, 256, 1024, dgates + 851968, recurrent_kernel, 1, dh + 208896);
+    seq_matmul_packed(16, 256, 1024, dgates + 851968, recurrent_packed, 1, dh + 208896);
     /* t = 51 */
     seq_lstm_cell_backward(16, 256, gates + 835584, c + 208896, c + 212992, dh + 208896, dc, dgates + 835584, dbias_rows, NULL, 51);
-    seq_matmul_bt(16, 256, 1024, dgates + 835584, recurrent_kernel, 1, dh + 204800);
+    seq_matmul_packed(16, 256, 1024, dgates + 835584, recurrent_packed, 1, dh + 204800);
     /* t = 50 */
     seq_lstm_cell_backward(16, 256, gates + 819200, c + 204800, c + 208896, dh + 204800, dc, dgates + 819200, dbias_rows, NULL, 50);
-    seq_matmul_bt(16, 256, 1024, dgates + 819200, recurrent_kernel, 1, dh + 200704);
+    seq_matmul_packed(16, 256, 1024, dgates + 819200, recurrent_packed, 1, dh + 200704);
     /* t = 49 */
     seq_lstm_cell_backward(16, 256, gates + 802816, c + 200704, c + 204800, dh + 200704, dc, dgates + 802816, dbias_rows, NULL, 49);
-    seq_matmul_bt(16, 256, 1024, dgates + 802816, recurrent_kernel, 1, dh + 196608);
+    seq_matmul_packed(16, 256, 1024, dgates + 802816, recurrent_packed, 1, dh + 196608);
     /* t = 48 */
     seq_lstm_cell_backward(16, 256, gates + 786432, c + 196608, c + 200704, dh + 196608, dc, dgates + 786432, dbias_rows, NULL, 48);
-    seq_matmul_bt(16, 256, 1024, dgates + 786432, recurrent_kernel, 1, dh + 192512);
+    seq_matmul_packed(16, 256, 1024, dgates + 786432, recurrent_packed, 1, dh + 192512);
     /* t = 47 */
     seq_lstm_cell_backward(16, 256, gates + 770048, c + 192512, c + 196608, dh + 192512, dc, dgates + 770048, dbias_rows, NULL, 47);
-    seq_matmul_bt(16, 256, 1024, dgates + 770048, recurrent_kernel, 1, dh + 188416);
+    seq_matmul_packed(16, 256, 1024, dgates + 770048, recurrent_packed, 1, dh + 188416);
     /* t = 46 */
     seq_lstm_cell_backward(16, 256, gates + 753664, c + 188416, c + 192512, dh + 188416, dc, dgates + 753664, dbias_rows, NULL, 46);
-    seq_matmul_bt(16, 256, 1024, dgates + 753664, recurrent_kernel, 1, dh + 184320);
+    seq_matmul_packed(16, 256, 1024, dgates + 753664, recurrent_packed, 1, dh + 184320);
     /* t = 45 */
     seq_lstm_cell_backward(16, 256, gates + 737280, c + 184320, c + 188416, dh + 184320, dc, dgates + 737280, dbias_rows, NULL, 45);
-    seq_matmul_bt(16, 256, 1024, dgates + 737280, recurrent_kernel, 1, dh + 180224);
+    seq_matmul_packed(16, 256, 1024, dgates + 737280, recurrent_packed, 1, dh + 180224);
     /* t = 44 */
     seq_lstm_cell_backward(16, 256, gates + 720896, c + 180224, c + 184320, dh + 180224, dc, dgates + 720896, dbias_rows, NULL, 44);
-    seq_matmul_bt(16, 256, 1024, dgates + 720896, recurrent_kernel, 1, dh + 176128);
+    seq_matmul_packed(16, 256, 1024, dgates + 720896, recurrent_packed, 1, dh + 176128);
     /* t = 43 */
     seq_lstm_cell_backward(16, 256, gates + 704512, c + 176128, c + 180224, dh + 176128, dc, dgates + 704512, dbias_rows, NULL, 43);
-    seq_matmul_bt(16, 256, 1024, dgates + 704512, recurrent_kernel, 1, dh + 172032);
+    seq_matmul_packed(16, 256, 1024, dgates + 704512, recurrent_packed, 1, dh + 172032);
     /* t = 42 */
     seq_lstm_cell_backward(16, 256, gates + 688128, c + 172032, c + 176128, dh + 172032, dc, dgates + 688128, dbias_rows, NULL, 42);
-    seq_matmul_bt(16, 256, 1024, dgates + 688128, recurrent_kernel, 1, dh + 167936);
+    seq_matmul_packed(16, 256, 1024, dgates + 688128, recurrent_packed, 1, dh + 167936);
     /* t = 41 */
     seq_lstm_cell_backward(16, 256, gates + 671744, c + 167936, c + 172032, dh + 167936, dc, dgates + 671744, dbias_rows, NULL, 41);
-    seq_matmul_bt(16, 256, 1024, dgates + 671744, recurrent_kernel, 1, dh + 163840);
+    seq_matmul_packed(16, 256, 1024, dgates + 671744, recurrent_packed, 1, dh + 163840);
     /* t = 40 */
     seq_lstm_cell_backward(16, 256, gates + 655360, c + 163840, c + 167936, dh + 163840, dc, dgates + 655360, dbias_rows, NULL, 40);
-    seq_matmul_bt(16, 256, 1024, dgates + 655360, recurrent_kernel, 1, dh + 159744);
+    seq_matmul_packed(16, 256, 1024, dgates + 655360, recurrent_packed, 1, dh + 159744);
     /* t = 39 */
     seq_lstm_cell_backward(16, 256, gates + 638976, c + 159744, c + 163840, dh + 159744, dc, dgates + 638976, dbias_rows, NULL, 39);
-    seq_matmul_bt(16, 256, 1024, dgates + 638976, recurrent_kernel, 1, dh + 155648);
+    seq_matmul_packed(16, 256, 1024, dgates + 638976, recurrent_packed, 1, dh + 155648);
     /* t = 38 */
     seq_lstm_cell_backward(16, 256, gates + 622592, c + 155648, c + 159744, dh + 155648, dc, dgates + 622592, dbias_rows, NULL, 38);
-    seq_matmul_bt(16, 256, 1024, dgates + 622592, recurrent_kernel, 1, dh + 151552);
+    seq_matmul_packed(16, 256, 1024, dgates + 622592, recurrent_packed, 1, dh + 151552);
     /* t = 37 */
     seq_lstm_cell_backward(16, 256, gates + 606208, c + 151552, c + 155648, dh + 151552, dc, dgates + 606208, dbias_rows, NULL, 37);
-    seq_matmul_bt(16, 256, 1024, dgates + 606208, recurrent_kernel, 1, dh + 147456);
+    seq_matmul_packed(16, 256, 1024, dgates + 606208, recurrent_packed, 1, dh + 147456);
     /* t = 36 */
     seq_lstm_cell_backward(16, 256, gates + 589824, c + 147456, c + 151552, dh + 147456, dc, dgates + 589824, dbias_rows, NULL, 36);
-    seq_matmul_bt(16, 256, 1024, dgates + 589824, recurrent_kernel, 1, dh + 143360);
+    seq_matmul_packed(16, 256, 1024, dgates + 589824, recurrent_packed, 1, dh + 143360);
     /* t = 35 */
     seq_lstm_cell_backward(16, 256, gates + 573440, c + 143360, c + 147456, dh + 143360, dc, dgates + 573440, dbias_rows, NULL, 35);
-    seq_matmul_bt(16, 256, 1024, dgates + 573440, recurrent_kernel, 1, dh + 139264);
+    seq_matmul_packed(16, 256, 1024, dgates + 573440, recurrent_packed, 1, dh + 139264);
     /* t = 34 */
     seq_lstm_cell_backward(16, 256, gates + 557056, c + 139264, c + 143360, dh + 139264, dc, dgates + 557056, dbias_rows, NULL, 34);
-    seq_matmul_bt(16, 256, 1024, dgates + 557056, recurrent_kernel, 1, dh + 135168);
+    seq_matmul_packed(16, 256, 1024, dgates + 557056, recurrent_packed, 1, dh + 135168);
     /* t = 33 */
     seq_lstm_cell_backward(16, 256, gates + 540672, c + 135168, c + 139264, dh + 135168, dc, dgates + 540672, dbias_rows, NULL, 33);
-    seq_matmul_bt(16, 256, 1024, dgates + 540672, recurrent_kernel, 1, dh + 131072);
+    seq_matmul_packed(16, 256, 1024, dgates + 540672, recurrent_packed, 1, dh + 131072);
     /* t = 32 */
     seq_lstm_cell_backward(16, 256, gates + 524288, c + 131072, c + 135168, dh + 131072, dc, dgates + 524288, dbias_rows, NULL, 32);
-    seq_matmul_bt(16, 256, 1024, dgates + 524288, recurrent_kernel, 1, dh + 126976);
+    seq_matmul_packed(16, 256, 1024, dgates + 524288, recurrent_packed, 1, dh + 126976);
     /* t = 31 */
     seq_lstm_cell_backward(16, 256, gates + 507904, c + 126976, c + 131072, dh + 126976, dc, dgates + 507904, dbias_rows, NULL, 31);
-    seq_matmul_bt(16, 256, 1024, dgates + 507904, recurrent_kernel, 1, dh + 122880);
+    seq_matmul_packed(16, 256, 1024, dgates + 507904, recurrent_packed, 1, dh + 122880);
     /* t = 30 */
     seq_lstm_cell_backward(16, 256, gates + 491520, c + 122880, c + 126976, dh + 122880, dc, dgates + 491520, dbias_rows, NULL, 30);
-    seq_matmul_bt(16, 256, 1024, dgates + 491520, recurrent_kernel, 1, dh + 118784);
+    seq_matmul_packed(16, 256, 1024, dgates + 491520, recurrent_packed, 1, dh + 118784);
     /* t = 29 */
     seq_lstm_cell_backward(16, 256, gates + 475136, c + 118784, c + 122880, dh + 118784, dc, dgates + 475136, dbias_rows, NULL, 29);
-    seq_matmul_bt(16, 256, 1024, dgates + 475136, recurrent_kernel, 1, dh + 114688);
+    seq_matmul_packed(16, 256, 1024, dgates + 475136, recurrent_packed, 1, dh + 114688);
     /* t = 28 */
     seq_lstm_cell_backward(16, 256, gates + 458752, c + 114688, c + 118784, dh + 114688, dc, dgates + 458752, dbias_rows, NULL, 28);
-    seq_matmul_bt(16, 256, 1024, dgates + 458752, recurrent_kernel, 1, dh + 110592);
+    seq_matmul_packed(16, 256, 1024, dgates + 458752, recurrent_packed, 1, dh + 110592);
     /* t = 27 */
     seq_lstm_cell_backward(16, 256, gates + 442368, c + 110592, c + 114688, dh + 110592, dc, dgates + 442368, dbias_rows, NULL, 27);
-    seq_matmul_bt(16, 256, 1024, dgates + 442368, recurrent_kernel, 1, dh + 106496);
+    seq_matmul_packed(16, 256, 1024, dgates + 442368, recurrent_packed, 1, dh + 106496);
     /* t = 26 */
     seq_lstm_cell_backward(16, 256, gates + 425984, c + 106496, c + 110592, dh + 106496, dc, dgates + 425984, dbias_rows, NULL, 26);
-    seq_matmul_bt(16, 256, 1024, dgates + 425984, recurrent_kernel, 1, dh + 102400);
+    seq_matmul_packed(16, 256, 1024, dgates + 425984, recurrent_packed, 1, dh + 102400);
     /* t = 25 */
     seq_lstm_cell_backward(16, 256, gates + 409600, c + 102400, c + 106496, dh + 102400, dc, dgates + 409600, dbias_rows, NULL, 25);
-    seq_matmul_bt(16, 256, 1024, dgates + 409600, recurrent_kernel, 1, dh + 98304);
+    seq_matmul_packed(16, 256, 1024, dgates + 409600, recurrent_packed, 1, dh + 98304);
     /* t = 24 */
     seq_lstm_cell_backward(16, 256, gates + 393216, c + 98304, c + 102400, dh + 98304, dc, dgates + 393216, dbias_rows, NULL, 24);
-    seq_matmul_bt(16, 256, 1024, dgates + 393216, recurrent_kernel, 1, dh + 94208);
+    seq_matmul_packed(16, 256, 1024, dgates + 393216, recurrent_packed, 1, dh + 94208);
     /* t = 23 */
     seq_lstm_cell_backward(16, 256, gates + 376832, c + 94208, c + 98304, dh + 94208, dc, dgates + 376832, dbias_rows, NULL, 23);
-    seq_matmul_bt(16, 256, 1024, dgates + 376832, recurrent_kernel, 1, dh + 90112);
+    seq_matmul_packed(16, 256, 1024, dgates + 376832, recurrent_packed, 1, dh + 90112);
     /* t = 22 */
     seq_lstm_cell_backward(16, 256, gates + 360448, c + 90112, c + 94208, dh + 90112, dc, dgates + 360448, dbias_rows, NULL, 22);
-    seq_matmul_bt(16, 256, 1024, dgates + 360448, recurrent_kernel, 1, dh + 86016);
+    seq_matmul_packed(16, 256, 1024, dgates + 360448, recurrent_packed, 1, dh + 86016);
     /* t = 21 */
     seq_lstm_cell_backward(16, 256, gates + 344064, c + 86016, c + 90112, dh + 86016, dc, dgates + 344064, dbias_rows, NULL, 21);
-    seq_matmul_bt(16, 256, 1024, dgates + 344064, recurrent_kernel, 1, dh + 81920);
+    seq_matmul_packed(16, 256, 1024, dgates + 344064, recurrent_packed, 1, dh + 81920);
     /* t = 20 */
     seq_lstm_cell_backward(16, 256, gates + 327680, c + 81920, c + 86016, dh + 81920, dc, dgates + 327680, dbias_rows, NULL, 20);
-    seq_matmul_bt(16, 256, 1024, dgates + 327680, recurrent_kernel, 1, dh + 77824);
+    seq_matmul_packed(16, 256, 1024, dgates + 327680, recurrent_packed, 1, dh + 77824);
     /* t = 19 */
     seq_lstm_cell_backward(16, 256, gates + 311296, c + 77824, c + 81920, dh + 77824, dc, dgates + 311296, dbias_rows, NULL, 19);
-    seq_matmul_bt(16, 256, 1024, dgates + 311296, recurrent_kernel, 1, dh + 73728);
+    seq_matmul_packed(16, 256, 1024, dgates + 311296, recurrent_packed, 1, dh + 73728);
     /* t = 18 */
     seq_lstm_cell_backward(16, 256, gates + 294912, c + 73728, c + 77824, dh + 73728, dc, dgates + 294912, dbias_rows, NULL, 18);
-    seq_matmul_bt(16, 256, 1024, dgates + 294912, recurrent_kernel, 1, dh + 69632);
+    seq_matmul_packed(16, 256, 1024, dgates + 294912, recurrent_packed, 1, dh + 69632);
     /* t = 17 */
     seq_lstm_cell_backward(16, 256, gates + 278528, c + 69632, c + 73728, dh + 69632, dc, dgates + 278528, dbias_rows, NULL, 17);
-    seq_matmul_bt(16, 256, 1024, dgates + 278528, recurrent_kernel, 1, dh + 65536);
+    seq_matmul_packed(16, 256, 1024, dgates + 278528, recurrent_packed, 1, dh + 65536);
     /* t = 16 */
     seq_lstm_cell_backward(16, 256, gates + 262144, c + 65536, c + 69632, dh + 65536, dc, dgates + 262144, dbias_rows, NULL, 16);
-    seq_matmul_bt(16, 256, 1024, dgates + 262144, recurrent_kernel, 1, dh + 61440);
+    seq_matmul_packed(16, 256, 1024, dgates + 262144, recurrent_packed, 1, dh + 61440);
     /* t = 15 */
     seq_lstm_cell_backward(16, 256, gates + 245760, c + 61440, c + 65536, dh + 61440, dc, dgates + 245760, dbias_rows, NULL, 15);
-    seq_matmul_bt(16, 256, 1024, dgates + 245760, recurrent_kernel, 1, dh + 57344);
+    seq_matmul_packed(16, 256, 1024, dgates + 245760, recurrent_packed, 1, dh + 57344);
     /* t = 14 */
     seq_lstm_cell_backward(16, 256, gates + 229376, c + 57344, c + 61440, dh + 57344, dc, dgates + 229376, dbias_rows, NULL, 14);
-    seq_matmul_bt(16, 256, 1024, dgates + 229376, recurrent_kernel, 1, dh + 53248);
+    seq_matmul_packed(16, 256, 1024, dgates + 229376, recurrent_packed, 1, dh + 53248);
     /* t = 13 */
     seq_lstm_cell_backward(16, 256, gates + 212992, c + 53248, c + 57344, dh + 53248, dc, dgates + 212992, dbias_rows, NULL, 13);
-    seq_matmul_bt(16, 256, 1024, dgates + 212992, recurrent_kernel, 1, dh + 49152);
+    seq_matmul_packed(16, 256, 1024, dgates + 212992, recurrent_packed, 1, dh + 49152);
     /* t = 12 */
     seq_lstm_cell_backward(16, 256, gates + 196608, c + 49152, c + 53248, dh + 49152, dc, dgates + 196608, dbias_rows, NULL, 12);
-    seq_matmul_bt(16, 256, 1024, dgates + 196608, recurrent_kernel, 1, dh + 45056);
+    seq_matmul_packed(16, 256, 1024, dgates + 196608, recurrent_packed, 1, dh + 45056);
     /* t = 11 */
     seq_lstm_cell_backward(16, 256, gates + 180224, c + 45056, c + 49152, dh + 45056, dc, dgates + 180224, dbias_rows, NULL, 11);
-    seq_matmul_bt(16, 256, 1024, dgates + 180224, recurrent_kernel, 1, dh + 40960);
+    seq_matmul_packed(16, 256, 1024, dgates + 180224, recurrent_packed, 1, dh + 40960);
     /* t = 10 */
     seq_lstm_cell_backward(16, 256, gates + 163840, c + 40960, c + 45056, dh + 40960, dc, dgates + 163840, dbias_rows, NULL, 10);
-    seq_matmul_bt(16, 256, 1024, dgates + 163840, recurrent_kernel, 1, dh + 36864);
+    seq_matmul_packed(16, 256, 1024, dgates + 163840, recurrent_packed, 1, dh + 36864);
     /* t = 9 */
     seq_lstm_cell_backward(16, 256, gates + 147456, c + 36864, c + 40960, dh + 36864, dc, dgates + 147456, dbias_rows, NULL, 9);
-    seq_matmul_bt(16, 256, 1024, dgates + 147456, recurrent_kernel, 1, dh + 32768);
+    seq_matmul_packed(16, 256, 1024, dgates + 147456, recurrent_packed, 1, dh + 32768);
     /* t = 8 */
     seq_lstm_cell_backward(16, 256, gates + 131072, c + 32768, c + 36864, dh + 32768, dc, dgates + 131072, dbias_rows, NULL, 8);
-    seq_matmul_bt(16, 256, 1024, dgates + 131072, recurrent_kernel, 1, dh + 28672);
+    seq_matmul_packed(16, 256, 1024, dgates + 131072, recurrent_packed, 1, dh + 28672);
     /* t = 7 */
     seq_lstm_cell_backward(16, 256, gates + 114688, c + 28672, c + 32768, dh + 28672, dc, dgates + 114688, dbias_rows, NULL, 7);
-    seq_matmul_bt(16, 256, 1024, dgates + 114688, recurrent_kernel, 1, dh + 24576);
+    seq_matmul_packed(16, 256, 1024, dgates + 114688, recurrent_packed, 1, dh + 24576);
     /* t = 6 */
     seq_lstm_cell_backward(16, 256, gates + 98304, c + 24576, c + 28672, dh + 24576, dc, dgates + 98304, dbias_rows, NULL, 6);
-    seq_matmul_bt(16, 256, 1024, dgates + 98304, recurrent_kernel, 1, dh + 20480);
+    seq_matmul_packed(16, 256, 1024, dgates + 98304, recurrent_packed, 1, dh + 20480);
     /* t = 5 */
     seq_lstm_cell_backward(16, 256, gates + 81920, c + 20480, c + 24576, dh + 20480, dc, dgates + 81920, dbias_rows, NULL, 5);
-    seq_matmul_bt(16, 256, 1024, dgates + 81920, recurrent_kernel, 1, dh + 16384);
+    seq_matmul_packed(16, 256, 1024, dgates + 81920, recurrent_packed, 1, dh + 16384);
     /* t = 4 */
     seq_lstm_cell_backward(16, 256, gates + 65536, c + 16384, c + 20480, dh + 16384, dc, dgates + 65536, dbias_rows, NULL, 4);
-    seq_matmul_bt(16, 256, 1024, dgates + 65536, recurrent_kernel, 1, dh + 12288);
+    seq_matmul_packed(16, 256, 1024, dgates + 65536, recurrent_packed, 1, dh + 12288);
     /* t = 3 */
     seq_lstm_cell_backward(16, 256, gates + 49152, c + 12288, c + 16384, dh + 12288, dc, dgates + 49152, dbias_rows, NULL, 3);
-    seq_matmul_bt(16, 256, 1024, dgates + 49152, recurrent_kernel, 1, dh + 8192);
+    seq_matmul_packed(16, 256, 1024, dgates + 49152, recurrent_packed, 1, dh + 8192);
     /* t = 2 */
     seq_lstm_cell_backward(16, 256, gates + 32768, c + 8192, c + 12288, dh + 8192, dc, dgates + 32768, dbias_rows, NULL, 2);
-    seq_matmul_bt(16, 256, 1024, dgates + 32768, recurrent_kernel, 1, dh + 4096);
+    seq_matmul_packed(16, 256, 1024, dgates + 32768, recurrent_packed, 1, dh + 4096);
     /* t = 1 */
     seq_lstm_cell_backward(16, 256, gates + 16384, c + 4096, c + 8192, dh + 4096, dc, dgates + 16384, dbias_rows, NULL, 1);
-    seq_matmul_bt(16, 256, 1024, dgates + 16384, recurrent_kernel, 1, dh + 0);
+    seq_matmul_packed(16, 256, 1024, dgates + 16384, recurrent_packed, 1, dh + 0);
     /* t = 0 */
     seq_lstm_cell_backward(16, 256, gates + 0, c + 0, c + 4096, dh + 0, dc, dgates + 0, dbias_rows, NULL, 0);
     /* this direction's weight gradients, all 100 steps at once */
@@ -1484,11 +1489,12 @@ static void lstm_1_backward_block(const real *p, real *a, int blk)
 
 static void lstm_1_backward(const real *p, real *g, real *a)
 {
+    seq_pack_bt(1024, 256, p + 595072, a + 12001280);  /* recurrent_kernel^T */
     seq_parallel_blocks(2, lstm_1_backward_block, p, a);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(2, 262144, a + 19001220, g + 332928);  /* kernel */
-    seq_sum_blocks(2, 262144, a + 19525508, g + 595072);  /* recurrent_kernel */
-    seq_sum_blocks(2, 1024, a + 20049796, g + 857216);  /* bias */
+    seq_sum_blocks(2, 262144, a + 19525508, g + 332928);  /* kernel */
+    seq_sum_blocks(2, 262144, a + 20049796, g + 595072);  /* recurrent_kernel */
+    seq_sum_blocks(2, 1024, a + 20574084, g + 857216);  /* bias */
 }
 
 /* block blk: rows 1*blk .. 1*blk+0 of the batch, all 1 steps */
@@ -1522,9 +1528,9 @@ static void lstm_1_predict(const real *p, real *a)
 
 static void dropout_1_forward(const real *p, real *a, int training, seq_rng *rng)
 {
-    const real *x = a + 10915840;               /* input */
-    real *mask = a + 11739136;                  /* 0 or 1 / (1 - rate) */
-    real *y = a + 12558336;                     /* output */
+    const real *x = a + 11177984;               /* input */
+    real *mask = a + 12263424;                  /* 0 or 1 / (1 - rate) */
+    real *y = a + 13082624;                     /* output */
 
     (void)p;
     seq_dropout_forward(409600, training ? 0.20000000000000001 : 0, rng, x + 0, mask + 0, y + 0);
@@ -1533,9 +1539,9 @@ static void dropout_1_forward(const real *p, real *a, int training, seq_rng *rng
 
 static void dropout_1_backward(const real *p, real *g, real *a)
 {
-    const real *mask = a + 11739136;            /* from the forward pass */
-    const real *dy = a + 14045060;              /* d output */
-    real *dx = a + 14864260;                    /* d input */
+    const real *mask = a + 12263424;            /* from the forward pass */
+    const real *dy = a + 14569348;              /* d output */
+    real *dx = a + 15388548;                    /* d input */
 
     (void)p, (void)g;
     seq_dropout_backward(409600, mask + 0, dy + 0, dx + 0);
@@ -1553,8 +1559,8 @@ static void time_distributed_forward_block(const real *p, real *a, int blk)
 {
     const real *kernel = p + 858240;            /* [256, 66] */
     const real *bias = p + 875136;              /* [66] */
-    const real *x = a + 12558336 + 409600 * blk; /* [100, 16, 256] input */
-    real *y = a + 13377536 + 105600 * blk;      /* [100, 16, 66] logits; the softmax is in the loss */
+    const real *x = a + 13082624 + 409600 * blk; /* [100, 16, 256] input */
+    real *y = a + 13901824 + 105600 * blk;      /* [100, 16, 66] logits; the softmax is in the loss */
 
     seq_fill_rows(1600, 66, bias, y);
     seq_matmul(1600, 66, 256, x, kernel, 1, y);  /* every step at once */
@@ -1568,11 +1574,11 @@ static void time_distributed_forward(const real *p, real *a)
 static void time_distributed_backward_block(const real *p, real *a, int blk)
 {
     const real *kernel = p + 858240;            /* [256, 66] */
-    const real *x = a + 12558336 + 409600 * blk; /* [100, 16, 256] input */
-    real *dy = a + 13799936 + 105600 * blk;     /* [100, 16, 66] */
-    real *dx = a + 14045060 + 409600 * blk;     /* [100, 16, 256] d input */
-    real *d_kernel = a + 14011136 + 16896 * blk; /* [256, 66] */
-    real *d_bias = a + 14044928 + 66 * blk;     /* [66] */
+    const real *x = a + 13082624 + 409600 * blk; /* [100, 16, 256] input */
+    real *dy = a + 14324224 + 105600 * blk;     /* [100, 16, 66] */
+    real *dx = a + 14569348 + 409600 * blk;     /* [100, 16, 256] d input */
+    real *d_kernel = a + 14535424 + 16896 * blk; /* [256, 66] */
+    real *d_bias = a + 14569216 + 66 * blk;     /* [66] */
 
     seq_matmul_at(256, 66, 1600, x, dy, 0, d_kernel);
     seq_colsum(1600, 66, dy, d_bias);
@@ -1583,8 +1589,8 @@ static void time_distributed_backward(const real *p, real *g, real *a)
 {
     seq_parallel_blocks(2, time_distributed_backward_block, p, a);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(2, 16896, a + 14011136, g + 858240);  /* kernel */
-    seq_sum_blocks(2, 66, a + 14044928, g + 875136);  /* bias */
+    seq_sum_blocks(2, 16896, a + 14535424, g + 858240);  /* kernel */
+    seq_sum_blocks(2, 66, a + 14569216, g + 875136);  /* bias */
 }
 
 static void time_distributed_predict_block(const real *p, real *a, int blk)
@@ -1607,8 +1613,8 @@ static void time_distributed_predict(const real *p, real *a)
 
 static real loss_forward(real *a, const seq_batch *in)
 {
-    const real *logits = a + 13377536;          /* [3200, 66] time_distributed.out */
-    real *output = a + 13588736;                /* [3200, 66] the model output, softmax(logits) */
+    const real *logits = a + 13901824;          /* [3200, 66] time_distributed.out */
+    real *output = a + 14113024;                /* [3200, 66] the model output, softmax(logits) */
 
     seq_softmax_rows(3200, 66, logits, output);
     return in->targets ? seq_sparse_ce_steps_loss(32, 100, 16, 66, in->n_valid, logits, in->targets) : 0;
@@ -1616,8 +1622,8 @@ static real loss_forward(real *a, const seq_batch *in)
 
 static void loss_backward(real *a, const seq_batch *in)
 {
-    const real *output = a + 13588736;          /* [32, 66] softmax(logits) */
-    real *d_logits = a + 13799936;              /* [32, 66] d time_distributed.out */
+    const real *output = a + 14113024;          /* [32, 66] softmax(logits) */
+    real *d_logits = a + 14324224;              /* [32, 66] d time_distributed.out */
 
     seq_sparse_ce_steps_backward(32, 100, 16, 66, in->n_valid, output, in->targets, d_logits);
 }
@@ -1672,9 +1678,9 @@ static void model_predict(const real *p, real *a, const seq_batch *in)
 
 const seq_model SEQ_EXPORT(shakespeare_charlm) = {
     .info = &shakespeare_charlm_info,
-    .n_acts = 25870212,
+    .n_acts = 26394500,
     .n_acts_predict = 5316,
-    .output = 13588736,
+    .output = 14113024,
     .output_predict = 5250,
     .n_state = 32768,
     .n_state_predict = 1024,

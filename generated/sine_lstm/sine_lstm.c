@@ -18,23 +18,24 @@
  *   dense/kernel               [32, 1]          at 4352
  *   dense/bias                 [1]              at 4384
  *
- * Activations and their gradients, training pass: 533216 reals
+ * Activations and their gradients, training pass: 537312 reals
  *   input                      [2, 50, 16, 1]   at 0
  *   lstm.gates                 [2, 50, 16, 128] at 1600
  *   lstm.c                     [2, 51, 16, 32]  at 206400
  *   lstm.h                     [2, 51, 16, 32]  at 258624
- *   lstm.out                   [32, 32]         at 310848
- *   dense.out                  [32, 1]          at 311872
- *   output                     [32, 1]          at 311904
- *   d dense.out                [32, 1]          at 311936
- *   d lstm.out                 [32, 32]         at 311968
- *   lstm.dgates                [2, 50, 16, 128] at 312992
- *   lstm.dc                    [32, 32]         at 517792
- *   lstm.dbias_rows            [32, 128]        at 518816
- *   d lstm.kernel_blocks       [2, 1, 128]      at 522912
- *   d lstm.recurrent_kernel_blocks [2, 32, 128]     at 523168
- *   d lstm.bias_blocks         [2, 128]         at 531360
- *   d input                    [2, 50, 16, 1]   at 531616
+ *   lstm.recurrent_kernel_packed [32, 128]        at 310848
+ *   lstm.out                   [32, 32]         at 314944
+ *   dense.out                  [32, 1]          at 315968
+ *   output                     [32, 1]          at 316000
+ *   d dense.out                [32, 1]          at 316032
+ *   d lstm.out                 [32, 32]         at 316064
+ *   lstm.dgates                [2, 50, 16, 128] at 317088
+ *   lstm.dc                    [32, 32]         at 521888
+ *   lstm.dbias_rows            [32, 128]        at 522912
+ *   d lstm.kernel_blocks       [2, 1, 128]      at 527008
+ *   d lstm.recurrent_kernel_blocks [2, 32, 128]     at 527264
+ *   d lstm.bias_blocks         [2, 128]         at 535456
+ *   d input                    [2, 50, 16, 1]   at 535712
  *
  * Activations, prediction pass (batch 1): 9748 reals
  *   input                      [1, 50, 1, 1]    at 0
@@ -72,10 +73,10 @@ static void input_predict(real *a, const float *x)
 static void lstm_forward_block(const real *p, real *a, int blk)
 {
     const real *x = a + 0 + 800 * blk;          /* [50, 16, 1] input */
-    real *out = a + 310848 + 512 * blk;         /* [16, 32] */
+    real *out = a + 314944 + 512 * blk;         /* [16, 32] */
 
     const real *kernel = p + 0;                 /* [1, 128] */
-    const real *recurrent_kernel = p + 128;     /* [32, 128] */
+    const real *recurrent_packed = a + 310848;  /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 4224;                /* [128] */
     real *gates = a + 1600 + 102400 * blk;      /* [50, 16, 128] i, f, g, o */
     real *c = a + 206400 + 26112 * blk;         /* [51, 16, 32] the initial state at 0 */
@@ -87,157 +88,158 @@ static void lstm_forward_block(const real *p, real *a, int blk)
     /* t = 0 */
     seq_lstm_cell_forward(16, 32, bias, gates + 0, c + 0, c + 512, h + 512);
     /* t = 1 */
-    seq_matmul(16, 128, 32, h + 512, recurrent_kernel, 1, gates + 2048);
+    seq_matmul_packed(16, 128, 32, h + 512, recurrent_packed, 1, gates + 2048);
     seq_lstm_cell_forward(16, 32, bias, gates + 2048, c + 512, c + 1024, h + 1024);
     /* t = 2 */
-    seq_matmul(16, 128, 32, h + 1024, recurrent_kernel, 1, gates + 4096);
+    seq_matmul_packed(16, 128, 32, h + 1024, recurrent_packed, 1, gates + 4096);
     seq_lstm_cell_forward(16, 32, bias, gates + 4096, c + 1024, c + 1536, h + 1536);
     /* t = 3 */
-    seq_matmul(16, 128, 32, h + 1536, recurrent_kernel, 1, gates + 6144);
+    seq_matmul_packed(16, 128, 32, h + 1536, recurrent_packed, 1, gates + 6144);
     seq_lstm_cell_forward(16, 32, bias, gates + 6144, c + 1536, c + 2048, h + 2048);
     /* t = 4 */
-    seq_matmul(16, 128, 32, h + 2048, recurrent_kernel, 1, gates + 8192);
+    seq_matmul_packed(16, 128, 32, h + 2048, recurrent_packed, 1, gates + 8192);
     seq_lstm_cell_forward(16, 32, bias, gates + 8192, c + 2048, c + 2560, h + 2560);
     /* t = 5 */
-    seq_matmul(16, 128, 32, h + 2560, recurrent_kernel, 1, gates + 10240);
+    seq_matmul_packed(16, 128, 32, h + 2560, recurrent_packed, 1, gates + 10240);
     seq_lstm_cell_forward(16, 32, bias, gates + 10240, c + 2560, c + 3072, h + 3072);
     /* t = 6 */
-    seq_matmul(16, 128, 32, h + 3072, recurrent_kernel, 1, gates + 12288);
+    seq_matmul_packed(16, 128, 32, h + 3072, recurrent_packed, 1, gates + 12288);
     seq_lstm_cell_forward(16, 32, bias, gates + 12288, c + 3072, c + 3584, h + 3584);
     /* t = 7 */
-    seq_matmul(16, 128, 32, h + 3584, recurrent_kernel, 1, gates + 14336);
+    seq_matmul_packed(16, 128, 32, h + 3584, recurrent_packed, 1, gates + 14336);
     seq_lstm_cell_forward(16, 32, bias, gates + 14336, c + 3584, c + 4096, h + 4096);
     /* t = 8 */
-    seq_matmul(16, 128, 32, h + 4096, recurrent_kernel, 1, gates + 16384);
+    seq_matmul_packed(16, 128, 32, h + 4096, recurrent_packed, 1, gates + 16384);
     seq_lstm_cell_forward(16, 32, bias, gates + 16384, c + 4096, c + 4608, h + 4608);
     /* t = 9 */
-    seq_matmul(16, 128, 32, h + 4608, recurrent_kernel, 1, gates + 18432);
+    seq_matmul_packed(16, 128, 32, h + 4608, recurrent_packed, 1, gates + 18432);
     seq_lstm_cell_forward(16, 32, bias, gates + 18432, c + 4608, c + 5120, h + 5120);
     /* t = 10 */
-    seq_matmul(16, 128, 32, h + 5120, recurrent_kernel, 1, gates + 20480);
+    seq_matmul_packed(16, 128, 32, h + 5120, recurrent_packed, 1, gates + 20480);
     seq_lstm_cell_forward(16, 32, bias, gates + 20480, c + 5120, c + 5632, h + 5632);
     /* t = 11 */
-    seq_matmul(16, 128, 32, h + 5632, recurrent_kernel, 1, gates + 22528);
+    seq_matmul_packed(16, 128, 32, h + 5632, recurrent_packed, 1, gates + 22528);
     seq_lstm_cell_forward(16, 32, bias, gates + 22528, c + 5632, c + 6144, h + 6144);
     /* t = 12 */
-    seq_matmul(16, 128, 32, h + 6144, recurrent_kernel, 1, gates + 24576);
+    seq_matmul_packed(16, 128, 32, h + 6144, recurrent_packed, 1, gates + 24576);
     seq_lstm_cell_forward(16, 32, bias, gates + 24576, c + 6144, c + 6656, h + 6656);
     /* t = 13 */
-    seq_matmul(16, 128, 32, h + 6656, recurrent_kernel, 1, gates + 26624);
+    seq_matmul_packed(16, 128, 32, h + 6656, recurrent_packed, 1, gates + 26624);
     seq_lstm_cell_forward(16, 32, bias, gates + 26624, c + 6656, c + 7168, h + 7168);
     /* t = 14 */
-    seq_matmul(16, 128, 32, h + 7168, recurrent_kernel, 1, gates + 28672);
+    seq_matmul_packed(16, 128, 32, h + 7168, recurrent_packed, 1, gates + 28672);
     seq_lstm_cell_forward(16, 32, bias, gates + 28672, c + 7168, c + 7680, h + 7680);
     /* t = 15 */
-    seq_matmul(16, 128, 32, h + 7680, recurrent_kernel, 1, gates + 30720);
+    seq_matmul_packed(16, 128, 32, h + 7680, recurrent_packed, 1, gates + 30720);
     seq_lstm_cell_forward(16, 32, bias, gates + 30720, c + 7680, c + 8192, h + 8192);
     /* t = 16 */
-    seq_matmul(16, 128, 32, h + 8192, recurrent_kernel, 1, gates + 32768);
+    seq_matmul_packed(16, 128, 32, h + 8192, recurrent_packed, 1, gates + 32768);
     seq_lstm_cell_forward(16, 32, bias, gates + 32768, c + 8192, c + 8704, h + 8704);
     /* t = 17 */
-    seq_matmul(16, 128, 32, h + 8704, recurrent_kernel, 1, gates + 34816);
+    seq_matmul_packed(16, 128, 32, h + 8704, recurrent_packed, 1, gates + 34816);
     seq_lstm_cell_forward(16, 32, bias, gates + 34816, c + 8704, c + 9216, h + 9216);
     /* t = 18 */
-    seq_matmul(16, 128, 32, h + 9216, recurrent_kernel, 1, gates + 36864);
+    seq_matmul_packed(16, 128, 32, h + 9216, recurrent_packed, 1, gates + 36864);
     seq_lstm_cell_forward(16, 32, bias, gates + 36864, c + 9216, c + 9728, h + 9728);
     /* t = 19 */
-    seq_matmul(16, 128, 32, h + 9728, recurrent_kernel, 1, gates + 38912);
+    seq_matmul_packed(16, 128, 32, h + 9728, recurrent_packed, 1, gates + 38912);
     seq_lstm_cell_forward(16, 32, bias, gates + 38912, c + 9728, c + 10240, h + 10240);
     /* t = 20 */
-    seq_matmul(16, 128, 32, h + 10240, recurrent_kernel, 1, gates + 40960);
+    seq_matmul_packed(16, 128, 32, h + 10240, recurrent_packed, 1, gates + 40960);
     seq_lstm_cell_forward(16, 32, bias, gates + 40960, c + 10240, c + 10752, h + 10752);
     /* t = 21 */
-    seq_matmul(16, 128, 32, h + 10752, recurrent_kernel, 1, gates + 43008);
+    seq_matmul_packed(16, 128, 32, h + 10752, recurrent_packed, 1, gates + 43008);
     seq_lstm_cell_forward(16, 32, bias, gates + 43008, c + 10752, c + 11264, h + 11264);
     /* t = 22 */
-    seq_matmul(16, 128, 32, h + 11264, recurrent_kernel, 1, gates + 45056);
+    seq_matmul_packed(16, 128, 32, h + 11264, recurrent_packed, 1, gates + 45056);
     seq_lstm_cell_forward(16, 32, bias, gates + 45056, c + 11264, c + 11776, h + 11776);
     /* t = 23 */
-    seq_matmul(16, 128, 32, h + 11776, recurrent_kernel, 1, gates + 47104);
+    seq_matmul_packed(16, 128, 32, h + 11776, recurrent_packed, 1, gates + 47104);
     seq_lstm_cell_forward(16, 32, bias, gates + 47104, c + 11776, c + 12288, h + 12288);
     /* t = 24 */
-    seq_matmul(16, 128, 32, h + 12288, recurrent_kernel, 1, gates + 49152);
+    seq_matmul_packed(16, 128, 32, h + 12288, recurrent_packed, 1, gates + 49152);
     seq_lstm_cell_forward(16, 32, bias, gates + 49152, c + 12288, c + 12800, h + 12800);
     /* t = 25 */
-    seq_matmul(16, 128, 32, h + 12800, recurrent_kernel, 1, gates + 51200);
+    seq_matmul_packed(16, 128, 32, h + 12800, recurrent_packed, 1, gates + 51200);
     seq_lstm_cell_forward(16, 32, bias, gates + 51200, c + 12800, c + 13312, h + 13312);
     /* t = 26 */
-    seq_matmul(16, 128, 32, h + 13312, recurrent_kernel, 1, gates + 53248);
+    seq_matmul_packed(16, 128, 32, h + 13312, recurrent_packed, 1, gates + 53248);
     seq_lstm_cell_forward(16, 32, bias, gates + 53248, c + 13312, c + 13824, h + 13824);
     /* t = 27 */
-    seq_matmul(16, 128, 32, h + 13824, recurrent_kernel, 1, gates + 55296);
+    seq_matmul_packed(16, 128, 32, h + 13824, recurrent_packed, 1, gates + 55296);
     seq_lstm_cell_forward(16, 32, bias, gates + 55296, c + 13824, c + 14336, h + 14336);
     /* t = 28 */
-    seq_matmul(16, 128, 32, h + 14336, recurrent_kernel, 1, gates + 57344);
+    seq_matmul_packed(16, 128, 32, h + 14336, recurrent_packed, 1, gates + 57344);
     seq_lstm_cell_forward(16, 32, bias, gates + 57344, c + 14336, c + 14848, h + 14848);
     /* t = 29 */
-    seq_matmul(16, 128, 32, h + 14848, recurrent_kernel, 1, gates + 59392);
+    seq_matmul_packed(16, 128, 32, h + 14848, recurrent_packed, 1, gates + 59392);
     seq_lstm_cell_forward(16, 32, bias, gates + 59392, c + 14848, c + 15360, h + 15360);
     /* t = 30 */
-    seq_matmul(16, 128, 32, h + 15360, recurrent_kernel, 1, gates + 61440);
+    seq_matmul_packed(16, 128, 32, h + 15360, recurrent_packed, 1, gates + 61440);
     seq_lstm_cell_forward(16, 32, bias, gates + 61440, c + 15360, c + 15872, h + 15872);
     /* t = 31 */
-    seq_matmul(16, 128, 32, h + 15872, recurrent_kernel, 1, gates + 63488);
+    seq_matmul_packed(16, 128, 32, h + 15872, recurrent_packed, 1, gates + 63488);
     seq_lstm_cell_forward(16, 32, bias, gates + 63488, c + 15872, c + 16384, h + 16384);
     /* t = 32 */
-    seq_matmul(16, 128, 32, h + 16384, recurrent_kernel, 1, gates + 65536);
+    seq_matmul_packed(16, 128, 32, h + 16384, recurrent_packed, 1, gates + 65536);
     seq_lstm_cell_forward(16, 32, bias, gates + 65536, c + 16384, c + 16896, h + 16896);
     /* t = 33 */
-    seq_matmul(16, 128, 32, h + 16896, recurrent_kernel, 1, gates + 67584);
+    seq_matmul_packed(16, 128, 32, h + 16896, recurrent_packed, 1, gates + 67584);
     seq_lstm_cell_forward(16, 32, bias, gates + 67584, c + 16896, c + 17408, h + 17408);
     /* t = 34 */
-    seq_matmul(16, 128, 32, h + 17408, recurrent_kernel, 1, gates + 69632);
+    seq_matmul_packed(16, 128, 32, h + 17408, recurrent_packed, 1, gates + 69632);
     seq_lstm_cell_forward(16, 32, bias, gates + 69632, c + 17408, c + 17920, h + 17920);
     /* t = 35 */
-    seq_matmul(16, 128, 32, h + 17920, recurrent_kernel, 1, gates + 71680);
+    seq_matmul_packed(16, 128, 32, h + 17920, recurrent_packed, 1, gates + 71680);
     seq_lstm_cell_forward(16, 32, bias, gates + 71680, c + 17920, c + 18432, h + 18432);
     /* t = 36 */
-    seq_matmul(16, 128, 32, h + 18432, recurrent_kernel, 1, gates + 73728);
+    seq_matmul_packed(16, 128, 32, h + 18432, recurrent_packed, 1, gates + 73728);
     seq_lstm_cell_forward(16, 32, bias, gates + 73728, c + 18432, c + 18944, h + 18944);
     /* t = 37 */
-    seq_matmul(16, 128, 32, h + 18944, recurrent_kernel, 1, gates + 75776);
+    seq_matmul_packed(16, 128, 32, h + 18944, recurrent_packed, 1, gates + 75776);
     seq_lstm_cell_forward(16, 32, bias, gates + 75776, c + 18944, c + 19456, h + 19456);
     /* t = 38 */
-    seq_matmul(16, 128, 32, h + 19456, recurrent_kernel, 1, gates + 77824);
+    seq_matmul_packed(16, 128, 32, h + 19456, recurrent_packed, 1, gates + 77824);
     seq_lstm_cell_forward(16, 32, bias, gates + 77824, c + 19456, c + 19968, h + 19968);
     /* t = 39 */
-    seq_matmul(16, 128, 32, h + 19968, recurrent_kernel, 1, gates + 79872);
+    seq_matmul_packed(16, 128, 32, h + 19968, recurrent_packed, 1, gates + 79872);
     seq_lstm_cell_forward(16, 32, bias, gates + 79872, c + 19968, c + 20480, h + 20480);
     /* t = 40 */
-    seq_matmul(16, 128, 32, h + 20480, recurrent_kernel, 1, gates + 81920);
+    seq_matmul_packed(16, 128, 32, h + 20480, recurrent_packed, 1, gates + 81920);
     seq_lstm_cell_forward(16, 32, bias, gates + 81920, c + 20480, c + 20992, h + 20992);
     /* t = 41 */
-    seq_matmul(16, 128, 32, h + 20992, recurrent_kernel, 1, gates + 83968);
+    seq_matmul_packed(16, 128, 32, h + 20992, recurrent_packed, 1, gates + 83968);
     seq_lstm_cell_forward(16, 32, bias, gates + 83968, c + 20992, c + 21504, h + 21504);
     /* t = 42 */
-    seq_matmul(16, 128, 32, h + 21504, recurrent_kernel, 1, gates + 86016);
+    seq_matmul_packed(16, 128, 32, h + 21504, recurrent_packed, 1, gates + 86016);
     seq_lstm_cell_forward(16, 32, bias, gates + 86016, c + 21504, c + 22016, h + 22016);
     /* t = 43 */
-    seq_matmul(16, 128, 32, h + 22016, recurrent_kernel, 1, gates + 88064);
+    seq_matmul_packed(16, 128, 32, h + 22016, recurrent_packed, 1, gates + 88064);
     seq_lstm_cell_forward(16, 32, bias, gates + 88064, c + 22016, c + 22528, h + 22528);
     /* t = 44 */
-    seq_matmul(16, 128, 32, h + 22528, recurrent_kernel, 1, gates + 90112);
+    seq_matmul_packed(16, 128, 32, h + 22528, recurrent_packed, 1, gates + 90112);
     seq_lstm_cell_forward(16, 32, bias, gates + 90112, c + 22528, c + 23040, h + 23040);
     /* t = 45 */
-    seq_matmul(16, 128, 32, h + 23040, recurrent_kernel, 1, gates + 92160);
+    seq_matmul_packed(16, 128, 32, h + 23040, recurrent_packed, 1, gates + 92160);
     seq_lstm_cell_forward(16, 32, bias, gates + 92160, c + 23040, c + 23552, h + 23552);
     /* t = 46 */
-    seq_matmul(16, 128, 32, h + 23552, recurrent_kernel, 1, gates + 94208);
+    seq_matmul_packed(16, 128, 32, h + 23552, recurrent_packed, 1, gates + 94208);
     seq_lstm_cell_forward(16, 32, bias, gates + 94208, c + 23552, c + 24064, h + 24064);
     /* t = 47 */
-    seq_matmul(16, 128, 32, h + 24064, recurrent_kernel, 1, gates + 96256);
+    seq_matmul_packed(16, 128, 32, h + 24064, recurrent_packed, 1, gates + 96256);
     seq_lstm_cell_forward(16, 32, bias, gates + 96256, c + 24064, c + 24576, h + 24576);
     /* t = 48 */
-    seq_matmul(16, 128, 32, h + 24576, recurrent_kernel, 1, gates + 98304);
+    seq_matmul_packed(16, 128, 32, h + 24576, recurrent_packed, 1, gates + 98304);
     seq_lstm_cell_forward(16, 32, bias, gates + 98304, c + 24576, c + 25088, h + 25088);
     /* t = 49 */
-    seq_matmul(16, 128, 32, h + 25088, recurrent_kernel, 1, gates + 100352);
+    seq_matmul_packed(16, 128, 32, h + 25088, recurrent_packed, 1, gates + 100352);
     seq_lstm_cell_forward(16, 32, bias, gates + 100352, c + 25088, c + 25600, h + 25600);
     seq_copy(512, h + 25600, out);
 }
 
 static void lstm_forward(const real *p, real *a)
 {
+    seq_pack_b(32, 128, p + 128, a + 310848);  /* recurrent_kernel */
     seq_parallel_blocks(2, lstm_forward_block, p, a);
 }
 
@@ -245,170 +247,170 @@ static void lstm_forward(const real *p, real *a)
 static void lstm_backward_block(const real *p, real *a, int blk)
 {
     const real *x = a + 0 + 800 * blk;          /* [50, 16, 1] input */
-    real *dx = a + 531616 + 800 * blk;          /* [50, 16, 1] d input */
+    real *dx = a + 535712 + 800 * blk;          /* [50, 16, 1] d input */
 
     const real *kernel = p + 0;                 /* [1, 128] */
-    const real *recurrent_kernel = p + 128;     /* [32, 128] */
+    const real *recurrent_packed = a + 310848;  /* recurrent_kernel transposed, packed (seq_pack_bt) */
     const real *gates = a + 1600 + 102400 * blk; /* [50, 16, 128] */
     const real *c = a + 206400 + 26112 * blk;   /* [51, 16, 32] */
     const real *h = a + 258624 + 26112 * blk;   /* [51, 16, 32] */
-    real *dh = a + 311968 + 512 * blk;          /* [16, 32] d out, then the gradient reaching h[t] */
-    real *dgates = a + 312992 + 102400 * blk;   /* [50, 16, 128] */
-    real *dc = a + 517792 + 512 * blk;          /* [16, 32] */
-    real *dbias_rows = a + 518816 + 2048 * blk; /* [16, 128] */
-    real *d_kernel = a + 522912 + 128 * blk;    /* [1, 128] */
-    real *d_recurrent_kernel = a + 523168 + 4096 * blk; /* [32, 128] */
-    real *d_bias = a + 531360 + 128 * blk;      /* [128] */
+    real *dh = a + 316064 + 512 * blk;          /* [16, 32] d out, then the gradient reaching h[t] */
+    real *dgates = a + 317088 + 102400 * blk;   /* [50, 16, 128] */
+    real *dc = a + 521888 + 512 * blk;          /* [16, 32] */
+    real *dbias_rows = a + 522912 + 2048 * blk; /* [16, 128] */
+    real *d_kernel = a + 527008 + 128 * blk;    /* [1, 128] */
+    real *d_recurrent_kernel = a + 527264 + 4096 * blk; /* [32, 128] */
+    real *d_bias = a + 535456 + 128 * blk;      /* [128] */
 
     seq_zero(512, dc);
     seq_zero(2048, dbias_rows);
     /* t = 49 */
     seq_lstm_cell_backward(16, 32, gates + 100352, c + 25088, c + 25600, dh, dc, dgates + 100352, dbias_rows, NULL, 49);
-    seq_matmul_bt(16, 32, 128, dgates + 100352, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 100352, recurrent_packed, 0, dh);
     /* t = 48 */
     seq_lstm_cell_backward(16, 32, gates + 98304, c + 24576, c + 25088, dh, dc, dgates + 98304, dbias_rows, NULL, 48);
-    seq_matmul_bt(16, 32, 128, dgates + 98304, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 98304, recurrent_packed, 0, dh);
     /* t = 47 */
     seq_lstm_cell_backward(16, 32, gates + 96256, c + 24064, c + 24576, dh, dc, dgates + 96256, dbias_rows, NULL, 47);
-    seq_matmul_bt(16, 32, 128, dgates + 96256, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 96256, recurrent_packed, 0, dh);
     /* t = 46 */
     seq_lstm_cell_backward(16, 32, gates + 94208, c + 23552, c + 24064, dh, dc, dgates + 94208, dbias_rows, NULL, 46);
-    seq_matmul_bt(16, 32, 128, dgates + 94208, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 94208, recurrent_packed, 0, dh);
     /* t = 45 */
     seq_lstm_cell_backward(16, 32, gates + 92160, c + 23040, c + 23552, dh, dc, dgates + 92160, dbias_rows, NULL, 45);
-    seq_matmul_bt(16, 32, 128, dgates + 92160, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 92160, recurrent_packed, 0, dh);
     /* t = 44 */
     seq_lstm_cell_backward(16, 32, gates + 90112, c + 22528, c + 23040, dh, dc, dgates + 90112, dbias_rows, NULL, 44);
-    seq_matmul_bt(16, 32, 128, dgates + 90112, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 90112, recurrent_packed, 0, dh);
     /* t = 43 */
     seq_lstm_cell_backward(16, 32, gates + 88064, c + 22016, c + 22528, dh, dc, dgates + 88064, dbias_rows, NULL, 43);
-    seq_matmul_bt(16, 32, 128, dgates + 88064, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 88064, recurrent_packed, 0, dh);
     /* t = 42 */
     seq_lstm_cell_backward(16, 32, gates + 86016, c + 21504, c + 22016, dh, dc, dgates + 86016, dbias_rows, NULL, 42);
-    seq_matmul_bt(16, 32, 128, dgates + 86016, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 86016, recurrent_packed, 0, dh);
     /* t = 41 */
     seq_lstm_cell_backward(16, 32, gates + 83968, c + 20992, c + 21504, dh, dc, dgates + 83968, dbias_rows, NULL, 41);
-    seq_matmul_bt(16, 32, 128, dgates + 83968, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 83968, recurrent_packed, 0, dh);
     /* t = 40 */
     seq_lstm_cell_backward(16, 32, gates + 81920, c + 20480, c + 20992, dh, dc, dgates + 81920, dbias_rows, NULL, 40);
-    seq_matmul_bt(16, 32, 128, dgates + 81920, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 81920, recurrent_packed, 0, dh);
     /* t = 39 */
     seq_lstm_cell_backward(16, 32, gates + 79872, c + 19968, c + 20480, dh, dc, dgates + 79872, dbias_rows, NULL, 39);
-    seq_matmul_bt(16, 32, 128, dgates + 79872, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 79872, recurrent_packed, 0, dh);
     /* t = 38 */
     seq_lstm_cell_backward(16, 32, gates + 77824, c + 19456, c + 19968, dh, dc, dgates + 77824, dbias_rows, NULL, 38);
-    seq_matmul_bt(16, 32, 128, dgates + 77824, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 77824, recurrent_packed, 0, dh);
     /* t = 37 */
     seq_lstm_cell_backward(16, 32, gates + 75776, c + 18944, c + 19456, dh, dc, dgates + 75776, dbias_rows, NULL, 37);
-    seq_matmul_bt(16, 32, 128, dgates + 75776, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 75776, recurrent_packed, 0, dh);
     /* t = 36 */
     seq_lstm_cell_backward(16, 32, gates + 73728, c + 18432, c + 18944, dh, dc, dgates + 73728, dbias_rows, NULL, 36);
-    seq_matmul_bt(16, 32, 128, dgates + 73728, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 73728, recurrent_packed, 0, dh);
     /* t = 35 */
     seq_lstm_cell_backward(16, 32, gates + 71680, c + 17920, c + 18432, dh, dc, dgates + 71680, dbias_rows, NULL, 35);
-    seq_matmul_bt(16, 32, 128, dgates + 71680, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 71680, recurrent_packed, 0, dh);
     /* t = 34 */
     seq_lstm_cell_backward(16, 32, gates + 69632, c + 17408, c + 17920, dh, dc, dgates + 69632, dbias_rows, NULL, 34);
-    seq_matmul_bt(16, 32, 128, dgates + 69632, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 69632, recurrent_packed, 0, dh);
     /* t = 33 */
     seq_lstm_cell_backward(16, 32, gates + 67584, c + 16896, c + 17408, dh, dc, dgates + 67584, dbias_rows, NULL, 33);
-    seq_matmul_bt(16, 32, 128, dgates + 67584, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 67584, recurrent_packed, 0, dh);
     /* t = 32 */
     seq_lstm_cell_backward(16, 32, gates + 65536, c + 16384, c + 16896, dh, dc, dgates + 65536, dbias_rows, NULL, 32);
-    seq_matmul_bt(16, 32, 128, dgates + 65536, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 65536, recurrent_packed, 0, dh);
     /* t = 31 */
     seq_lstm_cell_backward(16, 32, gates + 63488, c + 15872, c + 16384, dh, dc, dgates + 63488, dbias_rows, NULL, 31);
-    seq_matmul_bt(16, 32, 128, dgates + 63488, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 63488, recurrent_packed, 0, dh);
     /* t = 30 */
     seq_lstm_cell_backward(16, 32, gates + 61440, c + 15360, c + 15872, dh, dc, dgates + 61440, dbias_rows, NULL, 30);
-    seq_matmul_bt(16, 32, 128, dgates + 61440, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 61440, recurrent_packed, 0, dh);
     /* t = 29 */
     seq_lstm_cell_backward(16, 32, gates + 59392, c + 14848, c + 15360, dh, dc, dgates + 59392, dbias_rows, NULL, 29);
-    seq_matmul_bt(16, 32, 128, dgates + 59392, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 59392, recurrent_packed, 0, dh);
     /* t = 28 */
     seq_lstm_cell_backward(16, 32, gates + 57344, c + 14336, c + 14848, dh, dc, dgates + 57344, dbias_rows, NULL, 28);
-    seq_matmul_bt(16, 32, 128, dgates + 57344, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 57344, recurrent_packed, 0, dh);
     /* t = 27 */
     seq_lstm_cell_backward(16, 32, gates + 55296, c + 13824, c + 14336, dh, dc, dgates + 55296, dbias_rows, NULL, 27);
-    seq_matmul_bt(16, 32, 128, dgates + 55296, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 55296, recurrent_packed, 0, dh);
     /* t = 26 */
     seq_lstm_cell_backward(16, 32, gates + 53248, c + 13312, c + 13824, dh, dc, dgates + 53248, dbias_rows, NULL, 26);
-    seq_matmul_bt(16, 32, 128, dgates + 53248, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 53248, recurrent_packed, 0, dh);
     /* t = 25 */
     seq_lstm_cell_backward(16, 32, gates + 51200, c + 12800, c + 13312, dh, dc, dgates + 51200, dbias_rows, NULL, 25);
-    seq_matmul_bt(16, 32, 128, dgates + 51200, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 51200, recurrent_packed, 0, dh);
     /* t = 24 */
     seq_lstm_cell_backward(16, 32, gates + 49152, c + 12288, c + 12800, dh, dc, dgates + 49152, dbias_rows, NULL, 24);
-    seq_matmul_bt(16, 32, 128, dgates + 49152, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 49152, recurrent_packed, 0, dh);
     /* t = 23 */
     seq_lstm_cell_backward(16, 32, gates + 47104, c + 11776, c + 12288, dh, dc, dgates + 47104, dbias_rows, NULL, 23);
-    seq_matmul_bt(16, 32, 128, dgates + 47104, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 47104, recurrent_packed, 0, dh);
     /* t = 22 */
     seq_lstm_cell_backward(16, 32, gates + 45056, c + 11264, c + 11776, dh, dc, dgates + 45056, dbias_rows, NULL, 22);
-    seq_matmul_bt(16, 32, 128, dgates + 45056, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 45056, recurrent_packed, 0, dh);
     /* t = 21 */
     seq_lstm_cell_backward(16, 32, gates + 43008, c + 10752, c + 11264, dh, dc, dgates + 43008, dbias_rows, NULL, 21);
-    seq_matmul_bt(16, 32, 128, dgates + 43008, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 43008, recurrent_packed, 0, dh);
     /* t = 20 */
     seq_lstm_cell_backward(16, 32, gates + 40960, c + 10240, c + 10752, dh, dc, dgates + 40960, dbias_rows, NULL, 20);
-    seq_matmul_bt(16, 32, 128, dgates + 40960, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 40960, recurrent_packed, 0, dh);
     /* t = 19 */
     seq_lstm_cell_backward(16, 32, gates + 38912, c + 9728, c + 10240, dh, dc, dgates + 38912, dbias_rows, NULL, 19);
-    seq_matmul_bt(16, 32, 128, dgates + 38912, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 38912, recurrent_packed, 0, dh);
     /* t = 18 */
     seq_lstm_cell_backward(16, 32, gates + 36864, c + 9216, c + 9728, dh, dc, dgates + 36864, dbias_rows, NULL, 18);
-    seq_matmul_bt(16, 32, 128, dgates + 36864, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 36864, recurrent_packed, 0, dh);
     /* t = 17 */
     seq_lstm_cell_backward(16, 32, gates + 34816, c + 8704, c + 9216, dh, dc, dgates + 34816, dbias_rows, NULL, 17);
-    seq_matmul_bt(16, 32, 128, dgates + 34816, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 34816, recurrent_packed, 0, dh);
     /* t = 16 */
     seq_lstm_cell_backward(16, 32, gates + 32768, c + 8192, c + 8704, dh, dc, dgates + 32768, dbias_rows, NULL, 16);
-    seq_matmul_bt(16, 32, 128, dgates + 32768, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 32768, recurrent_packed, 0, dh);
     /* t = 15 */
     seq_lstm_cell_backward(16, 32, gates + 30720, c + 7680, c + 8192, dh, dc, dgates + 30720, dbias_rows, NULL, 15);
-    seq_matmul_bt(16, 32, 128, dgates + 30720, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 30720, recurrent_packed, 0, dh);
     /* t = 14 */
     seq_lstm_cell_backward(16, 32, gates + 28672, c + 7168, c + 7680, dh, dc, dgates + 28672, dbias_rows, NULL, 14);
-    seq_matmul_bt(16, 32, 128, dgates + 28672, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 28672, recurrent_packed, 0, dh);
     /* t = 13 */
     seq_lstm_cell_backward(16, 32, gates + 26624, c + 6656, c + 7168, dh, dc, dgates + 26624, dbias_rows, NULL, 13);
-    seq_matmul_bt(16, 32, 128, dgates + 26624, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 26624, recurrent_packed, 0, dh);
     /* t = 12 */
     seq_lstm_cell_backward(16, 32, gates + 24576, c + 6144, c + 6656, dh, dc, dgates + 24576, dbias_rows, NULL, 12);
-    seq_matmul_bt(16, 32, 128, dgates + 24576, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 24576, recurrent_packed, 0, dh);
     /* t = 11 */
     seq_lstm_cell_backward(16, 32, gates + 22528, c + 5632, c + 6144, dh, dc, dgates + 22528, dbias_rows, NULL, 11);
-    seq_matmul_bt(16, 32, 128, dgates + 22528, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 22528, recurrent_packed, 0, dh);
     /* t = 10 */
     seq_lstm_cell_backward(16, 32, gates + 20480, c + 5120, c + 5632, dh, dc, dgates + 20480, dbias_rows, NULL, 10);
-    seq_matmul_bt(16, 32, 128, dgates + 20480, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 20480, recurrent_packed, 0, dh);
     /* t = 9 */
     seq_lstm_cell_backward(16, 32, gates + 18432, c + 4608, c + 5120, dh, dc, dgates + 18432, dbias_rows, NULL, 9);
-    seq_matmul_bt(16, 32, 128, dgates + 18432, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 18432, recurrent_packed, 0, dh);
     /* t = 8 */
     seq_lstm_cell_backward(16, 32, gates + 16384, c + 4096, c + 4608, dh, dc, dgates + 16384, dbias_rows, NULL, 8);
-    seq_matmul_bt(16, 32, 128, dgates + 16384, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 16384, recurrent_packed, 0, dh);
     /* t = 7 */
     seq_lstm_cell_backward(16, 32, gates + 14336, c + 3584, c + 4096, dh, dc, dgates + 14336, dbias_rows, NULL, 7);
-    seq_matmul_bt(16, 32, 128, dgates + 14336, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 14336, recurrent_packed, 0, dh);
     /* t = 6 */
     seq_lstm_cell_backward(16, 32, gates + 12288, c + 3072, c + 3584, dh, dc, dgates + 12288, dbias_rows, NULL, 6);
-    seq_matmul_bt(16, 32, 128, dgates + 12288, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 12288, recurrent_packed, 0, dh);
     /* t = 5 */
     seq_lstm_cell_backward(16, 32, gates + 10240, c + 2560, c + 3072, dh, dc, dgates + 10240, dbias_rows, NULL, 5);
-    seq_matmul_bt(16, 32, 128, dgates + 10240, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 10240, recurrent_packed, 0, dh);
     /* t = 4 */
     seq_lstm_cell_backward(16, 32, gates + 8192, c + 2048, c + 2560, dh, dc, dgates + 8192, dbias_rows, NULL, 4);
-    seq_matmul_bt(16, 32, 128, dgates + 8192, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 8192, recurrent_packed, 0, dh);
     /* t = 3 */
     seq_lstm_cell_backward(16, 32, gates + 6144, c + 1536, c + 2048, dh, dc, dgates + 6144, dbias_rows, NULL, 3);
-    seq_matmul_bt(16, 32, 128, dgates + 6144, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 6144, recurrent_packed, 0, dh);
     /* t = 2 */
     seq_lstm_cell_backward(16, 32, gates + 4096, c + 1024, c + 1536, dh, dc, dgates + 4096, dbias_rows, NULL, 2);
-    seq_matmul_bt(16, 32, 128, dgates + 4096, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 4096, recurrent_packed, 0, dh);
     /* t = 1 */
     seq_lstm_cell_backward(16, 32, gates + 2048, c + 512, c + 1024, dh, dc, dgates + 2048, dbias_rows, NULL, 1);
-    seq_matmul_bt(16, 32, 128, dgates + 2048, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 32, 128, dgates + 2048, recurrent_packed, 0, dh);
     /* t = 0 */
     seq_lstm_cell_backward(16, 32, gates + 0, c + 0, c + 512, dh, dc, dgates + 0, dbias_rows, NULL, 0);
     /* this direction's weight gradients, all 50 steps at once */
@@ -420,11 +422,12 @@ static void lstm_backward_block(const real *p, real *a, int blk)
 
 static void lstm_backward(const real *p, real *g, real *a)
 {
+    seq_pack_bt(128, 32, p + 128, a + 310848);  /* recurrent_kernel^T */
     seq_parallel_blocks(2, lstm_backward_block, p, a);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(2, 128, a + 522912, g + 0);  /* kernel */
-    seq_sum_blocks(2, 4096, a + 523168, g + 128);  /* recurrent_kernel */
-    seq_sum_blocks(2, 128, a + 531360, g + 4224);  /* bias */
+    seq_sum_blocks(2, 128, a + 527008, g + 0);  /* kernel */
+    seq_sum_blocks(2, 4096, a + 527264, g + 128);  /* recurrent_kernel */
+    seq_sum_blocks(2, 128, a + 535456, g + 4224);  /* bias */
 }
 
 /* block blk: rows 1*blk .. 1*blk+0 of the batch, all 50 steps */
@@ -605,9 +608,9 @@ static void lstm_predict(const real *p, real *a)
 static void dense_forward(const real *p, real *a)
 {
     const real *kernel = p + 4352;              /* [32, 1] */
-    const real *x = a + 310848;                 /* [32, 32] input */
+    const real *x = a + 314944;                 /* [32, 32] input */
     const real *bias = p + 4384;                /* [1] */
-    real *y = a + 311872;                       /* [32, 1] */
+    real *y = a + 315968;                       /* [32, 1] */
 
     seq_fill_rows(32, 1, bias, y);
     seq_matmul(32, 1, 32, x, kernel, 1, y);
@@ -616,11 +619,11 @@ static void dense_forward(const real *p, real *a)
 static void dense_backward(const real *p, real *g, real *a)
 {
     const real *kernel = p + 4352;              /* [32, 1] */
-    const real *x = a + 310848;                 /* [32, 32] input */
+    const real *x = a + 314944;                 /* [32, 32] input */
     real *d_kernel = g + 4352;                  /* [32, 1] */
     real *d_bias = g + 4384;                    /* [1] */
-    real *dy = a + 311936;                      /* [32, 1] */
-    real *dx = a + 311968;                      /* [32, 32] d input */
+    real *dy = a + 316032;                      /* [32, 1] */
+    real *dx = a + 316064;                      /* [32, 32] d input */
 
     seq_matmul_at(32, 1, 32, x, dy, 0, d_kernel);
     seq_colsum(32, 1, dy, d_bias);
@@ -642,8 +645,8 @@ static void dense_predict(const real *p, real *a)
 
 static real loss_forward(real *a, const seq_batch *in)
 {
-    const real *z = a + 311872;                 /* [32, 1] dense.out */
-    real *output = a + 311904;                  /* [32, 1] the model output, z */
+    const real *z = a + 315968;                 /* [32, 1] dense.out */
+    real *output = a + 316000;                  /* [32, 1] the model output, z */
 
     seq_copy(32, z, output);
     return in->targets ? seq_mse_loss(32, in->n_valid, z, in->targets) : 0;
@@ -651,8 +654,8 @@ static real loss_forward(real *a, const seq_batch *in)
 
 static void loss_backward(real *a, const seq_batch *in)
 {
-    const real *z = a + 311872;                 /* [32, 1] dense.out */
-    real *dz = a + 311936;                      /* [32, 1] d dense.out */
+    const real *z = a + 315968;                 /* [32, 1] dense.out */
+    real *dz = a + 316032;                      /* [32, 1] d dense.out */
 
     seq_mse_backward(32, in->n_valid, z, in->targets, dz);
 }
@@ -699,9 +702,9 @@ static void model_predict(const real *p, real *a, const seq_batch *in)
 
 const seq_model SEQ_EXPORT(sine_lstm) = {
     .info = &sine_lstm_info,
-    .n_acts = 533216,
+    .n_acts = 537312,
     .n_acts_predict = 9748,
-    .output = 311904,
+    .output = 316000,
     .output_predict = 9747,
     .n_state = 0,
     .n_state_predict = 0,

@@ -19,23 +19,24 @@
  *   dense/kernel               [64, 3]          at 673024
  *   dense/bias                 [3]              at 673216
  *
- * Activations and their gradients, training pass: 1067808 reals
+ * Activations and their gradients, training pass: 1084192 reals
  *   embedding.out              [2, 40, 16, 64]  at 0
  *   lstm.gates                 [2, 40, 16, 256] at 81920
  *   lstm.c                     [2, 41, 16, 64]  at 409600
  *   lstm.h                     [2, 41, 16, 64]  at 493568
- *   lstm.out                   [32, 64]         at 577536
- *   dense.out                  [32, 3]          at 579584
- *   output                     [32, 3]          at 579680
- *   d dense.out                [32, 3]          at 579776
- *   d lstm.out                 [32, 64]         at 579872
- *   lstm.dgates                [2, 40, 16, 256] at 581920
- *   lstm.dc                    [32, 64]         at 909600
- *   lstm.dbias_rows            [32, 256]        at 911648
- *   d lstm.kernel_blocks       [2, 64, 256]     at 919840
- *   d lstm.recurrent_kernel_blocks [2, 64, 256]     at 952608
- *   d lstm.bias_blocks         [2, 256]         at 985376
- *   d embedding.out            [2, 40, 16, 64]  at 985888
+ *   lstm.recurrent_kernel_packed [64, 256]        at 577536
+ *   lstm.out                   [32, 64]         at 593920
+ *   dense.out                  [32, 3]          at 595968
+ *   output                     [32, 3]          at 596064
+ *   d dense.out                [32, 3]          at 596160
+ *   d lstm.out                 [32, 64]         at 596256
+ *   lstm.dgates                [2, 40, 16, 256] at 598304
+ *   lstm.dc                    [32, 64]         at 925984
+ *   lstm.dbias_rows            [32, 256]        at 928032
+ *   d lstm.kernel_blocks       [2, 64, 256]     at 936224
+ *   d lstm.recurrent_kernel_blocks [2, 64, 256]     at 968992
+ *   d lstm.bias_blocks         [2, 256]         at 1001760
+ *   d embedding.out            [2, 40, 16, 64]  at 1002272
  *
  * Activations, prediction pass (batch 1): 18118 reals
  *   embedding.out              [1, 40, 1, 64]   at 0
@@ -63,7 +64,7 @@ static void embedding_forward(const real *p, real *a, const int32_t *ids)
 static void embedding_backward(const real *p, real *g, real *a, const int32_t *ids)
 {
     real *d_embeddings = g + 0;                 /* [10000, 64] */
-    const real *d_out = a + 985888;             /* [2, 40, 16, 64] */
+    const real *d_out = a + 1002272;            /* [2, 40, 16, 64] */
 
     (void)p;
     /* d_embeddings[ids[b, t]] += d_out[b / 16, t, b % 16]; unused rows stay 0 */
@@ -86,10 +87,10 @@ static void embedding_predict(const real *p, real *a, const int32_t *ids)
 static void lstm_forward_block(const real *p, real *a, int blk)
 {
     const real *x = a + 0 + 40960 * blk;        /* [40, 16, 64] input */
-    real *out = a + 577536 + 1024 * blk;        /* [16, 64] */
+    real *out = a + 593920 + 1024 * blk;        /* [16, 64] */
 
     const real *kernel = p + 640000;            /* [64, 256] */
-    const real *recurrent_kernel = p + 656384;  /* [64, 256] */
+    const real *recurrent_packed = a + 577536;  /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 672768;              /* [256] */
     real *gates = a + 81920 + 163840 * blk;     /* [40, 16, 256] i, f, g, o */
     real *c = a + 409600 + 41984 * blk;         /* [41, 16, 64] the initial state at 0 */
@@ -101,127 +102,128 @@ static void lstm_forward_block(const real *p, real *a, int blk)
     /* t = 0 */
     seq_lstm_cell_forward(16, 64, bias, gates + 0, c + 0, c + 1024, h + 1024);
     /* t = 1 */
-    seq_matmul(16, 256, 64, h + 1024, recurrent_kernel, 1, gates + 4096);
+    seq_matmul_packed(16, 256, 64, h + 1024, recurrent_packed, 1, gates + 4096);
     seq_lstm_cell_forward(16, 64, bias, gates + 4096, c + 1024, c + 2048, h + 2048);
     /* t = 2 */
-    seq_matmul(16, 256, 64, h + 2048, recurrent_kernel, 1, gates + 8192);
+    seq_matmul_packed(16, 256, 64, h + 2048, recurrent_packed, 1, gates + 8192);
     seq_lstm_cell_forward(16, 64, bias, gates + 8192, c + 2048, c + 3072, h + 3072);
     /* t = 3 */
-    seq_matmul(16, 256, 64, h + 3072, recurrent_kernel, 1, gates + 12288);
+    seq_matmul_packed(16, 256, 64, h + 3072, recurrent_packed, 1, gates + 12288);
     seq_lstm_cell_forward(16, 64, bias, gates + 12288, c + 3072, c + 4096, h + 4096);
     /* t = 4 */
-    seq_matmul(16, 256, 64, h + 4096, recurrent_kernel, 1, gates + 16384);
+    seq_matmul_packed(16, 256, 64, h + 4096, recurrent_packed, 1, gates + 16384);
     seq_lstm_cell_forward(16, 64, bias, gates + 16384, c + 4096, c + 5120, h + 5120);
     /* t = 5 */
-    seq_matmul(16, 256, 64, h + 5120, recurrent_kernel, 1, gates + 20480);
+    seq_matmul_packed(16, 256, 64, h + 5120, recurrent_packed, 1, gates + 20480);
     seq_lstm_cell_forward(16, 64, bias, gates + 20480, c + 5120, c + 6144, h + 6144);
     /* t = 6 */
-    seq_matmul(16, 256, 64, h + 6144, recurrent_kernel, 1, gates + 24576);
+    seq_matmul_packed(16, 256, 64, h + 6144, recurrent_packed, 1, gates + 24576);
     seq_lstm_cell_forward(16, 64, bias, gates + 24576, c + 6144, c + 7168, h + 7168);
     /* t = 7 */
-    seq_matmul(16, 256, 64, h + 7168, recurrent_kernel, 1, gates + 28672);
+    seq_matmul_packed(16, 256, 64, h + 7168, recurrent_packed, 1, gates + 28672);
     seq_lstm_cell_forward(16, 64, bias, gates + 28672, c + 7168, c + 8192, h + 8192);
     /* t = 8 */
-    seq_matmul(16, 256, 64, h + 8192, recurrent_kernel, 1, gates + 32768);
+    seq_matmul_packed(16, 256, 64, h + 8192, recurrent_packed, 1, gates + 32768);
     seq_lstm_cell_forward(16, 64, bias, gates + 32768, c + 8192, c + 9216, h + 9216);
     /* t = 9 */
-    seq_matmul(16, 256, 64, h + 9216, recurrent_kernel, 1, gates + 36864);
+    seq_matmul_packed(16, 256, 64, h + 9216, recurrent_packed, 1, gates + 36864);
     seq_lstm_cell_forward(16, 64, bias, gates + 36864, c + 9216, c + 10240, h + 10240);
     /* t = 10 */
-    seq_matmul(16, 256, 64, h + 10240, recurrent_kernel, 1, gates + 40960);
+    seq_matmul_packed(16, 256, 64, h + 10240, recurrent_packed, 1, gates + 40960);
     seq_lstm_cell_forward(16, 64, bias, gates + 40960, c + 10240, c + 11264, h + 11264);
     /* t = 11 */
-    seq_matmul(16, 256, 64, h + 11264, recurrent_kernel, 1, gates + 45056);
+    seq_matmul_packed(16, 256, 64, h + 11264, recurrent_packed, 1, gates + 45056);
     seq_lstm_cell_forward(16, 64, bias, gates + 45056, c + 11264, c + 12288, h + 12288);
     /* t = 12 */
-    seq_matmul(16, 256, 64, h + 12288, recurrent_kernel, 1, gates + 49152);
+    seq_matmul_packed(16, 256, 64, h + 12288, recurrent_packed, 1, gates + 49152);
     seq_lstm_cell_forward(16, 64, bias, gates + 49152, c + 12288, c + 13312, h + 13312);
     /* t = 13 */
-    seq_matmul(16, 256, 64, h + 13312, recurrent_kernel, 1, gates + 53248);
+    seq_matmul_packed(16, 256, 64, h + 13312, recurrent_packed, 1, gates + 53248);
     seq_lstm_cell_forward(16, 64, bias, gates + 53248, c + 13312, c + 14336, h + 14336);
     /* t = 14 */
-    seq_matmul(16, 256, 64, h + 14336, recurrent_kernel, 1, gates + 57344);
+    seq_matmul_packed(16, 256, 64, h + 14336, recurrent_packed, 1, gates + 57344);
     seq_lstm_cell_forward(16, 64, bias, gates + 57344, c + 14336, c + 15360, h + 15360);
     /* t = 15 */
-    seq_matmul(16, 256, 64, h + 15360, recurrent_kernel, 1, gates + 61440);
+    seq_matmul_packed(16, 256, 64, h + 15360, recurrent_packed, 1, gates + 61440);
     seq_lstm_cell_forward(16, 64, bias, gates + 61440, c + 15360, c + 16384, h + 16384);
     /* t = 16 */
-    seq_matmul(16, 256, 64, h + 16384, recurrent_kernel, 1, gates + 65536);
+    seq_matmul_packed(16, 256, 64, h + 16384, recurrent_packed, 1, gates + 65536);
     seq_lstm_cell_forward(16, 64, bias, gates + 65536, c + 16384, c + 17408, h + 17408);
     /* t = 17 */
-    seq_matmul(16, 256, 64, h + 17408, recurrent_kernel, 1, gates + 69632);
+    seq_matmul_packed(16, 256, 64, h + 17408, recurrent_packed, 1, gates + 69632);
     seq_lstm_cell_forward(16, 64, bias, gates + 69632, c + 17408, c + 18432, h + 18432);
     /* t = 18 */
-    seq_matmul(16, 256, 64, h + 18432, recurrent_kernel, 1, gates + 73728);
+    seq_matmul_packed(16, 256, 64, h + 18432, recurrent_packed, 1, gates + 73728);
     seq_lstm_cell_forward(16, 64, bias, gates + 73728, c + 18432, c + 19456, h + 19456);
     /* t = 19 */
-    seq_matmul(16, 256, 64, h + 19456, recurrent_kernel, 1, gates + 77824);
+    seq_matmul_packed(16, 256, 64, h + 19456, recurrent_packed, 1, gates + 77824);
     seq_lstm_cell_forward(16, 64, bias, gates + 77824, c + 19456, c + 20480, h + 20480);
     /* t = 20 */
-    seq_matmul(16, 256, 64, h + 20480, recurrent_kernel, 1, gates + 81920);
+    seq_matmul_packed(16, 256, 64, h + 20480, recurrent_packed, 1, gates + 81920);
     seq_lstm_cell_forward(16, 64, bias, gates + 81920, c + 20480, c + 21504, h + 21504);
     /* t = 21 */
-    seq_matmul(16, 256, 64, h + 21504, recurrent_kernel, 1, gates + 86016);
+    seq_matmul_packed(16, 256, 64, h + 21504, recurrent_packed, 1, gates + 86016);
     seq_lstm_cell_forward(16, 64, bias, gates + 86016, c + 21504, c + 22528, h + 22528);
     /* t = 22 */
-    seq_matmul(16, 256, 64, h + 22528, recurrent_kernel, 1, gates + 90112);
+    seq_matmul_packed(16, 256, 64, h + 22528, recurrent_packed, 1, gates + 90112);
     seq_lstm_cell_forward(16, 64, bias, gates + 90112, c + 22528, c + 23552, h + 23552);
     /* t = 23 */
-    seq_matmul(16, 256, 64, h + 23552, recurrent_kernel, 1, gates + 94208);
+    seq_matmul_packed(16, 256, 64, h + 23552, recurrent_packed, 1, gates + 94208);
     seq_lstm_cell_forward(16, 64, bias, gates + 94208, c + 23552, c + 24576, h + 24576);
     /* t = 24 */
-    seq_matmul(16, 256, 64, h + 24576, recurrent_kernel, 1, gates + 98304);
+    seq_matmul_packed(16, 256, 64, h + 24576, recurrent_packed, 1, gates + 98304);
     seq_lstm_cell_forward(16, 64, bias, gates + 98304, c + 24576, c + 25600, h + 25600);
     /* t = 25 */
-    seq_matmul(16, 256, 64, h + 25600, recurrent_kernel, 1, gates + 102400);
+    seq_matmul_packed(16, 256, 64, h + 25600, recurrent_packed, 1, gates + 102400);
     seq_lstm_cell_forward(16, 64, bias, gates + 102400, c + 25600, c + 26624, h + 26624);
     /* t = 26 */
-    seq_matmul(16, 256, 64, h + 26624, recurrent_kernel, 1, gates + 106496);
+    seq_matmul_packed(16, 256, 64, h + 26624, recurrent_packed, 1, gates + 106496);
     seq_lstm_cell_forward(16, 64, bias, gates + 106496, c + 26624, c + 27648, h + 27648);
     /* t = 27 */
-    seq_matmul(16, 256, 64, h + 27648, recurrent_kernel, 1, gates + 110592);
+    seq_matmul_packed(16, 256, 64, h + 27648, recurrent_packed, 1, gates + 110592);
     seq_lstm_cell_forward(16, 64, bias, gates + 110592, c + 27648, c + 28672, h + 28672);
     /* t = 28 */
-    seq_matmul(16, 256, 64, h + 28672, recurrent_kernel, 1, gates + 114688);
+    seq_matmul_packed(16, 256, 64, h + 28672, recurrent_packed, 1, gates + 114688);
     seq_lstm_cell_forward(16, 64, bias, gates + 114688, c + 28672, c + 29696, h + 29696);
     /* t = 29 */
-    seq_matmul(16, 256, 64, h + 29696, recurrent_kernel, 1, gates + 118784);
+    seq_matmul_packed(16, 256, 64, h + 29696, recurrent_packed, 1, gates + 118784);
     seq_lstm_cell_forward(16, 64, bias, gates + 118784, c + 29696, c + 30720, h + 30720);
     /* t = 30 */
-    seq_matmul(16, 256, 64, h + 30720, recurrent_kernel, 1, gates + 122880);
+    seq_matmul_packed(16, 256, 64, h + 30720, recurrent_packed, 1, gates + 122880);
     seq_lstm_cell_forward(16, 64, bias, gates + 122880, c + 30720, c + 31744, h + 31744);
     /* t = 31 */
-    seq_matmul(16, 256, 64, h + 31744, recurrent_kernel, 1, gates + 126976);
+    seq_matmul_packed(16, 256, 64, h + 31744, recurrent_packed, 1, gates + 126976);
     seq_lstm_cell_forward(16, 64, bias, gates + 126976, c + 31744, c + 32768, h + 32768);
     /* t = 32 */
-    seq_matmul(16, 256, 64, h + 32768, recurrent_kernel, 1, gates + 131072);
+    seq_matmul_packed(16, 256, 64, h + 32768, recurrent_packed, 1, gates + 131072);
     seq_lstm_cell_forward(16, 64, bias, gates + 131072, c + 32768, c + 33792, h + 33792);
     /* t = 33 */
-    seq_matmul(16, 256, 64, h + 33792, recurrent_kernel, 1, gates + 135168);
+    seq_matmul_packed(16, 256, 64, h + 33792, recurrent_packed, 1, gates + 135168);
     seq_lstm_cell_forward(16, 64, bias, gates + 135168, c + 33792, c + 34816, h + 34816);
     /* t = 34 */
-    seq_matmul(16, 256, 64, h + 34816, recurrent_kernel, 1, gates + 139264);
+    seq_matmul_packed(16, 256, 64, h + 34816, recurrent_packed, 1, gates + 139264);
     seq_lstm_cell_forward(16, 64, bias, gates + 139264, c + 34816, c + 35840, h + 35840);
     /* t = 35 */
-    seq_matmul(16, 256, 64, h + 35840, recurrent_kernel, 1, gates + 143360);
+    seq_matmul_packed(16, 256, 64, h + 35840, recurrent_packed, 1, gates + 143360);
     seq_lstm_cell_forward(16, 64, bias, gates + 143360, c + 35840, c + 36864, h + 36864);
     /* t = 36 */
-    seq_matmul(16, 256, 64, h + 36864, recurrent_kernel, 1, gates + 147456);
+    seq_matmul_packed(16, 256, 64, h + 36864, recurrent_packed, 1, gates + 147456);
     seq_lstm_cell_forward(16, 64, bias, gates + 147456, c + 36864, c + 37888, h + 37888);
     /* t = 37 */
-    seq_matmul(16, 256, 64, h + 37888, recurrent_kernel, 1, gates + 151552);
+    seq_matmul_packed(16, 256, 64, h + 37888, recurrent_packed, 1, gates + 151552);
     seq_lstm_cell_forward(16, 64, bias, gates + 151552, c + 37888, c + 38912, h + 38912);
     /* t = 38 */
-    seq_matmul(16, 256, 64, h + 38912, recurrent_kernel, 1, gates + 155648);
+    seq_matmul_packed(16, 256, 64, h + 38912, recurrent_packed, 1, gates + 155648);
     seq_lstm_cell_forward(16, 64, bias, gates + 155648, c + 38912, c + 39936, h + 39936);
     /* t = 39 */
-    seq_matmul(16, 256, 64, h + 39936, recurrent_kernel, 1, gates + 159744);
+    seq_matmul_packed(16, 256, 64, h + 39936, recurrent_packed, 1, gates + 159744);
     seq_lstm_cell_forward(16, 64, bias, gates + 159744, c + 39936, c + 40960, h + 40960);
     seq_copy(1024, h + 40960, out);
 }
 
 static void lstm_forward(const real *p, real *a)
 {
+    seq_pack_b(64, 256, p + 656384, a + 577536);  /* recurrent_kernel */
     seq_parallel_blocks(2, lstm_forward_block, p, a);
 }
 
@@ -229,140 +231,140 @@ static void lstm_forward(const real *p, real *a)
 static void lstm_backward_block(const real *p, real *a, int blk)
 {
     const real *x = a + 0 + 40960 * blk;        /* [40, 16, 64] input */
-    real *dx = a + 985888 + 40960 * blk;        /* [40, 16, 64] d input */
+    real *dx = a + 1002272 + 40960 * blk;       /* [40, 16, 64] d input */
 
     const real *kernel = p + 640000;            /* [64, 256] */
-    const real *recurrent_kernel = p + 656384;  /* [64, 256] */
+    const real *recurrent_packed = a + 577536;  /* recurrent_kernel transposed, packed (seq_pack_bt) */
     const real *gates = a + 81920 + 163840 * blk; /* [40, 16, 256] */
     const real *c = a + 409600 + 41984 * blk;   /* [41, 16, 64] */
     const real *h = a + 493568 + 41984 * blk;   /* [41, 16, 64] */
-    real *dh = a + 579872 + 1024 * blk;         /* [16, 64] d out, then the gradient reaching h[t] */
-    real *dgates = a + 581920 + 163840 * blk;   /* [40, 16, 256] */
-    real *dc = a + 909600 + 1024 * blk;         /* [16, 64] */
-    real *dbias_rows = a + 911648 + 4096 * blk; /* [16, 256] */
-    real *d_kernel = a + 919840 + 16384 * blk;  /* [64, 256] */
-    real *d_recurrent_kernel = a + 952608 + 16384 * blk; /* [64, 256] */
-    real *d_bias = a + 985376 + 256 * blk;      /* [256] */
+    real *dh = a + 596256 + 1024 * blk;         /* [16, 64] d out, then the gradient reaching h[t] */
+    real *dgates = a + 598304 + 163840 * blk;   /* [40, 16, 256] */
+    real *dc = a + 925984 + 1024 * blk;         /* [16, 64] */
+    real *dbias_rows = a + 928032 + 4096 * blk; /* [16, 256] */
+    real *d_kernel = a + 936224 + 16384 * blk;  /* [64, 256] */
+    real *d_recurrent_kernel = a + 968992 + 16384 * blk; /* [64, 256] */
+    real *d_bias = a + 1001760 + 256 * blk;     /* [256] */
 
     seq_zero(1024, dc);
     seq_zero(4096, dbias_rows);
     /* t = 39 */
     seq_lstm_cell_backward(16, 64, gates + 159744, c + 39936, c + 40960, dh, dc, dgates + 159744, dbias_rows, NULL, 39);
-    seq_matmul_bt(16, 64, 256, dgates + 159744, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 159744, recurrent_packed, 0, dh);
     /* t = 38 */
     seq_lstm_cell_backward(16, 64, gates + 155648, c + 38912, c + 39936, dh, dc, dgates + 155648, dbias_rows, NULL, 38);
-    seq_matmul_bt(16, 64, 256, dgates + 155648, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 155648, recurrent_packed, 0, dh);
     /* t = 37 */
     seq_lstm_cell_backward(16, 64, gates + 151552, c + 37888, c + 38912, dh, dc, dgates + 151552, dbias_rows, NULL, 37);
-    seq_matmul_bt(16, 64, 256, dgates + 151552, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 151552, recurrent_packed, 0, dh);
     /* t = 36 */
     seq_lstm_cell_backward(16, 64, gates + 147456, c + 36864, c + 37888, dh, dc, dgates + 147456, dbias_rows, NULL, 36);
-    seq_matmul_bt(16, 64, 256, dgates + 147456, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 147456, recurrent_packed, 0, dh);
     /* t = 35 */
     seq_lstm_cell_backward(16, 64, gates + 143360, c + 35840, c + 36864, dh, dc, dgates + 143360, dbias_rows, NULL, 35);
-    seq_matmul_bt(16, 64, 256, dgates + 143360, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 143360, recurrent_packed, 0, dh);
     /* t = 34 */
     seq_lstm_cell_backward(16, 64, gates + 139264, c + 34816, c + 35840, dh, dc, dgates + 139264, dbias_rows, NULL, 34);
-    seq_matmul_bt(16, 64, 256, dgates + 139264, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 139264, recurrent_packed, 0, dh);
     /* t = 33 */
     seq_lstm_cell_backward(16, 64, gates + 135168, c + 33792, c + 34816, dh, dc, dgates + 135168, dbias_rows, NULL, 33);
-    seq_matmul_bt(16, 64, 256, dgates + 135168, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 135168, recurrent_packed, 0, dh);
     /* t = 32 */
     seq_lstm_cell_backward(16, 64, gates + 131072, c + 32768, c + 33792, dh, dc, dgates + 131072, dbias_rows, NULL, 32);
-    seq_matmul_bt(16, 64, 256, dgates + 131072, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 131072, recurrent_packed, 0, dh);
     /* t = 31 */
     seq_lstm_cell_backward(16, 64, gates + 126976, c + 31744, c + 32768, dh, dc, dgates + 126976, dbias_rows, NULL, 31);
-    seq_matmul_bt(16, 64, 256, dgates + 126976, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 126976, recurrent_packed, 0, dh);
     /* t = 30 */
     seq_lstm_cell_backward(16, 64, gates + 122880, c + 30720, c + 31744, dh, dc, dgates + 122880, dbias_rows, NULL, 30);
-    seq_matmul_bt(16, 64, 256, dgates + 122880, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 122880, recurrent_packed, 0, dh);
     /* t = 29 */
     seq_lstm_cell_backward(16, 64, gates + 118784, c + 29696, c + 30720, dh, dc, dgates + 118784, dbias_rows, NULL, 29);
-    seq_matmul_bt(16, 64, 256, dgates + 118784, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 118784, recurrent_packed, 0, dh);
     /* t = 28 */
     seq_lstm_cell_backward(16, 64, gates + 114688, c + 28672, c + 29696, dh, dc, dgates + 114688, dbias_rows, NULL, 28);
-    seq_matmul_bt(16, 64, 256, dgates + 114688, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 114688, recurrent_packed, 0, dh);
     /* t = 27 */
     seq_lstm_cell_backward(16, 64, gates + 110592, c + 27648, c + 28672, dh, dc, dgates + 110592, dbias_rows, NULL, 27);
-    seq_matmul_bt(16, 64, 256, dgates + 110592, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 110592, recurrent_packed, 0, dh);
     /* t = 26 */
     seq_lstm_cell_backward(16, 64, gates + 106496, c + 26624, c + 27648, dh, dc, dgates + 106496, dbias_rows, NULL, 26);
-    seq_matmul_bt(16, 64, 256, dgates + 106496, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 106496, recurrent_packed, 0, dh);
     /* t = 25 */
     seq_lstm_cell_backward(16, 64, gates + 102400, c + 25600, c + 26624, dh, dc, dgates + 102400, dbias_rows, NULL, 25);
-    seq_matmul_bt(16, 64, 256, dgates + 102400, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 102400, recurrent_packed, 0, dh);
     /* t = 24 */
     seq_lstm_cell_backward(16, 64, gates + 98304, c + 24576, c + 25600, dh, dc, dgates + 98304, dbias_rows, NULL, 24);
-    seq_matmul_bt(16, 64, 256, dgates + 98304, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 98304, recurrent_packed, 0, dh);
     /* t = 23 */
     seq_lstm_cell_backward(16, 64, gates + 94208, c + 23552, c + 24576, dh, dc, dgates + 94208, dbias_rows, NULL, 23);
-    seq_matmul_bt(16, 64, 256, dgates + 94208, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 94208, recurrent_packed, 0, dh);
     /* t = 22 */
     seq_lstm_cell_backward(16, 64, gates + 90112, c + 22528, c + 23552, dh, dc, dgates + 90112, dbias_rows, NULL, 22);
-    seq_matmul_bt(16, 64, 256, dgates + 90112, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 90112, recurrent_packed, 0, dh);
     /* t = 21 */
     seq_lstm_cell_backward(16, 64, gates + 86016, c + 21504, c + 22528, dh, dc, dgates + 86016, dbias_rows, NULL, 21);
-    seq_matmul_bt(16, 64, 256, dgates + 86016, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 86016, recurrent_packed, 0, dh);
     /* t = 20 */
     seq_lstm_cell_backward(16, 64, gates + 81920, c + 20480, c + 21504, dh, dc, dgates + 81920, dbias_rows, NULL, 20);
-    seq_matmul_bt(16, 64, 256, dgates + 81920, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 81920, recurrent_packed, 0, dh);
     /* t = 19 */
     seq_lstm_cell_backward(16, 64, gates + 77824, c + 19456, c + 20480, dh, dc, dgates + 77824, dbias_rows, NULL, 19);
-    seq_matmul_bt(16, 64, 256, dgates + 77824, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 77824, recurrent_packed, 0, dh);
     /* t = 18 */
     seq_lstm_cell_backward(16, 64, gates + 73728, c + 18432, c + 19456, dh, dc, dgates + 73728, dbias_rows, NULL, 18);
-    seq_matmul_bt(16, 64, 256, dgates + 73728, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 73728, recurrent_packed, 0, dh);
     /* t = 17 */
     seq_lstm_cell_backward(16, 64, gates + 69632, c + 17408, c + 18432, dh, dc, dgates + 69632, dbias_rows, NULL, 17);
-    seq_matmul_bt(16, 64, 256, dgates + 69632, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 69632, recurrent_packed, 0, dh);
     /* t = 16 */
     seq_lstm_cell_backward(16, 64, gates + 65536, c + 16384, c + 17408, dh, dc, dgates + 65536, dbias_rows, NULL, 16);
-    seq_matmul_bt(16, 64, 256, dgates + 65536, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 65536, recurrent_packed, 0, dh);
     /* t = 15 */
     seq_lstm_cell_backward(16, 64, gates + 61440, c + 15360, c + 16384, dh, dc, dgates + 61440, dbias_rows, NULL, 15);
-    seq_matmul_bt(16, 64, 256, dgates + 61440, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 61440, recurrent_packed, 0, dh);
     /* t = 14 */
     seq_lstm_cell_backward(16, 64, gates + 57344, c + 14336, c + 15360, dh, dc, dgates + 57344, dbias_rows, NULL, 14);
-    seq_matmul_bt(16, 64, 256, dgates + 57344, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 57344, recurrent_packed, 0, dh);
     /* t = 13 */
     seq_lstm_cell_backward(16, 64, gates + 53248, c + 13312, c + 14336, dh, dc, dgates + 53248, dbias_rows, NULL, 13);
-    seq_matmul_bt(16, 64, 256, dgates + 53248, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 53248, recurrent_packed, 0, dh);
     /* t = 12 */
     seq_lstm_cell_backward(16, 64, gates + 49152, c + 12288, c + 13312, dh, dc, dgates + 49152, dbias_rows, NULL, 12);
-    seq_matmul_bt(16, 64, 256, dgates + 49152, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 49152, recurrent_packed, 0, dh);
     /* t = 11 */
     seq_lstm_cell_backward(16, 64, gates + 45056, c + 11264, c + 12288, dh, dc, dgates + 45056, dbias_rows, NULL, 11);
-    seq_matmul_bt(16, 64, 256, dgates + 45056, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 45056, recurrent_packed, 0, dh);
     /* t = 10 */
     seq_lstm_cell_backward(16, 64, gates + 40960, c + 10240, c + 11264, dh, dc, dgates + 40960, dbias_rows, NULL, 10);
-    seq_matmul_bt(16, 64, 256, dgates + 40960, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 40960, recurrent_packed, 0, dh);
     /* t = 9 */
     seq_lstm_cell_backward(16, 64, gates + 36864, c + 9216, c + 10240, dh, dc, dgates + 36864, dbias_rows, NULL, 9);
-    seq_matmul_bt(16, 64, 256, dgates + 36864, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 36864, recurrent_packed, 0, dh);
     /* t = 8 */
     seq_lstm_cell_backward(16, 64, gates + 32768, c + 8192, c + 9216, dh, dc, dgates + 32768, dbias_rows, NULL, 8);
-    seq_matmul_bt(16, 64, 256, dgates + 32768, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 32768, recurrent_packed, 0, dh);
     /* t = 7 */
     seq_lstm_cell_backward(16, 64, gates + 28672, c + 7168, c + 8192, dh, dc, dgates + 28672, dbias_rows, NULL, 7);
-    seq_matmul_bt(16, 64, 256, dgates + 28672, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 28672, recurrent_packed, 0, dh);
     /* t = 6 */
     seq_lstm_cell_backward(16, 64, gates + 24576, c + 6144, c + 7168, dh, dc, dgates + 24576, dbias_rows, NULL, 6);
-    seq_matmul_bt(16, 64, 256, dgates + 24576, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 24576, recurrent_packed, 0, dh);
     /* t = 5 */
     seq_lstm_cell_backward(16, 64, gates + 20480, c + 5120, c + 6144, dh, dc, dgates + 20480, dbias_rows, NULL, 5);
-    seq_matmul_bt(16, 64, 256, dgates + 20480, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 20480, recurrent_packed, 0, dh);
     /* t = 4 */
     seq_lstm_cell_backward(16, 64, gates + 16384, c + 4096, c + 5120, dh, dc, dgates + 16384, dbias_rows, NULL, 4);
-    seq_matmul_bt(16, 64, 256, dgates + 16384, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 16384, recurrent_packed, 0, dh);
     /* t = 3 */
     seq_lstm_cell_backward(16, 64, gates + 12288, c + 3072, c + 4096, dh, dc, dgates + 12288, dbias_rows, NULL, 3);
-    seq_matmul_bt(16, 64, 256, dgates + 12288, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 12288, recurrent_packed, 0, dh);
     /* t = 2 */
     seq_lstm_cell_backward(16, 64, gates + 8192, c + 2048, c + 3072, dh, dc, dgates + 8192, dbias_rows, NULL, 2);
-    seq_matmul_bt(16, 64, 256, dgates + 8192, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 8192, recurrent_packed, 0, dh);
     /* t = 1 */
     seq_lstm_cell_backward(16, 64, gates + 4096, c + 1024, c + 2048, dh, dc, dgates + 4096, dbias_rows, NULL, 1);
-    seq_matmul_bt(16, 64, 256, dgates + 4096, recurrent_kernel, 0, dh);
+    seq_matmul_packed(16, 64, 256, dgates + 4096, recurrent_packed, 0, dh);
     /* t = 0 */
     seq_lstm_cell_backward(16, 64, gates + 0, c + 0, c + 1024, dh, dc, dgates + 0, dbias_rows, NULL, 0);
     /* this direction's weight gradients, all 40 steps at once */
@@ -374,11 +376,12 @@ static void lstm_backward_block(const real *p, real *a, int blk)
 
 static void lstm_backward(const real *p, real *g, real *a)
 {
+    seq_pack_bt(256, 64, p + 656384, a + 577536);  /* recurrent_kernel^T */
     seq_parallel_blocks(2, lstm_backward_block, p, a);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(2, 16384, a + 919840, g + 640000);  /* kernel */
-    seq_sum_blocks(2, 16384, a + 952608, g + 656384);  /* recurrent_kernel */
-    seq_sum_blocks(2, 256, a + 985376, g + 672768);  /* bias */
+    seq_sum_blocks(2, 16384, a + 936224, g + 640000);  /* kernel */
+    seq_sum_blocks(2, 16384, a + 968992, g + 656384);  /* recurrent_kernel */
+    seq_sum_blocks(2, 256, a + 1001760, g + 672768);  /* bias */
 }
 
 /* block blk: rows 1*blk .. 1*blk+0 of the batch, all 40 steps */
@@ -529,9 +532,9 @@ static void lstm_predict(const real *p, real *a)
 static void dense_forward(const real *p, real *a)
 {
     const real *kernel = p + 673024;            /* [64, 3] */
-    const real *x = a + 577536;                 /* [32, 64] input */
+    const real *x = a + 593920;                 /* [32, 64] input */
     const real *bias = p + 673216;              /* [3] */
-    real *y = a + 579584;                       /* logits; the softmax is in the loss */
+    real *y = a + 595968;                       /* logits; the softmax is in the loss */
 
     seq_fill_rows(32, 3, bias, y);
     seq_matmul(32, 3, 64, x, kernel, 1, y);
@@ -540,11 +543,11 @@ static void dense_forward(const real *p, real *a)
 static void dense_backward(const real *p, real *g, real *a)
 {
     const real *kernel = p + 673024;            /* [64, 3] */
-    const real *x = a + 577536;                 /* [32, 64] input */
+    const real *x = a + 593920;                 /* [32, 64] input */
     real *d_kernel = g + 673024;                /* [64, 3] */
     real *d_bias = g + 673216;                  /* [3] */
-    real *dy = a + 579776;                      /* [32, 3] */
-    real *dx = a + 579872;                      /* [32, 64] d input */
+    real *dy = a + 596160;                      /* [32, 3] */
+    real *dx = a + 596256;                      /* [32, 64] d input */
 
     seq_matmul_at(64, 3, 32, x, dy, 0, d_kernel);
     seq_colsum(32, 3, dy, d_bias);
@@ -566,8 +569,8 @@ static void dense_predict(const real *p, real *a)
 
 static real loss_forward(real *a, const seq_batch *in)
 {
-    const real *logits = a + 579584;            /* [32, 3] dense.out */
-    real *output = a + 579680;                  /* [32, 3] the model output, softmax(logits) */
+    const real *logits = a + 595968;            /* [32, 3] dense.out */
+    real *output = a + 596064;                  /* [32, 3] the model output, softmax(logits) */
 
     seq_softmax_rows(32, 3, logits, output);
     return in->targets ? seq_sparse_ce_loss(32, in->n_valid, 3, logits, in->targets) : 0;
@@ -575,8 +578,8 @@ static real loss_forward(real *a, const seq_batch *in)
 
 static void loss_backward(real *a, const seq_batch *in)
 {
-    const real *output = a + 579680;            /* [32, 3] softmax(logits) */
-    real *d_logits = a + 579776;                /* [32, 3] d dense.out */
+    const real *output = a + 596064;            /* [32, 3] softmax(logits) */
+    real *d_logits = a + 596160;                /* [32, 3] d dense.out */
 
     seq_sparse_ce_backward(32, in->n_valid, 3, output, in->targets, d_logits);
 }
@@ -624,9 +627,9 @@ static void model_predict(const real *p, real *a, const seq_batch *in)
 
 const seq_model SEQ_EXPORT(tweets_lstm) = {
     .info = &tweets_lstm_info,
-    .n_acts = 1067808,
+    .n_acts = 1084192,
     .n_acts_predict = 18118,
-    .output = 579680,
+    .output = 596064,
     .output_predict = 18115,
     .n_state = 0,
     .n_state_predict = 0,

@@ -1,0 +1,26 @@
+/* gemm.h: C = A B with B packed once for many products (the recurrent
+ * weights of every step). Row-major, A [m, k] and C [m, n] dense. */
+#ifndef SEQ_GEMM_H
+#define SEQ_GEMM_H
+
+#include <stddef.h>
+
+#include "real.h"
+
+#define SEQ_PANEL 16 /* columns of B per packed panel */
+
+#define seq_packed_size SEQ_P(packed_size)
+#define seq_pack_b SEQ_P(pack_b)
+#define seq_pack_bt SEQ_P(pack_bt)
+#define seq_matmul_packed SEQ_P(matmul_packed)
+
+/* Reals that B [k, n] takes packed: k x n rounded up to whole panels. */
+size_t seq_packed_size(int k, int n);
+/* packed = B, given as b [k, n] */
+void seq_pack_b(int k, int n, const real *b, real *packed);
+/* packed = B = b^T, given as b [n, k] */
+void seq_pack_bt(int k, int n, const real *b, real *packed);
+/* C[m,n] = A[m,k] B[k,n] + beta C, beta 0 or 1, B packed by seq_pack_b(t) */
+void seq_matmul_packed(int m, int n, int k, const real *a, const real *packed, real beta, real *c);
+
+#endif
