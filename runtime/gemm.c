@@ -195,6 +195,64 @@ __attribute__((target("avx512f"))) static void tile_avx512_rows(int mr, int k, c
     default: tile_avx512(1, k, a, panel, beta, c, ldc, cols); break;
     }
 }
+
+/* One row times B (batch-1 prediction): C[n] = A[k] B[k, n] + beta C, B
+ * read in place, VECS vectors of columns at a time in accumulators that
+ * stay in registers over all of k. The same sums, in the same order, as
+ * the tiles above. */
+enum { AVX512_VECS = 8, AVX2_VECS = 8 };
+
+__attribute__((target("avx512f"))) static void vecmat_avx512(int n, int k, const float *a,
+                                                              const float *b, float beta, float *c)
+{
+    for (int j0 = 0; j0 < n; j0 += 16 * AVX512_VECS) {
+        __m512 acc[AVX512_VECS];
+        __mmask16 keep[AVX512_VECS];
+        for (int v = 0; v < AVX512_VECS; v++) {
+            int cols = n - j0 - 16 * v;
+            keep[v] = cols >= 16 ? 0xffff : cols > 0 ? (__mmask16)((1u << cols) - 1) : 0;
+            acc[v] = _mm512_setzero_ps();
+        }
+        for (int kk = 0; kk < k; kk++) {
+            __m512 ak = _mm512_set1_ps(a[kk]);
+            const float *row = b + (size_t)kk * n + j0;
+            for (int v = 0; v < AVX512_VECS; v++)
+                acc[v] = _mm512_fmadd_ps(ak, _mm512_maskz_loadu_ps(keep[v], row + 16 * v), acc[v]);
+        }
+        for (int v = 0; v < AVX512_VECS; v++) {
+            float *cv = c + j0 + 16 * v;
+            if (beta != 0)
+                acc[v] = _mm512_add_ps(_mm512_maskz_loadu_ps(keep[v], cv), acc[v]);
+            _mm512_mask_storeu_ps(cv, keep[v], acc[v]);
+        }
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void vecmat_avx2(int n, int k, const float *a,
+                                                             const float *b, float beta, float *c)
+{
+    for (int j0 = 0; j0 < n; j0 += 8 * AVX2_VECS) {
+        __m256 acc[AVX2_VECS];
+        __m256i keep[AVX2_VECS];
+        for (int v = 0; v < AVX2_VECS; v++) {
+            int cols = n - j0 - 8 * v;
+            keep[v] = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+            acc[v] = _mm256_setzero_ps();
+        }
+        for (int kk = 0; kk < k; kk++) {
+            __m256 ak = _mm256_broadcast_ss(a + kk);
+            const float *row = b + (size_t)kk * n + j0;
+            for (int v = 0; v < AVX2_VECS; v++)
+                acc[v] = _mm256_fmadd_ps(ak, _mm256_maskload_ps(row + 8 * v, keep[v]), acc[v]);
+        }
+        for (int v = 0; v < AVX2_VECS; v++) {
+            float *cv = c + j0 + 8 * v;
+            if (beta != 0)
+                acc[v] = _mm256_add_ps(_mm256_maskload_ps(cv, keep[v]), acc[v]);
+            _mm256_maskstore_ps(cv, keep[v], acc[v]);
+        }
+    }
+}
 #endif
 
 void seq_matmul_packed(int m, int n, int k, const real *a, const real *packed, real beta, real *c)
@@ -207,4 +265,17 @@ void seq_matmul_packed(int m, int n, int k, const real *a, const real *packed, r
     }
 #endif
     matmul_tiles(tile_scalar, 8, m, n, k, a, packed, beta, c);
+}
+
+int seq_vecmat(int n, int k, const real *a, const real *b, real beta, real *c)
+{
+#ifdef GEMM_X86
+    switch (seq_simd_current()) {
+    case SEQ_SIMD_AVX512: vecmat_avx512(n, k, a, b, beta, c); return 1;
+    case SEQ_SIMD_AVX2: vecmat_avx2(n, k, a, b, beta, c); return 1;
+    default: break;
+    }
+#endif
+    (void)n, (void)k, (void)a, (void)b, (void)beta, (void)c;
+    return 0;
 }

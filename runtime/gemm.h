@@ -13,6 +13,7 @@
 #define seq_pack_b SEQ_P(pack_b)
 #define seq_pack_bt SEQ_P(pack_bt)
 #define seq_matmul_packed SEQ_P(matmul_packed)
+#define seq_vecmat SEQ_P(vecmat)
 
 /* Reals that B [k, n] takes packed: k x n rounded up to whole panels. */
 size_t seq_packed_size(int k, int n);
@@ -22,5 +23,8 @@ void seq_pack_b(int k, int n, const real *b, real *packed);
 void seq_pack_bt(int k, int n, const real *b, real *packed);
 /* C[m,n] = A[m,k] B[k,n] + beta C, beta 0 or 1, B packed by seq_pack_b(t) */
 void seq_matmul_packed(int m, int n, int k, const real *a, const real *packed, real beta, real *c);
+/* C[n] = A[k] B[k, n] + beta C, B as it is, where the SIMD level has a
+ * kernel for it (AVX2, AVX-512, float): returns 1, or 0 having done nothing. */
+int seq_vecmat(int n, int k, const real *a, const real *b, real beta, real *c);
 
 #endif

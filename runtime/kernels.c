@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "gemm.h"
 #include "hot.h"
 #include "pool.h"
 #include "vmath.h"
@@ -66,10 +67,13 @@ SEQ_HOT void seq_colsum(int rows, int cols, const real *restrict x, real *restri
 
 /* GEMMs run on the calling thread (OpenBLAS is kept at one thread; the
  * runtime parallelizes over blocks of the batch instead). A single output
- * row is a matrix-vector product, where CBLAS' gemv is much cheaper than
- * gemm (batch-1 prediction lives on this path). */
+ * row is a matrix-vector product (batch-1 prediction lives on this path):
+ * seq_vecmat's kernels where there are some, else CBLAS' gemv, both much
+ * cheaper than a gemm. */
 void seq_matmul(int m, int n, int k, const real *a, const real *b, real beta, real *c)
 {
+    if (m == 1 && seq_vecmat(n, k, a, b, beta, c))
+        return;
     if (m == 1)
         GEMV(CblasRowMajor, CblasTrans, k, n, 1, b, n, a, 1, beta, c, 1);
     else

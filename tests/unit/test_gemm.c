@@ -2,7 +2,8 @@
  * higher precision, at every SIMD level the CPU has, on every shape a seed
  * spec's recurrent layers use and on odd ones (tails of rows, of panel
  * columns, k of 1); packing of B and of B^T; the AVX2 and AVX-512 kernels
- * agreeing bit for bit. Built as float and as double (test_gemm_f64). */
+ * agreeing bit for bit; one row times B in place (seq_vecmat) giving the
+ * packed product's bits. Built as float and as double (test_gemm_f64). */
 #include <stdint.h>
 
 #include "check.h"
@@ -137,6 +138,46 @@ static void test_packing(void)
     CHECK(packed[64] == 117 && packed[95] == 0);
 }
 
+/* seq_vecmat, where the level has it: the bits of seq_matmul_packed with
+ * one row (the same sums in the same order). */
+static void test_vecmat(void)
+{
+    static const int ns[] = {1, 15, 16, 17, 66, 127, 129, 256, 1024}, ks[] = {1, 7, 64, 256};
+    uint32_t s = 99;
+    int ran = 0;
+    for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
+        for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+            int n = ns[ni], k = ks[ki];
+            real *a = malloc((size_t)k * sizeof *a), *b = malloc((size_t)k * n * sizeof *b);
+            real *c = malloc((size_t)(n + 1) * sizeof *c), *want = malloc((size_t)n * sizeof *want);
+            real *packed = malloc(seq_packed_size(k, n) * sizeof *packed);
+            for (int i = 0; i < k; i++)
+                a[i] = draw(&s);
+            for (int i = 0; i < k * n; i++)
+                b[i] = draw(&s);
+            seq_pack_b(k, n, b, packed);
+            for (int l = 0; l < nlevels; l++)
+                for (int beta = 0; beta < 2; beta++) {
+                    CHECK(seq_simd_select(levels[l]) == 0);
+                    for (int j = 0; j < n; j++)
+                        c[j] = want[j] = draw(&s);
+                    c[n] = 42; /* past the end: untouched */
+                    seq_matmul_packed(1, n, k, a, packed, (real)beta, want);
+                    if (!seq_vecmat(n, k, a, b, (real)beta, c))
+                        continue;
+                    ran++;
+                    CHECK_MSG(memcmp(c, want, (size_t)n * sizeof *c) == 0 && c[n] == 42,
+                              "%s: n %d k %d beta %d", seq_simd_name(levels[l]), n, k, beta);
+                }
+            free(a), free(b), free(c), free(want), free(packed);
+        }
+#if !defined(SEQ_REAL_DOUBLE) && defined(__x86_64__)
+    CHECK(ran > 0 || seq_simd_detect() == SEQ_SIMD_SCALAR);
+#else
+    CHECK(ran == 0); /* double: the caller's gemv */
+#endif
+}
+
 int main(void)
 {
     seq_simd all[] = {SEQ_SIMD_SCALAR, SEQ_SIMD_AVX2, SEQ_SIMD_AVX512};
@@ -149,6 +190,7 @@ int main(void)
     printf("\n");
     test_packing();
     test_shapes();
+    test_vecmat();
     seq_simd_select(SEQ_SIMD_AUTO);
     return check_status("test_gemm");
 }
