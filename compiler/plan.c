@@ -88,14 +88,19 @@ activation layer_activation(const plan *pl, const layer *l)
 }
 
 /* Blocks of at least 16 rows (a GEMM of fewer rows wastes the SIMD units),
- * as many as divide the batch, up to 8. */
+ * as many as divide the batch, up to 8, an even number where one divides
+ * it (two cores then share them evenly: a batch of 100 is 4 blocks of 25,
+ * not 5 of 20, which 2 threads would run as 3 and 2). */
 static int batch_blocks(int batch)
 {
-    int blocks = 1;
+    int blocks = 1, even = 0;
     for (int n = 2; n <= 8; n++)
-        if (batch % n == 0 && batch / n >= 16)
+        if (batch % n == 0 && batch / n >= 16) {
             blocks = n;
-    return blocks;
+            if (n % 2 == 0)
+                even = n;
+        }
+    return even ? even : blocks;
 }
 
 int steps_in(const pass *ps, const layer *l)

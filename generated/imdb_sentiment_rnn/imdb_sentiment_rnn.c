@@ -4,7 +4,7 @@
  * Embedding(20000, 256) -> LSTM(128) -> Dropout(0.5)
  *   -> Dense(1, sigmoid)
  * batch 100, seq_len 200. Written in terms of `real`, compiled as float
- * and as double. The batch is 5 blocks of 20 rows; a sequence is
+ * and as double. The batch is 4 blocks of 25 rows; a sequence is
  * stored block by block, each block time-major: [blocks, T, rows, F].
  * Blocks never interact until the weight gradients, which each block
  * writes apart and which are then summed in block order, so the
@@ -20,11 +20,11 @@
  *   dense/kernel               [128, 1]         at 5317120
  *   dense/bias                 [1]              at 5317248
  *
- * Activations and their gradients, training pass: 37045036 reals
- *   embedding.out              [5, 200, 20, 256] at 0
- *   lstm.gates                 [5, 200, 20, 512] at 5120000
- *   lstm.c                     [5, 201, 20, 128] at 15360000
- *   lstm.h                     [5, 201, 20, 128] at 17932800
+ * Activations and their gradients, training pass: 36847916 reals
+ *   embedding.out              [4, 200, 25, 256] at 0
+ *   lstm.gates                 [4, 200, 25, 512] at 5120000
+ *   lstm.c                     [4, 201, 25, 128] at 15360000
+ *   lstm.h                     [4, 201, 25, 128] at 17932800
  *   lstm.recurrent_kernel_packed [128, 512]       at 20505600
  *   lstm.out                   [100, 128]       at 20571136
  *   dropout.mask               [100, 128]       at 20583936
@@ -34,13 +34,13 @@
  *   d dense.out                [100, 1]         at 20609736
  *   d dropout.out              [100, 128]       at 20609836
  *   d lstm.out                 [100, 128]       at 20622636
- *   lstm.dgates                [5, 200, 20, 512] at 20635436
+ *   lstm.dgates                [4, 200, 25, 512] at 20635436
  *   lstm.dc                    [100, 128]       at 30875436
  *   lstm.dbias_rows            [100, 512]       at 30888236
- *   d lstm.kernel_blocks       [5, 256, 512]    at 30939436
- *   d lstm.recurrent_kernel_blocks [5, 128, 512]    at 31594796
- *   d lstm.bias_blocks         [5, 512]         at 31922476
- *   d embedding.out            [5, 200, 20, 256] at 31925036
+ *   d lstm.kernel_blocks       [4, 256, 512]    at 30939436
+ *   d lstm.recurrent_kernel_blocks [4, 128, 512]    at 31463724
+ *   d lstm.bias_blocks         [4, 512]         at 31725868
+ *   d embedding.out            [4, 200, 25, 256] at 31727916
  *
  * Activations, prediction pass (batch 1): 205186 reals
  *   embedding.out              [1, 200, 1, 256] at 0
@@ -59,21 +59,21 @@
 static void embedding_forward(const real *p, real *a, const int32_t *ids)
 {
     const real *embeddings = p + 0;             /* [20000, 256] */
-    real *out = a + 0;                          /* [5, 200, 20, 256] */
+    real *out = a + 0;                          /* [4, 200, 25, 256] */
 
-    /* out[b / 20, t, b % 20] = embeddings[ids[b, t]] */
-    seq_embedding_forward(100, 200, 256, 20, ids, embeddings, out);
+    /* out[b / 25, t, b % 25] = embeddings[ids[b, t]] */
+    seq_embedding_forward(100, 200, 256, 25, ids, embeddings, out);
 }
 
 static void embedding_backward(const real *p, real *g, real *a, const int32_t *ids)
 {
     real *d_embeddings = g + 0;                 /* [20000, 256] */
-    const real *d_out = a + 31925036;           /* [5, 200, 20, 256] */
+    const real *d_out = a + 31727916;           /* [4, 200, 25, 256] */
 
     (void)p;
-    /* d_embeddings[ids[b, t]] += d_out[b / 20, t, b % 20]; unused rows stay 0 */
+    /* d_embeddings[ids[b, t]] += d_out[b / 25, t, b % 25]; unused rows stay 0 */
     seq_zero(5120000, d_embeddings);
-    seq_embedding_backward(100, 200, 256, 20, ids, d_out, d_embeddings);
+    seq_embedding_backward(100, 200, 256, 25, ids, d_out, d_embeddings);
 }
 
 static void embedding_predict(const real *p, real *a, const int32_t *ids)
@@ -87,1265 +87,1265 @@ static void embedding_predict(const real *p, real *a, const int32_t *ids)
 
 /* ---- lstm (LSTM): (None, 200, 256) -> (None, 128) ------------------------ */
 
-/* block blk: rows 20*blk .. 20*blk+19 of the batch, all 200 steps */
+/* block blk: rows 25*blk .. 25*blk+24 of the batch, all 200 steps */
 static void lstm_forward_block(const real *p, real *a, int blk)
 {
-    const real *x = a + 0 + 1024000 * blk;      /* [200, 20, 256] input */
-    real *out = a + 20571136 + 2560 * blk;      /* [20, 128] */
+    const real *x = a + 0 + 1280000 * blk;      /* [200, 25, 256] input */
+    real *out = a + 20571136 + 3200 * blk;      /* [25, 128] */
 
     const real *kernel = p + 5120000;           /* [256, 512] */
     const real *recurrent_packed = a + 20505600; /* recurrent_kernel, packed (seq_pack_b) */
     const real *bias = p + 5316608;             /* [512] */
-    real *gates = a + 5120000 + 2048000 * blk;  /* [200, 20, 512] i, f, g, o */
-    real *c = a + 15360000 + 514560 * blk;      /* [201, 20, 128] the initial state at 0 */
-    real *h = a + 17932800 + 514560 * blk;      /* [201, 20, 128] the initial state at 0 */
+    real *gates = a + 5120000 + 2560000 * blk;  /* [200, 25, 512] i, f, g, o */
+    real *c = a + 15360000 + 643200 * blk;      /* [201, 25, 128] the initial state at 0 */
+    real *h = a + 17932800 + 643200 * blk;      /* [201, 25, 128] the initial state at 0 */
 
-    seq_matmul(4000, 512, 256, x, kernel, 0, gates);  /* x kernel, all steps */
-    seq_zero(2560, c);
-    seq_zero(2560, h);
+    seq_matmul(5000, 512, 256, x, kernel, 0, gates);  /* x kernel, all steps */
+    seq_zero(3200, c);
+    seq_zero(3200, h);
     /* t = 0 */
-    seq_lstm_cell_forward(20, 128, bias, gates + 0, c + 0, c + 2560, h + 2560);
+    seq_lstm_cell_forward(25, 128, bias, gates + 0, c + 0, c + 3200, h + 3200);
     /* t = 1 */
-    seq_matmul_packed(20, 512, 128, h + 2560, recurrent_packed, 1, gates + 10240);
-    seq_lstm_cell_forward(20, 128, bias, gates + 10240, c + 2560, c + 5120, h + 5120);
+    seq_matmul_packed(25, 512, 128, h + 3200, recurrent_packed, 1, gates + 12800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 12800, c + 3200, c + 6400, h + 6400);
     /* t = 2 */
-    seq_matmul_packed(20, 512, 128, h + 5120, recurrent_packed, 1, gates + 20480);
-    seq_lstm_cell_forward(20, 128, bias, gates + 20480, c + 5120, c + 7680, h + 7680);
+    seq_matmul_packed(25, 512, 128, h + 6400, recurrent_packed, 1, gates + 25600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 25600, c + 6400, c + 9600, h + 9600);
     /* t = 3 */
-    seq_matmul_packed(20, 512, 128, h + 7680, recurrent_packed, 1, gates + 30720);
-    seq_lstm_cell_forward(20, 128, bias, gates + 30720, c + 7680, c + 10240, h + 10240);
+    seq_matmul_packed(25, 512, 128, h + 9600, recurrent_packed, 1, gates + 38400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 38400, c + 9600, c + 12800, h + 12800);
     /* t = 4 */
-    seq_matmul_packed(20, 512, 128, h + 10240, recurrent_packed, 1, gates + 40960);
-    seq_lstm_cell_forward(20, 128, bias, gates + 40960, c + 10240, c + 12800, h + 12800);
+    seq_matmul_packed(25, 512, 128, h + 12800, recurrent_packed, 1, gates + 51200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 51200, c + 12800, c + 16000, h + 16000);
     /* t = 5 */
-    seq_matmul_packed(20, 512, 128, h + 12800, recurrent_packed, 1, gates + 51200);
-    seq_lstm_cell_forward(20, 128, bias, gates + 51200, c + 12800, c + 15360, h + 15360);
+    seq_matmul_packed(25, 512, 128, h + 16000, recurrent_packed, 1, gates + 64000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 64000, c + 16000, c + 19200, h + 19200);
     /* t = 6 */
-    seq_matmul_packed(20, 512, 128, h + 15360, recurrent_packed, 1, gates + 61440);
-    seq_lstm_cell_forward(20, 128, bias, gates + 61440, c + 15360, c + 17920, h + 17920);
+    seq_matmul_packed(25, 512, 128, h + 19200, recurrent_packed, 1, gates + 76800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 76800, c + 19200, c + 22400, h + 22400);
     /* t = 7 */
-    seq_matmul_packed(20, 512, 128, h + 17920, recurrent_packed, 1, gates + 71680);
-    seq_lstm_cell_forward(20, 128, bias, gates + 71680, c + 17920, c + 20480, h + 20480);
+    seq_matmul_packed(25, 512, 128, h + 22400, recurrent_packed, 1, gates + 89600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 89600, c + 22400, c + 25600, h + 25600);
     /* t = 8 */
-    seq_matmul_packed(20, 512, 128, h + 20480, recurrent_packed, 1, gates + 81920);
-    seq_lstm_cell_forward(20, 128, bias, gates + 81920, c + 20480, c + 23040, h + 23040);
+    seq_matmul_packed(25, 512, 128, h + 25600, recurrent_packed, 1, gates + 102400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 102400, c + 25600, c + 28800, h + 28800);
     /* t = 9 */
-    seq_matmul_packed(20, 512, 128, h + 23040, recurrent_packed, 1, gates + 92160);
-    seq_lstm_cell_forward(20, 128, bias, gates + 92160, c + 23040, c + 25600, h + 25600);
+    seq_matmul_packed(25, 512, 128, h + 28800, recurrent_packed, 1, gates + 115200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 115200, c + 28800, c + 32000, h + 32000);
     /* t = 10 */
-    seq_matmul_packed(20, 512, 128, h + 25600, recurrent_packed, 1, gates + 102400);
-    seq_lstm_cell_forward(20, 128, bias, gates + 102400, c + 25600, c + 28160, h + 28160);
+    seq_matmul_packed(25, 512, 128, h + 32000, recurrent_packed, 1, gates + 128000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 128000, c + 32000, c + 35200, h + 35200);
     /* t = 11 */
-    seq_matmul_packed(20, 512, 128, h + 28160, recurrent_packed, 1, gates + 112640);
-    seq_lstm_cell_forward(20, 128, bias, gates + 112640, c + 28160, c + 30720, h + 30720);
+    seq_matmul_packed(25, 512, 128, h + 35200, recurrent_packed, 1, gates + 140800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 140800, c + 35200, c + 38400, h + 38400);
     /* t = 12 */
-    seq_matmul_packed(20, 512, 128, h + 30720, recurrent_packed, 1, gates + 122880);
-    seq_lstm_cell_forward(20, 128, bias, gates + 122880, c + 30720, c + 33280, h + 33280);
+    seq_matmul_packed(25, 512, 128, h + 38400, recurrent_packed, 1, gates + 153600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 153600, c + 38400, c + 41600, h + 41600);
     /* t = 13 */
-    seq_matmul_packed(20, 512, 128, h + 33280, recurrent_packed, 1, gates + 133120);
-    seq_lstm_cell_forward(20, 128, bias, gates + 133120, c + 33280, c + 35840, h + 35840);
+    seq_matmul_packed(25, 512, 128, h + 41600, recurrent_packed, 1, gates + 166400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 166400, c + 41600, c + 44800, h + 44800);
     /* t = 14 */
-    seq_matmul_packed(20, 512, 128, h + 35840, recurrent_packed, 1, gates + 143360);
-    seq_lstm_cell_forward(20, 128, bias, gates + 143360, c + 35840, c + 38400, h + 38400);
+    seq_matmul_packed(25, 512, 128, h + 44800, recurrent_packed, 1, gates + 179200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 179200, c + 44800, c + 48000, h + 48000);
     /* t = 15 */
-    seq_matmul_packed(20, 512, 128, h + 38400, recurrent_packed, 1, gates + 153600);
-    seq_lstm_cell_forward(20, 128, bias, gates + 153600, c + 38400, c + 40960, h + 40960);
+    seq_matmul_packed(25, 512, 128, h + 48000, recurrent_packed, 1, gates + 192000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 192000, c + 48000, c + 51200, h + 51200);
     /* t = 16 */
-    seq_matmul_packed(20, 512, 128, h + 40960, recurrent_packed, 1, gates + 163840);
-    seq_lstm_cell_forward(20, 128, bias, gates + 163840, c + 40960, c + 43520, h + 43520);
+    seq_matmul_packed(25, 512, 128, h + 51200, recurrent_packed, 1, gates + 204800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 204800, c + 51200, c + 54400, h + 54400);
     /* t = 17 */
-    seq_matmul_packed(20, 512, 128, h + 43520, recurrent_packed, 1, gates + 174080);
-    seq_lstm_cell_forward(20, 128, bias, gates + 174080, c + 43520, c + 46080, h + 46080);
+    seq_matmul_packed(25, 512, 128, h + 54400, recurrent_packed, 1, gates + 217600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 217600, c + 54400, c + 57600, h + 57600);
     /* t = 18 */
-    seq_matmul_packed(20, 512, 128, h + 46080, recurrent_packed, 1, gates + 184320);
-    seq_lstm_cell_forward(20, 128, bias, gates + 184320, c + 46080, c + 48640, h + 48640);
+    seq_matmul_packed(25, 512, 128, h + 57600, recurrent_packed, 1, gates + 230400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 230400, c + 57600, c + 60800, h + 60800);
     /* t = 19 */
-    seq_matmul_packed(20, 512, 128, h + 48640, recurrent_packed, 1, gates + 194560);
-    seq_lstm_cell_forward(20, 128, bias, gates + 194560, c + 48640, c + 51200, h + 51200);
+    seq_matmul_packed(25, 512, 128, h + 60800, recurrent_packed, 1, gates + 243200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 243200, c + 60800, c + 64000, h + 64000);
     /* t = 20 */
-    seq_matmul_packed(20, 512, 128, h + 51200, recurrent_packed, 1, gates + 204800);
-    seq_lstm_cell_forward(20, 128, bias, gates + 204800, c + 51200, c + 53760, h + 53760);
+    seq_matmul_packed(25, 512, 128, h + 64000, recurrent_packed, 1, gates + 256000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 256000, c + 64000, c + 67200, h + 67200);
     /* t = 21 */
-    seq_matmul_packed(20, 512, 128, h + 53760, recurrent_packed, 1, gates + 215040);
-    seq_lstm_cell_forward(20, 128, bias, gates + 215040, c + 53760, c + 56320, h + 56320);
+    seq_matmul_packed(25, 512, 128, h + 67200, recurrent_packed, 1, gates + 268800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 268800, c + 67200, c + 70400, h + 70400);
     /* t = 22 */
-    seq_matmul_packed(20, 512, 128, h + 56320, recurrent_packed, 1, gates + 225280);
-    seq_lstm_cell_forward(20, 128, bias, gates + 225280, c + 56320, c + 58880, h + 58880);
+    seq_matmul_packed(25, 512, 128, h + 70400, recurrent_packed, 1, gates + 281600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 281600, c + 70400, c + 73600, h + 73600);
     /* t = 23 */
-    seq_matmul_packed(20, 512, 128, h + 58880, recurrent_packed, 1, gates + 235520);
-    seq_lstm_cell_forward(20, 128, bias, gates + 235520, c + 58880, c + 61440, h + 61440);
+    seq_matmul_packed(25, 512, 128, h + 73600, recurrent_packed, 1, gates + 294400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 294400, c + 73600, c + 76800, h + 76800);
     /* t = 24 */
-    seq_matmul_packed(20, 512, 128, h + 61440, recurrent_packed, 1, gates + 245760);
-    seq_lstm_cell_forward(20, 128, bias, gates + 245760, c + 61440, c + 64000, h + 64000);
+    seq_matmul_packed(25, 512, 128, h + 76800, recurrent_packed, 1, gates + 307200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 307200, c + 76800, c + 80000, h + 80000);
     /* t = 25 */
-    seq_matmul_packed(20, 512, 128, h + 64000, recurrent_packed, 1, gates + 256000);
-    seq_lstm_cell_forward(20, 128, bias, gates + 256000, c + 64000, c + 66560, h + 66560);
+    seq_matmul_packed(25, 512, 128, h + 80000, recurrent_packed, 1, gates + 320000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 320000, c + 80000, c + 83200, h + 83200);
     /* t = 26 */
-    seq_matmul_packed(20, 512, 128, h + 66560, recurrent_packed, 1, gates + 266240);
-    seq_lstm_cell_forward(20, 128, bias, gates + 266240, c + 66560, c + 69120, h + 69120);
+    seq_matmul_packed(25, 512, 128, h + 83200, recurrent_packed, 1, gates + 332800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 332800, c + 83200, c + 86400, h + 86400);
     /* t = 27 */
-    seq_matmul_packed(20, 512, 128, h + 69120, recurrent_packed, 1, gates + 276480);
-    seq_lstm_cell_forward(20, 128, bias, gates + 276480, c + 69120, c + 71680, h + 71680);
+    seq_matmul_packed(25, 512, 128, h + 86400, recurrent_packed, 1, gates + 345600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 345600, c + 86400, c + 89600, h + 89600);
     /* t = 28 */
-    seq_matmul_packed(20, 512, 128, h + 71680, recurrent_packed, 1, gates + 286720);
-    seq_lstm_cell_forward(20, 128, bias, gates + 286720, c + 71680, c + 74240, h + 74240);
+    seq_matmul_packed(25, 512, 128, h + 89600, recurrent_packed, 1, gates + 358400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 358400, c + 89600, c + 92800, h + 92800);
     /* t = 29 */
-    seq_matmul_packed(20, 512, 128, h + 74240, recurrent_packed, 1, gates + 296960);
-    seq_lstm_cell_forward(20, 128, bias, gates + 296960, c + 74240, c + 76800, h + 76800);
+    seq_matmul_packed(25, 512, 128, h + 92800, recurrent_packed, 1, gates + 371200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 371200, c + 92800, c + 96000, h + 96000);
     /* t = 30 */
-    seq_matmul_packed(20, 512, 128, h + 76800, recurrent_packed, 1, gates + 307200);
-    seq_lstm_cell_forward(20, 128, bias, gates + 307200, c + 76800, c + 79360, h + 79360);
+    seq_matmul_packed(25, 512, 128, h + 96000, recurrent_packed, 1, gates + 384000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 384000, c + 96000, c + 99200, h + 99200);
     /* t = 31 */
-    seq_matmul_packed(20, 512, 128, h + 79360, recurrent_packed, 1, gates + 317440);
-    seq_lstm_cell_forward(20, 128, bias, gates + 317440, c + 79360, c + 81920, h + 81920);
+    seq_matmul_packed(25, 512, 128, h + 99200, recurrent_packed, 1, gates + 396800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 396800, c + 99200, c + 102400, h + 102400);
     /* t = 32 */
-    seq_matmul_packed(20, 512, 128, h + 81920, recurrent_packed, 1, gates + 327680);
-    seq_lstm_cell_forward(20, 128, bias, gates + 327680, c + 81920, c + 84480, h + 84480);
+    seq_matmul_packed(25, 512, 128, h + 102400, recurrent_packed, 1, gates + 409600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 409600, c + 102400, c + 105600, h + 105600);
     /* t = 33 */
-    seq_matmul_packed(20, 512, 128, h + 84480, recurrent_packed, 1, gates + 337920);
-    seq_lstm_cell_forward(20, 128, bias, gates + 337920, c + 84480, c + 87040, h + 87040);
+    seq_matmul_packed(25, 512, 128, h + 105600, recurrent_packed, 1, gates + 422400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 422400, c + 105600, c + 108800, h + 108800);
     /* t = 34 */
-    seq_matmul_packed(20, 512, 128, h + 87040, recurrent_packed, 1, gates + 348160);
-    seq_lstm_cell_forward(20, 128, bias, gates + 348160, c + 87040, c + 89600, h + 89600);
+    seq_matmul_packed(25, 512, 128, h + 108800, recurrent_packed, 1, gates + 435200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 435200, c + 108800, c + 112000, h + 112000);
     /* t = 35 */
-    seq_matmul_packed(20, 512, 128, h + 89600, recurrent_packed, 1, gates + 358400);
-    seq_lstm_cell_forward(20, 128, bias, gates + 358400, c + 89600, c + 92160, h + 92160);
+    seq_matmul_packed(25, 512, 128, h + 112000, recurrent_packed, 1, gates + 448000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 448000, c + 112000, c + 115200, h + 115200);
     /* t = 36 */
-    seq_matmul_packed(20, 512, 128, h + 92160, recurrent_packed, 1, gates + 368640);
-    seq_lstm_cell_forward(20, 128, bias, gates + 368640, c + 92160, c + 94720, h + 94720);
+    seq_matmul_packed(25, 512, 128, h + 115200, recurrent_packed, 1, gates + 460800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 460800, c + 115200, c + 118400, h + 118400);
     /* t = 37 */
-    seq_matmul_packed(20, 512, 128, h + 94720, recurrent_packed, 1, gates + 378880);
-    seq_lstm_cell_forward(20, 128, bias, gates + 378880, c + 94720, c + 97280, h + 97280);
+    seq_matmul_packed(25, 512, 128, h + 118400, recurrent_packed, 1, gates + 473600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 473600, c + 118400, c + 121600, h + 121600);
     /* t = 38 */
-    seq_matmul_packed(20, 512, 128, h + 97280, recurrent_packed, 1, gates + 389120);
-    seq_lstm_cell_forward(20, 128, bias, gates + 389120, c + 97280, c + 99840, h + 99840);
+    seq_matmul_packed(25, 512, 128, h + 121600, recurrent_packed, 1, gates + 486400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 486400, c + 121600, c + 124800, h + 124800);
     /* t = 39 */
-    seq_matmul_packed(20, 512, 128, h + 99840, recurrent_packed, 1, gates + 399360);
-    seq_lstm_cell_forward(20, 128, bias, gates + 399360, c + 99840, c + 102400, h + 102400);
+    seq_matmul_packed(25, 512, 128, h + 124800, recurrent_packed, 1, gates + 499200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 499200, c + 124800, c + 128000, h + 128000);
     /* t = 40 */
-    seq_matmul_packed(20, 512, 128, h + 102400, recurrent_packed, 1, gates + 409600);
-    seq_lstm_cell_forward(20, 128, bias, gates + 409600, c + 102400, c + 104960, h + 104960);
+    seq_matmul_packed(25, 512, 128, h + 128000, recurrent_packed, 1, gates + 512000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 512000, c + 128000, c + 131200, h + 131200);
     /* t = 41 */
-    seq_matmul_packed(20, 512, 128, h + 104960, recurrent_packed, 1, gates + 419840);
-    seq_lstm_cell_forward(20, 128, bias, gates + 419840, c + 104960, c + 107520, h + 107520);
+    seq_matmul_packed(25, 512, 128, h + 131200, recurrent_packed, 1, gates + 524800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 524800, c + 131200, c + 134400, h + 134400);
     /* t = 42 */
-    seq_matmul_packed(20, 512, 128, h + 107520, recurrent_packed, 1, gates + 430080);
-    seq_lstm_cell_forward(20, 128, bias, gates + 430080, c + 107520, c + 110080, h + 110080);
+    seq_matmul_packed(25, 512, 128, h + 134400, recurrent_packed, 1, gates + 537600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 537600, c + 134400, c + 137600, h + 137600);
     /* t = 43 */
-    seq_matmul_packed(20, 512, 128, h + 110080, recurrent_packed, 1, gates + 440320);
-    seq_lstm_cell_forward(20, 128, bias, gates + 440320, c + 110080, c + 112640, h + 112640);
+    seq_matmul_packed(25, 512, 128, h + 137600, recurrent_packed, 1, gates + 550400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 550400, c + 137600, c + 140800, h + 140800);
     /* t = 44 */
-    seq_matmul_packed(20, 512, 128, h + 112640, recurrent_packed, 1, gates + 450560);
-    seq_lstm_cell_forward(20, 128, bias, gates + 450560, c + 112640, c + 115200, h + 115200);
+    seq_matmul_packed(25, 512, 128, h + 140800, recurrent_packed, 1, gates + 563200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 563200, c + 140800, c + 144000, h + 144000);
     /* t = 45 */
-    seq_matmul_packed(20, 512, 128, h + 115200, recurrent_packed, 1, gates + 460800);
-    seq_lstm_cell_forward(20, 128, bias, gates + 460800, c + 115200, c + 117760, h + 117760);
+    seq_matmul_packed(25, 512, 128, h + 144000, recurrent_packed, 1, gates + 576000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 576000, c + 144000, c + 147200, h + 147200);
     /* t = 46 */
-    seq_matmul_packed(20, 512, 128, h + 117760, recurrent_packed, 1, gates + 471040);
-    seq_lstm_cell_forward(20, 128, bias, gates + 471040, c + 117760, c + 120320, h + 120320);
+    seq_matmul_packed(25, 512, 128, h + 147200, recurrent_packed, 1, gates + 588800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 588800, c + 147200, c + 150400, h + 150400);
     /* t = 47 */
-    seq_matmul_packed(20, 512, 128, h + 120320, recurrent_packed, 1, gates + 481280);
-    seq_lstm_cell_forward(20, 128, bias, gates + 481280, c + 120320, c + 122880, h + 122880);
+    seq_matmul_packed(25, 512, 128, h + 150400, recurrent_packed, 1, gates + 601600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 601600, c + 150400, c + 153600, h + 153600);
     /* t = 48 */
-    seq_matmul_packed(20, 512, 128, h + 122880, recurrent_packed, 1, gates + 491520);
-    seq_lstm_cell_forward(20, 128, bias, gates + 491520, c + 122880, c + 125440, h + 125440);
+    seq_matmul_packed(25, 512, 128, h + 153600, recurrent_packed, 1, gates + 614400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 614400, c + 153600, c + 156800, h + 156800);
     /* t = 49 */
-    seq_matmul_packed(20, 512, 128, h + 125440, recurrent_packed, 1, gates + 501760);
-    seq_lstm_cell_forward(20, 128, bias, gates + 501760, c + 125440, c + 128000, h + 128000);
+    seq_matmul_packed(25, 512, 128, h + 156800, recurrent_packed, 1, gates + 627200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 627200, c + 156800, c + 160000, h + 160000);
     /* t = 50 */
-    seq_matmul_packed(20, 512, 128, h + 128000, recurrent_packed, 1, gates + 512000);
-    seq_lstm_cell_forward(20, 128, bias, gates + 512000, c + 128000, c + 130560, h + 130560);
+    seq_matmul_packed(25, 512, 128, h + 160000, recurrent_packed, 1, gates + 640000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 640000, c + 160000, c + 163200, h + 163200);
     /* t = 51 */
-    seq_matmul_packed(20, 512, 128, h + 130560, recurrent_packed, 1, gates + 522240);
-    seq_lstm_cell_forward(20, 128, bias, gates + 522240, c + 130560, c + 133120, h + 133120);
+    seq_matmul_packed(25, 512, 128, h + 163200, recurrent_packed, 1, gates + 652800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 652800, c + 163200, c + 166400, h + 166400);
     /* t = 52 */
-    seq_matmul_packed(20, 512, 128, h + 133120, recurrent_packed, 1, gates + 532480);
-    seq_lstm_cell_forward(20, 128, bias, gates + 532480, c + 133120, c + 135680, h + 135680);
+    seq_matmul_packed(25, 512, 128, h + 166400, recurrent_packed, 1, gates + 665600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 665600, c + 166400, c + 169600, h + 169600);
     /* t = 53 */
-    seq_matmul_packed(20, 512, 128, h + 135680, recurrent_packed, 1, gates + 542720);
-    seq_lstm_cell_forward(20, 128, bias, gates + 542720, c + 135680, c + 138240, h + 138240);
+    seq_matmul_packed(25, 512, 128, h + 169600, recurrent_packed, 1, gates + 678400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 678400, c + 169600, c + 172800, h + 172800);
     /* t = 54 */
-    seq_matmul_packed(20, 512, 128, h + 138240, recurrent_packed, 1, gates + 552960);
-    seq_lstm_cell_forward(20, 128, bias, gates + 552960, c + 138240, c + 140800, h + 140800);
+    seq_matmul_packed(25, 512, 128, h + 172800, recurrent_packed, 1, gates + 691200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 691200, c + 172800, c + 176000, h + 176000);
     /* t = 55 */
-    seq_matmul_packed(20, 512, 128, h + 140800, recurrent_packed, 1, gates + 563200);
-    seq_lstm_cell_forward(20, 128, bias, gates + 563200, c + 140800, c + 143360, h + 143360);
+    seq_matmul_packed(25, 512, 128, h + 176000, recurrent_packed, 1, gates + 704000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 704000, c + 176000, c + 179200, h + 179200);
     /* t = 56 */
-    seq_matmul_packed(20, 512, 128, h + 143360, recurrent_packed, 1, gates + 573440);
-    seq_lstm_cell_forward(20, 128, bias, gates + 573440, c + 143360, c + 145920, h + 145920);
+    seq_matmul_packed(25, 512, 128, h + 179200, recurrent_packed, 1, gates + 716800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 716800, c + 179200, c + 182400, h + 182400);
     /* t = 57 */
-    seq_matmul_packed(20, 512, 128, h + 145920, recurrent_packed, 1, gates + 583680);
-    seq_lstm_cell_forward(20, 128, bias, gates + 583680, c + 145920, c + 148480, h + 148480);
+    seq_matmul_packed(25, 512, 128, h + 182400, recurrent_packed, 1, gates + 729600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 729600, c + 182400, c + 185600, h + 185600);
     /* t = 58 */
-    seq_matmul_packed(20, 512, 128, h + 148480, recurrent_packed, 1, gates + 593920);
-    seq_lstm_cell_forward(20, 128, bias, gates + 593920, c + 148480, c + 151040, h + 151040);
+    seq_matmul_packed(25, 512, 128, h + 185600, recurrent_packed, 1, gates + 742400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 742400, c + 185600, c + 188800, h + 188800);
     /* t = 59 */
-    seq_matmul_packed(20, 512, 128, h + 151040, recurrent_packed, 1, gates + 604160);
-    seq_lstm_cell_forward(20, 128, bias, gates + 604160, c + 151040, c + 153600, h + 153600);
+    seq_matmul_packed(25, 512, 128, h + 188800, recurrent_packed, 1, gates + 755200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 755200, c + 188800, c + 192000, h + 192000);
     /* t = 60 */
-    seq_matmul_packed(20, 512, 128, h + 153600, recurrent_packed, 1, gates + 614400);
-    seq_lstm_cell_forward(20, 128, bias, gates + 614400, c + 153600, c + 156160, h + 156160);
+    seq_matmul_packed(25, 512, 128, h + 192000, recurrent_packed, 1, gates + 768000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 768000, c + 192000, c + 195200, h + 195200);
     /* t = 61 */
-    seq_matmul_packed(20, 512, 128, h + 156160, recurrent_packed, 1, gates + 624640);
-    seq_lstm_cell_forward(20, 128, bias, gates + 624640, c + 156160, c + 158720, h + 158720);
+    seq_matmul_packed(25, 512, 128, h + 195200, recurrent_packed, 1, gates + 780800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 780800, c + 195200, c + 198400, h + 198400);
     /* t = 62 */
-    seq_matmul_packed(20, 512, 128, h + 158720, recurrent_packed, 1, gates + 634880);
-    seq_lstm_cell_forward(20, 128, bias, gates + 634880, c + 158720, c + 161280, h + 161280);
+    seq_matmul_packed(25, 512, 128, h + 198400, recurrent_packed, 1, gates + 793600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 793600, c + 198400, c + 201600, h + 201600);
     /* t = 63 */
-    seq_matmul_packed(20, 512, 128, h + 161280, recurrent_packed, 1, gates + 645120);
-    seq_lstm_cell_forward(20, 128, bias, gates + 645120, c + 161280, c + 163840, h + 163840);
+    seq_matmul_packed(25, 512, 128, h + 201600, recurrent_packed, 1, gates + 806400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 806400, c + 201600, c + 204800, h + 204800);
     /* t = 64 */
-    seq_matmul_packed(20, 512, 128, h + 163840, recurrent_packed, 1, gates + 655360);
-    seq_lstm_cell_forward(20, 128, bias, gates + 655360, c + 163840, c + 166400, h + 166400);
+    seq_matmul_packed(25, 512, 128, h + 204800, recurrent_packed, 1, gates + 819200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 819200, c + 204800, c + 208000, h + 208000);
     /* t = 65 */
-    seq_matmul_packed(20, 512, 128, h + 166400, recurrent_packed, 1, gates + 665600);
-    seq_lstm_cell_forward(20, 128, bias, gates + 665600, c + 166400, c + 168960, h + 168960);
+    seq_matmul_packed(25, 512, 128, h + 208000, recurrent_packed, 1, gates + 832000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 832000, c + 208000, c + 211200, h + 211200);
     /* t = 66 */
-    seq_matmul_packed(20, 512, 128, h + 168960, recurrent_packed, 1, gates + 675840);
-    seq_lstm_cell_forward(20, 128, bias, gates + 675840, c + 168960, c + 171520, h + 171520);
+    seq_matmul_packed(25, 512, 128, h + 211200, recurrent_packed, 1, gates + 844800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 844800, c + 211200, c + 214400, h + 214400);
     /* t = 67 */
-    seq_matmul_packed(20, 512, 128, h + 171520, recurrent_packed, 1, gates + 686080);
-    seq_lstm_cell_forward(20, 128, bias, gates + 686080, c + 171520, c + 174080, h + 174080);
+    seq_matmul_packed(25, 512, 128, h + 214400, recurrent_packed, 1, gates + 857600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 857600, c + 214400, c + 217600, h + 217600);
     /* t = 68 */
-    seq_matmul_packed(20, 512, 128, h + 174080, recurrent_packed, 1, gates + 696320);
-    seq_lstm_cell_forward(20, 128, bias, gates + 696320, c + 174080, c + 176640, h + 176640);
+    seq_matmul_packed(25, 512, 128, h + 217600, recurrent_packed, 1, gates + 870400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 870400, c + 217600, c + 220800, h + 220800);
     /* t = 69 */
-    seq_matmul_packed(20, 512, 128, h + 176640, recurrent_packed, 1, gates + 706560);
-    seq_lstm_cell_forward(20, 128, bias, gates + 706560, c + 176640, c + 179200, h + 179200);
+    seq_matmul_packed(25, 512, 128, h + 220800, recurrent_packed, 1, gates + 883200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 883200, c + 220800, c + 224000, h + 224000);
     /* t = 70 */
-    seq_matmul_packed(20, 512, 128, h + 179200, recurrent_packed, 1, gates + 716800);
-    seq_lstm_cell_forward(20, 128, bias, gates + 716800, c + 179200, c + 181760, h + 181760);
+    seq_matmul_packed(25, 512, 128, h + 224000, recurrent_packed, 1, gates + 896000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 896000, c + 224000, c + 227200, h + 227200);
     /* t = 71 */
-    seq_matmul_packed(20, 512, 128, h + 181760, recurrent_packed, 1, gates + 727040);
-    seq_lstm_cell_forward(20, 128, bias, gates + 727040, c + 181760, c + 184320, h + 184320);
+    seq_matmul_packed(25, 512, 128, h + 227200, recurrent_packed, 1, gates + 908800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 908800, c + 227200, c + 230400, h + 230400);
     /* t = 72 */
-    seq_matmul_packed(20, 512, 128, h + 184320, recurrent_packed, 1, gates + 737280);
-    seq_lstm_cell_forward(20, 128, bias, gates + 737280, c + 184320, c + 186880, h + 186880);
+    seq_matmul_packed(25, 512, 128, h + 230400, recurrent_packed, 1, gates + 921600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 921600, c + 230400, c + 233600, h + 233600);
     /* t = 73 */
-    seq_matmul_packed(20, 512, 128, h + 186880, recurrent_packed, 1, gates + 747520);
-    seq_lstm_cell_forward(20, 128, bias, gates + 747520, c + 186880, c + 189440, h + 189440);
+    seq_matmul_packed(25, 512, 128, h + 233600, recurrent_packed, 1, gates + 934400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 934400, c + 233600, c + 236800, h + 236800);
     /* t = 74 */
-    seq_matmul_packed(20, 512, 128, h + 189440, recurrent_packed, 1, gates + 757760);
-    seq_lstm_cell_forward(20, 128, bias, gates + 757760, c + 189440, c + 192000, h + 192000);
+    seq_matmul_packed(25, 512, 128, h + 236800, recurrent_packed, 1, gates + 947200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 947200, c + 236800, c + 240000, h + 240000);
     /* t = 75 */
-    seq_matmul_packed(20, 512, 128, h + 192000, recurrent_packed, 1, gates + 768000);
-    seq_lstm_cell_forward(20, 128, bias, gates + 768000, c + 192000, c + 194560, h + 194560);
+    seq_matmul_packed(25, 512, 128, h + 240000, recurrent_packed, 1, gates + 960000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 960000, c + 240000, c + 243200, h + 243200);
     /* t = 76 */
-    seq_matmul_packed(20, 512, 128, h + 194560, recurrent_packed, 1, gates + 778240);
-    seq_lstm_cell_forward(20, 128, bias, gates + 778240, c + 194560, c + 197120, h + 197120);
+    seq_matmul_packed(25, 512, 128, h + 243200, recurrent_packed, 1, gates + 972800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 972800, c + 243200, c + 246400, h + 246400);
     /* t = 77 */
-    seq_matmul_packed(20, 512, 128, h + 197120, recurrent_packed, 1, gates + 788480);
-    seq_lstm_cell_forward(20, 128, bias, gates + 788480, c + 197120, c + 199680, h + 199680);
+    seq_matmul_packed(25, 512, 128, h + 246400, recurrent_packed, 1, gates + 985600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 985600, c + 246400, c + 249600, h + 249600);
     /* t = 78 */
-    seq_matmul_packed(20, 512, 128, h + 199680, recurrent_packed, 1, gates + 798720);
-    seq_lstm_cell_forward(20, 128, bias, gates + 798720, c + 199680, c + 202240, h + 202240);
+    seq_matmul_packed(25, 512, 128, h + 249600, recurrent_packed, 1, gates + 998400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 998400, c + 249600, c + 252800, h + 252800);
     /* t = 79 */
-    seq_matmul_packed(20, 512, 128, h + 202240, recurrent_packed, 1, gates + 808960);
-    seq_lstm_cell_forward(20, 128, bias, gates + 808960, c + 202240, c + 204800, h + 204800);
+    seq_matmul_packed(25, 512, 128, h + 252800, recurrent_packed, 1, gates + 1011200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1011200, c + 252800, c + 256000, h + 256000);
     /* t = 80 */
-    seq_matmul_packed(20, 512, 128, h + 204800, recurrent_packed, 1, gates + 819200);
-    seq_lstm_cell_forward(20, 128, bias, gates + 819200, c + 204800, c + 207360, h + 207360);
+    seq_matmul_packed(25, 512, 128, h + 256000, recurrent_packed, 1, gates + 1024000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1024000, c + 256000, c + 259200, h + 259200);
     /* t = 81 */
-    seq_matmul_packed(20, 512, 128, h + 207360, recurrent_packed, 1, gates + 829440);
-    seq_lstm_cell_forward(20, 128, bias, gates + 829440, c + 207360, c + 209920, h + 209920);
+    seq_matmul_packed(25, 512, 128, h + 259200, recurrent_packed, 1, gates + 1036800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1036800, c + 259200, c + 262400, h + 262400);
     /* t = 82 */
-    seq_matmul_packed(20, 512, 128, h + 209920, recurrent_packed, 1, gates + 839680);
-    seq_lstm_cell_forward(20, 128, bias, gates + 839680, c + 209920, c + 212480, h + 212480);
+    seq_matmul_packed(25, 512, 128, h + 262400, recurrent_packed, 1, gates + 1049600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1049600, c + 262400, c + 265600, h + 265600);
     /* t = 83 */
-    seq_matmul_packed(20, 512, 128, h + 212480, recurrent_packed, 1, gates + 849920);
-    seq_lstm_cell_forward(20, 128, bias, gates + 849920, c + 212480, c + 215040, h + 215040);
+    seq_matmul_packed(25, 512, 128, h + 265600, recurrent_packed, 1, gates + 1062400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1062400, c + 265600, c + 268800, h + 268800);
     /* t = 84 */
-    seq_matmul_packed(20, 512, 128, h + 215040, recurrent_packed, 1, gates + 860160);
-    seq_lstm_cell_forward(20, 128, bias, gates + 860160, c + 215040, c + 217600, h + 217600);
+    seq_matmul_packed(25, 512, 128, h + 268800, recurrent_packed, 1, gates + 1075200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1075200, c + 268800, c + 272000, h + 272000);
     /* t = 85 */
-    seq_matmul_packed(20, 512, 128, h + 217600, recurrent_packed, 1, gates + 870400);
-    seq_lstm_cell_forward(20, 128, bias, gates + 870400, c + 217600, c + 220160, h + 220160);
+    seq_matmul_packed(25, 512, 128, h + 272000, recurrent_packed, 1, gates + 1088000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1088000, c + 272000, c + 275200, h + 275200);
     /* t = 86 */
-    seq_matmul_packed(20, 512, 128, h + 220160, recurrent_packed, 1, gates + 880640);
-    seq_lstm_cell_forward(20, 128, bias, gates + 880640, c + 220160, c + 222720, h + 222720);
+    seq_matmul_packed(25, 512, 128, h + 275200, recurrent_packed, 1, gates + 1100800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1100800, c + 275200, c + 278400, h + 278400);
     /* t = 87 */
-    seq_matmul_packed(20, 512, 128, h + 222720, recurrent_packed, 1, gates + 890880);
-    seq_lstm_cell_forward(20, 128, bias, gates + 890880, c + 222720, c + 225280, h + 225280);
+    seq_matmul_packed(25, 512, 128, h + 278400, recurrent_packed, 1, gates + 1113600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1113600, c + 278400, c + 281600, h + 281600);
     /* t = 88 */
-    seq_matmul_packed(20, 512, 128, h + 225280, recurrent_packed, 1, gates + 901120);
-    seq_lstm_cell_forward(20, 128, bias, gates + 901120, c + 225280, c + 227840, h + 227840);
+    seq_matmul_packed(25, 512, 128, h + 281600, recurrent_packed, 1, gates + 1126400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1126400, c + 281600, c + 284800, h + 284800);
     /* t = 89 */
-    seq_matmul_packed(20, 512, 128, h + 227840, recurrent_packed, 1, gates + 911360);
-    seq_lstm_cell_forward(20, 128, bias, gates + 911360, c + 227840, c + 230400, h + 230400);
+    seq_matmul_packed(25, 512, 128, h + 284800, recurrent_packed, 1, gates + 1139200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1139200, c + 284800, c + 288000, h + 288000);
     /* t = 90 */
-    seq_matmul_packed(20, 512, 128, h + 230400, recurrent_packed, 1, gates + 921600);
-    seq_lstm_cell_forward(20, 128, bias, gates + 921600, c + 230400, c + 232960, h + 232960);
+    seq_matmul_packed(25, 512, 128, h + 288000, recurrent_packed, 1, gates + 1152000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1152000, c + 288000, c + 291200, h + 291200);
     /* t = 91 */
-    seq_matmul_packed(20, 512, 128, h + 232960, recurrent_packed, 1, gates + 931840);
-    seq_lstm_cell_forward(20, 128, bias, gates + 931840, c + 232960, c + 235520, h + 235520);
+    seq_matmul_packed(25, 512, 128, h + 291200, recurrent_packed, 1, gates + 1164800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1164800, c + 291200, c + 294400, h + 294400);
     /* t = 92 */
-    seq_matmul_packed(20, 512, 128, h + 235520, recurrent_packed, 1, gates + 942080);
-    seq_lstm_cell_forward(20, 128, bias, gates + 942080, c + 235520, c + 238080, h + 238080);
+    seq_matmul_packed(25, 512, 128, h + 294400, recurrent_packed, 1, gates + 1177600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1177600, c + 294400, c + 297600, h + 297600);
     /* t = 93 */
-    seq_matmul_packed(20, 512, 128, h + 238080, recurrent_packed, 1, gates + 952320);
-    seq_lstm_cell_forward(20, 128, bias, gates + 952320, c + 238080, c + 240640, h + 240640);
+    seq_matmul_packed(25, 512, 128, h + 297600, recurrent_packed, 1, gates + 1190400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1190400, c + 297600, c + 300800, h + 300800);
     /* t = 94 */
-    seq_matmul_packed(20, 512, 128, h + 240640, recurrent_packed, 1, gates + 962560);
-    seq_lstm_cell_forward(20, 128, bias, gates + 962560, c + 240640, c + 243200, h + 243200);
+    seq_matmul_packed(25, 512, 128, h + 300800, recurrent_packed, 1, gates + 1203200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1203200, c + 300800, c + 304000, h + 304000);
     /* t = 95 */
-    seq_matmul_packed(20, 512, 128, h + 243200, recurrent_packed, 1, gates + 972800);
-    seq_lstm_cell_forward(20, 128, bias, gates + 972800, c + 243200, c + 245760, h + 245760);
+    seq_matmul_packed(25, 512, 128, h + 304000, recurrent_packed, 1, gates + 1216000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1216000, c + 304000, c + 307200, h + 307200);
     /* t = 96 */
-    seq_matmul_packed(20, 512, 128, h + 245760, recurrent_packed, 1, gates + 983040);
-    seq_lstm_cell_forward(20, 128, bias, gates + 983040, c + 245760, c + 248320, h + 248320);
+    seq_matmul_packed(25, 512, 128, h + 307200, recurrent_packed, 1, gates + 1228800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1228800, c + 307200, c + 310400, h + 310400);
     /* t = 97 */
-    seq_matmul_packed(20, 512, 128, h + 248320, recurrent_packed, 1, gates + 993280);
-    seq_lstm_cell_forward(20, 128, bias, gates + 993280, c + 248320, c + 250880, h + 250880);
+    seq_matmul_packed(25, 512, 128, h + 310400, recurrent_packed, 1, gates + 1241600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1241600, c + 310400, c + 313600, h + 313600);
     /* t = 98 */
-    seq_matmul_packed(20, 512, 128, h + 250880, recurrent_packed, 1, gates + 1003520);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1003520, c + 250880, c + 253440, h + 253440);
+    seq_matmul_packed(25, 512, 128, h + 313600, recurrent_packed, 1, gates + 1254400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1254400, c + 313600, c + 316800, h + 316800);
     /* t = 99 */
-    seq_matmul_packed(20, 512, 128, h + 253440, recurrent_packed, 1, gates + 1013760);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1013760, c + 253440, c + 256000, h + 256000);
+    seq_matmul_packed(25, 512, 128, h + 316800, recurrent_packed, 1, gates + 1267200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1267200, c + 316800, c + 320000, h + 320000);
     /* t = 100 */
-    seq_matmul_packed(20, 512, 128, h + 256000, recurrent_packed, 1, gates + 1024000);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1024000, c + 256000, c + 258560, h + 258560);
+    seq_matmul_packed(25, 512, 128, h + 320000, recurrent_packed, 1, gates + 1280000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1280000, c + 320000, c + 323200, h + 323200);
     /* t = 101 */
-    seq_matmul_packed(20, 512, 128, h + 258560, recurrent_packed, 1, gates + 1034240);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1034240, c + 258560, c + 261120, h + 261120);
+    seq_matmul_packed(25, 512, 128, h + 323200, recurrent_packed, 1, gates + 1292800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1292800, c + 323200, c + 326400, h + 326400);
     /* t = 102 */
-    seq_matmul_packed(20, 512, 128, h + 261120, recurrent_packed, 1, gates + 1044480);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1044480, c + 261120, c + 263680, h + 263680);
+    seq_matmul_packed(25, 512, 128, h + 326400, recurrent_packed, 1, gates + 1305600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1305600, c + 326400, c + 329600, h + 329600);
     /* t = 103 */
-    seq_matmul_packed(20, 512, 128, h + 263680, recurrent_packed, 1, gates + 1054720);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1054720, c + 263680, c + 266240, h + 266240);
+    seq_matmul_packed(25, 512, 128, h + 329600, recurrent_packed, 1, gates + 1318400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1318400, c + 329600, c + 332800, h + 332800);
     /* t = 104 */
-    seq_matmul_packed(20, 512, 128, h + 266240, recurrent_packed, 1, gates + 1064960);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1064960, c + 266240, c + 268800, h + 268800);
+    seq_matmul_packed(25, 512, 128, h + 332800, recurrent_packed, 1, gates + 1331200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1331200, c + 332800, c + 336000, h + 336000);
     /* t = 105 */
-    seq_matmul_packed(20, 512, 128, h + 268800, recurrent_packed, 1, gates + 1075200);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1075200, c + 268800, c + 271360, h + 271360);
+    seq_matmul_packed(25, 512, 128, h + 336000, recurrent_packed, 1, gates + 1344000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1344000, c + 336000, c + 339200, h + 339200);
     /* t = 106 */
-    seq_matmul_packed(20, 512, 128, h + 271360, recurrent_packed, 1, gates + 1085440);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1085440, c + 271360, c + 273920, h + 273920);
+    seq_matmul_packed(25, 512, 128, h + 339200, recurrent_packed, 1, gates + 1356800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1356800, c + 339200, c + 342400, h + 342400);
     /* t = 107 */
-    seq_matmul_packed(20, 512, 128, h + 273920, recurrent_packed, 1, gates + 1095680);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1095680, c + 273920, c + 276480, h + 276480);
+    seq_matmul_packed(25, 512, 128, h + 342400, recurrent_packed, 1, gates + 1369600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1369600, c + 342400, c + 345600, h + 345600);
     /* t = 108 */
-    seq_matmul_packed(20, 512, 128, h + 276480, recurrent_packed, 1, gates + 1105920);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1105920, c + 276480, c + 279040, h + 279040);
+    seq_matmul_packed(25, 512, 128, h + 345600, recurrent_packed, 1, gates + 1382400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1382400, c + 345600, c + 348800, h + 348800);
     /* t = 109 */
-    seq_matmul_packed(20, 512, 128, h + 279040, recurrent_packed, 1, gates + 1116160);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1116160, c + 279040, c + 281600, h + 281600);
+    seq_matmul_packed(25, 512, 128, h + 348800, recurrent_packed, 1, gates + 1395200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1395200, c + 348800, c + 352000, h + 352000);
     /* t = 110 */
-    seq_matmul_packed(20, 512, 128, h + 281600, recurrent_packed, 1, gates + 1126400);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1126400, c + 281600, c + 284160, h + 284160);
+    seq_matmul_packed(25, 512, 128, h + 352000, recurrent_packed, 1, gates + 1408000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1408000, c + 352000, c + 355200, h + 355200);
     /* t = 111 */
-    seq_matmul_packed(20, 512, 128, h + 284160, recurrent_packed, 1, gates + 1136640);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1136640, c + 284160, c + 286720, h + 286720);
+    seq_matmul_packed(25, 512, 128, h + 355200, recurrent_packed, 1, gates + 1420800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1420800, c + 355200, c + 358400, h + 358400);
     /* t = 112 */
-    seq_matmul_packed(20, 512, 128, h + 286720, recurrent_packed, 1, gates + 1146880);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1146880, c + 286720, c + 289280, h + 289280);
+    seq_matmul_packed(25, 512, 128, h + 358400, recurrent_packed, 1, gates + 1433600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1433600, c + 358400, c + 361600, h + 361600);
     /* t = 113 */
-    seq_matmul_packed(20, 512, 128, h + 289280, recurrent_packed, 1, gates + 1157120);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1157120, c + 289280, c + 291840, h + 291840);
+    seq_matmul_packed(25, 512, 128, h + 361600, recurrent_packed, 1, gates + 1446400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1446400, c + 361600, c + 364800, h + 364800);
     /* t = 114 */
-    seq_matmul_packed(20, 512, 128, h + 291840, recurrent_packed, 1, gates + 1167360);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1167360, c + 291840, c + 294400, h + 294400);
+    seq_matmul_packed(25, 512, 128, h + 364800, recurrent_packed, 1, gates + 1459200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1459200, c + 364800, c + 368000, h + 368000);
     /* t = 115 */
-    seq_matmul_packed(20, 512, 128, h + 294400, recurrent_packed, 1, gates + 1177600);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1177600, c + 294400, c + 296960, h + 296960);
+    seq_matmul_packed(25, 512, 128, h + 368000, recurrent_packed, 1, gates + 1472000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1472000, c + 368000, c + 371200, h + 371200);
     /* t = 116 */
-    seq_matmul_packed(20, 512, 128, h + 296960, recurrent_packed, 1, gates + 1187840);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1187840, c + 296960, c + 299520, h + 299520);
+    seq_matmul_packed(25, 512, 128, h + 371200, recurrent_packed, 1, gates + 1484800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1484800, c + 371200, c + 374400, h + 374400);
     /* t = 117 */
-    seq_matmul_packed(20, 512, 128, h + 299520, recurrent_packed, 1, gates + 1198080);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1198080, c + 299520, c + 302080, h + 302080);
+    seq_matmul_packed(25, 512, 128, h + 374400, recurrent_packed, 1, gates + 1497600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1497600, c + 374400, c + 377600, h + 377600);
     /* t = 118 */
-    seq_matmul_packed(20, 512, 128, h + 302080, recurrent_packed, 1, gates + 1208320);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1208320, c + 302080, c + 304640, h + 304640);
+    seq_matmul_packed(25, 512, 128, h + 377600, recurrent_packed, 1, gates + 1510400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1510400, c + 377600, c + 380800, h + 380800);
     /* t = 119 */
-    seq_matmul_packed(20, 512, 128, h + 304640, recurrent_packed, 1, gates + 1218560);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1218560, c + 304640, c + 307200, h + 307200);
+    seq_matmul_packed(25, 512, 128, h + 380800, recurrent_packed, 1, gates + 1523200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1523200, c + 380800, c + 384000, h + 384000);
     /* t = 120 */
-    seq_matmul_packed(20, 512, 128, h + 307200, recurrent_packed, 1, gates + 1228800);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1228800, c + 307200, c + 309760, h + 309760);
+    seq_matmul_packed(25, 512, 128, h + 384000, recurrent_packed, 1, gates + 1536000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1536000, c + 384000, c + 387200, h + 387200);
     /* t = 121 */
-    seq_matmul_packed(20, 512, 128, h + 309760, recurrent_packed, 1, gates + 1239040);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1239040, c + 309760, c + 312320, h + 312320);
+    seq_matmul_packed(25, 512, 128, h + 387200, recurrent_packed, 1, gates + 1548800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1548800, c + 387200, c + 390400, h + 390400);
     /* t = 122 */
-    seq_matmul_packed(20, 512, 128, h + 312320, recurrent_packed, 1, gates + 1249280);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1249280, c + 312320, c + 314880, h + 314880);
+    seq_matmul_packed(25, 512, 128, h + 390400, recurrent_packed, 1, gates + 1561600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1561600, c + 390400, c + 393600, h + 393600);
     /* t = 123 */
-    seq_matmul_packed(20, 512, 128, h + 314880, recurrent_packed, 1, gates + 1259520);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1259520, c + 314880, c + 317440, h + 317440);
+    seq_matmul_packed(25, 512, 128, h + 393600, recurrent_packed, 1, gates + 1574400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1574400, c + 393600, c + 396800, h + 396800);
     /* t = 124 */
-    seq_matmul_packed(20, 512, 128, h + 317440, recurrent_packed, 1, gates + 1269760);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1269760, c + 317440, c + 320000, h + 320000);
+    seq_matmul_packed(25, 512, 128, h + 396800, recurrent_packed, 1, gates + 1587200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1587200, c + 396800, c + 400000, h + 400000);
     /* t = 125 */
-    seq_matmul_packed(20, 512, 128, h + 320000, recurrent_packed, 1, gates + 1280000);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1280000, c + 320000, c + 322560, h + 322560);
+    seq_matmul_packed(25, 512, 128, h + 400000, recurrent_packed, 1, gates + 1600000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1600000, c + 400000, c + 403200, h + 403200);
     /* t = 126 */
-    seq_matmul_packed(20, 512, 128, h + 322560, recurrent_packed, 1, gates + 1290240);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1290240, c + 322560, c + 325120, h + 325120);
+    seq_matmul_packed(25, 512, 128, h + 403200, recurrent_packed, 1, gates + 1612800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1612800, c + 403200, c + 406400, h + 406400);
     /* t = 127 */
-    seq_matmul_packed(20, 512, 128, h + 325120, recurrent_packed, 1, gates + 1300480);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1300480, c + 325120, c + 327680, h + 327680);
+    seq_matmul_packed(25, 512, 128, h + 406400, recurrent_packed, 1, gates + 1625600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1625600, c + 406400, c + 409600, h + 409600);
     /* t = 128 */
-    seq_matmul_packed(20, 512, 128, h + 327680, recurrent_packed, 1, gates + 1310720);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1310720, c + 327680, c + 330240, h + 330240);
+    seq_matmul_packed(25, 512, 128, h + 409600, recurrent_packed, 1, gates + 1638400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1638400, c + 409600, c + 412800, h + 412800);
     /* t = 129 */
-    seq_matmul_packed(20, 512, 128, h + 330240, recurrent_packed, 1, gates + 1320960);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1320960, c + 330240, c + 332800, h + 332800);
+    seq_matmul_packed(25, 512, 128, h + 412800, recurrent_packed, 1, gates + 1651200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1651200, c + 412800, c + 416000, h + 416000);
     /* t = 130 */
-    seq_matmul_packed(20, 512, 128, h + 332800, recurrent_packed, 1, gates + 1331200);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1331200, c + 332800, c + 335360, h + 335360);
+    seq_matmul_packed(25, 512, 128, h + 416000, recurrent_packed, 1, gates + 1664000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1664000, c + 416000, c + 419200, h + 419200);
     /* t = 131 */
-    seq_matmul_packed(20, 512, 128, h + 335360, recurrent_packed, 1, gates + 1341440);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1341440, c + 335360, c + 337920, h + 337920);
+    seq_matmul_packed(25, 512, 128, h + 419200, recurrent_packed, 1, gates + 1676800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1676800, c + 419200, c + 422400, h + 422400);
     /* t = 132 */
-    seq_matmul_packed(20, 512, 128, h + 337920, recurrent_packed, 1, gates + 1351680);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1351680, c + 337920, c + 340480, h + 340480);
+    seq_matmul_packed(25, 512, 128, h + 422400, recurrent_packed, 1, gates + 1689600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1689600, c + 422400, c + 425600, h + 425600);
     /* t = 133 */
-    seq_matmul_packed(20, 512, 128, h + 340480, recurrent_packed, 1, gates + 1361920);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1361920, c + 340480, c + 343040, h + 343040);
+    seq_matmul_packed(25, 512, 128, h + 425600, recurrent_packed, 1, gates + 1702400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1702400, c + 425600, c + 428800, h + 428800);
     /* t = 134 */
-    seq_matmul_packed(20, 512, 128, h + 343040, recurrent_packed, 1, gates + 1372160);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1372160, c + 343040, c + 345600, h + 345600);
+    seq_matmul_packed(25, 512, 128, h + 428800, recurrent_packed, 1, gates + 1715200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1715200, c + 428800, c + 432000, h + 432000);
     /* t = 135 */
-    seq_matmul_packed(20, 512, 128, h + 345600, recurrent_packed, 1, gates + 1382400);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1382400, c + 345600, c + 348160, h + 348160);
+    seq_matmul_packed(25, 512, 128, h + 432000, recurrent_packed, 1, gates + 1728000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1728000, c + 432000, c + 435200, h + 435200);
     /* t = 136 */
-    seq_matmul_packed(20, 512, 128, h + 348160, recurrent_packed, 1, gates + 1392640);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1392640, c + 348160, c + 350720, h + 350720);
+    seq_matmul_packed(25, 512, 128, h + 435200, recurrent_packed, 1, gates + 1740800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1740800, c + 435200, c + 438400, h + 438400);
     /* t = 137 */
-    seq_matmul_packed(20, 512, 128, h + 350720, recurrent_packed, 1, gates + 1402880);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1402880, c + 350720, c + 353280, h + 353280);
+    seq_matmul_packed(25, 512, 128, h + 438400, recurrent_packed, 1, gates + 1753600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1753600, c + 438400, c + 441600, h + 441600);
     /* t = 138 */
-    seq_matmul_packed(20, 512, 128, h + 353280, recurrent_packed, 1, gates + 1413120);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1413120, c + 353280, c + 355840, h + 355840);
+    seq_matmul_packed(25, 512, 128, h + 441600, recurrent_packed, 1, gates + 1766400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1766400, c + 441600, c + 444800, h + 444800);
     /* t = 139 */
-    seq_matmul_packed(20, 512, 128, h + 355840, recurrent_packed, 1, gates + 1423360);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1423360, c + 355840, c + 358400, h + 358400);
+    seq_matmul_packed(25, 512, 128, h + 444800, recurrent_packed, 1, gates + 1779200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1779200, c + 444800, c + 448000, h + 448000);
     /* t = 140 */
-    seq_matmul_packed(20, 512, 128, h + 358400, recurrent_packed, 1, gates + 1433600);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1433600, c + 358400, c + 360960, h + 360960);
+    seq_matmul_packed(25, 512, 128, h + 448000, recurrent_packed, 1, gates + 1792000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1792000, c + 448000, c + 451200, h + 451200);
     /* t = 141 */
-    seq_matmul_packed(20, 512, 128, h + 360960, recurrent_packed, 1, gates + 1443840);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1443840, c + 360960, c + 363520, h + 363520);
+    seq_matmul_packed(25, 512, 128, h + 451200, recurrent_packed, 1, gates + 1804800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1804800, c + 451200, c + 454400, h + 454400);
     /* t = 142 */
-    seq_matmul_packed(20, 512, 128, h + 363520, recurrent_packed, 1, gates + 1454080);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1454080, c + 363520, c + 366080, h + 366080);
+    seq_matmul_packed(25, 512, 128, h + 454400, recurrent_packed, 1, gates + 1817600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1817600, c + 454400, c + 457600, h + 457600);
     /* t = 143 */
-    seq_matmul_packed(20, 512, 128, h + 366080, recurrent_packed, 1, gates + 1464320);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1464320, c + 366080, c + 368640, h + 368640);
+    seq_matmul_packed(25, 512, 128, h + 457600, recurrent_packed, 1, gates + 1830400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1830400, c + 457600, c + 460800, h + 460800);
     /* t = 144 */
-    seq_matmul_packed(20, 512, 128, h + 368640, recurrent_packed, 1, gates + 1474560);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1474560, c + 368640, c + 371200, h + 371200);
+    seq_matmul_packed(25, 512, 128, h + 460800, recurrent_packed, 1, gates + 1843200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1843200, c + 460800, c + 464000, h + 464000);
     /* t = 145 */
-    seq_matmul_packed(20, 512, 128, h + 371200, recurrent_packed, 1, gates + 1484800);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1484800, c + 371200, c + 373760, h + 373760);
+    seq_matmul_packed(25, 512, 128, h + 464000, recurrent_packed, 1, gates + 1856000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1856000, c + 464000, c + 467200, h + 467200);
     /* t = 146 */
-    seq_matmul_packed(20, 512, 128, h + 373760, recurrent_packed, 1, gates + 1495040);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1495040, c + 373760, c + 376320, h + 376320);
+    seq_matmul_packed(25, 512, 128, h + 467200, recurrent_packed, 1, gates + 1868800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1868800, c + 467200, c + 470400, h + 470400);
     /* t = 147 */
-    seq_matmul_packed(20, 512, 128, h + 376320, recurrent_packed, 1, gates + 1505280);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1505280, c + 376320, c + 378880, h + 378880);
+    seq_matmul_packed(25, 512, 128, h + 470400, recurrent_packed, 1, gates + 1881600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1881600, c + 470400, c + 473600, h + 473600);
     /* t = 148 */
-    seq_matmul_packed(20, 512, 128, h + 378880, recurrent_packed, 1, gates + 1515520);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1515520, c + 378880, c + 381440, h + 381440);
+    seq_matmul_packed(25, 512, 128, h + 473600, recurrent_packed, 1, gates + 1894400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1894400, c + 473600, c + 476800, h + 476800);
     /* t = 149 */
-    seq_matmul_packed(20, 512, 128, h + 381440, recurrent_packed, 1, gates + 1525760);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1525760, c + 381440, c + 384000, h + 384000);
+    seq_matmul_packed(25, 512, 128, h + 476800, recurrent_packed, 1, gates + 1907200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1907200, c + 476800, c + 480000, h + 480000);
     /* t = 150 */
-    seq_matmul_packed(20, 512, 128, h + 384000, recurrent_packed, 1, gates + 1536000);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1536000, c + 384000, c + 386560, h + 386560);
+    seq_matmul_packed(25, 512, 128, h + 480000, recurrent_packed, 1, gates + 1920000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1920000, c + 480000, c + 483200, h + 483200);
     /* t = 151 */
-    seq_matmul_packed(20, 512, 128, h + 386560, recurrent_packed, 1, gates + 1546240);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1546240, c + 386560, c + 389120, h + 389120);
+    seq_matmul_packed(25, 512, 128, h + 483200, recurrent_packed, 1, gates + 1932800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1932800, c + 483200, c + 486400, h + 486400);
     /* t = 152 */
-    seq_matmul_packed(20, 512, 128, h + 389120, recurrent_packed, 1, gates + 1556480);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1556480, c + 389120, c + 391680, h + 391680);
+    seq_matmul_packed(25, 512, 128, h + 486400, recurrent_packed, 1, gates + 1945600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1945600, c + 486400, c + 489600, h + 489600);
     /* t = 153 */
-    seq_matmul_packed(20, 512, 128, h + 391680, recurrent_packed, 1, gates + 1566720);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1566720, c + 391680, c + 394240, h + 394240);
+    seq_matmul_packed(25, 512, 128, h + 489600, recurrent_packed, 1, gates + 1958400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1958400, c + 489600, c + 492800, h + 492800);
     /* t = 154 */
-    seq_matmul_packed(20, 512, 128, h + 394240, recurrent_packed, 1, gates + 1576960);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1576960, c + 394240, c + 396800, h + 396800);
+    seq_matmul_packed(25, 512, 128, h + 492800, recurrent_packed, 1, gates + 1971200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1971200, c + 492800, c + 496000, h + 496000);
     /* t = 155 */
-    seq_matmul_packed(20, 512, 128, h + 396800, recurrent_packed, 1, gates + 1587200);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1587200, c + 396800, c + 399360, h + 399360);
+    seq_matmul_packed(25, 512, 128, h + 496000, recurrent_packed, 1, gates + 1984000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1984000, c + 496000, c + 499200, h + 499200);
     /* t = 156 */
-    seq_matmul_packed(20, 512, 128, h + 399360, recurrent_packed, 1, gates + 1597440);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1597440, c + 399360, c + 401920, h + 401920);
+    seq_matmul_packed(25, 512, 128, h + 499200, recurrent_packed, 1, gates + 1996800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 1996800, c + 499200, c + 502400, h + 502400);
     /* t = 157 */
-    seq_matmul_packed(20, 512, 128, h + 401920, recurrent_packed, 1, gates + 1607680);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1607680, c + 401920, c + 404480, h + 404480);
+    seq_matmul_packed(25, 512, 128, h + 502400, recurrent_packed, 1, gates + 2009600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2009600, c + 502400, c + 505600, h + 505600);
     /* t = 158 */
-    seq_matmul_packed(20, 512, 128, h + 404480, recurrent_packed, 1, gates + 1617920);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1617920, c + 404480, c + 407040, h + 407040);
+    seq_matmul_packed(25, 512, 128, h + 505600, recurrent_packed, 1, gates + 2022400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2022400, c + 505600, c + 508800, h + 508800);
     /* t = 159 */
-    seq_matmul_packed(20, 512, 128, h + 407040, recurrent_packed, 1, gates + 1628160);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1628160, c + 407040, c + 409600, h + 409600);
+    seq_matmul_packed(25, 512, 128, h + 508800, recurrent_packed, 1, gates + 2035200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2035200, c + 508800, c + 512000, h + 512000);
     /* t = 160 */
-    seq_matmul_packed(20, 512, 128, h + 409600, recurrent_packed, 1, gates + 1638400);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1638400, c + 409600, c + 412160, h + 412160);
+    seq_matmul_packed(25, 512, 128, h + 512000, recurrent_packed, 1, gates + 2048000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2048000, c + 512000, c + 515200, h + 515200);
     /* t = 161 */
-    seq_matmul_packed(20, 512, 128, h + 412160, recurrent_packed, 1, gates + 1648640);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1648640, c + 412160, c + 414720, h + 414720);
+    seq_matmul_packed(25, 512, 128, h + 515200, recurrent_packed, 1, gates + 2060800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2060800, c + 515200, c + 518400, h + 518400);
     /* t = 162 */
-    seq_matmul_packed(20, 512, 128, h + 414720, recurrent_packed, 1, gates + 1658880);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1658880, c + 414720, c + 417280, h + 417280);
+    seq_matmul_packed(25, 512, 128, h + 518400, recurrent_packed, 1, gates + 2073600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2073600, c + 518400, c + 521600, h + 521600);
     /* t = 163 */
-    seq_matmul_packed(20, 512, 128, h + 417280, recurrent_packed, 1, gates + 1669120);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1669120, c + 417280, c + 419840, h + 419840);
+    seq_matmul_packed(25, 512, 128, h + 521600, recurrent_packed, 1, gates + 2086400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2086400, c + 521600, c + 524800, h + 524800);
     /* t = 164 */
-    seq_matmul_packed(20, 512, 128, h + 419840, recurrent_packed, 1, gates + 1679360);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1679360, c + 419840, c + 422400, h + 422400);
+    seq_matmul_packed(25, 512, 128, h + 524800, recurrent_packed, 1, gates + 2099200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2099200, c + 524800, c + 528000, h + 528000);
     /* t = 165 */
-    seq_matmul_packed(20, 512, 128, h + 422400, recurrent_packed, 1, gates + 1689600);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1689600, c + 422400, c + 424960, h + 424960);
+    seq_matmul_packed(25, 512, 128, h + 528000, recurrent_packed, 1, gates + 2112000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2112000, c + 528000, c + 531200, h + 531200);
     /* t = 166 */
-    seq_matmul_packed(20, 512, 128, h + 424960, recurrent_packed, 1, gates + 1699840);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1699840, c + 424960, c + 427520, h + 427520);
+    seq_matmul_packed(25, 512, 128, h + 531200, recurrent_packed, 1, gates + 2124800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2124800, c + 531200, c + 534400, h + 534400);
     /* t = 167 */
-    seq_matmul_packed(20, 512, 128, h + 427520, recurrent_packed, 1, gates + 1710080);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1710080, c + 427520, c + 430080, h + 430080);
+    seq_matmul_packed(25, 512, 128, h + 534400, recurrent_packed, 1, gates + 2137600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2137600, c + 534400, c + 537600, h + 537600);
     /* t = 168 */
-    seq_matmul_packed(20, 512, 128, h + 430080, recurrent_packed, 1, gates + 1720320);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1720320, c + 430080, c + 432640, h + 432640);
+    seq_matmul_packed(25, 512, 128, h + 537600, recurrent_packed, 1, gates + 2150400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2150400, c + 537600, c + 540800, h + 540800);
     /* t = 169 */
-    seq_matmul_packed(20, 512, 128, h + 432640, recurrent_packed, 1, gates + 1730560);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1730560, c + 432640, c + 435200, h + 435200);
+    seq_matmul_packed(25, 512, 128, h + 540800, recurrent_packed, 1, gates + 2163200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2163200, c + 540800, c + 544000, h + 544000);
     /* t = 170 */
-    seq_matmul_packed(20, 512, 128, h + 435200, recurrent_packed, 1, gates + 1740800);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1740800, c + 435200, c + 437760, h + 437760);
+    seq_matmul_packed(25, 512, 128, h + 544000, recurrent_packed, 1, gates + 2176000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2176000, c + 544000, c + 547200, h + 547200);
     /* t = 171 */
-    seq_matmul_packed(20, 512, 128, h + 437760, recurrent_packed, 1, gates + 1751040);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1751040, c + 437760, c + 440320, h + 440320);
+    seq_matmul_packed(25, 512, 128, h + 547200, recurrent_packed, 1, gates + 2188800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2188800, c + 547200, c + 550400, h + 550400);
     /* t = 172 */
-    seq_matmul_packed(20, 512, 128, h + 440320, recurrent_packed, 1, gates + 1761280);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1761280, c + 440320, c + 442880, h + 442880);
+    seq_matmul_packed(25, 512, 128, h + 550400, recurrent_packed, 1, gates + 2201600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2201600, c + 550400, c + 553600, h + 553600);
     /* t = 173 */
-    seq_matmul_packed(20, 512, 128, h + 442880, recurrent_packed, 1, gates + 1771520);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1771520, c + 442880, c + 445440, h + 445440);
+    seq_matmul_packed(25, 512, 128, h + 553600, recurrent_packed, 1, gates + 2214400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2214400, c + 553600, c + 556800, h + 556800);
     /* t = 174 */
-    seq_matmul_packed(20, 512, 128, h + 445440, recurrent_packed, 1, gates + 1781760);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1781760, c + 445440, c + 448000, h + 448000);
+    seq_matmul_packed(25, 512, 128, h + 556800, recurrent_packed, 1, gates + 2227200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2227200, c + 556800, c + 560000, h + 560000);
     /* t = 175 */
-    seq_matmul_packed(20, 512, 128, h + 448000, recurrent_packed, 1, gates + 1792000);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1792000, c + 448000, c + 450560, h + 450560);
+    seq_matmul_packed(25, 512, 128, h + 560000, recurrent_packed, 1, gates + 2240000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2240000, c + 560000, c + 563200, h + 563200);
     /* t = 176 */
-    seq_matmul_packed(20, 512, 128, h + 450560, recurrent_packed, 1, gates + 1802240);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1802240, c + 450560, c + 453120, h + 453120);
+    seq_matmul_packed(25, 512, 128, h + 563200, recurrent_packed, 1, gates + 2252800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2252800, c + 563200, c + 566400, h + 566400);
     /* t = 177 */
-    seq_matmul_packed(20, 512, 128, h + 453120, recurrent_packed, 1, gates + 1812480);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1812480, c + 453120, c + 455680, h + 455680);
+    seq_matmul_packed(25, 512, 128, h + 566400, recurrent_packed, 1, gates + 2265600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2265600, c + 566400, c + 569600, h + 569600);
     /* t = 178 */
-    seq_matmul_packed(20, 512, 128, h + 455680, recurrent_packed, 1, gates + 1822720);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1822720, c + 455680, c + 458240, h + 458240);
+    seq_matmul_packed(25, 512, 128, h + 569600, recurrent_packed, 1, gates + 2278400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2278400, c + 569600, c + 572800, h + 572800);
     /* t = 179 */
-    seq_matmul_packed(20, 512, 128, h + 458240, recurrent_packed, 1, gates + 1832960);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1832960, c + 458240, c + 460800, h + 460800);
+    seq_matmul_packed(25, 512, 128, h + 572800, recurrent_packed, 1, gates + 2291200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2291200, c + 572800, c + 576000, h + 576000);
     /* t = 180 */
-    seq_matmul_packed(20, 512, 128, h + 460800, recurrent_packed, 1, gates + 1843200);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1843200, c + 460800, c + 463360, h + 463360);
+    seq_matmul_packed(25, 512, 128, h + 576000, recurrent_packed, 1, gates + 2304000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2304000, c + 576000, c + 579200, h + 579200);
     /* t = 181 */
-    seq_matmul_packed(20, 512, 128, h + 463360, recurrent_packed, 1, gates + 1853440);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1853440, c + 463360, c + 465920, h + 465920);
+    seq_matmul_packed(25, 512, 128, h + 579200, recurrent_packed, 1, gates + 2316800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2316800, c + 579200, c + 582400, h + 582400);
     /* t = 182 */
-    seq_matmul_packed(20, 512, 128, h + 465920, recurrent_packed, 1, gates + 1863680);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1863680, c + 465920, c + 468480, h + 468480);
+    seq_matmul_packed(25, 512, 128, h + 582400, recurrent_packed, 1, gates + 2329600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2329600, c + 582400, c + 585600, h + 585600);
     /* t = 183 */
-    seq_matmul_packed(20, 512, 128, h + 468480, recurrent_packed, 1, gates + 1873920);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1873920, c + 468480, c + 471040, h + 471040);
+    seq_matmul_packed(25, 512, 128, h + 585600, recurrent_packed, 1, gates + 2342400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2342400, c + 585600, c + 588800, h + 588800);
     /* t = 184 */
-    seq_matmul_packed(20, 512, 128, h + 471040, recurrent_packed, 1, gates + 1884160);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1884160, c + 471040, c + 473600, h + 473600);
+    seq_matmul_packed(25, 512, 128, h + 588800, recurrent_packed, 1, gates + 2355200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2355200, c + 588800, c + 592000, h + 592000);
     /* t = 185 */
-    seq_matmul_packed(20, 512, 128, h + 473600, recurrent_packed, 1, gates + 1894400);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1894400, c + 473600, c + 476160, h + 476160);
+    seq_matmul_packed(25, 512, 128, h + 592000, recurrent_packed, 1, gates + 2368000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2368000, c + 592000, c + 595200, h + 595200);
     /* t = 186 */
-    seq_matmul_packed(20, 512, 128, h + 476160, recurrent_packed, 1, gates + 1904640);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1904640, c + 476160, c + 478720, h + 478720);
+    seq_matmul_packed(25, 512, 128, h + 595200, recurrent_packed, 1, gates + 2380800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2380800, c + 595200, c + 598400, h + 598400);
     /* t = 187 */
-    seq_matmul_packed(20, 512, 128, h + 478720, recurrent_packed, 1, gates + 1914880);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1914880, c + 478720, c + 481280, h + 481280);
+    seq_matmul_packed(25, 512, 128, h + 598400, recurrent_packed, 1, gates + 2393600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2393600, c + 598400, c + 601600, h + 601600);
     /* t = 188 */
-    seq_matmul_packed(20, 512, 128, h + 481280, recurrent_packed, 1, gates + 1925120);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1925120, c + 481280, c + 483840, h + 483840);
+    seq_matmul_packed(25, 512, 128, h + 601600, recurrent_packed, 1, gates + 2406400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2406400, c + 601600, c + 604800, h + 604800);
     /* t = 189 */
-    seq_matmul_packed(20, 512, 128, h + 483840, recurrent_packed, 1, gates + 1935360);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1935360, c + 483840, c + 486400, h + 486400);
+    seq_matmul_packed(25, 512, 128, h + 604800, recurrent_packed, 1, gates + 2419200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2419200, c + 604800, c + 608000, h + 608000);
     /* t = 190 */
-    seq_matmul_packed(20, 512, 128, h + 486400, recurrent_packed, 1, gates + 1945600);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1945600, c + 486400, c + 488960, h + 488960);
+    seq_matmul_packed(25, 512, 128, h + 608000, recurrent_packed, 1, gates + 2432000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2432000, c + 608000, c + 611200, h + 611200);
     /* t = 191 */
-    seq_matmul_packed(20, 512, 128, h + 488960, recurrent_packed, 1, gates + 1955840);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1955840, c + 488960, c + 491520, h + 491520);
+    seq_matmul_packed(25, 512, 128, h + 611200, recurrent_packed, 1, gates + 2444800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2444800, c + 611200, c + 614400, h + 614400);
     /* t = 192 */
-    seq_matmul_packed(20, 512, 128, h + 491520, recurrent_packed, 1, gates + 1966080);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1966080, c + 491520, c + 494080, h + 494080);
+    seq_matmul_packed(25, 512, 128, h + 614400, recurrent_packed, 1, gates + 2457600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2457600, c + 614400, c + 617600, h + 617600);
     /* t = 193 */
-    seq_matmul_packed(20, 512, 128, h + 494080, recurrent_packed, 1, gates + 1976320);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1976320, c + 494080, c + 496640, h + 496640);
+    seq_matmul_packed(25, 512, 128, h + 617600, recurrent_packed, 1, gates + 2470400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2470400, c + 617600, c + 620800, h + 620800);
     /* t = 194 */
-    seq_matmul_packed(20, 512, 128, h + 496640, recurrent_packed, 1, gates + 1986560);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1986560, c + 496640, c + 499200, h + 499200);
+    seq_matmul_packed(25, 512, 128, h + 620800, recurrent_packed, 1, gates + 2483200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2483200, c + 620800, c + 624000, h + 624000);
     /* t = 195 */
-    seq_matmul_packed(20, 512, 128, h + 499200, recurrent_packed, 1, gates + 1996800);
-    seq_lstm_cell_forward(20, 128, bias, gates + 1996800, c + 499200, c + 501760, h + 501760);
+    seq_matmul_packed(25, 512, 128, h + 624000, recurrent_packed, 1, gates + 2496000);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2496000, c + 624000, c + 627200, h + 627200);
     /* t = 196 */
-    seq_matmul_packed(20, 512, 128, h + 501760, recurrent_packed, 1, gates + 2007040);
-    seq_lstm_cell_forward(20, 128, bias, gates + 2007040, c + 501760, c + 504320, h + 504320);
+    seq_matmul_packed(25, 512, 128, h + 627200, recurrent_packed, 1, gates + 2508800);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2508800, c + 627200, c + 630400, h + 630400);
     /* t = 197 */
-    seq_matmul_packed(20, 512, 128, h + 504320, recurrent_packed, 1, gates + 2017280);
-    seq_lstm_cell_forward(20, 128, bias, gates + 2017280, c + 504320, c + 506880, h + 506880);
+    seq_matmul_packed(25, 512, 128, h + 630400, recurrent_packed, 1, gates + 2521600);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2521600, c + 630400, c + 633600, h + 633600);
     /* t = 198 */
-    seq_matmul_packed(20, 512, 128, h + 506880, recurrent_packed, 1, gates + 2027520);
-    seq_lstm_cell_forward(20, 128, bias, gates + 2027520, c + 506880, c + 509440, h + 509440);
+    seq_matmul_packed(25, 512, 128, h + 633600, recurrent_packed, 1, gates + 2534400);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2534400, c + 633600, c + 636800, h + 636800);
     /* t = 199 */
-    seq_matmul_packed(20, 512, 128, h + 509440, recurrent_packed, 1, gates + 2037760);
-    seq_lstm_cell_forward(20, 128, bias, gates + 2037760, c + 509440, c + 512000, h + 512000);
-    seq_copy(2560, h + 512000, out);
+    seq_matmul_packed(25, 512, 128, h + 636800, recurrent_packed, 1, gates + 2547200);
+    seq_lstm_cell_forward(25, 128, bias, gates + 2547200, c + 636800, c + 640000, h + 640000);
+    seq_copy(3200, h + 640000, out);
 }
 
 static void lstm_forward(const real *p, real *a)
 {
     seq_pack_b(128, 512, p + 5251072, a + 20505600);  /* recurrent_kernel */
-    seq_parallel_blocks(5, lstm_forward_block, p, a);
+    seq_parallel_blocks(4, lstm_forward_block, p, a);
 }
 
 /* block blk, all 200 steps back, and its share of the weight gradients */
 static void lstm_backward_block(const real *p, real *a, int blk)
 {
-    const real *x = a + 0 + 1024000 * blk;      /* [200, 20, 256] input */
-    real *dx = a + 31925036 + 1024000 * blk;    /* [200, 20, 256] d input */
+    const real *x = a + 0 + 1280000 * blk;      /* [200, 25, 256] input */
+    real *dx = a + 31727916 + 1280000 * blk;    /* [200, 25, 256] d input */
 
     const real *kernel = p + 5120000;           /* [256, 512] */
     const real *recurrent_packed = a + 20505600; /* recurrent_kernel transposed, packed (seq_pack_bt) */
-    const real *gates = a + 5120000 + 2048000 * blk; /* [200, 20, 512] */
-    const real *c = a + 15360000 + 514560 * blk; /* [201, 20, 128] */
-    const real *h = a + 17932800 + 514560 * blk; /* [201, 20, 128] */
-    real *dh = a + 20622636 + 2560 * blk;       /* [20, 128] d out, then the gradient reaching h[t] */
-    real *dgates = a + 20635436 + 2048000 * blk; /* [200, 20, 512] */
-    real *dc = a + 30875436 + 2560 * blk;       /* [20, 128] */
-    real *dbias_rows = a + 30888236 + 10240 * blk; /* [20, 512] */
+    const real *gates = a + 5120000 + 2560000 * blk; /* [200, 25, 512] */
+    const real *c = a + 15360000 + 643200 * blk; /* [201, 25, 128] */
+    const real *h = a + 17932800 + 643200 * blk; /* [201, 25, 128] */
+    real *dh = a + 20622636 + 3200 * blk;       /* [25, 128] d out, then the gradient reaching h[t] */
+    real *dgates = a + 20635436 + 2560000 * blk; /* [200, 25, 512] */
+    real *dc = a + 30875436 + 3200 * blk;       /* [25, 128] */
+    real *dbias_rows = a + 30888236 + 12800 * blk; /* [25, 512] */
     real *d_kernel = a + 30939436 + 131072 * blk; /* [256, 512] */
-    real *d_recurrent_kernel = a + 31594796 + 65536 * blk; /* [128, 512] */
-    real *d_bias = a + 31922476 + 512 * blk;    /* [512] */
+    real *d_recurrent_kernel = a + 31463724 + 65536 * blk; /* [128, 512] */
+    real *d_bias = a + 31725868 + 512 * blk;    /* [512] */
 
-    seq_zero(2560, dc);
-    seq_zero(10240, dbias_rows);
+    seq_zero(3200, dc);
+    seq_zero(12800, dbias_rows);
     /* t = 199 */
-    seq_lstm_cell_backward(20, 128, gates + 2037760, c + 509440, c + 512000, dh, dc, dgates + 2037760, dbias_rows, NULL, 199);
-    seq_matmul_packed(20, 128, 512, dgates + 2037760, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2547200, c + 636800, c + 640000, dh, dc, dgates + 2547200, dbias_rows, NULL, 199);
+    seq_matmul_packed(25, 128, 512, dgates + 2547200, recurrent_packed, 0, dh);
     /* t = 198 */
-    seq_lstm_cell_backward(20, 128, gates + 2027520, c + 506880, c + 509440, dh, dc, dgates + 2027520, dbias_rows, NULL, 198);
-    seq_matmul_packed(20, 128, 512, dgates + 2027520, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2534400, c + 633600, c + 636800, dh, dc, dgates + 2534400, dbias_rows, NULL, 198);
+    seq_matmul_packed(25, 128, 512, dgates + 2534400, recurrent_packed, 0, dh);
     /* t = 197 */
-    seq_lstm_cell_backward(20, 128, gates + 2017280, c + 504320, c + 506880, dh, dc, dgates + 2017280, dbias_rows, NULL, 197);
-    seq_matmul_packed(20, 128, 512, dgates + 2017280, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2521600, c + 630400, c + 633600, dh, dc, dgates + 2521600, dbias_rows, NULL, 197);
+    seq_matmul_packed(25, 128, 512, dgates + 2521600, recurrent_packed, 0, dh);
     /* t = 196 */
-    seq_lstm_cell_backward(20, 128, gates + 2007040, c + 501760, c + 504320, dh, dc, dgates + 2007040, dbias_rows, NULL, 196);
-    seq_matmul_packed(20, 128, 512, dgates + 2007040, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2508800, c + 627200, c + 630400, dh, dc, dgates + 2508800, dbias_rows, NULL, 196);
+    seq_matmul_packed(25, 128, 512, dgates + 2508800, recurrent_packed, 0, dh);
     /* t = 195 */
-    seq_lstm_cell_backward(20, 128, gates + 1996800, c + 499200, c + 501760, dh, dc, dgates + 1996800, dbias_rows, NULL, 195);
-    seq_matmul_packed(20, 128, 512, dgates + 1996800, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2496000, c + 624000, c + 627200, dh, dc, dgates + 2496000, dbias_rows, NULL, 195);
+    seq_matmul_packed(25, 128, 512, dgates + 2496000, recurrent_packed, 0, dh);
     /* t = 194 */
-    seq_lstm_cell_backward(20, 128, gates + 1986560, c + 496640, c + 499200, dh, dc, dgates + 1986560, dbias_rows, NULL, 194);
-    seq_matmul_packed(20, 128, 512, dgates + 1986560, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2483200, c + 620800, c + 624000, dh, dc, dgates + 2483200, dbias_rows, NULL, 194);
+    seq_matmul_packed(25, 128, 512, dgates + 2483200, recurrent_packed, 0, dh);
     /* t = 193 */
-    seq_lstm_cell_backward(20, 128, gates + 1976320, c + 494080, c + 496640, dh, dc, dgates + 1976320, dbias_rows, NULL, 193);
-    seq_matmul_packed(20, 128, 512, dgates + 1976320, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2470400, c + 617600, c + 620800, dh, dc, dgates + 2470400, dbias_rows, NULL, 193);
+    seq_matmul_packed(25, 128, 512, dgates + 2470400, recurrent_packed, 0, dh);
     /* t = 192 */
-    seq_lstm_cell_backward(20, 128, gates + 1966080, c + 491520, c + 494080, dh, dc, dgates + 1966080, dbias_rows, NULL, 192);
-    seq_matmul_packed(20, 128, 512, dgates + 1966080, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2457600, c + 614400, c + 617600, dh, dc, dgates + 2457600, dbias_rows, NULL, 192);
+    seq_matmul_packed(25, 128, 512, dgates + 2457600, recurrent_packed, 0, dh);
     /* t = 191 */
-    seq_lstm_cell_backward(20, 128, gates + 1955840, c + 488960, c + 491520, dh, dc, dgates + 1955840, dbias_rows, NULL, 191);
-    seq_matmul_packed(20, 128, 512, dgates + 1955840, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2444800, c + 611200, c + 614400, dh, dc, dgates + 2444800, dbias_rows, NULL, 191);
+    seq_matmul_packed(25, 128, 512, dgates + 2444800, recurrent_packed, 0, dh);
     /* t = 190 */
-    seq_lstm_cell_backward(20, 128, gates + 1945600, c + 486400, c + 488960, dh, dc, dgates + 1945600, dbias_rows, NULL, 190);
-    seq_matmul_packed(20, 128, 512, dgates + 1945600, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2432000, c + 608000, c + 611200, dh, dc, dgates + 2432000, dbias_rows, NULL, 190);
+    seq_matmul_packed(25, 128, 512, dgates + 2432000, recurrent_packed, 0, dh);
     /* t = 189 */
-    seq_lstm_cell_backward(20, 128, gates + 1935360, c + 483840, c + 486400, dh, dc, dgates + 1935360, dbias_rows, NULL, 189);
-    seq_matmul_packed(20, 128, 512, dgates + 1935360, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2419200, c + 604800, c + 608000, dh, dc, dgates + 2419200, dbias_rows, NULL, 189);
+    seq_matmul_packed(25, 128, 512, dgates + 2419200, recurrent_packed, 0, dh);
     /* t = 188 */
-    seq_lstm_cell_backward(20, 128, gates + 1925120, c + 481280, c + 483840, dh, dc, dgates + 1925120, dbias_rows, NULL, 188);
-    seq_matmul_packed(20, 128, 512, dgates + 1925120, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2406400, c + 601600, c + 604800, dh, dc, dgates + 2406400, dbias_rows, NULL, 188);
+    seq_matmul_packed(25, 128, 512, dgates + 2406400, recurrent_packed, 0, dh);
     /* t = 187 */
-    seq_lstm_cell_backward(20, 128, gates + 1914880, c + 478720, c + 481280, dh, dc, dgates + 1914880, dbias_rows, NULL, 187);
-    seq_matmul_packed(20, 128, 512, dgates + 1914880, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2393600, c + 598400, c + 601600, dh, dc, dgates + 2393600, dbias_rows, NULL, 187);
+    seq_matmul_packed(25, 128, 512, dgates + 2393600, recurrent_packed, 0, dh);
     /* t = 186 */
-    seq_lstm_cell_backward(20, 128, gates + 1904640, c + 476160, c + 478720, dh, dc, dgates + 1904640, dbias_rows, NULL, 186);
-    seq_matmul_packed(20, 128, 512, dgates + 1904640, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2380800, c + 595200, c + 598400, dh, dc, dgates + 2380800, dbias_rows, NULL, 186);
+    seq_matmul_packed(25, 128, 512, dgates + 2380800, recurrent_packed, 0, dh);
     /* t = 185 */
-    seq_lstm_cell_backward(20, 128, gates + 1894400, c + 473600, c + 476160, dh, dc, dgates + 1894400, dbias_rows, NULL, 185);
-    seq_matmul_packed(20, 128, 512, dgates + 1894400, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2368000, c + 592000, c + 595200, dh, dc, dgates + 2368000, dbias_rows, NULL, 185);
+    seq_matmul_packed(25, 128, 512, dgates + 2368000, recurrent_packed, 0, dh);
     /* t = 184 */
-    seq_lstm_cell_backward(20, 128, gates + 1884160, c + 471040, c + 473600, dh, dc, dgates + 1884160, dbias_rows, NULL, 184);
-    seq_matmul_packed(20, 128, 512, dgates + 1884160, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2355200, c + 588800, c + 592000, dh, dc, dgates + 2355200, dbias_rows, NULL, 184);
+    seq_matmul_packed(25, 128, 512, dgates + 2355200, recurrent_packed, 0, dh);
     /* t = 183 */
-    seq_lstm_cell_backward(20, 128, gates + 1873920, c + 468480, c + 471040, dh, dc, dgates + 1873920, dbias_rows, NULL, 183);
-    seq_matmul_packed(20, 128, 512, dgates + 1873920, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2342400, c + 585600, c + 588800, dh, dc, dgates + 2342400, dbias_rows, NULL, 183);
+    seq_matmul_packed(25, 128, 512, dgates + 2342400, recurrent_packed, 0, dh);
     /* t = 182 */
-    seq_lstm_cell_backward(20, 128, gates + 1863680, c + 465920, c + 468480, dh, dc, dgates + 1863680, dbias_rows, NULL, 182);
-    seq_matmul_packed(20, 128, 512, dgates + 1863680, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2329600, c + 582400, c + 585600, dh, dc, dgates + 2329600, dbias_rows, NULL, 182);
+    seq_matmul_packed(25, 128, 512, dgates + 2329600, recurrent_packed, 0, dh);
     /* t = 181 */
-    seq_lstm_cell_backward(20, 128, gates + 1853440, c + 463360, c + 465920, dh, dc, dgates + 1853440, dbias_rows, NULL, 181);
-    seq_matmul_packed(20, 128, 512, dgates + 1853440, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2316800, c + 579200, c + 582400, dh, dc, dgates + 2316800, dbias_rows, NULL, 181);
+    seq_matmul_packed(25, 128, 512, dgates + 2316800, recurrent_packed, 0, dh);
     /* t = 180 */
-    seq_lstm_cell_backward(20, 128, gates + 1843200, c + 460800, c + 463360, dh, dc, dgates + 1843200, dbias_rows, NULL, 180);
-    seq_matmul_packed(20, 128, 512, dgates + 1843200, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2304000, c + 576000, c + 579200, dh, dc, dgates + 2304000, dbias_rows, NULL, 180);
+    seq_matmul_packed(25, 128, 512, dgates + 2304000, recurrent_packed, 0, dh);
     /* t = 179 */
-    seq_lstm_cell_backward(20, 128, gates + 1832960, c + 458240, c + 460800, dh, dc, dgates + 1832960, dbias_rows, NULL, 179);
-    seq_matmul_packed(20, 128, 512, dgates + 1832960, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2291200, c + 572800, c + 576000, dh, dc, dgates + 2291200, dbias_rows, NULL, 179);
+    seq_matmul_packed(25, 128, 512, dgates + 2291200, recurrent_packed, 0, dh);
     /* t = 178 */
-    seq_lstm_cell_backward(20, 128, gates + 1822720, c + 455680, c + 458240, dh, dc, dgates + 1822720, dbias_rows, NULL, 178);
-    seq_matmul_packed(20, 128, 512, dgates + 1822720, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2278400, c + 569600, c + 572800, dh, dc, dgates + 2278400, dbias_rows, NULL, 178);
+    seq_matmul_packed(25, 128, 512, dgates + 2278400, recurrent_packed, 0, dh);
     /* t = 177 */
-    seq_lstm_cell_backward(20, 128, gates + 1812480, c + 453120, c + 455680, dh, dc, dgates + 1812480, dbias_rows, NULL, 177);
-    seq_matmul_packed(20, 128, 512, dgates + 1812480, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2265600, c + 566400, c + 569600, dh, dc, dgates + 2265600, dbias_rows, NULL, 177);
+    seq_matmul_packed(25, 128, 512, dgates + 2265600, recurrent_packed, 0, dh);
     /* t = 176 */
-    seq_lstm_cell_backward(20, 128, gates + 1802240, c + 450560, c + 453120, dh, dc, dgates + 1802240, dbias_rows, NULL, 176);
-    seq_matmul_packed(20, 128, 512, dgates + 1802240, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2252800, c + 563200, c + 566400, dh, dc, dgates + 2252800, dbias_rows, NULL, 176);
+    seq_matmul_packed(25, 128, 512, dgates + 2252800, recurrent_packed, 0, dh);
     /* t = 175 */
-    seq_lstm_cell_backward(20, 128, gates + 1792000, c + 448000, c + 450560, dh, dc, dgates + 1792000, dbias_rows, NULL, 175);
-    seq_matmul_packed(20, 128, 512, dgates + 1792000, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2240000, c + 560000, c + 563200, dh, dc, dgates + 2240000, dbias_rows, NULL, 175);
+    seq_matmul_packed(25, 128, 512, dgates + 2240000, recurrent_packed, 0, dh);
     /* t = 174 */
-    seq_lstm_cell_backward(20, 128, gates + 1781760, c + 445440, c + 448000, dh, dc, dgates + 1781760, dbias_rows, NULL, 174);
-    seq_matmul_packed(20, 128, 512, dgates + 1781760, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2227200, c + 556800, c + 560000, dh, dc, dgates + 2227200, dbias_rows, NULL, 174);
+    seq_matmul_packed(25, 128, 512, dgates + 2227200, recurrent_packed, 0, dh);
     /* t = 173 */
-    seq_lstm_cell_backward(20, 128, gates + 1771520, c + 442880, c + 445440, dh, dc, dgates + 1771520, dbias_rows, NULL, 173);
-    seq_matmul_packed(20, 128, 512, dgates + 1771520, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2214400, c + 553600, c + 556800, dh, dc, dgates + 2214400, dbias_rows, NULL, 173);
+    seq_matmul_packed(25, 128, 512, dgates + 2214400, recurrent_packed, 0, dh);
     /* t = 172 */
-    seq_lstm_cell_backward(20, 128, gates + 1761280, c + 440320, c + 442880, dh, dc, dgates + 1761280, dbias_rows, NULL, 172);
-    seq_matmul_packed(20, 128, 512, dgates + 1761280, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2201600, c + 550400, c + 553600, dh, dc, dgates + 2201600, dbias_rows, NULL, 172);
+    seq_matmul_packed(25, 128, 512, dgates + 2201600, recurrent_packed, 0, dh);
     /* t = 171 */
-    seq_lstm_cell_backward(20, 128, gates + 1751040, c + 437760, c + 440320, dh, dc, dgates + 1751040, dbias_rows, NULL, 171);
-    seq_matmul_packed(20, 128, 512, dgates + 1751040, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2188800, c + 547200, c + 550400, dh, dc, dgates + 2188800, dbias_rows, NULL, 171);
+    seq_matmul_packed(25, 128, 512, dgates + 2188800, recurrent_packed, 0, dh);
     /* t = 170 */
-    seq_lstm_cell_backward(20, 128, gates + 1740800, c + 435200, c + 437760, dh, dc, dgates + 1740800, dbias_rows, NULL, 170);
-    seq_matmul_packed(20, 128, 512, dgates + 1740800, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2176000, c + 544000, c + 547200, dh, dc, dgates + 2176000, dbias_rows, NULL, 170);
+    seq_matmul_packed(25, 128, 512, dgates + 2176000, recurrent_packed, 0, dh);
     /* t = 169 */
-    seq_lstm_cell_backward(20, 128, gates + 1730560, c + 432640, c + 435200, dh, dc, dgates + 1730560, dbias_rows, NULL, 169);
-    seq_matmul_packed(20, 128, 512, dgates + 1730560, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2163200, c + 540800, c + 544000, dh, dc, dgates + 2163200, dbias_rows, NULL, 169);
+    seq_matmul_packed(25, 128, 512, dgates + 2163200, recurrent_packed, 0, dh);
     /* t = 168 */
-    seq_lstm_cell_backward(20, 128, gates + 1720320, c + 430080, c + 432640, dh, dc, dgates + 1720320, dbias_rows, NULL, 168);
-    seq_matmul_packed(20, 128, 512, dgates + 1720320, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2150400, c + 537600, c + 540800, dh, dc, dgates + 2150400, dbias_rows, NULL, 168);
+    seq_matmul_packed(25, 128, 512, dgates + 2150400, recurrent_packed, 0, dh);
     /* t = 167 */
-    seq_lstm_cell_backward(20, 128, gates + 1710080, c + 427520, c + 430080, dh, dc, dgates + 1710080, dbias_rows, NULL, 167);
-    seq_matmul_packed(20, 128, 512, dgates + 1710080, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2137600, c + 534400, c + 537600, dh, dc, dgates + 2137600, dbias_rows, NULL, 167);
+    seq_matmul_packed(25, 128, 512, dgates + 2137600, recurrent_packed, 0, dh);
     /* t = 166 */
-    seq_lstm_cell_backward(20, 128, gates + 1699840, c + 424960, c + 427520, dh, dc, dgates + 1699840, dbias_rows, NULL, 166);
-    seq_matmul_packed(20, 128, 512, dgates + 1699840, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2124800, c + 531200, c + 534400, dh, dc, dgates + 2124800, dbias_rows, NULL, 166);
+    seq_matmul_packed(25, 128, 512, dgates + 2124800, recurrent_packed, 0, dh);
     /* t = 165 */
-    seq_lstm_cell_backward(20, 128, gates + 1689600, c + 422400, c + 424960, dh, dc, dgates + 1689600, dbias_rows, NULL, 165);
-    seq_matmul_packed(20, 128, 512, dgates + 1689600, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2112000, c + 528000, c + 531200, dh, dc, dgates + 2112000, dbias_rows, NULL, 165);
+    seq_matmul_packed(25, 128, 512, dgates + 2112000, recurrent_packed, 0, dh);
     /* t = 164 */
-    seq_lstm_cell_backward(20, 128, gates + 1679360, c + 419840, c + 422400, dh, dc, dgates + 1679360, dbias_rows, NULL, 164);
-    seq_matmul_packed(20, 128, 512, dgates + 1679360, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2099200, c + 524800, c + 528000, dh, dc, dgates + 2099200, dbias_rows, NULL, 164);
+    seq_matmul_packed(25, 128, 512, dgates + 2099200, recurrent_packed, 0, dh);
     /* t = 163 */
-    seq_lstm_cell_backward(20, 128, gates + 1669120, c + 417280, c + 419840, dh, dc, dgates + 1669120, dbias_rows, NULL, 163);
-    seq_matmul_packed(20, 128, 512, dgates + 1669120, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2086400, c + 521600, c + 524800, dh, dc, dgates + 2086400, dbias_rows, NULL, 163);
+    seq_matmul_packed(25, 128, 512, dgates + 2086400, recurrent_packed, 0, dh);
     /* t = 162 */
-    seq_lstm_cell_backward(20, 128, gates + 1658880, c + 414720, c + 417280, dh, dc, dgates + 1658880, dbias_rows, NULL, 162);
-    seq_matmul_packed(20, 128, 512, dgates + 1658880, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2073600, c + 518400, c + 521600, dh, dc, dgates + 2073600, dbias_rows, NULL, 162);
+    seq_matmul_packed(25, 128, 512, dgates + 2073600, recurrent_packed, 0, dh);
     /* t = 161 */
-    seq_lstm_cell_backward(20, 128, gates + 1648640, c + 412160, c + 414720, dh, dc, dgates + 1648640, dbias_rows, NULL, 161);
-    seq_matmul_packed(20, 128, 512, dgates + 1648640, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2060800, c + 515200, c + 518400, dh, dc, dgates + 2060800, dbias_rows, NULL, 161);
+    seq_matmul_packed(25, 128, 512, dgates + 2060800, recurrent_packed, 0, dh);
     /* t = 160 */
-    seq_lstm_cell_backward(20, 128, gates + 1638400, c + 409600, c + 412160, dh, dc, dgates + 1638400, dbias_rows, NULL, 160);
-    seq_matmul_packed(20, 128, 512, dgates + 1638400, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2048000, c + 512000, c + 515200, dh, dc, dgates + 2048000, dbias_rows, NULL, 160);
+    seq_matmul_packed(25, 128, 512, dgates + 2048000, recurrent_packed, 0, dh);
     /* t = 159 */
-    seq_lstm_cell_backward(20, 128, gates + 1628160, c + 407040, c + 409600, dh, dc, dgates + 1628160, dbias_rows, NULL, 159);
-    seq_matmul_packed(20, 128, 512, dgates + 1628160, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2035200, c + 508800, c + 512000, dh, dc, dgates + 2035200, dbias_rows, NULL, 159);
+    seq_matmul_packed(25, 128, 512, dgates + 2035200, recurrent_packed, 0, dh);
     /* t = 158 */
-    seq_lstm_cell_backward(20, 128, gates + 1617920, c + 404480, c + 407040, dh, dc, dgates + 1617920, dbias_rows, NULL, 158);
-    seq_matmul_packed(20, 128, 512, dgates + 1617920, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2022400, c + 505600, c + 508800, dh, dc, dgates + 2022400, dbias_rows, NULL, 158);
+    seq_matmul_packed(25, 128, 512, dgates + 2022400, recurrent_packed, 0, dh);
     /* t = 157 */
-    seq_lstm_cell_backward(20, 128, gates + 1607680, c + 401920, c + 404480, dh, dc, dgates + 1607680, dbias_rows, NULL, 157);
-    seq_matmul_packed(20, 128, 512, dgates + 1607680, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 2009600, c + 502400, c + 505600, dh, dc, dgates + 2009600, dbias_rows, NULL, 157);
+    seq_matmul_packed(25, 128, 512, dgates + 2009600, recurrent_packed, 0, dh);
     /* t = 156 */
-    seq_lstm_cell_backward(20, 128, gates + 1597440, c + 399360, c + 401920, dh, dc, dgates + 1597440, dbias_rows, NULL, 156);
-    seq_matmul_packed(20, 128, 512, dgates + 1597440, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1996800, c + 499200, c + 502400, dh, dc, dgates + 1996800, dbias_rows, NULL, 156);
+    seq_matmul_packed(25, 128, 512, dgates + 1996800, recurrent_packed, 0, dh);
     /* t = 155 */
-    seq_lstm_cell_backward(20, 128, gates + 1587200, c + 396800, c + 399360, dh, dc, dgates + 1587200, dbias_rows, NULL, 155);
-    seq_matmul_packed(20, 128, 512, dgates + 1587200, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1984000, c + 496000, c + 499200, dh, dc, dgates + 1984000, dbias_rows, NULL, 155);
+    seq_matmul_packed(25, 128, 512, dgates + 1984000, recurrent_packed, 0, dh);
     /* t = 154 */
-    seq_lstm_cell_backward(20, 128, gates + 1576960, c + 394240, c + 396800, dh, dc, dgates + 1576960, dbias_rows, NULL, 154);
-    seq_matmul_packed(20, 128, 512, dgates + 1576960, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1971200, c + 492800, c + 496000, dh, dc, dgates + 1971200, dbias_rows, NULL, 154);
+    seq_matmul_packed(25, 128, 512, dgates + 1971200, recurrent_packed, 0, dh);
     /* t = 153 */
-    seq_lstm_cell_backward(20, 128, gates + 1566720, c + 391680, c + 394240, dh, dc, dgates + 1566720, dbias_rows, NULL, 153);
-    seq_matmul_packed(20, 128, 512, dgates + 1566720, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1958400, c + 489600, c + 492800, dh, dc, dgates + 1958400, dbias_rows, NULL, 153);
+    seq_matmul_packed(25, 128, 512, dgates + 1958400, recurrent_packed, 0, dh);
     /* t = 152 */
-    seq_lstm_cell_backward(20, 128, gates + 1556480, c + 389120, c + 391680, dh, dc, dgates + 1556480, dbias_rows, NULL, 152);
-    seq_matmul_packed(20, 128, 512, dgates + 1556480, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1945600, c + 486400, c + 489600, dh, dc, dgates + 1945600, dbias_rows, NULL, 152);
+    seq_matmul_packed(25, 128, 512, dgates + 1945600, recurrent_packed, 0, dh);
     /* t = 151 */
-    seq_lstm_cell_backward(20, 128, gates + 1546240, c + 386560, c + 389120, dh, dc, dgates + 1546240, dbias_rows, NULL, 151);
-    seq_matmul_packed(20, 128, 512, dgates + 1546240, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1932800, c + 483200, c + 486400, dh, dc, dgates + 1932800, dbias_rows, NULL, 151);
+    seq_matmul_packed(25, 128, 512, dgates + 1932800, recurrent_packed, 0, dh);
     /* t = 150 */
-    seq_lstm_cell_backward(20, 128, gates + 1536000, c + 384000, c + 386560, dh, dc, dgates + 1536000, dbias_rows, NULL, 150);
-    seq_matmul_packed(20, 128, 512, dgates + 1536000, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1920000, c + 480000, c + 483200, dh, dc, dgates + 1920000, dbias_rows, NULL, 150);
+    seq_matmul_packed(25, 128, 512, dgates + 1920000, recurrent_packed, 0, dh);
     /* t = 149 */
-    seq_lstm_cell_backward(20, 128, gates + 1525760, c + 381440, c + 384000, dh, dc, dgates + 1525760, dbias_rows, NULL, 149);
-    seq_matmul_packed(20, 128, 512, dgates + 1525760, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1907200, c + 476800, c + 480000, dh, dc, dgates + 1907200, dbias_rows, NULL, 149);
+    seq_matmul_packed(25, 128, 512, dgates + 1907200, recurrent_packed, 0, dh);
     /* t = 148 */
-    seq_lstm_cell_backward(20, 128, gates + 1515520, c + 378880, c + 381440, dh, dc, dgates + 1515520, dbias_rows, NULL, 148);
-    seq_matmul_packed(20, 128, 512, dgates + 1515520, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1894400, c + 473600, c + 476800, dh, dc, dgates + 1894400, dbias_rows, NULL, 148);
+    seq_matmul_packed(25, 128, 512, dgates + 1894400, recurrent_packed, 0, dh);
     /* t = 147 */
-    seq_lstm_cell_backward(20, 128, gates + 1505280, c + 376320, c + 378880, dh, dc, dgates + 1505280, dbias_rows, NULL, 147);
-    seq_matmul_packed(20, 128, 512, dgates + 1505280, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1881600, c + 470400, c + 473600, dh, dc, dgates + 1881600, dbias_rows, NULL, 147);
+    seq_matmul_packed(25, 128, 512, dgates + 1881600, recurrent_packed, 0, dh);
     /* t = 146 */
-    seq_lstm_cell_backward(20, 128, gates + 1495040, c + 373760, c + 376320, dh, dc, dgates + 1495040, dbias_rows, NULL, 146);
-    seq_matmul_packed(20, 128, 512, dgates + 1495040, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1868800, c + 467200, c + 470400, dh, dc, dgates + 1868800, dbias_rows, NULL, 146);
+    seq_matmul_packed(25, 128, 512, dgates + 1868800, recurrent_packed, 0, dh);
     /* t = 145 */
-    seq_lstm_cell_backward(20, 128, gates + 1484800, c + 371200, c + 373760, dh, dc, dgates + 1484800, dbias_rows, NULL, 145);
-    seq_matmul_packed(20, 128, 512, dgates + 1484800, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1856000, c + 464000, c + 467200, dh, dc, dgates + 1856000, dbias_rows, NULL, 145);
+    seq_matmul_packed(25, 128, 512, dgates + 1856000, recurrent_packed, 0, dh);
     /* t = 144 */
-    seq_lstm_cell_backward(20, 128, gates + 1474560, c + 368640, c + 371200, dh, dc, dgates + 1474560, dbias_rows, NULL, 144);
-    seq_matmul_packed(20, 128, 512, dgates + 1474560, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1843200, c + 460800, c + 464000, dh, dc, dgates + 1843200, dbias_rows, NULL, 144);
+    seq_matmul_packed(25, 128, 512, dgates + 1843200, recurrent_packed, 0, dh);
     /* t = 143 */
-    seq_lstm_cell_backward(20, 128, gates + 1464320, c + 366080, c + 368640, dh, dc, dgates + 1464320, dbias_rows, NULL, 143);
-    seq_matmul_packed(20, 128, 512, dgates + 1464320, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1830400, c + 457600, c + 460800, dh, dc, dgates + 1830400, dbias_rows, NULL, 143);
+    seq_matmul_packed(25, 128, 512, dgates + 1830400, recurrent_packed, 0, dh);
     /* t = 142 */
-    seq_lstm_cell_backward(20, 128, gates + 1454080, c + 363520, c + 366080, dh, dc, dgates + 1454080, dbias_rows, NULL, 142);
-    seq_matmul_packed(20, 128, 512, dgates + 1454080, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1817600, c + 454400, c + 457600, dh, dc, dgates + 1817600, dbias_rows, NULL, 142);
+    seq_matmul_packed(25, 128, 512, dgates + 1817600, recurrent_packed, 0, dh);
     /* t = 141 */
-    seq_lstm_cell_backward(20, 128, gates + 1443840, c + 360960, c + 363520, dh, dc, dgates + 1443840, dbias_rows, NULL, 141);
-    seq_matmul_packed(20, 128, 512, dgates + 1443840, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1804800, c + 451200, c + 454400, dh, dc, dgates + 1804800, dbias_rows, NULL, 141);
+    seq_matmul_packed(25, 128, 512, dgates + 1804800, recurrent_packed, 0, dh);
     /* t = 140 */
-    seq_lstm_cell_backward(20, 128, gates + 1433600, c + 358400, c + 360960, dh, dc, dgates + 1433600, dbias_rows, NULL, 140);
-    seq_matmul_packed(20, 128, 512, dgates + 1433600, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1792000, c + 448000, c + 451200, dh, dc, dgates + 1792000, dbias_rows, NULL, 140);
+    seq_matmul_packed(25, 128, 512, dgates + 1792000, recurrent_packed, 0, dh);
     /* t = 139 */
-    seq_lstm_cell_backward(20, 128, gates + 1423360, c + 355840, c + 358400, dh, dc, dgates + 1423360, dbias_rows, NULL, 139);
-    seq_matmul_packed(20, 128, 512, dgates + 1423360, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1779200, c + 444800, c + 448000, dh, dc, dgates + 1779200, dbias_rows, NULL, 139);
+    seq_matmul_packed(25, 128, 512, dgates + 1779200, recurrent_packed, 0, dh);
     /* t = 138 */
-    seq_lstm_cell_backward(20, 128, gates + 1413120, c + 353280, c + 355840, dh, dc, dgates + 1413120, dbias_rows, NULL, 138);
-    seq_matmul_packed(20, 128, 512, dgates + 1413120, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1766400, c + 441600, c + 444800, dh, dc, dgates + 1766400, dbias_rows, NULL, 138);
+    seq_matmul_packed(25, 128, 512, dgates + 1766400, recurrent_packed, 0, dh);
     /* t = 137 */
-    seq_lstm_cell_backward(20, 128, gates + 1402880, c + 350720, c + 353280, dh, dc, dgates + 1402880, dbias_rows, NULL, 137);
-    seq_matmul_packed(20, 128, 512, dgates + 1402880, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1753600, c + 438400, c + 441600, dh, dc, dgates + 1753600, dbias_rows, NULL, 137);
+    seq_matmul_packed(25, 128, 512, dgates + 1753600, recurrent_packed, 0, dh);
     /* t = 136 */
-    seq_lstm_cell_backward(20, 128, gates + 1392640, c + 348160, c + 350720, dh, dc, dgates + 1392640, dbias_rows, NULL, 136);
-    seq_matmul_packed(20, 128, 512, dgates + 1392640, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1740800, c + 435200, c + 438400, dh, dc, dgates + 1740800, dbias_rows, NULL, 136);
+    seq_matmul_packed(25, 128, 512, dgates + 1740800, recurrent_packed, 0, dh);
     /* t = 135 */
-    seq_lstm_cell_backward(20, 128, gates + 1382400, c + 345600, c + 348160, dh, dc, dgates + 1382400, dbias_rows, NULL, 135);
-    seq_matmul_packed(20, 128, 512, dgates + 1382400, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1728000, c + 432000, c + 435200, dh, dc, dgates + 1728000, dbias_rows, NULL, 135);
+    seq_matmul_packed(25, 128, 512, dgates + 1728000, recurrent_packed, 0, dh);
     /* t = 134 */
-    seq_lstm_cell_backward(20, 128, gates + 1372160, c + 343040, c + 345600, dh, dc, dgates + 1372160, dbias_rows, NULL, 134);
-    seq_matmul_packed(20, 128, 512, dgates + 1372160, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1715200, c + 428800, c + 432000, dh, dc, dgates + 1715200, dbias_rows, NULL, 134);
+    seq_matmul_packed(25, 128, 512, dgates + 1715200, recurrent_packed, 0, dh);
     /* t = 133 */
-    seq_lstm_cell_backward(20, 128, gates + 1361920, c + 340480, c + 343040, dh, dc, dgates + 1361920, dbias_rows, NULL, 133);
-    seq_matmul_packed(20, 128, 512, dgates + 1361920, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1702400, c + 425600, c + 428800, dh, dc, dgates + 1702400, dbias_rows, NULL, 133);
+    seq_matmul_packed(25, 128, 512, dgates + 1702400, recurrent_packed, 0, dh);
     /* t = 132 */
-    seq_lstm_cell_backward(20, 128, gates + 1351680, c + 337920, c + 340480, dh, dc, dgates + 1351680, dbias_rows, NULL, 132);
-    seq_matmul_packed(20, 128, 512, dgates + 1351680, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1689600, c + 422400, c + 425600, dh, dc, dgates + 1689600, dbias_rows, NULL, 132);
+    seq_matmul_packed(25, 128, 512, dgates + 1689600, recurrent_packed, 0, dh);
     /* t = 131 */
-    seq_lstm_cell_backward(20, 128, gates + 1341440, c + 335360, c + 337920, dh, dc, dgates + 1341440, dbias_rows, NULL, 131);
-    seq_matmul_packed(20, 128, 512, dgates + 1341440, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1676800, c + 419200, c + 422400, dh, dc, dgates + 1676800, dbias_rows, NULL, 131);
+    seq_matmul_packed(25, 128, 512, dgates + 1676800, recurrent_packed, 0, dh);
     /* t = 130 */
-    seq_lstm_cell_backward(20, 128, gates + 1331200, c + 332800, c + 335360, dh, dc, dgates + 1331200, dbias_rows, NULL, 130);
-    seq_matmul_packed(20, 128, 512, dgates + 1331200, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1664000, c + 416000, c + 419200, dh, dc, dgates + 1664000, dbias_rows, NULL, 130);
+    seq_matmul_packed(25, 128, 512, dgates + 1664000, recurrent_packed, 0, dh);
     /* t = 129 */
-    seq_lstm_cell_backward(20, 128, gates + 1320960, c + 330240, c + 332800, dh, dc, dgates + 1320960, dbias_rows, NULL, 129);
-    seq_matmul_packed(20, 128, 512, dgates + 1320960, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1651200, c + 412800, c + 416000, dh, dc, dgates + 1651200, dbias_rows, NULL, 129);
+    seq_matmul_packed(25, 128, 512, dgates + 1651200, recurrent_packed, 0, dh);
     /* t = 128 */
-    seq_lstm_cell_backward(20, 128, gates + 1310720, c + 327680, c + 330240, dh, dc, dgates + 1310720, dbias_rows, NULL, 128);
-    seq_matmul_packed(20, 128, 512, dgates + 1310720, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1638400, c + 409600, c + 412800, dh, dc, dgates + 1638400, dbias_rows, NULL, 128);
+    seq_matmul_packed(25, 128, 512, dgates + 1638400, recurrent_packed, 0, dh);
     /* t = 127 */
-    seq_lstm_cell_backward(20, 128, gates + 1300480, c + 325120, c + 327680, dh, dc, dgates + 1300480, dbias_rows, NULL, 127);
-    seq_matmul_packed(20, 128, 512, dgates + 1300480, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1625600, c + 406400, c + 409600, dh, dc, dgates + 1625600, dbias_rows, NULL, 127);
+    seq_matmul_packed(25, 128, 512, dgates + 1625600, recurrent_packed, 0, dh);
     /* t = 126 */
-    seq_lstm_cell_backward(20, 128, gates + 1290240, c + 322560, c + 325120, dh, dc, dgates + 1290240, dbias_rows, NULL, 126);
-    seq_matmul_packed(20, 128, 512, dgates + 1290240, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1612800, c + 403200, c + 406400, dh, dc, dgates + 1612800, dbias_rows, NULL, 126);
+    seq_matmul_packed(25, 128, 512, dgates + 1612800, recurrent_packed, 0, dh);
     /* t = 125 */
-    seq_lstm_cell_backward(20, 128, gates + 1280000, c + 320000, c + 322560, dh, dc, dgates + 1280000, dbias_rows, NULL, 125);
-    seq_matmul_packed(20, 128, 512, dgates + 1280000, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1600000, c + 400000, c + 403200, dh, dc, dgates + 1600000, dbias_rows, NULL, 125);
+    seq_matmul_packed(25, 128, 512, dgates + 1600000, recurrent_packed, 0, dh);
     /* t = 124 */
-    seq_lstm_cell_backward(20, 128, gates + 1269760, c + 317440, c + 320000, dh, dc, dgates + 1269760, dbias_rows, NULL, 124);
-    seq_matmul_packed(20, 128, 512, dgates + 1269760, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1587200, c + 396800, c + 400000, dh, dc, dgates + 1587200, dbias_rows, NULL, 124);
+    seq_matmul_packed(25, 128, 512, dgates + 1587200, recurrent_packed, 0, dh);
     /* t = 123 */
-    seq_lstm_cell_backward(20, 128, gates + 1259520, c + 314880, c + 317440, dh, dc, dgates + 1259520, dbias_rows, NULL, 123);
-    seq_matmul_packed(20, 128, 512, dgates + 1259520, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1574400, c + 393600, c + 396800, dh, dc, dgates + 1574400, dbias_rows, NULL, 123);
+    seq_matmul_packed(25, 128, 512, dgates + 1574400, recurrent_packed, 0, dh);
     /* t = 122 */
-    seq_lstm_cell_backward(20, 128, gates + 1249280, c + 312320, c + 314880, dh, dc, dgates + 1249280, dbias_rows, NULL, 122);
-    seq_matmul_packed(20, 128, 512, dgates + 1249280, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1561600, c + 390400, c + 393600, dh, dc, dgates + 1561600, dbias_rows, NULL, 122);
+    seq_matmul_packed(25, 128, 512, dgates + 1561600, recurrent_packed, 0, dh);
     /* t = 121 */
-    seq_lstm_cell_backward(20, 128, gates + 1239040, c + 309760, c + 312320, dh, dc, dgates + 1239040, dbias_rows, NULL, 121);
-    seq_matmul_packed(20, 128, 512, dgates + 1239040, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1548800, c + 387200, c + 390400, dh, dc, dgates + 1548800, dbias_rows, NULL, 121);
+    seq_matmul_packed(25, 128, 512, dgates + 1548800, recurrent_packed, 0, dh);
     /* t = 120 */
-    seq_lstm_cell_backward(20, 128, gates + 1228800, c + 307200, c + 309760, dh, dc, dgates + 1228800, dbias_rows, NULL, 120);
-    seq_matmul_packed(20, 128, 512, dgates + 1228800, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1536000, c + 384000, c + 387200, dh, dc, dgates + 1536000, dbias_rows, NULL, 120);
+    seq_matmul_packed(25, 128, 512, dgates + 1536000, recurrent_packed, 0, dh);
     /* t = 119 */
-    seq_lstm_cell_backward(20, 128, gates + 1218560, c + 304640, c + 307200, dh, dc, dgates + 1218560, dbias_rows, NULL, 119);
-    seq_matmul_packed(20, 128, 512, dgates + 1218560, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1523200, c + 380800, c + 384000, dh, dc, dgates + 1523200, dbias_rows, NULL, 119);
+    seq_matmul_packed(25, 128, 512, dgates + 1523200, recurrent_packed, 0, dh);
     /* t = 118 */
-    seq_lstm_cell_backward(20, 128, gates + 1208320, c + 302080, c + 304640, dh, dc, dgates + 1208320, dbias_rows, NULL, 118);
-    seq_matmul_packed(20, 128, 512, dgates + 1208320, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1510400, c + 377600, c + 380800, dh, dc, dgates + 1510400, dbias_rows, NULL, 118);
+    seq_matmul_packed(25, 128, 512, dgates + 1510400, recurrent_packed, 0, dh);
     /* t = 117 */
-    seq_lstm_cell_backward(20, 128, gates + 1198080, c + 299520, c + 302080, dh, dc, dgates + 1198080, dbias_rows, NULL, 117);
-    seq_matmul_packed(20, 128, 512, dgates + 1198080, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1497600, c + 374400, c + 377600, dh, dc, dgates + 1497600, dbias_rows, NULL, 117);
+    seq_matmul_packed(25, 128, 512, dgates + 1497600, recurrent_packed, 0, dh);
     /* t = 116 */
-    seq_lstm_cell_backward(20, 128, gates + 1187840, c + 296960, c + 299520, dh, dc, dgates + 1187840, dbias_rows, NULL, 116);
-    seq_matmul_packed(20, 128, 512, dgates + 1187840, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1484800, c + 371200, c + 374400, dh, dc, dgates + 1484800, dbias_rows, NULL, 116);
+    seq_matmul_packed(25, 128, 512, dgates + 1484800, recurrent_packed, 0, dh);
     /* t = 115 */
-    seq_lstm_cell_backward(20, 128, gates + 1177600, c + 294400, c + 296960, dh, dc, dgates + 1177600, dbias_rows, NULL, 115);
-    seq_matmul_packed(20, 128, 512, dgates + 1177600, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1472000, c + 368000, c + 371200, dh, dc, dgates + 1472000, dbias_rows, NULL, 115);
+    seq_matmul_packed(25, 128, 512, dgates + 1472000, recurrent_packed, 0, dh);
     /* t = 114 */
-    seq_lstm_cell_backward(20, 128, gates + 1167360, c + 291840, c + 294400, dh, dc, dgates + 1167360, dbias_rows, NULL, 114);
-    seq_matmul_packed(20, 128, 512, dgates + 1167360, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1459200, c + 364800, c + 368000, dh, dc, dgates + 1459200, dbias_rows, NULL, 114);
+    seq_matmul_packed(25, 128, 512, dgates + 1459200, recurrent_packed, 0, dh);
     /* t = 113 */
-    seq_lstm_cell_backward(20, 128, gates + 1157120, c + 289280, c + 291840, dh, dc, dgates + 1157120, dbias_rows, NULL, 113);
-    seq_matmul_packed(20, 128, 512, dgates + 1157120, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1446400, c + 361600, c + 364800, dh, dc, dgates + 1446400, dbias_rows, NULL, 113);
+    seq_matmul_packed(25, 128, 512, dgates + 1446400, recurrent_packed, 0, dh);
     /* t = 112 */
-    seq_lstm_cell_backward(20, 128, gates + 1146880, c + 286720, c + 289280, dh, dc, dgates + 1146880, dbias_rows, NULL, 112);
-    seq_matmul_packed(20, 128, 512, dgates + 1146880, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1433600, c + 358400, c + 361600, dh, dc, dgates + 1433600, dbias_rows, NULL, 112);
+    seq_matmul_packed(25, 128, 512, dgates + 1433600, recurrent_packed, 0, dh);
     /* t = 111 */
-    seq_lstm_cell_backward(20, 128, gates + 1136640, c + 284160, c + 286720, dh, dc, dgates + 1136640, dbias_rows, NULL, 111);
-    seq_matmul_packed(20, 128, 512, dgates + 1136640, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1420800, c + 355200, c + 358400, dh, dc, dgates + 1420800, dbias_rows, NULL, 111);
+    seq_matmul_packed(25, 128, 512, dgates + 1420800, recurrent_packed, 0, dh);
     /* t = 110 */
-    seq_lstm_cell_backward(20, 128, gates + 1126400, c + 281600, c + 284160, dh, dc, dgates + 1126400, dbias_rows, NULL, 110);
-    seq_matmul_packed(20, 128, 512, dgates + 1126400, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1408000, c + 352000, c + 355200, dh, dc, dgates + 1408000, dbias_rows, NULL, 110);
+    seq_matmul_packed(25, 128, 512, dgates + 1408000, recurrent_packed, 0, dh);
     /* t = 109 */
-    seq_lstm_cell_backward(20, 128, gates + 1116160, c + 279040, c + 281600, dh, dc, dgates + 1116160, dbias_rows, NULL, 109);
-    seq_matmul_packed(20, 128, 512, dgates + 1116160, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1395200, c + 348800, c + 352000, dh, dc, dgates + 1395200, dbias_rows, NULL, 109);
+    seq_matmul_packed(25, 128, 512, dgates + 1395200, recurrent_packed, 0, dh);
     /* t = 108 */
-    seq_lstm_cell_backward(20, 128, gates + 1105920, c + 276480, c + 279040, dh, dc, dgates + 1105920, dbias_rows, NULL, 108);
-    seq_matmul_packed(20, 128, 512, dgates + 1105920, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1382400, c + 345600, c + 348800, dh, dc, dgates + 1382400, dbias_rows, NULL, 108);
+    seq_matmul_packed(25, 128, 512, dgates + 1382400, recurrent_packed, 0, dh);
     /* t = 107 */
-    seq_lstm_cell_backward(20, 128, gates + 1095680, c + 273920, c + 276480, dh, dc, dgates + 1095680, dbias_rows, NULL, 107);
-    seq_matmul_packed(20, 128, 512, dgates + 1095680, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1369600, c + 342400, c + 345600, dh, dc, dgates + 1369600, dbias_rows, NULL, 107);
+    seq_matmul_packed(25, 128, 512, dgates + 1369600, recurrent_packed, 0, dh);
     /* t = 106 */
-    seq_lstm_cell_backward(20, 128, gates + 1085440, c + 271360, c + 273920, dh, dc, dgates + 1085440, dbias_rows, NULL, 106);
-    seq_matmul_packed(20, 128, 512, dgates + 1085440, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1356800, c + 339200, c + 342400, dh, dc, dgates + 1356800, dbias_rows, NULL, 106);
+    seq_matmul_packed(25, 128, 512, dgates + 1356800, recurrent_packed, 0, dh);
     /* t = 105 */
-    seq_lstm_cell_backward(20, 128, gates + 1075200, c + 268800, c + 271360, dh, dc, dgates + 1075200, dbias_rows, NULL, 105);
-    seq_matmul_packed(20, 128, 512, dgates + 1075200, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1344000, c + 336000, c + 339200, dh, dc, dgates + 1344000, dbias_rows, NULL, 105);
+    seq_matmul_packed(25, 128, 512, dgates + 1344000, recurrent_packed, 0, dh);
     /* t = 104 */
-    seq_lstm_cell_backward(20, 128, gates + 1064960, c + 266240, c + 268800, dh, dc, dgates + 1064960, dbias_rows, NULL, 104);
-    seq_matmul_packed(20, 128, 512, dgates + 1064960, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1331200, c + 332800, c + 336000, dh, dc, dgates + 1331200, dbias_rows, NULL, 104);
+    seq_matmul_packed(25, 128, 512, dgates + 1331200, recurrent_packed, 0, dh);
     /* t = 103 */
-    seq_lstm_cell_backward(20, 128, gates + 1054720, c + 263680, c + 266240, dh, dc, dgates + 1054720, dbias_rows, NULL, 103);
-    seq_matmul_packed(20, 128, 512, dgates + 1054720, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1318400, c + 329600, c + 332800, dh, dc, dgates + 1318400, dbias_rows, NULL, 103);
+    seq_matmul_packed(25, 128, 512, dgates + 1318400, recurrent_packed, 0, dh);
     /* t = 102 */
-    seq_lstm_cell_backward(20, 128, gates + 1044480, c + 261120, c + 263680, dh, dc, dgates + 1044480, dbias_rows, NULL, 102);
-    seq_matmul_packed(20, 128, 512, dgates + 1044480, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1305600, c + 326400, c + 329600, dh, dc, dgates + 1305600, dbias_rows, NULL, 102);
+    seq_matmul_packed(25, 128, 512, dgates + 1305600, recurrent_packed, 0, dh);
     /* t = 101 */
-    seq_lstm_cell_backward(20, 128, gates + 1034240, c + 258560, c + 261120, dh, dc, dgates + 1034240, dbias_rows, NULL, 101);
-    seq_matmul_packed(20, 128, 512, dgates + 1034240, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1292800, c + 323200, c + 326400, dh, dc, dgates + 1292800, dbias_rows, NULL, 101);
+    seq_matmul_packed(25, 128, 512, dgates + 1292800, recurrent_packed, 0, dh);
     /* t = 100 */
-    seq_lstm_cell_backward(20, 128, gates + 1024000, c + 256000, c + 258560, dh, dc, dgates + 1024000, dbias_rows, NULL, 100);
-    seq_matmul_packed(20, 128, 512, dgates + 1024000, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1280000, c + 320000, c + 323200, dh, dc, dgates + 1280000, dbias_rows, NULL, 100);
+    seq_matmul_packed(25, 128, 512, dgates + 1280000, recurrent_packed, 0, dh);
     /* t = 99 */
-    seq_lstm_cell_backward(20, 128, gates + 1013760, c + 253440, c + 256000, dh, dc, dgates + 1013760, dbias_rows, NULL, 99);
-    seq_matmul_packed(20, 128, 512, dgates + 1013760, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1267200, c + 316800, c + 320000, dh, dc, dgates + 1267200, dbias_rows, NULL, 99);
+    seq_matmul_packed(25, 128, 512, dgates + 1267200, recurrent_packed, 0, dh);
     /* t = 98 */
-    seq_lstm_cell_backward(20, 128, gates + 1003520, c + 250880, c + 253440, dh, dc, dgates + 1003520, dbias_rows, NULL, 98);
-    seq_matmul_packed(20, 128, 512, dgates + 1003520, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1254400, c + 313600, c + 316800, dh, dc, dgates + 1254400, dbias_rows, NULL, 98);
+    seq_matmul_packed(25, 128, 512, dgates + 1254400, recurrent_packed, 0, dh);
     /* t = 97 */
-    seq_lstm_cell_backward(20, 128, gates + 993280, c + 248320, c + 250880, dh, dc, dgates + 993280, dbias_rows, NULL, 97);
-    seq_matmul_packed(20, 128, 512, dgates + 993280, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1241600, c + 310400, c + 313600, dh, dc, dgates + 1241600, dbias_rows, NULL, 97);
+    seq_matmul_packed(25, 128, 512, dgates + 1241600, recurrent_packed, 0, dh);
     /* t = 96 */
-    seq_lstm_cell_backward(20, 128, gates + 983040, c + 245760, c + 248320, dh, dc, dgates + 983040, dbias_rows, NULL, 96);
-    seq_matmul_packed(20, 128, 512, dgates + 983040, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1228800, c + 307200, c + 310400, dh, dc, dgates + 1228800, dbias_rows, NULL, 96);
+    seq_matmul_packed(25, 128, 512, dgates + 1228800, recurrent_packed, 0, dh);
     /* t = 95 */
-    seq_lstm_cell_backward(20, 128, gates + 972800, c + 243200, c + 245760, dh, dc, dgates + 972800, dbias_rows, NULL, 95);
-    seq_matmul_packed(20, 128, 512, dgates + 972800, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1216000, c + 304000, c + 307200, dh, dc, dgates + 1216000, dbias_rows, NULL, 95);
+    seq_matmul_packed(25, 128, 512, dgates + 1216000, recurrent_packed, 0, dh);
     /* t = 94 */
-    seq_lstm_cell_backward(20, 128, gates + 962560, c + 240640, c + 243200, dh, dc, dgates + 962560, dbias_rows, NULL, 94);
-    seq_matmul_packed(20, 128, 512, dgates + 962560, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1203200, c + 300800, c + 304000, dh, dc, dgates + 1203200, dbias_rows, NULL, 94);
+    seq_matmul_packed(25, 128, 512, dgates + 1203200, recurrent_packed, 0, dh);
     /* t = 93 */
-    seq_lstm_cell_backward(20, 128, gates + 952320, c + 238080, c + 240640, dh, dc, dgates + 952320, dbias_rows, NULL, 93);
-    seq_matmul_packed(20, 128, 512, dgates + 952320, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1190400, c + 297600, c + 300800, dh, dc, dgates + 1190400, dbias_rows, NULL, 93);
+    seq_matmul_packed(25, 128, 512, dgates + 1190400, recurrent_packed, 0, dh);
     /* t = 92 */
-    seq_lstm_cell_backward(20, 128, gates + 942080, c + 235520, c + 238080, dh, dc, dgates + 942080, dbias_rows, NULL, 92);
-    seq_matmul_packed(20, 128, 512, dgates + 942080, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1177600, c + 294400, c + 297600, dh, dc, dgates + 1177600, dbias_rows, NULL, 92);
+    seq_matmul_packed(25, 128, 512, dgates + 1177600, recurrent_packed, 0, dh);
     /* t = 91 */
-    seq_lstm_cell_backward(20, 128, gates + 931840, c + 232960, c + 235520, dh, dc, dgates + 931840, dbias_rows, NULL, 91);
-    seq_matmul_packed(20, 128, 512, dgates + 931840, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1164800, c + 291200, c + 294400, dh, dc, dgates + 1164800, dbias_rows, NULL, 91);
+    seq_matmul_packed(25, 128, 512, dgates + 1164800, recurrent_packed, 0, dh);
     /* t = 90 */
-    seq_lstm_cell_backward(20, 128, gates + 921600, c + 230400, c + 232960, dh, dc, dgates + 921600, dbias_rows, NULL, 90);
-    seq_matmul_packed(20, 128, 512, dgates + 921600, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1152000, c + 288000, c + 291200, dh, dc, dgates + 1152000, dbias_rows, NULL, 90);
+    seq_matmul_packed(25, 128, 512, dgates + 1152000, recurrent_packed, 0, dh);
     /* t = 89 */
-    seq_lstm_cell_backward(20, 128, gates + 911360, c + 227840, c + 230400, dh, dc, dgates + 911360, dbias_rows, NULL, 89);
-    seq_matmul_packed(20, 128, 512, dgates + 911360, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1139200, c + 284800, c + 288000, dh, dc, dgates + 1139200, dbias_rows, NULL, 89);
+    seq_matmul_packed(25, 128, 512, dgates + 1139200, recurrent_packed, 0, dh);
     /* t = 88 */
-    seq_lstm_cell_backward(20, 128, gates + 901120, c + 225280, c + 227840, dh, dc, dgates + 901120, dbias_rows, NULL, 88);
-    seq_matmul_packed(20, 128, 512, dgates + 901120, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1126400, c + 281600, c + 284800, dh, dc, dgates + 1126400, dbias_rows, NULL, 88);
+    seq_matmul_packed(25, 128, 512, dgates + 1126400, recurrent_packed, 0, dh);
     /* t = 87 */
-    seq_lstm_cell_backward(20, 128, gates + 890880, c + 222720, c + 225280, dh, dc, dgates + 890880, dbias_rows, NULL, 87);
-    seq_matmul_packed(20, 128, 512, dgates + 890880, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1113600, c + 278400, c + 281600, dh, dc, dgates + 1113600, dbias_rows, NULL, 87);
+    seq_matmul_packed(25, 128, 512, dgates + 1113600, recurrent_packed, 0, dh);
     /* t = 86 */
-    seq_lstm_cell_backward(20, 128, gates + 880640, c + 220160, c + 222720, dh, dc, dgates + 880640, dbias_rows, NULL, 86);
-    seq_matmul_packed(20, 128, 512, dgates + 880640, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1100800, c + 275200, c + 278400, dh, dc, dgates + 1100800, dbias_rows, NULL, 86);
+    seq_matmul_packed(25, 128, 512, dgates + 1100800, recurrent_packed, 0, dh);
     /* t = 85 */
-    seq_lstm_cell_backward(20, 128, gates + 870400, c + 217600, c + 220160, dh, dc, dgates + 870400, dbias_rows, NULL, 85);
-    seq_matmul_packed(20, 128, 512, dgates + 870400, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1088000, c + 272000, c + 275200, dh, dc, dgates + 1088000, dbias_rows, NULL, 85);
+    seq_matmul_packed(25, 128, 512, dgates + 1088000, recurrent_packed, 0, dh);
     /* t = 84 */
-    seq_lstm_cell_backward(20, 128, gates + 860160, c + 215040, c + 217600, dh, dc, dgates + 860160, dbias_rows, NULL, 84);
-    seq_matmul_packed(20, 128, 512, dgates + 860160, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1075200, c + 268800, c + 272000, dh, dc, dgates + 1075200, dbias_rows, NULL, 84);
+    seq_matmul_packed(25, 128, 512, dgates + 1075200, recurrent_packed, 0, dh);
     /* t = 83 */
-    seq_lstm_cell_backward(20, 128, gates + 849920, c + 212480, c + 215040, dh, dc, dgates + 849920, dbias_rows, NULL, 83);
-    seq_matmul_packed(20, 128, 512, dgates + 849920, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1062400, c + 265600, c + 268800, dh, dc, dgates + 1062400, dbias_rows, NULL, 83);
+    seq_matmul_packed(25, 128, 512, dgates + 1062400, recurrent_packed, 0, dh);
     /* t = 82 */
-    seq_lstm_cell_backward(20, 128, gates + 839680, c + 209920, c + 212480, dh, dc, dgates + 839680, dbias_rows, NULL, 82);
-    seq_matmul_packed(20, 128, 512, dgates + 839680, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1049600, c + 262400, c + 265600, dh, dc, dgates + 1049600, dbias_rows, NULL, 82);
+    seq_matmul_packed(25, 128, 512, dgates + 1049600, recurrent_packed, 0, dh);
     /* t = 81 */
-    seq_lstm_cell_backward(20, 128, gates + 829440, c + 207360, c + 209920, dh, dc, dgates + 829440, dbias_rows, NULL, 81);
-    seq_matmul_packed(20, 128, 512, dgates + 829440, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1036800, c + 259200, c + 262400, dh, dc, dgates + 1036800, dbias_rows, NULL, 81);
+    seq_matmul_packed(25, 128, 512, dgates + 1036800, recurrent_packed, 0, dh);
     /* t = 80 */
-    seq_lstm_cell_backward(20, 128, gates + 819200, c + 204800, c + 207360, dh, dc, dgates + 819200, dbias_rows, NULL, 80);
-    seq_matmul_packed(20, 128, 512, dgates + 819200, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1024000, c + 256000, c + 259200, dh, dc, dgates + 1024000, dbias_rows, NULL, 80);
+    seq_matmul_packed(25, 128, 512, dgates + 1024000, recurrent_packed, 0, dh);
     /* t = 79 */
-    seq_lstm_cell_backward(20, 128, gates + 808960, c + 202240, c + 204800, dh, dc, dgates + 808960, dbias_rows, NULL, 79);
-    seq_matmul_packed(20, 128, 512, dgates + 808960, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 1011200, c + 252800, c + 256000, dh, dc, dgates + 1011200, dbias_rows, NULL, 79);
+    seq_matmul_packed(25, 128, 512, dgates + 1011200, recurrent_packed, 0, dh);
     /* t = 78 */
-    seq_lstm_cell_backward(20, 128, gates + 798720, c + 199680, c + 202240, dh, dc, dgates + 798720, dbias_rows, NULL, 78);
-    seq_matmul_packed(20, 128, 512, dgates + 798720, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 998400, c + 249600, c + 252800, dh, dc, dgates + 998400, dbias_rows, NULL, 78);
+    seq_matmul_packed(25, 128, 512, dgates + 998400, recurrent_packed, 0, dh);
     /* t = 77 */
-    seq_lstm_cell_backward(20, 128, gates + 788480, c + 197120, c + 199680, dh, dc, dgates + 788480, dbias_rows, NULL, 77);
-    seq_matmul_packed(20, 128, 512, dgates + 788480, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 985600, c + 246400, c + 249600, dh, dc, dgates + 985600, dbias_rows, NULL, 77);
+    seq_matmul_packed(25, 128, 512, dgates + 985600, recurrent_packed, 0, dh);
     /* t = 76 */
-    seq_lstm_cell_backward(20, 128, gates + 778240, c + 194560, c + 197120, dh, dc, dgates + 778240, dbias_rows, NULL, 76);
-    seq_matmul_packed(20, 128, 512, dgates + 778240, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 972800, c + 243200, c + 246400, dh, dc, dgates + 972800, dbias_rows, NULL, 76);
+    seq_matmul_packed(25, 128, 512, dgates + 972800, recurrent_packed, 0, dh);
     /* t = 75 */
-    seq_lstm_cell_backward(20, 128, gates + 768000, c + 192000, c + 194560, dh, dc, dgates + 768000, dbias_rows, NULL, 75);
-    seq_matmul_packed(20, 128, 512, dgates + 768000, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 960000, c + 240000, c + 243200, dh, dc, dgates + 960000, dbias_rows, NULL, 75);
+    seq_matmul_packed(25, 128, 512, dgates + 960000, recurrent_packed, 0, dh);
     /* t = 74 */
-    seq_lstm_cell_backward(20, 128, gates + 757760, c + 189440, c + 192000, dh, dc, dgates + 757760, dbias_rows, NULL, 74);
-    seq_matmul_packed(20, 128, 512, dgates + 757760, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 947200, c + 236800, c + 240000, dh, dc, dgates + 947200, dbias_rows, NULL, 74);
+    seq_matmul_packed(25, 128, 512, dgates + 947200, recurrent_packed, 0, dh);
     /* t = 73 */
-    seq_lstm_cell_backward(20, 128, gates + 747520, c + 186880, c + 189440, dh, dc, dgates + 747520, dbias_rows, NULL, 73);
-    seq_matmul_packed(20, 128, 512, dgates + 747520, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 934400, c + 233600, c + 236800, dh, dc, dgates + 934400, dbias_rows, NULL, 73);
+    seq_matmul_packed(25, 128, 512, dgates + 934400, recurrent_packed, 0, dh);
     /* t = 72 */
-    seq_lstm_cell_backward(20, 128, gates + 737280, c + 184320, c + 186880, dh, dc, dgates + 737280, dbias_rows, NULL, 72);
-    seq_matmul_packed(20, 128, 512, dgates + 737280, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 921600, c + 230400, c + 233600, dh, dc, dgates + 921600, dbias_rows, NULL, 72);
+    seq_matmul_packed(25, 128, 512, dgates + 921600, recurrent_packed, 0, dh);
     /* t = 71 */
-    seq_lstm_cell_backward(20, 128, gates + 727040, c + 181760, c + 184320, dh, dc, dgates + 727040, dbias_rows, NULL, 71);
-    seq_matmul_packed(20, 128, 512, dgates + 727040, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 908800, c + 227200, c + 230400, dh, dc, dgates + 908800, dbias_rows, NULL, 71);
+    seq_matmul_packed(25, 128, 512, dgates + 908800, recurrent_packed, 0, dh);
     /* t = 70 */
-    seq_lstm_cell_backward(20, 128, gates + 716800, c + 179200, c + 181760, dh, dc, dgates + 716800, dbias_rows, NULL, 70);
-    seq_matmul_packed(20, 128, 512, dgates + 716800, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 896000, c + 224000, c + 227200, dh, dc, dgates + 896000, dbias_rows, NULL, 70);
+    seq_matmul_packed(25, 128, 512, dgates + 896000, recurrent_packed, 0, dh);
     /* t = 69 */
-    seq_lstm_cell_backward(20, 128, gates + 706560, c + 176640, c + 179200, dh, dc, dgates + 706560, dbias_rows, NULL, 69);
-    seq_matmul_packed(20, 128, 512, dgates + 706560, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 883200, c + 220800, c + 224000, dh, dc, dgates + 883200, dbias_rows, NULL, 69);
+    seq_matmul_packed(25, 128, 512, dgates + 883200, recurrent_packed, 0, dh);
     /* t = 68 */
-    seq_lstm_cell_backward(20, 128, gates + 696320, c + 174080, c + 176640, dh, dc, dgates + 696320, dbias_rows, NULL, 68);
-    seq_matmul_packed(20, 128, 512, dgates + 696320, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 870400, c + 217600, c + 220800, dh, dc, dgates + 870400, dbias_rows, NULL, 68);
+    seq_matmul_packed(25, 128, 512, dgates + 870400, recurrent_packed, 0, dh);
     /* t = 67 */
-    seq_lstm_cell_backward(20, 128, gates + 686080, c + 171520, c + 174080, dh, dc, dgates + 686080, dbias_rows, NULL, 67);
-    seq_matmul_packed(20, 128, 512, dgates + 686080, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 857600, c + 214400, c + 217600, dh, dc, dgates + 857600, dbias_rows, NULL, 67);
+    seq_matmul_packed(25, 128, 512, dgates + 857600, recurrent_packed, 0, dh);
     /* t = 66 */
-    seq_lstm_cell_backward(20, 128, gates + 675840, c + 168960, c + 171520, dh, dc, dgates + 675840, dbias_rows, NULL, 66);
-    seq_matmul_packed(20, 128, 512, dgates + 675840, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 844800, c + 211200, c + 214400, dh, dc, dgates + 844800, dbias_rows, NULL, 66);
+    seq_matmul_packed(25, 128, 512, dgates + 844800, recurrent_packed, 0, dh);
     /* t = 65 */
-    seq_lstm_cell_backward(20, 128, gates + 665600, c + 166400, c + 168960, dh, dc, dgates + 665600, dbias_rows, NULL, 65);
-    seq_matmul_packed(20, 128, 512, dgates + 665600, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 832000, c + 208000, c + 211200, dh, dc, dgates + 832000, dbias_rows, NULL, 65);
+    seq_matmul_packed(25, 128, 512, dgates + 832000, recurrent_packed, 0, dh);
     /* t = 64 */
-    seq_lstm_cell_backward(20, 128, gates + 655360, c + 163840, c + 166400, dh, dc, dgates + 655360, dbias_rows, NULL, 64);
-    seq_matmul_packed(20, 128, 512, dgates + 655360, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 819200, c + 204800, c + 208000, dh, dc, dgates + 819200, dbias_rows, NULL, 64);
+    seq_matmul_packed(25, 128, 512, dgates + 819200, recurrent_packed, 0, dh);
     /* t = 63 */
-    seq_lstm_cell_backward(20, 128, gates + 645120, c + 161280, c + 163840, dh, dc, dgates + 645120, dbias_rows, NULL, 63);
-    seq_matmul_packed(20, 128, 512, dgates + 645120, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 806400, c + 201600, c + 204800, dh, dc, dgates + 806400, dbias_rows, NULL, 63);
+    seq_matmul_packed(25, 128, 512, dgates + 806400, recurrent_packed, 0, dh);
     /* t = 62 */
-    seq_lstm_cell_backward(20, 128, gates + 634880, c + 158720, c + 161280, dh, dc, dgates + 634880, dbias_rows, NULL, 62);
-    seq_matmul_packed(20, 128, 512, dgates + 634880, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 793600, c + 198400, c + 201600, dh, dc, dgates + 793600, dbias_rows, NULL, 62);
+    seq_matmul_packed(25, 128, 512, dgates + 793600, recurrent_packed, 0, dh);
     /* t = 61 */
-    seq_lstm_cell_backward(20, 128, gates + 624640, c + 156160, c + 158720, dh, dc, dgates + 624640, dbias_rows, NULL, 61);
-    seq_matmul_packed(20, 128, 512, dgates + 624640, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 780800, c + 195200, c + 198400, dh, dc, dgates + 780800, dbias_rows, NULL, 61);
+    seq_matmul_packed(25, 128, 512, dgates + 780800, recurrent_packed, 0, dh);
     /* t = 60 */
-    seq_lstm_cell_backward(20, 128, gates + 614400, c + 153600, c + 156160, dh, dc, dgates + 614400, dbias_rows, NULL, 60);
-    seq_matmul_packed(20, 128, 512, dgates + 614400, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 768000, c + 192000, c + 195200, dh, dc, dgates + 768000, dbias_rows, NULL, 60);
+    seq_matmul_packed(25, 128, 512, dgates + 768000, recurrent_packed, 0, dh);
     /* t = 59 */
-    seq_lstm_cell_backward(20, 128, gates + 604160, c + 151040, c + 153600, dh, dc, dgates + 604160, dbias_rows, NULL, 59);
-    seq_matmul_packed(20, 128, 512, dgates + 604160, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 755200, c + 188800, c + 192000, dh, dc, dgates + 755200, dbias_rows, NULL, 59);
+    seq_matmul_packed(25, 128, 512, dgates + 755200, recurrent_packed, 0, dh);
     /* t = 58 */
-    seq_lstm_cell_backward(20, 128, gates + 593920, c + 148480, c + 151040, dh, dc, dgates + 593920, dbias_rows, NULL, 58);
-    seq_matmul_packed(20, 128, 512, dgates + 593920, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 742400, c + 185600, c + 188800, dh, dc, dgates + 742400, dbias_rows, NULL, 58);
+    seq_matmul_packed(25, 128, 512, dgates + 742400, recurrent_packed, 0, dh);
     /* t = 57 */
-    seq_lstm_cell_backward(20, 128, gates + 583680, c + 145920, c + 148480, dh, dc, dgates + 583680, dbias_rows, NULL, 57);
-    seq_matmul_packed(20, 128, 512, dgates + 583680, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 729600, c + 182400, c + 185600, dh, dc, dgates + 729600, dbias_rows, NULL, 57);
+    seq_matmul_packed(25, 128, 512, dgates + 729600, recurrent_packed, 0, dh);
     /* t = 56 */
-    seq_lstm_cell_backward(20, 128, gates + 573440, c + 143360, c + 145920, dh, dc, dgates + 573440, dbias_rows, NULL, 56);
-    seq_matmul_packed(20, 128, 512, dgates + 573440, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 716800, c + 179200, c + 182400, dh, dc, dgates + 716800, dbias_rows, NULL, 56);
+    seq_matmul_packed(25, 128, 512, dgates + 716800, recurrent_packed, 0, dh);
     /* t = 55 */
-    seq_lstm_cell_backward(20, 128, gates + 563200, c + 140800, c + 143360, dh, dc, dgates + 563200, dbias_rows, NULL, 55);
-    seq_matmul_packed(20, 128, 512, dgates + 563200, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 704000, c + 176000, c + 179200, dh, dc, dgates + 704000, dbias_rows, NULL, 55);
+    seq_matmul_packed(25, 128, 512, dgates + 704000, recurrent_packed, 0, dh);
     /* t = 54 */
-    seq_lstm_cell_backward(20, 128, gates + 552960, c + 138240, c + 140800, dh, dc, dgates + 552960, dbias_rows, NULL, 54);
-    seq_matmul_packed(20, 128, 512, dgates + 552960, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 691200, c + 172800, c + 176000, dh, dc, dgates + 691200, dbias_rows, NULL, 54);
+    seq_matmul_packed(25, 128, 512, dgates + 691200, recurrent_packed, 0, dh);
     /* t = 53 */
-    seq_lstm_cell_backward(20, 128, gates + 542720, c + 135680, c + 138240, dh, dc, dgates + 542720, dbias_rows, NULL, 53);
-    seq_matmul_packed(20, 128, 512, dgates + 542720, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 678400, c + 169600, c + 172800, dh, dc, dgates + 678400, dbias_rows, NULL, 53);
+    seq_matmul_packed(25, 128, 512, dgates + 678400, recurrent_packed, 0, dh);
     /* t = 52 */
-    seq_lstm_cell_backward(20, 128, gates + 532480, c + 133120, c + 135680, dh, dc, dgates + 532480, dbias_rows, NULL, 52);
-    seq_matmul_packed(20, 128, 512, dgates + 532480, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 665600, c + 166400, c + 169600, dh, dc, dgates + 665600, dbias_rows, NULL, 52);
+    seq_matmul_packed(25, 128, 512, dgates + 665600, recurrent_packed, 0, dh);
     /* t = 51 */
-    seq_lstm_cell_backward(20, 128, gates + 522240, c + 130560, c + 133120, dh, dc, dgates + 522240, dbias_rows, NULL, 51);
-    seq_matmul_packed(20, 128, 512, dgates + 522240, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 652800, c + 163200, c + 166400, dh, dc, dgates + 652800, dbias_rows, NULL, 51);
+    seq_matmul_packed(25, 128, 512, dgates + 652800, recurrent_packed, 0, dh);
     /* t = 50 */
-    seq_lstm_cell_backward(20, 128, gates + 512000, c + 128000, c + 130560, dh, dc, dgates + 512000, dbias_rows, NULL, 50);
-    seq_matmul_packed(20, 128, 512, dgates + 512000, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 640000, c + 160000, c + 163200, dh, dc, dgates + 640000, dbias_rows, NULL, 50);
+    seq_matmul_packed(25, 128, 512, dgates + 640000, recurrent_packed, 0, dh);
     /* t = 49 */
-    seq_lstm_cell_backward(20, 128, gates + 501760, c + 125440, c + 128000, dh, dc, dgates + 501760, dbias_rows, NULL, 49);
-    seq_matmul_packed(20, 128, 512, dgates + 501760, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 627200, c + 156800, c + 160000, dh, dc, dgates + 627200, dbias_rows, NULL, 49);
+    seq_matmul_packed(25, 128, 512, dgates + 627200, recurrent_packed, 0, dh);
     /* t = 48 */
-    seq_lstm_cell_backward(20, 128, gates + 491520, c + 122880, c + 125440, dh, dc, dgates + 491520, dbias_rows, NULL, 48);
-    seq_matmul_packed(20, 128, 512, dgates + 491520, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 614400, c + 153600, c + 156800, dh, dc, dgates + 614400, dbias_rows, NULL, 48);
+    seq_matmul_packed(25, 128, 512, dgates + 614400, recurrent_packed, 0, dh);
     /* t = 47 */
-    seq_lstm_cell_backward(20, 128, gates + 481280, c + 120320, c + 122880, dh, dc, dgates + 481280, dbias_rows, NULL, 47);
-    seq_matmul_packed(20, 128, 512, dgates + 481280, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 601600, c + 150400, c + 153600, dh, dc, dgates + 601600, dbias_rows, NULL, 47);
+    seq_matmul_packed(25, 128, 512, dgates + 601600, recurrent_packed, 0, dh);
     /* t = 46 */
-    seq_lstm_cell_backward(20, 128, gates + 471040, c + 117760, c + 120320, dh, dc, dgates + 471040, dbias_rows, NULL, 46);
-    seq_matmul_packed(20, 128, 512, dgates + 471040, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 588800, c + 147200, c + 150400, dh, dc, dgates + 588800, dbias_rows, NULL, 46);
+    seq_matmul_packed(25, 128, 512, dgates + 588800, recurrent_packed, 0, dh);
     /* t = 45 */
-    seq_lstm_cell_backward(20, 128, gates + 460800, c + 115200, c + 117760, dh, dc, dgates + 460800, dbias_rows, NULL, 45);
-    seq_matmul_packed(20, 128, 512, dgates + 460800, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 576000, c + 144000, c + 147200, dh, dc, dgates + 576000, dbias_rows, NULL, 45);
+    seq_matmul_packed(25, 128, 512, dgates + 576000, recurrent_packed, 0, dh);
     /* t = 44 */
-    seq_lstm_cell_backward(20, 128, gates + 450560, c + 112640, c + 115200, dh, dc, dgates + 450560, dbias_rows, NULL, 44);
-    seq_matmul_packed(20, 128, 512, dgates + 450560, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 563200, c + 140800, c + 144000, dh, dc, dgates + 563200, dbias_rows, NULL, 44);
+    seq_matmul_packed(25, 128, 512, dgates + 563200, recurrent_packed, 0, dh);
     /* t = 43 */
-    seq_lstm_cell_backward(20, 128, gates + 440320, c + 110080, c + 112640, dh, dc, dgates + 440320, dbias_rows, NULL, 43);
-    seq_matmul_packed(20, 128, 512, dgates + 440320, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 550400, c + 137600, c + 140800, dh, dc, dgates + 550400, dbias_rows, NULL, 43);
+    seq_matmul_packed(25, 128, 512, dgates + 550400, recurrent_packed, 0, dh);
     /* t = 42 */
-    seq_lstm_cell_backward(20, 128, gates + 430080, c + 107520, c + 110080, dh, dc, dgates + 430080, dbias_rows, NULL, 42);
-    seq_matmul_packed(20, 128, 512, dgates + 430080, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 537600, c + 134400, c + 137600, dh, dc, dgates + 537600, dbias_rows, NULL, 42);
+    seq_matmul_packed(25, 128, 512, dgates + 537600, recurrent_packed, 0, dh);
     /* t = 41 */
-    seq_lstm_cell_backward(20, 128, gates + 419840, c + 104960, c + 107520, dh, dc, dgates + 419840, dbias_rows, NULL, 41);
-    seq_matmul_packed(20, 128, 512, dgates + 419840, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 524800, c + 131200, c + 134400, dh, dc, dgates + 524800, dbias_rows, NULL, 41);
+    seq_matmul_packed(25, 128, 512, dgates + 524800, recurrent_packed, 0, dh);
     /* t = 40 */
-    seq_lstm_cell_backward(20, 128, gates + 409600, c + 102400, c + 104960, dh, dc, dgates + 409600, dbias_rows, NULL, 40);
-    seq_matmul_packed(20, 128, 512, dgates + 409600, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 512000, c + 128000, c + 131200, dh, dc, dgates + 512000, dbias_rows, NULL, 40);
+    seq_matmul_packed(25, 128, 512, dgates + 512000, recurrent_packed, 0, dh);
     /* t = 39 */
-    seq_lstm_cell_backward(20, 128, gates + 399360, c + 99840, c + 102400, dh, dc, dgates + 399360, dbias_rows, NULL, 39);
-    seq_matmul_packed(20, 128, 512, dgates + 399360, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 499200, c + 124800, c + 128000, dh, dc, dgates + 499200, dbias_rows, NULL, 39);
+    seq_matmul_packed(25, 128, 512, dgates + 499200, recurrent_packed, 0, dh);
     /* t = 38 */
-    seq_lstm_cell_backward(20, 128, gates + 389120, c + 97280, c + 99840, dh, dc, dgates + 389120, dbias_rows, NULL, 38);
-    seq_matmul_packed(20, 128, 512, dgates + 389120, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 486400, c + 121600, c + 124800, dh, dc, dgates + 486400, dbias_rows, NULL, 38);
+    seq_matmul_packed(25, 128, 512, dgates + 486400, recurrent_packed, 0, dh);
     /* t = 37 */
-    seq_lstm_cell_backward(20, 128, gates + 378880, c + 94720, c + 97280, dh, dc, dgates + 378880, dbias_rows, NULL, 37);
-    seq_matmul_packed(20, 128, 512, dgates + 378880, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 473600, c + 118400, c + 121600, dh, dc, dgates + 473600, dbias_rows, NULL, 37);
+    seq_matmul_packed(25, 128, 512, dgates + 473600, recurrent_packed, 0, dh);
     /* t = 36 */
-    seq_lstm_cell_backward(20, 128, gates + 368640, c + 92160, c + 94720, dh, dc, dgates + 368640, dbias_rows, NULL, 36);
-    seq_matmul_packed(20, 128, 512, dgates + 368640, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 460800, c + 115200, c + 118400, dh, dc, dgates + 460800, dbias_rows, NULL, 36);
+    seq_matmul_packed(25, 128, 512, dgates + 460800, recurrent_packed, 0, dh);
     /* t = 35 */
-    seq_lstm_cell_backward(20, 128, gates + 358400, c + 89600, c + 92160, dh, dc, dgates + 358400, dbias_rows, NULL, 35);
-    seq_matmul_packed(20, 128, 512, dgates + 358400, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 448000, c + 112000, c + 115200, dh, dc, dgates + 448000, dbias_rows, NULL, 35);
+    seq_matmul_packed(25, 128, 512, dgates + 448000, recurrent_packed, 0, dh);
     /* t = 34 */
-    seq_lstm_cell_backward(20, 128, gates + 348160, c + 87040, c + 89600, dh, dc, dgates + 348160, dbias_rows, NULL, 34);
-    seq_matmul_packed(20, 128, 512, dgates + 348160, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 435200, c + 108800, c + 112000, dh, dc, dgates + 435200, dbias_rows, NULL, 34);
+    seq_matmul_packed(25, 128, 512, dgates + 435200, recurrent_packed, 0, dh);
     /* t = 33 */
-    seq_lstm_cell_backward(20, 128, gates + 337920, c + 84480, c + 87040, dh, dc, dgates + 337920, dbias_rows, NULL, 33);
-    seq_matmul_packed(20, 128, 512, dgates + 337920, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 422400, c + 105600, c + 108800, dh, dc, dgates + 422400, dbias_rows, NULL, 33);
+    seq_matmul_packed(25, 128, 512, dgates + 422400, recurrent_packed, 0, dh);
     /* t = 32 */
-    seq_lstm_cell_backward(20, 128, gates + 327680, c + 81920, c + 84480, dh, dc, dgates + 327680, dbias_rows, NULL, 32);
-    seq_matmul_packed(20, 128, 512, dgates + 327680, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 409600, c + 102400, c + 105600, dh, dc, dgates + 409600, dbias_rows, NULL, 32);
+    seq_matmul_packed(25, 128, 512, dgates + 409600, recurrent_packed, 0, dh);
     /* t = 31 */
-    seq_lstm_cell_backward(20, 128, gates + 317440, c + 79360, c + 81920, dh, dc, dgates + 317440, dbias_rows, NULL, 31);
-    seq_matmul_packed(20, 128, 512, dgates + 317440, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 396800, c + 99200, c + 102400, dh, dc, dgates + 396800, dbias_rows, NULL, 31);
+    seq_matmul_packed(25, 128, 512, dgates + 396800, recurrent_packed, 0, dh);
     /* t = 30 */
-    seq_lstm_cell_backward(20, 128, gates + 307200, c + 76800, c + 79360, dh, dc, dgates + 307200, dbias_rows, NULL, 30);
-    seq_matmul_packed(20, 128, 512, dgates + 307200, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 384000, c + 96000, c + 99200, dh, dc, dgates + 384000, dbias_rows, NULL, 30);
+    seq_matmul_packed(25, 128, 512, dgates + 384000, recurrent_packed, 0, dh);
     /* t = 29 */
-    seq_lstm_cell_backward(20, 128, gates + 296960, c + 74240, c + 76800, dh, dc, dgates + 296960, dbias_rows, NULL, 29);
-    seq_matmul_packed(20, 128, 512, dgates + 296960, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 371200, c + 92800, c + 96000, dh, dc, dgates + 371200, dbias_rows, NULL, 29);
+    seq_matmul_packed(25, 128, 512, dgates + 371200, recurrent_packed, 0, dh);
     /* t = 28 */
-    seq_lstm_cell_backward(20, 128, gates + 286720, c + 71680, c + 74240, dh, dc, dgates + 286720, dbias_rows, NULL, 28);
-    seq_matmul_packed(20, 128, 512, dgates + 286720, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 358400, c + 89600, c + 92800, dh, dc, dgates + 358400, dbias_rows, NULL, 28);
+    seq_matmul_packed(25, 128, 512, dgates + 358400, recurrent_packed, 0, dh);
     /* t = 27 */
-    seq_lstm_cell_backward(20, 128, gates + 276480, c + 69120, c + 71680, dh, dc, dgates + 276480, dbias_rows, NULL, 27);
-    seq_matmul_packed(20, 128, 512, dgates + 276480, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 345600, c + 86400, c + 89600, dh, dc, dgates + 345600, dbias_rows, NULL, 27);
+    seq_matmul_packed(25, 128, 512, dgates + 345600, recurrent_packed, 0, dh);
     /* t = 26 */
-    seq_lstm_cell_backward(20, 128, gates + 266240, c + 66560, c + 69120, dh, dc, dgates + 266240, dbias_rows, NULL, 26);
-    seq_matmul_packed(20, 128, 512, dgates + 266240, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 332800, c + 83200, c + 86400, dh, dc, dgates + 332800, dbias_rows, NULL, 26);
+    seq_matmul_packed(25, 128, 512, dgates + 332800, recurrent_packed, 0, dh);
     /* t = 25 */
-    seq_lstm_cell_backward(20, 128, gates + 256000, c + 64000, c + 66560, dh, dc, dgates + 256000, dbias_rows, NULL, 25);
-    seq_matmul_packed(20, 128, 512, dgates + 256000, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 320000, c + 80000, c + 83200, dh, dc, dgates + 320000, dbias_rows, NULL, 25);
+    seq_matmul_packed(25, 128, 512, dgates + 320000, recurrent_packed, 0, dh);
     /* t = 24 */
-    seq_lstm_cell_backward(20, 128, gates + 245760, c + 61440, c + 64000, dh, dc, dgates + 245760, dbias_rows, NULL, 24);
-    seq_matmul_packed(20, 128, 512, dgates + 245760, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 307200, c + 76800, c + 80000, dh, dc, dgates + 307200, dbias_rows, NULL, 24);
+    seq_matmul_packed(25, 128, 512, dgates + 307200, recurrent_packed, 0, dh);
     /* t = 23 */
-    seq_lstm_cell_backward(20, 128, gates + 235520, c + 58880, c + 61440, dh, dc, dgates + 235520, dbias_rows, NULL, 23);
-    seq_matmul_packed(20, 128, 512, dgates + 235520, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 294400, c + 73600, c + 76800, dh, dc, dgates + 294400, dbias_rows, NULL, 23);
+    seq_matmul_packed(25, 128, 512, dgates + 294400, recurrent_packed, 0, dh);
     /* t = 22 */
-    seq_lstm_cell_backward(20, 128, gates + 225280, c + 56320, c + 58880, dh, dc, dgates + 225280, dbias_rows, NULL, 22);
-    seq_matmul_packed(20, 128, 512, dgates + 225280, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 281600, c + 70400, c + 73600, dh, dc, dgates + 281600, dbias_rows, NULL, 22);
+    seq_matmul_packed(25, 128, 512, dgates + 281600, recurrent_packed, 0, dh);
     /* t = 21 */
-    seq_lstm_cell_backward(20, 128, gates + 215040, c + 53760, c + 56320, dh, dc, dgates + 215040, dbias_rows, NULL, 21);
-    seq_matmul_packed(20, 128, 512, dgates + 215040, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 268800, c + 67200, c + 70400, dh, dc, dgates + 268800, dbias_rows, NULL, 21);
+    seq_matmul_packed(25, 128, 512, dgates + 268800, recurrent_packed, 0, dh);
     /* t = 20 */
-    seq_lstm_cell_backward(20, 128, gates + 204800, c + 51200, c + 53760, dh, dc, dgates + 204800, dbias_rows, NULL, 20);
-    seq_matmul_packed(20, 128, 512, dgates + 204800, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 256000, c + 64000, c + 67200, dh, dc, dgates + 256000, dbias_rows, NULL, 20);
+    seq_matmul_packed(25, 128, 512, dgates + 256000, recurrent_packed, 0, dh);
     /* t = 19 */
-    seq_lstm_cell_backward(20, 128, gates + 194560, c + 48640, c + 51200, dh, dc, dgates + 194560, dbias_rows, NULL, 19);
-    seq_matmul_packed(20, 128, 512, dgates + 194560, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 243200, c + 60800, c + 64000, dh, dc, dgates + 243200, dbias_rows, NULL, 19);
+    seq_matmul_packed(25, 128, 512, dgates + 243200, recurrent_packed, 0, dh);
     /* t = 18 */
-    seq_lstm_cell_backward(20, 128, gates + 184320, c + 46080, c + 48640, dh, dc, dgates + 184320, dbias_rows, NULL, 18);
-    seq_matmul_packed(20, 128, 512, dgates + 184320, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 230400, c + 57600, c + 60800, dh, dc, dgates + 230400, dbias_rows, NULL, 18);
+    seq_matmul_packed(25, 128, 512, dgates + 230400, recurrent_packed, 0, dh);
     /* t = 17 */
-    seq_lstm_cell_backward(20, 128, gates + 174080, c + 43520, c + 46080, dh, dc, dgates + 174080, dbias_rows, NULL, 17);
-    seq_matmul_packed(20, 128, 512, dgates + 174080, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 217600, c + 54400, c + 57600, dh, dc, dgates + 217600, dbias_rows, NULL, 17);
+    seq_matmul_packed(25, 128, 512, dgates + 217600, recurrent_packed, 0, dh);
     /* t = 16 */
-    seq_lstm_cell_backward(20, 128, gates + 163840, c + 40960, c + 43520, dh, dc, dgates + 163840, dbias_rows, NULL, 16);
-    seq_matmul_packed(20, 128, 512, dgates + 163840, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 204800, c + 51200, c + 54400, dh, dc, dgates + 204800, dbias_rows, NULL, 16);
+    seq_matmul_packed(25, 128, 512, dgates + 204800, recurrent_packed, 0, dh);
     /* t = 15 */
-    seq_lstm_cell_backward(20, 128, gates + 153600, c + 38400, c + 40960, dh, dc, dgates + 153600, dbias_rows, NULL, 15);
-    seq_matmul_packed(20, 128, 512, dgates + 153600, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 192000, c + 48000, c + 51200, dh, dc, dgates + 192000, dbias_rows, NULL, 15);
+    seq_matmul_packed(25, 128, 512, dgates + 192000, recurrent_packed, 0, dh);
     /* t = 14 */
-    seq_lstm_cell_backward(20, 128, gates + 143360, c + 35840, c + 38400, dh, dc, dgates + 143360, dbias_rows, NULL, 14);
-    seq_matmul_packed(20, 128, 512, dgates + 143360, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 179200, c + 44800, c + 48000, dh, dc, dgates + 179200, dbias_rows, NULL, 14);
+    seq_matmul_packed(25, 128, 512, dgates + 179200, recurrent_packed, 0, dh);
     /* t = 13 */
-    seq_lstm_cell_backward(20, 128, gates + 133120, c + 33280, c + 35840, dh, dc, dgates + 133120, dbias_rows, NULL, 13);
-    seq_matmul_packed(20, 128, 512, dgates + 133120, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 166400, c + 41600, c + 44800, dh, dc, dgates + 166400, dbias_rows, NULL, 13);
+    seq_matmul_packed(25, 128, 512, dgates + 166400, recurrent_packed, 0, dh);
     /* t = 12 */
-    seq_lstm_cell_backward(20, 128, gates + 122880, c + 30720, c + 33280, dh, dc, dgates + 122880, dbias_rows, NULL, 12);
-    seq_matmul_packed(20, 128, 512, dgates + 122880, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 153600, c + 38400, c + 41600, dh, dc, dgates + 153600, dbias_rows, NULL, 12);
+    seq_matmul_packed(25, 128, 512, dgates + 153600, recurrent_packed, 0, dh);
     /* t = 11 */
-    seq_lstm_cell_backward(20, 128, gates + 112640, c + 28160, c + 30720, dh, dc, dgates + 112640, dbias_rows, NULL, 11);
-    seq_matmul_packed(20, 128, 512, dgates + 112640, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 140800, c + 35200, c + 38400, dh, dc, dgates + 140800, dbias_rows, NULL, 11);
+    seq_matmul_packed(25, 128, 512, dgates + 140800, recurrent_packed, 0, dh);
     /* t = 10 */
-    seq_lstm_cell_backward(20, 128, gates + 102400, c + 25600, c + 28160, dh, dc, dgates + 102400, dbias_rows, NULL, 10);
-    seq_matmul_packed(20, 128, 512, dgates + 102400, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 128000, c + 32000, c + 35200, dh, dc, dgates + 128000, dbias_rows, NULL, 10);
+    seq_matmul_packed(25, 128, 512, dgates + 128000, recurrent_packed, 0, dh);
     /* t = 9 */
-    seq_lstm_cell_backward(20, 128, gates + 92160, c + 23040, c + 25600, dh, dc, dgates + 92160, dbias_rows, NULL, 9);
-    seq_matmul_packed(20, 128, 512, dgates + 92160, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 115200, c + 28800, c + 32000, dh, dc, dgates + 115200, dbias_rows, NULL, 9);
+    seq_matmul_packed(25, 128, 512, dgates + 115200, recurrent_packed, 0, dh);
     /* t = 8 */
-    seq_lstm_cell_backward(20, 128, gates + 81920, c + 20480, c + 23040, dh, dc, dgates + 81920, dbias_rows, NULL, 8);
-    seq_matmul_packed(20, 128, 512, dgates + 81920, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 102400, c + 25600, c + 28800, dh, dc, dgates + 102400, dbias_rows, NULL, 8);
+    seq_matmul_packed(25, 128, 512, dgates + 102400, recurrent_packed, 0, dh);
     /* t = 7 */
-    seq_lstm_cell_backward(20, 128, gates + 71680, c + 17920, c + 20480, dh, dc, dgates + 71680, dbias_rows, NULL, 7);
-    seq_matmul_packed(20, 128, 512, dgates + 71680, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 89600, c + 22400, c + 25600, dh, dc, dgates + 89600, dbias_rows, NULL, 7);
+    seq_matmul_packed(25, 128, 512, dgates + 89600, recurrent_packed, 0, dh);
     /* t = 6 */
-    seq_lstm_cell_backward(20, 128, gates + 61440, c + 15360, c + 17920, dh, dc, dgates + 61440, dbias_rows, NULL, 6);
-    seq_matmul_packed(20, 128, 512, dgates + 61440, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 76800, c + 19200, c + 22400, dh, dc, dgates + 76800, dbias_rows, NULL, 6);
+    seq_matmul_packed(25, 128, 512, dgates + 76800, recurrent_packed, 0, dh);
     /* t = 5 */
-    seq_lstm_cell_backward(20, 128, gates + 51200, c + 12800, c + 15360, dh, dc, dgates + 51200, dbias_rows, NULL, 5);
-    seq_matmul_packed(20, 128, 512, dgates + 51200, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 64000, c + 16000, c + 19200, dh, dc, dgates + 64000, dbias_rows, NULL, 5);
+    seq_matmul_packed(25, 128, 512, dgates + 64000, recurrent_packed, 0, dh);
     /* t = 4 */
-    seq_lstm_cell_backward(20, 128, gates + 40960, c + 10240, c + 12800, dh, dc, dgates + 40960, dbias_rows, NULL, 4);
-    seq_matmul_packed(20, 128, 512, dgates + 40960, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 51200, c + 12800, c + 16000, dh, dc, dgates + 51200, dbias_rows, NULL, 4);
+    seq_matmul_packed(25, 128, 512, dgates + 51200, recurrent_packed, 0, dh);
     /* t = 3 */
-    seq_lstm_cell_backward(20, 128, gates + 30720, c + 7680, c + 10240, dh, dc, dgates + 30720, dbias_rows, NULL, 3);
-    seq_matmul_packed(20, 128, 512, dgates + 30720, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 38400, c + 9600, c + 12800, dh, dc, dgates + 38400, dbias_rows, NULL, 3);
+    seq_matmul_packed(25, 128, 512, dgates + 38400, recurrent_packed, 0, dh);
     /* t = 2 */
-    seq_lstm_cell_backward(20, 128, gates + 20480, c + 5120, c + 7680, dh, dc, dgates + 20480, dbias_rows, NULL, 2);
-    seq_matmul_packed(20, 128, 512, dgates + 20480, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 25600, c + 6400, c + 9600, dh, dc, dgates + 25600, dbias_rows, NULL, 2);
+    seq_matmul_packed(25, 128, 512, dgates + 25600, recurrent_packed, 0, dh);
     /* t = 1 */
-    seq_lstm_cell_backward(20, 128, gates + 10240, c + 2560, c + 5120, dh, dc, dgates + 10240, dbias_rows, NULL, 1);
-    seq_matmul_packed(20, 128, 512, dgates + 10240, recurrent_packed, 0, dh);
+    seq_lstm_cell_backward(25, 128, gates + 12800, c + 3200, c + 6400, dh, dc, dgates + 12800, dbias_rows, NULL, 1);
+    seq_matmul_packed(25, 128, 512, dgates + 12800, recurrent_packed, 0, dh);
     /* t = 0 */
-    seq_lstm_cell_backward(20, 128, gates + 0, c + 0, c + 2560, dh, dc, dgates + 0, dbias_rows, NULL, 0);
+    seq_lstm_cell_backward(25, 128, gates + 0, c + 0, c + 3200, dh, dc, dgates + 0, dbias_rows, NULL, 0);
     /* this direction's weight gradients, all 200 steps at once */
-    seq_matmul_at(256, 512, 4000, x, dgates, 0, d_kernel);
-    seq_matmul_at(128, 512, 4000, h + 0, dgates, 0, d_recurrent_kernel);
-    seq_colsum(20, 512, dbias_rows, d_bias);
-    seq_matmul_bt(4000, 256, 512, dgates, kernel, 0, dx);  /* the gradient reaching x */
+    seq_matmul_at(256, 512, 5000, x, dgates, 0, d_kernel);
+    seq_matmul_at(128, 512, 5000, h + 0, dgates, 0, d_recurrent_kernel);
+    seq_colsum(25, 512, dbias_rows, d_bias);
+    seq_matmul_bt(5000, 256, 512, dgates, kernel, 0, dx);  /* the gradient reaching x */
 }
 
 static void lstm_backward(const real *p, real *g, real *a)
 {
     seq_pack_bt(512, 128, p + 5251072, a + 20505600);  /* recurrent_kernel^T */
-    seq_parallel_blocks(5, lstm_backward_block, p, a);
+    seq_parallel_blocks(4, lstm_backward_block, p, a);
     /* the blocks' shares, summed in block order */
-    seq_sum_blocks(5, 131072, a + 30939436, g + 5120000);  /* kernel */
-    seq_sum_blocks(5, 65536, a + 31594796, g + 5251072);  /* recurrent_kernel */
-    seq_sum_blocks(5, 512, a + 31922476, g + 5316608);  /* bias */
+    seq_sum_blocks(4, 131072, a + 30939436, g + 5120000);  /* kernel */
+    seq_sum_blocks(4, 65536, a + 31463724, g + 5251072);  /* recurrent_kernel */
+    seq_sum_blocks(4, 512, a + 31725868, g + 5316608);  /* bias */
 }
 
 /* block blk: rows 1*blk .. 1*blk+0 of the batch, all 200 steps */
@@ -2099,14 +2099,14 @@ static void model_predict(const real *p, real *a, const seq_batch *in)
 
 const seq_model SEQ_EXPORT(imdb_sentiment_rnn) = {
     .info = &imdb_sentiment_rnn_info,
-    .n_acts = 37045036,
+    .n_acts = 36847916,
     .n_acts_predict = 205186,
     .output = 20609636,
     .output_predict = 205185,
     .n_state = 0,
     .n_state_predict = 0,
-    .blocks = 5,
-    .rows = 20,
+    .blocks = 4,
+    .rows = 25,
     .forward = model_forward,
     .backward = model_backward,
     .predict = model_predict,
