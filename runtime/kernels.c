@@ -497,9 +497,15 @@ void seq_mask_steps(int steps, int batch, int width, const int32_t *lengths, rea
 void seq_dropout_forward(size_t n, double rate, seq_rng *rng, const real *x, real *mask, real *y)
 {
     real keep = (real)(1 / (1 - rate));
-    for (size_t i = 0; i < n; i++) {
-        mask[i] = rate > 0 && seq_rng_uniform(rng) < rate ? 0 : keep;
-        y[i] = x[i] * mask[i];
+    unsigned char dropped[4096] = {0};
+    for (size_t i0 = 0; i0 < n; i0 += sizeof dropped) {
+        size_t len = n - i0 < sizeof dropped ? n - i0 : sizeof dropped;
+        if (rate > 0) /* one draw per element; none when nothing drops */
+            seq_rng_below_p(rng, rate, len, dropped);
+        for (size_t i = 0; i < len; i++) {
+            mask[i0 + i] = dropped[i] ? 0 : keep;
+            y[i0 + i] = x[i0 + i] * mask[i0 + i];
+        }
     }
 }
 

@@ -36,6 +36,16 @@ uint64_t seq_rng_next(seq_rng *r)
     return result;
 }
 
+void seq_rng_below_p(seq_rng *r, double p, size_t n, unsigned char *hit)
+{
+    /* uniform = (x >> 11) * 2^-53 exactly, so uniform < p iff (x >> 11) < p * 2^53 */
+    double threshold = p * 0x1.0p53;
+    seq_rng local = *r;
+    for (size_t i = 0; i < n; i++)
+        hit[i] = (double)(seq_rng_next(&local) >> 11) < threshold;
+    *r = local;
+}
+
 double seq_rng_uniform(seq_rng *r)
 {
     return (double)(seq_rng_next(r) >> 11) * 0x1.0p-53;
