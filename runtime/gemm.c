@@ -1,7 +1,7 @@
 /* gemm.c: products with a matrix packed once and used many times.
  *
  * A recurrent layer multiplies the same recurrent weights at every step,
- * by a block of 8 to 100 rows of states. A general GEMM copies (packs) both
+ * by a block of rows of states (16 to 25 in the seed specs). A general GEMM copies (packs) both
  * operands on every call, which for 16 rows costs as much as the product;
  * here the weights are packed once per pass, in panels of SEQ_PANEL columns
  * ([panel][k][SEQ_PANEL], the last panel padded with zeros), and each step's
@@ -18,7 +18,6 @@
 
 #include <string.h>
 
-#include "hot.h"
 #include "vmath.h"
 
 size_t seq_packed_size(int k, int n)
@@ -70,8 +69,8 @@ static void tile_scalar(int mr, int k, const real *a, const real *panel, real be
     }
 }
 
-/* Computes the tile of rows MR of C (at c, rows LDC apart) by one panel
- * (COLS of its columns real). */
+/* Computes MR rows of C (at c, rows LDC apart) against one panel, of which
+ * the first COLS columns are real (the rest padding). */
 typedef void tile_fn(int mr, int k, const real *a, const real *panel, real beta, real *c, int ldc,
                      int cols);
 

@@ -218,8 +218,8 @@ static long panels(long n)
 
 /* The steps' recurrent products use the recurrent kernel packed once per
  * pass (seq_matmul_packed) where a block has rows to share it; a single
- * row (the prediction pass) is a matrix-vector product, for which CBLAS'
- * gemv reads the kernel as it is. */
+ * row (the prediction pass) is a matrix-vector product, which reads the
+ * kernel as it is (seq_matmul: seq_vecmat or CBLAS' gemv). */
 static int packs_kernel(const pass *ps)
 {
     return ps->rows > 1;
@@ -387,6 +387,20 @@ static void direction_init(direction *d, const pass *ps, const layer *l, int dir
         local(l, dir, names[i].what, names[i].buf, names[i].n);
 }
 
+/* The recurrent kernel the steps multiply by: the packed copy (U, or U^T
+ * in the BACKWARD pass) where the pass has one, else the parameter. */
+static void recurrent_ptr(seq_buf *out, const plan *pl, const direction *d, int backward)
+{
+    char dims[64];
+    if (d->packed)
+        emit_ptr(out, 1, d->rec, 'a', dget(d->io, d->dir, B_PACKED),
+                 backward ? "recurrent_kernel transposed, packed (seq_pack_bt)"
+                          : "recurrent_kernel, packed (seq_pack_b)");
+    else
+        emit_ptr(out, 1, d->rec, 'p', dir_param(pl, d->l, d->dir, P_RECURRENT)->offset,
+                 dims2(dims, sizeof dims, d->H, d->G * d->H));
+}
+
 /* The forward direction's pointers: weights, gates and states (those in WANT). */
 static void forward_pointers(seq_buf *out, const plan *pl, const direction *d, unsigned want)
 {
@@ -396,12 +410,8 @@ static void forward_pointers(seq_buf *out, const plan *pl, const direction *d, u
     if (want & W_KERNEL)
         emit_ptr(out, 1, d->kernel, 'p', dir_param(pl, l, d->dir, P_KERNEL)->offset,
                  dims2(dims, sizeof dims, d->F, G * H));
-    if ((want & W_REC) && d->packed)
-        emit_ptr(out, 1, d->rec, 'a', dget(d->io, d->dir, B_PACKED),
-                 "recurrent_kernel, packed (seq_pack_b)");
-    else if (want & W_REC)
-        emit_ptr(out, 1, d->rec, 'p', dir_param(pl, l, d->dir, P_RECURRENT)->offset,
-                 dims2(dims, sizeof dims, H, G * H));
+    if (want & W_REC)
+        recurrent_ptr(out, pl, d, 0);
     if (want & W_BIAS)
         emit_ptr(out, 1, d->bias, 'p', dir_param(pl, l, d->dir, P_BIAS)->offset,
                  d->cell == CELL_GRU ? dims2(dims, sizeof dims, 2, G * H)
@@ -690,11 +700,8 @@ static void backward_pointers(seq_buf *out, const plan *pl, const direction *d, 
     char dims[64], c[128];
     if (want & W_KERNEL)
         emit_ptr(out, 1, d->kernel, 'p', dir_param(pl, l, dir, P_KERNEL)->offset, dims2(dims, sizeof dims, F, G * H));
-    if ((want & W_REC) && d->packed)
-        emit_ptr(out, 1, d->rec, 'a', dget(io, dir, B_PACKED),
-                 "recurrent_kernel transposed, packed (seq_pack_bt)");
-    else if (want & W_REC)
-        emit_ptr(out, 1, d->rec, 'p', dir_param(pl, l, dir, P_RECURRENT)->offset, dims2(dims, sizeof dims, H, G * H));
+    if (want & W_REC)
+        recurrent_ptr(out, pl, d, 1);
     if (d->cell != CELL_RNN && (want & W_GATES)) /* a SimpleRNN's backward needs only h */
         emit_block_ptr(out, 1, d->gates, dget(io, dir, B_GATES), (size_t)T * SG, dims3(dims, sizeof dims, T, R, G * H));
     if (d->cell == CELL_GRU && (want & W_RH))
