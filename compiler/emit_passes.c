@@ -43,6 +43,43 @@ static void model_comment(seq_buf *out, const plan *pl)
                    s->batch, s->seq_len, tr->blocks, tr->blocks == 1 ? "" : "s", tr->rows);
 }
 
+/* The layer before (STEP -1) or after (+1) layer I that is not a view of
+ * its input, or -1. */
+static int next_computed(const spec *s, int i, int step)
+{
+    for (i += step; i >= 0 && i < s->n_layers; i += step)
+        if (!(s->layers[i].kind->flags & LAYER_VIEW))
+            return i;
+    return -1;
+}
+
+/* Reals in one block of a tensor of SHAPE: rows x steps x features. */
+static size_t block_reals(const pass *ps, layer_shape shape, int steps)
+{
+    return (size_t)ps->rows * (size_t)(shape.is_seq ? steps : 1) * (size_t)shape.features;
+}
+
+/* In a job of several processes (the runtime's dist.h) each runs its share
+ * of the blocks. What a layer run by blocks writes is shared with every
+ * process where the whole batch reads it next: its output before a layer
+ * that runs on the whole batch (or the loss), its input gradient before
+ * such a layer's backward. A layer run by blocks reads only its own blocks. */
+static void emit_share(seq_buf *out, const plan *pl, int i, int backward)
+{
+    const pass *ps = &pl->train;
+    const layer *l = &pl->s->layers[i];
+    const layer_io *io = &ps->io[i];
+    int reader = next_computed(pl->s, i, backward ? -1 : 1);
+    if (!io->by_blocks || (reader >= 0 && ps->io[reader].by_blocks) || (backward && reader < 0))
+        return;
+    size_t n = backward ? block_reals(ps, l->in, steps_in(ps, l))
+                        : block_reals(ps, l->out, steps_out(ps, l));
+    size_t stride = backward ? io->din_stride : io->out_stride;
+    seq_buf_printf(out, "    seq_share_blocks(%d, %zu, %zu, a + %zu);  /* %s%s%s, to every process */\n",
+                   ps->blocks, n, stride ? stride : n, backward ? io->din : io->out,
+                   backward ? "the input gradient of " : "", l->name, backward ? "" : ".out");
+}
+
 static void emit_layer_calls(seq_buf *out, const plan *pl, int backward, int predict)
 {
     const spec *s = pl->s;
@@ -63,6 +100,8 @@ static void emit_layer_calls(seq_buf *out, const plan *pl, int backward, int pre
                            ids, lengths, rng);
         if (backward && k == s->n_layers - 1)
             break;
+        if (!predict)
+            emit_share(out, pl, i, backward);
     }
 }
 
@@ -101,6 +140,19 @@ static void emit_model_functions(seq_buf *out, const plan *pl)
     emit_layer_calls(out, pl, 0, 1);
     seq_buf_puts(out, "    loss_predict(a);\n}\n");
 
+    const pass *tr = &pl->train;
+    if (tr->state_size) {
+        seq_buf_puts(out, "\n/* The carried states, from each block's process to all (dist.h): what a\n"
+                          " * checkpoint saves. */\nstatic void model_share_states(real *a)\n{\n");
+        for (int i = 0; i < s->n_layers; i++)
+            for (int k = 0; tr->io[i].stateful && k < s->layers[i].kind->states; k++) {
+                size_t n = (size_t)tr->rows * (size_t)s->layers[i].units;
+                seq_buf_printf(out, "    seq_share_blocks(%d, %zu, %zu, a + %zu);  /* %s.state_%c */\n",
+                               tr->blocks, n, n, tr->io[i].state[0][k], s->layers[i].name,
+                               k ? 'c' : 'h');
+            }
+        seq_buf_puts(out, "}\n");
+    }
     seq_buf_printf(out,
                    "\nconst seq_model SEQ_EXPORT(%s) = {\n"
                    "    .info = &%s_info,\n"
@@ -115,10 +167,12 @@ static void emit_model_functions(seq_buf *out, const plan *pl)
                    "    .forward = model_forward,\n"
                    "    .backward = model_backward,\n"
                    "    .predict = model_predict,\n"
+                   "%s"
                    "};\n",
                    s->name, s->name, pl->train.acts.total, pl->predict.acts.total,
                    pl->train.loss.out, pl->predict.loss.out, pl->train.state_size,
-                   pl->predict.state_size, pl->train.blocks, pl->train.rows);
+                   pl->predict.state_size, pl->train.blocks, pl->train.rows,
+                   tr->state_size ? "    .share_states = model_share_states,\n" : "");
 }
 
 /* Counts the lines OUT has gained since *FROM, and moves *FROM to its end. */

@@ -45,6 +45,8 @@ typedef struct layer_io {
     size_t in, din;   /* input view (the previous output) and its gradient */
     size_t out, dout; /* output view and its gradient */
     size_t in_stride, din_stride, out_stride, dout_stride;
+    int by_blocks;      /* its forward and backward run block by block (seq_parallel_blocks):
+                         * each block writes its rows of out and din alone */
     int stateful;       /* a recurrent layer carrying its state between batches */
     size_t state[2][2]; /* its carried states: [direction][h, c] */
     size_t buf[MAX_BUFS];

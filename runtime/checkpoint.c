@@ -3,6 +3,8 @@
  * epoch, RNG state), so that a resumed run ends with the same bytes. */
 #include "run.h"
 
+#include "dist.h"
+
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -105,8 +107,12 @@ static int write_checksummed(seq_st *st, const char *path, seq_err *err)
 int save_checkpoint(const run *r, const char *path, seq_err *err)
 {
     const seq_model_info *info = r->info;
+    if (r->m->share_states) /* each block's state, from the rank that ran it (dist.h) */
+        r->m->share_states(r->acts);
     if (check_savable(r, path, err) != 0)
         return -1;
+    if (seq_dist_rank() != 0) /* rank 0 alone writes */
+        return 0;
     seq_st st;
     seq_st_init(&st);
     seq_st_set_meta(&st, "format", CHECKPOINT_FORMAT);

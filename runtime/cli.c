@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "dist.h"
 #include "pool.h"
 #include "util.h"
 #include "vmath.h"
@@ -196,6 +197,9 @@ static int default_threads(void)
     if (env && *env && parse_long("SEQCC_THREADS", env, 1, 1024, &n) == 0)
         return (int)n;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE"); /* ranks on this machine */
+    long sharing = seq_dist_ranks() > 1 && local ? atol(local) : 1;
+    cpus /= sharing > 1 ? sharing : 1;
     return cpus > 0 ? (int)cpus : 1;
 }
 
@@ -375,7 +379,9 @@ static int run_command(const seq_model_info *info, const seq_s_model *f32,
     o->spec_root = spec_root;
     int status;
     seqcc_model_def def = {info, f32, f64};
-    if (o->cmd == SEQ_CMD_PREDICT)
+    if (seq_dist_rank() != 0 && (o->cmd == SEQ_CMD_PREDICT || o->cmd == SEQ_CMD_SAMPLE))
+        status = SEQ_EXIT_OK; /* in a job, rank 0 alone predicts and samples */
+    else if (o->cmd == SEQ_CMD_PREDICT)
         status = seq_cmd_predict(&def, o);
     else if (o->cmd == SEQ_CMD_GRADCHECK || info->f64)
         status = seq_d_run(f64, o, data_root);
@@ -464,11 +470,17 @@ int seq_main(int argc, char **argv, const seq_model_info *info, const seq_s_mode
              const seq_d_model *f64, const char *spec_dir)
 {
     seq_guard_std_fds();
+    if (seq_dist_init(&argc, &argv) != 0)
+        return SEQ_EXIT_FAIL;
     int status = main_command(argc, argv, info, f32, f64, spec_dir);
     seq_err err;
     if (seq_close_stdout(&err) != 0 && status == SEQ_EXIT_OK) {
         fprintf(stderr, "error: %s\n", err.msg);
         status = SEQ_EXIT_FAIL;
     }
+    if (status == SEQ_EXIT_OK)
+        seq_dist_finish();
+    else
+        seq_dist_abort(status);
     return status;
 }

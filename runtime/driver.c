@@ -3,11 +3,22 @@
  * runs the gradient check). */
 #include "driver.h"
 
+#include <stdio.h>
+
+#include "dist.h"
 #include "fpmode.h"
 #include "run.h"
 
 int seq_run(const seq_model *m, const seq_options *o, const char *data_root)
 {
+    int ranks = seq_dist_ranks();
+    if (ranks > 1 && o->cmd != SEQ_CMD_SAMPLE && m->blocks % ranks != 0) {
+        fprintf(stderr, "error: %s's batch of %d is %d block%s of %d rows, which %d processes "
+                        "cannot share equally: run a number of processes that divides %d\n",
+                m->info->name, m->info->batch, m->blocks, m->blocks == 1 ? "" : "s", m->rows,
+                ranks, m->blocks);
+        return SEQ_EXIT_USAGE;
+    }
 #ifndef SEQ_REAL_DOUBLE
     unsigned fp_mode = seq_fp_flush_denormals(); /* see fpmode.h */
 #endif

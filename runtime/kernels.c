@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "dist.h"
 #include "gemm.h"
 #include "hot.h"
 #include "pool.h"
@@ -523,10 +524,21 @@ typedef struct blocks_job {
     int blocks;
 } blocks_job;
 
+/* The blocks [first, last) this process runs (dist.h), their part PART of N. */
+static void thread_share(int blocks, int part, int n, int *from, int *to)
+{
+    int first, last;
+    seq_dist_blocks(blocks, &first, &last);
+    *from = first + (last - first) * part / n;
+    *to = first + (last - first) * (part + 1) / n;
+}
+
 static void blocks_part(void *ctx, int part, int n)
 {
     const blocks_job *j = ctx;
-    for (int blk = j->blocks * part / n; blk < j->blocks * (part + 1) / n; blk++)
+    int from, to;
+    thread_share(j->blocks, part, n, &from, &to);
+    for (int blk = from; blk < to; blk++)
         j->fn(j->p, j->a, blk);
 }
 
@@ -550,7 +562,9 @@ typedef struct blocks_len_job {
 static void blocks_len_part(void *ctx, int part, int n)
 {
     const blocks_len_job *j = ctx;
-    for (int blk = j->blocks * part / n; blk < j->blocks * (part + 1) / n; blk++)
+    int from, to;
+    thread_share(j->blocks, part, n, &from, &to);
+    for (int blk = from; blk < to; blk++)
         j->fn(j->p, j->a, j->lengths, blk);
 }
 
@@ -564,8 +578,14 @@ void seq_parallel_blocks_len(int blocks, seq_block_len_fn fn, const real *p, rea
         fn(p, a, lengths, 0);
 }
 
-SEQ_HOT void seq_sum_blocks(int blocks, size_t n, const real *restrict parts, real *restrict sum)
+void seq_share_blocks(int blocks, size_t n, size_t stride, real *base)
 {
+    seq_dist_share(blocks, n * sizeof *base, stride * sizeof *base, base);
+}
+
+SEQ_HOT void seq_sum_blocks(int blocks, size_t n, real *restrict parts, real *restrict sum)
+{
+    seq_share_blocks(blocks, n, n, parts);
     memcpy(sum, parts, n * sizeof *sum);
     for (int blk = 1; blk < blocks; blk++)
         for (size_t i = 0; i < n; i++)

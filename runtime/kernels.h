@@ -65,6 +65,7 @@
 #define seq_parallel_blocks_len SEQ_P(parallel_blocks_len)
 #define seq_parallel_blocks SEQ_P(parallel_blocks)
 #define seq_sum_blocks SEQ_P(sum_blocks)
+#define seq_share_blocks SEQ_P(share_blocks)
 #define seq_bce_logits_backward SEQ_P(bce_logits_backward)
 
 void seq_zero(size_t n, real *x);
@@ -247,7 +248,8 @@ void seq_dropout_backward(size_t n, const real *mask, const real *dy, real *dx);
 /* Runs FN(p, a, blk) for blk = 0 .. BLOCKS-1, the blocks spread over the
  * threads of the pool. A block of batch rows never interacts with another
  * (its data is contiguous, its results do not depend on which thread runs
- * it), so a recurrence runs all its time steps without waiting. */
+ * it), so a recurrence runs all its time steps without waiting. In a job of
+ * several processes (dist.h) this process runs its share of the blocks. */
 typedef void (*seq_block_fn)(const real *p, real *a, int blk);
 void seq_parallel_blocks(int blocks, seq_block_fn fn, const real *p, real *a);
 /* The same for layers that read per-row integers of the batch: its lengths
@@ -256,8 +258,13 @@ typedef void (*seq_block_len_fn)(const real *p, real *a, const int32_t *lengths,
 void seq_parallel_blocks_len(int blocks, seq_block_len_fn fn, const real *p, real *a,
                              const int32_t *lengths);
 /* sum[i] = parts[0][i] + parts[1][i] + ..., the BLOCKS arrays of N reals
- * laid end to end, added in block order (the same bits on any thread count) */
-void seq_sum_blocks(int blocks, size_t n, const real *parts, real *sum);
+ * laid end to end, added in block order (the same bits on any thread count);
+ * in a job, each block's array first goes from its process to all. */
+void seq_sum_blocks(int blocks, size_t n, real *parts, real *sum);
+/* In a job of several processes, each of BLOCKS regions of N reals, STRIDE
+ * apart from BASE, from the process that ran its block to all (a layer's
+ * output or input gradient that the whole batch reads next); else nothing. */
+void seq_share_blocks(int blocks, size_t n, size_t stride, real *base);
 
 /* Binary cross-entropy on logits z, stable for any z: the mean over the first
  * n_valid rows of max(z, 0) - z y + log(1 + exp(-|z|)). Its backward writes

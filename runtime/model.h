@@ -82,6 +82,7 @@ typedef struct seq_batch {
                      seq_rng *rng);                                               \
         void (*backward)(const R *params, R *grads, R *acts, const seq_batch *in); \
         void (*predict)(const R *params, R *acts, const seq_batch *in);            \
+        void (*share_states)(R *acts); /* NULL without states (dist.h) */        \
     } NAME
 
 SEQ_MODEL_STRUCT(float, seq_s_model);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dist.h"
 #include "init.h"
 #include "json.h"
 #include "plot.h"
@@ -234,8 +235,9 @@ static int begin_run(run *r, const seq_options *o, const char *data_root, const 
         fprintf(stderr, "warning: %s began on %s (sha256 %.16s); it continues on %s, other data "
                         "(sha256 %.16s)\n", f->ckpt, begun.path, begun.sha256, r->trained_on.path,
                 r->trained_on.sha256);
-    if (seq_mkdirs(f->dir, err) != 0 || /* only once the data is known to be good */
-        prepare_run(r, f, o->resume, hist, err) != 0)
+    if (seq_dist_rank() == 0 && /* rank 0 alone writes (dist.h) */
+        (seq_mkdirs(f->dir, err) != 0 || /* only once the data is known to be good */
+         prepare_run(r, f, o->resume, hist, err) != 0))
         return -1;
     const seq_examples *train = &data->split[SEQ_TRAIN], *val = &data->split[SEQ_VAL];
     if (train->n == 0)
@@ -303,10 +305,10 @@ static int finish_epoch(run *r, const seq_examples *val, const run_files *f, his
                       {"val_loss", v.loss}, {"val_accuracy", v.accuracy},
                       {"seconds", seconds}, {"examples_per_second", rate},
                       {"val_rmse", v.rmse}, {"val_naive_rmse", v.baseline_rmse}};
-    if (seq_metrics_append(f->metrics, "epoch", m, info->n_features ? 10 : 8, err) != 0)
-        return -1;
     history_add(hist, loss, acc, v.loss, info->n_features ? v.rmse : v.accuracy);
-    if (write_curve(r, hist, f->dir, err) != 0)
+    if (seq_dist_rank() == 0 &&
+        (seq_metrics_append(f->metrics, "epoch", m, info->n_features ? 10 : 8, err) != 0 ||
+         write_curve(r, hist, f->dir, err) != 0))
         return -1;
 
     int improved = val->n && run_val_score(r, v) > r->best_val;

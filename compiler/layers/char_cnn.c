@@ -142,6 +142,7 @@ static void char_cnn_params(plan *pl, const layer *l)
 static void char_cnn_acts(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
+    io->by_blocks = 1;
     dims d = dims_of(ps, l);
     io->buf[B_CHARS] = pass_add_seq(ps, l, "chars", d.T, (long)d.W * d.D);
     io->buf[B_COLS] = pass_add_seq(ps, l, "cols", d.T, d.Wo * d.KD);

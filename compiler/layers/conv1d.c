@@ -67,6 +67,7 @@ static void conv_params(plan *pl, const layer *l)
 static void conv_acts(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
+    io->by_blocks = 1;
     int To = l->out.steps;
     io->buf[B_COLS] = pass_add_seq(ps, l, "cols", To, (long)l->kernel_size * l->in.features);
     io->out = pass_add_seq(ps, l, "out", To, l->filters);

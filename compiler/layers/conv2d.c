@@ -80,6 +80,7 @@ static void conv2d_params(plan *pl, const layer *l)
 static void conv2d_acts(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
+    io->by_blocks = 1;
     int To = l->out.steps, Wo = image_width(l->out);
     io->buf[B_COLS] = pass_add_seq(ps, l, "cols", To, (long)Wo * window2d(l));
     io->out = pass_add_seq(ps, l, "out", To, l->out.features);

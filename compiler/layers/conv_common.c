@@ -94,6 +94,7 @@ void window2d_definition(seq_buf *out, const layer *l, int pad_steps, int pad_wi
 void pool_acts(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
+    io->by_blocks = 1;
     io->out = pass_add_seq(ps, l, "out", l->out.steps, l->out.features);
     io->out_stride = (size_t)l->out.steps * ps->rows * l->out.features;
 }

@@ -175,6 +175,7 @@ static void dense_backward(seq_buf *out, const plan *pl, const pass *ps, const l
 static void td_acts(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
+    io->by_blocks = 1;
     io->out = pass_add_seq(ps, l, "out", steps_in(ps, l), l->units);
     io->out_stride = (size_t)steps_in(ps, l) * ps->rows * l->units;
 }

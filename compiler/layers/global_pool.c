@@ -52,6 +52,7 @@ static void global_pool_describe(seq_buf *out, const layer *l)
 static void global_pool_acts(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
+    io->by_blocks = 1;
     io->out = pass_add(ps, l, "out", ps->batch, l->out.features, 0);
     io->out_stride = (size_t)ps->rows * l->out.features;
 }

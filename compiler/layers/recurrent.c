@@ -228,6 +228,7 @@ static int packs_kernel(const pass *ps)
 static void recurrent_acts(pass *ps, const layer *l)
 {
     layer_io *io = &ps->io[l->index];
+    io->by_blocks = 1;
     int T = steps_in(ps, l), R = ps->rows, H = l->units, G = gates_of(l);
     char name[64];
     for (int dir = 0; dir < l->dirs; dir++) {

@@ -4242,8 +4242,10 @@ static real model_forward(const real *p, real *a, const seq_batch *in, int train
 {
     embedding_forward(p, a, in->ids);
     char_cnn_forward(p, a, in->chars);
+    seq_share_blocks(2, 716800, 716800, a + 19046400);  /* char_cnn.out, to every process */
     dropout_forward(p, a, training, rng);
     lstm_forward(p, a);
+    seq_share_blocks(2, 1024, 1024, a + 28282880);  /* lstm.out, to every process */
     dense_forward(p, a);
     return loss_forward(a, in);
 }
@@ -4254,8 +4256,10 @@ static void model_backward(const real *p, real *g, real *a, const seq_batch *in)
     loss_backward(a, in);
     dense_backward(p, g, a);
     lstm_backward(p, g, a);
+    seq_share_blocks(2, 716800, 716800, a + 31664736);  /* the input gradient of lstm, to every process */
     dropout_backward(p, g, a);
     char_cnn_backward(p, g, a, in->chars);
+    seq_share_blocks(2, 409600, 409600, a + 52765888);  /* the input gradient of char_cnn, to every process */
     embedding_backward(p, g, a, in->ids);
 }
 

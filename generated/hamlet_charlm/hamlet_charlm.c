@@ -1640,10 +1640,13 @@ static real model_forward(const real *p, real *a, const seq_batch *in, int train
 {
     embedding_forward(p, a, in->ids);
     lstm_forward(p, a);
+    seq_share_blocks(1, 204800, 206848, a + 1138688);  /* lstm.out, to every process */
     dropout_forward(p, a, training, rng);
     lstm_1_forward(p, a);
+    seq_share_blocks(1, 204800, 206848, a + 2846720);  /* lstm_1.out, to every process */
     dropout_1_forward(p, a, training, rng);
     time_distributed_forward(p, a);
+    seq_share_blocks(1, 145600, 145600, a + 3526656);  /* time_distributed.out, to every process */
     return loss_forward(a, in);
 }
 
@@ -1652,10 +1655,13 @@ static void model_backward(const real *p, real *g, real *a, const seq_batch *in)
 {
     loss_backward(a, in);
     time_distributed_backward(p, g, a);
+    seq_share_blocks(1, 204800, 204800, a + 3975195);  /* the input gradient of time_distributed, to every process */
     dropout_1_backward(p, g, a);
     lstm_1_backward(p, g, a);
+    seq_share_blocks(1, 204800, 204800, a + 5345819);  /* the input gradient of lstm_1, to every process */
     dropout_backward(p, g, a);
     lstm_backward(p, g, a);
+    seq_share_blocks(1, 102400, 102400, a + 6683675);  /* the input gradient of lstm, to every process */
     embedding_backward(p, g, a, in->ids);
 }
 
@@ -1672,6 +1678,16 @@ static void model_predict(const real *p, real *a, const seq_batch *in)
     loss_predict(a);
 }
 
+/* The carried states, from each block's process to all (dist.h): what a
+ * checkpoint saves. */
+static void model_share_states(real *a)
+{
+    seq_share_blocks(1, 2048, 2048, a + 0);  /* lstm.state_h */
+    seq_share_blocks(1, 2048, 2048, a + 2048);  /* lstm.state_c */
+    seq_share_blocks(1, 2048, 2048, a + 4096);  /* lstm_1.state_h */
+    seq_share_blocks(1, 2048, 2048, a + 6144);  /* lstm_1.state_c */
+}
+
 const seq_model SEQ_EXPORT(hamlet_charlm) = {
     .info = &hamlet_charlm_info,
     .n_acts = 6786075,
@@ -1685,4 +1701,5 @@ const seq_model SEQ_EXPORT(hamlet_charlm) = {
     .forward = model_forward,
     .backward = model_backward,
     .predict = model_predict,
+    .share_states = model_share_states,
 };

@@ -236,6 +236,7 @@ static real model_forward(const real *p, real *a, const seq_batch *in, int train
     (void)rng;
     embedding_forward(p, a, in->ids);
     global_average_pooling1d_forward(p, a, in->lengths);
+    seq_share_blocks(2, 256, 256, a + 131072);  /* global_average_pooling1d.out, to every process */
     dense_forward(p, a);
     dense_1_forward(p, a);
     return loss_forward(a, in);
@@ -248,6 +249,7 @@ static void model_backward(const real *p, real *g, real *a, const seq_batch *in)
     dense_1_backward(p, g, a);
     dense_backward(p, g, a);
     global_average_pooling1d_backward(p, g, a, in->lengths);
+    seq_share_blocks(2, 65536, 65536, a + 133216);  /* the input gradient of global_average_pooling1d, to every process */
     embedding_backward(p, g, a, in->ids);
 }
 

@@ -4864,6 +4864,7 @@ static real model_forward(const real *p, real *a, const seq_batch *in, int train
     embedding_forward(p, a, in->ids);
     bidirectional_forward(p, a);
     bidirectional_1_forward(p, a);
+    seq_share_blocks(2, 2048, 2048, a + 6594560);  /* bidirectional_1.out, to every process */
     dense_forward(p, a);
     dense_1_forward(p, a);
     return loss_forward(a, in);
@@ -4877,6 +4878,7 @@ static void model_backward(const real *p, real *g, real *a, const seq_batch *in)
     dense_backward(p, g, a);
     bidirectional_1_backward(p, g, a);
     bidirectional_backward(p, g, a);
+    seq_share_blocks(2, 61440, 61440, a + 11864160);  /* the input gradient of bidirectional, to every process */
     embedding_backward(p, g, a, in->ids);
 }
 

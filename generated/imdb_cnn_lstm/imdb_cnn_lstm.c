@@ -2172,6 +2172,7 @@ static real model_forward(const real *p, real *a, const seq_batch *in, int train
     conv1d_forward(p, a);
     max_pooling1d_forward(p, a);
     lstm_forward(p, a);
+    seq_share_blocks(2, 1024, 1024, a + 8622080);  /* lstm.out, to every process */
     dense_forward(p, a);
     return loss_forward(a, in);
 }
@@ -2184,6 +2185,7 @@ static void model_backward(const real *p, real *g, real *a, const seq_batch *in)
     lstm_backward(p, g, a);
     max_pooling1d_backward(p, g, a);
     conv1d_backward(p, g, a);
+    seq_share_blocks(2, 409600, 409600, a + 15706848);  /* the input gradient of conv1d, to every process */
     embedding_backward(p, g, a, in->ids);
 }
 

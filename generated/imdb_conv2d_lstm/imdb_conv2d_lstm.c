@@ -2191,6 +2191,7 @@ static real model_forward(const real *p, real *a, const seq_batch *in, int train
     conv2d_forward(p, a);
     max_pooling2d_forward(p, a);
     lstm_forward(p, a);
+    seq_share_blocks(2, 1024, 1024, a + 10670080);  /* lstm.out, to every process */
     dense_forward(p, a);
     return loss_forward(a, in);
 }
@@ -2203,6 +2204,7 @@ static void model_backward(const real *p, real *g, real *a, const seq_batch *in)
     lstm_backward(p, g, a);
     max_pooling2d_backward(p, g, a);
     conv2d_backward(p, g, a);
+    seq_share_blocks(2, 204800, 204800, a + 20204288);  /* the input gradient of conv2d, to every process */
     embedding_backward(p, g, a, in->ids);
 }
 

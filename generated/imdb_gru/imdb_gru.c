@@ -1377,6 +1377,7 @@ static real model_forward(const real *p, real *a, const seq_batch *in, int train
     (void)rng;
     embedding_forward(p, a, in->ids);
     gru_forward(p, a);
+    seq_share_blocks(2, 1024, 1024, a + 2103296);  /* gru.out, to every process */
     dense_forward(p, a);
     dense_1_forward(p, a);
     return loss_forward(a, in);
@@ -1389,6 +1390,7 @@ static void model_backward(const real *p, real *g, real *a, const seq_batch *in)
     dense_1_backward(p, g, a);
     dense_backward(p, g, a);
     gru_backward(p, g, a);
+    seq_share_blocks(2, 61440, 61440, a + 3636064);  /* the input gradient of gru, to every process */
     embedding_backward(p, g, a, in->ids);
 }
 

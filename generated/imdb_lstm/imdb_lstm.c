@@ -1370,6 +1370,7 @@ static real model_forward(const real *p, real *a, const seq_batch *in, int train
     (void)rng;
     embedding_forward(p, a, in->ids);
     lstm_forward(p, a);
+    seq_share_blocks(2, 1024, 1024, a + 1617920);  /* lstm.out, to every process */
     dense_forward(p, a);
     dense_1_forward(p, a);
     return loss_forward(a, in);
@@ -1382,6 +1383,7 @@ static void model_backward(const real *p, real *g, real *a, const seq_batch *in)
     dense_1_backward(p, g, a);
     dense_backward(p, g, a);
     lstm_backward(p, g, a);
+    seq_share_blocks(2, 61440, 61440, a + 2669152);  /* the input gradient of lstm, to every process */
     embedding_backward(p, g, a, in->ids);
 }
 

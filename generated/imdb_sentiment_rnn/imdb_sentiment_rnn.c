@@ -2071,6 +2071,7 @@ static real model_forward(const real *p, real *a, const seq_batch *in, int train
 {
     embedding_forward(p, a, in->ids);
     lstm_forward(p, a);
+    seq_share_blocks(4, 3200, 3200, a + 20571136);  /* lstm.out, to every process */
     dropout_forward(p, a, training, rng);
     dense_forward(p, a);
     return loss_forward(a, in);
@@ -2083,6 +2084,7 @@ static void model_backward(const real *p, real *g, real *a, const seq_batch *in)
     dense_backward(p, g, a);
     dropout_backward(p, g, a);
     lstm_backward(p, g, a);
+    seq_share_blocks(4, 1280000, 1280000, a + 31727916);  /* the input gradient of lstm, to every process */
     embedding_backward(p, g, a, in->ids);
 }
 

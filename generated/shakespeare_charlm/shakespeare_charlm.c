@@ -1644,10 +1644,13 @@ static real model_forward(const real *p, real *a, const seq_batch *in, int train
 {
     embedding_forward(p, a, in->ids);
     lstm_forward(p, a);
+    seq_share_blocks(2, 409600, 413696, a + 4345856);  /* lstm.out, to every process */
     dropout_forward(p, a, training, rng);
     lstm_1_forward(p, a);
+    seq_share_blocks(2, 409600, 413696, a + 11177984);  /* lstm_1.out, to every process */
     dropout_1_forward(p, a, training, rng);
     time_distributed_forward(p, a);
+    seq_share_blocks(2, 105600, 105600, a + 13901824);  /* time_distributed.out, to every process */
     return loss_forward(a, in);
 }
 
@@ -1656,10 +1659,13 @@ static void model_backward(const real *p, real *g, real *a, const seq_batch *in)
 {
     loss_backward(a, in);
     time_distributed_backward(p, g, a);
+    seq_share_blocks(2, 409600, 409600, a + 14569348);  /* the input gradient of time_distributed, to every process */
     dropout_1_backward(p, g, a);
     lstm_1_backward(p, g, a);
+    seq_share_blocks(2, 409600, 409600, a + 20576132);  /* the input gradient of lstm_1, to every process */
     dropout_backward(p, g, a);
     lstm_backward(p, g, a);
+    seq_share_blocks(2, 102400, 102400, a + 26189700);  /* the input gradient of lstm, to every process */
     embedding_backward(p, g, a, in->ids);
 }
 
@@ -1676,6 +1682,16 @@ static void model_predict(const real *p, real *a, const seq_batch *in)
     loss_predict(a);
 }
 
+/* The carried states, from each block's process to all (dist.h): what a
+ * checkpoint saves. */
+static void model_share_states(real *a)
+{
+    seq_share_blocks(2, 4096, 4096, a + 0);  /* lstm.state_h */
+    seq_share_blocks(2, 4096, 4096, a + 8192);  /* lstm.state_c */
+    seq_share_blocks(2, 4096, 4096, a + 16384);  /* lstm_1.state_h */
+    seq_share_blocks(2, 4096, 4096, a + 24576);  /* lstm_1.state_c */
+}
+
 const seq_model SEQ_EXPORT(shakespeare_charlm) = {
     .info = &shakespeare_charlm_info,
     .n_acts = 26394500,
@@ -1689,4 +1705,5 @@ const seq_model SEQ_EXPORT(shakespeare_charlm) = {
     .forward = model_forward,
     .backward = model_backward,
     .predict = model_predict,
+    .share_states = model_share_states,
 };

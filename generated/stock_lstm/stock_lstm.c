@@ -498,6 +498,7 @@ static real model_forward(const real *p, real *a, const seq_batch *in, int train
     (void)rng;
     input_forward(a, in->inputs);
     lstm_forward(p, a);
+    seq_share_blocks(2, 1024, 1024, a + 393920);  /* lstm.out, to every process */
     dense_forward(p, a);
     return loss_forward(a, in);
 }

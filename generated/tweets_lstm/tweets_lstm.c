@@ -602,6 +602,7 @@ static real model_forward(const real *p, real *a, const seq_batch *in, int train
     (void)rng;
     embedding_forward(p, a, in->ids);
     lstm_forward(p, a);
+    seq_share_blocks(2, 1024, 1024, a + 593920);  /* lstm.out, to every process */
     dense_forward(p, a);
     return loss_forward(a, in);
 }
@@ -612,6 +613,7 @@ static void model_backward(const real *p, real *g, real *a, const seq_batch *in)
     loss_backward(a, in);
     dense_backward(p, g, a);
     lstm_backward(p, g, a);
+    seq_share_blocks(2, 40960, 40960, a + 1002272);  /* the input gradient of lstm, to every process */
     embedding_backward(p, g, a, in->ids);
 }
 
