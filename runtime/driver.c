@@ -13,10 +13,14 @@ int seq_run(const seq_model *m, const seq_options *o, const char *data_root)
 {
     int ranks = seq_dist_ranks();
     if (ranks > 1 && o->cmd != SEQ_CMD_SAMPLE && m->blocks % ranks != 0) {
-        fprintf(stderr, "error: %s's batch of %d is %d block%s of %d rows, which %d processes "
-                        "cannot share equally: run a number of processes that divides %d\n",
-                m->info->name, m->info->batch, m->blocks, m->blocks == 1 ? "" : "s", m->rows,
-                ranks, m->blocks);
+        if (seq_dist_rank() == 0 && m->blocks == 1) /* every rank finds it: one says it */
+            fprintf(stderr, "error: %s's batch of %d is one block of %d rows, which one process "
+                            "runs: run it without mpirun, or with a batch of two blocks or more "
+                            "(32 rows is two blocks of 16)\n", m->info->name, m->info->batch, m->rows);
+        else if (seq_dist_rank() == 0)
+            fprintf(stderr, "error: %s's batch of %d is %d blocks of %d rows, which %d processes "
+                            "cannot share equally: run a number of processes that divides %d\n",
+                    m->info->name, m->info->batch, m->blocks, m->rows, ranks, m->blocks);
         return SEQ_EXIT_USAGE;
     }
 #ifndef SEQ_REAL_DOUBLE

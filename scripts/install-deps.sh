@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential clang cmake pkg-config libyaml-dev libopenblas-dev
-          lua5.4 lua-busted lua-dkjson curl ca-certificates)
+          lua5.4 lua-busted lua-dkjson curl ca-certificates libopenmpi-dev openmpi-bin)
 
 missing=()
 for p in "${packages[@]}"; do

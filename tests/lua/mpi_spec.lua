@@ -1,0 +1,174 @@
+-- mpi_spec.lua: data-parallel training over MPI (runtime/dist.h). Two ranks
+-- on this machine (mpirun --oversubscribe) write the checkpoint bytes one
+-- process writes, on imdb_lstm and on the stateful char-lm (whose rows keep
+-- their state on their rank); a rank killed with SIGKILL ends the job, and
+-- --resume, with any number of processes, continues to the same bytes; a
+-- number of processes that does not divide the batch's blocks is refused;
+-- eval splits the blocks, predict runs on rank 0 alone. Skipped without
+-- mpirun or in a build without MPI. CTest runs each case as a test of its
+-- own (lua/mpi/CASE).
+local h = require("harness")
+
+local mpirun = os.execute("command -v mpirun > /dev/null 2>&1") == true
+local built_with_mpi = os.getenv("SEQCC_MPI") == "1"
+local shakespeare = h.data .. "/tinyshakespeare.txt"
+
+-- "mpirun -np N" with what this machine needs: more ranks than cores, and
+-- root (CI runs as root).
+local function launcher(n)
+  local args = { "mpirun", "--oversubscribe", "-np", tostring(n) }
+  if h.run({ "id", "-u" }).out:match("^0") then table.insert(args, 2, "--allow-run-as-root") end
+  return args
+end
+
+-- ARGS under mpirun with N ranks (N == 0: without mpirun).
+local function run(n, args)
+  local all = n > 0 and launcher(n) or {}
+  for _, a in ipairs(args) do all[#all + 1] = a end
+  return h.run(all)
+end
+
+local function imdb_train(dir, ...)
+  local args = { h.model("imdb_lstm"), "train", "--out", dir, "--data", h.imdb(), "--limit", "200",
+                 "--epochs", "1", "--threads", "1" }
+  for _, a in ipairs({ ... }) do args[#args + 1] = a end
+  return args
+end
+
+local function charlm_train(dir, ...)
+  local args = { h.model("shakespeare_charlm"), "train", "--out", dir, "--data", shakespeare,
+                 "--limit", "40000", "--epochs", "1", "--threads", "1" }
+  for _, a in ipairs({ ... }) do args[#args + 1] = a end
+  return args
+end
+
+local function same_bytes(a, b, what)
+  local x, y = h.read(a), h.read(b)
+  assert.is_not_nil(x, a .. " is missing")
+  assert.is_not_nil(y, b .. " is missing")
+  assert.is_true(x == y, what .. ": " .. a .. " and " .. b .. " differ")
+end
+
+-- Why the group cannot run here, or nil.
+local function missing()
+  if not mpirun then return "mpirun is missing (openmpi-bin)" end
+  if not built_with_mpi then return "this build has no MPI (SEQCC_MPI off)" end
+  local _, why = h.imdb()
+  if why then return why end
+  if not h.exists(shakespeare) then return shakespeare .. " is missing: run scripts/fetch-data.sh" end
+  return nil
+end
+
+describe("training over MPI", function()
+  teardown(h.cleanup)
+  if missing() then
+    pending("skipped: " .. missing())
+    return
+  end
+
+  it("gives imdb_lstm on 2 ranks the bytes of 1 process, rank 0 alone writing", function()
+    local one, two = h.tmpdir() .. "/one", h.tmpdir() .. "/two"
+    local r = run(0, imdb_train(one, "--max-steps", "12", "--threads", "2"))
+    assert.are.equal(0, r.code, r.err)
+    r = run(2, imdb_train(two, "--max-steps", "12"))
+    assert.are.equal(0, r.code, r.err)
+    same_bytes(one .. "/checkpoint.safetensors", two .. "/checkpoint.safetensors", "2 ranks")
+    same_bytes(one .. "/best.safetensors", two .. "/best.safetensors", "2 ranks")
+    assert.are.same(h.ls(one), h.ls(two))
+    local _, lines = r.out:gsub("checkpoint: ", "")
+    assert.are.equal(1, lines, "one rank prints:\n" .. r.out)
+    -- eval splits the blocks over the ranks: the same figures
+    local e1 = run(0, { h.model("imdb_lstm"), "eval", "--checkpoint", one .. "/checkpoint.safetensors",
+                        "--data", h.imdb(), "--limit", "100" })
+    local e2 = run(2, { h.model("imdb_lstm"), "eval", "--checkpoint", one .. "/checkpoint.safetensors",
+                        "--data", h.imdb(), "--limit", "100" })
+    assert.are.equal(0, e1.code, e1.err)
+    assert.are.equal(0, e2.code, e2.err)
+    assert.are.equal(e1.out, e2.out)
+  end)
+
+  it("gives the stateful char-lm on 2 ranks the bytes of 1 process, and resumes across counts", function()
+    local one, two = h.tmpdir() .. "/one", h.tmpdir() .. "/two"
+    local r = run(0, charlm_train(one, "--max-steps", "4", "--threads", "2"))
+    assert.are.equal(0, r.code, r.err)
+    -- 2 ranks to step 2, a checkpoint with the rows' states gathered, then 1
+    -- process to step 4; and 1 process to step 2, then 2 ranks to step 4
+    r = run(2, charlm_train(two, "--max-steps", "2"))
+    assert.are.equal(0, r.code, r.err)
+    r = run(0, charlm_train(two, "--max-steps", "4", "--resume"))
+    assert.are.equal(0, r.code, r.err)
+    same_bytes(one .. "/checkpoint.safetensors", two .. "/checkpoint.safetensors", "2 ranks, then 1")
+    local back = h.tmpdir() .. "/back"
+    r = run(0, charlm_train(back, "--max-steps", "2"))
+    assert.are.equal(0, r.code, r.err)
+    r = run(2, charlm_train(back, "--max-steps", "4", "--resume"))
+    assert.are.equal(0, r.code, r.err)
+    same_bytes(one .. "/checkpoint.safetensors", back .. "/checkpoint.safetensors", "1, then 2 ranks")
+  end)
+
+  it("ends the job when a rank is killed, and resumes to the same bytes", function()
+    local dir = h.tmpdir()
+    local one, killed = dir .. "/one", dir .. "/killed"
+    local steps = { "--limit", "2000", "--epochs", "3", "--max-steps", "150" }
+    local args = imdb_train(one, table.unpack(steps))
+    local r = run(0, args)
+    assert.are.equal(0, r.code, r.err)
+    -- rank 1 notes its pid; the test kills it after the first checkpoint
+    args = imdb_train(killed, "--checkpoint-every", "5", table.unpack(steps))
+    local words = {}
+    for i, a in ipairs(args) do words[i] = h.quote(a) end
+    h.write(dir .. "/rank.sh", "#!/bin/sh\n[ \"$OMPI_COMM_WORLD_RANK\" = 1 ] && echo $$ > " ..
+            h.quote(dir .. "/pid1") .. "\nexec " .. table.concat(words, " ") .. "\n")
+    local mpi = launcher(2)
+    for i, a in ipairs(mpi) do mpi[i] = h.quote(a) end
+    local script = table.concat({
+      "chmod +x " .. h.quote(dir .. "/rank.sh"),
+      "(" .. table.concat(mpi, " ") .. " " .. h.quote(dir .. "/rank.sh") .. " > " ..
+        h.quote(dir .. "/out") .. " 2> " .. h.quote(dir .. "/err") .. " < /dev/null; echo $? > " ..
+        h.quote(dir .. "/rc") .. ") &",
+      "i=0; while [ ! -e " .. h.quote(killed .. "/checkpoint.safetensors") ..
+        " ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done",
+      "kill -9 $(cat " .. h.quote(dir .. "/pid1") .. ")",
+      -- no hang: the job ends within a minute
+      "i=0; while [ ! -e " .. h.quote(dir .. "/rc") .. " ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done",
+    }, "\n")
+    os.execute(script)
+    local rc = h.read(dir .. "/rc")
+    assert.is_not_nil(rc, "the job did not end within a minute of the kill")
+    assert.are_not.equal(0, tonumber(rc), "the job ended well after a rank was killed")
+    local err = h.read(dir .. "/err")
+    assert.matches("rank 1 .* exited on signal 9", err)
+    assert.is_nil(h.read(killed .. "/metrics.jsonl"), "killed before the first epoch ended")
+    r = run(2, imdb_train(killed, "--resume", table.unpack(steps)))
+    assert.are.equal(0, r.code, r.err)
+    same_bytes(one .. "/checkpoint.safetensors", killed .. "/checkpoint.safetensors", "resumed")
+  end)
+
+  it("refuses a number of ranks that does not divide the blocks, writing nothing", function()
+    local dir = h.tmpdir()
+    local r = run(3, imdb_train(dir .. "/run", "--max-steps", "2"))
+    assert.are.equal(2, r.code, r.err)
+    assert.matches("imdb_lstm's batch of 32 is 2 blocks of 16 rows, which 3 processes cannot share "
+                   .. "equally: run a number of processes that divides 2", r.err, 1, true)
+    r = run(2, { h.model("hamlet_charlm"), "train", "--out", dir .. "/run", "--data",
+                 h.data .. "/hamlet_pg2265.txt", "--max-steps", "2" })
+    assert.are.equal(2, r.code, r.err)
+    assert.matches("hamlet_charlm's batch of 16 is one block of 16 rows, which one process runs", r.err,
+                   1, true)
+    assert.is_false(h.exists(dir .. "/run"))
+  end)
+
+  it("predicts on rank 0 alone", function()
+    local dir = h.tmpdir()
+    local r = run(0, imdb_train(dir .. "/run", "--max-steps", "4"))
+    assert.are.equal(0, r.code, r.err)
+    h.write(dir .. "/in.txt", "a wonderful film\nthe worst plot I have seen\n")
+    local args = { h.model("imdb_lstm"), "predict", "--checkpoint", dir .. "/run/checkpoint.safetensors",
+                   dir .. "/in.txt" }
+    local p1, p2 = run(0, args), run(2, args)
+    assert.are.equal(0, p1.code, p1.err)
+    assert.are.equal(0, p2.code, p2.err)
+    assert.are.equal(p1.out, p2.out)
+    assert.are.equal(2, select(2, p2.out:gsub("\n", "")))
+  end)
+end)
