@@ -148,7 +148,7 @@ static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int ste
     ps->suffix = suffix;
     ps->batch = batch;
     ps->steps = steps;
-    ps->blocks = batch_blocks(batch);
+    ps->blocks = training && s->codegen.blocks ? s->codegen.blocks : batch_blocks(batch);
     ps->rows = batch / ps->blocks;
     ps->training = training;
     ps->io = seq_xcalloc((size_t)s->n_layers, sizeof *ps->io);

@@ -231,7 +231,7 @@ static int read_train(spec *s, node *n)
 
 static int read_codegen(spec *s, node *n)
 {
-    static const char *const keys[] = {"precision", "simd", NULL};
+    static const char *const keys[] = {"precision", "simd", "blocks", NULL};
     static const char *const precisions[] = {"f32", "f64", NULL};
     if (check_map(n, "'codegen'", keys) != 0)
         return -1;
@@ -240,6 +240,13 @@ static int read_codegen(spec *s, node *n)
     rc |= read_enum(n, "simd", "'codegen'", 0, seq_simd_words(), &simd);
     s->codegen.f64 = precision == 1;
     s->codegen.simd = (seq_simd)simd;
+    rc |= read_int32(n, "blocks", "'codegen'", 0, 1, SPEC_MAX_BATCH, &s->codegen.blocks);
+    if (rc == 0 && s->codegen.blocks && s->batch && s->batch % s->codegen.blocks != 0) {
+        diag_error(field(n, "blocks")->at, "'blocks' must divide the batch of %d rows into equal "
+                   "blocks; %d does not (a job of several processes runs a share of the blocks "
+                   "each: their number must divide the blocks too)", s->batch, s->codegen.blocks);
+        rc = -1;
+    }
     return rc ? -1 : 0;
 }
 

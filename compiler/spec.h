@@ -123,6 +123,7 @@ typedef struct spec {
     struct {
         int f64;
         seq_simd simd;
+        int blocks; /* the training batch's blocks; 0: planned (plan.c) */
     } codegen;
 
     node *root;
