@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "dist.h"
 #include "init.h"
 #include "safetensors.h"
 #include "utf8.h"
@@ -238,8 +239,10 @@ int cmd_bench(run *r, const seq_options *o)
     for (int i = 0; i < 5 && rc == 0; i++) /* warm up */
         rc = train_step(r, B, &loss, &correct, &err);
     double t0 = seq_now();
+    seq_dist_totals before = seq_dist_done(); /* over MPI: the blocks' results shared */
     for (long i = 0; i < steps && rc == 0; i++)
         rc = train_step(r, B, &loss, &correct, &err);
+    seq_dist_totals after = seq_dist_done();
     if (rc != 0) {
         fprintf(stderr, "error: %s\n", err.msg);
         return SEQ_EXIT_FAIL;
@@ -266,11 +269,15 @@ int cmd_bench(run *r, const seq_options *o)
     double predict_s = (seq_now() - t0) / (double)reps;
     free(acts);
 
-    printf("{\"model\": \"%s\", \"precision\": \"%s\", \"threads\": %d, \"batch\": %d, "
-           "\"seq_len\": %d, \"train_step_ms\": %.4f, \"examples_per_second\": %.1f, "
+    printf("{\"model\": \"%s\", \"precision\": \"%s\", \"threads\": %d, \"ranks\": %d, "
+           "\"batch\": %d, \"seq_len\": %d, \"train_step_ms\": %.4f, \"examples_per_second\": %.1f, "
+           "\"exchange_ms\": %.4f, \"exchanged_bytes\": %.0f, \"exchanges\": %ld, "
            "\"predict_ms\": %.5f, \"predict_kind\": \"%s\", \"max_rss_mb\": %.1f}\n",
-           info->name, SEQ_PRECISION, o->threads, B, T, 1e3 * train_s, B / train_s,
-           1e3 * predict_s, info->char_lm ? "sampled_char" : "example", peak_rss_mb());
+           info->name, SEQ_PRECISION, o->threads, seq_dist_ranks(), B, T, 1e3 * train_s,
+           B / train_s, 1e3 * (after.seconds - before.seconds) / (double)steps,
+           (after.bytes - before.bytes) / (double)steps,
+           (after.collectives - before.collectives) / steps, 1e3 * predict_s,
+           info->char_lm ? "sampled_char" : "example", peak_rss_mb());
     return SEQ_EXIT_OK;
 }
 

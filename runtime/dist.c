@@ -15,7 +15,7 @@
 #endif
 
 static int joined, rank, ranks = 1;
-static double exchange_seconds;
+static seq_dist_totals done;
 
 #ifdef SEQCC_MPI
 /* Any exit of a rank still in the job (seq_die, a failed command) ends the
@@ -126,13 +126,15 @@ void seq_dist_share(int blocks, size_t bytes, size_t stride, void *base)
     MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, base, 1, one_rank, MPI_COMM_WORLD);
     MPI_Type_free(&one_rank);
     MPI_Type_free(&regions);
-    exchange_seconds += seq_now() - t0;
+    done.collectives++;
+    done.bytes += (double)bytes * blocks;
+    done.seconds += seq_now() - t0;
 #else
     (void)bytes, (void)stride, (void)base;
 #endif
 }
 
-double seq_dist_seconds(void)
+seq_dist_totals seq_dist_done(void)
 {
-    return exchange_seconds;
+    return done;
 }

@@ -37,8 +37,13 @@ void seq_dist_blocks(int blocks, int *first, int *last);
  * the blocks are not shared out. */
 void seq_dist_share(int blocks, size_t bytes, size_t stride, void *base);
 
-/* The wall-clock seconds spent in seq_dist_share so far (the exchange's
- * share of a step, for the benchmark). */
-double seq_dist_seconds(void);
+/* What seq_dist_share has done so far in this process (for the benchmark):
+ * collectives, the bytes of their regions (all blocks', as a one-process
+ * batch holds them) and the wall-clock seconds spent in them. */
+typedef struct seq_dist_totals {
+    long collectives;
+    double bytes, seconds;
+} seq_dist_totals;
+seq_dist_totals seq_dist_done(void);
 
 #endif
