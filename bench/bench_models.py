@@ -441,16 +441,12 @@ def generated_c(m, cc, compile_too):
 
 # ---- compile scaling -------------------------------------------------------------------
 
-def link_flags(build_dir):
-    """The libraries a model binary links: libseqrt, libsequtil, OpenBLAS, libm, and
-    Open MPI's when the build has SEQCC_MPI."""
+def link_flags():
+    """The libraries a model binary links: libseqrt, libsequtil, OpenBLAS, libm, libdl."""
     flags = subprocess.run(["pkg-config", "--libs", "openblas"], capture_output=True,
                            text=True) if shutil.which("pkg-config") else None
     libs = flags.stdout.split() if flags and flags.returncode == 0 else ["-lopenblas"]
-    mpi = build_cache(build_dir, "MPI_mpi_LIBRARY")
-    if build_cache(build_dir, "SEQCC_MPI") == "ON" and mpi:
-        libs.append(mpi)
-    return libs
+    return libs + ["-ldl"]
 
 
 def compile_scaling(args):
@@ -498,7 +494,7 @@ def compile_scaling(args):
             objs = [os.path.join(gen, n + ".o") for n in
                     (name + "_main", name + "_info", name + "_f32", name + "_f64")]
             argv = [args.cc, "-O2"] + objs + ["-o", os.path.join(gen, name)] + libs + \
-                link_flags(args.build_dir) + ["-lm"] + [f for f in CC_FLAGS if f in SANITIZE_FLAGS]
+                link_flags() + ["-lm"] + [f for f in CC_FLAGS if f in SANITIZE_FLAGS]
             rc, out, cpu = run_timed(argv)
             if rc != 0:
                 raise BenchError(f"linking {name} failed:\n{out.strip()[:2000]}")

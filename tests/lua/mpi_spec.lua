@@ -171,6 +171,13 @@ describe("training over MPI", function()
     assert.is_false(h.exists(dir .. "/run"))
   end)
 
+  it("links no MPI library: Open MPI's is loaded only under mpirun", function()
+    local r = h.run({ "readelf", "-d", h.model("imdb_lstm") })
+    assert.are.equal(0, r.code, r.err)
+    assert.matches("libopenblas", r.out, 1, true) -- what it does need, listed
+    assert.is_nil(r.out:find("libmpi", 1, true), r.out)
+  end)
+
   it("predicts on rank 0 alone", function()
     local dir = h.tmpdir()
     local r = run(0, imdb_train(dir .. "/run", "--max-steps", "4"))
