@@ -8,6 +8,8 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -130,6 +132,9 @@ void seq_dist_abort(int status)
     if (joined && ranks > 1) {
         fflush(stdout);
         fflush(stderr);
+        /* the launcher forwards what a rank wrote from a pipe, which the
+         * abort would otherwise close before the last message is read */
+        nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
         mpi.MPI_Abort(mpi.world, status);
     }
 #endif
@@ -181,6 +186,24 @@ void seq_dist_share(int blocks, size_t bytes, size_t stride, void *base)
 #else
     (void)bytes, (void)stride, (void)base;
 #endif
+}
+
+int seq_dist_differs(const void *bytes, size_t n)
+{
+    int differs = -1;
+#ifdef SEQCC_MPI
+    if (ranks == 1)
+        return -1;
+    unsigned char *all = seq_xmalloc(n * (size_t)ranks);
+    mpi.MPI_Allgather(bytes, (int)n, mpi.byte, all, (int)n, mpi.byte, mpi.world);
+    for (int k = 1; k < ranks && differs < 0; k++)
+        if (memcmp(all, all + n * (size_t)k, n) != 0)
+            differs = k;
+    free(all);
+#else
+    (void)bytes, (void)n;
+#endif
+    return differs;
 }
 
 seq_dist_totals seq_dist_done(void)

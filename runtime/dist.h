@@ -37,6 +37,10 @@ void seq_dist_blocks(int blocks, int *first, int *last);
  * the blocks are not shared out. */
 void seq_dist_share(int blocks, size_t bytes, size_t stride, void *base);
 
+/* -1 when every rank holds the same N bytes at BYTES, else the first rank
+ * whose bytes differ from rank 0's. Every rank calls it (a collective). */
+int seq_dist_differs(const void *bytes, size_t n);
+
 /* What seq_dist_share has done so far in this process (for the benchmark):
  * collectives, the bytes of their regions (all blocks', as a one-process
  * batch holds them) and the wall-clock seconds spent in them. */

@@ -7,7 +7,25 @@
 
 #include "dist.h"
 #include "fpmode.h"
+#include "vmath.h"
 #include "run.h"
+
+/* Whether every rank of the job runs this model's code with the same
+ * rounding (AVX2 and AVX-512 give the same bits, the scalar kernels not):
+ * else the ranks would train apart without a word. */
+static int same_model_everywhere(const seq_model *m)
+{
+    char what[160] = {0}; /* compared whole */
+    snprintf(what, sizeof what, "%s %s %s", m->info->spec_sha256, SEQ_PRECISION,
+             seq_simd_current() == SEQ_SIMD_SCALAR ? "scalar" : "vector");
+    int other = seq_dist_differs(what, sizeof what);
+    if (other >= 0 && seq_dist_rank() == 0)
+        fprintf(stderr, "error: rank %d of the job runs another model, or other kernels, than "
+                        "rank 0 (%s, %s kernels): every rank must run the same binary on CPUs "
+                        "with AVX2 alike, or all without\n", other, m->info->name,
+                seq_simd_current() == SEQ_SIMD_SCALAR ? "scalar" : "AVX2/AVX-512");
+    return other < 0;
+}
 
 int seq_run(const seq_model *m, const seq_options *o, const char *data_root)
 {
@@ -23,6 +41,8 @@ int seq_run(const seq_model *m, const seq_options *o, const char *data_root)
                     m->info->name, m->info->batch, m->blocks, m->rows, ranks, m->blocks);
         return SEQ_EXIT_USAGE;
     }
+    if (ranks > 1 && !same_model_everywhere(m))
+        return SEQ_EXIT_FAIL;
 #ifndef SEQ_REAL_DOUBLE
     unsigned fp_mode = seq_fp_flush_denormals(); /* see fpmode.h */
 #endif

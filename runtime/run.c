@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "adam.h"
+#include "dist.h"
+#include "sha256.h"
 
 void run_init(run *r, const seq_model *m, const seq_options *o)
 {
@@ -123,6 +125,30 @@ int run_class_list(const run *r, char **text, char ***names)
     return n;
 }
 
+/* The SHA-256 of every split's examples as loaded (ids, lengths, inputs,
+ * targets, each position's word row), in hex. */
+static void examples_digest(const seq_data *d, char hex[65])
+{
+    seq_sha256 s;
+    seq_sha256_init(&s);
+    for (int i = 0; i < SEQ_N_SPLITS; i++) {
+        const seq_examples *e = &d->split[i];
+        size_t rows = e->n * (size_t)e->seq_len;
+        seq_sha256_update(&s, &e->n, sizeof e->n);
+        if (e->ids)
+            seq_sha256_update(&s, e->ids, rows * sizeof *e->ids);
+        if (e->lengths)
+            seq_sha256_update(&s, e->lengths, e->n * sizeof *e->lengths);
+        if (e->inputs)
+            seq_sha256_update(&s, e->inputs, rows * (size_t)e->n_features * sizeof *e->inputs);
+        if (e->targets)
+            seq_sha256_update(&s, e->targets, e->n * (size_t)e->target_width * sizeof *e->targets);
+        if (e->words)
+            seq_sha256_update(&s, e->words, rows * sizeof *e->words);
+    }
+    seq_sha256_final_hex(&s, hex);
+}
+
 int run_data_load(run *r, const char *root, long limit, unsigned want, seq_data *out,
                   seq_err *err)
 {
@@ -133,6 +159,15 @@ int run_data_load(run *r, const char *root, long limit, unsigned want, seq_data 
                            out, err);
     free(names);
     free(text);
+    if (rc == 0 && seq_dist_ranks() > 1) { /* ranks on other data would train apart, silently */
+        char digest[65];
+        examples_digest(out, digest);
+        int other = seq_dist_differs(digest, sizeof digest);
+        if (other >= 0)
+            rc = seq_fail(err, "rank %d of the job read other examples from %s than rank 0: "
+                          "every rank must read the same data (the same files on every "
+                          "machine)", other, root);
+    }
     return rc;
 }
 

@@ -157,7 +157,7 @@ describe("training over MPI", function()
     same_bytes(one .. "/checkpoint.safetensors", killed .. "/checkpoint.safetensors", "resumed")
   end)
 
-  it("refuses a number of ranks that does not divide the blocks, writing nothing", function()
+  it("refuses a number of ranks that does not divide the blocks, or ranks on other data", function()
     local dir = h.tmpdir()
     local r = run(3, imdb_train(dir .. "/run", "--max-steps", "2"))
     assert.are.equal(2, r.code, r.err)
@@ -169,6 +169,16 @@ describe("training over MPI", function()
     assert.matches("hamlet_charlm's batch of 16 is one block of 16 rows, which one process runs", r.err,
                    1, true)
     assert.is_false(h.exists(dir .. "/run"))
+    -- ranks that read other data would train apart: refused
+    local args = imdb_train(dir .. "/run", "--max-steps", "2")
+    for i, a in ipairs(args) do args[i] = h.quote(a) end
+    h.write(dir .. "/rank.sh", "#!/bin/sh\nlimit=200; [ \"$OMPI_COMM_WORLD_RANK\" = 1 ] && limit=100\n" ..
+            "exec " .. table.concat(args, " ") .. " --limit $limit\n")
+    r = run(2, { "sh", dir .. "/rank.sh" })
+    assert.are.equal(1, r.code, r.err)
+    assert.matches("rank 1 of the job read other examples from " .. h.imdb() .. " than rank 0", r.err,
+                   1, true)
+    assert.is_false(h.exists(dir .. "/run/checkpoint.safetensors"))
   end)
 
   it("links no MPI library: Open MPI's is loaded only under mpirun", function()
