@@ -170,7 +170,7 @@ int cmd_grads(run *r, const seq_options *o, const char *data_root)
         seq_st_add(&st, "batch/chars", SEQ_I32, 3, chars_shape, r->char_ids);
     for (int i = 0; i < info->n_tensors; i++)
         st_add_tensor(&st, "grad/", &info->tensors[i], r->grads);
-    int rc = seq_st_write(&st, o->out, &err);
+    int rc = seq_dist_rank() == 0 ? seq_st_write(&st, o->out, &err) : 0; /* rank 0 writes */
     seq_st_free(&st);
     seq_data_free(&data);
     if (rc != 0) {

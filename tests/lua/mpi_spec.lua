@@ -5,7 +5,7 @@
 -- killed with SIGKILL ends the job, and
 -- --resume, with any number of processes, continues to the same bytes; a
 -- number of processes that does not divide the batch's blocks is refused;
--- eval splits the blocks, predict runs on rank 0 alone. Skipped without
+-- eval and grads split the blocks, predict runs on rank 0 alone. Skipped without
 -- mpirun or in a build without MPI. CTest runs each case as a test of its
 -- own (lua/mpi/CASE).
 local h = require("harness")
@@ -87,6 +87,13 @@ describe("training over MPI", function()
     assert.are.equal(0, e2.code, e2.err)
     local function figures(out) return (out:gsub(" %(%d+%.%d s%)", "")) end -- not the time
     assert.are.equal(figures(e1.out), figures(e2.out))
+    -- grads too: rank 0 writes the same file
+    for n, out in pairs({ [0] = one .. "/grads.st", [2] = two .. "/grads.st" }) do
+      r = run(n, { h.model("imdb_lstm"), "grads", "--checkpoint", one .. "/checkpoint.safetensors",
+                   "--data", h.imdb(), "--limit", "100", "--out", out, "--threads", "1" })
+      assert.are.equal(0, r.code, r.err)
+    end
+    same_bytes(one .. "/grads.st", two .. "/grads.st", "grads on 2 ranks")
   end)
 
   it("gives the stateful char-lm on 2 ranks the bytes of 1 process, and resumes across counts", function()
