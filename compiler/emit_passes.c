@@ -37,9 +37,10 @@ static void model_comment(seq_buf *out, const plan *pl)
                         " * stored block by block, each block time-major: [blocks, T, rows, F].\n"
                         " * Blocks never interact until the weight gradients, which each block\n"
                         " * writes apart and which are then summed in block order, so the\n"
-                        " * runtime runs blocks on separate threads and the results do not\n"
-                        " * depend on the thread count. Every parameter gradient is written,\n"
-                        " * not accumulated, by the layer that owns the parameter.\n",
+                        " * runtime runs blocks on separate threads (and processes of an MPI\n"
+                        " * job: seq_share_blocks gathers what the whole batch reads next) and\n"
+                        " * the results do not depend on their number. Every parameter\n"
+                        " * gradient is written, not accumulated, by the layer that owns it.\n",
                    s->batch, s->seq_len, tr->blocks, tr->blocks == 1 ? "" : "s", tr->rows);
 }
 

@@ -8,9 +8,10 @@
  * stored block by block, each block time-major: [blocks, T, rows, F].
  * Blocks never interact until the weight gradients, which each block
  * writes apart and which are then summed in block order, so the
- * runtime runs blocks on separate threads and the results do not
- * depend on the thread count. Every parameter gradient is written,
- * not accumulated, by the layer that owns the parameter.
+ * runtime runs blocks on separate threads (and processes of an MPI
+ * job: seq_share_blocks gathers what the whole batch reads next) and
+ * the results do not depend on their number. Every parameter
+ * gradient is written, not accumulated, by the layer that owns it.
  *
  * Parameters (gradients and Adam moments use the same offsets): 689553 reals
  *   embedding/embeddings       [20000, 32]      at 0

@@ -195,6 +195,21 @@ describe("training over MPI", function()
     assert.is_nil(r.out:find("libmpi", 1, true), r.out)
   end)
 
+  it("bench_mpi.py times 2 ranks against 2 threads, with the exchange a step", function()
+    local json = require("dkjson")
+    local r = h.run({ "/usr/bin/python3", h.source .. "/bench/bench_mpi.py", "--models", "imdb_lstm",
+                      "--repeat", "1", "--steps", "3", "--build-dir", h.build, "--json" })
+    assert.are.equal(0, r.code, r.err)
+    local b = json.decode(r.out).imdb_lstm
+    for _, c in ipairs({ "1x1", "1x2", "2x1" }) do assert.is_true(b.step_ms[c].median > 0, c) end
+    -- what imdb_lstm.c shares a step: lstm.out (2 x 1024 reals), the
+    -- embedding's input gradient (2 x 61440), the LSTM's 3 weight-gradient
+    -- shares (2 x (8192 + 16384 + 256)), in floats
+    assert.are.equal(5, b.exchanges)
+    assert.are.equal(4 * 2 * (1024 + 61440 + 8192 + 16384 + 256), b.exchanged_bytes)
+    assert.is_true(b.exchange_ms.median > 0)
+  end)
+
   it("predicts on rank 0 alone", function()
     local dir = h.tmpdir()
     local r = run(0, imdb_train(dir .. "/run", "--max-steps", "4"))
