@@ -3,14 +3,13 @@
  * epoch, RNG state), so that a resumed run ends with the same bytes. */
 #include "run.h"
 
-#include "dist.h"
-
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "safetensors.h"
 #include "sha256.h"
 
