@@ -100,12 +100,15 @@ def cell(s, fmt="{:.2f}"):
     return f"{fmt.format(s['median'])} ({fmt.format(s['min'])}-{fmt.format(s['max'])})"
 
 
-def model_of(t1, t2, x, c, s, n, alpha, beta):
-    """The step time (ms) on N machines, and P and W (ms)."""
+def split_work(t1, t2, x):
+    """P and W (ms) from the 1-process step T1 and the 2-rank step T2 with its exchange X."""
     p = 2 * (t1 - t2 + x)
-    w = max(t1 - p, 0.0)
-    xn = 1e3 * (c * (n - 1) * alpha + (n - 1) * s / beta)
-    return p + n * w + xn, p, w
+    return p, max(t1 - p, 0.0)
+
+
+def step_on(n, p, w, c, s, alpha, beta):
+    """The modelled step (ms) on N machines: P + N W + X(N)."""
+    return p + n * w + 1e3 * (c * (n - 1) * alpha + (n - 1) * s / beta)
 
 
 def bench(args):
@@ -156,13 +159,12 @@ def print_tables(report):
     for m, r in report.items():
         s = r["step_ms"]
         t1, t2, x = s["1x1"]["median"], s["2x1"]["median"], r["exchange_ms"]["median"]
+        p, w = split_work(t1, t2, x)
         cells = []
         for _, alpha, beta in NETWORKS:
             for n in MACHINES:
-                tn, p, w = model_of(t1, t2, x, r["exchanges"], r["exchanged_bytes"], n, alpha, beta)
-                speedup = n * t1 / tn
+                speedup = n * t1 / step_on(n, p, w, r["exchanges"], r["exchanged_bytes"], alpha, beta)
                 cells.append(f"{speedup:.1f}x ({100 * speedup / n:.0f}%)")
-        _, p, w = model_of(t1, t2, x, 0, 0, 1, 0, 1)
         print(f"| {m} | {p:.1f} | {w:.1f} | " + " | ".join(cells) + " |")
 
 

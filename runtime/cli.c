@@ -198,8 +198,8 @@ static int default_threads(void)
         return (int)n;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE"); /* ranks on this machine */
-    long sharing = seq_dist_ranks() > 1 && local ? atol(local) : 1;
-    cpus /= sharing > 1 ? sharing : 1;
+    if (seq_dist_ranks() > 1 && local && atol(local) > 1)
+        cpus /= atol(local);
     return cpus > 0 ? (int)cpus : 1;
 }
 

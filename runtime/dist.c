@@ -23,13 +23,9 @@ static seq_dist_totals done;
 
 /* What an MPI launcher sets in each process it starts: Open MPI's mpirun,
  * PMIx launchers (srun), MPICH's Hydra. */
-static const char *launched_by_mpi(void)
+static int launched_by_mpi(void)
 {
-    const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE"};
-    for (int i = 0; i < 3; i++)
-        if (getenv(vars[i]))
-            return getenv(vars[i]);
-    return NULL;
+    return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_SIZE");
 }
 
 #ifdef SEQCC_MPI

@@ -15,15 +15,14 @@
  * else the ranks would train apart without a word. */
 static int same_model_everywhere(const seq_model *m)
 {
+    const char *kernels = seq_simd_current() == SEQ_SIMD_SCALAR ? "scalar" : "AVX2/AVX-512";
     char what[160] = {0}; /* compared whole */
-    snprintf(what, sizeof what, "%s %s %s", m->info->spec_sha256, SEQ_PRECISION,
-             seq_simd_current() == SEQ_SIMD_SCALAR ? "scalar" : "vector");
+    snprintf(what, sizeof what, "%s %s %s", m->info->spec_sha256, SEQ_PRECISION, kernels);
     int other = seq_dist_differs(what, sizeof what);
     if (other >= 0 && seq_dist_rank() == 0)
         fprintf(stderr, "error: rank %d of the job runs another model, or other kernels, than "
                         "rank 0 (%s, %s kernels): every rank must run the same binary on CPUs "
-                        "with AVX2 alike, or all without\n", other, m->info->name,
-                seq_simd_current() == SEQ_SIMD_SCALAR ? "scalar" : "AVX2/AVX-512");
+                        "with AVX2 alike, or all without\n", other, m->info->name, kernels);
     return other < 0;
 }
 

@@ -29,18 +29,28 @@ local function run(n, args)
   return h.run(all)
 end
 
-local function imdb_train(dir, ...)
-  local args = { h.model("imdb_lstm"), "train", "--out", dir, "--data", h.imdb(), "--limit", "200",
-                 "--epochs", "1", "--threads", "1" }
-  for _, a in ipairs({ ... }) do args[#args + 1] = a end
-  return args
+-- ARGS run to exit status 0 (N ranks, as run); returns the result.
+local function ok(n, args)
+  local r = run(n, args)
+  assert.are.equal(0, r.code, r.err)
+  return r
 end
 
-local function charlm_train(dir, ...)
-  local args = { h.model("shakespeare_charlm"), "train", "--out", dir, "--data", shakespeare,
-                 "--limit", "40000", "--epochs", "1", "--threads", "1" }
-  for _, a in ipairs({ ... }) do args[#args + 1] = a end
-  return args
+-- A function of (DIR, more options...) giving MODEL's train command on DATA.
+local function trainer(model, data, limit)
+  return function(dir, ...)
+    return { h.model(model), "train", "--out", dir, "--data", data, "--limit", limit,
+             "--epochs", "1", "--threads", "1", ... }
+  end
+end
+local imdb_train = trainer("imdb_lstm", h.data .. "/aclImdb", "200")
+local charlm_train = trainer("shakespeare_charlm", shakespeare, "40000")
+
+-- ARGS as one shell command line.
+local function command_line(args)
+  local words = {}
+  for i, a in ipairs(args) do words[i] = h.quote(a) end
+  return table.concat(words, " ")
 end
 
 local function same_bytes(a, b, what)
@@ -69,57 +79,44 @@ describe("training over MPI", function()
 
   it("gives imdb_lstm on 2 ranks the bytes of 1 process, rank 0 alone writing", function()
     local one, two = h.tmpdir() .. "/one", h.tmpdir() .. "/two"
-    local r = run(0, imdb_train(one, "--max-steps", "12", "--threads", "2"))
-    assert.are.equal(0, r.code, r.err)
-    r = run(2, imdb_train(two, "--max-steps", "12"))
-    assert.are.equal(0, r.code, r.err)
+    ok(0, imdb_train(one, "--max-steps", "12", "--threads", "2"))
+    local r = ok(2, imdb_train(two, "--max-steps", "12"))
     same_bytes(one .. "/checkpoint.safetensors", two .. "/checkpoint.safetensors", "2 ranks")
     same_bytes(one .. "/best.safetensors", two .. "/best.safetensors", "2 ranks")
     assert.are.same(h.ls(one), h.ls(two))
     local _, lines = r.out:gsub("checkpoint: ", "")
     assert.are.equal(1, lines, "one rank prints:\n" .. r.out)
     -- eval splits the blocks over the ranks: the same figures
-    local e1 = run(0, { h.model("imdb_lstm"), "eval", "--checkpoint", one .. "/checkpoint.safetensors",
-                        "--data", h.imdb(), "--limit", "100" })
-    local e2 = run(2, { h.model("imdb_lstm"), "eval", "--checkpoint", one .. "/checkpoint.safetensors",
-                        "--data", h.imdb(), "--limit", "100" })
-    assert.are.equal(0, e1.code, e1.err)
-    assert.are.equal(0, e2.code, e2.err)
-    local function figures(out) return (out:gsub(" %(%d+%.%d s%)", "")) end -- not the time
-    assert.are.equal(figures(e1.out), figures(e2.out))
+    local eval = { h.model("imdb_lstm"), "eval", "--checkpoint", one .. "/checkpoint.safetensors",
+                   "--data", h.imdb(), "--limit", "100" }
+    local function figures(n) return (ok(n, eval).out:gsub(" %(%d+%.%d s%)", "")) end -- not the time
+    assert.are.equal(figures(0), figures(2))
     -- grads too: rank 0 writes the same file
     for n, out in pairs({ [0] = one .. "/grads.st", [2] = two .. "/grads.st" }) do
-      r = run(n, { h.model("imdb_lstm"), "grads", "--checkpoint", one .. "/checkpoint.safetensors",
-                   "--data", h.imdb(), "--limit", "100", "--out", out, "--threads", "1" })
-      assert.are.equal(0, r.code, r.err)
+      ok(n, { h.model("imdb_lstm"), "grads", "--checkpoint", one .. "/checkpoint.safetensors",
+              "--data", h.imdb(), "--limit", "100", "--out", out, "--threads", "1" })
     end
     same_bytes(one .. "/grads.st", two .. "/grads.st", "grads on 2 ranks")
   end)
 
   it("gives the stateful char-lm on 2 ranks the bytes of 1 process, and resumes across counts", function()
     local one, two = h.tmpdir() .. "/one", h.tmpdir() .. "/two"
-    local r = run(0, charlm_train(one, "--max-steps", "4", "--threads", "2"))
-    assert.are.equal(0, r.code, r.err)
+    ok(0, charlm_train(one, "--max-steps", "4", "--threads", "2"))
     -- 2 ranks to step 2, a checkpoint with the rows' states gathered, then 1
     -- process to step 4; and 1 process to step 2, then 2 ranks to step 4
-    r = run(2, charlm_train(two, "--max-steps", "2"))
-    assert.are.equal(0, r.code, r.err)
-    r = run(0, charlm_train(two, "--max-steps", "4", "--resume"))
-    assert.are.equal(0, r.code, r.err)
+    ok(2, charlm_train(two, "--max-steps", "2"))
+    ok(0, charlm_train(two, "--max-steps", "4", "--resume"))
     same_bytes(one .. "/checkpoint.safetensors", two .. "/checkpoint.safetensors", "2 ranks, then 1")
     local back = h.tmpdir() .. "/back"
-    r = run(0, charlm_train(back, "--max-steps", "2"))
-    assert.are.equal(0, r.code, r.err)
-    r = run(2, charlm_train(back, "--max-steps", "4", "--resume"))
-    assert.are.equal(0, r.code, r.err)
+    ok(0, charlm_train(back, "--max-steps", "2"))
+    ok(2, charlm_train(back, "--max-steps", "4", "--resume"))
     same_bytes(one .. "/checkpoint.safetensors", back .. "/checkpoint.safetensors", "1, then 2 ranks")
   end)
 
   it("gives a spec of 6 blocks (codegen.blocks) the same bytes on 1, 2, 3 and 6 ranks", function()
     local function train(n)
       local dir = h.tmpdir()
-      local r = run(n, { h.build .. "/tests/tiny_blocks", "train", "--out", dir, "--threads", "1" })
-      assert.are.equal(0, r.code, r.err)
+      ok(n, { h.build .. "/tests/tiny_blocks", "train", "--out", dir, "--threads", "1" })
       return dir .. "/checkpoint.safetensors"
     end
     local one = train(0)
@@ -130,20 +127,14 @@ describe("training over MPI", function()
     local dir = h.tmpdir()
     local one, killed = dir .. "/one", dir .. "/killed"
     local steps = { "--limit", "2000", "--epochs", "3", "--max-steps", "150" }
-    local args = imdb_train(one, table.unpack(steps))
-    local r = run(0, args)
-    assert.are.equal(0, r.code, r.err)
+    ok(0, imdb_train(one, table.unpack(steps)))
     -- rank 1 notes its pid; the test kills it after the first checkpoint
-    args = imdb_train(killed, "--checkpoint-every", "5", table.unpack(steps))
-    local words = {}
-    for i, a in ipairs(args) do words[i] = h.quote(a) end
+    local args = imdb_train(killed, "--checkpoint-every", "5", table.unpack(steps))
     h.write(dir .. "/rank.sh", "#!/bin/sh\n[ \"$OMPI_COMM_WORLD_RANK\" = 1 ] && echo $$ > " ..
-            h.quote(dir .. "/pid1") .. "\nexec " .. table.concat(words, " ") .. "\n")
-    local mpi = launcher(2)
-    for i, a in ipairs(mpi) do mpi[i] = h.quote(a) end
+            h.quote(dir .. "/pid1") .. "\nexec " .. command_line(args) .. "\n")
     local script = table.concat({
       "chmod +x " .. h.quote(dir .. "/rank.sh"),
-      "(" .. table.concat(mpi, " ") .. " " .. h.quote(dir .. "/rank.sh") .. " > " ..
+      "(" .. command_line(launcher(2)) .. " " .. h.quote(dir .. "/rank.sh") .. " > " ..
         h.quote(dir .. "/out") .. " 2> " .. h.quote(dir .. "/err") .. " < /dev/null; echo $? > " ..
         h.quote(dir .. "/rc") .. ") &",
       "i=0; while [ ! -e " .. h.quote(killed .. "/checkpoint.safetensors") ..
@@ -159,8 +150,7 @@ describe("training over MPI", function()
     local err = h.read(dir .. "/err")
     assert.matches("rank 1 .* exited on signal 9", err)
     assert.is_nil(h.read(killed .. "/metrics.jsonl"), "killed before the first epoch ended")
-    r = run(2, imdb_train(killed, "--resume", table.unpack(steps)))
-    assert.are.equal(0, r.code, r.err)
+    ok(2, imdb_train(killed, "--resume", table.unpack(steps)))
     same_bytes(one .. "/checkpoint.safetensors", killed .. "/checkpoint.safetensors", "resumed")
   end)
 
@@ -177,10 +167,8 @@ describe("training over MPI", function()
                    1, true)
     assert.is_false(h.exists(dir .. "/run"))
     -- ranks that read other data would train apart: refused
-    local args = imdb_train(dir .. "/run", "--max-steps", "2")
-    for i, a in ipairs(args) do args[i] = h.quote(a) end
     h.write(dir .. "/rank.sh", "#!/bin/sh\nlimit=200; [ \"$OMPI_COMM_WORLD_RANK\" = 1 ] && limit=100\n" ..
-            "exec " .. table.concat(args, " ") .. " --limit $limit\n")
+            "exec " .. command_line(imdb_train(dir .. "/run", "--max-steps", "2")) .. " --limit $limit\n")
     r = run(2, { "sh", dir .. "/rank.sh" })
     assert.are.equal(1, r.code, r.err)
     assert.matches("rank 1 of the job read other examples from " .. h.imdb() .. " than rank 0", r.err,
@@ -212,14 +200,11 @@ describe("training over MPI", function()
 
   it("predicts on rank 0 alone", function()
     local dir = h.tmpdir()
-    local r = run(0, imdb_train(dir .. "/run", "--max-steps", "4"))
-    assert.are.equal(0, r.code, r.err)
+    ok(0, imdb_train(dir .. "/run", "--max-steps", "4"))
     h.write(dir .. "/in.txt", "a wonderful film\nthe worst plot I have seen\n")
     local args = { h.model("imdb_lstm"), "predict", "--checkpoint", dir .. "/run/checkpoint.safetensors",
                    dir .. "/in.txt" }
-    local p1, p2 = run(0, args), run(2, args)
-    assert.are.equal(0, p1.code, p1.err)
-    assert.are.equal(0, p2.code, p2.err)
+    local p1, p2 = ok(0, args), ok(2, args)
     assert.are.equal(p1.out, p2.out)
     assert.are.equal(2, select(2, p2.out:gsub("\n", "")))
   end)
