@@ -369,3 +369,39 @@ int build_model(const build_options *o, out_file files[EMIT_FILES])
     cleanup(&j);
     return rc == 0 ? 0 : 1;
 }
+
+int export_model(const export_options *o, out_file files[EMIT_FILES])
+{
+    const char *base = getenv("TMPDIR");
+    char *tmp = seq_path_join(base && *base ? base : "/tmp", "seqcc-export-XXXXXX");
+    if (!mkdtemp(tmp)) {
+        fprintf(stderr, "seqcc: cannot create a temporary folder %s: %s\n", tmp, strerror(errno));
+        free(tmp);
+        return 1;
+    }
+    char *binary = seq_path_join(tmp, "model");
+    build_options bo = {o->spec, binary, 0, o->verbose};
+    int rc = build_model(&bo, files);
+    if (rc == 0) { /* the binary's export: its checks, its errors, its exit status */
+        argv_list a = {0};
+        arg(&a, binary);
+        arg(&a, "export");
+        arg(&a, "--checkpoint");
+        arg(&a, o->checkpoint);
+        arg(&a, "--out");
+        arg(&a, o->out_dir);
+        arg(&a, "--weights");
+        arg(&a, o->int8 ? "int8" : "f32");
+        if (o->no_tokenizer)
+            arg(&a, "--no-tokenizer");
+        pid_t pid = spawn(&a, o->verbose);
+        int status = 1;
+        rc = pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ? 1 : WEXITSTATUS(status);
+        args_free(&a);
+    }
+    unlink(binary);
+    rmdir(tmp);
+    free(binary);
+    free(tmp);
+    return rc;
+}

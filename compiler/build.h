@@ -17,4 +17,14 @@ typedef struct build_options {
  * printing what failed; nothing is left at O->output on failure. */
 int build_model(const build_options *o, out_file files[EMIT_FILES]);
 
+/* `seqcc export SPEC --checkpoint CKPT -o DIR`: the model binary built in a
+ * temporary folder runs its export (runtime/export.h) and is removed. */
+typedef struct export_options {
+    const char *spec, *checkpoint, *out_dir;
+    int int8, no_tokenizer, verbose;
+} export_options;
+
+/* Returns the binary's exit status, or 1 after printing what failed. */
+int export_model(const export_options *o, out_file files[EMIT_FILES]);
+
 #endif

@@ -12,11 +12,22 @@
 void input_plan(const plan *pl, pass *ps);
 void input_plan_grads(const plan *pl, pass *ps);
 void input_emit(seq_buf *out, const plan *pl);
+void input_emit_pass(seq_buf *out, const plan *pl, const pass *ps);
 
 /* The loss section: the model output from the last layer's output, the loss,
  * and the gradient of the loss reaching the last layer. */
 void loss_plan(const plan *pl, pass *ps);
 void loss_emit(seq_buf *out, const plan *pl);
+void loss_emit_predict(seq_buf *out, const plan *pl); /* loss_predict alone */
+/* model_predict: every layer's predict function in order (emit_passes.c). */
+void emit_model_predict(seq_buf *out, const plan *pl);
+
+/* The pointer to parameter P, "const real *NAME = p + OFFSET;  / * COMMENT * /".
+ * In an exported pass (PS->exported) the lines of both weight modes, each
+ * marked for the exporter ("@f32 " and "@int8 ", export.h): in an int8
+ * export a matrix is a seq_q8 of its int8 values in Q and its scales. */
+void emit_param(seq_buf *out, const pass *ps, const char *name, const param *p,
+                const char *comment);
 
 /* The files the emitter writes for one spec. */
 enum { EMIT_FILES = 4 };

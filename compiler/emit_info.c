@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "kinds.h"
 #include "summary.h"
 #include "version.h"
@@ -25,22 +26,6 @@ static void put_double(seq_buf *out, double x)
         seq_buf_puts(out, ".0");
 }
 
-static void put_cstring(seq_buf *out, const char *s)
-{
-    seq_buf_puts(out, "\"");
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\' || *s == '?') /* '?' for trigraphs */
-            seq_buf_printf(out, "\\%c", *s);
-        else if (*s == '\n')
-            seq_buf_puts(out, "\\n");
-        else if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-            seq_buf_printf(out, "\\%03o", (unsigned char)*s);
-        else
-            seq_buf_add(out, s, 1);
-    }
-    seq_buf_puts(out, "\"");
-}
-
 /* The parameter tensors: place in the arena, shape and initializer. */
 static void info_tensors(seq_buf *out, const plan *pl)
 {
@@ -57,7 +42,7 @@ static void info_tensors(seq_buf *out, const plan *pl)
         put_double(out, p->init.scale);
         if (p->init.path) {
             seq_buf_puts(out, ", .path = ");
-            put_cstring(out, p->init.path);
+            emit_cstring(out, p->init.path);
         }
         seq_buf_printf(out, ", .fan_in = %d, .fan_out = %d, .forget_units = %d%s},\n", p->fan_in,
                        p->fan_out, p->forget_units, p->frozen ? ", .frozen = 1" : "");
@@ -77,7 +62,7 @@ static void info_summary(seq_buf *out, const spec *s)
         size_t n = nl ? (size_t)(nl - line + 1) : strlen(line);
         char *piece = seq_xstrndup(line, n);
         seq_buf_puts(out, "\n    ");
-        put_cstring(out, piece);
+        emit_cstring(out, piece);
         free(piece);
         line += n;
     }
@@ -94,7 +79,7 @@ static void member_str(seq_buf *out, const char *name, const char *v)
     if (!v)
         return;
     seq_buf_printf(out, "        .%s = ", name);
-    put_cstring(out, v);
+    emit_cstring(out, v);
     seq_buf_puts(out, ",\n");
 }
 
@@ -163,12 +148,13 @@ void emit_info(seq_buf *out, const plan *pl, const char *sha256)
     seq_buf_printf(out, " */\n#include \"seqrt.h\"\n#include \"%s.h\"\n", s->name);
     info_tensors(out, pl);
     info_summary(out, s);
+    emit_export(out, pl, sha256);
     const char *base = strrchr(s->file, '/');
     base = base ? base + 1 : s->file;
     seq_buf_printf(out, "\nconst seq_model_info %s_info = {\n", s->name);
     seq_buf_printf(out, "    .name = \"%s\",\n    .seqcc_version = \"%s\",\n", s->name, SEQCC_VERSION);
     seq_buf_puts(out, "    .spec_file = ");
-    put_cstring(out, base);
+    emit_cstring(out, base);
     seq_buf_printf(out, ",\n    .spec_sha256 = \"%s\",\n", sha256);
     seq_buf_printf(out, "    .seed = %lluu,\n", (unsigned long long)s->seed);
     seq_buf_printf(out, "    .batch = %d,\n    .seq_len = %d,\n", s->batch, s->seq_len);
@@ -184,6 +170,7 @@ void emit_info(seq_buf *out, const plan *pl, const char *sha256)
                    seq_kind_name(seq_simd_idents(), (int)s->codegen.simd));
     seq_buf_printf(out, "    .n_params = %zu,\n    .n_tensors = %d,\n    .tensors = tensors,\n",
                    pl->params_arena.total, pl->n_params);
-    seq_buf_puts(out, "    .summary = summary,\n");
+    seq_buf_puts(out, "    .summary = summary,\n"
+                      "    .export_header = export_header,\n    .export_source = export_source,\n");
     info_sections(out, s);
 }

@@ -24,10 +24,10 @@ void loss_emit(seq_buf *out, const plan *pl)
 {
     const spec *s = pl->s;
     const layer *last = &s->layers[s->n_layers - 1];
-    const pass *tr = &pl->train, *pr = &pl->predict;
+    const pass *tr = &pl->train;
     int B = tr->batch, N = last->units, ce = s->loss.kind == SEQ_LOSS_SPARSE_CE;
     int mse = s->loss.kind == SEQ_LOSS_MSE;
-    int seq = last->out.is_seq, T = steps_out(tr, last), Tp = steps_out(pr, last);
+    int seq = last->out.is_seq, T = steps_out(tr, last);
     /* positions: one per example, or one per step of every example */
     int P = seq ? B * T : B;
     char d[64], c[96];
@@ -80,6 +80,19 @@ void loss_emit(seq_buf *out, const plan *pl)
                        B, N);
     else
         seq_buf_printf(out, "\n    seq_bce_logits_backward(%d, in->n_valid, logits, in->targets, d_logits);\n}\n", B);
+
+    loss_emit_predict(out, pl);
+}
+
+void loss_emit_predict(seq_buf *out, const plan *pl)
+{
+    const spec *s = pl->s;
+    const layer *last = &s->layers[s->n_layers - 1];
+    const pass *pr = &pl->predict;
+    int N = last->units, ce = s->loss.kind == SEQ_LOSS_SPARSE_CE;
+    int mse = s->loss.kind == SEQ_LOSS_MSE;
+    int seq = last->out.is_seq, Tp = steps_out(pr, last);
+    char d[64];
 
     seq_buf_puts(out, "\nstatic void loss_predict(real *a)\n{\n");
     emit_ptr(out, 1, mse ? "z" : "logits", 'a', pr->loss.in, dims2(d, sizeof d, 1, N));

@@ -106,6 +106,17 @@ static void emit_layer_calls(seq_buf *out, const plan *pl, int backward, int pre
     }
 }
 
+void emit_model_predict(seq_buf *out, const plan *pl)
+{
+    seq_buf_puts(out, "\n/* One example (a batch of 1, no targets), inference only; the output is\n"
+                      " * left at a + output_predict. */\n"
+                      "static void model_predict(const real *p, real *a, const seq_batch *in)\n{\n");
+    if (pl->s->series)
+        seq_buf_puts(out, "    input_predict(a, in->inputs);\n");
+    emit_layer_calls(out, pl, 0, 1);
+    seq_buf_puts(out, "    loss_predict(a);\n}\n");
+}
+
 static void emit_model_functions(seq_buf *out, const plan *pl)
 {
     const spec *s = pl->s;
@@ -133,13 +144,7 @@ static void emit_model_functions(seq_buf *out, const plan *pl)
     emit_layer_calls(out, pl, 1, 0);
     seq_buf_puts(out, "}\n");
 
-    seq_buf_puts(out, "\n/* One example (a batch of 1, no targets), inference only; the output is\n"
-                      " * left at a + output_predict. */\n"
-                      "static void model_predict(const real *p, real *a, const seq_batch *in)\n{\n");
-    if (s->series)
-        seq_buf_puts(out, "    input_predict(a, in->inputs);\n");
-    emit_layer_calls(out, pl, 0, 1);
-    seq_buf_puts(out, "    loss_predict(a);\n}\n");
+    emit_model_predict(out, pl);
 
     const pass *tr = &pl->train;
     if (tr->state_size) {

@@ -20,6 +20,7 @@ static const char usage[] =
     "usage: seqcc SPEC.yaml -o DIR [--check]\n"
     "       seqcc build SPEC.yaml -o BINARY [--lib] [-v]\n"
     "       seqcc summary SPEC.yaml\n"
+    "       seqcc export SPEC.yaml --checkpoint CKPT -o DIR [--weights f32|int8] [--no-tokenizer]\n"
     "       seqcc --version | --help\n"
     "\n"
     "Compiles a sequence-model spec into C: DIR/NAME.h (the model's C API),\n"
@@ -38,6 +39,8 @@ static const char usage[] =
     "             with the runtime: pkg-config --libs seqcc), NAME.h beside it\n"
     "  -v         build: print the commands it runs\n"
     "  summary    print the Keras-style layer table with parameter counts\n"
+    "  export     a checkpoint as freestanding C, DIR/NAME_infer.h and\n"
+    "             DIR/NAME_infer.c, as the model binary's export writes them\n"
     "\n"
     "Options take -o DIR or -o=DIR (--check, --lib, -v: no value); COMMAND --help\n"
     "shows a command's own.\n"
@@ -58,6 +61,18 @@ static const char build_usage[] =
     "             with the runtime: pkg-config --libs seqcc), NAME.h beside it\n"
     "  -v         print the commands it runs\n";
 
+static const char export_usage[] =
+    "usage: seqcc export SPEC.yaml --checkpoint CKPT -o DIR [--weights f32|int8]\n"
+    "                   [--no-tokenizer] [-v]\n"
+    "\n"
+    "Writes CKPT's model as freestanding C: DIR/NAME_infer.h and DIR/NAME_infer.c\n"
+    "(no allocation, no runtime; the weights as static const data), as the model\n"
+    "binary's `NAME export` does (seqcc builds it for the purpose, as seqcc build).\n"
+    "\n"
+    "  --weights int8   each matrix as int8 with a float scale per column\n"
+    "  --no-tokenizer   ids in: no vocabulary and no NAME_infer_text\n"
+    "  -v               print the commands it runs\n";
+
 static const char summary_usage[] =
     "usage: seqcc summary SPEC.yaml\n"
     "\n"
@@ -65,18 +80,24 @@ static const char summary_usage[] =
 
 /* The options; a command takes those of its mask (--help and --version: all).
  * getopt_long_only returns 256 + OPT_* (1, '?' and ':' are its own). */
-enum { OPT_OUT, OPT_CHECK, OPT_LIB, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_COUNT };
+enum { OPT_OUT, OPT_CHECK, OPT_LIB, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_CHECKPOINT,
+       OPT_WEIGHTS, OPT_NO_TOKENIZER, OPT_COUNT };
 #define VAL(o) (256 + (o))
 static const struct option longs[] = {
     {"o", required_argument, NULL, VAL(OPT_OUT)},       {"check", no_argument, NULL, VAL(OPT_CHECK)},
     {"lib", no_argument, NULL, VAL(OPT_LIB)},           {"v", no_argument, NULL, VAL(OPT_VERBOSE)},
     {"help", no_argument, NULL, VAL(OPT_HELP)},         {"h", no_argument, NULL, VAL(OPT_HELP)},
-    {"version", no_argument, NULL, VAL(OPT_VERSION)},   {NULL, 0, NULL, 0},
+    {"version", no_argument, NULL, VAL(OPT_VERSION)},
+    {"checkpoint", required_argument, NULL, VAL(OPT_CHECKPOINT)},
+    {"weights", required_argument, NULL, VAL(OPT_WEIGHTS)},
+    {"no-tokenizer", no_argument, NULL, VAL(OPT_NO_TOKENIZER)},
+    {NULL, 0, NULL, 0},
 };
 static const char *const option_names[OPT_COUNT] = {"-o", "--check", "--lib", "-v", "--help",
-                                                     "--version"};
+                                                     "--version", "--checkpoint", "--weights",
+                                                     "--no-tokenizer"};
 
-typedef enum { CMD_COMPILE, CMD_BUILD, CMD_SUMMARY } command_kind;
+typedef enum { CMD_COMPILE, CMD_BUILD, CMD_SUMMARY, CMD_EXPORT } command_kind;
 static const struct {
     const char *name, *usage; /* NAME NULL: seqcc SPEC -o DIR */
     unsigned takes;
@@ -84,12 +105,15 @@ static const struct {
     {NULL, usage, 1u << OPT_OUT | 1u << OPT_CHECK},
     {"build", build_usage, 1u << OPT_OUT | 1u << OPT_LIB | 1u << OPT_VERBOSE},
     {"summary", summary_usage, 0},
+    {"export", export_usage,
+     1u << OPT_OUT | 1u << OPT_CHECKPOINT | 1u << OPT_WEIGHTS | 1u << OPT_NO_TOKENIZER |
+         1u << OPT_VERBOSE},
 };
 
 typedef struct cli {
     command_kind cmd;
-    const char *spec_path, *out_dir;
-    int check, library, verbose;
+    const char *spec_path, *out_dir, *checkpoint, *weights;
+    int check, library, verbose, no_tokenizer;
 } cli;
 
 /* Reads, parses and checks the spec; NULL after reporting errors. */
@@ -122,6 +146,8 @@ static int parse(int argc, char **argv, cli *c)
         c->cmd = CMD_BUILD, first = 2;
     else if (argc > 1 && strcmp(argv[1], "summary") == 0)
         c->cmd = CMD_SUMMARY, first = 2;
+    else if (argc > 1 && strcmp(argv[1], "export") == 0)
+        c->cmd = CMD_EXPORT, first = 2;
     const char *name = commands[c->cmd].name, *use = commands[c->cmd].usage;
     opterr = 0;
     optind = 1;
@@ -157,12 +183,20 @@ static int parse(int argc, char **argv, cli *c)
             c->check |= o == OPT_CHECK;
             c->library |= o == OPT_LIB;
             c->verbose |= o == OPT_VERBOSE;
+            c->checkpoint = o == OPT_CHECKPOINT ? optarg : c->checkpoint;
+            c->weights = o == OPT_WEIGHTS ? optarg : c->weights;
+            c->no_tokenizer |= o == OPT_NO_TOKENIZER;
         }
     }
     if (optind + first - 1 < argc && !c->spec_path) /* after "--" */
         c->spec_path = argv[optind++ + first - 1];
-    if (optind + first - 1 < argc || !c->spec_path || (c->cmd != CMD_SUMMARY && !c->out_dir)) {
+    if (optind + first - 1 < argc || !c->spec_path || (c->cmd != CMD_SUMMARY && !c->out_dir) ||
+        (c->cmd == CMD_EXPORT && !c->checkpoint)) {
         fputs(use, stderr);
+        return EXIT_BAD_SPEC;
+    }
+    if (c->weights && strcmp(c->weights, "f32") != 0 && strcmp(c->weights, "int8") != 0) {
+        fprintf(stderr, "seqcc: --weights is f32 or int8, not '%s'\n", c->weights);
         return EXIT_BAD_SPEC;
     }
     return 0;
@@ -190,6 +224,10 @@ static int command(int argc, char **argv)
         summary_write(&s, &table);
         fputs(table.data, stdout);
         seq_buf_free(&table);
+    } else if (c.cmd == CMD_EXPORT) {
+        export_options eo = {spec_path, c.checkpoint, out_dir,
+                             c.weights && strcmp(c.weights, "int8") == 0, c.no_tokenizer, c.verbose};
+        status = export_model(&eo, files);
     } else {
         build_options bo = {spec_path, out_dir, c.library, c.verbose};
         status = c.cmd == CMD_BUILD ? build_model(&bo, files)

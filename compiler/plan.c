@@ -72,6 +72,11 @@ void plan_param(plan *pl, const layer *l, const char *what, int rank, const int 
     p->fan_out = fan_out;
     p->forget_units = forget_units;
     p->frozen = l->frozen;
+    p->quantized = rank >= 2 && !strstr(what, "bias"); /* a GRU's bias is [2, 3 units] */
+    p->q8_offset = p->quantized ? pl->q8_total : 0;
+    p->f32_offset = pl->q8_floats;
+    pl->q8_total += p->quantized ? p->size : 0;
+    pl->q8_floats += p->quantized ? (size_t)dims[rank - 1] : p->size;
 }
 
 const param *layer_param(const plan *pl, const layer *l, int k)

@@ -32,6 +32,12 @@ typedef struct param {
     int fan_in, fan_out;
     int forget_units;
     int frozen;       /* its layer's trainable: false */
+    /* Where an int8 export keeps it (export.h): a matrix (rank 2 or more,
+     * not a bias) as int8 at q8_offset of Q with a scale per column (its last
+     * dimension) at f32_offset of the floats; anything else as floats at
+     * f32_offset. */
+    int quantized;
+    size_t q8_offset, f32_offset;
 } param;
 
 enum { MAX_PARAMS_PER_LAYER = 6, MAX_BUFS = 32 };
@@ -61,6 +67,7 @@ typedef struct pass {
     int steps;          /* 0, or the steps of every sequence (a char-lm's prediction: 1) */
     size_t state_size;  /* the carried states, at the start of the arena */
     int training;
+    int exported;       /* the prediction pass written for a freestanding export (export.h) */
     arena acts;
     layer_io *io;       /* per layer */
     layer_io loss;      /* in = logits; out = model output; buf[0] = d logits */
@@ -73,6 +80,7 @@ typedef struct plan {
     param *params;
     int n_params;
     int *param_base;       /* per layer: index of its first param */
+    size_t q8_total, q8_floats; /* an int8 export's int8 values and floats */
     pass train, predict;
     int too_big;           /* a limit was crossed (and reported) */
 } plan;

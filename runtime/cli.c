@@ -26,7 +26,7 @@ enum {
     OPT_DATA, OPT_TEST_DATA, OPT_OUT, OPT_CHECKPOINT, OPT_SPLIT, OPT_RESUME, OPT_FORCE,
     OPT_PROBS, OPT_EPOCHS, OPT_MAX_STEPS, OPT_CHECKPOINT_EVERY, OPT_LIMIT, OPT_THREADS,
     OPT_SEED, OPT_SAMPLES, OPT_TOLERANCE, OPT_STEPS, OPT_PRIME, OPT_LENGTH, OPT_TEMPERATURE,
-    OPT_TOP_K, OPT_COUNT
+    OPT_TOP_K, OPT_WEIGHTS, OPT_NO_TOKENIZER, OPT_COUNT
 };
 
 typedef struct cli_option {
@@ -39,7 +39,8 @@ static const cli_option options[OPT_COUNT] = {
                      "(an aclImdb folder: its test part)"},
     {"test-data", "FILE", "the test part's own labelled file (default: the spec's\n"
                           "test_path, if any)"},
-    {"out", "PATH", "train: the run folder (default runs/%s); grads: the file"},
+    {"out", "PATH", "train: the run folder (default runs/%s); grads: the file;\n"
+                    "export: the folder"},
     {"checkpoint", "FILE", "the checkpoint to evaluate, predict with or differentiate"},
     {"split", "NAME", "train, val or test"},
     {"resume", NULL, "train: continue from OUT/checkpoint.safetensors"},
@@ -62,10 +63,13 @@ static const cli_option options[OPT_COUNT] = {
     {"temperature", "X", "sample: below 1 more conservative, above 1 more varied, 0 always\n"
                          "the most likely character (default 1)"},
     {"top-k", "K", "sample: draw among the K most likely characters (default all)"},
+    {"weights", "f32|int8", "export: the weights as floats (default), or each matrix as int8\n"
+                            "with a float scale per column"},
+    {"no-tokenizer", NULL, "export: leave out the vocabulary and NAME_infer_text (ids in)"},
 };
 
 #define OPT(o) (1u << (o))
-#define CMD_SUMMARY ((seq_command)(SEQ_CMD_SAMPLE + 1)) /* no seq_command: no run */
+#define CMD_SUMMARY ((seq_command)(SEQ_CMD_EXPORT + 1)) /* no seq_command: no run */
 
 typedef struct cli_command {
     const char *name, *args, *help; /* ARGS: the operands after the options */
@@ -102,6 +106,9 @@ static const cli_command commands[] = {
     {"sample", "", "a char-lm's text: --prime TEXT, --length N, --temperature X, --top-k K",
      OPT(OPT_CHECKPOINT) | OPT(OPT_PRIME) | OPT(OPT_LENGTH) | OPT(OPT_TEMPERATURE) |
          OPT(OPT_TOP_K) | OPT(OPT_SEED) | OPT(OPT_THREADS)},
+    {"export", "", "--checkpoint as freestanding C: OUT/NAME_infer.h and OUT/NAME_infer.c\n"
+                   "(no allocation, no runtime; the weights as static const data)",
+     OPT(OPT_CHECKPOINT) | OPT(OPT_OUT) | OPT(OPT_WEIGHTS) | OPT(OPT_NO_TOKENIZER)},
     {"summary", "", "the layer table with parameter counts", 0},
 };
 enum { N_COMMANDS = (int)(sizeof commands / sizeof *commands) };
@@ -247,6 +254,14 @@ static int set_option(int opt, const char *v, seq_options *o)
     case OPT_RESUME: o->resume = 1; return 0;
     case OPT_FORCE: o->force = 1; return 0;
     case OPT_PROBS: o->probs = 1; return 0;
+    case OPT_NO_TOKENIZER: o->no_tokenizer = 1; return 0;
+    case OPT_WEIGHTS:
+        if (strcmp(v, "f32") == 0 || strcmp(v, "int8") == 0) {
+            o->int8 = strcmp(v, "int8") == 0;
+            return 0;
+        }
+        fprintf(stderr, "error: --weights is f32 or int8, not '%s'\n", v);
+        return -1;
     case OPT_MAX_STEPS: return parse_long(name, v, 1, 1000000000L, &o->max_steps);
     case OPT_CHECKPOINT_EVERY: return parse_long(name, v, 1, 1000000000L, &o->checkpoint_every);
     case OPT_LIMIT: return parse_long(name, v, 1, 1000000000L, &o->limit);
@@ -437,7 +452,7 @@ static int main_command(int argc, char **argv, const seq_model_info *info,
         c++;
     if (c == N_COMMANDS) {
         fprintf(stderr, "error: unknown command '%s' (expected train, eval, predict, summary, "
-                        "grads, gradcheck, bench or sample; see --help)\n", cmd);
+                        "grads, gradcheck, bench, sample or export; see --help)\n", cmd);
         return SEQ_EXIT_USAGE;
     }
     for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)

@@ -7,7 +7,7 @@
 
 typedef enum seq_command {
     SEQ_CMD_TRAIN, SEQ_CMD_EVAL, SEQ_CMD_PREDICT, SEQ_CMD_GRADS, SEQ_CMD_GRADCHECK,
-    SEQ_CMD_BENCH, SEQ_CMD_SAMPLE
+    SEQ_CMD_BENCH, SEQ_CMD_SAMPLE, SEQ_CMD_EXPORT
 } seq_command;
 
 /* Exit statuses. */
@@ -42,6 +42,8 @@ typedef struct seq_options {
     long length;             /* sample: characters to generate */
     double temperature;      /* sample: divides the logits (below 1: more conservative) */
     int top_k;               /* sample: draw among the K most likely only (0: all) */
+    int int8;                /* export: --weights int8 */
+    int no_tokenizer;        /* export: ids in, no vocabulary */
 } seq_options;
 
 /* predict: one answer per line of o->input, through the C API. Returns an

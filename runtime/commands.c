@@ -1,4 +1,4 @@
-/* commands.c: eval, grads, bench and sample (predict is predict.c). */
+/* commands.c: eval, grads, bench, sample and export (predict is predict.c). */
 #include "run.h"
 
 #include <math.h>
@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include "dist.h"
+#include "export.h"
 #include "init.h"
 #include "safetensors.h"
 #include "utf8.h"
@@ -374,5 +375,45 @@ int cmd_sample(run *r, const seq_options *o)
     }
     fputc('\n', stdout);
     free(acts);
+    return SEQ_EXIT_OK;
+}
+
+/* ---- export ------------------------------------------------------------------ */
+
+int cmd_export(run *r, const seq_options *o)
+{
+    const seq_model_info *info = r->info;
+    seq_err err;
+    if (need_checkpoint(o, "export") != 0)
+        return SEQ_EXIT_USAGE;
+    if (!o->out) {
+        fprintf(stderr, "error: export needs --out DIR (it writes DIR/%s_infer.h and "
+                        "DIR/%s_infer.c)\n", info->name, info->name);
+        return SEQ_EXIT_USAGE;
+    }
+    if (o->no_tokenizer && (info->char_lm || info->n_features)) {
+        fprintf(stderr, "error: --no-tokenizer is for text classifiers; %s has no tokenizer\n",
+                info->name);
+        return SEQ_EXIT_USAGE;
+    }
+    if (load_checkpoint(r, o->checkpoint, 0, &err) != 0) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return SEQ_EXIT_FAIL;
+    }
+    float *params = seq_xmalloc((info->n_params ? info->n_params : 1) * sizeof *params);
+    for (size_t i = 0; i < info->n_params; i++)
+        params[i] = (float)r->params[i];
+    seq_export_in in = {info, params, r->vocab, r->chars, r->n_chars, r->classes.data, &r->scale,
+                        o->checkpoint, r->step};
+    seq_export_options eo = {o->int8, !o->no_tokenizer};
+    size_t bytes = 0;
+    int rc = seq_export_write(&in, &eo, o->out, &bytes, &err);
+    free(params);
+    if (rc != 0) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return SEQ_EXIT_FAIL;
+    }
+    printf("%s: %s/%s_infer.h and %s/%s_infer.c, %s weights (%zu bytes)\n", info->name, o->out,
+           info->name, o->out, info->name, o->int8 ? "int8" : "f32", bytes);
     return SEQ_EXIT_OK;
 }

@@ -56,6 +56,7 @@ int seq_run(const seq_model *m, const seq_options *o, const char *data_root)
     case SEQ_CMD_GRADCHECK: status = cmd_gradcheck(&r, o); break;
     case SEQ_CMD_BENCH: status = cmd_bench(&r, o); break;
     case SEQ_CMD_SAMPLE: status = cmd_sample(&r, o); break;
+    case SEQ_CMD_EXPORT: status = cmd_export(&r, o); break;
     }
     run_free(&r);
 #ifndef SEQ_REAL_DOUBLE

@@ -45,6 +45,8 @@ typedef struct seq_model_info {
     int n_tensors;
     const seq_tensor_info *tensors;
     const char *summary;        /* the Keras-style table */
+    /* The freestanding export's template, NULL-terminated lines (export.h) */
+    const char *const *export_header, *const *export_source;
     seq_data_info data;
     seq_optim_info optim;
     seq_train_info train;

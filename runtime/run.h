@@ -98,6 +98,7 @@ double run_val_score(const run *r, score v);
 #define cmd_grads SEQ_P(cmd_grads)
 #define cmd_bench SEQ_P(cmd_bench)
 #define cmd_gradcheck SEQ_P(cmd_gradcheck)
+#define cmd_export SEQ_P(cmd_export)
 
 void run_init(run *r, const seq_model *m, const seq_options *o);
 void run_free(run *r);
@@ -157,5 +158,6 @@ int cmd_grads(run *r, const seq_options *o, const char *data_root);
 int cmd_bench(run *r, const seq_options *o);
 int cmd_gradcheck(run *r, const seq_options *o);
 int cmd_sample(run *r, const seq_options *o);
+int cmd_export(run *r, const seq_options *o);
 
 #endif

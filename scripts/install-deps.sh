@@ -4,7 +4,9 @@
 set -euo pipefail
 
 packages=(build-essential clang cmake pkg-config libyaml-dev libopenblas-dev
-          lua5.4 lua-busted lua-dkjson curl ca-certificates libopenmpi-dev openmpi-bin)
+          lua5.4 lua-busted lua-dkjson curl ca-certificates libopenmpi-dev openmpi-bin
+          gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc-riscv64-unknown-elf
+          picolibc-riscv64-unknown-elf)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -181,18 +181,13 @@ static void block_buf(seq_buf *out, int is_const, const char *name, const pass *
  * it, for the 2-D kernels: a word is an image of one step. */
 static void windows(seq_buf *out, const layer *l, dims d)
 {
-    seq_buf_printf(out, "\nstatic const seq_window2d %s_conv_window = {\n"
-                        "    .steps_in = %d, .width_in = %d, .channels = %d,\n"
-                        "    .steps_out = %d, .width_out = %d,\n"
-                        "    .size_steps = 1, .size_width = %d,\n"
-                        "    .pad_steps = 0, .pad_width = %d,\n};\n",
-                   l->name, d.T, d.W, d.D, d.T, d.Wo, d.K, l->same ? (d.K - 1) / 2 : 0);
-    seq_buf_printf(out, "\nstatic const seq_window2d %s_max_window = {\n"
-                        "    .steps_in = %d, .width_in = %d, .channels = %d,\n"
-                        "    .steps_out = %d, .width_out = 1,\n"
-                        "    .size_steps = 1, .size_width = %d,\n"
-                        "    .pad_steps = 0, .pad_width = 0,\n};\n",
-                   l->name, d.T, d.Wo, d.F, d.T, d.Wo);
+    char name[96];
+    const int conv[9] = {d.T, d.W, d.D, d.T, d.Wo, 1, d.K, 0, l->same ? (d.K - 1) / 2 : 0};
+    const int max[9] = {d.T, d.Wo, d.F, d.T, 1, 1, d.Wo, 0, 0};
+    snprintf(name, sizeof name, "%s_conv_window", l->name);
+    window2d_write(out, name, conv);
+    snprintf(name, sizeof name, "%s_max_window", l->name);
+    window2d_write(out, name, max);
 }
 
 static void char_cnn_forward(seq_buf *out, const plan *pl, const pass *ps, const layer *l)
@@ -200,16 +195,16 @@ static void char_cnn_forward(seq_buf *out, const plan *pl, const pass *ps, const
     const layer_io *io = &ps->io[l->index];
     dims d = dims_of(ps, l);
     char s[64], c[112];
-    if (ps->training)
+    if (ps->training || ps->exported)
         windows(out, l, d);
     seq_buf_printf(out, "\nstatic void %s_%s_block(const real *p, real *a, const int32_t *chars, "
                         "int blk)\n{\n", l->name, ps->suffix);
     snprintf(c, sizeof c, "%s char ids, character features", dims2(s, sizeof s, l->char_vocab_size, d.D));
-    emit_ptr(out, 1, "char_embeddings", 'p', layer_param(pl, l, P_CHAR_EMBEDDINGS)->offset, c);
+    emit_param(out, ps, "char_embeddings", layer_param(pl, l, P_CHAR_EMBEDDINGS), c);
     snprintf(c, sizeof c, "%s kernel characters, character features, filters",
              dims3(s, sizeof s, d.K, d.D, d.F));
-    emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, c);
-    emit_ptr(out, 1, "bias", 'p', layer_param(pl, l, P_BIAS)->offset, dims1(s, sizeof s, d.F));
+    emit_param(out, ps, "kernel", layer_param(pl, l, P_KERNEL), c);
+    emit_param(out, ps, "bias", layer_param(pl, l, P_BIAS), dims1(s, sizeof s, d.F));
     snprintf(c, sizeof c, "%s the word embeddings", dims3(s, sizeof s, d.T, d.R, d.E));
     emit_block_ptr(out, 1, "words", io->in, io->in_stride, c);
     snprintf(c, sizeof c, "%s each word's characters", dims4(s, sizeof s, d.T, d.R, d.W, d.D));
@@ -242,7 +237,7 @@ static void char_cnn_backward(seq_buf *out, const plan *pl, const pass *ps, cons
     char s[64], c[112];
     seq_buf_printf(out, "\nstatic void %s_backward_block(const real *p, real *a, "
                         "const int32_t *chars, int blk)\n{\n", l->name);
-    emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, dims2(s, sizeof s, d.KD, d.F));
+    emit_param(out, ps, "kernel", layer_param(pl, l, P_KERNEL), dims2(s, sizeof s, d.KD, d.F));
     block_buf(out, 1, "cols", ps, l, B_COLS, d.Wo * d.KD, dims4(s, sizeof s, d.T, d.R, d.Wo, d.KD));
     block_buf(out, 1, "y", ps, l, B_CONV, (long)d.Wo * d.F, dims4(s, sizeof s, d.T, d.R, d.Wo, d.F));
     block_buf(out, 1, "max", ps, l, B_MAX, d.F, dims3(s, sizeof s, d.T, d.R, d.F));

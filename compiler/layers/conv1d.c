@@ -94,8 +94,8 @@ static void conv_forward(seq_buf *out, const plan *pl, const pass *ps, const lay
     seq_buf_printf(out, "\nstatic void %s_%s_block(const real *p, real *a, int blk)\n{\n", l->name,
                    ps->suffix);
     snprintf(c, sizeof c, "[%d, %d, %d] kernel steps, input features, filters", K, F, C);
-    emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, c);
-    emit_ptr(out, 1, "bias", 'p', layer_param(pl, l, P_BIAS)->offset, dims1(d, sizeof d, C));
+    emit_param(out, ps, "kernel", layer_param(pl, l, P_KERNEL), c);
+    emit_param(out, ps, "bias", layer_param(pl, l, P_BIAS), dims1(d, sizeof d, C));
     snprintf(c, sizeof c, "%s input", dims3(d, sizeof d, Ti, R, F));
     emit_block_ptr(out, 1, "x", io->in, io->in_stride, c);
     snprintf(c, sizeof c, "%s each step's window", dims3(d, sizeof d, To, R, KF));
@@ -112,7 +112,7 @@ static void conv_backward(seq_buf *out, const plan *pl, const pass *ps, const la
     int K = l->kernel_size, KF = K * F;
     char d[64], c[96];
     seq_buf_printf(out, "\nstatic void %s_backward_block(const real *p, real *a, int blk)\n{\n", l->name);
-    emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, dims2(d, sizeof d, KF, C));
+    emit_param(out, ps, "kernel", layer_param(pl, l, P_KERNEL), dims2(d, sizeof d, KF, C));
     emit_block_ptr(out, 1, "cols", io->buf[B_COLS], (size_t)To * R * KF, dims3(d, sizeof d, To, R, KF));
     if (l->act != ACT_NONE)
         emit_block_ptr(out, 1, "y", io->out, io->out_stride, dims3(d, sizeof d, To, R, C));

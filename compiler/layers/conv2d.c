@@ -110,15 +110,15 @@ static void conv2d_forward(seq_buf *out, const plan *pl, const pass *ps, const l
     int Ti = l->in.steps, Wi = image_width(l->in), Ci = image_channels(l->in);
     int To = l->out.steps, Wo = image_width(l->out), R = ps->rows, C = l->filters, KK = window2d(l);
     char d[64], c[112];
-    if (ps->training)
+    if (ps->training || ps->exported)
         window2d_definition(out, l, same_pad(l, l->kernel_size), same_pad(l, l->kernel_width),
                           l->kernel_size, l->kernel_width);
     seq_buf_printf(out, "\nstatic void %s_%s_block(const real *p, real *a, int blk)\n{\n", l->name,
                    ps->suffix);
     snprintf(c, sizeof c, "%s kernel steps, width, input channels, filters",
              dims4(d, sizeof d, l->kernel_size, l->kernel_width, Ci, C));
-    emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, c);
-    emit_ptr(out, 1, "bias", 'p', layer_param(pl, l, P_BIAS)->offset, dims1(d, sizeof d, C));
+    emit_param(out, ps, "kernel", layer_param(pl, l, P_KERNEL), c);
+    emit_param(out, ps, "bias", layer_param(pl, l, P_BIAS), dims1(d, sizeof d, C));
     snprintf(c, sizeof c, "%s input image", dims4(d, sizeof d, Ti, R, Wi, Ci));
     emit_block_ptr(out, 1, "x", io->in, io->in_stride, c);
     snprintf(c, sizeof c, "%s each pixel's window", dims4(d, sizeof d, To, R, Wo, KK));
@@ -135,7 +135,7 @@ static void conv2d_backward(seq_buf *out, const plan *pl, const pass *ps, const 
     int To = l->out.steps, Wo = image_width(l->out), R = ps->rows, C = l->filters, KK = window2d(l);
     char d[64], c[112];
     seq_buf_printf(out, "\nstatic void %s_backward_block(const real *p, real *a, int blk)\n{\n", l->name);
-    emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, dims2(d, sizeof d, KK, C));
+    emit_param(out, ps, "kernel", layer_param(pl, l, P_KERNEL), dims2(d, sizeof d, KK, C));
     emit_block_ptr(out, 1, "cols", io->buf[B_COLS], (size_t)To * R * Wo * KK,
                    dims4(d, sizeof d, To, R, Wo, KK));
     if (l->act != ACT_NONE)

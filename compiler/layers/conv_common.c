@@ -79,16 +79,25 @@ int image_channels(layer_shape sh)
     return sh.channels ? sh.channels : 1;
 }
 
-void window2d_definition(seq_buf *out, const layer *l, int pad_steps, int pad_width,
-                              int size_steps, int size_width)
+void window2d_write(seq_buf *out, const char *name, const int g[9])
 {
-    seq_buf_printf(out, "\nstatic const seq_window2d %s_window = {\n"
-                        "    .steps_in = %d, .width_in = %d, .channels = %d,\n"
-                        "    .steps_out = %d, .width_out = %d,\n"
-                        "    .size_steps = %d, .size_width = %d,\n"
-                        "    .pad_steps = %d, .pad_width = %d,\n};\n",
-                   l->name, l->in.steps, image_width(l->in), image_channels(l->in), l->out.steps,
-                   image_width(l->out), size_steps, size_width, pad_steps, pad_width);
+    /* in the members' order (no designators: an export compiles as C++ too) */
+    seq_buf_printf(out, "\nstatic const seq_window2d %s = {\n"
+                        "    %d, %d, %d,  /* steps_in, width_in, channels */\n"
+                        "    %d, %d,      /* steps_out, width_out */\n"
+                        "    %d, %d,      /* size_steps, size_width */\n"
+                        "    %d, %d,      /* pad_steps, pad_width */\n};\n",
+                   name, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8]);
+}
+
+void window2d_definition(seq_buf *out, const layer *l, int pad_steps, int pad_width,
+                         int size_steps, int size_width)
+{
+    char name[96];
+    snprintf(name, sizeof name, "%s_window", l->name);
+    const int g[9] = {l->in.steps, image_width(l->in), image_channels(l->in), l->out.steps,
+                      image_width(l->out), size_steps, size_width, pad_steps, pad_width};
+    window2d_write(out, name, g);
 }
 
 void pool_acts(pass *ps, const layer *l)

@@ -29,6 +29,8 @@ layer_shape image_shape(int steps, int width, int channels);
 /* An image's width and channels (the embedding plane has one channel). */
 int image_width(layer_shape sh);
 int image_channels(layer_shape sh);
+/* "static const seq_window2d NAME = {...};": G's members in order. */
+void window2d_write(seq_buf *out, const char *name, const int g[9]);
 /* The layer's seq_window2d, once, before its first function. */
 void window2d_definition(seq_buf *out, const layer *l, int pad_steps, int pad_width,
                          int size_steps, int size_width);

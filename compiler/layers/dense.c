@@ -114,7 +114,7 @@ static void declare(seq_buf *out, const plan *pl, const pass *ps, const layer *l
     const layer_io *io = &ps->io[l->index];
     int B = ps->batch, F = l->in.features, N = l->units;
     char d[64], c[96];
-    emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, dims2(d, sizeof d, F, N));
+    emit_param(out, ps, "kernel", layer_param(pl, l, P_KERNEL), dims2(d, sizeof d, F, N));
     snprintf(c, sizeof c, "%s input", dims2(d, sizeof d, B, F));
     emit_ptr(out, 1, "x", 'a', io->in, c);
 }
@@ -131,7 +131,7 @@ static void dense_forward(seq_buf *out, const plan *pl, const pass *ps, const la
     char d[64];
     seq_buf_printf(out, "\nstatic void %s_%s(const real *p, real *a)\n{\n", l->name, ps->suffix);
     declare(out, pl, ps, l);
-    emit_ptr(out, 1, "bias", 'p', layer_param(pl, l, P_BIAS)->offset, dims1(d, sizeof d, N));
+    emit_param(out, ps, "bias", layer_param(pl, l, P_BIAS), dims1(d, sizeof d, N));
     emit_ptr(out, 0, "y", 'a', io->out,
              act == l->act ? dims2(d, sizeof d, B, N)
              : l->act == ACT_SOFTMAX ? "logits; the softmax is in the loss"
@@ -197,8 +197,8 @@ static void td_forward(seq_buf *out, const plan *pl, const pass *ps, const layer
     char d[64], c[96];
     seq_buf_printf(out, "\nstatic void %s_%s_block(const real *p, real *a, int blk)\n{\n", l->name,
                    ps->suffix);
-    emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, dims2(d, sizeof d, F, N));
-    emit_ptr(out, 1, "bias", 'p', layer_param(pl, l, P_BIAS)->offset, dims1(d, sizeof d, N));
+    emit_param(out, ps, "kernel", layer_param(pl, l, P_KERNEL), dims2(d, sizeof d, F, N));
+    emit_param(out, ps, "bias", layer_param(pl, l, P_BIAS), dims1(d, sizeof d, N));
     snprintf(c, sizeof c, "%s input", dims3(d, sizeof d, T, R, F));
     emit_block_ptr(out, 1, "x", io->in, io->in_stride, c);
     snprintf(c, sizeof c, "%s%s", dims3(d, sizeof d, T, R, N),
@@ -220,7 +220,7 @@ static void td_backward(seq_buf *out, const plan *pl, const pass *ps, const laye
     activation act = layer_activation(pl, l);
     char d[64], c[96];
     seq_buf_printf(out, "\nstatic void %s_backward_block(const real *p, real *a, int blk)\n{\n", l->name);
-    emit_ptr(out, 1, "kernel", 'p', layer_param(pl, l, P_KERNEL)->offset, dims2(d, sizeof d, F, N));
+    emit_param(out, ps, "kernel", layer_param(pl, l, P_KERNEL), dims2(d, sizeof d, F, N));
     snprintf(c, sizeof c, "%s input", dims3(d, sizeof d, T, R, F));
     emit_block_ptr(out, 1, "x", io->in, io->in_stride, c);
     if (act != ACT_NONE)

@@ -131,7 +131,7 @@ static void embedding_forward(seq_buf *out, const plan *pl, const pass *ps, cons
     char d[64], c[96];
     seq_buf_printf(out, "\nstatic void %s_%s(const real *p, real *a, const int32_t *ids)\n{\n",
                    l->name, ps->suffix);
-    emit_ptr(out, 1, "embeddings", 'p', table->offset, dims2(d, sizeof d, l->input_dim, E));
+    emit_param(out, ps, "embeddings", table, dims2(d, sizeof d, l->input_dim, E));
     snprintf(c, sizeof c, "[%d, %d, %d, %d]", ps->blocks, T, R, E);
     emit_ptr(out, 0, "out", 'a', io->out, c);
     seq_buf_printf(out, "\n    /* out[b / %d, t, b %% %d] = embeddings[ids[b, t]] */\n"

@@ -51,7 +51,7 @@ static void pool2d_forward(seq_buf *out, const plan *pl, const pass *ps, const l
     int R = ps->rows, C = image_channels(l->in);
     char d[64];
     (void)pl;
-    if (ps->training)
+    if (ps->training || ps->exported)
         window2d_definition(out, l, 0, 0, l->pool_size, l->pool_width);
     seq_buf_printf(out, "\nstatic void %s_%s_block(const real *p, real *a, int blk)\n{\n", l->name,
                    ps->suffix);

@@ -337,6 +337,7 @@ enum {
  * locals ("h", or "f_h" / "b_h" in a bidirectional layer). */
 typedef struct direction {
     const layer *l;
+    const pass *ps;
     const layer_io *io;
     int dir;                 /* 1: the backward direction of a bidirectional layer */
     cell cell;
@@ -364,6 +365,7 @@ static void direction_init(direction *d, const pass *ps, const layer *l, int dir
 {
     memset(d, 0, sizeof *d);
     d->l = l;
+    d->ps = ps;
     d->io = &ps->io[l->index];
     d->dir = dir;
     d->cell = cell_of(l);
@@ -398,7 +400,7 @@ static void recurrent_ptr(seq_buf *out, const plan *pl, const direction *d, int 
                  backward ? "recurrent_kernel transposed, packed (seq_pack_bt)"
                           : "recurrent_kernel, packed (seq_pack_b)");
     else
-        emit_ptr(out, 1, d->rec, 'p', dir_param(pl, d->l, d->dir, P_RECURRENT)->offset,
+        emit_param(out, d->ps, d->rec, dir_param(pl, d->l, d->dir, P_RECURRENT),
                  dims2(dims, sizeof dims, d->H, d->G * d->H));
 }
 
@@ -409,12 +411,12 @@ static void forward_pointers(seq_buf *out, const plan *pl, const direction *d, u
     int T = d->T, R = d->R, H = d->H, G = d->G;
     char dims[64], c[128];
     if (want & W_KERNEL)
-        emit_ptr(out, 1, d->kernel, 'p', dir_param(pl, l, d->dir, P_KERNEL)->offset,
+        emit_param(out, d->ps, d->kernel, dir_param(pl, l, d->dir, P_KERNEL),
                  dims2(dims, sizeof dims, d->F, G * H));
     if (want & W_REC)
         recurrent_ptr(out, pl, d, 0);
     if (want & W_BIAS)
-        emit_ptr(out, 1, d->bias, 'p', dir_param(pl, l, d->dir, P_BIAS)->offset,
+        emit_param(out, d->ps, d->bias, dir_param(pl, l, d->dir, P_BIAS),
                  d->cell == CELL_GRU ? dims2(dims, sizeof dims, 2, G * H)
                                      : dims1(dims, sizeof dims, G * H));
     snprintf(c, sizeof c, "%s%s", dims3(dims, sizeof dims, T, R, G * H),
@@ -700,7 +702,7 @@ static void backward_pointers(seq_buf *out, const plan *pl, const direction *d, 
     size_t SG = d->SG, SH = d->SH, SG3 = d->SG3;
     char dims[64], c[128];
     if (want & W_KERNEL)
-        emit_ptr(out, 1, d->kernel, 'p', dir_param(pl, l, dir, P_KERNEL)->offset, dims2(dims, sizeof dims, F, G * H));
+        emit_param(out, d->ps, d->kernel, dir_param(pl, l, dir, P_KERNEL), dims2(dims, sizeof dims, F, G * H));
     if (want & W_REC)
         recurrent_ptr(out, pl, d, 1);
     if (d->cell != CELL_RNN && (want & W_GATES)) /* a SimpleRNN's backward needs only h */

@@ -112,17 +112,17 @@ static void embedding_predict(const real *p, real *a, const int32_t *ids)
 /* ---- char_cnn (CharCNN): (None, 400, 64) -> (None, 400, 112) ------------- */
 
 static const seq_window2d char_cnn_conv_window = {
-    .steps_in = 400, .width_in = 14, .channels = 16,
-    .steps_out = 400, .width_out = 12,
-    .size_steps = 1, .size_width = 3,
-    .pad_steps = 0, .pad_width = 0,
+    400, 14, 16,  /* steps_in, width_in, channels */
+    400, 12,      /* steps_out, width_out */
+    1, 3,      /* size_steps, size_width */
+    0, 0,      /* pad_steps, pad_width */
 };
 
 static const seq_window2d char_cnn_max_window = {
-    .steps_in = 400, .width_in = 12, .channels = 48,
-    .steps_out = 400, .width_out = 1,
-    .size_steps = 1, .size_width = 12,
-    .pad_steps = 0, .pad_width = 0,
+    400, 12, 48,  /* steps_in, width_in, channels */
+    400, 1,      /* steps_out, width_out */
+    1, 12,      /* size_steps, size_width */
+    0, 0,      /* pad_steps, pad_width */
 };
 
 static void char_cnn_forward_block(const real *p, real *a, const int32_t *chars, int blk)

@@ -99,10 +99,10 @@ static void embedding_predict(const real *p, real *a, const int32_t *ids)
 /* ---- conv2d (Conv2D): (None, 400, 32) -> (None, 400, 32, 8) -------------- */
 
 static const seq_window2d conv2d_window = {
-    .steps_in = 400, .width_in = 32, .channels = 1,
-    .steps_out = 400, .width_out = 32,
-    .size_steps = 3, .size_width = 3,
-    .pad_steps = 1, .pad_width = 1,
+    400, 32, 1,  /* steps_in, width_in, channels */
+    400, 32,      /* steps_out, width_out */
+    3, 3,      /* size_steps, size_width */
+    1, 1,      /* pad_steps, pad_width */
 };
 
 static void conv2d_forward_block(const real *p, real *a, int blk)
@@ -173,10 +173,10 @@ static void conv2d_predict(const real *p, real *a)
 /* ---- max_pooling2d (MaxPooling2D): (None, 400, 32, 8) -> (None, 200, 16, 8)  */
 
 static const seq_window2d max_pooling2d_window = {
-    .steps_in = 400, .width_in = 32, .channels = 8,
-    .steps_out = 200, .width_out = 16,
-    .size_steps = 2, .size_width = 2,
-    .pad_steps = 0, .pad_width = 0,
+    400, 32, 8,  /* steps_in, width_in, channels */
+    200, 16,      /* steps_out, width_out */
+    2, 2,      /* size_steps, size_width */
+    0, 0,      /* pad_steps, pad_width */
 };
 
 static void max_pooling2d_forward_block(const real *p, real *a, int blk)

@@ -1,0 +1,258 @@
+/* driver.c: a host program over a model's freestanding export
+ * (NAME_infer.h), for the tests (lua/export): the export's answers in the
+ * binary's terms. Compiled with -DSEQ_MODEL=NAME, -DSEQ_MODEL_UPPER=NAME in
+ * capitals and one of -DSEQ_TEXT, -DSEQ_WINDOW or -DSEQ_CHAR_LM (with
+ * runtime/rng.c: the binary's generator).
+ *
+ *   driver text        each stdin line a text: its probabilities, tab-separated
+ *   driver ids         each line space-separated ids (a char-CNN model: ids,
+ *                      then ';', then each token's word_len char ids)
+ *   driver eval        each line LABEL<TAB>TEXT: accuracy and mean loss
+ *   driver window      each line a window's numbers: the forecast
+ *   driver sample PRIME LENGTH TEMPERATURE TOP_K SEED
+ *                      the text `NAME sample` writes with those options
+ * A line the export refuses prints "status N". */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define STR_(a) #a
+#define STR(a) STR_(a)
+#define API(f) CAT(SEQ_MODEL, _infer_##f)
+#define K(c) CAT(SEQ_MODEL_UPPER, _INFER_##c)
+
+#include STR(CAT(SEQ_MODEL, _infer.h))
+
+enum { MAX_LINE = 1 << 22 };
+
+#ifndef SEQ_CHAR_LM
+static float workspace[(K(WORKSPACE_BYTES) + 3) / 4];
+#endif
+
+#ifndef SEQ_CHAR_LM
+static char *read_line(FILE *f, char *buf, size_t *len)
+{
+    if (!fgets(buf, MAX_LINE, f))
+        return NULL;
+    *len = strlen(buf);
+    while (*len && (buf[*len - 1] == '\n' || buf[*len - 1] == '\r'))
+        buf[--*len] = '\0';
+    return buf;
+}
+#endif
+
+#ifdef SEQ_TEXT
+static void print_probs(int s, const float *p)
+{
+    if (s != K(OK)) {
+        printf("status %d\n", s);
+        return;
+    }
+    for (int c = 0; c < K(N_PROBS); c++)
+        printf("%s%.9g", c ? "\t" : "", (double)p[c]);
+    putchar('\n');
+}
+
+static int ids_line(char *line, float *probs)
+{
+    static int32_t ids[1 << 16];
+#ifdef SEQ_IDS_CHARS
+    static int32_t chars[1 << 20];
+    char *semi = strchr(line, ';');
+    size_t nc = 0;
+    if (semi)
+        for (char *p = semi + 1, *end; nc < sizeof chars / sizeof *chars; p = end) {
+            long v = strtol(p, &end, 10);
+            if (end == p)
+                break;
+            chars[nc++] = (int32_t)v;
+        }
+    if (semi)
+        *semi = '\0';
+#endif
+    size_t n = 0;
+    for (char *p = line, *end; n < sizeof ids / sizeof *ids; p = end) {
+        long v = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        ids[n++] = (int32_t)v;
+    }
+#ifdef SEQ_IDS_CHARS
+    return API(ids_chars)(ids, chars, n, workspace, probs);
+#else
+    return API(ids)(ids, n, workspace, probs);
+#endif
+}
+#endif
+
+#ifdef SEQ_CHAR_LM
+#include "rng.h"
+
+/* commands.c's draw, as `sample` picks the next character. */
+static int draw(const float *p, int k, double temperature, int top_k, seq_rng *rng)
+{
+    int best = 0;
+    for (int c = 1; c < k; c++)
+        if (p[c] > p[best])
+            best = c;
+    if (temperature == 0 || !(p[best] > 0))
+        return best;
+    double w[K(N_PROBS)], total = 0, log_max = log((double)p[best]);
+    for (int c = 0; c < k; c++)
+        w[c] = p[c] > 0 ? exp((log((double)p[c]) - log_max) / temperature) : 0;
+    if (top_k > 0 && top_k < k) {
+        for (int c = 0; c < k; c++) {
+            int above = 0;
+            for (int d = 0; d < k; d++)
+                above += w[d] > w[c] || (w[d] == w[c] && d < c);
+            if (above >= top_k)
+                w[c] = -1;
+        }
+        for (int c = 0; c < k; c++)
+            w[c] = w[c] < 0 ? 0 : w[c];
+    }
+    for (int c = 0; c < k; c++)
+        total += w[c];
+    double u = seq_rng_uniform(rng) * total;
+    for (int c = 0; c < k; c++) {
+        if (u < w[c])
+            return c;
+        u -= w[c];
+    }
+    return k - 1;
+}
+
+static void put_utf8(uint32_t cp)
+{
+    if (cp < 0x80) {
+        putchar((int)cp);
+    } else if (cp < 0x800) {
+        putchar((int)(0xC0 | cp >> 6));
+        putchar((int)(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        putchar((int)(0xE0 | cp >> 12));
+        putchar((int)(0x80 | (cp >> 6 & 0x3F)));
+        putchar((int)(0x80 | (cp & 0x3F)));
+    } else {
+        putchar((int)(0xF0 | cp >> 18));
+        putchar((int)(0x80 | (cp >> 12 & 0x3F)));
+        putchar((int)(0x80 | (cp >> 6 & 0x3F)));
+        putchar((int)(0x80 | (cp & 0x3F)));
+    }
+}
+
+/* The next code point of valid UTF-8 S at *I. */
+static uint32_t next_cp(const unsigned char *s, size_t *i)
+{
+    unsigned c = s[*i];
+    int n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+    for (int k = 1; k < n; k++)
+        cp = cp << 6 | (s[*i + k] & 0x3F);
+    *i += (size_t)n;
+    return cp;
+}
+
+static int sample(int argc, char **argv)
+{
+    if (argc != 7) {
+        fprintf(stderr, "usage: driver sample PRIME LENGTH TEMPERATURE TOP_K SEED\n");
+        return 2;
+    }
+    const char *prime = *argv[2] ? argv[2] : "\n";
+    long length = atol(argv[3]);
+    double temperature = atof(argv[4]);
+    int top_k = atoi(argv[5]);
+    static CAT(SEQ_MODEL, _infer_state) state;
+    float probs[K(N_PROBS)];
+    seq_rng rng;
+    seq_rng_seed(&rng, strtoull(argv[6], NULL, 10));
+    API(reset)(&state);
+    fputs(argv[2], stdout);
+    for (size_t i = 0, len = strlen(prime); i < len;)
+        API(step)(&state, API(char_id)(next_cp((const unsigned char *)prime, &i)), probs);
+    for (long i = 0; i < length; i++) {
+        int id = draw(probs, K(N_PROBS), temperature, top_k, &rng);
+        if (API(char)(id))
+            put_utf8(API(char)(id));
+        API(step)(&state, id, probs);
+    }
+    putchar('\n');
+    return 0;
+}
+#endif
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+#ifdef SEQ_CHAR_LM
+    if (strcmp(mode, "sample") == 0)
+        return sample(argc, argv);
+#else
+    static char line[MAX_LINE];
+    size_t len;
+#endif
+#ifdef SEQ_TEXT
+    float probs[K(N_PROBS)];
+    if (strcmp(mode, "text") == 0 || strcmp(mode, "ids") == 0) {
+        while (read_line(stdin, line, &len))
+            print_probs(mode[0] == 't' ? API(text)(line, len, workspace, probs)
+                                       : ids_line(line, probs), probs);
+        return 0;
+    }
+    if (strcmp(mode, "eval") == 0) {
+        long n = 0, correct = 0;
+        double loss = 0;
+        while (read_line(stdin, line, &len)) {
+            char *tab = strchr(line, '\t');
+            if (!tab)
+                continue;
+            *tab = '\0';
+            if (API(text)(tab + 1, strlen(tab + 1), workspace, probs) != K(OK))
+                return 1;
+            int best = 0, label = -1;
+            for (int c = 0; c < K(N_PROBS); c++) {
+                best = probs[c] > probs[best] ? c : best;
+                if (strcmp(API(class_name)(c), line) == 0)
+                    label = c;
+            }
+            if (label < 0)
+                return 1;
+            n++;
+            correct += best == label;
+            loss -= log(probs[label] > 1e-7f ? (double)probs[label] : 1e-7);
+        }
+        printf("examples %ld accuracy %.6f loss %.6f\n", n, n ? (double)correct / (double)n : 0,
+               n ? loss / (double)n : 0);
+        return 0;
+    }
+#endif
+#ifdef SEQ_WINDOW
+    if (strcmp(mode, "window") == 0) {
+        static float values[1 << 20];
+        while (read_line(stdin, line, &len)) {
+            size_t n = 0;
+            for (char *p = line, *end; n < sizeof values / sizeof *values; p = end) {
+                p += strspn(p, ", \t");
+                double v = strtod(p, &end);
+                if (end == p)
+                    break;
+                values[n++] = (float)v;
+            }
+            float y;
+            int s = API(window)(values, n, workspace, &y);
+            if (s != K(OK))
+                printf("status %d\n", s);
+            else
+                printf("%.9g\n", (double)y);
+        }
+        return 0;
+    }
+#endif
+    fprintf(stderr, "driver: unknown mode '%s'\n", mode);
+    return 2;
+}
