@@ -1,4 +1,4 @@
-# seqcc_add_model(TARGET SPEC [OUTPUT_DIR DIR])
+# seqcc_add_model(TARGET SPEC [OUTPUT_DIR DIR]), and seqcc_export below.
 #
 # Compiles the model spec SPEC (a YAML file; relative to the calling
 # CMakeLists.txt's folder) with seqcc into DIR (default:
@@ -85,4 +85,60 @@ function(seqcc_add_model target spec)
     set(spec_dir_rel ".")
   endif()
   target_compile_definitions(${target} PRIVATE SEQ_SPEC_DIR="${spec_dir_rel}")
+  set_target_properties(${target} PROPERTIES SEQCC_MODEL_NAME "${name}")
+endfunction()
+
+# seqcc_export(TARGET CHECKPOINT [WEIGHTS f32|int8] [NO_TOKENIZER] [OUTPUT_DIR DIR])
+#
+# The freestanding C of a trained model: TARGET (a seqcc_add_model binary)
+# exports CHECKPOINT (relative to the calling CMakeLists.txt's folder) into
+# DIR (default: ${CMAKE_CURRENT_BINARY_DIR}/seqcc/TARGET_infer) as NAME_infer.h
+# and NAME_infer.c, again whenever the checkpoint or the binary changes, and
+#
+#   TARGET_infer    a static library of the export (TARGET::infer), NAME_infer.h
+#                   on its include path: no runtime, no BLAS, no allocation
+#
+# For a firmware, build the two files with the device's toolchain instead
+# (examples/mcu), from DIR or from `NAME export`.
+function(seqcc_export target checkpoint)
+  cmake_parse_arguments(PARSE_ARGV 2 arg "NO_TOKENIZER" "WEIGHTS;OUTPUT_DIR" "")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "seqcc_export(${target}): unknown arguments ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  get_target_property(name ${target} SEQCC_MODEL_NAME)
+  if(NOT name)
+    message(FATAL_ERROR "seqcc_export(${target}): not a seqcc_add_model target")
+  endif()
+  if(NOT arg_WEIGHTS)
+    set(arg_WEIGHTS f32)
+  endif()
+  if(NOT arg_WEIGHTS MATCHES "^(f32|int8)$")
+    message(FATAL_ERROR "seqcc_export(${target}): WEIGHTS is f32 or int8, not ${arg_WEIGHTS}")
+  endif()
+  get_filename_component(checkpoint "${checkpoint}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  if(arg_OUTPUT_DIR)
+    get_filename_component(dir "${arg_OUTPUT_DIR}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+  else()
+    set(dir "${CMAKE_CURRENT_BINARY_DIR}/seqcc/${target}_infer")
+  endif()
+  set(flags --weights ${arg_WEIGHTS})
+  if(arg_NO_TOKENIZER)
+    list(APPEND flags --no-tokenizer)
+  endif()
+  add_custom_command(
+    OUTPUT ${dir}/${name}_infer.h ${dir}/${name}_infer.c
+    COMMAND $<TARGET_FILE:${target}> export --checkpoint ${checkpoint} --out ${dir} ${flags}
+    DEPENDS ${target} ${checkpoint}
+    COMMENT "${name} export (${arg_WEIGHTS})"
+    VERBATIM)
+  add_library(${target}_infer STATIC ${dir}/${name}_infer.c)
+  add_library(${target}::infer ALIAS ${target}_infer)
+  target_include_directories(${target}_infer PUBLIC ${dir})
+  set_target_properties(${target}_infer PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON
+                                                   C_EXTENSIONS OFF)
+  target_compile_options(${target}_infer PRIVATE $<$<C_COMPILER_ID:GNU,Clang,AppleClang>:-O2>)
+  find_library(SEQCC_LIBM m)
+  if(SEQCC_LIBM)
+    target_link_libraries(${target}_infer PUBLIC ${SEQCC_LIBM})
+  endif()
 endfunction()

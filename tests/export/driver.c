@@ -11,7 +11,13 @@
  *   driver window      each line a window's numbers: the forecast
  *   driver sample PRIME LENGTH TEMPERATURE TOP_K SEED
  *                      the text `NAME sample` writes with those options
+ *   driver nll         the mean loss (nats) of predicting each next character
+ *                      of stdin's text, from the states of the ones before
+ *   driver bench N     milliseconds a prediction takes (the median of 5 runs
+ *                      of N calls on ids or values from a fixed generator; a
+ *                      char-lm: one step), as JSON: bench/bench_export.py
  * A line the export refuses prints "status N". */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -186,12 +192,92 @@ static int sample(int argc, char **argv)
 }
 #endif
 
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* One prediction on pseudo-random input K (a char-lm: a step). */
+static float predict_once(unsigned k)
+{
+    static float out[64];
+#if defined(SEQ_CHAR_LM)
+    static CAT(SEQ_MODEL, _infer_state) state;
+    API(step)(&state, (int32_t)(k % K(N_IDS)), out);
+#elif defined(SEQ_WINDOW)
+    static float v[K(SEQ_LEN) * K(N_FEATURES)];
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        v[i] = (float)((k * 2654435761u + i * 40503u) % 1000) / 100.0f;
+    API(window)(v, sizeof v / sizeof *v, workspace, out);
+#else
+    static int32_t ids[K(SEQ_LEN)];
+    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
+        ids[i] = (int32_t)((k * 2654435761u + i * 40503u) % K(VOCAB_SIZE));
+#ifdef SEQ_IDS_CHARS
+    static int32_t chars[K(SEQ_LEN) * K(WORD_LEN)];
+    for (size_t i = 0; i < sizeof chars / sizeof *chars; i++)
+        chars[i] = (int32_t)((k + i * 7u) % K(N_CHAR_IDS));
+    API(ids_chars)(ids, chars, K(SEQ_LEN), workspace, out);
+#else
+    API(ids)(ids, K(SEQ_LEN), workspace, out);
+#endif
+#endif
+    return out[0];
+}
+
+static int bench(long n)
+{
+    double runs[5], sink = 0;
+    for (long i = 0; i < 20; i++) /* warm up */
+        sink += predict_once((unsigned)i);
+    for (int r = 0; r < 5; r++) {
+        double t0 = now();
+        for (long i = 0; i < n; i++)
+            sink += predict_once((unsigned)i);
+        runs[r] = 1e3 * (now() - t0) / (double)n;
+    }
+    qsort(runs, 5, sizeof *runs, by_value);
+    printf("{\"predict_ms\": %.5f, \"min_ms\": %.5f, \"max_ms\": %.5f, \"sink\": %g}\n", runs[2],
+           runs[0], runs[4], sink);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
+    if (strcmp(mode, "bench") == 0)
+        return bench(argc > 2 ? atol(argv[2]) : 100);
 #ifdef SEQ_CHAR_LM
     if (strcmp(mode, "sample") == 0)
         return sample(argc, argv);
+    if (strcmp(mode, "nll") == 0) {
+        static CAT(SEQ_MODEL, _infer_state) state;
+        static unsigned char text[1 << 24];
+        float probs[K(N_PROBS)];
+        size_t len = fread(text, 1, sizeof text, stdin), i = 0;
+        double loss = 0;
+        long n = 0;
+        API(reset)(&state);
+        int32_t id = API(char_id)(next_cp(text, &i));
+        while (i < len) {
+            API(step)(&state, id, probs);
+            id = API(char_id)(next_cp(text, &i));
+            loss -= log(probs[id] > 1e-7f ? (double)probs[id] : 1e-7);
+            n++;
+        }
+        printf("characters %ld loss %.6f\n", n, n ? loss / (double)n : 0);
+        return 0;
+    }
 #else
     static char line[MAX_LINE];
     size_t len;

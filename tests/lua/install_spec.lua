@@ -135,6 +135,55 @@ describe("an installed seqcc", function()
     assert.is_false(h.exists(out .. "/broken"))
   end)
 
+  it("exports a checkpoint as seqcc export, NAME export and seqcc_export's library alike", function()
+    local p, dir = installed(), built_example()
+    local run = h.tmpdir() .. "/run"
+    ok(h.run({ dir .. "/build/reviews", "train", "--data", dir .. "/data/reviews.tsv", "--out", run,
+               "--max-steps", "3", "--threads", "1" }), "train")
+    local ckpt = run .. "/checkpoint.safetensors"
+    local a, b = h.tmpdir(), h.tmpdir()
+    ok(h.run({ "env", "CC=" .. cc, p .. "/bin/seqcc", "export", dir .. "/reviews.yaml",
+               "--checkpoint", ckpt, "-o", a, "--weights", "int8" }), "seqcc export")
+    ok(h.run({ dir .. "/build/reviews", "export", "--checkpoint", ckpt, "--out", b, "--weights", "int8" }),
+       "reviews export")
+    assert.are.equal(h.read(b .. "/reviews_infer.c"), h.read(a .. "/reviews_infer.c"))
+    assert.are.equal(h.read(b .. "/reviews_infer.h"), h.read(a .. "/reviews_infer.h"))
+    -- a project of its own: seqcc_export gives it the export as a library
+    local proj = h.tmpdir()
+    h.write(proj .. "/CMakeLists.txt", string.format([[
+cmake_minimum_required(VERSION 3.20)
+project(deploy C)
+find_package(seqcc REQUIRED)
+seqcc_add_model(reviews %s)
+seqcc_export(reviews %s WEIGHTS int8)
+add_executable(use use.c)
+target_link_libraries(use PRIVATE reviews::infer)
+]], dir .. "/reviews.yaml", ckpt))
+    h.write(proj .. "/use.c", [[
+#include <stdio.h>
+#include "reviews_infer.h"
+static float ws[(REVIEWS_INFER_WORKSPACE_BYTES + 3) / 4];
+int main(void)
+{
+    float p[REVIEWS_INFER_N_PROBS];
+    int s = reviews_infer_text("a fine film", 11, ws, p);
+    printf("%d %.6f\n", s, (double)p[0]);
+    return s != REVIEWS_INFER_OK;
+}
+]])
+    ok(h.run({ "cmake", "-S", proj, "-B", proj .. "/build", "-DCMAKE_C_COMPILER=" .. cc,
+               "-DCMAKE_PREFIX_PATH=" .. p }), "configure")
+    ok(h.run({ "cmake", "--build", proj .. "/build" }), "build")
+    assert.are.equal(h.read(b .. "/reviews_infer.c"), h.read(proj .. "/build/seqcc/reviews_infer/reviews_infer.c"))
+    local r = ok(h.run({ proj .. "/build/use" }), "use")
+    assert.matches("^0 0%.%d+\n$", r.out)
+    -- a checkpoint it cannot read: the binary's error, nothing written
+    r = h.run({ "env", "CC=" .. cc, p .. "/bin/seqcc", "export", dir .. "/reviews.yaml",
+                "--checkpoint", run .. "/none.safetensors", "-o", a .. "/no" })
+    assert.are.equal(1, r.code)
+    assert.is_false(h.exists(a .. "/no"))
+  end)
+
   it("runs a binary copied elsewhere with --data", function()
     local dir = built_example()
     local elsewhere = h.tmpdir()

@@ -1,22 +1,37 @@
--- mcu_spec.lua: an exported model (NAME_infer.h, NAME_infer.c) as firmware
--- for a Cortex-M4: tests/mcu/build.sh cross-compiles tests/mcu/test_main.c,
--- the export and examples/mcu's startup code for QEMU's mps2-an386 and runs
--- it there; what it prints is what the same export and test_main.c compiled
--- with the host's cc print, to 1e-5 (a forecast: 1e-5 and 1e-6 of it), for
--- a classifier, a char-word classifier, a series model and a char-lm (whose
--- greedy generation gives the same ids). The weights are in flash, the
--- export has no variables of its own and calls nothing but the C library's
--- string and float math functions (no malloc, no stdio, no double
--- arithmetic). An export's error status comes back as QEMU's exit status; a
--- fault reports itself and exits with 128 + its exception number; and
--- examples/mcu builds with its toolchain file and runs. Without
+-- mcu_spec.lua: an exported model (`NAME export`: NAME_infer.h, NAME_infer.c)
+-- as firmware for a Cortex-M4: tests/mcu/build.sh cross-compiles
+-- tests/mcu/test_main.c, the export and examples/mcu's startup code
+-- (arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -mfloat-abi=hard
+-- -mfpu=fpv4-sp-d16 -Os) for QEMU's mps2-an386 and runs it there, its output
+-- over semihosting; what it prints is what the same export and test_main.c
+-- compiled with the host's cc print, to 1e-5.
+--
+-- imdb_lstm, trained for a few steps: its int8 export (ids in) predicts 50
+-- test reviews (25 of each class), their ids from the f32 export's own
+-- tokenizer (tests/mcu/tokenize.c), on the M4 as on the host; the f32
+-- export, on the host, gives `imdb_lstm predict --probs`'s probabilities to
+-- 1e-5. tiny_charlm (tests/specs), trained for two epochs: f32 and int8 each
+-- generate greedily from a prime the same ids on the M4 as on the host, and
+-- the f32 export's text is `tiny_charlm sample --temperature 0`'s. A
+-- char-word classifier (tiny_charword) and a series model (tiny_series) run
+-- the same on the M4 as on the host. The weights are in flash, the export
+-- has no variables of its own and calls nothing but the C library's string
+-- and float math functions (no malloc, no stdio, no double arithmetic); the
+-- test prints arm-none-eabi-size's figures (flash, and RAM: the workspace
+-- and the stack's high-water mark). An export's error status comes back as
+-- QEMU's exit status; a fault (a stand-in export's) reports itself and exits
+-- with 128 + its exception number; and examples/mcu builds with its
+-- toolchain file against an int8 imdb_lstm export and runs. Without
 -- arm-none-eabi-gcc, newlib or qemu-system-arm it exits with status 77,
--- which CTest reports as skipped.
+-- which CTest reports as skipped; without the data, the cases that need it
+-- are pending.
 local h = require("harness")
 
 local build_sh = h.source .. "/tests/mcu/build.sh"
+local tokenize_c = h.source .. "/tests/mcu/tokenize.c"
 local example = h.source .. "/examples/mcu"
 local cc = os.getenv("SEQCC_CC") or "cc"
+local warnings = { "-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-Wdouble-promotion" }
 
 local check = h.run({ "sh", build_sh, "--check" })
 if check.code == 77 then
@@ -25,150 +40,83 @@ if check.code == 77 then
 end
 assert(check.code == 0, check.err)
 
--- STAND-IN, until `MODEL export` exists: writes DIR/NAME_infer.h and
--- DIR/NAME_infer.c with the export's API (as compiler/export.c declares it)
--- and a few lines of float math. KIND: "classifier" (an embedding table of
--- 400 x 64 floats, 100 KB of const weights, averaged, tanh, a dense layer to
--- 2 probabilities), "char-word" (3 classes from word and character ids),
--- "series" (a forecast from a window of 8 x 2 values), "char-lm" (a 16-unit
--- recurrence over 32 characters, softmax) or "fault" (the classifier's
--- header, and an infer_ids that reads unmapped memory). The real test
--- exports a model here instead (the "fault" one stays).
-local function stand_in_export(dir, name, kind)
-  local function table_of(rows, cols, f)
-    local lines = {}
-    for i = 0, rows - 1 do
-      local row = {}
-      for k = 0, cols - 1 do row[#row + 1] = string.format("%.2ff", f(i, k)) end
-      lines[#lines + 1] = "    { " .. table.concat(row, ", ") .. " }"
-    end
-    return "{\n" .. table.concat(lines, ",\n") .. "\n}"
+local imdb, no_imdb = h.imdb()
+local hamlet = h.data .. "/hamlet_pg2265.txt"
+local imdb_lstm_bin = h.model("imdb_lstm")
+local function test_model(name) return h.build .. "/tests/" .. name end
+
+-- A command that must succeed; returns its run.
+local function ok(args, stdin)
+  local r = h.run(args, stdin)
+  assert(r.code == 0, table.concat(args, " ") .. ":\n" .. r.out .. r.err)
+  return r
+end
+
+-- A checkpoint of BIN trained with ARGS (one thread).
+local function train(bin, args)
+  local run = h.tmpdir() .. "/run"
+  ok({ bin, "train", "--out", run, "--threads", "1", table.unpack(args) })
+  return run .. "/checkpoint.safetensors"
+end
+
+-- BIN's export of CKPT (with the options that follow) in a folder of its
+-- own; returns the folder and the bytes of weights the export reported.
+local function export(bin, ckpt, ...)
+  local dir = h.tmpdir()
+  local r = ok({ bin, "export", "--checkpoint", ckpt, "--out", dir, ... })
+  return dir, tonumber((r.out .. r.err):match("weights %((%d+) bytes%)"))
+end
+
+-- A #define of the export in DIR (MODEL_infer.h): NAME_INFER_KEY's number.
+local function header_value(dir, model, key)
+  local text = h.read(dir .. "/" .. model .. "_infer.h")
+  return tonumber(text:match("#define " .. model:upper() .. "_INFER_" .. key .. " (%d+)"))
+end
+
+-- tests/mcu/tokenize.c with the export in DIR, for the host (DEFS: more
+-- words for cc); returns the program.
+local function tokenizer(dir, model, defs)
+  local exe = h.tmpdir() .. "/tokenize"
+  local args = { cc }
+  for _, w in ipairs(warnings) do args[#args + 1] = w end
+  for _, w in ipairs({ "-O0", "-DSEQCC_MODEL=" .. model, "-DSEQCC_MODEL_UPPER=" .. model:upper(),
+                       "-I" .. example, "-I" .. dir }) do
+    args[#args + 1] = w
   end
-  local statuses = [==[
-enum { @@_INFER_OK = 0, @@_INFER_ERR_ARGUMENT = -1, @@_INFER_ERR_ID = -2,
-       @@_INFER_ERR_LENGTH = -4, @@_INFER_ERR_VALUE = -5 };
-]==]
-  local classifier_h = [==[
+  for _, w in ipairs(defs or {}) do args[#args + 1] = w end
+  for _, w in ipairs({ tokenize_c, dir .. "/" .. model .. "_infer.c", "-lm", "-o", exe }) do
+    args[#args + 1] = w
+  end
+  ok(args)
+  return exe
+end
+
+-- A stand-in export for the harness's own test (the fault handler): DIR/
+-- NAME_infer.h with a classifier's API, and a NAME_infer.c whose infer_ids
+-- reads unmapped memory.
+local function faulty_export(dir, name)
+  local upper = name:upper()
+  local function fill(s) return (s:gsub("@@", upper):gsub("@", name)) end
+  h.write(dir .. "/" .. name .. "_infer.h", fill([==[
+/* @_infer.h: a STAND-IN export that faults, for tests/lua/mcu_spec.lua */
+#ifndef @@_INFER_H
+#define @@_INFER_H
+#include <stddef.h>
+#include <stdint.h>
 #define @@_INFER_WORKSPACE_BYTES 256u
 #define @@_INFER_SEQ_LEN 120
 #define @@_INFER_VOCAB_SIZE 400
 #define @@_INFER_N_PROBS 2
-STATUSES
+enum { @@_INFER_OK = 0, @@_INFER_ERR_ARGUMENT = -1, @@_INFER_ERR_ID = -2,
+       @@_INFER_ERR_LENGTH = -4, @@_INFER_ERR_VALUE = -5 };
 int @_infer_ids(const int32_t *ids, size_t n, void *workspace, float *probs);
 int @_infer_text(const char *utf8, size_t len, void *workspace, float *probs);
-]==]
-  local header, source
-  if kind == "classifier" then
-    header = classifier_h
-    source = ([==[
-#define DIM 64
-static const float embed[@@_INFER_VOCAB_SIZE][DIM] = EMBED;
-static const float out_w[1][DIM] = OUT;
+#endif
+]==]))
+  h.write(dir .. "/" .. name .. "_infer.c", fill([==[
+/* @_infer.c: a STAND-IN export that faults, for tests/lua/mcu_spec.lua */
+#include "@_infer.h"
 
-int @_infer_ids(const int32_t *ids, size_t n, void *workspace, float *probs)
-{
-    float *h = workspace;
-    if (n == 0)
-        return @@_INFER_ERR_LENGTH;
-    if (n > @@_INFER_SEQ_LEN)
-        n = @@_INFER_SEQ_LEN;
-    for (int k = 0; k < DIM; k++)
-        h[k] = 0.0f;
-    for (size_t i = 0; i < n; i++) {
-        if (ids[i] < 0 || ids[i] >= @@_INFER_VOCAB_SIZE)
-            return @@_INFER_ERR_ID;
-        for (int k = 0; k < DIM; k++)
-            h[k] += embed[ids[i]][k];
-    }
-    float logit = 0.0f;
-    for (int k = 0; k < DIM; k++)
-        logit += tanhf(h[k] / (float)n) * out_w[0][k];
-    float p = 1.0f / (1.0f + expf(-logit));
-    probs[0] = 1.0f - p;
-    probs[1] = p;
-    return @@_INFER_OK;
-}
-
-int @_infer_text(const char *utf8, size_t len, void *workspace, float *probs)
-{
-    int32_t ids[@@_INFER_SEQ_LEN];
-    size_t n = 0;
-    for (size_t i = 0; i < len && n < @@_INFER_SEQ_LEN; i++)
-        ids[n++] = (int32_t)((unsigned char)utf8[i] % @@_INFER_VOCAB_SIZE);
-    return @_infer_ids(ids, n, workspace, probs);
-}
-]==]):gsub("EMBED", table_of(400, 64, function(i, k) return ((i * 31 + k * 17) % 201 - 100) / 100 end))
-       :gsub("OUT", table_of(1, 64, function(_, k) return ((k * 13) % 21 - 10) / 10 end))
-  elseif kind == "char-word" then
-    header = [==[
-#define @@_INFER_WORKSPACE_BYTES 64u
-#define @@_INFER_SEQ_LEN 10
-#define @@_INFER_VOCAB_SIZE 50
-#define @@_INFER_N_PROBS 3
-#define @@_INFER_WORD_LEN 4
-#define @@_INFER_N_CHAR_IDS 20
-STATUSES
-int @_infer_ids_chars(const int32_t *ids, const int32_t *chars, size_t n,
-                       void *workspace, float *probs);
-]==]
-    source = ([==[
-static const float word_w[@@_INFER_VOCAB_SIZE][3] = WORDS;
-static const float char_w[@@_INFER_N_CHAR_IDS][3] = CHARS;
-
-int @_infer_ids_chars(const int32_t *ids, const int32_t *chars, size_t n,
-                       void *workspace, float *probs)
-{
-    float *z = workspace, sum = 0.0f;
-    if (n == 0 || n > @@_INFER_SEQ_LEN)
-        return @@_INFER_ERR_LENGTH;
-    for (int c = 0; c < 3; c++)
-        z[c] = 0.0f;
-    for (size_t i = 0; i < n; i++) {
-        if (ids[i] < 0 || ids[i] >= @@_INFER_VOCAB_SIZE)
-            return @@_INFER_ERR_ID;
-        for (int j = 0; j < @@_INFER_WORD_LEN; j++) {
-            int32_t ch = chars[i * @@_INFER_WORD_LEN + j];
-            if (ch < 0 || ch >= @@_INFER_N_CHAR_IDS)
-                return @@_INFER_ERR_ID;
-            for (int c = 0; c < 3; c++)
-                z[c] += tanhf(word_w[ids[i]][c] + char_w[ch][c]);
-        }
-    }
-    for (int c = 0; c < 3; c++)
-        sum += probs[c] = expf(z[c] / (float)n);
-    for (int c = 0; c < 3; c++)
-        probs[c] /= sum;
-    return @@_INFER_OK;
-}
-]==]):gsub("WORDS", table_of(50, 3, function(i, c) return ((i * 7 + c * 11) % 17 - 8) / 4 end))
-       :gsub("CHARS", table_of(20, 3, function(i, c) return ((i * 5 + c * 3) % 13 - 6) / 4 end))
-  elseif kind == "series" then
-    header = [==[
-#define @@_INFER_WORKSPACE_BYTES 64u
-#define @@_INFER_SEQ_LEN 8
-#define @@_INFER_N_FEATURES 2
-STATUSES
-int @_infer_window(const float *values, size_t n, void *workspace, float *out);
-]==]
-    source = ([==[
-static const float w[1][@@_INFER_SEQ_LEN * @@_INFER_N_FEATURES] = WEIGHTS;
-
-int @_infer_window(const float *values, size_t n, void *workspace, float *out)
-{
-    float *h = workspace, y = 0.0f;
-    if (n != @@_INFER_SEQ_LEN * @@_INFER_N_FEATURES)
-        return @@_INFER_ERR_LENGTH;
-    for (size_t i = 0; i < n; i++) {
-        h[i] = tanhf((values[i] - 150.0f) / 40.0f);
-        y += w[0][i] * h[i];
-    }
-    *out = 150.0f + 40.0f * y;
-    return @@_INFER_OK;
-}
-]==]):gsub("WEIGHTS", table_of(1, 16, function(_, i) return ((i * 5) % 9 - 4) / 16 end))
-  elseif kind == "fault" then
-    header = classifier_h
-    source = [==[
 int @_infer_ids(const int32_t *ids, size_t n, void *workspace, float *probs)
 {
     (void)ids, (void)n, (void)workspace, (void)probs;
@@ -180,69 +128,8 @@ int @_infer_text(const char *utf8, size_t len, void *workspace, float *probs)
     (void)utf8;
     return @_infer_ids(0, len, workspace, probs);
 }
-]==]
-  else
-    header = [==[
-#define @@_INFER_STATE_FLOATS 16
-#define @@_INFER_N_PROBS 32
-#define @@_INFER_N_IDS 32
-STATUSES
-typedef struct @_infer_state {
-    float a[@@_INFER_STATE_FLOATS];
-    int32_t in[2];
-} @_infer_state;
-void @_infer_reset(@_infer_state *state);
-int @_infer_step(@_infer_state *state, int32_t char_id, float *probs);
-]==]
-    source = ([==[
-#define H @@_INFER_STATE_FLOATS
-static const float w_in[@@_INFER_N_IDS][H] = W_IN;
-static const float w_out[@@_INFER_N_PROBS][H] = W_OUT;
-
-void @_infer_reset(@_infer_state *s)
-{
-    for (int k = 0; k < H; k++)
-        s->a[k] = 0.0f;
-}
-
-int @_infer_step(@_infer_state *s, int32_t char_id, float *probs)
-{
-    if (char_id < 0 || char_id >= @@_INFER_N_IDS)
-        return @@_INFER_ERR_ID;
-    for (int k = 0; k < H; k++)
-        s->a[k] = tanhf(0.5f * s->a[k] + w_in[char_id][k]);
-    float max = -INFINITY, sum = 0.0f;
-    for (int j = 0; j < @@_INFER_N_PROBS; j++) {
-        float z = 0.0f;
-        for (int k = 0; k < H; k++)
-            z += w_out[j][k] * s->a[k];
-        probs[j] = z;
-        max = z > max ? z : max;
-    }
-    for (int j = 0; j < @@_INFER_N_PROBS; j++) {
-        probs[j] = expf(probs[j] - max);
-        sum += probs[j];
-    }
-    for (int j = 0; j < @@_INFER_N_PROBS; j++)
-        probs[j] /= sum;
-    return @@_INFER_OK;
-}
-]==]):gsub("W_IN", table_of(32, 16, function(i, k) return ((i * 7 + k * 5) % 23 - 11) / 5 end))
-       :gsub("W_OUT", table_of(32, 16, function(i, k) return ((i * 11 + k * 3) % 19 - 9) / 4 end))
-  end
-  local function fill(s)
-    return (s:gsub("STATUSES\n", statuses):gsub("@@", name:upper()):gsub("@", name))
-  end
-  h.write(dir .. "/" .. name .. "_infer.h",
-          fill("/* @_infer.h: a STAND-IN for seqcc's export (" .. kind .. ") */\n" ..
-               "#ifndef @@_INFER_H\n#define @@_INFER_H\n#include <stddef.h>\n#include <stdint.h>\n" ..
-               header .. "#endif\n"))
-  h.write(dir .. "/" .. name .. "_infer.c",
-          fill("/* @_infer.c: a STAND-IN for seqcc's export (" .. kind .. ") */\n" ..
-               "#include <math.h>\n#include \"@_infer.h\"\n\n" .. source))
+]==]))
 end
--- The stand-in classifier's weights: its embedding and its dense layer.
-local stand_in_weight_bytes = (400 * 64 + 64) * 4
 
 -- A C initializer of the lists ROWS, each padded to WIDTH with 0, the
 -- values written by FORMAT (default "%d").
@@ -337,6 +224,7 @@ end
 
 -- Every case the same on the MCU as on the host: a value to within
 -- TOLERANCE (1e-5 by default; a function of the host's value, or a number).
+-- Returns the largest difference.
 local function same_values(mcu, host, tolerance)
   tolerance = tolerance or 1e-5
   local function allowed(w)
@@ -344,17 +232,20 @@ local function same_values(mcu, host, tolerance)
   end
   assert.is_true(#host.cases > 0, "the host printed no cases")
   assert.are.equal(#host.cases, #mcu.cases, "cases")
+  local worst = 0
   for k, want in ipairs(host.cases) do
     local got = mcu.cases[k]
     assert.are.equal(want.error, got.error, "case " .. (k - 1) .. "'s status")
     assert.are.equal(#want, #got, "case " .. (k - 1) .. "'s values")
     for i, w in ipairs(want) do
       assert.is_number(got[i], "case " .. (k - 1) .. ": " .. tostring(got[i]))
+      worst = math.max(worst, math.abs(got[i] - w))
       assert.is_true(math.abs(got[i] - w) <= allowed(w),
                      string.format("case %d, value %d: %.6f on the MCU, %.6f on the host",
                                    k - 1, i - 1, got[i], w))
     end
   end
+  return worst
 end
 
 -- SYMBOLS (an export's undefined symbols) are string and float math
@@ -373,128 +264,316 @@ local function freestanding(symbols)
   end
 end
 
--- Prints MODEL's figures on the MCU (what build.sh printed: MCU).
-local function report(model, mcu)
+-- The figures of every model run on the M4, for the table at the end.
+local figures = {}
+
+-- Records and prints MODEL's figures on the M4 (MCU: what build.sh printed)
+-- as LABEL's, with a NOTE.
+local function report(label, model, mcu, note)
   local export, firmware = mcu.sizes[model .. "_infer.o"], mcu.sizes["firmware.elf"]
-  print(string.format("\n%s (stand-in) on the M4: export %d bytes of flash, firmware %d; " ..
-                      "%s %d bytes, stack %d", model, export.text + export.data,
-                      firmware.text + firmware.data, mcu.state and "state" or "workspace",
-                      mcu.state or mcu.workspace, mcu.stack))
+  local row = { model = label, export = export.text + export.data,
+                ram_kind = mcu.state and "state" or "workspace",
+                ram = mcu.state or mcu.workspace, stack = mcu.stack,
+                firmware_flash = firmware.text + firmware.data,
+                firmware_ram = firmware.data + firmware.bss }
+  figures[#figures + 1] = row
+  print(string.format("\n%s on the M4: export %d bytes of flash (data + bss %d), firmware %d " ..
+                      "of flash, %d of RAM; %s %d bytes, stack %d bytes%s", label, row.export,
+                      export.data + export.bss, row.firmware_flash, row.firmware_ram,
+                      row.ram_kind, row.ram, row.stack, note and ("; " .. note) or ""))
+end
+
+local function print_figures()
+  if #figures == 0 then return end
+  print("\nCortex-M4 (-Os), arm-none-eabi-size; RAM: the firmware's data + bss, the 64 KB stack included")
+  print(string.format("%-28s %12s %12s %12s %8s %14s %12s", "model", "export text", "workspace",
+                      "state", "stack", "firmware flash", "firmware RAM"))
+  for _, r in ipairs(figures) do
+    print(string.format("%-28s %12d %12s %12s %8d %14d %12d", r.model, r.export,
+                        r.ram_kind == "workspace" and tostring(r.ram) or "-",
+                        r.ram_kind == "state" and tostring(r.ram) or "-", r.stack,
+                        r.firmware_flash, r.firmware_ram))
+  end
+end
+
+-- The export's object: its weights (WEIGHT_BYTES) and code are text, in
+-- flash; it has no variables.
+local function in_flash(mcu, model, weight_bytes, out)
+  local export = mcu.sizes[model .. "_infer.o"]
+  assert.is_not_nil(export, out)
+  if weight_bytes then
+    assert.is_true(export.text >= weight_bytes, "text " .. export.text .. " < " .. weight_bytes)
+  end
+  assert.are.equal(0, export.data, "the export's data")
+  assert.are.equal(0, export.bss, "the export's bss")
+  assert.is_true(mcu.stack > 0 and mcu.stack < 65536, "stack " .. tostring(mcu.stack))
+end
+
+-- imdb_lstm trained for 30 steps on 300 reviews of each class: the
+-- checkpoint, the int8 export without its tokenizer (ids in) and the f32
+-- export with it. Made once, for the cases that need it.
+local imdb_lstm_run
+local function imdb_lstm()
+  if not imdb_lstm_run then
+    local t = {}
+    t.ckpt = train(imdb_lstm_bin, { "--data", imdb, "--limit", "300", "--max-steps", "30" })
+    t.int8, t.int8_bytes = export(imdb_lstm_bin, t.ckpt, "--weights", "int8", "--no-tokenizer")
+    t.f32 = export(imdb_lstm_bin, t.ckpt)
+    imdb_lstm_run = t
+  end
+  return imdb_lstm_run
+end
+
+-- The first N test reviews of each class (by file name), pos then neg, each
+-- on one line.
+local function test_reviews(n)
+  local lines = {}
+  for _, class in ipairs({ "pos", "neg" }) do
+    local dir = imdb .. "/test/" .. class
+    local names = h.ls(dir)
+    assert(#names >= n, dir .. " holds " .. #names .. " reviews")
+    for i = 1, n do
+      lines[#lines + 1] = (h.read(dir .. "/" .. names[i]):gsub("[\r\n]", " "))
+    end
+  end
+  return lines
+end
+
+-- `predict --probs`'s lines: each { label = LABEL, names = { NAME ... },
+-- P ... } (the probabilities in the order printed).
+local function predictions(out)
+  local t = {}
+  for line in out:gmatch("[^\n]+") do
+    local fields = {}
+    for f in line:gmatch("[^\t]+") do fields[#fields + 1] = f end
+    local p = { label = fields[2], names = {} }
+    for i = 3, #fields do
+      local name, v = fields[i]:match("^(.-)=(%S+)$")
+      p.names[#p.names + 1] = name
+      p[#p + 1] = tonumber(v)
+    end
+    t[#t + 1] = p
+  end
+  return t
+end
+
+local function argmax(v)
+  local best = 1
+  for i = 2, #v do if v[i] > v[best] then best = i end end
+  return best
 end
 
 describe("an export on a Cortex-M4 in QEMU", function()
-  teardown(h.cleanup)
-
-  it("classifies every case as the host does, its weights in flash", function()
-    local dir = h.tmpdir()
-    stand_in_export(dir, "imdb_lstm", "classifier")
-    classifier_cases(dir .. "/cases.h", { { 1, 2, 3, 4, 5, 399 }, { 10, 20, 30 }, { 7 } }, 120)
-    local r, mcu = on_mcu(dir, dir .. "/cases.h", "imdb_lstm")
-    assert.are.equal(0, r.code, r.out .. r.err)
-    local hr, host = on_host(dir, dir .. "/cases.h", "imdb_lstm")
-    assert.are.equal(0, hr.code, hr.out .. hr.err)
-    same_values(mcu, host)
-    for _, p in ipairs(mcu.cases) do
-      assert.is_true(math.abs(p[1] + p[2] - 1) <= 2e-6, "p0 + p1 = " .. (p[1] + p[2]))
-    end
-    -- the export's weights are text (flash); it has no variables
-    local export = mcu.sizes["imdb_lstm_infer.o"]
-    assert.is_not_nil(export, r.out)
-    assert.is_true(export.text >= stand_in_weight_bytes, "text " .. export.text)
-    assert.are.equal(0, export.data, "the export's data")
-    assert.are.equal(0, export.bss, "the export's bss")
-    freestanding(mcu.undefined)
-    assert.are.equal(256, mcu.workspace)
-    assert.are.equal(256, host.workspace)
-    assert.is_true(mcu.stack > 0 and mcu.stack < 65536, "stack " .. tostring(mcu.stack))
-    report("imdb_lstm", mcu)
+  teardown(function()
+    print_figures()
+    h.cleanup()
   end)
 
-  it("steps a char-lm through its prime and generates greedily as the host does", function()
+  it("classifies 50 test reviews with imdb_lstm's int8 export as the host does", function()
+    if not imdb then return pending(no_imdb) end
+    local m = imdb_lstm()
+    local reviews = test_reviews(25)
+    local text = table.concat(reviews, "\n") .. "\n"
+    -- the ids, from the f32 export's own tokenizer
+    local tok = ok({ tokenizer(m.f32, "imdb_lstm") }, text)
+    local seq_len = header_value(m.f32, "imdb_lstm", "SEQ_LEN")
+    local cases = {}
+    for line in tok.out:gmatch("[^\n]*\n") do
+      assert.is_nil(line:match("^status"), "the tokenizer refused review " .. #cases .. ": " .. line)
+      local ids = {}
+      for x in line:gmatch("%d+") do ids[#ids + 1] = tonumber(x) end
+      assert.is_true(#ids > 0 and #ids <= seq_len, "review " .. #cases .. ": " .. #ids .. " ids")
+      cases[#cases + 1] = ids
+    end
+    assert.are.equal(50, #cases)
     local dir = h.tmpdir()
-    stand_in_export(dir, "tiny_charlm", "char-lm")
-    char_lm_cases(dir .. "/cases.h", { 3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5 }, 40)
-    local r, mcu = on_mcu(dir, dir .. "/cases.h", "tiny_charlm")
+    classifier_cases(dir .. "/cases.h", cases, seq_len)
+
+    -- int8: the M4 as the host
+    local r, mcu = on_mcu(m.int8, dir .. "/cases.h", "imdb_lstm")
     assert.are.equal(0, r.code, r.out .. r.err)
-    local hr, host = on_host(dir, dir .. "/cases.h", "tiny_charlm")
+    local hr, host = on_host(m.int8, dir .. "/cases.h", "imdb_lstm")
     assert.are.equal(0, hr.code, hr.out .. hr.err)
-    same_values(mcu, host)
-    assert.are.equal(32, #mcu.cases[1])
-    assert.are.equal(40, #mcu.generate)
-    assert.are.same(host.generate, mcu.generate)
-    assert.are.equal(72, mcu.state) -- sizeof (the stand-in's) tiny_charlm_infer_state
-    local export = mcu.sizes["tiny_charlm_infer.o"]
-    assert.are.equal(0, export.data + export.bss, "the export's variables")
+    assert.are.equal(50, #mcu.cases)
+    local int8_worst = same_values(mcu, host)
+    for _, p in ipairs(mcu.cases) do
+      assert.are.equal(2, #p)
+      assert.is_true(math.abs(p[1] + p[2] - 1) <= 2e-6, "p0 + p1 = " .. (p[1] + p[2]))
+    end
+    in_flash(mcu, "imdb_lstm", m.int8_bytes, r.out)
     freestanding(mcu.undefined)
-    assert.is_true(mcu.stack > 0 and mcu.stack < 65536, "stack " .. tostring(mcu.stack))
-    report("tiny_charlm", mcu)
+    local workspace = header_value(m.int8, "imdb_lstm", "WORKSPACE_BYTES")
+    assert.are.equal(workspace, mcu.workspace)
+    assert.are.equal(workspace, host.workspace)
+
+    -- f32 on the host, with the same ids: the binary's probabilities
+    local want = predictions(ok({ imdb_lstm_bin, "predict", "--checkpoint", m.ckpt, "--probs" },
+                                text).out)
+    assert.are.equal(50, #want)
+    local fr, f32 = on_host(m.f32, dir .. "/cases.h", "imdb_lstm")
+    assert.are.equal(0, fr.code, fr.out .. fr.err)
+    assert.are.equal(50, #f32.cases)
+    local f32_worst, int8_f32, shared = 0, 0, 0
+    for k, p in ipairs(want) do
+      assert.are.equal(#p, #f32.cases[k], "review " .. (k - 1))
+      for c = 1, #p do
+        local d = math.abs(f32.cases[k][c] - p[c])
+        f32_worst = math.max(f32_worst, d)
+        assert.is_true(d <= 1e-5, string.format("review %d, class %s: %.6f (the f32 export), " ..
+                                                "%.6f (predict)", k - 1, p.names[c],
+                                                f32.cases[k][c], p[c]))
+        int8_f32 = math.max(int8_f32, math.abs(mcu.cases[k][c] - p[c]))
+      end
+      if p.names[argmax(mcu.cases[k])] == p.label then shared = shared + 1 end
+    end
+    report("imdb_lstm (int8, ids in)", "imdb_lstm", mcu,
+           string.format("%d bytes of int8 weights and their scales", m.int8_bytes))
+    print(string.format("imdb_lstm: the M4's int8 probabilities within %.1e of the host's; the f32 " ..
+                        "export's within %.1e of predict's; int8 within %.1e of predict; %d of the " ..
+                        "50 labels the M4's (int8) and predict's alike", int8_worst, f32_worst,
+                        int8_f32, shared))
+  end)
+
+  it("generates greedily with tiny_charlm (f32, int8) as the host does, and as sample does", function()
+    if not h.exists(hamlet) then return pending(hamlet .. " is missing: run scripts/fetch-data.sh") end
+    local bin = test_model("tiny_charlm")
+    local ckpt = train(bin, { "--data", hamlet, "--epochs", "2" })
+    local f32, f32_bytes = export(bin, ckpt)
+    local int8, int8_bytes = export(bin, ckpt, "--weights", "int8")
+    local prime, generate = "To be, or not to be", 60
+    -- the prime's ids and every id's character, from the export
+    local tok = ok({ tokenizer(f32, "tiny_charlm", { "-DSEQCC_CHAR_LM" }) }, prime).out
+    local ids, chars = {}, {}
+    for x in tok:match("ids:([^\n]*)"):gmatch("%d+") do ids[#ids + 1] = tonumber(x) end
+    for id, cp in tok:gmatch("char (%d+) (%d+)") do chars[tonumber(id)] = tonumber(cp) end
+    assert.are.equal(utf8.len(prime), #ids)
+    local dir = h.tmpdir()
+    char_lm_cases(dir .. "/cases.h", ids, generate)
+    local n_probs = header_value(f32, "tiny_charlm", "N_PROBS")
+    local runs = {}
+    for _, e in ipairs({ { "f32", f32, f32_bytes }, { "int8", int8, int8_bytes } }) do
+      local weights, edir, bytes = e[1], e[2], e[3]
+      local r, mcu = on_mcu(edir, dir .. "/cases.h", "tiny_charlm")
+      assert.are.equal(0, r.code, r.out .. r.err)
+      local hr, host = on_host(edir, dir .. "/cases.h", "tiny_charlm")
+      assert.are.equal(0, hr.code, hr.out .. hr.err)
+      local worst = same_values(mcu, host)
+      assert.are.equal(n_probs, #mcu.cases[1])
+      assert.are.equal(generate, #mcu.generate)
+      assert.are.same(host.generate, mcu.generate, weights .. ": the ids generated")
+      assert.are.equal(mcu.state, host.state)
+      in_flash(mcu, "tiny_charlm", bytes, r.out)
+      freestanding(mcu.undefined)
+      local name = "tiny_charlm (" .. weights .. ")"
+      report(name, "tiny_charlm", mcu,
+             string.format("%d bytes of weights; the distribution after the prime within %.1e " ..
+                           "of the host's", bytes, worst))
+      runs[weights] = host
+    end
+    -- the f32 export's greedy text: sample's, at temperature 0
+    local text = { prime }
+    for _, id in ipairs(runs.f32.generate) do
+      if chars[id] and chars[id] ~= 0 then text[#text + 1] = utf8.char(chars[id]) end
+    end
+    local got = table.concat(text) .. "\n"
+    local want = ok({ bin, "sample", "--checkpoint", ckpt, "--prime", prime, "--length",
+                      tostring(generate), "--temperature", "0" }).out
+    assert.are.equal(want, got)
+    local same = 0
+    for i, id in ipairs(runs.f32.generate) do
+      if runs.int8.generate[i] == id then same = same + 1 end
+    end
+    print(string.format("tiny_charlm: %q, sample's text and the f32 export's; int8's ids the same " ..
+                        "for %d of the %d", got:sub(1, -2), same, generate))
   end)
 
   it("classifies a char-word model's cases as the host does", function()
-    local dir = h.tmpdir()
-    stand_in_export(dir, "tiny_charword", "char-word")
-    classifier_cases(dir .. "/cases.h", { { 1, 2, 3 }, { 49, 0, 7, 7, 7, 7, 7, 7, 7, 7 } }, 10,
-                     { { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 }, { 19, 19 } }, 4)
-    local r, mcu = on_mcu(dir, dir .. "/cases.h", "tiny_charword")
+    if not imdb then return pending(no_imdb) end
+    local bin = test_model("tiny_charword")
+    local ckpt = train(bin, { "--data", imdb, "--limit", "40", "--max-steps", "3" })
+    local dir, bytes = export(bin, ckpt, "--weights", "int8", "--no-tokenizer")
+    local model = "tiny_charword"
+    local seq_len, word_len = header_value(dir, model, "SEQ_LEN"), header_value(dir, model, "WORD_LEN")
+    local vocab, n_chars = header_value(dir, model, "VOCAB_SIZE"), header_value(dir, model, "N_CHAR_IDS")
+    local cases, word_chars = {}, {}
+    for k, n in ipairs({ 1, 3, seq_len }) do
+      cases[k], word_chars[k] = {}, {}
+      for i = 1, n do
+        cases[k][i] = (k * 7 + i * 3) % vocab
+        for j = 1, word_len do
+          word_chars[k][#word_chars[k] + 1] = (k * 5 + i * 3 + j) % n_chars
+        end
+      end
+    end
+    classifier_cases(dir .. "/cases.h", cases, seq_len, word_chars, word_len)
+    local r, mcu = on_mcu(dir, dir .. "/cases.h", model)
     assert.are.equal(0, r.code, r.out .. r.err)
-    local hr, host = on_host(dir, dir .. "/cases.h", "tiny_charword")
+    local hr, host = on_host(dir, dir .. "/cases.h", model)
     assert.are.equal(0, hr.code, hr.out .. hr.err)
     same_values(mcu, host)
-    assert.are.equal(3, #mcu.cases[1])
+    assert.are.equal(header_value(dir, model, "N_PROBS"), #mcu.cases[1])
+    in_flash(mcu, model, bytes, r.out)
     freestanding(mcu.undefined)
-    report("tiny_charword", mcu)
+    report(model .. " (int8)", model, mcu)
   end)
 
   it("forecasts a series model's windows as the host does, in the data's units", function()
-    local dir = h.tmpdir()
-    stand_in_export(dir, "tiny_series", "series")
+    local bin = test_model("tiny_series")
+    local ckpt = train(bin, { "--max-steps", "3" })
+    local dir, bytes = export(bin, ckpt, "--weights", "int8")
+    local model = "tiny_series"
+    local width = header_value(dir, model, "SEQ_LEN") * header_value(dir, model, "N_FEATURES")
     local windows = { {}, {} }
-    for i = 1, 16 do
-      windows[1][i] = 150 + 30 * math.sin(i / 3)
-      windows[2][i] = 100 + 7.25 * i
+    for i = 1, width do
+      windows[1][i] = math.sin(i * 2 * math.pi / 20)
+      windows[2][i] = 0.5 - 0.125 * i
     end
-    series_cases(dir .. "/cases.h", windows, 16)
-    local r, mcu = on_mcu(dir, dir .. "/cases.h", "tiny_series")
+    series_cases(dir .. "/cases.h", windows, width)
+    local r, mcu = on_mcu(dir, dir .. "/cases.h", model)
     assert.are.equal(0, r.code, r.out .. r.err)
-    local hr, host = on_host(dir, dir .. "/cases.h", "tiny_series")
+    local hr, host = on_host(dir, dir .. "/cases.h", model)
     assert.are.equal(0, hr.code, hr.out .. hr.err)
-    -- a float holds 7 significant digits of a price: 1e-6 of it, and 1e-5
     same_values(mcu, host, function(w) return 1e-5 + 1e-6 * math.abs(w) end)
     assert.are.equal(1, #mcu.cases[1])
+    in_flash(mcu, model, bytes, r.out)
     freestanding(mcu.undefined)
-    report("tiny_series", mcu)
+    report(model .. " (int8)", model, mcu)
   end)
 
   it("returns the export's error status as QEMU's exit status", function()
+    if not imdb then return pending(no_imdb) end
+    local m = imdb_lstm()
     local dir = h.tmpdir()
-    stand_in_export(dir, "imdb_lstm", "classifier")
-    classifier_cases(dir .. "/cases.h", { { 1, 2 }, { 3, 400 } }, 120) -- 400: no such word
-    local r, mcu = on_mcu(dir, dir .. "/cases.h", "imdb_lstm")
+    local vocab = header_value(m.int8, "imdb_lstm", "VOCAB_SIZE")
+    classifier_cases(dir .. "/cases.h", { { 1, 2 }, { 3, vocab } }, 120) -- VOCAB_SIZE: no such word
+    local r, mcu = on_mcu(m.int8, dir .. "/cases.h", "imdb_lstm")
     assert.are.equal(1, r.code, r.out .. r.err) -- test_main's status
     assert.is_nil(mcu.cases[1].error)
-    assert.is_true(mcu.cases[2].error < 0, r.out)
-    local _, host = on_host(dir, dir .. "/cases.h", "imdb_lstm")
+    assert.are.equal(-2, mcu.cases[2].error, r.out) -- IMDB_LSTM_INFER_ERR_ID
+    local _, host = on_host(m.int8, dir .. "/cases.h", "imdb_lstm")
     same_values(mcu, host)
   end)
 
   it("reports a fault, its exception and pc, and exits with 128 + its number", function()
     local dir = h.tmpdir()
-    stand_in_export(dir, "faulty", "fault")
+    faulty_export(dir, "faulty")
     classifier_cases(dir .. "/cases.h", { { 1 } }, 120)
     local r = on_mcu(dir, dir .. "/cases.h", "faulty")
     assert.are.equal(128 + 5, r.code, r.out .. r.err) -- a BusFault, exception 5
     assert.matches("fault: BusFault (exception 5) at pc 0x", r.err, 1, true)
   end)
 
-  it("builds examples/mcu with its toolchain file, and it classifies its reviews", function()
-    local dir = h.tmpdir()
-    stand_in_export(dir, "imdb_lstm", "classifier")
+  it("builds examples/mcu with its toolchain file against imdb_lstm's int8 export, and it runs", function()
+    if not imdb then return pending(no_imdb) end
+    local m = imdb_lstm()
+    local dir = export(imdb_lstm_bin, m.ckpt, "--weights", "int8") -- with its tokenizer
     local r = h.run({ "cmake", "-S", example, "-B", dir .. "/build",
                       "-DCMAKE_TOOLCHAIN_FILE=" .. example .. "/arm-none-eabi.cmake",
                       "-DSEQCC_EXPORT_DIR=" .. dir, "-DSEQCC_MODEL=imdb_lstm" })
     assert.are.equal(0, r.code, r.out .. r.err)
     r = h.run({ "cmake", "--build", dir .. "/build" })
     assert.are.equal(0, r.code, r.out .. r.err)
+    local size = r.out:match("\n(%s*text%s+data%s+bss[^\n]*\n[^\n]*)")
     r = h.run({ "sh", example .. "/run.sh", dir .. "/build/firmware.elf" })
     assert.are.equal(0, r.code, r.out .. r.err)
     local n = 0
@@ -503,7 +582,10 @@ describe("an export on a Cortex-M4 in QEMU", function()
       assert.is_true(math.abs(tonumber(p0) + tonumber(p1) - 1) <= 2e-6, r.out)
     end
     assert.are.equal(3, n, r.out)
-    assert.matches("workspace 256 bytes", r.out, 1, true)
+    local workspace = header_value(dir, "imdb_lstm", "WORKSPACE_BYTES")
+    assert.matches("workspace " .. workspace .. " bytes", r.out, 1, true)
     assert.matches("\nstack %d+ bytes for inference\n", r.out)
+    print("\nexamples/mcu with imdb_lstm's int8 export (its tokenizer in):\n" .. (size or "?") ..
+          "\n" .. r.out)
   end)
 end)
