@@ -36,6 +36,7 @@ local warnings = { "-std=c99", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-Wd
 local check = h.run({ "sh", build_sh, "--check" })
 if check.code == 77 then
   io.stderr:write("skipped: ", check.err)
+  h.cleanup()
   os.exit(77)
 end
 assert(check.code == 0, check.err)
@@ -587,5 +588,18 @@ describe("an export on a Cortex-M4 in QEMU", function()
     assert.matches("\nstack %d+ bytes for inference\n", r.out)
     print("\nexamples/mcu with imdb_lstm's int8 export (its tokenizer in):\n" .. (size or "?") ..
           "\n" .. r.out)
+  end)
+
+  it("compiles imdb_lstm's exports (f32, int8) for a RISC-V core too", function()
+    if not imdb then return pending(no_imdb) end
+    local rv = h.run({ "sh", "-c", "command -v riscv64-unknown-elf-gcc" })
+    if rv.code ~= 0 then return pending("riscv64-unknown-elf-gcc is missing (gcc-riscv64-unknown-elf)") end
+    local m = imdb_lstm()
+    for _, dir in ipairs({ m.f32, m.int8 }) do
+      local r = h.run({ "riscv64-unknown-elf-gcc", "--specs=picolibc.specs", "-march=rv32imafc",
+                        "-mabi=ilp32f", "-Os", "-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror",
+                        "-c", dir .. "/imdb_lstm_infer.c", "-o", dir .. "/rv32.o" })
+      assert.are.equal(0, r.code, r.out .. r.err)
+    end
   end)
 end)
