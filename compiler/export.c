@@ -172,25 +172,11 @@ static void header_statuses(seq_buf *out, const model *m)
                    u, u, u, u, u, u, u);
 }
 
-static void emit_header_template(seq_buf *out, const model *m, const char *sha256)
+/* The header's sizes: workspace or state, lengths, ids. */
+static void header_constants(seq_buf *out, const model *m)
 {
     const spec *s = m->s;
     const char *n = s->name, *u = m->upper;
-    char file[128];
-    snprintf(file, sizeof file, "%s_infer.h", n);
-    emit_banner(out, s, file, "predictions in freestanding C99.", sha256);
-    seq_buf_printf(out, " * The code is in %s_infer.c, with the weights of a checkpoint (`%s export`).\n *\n", n, n);
-    seq_buf_puts(out, " * No allocation, no threads, no global or static state: a call computes in\n");
-    if (m->char_lm)
-        seq_buf_printf(out, " * the state the caller owns (%s_infer_state) and nothing else.\n", n);
-    else
-        seq_buf_printf(out,
-                       " * the caller's workspace of %s_INFER_WORKSPACE_BYTES, aligned for a float\n"
-                       " * (a static float array of (%s_INFER_WORKSPACE_BYTES + 3) / 4, say): calls\n"
-                       " * on different workspaces may run at once.\n", u, u);
-    seq_buf_printf(out, " */\n#ifndef %s_INFER_H\n#define %s_INFER_H\n\n#include <stddef.h>\n"
-                        "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
-                   u, u);
     int vocab = s->data.vocab_size;
     if (m->char_lm) {
         seq_buf_printf(out,
@@ -212,7 +198,12 @@ static void emit_header_template(seq_buf *out, const model *m, const char *sha25
     if (m->window)
         seq_buf_printf(out, "#define %s_INFER_N_FEATURES %d /* values per row of a window */\n", u,
                        s->n_features);
-    header_statuses(out, m);
+}
+
+/* The header's functions, by the model's kind. */
+static void header_functions(seq_buf *out, const model *m)
+{
+    const char *n = m->s->name, *u = m->upper;
     if (m->char_lm) {
         seq_buf_printf(out,
                        "\n/* The model's carried states and its scratch: the caller's. */\n"
@@ -264,6 +255,30 @@ static void emit_header_template(seq_buf *out, const model *m, const char *sha25
                        m->ids_chars ? " and CHARS[SEQ_LEN * WORD_LEN]" : "", n,
                        m->ids_chars ? ", int32_t *chars" : "", n);
     }
+}
+
+static void emit_header_template(seq_buf *out, const model *m, const char *sha256)
+{
+    const spec *s = m->s;
+    const char *n = s->name, *u = m->upper;
+    char file[128];
+    snprintf(file, sizeof file, "%s_infer.h", n);
+    emit_banner(out, s, file, "predictions in freestanding C99.", sha256);
+    seq_buf_printf(out, " * The code is in %s_infer.c, with the weights of a checkpoint (`%s export`).\n *\n", n, n);
+    seq_buf_puts(out, " * No allocation, no threads, no global or static state: a call computes in\n");
+    if (m->char_lm)
+        seq_buf_printf(out, " * the state the caller owns (%s_infer_state) and nothing else.\n", n);
+    else
+        seq_buf_printf(out,
+                       " * the caller's workspace of %s_INFER_WORKSPACE_BYTES, aligned for a float\n"
+                       " * (a static float array of (%s_INFER_WORKSPACE_BYTES + 3) / 4, say): calls\n"
+                       " * on different workspaces may run at once.\n", u, u);
+    seq_buf_printf(out, " */\n#ifndef %s_INFER_H\n#define %s_INFER_H\n\n#include <stddef.h>\n"
+                        "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
+                   u, u);
+    header_constants(out, m);
+    header_statuses(out, m);
+    header_functions(out, m);
     seq_buf_printf(out, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }
 
@@ -402,12 +417,12 @@ static void api_common(seq_buf *out, const model *m)
     seq_buf_printf(out, "    return %s_INFER_OK;\n}\n", u);
 }
 
-static void api_text(seq_buf *out, const model *m)
+/* NAME_infer_ids (or _ids_chars): the binary's ids, cut and padded. */
+static void api_ids(seq_buf *out, const model *m)
 {
     const spec *s = m->s;
     const char *n = s->name, *u = m->upper;
     int keep_end = s->data.truncation == SEQ_PAD_PRE, pad_pre = s->data.padding == SEQ_PAD_PRE;
-    int punct = s->data.punct == SEQ_PUNCT_SPLIT ? 0 : s->data.punct == SEQ_PUNCT_STRIP ? 1 : 2;
     if (m->ids_chars)
         seq_buf_printf(out,
                        "\nint %s_infer_ids_chars(const int32_t *ids, const int32_t *chars, size_t n,\n"
@@ -446,6 +461,15 @@ static void api_text(seq_buf *out, const model *m)
                        "    *e.length = seq_ids_fit(ids, n, %d, %d, %d, e.ids);\n"
                        "    return probabilities(&e, probs);\n}\n",
                        n, u, u, u, u, s->seq_len, keep_end, pad_pre);
+}
+
+static void api_text(seq_buf *out, const model *m)
+{
+    const spec *s = m->s;
+    const char *n = s->name, *u = m->upper;
+    int keep_end = s->data.truncation == SEQ_PAD_PRE, pad_pre = s->data.padding == SEQ_PAD_PRE;
+    int punct = s->data.punct == SEQ_PUNCT_SPLIT ? 0 : s->data.punct == SEQ_PUNCT_STRIP ? 1 : 2;
+    api_ids(out, m);
     seq_buf_printf(out,
                    "\n@text int %s_infer_tokenize(const char *utf8, size_t len, int32_t *ids%s)\n"
                    "@text {\n"
