@@ -217,6 +217,22 @@ describe("an export's bad inputs", function()
     assert.is_truthy(r.out:match("\nstatus %-3\n$"), r.out)
   end)
 
+  it("of a series: a window of the wrong size, a value that is not finite or overflows", function()
+    local sine = checkpoint("sine_lstm", "series")
+    local dir = export("sine_lstm", sine, "f32")
+    local window = driver("sine_lstm", "series", dir)
+    local T = tonumber(h.read(dir .. "/sine_lstm_infer.h"):match("_INFER_SEQ_LEN (%d+)"))
+    local good = {}
+    for i = 1, T do good[i] = "0.5" end
+    local nan, big = { table.unpack(good) }, { table.unpack(good) }
+    nan[3], big[T] = "nan", "1e39"
+    local r = h.run({ window, "window" }, "1,2,3\n" .. table.concat(nan, ",") .. "\n" ..
+                    table.concat(big, ",") .. "\n" .. table.concat(good, ",") .. "\n")
+    assert.are.equal(0, r.code, r.err)
+    assert.are.same({ "status -4", "status -5", "status -5" }, { r.out:match("^([^\n]*)\n([^\n]*)\n([^\n]*)\n") })
+    assert.is_truthy(r.out:match("\n[-%d.e]+\n$"), r.out)
+  end)
+
   it("of the exporter: another model's or a damaged checkpoint writes nothing", function()
     local other = checkpoint("imdb_gru", "text")
     local dir = h.tmpdir() .. "/out"
