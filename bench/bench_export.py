@@ -21,8 +21,21 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-import bench_models  # noqa: E402  (the peak probe, the CPU's name)
+
+
+def peak(cc, tmp):
+    """bench/peak_flops.c's line: the 1-core fp32 peak of this machine."""
+    exe = os.path.join(tmp, "peak_flops")
+    subprocess.run([cc, "-std=c11", "-O2", os.path.join(HERE, "peak_flops.c"), "-o", exe, "-lm"],
+                   check=True)
+    return run([exe]).strip().splitlines()[-1]
+
+
+def cpu_name():
+    for line in open("/proc/cpuinfo", encoding="utf-8"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
 
 
 def kind_of(name):
@@ -74,7 +87,7 @@ def main():
     names = args.models.split(",") if args.models else sorted(
         f[:-5] for f in os.listdir(os.path.join(ROOT, "specs")) if f.endswith(".yaml"))
     with tempfile.TemporaryDirectory() as tmp:
-        peak = bench_models.run_peak(bench_models.peak_probe(args.cc, tmp))
+        peak_line = peak(args.cc, tmp)
         exes = {n: prepare(n, os.path.join(args.build, n), args.cc, tmp) for n in names}
         times = {n: {"binary": [], "f32": [], "int8": []} for n in names}
         for _ in range(args.repeat):  # interleaved: binary, f32, int8, model by model
@@ -90,9 +103,9 @@ def main():
         rows.append({"model": n, **{k + "_ms": v[0] for k, v in t.items()},
                      **{k + "_range": [v[1], v[2]] for k, v in t.items()}})
     if args.json:
-        print(json.dumps({"peak": peak, "cpu": bench_models.cpu_name(), "models": rows}, indent=1))
+        print(json.dumps({"peak": peak_line, "cpu": cpu_name(), "models": rows}, indent=1))
         return
-    print(f"CPU: {bench_models.cpu_name()}; 1-core fp32 peak: {peak}")
+    print(f"CPU: {cpu_name()}; peak: {peak_line}")
     print("| model | binary predict ms | export f32 ms | export int8 ms | f32 / binary |")
     print("|---|---:|---:|---:|---:|")
     for r in rows:
