@@ -70,7 +70,8 @@ def prepare(name, binary, cc, tmp):
             kind_of(name).split() + ["-I", out, "-I", os.path.join(ROOT, "runtime"),
                                      os.path.join(ROOT, "tests", "export", "driver.c"),
                                      os.path.join(out, name + "_infer.c")] +
-            ([os.path.join(ROOT, "runtime", "rng.c")] if "CHAR_LM" in kind_of(name) else []) +
+            ([os.path.join(ROOT, "runtime", f) for f in ("rng.c", "utf8.c")]
+             if "CHAR_LM" in kind_of(name) else []) +
             ["-o", exe, "-lm"])
         exes[w] = exe
     return exes

@@ -31,9 +31,7 @@ void emit_block_ptr(seq_buf *out, int is_const, const char *name, size_t offset,
 void emit_sum_blocks(seq_buf *out, const layer *l, int blocks, size_t kernel, size_t bias,
                      size_t kernel_shares, size_t bias_shares, size_t g_kernel, size_t g_bias);
 void emit_rule(seq_buf *out, const char *fmt, ...) SEQ_PRINTF(2, 3);
-/* S as a C string literal, quoted and escaped (control bytes and bytes
- * past ASCII in octal). */
-void emit_cstring(seq_buf *out, const char *s);
+
 
 /* The first lines of a generated FILE's comment: what it holds, and which
  * seqcc and spec (SHA256 digest) wrote it. */

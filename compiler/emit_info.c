@@ -42,7 +42,7 @@ static void info_tensors(seq_buf *out, const plan *pl)
         put_double(out, p->init.scale);
         if (p->init.path) {
             seq_buf_puts(out, ", .path = ");
-            emit_cstring(out, p->init.path);
+            seq_buf_cstring(out, p->init.path, strlen(p->init.path));
         }
         seq_buf_printf(out, ", .fan_in = %d, .fan_out = %d, .forget_units = %d%s},\n", p->fan_in,
                        p->fan_out, p->forget_units, p->frozen ? ", .frozen = 1" : "");
@@ -62,7 +62,7 @@ static void info_summary(seq_buf *out, const spec *s)
         size_t n = nl ? (size_t)(nl - line + 1) : strlen(line);
         char *piece = seq_xstrndup(line, n);
         seq_buf_puts(out, "\n    ");
-        emit_cstring(out, piece);
+        seq_buf_cstring(out, piece, strlen(piece));
         free(piece);
         line += n;
     }
@@ -79,7 +79,7 @@ static void member_str(seq_buf *out, const char *name, const char *v)
     if (!v)
         return;
     seq_buf_printf(out, "        .%s = ", name);
-    emit_cstring(out, v);
+    seq_buf_cstring(out, v, strlen(v));
     seq_buf_puts(out, ",\n");
 }
 
@@ -154,7 +154,7 @@ void emit_info(seq_buf *out, const plan *pl, const char *sha256)
     seq_buf_printf(out, "\nconst seq_model_info %s_info = {\n", s->name);
     seq_buf_printf(out, "    .name = \"%s\",\n    .seqcc_version = \"%s\",\n", s->name, SEQCC_VERSION);
     seq_buf_puts(out, "    .spec_file = ");
-    emit_cstring(out, base);
+    seq_buf_cstring(out, base, strlen(base));
     seq_buf_printf(out, ",\n    .spec_sha256 = \"%s\",\n", sha256);
     seq_buf_printf(out, "    .seed = %lluu,\n", (unsigned long long)s->seed);
     seq_buf_printf(out, "    .batch = %d,\n    .seq_len = %d,\n", s->batch, s->seq_len);

@@ -394,7 +394,8 @@ static void api_common(seq_buf *out, const model *m)
         seq_buf_puts(out, "    e.chars = e.length + 1;\n");
     seq_buf_puts(out, "    return e;\n}\n");
 
-    seq_buf_printf(out, "\n/* Runs the pass on E (its activations zeroed first, as the binary's are). */\n"
+    seq_buf_printf(out, "\n/* Runs the pass on E, its activations zeroed first: a call never reads\n"
+                        " * what an earlier one left. */\n"
                         "static const real *run(const example *e)\n{\n"
                         "    seq_batch in;\n"
                         "    memset(e->a, 0, %zu * sizeof *e->a);\n", m->acts);
@@ -574,7 +575,7 @@ static void emit_source_template(seq_buf *out, const model *m, const char *sha25
         api_char_lm(&api, m);
     seq_buf_add(&body, api.data, api.len); /* what the kernels are chosen by */
 
-    static kernel k[MAX_KERNELS];
+    kernel k[MAX_KERNELS];
     int n = kernels_read(k);
     seq_buf plain = {0};
     without_text(&body, &plain);
@@ -595,18 +596,14 @@ static void emit_source_template(seq_buf *out, const model *m, const char *sha25
 static void lines_array(seq_buf *out, const char *name, const seq_buf *text)
 {
     seq_buf_printf(out, "\nstatic const char *const %s[] = {\n", name);
-    seq_buf line = {0};
     for (const char *p = text->data, *end = text->data + text->len; p < end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t len = (size_t)((nl ? nl : end) - p);
-        line.len = 0;
-        seq_buf_add(&line, p, len);
         seq_buf_puts(out, "    ");
-        emit_cstring(out, line.data ? line.data : "");
+        seq_buf_cstring(out, p, len);
         seq_buf_puts(out, ",\n");
         p += len + 1;
     }
-    seq_buf_free(&line);
     seq_buf_puts(out, "    NULL,\n};\n");
 }
 

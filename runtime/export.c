@@ -189,22 +189,6 @@ static void put_chars(seq_buf *out, const int32_t *chars, int n)
     seq_buf_puts(out, "};\n");
 }
 
-/* A C string literal of S[0, LEN). */
-static void put_cstring(seq_buf *out, const char *s, size_t len)
-{
-    seq_buf_puts(out, "\"");
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\' || c == '?')
-            seq_buf_printf(out, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
-            seq_buf_printf(out, "\\%03o", c);
-        else
-            seq_buf_add(out, &s[i], 1);
-    }
-    seq_buf_puts(out, "\"");
-}
-
 static void put_classes(seq_buf *out, const char *classes)
 {
     seq_buf_puts(out, "\n/* The classes' names, as the data spells them. */\n"
@@ -212,7 +196,7 @@ static void put_classes(seq_buf *out, const char *classes)
     for (const char *p = classes ? classes : ""; *p;) {
         size_t len = strcspn(p, "\n");
         seq_buf_puts(out, "    ");
-        put_cstring(out, p, len);
+        seq_buf_cstring(out, p, len);
         seq_buf_puts(out, ",\n");
         p += len + (p[len] == '\n');
     }

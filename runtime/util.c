@@ -124,6 +124,23 @@ void seq_buf_free(seq_buf *b)
     b->len = b->cap = 0;
 }
 
+void seq_buf_cstring(seq_buf *b, const char *s, size_t len)
+{
+    seq_buf_puts(b, "\"");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\' || c == '?')
+            seq_buf_printf(b, "\\%c", c);
+        else if (c == '\n')
+            seq_buf_puts(b, "\\n");
+        else if (c < 0x20 || c >= 0x7f)
+            seq_buf_printf(b, "\\%03o", c);
+        else
+            seq_buf_add(b, &s[i], 1);
+    }
+    seq_buf_puts(b, "\"");
+}
+
 int seq_read_file(const char *path, char **data, size_t *len, seq_err *err)
 {
     FILE *f = fopen(path, "rb");

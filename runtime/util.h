@@ -44,6 +44,10 @@ void seq_buf_puts(seq_buf *b, const char *s);
 void seq_buf_printf(seq_buf *b, const char *fmt, ...) SEQ_PRINTF(2, 3);
 void seq_buf_vprintf(seq_buf *b, const char *fmt, va_list ap) SEQ_PRINTF(2, 0);
 void seq_buf_free(seq_buf *b);
+/* S[0, LEN) as a C string literal, quoted: '"', '\\' and '?' (trigraphs)
+ * escaped, a line break as \\n, other control bytes and bytes past ASCII in
+ * octal. */
+void seq_buf_cstring(seq_buf *b, const char *s, size_t len);
 
 /* Reads a whole file; *data is NUL-terminated (not counted in *len). */
 int seq_read_file(const char *path, char **data, size_t *len, seq_err *err);

@@ -2,7 +2,7 @@
  * (NAME_infer.h), for the tests (lua/export): the export's answers in the
  * binary's terms. Compiled with -DSEQ_MODEL=NAME, -DSEQ_MODEL_UPPER=NAME in
  * capitals and one of -DSEQ_TEXT, -DSEQ_WINDOW or -DSEQ_CHAR_LM (with
- * runtime/rng.c: the binary's generator).
+ * runtime/rng.c and runtime/utf8.c: the binary's generator and UTF-8).
  *
  *   driver text        each stdin line a text: its probabilities, tab-separated
  *   driver ids         each line space-separated ids (a char-CNN model: ids,
@@ -97,6 +97,7 @@ static int ids_line(char *line, float *probs)
 
 #ifdef SEQ_CHAR_LM
 #include "rng.h"
+#include "utf8.h"
 
 /* commands.c's draw, as `sample` picks the next character. */
 static int draw(const float *p, int k, double temperature, int top_k, seq_rng *rng)
@@ -132,37 +133,6 @@ static int draw(const float *p, int k, double temperature, int top_k, seq_rng *r
     return k - 1;
 }
 
-static void put_utf8(uint32_t cp)
-{
-    if (cp < 0x80) {
-        putchar((int)cp);
-    } else if (cp < 0x800) {
-        putchar((int)(0xC0 | cp >> 6));
-        putchar((int)(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        putchar((int)(0xE0 | cp >> 12));
-        putchar((int)(0x80 | (cp >> 6 & 0x3F)));
-        putchar((int)(0x80 | (cp & 0x3F)));
-    } else {
-        putchar((int)(0xF0 | cp >> 18));
-        putchar((int)(0x80 | (cp >> 12 & 0x3F)));
-        putchar((int)(0x80 | (cp >> 6 & 0x3F)));
-        putchar((int)(0x80 | (cp & 0x3F)));
-    }
-}
-
-/* The next code point of valid UTF-8 S at *I. */
-static uint32_t next_cp(const unsigned char *s, size_t *i)
-{
-    unsigned c = s[*i];
-    int n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
-    for (int k = 1; k < n; k++)
-        cp = cp << 6 | (s[*i + k] & 0x3F);
-    *i += (size_t)n;
-    return cp;
-}
-
 static int sample(int argc, char **argv)
 {
     if (argc != 7) {
@@ -180,11 +150,12 @@ static int sample(int argc, char **argv)
     API(reset)(&state);
     fputs(argv[2], stdout);
     for (size_t i = 0, len = strlen(prime); i < len;)
-        API(step)(&state, API(char_id)(next_cp((const unsigned char *)prime, &i)), probs);
+        API(step)(&state, API(char_id)((uint32_t)seq_utf8_next(prime, len, &i)), probs);
     for (long i = 0; i < length; i++) {
         int id = draw(probs, K(N_PROBS), temperature, top_k, &rng);
+        char u[SEQ_UTF8_MAX];
         if (API(char)(id))
-            put_utf8(API(char)(id));
+            fwrite(u, 1, seq_utf8_encode(API(char)(id), u), stdout);
         API(step)(&state, id, probs);
     }
     putchar('\n');
@@ -268,10 +239,11 @@ int main(int argc, char **argv)
         double loss = 0;
         long n = 0;
         API(reset)(&state);
-        int32_t id = API(char_id)(next_cp(text, &i));
+        const char *t = (const char *)text;
+        int32_t id = API(char_id)((uint32_t)seq_utf8_next(t, len, &i));
         while (i < len) {
             API(step)(&state, id, probs);
-            id = API(char_id)(next_cp(text, &i));
+            id = API(char_id)((uint32_t)seq_utf8_next(t, len, &i));
             loss -= log(probs[id] > 1e-7f ? (double)probs[id] : 1e-7);
             n++;
         }
