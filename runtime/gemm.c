@@ -1,4 +1,5 @@
-/* gemm.c: products with a matrix packed once and used many times.
+/* gemm.c: the float products of training and prediction, and those with a
+ * matrix packed once and used many times.
  *
  * A recurrent layer multiplies the same recurrent weights at every step,
  * by a block of rows of states (16 to 25 in the seed specs). A general GEMM copies (packs) both
@@ -8,14 +9,27 @@
  * product reads its rows of A in place. Compiled as float and as double (see
  * real.h).
  *
+ * The other products (all steps' input projection, the weight gradients,
+ * the gradients of a layer's input; seq_gemm) run on the same tiles at the
+ * AVX2 and AVX-512 levels: B in place where it is stored by rows, else (B^T,
+ * or many rows of A to share it) copied a group of columns at a time.
+ *
  * Every output element is one sum, acc = 0, acc += a[i,kk] * b[kk,j] for kk
  * = 0..k-1 in order, then C = acc (beta 0) or C + acc (beta 1). The float
  * AVX-512 and AVX2 kernels compute each term with one fused multiply-add
- * and give the same bits; the scalar kernel (double, a CPU without AVX2, or
- * `codegen.simd: scalar`) rounds the product and the sum apart. No level's
- * result depends on the thread count: a call runs on the calling thread. */
+ * and give the same bits, whatever the tile shape; the scalar kernel
+ * (double, a CPU without AVX2, or `codegen.simd: scalar`) rounds the product
+ * and the sum apart. No level's result depends on the thread count: a call
+ * runs on the calling thread.
+ *
+ * A tile is MR rows of C by U units of 16 columns, its MR x U sums held in
+ * registers over all of k. AVX-512 has U = 1..4 (up to 24 of its 32 zmm
+ * registers as accumulators: two FMA pipes of 4 cycles' latency keep 8 or
+ * more sums in flight, and each step's loads, U of B and MR broadcasts of A,
+ * are shared by MR x U multiply-adds); AVX2 has U = 1 (12 of its 16 ymm). */
 #include "gemm.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmath.h"
@@ -69,25 +83,15 @@ static void tile_scalar(int mr, int k, const real *a, const real *panel, real be
     }
 }
 
-/* Computes MR rows of C (at c, rows LDC apart) against one panel, of which
- * the first COLS columns are real (the rest padding). */
-typedef void tile_fn(int mr, int k, const real *a, const real *panel, real beta, real *c, int ldc,
-                     int cols);
-
-/* C by panels, each panel's rows in tiles of at most MAX_ROWS, as even as
- * they come (16 rows by 6: 6, 5, 5, not 6, 6, 4: a short tile has too few
- * accumulators to hide the FMA latency). */
-static void matmul_tiles(tile_fn *tile, int max_rows, int m, int n, int k, const real *a,
-                         const real *packed, real beta, real *c)
+static void matmul_packed_scalar(int m, int n, int k, const real *a, const real *packed,
+                                 real beta, real *c)
 {
-    int tiles = (m + max_rows - 1) / max_rows;
     for (int j0 = 0; j0 < n; j0 += SEQ_PANEL) {
         int cols = n - j0 < SEQ_PANEL ? n - j0 : SEQ_PANEL;
-        const real *panel = packed + (size_t)j0 * k;
-        for (int t = 0, i0 = 0; t < tiles; t++) {
-            int mr = (m - i0) / (tiles - t);
-            tile(mr, k, a + (size_t)i0 * k, panel, beta, c + (size_t)i0 * n + j0, n, cols);
-            i0 += mr;
+        for (int i0 = 0; i0 < m; i0 += 8) {
+            int mr = m - i0 < 8 ? m - i0 : 8;
+            tile_scalar(mr, k, a + (size_t)i0 * k, packed + (size_t)j0 * k, beta,
+                        c + (size_t)i0 * n + j0, n, cols);
         }
     }
 }
@@ -95,103 +99,274 @@ static void matmul_tiles(tile_fn *tile, int max_rows, int m, int n, int k, const
 #if !defined(SEQ_REAL_DOUBLE) && defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define GEMM_X86 1
-#define AVX2_ROWS 6    /* 2 x 6 ymm accumulators of AVX2's 16 registers */
-#define AVX512_ROWS 12 /* 12 zmm accumulators of AVX-512's 32 */
 
-/* Rows 0..MR-1 of C by one panel; MR is a literal at every call, so that
- * the accumulators are registers. */
-__attribute__((target("avx2,fma"), always_inline)) static inline void
-tile_avx2(const int mr, int k, const float *a, const float *panel, float beta, float *c, int ldc,
-          int cols)
+/* One tile's operands. A[i, kk] is a[i * lda + kk], or with A_BY_K (A
+ * stored transposed) a[kk * lda + i]; B[kk, 16 q + j] is b[kk * ldb + q *
+ * unit + j]; LAST has a bit for each real column of the last unit. */
+typedef struct tile_args {
+    int k;
+    const float *a;
+    size_t lda;
+    const float *b;
+    size_t ldb, unit;
+    unsigned last;
+    float beta;
+    float *c;
+    size_t ldc;
+} tile_args;
+
+/* MR x U sums; MR, U and A_BY_K are literals at every call, so that the
+ * accumulators are registers and the loops unroll. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+tile512(const int mr, const int u, const int a_by_k, const tile_args *t)
 {
-    __m256 lo[AVX2_ROWS], hi[AVX2_ROWS];
+    __m512 acc[12][4];
+    const __mmask16 last = (__mmask16)t->last;
+    const float *a = t->a, *b = t->b;
+#pragma GCC unroll 12
+    for (int i = 0; i < mr; i++)
+#pragma GCC unroll 4
+        for (int q = 0; q < u; q++)
+            acc[i][q] = _mm512_setzero_ps();
+    for (int kk = 0; kk < t->k; kk++) {
+        __m512 bq[4];
+#pragma GCC unroll 4
+        for (int q = 0; q < u; q++)
+            bq[q] = q == u - 1 ? _mm512_maskz_loadu_ps(last, b + q * t->unit)
+                               : _mm512_loadu_ps(b + q * t->unit);
+#pragma GCC unroll 12
+        for (int i = 0; i < mr; i++) {
+            __m512 ai = _mm512_set1_ps(a_by_k ? a[i] : a[i * t->lda]);
+#pragma GCC unroll 4
+            for (int q = 0; q < u; q++)
+                acc[i][q] = _mm512_fmadd_ps(ai, bq[q], acc[i][q]);
+        }
+        a += a_by_k ? t->lda : 1;
+        b += t->ldb;
+    }
+#pragma GCC unroll 12
+    for (int i = 0; i < mr; i++) {
+        float *ci = t->c + i * t->ldc;
+#pragma GCC unroll 4
+        for (int q = 0; q < u; q++) {
+            __mmask16 keep = q == u - 1 ? last : 0xffff;
+            __m512 sum = acc[i][q];
+            if (t->beta != 0)
+                sum = _mm512_add_ps(_mm512_maskz_loadu_ps(keep, ci + 16 * q), sum);
+            _mm512_mask_storeu_ps(ci + 16 * q, keep, sum);
+        }
+    }
+}
+
+/* The same at AVX2, one unit (two ymm) wide. */
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+tile256(const int mr, const int a_by_k, const tile_args *t)
+{
+    __m256 lo[6], hi[6];
+    const float *a = t->a, *b = t->b;
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    int cols = __builtin_popcount(t->last);
+    __m256i keep_lo = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols), lane);
+    __m256i keep_hi = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols - 8), lane);
 #pragma GCC unroll 6
     for (int i = 0; i < mr; i++)
         lo[i] = hi[i] = _mm256_setzero_ps();
-    for (int kk = 0; kk < k; kk++) {
-        __m256 b0 = _mm256_loadu_ps(panel + (size_t)kk * SEQ_PANEL);
-        __m256 b1 = _mm256_loadu_ps(panel + (size_t)kk * SEQ_PANEL + 8);
+    for (int kk = 0; kk < t->k; kk++) {
+        __m256 b0, b1;
+        if (cols == 16) {
+            b0 = _mm256_loadu_ps(b);
+            b1 = _mm256_loadu_ps(b + 8);
+        } else {
+            b0 = _mm256_maskload_ps(b, keep_lo);
+            b1 = _mm256_maskload_ps(b + 8, keep_hi);
+        }
 #pragma GCC unroll 6
         for (int i = 0; i < mr; i++) {
-            __m256 ai = _mm256_broadcast_ss(a + (size_t)i * k + kk);
+            __m256 ai = _mm256_broadcast_ss(a_by_k ? a + i : a + i * t->lda);
             lo[i] = _mm256_fmadd_ps(ai, b0, lo[i]);
             hi[i] = _mm256_fmadd_ps(ai, b1, hi[i]);
         }
+        a += a_by_k ? t->lda : 1;
+        b += t->ldb;
     }
 #pragma GCC unroll 6
     for (int i = 0; i < mr; i++) {
-        float *ci = c + (size_t)i * ldc, tmp[SEQ_PANEL];
-        if (cols == SEQ_PANEL) {
-            if (beta != 0) {
-                lo[i] = _mm256_add_ps(_mm256_loadu_ps(ci), lo[i]);
-                hi[i] = _mm256_add_ps(_mm256_loadu_ps(ci + 8), hi[i]);
-            }
-            _mm256_storeu_ps(ci, lo[i]);
-            _mm256_storeu_ps(ci + 8, hi[i]);
-            continue;
+        float *ci = t->c + i * t->ldc;
+        if (t->beta != 0) {
+            lo[i] = _mm256_add_ps(_mm256_maskload_ps(ci, keep_lo), lo[i]);
+            hi[i] = _mm256_add_ps(_mm256_maskload_ps(ci + 8, keep_hi), hi[i]);
         }
-        _mm256_storeu_ps(tmp, lo[i]);
-        _mm256_storeu_ps(tmp + 8, hi[i]);
-        for (int j = 0; j < cols; j++)
-            ci[j] = beta != 0 ? ci[j] + tmp[j] : tmp[j];
+        _mm256_maskstore_ps(ci, keep_lo, lo[i]);
+        _mm256_maskstore_ps(ci + 8, keep_hi, hi[i]);
     }
 }
 
-__attribute__((target("avx2,fma"))) static void tile_avx2_rows(int mr, int k, const float *a,
-                                                                const float *panel, float beta,
-                                                                float *c, int ldc, int cols)
-{
-    switch (mr) {
-    case 6: tile_avx2(6, k, a, panel, beta, c, ldc, cols); break;
-    case 5: tile_avx2(5, k, a, panel, beta, c, ldc, cols); break;
-    case 4: tile_avx2(4, k, a, panel, beta, c, ldc, cols); break;
-    case 3: tile_avx2(3, k, a, panel, beta, c, ldc, cols); break;
-    case 2: tile_avx2(2, k, a, panel, beta, c, ldc, cols); break;
-    default: tile_avx2(1, k, a, panel, beta, c, ldc, cols); break;
+typedef void tile_fn(int mr, const tile_args *t);
+
+#define TILE_CASE(n, call) \
+    case n: call; break;
+#define TILE_ROWS_6(call_of) \
+    TILE_CASE(6, call_of(6)) TILE_CASE(5, call_of(5)) TILE_CASE(4, call_of(4)) \
+    TILE_CASE(3, call_of(3)) TILE_CASE(2, call_of(2)) default: call_of(1); break;
+#define TILE_ROWS_8(call_of) TILE_CASE(8, call_of(8)) TILE_CASE(7, call_of(7)) TILE_ROWS_6(call_of)
+#define TILE_ROWS_12(call_of) \
+    TILE_CASE(12, call_of(12)) TILE_CASE(11, call_of(11)) TILE_CASE(10, call_of(10)) \
+    TILE_CASE(9, call_of(9)) TILE_ROWS_8(call_of)
+
+/* tile512_U_K (U units, A by rows (K 0) or by k (K 1)) for MR 1..ROWS */
+#define TILE512_FN(u, a_by_k, rows)                                                       \
+    __attribute__((target("avx512f"))) static void tile512_##u##_##a_by_k(int mr,        \
+                                                                            const tile_args *t) \
+    {                                                                                     \
+        switch (mr) {                                                                     \
+            TILE_ROWS_##rows(TILE512_CALL_##u##_##a_by_k)                                 \
+        }                                                                                 \
     }
+#define TILE512_CALL_1_0(mr) tile512(mr, 1, 0, t)
+#define TILE512_CALL_2_0(mr) tile512(mr, 2, 0, t)
+#define TILE512_CALL_3_0(mr) tile512(mr, 3, 0, t)
+#define TILE512_CALL_4_0(mr) tile512(mr, 4, 0, t)
+#define TILE512_CALL_1_1(mr) tile512(mr, 1, 1, t)
+#define TILE512_CALL_2_1(mr) tile512(mr, 2, 1, t)
+#define TILE512_CALL_3_1(mr) tile512(mr, 3, 1, t)
+#define TILE512_CALL_4_1(mr) tile512(mr, 4, 1, t)
+TILE512_FN(1, 0, 12)
+TILE512_FN(2, 0, 12)
+TILE512_FN(3, 0, 8)
+TILE512_FN(4, 0, 6)
+TILE512_FN(1, 1, 12)
+TILE512_FN(2, 1, 12)
+TILE512_FN(3, 1, 8)
+TILE512_FN(4, 1, 6)
+
+#define TILE256_CALL_0(mr) tile256(mr, 0, t)
+#define TILE256_CALL_1(mr) tile256(mr, 1, t)
+__attribute__((target("avx2,fma"))) static void tile256_0(int mr, const tile_args *t)
+{
+    switch (mr) { TILE_ROWS_6(TILE256_CALL_0) }
+}
+__attribute__((target("avx2,fma"))) static void tile256_1(int mr, const tile_args *t)
+{
+    switch (mr) { TILE_ROWS_6(TILE256_CALL_1) }
 }
 
-__attribute__((target("avx512f"), always_inline)) static inline void
-tile_avx512(const int mr, int k, const float *a, const float *panel, float beta, float *c, int ldc,
-            int cols)
+/* The rows of a tile of U units: as many as 32 registers allow at AVX-512
+ * (U x MR sums, U of B and one of A), 6 at AVX2. */
+static const int rows512[5] = {0, 12, 12, 8, 6};
+enum { ROWS256 = 6, MAX_UNITS = 4 };
+
+static tile_fn *tile_for(seq_simd level, int units, int a_by_k)
 {
-    __m512 acc[AVX512_ROWS];
-    __mmask16 keep = (__mmask16)((1u << cols) - 1);
-#pragma GCC unroll 12
-    for (int i = 0; i < mr; i++)
-        acc[i] = _mm512_setzero_ps();
+    static tile_fn *const avx512[2][MAX_UNITS] = {
+        {tile512_1_0, tile512_2_0, tile512_3_0, tile512_4_0},
+        {tile512_1_1, tile512_2_1, tile512_3_1, tile512_4_1},
+    };
+    if (level == SEQ_SIMD_AVX512)
+        return avx512[a_by_k][units - 1];
+    return a_by_k ? tile256_1 : tile256_0;
+}
+
+static int max_rows(seq_simd level, int units)
+{
+    return level == SEQ_SIMD_AVX512 ? rows512[units] : ROWS256;
+}
+
+/* Cycles per k step of a tile of MR rows by U units on a core with two FMA
+ * and two load pipes: the multiply-adds, the loads (U of B, MR of A) or the
+ * 4-cycle latency of one sum, whichever binds. */
+static int tile_cycles(int mr, int u)
+{
+    int fma = (mr * u + 1) / 2, loads = (mr + u + 1) / 2, cycles = fma > loads ? fma : loads;
+    return cycles > 4 ? cycles : 4;
+}
+
+/* Sum over the tiles of M rows in tiles of at most ROWS, as even as they
+ * come (16 rows by 6: 6, 5, 5, not 6, 6, 4: a short tile has too few sums to
+ * hide the latency). */
+static int rows_cycles(int m, int rows, int u)
+{
+    int tiles = (m + rows - 1) / rows, total = 0;
+    for (int t = 0, i0 = 0; t < tiles; t++) {
+        int mr = (m - i0) / (tiles - t);
+        total += tile_cycles(mr, u);
+        i0 += mr;
+    }
+    return total;
+}
+
+/* The units per group of columns for C [m, n]: the widest AVX-512 tile
+ * that does not cost more cycles (the groups of PANELS units as even as
+ * they come); AVX2's tile is one unit wide. */
+static int group_units(seq_simd level, int m, int n)
+{
+    int panels = (n + 15) / 16, best = 1;
+    if (level != SEQ_SIMD_AVX512)
+        return 1;
+    long best_cost = 0;
+    for (int u = 1; u <= MAX_UNITS && u <= panels; u++) {
+        int groups = (panels + u - 1) / u;
+        long cost = 0;
+        for (int g = 0, p0 = 0; g < groups; g++) {
+            int units = (panels - p0) / (groups - g);
+            cost += rows_cycles(m, rows512[units], units);
+            p0 += units;
+        }
+        if (u == 1 || cost <= best_cost)
+            best = u, best_cost = cost;
+    }
+    return best;
+}
+
+/* Where each group's B comes from. */
+typedef enum { B_PANELS, B_ROWS, B_COPY, B_COPY_T } b_layout;
+
+/* Copies columns j0 .. j0 + cols - 1 of B (b [k, n], or b [n, k] holding
+ * B^T) into dst [k, 16 * units], zeros past them. */
+static void copy_group(b_layout layout, int k, int n, const float *b, int j0, int cols, int units,
+                       float *dst)
+{
+    size_t width = (size_t)16 * units;
     for (int kk = 0; kk < k; kk++) {
-        __m512 b = _mm512_loadu_ps(panel + (size_t)kk * SEQ_PANEL);
-#pragma GCC unroll 12
-        for (int i = 0; i < mr; i++)
-            acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[(size_t)i * k + kk]), b, acc[i]);
-    }
-#pragma GCC unroll 12
-    for (int i = 0; i < mr; i++) {
-        float *ci = c + (size_t)i * ldc;
-        if (beta != 0)
-            acc[i] = _mm512_add_ps(_mm512_maskz_loadu_ps(keep, ci), acc[i]);
-        _mm512_mask_storeu_ps(ci, keep, acc[i]);
+        float *row = dst + kk * width;
+        if (layout == B_COPY_T)
+            for (int j = 0; j < cols; j++)
+                row[j] = b[(size_t)(j0 + j) * k + kk];
+        else
+            memcpy(row, b + (size_t)kk * n + j0, (size_t)cols * sizeof *row);
+        memset(row + cols, 0, (width - cols) * sizeof *row);
     }
 }
 
-__attribute__((target("avx512f"))) static void tile_avx512_rows(int mr, int k, const float *a,
-                                                                 const float *panel, float beta,
-                                                                 float *c, int ldc, int cols)
+/* C [m, n] = A B + beta C at LEVEL, by groups of columns and tiles of rows. */
+static void gemm_tiles(seq_simd level, int m, int n, int k, const float *a, size_t lda,
+                       int a_by_k, b_layout layout, const float *b, float *copy, float beta,
+                       float *c)
 {
-    switch (mr) {
-    case 12: tile_avx512(12, k, a, panel, beta, c, ldc, cols); break;
-    case 11: tile_avx512(11, k, a, panel, beta, c, ldc, cols); break;
-    case 10: tile_avx512(10, k, a, panel, beta, c, ldc, cols); break;
-    case 9: tile_avx512(9, k, a, panel, beta, c, ldc, cols); break;
-    case 8: tile_avx512(8, k, a, panel, beta, c, ldc, cols); break;
-    case 7: tile_avx512(7, k, a, panel, beta, c, ldc, cols); break;
-    case 6: tile_avx512(6, k, a, panel, beta, c, ldc, cols); break;
-    case 5: tile_avx512(5, k, a, panel, beta, c, ldc, cols); break;
-    case 4: tile_avx512(4, k, a, panel, beta, c, ldc, cols); break;
-    case 3: tile_avx512(3, k, a, panel, beta, c, ldc, cols); break;
-    case 2: tile_avx512(2, k, a, panel, beta, c, ldc, cols); break;
-    default: tile_avx512(1, k, a, panel, beta, c, ldc, cols); break;
+    int panels = (n + 15) / 16, units = group_units(level, m, n);
+    int groups = (panels + units - 1) / units;
+    tile_args t = {.k = k, .lda = lda, .beta = beta, .ldc = (size_t)n};
+    for (int g = 0, p0 = 0; g < groups; g++) {
+        int u = (panels - p0) / (groups - g), j0 = 16 * p0;
+        int cols = n - j0 < 16 * u ? n - j0 : 16 * u;
+        tile_fn *tile = tile_for(level, u, a_by_k);
+        t.last = (1u << (cols - 16 * (u - 1))) - 1;
+        switch (layout) {
+        case B_PANELS: t.b = b + (size_t)j0 * k, t.ldb = 16, t.unit = (size_t)16 * k; break;
+        case B_ROWS: t.b = b + j0, t.ldb = (size_t)n, t.unit = 16; break;
+        default:
+            copy_group(layout, k, n, b, j0, cols, u, copy);
+            t.b = copy, t.ldb = (size_t)16 * u, t.unit = 16;
+            break;
+        }
+        int rows = max_rows(level, u), tiles = (m + rows - 1) / rows;
+        for (int r = 0, i0 = 0; r < tiles; r++) {
+            int mr = (m - i0) / (tiles - r);
+            t.a = a + (a_by_k ? (size_t)i0 : (size_t)i0 * lda);
+            t.c = c + (size_t)i0 * n + j0;
+            tile(mr, &t);
+            i0 += mr;
+        }
+        p0 += u;
     }
 }
 
@@ -252,18 +427,53 @@ __attribute__((target("avx2,fma"))) static void vecmat_avx2(int n, int k, const 
         }
     }
 }
+
+static int vector_level(seq_simd level)
+{
+    return level == SEQ_SIMD_AVX512 || level == SEQ_SIMD_AVX2;
+}
 #endif
 
 void seq_matmul_packed(int m, int n, int k, const real *a, const real *packed, real beta, real *c)
 {
 #ifdef GEMM_X86
-    switch (seq_simd_current()) {
-    case SEQ_SIMD_AVX512: matmul_tiles(tile_avx512_rows, AVX512_ROWS, m, n, k, a, packed, beta, c); return;
-    case SEQ_SIMD_AVX2: matmul_tiles(tile_avx2_rows, AVX2_ROWS, m, n, k, a, packed, beta, c); return;
-    default: break;
+    seq_simd level = seq_simd_current();
+    if (vector_level(level)) {
+        gemm_tiles(level, m, n, k, a, (size_t)k, 0, B_PANELS, packed, NULL, beta, c);
+        return;
     }
 #endif
-    matmul_tiles(tile_scalar, 8, m, n, k, a, packed, beta, c);
+    matmul_packed_scalar(m, n, k, a, packed, beta, c);
+}
+
+int seq_gemm(int m, int n, int k, const real *a, int a_transposed, const real *b,
+             int b_transposed, real beta, real *c)
+{
+#ifdef GEMM_X86
+    seq_simd level = seq_simd_current();
+    if (!vector_level(level) || m <= 0 || n <= 0 || k <= 0)
+        return 0;
+    /* B by rows in place, unless it is stored transposed, or enough tiles
+     * of rows share each group of columns to repay a copy that is read by
+     * units (a row of B is n apart: a power of two of them alias in L1) */
+    int rows = max_rows(level, group_units(level, m, n));
+    size_t copy_floats = (size_t)k * 16 * MAX_UNITS;
+    b_layout layout = b_transposed ? B_COPY_T : m >= 4 * rows && copy_floats <= (1u << 20) ? B_COPY : B_ROWS;
+    float *copy = NULL;
+    if (layout != B_ROWS && !(copy = malloc(copy_floats * sizeof *copy))) {
+        if (b_transposed)
+            return 0;
+        layout = B_ROWS;
+    }
+    gemm_tiles(level, m, n, k, a, a_transposed ? (size_t)m : (size_t)k, a_transposed, layout, b,
+               copy, beta, c);
+    free(copy);
+    return 1;
+#else
+    (void)m, (void)n, (void)k, (void)a, (void)a_transposed, (void)b, (void)b_transposed;
+    (void)beta, (void)c;
+    return 0;
+#endif
 }
 
 int seq_vecmat(int n, int k, const real *a, const real *b, real beta, real *c)

@@ -66,31 +66,34 @@ SEQ_HOT void seq_colsum(int rows, int cols, const real *restrict x, real *restri
     }
 }
 
-/* GEMMs run on the calling thread (OpenBLAS is kept at one thread; the
- * runtime parallelizes over blocks of the batch instead). A single output
- * row is a matrix-vector product (batch-1 prediction lives on this path):
- * seq_vecmat's kernels where there are some, else CBLAS' gemv, both much
- * cheaper than a gemm. */
+/* GEMMs run on the calling thread (the runtime parallelizes over blocks of
+ * the batch). Float products at AVX2 and AVX-512 run on gemm.c's tiles (the
+ * same bits at both levels, and at the full width of the core: OpenBLAS
+ * may be held to its AVX2 kernels by OPENBLAS_CORETYPE); others through
+ * CBLAS, kept at one thread. A single output row is a matrix-vector product
+ * (batch-1 prediction lives on this path): seq_vecmat's kernels where there
+ * are some, else CBLAS' gemv, both much cheaper than a gemm. */
 void seq_matmul(int m, int n, int k, const real *a, const real *b, real beta, real *c)
 {
     if (m == 1 && seq_vecmat(n, k, a, b, beta, c))
         return;
     if (m == 1)
         GEMV(CblasRowMajor, CblasTrans, k, n, 1, b, n, a, 1, beta, c, 1);
-    else
+    else if (!seq_gemm(m, n, k, a, 0, b, 0, beta, c))
         GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1, a, k, b, n, beta, c, n);
 }
 
 void seq_matmul_at(int m, int n, int k, const real *a, const real *b, real beta, real *c)
 {
-    GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, k, 1, a, m, b, n, beta, c, n);
+    if (!seq_gemm(m, n, k, a, 1, b, 0, beta, c))
+        GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, k, 1, a, m, b, n, beta, c, n);
 }
 
 void seq_matmul_bt(int m, int n, int k, const real *a, const real *b, real beta, real *c)
 {
     if (m == 1)
         GEMV(CblasRowMajor, CblasNoTrans, n, k, 1, b, k, a, 1, beta, c, 1);
-    else
+    else if (!seq_gemm(m, n, k, a, 0, b, 1, beta, c))
         GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1, a, k, b, k, beta, c, n);
 }
 

@@ -3,7 +3,9 @@
  * spec's recurrent layers use and on odd ones (tails of rows, of panel
  * columns, k of 1); packing of B and of B^T; the AVX2 and AVX-512 kernels
  * agreeing bit for bit; one row times B in place (seq_vecmat) giving the
- * packed product's bits. Built as float and as double (test_gemm_f64). */
+ * packed product's bits; the general product (seq_gemm) with A and B each
+ * as stored or transposed, giving the packed product's bits too. Built as
+ * float and as double (test_gemm_f64). */
 #include <stdint.h>
 
 #include "check.h"
@@ -178,6 +180,74 @@ static void test_vecmat(void)
 #endif
 }
 
+/* seq_gemm, where the level has it: A [m,k] or A^T [k,m], B [k,n] or B^T
+ * [n,k], beta 0 or 1; the bits of seq_matmul_packed (the same sums in the
+ * same order) and an untouched element past the end of C. Shapes from the
+ * seed specs' input projections and weight gradients, and odd ones. */
+static void test_general(void)
+{
+    static const int gshapes[][3] = {
+        {1, 16, 8},     {2, 17, 3},    {7, 33, 16},    {13, 100, 1},   {25, 47, 40},
+        {50, 400, 100}, {97, 65, 129}, {200, 48, 31},  {400, 256, 64}, {64, 512, 400},
+        {256, 1024, 16}, {3000, 20, 7}, {5, 3, 300},   {128, 130, 260},
+    };
+    uint32_t s = 4242;
+    int ran = 0;
+    for (size_t sh = 0; sh < sizeof gshapes / sizeof gshapes[0]; sh++) {
+        int m = gshapes[sh][0], n = gshapes[sh][1], k = gshapes[sh][2];
+        size_t mk = (size_t)m * k, kn = (size_t)k * n, mn = (size_t)m * n;
+        real *a = malloc(mk * sizeof *a), *at = malloc(mk * sizeof *at);
+        real *b = malloc(kn * sizeof *b), *bt = malloc(kn * sizeof *bt);
+        real *c0 = malloc(mn * sizeof *c0), *c = malloc((mn + 1) * sizeof *c);
+        real *want = malloc(mn * sizeof *want), *first = malloc(mn * sizeof *first);
+        real *packed = malloc(seq_packed_size(k, n) * sizeof *packed);
+        for (int i = 0; i < m; i++)
+            for (int kk = 0; kk < k; kk++)
+                a[(size_t)i * k + kk] = at[(size_t)kk * m + i] = draw(&s);
+        for (int kk = 0; kk < k; kk++)
+            for (int j = 0; j < n; j++)
+                b[(size_t)kk * n + j] = bt[(size_t)j * k + kk] = draw(&s);
+        for (size_t i = 0; i < mn; i++)
+            c0[i] = draw(&s);
+        seq_pack_b(k, n, b, packed);
+        for (int beta = 0; beta < 2; beta++) {
+            int vector_levels = 0;
+            for (int l = 0; l < nlevels; l++) {
+                CHECK(seq_simd_select(levels[l]) == 0);
+                memcpy(want, c0, mn * sizeof *want);
+                seq_matmul_packed(m, n, k, a, packed, (real)beta, want);
+                for (int form = 0; form < 4; form++) {
+                    int a_t = form & 1, b_t = form >> 1;
+                    memcpy(c, c0, mn * sizeof *c);
+                    c[mn] = 42;
+                    if (!seq_gemm(m, n, k, a_t ? at : a, a_t, b_t ? bt : b, b_t, (real)beta, c))
+                        continue;
+                    ran++;
+                    CHECK_MSG(memcmp(c, want, mn * sizeof *c) == 0 && c[mn] == 42,
+                              "%s: m %d n %d k %d%s%s beta %d: not the packed product's bits",
+                              seq_simd_name(levels[l]), m, n, k, a_t ? " (a^T)" : "",
+                              b_t ? " (b^T)" : "", beta);
+                }
+                if (levels[l] == SEQ_SIMD_SCALAR)
+                    continue;
+                if (vector_levels++ == 0)
+                    memcpy(first, want, mn * sizeof *want);
+                else
+                    CHECK_MSG(memcmp(first, want, mn * sizeof *want) == 0,
+                              "%s differs from the other vector level: m %d n %d k %d",
+                              seq_simd_name(levels[l]), m, n, k);
+            }
+        }
+        free(a), free(at), free(b), free(bt), free(c0), free(c), free(want), free(first);
+        free(packed);
+    }
+#if !defined(SEQ_REAL_DOUBLE) && defined(__x86_64__)
+    CHECK(ran > 0 || seq_simd_detect() == SEQ_SIMD_SCALAR);
+#else
+    CHECK(ran == 0); /* double: the caller's CBLAS */
+#endif
+}
+
 int main(void)
 {
     seq_simd all[] = {SEQ_SIMD_SCALAR, SEQ_SIMD_AVX2, SEQ_SIMD_AVX512};
@@ -191,6 +261,7 @@ int main(void)
     test_packing();
     test_shapes();
     test_vecmat();
+    test_general();
     seq_simd_select(SEQ_SIMD_AUTO);
     return check_status("test_gemm");
 }
