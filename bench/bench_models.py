@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""bench_models.py: seqcc against PyTorch on every seed model, and compile time.
+"""bench_models.py: seqcc against PyTorch and oneDNN on the seed models, and compile time.
 
 For each model (default: the eight recurrent seed models of MODELS below;
 --models takes any spec of specs/ or tests/specs/ that scripts/torch_parity.py
 models, series too, but not global pooling yet) and each thread
-count (default 1 and 2), in one run, seqcc and PyTorch take turns, each in a
-child process of its own, on the same model, shapes and thread count:
+count (default 1 and 2), in one run, seqcc, PyTorch and oneDNN take turns,
+each in a child process of its own, on the same model, shapes and thread
+count:
 
   - seqcc: `build/NAME bench --threads N --steps S` (random ids, the spec's
     batch and seq_len, Adam; it prints one JSON line);
@@ -19,15 +20,38 @@ child process of its own, on the same model, shapes and thread count:
     them). PyTorch at 2 threads is sensitive to load: libgomp's waiting
     threads spin, and with another process on a core its step was 7x slower
     (imdb_lstm: 171 ms against 25 ms with --torch-env OMP_WAIT_POLICY=PASSIVE,
-    and 24 ms at 1 thread); measure on a quiet machine, or say which.
+    and 24 ms at 1 thread); measure on a quiet machine, or say which;
+  - oneDNN: bench/onednn_rnn.c, compiled on the fly (`CC -O2 -std=c11
+    bench/onednn_rnn.c -ldnnl -lm`) when dnnl.h is found (Debian's
+    libdnnl-dev, oneDNN 2.6), times oneDNN's training primitives on the
+    model's recurrent layers alone: vanilla_lstm, lbr_gru (Keras'
+    reset_after=True, seqcc's GRU) and vanilla_rnn (tanh), f32, each layer
+    its own primitive, chained as in the spec (the batch, the steps that
+    reach the first one after any conv1d or pooling, the features that
+    reach it, units, directions, return_sequences), forward_training then
+    backward with the weight gradients, --threads N and OMP_NUM_THREADS=N;
+    nothing else of the model (embedding, convolutions, dense layers, loss,
+    optimizer). Its initial states and the gradients reaching its final
+    states are explicit zeros: oneDNN 2.6.3 gets diff_weights_iter wrong for
+    a unidirectional LSTM (and vanilla RNN) when they are left NULL. Before
+    anything is timed, `onednn_rnn --check` compares its dst_layer and
+    gradients with a double-precision reference on small stacks of every
+    cell; a failing check stops the oneDNN column with an error (n/a in the
+    tables, the error on stderr and in --json, exit status 1) rather than
+    timing wrong code. Without dnnl.h the column is n/a and a note says that
+    libdnnl-dev is missing; a model without recurrent layers (or whose
+    recurrent layers are not one stack over the same steps) shows "-".
 
-What is timed, both sides alike (5 training steps and 20 predictions of
+What is timed, seqcc and PyTorch alike (5 training steps and 20 predictions of
 warm-up first, as `NAME bench` does):
 
   - a training step: forward, backward, optimizer (ms; the ratio is
     PyTorch / seqcc, above 1 when seqcc is faster), and the GFLOP/s this
     makes of the step's FLOPs, also as a share of the 1-core fp32 peak
-    times the thread count;
+    times the thread count; beside it oneDNN's time for the recurrent
+    layers (5 steps of warm-up too) and "seqcc step vs oneDNN", oneDNN's ms
+    / seqcc's step ms: above 1 when seqcc's whole step is faster than
+    oneDNN's recurrent layers alone;
   - a batch-1 prediction, 10 per training step: a whole example of a
     classifier (seqcc's predict pass; PyTorch in eval mode under
     torch.inference_mode(), the last sigmoid or softmax applied); for a
@@ -39,8 +63,8 @@ warm-up first, as `NAME bench` does):
     would count this script's Python too); PyTorch's includes `import torch`,
     reported apart in --json.
 
-Each (model, threads) pair runs --repeat times, the two sides alternating
-which goes first, so that background load falls on both alike; tables show
+Each (model, threads) pair runs --repeat times, the sides taking turns at
+going first, so that background load falls on all alike; tables show
 the median and (min-max). Then, per model (these do not depend on threads):
 the lines of the generated C (build/gen/NAME/*.c and *.h, the C the binary was
 built from; else generated/NAME/) and the CPU seconds of compiling NAME.c once
@@ -169,11 +193,28 @@ class Model:
         self.gen_dir = next((d for d in (os.path.join(build_dir, "gen", name),
                                          os.path.join(REPO, "generated", name))
                              if os.path.isfile(os.path.join(d, name + ".c"))), None)
-        self.train_flops = 3 * self.forward_flops(self.batch, self.seq_len)
+        self.recurrent = []  # (layer, steps, input features) of each lstm, gru, rnn
+        self.train_flops = 3 * self.forward_flops(self.batch, self.seq_len, self.recurrent)
         self.predict_flops = self.forward_flops(1, 1 if self.char_lm else self.seq_len)
+        self.onednn = self.onednn_stack()
 
-    def forward_flops(self, B, T):
-        """The forward pass's matrix-product FLOPs (the module docstring's formulas)."""
+    def onednn_stack(self):
+        """(--seq, --layer arguments) of bench/onednn_rnn.c for the recurrent layers; None
+        without any, or when they are not one stack (each fed by the one before, over the
+        same steps) that one oneDNN run can time."""
+        if not self.recurrent:
+            return None
+        steps, below, layers = self.recurrent[0][1], None, []
+        for l, T, F in self.recurrent:
+            if T != steps or (below and F != below.dirs * below.units):
+                return None
+            layers.append(f"{l.kind}:{F}:{l.units}:{l.dirs}" + ("" if l.sequences else ":last"))
+            below = l
+        return steps, layers
+
+    def forward_flops(self, B, T, recurrent=None):
+        """The forward pass's matrix-product FLOPs (the module docstring's formulas);
+        RECURRENT, a list, gets each recurrent layer's (layer, T, F)."""
         total, F, image = 0, self.n_features, None
         for l in self.layers:
             if l.kind == "embedding":
@@ -198,6 +239,8 @@ class Model:
             elif l.kind == "reshape_to_sequence":
                 F, image = image[0] * image[1], None
             elif l.kind in GATES:
+                if recurrent is not None:
+                    recurrent.append((l, T, F))
                 total += 2 * B * T * l.dirs * (F + l.units) * GATES[l.kind] * l.units
                 F = l.dirs * l.units
             elif l.kind == "dense":
@@ -365,6 +408,54 @@ def run_torch(m, build_dir, threads, steps, extra_env):
         raise BenchError(f"the PyTorch child ({m.name}, {threads} threads) exited with "
                          f"status {rc}:\n{err or out or '(no output)'}")
     return imdb.last_json_line(out, "the PyTorch child")
+
+
+def run_onednn(exe, m, threads, steps):
+    """bench/onednn_rnn's figures for M's recurrent layers (the mean of its timed steps, as
+    the other sides report theirs)."""
+    seq, layers = m.onednn
+    argv = [exe, "--batch", str(m.batch), "--seq", str(seq), "--threads", str(threads),
+            "--steps", str(steps), "--warmup", str(TRAIN_WARMUP)]
+    for layer in layers:
+        argv += ["--layer", layer]
+    rc, out, err, _ = imdb.run_child(argv, env=dict(os.environ, OMP_NUM_THREADS=str(threads)))
+    if rc != 0:
+        raise BenchError(f"{' '.join(argv)} exited with status {rc}:\n"
+                         f"{err or out or '(no output)'}")
+    r = imdb.last_json_line(out, "bench/onednn_rnn")
+    if r["threads"] != threads:
+        raise BenchError(f"bench/onednn_rnn ran {r['threads']} threads, not {threads}")
+    return {"rnn_layers_ms": r["mean"], "rnn_layers_gflop": r["step_gflop"],
+            "version": r["onednn"]}
+
+
+# ---- the oneDNN peer: bench/onednn_rnn.c ------------------------------------------------
+
+def onednn_probe(cc, tmp):
+    """{"exe": the built bench/onednn_rnn.c, "check": its summary} once `--check` passed;
+    else {"missing": why} without dnnl.h, or {"error": why} when it does not build or
+    its check fails (then nothing of oneDNN is timed)."""
+    try:
+        found = subprocess.run([cc, "-E", "-x", "c", "-"], capture_output=True, text=True,
+                               input="#include <dnnl.h>\n#if defined DNNL_VERSION_MAJOR "
+                                     "&& DNNL_VERSION_MAJOR != 2\n#error not oneDNN 2\n#endif\n")
+    except OSError as e:
+        return {"error": f"cannot run {cc}: {e.strerror}"}
+    if found.returncode != 0:
+        return {"missing": "dnnl.h is not oneDNN 2.x's, whose C API bench/onednn_rnn.c uses"
+                if "not oneDNN 2" in found.stderr
+                else f"libdnnl-dev is missing (no dnnl.h for {cc})"}
+    exe = os.path.join(tmp, "onednn_rnn")
+    proc = subprocess.run([cc, "-O2", "-std=c11", os.path.join(HERE, "onednn_rnn.c"),
+                           "-ldnnl", "-lm", "-o", exe], capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"error": "cannot build bench/onednn_rnn.c: "
+                         + (proc.stderr or proc.stdout).strip()[:1000]}
+    rc, out, err, _ = imdb.run_child([exe, "--check"])
+    if rc != 0:
+        return {"error": f"bench/onednn_rnn --check failed (status {rc})\n"
+                         + (err or out or "(no output)").strip()[:3000]}
+    return {"exe": exe, "check": out.strip()}
 
 
 # ---- the machine: peak FLOP/s ---------------------------------------------------------
@@ -552,10 +643,17 @@ def bench(args):
     steps = {m.name: args.steps or auto_steps(m) for m in models}
     seq_runs = {(m.name, t): [] for m in models for t in args.threads}
     torch_runs = {(m.name, t): [] for m in models for t in args.threads}
+    onednn_runs = {(m.name, t): [] for m in models for t in args.threads}
     torch_missing = None
+    sides = ("seqcc", "torch", "onednn")
     with tempfile.TemporaryDirectory() as tmp:
         probe = peak_probe(args.cc, tmp)
         peaks = [run_peak(probe)]
+        onednn = onednn_probe(args.cc, tmp)  # its --check, before anything is timed
+        if "error" in onednn:
+            print(f"bench_models: error: {onednn['error']}", file=sys.stderr)
+        elif "missing" in onednn:
+            print(f"{onednn['missing']}: the oneDNN column is n/a", file=sys.stderr)
         turn = 0
         for r in range(args.repeat):
             for t in args.threads:
@@ -563,10 +661,14 @@ def bench(args):
                     if not args.json:
                         print(f"  run {r + 1}/{args.repeat}, {t} thread{'s' * (t > 1)}: "
                               f"{m.name} ({steps[m.name]} steps)", file=sys.stderr, flush=True)
-                    turn += 1  # alternate which side goes first
-                    for side in (("seqcc", "torch") if turn % 2 else ("torch", "seqcc")):
+                    turn += 1  # the sides take turns at going first
+                    for side in sides[turn % 3:] + sides[:turn % 3]:
                         if side == "seqcc":
                             seq_runs[m.name, t].append(run_seqcc(m, t, steps[m.name]))
+                        elif side == "onednn":
+                            if "exe" in onednn and m.onednn:
+                                onednn_runs[m.name, t].append(
+                                    run_onednn(onednn["exe"], m, t, steps[m.name]))
                         elif not torch_missing:
                             got = run_torch(m, args.build_dir, t, steps[m.name],
                                             args.torch_env)
@@ -584,6 +686,8 @@ def bench(args):
               "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "peak": peak,
                           "peak_runs": peaks, "sgemm_1_thread": imdb.sgemm_rate(args.cc, 1)},
               "pytorch_version": None, "pytorch_missing": torch_missing,
+              "onednn": {"version": None, "check": onednn.get("check"),
+                         "missing": onednn.get("missing"), "error": onednn.get("error")},
               "results": [], "models": {}}
     peak_1 = peak.get("peak_gflops")
     for t in args.threads:
@@ -607,6 +711,15 @@ def bench(args):
                 for key in ("train_step_ms", "predict_ms", "max_rss_mb"):
                     res["ratios"][key] = (res["pytorch"][key]["median"]
                                           / res["seqcc"][key]["median"])
+            res["onednn_layers"] = m.onednn and m.onednn[1]  # onednn_rnn's --layer arguments
+            res["onednn"] = None
+            runs = onednn_runs[m.name, t]
+            if runs:
+                report["onednn"]["version"] = runs[0]["version"]
+                res["onednn"] = summarize(runs, ("rnn_layers_ms",))
+                ms = res["onednn"]["rnn_layers_ms"]["median"]
+                res["onednn_gflops"] = runs[0]["rnn_layers_gflop"] / (ms / 1e3)
+                res["ratios"]["onednn_vs_seqcc_step"] = ms / med
             report["results"].append(res)
     for m in models:
         if not args.json:
@@ -645,16 +758,26 @@ def print_tables(report):
               + " ".join(f"{k}={v}" for k, v in c["torch_env"].items()))
     if report["pytorch_missing"]:
         print(f"{report['pytorch_missing']}: only seqcc was timed.")
+    dnn = report["onednn"]
+    if dnn["version"]:
+        print(f"oneDNN {dnn['version']} (bench/onednn_rnn.c, its --check passed first): "
+              "forward_training + backward with weight gradients of each model's recurrent "
+              "layers alone, same shapes and threads; seqcc step vs oneDNN: oneDNN ms / seqcc "
+              "step ms, above 1 when seqcc's whole step is faster.")
+    elif dnn["missing"] or dnn["error"]:
+        print("oneDNN: n/a, " + (dnn["missing"] or "not timed: " + dnn["error"].splitlines()[0]))
     for t in c["threads"]:
         print()
         print(f"**{t} thread{'s' * (t > 1)}.** Training step (ms), its GFLOP/s and share of "
               f"{t} x the 1-core peak; batch-1 prediction (ms; a char-lm: one sampled "
-              "character); peak RSS (MB). Ratios: PyTorch / seqcc.")
+              "character); peak RSS (MB). Ratios: PyTorch / seqcc; seqcc step vs oneDNN: "
+              "oneDNN's recurrent layers / seqcc's whole step.")
         print()
         print("| model | batch x seq | GFLOP/step | seqcc step ms | PyTorch step ms | ratio "
+              "| oneDNN RNN layers ms | seqcc step vs oneDNN "
               "| seqcc GFLOP/s | % of peak | seqcc predict ms | PyTorch predict ms | ratio "
               "| seqcc RSS MB | PyTorch RSS MB | ratio |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for res in report["results"]:
             if res["threads"] != t:
                 continue
@@ -665,11 +788,16 @@ def print_tables(report):
 
             def ratio(key):
                 return f"{q[key]:.2f}x" if key in q else "-"
+
+            def onednn_cell(text):  # "-": no recurrent layers; n/a: oneDNN not timed
+                return text() if res["onednn"] else "-" if not res["onednn_layers"] else "n/a"
             share = res.get("seqcc_peak_share")
             print(f"| {res['model']} | {res['batch']} x {res['seq_len']} "
                   f"| {res['train_gflop']:.2f} "
                   f"| {cell(s['train_step_ms'], '{:.2f}')} "
                   f"| {torch_cell('train_step_ms', '{:.2f}')} | {ratio('train_step_ms')} "
+                  f"| {onednn_cell(lambda: cell(res['onednn']['rnn_layers_ms'], '{:.2f}'))} "
+                  f"| {onednn_cell(lambda: ratio('onednn_vs_seqcc_step'))} "
                   f"| {res['seqcc_gflops']:.1f} "
                   f"| {'-' if share is None else f'{100 * share:.0f}%'} "
                   f"| {cell(s['predict_ms'], '{:.3f}')} "
@@ -806,13 +934,23 @@ def main(argv=None):
             f.write("\n")
     if args.json:
         print(json.dumps(report))
-        return 0
+        return onednn_failed(report)
     if "results" in report:
         print_tables(report)
     if "compile_scaling" in report:
         if "results" in report:
             print()
         print_scaling(report["compile_scaling"])
+    return onednn_failed(report)
+
+
+def onednn_failed(report):
+    """1 (having said why) when bench/onednn_rnn did not build or its --check failed."""
+    error = (report.get("onednn") or {}).get("error")
+    if error:
+        print(f"bench_models: error: {error.splitlines()[0]}; the oneDNN column is n/a",
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -3,7 +3,8 @@
 # only what is missing (as root, or through sudo).
 set -euo pipefail
 
-packages=(build-essential clang cmake pkg-config libyaml-dev libopenblas-dev
+# libdnnl-dev: oneDNN, the peer bench/onednn_rnn.c times (bench/bench_models.py)
+packages=(build-essential clang cmake pkg-config libyaml-dev libopenblas-dev libdnnl-dev
           lua5.4 lua-busted lua-dkjson curl ca-certificates libopenmpi-dev openmpi-bin
           gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc-riscv64-unknown-elf
           picolibc-riscv64-unknown-elf)

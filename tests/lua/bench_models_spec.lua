@@ -1,6 +1,7 @@
 -- bench_models_spec.lua: bench/bench_models.py with tiny settings (a classifier
 -- and a char-lm, 1 thread, 2 steps, 1 run; two short seq_lens of the compile
--- scaling): exit 0, the tables' shape and the JSON file. Timings are not
+-- scaling): exit 0, the tables' shape (the oneDNN columns too, n/a without
+-- libdnnl-dev) and the JSON file. Timings are not
 -- judged. It needs PyTorch (Debian's python3-torch), python3-yaml and
 -- python3-numpy; without them it exits with status 77, which CTest reports as
 -- skipped.
@@ -48,28 +49,40 @@ describe("bench_models.py", function()
     assert.are.equal(0, r.code, r.err)
     assert.matches("^Measured by bench/bench_models.py: .*PyTorch %d", r.out)
     assert.matches("\n1%-core fp32 peak %(bench/peak_flops.c%): [%d.]+ GFLOP/s", r.out)
+    local onednn = r.out:match("\noneDNN 2[%d.]+ %(bench/onednn_rnn.c, its %-%-check passed")
+    if not onednn then
+      assert.matches("\noneDNN: n/a, [^\n]*libdnnl%-dev is missing", r.out)
+    end
 
     local speed = table_after(r.out, "**1 thread.**")
     assert.is_not_nil(speed, r.out)
     assert.are.equal(4, #speed, r.out) -- head, rule, two models
     local head = speed[1]
-    assert.are.equal(14, #head, r.out)
+    assert.are.equal(16, #head, r.out)
     assert.are.same({ "model", "batch x seq", "GFLOP/step", "seqcc step ms", "PyTorch step ms",
-                      "ratio" }, { table.unpack(head, 1, 6) })
+                      "ratio", "oneDNN RNN layers ms", "seqcc step vs oneDNN" },
+                    { table.unpack(head, 1, 8) })
     assert.matches("^%-%-%-", speed[2][1])
     for i, model in ipairs({ "imdb_lstm", "tiny_charlm" }) do
       local row = speed[2 + i]
-      assert.are.equal(14, #row, r.out)
+      assert.are.equal(16, #row, r.out)
       assert.are.equal(model, row[1])
-      for _, k in ipairs({ 3, 4, 5, 7, 9, 10, 12, 13 }) do
+      for _, k in ipairs({ 3, 4, 5, 9, 11, 12, 14, 15 }) do
         assert.is_true(row[k]:match(NUMBER) ~= nil and row[k]:match(RANGE) == nil,
                        head[k] .. ": " .. row[k])
         assert.is_true(tonumber((row[k]:gsub(",", ""))) >= 0, head[k] .. ": " .. row[k])
       end
-      for _, k in ipairs({ 6, 11, 14 }) do
+      for _, k in ipairs({ 6, 13, 16 }) do
         assert.matches("^[%d.]+x$", row[k], head[k])
       end
-      assert.matches("^%d+%%$", row[8], head[8])
+      assert.matches("^%d+%%$", row[10], head[10])
+      -- oneDNN: timed (both models have recurrent layers), or n/a without libdnnl-dev
+      if onednn then
+        assert.matches(NUMBER, row[7], head[7])
+        assert.matches("^[%d.]+x$", row[8], head[8])
+      else
+        assert.are.same({ "n/a", "n/a" }, { row[7], row[8] })
+      end
     end
     assert.are.equal("32 x 120", speed[3][2])
     assert.is_nil(table_after(r.out, "**2 threads.**"))
@@ -87,6 +100,8 @@ describe("bench_models.py", function()
     assert.matches('^{"config": ', saved)
     assert.matches('"results": %[{"model": "imdb_lstm", "threads": 1', saved)
     assert.matches('"pytorch_missing": null', saved)
+    assert.matches('"onednn": {"version": [^,]+, "check": .-, "missing": [^,]+, "error": null}',
+                   saved)
   end)
 
   it("prints generated lines and compile seconds against seq_len", function()
