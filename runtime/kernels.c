@@ -256,45 +256,70 @@ static size_t pixel(int t, int r, int w, int rows, int width, int channels)
     return (((size_t)t * rows + r) * width + w) * channels;
 }
 
-void seq_im2col2d(const seq_window2d *w, int rows, const real *x, real *cols)
+/* The kernel columns j of output column V that fall inside the image:
+ * j0 <= j < j1, reading input columns V - pad + j. */
+static void window_columns(const seq_window2d *w, int v, int *j0, int *j1)
 {
-    size_t C = (size_t)w->channels;
+    int first = v - w->pad_width;
+    *j0 = first < 0 ? -first : 0;
+    *j1 = w->width_in - first < w->size_width ? w->width_in - first : w->size_width;
+    if (*j1 < *j0)
+        *j1 = *j0;
+}
+
+/* Each (output pixel, kernel step) copies the run of size_width x channels
+ * reals that its window covers in one input row, zeros outside. */
+SEQ_HOT void seq_im2col2d(const seq_window2d *w, int rows, const real *x, real *cols)
+{
+    size_t C = (size_t)w->channels, run = (size_t)w->size_width * C;
     real *c = cols;
     for (int t = 0; t < w->steps_out; t++)
         for (int r = 0; r < rows; r++)
-            for (int v = 0; v < w->width_out; v++)
-                for (int i = 0; i < w->size_steps; i++) {
+            for (int v = 0; v < w->width_out; v++) {
+                int j0, j1;
+                window_columns(w, v, &j0, &j1);
+                for (int i = 0; i < w->size_steps; i++, c += run) {
                     int ti = t - w->pad_steps + i;
-                    for (int j = 0; j < w->size_width; j++, c += C) {
-                        int vi = v - w->pad_width + j;
-                        if (ti >= 0 && ti < w->steps_in && vi >= 0 && vi < w->width_in)
-                            memcpy(c, x + pixel(ti, r, vi, rows, w->width_in, (int)C),
-                                   C * sizeof *c);
-                        else
-                            memset(c, 0, C * sizeof *c);
+                    if (ti < 0 || ti >= w->steps_in) {
+                        for (size_t e = 0; e < run; e++)
+                            c[e] = 0;
+                        continue;
                     }
+                    const real *in =
+                        x + pixel(ti, r, v - w->pad_width + j0, rows, w->width_in, (int)C);
+                    real *inside = c + (size_t)j0 * C;
+                    for (size_t e = 0; e < (size_t)j0 * C; e++)
+                        c[e] = 0;
+                    for (size_t e = 0; e < (size_t)(j1 - j0) * C; e++)
+                        inside[e] = in[e];
+                    for (size_t e = (size_t)j1 * C; e < run; e++)
+                        c[e] = 0;
                 }
+            }
 }
 
+/* The windows in the order im2col2d wrote them: each element of dx gets
+ * its terms in that order (one per window and kernel step, at most). */
 SEQ_HOT void seq_col2im2d(const seq_window2d *w, int rows, const real *dcols, real *dx)
 {
-    size_t C = (size_t)w->channels;
+    size_t C = (size_t)w->channels, run = (size_t)w->size_width * C;
     memset(dx, 0, (size_t)w->steps_in * rows * w->width_in * C * sizeof *dx);
     const real *d = dcols;
     for (int t = 0; t < w->steps_out; t++)
         for (int r = 0; r < rows; r++)
-            for (int v = 0; v < w->width_out; v++)
-                for (int i = 0; i < w->size_steps; i++) {
+            for (int v = 0; v < w->width_out; v++) {
+                int j0, j1;
+                window_columns(w, v, &j0, &j1);
+                for (int i = 0; i < w->size_steps; i++, d += run) {
                     int ti = t - w->pad_steps + i;
-                    for (int j = 0; j < w->size_width; j++, d += C) {
-                        int vi = v - w->pad_width + j;
-                        if (ti < 0 || ti >= w->steps_in || vi < 0 || vi >= w->width_in)
-                            continue;
-                        real *o = dx + pixel(ti, r, vi, rows, w->width_in, (int)C);
-                        for (size_t k = 0; k < C; k++)
-                            o[k] += d[k];
-                    }
+                    if (ti < 0 || ti >= w->steps_in)
+                        continue;
+                    real *o = dx + pixel(ti, r, v - w->pad_width + j0, rows, w->width_in, (int)C);
+                    const real *inside = d + (size_t)j0 * C;
+                    for (size_t e = 0; e < (size_t)(j1 - j0) * C; e++)
+                        o[e] += inside[e];
                 }
+            }
 }
 
 SEQ_HOT void seq_maxpool2d(const seq_window2d *w, int rows, const real *x, real *y)
@@ -303,40 +328,59 @@ SEQ_HOT void seq_maxpool2d(const seq_window2d *w, int rows, const real *x, real 
     for (int t = 0; t < w->steps_out; t++)
         for (int r = 0; r < rows; r++)
             for (int v = 0; v < w->width_out; v++) {
-                real *o = y + pixel(t, r, v, rows, w->width_out, C);
+                real *restrict o = y + pixel(t, r, v, rows, w->width_out, C);
                 for (int i = 0; i < w->size_steps; i++)
                     for (int j = 0; j < w->size_width; j++) {
-                        const real *in = x + pixel(t * w->size_steps + i, r,
-                                                   v * w->size_width + j, rows, w->width_in, C);
+                        const real *restrict in = x + pixel(t * w->size_steps + i, r,
+                                                            v * w->size_width + j, rows,
+                                                            w->width_in, C);
                         if (i == 0 && j == 0)
-                            memcpy(o, in, (size_t)C * sizeof *o);
-                        for (int k = 0; k < C; k++)
-                            o[k] = in[k] > o[k] ? in[k] : o[k];
+                            for (int k = 0; k < C; k++)
+                                o[k] = in[k];
+                        else
+                            for (int k = 0; k < C; k++)
+                                o[k] = in[k] > o[k] ? in[k] : o[k];
                     }
             }
 }
 
-void seq_maxpool2d_backward(const seq_window2d *w, int rows, const real *x, const real *y,
-                            const real *dy, real *dx)
+/* Each window's positions in order, all channels at once: a position takes
+ * dy where it holds the maximum and no earlier position did. The steps
+ * and columns past the last window are zeroed apart. */
+SEQ_HOT void seq_maxpool2d_backward(const seq_window2d *w, int rows, const real *x,
+                                    const real *y, const real *dy, real *dx)
 {
-    int C = w->channels;
-    memset(dx, 0, (size_t)w->steps_in * rows * w->width_in * C * sizeof *dx);
+    size_t C = (size_t)w->channels, row = (size_t)w->width_in * C;
+    size_t step = (size_t)rows * row; /* the same column, one step on */
+    int covered_steps = w->steps_out * w->size_steps, covered_width = w->width_out * w->size_width;
+    if (covered_steps < w->steps_in || covered_width < w->width_in)
+        memset(dx, 0, (size_t)w->steps_in * step * sizeof *dx);
+    enum { CHUNK = 64 };
     for (int t = 0; t < w->steps_out; t++)
         for (int r = 0; r < rows; r++)
-            for (int v = 0; v < w->width_out; v++)
-                for (int k = 0; k < C; k++) {
-                    size_t o = pixel(t, r, v, rows, w->width_out, C) + (size_t)k;
-                    int done = 0;
-                    for (int i = 0; i < w->size_steps && !done; i++)
-                        for (int j = 0; j < w->size_width && !done; j++) {
-                            size_t in = pixel(t * w->size_steps + i, r, v * w->size_width + j,
-                                              rows, w->width_in, C) + (size_t)k;
-                            if (x[in] == y[o]) { /* the first maximum takes the gradient */
-                                dx[in] = dy[o];
-                                done = 1;
+            for (int v = 0; v < w->width_out; v++) {
+                size_t o = pixel(t, r, v, rows, w->width_out, (int)C);
+                size_t corner = pixel(t * w->size_steps, r, v * w->size_width, rows,
+                                      w->width_in, (int)C);
+                for (size_t k0 = 0; k0 < C; k0 += CHUNK) {
+                    size_t n = C - k0 < CHUNK ? C - k0 : CHUNK;
+                    const real *restrict yo = y + o + k0, *restrict dyo = dy + o + k0;
+                    int32_t open[CHUNK]; /* -1 until a position took the gradient */
+                    for (size_t k = 0; k < n; k++)
+                        open[k] = -1;
+                    for (int i = 0; i < w->size_steps; i++)
+                        for (int j = 0; j < w->size_width; j++) {
+                            size_t in = corner + (size_t)i * step + (size_t)j * C + k0;
+                            const real *restrict xi = x + in;
+                            real *restrict di = dx + in;
+                            for (size_t k = 0; k < n; k++) {
+                                int32_t first = open[k] & -(int32_t)(xi[k] == yo[k]);
+                                di[k] = first ? dyo[k] : 0;
+                                open[k] &= ~first;
                             }
                         }
                 }
+            }
 }
 
 /* Over time, a sequence [steps, rows, features] is an image one pixel wide

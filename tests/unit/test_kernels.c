@@ -272,6 +272,63 @@ static void test_image_windows(void)
     free(x), free(k), free(cols), free(d), free(dx);
 }
 
+/* The edges of a window padded on both sides (pad_width 1, kernel 3 wide,
+ * and a kernel wider than the image): im2col2d against its definition,
+ * col2im2d as its adjoint; a tie in a pooling window goes to its first
+ * position, step by step then column by column. */
+static void test_window_edges(void)
+{
+    static const seq_window2d windows[] = {
+        {.steps_in = 4, .width_in = 5, .channels = 1, .steps_out = 4, .width_out = 5,
+         .size_steps = 3, .size_width = 3, .pad_steps = 1, .pad_width = 1},
+        {.steps_in = 3, .width_in = 2, .channels = 3, .steps_out = 3, .width_out = 2,
+         .size_steps = 1, .size_width = 5, .pad_steps = 0, .pad_width = 2},
+    };
+    enum { R = 2 };
+    for (size_t n = 0; n < sizeof windows / sizeof windows[0]; n++) {
+        const seq_window2d *w = &windows[n];
+        int C = w->channels, run = w->size_steps * w->size_width * C;
+        int nx = w->steps_in * R * w->width_in * C, nc = w->steps_out * R * w->width_out * run;
+        real *x = random_reals(nx), *cols = malloc(nc * sizeof *cols), *d = random_reals(nc);
+        real *dx = malloc(nx * sizeof *dx);
+        seq_im2col2d(w, R, x, cols);
+        int at = 0, wrong = 0;
+        for (int t = 0; t < w->steps_out; t++)
+            for (int r = 0; r < R; r++)
+                for (int v = 0; v < w->width_out; v++)
+                    for (int i = 0; i < w->size_steps; i++)
+                        for (int j = 0; j < w->size_width; j++)
+                            for (int c = 0; c < C; c++, at++) {
+                                int ti = t - w->pad_steps + i, vi = v - w->pad_width + j;
+                                real want = ti >= 0 && ti < w->steps_in && vi >= 0 &&
+                                                    vi < w->width_in
+                                                ? x[((ti * R + r) * w->width_in + vi) * C + c]
+                                                : 0;
+                                wrong += cols[at] != want;
+                            }
+        CHECK_MSG(wrong == 0 && at == nc, "window %zu: %d columns wrong", n, wrong);
+        seq_col2im2d(w, R, d, dx);
+        double lhs = 0, rhs = 0;
+        for (int i = 0; i < nc; i++)
+            lhs += (double)cols[i] * d[i];
+        for (int i = 0; i < nx; i++)
+            rhs += (double)x[i] * dx[i];
+        CHECK_NEAR(lhs, rhs, 100 * TOL);
+        free(x), free(cols), free(d), free(dx);
+    }
+
+    /* pool 2 x 2, one row, 2 channels: channel 0 ties everywhere, channel 1
+     * at the second and fourth positions */
+    seq_window2d p = {.steps_in = 2, .width_in = 2, .channels = 2, .steps_out = 1,
+                      .width_out = 1, .size_steps = 2, .size_width = 2};
+    real x[8] = {3, 1, 3, 5, 3, 2, 3, 5}, y[2], dy[2] = {7, 9}, dx[8];
+    seq_maxpool2d(&p, 1, x, y);
+    seq_maxpool2d_backward(&p, 1, x, y, dy, dx);
+    static const real want[8] = {7, 0, 0, 9, 0, 0, 0, 0};
+    CHECK(y[0] == 3 && y[1] == 5);
+    CHECK(memcmp(dx, want, sizeof want) == 0);
+}
+
 static double sigmoid(double x)
 {
     return 1 / (1 + exp(-x));
@@ -528,6 +585,7 @@ int main(void)
     test_char_embedding();
     test_blocks();
     test_image_windows();
+    test_window_edges();
     test_lstm_cell();
     test_gru_cell();
     test_rnn_cell_and_dropout();
