@@ -102,9 +102,10 @@ static void matmul_packed_scalar(int m, int n, int k, const real *a, const real 
 
 /* One tile's operands. A[i, kk] is a[i * lda + kk], or with A_BY_K (A
  * stored transposed) a[kk * lda + i]; B[kk, 16 q + j] is b[kk * ldb + q *
- * unit + j]; LAST has a bit for each real column of the last unit. */
+ * unit + j]; LAST has a bit for each real column of the last unit. With
+ * FROM_C the sums go on from those C holds (a block of k after the first). */
 typedef struct tile_args {
-    int k;
+    int k, from_c;
     const float *a;
     size_t lda;
     const float *b;
@@ -127,7 +128,9 @@ tile512(const int mr, const int u, const int a_by_k, const tile_args *t)
     for (int i = 0; i < mr; i++)
 #pragma GCC unroll 4
         for (int q = 0; q < u; q++)
-            acc[i][q] = _mm512_setzero_ps();
+            acc[i][q] = t->from_c ? _mm512_maskz_loadu_ps(q == u - 1 ? last : 0xffff,
+                                                          t->c + i * t->ldc + 16 * q)
+                                  : _mm512_setzero_ps();
     for (int kk = 0; kk < t->k; kk++) {
         __m512 bq[4];
 #pragma GCC unroll 4
@@ -170,7 +173,12 @@ tile256(const int mr, const int a_by_k, const tile_args *t)
     __m256i keep_hi = _mm256_cmpgt_epi32(_mm256_set1_epi32(cols - 8), lane);
 #pragma GCC unroll 6
     for (int i = 0; i < mr; i++)
-        lo[i] = hi[i] = _mm256_setzero_ps();
+        if (t->from_c) {
+            lo[i] = _mm256_maskload_ps(t->c + i * t->ldc, keep_lo);
+            hi[i] = _mm256_maskload_ps(t->c + i * t->ldc + 8, keep_hi);
+        } else {
+            lo[i] = hi[i] = _mm256_setzero_ps();
+        }
     for (int kk = 0; kk < t->k; kk++) {
         __m256 b0, b1;
         if (cols == 16) {
@@ -320,53 +328,74 @@ static int group_units(seq_simd level, int m, int n)
 /* Where each group's B comes from. */
 typedef enum { B_PANELS, B_ROWS, B_COPY, B_COPY_T } b_layout;
 
-/* Copies columns j0 .. j0 + cols - 1 of B (b [k, n], or b [n, k] holding
- * B^T) into dst [k, 16 * units], zeros past them. */
-static void copy_group(b_layout layout, int k, int n, const float *b, int j0, int cols, int units,
-                       float *dst)
+/* Copies rows k0 .. k0 + kb - 1 and columns j0 .. j0 + cols - 1 of B (b
+ * [k, n], or b [n, k] holding B^T) into dst [kb, 16 * units], zeros past
+ * the columns. */
+static void copy_group(b_layout layout, int k, int n, const float *b, int k0, int kb, int j0,
+                       int cols, int units, float *dst)
 {
     size_t width = (size_t)16 * units;
-    for (int kk = 0; kk < k; kk++) {
+    for (int kk = 0; kk < kb; kk++) {
         float *row = dst + kk * width;
         if (layout == B_COPY_T)
             for (int j = 0; j < cols; j++)
-                row[j] = b[(size_t)(j0 + j) * k + kk];
+                row[j] = b[(size_t)(j0 + j) * k + k0 + kk];
         else
-            memcpy(row, b + (size_t)kk * n + j0, (size_t)cols * sizeof *row);
+            memcpy(row, b + (size_t)(k0 + kk) * n + j0, (size_t)cols * sizeof *row);
         memset(row + cols, 0, (width - cols) * sizeof *row);
     }
 }
 
-/* C [m, n] = A B + beta C at LEVEL, by groups of columns and tiles of rows. */
+/* Rows of B per block of k where the sums may wait in C (beta 0): a
+ * block of A's columns and of B's group then stay in the core's L2 while
+ * every tile of rows reads them (the weight gradients' k is the batch
+ * block's steps x rows, thousands). The sums go on from C in the same
+ * order: the same bits as one pass. */
+enum { K_BLOCK = 256 };
+
+static int k_block(int k, float beta, b_layout layout)
+{
+    return beta == 0 && layout != B_PANELS && k > 2 * K_BLOCK ? K_BLOCK : k;
+}
+
+/* C [m, n] = A B + beta C at LEVEL, by blocks of k, groups of columns and
+ * tiles of rows. */
 static void gemm_tiles(seq_simd level, int m, int n, int k, const float *a, size_t lda,
                        int a_by_k, b_layout layout, const float *b, float *copy, float beta,
                        float *c)
 {
     int panels = (n + 15) / 16, units = group_units(level, m, n);
-    int groups = (panels + units - 1) / units;
-    tile_args t = {.k = k, .lda = lda, .beta = beta, .ldc = (size_t)n};
-    for (int g = 0, p0 = 0; g < groups; g++) {
-        int u = (panels - p0) / (groups - g), j0 = 16 * p0;
-        int cols = n - j0 < 16 * u ? n - j0 : 16 * u;
-        tile_fn *tile = tile_for(level, u, a_by_k);
-        t.last = (1u << (cols - 16 * (u - 1))) - 1;
-        switch (layout) {
-        case B_PANELS: t.b = b + (size_t)j0 * k, t.ldb = 16, t.unit = (size_t)16 * k; break;
-        case B_ROWS: t.b = b + j0, t.ldb = (size_t)n, t.unit = 16; break;
-        default:
-            copy_group(layout, k, n, b, j0, cols, u, copy);
-            t.b = copy, t.ldb = (size_t)16 * u, t.unit = 16;
-            break;
+    int groups = (panels + units - 1) / units, kc = k_block(k, beta, layout);
+    tile_args t = {.lda = lda, .beta = beta, .ldc = (size_t)n};
+    for (int k0 = 0; k0 < k; k0 += kc) {
+        int kb = k - k0 < kc ? k - k0 : kc;
+        const float *ak = a + (a_by_k ? (size_t)k0 * lda : (size_t)k0);
+        t.k = kb, t.from_c = k0 > 0;
+        for (int g = 0, p0 = 0; g < groups; g++) {
+            int u = (panels - p0) / (groups - g), j0 = 16 * p0;
+            int cols = n - j0 < 16 * u ? n - j0 : 16 * u;
+            tile_fn *tile = tile_for(level, u, a_by_k);
+            t.last = (1u << (cols - 16 * (u - 1))) - 1;
+            switch (layout) {
+            case B_PANELS:
+                t.b = b + (size_t)j0 * k + (size_t)k0 * 16, t.ldb = 16, t.unit = (size_t)16 * k;
+                break;
+            case B_ROWS: t.b = b + (size_t)k0 * n + j0, t.ldb = (size_t)n, t.unit = 16; break;
+            default:
+                copy_group(layout, k, n, b, k0, kb, j0, cols, u, copy);
+                t.b = copy, t.ldb = (size_t)16 * u, t.unit = 16;
+                break;
+            }
+            int rows = max_rows(level, u), tiles = (m + rows - 1) / rows;
+            for (int r = 0, i0 = 0; r < tiles; r++) {
+                int mr = (m - i0) / (tiles - r);
+                t.a = ak + (a_by_k ? (size_t)i0 : (size_t)i0 * lda);
+                t.c = c + (size_t)i0 * n + j0;
+                tile(mr, &t);
+                i0 += mr;
+            }
+            p0 += u;
         }
-        int rows = max_rows(level, u), tiles = (m + rows - 1) / rows;
-        for (int r = 0, i0 = 0; r < tiles; r++) {
-            int mr = (m - i0) / (tiles - r);
-            t.a = a + (a_by_k ? (size_t)i0 : (size_t)i0 * lda);
-            t.c = c + (size_t)i0 * n + j0;
-            tile(mr, &t);
-            i0 += mr;
-        }
-        p0 += u;
     }
 }
 
@@ -457,7 +486,7 @@ int seq_gemm(int m, int n, int k, const real *a, int a_transposed, const real *b
      * of rows share each group of columns to repay a copy that is read by
      * units (a row of B is n apart: a power of two of them alias in L1) */
     int rows = max_rows(level, group_units(level, m, n));
-    size_t copy_floats = (size_t)k * 16 * MAX_UNITS;
+    size_t copy_floats = (size_t)k_block(k, beta, B_COPY) * 16 * MAX_UNITS;
     b_layout layout = b_transposed ? B_COPY_T : m >= 4 * rows && copy_floats <= (1u << 20) ? B_COPY : B_ROWS;
     float *copy = NULL;
     if (layout != B_ROWS && !(copy = malloc(copy_floats * sizeof *copy))) {
