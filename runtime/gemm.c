@@ -307,9 +307,13 @@ static int rows_cycles(int m, int rows, int u)
  * they come); AVX2's tile is one unit wide. */
 static int group_units(seq_simd level, int m, int n)
 {
+    /* a recurrent layer asks for its shape at every step: the last answer kept */
+    static _Thread_local int last_m, last_n, last_units;
     int panels = (n + 15) / 16, best = 1;
     if (level != SEQ_SIMD_AVX512)
         return 1;
+    if (m == last_m && n == last_n)
+        return last_units;
     long best_cost = 0;
     for (int u = 1; u <= MAX_UNITS && u <= panels; u++) {
         int groups = (panels + u - 1) / u;
@@ -322,6 +326,7 @@ static int group_units(seq_simd level, int m, int n)
         if (u == 1 || cost <= best_cost)
             best = u, best_cost = cost;
     }
+    last_m = m, last_n = n, last_units = best;
     return best;
 }
 
