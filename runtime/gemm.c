@@ -312,7 +312,7 @@ static int group_units(seq_simd level, int m, int n)
     int panels = (n + 15) / 16, best = 1;
     if (level != SEQ_SIMD_AVX512)
         return 1;
-    if (m == last_m && n == last_n)
+    if (last_units && m == last_m && n == last_n)
         return last_units;
     long best_cost = 0;
     for (int u = 1; u <= MAX_UNITS && u <= panels; u++) {

@@ -279,20 +279,16 @@ SEQ_HOT void seq_im2col2d(const seq_window2d *w, int rows, const real *x, real *
                 int j0, j1;
                 window_columns(w, v, &j0, &j1);
                 for (int i = 0; i < w->size_steps; i++, c += run) {
-                    int ti = t - w->pad_steps + i;
-                    if (ti < 0 || ti >= w->steps_in) {
-                        for (size_t e = 0; e < run; e++)
-                            c[e] = 0;
-                        continue;
-                    }
-                    const real *in =
-                        x + pixel(ti, r, v - w->pad_width + j0, rows, w->width_in, (int)C);
-                    real *inside = c + (size_t)j0 * C;
-                    for (size_t e = 0; e < (size_t)j0 * C; e++)
+                    int ti = t - w->pad_steps + i, inside = ti >= 0 && ti < w->steps_in;
+                    size_t lo = inside ? (size_t)j0 * C : 0, hi = inside ? (size_t)j1 * C : 0;
+                    const real *in = inside ? x + pixel(ti, r, v - w->pad_width + j0, rows,
+                                                        w->width_in, (int)C)
+                                            : x;
+                    for (size_t e = 0; e < lo; e++)
                         c[e] = 0;
-                    for (size_t e = 0; e < (size_t)(j1 - j0) * C; e++)
-                        inside[e] = in[e];
-                    for (size_t e = (size_t)j1 * C; e < run; e++)
+                    for (size_t e = lo; e < hi; e++)
+                        c[e] = in[e - lo];
+                    for (size_t e = hi; e < run; e++)
                         c[e] = 0;
                 }
             }
