@@ -1,7 +1,8 @@
 # What `cmake --install BUILD --prefix P` puts under P:
 #   bin/seqcc                          the compiler (and `seqcc build`)
 #   lib/libseqrt.a, lib/libsequtil.a   the runtime, both precisions
-#   include/seqcc/*.h                  its headers; seqcc.h is the C API
+#   include/seqcc/                     its headers, in the runtime's folders; seqcc.h
+#                                      (on top) is the C API
 #   lib/cmake/seqcc/                   find_package(seqcc): seqcc_add_model()
 #   lib/pkgconfig/seqcc.pc             the runtime for other build systems
 include(CMakePackageConfigHelpers)
@@ -9,8 +10,8 @@ set(SEQCC_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/seqcc)
 
 install(TARGETS seqcc EXPORT seqccTargets RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS seqrt sequtil EXPORT seqccTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
-file(GLOB SEQCC_RUNTIME_HEADERS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/runtime/*.h)
-install(FILES ${SEQCC_RUNTIME_HEADERS} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/seqcc)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/seqcc
+        FILES_MATCHING PATTERN "*.h")
 
 install(EXPORT seqccTargets NAMESPACE seqcc:: DESTINATION ${SEQCC_CMAKE_DIR})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/seqccConfig.cmake.in

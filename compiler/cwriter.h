@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
+#include "base/util.h"
 #include "spec.h"
-#include "util.h"
 
 /* "[32, 120]" style dimension text. */
 const char *dims1(char *buf, size_t n, long a);

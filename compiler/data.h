@@ -8,8 +8,8 @@
 #ifndef SEQC_DATA_H
 #define SEQC_DATA_H
 
+#include "base/util.h"
 #include "spec.h"
-#include "util.h"
 
 enum data_flag {
     DATA_VALUES = 1 << 0, /* float values per step (spec.n_features), not token ids: the

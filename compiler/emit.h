@@ -8,15 +8,12 @@
 #include "plan.h"
 
 /* A series model's input section: the window laid out for the first layer
- * (its gradient planned too, for the first layer to write). */
-void input_plan(const plan *pl, pass *ps);
-void input_plan_grads(const plan *pl, pass *ps);
+ * (planned by plan.c). */
 void input_emit(seq_buf *out, const plan *pl);
 void input_emit_pass(seq_buf *out, const plan *pl, const pass *ps);
 
 /* The loss section: the model output from the last layer's output, the loss,
- * and the gradient of the loss reaching the last layer. */
-void loss_plan(const plan *pl, pass *ps);
+ * and the gradient of the loss reaching the last layer (planned by plan.c). */
 void loss_emit(seq_buf *out, const plan *pl);
 void loss_emit_predict(seq_buf *out, const plan *pl); /* loss_predict alone */
 /* model_predict: every layer's predict function in order (emit_passes.c). */

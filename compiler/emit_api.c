@@ -115,7 +115,7 @@ void emit_main(seq_buf *out, const spec *s, const char *sha256)
     snprintf(file, sizeof file, "%s_main.c", s->name);
     emit_banner(out, s, file, "main() of the model binary.", sha256);
     seq_buf_printf(out,
-                   " */\n#include \"cli.h\"\n#include \"%s.h\"\n\n"
+                   " */\n#include \"cli/cli.h\"\n#include \"%s.h\"\n\n"
                    "/* The spec's folder, where data.path starts: relative to the binary's\n"
                    " * own folder (the build sets it; --data overrides the data path). */\n"
                    "#ifndef SEQ_SPEC_DIR\n#define SEQ_SPEC_DIR \".\"\n#endif\n\n"

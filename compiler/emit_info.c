@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/kinds.h"
 #include "export.h"
-#include "kinds.h"
 #include "summary.h"
 #include "version.h"
 

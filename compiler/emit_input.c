@@ -5,34 +5,6 @@
 
 #include "emit.h"
 
-static size_t add_window(pass *ps, const char *name, int steps, int features)
-{
-    char d[80];
-    snprintf(d, sizeof d, "[%d, %d, %d, %d]", ps->blocks, steps, ps->rows, features);
-    return arena_add(&ps->acts, name, (size_t)ps->batch * (size_t)steps * (size_t)features, d);
-}
-
-void input_plan(const plan *pl, pass *ps)
-{
-    const spec *s = pl->s;
-    layer_io *first = &ps->io[0];
-    if (!s->series)
-        return;
-    first->in = ps->input = add_window(ps, "input", s->seq_len, s->n_features);
-    first->in_stride = (size_t)s->seq_len * ps->rows * s->n_features;
-}
-
-void input_plan_grads(const plan *pl, pass *ps)
-{
-    const spec *s = pl->s;
-    layer_io *first = &ps->io[0];
-    if (!s->series)
-        return;
-    /* the first layer writes the gradient of its input like any other; unused */
-    first->din = add_window(ps, "d input", s->seq_len, s->n_features);
-    first->din_stride = first->in_stride;
-}
-
 void input_emit_pass(seq_buf *out, const plan *pl, const pass *ps)
 {
     const spec *s = pl->s;

@@ -7,19 +7,6 @@
 
 #include "emit.h"
 
-void loss_plan(const plan *pl, pass *ps)
-{
-    const spec *s = pl->s;
-    const layer *last = &s->layers[s->n_layers - 1];
-    char d[64];
-    ps->loss.in = ps->io[last->index].out;
-    if (last->out.is_seq) /* a prediction at every step */
-        ps->loss.out = pass_add_seq(ps, last, "probabilities", steps_out(ps, last), last->units);
-    else
-        ps->loss.out = arena_add(&ps->acts, "output", (size_t)ps->batch * (size_t)last->units,
-                                 dims2(d, sizeof d, ps->batch, last->units));
-}
-
 void loss_emit(seq_buf *out, const plan *pl)
 {
     const spec *s = pl->s;

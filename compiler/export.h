@@ -23,8 +23,8 @@
 #ifndef SEQC_EXPORT_H
 #define SEQC_EXPORT_H
 
+#include "base/util.h"
 #include "plan.h"
-#include "util.h"
 
 /* NAME_info.c's export_header[] and export_source[] (NULL-terminated lines)
  * for PL. */

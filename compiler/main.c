@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/sha256.h"
 #include "build.h"
 #include "diag.h"
 #include "emit.h"
 #include "node.h"
 #include "output.h"
-#include "sha256.h"
 #include "spec.h"
 #include "summary.h"
 #include "version.h"

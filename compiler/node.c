@@ -5,9 +5,9 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "base/utf8.h"
+#include "base/util.h"
 #include "strset.h"
-#include "utf8.h"
-#include "util.h"
 
 enum { MAX_DEPTH = 64 };
 

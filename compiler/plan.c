@@ -145,6 +145,50 @@ static void check_arena(plan *pl, const arena *a, const layer *l, const char *wh
     pl->too_big = 1;
 }
 
+static size_t add_window(pass *ps, const char *name, int steps, int features)
+{
+    char d[80];
+    snprintf(d, sizeof d, "[%d, %d, %d, %d]", ps->blocks, steps, ps->rows, features);
+    return arena_add(&ps->acts, name, (size_t)ps->batch * (size_t)steps * (size_t)features, d);
+}
+
+/* A series model's input section: its window laid out for the first layer
+ * (emit_input.c), and the gradient of it, which the first layer writes. */
+static void plan_input(const plan *pl, pass *ps)
+{
+    const spec *s = pl->s;
+    layer_io *first = &ps->io[0];
+    if (!s->series)
+        return;
+    first->in = ps->input = add_window(ps, "input", s->seq_len, s->n_features);
+    first->in_stride = (size_t)s->seq_len * ps->rows * s->n_features;
+}
+
+static void plan_input_grads(const plan *pl, pass *ps)
+{
+    const spec *s = pl->s;
+    layer_io *first = &ps->io[0];
+    if (!s->series)
+        return;
+    /* the first layer writes the gradient of its input like any other; unused */
+    first->din = add_window(ps, "d input", s->seq_len, s->n_features);
+    first->din_stride = first->in_stride;
+}
+
+/* The loss section (emit_loss.c): the model's output from the last layer's. */
+static void plan_loss(const plan *pl, pass *ps)
+{
+    const spec *s = pl->s;
+    const layer *last = &s->layers[s->n_layers - 1];
+    char d[64];
+    ps->loss.in = ps->io[last->index].out;
+    if (last->out.is_seq) /* a prediction at every step */
+        ps->loss.out = pass_add_seq(ps, last, "probabilities", steps_out(ps, last), last->units);
+    else
+        ps->loss.out = arena_add(&ps->acts, "output", (size_t)ps->batch * (size_t)last->units,
+                                 dims2(d, sizeof d, ps->batch, last->units));
+}
+
 static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int steps, int training)
 {
     const spec *s = pl->s;
@@ -158,7 +202,7 @@ static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int ste
     ps->training = training;
     ps->io = seq_xcalloc((size_t)s->n_layers, sizeof *ps->io);
     plan_states(s, ps);
-    input_plan(pl, ps);
+    plan_input(pl, ps);
     for (int i = 0; i < s->n_layers; i++) {
         const layer *l = &s->layers[i];
         if (i > 0) {
@@ -168,7 +212,7 @@ static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int ste
         l->kind->acts(ps, l);
         check_arena(pl, &ps->acts, l, what);
     }
-    loss_plan(pl, ps);
+    plan_loss(pl, ps);
     check_arena(pl, &ps->acts, &s->layers[s->n_layers - 1], what);
     if (!training)
         return;
@@ -176,7 +220,7 @@ static void plan_pass(plan *pl, pass *ps, const char *suffix, int batch, int ste
         s->layers[i].kind->grads(ps, &s->layers[i]);
         check_arena(pl, &ps->acts, &s->layers[i], what);
     }
-    input_plan_grads(pl, ps);
+    plan_input_grads(pl, ps);
     check_arena(pl, &ps->acts, &s->layers[0], what);
     for (int i = 1; i < s->n_layers; i++) {
         layer_io *io = &ps->io[i];

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* ---- looking up keys ------------------------------------------------------ */
 

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
 #include "data.h"
 #include "layer.h"
 #include "read.h"
-#include "util.h"
 
 
 static int read_layer(spec *s, layer *l, node *n, int index)

@@ -5,8 +5,8 @@
 
 #include <stdint.h>
 
-#include "info.h"  /* the sections and kinds the runtime shares */
-#include "kinds.h"
+#include "base/info.h"  /* the sections and kinds the runtime shares */
+#include "base/kinds.h"
 #include "node.h"
 
 /* Limits that keep generated code and arenas sane. */

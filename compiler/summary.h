@@ -2,8 +2,8 @@
 #ifndef SEQC_SUMMARY_H
 #define SEQC_SUMMARY_H
 
+#include "base/util.h"
 #include "spec.h"
-#include "util.h"
 
 void summary_write(const spec *s, seq_buf *out);
 

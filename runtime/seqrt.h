@@ -3,11 +3,11 @@
 #ifndef SEQRT_H
 #define SEQRT_H
 
-#include "api.h"
-#include "gemm.h"
-#include "kernels.h"
-#include "model.h"
-#include "real.h"
-#include "tokenizer.h"
+#include "api/api.h"
+#include "base/model.h"
+#include "base/real.h"
+#include "data/tokenizer.h"
+#include "kernels/gemm.h"
+#include "kernels/kernels.h"
 
 #endif

@@ -20,11 +20,11 @@ mkdir -p "$out"
 files() {
     case $1 in
     spec) echo compiler/node.c compiler/spec.c compiler/check.c compiler/strset.c compiler/diag.c ;;
-    safetensors) echo runtime/safetensors.c runtime/json.c ;;
-    json) echo runtime/json.c ;;
-    csv) echo runtime/csv.c ;;
-    text) echo runtime/text.c runtime/tokenizer.c runtime/chars.c ;;
-    review) echo runtime/text.c runtime/tokenizer.c ;;
+    safetensors) echo runtime/store/safetensors.c runtime/store/json.c ;;
+    json) echo runtime/store/json.c ;;
+    csv) echo runtime/data/csv.c ;;
+    text) echo runtime/data/textset.c runtime/data/tokenizer.c runtime/data/chars.c ;;
+    review) echo runtime/data/textset.c runtime/data/tokenizer.c ;;
     esac
 }
 

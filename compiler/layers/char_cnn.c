@@ -8,8 +8,8 @@
  * unfolding and the maximum. */
 #include <stdio.h>
 
-#include "check.h"
 #include "layers/conv_common.h"
+#include "check.h"
 #include "read.h"
 #include "summary.h"
 

@@ -4,8 +4,8 @@
  * folds the columns' gradient back (col2im). */
 #include <stdio.h>
 
-#include "check.h"
 #include "layers/conv_common.h"
+#include "check.h"
 #include "read.h"
 
 enum { P_KERNEL, P_BIAS };

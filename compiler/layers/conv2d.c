@@ -4,8 +4,8 @@
  * pixel's window and one GEMM; its backward folds the columns back. */
 #include <stdio.h>
 
-#include "check.h"
 #include "layers/conv_common.h"
+#include "check.h"
 #include "read.h"
 
 enum { P_KERNEL, P_BIAS };

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/vectors.h"
 #include "check.h"
 #include "layer.h"
 #include "read.h"
-#include "vectors.h"
 
 enum { P_EMBEDDINGS };
 

@@ -2,8 +2,8 @@
  * B, F], one block of batch rows at a time. */
 #include <stdio.h>
 
-#include "check.h"
 #include "layers/conv_common.h"
+#include "check.h"
 #include "read.h"
 
 static int maxpool1d_read(layer *l, node *n, const char *what)

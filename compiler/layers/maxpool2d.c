@@ -2,8 +2,8 @@
  * pool_width, one block of batch rows at a time. */
 #include <stdio.h>
 
-#include "check.h"
 #include "layers/conv_common.h"
+#include "check.h"
 #include "read.h"
 
 static int maxpool2d_read(layer *l, node *n, const char *what)

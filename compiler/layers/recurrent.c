@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "gemm.h" /* SEQ_PANEL */
+#include "kernels/gemm.h" /* SEQ_PANEL */
 #include "layer.h"
 #include "read.h"
 

@@ -96,8 +96,8 @@ static int ids_line(char *line, float *probs)
 #endif
 
 #ifdef SEQ_CHAR_LM
-#include "rng.h"
-#include "utf8.h"
+#include "base/rng.h"
+#include "base/utf8.h"
 
 /* commands.c's draw, as `sample` picks the next character. */
 static int draw(const float *p, int k, double temperature, int top_k, seq_rng *rng)

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chars.h"
-#include "text.h"
-#include "tokenizer.h"
-#include "utf8.h"
+#include "data/chars.h"
+#include "data/textset.h"
+#include "data/tokenizer.h"
+#include "base/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

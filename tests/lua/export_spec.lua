@@ -67,8 +67,8 @@ local function driver(name, kind, dir)
                             "-I%s -I%s/runtime %s/tests/export/driver.c %s/%s_infer.c %s -o %s -lm 2>&1",
                             cc, name, name:upper(), mode, h.quote(dir), h.quote(h.source),
                             h.quote(h.source), h.quote(dir), name,
-                            kind == "char-lm" and h.quote(h.source .. "/runtime/rng.c") .. " " ..
-                              h.quote(h.source .. "/runtime/utf8.c") or "",
+                            kind == "char-lm" and h.quote(h.source .. "/runtime/base/rng.c") .. " " ..
+                              h.quote(h.source .. "/runtime/base/utf8.c") or "",
                             h.quote(exe))
   local p = io.popen(cmd)
   local out = p:read("a")

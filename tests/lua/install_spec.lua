@@ -49,7 +49,7 @@ describe("an installed seqcc", function()
   it("puts the compiler, the runtime, the CMake package and pkg-config under the prefix", function()
     local p = installed()
     for _, f in ipairs({ "bin/seqcc", "lib/libseqrt.a", "lib/libsequtil.a", "include/seqcc/seqrt.h",
-                         "include/seqcc/seqcc.h", "include/seqcc/cli.h",
+                         "include/seqcc/seqcc.h", "include/seqcc/cli/cli.h",
                          "lib/cmake/seqcc/seqccConfig.cmake",
                          "lib/cmake/seqcc/seqccConfigVersion.cmake",
                          "lib/cmake/seqcc/SeqccModel.cmake", "lib/pkgconfig/seqcc.pc" }) do

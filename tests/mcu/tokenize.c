@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "model.h"
+#include "base/model.h"
 
 #ifndef SEQCC_CHAR_LM
 

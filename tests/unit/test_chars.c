@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chars.h"
+#include "data/chars.h"
 #include "check.h"
-#include "dataset.h"
+#include "data/dataset.h"
 
 static void test_vocabulary(void)
 {

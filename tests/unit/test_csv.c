@@ -3,8 +3,8 @@
  * numeric columns and labelled text sets, on fixtures built in memory
  * or a temp dir; then the shared airline tweets and GOOG files if present. */
 #include "check.h"
-#include "csv.h"
-#include "text.h"
+#include "data/csv.h"
+#include "data/textset.h"
 
 #include <stdlib.h>
 #include <unistd.h>

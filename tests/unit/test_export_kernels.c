@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "tokenizer.h"
+#include "data/tokenizer.h"
 
 /* export.h's (its model.h would clash with the kernels' own seq_batch) */
 float seq_q8_scale(const float *w, size_t rows, size_t cols, size_t c);

@@ -3,8 +3,8 @@
 #include <float.h>
 
 #include "check.h"
-#include "fpmode.h"
-#include "pool.h"
+#include "kernels/fpmode.h"
+#include "kernels/pool.h"
 
 /* A product whose exact value is a denormal: 0 when flushed. */
 static float tiny_product(void)

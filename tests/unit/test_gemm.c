@@ -17,8 +17,8 @@ typedef long double wide; /* the reference's precision */
 typedef double wide;
 #define EPSILON 0x1p-23
 #endif
-#include "gemm.h"
-#include "vmath.h"
+#include "kernels/gemm.h"
+#include "kernels/vmath.h"
 
 static uint32_t lcg_next(uint32_t *s)
 {

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "kernels.h"
-#include "rng.h"
+#include "kernels/kernels.h"
+#include "base/rng.h"
 
 #ifdef SEQ_REAL_DOUBLE
 #define TOL 1e-13

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 int seq_d_run(const seq_d_model *m, const seq_options *o, const char *data_root);
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "json.h"
+#include "store/json.h"
 
 static seq_json *parse(const char *text)
 {

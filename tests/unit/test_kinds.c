@@ -2,7 +2,7 @@
  * each enum, its spec words and its constants' names in step, and the
  * header self-contained C99 (this file is built with -std=c99 -pedantic and
  * includes nothing else of seqcc's, as the compiler does). */
-#include "kinds.h"
+#include "base/kinds.h"
 
 #include "check.h"
 

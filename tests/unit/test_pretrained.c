@@ -13,10 +13,10 @@
 
 #include "check.h"
 #include "seqrt.h"
-#include "driver.h"
-#include "init.h"
-#include "pool.h"
-#include "safetensors.h"
+#include "cli/driver.h"
+#include "train/init.h"
+#include "kernels/pool.h"
+#include "store/safetensors.h"
 #include "tiny_tsv.h"
 
 enum { E = 0, N_TENSORS = 16 }; /* the embedding is tensor 0 */

@@ -1,6 +1,6 @@
 /* test_report.c: progress lines, JSON-lines metrics and the SVG curve. */
-#include "plot.h"
-#include "report.h"
+#include "train/plot.h"
+#include "train/report.h"
 
 #include <ctype.h>
 #include <math.h>

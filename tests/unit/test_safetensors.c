@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "safetensors.h"
+#include "store/safetensors.h"
 
 #define FILE_NAME "ckpt.safetensors"
 

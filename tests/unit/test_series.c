@@ -2,7 +2,7 @@
  * it is asked for), CSV columns in the spec's order with file:line errors,
  * statistics of the training rows only, and scaled windows. */
 #include "check.h"
-#include "series.h"
+#include "data/timeseries.h"
 
 #include <math.h>
 #include <stdio.h>

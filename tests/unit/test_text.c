@@ -1,7 +1,7 @@
 /* test_text.c: aclImdb loading (order, labels, limit, errors, invalid UTF-8)
  * and the NUL check, on small folders built in a temp dir. */
 #include "check.h"
-#include "text.h"
+#include "data/textset.h"
 
 #include <dirent.h>
 #include <fcntl.h>

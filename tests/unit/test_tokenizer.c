@@ -1,6 +1,6 @@
 /* test_tokenizer.c: tokenizing rules, vocabulary building, save/load and encoding. */
 #include "check.h"
-#include "tokenizer.h"
+#include "data/tokenizer.h"
 
 #include <stdlib.h>
 

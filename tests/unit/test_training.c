@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "adam.h"
+#include "train/adam.h"
 #include "check.h"
-#include "dataset.h"
-#include "init.h"
-#include "pool.h"
+#include "data/dataset.h"
+#include "train/init.h"
+#include "kernels/pool.h"
 
 /* The double builds (the headers declare the float ones here). */
 void seq_d_init_params(const seq_model_info *info, uint64_t seed, double *params);

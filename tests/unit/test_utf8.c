@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "utf8.h"
+#include "base/utf8.h"
 
 static void test_length(void)
 {

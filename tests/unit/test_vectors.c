@@ -7,10 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "adam.h"
+#include "train/adam.h"
 #include "check.h"
-#include "init.h"
-#include "vectors.h"
+#include "train/init.h"
+#include "data/vectors.h"
 
 static char dir[] = "/tmp/test_vectors.XXXXXX";
 

@@ -1,8 +1,8 @@
 /* test_vmath.c: vector paths bit-identical to the scalar reference; the
  * reference within its stated ulp bounds of double libm; level selection. */
 #include "check.h"
-#include "util.h"
-#include "vmath.h"
+#include "base/util.h"
+#include "kernels/vmath.h"
 
 #include <float.h>
 #include <math.h>
