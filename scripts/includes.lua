@@ -1,7 +1,7 @@
 -- includes.lua: the compiler's and the runtime's layers, from their include
 -- lines, and the circles between their files, from a build's objects.
 --
---   lua5.4 scripts/includes.lua [--files] [--check] [--objects BUILD]
+--   lua5.4 scripts/includes.lua [--files] [--check] [--objects BUILD] [--root DIR]
 --
 -- Prints each tree's folders bottom up, with what each includes (--files: and
 -- every file's includes). A folder may include only folders declared below it
@@ -36,7 +36,8 @@ local LAYERS = {
 
 local ROOTS = { runtime = { "runtime" }, compiler = { "compiler", "runtime" } }
 
--- Paths are the checkout's (this script's folder's parent), printed relative.
+-- Paths are the checkout's (this script's folder's parent, or --root DIR),
+-- printed relative to it.
 local CHECKOUT = (arg[0]:match("^(.*)/[^/]*$") or ".") .. "/.."
 
 local function sh_lines(cmd)
@@ -206,18 +207,15 @@ local function check_tree(tree, opts)
   end
   local folders = {}
   for f in pairs(folder_graph) do folders[#folders + 1] = f level_of(f, 0) end
-  table.sort(folders, function(a, b)
-    if level[a] ~= level[b] then return level[a] < level[b] end
-    return (rank[a] or 0) < (rank[b] or 0)
-  end)
-  print(string.format("%s/: %d files, layers from the bottom (a folder includes only folders above it in this list)",
+  table.sort(folders, function(a, b) return (rank[a] or 0) < (rank[b] or 0) end)
+  print(string.format("%s/: %d files, folders in their declared order, bottom first, with their depth in the include graph",
                       tree, #files))
   for _, f in ipairs(folders) do
     local deps = {}
     for g in pairs(folder_graph[f]) do deps[#deps + 1] = g end
     table.sort(deps, function(a, b) return (rank[a] or 0) < (rank[b] or 0) end)
     print(string.format("  %d  %-9s %3d files %6d lines   includes: %s", level[f],
-                        f == "." and "(top)" or f .. "/", folder_files[f], folder_lines[f],
+                        f == "." and "(top)" or f:match("%.h$") and f or f .. "/", folder_files[f], folder_lines[f],
                         #deps > 0 and table.concat(deps, " ") or "-"))
   end
   if opts.files then
@@ -277,7 +275,7 @@ local function check_objects(tree, build)
     local lines = {}
     for _, a in ipairs(scc) do
       for _, b in ipairs(scc) do
-        if graph[a][b] then lines[#lines + 1] = "  " .. a .. " uses " .. why[a .. " " .. b] .. " of " .. b end
+        if graph[a][b] then lines[#lines + 1] = "  " .. a .. " calls " .. why[a .. " " .. b] .. " of " .. b end
       end
     end
     problems[#problems + 1] = "a circle of files: " .. table.concat(scc, " ") .. "\n" .. table.concat(lines, "\n")
@@ -294,8 +292,9 @@ while i <= #arg do
   if a == "--check" then opts.check = true
   elseif a == "--files" then opts.files = true
   elseif a == "--objects" and arg[i + 1] then opts.objects = arg[i + 1] i = i + 1
+  elseif a == "--root" and arg[i + 1] then CHECKOUT = arg[i + 1] i = i + 1
   else
-    io.stderr:write("usage: lua5.4 scripts/includes.lua [--files] [--check] [--objects BUILD]\n")
+    io.stderr:write("usage: lua5.4 scripts/includes.lua [--files] [--check] [--objects BUILD] [--root DIR]\n")
     os.exit(2)
   end
   i = i + 1

@@ -49,6 +49,16 @@ describe("the gradient check", function()
       it("passes for the test model " .. model, function()
         check(h.build .. "/tests/" .. model, 30)
       end)
+      if model == "tiny_stack" then
+        -- the check can fail: a tolerance below f64 rounding is not met
+        it("fails for the test model tiny_stack when the tolerance is impossible", function()
+          local r = h.run({ h.build .. "/tests/tiny_stack", "gradcheck", "--samples", "3", "--threads",
+                            "1", "--tolerance", "1e-15" })
+          assert.are.equal(3, r.code, r.out .. r.err)
+          assert.matches("FAIL", r.out)
+          assert.matches("gradcheck FAILED", r.out)
+        end)
+      end
     end
   end
 
