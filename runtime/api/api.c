@@ -126,7 +126,7 @@ int seqcc_open(const seqcc_model_def *def, const char *checkpoint, seqcc_model *
         return fail(err, SEQCC_ERR_ARGUMENT, "seqcc_open: %s is NULL",
                     !def ? "the model definition" : !checkpoint ? "the checkpoint path" : "out");
     const seq_model_info *info = def->info;
-    if (info->char_lm)
+    if (seq_data_has(info, SEQ_DATA_STREAM))
         return fail(err, SEQCC_ERR_KIND, "%s is a character language model: the C API predicts "
                     "a text's class or a series' next value", info->name);
     FILE *f = fopen(checkpoint, "rb");

@@ -164,7 +164,8 @@ int cmd_grads(run *r, const seq_options *o, const char *data_root)
     else
         seq_st_add(&st, "batch/ids", SEQ_I32, 2, ids_shape, r->ids);
     seq_st_add(&st, "batch/lengths", SEQ_I32, 1, batch_shape, r->lengths);
-    seq_st_add(&st, "batch/targets", SEQ_F32, info->char_lm ? 2 : 1, targets_shape, r->targets);
+    seq_st_add(&st, "batch/targets", SEQ_F32, seq_data_has(info, SEQ_DATA_STREAM) ? 2 : 1,
+               targets_shape, r->targets);
     seq_st_add(&st, "batch/n_valid", SEQ_I32, 0, NULL, &n_valid);
     int64_t chars_shape[3] = {info->batch, info->seq_len, info->word_len};
     if (r->char_ids)
@@ -252,18 +253,19 @@ int cmd_bench(run *r, const seq_options *o)
 
     real *acts = alloc_reals(r->m->n_acts_predict);
     size_t X = (size_t)T * (size_t)info->n_features;
-    int32_t length = info->char_lm ? 1 : T, next = 0; /* a char-lm: the character drawn */
+    int stream = seq_data_has(info, SEQ_DATA_STREAM);
+    int32_t length = stream ? 1 : T, next = 0; /* a stream: the character drawn */
     seq_rng pick;
     seq_rng_seed(&pick, 11);
     for (long i = 0; i < 20 + steps * 10; i++) { /* 20 to warm up, then timed */
         if (i == 20)
             t0 = seq_now();
         size_t b = (size_t)(i % B);
-        seq_batch one = {info->char_lm ? &next : r->ids + b * T, &length, NULL, 1,
+        seq_batch one = {stream ? &next : r->ids + b * T, &length, NULL, 1,
                          r->inputs ? r->inputs + b * X : NULL,
                          r->char_ids ? r->char_ids + b * T * W : NULL};
         r->m->predict(r->params, acts, &one);
-        if (info->char_lm)
+        if (stream)
             next = draw(acts + r->m->output_predict, info->n_outputs, 1.0, 0, &pick);
     }
     long reps = steps * 10;
@@ -278,7 +280,7 @@ int cmd_bench(run *r, const seq_options *o)
            B / train_s, 1e3 * (after.seconds - before.seconds) / (double)steps,
            (after.bytes - before.bytes) / (double)steps,
            (after.collectives - before.collectives) / steps, 1e3 * predict_s,
-           info->char_lm ? "sampled_char" : "example", peak_rss_mb());
+           stream ? "sampled_char" : "example", peak_rss_mb());
     return SEQ_EXIT_OK;
 }
 
@@ -337,7 +339,7 @@ int cmd_sample(run *r, const seq_options *o)
 {
     const seq_model_info *info = r->info;
     seq_err err;
-    if (!info->char_lm) {
+    if (!seq_data_has(info, SEQ_DATA_STREAM)) {
         fprintf(stderr, "error: sample is for character language models (data kind char-lm); "
                         "use predict\n");
         return SEQ_EXIT_USAGE;
@@ -391,7 +393,7 @@ int cmd_export(run *r, const seq_options *o)
                         "DIR/%s_infer.c)\n", info->name, info->name);
         return SEQ_EXIT_USAGE;
     }
-    if (o->no_tokenizer && (info->char_lm || info->n_features)) {
+    if (o->no_tokenizer && !seq_data_has(info, SEQ_DATA_CLASSES)) {
         fprintf(stderr, "error: --no-tokenizer is for text classifiers; %s has no tokenizer\n",
                 info->name);
         return SEQ_EXIT_USAGE;

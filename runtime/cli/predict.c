@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "base/utf8.h"
 #include "data/csv.h"
+#include "data/dataset.h"
 #include "cli.h"
 
 /* A series line: seq_len x n_features numbers (oldest row first, each row's
@@ -105,7 +106,7 @@ static int predict_line(seqcc_model *m, const char *input, long lineno, const ch
 int seq_cmd_predict(const seqcc_model_def *def, const seq_options *o)
 {
     const seq_model_info *info = def->info;
-    if (info->char_lm) {
+    if (seq_data_has(info, SEQ_DATA_STREAM)) {
         fprintf(stderr, "error: a character language model continues text: use sample\n");
         return SEQ_EXIT_USAGE;
     }

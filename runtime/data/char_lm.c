@@ -106,4 +106,8 @@ static int char_lm_fingerprint(const seq_model_info *info, const char *root, seq
     return seq_data_hash_file(root, h, size, err);
 }
 
-const seq_data_type seq_data_char_lm = {char_lm_load, NULL, char_lm_fingerprint};
+const seq_data_type seq_data_char_lm = {
+    .flags = SEQ_DATA_STREAM,
+    .load = char_lm_load,
+    .fingerprint = char_lm_fingerprint,
+};

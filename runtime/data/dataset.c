@@ -36,6 +36,16 @@ seq_tok_config seq_tok_config_of(const seq_data_info *d)
     return cfg;
 }
 
+unsigned seq_data_flags(const seq_model_info *info)
+{
+    return seq_data_types[info->data.kind]->flags;
+}
+
+int seq_data_has(const seq_model_info *info, unsigned flag)
+{
+    return (seq_data_flags(info) & flag) != 0;
+}
+
 static void copy_chars(const int32_t *chars, int n_chars, seq_data *out)
 {
     if (!chars)

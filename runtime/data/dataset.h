@@ -41,6 +41,20 @@ typedef struct seq_data {
     seq_series_scale scale; /* a series', from its training rows (else n_features 0) */
 } seq_data;
 
+/* What the shared code asks of a model's data kind (data/kind.h's table),
+ * so that it names none. */
+enum seq_data_flag {
+    SEQ_DATA_CLASSES = 1 << 0, /* labelled examples, one class each: a vocabulary of words,
+                                * the data's class names, the best run by accuracy (else by
+                                * loss); every row of a batch its own length */
+    SEQ_DATA_STREAM = 1 << 1,  /* one stream, a target at every step, its characters as
+                                * the vocabulary: prediction samples a step at a time */
+    SEQ_DATA_VALUES = 1 << 2   /* windows of values per step, a regression */
+};
+unsigned seq_data_flags(const seq_model_info *info);
+/* Whether the model's data kind has FLAG. */
+int seq_data_has(const seq_model_info *info, unsigned flag);
+
 /* Loads the splits whose bits (1 << split) are set in WANT from ROOT (the
  * aclImdb folder, or the CSV file). aclImdb: train and validation come from
  * its training part, shuffled with the spec's seed, the last

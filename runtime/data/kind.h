@@ -11,6 +11,7 @@
 #include "dataset.h"
 
 typedef struct seq_data_type {
+    unsigned flags; /* enum seq_data_flag (dataset.h) */
     /* seq_data_load's work (dataset.h), OUT holding the given vocabulary and
      * a copy of the given characters. Frees OUT on failure. */
     int (*load)(const seq_model_info *info, const char *root, long limit, unsigned want,

@@ -106,4 +106,9 @@ static int series_fingerprint(const seq_model_info *info, const char *root, seq_
     return seq_data_hash_file(root, h, size, err);
 }
 
-const seq_data_type seq_data_series = {series_load, series_load_test_file, series_fingerprint};
+const seq_data_type seq_data_series = {
+    .flags = SEQ_DATA_VALUES,
+    .load = series_load,
+    .load_test_file = series_load_test_file,
+    .fingerprint = series_fingerprint,
+};

@@ -367,5 +367,9 @@ int seq_encode_text(const seq_model_info *info, const seq_data *d, char *text, s
 }
 
 
-const seq_data_type seq_data_text_classification = {text_load, text_load_test_file,
-                                                    text_fingerprint};
+const seq_data_type seq_data_text_classification = {
+    .flags = SEQ_DATA_CLASSES,
+    .load = text_load,
+    .load_test_file = text_load_test_file,
+    .fingerprint = text_fingerprint,
+};

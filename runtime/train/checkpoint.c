@@ -155,9 +155,9 @@ int save_checkpoint(const run *r, const char *path, seq_err *err)
         seq_st_add(&st, "data/series_scale", SEQ_F64, 2, shape, scale);
         set_meta_long(&st, "series_target", r->scale.target);
     }
-    if (info->char_lm || info->word_len) /* the characters, by id (chars.h) */
+    if (seq_data_has(info, SEQ_DATA_STREAM) || info->word_len) /* the characters, by id (chars.h) */
         seq_st_add(&st, "tokenizer/chars", SEQ_I32, 1, &n_chars, r->chars ? (void *)r->chars : "");
-    if (!info->char_lm && !info->n_features) {
+    if (seq_data_has(info, SEQ_DATA_CLASSES)) {
         seq_vocab_save(r->vocab, &vocab);
         int64_t len = (int64_t)vocab.len;
         seq_st_add(&st, "tokenizer/vocab", SEQ_U8, 1, &len, vocab.data ? vocab.data : "");
@@ -264,7 +264,7 @@ static int load_vocab(run *r, const seq_st *st, const char *path, seq_err *err)
 static int load_chars(run *r, const seq_st *st, const char *path, seq_err *err)
 {
     const seq_data_info *d = &r->info->data;
-    int most = r->info->char_lm ? d->vocab_size - 1 : d->char_vocab_size - 2;
+    int most = seq_data_has(r->info, SEQ_DATA_STREAM) ? d->vocab_size - 1 : d->char_vocab_size - 2;
     const seq_st_tensor *c = seq_st_find(st, "tokenizer/chars");
     if (!c || c->dtype != SEQ_I32 || c->rank != 1 || c->shape[0] > most)
         return seq_fail(err, "%s: no I32 tensor \"tokenizer/chars\" of at most %d characters",
@@ -390,7 +390,7 @@ static int load_progress(const run *r, const seq_st *st, const char *path, progr
         return seq_fail(err, "%s: metadata \"rng\" is missing or malformed (four 16-digit hex "
                         "numbers, not all zero)", path);
     long batch = r->info->batch, most_steps = LONG_MAX / (batch * positions(r));
-    int by_loss = r->info->char_lm || r->info->n_features;
+    int by_loss = !seq_data_has(r->info, SEQ_DATA_CLASSES);
     if (p->step < 0 || p->step > most_steps)
         return out_of_range(path, "step", "0 or more", err);
     if (p->epoch < 0 || p->epoch > p->step || p->epoch >= INT_MAX)
@@ -478,9 +478,10 @@ int load_checkpoint(run *r, const char *path, int resume, seq_err *err)
         if (load_tensor(&st, path, "", &info->tensors[i], r->params, err) != 0)
             goto done;
     load_fingerprint(r, &st);
-    if (info->n_features ? load_scale(r, &st, path, err) != 0
-        : (!info->char_lm && load_vocab(r, &st, path, err) != 0) ||
-          ((info->char_lm || info->word_len) && load_chars(r, &st, path, err) != 0))
+    int chars = seq_data_has(info, SEQ_DATA_STREAM) || info->word_len;
+    if ((seq_data_has(info, SEQ_DATA_VALUES) && load_scale(r, &st, path, err) != 0) ||
+        (seq_data_has(info, SEQ_DATA_CLASSES) && load_vocab(r, &st, path, err) != 0) ||
+        (chars && load_chars(r, &st, path, err) != 0))
         goto done;
     if (check_state(&st, path, err) != 0)
         goto done;

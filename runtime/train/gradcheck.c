@@ -124,7 +124,7 @@ static int gradcheck_batch(run *r, const seq_options *o, int padding, seq_rng *p
         r->targets[i] = info->n_features ? (float)seq_rng_normal(pick)
                                          : (float)seq_rng_below(pick, (uint64_t)classes);
     for (int i = 0; i < B; i++) /* for masked layers; char-lm and series rows are full */
-        r->lengths[i] = info->char_lm || info->n_features
+        r->lengths[i] = !seq_data_has(info, SEQ_DATA_CLASSES)
                             ? T : 1 + (int32_t)seq_rng_below(pick, (uint64_t)T);
     int char_range = info->data.char_vocab_size < 12 ? info->data.char_vocab_size : 12;
     for (size_t i = 0; r->char_ids && i < (size_t)B * T * info->word_len; i++)

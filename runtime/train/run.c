@@ -60,7 +60,7 @@ void run_free(run *r)
 
 double run_val_score(const run *r, score v)
 {
-    return r->info->char_lm || r->info->n_features ? -v.loss : v.accuracy;
+    return seq_data_has(r->info, SEQ_DATA_CLASSES) ? v.accuracy : -v.loss;
 }
 
 int run_fill(run *r, const seq_examples *ex, const uint32_t *order, size_t first)
@@ -89,7 +89,7 @@ const char *print_score(const run *r, score s, const char *sep, char *buf, size_
 
 int positions(const run *r)
 {
-    return r->info->char_lm ? r->info->seq_len : 1;
+    return seq_data_has(r->info, SEQ_DATA_STREAM) ? r->info->seq_len : 1;
 }
 
 void reset_state(run *r)
@@ -153,7 +153,7 @@ int run_data_load(run *r, const char *root, long limit, unsigned want, seq_data 
                   seq_err *err)
 {
     char *text = NULL, **names = NULL;
-    int n = r->classes.len && !r->info->n_features && !r->info->char_lm
+    int n = r->classes.len && seq_data_has(r->info, SEQ_DATA_CLASSES)
             ? run_class_list(r, &text, &names) : 0;
     int rc = seq_data_load(r->info, root, limit, want, r->vocab, r->chars, r->n_chars, names, n,
                            out, err);
@@ -180,12 +180,12 @@ int take_classes(run *r, const seq_data *d, const char *root, seq_err *err)
             r->scale = d->scale;
         return 0;
     }
-    if ((r->info->char_lm || r->info->word_len) && !r->chars) {
+    if ((seq_data_has(r->info, SEQ_DATA_STREAM) || r->info->word_len) && !r->chars) {
         r->n_chars = d->n_chars;
         r->chars = seq_xmalloc((size_t)(d->n_chars ? d->n_chars : 1) * sizeof *r->chars);
         memcpy(r->chars, d->chars, (size_t)d->n_chars * sizeof *r->chars);
     }
-    if (r->info->char_lm)
+    if (seq_data_has(r->info, SEQ_DATA_STREAM))
         return 0;
     int want = r->info->loss == SEQ_LOSS_BCE ? 2 : r->info->n_outputs;
     if (d->n_classes != want) {

@@ -127,8 +127,8 @@ static int ends_best_epoch(const run *r, const history *h)
 {
     if (r->epoch_step != 0 || h->n == 0 || h->n != r->epoch)
         return 0;
-    double last = r->info->char_lm || r->info->n_features ? -h->val_loss[h->n - 1]
-                                                            : h->val_acc[h->n - 1];
+    double last = seq_data_has(r->info, SEQ_DATA_CLASSES) ? h->val_acc[h->n - 1]
+                                                           : -h->val_loss[h->n - 1];
     return fabs(last - r->best_val) <= 1e-8 * fabs(r->best_val) + 1e-12;
 }
 
@@ -380,7 +380,7 @@ int cmd_train(run *r, const seq_options *o, const char *data_root)
     printf("checkpoint: %s\n", f.ckpt);
     if (isfinite(r->best_val))
         printf("best validation %s %.4f: %s\n",
-               r->info->char_lm || r->info->n_features ? "loss" : "accuracy",
+               seq_data_has(r->info, SEQ_DATA_CLASSES) ? "accuracy" : "loss",
                fabs(r->best_val), f.best);
     status = SEQ_EXIT_OK;
 fail:
