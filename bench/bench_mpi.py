@@ -9,7 +9,7 @@ that background load falls on all alike), each `build/NAME bench --steps S`
   1x1   one process, 1 thread
   1x2   one process, 2 threads (the pool runs the blocks on two threads)
   2x1   `mpirun -np 2`, 1 thread each (each rank runs its blocks; what the
-        whole batch reads next is gathered from each block's rank: runtime/dist.h)
+        whole batch reads next is gathered from each block's rank: runtime/dist/dist.h)
 
 and reports the medians and (min-max) of the step time, the time spent in the
 exchanges (MPI_Allgather of the shared regions), and the bytes and

@@ -13,7 +13,7 @@
  *
  *   lstm  dnnl_vanilla_lstm, gates i, f, c~, o (Keras' i, f, g, o)
  *   gru   dnnl_lbr_gru, "linear before reset": Keras' GRU with
- *         reset_after=True, which is seqcc's (runtime/kernels.h,
+ *         reset_after=True, which is seqcc's (runtime/kernels/kernels.h,
  *         seq_gru_cell_forward: n = tanh(x W_h + b_in + r (h U_h + b_rec)),
  *         h = z h_prev + (1 - z) n); gates u, r, o (Keras' z, r, h) and a
  *         fourth bias, u', the recurrent bias of o

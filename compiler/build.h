@@ -18,7 +18,7 @@ typedef struct build_options {
 int build_model(const build_options *o, out_file files[EMIT_FILES]);
 
 /* `seqcc export SPEC --checkpoint CKPT -o DIR`: the model binary built in a
- * temporary folder runs its export (runtime/export.h) and is removed. */
+ * temporary folder runs its export (runtime/cli/export.h) and is removed. */
 typedef struct export_options {
     const char *spec, *checkpoint, *out_dir;
     int int8, no_tokenizer, verbose;

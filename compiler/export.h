@@ -1,5 +1,5 @@
 /* export.h: the template of a model's freestanding export. `NAME export`
- * (runtime/export.c) writes NAME_infer.h and NAME_infer.c from it and a
+ * (runtime/cli/export.c) writes NAME_infer.h and NAME_infer.c from it and a
  * checkpoint: plain C99 with the weights as static const data, the binary's
  * prediction pass (the layers' forward emitters on an exported pass) and
  * the kernels it calls (export/kernels.c), no allocation and no state.

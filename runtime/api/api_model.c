@@ -43,7 +43,7 @@ void seq_api_predict(seqcc_model *h, const seq_batch *one, double *out)
     const seq_model *m = PASSES(h);
     real *acts = h->acts;
 #ifndef SEQ_REAL_DOUBLE
-    unsigned fp_mode = seq_fp_flush_denormals(); /* as training ran; see fpmode.h */
+    unsigned fp_mode = seq_fp_flush_denormals(); /* as training ran; see kernels/fpmode.h */
 #endif
     m->predict(h->params, acts, one);
 #ifndef SEQ_REAL_DOUBLE

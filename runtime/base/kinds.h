@@ -12,7 +12,7 @@
 #include <string.h>
 
 /* FILE: an embedding drawn UNIFORM (scale), then the rows of the words found
- * in a vectors file (vectors.h). */
+ * in a vectors file (data/vectors.h). */
 #define SEQ_INIT_KINDS(X)                                                        \
     X(SEQ_INIT_ZEROS, "zeros") X(SEQ_INIT_ONES, "ones") X(SEQ_INIT_UNIFORM, "uniform") \
     X(SEQ_INIT_NORMAL, "normal") X(SEQ_INIT_GLOROT_UNIFORM, "glorot_uniform")   \

@@ -26,7 +26,7 @@ typedef struct seq_tensor_info {
     double scale;         /* UNIFORM: limit; NORMAL: stddev; ORTHOGONAL: gain */
     int fan_in, fan_out;  /* GLOROT_UNIFORM; ORTHOGONAL: rows, columns */
     int forget_units;     /* an LSTM bias: [units, 2*units) starts at 1 */
-    const char *path;     /* FILE: word vectors (vectors.h), relative to the spec's folder */
+    const char *path;     /* FILE: word vectors (data/vectors.h), relative to the spec's folder */
     int frozen;           /* trainable: false; the optimizer never changes it */
 } seq_tensor_info;
 
@@ -84,7 +84,7 @@ typedef struct seq_batch {
                      seq_rng *rng);                                               \
         void (*backward)(const R *params, R *grads, R *acts, const seq_batch *in); \
         void (*predict)(const R *params, R *acts, const seq_batch *in);            \
-        void (*share_states)(R *acts); /* NULL without states (dist.h) */        \
+        void (*share_states)(R *acts); /* NULL without states (dist/dist.h) */        \
     } NAME
 
 SEQ_MODEL_STRUCT(float, seq_s_model);

@@ -43,7 +43,7 @@ int seq_run(const seq_model *m, const seq_options *o, const char *data_root)
     if (ranks > 1 && !same_model_everywhere(m))
         return SEQ_EXIT_FAIL;
 #ifndef SEQ_REAL_DOUBLE
-    unsigned fp_mode = seq_fp_flush_denormals(); /* see fpmode.h */
+    unsigned fp_mode = seq_fp_flush_denormals(); /* see kernels/fpmode.h */
 #endif
     run r;
     run_init(&r, m, o);

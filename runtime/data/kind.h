@@ -1,7 +1,7 @@
 /* kind.h: the data kind descriptor, the runtime's side of the compiler's
  * (compiler/data.h). Each kind of data ('data.kind') is one file of data/
  * holding how its examples are read, split and encoded: text.c (text
- * classification), char_lm.c and series.c, listed in table.c by kinds.h's
+ * classification), char_lm.c and series.c, listed in table.c by base/kinds.h's
  * seq_data_kind. dataset.c asks the table and names no kind. Internal to
  * data/. */
 #ifndef SEQ_KIND_H

@@ -1,5 +1,5 @@
-/* table.c: the data kinds, in kinds.h's order. A new kind: its file here and
- * in compiler/data/, its constant in kinds.h and one line in each table. */
+/* table.c: the data kinds, in base/kinds.h's order. A new kind: its file here and
+ * in compiler/data/, its constant in base/kinds.h and one line in each table. */
 #include "kind.h"
 
 extern const seq_data_type seq_data_text_classification, seq_data_char_lm, seq_data_series;

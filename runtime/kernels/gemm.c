@@ -7,7 +7,7 @@
  * here the weights are packed once per pass, in panels of SEQ_PANEL columns
  * ([panel][k][SEQ_PANEL], the last panel padded with zeros), and each step's
  * product reads its rows of A in place. Compiled as float and as double (see
- * real.h).
+ * base/real.h).
  *
  * The other products (all steps' input projection, the weight gradients,
  * the gradients of a layer's input; seq_gemm) run on the same tiles at the

@@ -567,7 +567,7 @@ typedef struct blocks_job {
     int blocks;
 } blocks_job;
 
-/* The blocks [first, last) this process runs (dist.h), their part PART of N. */
+/* The blocks [first, last) this process runs (dist/dist.h), their part PART of N. */
 static void thread_share(int blocks, int part, int n, int *from, int *to)
 {
     int first, last;

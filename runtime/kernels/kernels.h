@@ -1,6 +1,6 @@
 /* kernels.h: the operations generated code is made of. Row-major; sizes are
  * the callers' literal constants. Every function exists in float and in
- * double (see real.h); generated code calls the plain names below. */
+ * double (see base/real.h); generated code calls the plain names below. */
 #ifndef SEQ_KERNELS_H
 #define SEQ_KERNELS_H
 
@@ -249,7 +249,7 @@ void seq_dropout_backward(size_t n, const real *mask, const real *dy, real *dx);
  * threads of the pool. A block of batch rows never interacts with another
  * (its data is contiguous, its results do not depend on which thread runs
  * it), so a recurrence runs all its time steps without waiting. In a job of
- * several processes (dist.h) this process runs its share of the blocks. */
+ * several processes (dist/dist.h) this process runs its share of the blocks. */
 typedef void (*seq_block_fn)(const real *p, real *a, int blk);
 void seq_parallel_blocks(int blocks, seq_block_fn fn, const real *p, real *a);
 /* The same for layers that read per-row integers of the batch: its lengths

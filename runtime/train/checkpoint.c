@@ -106,7 +106,7 @@ static int write_checksummed(seq_st *st, const char *path, seq_err *err)
 int save_checkpoint(const run *r, const char *path, seq_err *err)
 {
     const seq_model_info *info = r->info;
-    if (r->m->share_states) /* each block's state, from the rank that ran it (dist.h) */
+    if (r->m->share_states) /* each block's state, from the rank that ran it (dist/dist.h) */
         r->m->share_states(r->acts);
     if (check_savable(r, path, err) != 0)
         return -1;
@@ -155,7 +155,7 @@ int save_checkpoint(const run *r, const char *path, seq_err *err)
         seq_st_add(&st, "data/series_scale", SEQ_F64, 2, shape, scale);
         set_meta_long(&st, "series_target", r->scale.target);
     }
-    if (seq_data_has(info, SEQ_DATA_STREAM) || info->word_len) /* the characters, by id (chars.h) */
+    if (seq_data_has(info, SEQ_DATA_STREAM) || info->word_len) /* the characters, by id (data/chars.h) */
         seq_st_add(&st, "tokenizer/chars", SEQ_I32, 1, &n_chars, r->chars ? (void *)r->chars : "");
     if (seq_data_has(info, SEQ_DATA_CLASSES)) {
         seq_vocab_save(r->vocab, &vocab);

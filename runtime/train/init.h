@@ -22,7 +22,7 @@ void seq_init_tensor(const seq_tensor_info *t, uint64_t seed, real *params);
 #define seq_init_files SEQ_P(init_files)
 /* After seq_init_params, once VOCAB is known: the rows of the vocabulary's
  * words in each SEQ_INIT_FILE tensor (an embedding [input_dim, output_dim])
- * from its vectors file, SPEC_DIR/path (vectors.h); a word given twice keeps
+ * from its vectors file, SPEC_DIR/path (data/vectors.h); a word given twice keeps
  * its first vector; the other rows, ids 0 and 1 included, keep their draws.
  * Prints one line per file to stderr: how many of the vocabulary's words it
  * had. Fails on a bad file (then the run must stop: the rows before the bad

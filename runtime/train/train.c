@@ -235,7 +235,7 @@ static int begin_run(run *r, const seq_options *o, const char *data_root, const 
         fprintf(stderr, "warning: %s began on %s (sha256 %.16s); it continues on %s, other data "
                         "(sha256 %.16s)\n", f->ckpt, begun.path, begun.sha256, r->trained_on.path,
                 r->trained_on.sha256);
-    if (seq_dist_rank() == 0 && /* rank 0 alone writes (dist.h) */
+    if (seq_dist_rank() == 0 && /* rank 0 alone writes (dist/dist.h) */
         (seq_mkdirs(f->dir, err) != 0 || /* only once the data is known to be good */
          prepare_run(r, f, o->resume, hist, err) != 0))
         return -1;

@@ -2,7 +2,7 @@
  * (NAME_infer.h), for the tests (lua/export): the export's answers in the
  * binary's terms. Compiled with -DSEQ_MODEL=NAME, -DSEQ_MODEL_UPPER=NAME in
  * capitals and one of -DSEQ_TEXT, -DSEQ_WINDOW or -DSEQ_CHAR_LM (with
- * runtime/rng.c and runtime/utf8.c: the binary's generator and UTF-8).
+ * runtime/base/rng.c and runtime/base/utf8.c: the binary's generator and UTF-8).
  *
  *   driver text        each stdin line a text: its probabilities, tab-separated
  *   driver ids         each line space-separated ids (a char-CNN model: ids,

@@ -1,6 +1,6 @@
 -- crash_spec.lua: crash-consistent run folders. train is killed (SIGKILL) at
 -- every stage of every checkpoint, best, curve and metrics write of a small
--- run (the test-only SEQCC_TEST_KILL_AT, runtime/util.c), during the repairs
+-- run (the test-only SEQCC_TEST_KILL_AT, runtime/base/util.c), during the repairs
 -- of a resume, and at random moments; train --resume (or train, when no
 -- checkpoint was left) then ends with the files of an uninterrupted run:
 -- the same bytes, metrics.jsonl but for its wall-clock fields, and no

@@ -1,4 +1,4 @@
--- mpi_spec.lua: data-parallel training over MPI (runtime/dist.h). Ranks on
+-- mpi_spec.lua: data-parallel training over MPI (runtime/dist/dist.h). Ranks on
 -- this machine (mpirun --oversubscribe) write the checkpoint bytes one
 -- process writes: 2 on imdb_lstm and on the stateful char-lm (whose rows
 -- keep their state on their rank), 2, 3 and 6 on a spec of 6 blocks; a rank

@@ -1,4 +1,4 @@
-/* test_sha256.c: SHA-256 (runtime/sha256.c, shared with the compiler) on
+/* test_sha256.c: SHA-256 (runtime/base/sha256.c, shared with the compiler) on
  * FIPS 180-4's test vectors, in one call and fed in pieces of every size. */
 #include "check.h"
 #include "base/sha256.h"
