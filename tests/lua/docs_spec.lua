@@ -13,7 +13,13 @@ describe("doc test", function()
 
   it("runs every command of " .. name, function()
     local r = doctest.run(h.source .. "/" .. name, name)
+    -- every command's output, kept for a reader of a passed run too
+    local logs = h.build .. "/tests/doc-logs"
+    os.execute("mkdir -p " .. h.quote(logs))
+    local log_file = logs .. "/" .. name:gsub("/", "_") .. ".log"
+    h.write(log_file, r.log)
     print(r.report)
+    print("the commands' output: " .. log_file)
     if r.status == "fail" then
       local log = r.log
       if #log > 20000 then log = "...\n" .. log:sub(-20000) end

@@ -91,7 +91,7 @@ function M.parse(path, name)
         pending_mark, mark_line = {}, i
         local e = parse_marker(body, pending_mark)
         if e then err(i, e) end
-      elseif l:match("doc%-test:") and l:match("<!%-%-") then
+      elseif l:match("^%s*<!%-%-%s*doc%-test:") then
         err(i, "a doc-test marker must be one line: <!-- doc-test: ... -->")
       elseif pending_mark and trim(l) ~= "" then
         err(mark_line, "a doc-test marker before no fence (it must be the last line before one)")
@@ -192,7 +192,9 @@ function M.run(path, name, opts)
     return { status = "fail", report = table.concat(page.errors, "\n"), log = "" }
   end
   local root = scratch()
-  local script = { "cd " .. h.quote(root), "export HOME=" .. h.quote(root .. "/home"), "set -o pipefail" }
+  local script = { "cd " .. h.quote(root), "export HOME=" .. h.quote(root .. "/home"), "set -o pipefail",
+                   -- mpirun as root (CI runs as root) only with Open MPI's consent
+                   "if [ \"$(id -u)\" = 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi" }
   local counts = { blocks = 0, commands = 0, not_run = 0, skipped = 0 }
   local skips = {}
   for _, b in ipairs(page.blocks) do
@@ -214,8 +216,10 @@ function M.run(path, name, opts)
           local at = name .. ":" .. c.line
           local want = b.mark.exits or 0
           script[#script + 1] = "printf '\\n$ %s   (" .. at .. ")\\n' " .. h.quote(c.text)
+          script[#script + 1] = "__doctest_t=$(date +%s%N)"
           script[#script + 1] = c.text
-          script[#script + 1] = "__doctest_rc=$?"
+          script[#script + 1] = "__doctest_rc=$?; printf 'doc-test-time %s %d\\n' " .. h.quote(at) ..
+            " $(( ($(date +%s%N) - __doctest_t) / 1000000 )) >> " .. h.quote(root .. "/../times")
           script[#script + 1] = "if [ $__doctest_rc -ne " .. want .. " ]; then printf '\\ndoc-test: " .. at ..
             ": exit status %d, expected " .. want .. "\\n' $__doctest_rc; exit 1; fi"
         end
@@ -231,6 +235,10 @@ function M.run(path, name, opts)
   local text = h.read(log) or ""
   say(string.format("%s: %d commands in %d blocks run (%d s); %d blocks not run, %d skipped",
                     name, counts.commands, counts.blocks, os.time() - t0, counts.not_run, counts.skipped))
+  for line in (h.read(root .. "/../times") or ""):gmatch("[^\n]+") do
+    local at, ms = line:match("^doc%-test%-time (%S+) (%d+)$")
+    if at and tonumber(ms) >= 2000 then say(string.format("slow: %s: %.1f s", at, ms / 1000)) end
+  end
   local status = not ok and "fail" or (#skips > 0 and "skip" or "pass")
   return { status = status, report = table.concat(report, "\n"), log = text, skips = skips, counts = counts }
 end

@@ -50,6 +50,7 @@ describe("the doc-test runner", function()
       fence("sh", "true", "not run:"),
       "See [the spec](docs/no-such-page.md).\n",
       fence("sh", "echo 'never closed"),
+      "<!-- doc-test: not run:\n     on two lines -->\n" .. fence("sh", "true"),
     }) do
       local r = page(text)
       assert.are.equal("fail", r.status, text)
