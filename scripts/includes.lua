@@ -79,7 +79,7 @@ end
 -- The files of TREE (relative to the checkout) and their quoted includes,
 -- resolved to files of the checkout (others: generated or system, left out).
 local function scan(tree)
-  local files = sh_lines("cd '" .. CHECKOUT .. "' && find " .. tree .. " -name '*.[ch]' | LC_ALL=C sort")
+  local files = sh_lines("cd '" .. CHECKOUT .. "' && find " .. tree .. "/ -name '*.[ch]' | LC_ALL=C sort")
   local includes = {}
   for _, file in ipairs(files) do
     local list = {}

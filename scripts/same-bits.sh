@@ -2,7 +2,10 @@
 # same-bits.sh: whether two builds of seqcc (before and after a refactor) train
 # the same bits. Each seed model named (default: one of every data kind and
 # input) is trained in both builds from the same data with the same options;
-# the checkpoints' SHA-256 and the eval figures of both must be equal. Exits 1 on the first difference.
+# the checkpoints' SHA-256 and the eval figures of both must be equal. Then
+# the bad-spec corpus (tests/bad_specs) through both compilers and a set of
+# broken data files through both model binaries: the same messages and exit
+# statuses. Exits 1 after any difference. Exits 1 on the first difference.
 #
 #   scripts/same-bits.sh OLD_BUILD NEW_BUILD [MODEL...]
 #
@@ -68,4 +71,66 @@ for m in "${models[@]}"; do
         status=1
     fi
 done
+
+# What BIN ARGS... prints and exits with, the scratch folder's name taken out.
+outcome() {
+    local rc=0
+    "$@" >"$tmp/out" 2>&1 </dev/null || rc=$?
+    sed "s|$tmp|TMP|g" "$tmp/out"
+    echo "exit $rc"
+}
+
+# The bad-spec corpus: each spec's message and status from both compilers.
+specs=0 differ=0
+for spec in "$root"/tests/bad_specs/*.yaml; do
+    a=$(outcome "$old/compiler/seqcc" "$spec" -o "$tmp/o")
+    b=$(outcome "$new/compiler/seqcc" "$spec" -o "$tmp/n")
+    specs=$((specs + 1))
+    if [ "$a" != "$b" ]; then
+        differ=$((differ + 1))
+        printf '%s: DIFFERENT\n--- old\n%s\n--- new\n%s\n' "${spec#"$root"/}" "$a" "$b"
+    fi
+done
+echo "tests/bad_specs: $specs specs, $differ with other messages"
+[ $differ -eq 0 ] || status=1
+
+# Broken data: each file's message and status from both binaries' train.
+bad=$tmp/bad
+mkdir -p "$bad"
+hdr=tweet_id,airline_sentiment,text
+printf '%s\n1,positive,good\n2,negative,"unclosed\n' "$hdr" >"$bad/unclosed_quote.csv"
+printf '%s\n1,positive,good\n2,negative\n' "$hdr" >"$bad/short_row.csv"
+printf '%s\n1,positive,g\377od\n' "$hdr" >"$bad/bad_utf8.csv"
+printf '%s\n1,positive,go\000od\n' "$hdr" >"$bad/nul.csv"
+printf 'tweet_id,sentiment,text\n1,positive,good\n' >"$bad/no_label_column.csv"
+printf '%s\n' "$hdr" >"$bad/header_only.csv"
+: >"$bad/empty.csv"
+printf 'Date,Open,High,Low,Close,Volume\n2018-10-09,1,2,3,4,5\n2018-10-10,1,2,x,4,5\n' >"$bad/stock_not_a_number.csv"
+printf 'Date,Open,High,Low,Close,Volume\n2018-10-09,1,2,3,4,5\n' >"$bad/stock_too_few_rows.csv"
+printf 'Date,Open,High,Low,Volume\n2018-10-09,1,2,3,5\n' >"$bad/stock_no_target.csv"
+: >"$bad/empty.txt"
+printf 'to be or\377 not\n' >"$bad/bad_utf8.txt"
+printf 'to be\000 or not\n' >"$bad/nul.txt"
+printf 'short\n' >"$bad/short.txt"
+cases=0 differ=0
+for f in "$bad"/*; do
+    case $f in
+        *stock_*) m=stock_lstm ;;
+        *.txt) m=hamlet_charlm ;;
+        *) m=tweets_lstm ;;
+    esac
+    a=$(outcome "$old/$m" train --data "$f" --out "$tmp/run" --max-steps 2)
+    rm -rf "$tmp/run"
+    b=$(outcome "$new/$m" train --data "$f" --out "$tmp/run" --max-steps 2)
+    rm -rf "$tmp/run"
+    cases=$((cases + 1))
+    if [ "$a" != "$b" ]; then
+        differ=$((differ + 1))
+        printf '%s: DIFFERENT\n--- old\n%s\n--- new\n%s\n' "$(basename "$f")" "$a" "$b"
+    elif [ "${a##*exit }" = 0 ]; then
+        echo "$(basename "$f"): accepted by both (not a bad file)"
+    fi
+done
+echo "broken data files: $cases, $differ with other messages"
+[ $differ -eq 0 ] || status=1
 exit $status

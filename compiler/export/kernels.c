@@ -10,7 +10,7 @@
  * scale per column, seq_q8). Blocks keep this file's order, so a block
  * comes after the blocks it calls. Text outside blocks (this comment, the
  * test harness below) is never copied. The kernels have the runtime's
- * semantics (runtime/kernels/kernels.h) at batch 1 and on blocked sequences of any
+ * semantics (runtime/kernels.h) at batch 1 and on blocked sequences of any
  * rows; the test suite checks an export against the binary's predictions.
  *
  * Compiled as it stands by tests/unit/test_export_kernels.c, once per mode
@@ -524,7 +524,7 @@ static void seq_parallel_blocks_len(int blocks,
 }
 /* @end */
 
-/* ---- text: UTF-8 and the tokenizer (runtime/base/utf8.c, runtime/data/tokenizer.c) ---- */
+/* ---- text: UTF-8 and the tokenizer (runtime/utf8.c, runtime/tokenizer.c) ---- */
 
 /* @kernel seq_utf8_length */
 /* The bytes of the UTF-8 sequence at S (AVAIL bytes left), 0 if it is not
@@ -732,7 +732,7 @@ static void seq_tok_put(seq_tok_ring *r, const unsigned char *t, size_t len)
 
 /* @kernel seq_tok_scan */
 /* Splits TEXT into tokens as the runtime's tokenizer does
- * (runtime/data/tokenizer.h): whitespace separates them, STRIP_HTML makes a tag
+ * (runtime/tokenizer.h): whitespace separates them, STRIP_HTML makes a tag
  * whitespace, an apostrophe between word characters is part of a word;
  * other punctuation is a token of its own (PUNCT 0, split), a separator
  * (1, strip) or a word character (2, keep). */
