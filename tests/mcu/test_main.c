@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "base/model.h"
+#include "model.h"
 #include "cases.h"
 
 #ifdef SEQCC_MCU_HOST

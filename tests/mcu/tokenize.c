@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/model.h"
+#include "model.h"
 
 #ifndef SEQCC_CHAR_LM
 
