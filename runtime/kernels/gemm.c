@@ -111,10 +111,41 @@ typedef struct tile_args {
     const float *b;
     size_t ldb, unit;
     unsigned last;
+    int b_padded; /* B's last unit holds zeros past the columns: whole loads */
     float beta;
     float *c;
     size_t ldc;
 } tile_args;
+
+/* The k loop of a tile: MR x U sums go on over all of k. MASKED loads
+ * the last unit of B under LAST (B read in place, n not a multiple of 16);
+ * copied and packed B are padded with zeros, and load whole. */
+__attribute__((target("avx512f"), always_inline)) static inline void
+tile512_sums(const int mr, const int u, const int a_by_k, const int masked, const tile_args *t,
+             __m512 acc[12][4])
+{
+    const __mmask16 last = (__mmask16)t->last;
+    const float *a = t->a, *b = t->b;
+    const int k = t->k;
+    const size_t lda = t->lda, ldb = t->ldb, unit = t->unit;
+#pragma GCC unroll 4
+    for (int kk = 0; kk < k; kk++) {
+        __m512 bq[4];
+#pragma GCC unroll 4
+        for (int q = 0; q < u; q++)
+            bq[q] = masked && q == u - 1 ? _mm512_maskz_loadu_ps(last, b + q * unit)
+                                         : _mm512_loadu_ps(b + q * unit);
+#pragma GCC unroll 12
+        for (int i = 0; i < mr; i++) {
+            __m512 ai = _mm512_set1_ps(a_by_k ? a[i] : a[i * lda]);
+#pragma GCC unroll 4
+            for (int q = 0; q < u; q++)
+                acc[i][q] = _mm512_fmadd_ps(ai, bq[q], acc[i][q]);
+        }
+        a += a_by_k ? lda : 1;
+        b += ldb;
+    }
+}
 
 /* MR x U sums; MR, U and A_BY_K are literals at every call, so that the
  * accumulators are registers and the loops unroll. */
@@ -123,7 +154,6 @@ tile512(const int mr, const int u, const int a_by_k, const tile_args *t)
 {
     __m512 acc[12][4];
     const __mmask16 last = (__mmask16)t->last;
-    const float *a = t->a, *b = t->b;
 #pragma GCC unroll 12
     for (int i = 0; i < mr; i++)
 #pragma GCC unroll 4
@@ -131,22 +161,10 @@ tile512(const int mr, const int u, const int a_by_k, const tile_args *t)
             acc[i][q] = t->from_c ? _mm512_maskz_loadu_ps(q == u - 1 ? last : 0xffff,
                                                           t->c + i * t->ldc + 16 * q)
                                   : _mm512_setzero_ps();
-    for (int kk = 0; kk < t->k; kk++) {
-        __m512 bq[4];
-#pragma GCC unroll 4
-        for (int q = 0; q < u; q++)
-            bq[q] = q == u - 1 ? _mm512_maskz_loadu_ps(last, b + q * t->unit)
-                               : _mm512_loadu_ps(b + q * t->unit);
-#pragma GCC unroll 12
-        for (int i = 0; i < mr; i++) {
-            __m512 ai = _mm512_set1_ps(a_by_k ? a[i] : a[i * t->lda]);
-#pragma GCC unroll 4
-            for (int q = 0; q < u; q++)
-                acc[i][q] = _mm512_fmadd_ps(ai, bq[q], acc[i][q]);
-        }
-        a += a_by_k ? t->lda : 1;
-        b += t->ldb;
-    }
+    if (t->b_padded)
+        tile512_sums(mr, u, a_by_k, 0, t, acc);
+    else
+        tile512_sums(mr, u, a_by_k, 1, t, acc);
 #pragma GCC unroll 12
     for (int i = 0; i < mr; i++) {
         float *ci = t->c + i * t->ldc;
@@ -381,6 +399,7 @@ static void gemm_tiles(seq_simd level, int m, int n, int k, const float *a, size
             int cols = n - j0 < 16 * u ? n - j0 : 16 * u;
             tile_fn *tile = tile_for(level, u, a_by_k);
             t.last = (1u << (cols - 16 * (u - 1))) - 1;
+            t.b_padded = layout != B_ROWS || cols == 16 * u;
             switch (layout) {
             case B_PANELS:
                 t.b = b + (size_t)j0 * k + (size_t)k0 * 16, t.ldb = 16, t.unit = (size_t)16 * k;
