@@ -40,9 +40,30 @@ static void vexp(size_t n, const real *x, real *y)
 #define vexp seq_vexpf
 #endif
 
+/* Work below this many reals runs on the calling thread: a wake-up costs more. */
+enum { PARALLEL_REALS = 1 << 16 };
+
+typedef struct zero_job {
+    size_t n;
+    real *x;
+} zero_job;
+
+static void zero_part(void *ctx, int part, int n)
+{
+    const zero_job *j = ctx;
+    size_t begin, end;
+    seq_pool_slice(j->n, part, n, &begin, &end);
+    memset(j->x + begin, 0, (end - begin) * sizeof *j->x);
+}
+
+/* Large arrays (an embedding's gradient) by the pool's threads. */
 void seq_zero(size_t n, real *x)
 {
-    memset(x, 0, n * sizeof *x);
+    zero_job j = {n, x};
+    if (n >= 16 * PARALLEL_REALS)
+        seq_pool_run(zero_part, &j);
+    else
+        memset(x, 0, n * sizeof *x);
 }
 
 void seq_copy(size_t n, const real *x, real *y)
@@ -160,34 +181,74 @@ void seq_embedding_backward(int batch, int steps, int dim, int rows, const int32
     seq_char_embedding_backward(batch, steps, 1, dim, rows, ids, dout, dtable);
 }
 
-void seq_char_embedding_forward(int batch, int steps, int width, int dim, int rows,
-                                const int32_t *ids, const real *table, real *out)
+/* An embedding's rows of a batch, or columns of its table, split among the
+ * pool's threads when there are enough of them to repay a wake-up: each
+ * output element is written by one thread in the order one thread would. */
+typedef struct embedding_job {
+    int batch, steps, width, dim, rows;
+    const int32_t *ids;
+    const real *from; /* the table (forward), the output's gradient (backward) */
+    real *to;
+} embedding_job;
+
+
+static void embedding_forward_part(void *ctx, int part, int n)
 {
-    size_t D = (size_t)dim;
-    for (int b = 0; b < batch; b++)
-        for (int t = 0; t < steps; t++) {
-            real *o = out + blocked_row(b, t, steps, rows, width * dim);
-            const int32_t *id = ids + ((size_t)b * steps + t) * width;
-            for (int w = 0; w < width; w++)
-                memcpy(o + w * D, table + (size_t)id[w] * D, D * sizeof *out);
+    const embedding_job *j = ctx;
+    size_t D = (size_t)j->dim;
+    for (int b = j->batch * part / n; b < j->batch * (part + 1) / n; b++)
+        for (int t = 0; t < j->steps; t++) {
+            real *o = j->to + blocked_row(b, t, j->steps, j->rows, j->width * j->dim);
+            const int32_t *id = j->ids + ((size_t)b * j->steps + t) * j->width;
+            for (int w = 0; w < j->width; w++)
+                memcpy(o + w * D, j->from + (size_t)id[w] * D, D * sizeof *o);
         }
 }
 
-SEQ_HOT void seq_char_embedding_backward(int batch, int steps, int width, int dim, int rows,
-                                         const int32_t *restrict ids, const real *restrict dout,
-                                         real *restrict dtable)
+void seq_char_embedding_forward(int batch, int steps, int width, int dim, int rows,
+                                const int32_t *ids, const real *table, real *out)
 {
-    size_t D = (size_t)dim;
-    for (int b = 0; b < batch; b++)
-        for (int t = 0; t < steps; t++) {
-            const real *d = dout + blocked_row(b, t, steps, rows, width * dim);
-            const int32_t *id = ids + ((size_t)b * steps + t) * width;
-            for (int w = 0; w < width; w++) {
-                real *row = dtable + (size_t)id[w] * D;
-                for (size_t j = 0; j < D; j++)
-                    row[j] += d[w * D + j];
+    embedding_job j = {batch, steps, width, dim, rows, ids, table, out};
+    if ((size_t)batch * steps * width * dim >= PARALLEL_REALS)
+        seq_pool_run(embedding_forward_part, &j);
+    else
+        embedding_forward_part(&j, 0, 1);
+}
+
+/* Columns [J0, J1) of every row the ids name: the sums in the ids' order. */
+SEQ_HOT static void embedding_backward_columns(const embedding_job *j, size_t j0, size_t j1)
+{
+    size_t D = (size_t)j->dim;
+    for (int b = 0; b < j->batch; b++)
+        for (int t = 0; t < j->steps; t++) {
+            const real *d = j->from + blocked_row(b, t, j->steps, j->rows, j->width * j->dim);
+            const int32_t *id = j->ids + ((size_t)b * j->steps + t) * j->width;
+            for (int w = 0; w < j->width; w++) {
+                real *restrict row = j->to + (size_t)id[w] * D;
+                const real *restrict dw = d + w * D;
+                for (size_t c = j0; c < j1; c++)
+                    row[c] += dw[c];
             }
         }
+}
+
+static void embedding_backward_part(void *ctx, int part, int n)
+{
+    const embedding_job *j = ctx;
+    size_t j0, j1;
+    seq_pool_slice((size_t)j->dim, part, n, &j0, &j1);
+    if (j0 < j1)
+        embedding_backward_columns(j, j0, j1);
+}
+
+void seq_char_embedding_backward(int batch, int steps, int width, int dim, int rows,
+                                 const int32_t *ids, const real *dout, real *dtable)
+{
+    embedding_job j = {batch, steps, width, dim, rows, ids, dout, dtable};
+    if (dim >= 32 && (size_t)batch * steps * width * dim >= PARALLEL_REALS)
+        seq_pool_run(embedding_backward_part, &j);
+    else
+        embedding_backward_columns(&j, 0, (size_t)dim);
 }
 
 SEQ_HOT void seq_lstm_cell_forward(int batch, int units, const real *restrict bias,

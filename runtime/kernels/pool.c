@@ -64,6 +64,13 @@ int seq_pool_size(void)
     return size;
 }
 
+void seq_pool_slice(size_t count, int part, int n, size_t *begin, size_t *end)
+{
+    size_t per = ((count + (size_t)n - 1) / (size_t)n + 15) & ~(size_t)15;
+    *begin = per * (size_t)part < count ? per * (size_t)part : count;
+    *end = *begin + per < count ? *begin + per : count;
+}
+
 int seq_pool_busy(void)
 {
     return running;

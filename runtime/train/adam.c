@@ -13,17 +13,59 @@
 #define SQRT sqrtf
 #endif
 
-/* SUM + the sum of g^2 over N gradients, in index order. */
-static double add_squares(double sum, size_t n, const real *g)
+/* The sum of g^2 over N gradients, in double, in CHUNKS chunks of whole
+ * 16-element lines that depend only on N; each chunk sums in LANES
+ * accumulators (element i in lane i % LANES), then its lanes in order, then
+ * the chunks in order. Threads take chunks: the same bits whatever their
+ * number. */
+enum { SQUARE_CHUNKS = 64, SQUARE_LANES = 8 };
+
+typedef struct squares_job {
+    size_t n, chunk;
+    const real *g;
+    double sums[SQUARE_CHUNKS];
+} squares_job;
+
+SEQ_HOT static double chunk_squares(size_t n, const real *restrict g)
 {
-    for (size_t i = 0; i < n; i++)
-        sum += (double)g[i] * g[i];
+    double lane[SQUARE_LANES] = {0}, sum = 0;
+    size_t i = 0;
+    for (; i + SQUARE_LANES <= n; i += SQUARE_LANES)
+        for (int l = 0; l < SQUARE_LANES; l++)
+            lane[l] += (double)g[i + l] * g[i + l];
+    for (int l = 0; i < n; i++, l++)
+        lane[l] += (double)g[i] * g[i];
+    for (int l = 0; l < SQUARE_LANES; l++)
+        sum += lane[l];
+    return sum;
+}
+
+static void squares_part(void *ctx, int part, int n)
+{
+    squares_job *j = ctx;
+    for (int c = SQUARE_CHUNKS * part / n; c < SQUARE_CHUNKS * (part + 1) / n; c++) {
+        size_t begin = (size_t)c * j->chunk, end = begin + j->chunk;
+        begin = begin < j->n ? begin : j->n, end = end < j->n ? end : j->n;
+        j->sums[c] = chunk_squares(end - begin, j->g + begin);
+    }
+}
+
+static double sum_squares(size_t n, const real *g)
+{
+    squares_job j = {n, ((n + SQUARE_CHUNKS - 1) / SQUARE_CHUNKS + 15) & ~(size_t)15, g, {0}};
+    if (n >= 65536)
+        seq_pool_run(squares_part, &j);
+    else
+        squares_part(&j, 0, 1);
+    double sum = 0;
+    for (int c = 0; c < SQUARE_CHUNKS; c++)
+        sum += j.sums[c];
     return sum;
 }
 
 double seq_grad_norm(size_t n, const real *g)
 {
-    return sqrt(add_squares(0, n, g));
+    return sqrt(sum_squares(n, g));
 }
 
 typedef struct adam_job {
@@ -63,8 +105,8 @@ SEQ_HOT static void adam_range(const adam_job *j, size_t begin, size_t end)
 static void adam_part(void *ctx, int part, int n)
 {
     const adam_job *j = ctx;
-    size_t per = ((j->n + (size_t)n - 1) / (size_t)n + 15) & ~(size_t)15;
-    size_t begin = per * (size_t)part, end = begin + per < j->n ? begin + per : j->n;
+    size_t begin, end;
+    seq_pool_slice(j->n, part, n, &begin, &end);
     if (begin < end)
         adam_range(j, begin, end);
 }
@@ -111,7 +153,7 @@ double seq_trainable_grad_norm(const seq_model_info *info, const real *g)
     double sum = 0;
     size_t begin, n;
     for (int i = 0; (n = trainable_run(info, &i, &begin)) > 0;)
-        sum = add_squares(sum, n, g + begin);
+        sum += sum_squares(n, g + begin);
     return sqrt(sum);
 }
 

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "data/dataset.h"
 #include "train/init.h"
+#include "kernels/kernels.h"
 #include "kernels/pool.h"
 
 /* The double builds (the headers declare the float ones here). */
@@ -121,14 +122,51 @@ static void test_adam(void)
     CHECK_NEAR(seq_d_grad_norm(4, norm_in), 5, 1e-15);
 }
 
-/* Threads split the update; every element is updated, the same way. Sizes
- * around multiples of 2 x 16 (the slices are whole 16-element lines). */
-static void test_adam_threads(void)
+/* The sum of squares in long double, for the norm's accuracy. */
+static double norm_reference(size_t n, const float *g)
 {
-    enum { CASES = 4 };
-    const size_t sizes[CASES] = {65536, 65537, 65551, 349057};
+    long double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += (long double)g[i] * g[i];
+    return (double)sqrtl(sum);
+}
+
+/* An embedding's gradient as one thread sums it, in the ids' order:
+ * out rows blocked as [batch / rows][steps][rows][dim]. */
+static void embedding_backward_reference(int batch, int steps, int dim, int rows,
+                                         const int32_t *ids, const float *dout, float *dtable)
+{
+    for (int b = 0; b < batch; b++)
+        for (int t = 0; t < steps; t++) {
+            const float *d = dout + (((size_t)(b / rows) * steps + t) * rows + b % rows) * dim;
+            float *row = dtable + (size_t)ids[b * steps + t] * dim;
+            for (int j = 0; j < dim; j++)
+                row[j] += d[j];
+        }
+}
+
+/* What the pool's threads split gives what one thread gives, bit for bit:
+ * the Adam update (every element updated), the gradient norm (fixed chunks,
+ * within 1e-12 of a long double sum), an embedding's rows forward and its
+ * table's columns backward (dim 48: slices of 32 and 16), zeroing. Sizes
+ * around multiples of 2 x 16 (the slices are whole 16-element lines). */
+static void test_threads(void)
+{
+    enum { CASES = 5, BATCH = 40, STEPS = 50, DIM = 48, ROWS = 10, VOCAB = 100 };
+    const size_t sizes[CASES] = {1000, 65536, 65537, 65551, 349057};
+    const size_t table = (size_t)VOCAB * DIM, out = (size_t)BATCH * STEPS * DIM;
     seq_optim_info o = {.lr = 0.001, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-7};
     float *want[CASES], *got[CASES];
+    double norms[2][CASES];
+    float *embedded[2], *dtable[2], *zeroed[2];
+    int32_t ids[BATCH * STEPS];
+    for (int i = 0; i < BATCH * STEPS; i++)
+        ids[i] = (int32_t)((i * 7919) % VOCAB);
+    float *weights = malloc(table * sizeof *weights), *dout = malloc(out * sizeof *dout);
+    for (size_t i = 0; i < table; i++)
+        weights[i] = (float)(i % 97) * 0.01f;
+    for (size_t i = 0; i < out; i++)
+        dout[i] = (float)((double)(i * 104729 % 1000) - 499.5) * 1e-3f;
     for (int pass = 0; pass < 2; pass++) {
         seq_pool_init(pass ? 2 : 1); /* the pool only grows: one thread first */
         for (int c = 0; c < CASES; c++) {
@@ -138,9 +176,18 @@ static void test_adam_threads(void)
             for (size_t i = 0; i < n; i++)
                 g[i] = (float)((double)(i * 7919 % 1000) - 500.5) * 1e-5f;
             seq_s_adam_step(&o, 1, n, p, g, m, v, 1);
+            norms[pass][c] = seq_s_grad_norm(n, g);
+            CHECK_NEAR(norms[pass][c] / norm_reference(n, g), 1, 1e-12);
             (pass ? got : want)[c] = p;
             free(m), free(v), free(g);
         }
+        embedded[pass] = malloc(out * sizeof(float));
+        seq_s_embedding_forward(BATCH, STEPS, DIM, ROWS, ids, weights, embedded[pass]);
+        dtable[pass] = calloc(table, sizeof(float));
+        seq_s_embedding_backward(BATCH, STEPS, DIM, ROWS, ids, dout, dtable[pass]);
+        zeroed[pass] = malloc((1u << 21) * sizeof(float));
+        memset(zeroed[pass], 0xff, (1u << 21) * sizeof(float));
+        seq_s_zero((1u << 21) - 3, zeroed[pass]);
     }
     for (int c = 0; c < CASES; c++) {
         size_t n = sizes[c], left_out = 0;
@@ -148,8 +195,24 @@ static void test_adam_threads(void)
             left_out += want[c][i] == 0 || got[c][i] == 0;
         CHECK_MSG(left_out == 0, "n = %zu: %zu elements not updated", n, left_out);
         CHECK_MSG(memcmp(want[c], got[c], n * sizeof(float)) == 0, "n = %zu: 2 threads differ", n);
+        CHECK_MSG(norms[0][c] == norms[1][c], "n = %zu: the norm differs with 2 threads", n);
         free(want[c]), free(got[c]);
     }
+    float *reference = calloc(table, sizeof *reference);
+    embedding_backward_reference(BATCH, STEPS, DIM, ROWS, ids, dout, reference);
+    CHECK(memcmp(dtable[0], reference, table * sizeof *reference) == 0);
+    CHECK(memcmp(dtable[1], reference, table * sizeof *reference) == 0);
+    CHECK(memcmp(embedded[0], embedded[1], out * sizeof(float)) == 0);
+    int b = 33, t = 7; /* row (33, 7) holds the table's row of its id */
+    CHECK(memcmp(embedded[1] + (((size_t)(b / ROWS) * STEPS + t) * ROWS + b % ROWS) * DIM,
+                 weights + (size_t)ids[b * STEPS + t] * DIM, DIM * sizeof(float)) == 0);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < (1u << 21) - 3; i++)
+        nonzero += zeroed[1][i] != 0;
+    CHECK(nonzero == 0 && zeroed[1][(1u << 21) - 3] != 0);
+    for (int pass = 0; pass < 2; pass++)
+        free(embedded[pass]), free(dtable[pass]), free(zeroed[pass]);
+    free(reference), free(weights), free(dout);
 }
 
 static void test_batches(void)
@@ -224,7 +287,7 @@ int main(void)
 {
     test_init();
     test_adam();
-    test_adam_threads();
+    test_threads();
     test_batches();
     test_batches_per_step();
     test_batches_of_windows();
