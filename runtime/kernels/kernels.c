@@ -191,7 +191,6 @@ typedef struct embedding_job {
     real *to;
 } embedding_job;
 
-
 static void embedding_forward_part(void *ctx, int part, int n)
 {
     const embedding_job *j = ctx;
