@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """bench_export.py: batch-1 prediction of each seed model's freestanding export
 (NAME export, f32 and int8 weights, compiled with -O2: plain C, no intrinsics)
-beside the model binary's own (NAME bench's predict_ms: OpenBLAS and the SIMD
-kernels), 1 thread, in one run, interleaved; the machine's 1-core fp32 peak
-(bench/peak_flops.c) in the header.
+and of its ONNX file in ONNX Runtime (NAME export-onnx, bench/ort_bench.js:
+onnxruntime-node, 1 thread, every graph optimization; left out where Node,
+the package or the build's ONNX is missing) beside the model binary's own
+(NAME bench's predict_ms: OpenBLAS and the SIMD kernels), 1 thread, in one
+run, interleaved; the machine's 1-core fp32 peak (bench/peak_flops.c) in the
+header.
 
     bench/bench_export.py [--build build] [--repeat 3] [--models a,b] [--json]
 
@@ -70,11 +73,37 @@ def prepare(name, binary, cc, tmp):
             kind_of(name).split() + ["-I", out, "-I", os.path.join(ROOT, "runtime"),
                                      os.path.join(ROOT, "tests", "export", "driver.c"),
                                      os.path.join(out, name + "_infer.c")] +
-            ([os.path.join(ROOT, "runtime", f) for f in ("rng.c", "utf8.c")]
+            ([os.path.join(ROOT, "runtime", "base", f) for f in ("rng.c", "utf8.c")]
              if "CHAR_LM" in kind_of(name) else []) +
             ["-o", exe, "-lm"])
         exes[w] = exe
+    onnx = os.path.join(tmp, name, name + ".onnx")
+    p = subprocess.run([binary, "export-onnx", "--checkpoint",
+                        os.path.join(run_dir, "checkpoint.safetensors"), "--out", onnx],
+                       capture_output=True, text=True, check=False)
+    exes["ort"] = onnx if p.returncode == 0 else None
     return exes
+
+
+def node_env():
+    """The environment that finds onnxruntime-node (npm's global folder), or None."""
+    try:
+        root = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+        env = dict(os.environ, NODE_PATH=root)
+        subprocess.run(["node", "-e", "require('onnxruntime-node')"], env=env, check=True,
+                       capture_output=True)
+        return env
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def ort_ms(onnx, env):
+    p = subprocess.run(["node", os.path.join(HERE, "ort_bench.js"), onnx, "200"], env=env,
+                       capture_output=True, text=True, check=False)
+    if p.returncode != 0:
+        raise SystemExit(f"ort_bench.js {onnx}: {p.stderr.strip()}")
+    return json.loads(p.stdout)["predict_ms"]
 
 
 def main():
@@ -90,7 +119,12 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         peak_line = peak(args.cc, tmp)
         exes = {n: prepare(n, os.path.join(args.build, n), args.cc, tmp) for n in names}
+        env = node_env()
+        ort = env is not None and all(exes[n]["ort"] for n in names)
         times = {n: {"binary": [], "f32": [], "int8": []} for n in names}
+        if ort:
+            for n in names:
+                times[n]["ort"] = []
         for _ in range(args.repeat):  # interleaved: binary, f32, int8, model by model
             for n in names:
                 b = json.loads(run([os.path.join(args.build, n), "bench", "--threads", "1",
@@ -98,6 +132,8 @@ def main():
                 times[n]["binary"].append(b["predict_ms"])
                 for w in ("f32", "int8"):
                     times[n][w].append(json.loads(run([exes[n][w], "bench", "200"]))["predict_ms"])
+                if ort:
+                    times[n]["ort"].append(ort_ms(exes[n]["ort"], env))
     rows = []
     for n in names:
         t = {k: (statistics.median(v), min(v), max(v)) for k, v in times[n].items()}
@@ -107,11 +143,14 @@ def main():
         print(json.dumps({"peak": peak_line, "cpu": cpu_name(), "models": rows}, indent=1))
         return
     print(f"CPU: {cpu_name()}; peak: {peak_line}")
-    print("| model | binary predict ms | export f32 ms | export int8 ms | f32 / binary |")
-    print("|---|---:|---:|---:|---:|")
+    ort = "ort_ms" in rows[0]
+    print("| model | binary predict ms | export f32 ms | export int8 ms | f32 / binary |" +
+          (" ONNX Runtime ms | ONNX Runtime / binary |" if ort else ""))
+    print("|---|---:|---:|---:|---:|" + ("---:|---:|" if ort else ""))
     for r in rows:
         print(f"| {r['model']} | {r['binary_ms']:.4f} | {r['f32_ms']:.4f} | {r['int8_ms']:.4f} | "
-              f"{r['f32_ms'] / r['binary_ms']:.2f}x |")
+              f"{r['f32_ms'] / r['binary_ms']:.2f}x |" +
+              (f" {r['ort_ms']:.4f} | {r['ort_ms'] / r['binary_ms']:.2f}x |" if ort else ""))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,10 @@ install(FILES ${PROJECT_BINARY_DIR}/seqccConfig.cmake ${PROJECT_BINARY_DIR}/seqc
 file(RELATIVE_PATH PC_PCDIR_TO_PREFIX /p/${CMAKE_INSTALL_LIBDIR}/pkgconfig /p)
 string(REGEX REPLACE "/$" "" PC_PCDIR_TO_PREFIX "${PC_PCDIR_TO_PREFIX}")
 set(PC_EXTRA_LIBS "")
+set(PC_EXTRA_REQUIRES "")
+if(SEQCC_ONNX) # the runtime writes ONNX files with protobuf-c
+  set(PC_EXTRA_REQUIRES " libprotobuf-c")
+endif()
 if(CMAKE_DL_LIBS) # dlopen, for Open MPI (SEQCC_MPI)
   string(APPEND PC_EXTRA_LIBS " -l${CMAKE_DL_LIBS}")
 endif()

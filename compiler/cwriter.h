@@ -33,6 +33,9 @@ void emit_sum_blocks(seq_buf *out, const layer *l, int blocks, size_t kernel, si
 void emit_rule(seq_buf *out, const char *fmt, ...) SEQ_PRINTF(2, 3);
 
 
+/* TEXT's lines as the array NAME[]: one C string a line, then NULL. */
+void emit_lines_array(seq_buf *out, const char *name, const seq_buf *text);
+
 /* The first lines of a generated FILE's comment: what it holds, and which
  * seqcc and spec (SHA256 digest) wrote it. */
 void emit_banner(seq_buf *out, const spec *s, const char *file, const char *what,

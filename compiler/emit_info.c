@@ -9,6 +9,7 @@
 
 #include "base/kinds.h"
 #include "export.h"
+#include "onnx.h"
 #include "summary.h"
 #include "version.h"
 
@@ -149,6 +150,7 @@ void emit_info(seq_buf *out, const plan *pl, const char *sha256)
     info_tensors(out, pl);
     info_summary(out, s);
     emit_export(out, pl, sha256);
+    emit_onnx(out, pl);
     const char *base = strrchr(s->file, '/');
     base = base ? base + 1 : s->file;
     seq_buf_printf(out, "\nconst seq_model_info %s_info = {\n", s->name);
@@ -171,6 +173,7 @@ void emit_info(seq_buf *out, const plan *pl, const char *sha256)
     seq_buf_printf(out, "    .n_params = %zu,\n    .n_tensors = %d,\n    .tensors = tensors,\n",
                    pl->params_arena.total, pl->n_params);
     seq_buf_puts(out, "    .summary = summary,\n"
-                      "    .export_header = export_header,\n    .export_source = export_source,\n");
+                      "    .export_header = export_header,\n    .export_source = export_source,\n"
+                      "    .onnx_graph = onnx_graph,\n");
     info_sections(out, s);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cwriter.h"
 #include "emit.h"
 #include "layer.h"
 
@@ -592,21 +593,6 @@ static void emit_source_template(seq_buf *out, const model *m, const char *sha25
     seq_buf_free(&api);
 }
 
-/* TEXT as NAME[]: one string a line, then NULL. */
-static void lines_array(seq_buf *out, const char *name, const seq_buf *text)
-{
-    seq_buf_printf(out, "\nstatic const char *const %s[] = {\n", name);
-    for (const char *p = text->data, *end = text->data + text->len; p < end;) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t len = (size_t)((nl ? nl : end) - p);
-        seq_buf_puts(out, "    ");
-        seq_buf_cstring(out, p, len);
-        seq_buf_puts(out, ",\n");
-        p += len + 1;
-    }
-    seq_buf_puts(out, "    NULL,\n};\n");
-}
-
 void emit_export(seq_buf *out, const plan *pl, const char *sha256)
 {
     model m = model_of(pl);
@@ -615,8 +601,8 @@ void emit_export(seq_buf *out, const plan *pl, const char *sha256)
     emit_source_template(&source, &m, sha256);
     seq_buf_puts(out, "\n/* The freestanding export's template (`NAME export`, seqcc's export.h):\n"
                       " * NAME_infer.h, then NAME_infer.c. */");
-    lines_array(out, "export_header", &header);
-    lines_array(out, "export_source", &source);
+    emit_lines_array(out, "export_header", &header);
+    emit_lines_array(out, "export_source", &source);
     seq_buf_free(&header);
     seq_buf_free(&source);
 }

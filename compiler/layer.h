@@ -9,11 +9,12 @@
  * (the build compiles every file of layers/) and one line X(NAME) in
  * layers/table.c. Its reader uses read.h, its check check.h, its emitters
  * emit.h. A key the struct layer (spec.h) lacks is a field added there.
- * Every callback is required but class_of, summary and params. */
+ * Every callback is required but class_of, summary, params and onnx. */
 #ifndef SEQC_LAYER_H
 #define SEQC_LAYER_H
 
 #include "emit.h"
+#include "onnx.h"
 #include "spec.h"
 
 /* What the pipeline asks of a layer kind (layer_type.flags). */
@@ -69,6 +70,9 @@ typedef struct layer_type {
      * the batch-1 pass: ps->suffix), and the backward (training pass). */
     void (*forward)(seq_buf *out, const plan *pl, const pass *ps, const layer *l);
     void (*backward)(seq_buf *out, const plan *pl, const pass *ps, const layer *l);
+    /* ONNX: its nodes in the prediction graph (onnx.h), reading g->x and
+     * leaving its output's name there; NULL: it has no ONNX form yet. */
+    void (*onnx)(struct onnx_graph *g, const layer *l);
 } layer_type;
 
 /* Every layer kind, in the order 'type' lists them; NULL-terminated. */

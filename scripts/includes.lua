@@ -26,6 +26,7 @@ local LAYERS = {
     "store",    -- JSON, safetensors
     "data",     -- CSV, tokenizer, characters, word vectors, one file per data kind
     "train",    -- a run, the training loop, Adam, initializers, checkpoints, progress
+    "onnx",     -- ONNX files: a model's prediction graph written with protobuf-c
     "api",      -- the C API over a compiled model
     "cli",      -- the model binary's commands
     "seqrt.h",  -- all that generated code includes

@@ -278,6 +278,48 @@ static void char_cnn_backward(seq_buf *out, const plan *pl, const pass *ps, cons
     seq_buf_puts(out, "}\n");
 }
 
+/* The input chars [N, T, W] -> [T*N, W] -> the characters' embeddings
+ * [T*N, D, W] -> Conv (the kernel [K, D, F] as [F, D, K]) -> the maximum over
+ * the word [T*N, F] -> [T, N, F], after the word's embedding [T, N, E]. */
+static void char_cnn_onnx(onnx_graph *g, const layer *l)
+{
+    const param *table = layer_param(g->pl, l, 0), *kernel = layer_param(g->pl, l, 1),
+                *bias = layer_param(g->pl, l, 2);
+    int T = l->in.steps, W = l->word_len, K = l->kernel_size, F = l->filters;
+    int left = l->same ? (K - 1) / 2 : 0, right = l->same ? K - 1 - left : 0;
+    char text[48], words[64], steps[64], inputs[300], word_embedding[96], y[96];
+    seq_buf_printf(g->out, "input chars int64 batch,%d,%d\n", T, W);
+    snprintf(text, sizeof text, "%d,%d", table->dims[0], table->dims[1]);
+    onnx_weight(g, table->name, text, "%s", table->name);
+    snprintf(text, sizeof text, "%d,%d,%d", F, kernel->dims[1], K);
+    onnx_weight(g, kernel->name, text, "%s:perm=2,1,0", kernel->name);
+    snprintf(text, sizeof text, "%d", F);
+    onnx_weight(g, bias->name, text, "%s", bias->name);
+    snprintf(text, sizeof text, "-1,%d", W);
+    onnx_ints(g, text, words, sizeof words);
+    snprintf(text, sizeof text, "%d,-1,%d", T, F);
+    onnx_ints(g, text, steps, sizeof steps);
+
+    snprintf(word_embedding, sizeof word_embedding, "%s", g->x);
+    snprintf(g->x, sizeof g->x, "chars");
+    onnx_then(g, l, "Transpose", NULL, "chars_t", "perm=is:1,0,2");
+    onnx_then(g, l, "Reshape", words, "words", "");
+    onnx_name(y, sizeof y, l, "embedded");
+    snprintf(inputs, sizeof inputs, "%s,%s", table->name, g->x);
+    onnx_node(g, "Gather", inputs, y, "axis=i:0");
+    snprintf(g->x, sizeof g->x, "%s", y);
+    onnx_then(g, l, "Transpose", NULL, "ncw", "perm=is:0,2,1");
+    snprintf(inputs, sizeof inputs, "%s,%s", kernel->name, bias->name);
+    onnx_then(g, l, "Conv", inputs, "conv", "kernel_shape=is:%d pads=is:%d,%d", K, left, right);
+    onnx_activation(g, l, l->act);
+    onnx_then(g, l, "ReduceMax", NULL, "word_max", "axes=is:2 keepdims=i:0");
+    onnx_then(g, l, "Reshape", steps, "features", "");
+    onnx_name(y, sizeof y, l, "out");
+    snprintf(inputs, sizeof inputs, "%s,%s", word_embedding, g->x);
+    onnx_node(g, "Concat", inputs, y, "axis=i:2");
+    snprintf(g->x, sizeof g->x, "%s", y);
+}
+
 const layer_type layer_char_cnn = {
     .type = "char_cnn",
     .keras_class = "CharCNN",
@@ -291,4 +333,5 @@ const layer_type layer_char_cnn = {
     .grads = char_cnn_grads,
     .forward = char_cnn_forward,
     .backward = char_cnn_backward,
+    .onnx = char_cnn_onnx,
 };

@@ -129,6 +129,24 @@ static void conv_backward(seq_buf *out, const plan *pl, const pass *ps, const la
                     layer_param(pl, l, P_BIAS)->offset);
 }
 
+/* [T, N, F] -> [N, F, T] -> Conv (the kernel [K, F, C] as [C, F, K]; 'same':
+ * the extra zero at the end, as Keras) -> [T', N, C]. */
+static void conv_onnx(onnx_graph *g, const layer *l)
+{
+    const param *kernel = layer_param(g->pl, l, 0), *bias = layer_param(g->pl, l, 1);
+    int K = l->kernel_size, left = l->same ? (K - 1) / 2 : 0, right = l->same ? K - 1 - left : 0;
+    char dims[48], both[200];
+    snprintf(dims, sizeof dims, "%d,%d,%d", kernel->dims[2], kernel->dims[1], kernel->dims[0]);
+    onnx_weight(g, kernel->name, dims, "%s:perm=2,1,0", kernel->name);
+    snprintf(dims, sizeof dims, "%d", bias->dims[0]);
+    onnx_weight(g, bias->name, dims, "%s", bias->name);
+    onnx_seq_to_ncw(g, l);
+    snprintf(both, sizeof both, "%s,%s", kernel->name, bias->name);
+    onnx_then(g, l, "Conv", both, "conv", "kernel_shape=is:%d pads=is:%d,%d", K, left, right);
+    onnx_activation(g, l, l->act);
+    onnx_ncw_to_seq(g, l);
+}
+
 const layer_type layer_conv1d = {
     .type = "conv1d",
     .keras_class = "Conv1D",
@@ -141,4 +159,5 @@ const layer_type layer_conv1d = {
     .grads = conv_grads,
     .forward = conv_forward,
     .backward = conv_backward,
+    .onnx = conv_onnx,
 };

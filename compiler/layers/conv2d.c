@@ -154,6 +154,25 @@ static void conv2d_backward(seq_buf *out, const plan *pl, const pass *ps, const 
                     layer_param(pl, l, P_BIAS)->offset);
 }
 
+/* An image [N, C, H, W] (the embedding plane [T, N, E] as [N, 1, T, E]) ->
+ * Conv (the kernel [kh, kw, C, F] as [F, C, kh, kw]) -> [N, F, H', W']. */
+static void conv2d_onnx(onnx_graph *g, const layer *l)
+{
+    const param *kernel = layer_param(g->pl, l, 0), *bias = layer_param(g->pl, l, 1);
+    int kh = l->kernel_size, kw = l->kernel_width, top = same_pad(l, kh), left = same_pad(l, kw);
+    int bottom = l->same ? kh - 1 - top : 0, right = l->same ? kw - 1 - left : 0;
+    char dims[48], both[200];
+    snprintf(dims, sizeof dims, "%d,%d,%d,%d", kernel->dims[3], kernel->dims[2], kh, kw);
+    onnx_weight(g, kernel->name, dims, "%s:perm=3,2,0,1", kernel->name);
+    snprintf(dims, sizeof dims, "%d", bias->dims[0]);
+    onnx_weight(g, bias->name, dims, "%s", bias->name);
+    onnx_image(g, l);
+    snprintf(both, sizeof both, "%s,%s", kernel->name, bias->name);
+    onnx_then(g, l, "Conv", both, "out", "kernel_shape=is:%d,%d pads=is:%d,%d,%d,%d", kh, kw, top,
+              left, bottom, right);
+    onnx_activation(g, l, l->act);
+}
+
 const layer_type layer_conv2d = {
     .type = "conv2d",
     .keras_class = "Conv2D",
@@ -166,4 +185,5 @@ const layer_type layer_conv2d = {
     .grads = conv2d_grads,
     .forward = conv2d_forward,
     .backward = conv2d_backward,
+    .onnx = conv2d_onnx,
 };

@@ -240,6 +240,26 @@ static void td_backward(seq_buf *out, const plan *pl, const pass *ps, const laye
                     layer_param(pl, l, P_KERNEL)->offset, layer_param(pl, l, P_BIAS)->offset);
 }
 
+/* [N, F] -> [N, units] (Gemm), or [T, N, F] -> [T, N, units] at every step
+ * (MatMul, Add); then the activation. */
+static void dense_onnx(onnx_graph *g, const layer *l)
+{
+    const param *kernel = layer_param(g->pl, l, 0), *bias = layer_param(g->pl, l, 1);
+    char dims[32], both[200];
+    snprintf(dims, sizeof dims, "%d,%d", kernel->dims[0], kernel->dims[1]);
+    onnx_weight(g, kernel->name, dims, "%s", kernel->name);
+    snprintf(dims, sizeof dims, "%d", bias->dims[0]);
+    onnx_weight(g, bias->name, dims, "%s", bias->name);
+    if (l->in.is_seq) {
+        onnx_then(g, l, "MatMul", kernel->name, "product", "");
+        onnx_then(g, l, "Add", bias->name, "out", "");
+    } else {
+        snprintf(both, sizeof both, "%s,%s", kernel->name, bias->name);
+        onnx_then(g, l, "Gemm", both, "out", "");
+    }
+    onnx_activation(g, l, l->act);
+}
+
 const layer_type layer_dense = {
     .type = "dense",
     .keras_class = "Dense",
@@ -253,4 +273,5 @@ const layer_type layer_dense = {
     .grads = dense_grads,
     .forward = dense_forward,
     .backward = dense_backward,
+    .onnx = dense_onnx,
 };

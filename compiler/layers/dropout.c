@@ -113,6 +113,12 @@ static void dropout_backward(seq_buf *out, const plan *pl, const pass *ps, const
     seq_buf_puts(out, "}\n");
 }
 
+/* The identity at prediction: no node. */
+static void dropout_onnx(onnx_graph *g, const layer *l)
+{
+    (void)g, (void)l;
+}
+
 const layer_type layer_dropout = {
     .type = "dropout",
     .keras_class = "Dropout",
@@ -124,4 +130,5 @@ const layer_type layer_dropout = {
     .grads = dropout_grads,
     .forward = dropout_forward,
     .backward = dropout_backward,
+    .onnx = dropout_onnx,
 };

@@ -157,6 +157,21 @@ static void embedding_backward(seq_buf *out, const plan *pl, const pass *ps, con
                    R, R, table->size, B, T, E, R);
 }
 
+/* ids [N, T] -> [T, N, E]: the table's rows, time-major. */
+static void embedding_onnx(onnx_graph *g, const layer *l)
+{
+    const param *table = layer_param(g->pl, l, 0);
+    char dims[32], ids[96], y[96], inputs[200];
+    snprintf(dims, sizeof dims, "%d,%d", table->dims[0], table->dims[1]);
+    onnx_weight(g, table->name, dims, "%s", table->name);
+    onnx_then(g, l, "Transpose", NULL, "ids", "perm=is:1,0");
+    snprintf(ids, sizeof ids, "%s", g->x);
+    onnx_name(y, sizeof y, l, "out");
+    snprintf(inputs, sizeof inputs, "%s,%s", table->name, ids);
+    onnx_node(g, "Gather", inputs, y, "axis=i:0");
+    snprintf(g->x, sizeof g->x, "%s", y);
+}
+
 const layer_type layer_embedding = {
     .type = "embedding",
     .keras_class = "Embedding",
@@ -169,4 +184,5 @@ const layer_type layer_embedding = {
     .grads = embedding_grads,
     .forward = embedding_forward,
     .backward = embedding_backward,
+    .onnx = embedding_onnx,
 };

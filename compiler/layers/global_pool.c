@@ -127,6 +127,49 @@ static void global_pool_backward(seq_buf *out, const plan *pl, const pass *ps, c
     blocks_call(out, ps, l, "backward");
 }
 
+/* [T, N, F] -> [N, F]: ReduceMax or ReduceMean over time. Masked, over the
+ * real steps: the mean a sum over the mask's steps divided by their count
+ * (at least 1), the maximum of the values with the padding pushed to -3e38,
+ * times 0 for a row of none. */
+static void global_pool_onnx(onnx_graph *g, const layer *l)
+{
+    if (!l->masked) {
+        onnx_then(g, l, is_max(l) ? "ReduceMax" : "ReduceMean", NULL, "out",
+                  "axes=is:0 keepdims=i:0");
+        return;
+    }
+    char time[64], count[96], x[96], inputs[300];
+    const char *mask = onnx_mask(g);
+    onnx_ints(g, "0", time, sizeof time);
+    onnx_float(g, "one", "1");
+    onnx_name(count, sizeof count, l, "count");
+    snprintf(inputs, sizeof inputs, "%s,%s", mask, time);
+    onnx_node(g, "ReduceSum", inputs, count, "keepdims=i:0");
+    snprintf(x, sizeof x, "%s", g->x);
+    if (is_max(l)) { /* max(x + (mask - 1) * 3e38) * min(count, 1) */
+        onnx_float(g, "far", "3e+38");
+        snprintf(g->x, sizeof g->x, "%s", mask);
+        onnx_then(g, l, "Sub", "one", "padding_off", "");
+        onnx_then(g, l, "Mul", "far", "padding_far", "");
+        onnx_then(g, l, "Add", x, "kept", "");
+        onnx_then(g, l, "ReduceMax", NULL, "max", "axes=is:0 keepdims=i:0");
+        snprintf(x, sizeof x, "%s", g->x);
+        snprintf(g->x, sizeof g->x, "%s", count);
+        onnx_then(g, l, "Min", "one", "any", "");
+        onnx_then(g, l, "Mul", x, "out", "");
+    } else { /* sum(x * mask) / max(count, 1) */
+        onnx_then(g, l, "Mul", mask, "kept", "");
+        onnx_then(g, l, "ReduceSum", time, "sum", "keepdims=i:0");
+        snprintf(x, sizeof x, "%s", g->x);
+        snprintf(g->x, sizeof g->x, "%s", count);
+        onnx_then(g, l, "Max", "one", "divisor", "");
+        snprintf(inputs, sizeof inputs, "%s,%s", x, g->x);
+        onnx_name(x, sizeof x, l, "out");
+        onnx_node(g, "Div", inputs, x, "");
+        snprintf(g->x, sizeof g->x, "%s", x);
+    }
+}
+
 const layer_type layer_global_max_pool1d = {
     .type = "global_max_pool1d",
     .keras_class = "GlobalMaxPooling1D",
@@ -138,6 +181,7 @@ const layer_type layer_global_max_pool1d = {
     .grads = global_pool_grads,
     .forward = global_pool_forward,
     .backward = global_pool_backward,
+    .onnx = global_pool_onnx,
 };
 
 const layer_type layer_global_avg_pool1d = {
@@ -151,4 +195,5 @@ const layer_type layer_global_avg_pool1d = {
     .grads = global_pool_grads,
     .forward = global_pool_forward,
     .backward = global_pool_backward,
+    .onnx = global_pool_onnx,
 };

@@ -73,6 +73,15 @@ static void pool_backward(seq_buf *out, const plan *pl, const pass *ps, const la
                    l->name, ps->blocks, l->name);
 }
 
+/* [T, N, F] -> [N, F, T] -> MaxPool -> [T / pool_size, N, F]. */
+static void pool_onnx(onnx_graph *g, const layer *l)
+{
+    onnx_seq_to_ncw(g, l);
+    onnx_then(g, l, "MaxPool", NULL, "pool", "kernel_shape=is:%d strides=is:%d", l->pool_size,
+              l->pool_size);
+    onnx_ncw_to_seq(g, l);
+}
+
 const layer_type layer_maxpool1d = {
     .type = "maxpool1d",
     .keras_class = "MaxPooling1D",
@@ -84,4 +93,5 @@ const layer_type layer_maxpool1d = {
     .grads = pool_grads,
     .forward = pool_forward,
     .backward = pool_backward,
+    .onnx = pool_onnx,
 };

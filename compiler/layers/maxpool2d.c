@@ -82,6 +82,14 @@ static void pool2d_backward(seq_buf *out, const plan *pl, const pass *ps, const 
                    l->name, ps->blocks, l->name);
 }
 
+/* An image [N, C, H, W] -> MaxPool -> [N, C, H / pool_size, W / pool_width]. */
+static void pool2d_onnx(onnx_graph *g, const layer *l)
+{
+    onnx_image(g, l);
+    onnx_then(g, l, "MaxPool", NULL, "out", "kernel_shape=is:%d,%d strides=is:%d,%d",
+              l->pool_size, l->pool_width, l->pool_size, l->pool_width);
+}
+
 const layer_type layer_maxpool2d = {
     .type = "maxpool2d",
     .keras_class = "MaxPooling2D",
@@ -93,4 +101,5 @@ const layer_type layer_maxpool2d = {
     .grads = pool_grads,
     .forward = pool2d_forward,
     .backward = pool2d_backward,
+    .onnx = pool2d_onnx,
 };

@@ -901,6 +901,90 @@ static void recurrent_backward(seq_buf *out, const plan *pl, const pass *ps, con
     (void)cell_name;
 }
 
+/* The ONNX operator: X [T, N, F] -> Y [T, D, N, H] and Y_h [D, N, H] (Y_c
+ * [D, N, H]); W [D, G*H, F], R [D, G*H, H] and B [D, 2*G*H] hold Keras'
+ * kernels transposed, an LSTM's gates from Keras' i, f, c, o into ONNX's
+ * i, o, f, c (a GRU's z, r, h are alike; its reset_after is ONNX's
+ * linear_before_reset), the recurrent bias zero but a GRU's. Masked: each
+ * example's length as sequence_lens. In a char-lm the states are inputs
+ * and outputs (L/h_in, L/c_in; L/h_out, L/c_out). */
+static void recurrent_onnx(onnx_graph *g, const layer *l)
+{
+    static const char *const ops[] = {[CELL_LSTM] = "LSTM", [CELL_GRU] = "GRU", [CELL_RNN] = "RNN"};
+    cell c = cell_of(l);
+    int F = l->in.features, H = l->units, G = gates_of(l), D = l->dirs;
+    const char *order = c == CELL_LSTM ? ":gates=0,3,1,2" : "";
+    if (l->masked && l->return_sequences) {
+        onnx_unsupported(g, "layer %d '%s': a masked layer returning sequences", l->index + 1,
+                         l->name);
+        return;
+    }
+    char w[96], r[96], b[96], dims[48];
+    seq_buf kernels = {0}, recurrents = {0}, biases = {0};
+    for (int dir = 0; dir < D; dir++) {
+        const char *sep = dir ? " " : "";
+        seq_buf_printf(&kernels, "%s%s%s:perm=1,0", sep, dir_param(g->pl, l, dir, P_KERNEL)->name,
+                       order);
+        seq_buf_printf(&recurrents, "%s%s%s:perm=1,0", sep,
+                       dir_param(g->pl, l, dir, P_RECURRENT)->name, order);
+        const char *bias = dir_param(g->pl, l, dir, P_BIAS)->name;
+        if (c == CELL_GRU)
+            seq_buf_printf(&biases, "%s%s:row=0 %s:row=1", sep, bias, bias);
+        else
+            seq_buf_printf(&biases, "%s%s%s zeros:%d", sep, bias, order, G * H);
+    }
+    onnx_name(w, sizeof w, l, "W");
+    onnx_name(r, sizeof r, l, "R");
+    onnx_name(b, sizeof b, l, "B");
+    snprintf(dims, sizeof dims, "%d,%d,%d", D, G * H, F);
+    onnx_weight(g, w, dims, "%s", kernels.data);
+    snprintf(dims, sizeof dims, "%d,%d,%d", D, G * H, H);
+    onnx_weight(g, r, dims, "%s", recurrents.data);
+    snprintf(dims, sizeof dims, "%d,%d", D, 2 * G * H);
+    onnx_weight(g, b, dims, "%s", biases.data);
+    seq_buf_free(&kernels);
+    seq_buf_free(&recurrents);
+    seq_buf_free(&biases);
+
+    char h_in[96] = "", c_in[96] = "", h_out[96] = "", c_out[96] = "", y[96] = "", y_h[96] = "";
+    if (g->s->char_lm) {
+        onnx_name(h_in, sizeof h_in, l, "h_in");
+        onnx_name(h_out, sizeof h_out, l, "h_out");
+        seq_buf_printf(g->out, "input %s float %d,batch,%d\n", h_in, D, H);
+        seq_buf_printf(g->out, "output %s float %d,batch,%d\n", h_out, D, H);
+        if (c == CELL_LSTM) {
+            onnx_name(c_in, sizeof c_in, l, "c_in");
+            onnx_name(c_out, sizeof c_out, l, "c_out");
+            seq_buf_printf(g->out, "input %s float %d,batch,%d\n", c_in, D, H);
+            seq_buf_printf(g->out, "output %s float %d,batch,%d\n", c_out, D, H);
+        }
+        snprintf(y_h, sizeof y_h, "%s", h_out);
+    } else {
+        onnx_name(y_h, sizeof y_h, l, "Y_h");
+    }
+    if (l->return_sequences)
+        onnx_name(y, sizeof y, l, "Y");
+    char inputs[600], outputs[300];
+    snprintf(inputs, sizeof inputs, "%s,%s,%s,%s,%s,%s%s%s", g->x, w, r, b,
+             l->masked ? onnx_lengths(g) : "", h_in, c == CELL_LSTM ? "," : "", c_in);
+    snprintf(outputs, sizeof outputs, "%s,%s%s%s", y, y_h, c_out[0] ? "," : "", c_out);
+    onnx_node(g, ops[c], inputs, outputs, "hidden_size=i:%d direction=s:%s%s", H,
+              D == 2 ? "bidirectional" : "forward", c == CELL_GRU ? " linear_before_reset=i:1" : "");
+
+    /* Keras' output: the last states [N, D*H], or every step's [T, N, D*H] */
+    char axes[64], shape[64];
+    snprintf(g->x, sizeof g->x, "%s", l->return_sequences ? y : y_h);
+    if (D == 1) {
+        onnx_ints(g, l->return_sequences ? "1" : "0", axes, sizeof axes);
+        onnx_then(g, l, "Squeeze", axes, "out", "");
+    } else {
+        onnx_ints(g, l->return_sequences ? "0,0,-1" : "0,-1", shape, sizeof shape);
+        onnx_then(g, l, "Transpose", NULL, "directions_last", "perm=is:%s",
+                  l->return_sequences ? "0,2,1,3" : "1,0,2");
+        onnx_then(g, l, "Reshape", shape, "out", "");
+    }
+}
+
 #define RECURRENT(name, cls, n_states)                                                    \
     const layer_type layer_##name = {                                                      \
         .type = #name,                                                                     \
@@ -916,6 +1000,7 @@ static void recurrent_backward(seq_buf *out, const plan *pl, const pass *ps, con
         .grads = recurrent_grads,                                                          \
         .forward = recurrent_forward,                                                      \
         .backward = recurrent_backward,                                                    \
+        .onnx = recurrent_onnx,                                                            \
     };
 
 RECURRENT(lstm, "LSTM", 2)

@@ -57,6 +57,16 @@ static void view_backward(seq_buf *out, const plan *pl, const pass *ps, const la
     (void)out, (void)pl, (void)ps, (void)l;
 }
 
+/* An image [N, C, H, W] -> [H, N, W, C] -> [H, N, W*C] (Keras' channels-last
+ * rows, each pixel's channels together). */
+static void reshape_onnx(onnx_graph *g, const layer *l)
+{
+    char shape[64];
+    onnx_ints(g, "0,0,-1", shape, sizeof shape);
+    onnx_then(g, l, "Transpose", NULL, "rows", "perm=is:2,0,3,1");
+    onnx_then(g, l, "Reshape", shape, "out", "");
+}
+
 const layer_type layer_reshape_to_sequence = {
     .type = "reshape_to_sequence",
     .keras_class = "Reshape",
@@ -68,4 +78,5 @@ const layer_type layer_reshape_to_sequence = {
     .grads = view_grads,
     .forward = view_forward,
     .backward = view_backward,
+    .onnx = reshape_onnx,
 };

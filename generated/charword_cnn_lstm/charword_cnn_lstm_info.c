@@ -2239,6 +2239,45 @@ static const char *const export_source[] = {
     NULL,
 };
 
+/* The prediction graph in ONNX (`NAME export-onnx`; seqcc's onnx.h says
+ * what the lines mean). */
+static const char *const onnx_graph[] = {
+    "input ids int64 batch,400",
+    "weight embedding/embeddings 20000,64 embedding/embeddings",
+    "node Transpose ids embedding/ids perm=is:1,0",
+    "node Gather embedding/embeddings,embedding/ids embedding/out axis=i:0",
+    "input chars int64 batch,400,14",
+    "weight char_cnn/char_embeddings 64,16 char_cnn/char_embeddings",
+    "weight char_cnn/kernel 48,16,3 char_cnn/kernel:perm=2,1,0",
+    "weight char_cnn/bias 48 char_cnn/bias",
+    "ints ints_m1_14 -1,14",
+    "ints ints_400_m1_48 400,-1,48",
+    "node Transpose chars char_cnn/chars_t perm=is:1,0,2",
+    "node Reshape char_cnn/chars_t,ints_m1_14 char_cnn/words",
+    "node Gather char_cnn/char_embeddings,char_cnn/words char_cnn/embedded axis=i:0",
+    "node Transpose char_cnn/embedded char_cnn/ncw perm=is:0,2,1",
+    "node Conv char_cnn/ncw,char_cnn/kernel,char_cnn/bias char_cnn/conv kernel_shape=is:3 pads=is:0,0",
+    "node Relu char_cnn/conv char_cnn/Relu ",
+    "node ReduceMax char_cnn/Relu char_cnn/word_max axes=is:2 keepdims=i:0",
+    "node Reshape char_cnn/word_max,ints_400_m1_48 char_cnn/features",
+    "node Concat embedding/out,char_cnn/features char_cnn/out axis=i:2",
+    "weight lstm/W 1,256,112 lstm/kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/R 1,256,64 lstm/recurrent_kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/B 1,512 lstm/bias:gates=0,3,1,2 zeros:256",
+    "node LSTM char_cnn/out,lstm/W,lstm/R,lstm/B ,lstm/Y_h hidden_size=i:64 direction=s:forward",
+    "ints ints_0 0",
+    "node Squeeze lstm/Y_h,ints_0 lstm/out",
+    "weight dense/kernel 64,1 dense/kernel",
+    "weight dense/bias 1 dense/bias",
+    "node Gemm lstm/out,dense/kernel,dense/bias dense/out",
+    "node Sigmoid dense/out dense/Sigmoid ",
+    "float one 1",
+    "node Sub one,dense/Sigmoid output/negative",
+    "node Concat output/negative,dense/Sigmoid probs axis=i:1",
+    "output probs float batch,2",
+    NULL,
+};
+
 const seq_model_info charword_cnn_lstm_info = {
     .name = "charword_cnn_lstm",
     .seqcc_version = "0.2.0",
@@ -2258,6 +2297,7 @@ const seq_model_info charword_cnn_lstm_info = {
     .summary = summary,
     .export_header = export_header,
     .export_source = export_source,
+    .onnx_graph = onnx_graph,
     .data = {
         .kind = SEQ_DATA_TEXT_CLASSIFICATION,
         .format = SEQ_FORMAT_ACLIMDB,

@@ -534,6 +534,42 @@ static const char *const export_source[] = {
     NULL,
 };
 
+/* The prediction graph in ONNX (`NAME export-onnx`; seqcc's onnx.h says
+ * what the lines mean). */
+static const char *const onnx_graph[] = {
+    "input ids int64 batch,steps",
+    "weight embedding/embeddings 91,64 embedding/embeddings",
+    "node Transpose ids embedding/ids perm=is:1,0",
+    "node Gather embedding/embeddings,embedding/ids embedding/out axis=i:0",
+    "weight lstm/W 1,512,64 lstm/kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/R 1,512,128 lstm/recurrent_kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/B 1,1024 lstm/bias:gates=0,3,1,2 zeros:512",
+    "input lstm/h_in float 1,batch,128",
+    "output lstm/h_out float 1,batch,128",
+    "input lstm/c_in float 1,batch,128",
+    "output lstm/c_out float 1,batch,128",
+    "node LSTM embedding/out,lstm/W,lstm/R,lstm/B,,lstm/h_in,lstm/c_in lstm/Y,lstm/h_out,lstm/c_out hidden_size=i:128 direction=s:forward",
+    "ints ints_1 1",
+    "node Squeeze lstm/Y,ints_1 lstm/out",
+    "weight lstm_1/W 1,512,128 lstm_1/kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm_1/R 1,512,128 lstm_1/recurrent_kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm_1/B 1,1024 lstm_1/bias:gates=0,3,1,2 zeros:512",
+    "input lstm_1/h_in float 1,batch,128",
+    "output lstm_1/h_out float 1,batch,128",
+    "input lstm_1/c_in float 1,batch,128",
+    "output lstm_1/c_out float 1,batch,128",
+    "node LSTM lstm/out,lstm_1/W,lstm_1/R,lstm_1/B,,lstm_1/h_in,lstm_1/c_in lstm_1/Y,lstm_1/h_out,lstm_1/c_out hidden_size=i:128 direction=s:forward",
+    "node Squeeze lstm_1/Y,ints_1 lstm_1/out",
+    "weight time_distributed/kernel 128,91 time_distributed/kernel",
+    "weight time_distributed/bias 91 time_distributed/bias",
+    "node MatMul lstm_1/out,time_distributed/kernel time_distributed/product",
+    "node Add time_distributed/product,time_distributed/bias time_distributed/out",
+    "node Softmax time_distributed/out time_distributed/Softmax axis=i:-1",
+    "node Transpose time_distributed/Softmax probs perm=is:1,0,2",
+    "output probs float batch,steps,91",
+    NULL,
+};
+
 const seq_model_info hamlet_charlm_info = {
     .name = "hamlet_charlm",
     .seqcc_version = "0.2.0",
@@ -553,6 +589,7 @@ const seq_model_info hamlet_charlm_info = {
     .summary = summary,
     .export_header = export_header,
     .export_source = export_source,
+    .onnx_graph = onnx_graph,
     .data = {
         .kind = SEQ_DATA_CHAR_LM,
         .format = SEQ_FORMAT_TEXT,

@@ -776,6 +776,43 @@ static const char *const export_source[] = {
     NULL,
 };
 
+/* The prediction graph in ONNX (`NAME export-onnx`; seqcc's onnx.h says
+ * what the lines mean). */
+static const char *const onnx_graph[] = {
+    "input ids int64 batch,256",
+    "weight embedding/embeddings 10000,16 embedding/embeddings",
+    "node Transpose ids embedding/ids perm=is:1,0",
+    "node Gather embedding/embeddings,embedding/ids embedding/out axis=i:0",
+    "ints ints_1 1",
+    "ints ints_0 0",
+    "node Equal ids,ints_0 input/is_padding",
+    "node Not input/is_padding input/is_token",
+    "node Cast input/is_token input/token_count to=i:6",
+    "node ReduceSum input/token_count,ints_1 input/lengths keepdims=i:0",
+    "ints ints_2 2",
+    "node Cast input/is_token input/mask_nt to=i:1",
+    "node Transpose input/mask_nt input/mask_tn perm=is:1,0",
+    "node Unsqueeze input/mask_tn,ints_2 input/mask",
+    "float one 1",
+    "node ReduceSum input/mask,ints_0 global_average_pooling1d/count keepdims=i:0",
+    "node Mul embedding/out,input/mask global_average_pooling1d/kept",
+    "node ReduceSum global_average_pooling1d/kept,ints_0 global_average_pooling1d/sum keepdims=i:0",
+    "node Max global_average_pooling1d/count,one global_average_pooling1d/divisor",
+    "node Div global_average_pooling1d/sum,global_average_pooling1d/divisor global_average_pooling1d/out",
+    "weight dense/kernel 16,16 dense/kernel",
+    "weight dense/bias 16 dense/bias",
+    "node Gemm global_average_pooling1d/out,dense/kernel,dense/bias dense/out",
+    "node Relu dense/out dense/Relu ",
+    "weight dense_1/kernel 16,1 dense_1/kernel",
+    "weight dense_1/bias 1 dense_1/bias",
+    "node Gemm dense/Relu,dense_1/kernel,dense_1/bias dense_1/out",
+    "node Sigmoid dense_1/out dense_1/Sigmoid ",
+    "node Sub one,dense_1/Sigmoid output/negative",
+    "node Concat output/negative,dense_1/Sigmoid probs axis=i:1",
+    "output probs float batch,2",
+    NULL,
+};
+
 const seq_model_info imdb_avgpool_info = {
     .name = "imdb_avgpool",
     .seqcc_version = "0.2.0",
@@ -794,6 +831,7 @@ const seq_model_info imdb_avgpool_info = {
     .summary = summary,
     .export_header = export_header,
     .export_source = export_source,
+    .onnx_graph = onnx_graph,
     .data = {
         .kind = SEQ_DATA_TEXT_CLASSIFICATION,
         .format = SEQ_FORMAT_ACLIMDB,

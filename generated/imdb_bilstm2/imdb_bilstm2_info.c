@@ -2358,6 +2358,42 @@ static const char *const export_source[] = {
     NULL,
 };
 
+/* The prediction graph in ONNX (`NAME export-onnx`; seqcc's onnx.h says
+ * what the lines mean). */
+static const char *const onnx_graph[] = {
+    "input ids int64 batch,120",
+    "weight embedding/embeddings 10000,32 embedding/embeddings",
+    "node Transpose ids embedding/ids perm=is:1,0",
+    "node Gather embedding/embeddings,embedding/ids embedding/out axis=i:0",
+    "weight bidirectional/W 2,256,32 bidirectional/forward/kernel:gates=0,3,1,2:perm=1,0 bidirectional/backward/kernel:gates=0,3,1,2:perm=1,0",
+    "weight bidirectional/R 2,256,64 bidirectional/forward/recurrent_kernel:gates=0,3,1,2:perm=1,0 bidirectional/backward/recurrent_kernel:gates=0,3,1,2:perm=1,0",
+    "weight bidirectional/B 2,512 bidirectional/forward/bias:gates=0,3,1,2 zeros:256 bidirectional/backward/bias:gates=0,3,1,2 zeros:256",
+    "node LSTM embedding/out,bidirectional/W,bidirectional/R,bidirectional/B bidirectional/Y,bidirectional/Y_h hidden_size=i:64 direction=s:bidirectional",
+    "ints ints_0_0_m1 0,0,-1",
+    "node Transpose bidirectional/Y bidirectional/directions_last perm=is:0,2,1,3",
+    "node Reshape bidirectional/directions_last,ints_0_0_m1 bidirectional/out",
+    "weight bidirectional_1/W 2,256,128 bidirectional_1/forward/kernel:gates=0,3,1,2:perm=1,0 bidirectional_1/backward/kernel:gates=0,3,1,2:perm=1,0",
+    "weight bidirectional_1/R 2,256,64 bidirectional_1/forward/recurrent_kernel:gates=0,3,1,2:perm=1,0 bidirectional_1/backward/recurrent_kernel:gates=0,3,1,2:perm=1,0",
+    "weight bidirectional_1/B 2,512 bidirectional_1/forward/bias:gates=0,3,1,2 zeros:256 bidirectional_1/backward/bias:gates=0,3,1,2 zeros:256",
+    "node LSTM bidirectional/out,bidirectional_1/W,bidirectional_1/R,bidirectional_1/B ,bidirectional_1/Y_h hidden_size=i:64 direction=s:bidirectional",
+    "ints ints_0_m1 0,-1",
+    "node Transpose bidirectional_1/Y_h bidirectional_1/directions_last perm=is:1,0,2",
+    "node Reshape bidirectional_1/directions_last,ints_0_m1 bidirectional_1/out",
+    "weight dense/kernel 128,64 dense/kernel",
+    "weight dense/bias 64 dense/bias",
+    "node Gemm bidirectional_1/out,dense/kernel,dense/bias dense/out",
+    "node Relu dense/out dense/Relu ",
+    "weight dense_1/kernel 64,1 dense_1/kernel",
+    "weight dense_1/bias 1 dense_1/bias",
+    "node Gemm dense/Relu,dense_1/kernel,dense_1/bias dense_1/out",
+    "node Sigmoid dense_1/out dense_1/Sigmoid ",
+    "float one 1",
+    "node Sub one,dense_1/Sigmoid output/negative",
+    "node Concat output/negative,dense_1/Sigmoid probs axis=i:1",
+    "output probs float batch,2",
+    NULL,
+};
+
 const seq_model_info imdb_bilstm2_info = {
     .name = "imdb_bilstm2",
     .seqcc_version = "0.2.0",
@@ -2376,6 +2412,7 @@ const seq_model_info imdb_bilstm2_info = {
     .summary = summary,
     .export_header = export_header,
     .export_source = export_source,
+    .onnx_graph = onnx_graph,
     .data = {
         .kind = SEQ_DATA_TEXT_CLASSIFICATION,
         .format = SEQ_FORMAT_ACLIMDB,

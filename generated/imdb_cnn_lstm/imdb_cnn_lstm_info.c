@@ -1523,6 +1523,39 @@ static const char *const export_source[] = {
     NULL,
 };
 
+/* The prediction graph in ONNX (`NAME export-onnx`; seqcc's onnx.h says
+ * what the lines mean). */
+static const char *const onnx_graph[] = {
+    "input ids int64 batch,400",
+    "weight embedding/embeddings 20000,64 embedding/embeddings",
+    "node Transpose ids embedding/ids perm=is:1,0",
+    "node Gather embedding/embeddings,embedding/ids embedding/out axis=i:0",
+    "weight conv1d/kernel 64,64,5 conv1d/kernel:perm=2,1,0",
+    "weight conv1d/bias 64 conv1d/bias",
+    "node Transpose embedding/out conv1d/ncw perm=is:1,2,0",
+    "node Conv conv1d/ncw,conv1d/kernel,conv1d/bias conv1d/conv kernel_shape=is:5 pads=is:2,2",
+    "node Relu conv1d/conv conv1d/Relu ",
+    "node Transpose conv1d/Relu conv1d/out perm=is:2,0,1",
+    "node Transpose conv1d/out max_pooling1d/ncw perm=is:1,2,0",
+    "node MaxPool max_pooling1d/ncw max_pooling1d/pool kernel_shape=is:2 strides=is:2",
+    "node Transpose max_pooling1d/pool max_pooling1d/out perm=is:2,0,1",
+    "weight lstm/W 1,256,64 lstm/kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/R 1,256,64 lstm/recurrent_kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/B 1,512 lstm/bias:gates=0,3,1,2 zeros:256",
+    "node LSTM max_pooling1d/out,lstm/W,lstm/R,lstm/B ,lstm/Y_h hidden_size=i:64 direction=s:forward",
+    "ints ints_0 0",
+    "node Squeeze lstm/Y_h,ints_0 lstm/out",
+    "weight dense/kernel 64,1 dense/kernel",
+    "weight dense/bias 1 dense/bias",
+    "node Gemm lstm/out,dense/kernel,dense/bias dense/out",
+    "node Sigmoid dense/out dense/Sigmoid ",
+    "float one 1",
+    "node Sub one,dense/Sigmoid output/negative",
+    "node Concat output/negative,dense/Sigmoid probs axis=i:1",
+    "output probs float batch,2",
+    NULL,
+};
+
 const seq_model_info imdb_cnn_lstm_info = {
     .name = "imdb_cnn_lstm",
     .seqcc_version = "0.2.0",
@@ -1541,6 +1574,7 @@ const seq_model_info imdb_cnn_lstm_info = {
     .summary = summary,
     .export_header = export_header,
     .export_source = export_source,
+    .onnx_graph = onnx_graph,
     .data = {
         .kind = SEQ_DATA_TEXT_CLASSIFICATION,
         .format = SEQ_FORMAT_ACLIMDB,

@@ -1510,6 +1510,41 @@ static const char *const export_source[] = {
     NULL,
 };
 
+/* The prediction graph in ONNX (`NAME export-onnx`; seqcc's onnx.h says
+ * what the lines mean). */
+static const char *const onnx_graph[] = {
+    "input ids int64 batch,400",
+    "weight embedding/embeddings 20000,32 embedding/embeddings",
+    "node Transpose ids embedding/ids perm=is:1,0",
+    "node Gather embedding/embeddings,embedding/ids embedding/out axis=i:0",
+    "weight conv2d/kernel 8,1,3,3 conv2d/kernel:perm=3,2,0,1",
+    "weight conv2d/bias 8 conv2d/bias",
+    "ints ints_1 1",
+    "node Transpose embedding/out conv2d/plane perm=is:1,0,2",
+    "node Unsqueeze conv2d/plane,ints_1 conv2d/image",
+    "node Conv conv2d/image,conv2d/kernel,conv2d/bias conv2d/out kernel_shape=is:3,3 pads=is:1,1,1,1",
+    "node Relu conv2d/out conv2d/Relu ",
+    "node MaxPool conv2d/Relu max_pooling2d/out kernel_shape=is:2,2 strides=is:2,2",
+    "ints ints_0_0_m1 0,0,-1",
+    "node Transpose max_pooling2d/out reshape/rows perm=is:2,0,3,1",
+    "node Reshape reshape/rows,ints_0_0_m1 reshape/out",
+    "weight lstm/W 1,256,128 lstm/kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/R 1,256,64 lstm/recurrent_kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/B 1,512 lstm/bias:gates=0,3,1,2 zeros:256",
+    "node LSTM reshape/out,lstm/W,lstm/R,lstm/B ,lstm/Y_h hidden_size=i:64 direction=s:forward",
+    "ints ints_0 0",
+    "node Squeeze lstm/Y_h,ints_0 lstm/out",
+    "weight dense/kernel 64,1 dense/kernel",
+    "weight dense/bias 1 dense/bias",
+    "node Gemm lstm/out,dense/kernel,dense/bias dense/out",
+    "node Sigmoid dense/out dense/Sigmoid ",
+    "float one 1",
+    "node Sub one,dense/Sigmoid output/negative",
+    "node Concat output/negative,dense/Sigmoid probs axis=i:1",
+    "output probs float batch,2",
+    NULL,
+};
+
 const seq_model_info imdb_conv2d_lstm_info = {
     .name = "imdb_conv2d_lstm",
     .seqcc_version = "0.2.0",
@@ -1528,6 +1563,7 @@ const seq_model_info imdb_conv2d_lstm_info = {
     .summary = summary,
     .export_header = export_header,
     .export_source = export_source,
+    .onnx_graph = onnx_graph,
     .data = {
         .kind = SEQ_DATA_TEXT_CLASSIFICATION,
         .format = SEQ_FORMAT_ACLIMDB,

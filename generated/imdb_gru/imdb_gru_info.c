@@ -1167,6 +1167,34 @@ static const char *const export_source[] = {
     NULL,
 };
 
+/* The prediction graph in ONNX (`NAME export-onnx`; seqcc's onnx.h says
+ * what the lines mean). */
+static const char *const onnx_graph[] = {
+    "input ids int64 batch,120",
+    "weight embedding/embeddings 10000,32 embedding/embeddings",
+    "node Transpose ids embedding/ids perm=is:1,0",
+    "node Gather embedding/embeddings,embedding/ids embedding/out axis=i:0",
+    "weight gru/W 1,192,32 gru/kernel:perm=1,0",
+    "weight gru/R 1,192,64 gru/recurrent_kernel:perm=1,0",
+    "weight gru/B 1,384 gru/bias:row=0 gru/bias:row=1",
+    "node GRU embedding/out,gru/W,gru/R,gru/B ,gru/Y_h hidden_size=i:64 direction=s:forward linear_before_reset=i:1",
+    "ints ints_0 0",
+    "node Squeeze gru/Y_h,ints_0 gru/out",
+    "weight dense/kernel 64,64 dense/kernel",
+    "weight dense/bias 64 dense/bias",
+    "node Gemm gru/out,dense/kernel,dense/bias dense/out",
+    "node Relu dense/out dense/Relu ",
+    "weight dense_1/kernel 64,1 dense_1/kernel",
+    "weight dense_1/bias 1 dense_1/bias",
+    "node Gemm dense/Relu,dense_1/kernel,dense_1/bias dense_1/out",
+    "node Sigmoid dense_1/out dense_1/Sigmoid ",
+    "float one 1",
+    "node Sub one,dense_1/Sigmoid output/negative",
+    "node Concat output/negative,dense_1/Sigmoid probs axis=i:1",
+    "output probs float batch,2",
+    NULL,
+};
+
 const seq_model_info imdb_gru_info = {
     .name = "imdb_gru",
     .seqcc_version = "0.2.0",
@@ -1185,6 +1213,7 @@ const seq_model_info imdb_gru_info = {
     .summary = summary,
     .export_header = export_header,
     .export_source = export_source,
+    .onnx_graph = onnx_graph,
     .data = {
         .kind = SEQ_DATA_TEXT_CLASSIFICATION,
         .format = SEQ_FORMAT_ACLIMDB,

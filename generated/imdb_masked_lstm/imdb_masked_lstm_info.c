@@ -1418,6 +1418,39 @@ static const char *const export_source[] = {
     NULL,
 };
 
+/* The prediction graph in ONNX (`NAME export-onnx`; seqcc's onnx.h says
+ * what the lines mean). */
+static const char *const onnx_graph[] = {
+    "input ids int64 batch,120",
+    "weight embedding/embeddings 10000,32 embedding/embeddings",
+    "node Transpose ids embedding/ids perm=is:1,0",
+    "node Gather embedding/embeddings,embedding/ids embedding/out axis=i:0",
+    "weight lstm/W 1,256,32 lstm/kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/R 1,256,64 lstm/recurrent_kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/B 1,512 lstm/bias:gates=0,3,1,2 zeros:256",
+    "ints ints_1 1",
+    "ints ints_0 0",
+    "node Equal ids,ints_0 input/is_padding",
+    "node Not input/is_padding input/is_token",
+    "node Cast input/is_token input/token_count to=i:6",
+    "node ReduceSum input/token_count,ints_1 input/lengths keepdims=i:0",
+    "node LSTM embedding/out,lstm/W,lstm/R,lstm/B,input/lengths ,lstm/Y_h hidden_size=i:64 direction=s:forward",
+    "node Squeeze lstm/Y_h,ints_0 lstm/out",
+    "weight dense/kernel 64,64 dense/kernel",
+    "weight dense/bias 64 dense/bias",
+    "node Gemm lstm/out,dense/kernel,dense/bias dense/out",
+    "node Relu dense/out dense/Relu ",
+    "weight dense_1/kernel 64,1 dense_1/kernel",
+    "weight dense_1/bias 1 dense_1/bias",
+    "node Gemm dense/Relu,dense_1/kernel,dense_1/bias dense_1/out",
+    "node Sigmoid dense_1/out dense_1/Sigmoid ",
+    "float one 1",
+    "node Sub one,dense_1/Sigmoid output/negative",
+    "node Concat output/negative,dense_1/Sigmoid probs axis=i:1",
+    "output probs float batch,2",
+    NULL,
+};
+
 const seq_model_info imdb_masked_lstm_info = {
     .name = "imdb_masked_lstm",
     .seqcc_version = "0.2.0",
@@ -1436,6 +1469,7 @@ const seq_model_info imdb_masked_lstm_info = {
     .summary = summary,
     .export_header = export_header,
     .export_source = export_source,
+    .onnx_graph = onnx_graph,
     .data = {
         .kind = SEQ_DATA_TEXT_CLASSIFICATION,
         .format = SEQ_FORMAT_ACLIMDB,

@@ -1381,6 +1381,30 @@ static const char *const export_source[] = {
     NULL,
 };
 
+/* The prediction graph in ONNX (`NAME export-onnx`; seqcc's onnx.h says
+ * what the lines mean). */
+static const char *const onnx_graph[] = {
+    "input ids int64 batch,200",
+    "weight embedding/embeddings 20000,256 embedding/embeddings",
+    "node Transpose ids embedding/ids perm=is:1,0",
+    "node Gather embedding/embeddings,embedding/ids embedding/out axis=i:0",
+    "weight lstm/W 1,512,256 lstm/kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/R 1,512,128 lstm/recurrent_kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/B 1,1024 lstm/bias:gates=0,3,1,2 zeros:512",
+    "node LSTM embedding/out,lstm/W,lstm/R,lstm/B ,lstm/Y_h hidden_size=i:128 direction=s:forward",
+    "ints ints_0 0",
+    "node Squeeze lstm/Y_h,ints_0 lstm/out",
+    "weight dense/kernel 128,1 dense/kernel",
+    "weight dense/bias 1 dense/bias",
+    "node Gemm lstm/out,dense/kernel,dense/bias dense/out",
+    "node Sigmoid dense/out dense/Sigmoid ",
+    "float one 1",
+    "node Sub one,dense/Sigmoid output/negative",
+    "node Concat output/negative,dense/Sigmoid probs axis=i:1",
+    "output probs float batch,2",
+    NULL,
+};
+
 const seq_model_info imdb_sentiment_rnn_info = {
     .name = "imdb_sentiment_rnn",
     .seqcc_version = "0.2.0",
@@ -1399,6 +1423,7 @@ const seq_model_info imdb_sentiment_rnn_info = {
     .summary = summary,
     .export_header = export_header,
     .export_source = export_source,
+    .onnx_graph = onnx_graph,
     .data = {
         .kind = SEQ_DATA_TEXT_CLASSIFICATION,
         .format = SEQ_FORMAT_ACLIMDB,

@@ -488,6 +488,32 @@ static const char *const export_source[] = {
     NULL,
 };
 
+/* The prediction graph in ONNX (`NAME export-onnx`; seqcc's onnx.h says
+ * what the lines mean). */
+static const char *const onnx_graph[] = {
+    "input values float batch,30,5",
+    "weight input/mean 5 scale:input_mean",
+    "weight input/std 5 scale:input_std",
+    "node Sub values,input/mean input/centered",
+    "node Div input/centered,input/std input/scaled",
+    "node Transpose input/scaled input/steps perm=is:1,0,2",
+    "weight lstm/W 1,256,5 lstm/kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/R 1,256,64 lstm/recurrent_kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/B 1,512 lstm/bias:gates=0,3,1,2 zeros:256",
+    "node LSTM input/steps,lstm/W,lstm/R,lstm/B ,lstm/Y_h hidden_size=i:64 direction=s:forward",
+    "ints ints_0 0",
+    "node Squeeze lstm/Y_h,ints_0 lstm/out",
+    "weight dense/kernel 64,1 dense/kernel",
+    "weight dense/bias 1 dense/bias",
+    "node Gemm lstm/out,dense/kernel,dense/bias dense/out",
+    "weight output/std 1 scale:target_std",
+    "weight output/mean 1 scale:target_mean",
+    "node Mul dense/out,output/std output/scaled",
+    "node Add output/scaled,output/mean forecast",
+    "output forecast float batch,1",
+    NULL,
+};
+
 const seq_model_info stock_lstm_info = {
     .name = "stock_lstm",
     .seqcc_version = "0.2.0",
@@ -507,6 +533,7 @@ const seq_model_info stock_lstm_info = {
     .summary = summary,
     .export_header = export_header,
     .export_source = export_source,
+    .onnx_graph = onnx_graph,
     .data = {
         .kind = SEQ_DATA_SERIES,
         .format = SEQ_FORMAT_CSV,

@@ -902,6 +902,28 @@ static const char *const export_source[] = {
     NULL,
 };
 
+/* The prediction graph in ONNX (`NAME export-onnx`; seqcc's onnx.h says
+ * what the lines mean). */
+static const char *const onnx_graph[] = {
+    "input ids int64 batch,40",
+    "weight embedding/embeddings 10000,64 embedding/embeddings",
+    "node Transpose ids embedding/ids perm=is:1,0",
+    "node Gather embedding/embeddings,embedding/ids embedding/out axis=i:0",
+    "weight lstm/W 1,256,64 lstm/kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/R 1,256,64 lstm/recurrent_kernel:gates=0,3,1,2:perm=1,0",
+    "weight lstm/B 1,512 lstm/bias:gates=0,3,1,2 zeros:256",
+    "node LSTM embedding/out,lstm/W,lstm/R,lstm/B ,lstm/Y_h hidden_size=i:64 direction=s:forward",
+    "ints ints_0 0",
+    "node Squeeze lstm/Y_h,ints_0 lstm/out",
+    "weight dense/kernel 64,3 dense/kernel",
+    "weight dense/bias 3 dense/bias",
+    "node Gemm lstm/out,dense/kernel,dense/bias dense/out",
+    "node Softmax dense/out dense/Softmax axis=i:-1",
+    "node Identity dense/Softmax probs",
+    "output probs float batch,3",
+    NULL,
+};
+
 const seq_model_info tweets_lstm_info = {
     .name = "tweets_lstm",
     .seqcc_version = "0.2.0",
@@ -920,6 +942,7 @@ const seq_model_info tweets_lstm_info = {
     .summary = summary,
     .export_header = export_header,
     .export_source = export_source,
+    .onnx_graph = onnx_graph,
     .data = {
         .kind = SEQ_DATA_TEXT_CLASSIFICATION,
         .format = SEQ_FORMAT_CSV,

@@ -220,12 +220,9 @@ static int check_call(const seqcc_model *m, const void *in, const seqcc_predicti
     return SEQCC_OK;
 }
 
-int seqcc_predict_text(seqcc_model *m, const char *text, size_t len, seqcc_prediction *out,
-                       seqcc_error *err)
+int seq_api_encode(seqcc_model *m, const char *text, size_t len, int32_t *length,
+                   seqcc_error *err)
 {
-    int s = check_call(m, text, out, "seqcc_predict_text", 0, 0, err);
-    if (s != SEQCC_OK)
-        return s;
     size_t bad_line;
     if (!seq_utf8_valid(text, len, &bad_line))
         return fail(err, SEQCC_ERR_INPUT, "invalid UTF-8");
@@ -245,7 +242,18 @@ int seqcc_predict_text(seqcc_model *m, const char *text, size_t len, seqcc_predi
     size_t T = (size_t)info->seq_len;
     int32_t *chars = info->word_len ? m->ids + T : NULL;
     seq_data words = {.vocab = m->vocab, .chars = m->chars, .n_chars = m->n_chars};
-    int32_t n = seq_encode_text(info, &words, m->text, len, m->ids, chars);
+    *length = seq_encode_text(info, &words, m->text, len, m->ids, chars);
+    return SEQCC_OK;
+}
+
+int seqcc_predict_text(seqcc_model *m, const char *text, size_t len, seqcc_prediction *out,
+                       seqcc_error *err)
+{
+    int s = check_call(m, text, out, "seqcc_predict_text", 0, 0, err);
+    int32_t n;
+    if (s != SEQCC_OK || (s = seq_api_encode(m, text, len, &n, err)) != SEQCC_OK)
+        return s;
+    int32_t *chars = m->info->word_len ? m->ids + m->info->seq_len : NULL;
     seq_batch one = {m->ids, &n, NULL, 1, NULL, chars};
     return predict_one(m, &one, out, err);
 }

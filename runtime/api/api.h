@@ -39,6 +39,12 @@ struct seqcc_model {
     size_t text_cap;
 };
 
+/* TEXT (LEN bytes) tokenized into M->ids: seq_len word ids, then a
+ * char_cnn's char ids [seq_len, word_len]; *LENGTH its real tokens. Invalid
+ * UTF-8 and a blank text are SEQCC_ERR_INPUT. */
+int seq_api_encode(seqcc_model *m, const char *text, size_t len, int32_t *length,
+                   seqcc_error *err);
+
 /* The precision-generic part (api_model.c, compiled as float and double). */
 /* Loads CHECKPOINT's parameters, vocabulary, characters, classes (as
  * "a\nb", into *CLASSES, malloc'd) or series scale into H, and allocates

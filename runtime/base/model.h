@@ -47,6 +47,8 @@ typedef struct seq_model_info {
     const char *summary;        /* the Keras-style table */
     /* The freestanding export's template, NULL-terminated lines (export.h) */
     const char *const *export_header, *const *export_source;
+    /* The prediction graph in ONNX, NULL-terminated lines (onnx/onnx.h) */
+    const char *const *onnx_graph;
     seq_data_info data;
     seq_optim_info optim;
     seq_train_info train;

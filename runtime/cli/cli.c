@@ -26,7 +26,7 @@ enum {
     OPT_DATA, OPT_TEST_DATA, OPT_OUT, OPT_CHECKPOINT, OPT_SPLIT, OPT_RESUME, OPT_FORCE,
     OPT_PROBS, OPT_EPOCHS, OPT_MAX_STEPS, OPT_CHECKPOINT_EVERY, OPT_LIMIT, OPT_THREADS,
     OPT_SEED, OPT_SAMPLES, OPT_TOLERANCE, OPT_STEPS, OPT_PRIME, OPT_LENGTH, OPT_TEMPERATURE,
-    OPT_TOP_K, OPT_WEIGHTS, OPT_NO_TOKENIZER, OPT_COUNT
+    OPT_TOP_K, OPT_WEIGHTS, OPT_NO_TOKENIZER, OPT_IDS, OPT_COUNT
 };
 
 typedef struct cli_option {
@@ -40,13 +40,15 @@ static const cli_option options[OPT_COUNT] = {
     {"test-data", "FILE", "the test part's own labelled file (default: the spec's\n"
                           "test_path, if any)"},
     {"out", "PATH", "train: the run folder (default runs/%s); grads: the file;\n"
-                    "export: the folder"},
+                    "export: the folder; export-onnx: the file"},
     {"checkpoint", "FILE", "the checkpoint to evaluate, predict with or differentiate"},
     {"split", "NAME", "train, val or test"},
     {"resume", NULL, "train: continue from OUT/checkpoint.safetensors"},
     {"force", NULL, "train: start a fresh run in an OUT that holds one,\n"
                     "overwriting its checkpoints and metrics"},
-    {"probs", NULL, "predict: every class's probability too, as NAME=P after the label"},
+    {"probs", NULL, "predict: every class's probability too, as NAME=P after the label;\n"
+                    "sample: the next character's probabilities after the prime, by id\n"
+                    "(0 unknown, then the characters), instead of a text"},
     {"epochs", "N", "train: this many epochs in all (default %s)"},
     {"max-steps", "N", "train: stop after N optimizer steps in all"},
     {"checkpoint-every", "N", "train: also save the checkpoint every N steps"},
@@ -66,10 +68,13 @@ static const cli_option options[OPT_COUNT] = {
     {"weights", "f32|int8", "export: the weights as floats (default), or each matrix as int8\n"
                             "with a float scale per column"},
     {"no-tokenizer", NULL, "export: leave out the vocabulary and NAME_infer_text (ids in)"},
+    {"ids", NULL, "predict: each line is a text's token ids, space-separated, as encode\n"
+                  "prints them (0 is padding and left out, 1 out of vocabulary), cut\n"
+                  "and padded as the spec says, instead of its text"},
 };
 
 #define OPT(o) (1u << (o))
-#define CMD_SUMMARY ((seq_command)(SEQ_CMD_EXPORT + 1)) /* no seq_command: no run */
+#define CMD_SUMMARY ((seq_command)(SEQ_CMD_ENCODE + 1)) /* no seq_command: no run */
 
 typedef struct cli_command {
     const char *name, *args, *help; /* ARGS: the operands after the options */
@@ -94,7 +99,7 @@ static const cli_command commands[] = {
                            "FILE (default stdin), written as soon as the line is read; a\n"
                            "series: the forecast for each line of seq_len rows of values;\n"
                            "an empty line is an error",
-     OPT(OPT_CHECKPOINT) | OPT(OPT_PROBS) | OPT(OPT_THREADS)},
+     OPT(OPT_CHECKPOINT) | OPT(OPT_PROBS) | OPT(OPT_IDS) | OPT(OPT_THREADS)},
     {"grads", "", "loss and gradients of --checkpoint on the first batch of --split,\n"
                   "with the batch, as safetensors in --out",
      OPT(OPT_DATA) | OPT(OPT_TEST_DATA) | OPT(OPT_CHECKPOINT) | OPT(OPT_SPLIT) | OPT(OPT_OUT) |
@@ -105,10 +110,18 @@ static const cli_command commands[] = {
      OPT(OPT_STEPS) | OPT(OPT_SEED) | OPT(OPT_THREADS)},
     {"sample", "", "a char-lm's text: --prime TEXT, --length N, --temperature X, --top-k K",
      OPT(OPT_CHECKPOINT) | OPT(OPT_PRIME) | OPT(OPT_LENGTH) | OPT(OPT_TEMPERATURE) |
-         OPT(OPT_TOP_K) | OPT(OPT_SEED) | OPT(OPT_THREADS)},
+         OPT(OPT_TOP_K) | OPT(OPT_SEED) | OPT(OPT_THREADS) | OPT(OPT_PROBS)},
     {"export", "", "--checkpoint as freestanding C: OUT/NAME_infer.h and OUT/NAME_infer.c\n"
                    "(no allocation, no runtime; the weights as static const data)",
      OPT(OPT_CHECKPOINT) | OPT(OPT_OUT) | OPT(OPT_WEIGHTS) | OPT(OPT_NO_TOKENIZER)},
+    {"export-onnx", "", "--checkpoint's prediction graph as the ONNX file OUT (opset 13;\n"
+                        "token ids in, probabilities out; for ONNX Runtime and other tools)",
+     OPT(OPT_CHECKPOINT) | OPT(OPT_OUT)},
+    {"encode", " [FILE]", "each line of FILE (default stdin) as the model reads it: its\n"
+                          "seq_len token ids, padded and cut as the spec says (the ONNX\n"
+                          "graph's ids), then for a char_cnn a tab and each word's\n"
+                          "word_len char ids",
+     OPT(OPT_CHECKPOINT)},
     {"summary", "", "the layer table with parameter counts", 0},
 };
 enum { N_COMMANDS = (int)(sizeof commands / sizeof *commands) };
@@ -255,6 +268,7 @@ static int set_option(int opt, const char *v, seq_options *o)
     case OPT_FORCE: o->force = 1; return 0;
     case OPT_PROBS: o->probs = 1; return 0;
     case OPT_NO_TOKENIZER: o->no_tokenizer = 1; return 0;
+    case OPT_IDS: o->ids = 1; return 0;
     case OPT_WEIGHTS:
         if (strcmp(v, "f32") == 0 || strcmp(v, "int8") == 0) {
             o->int8 = strcmp(v, "int8") == 0;
@@ -307,12 +321,14 @@ static void not_taken(int cmd, int known, const char *arg)
 /* An operand (a word that is no option): predict's FILE, once. */
 static int operand(const char *a, int cmd, seq_options *o)
 {
-    if (cmd == SEQ_CMD_PREDICT && !o->input) {
+    int reads = cmd == SEQ_CMD_PREDICT || cmd == SEQ_CMD_ENCODE;
+    if (reads && !o->input) {
         o->input = a;
         return 0;
     }
-    if (cmd == SEQ_CMD_PREDICT)
-        fprintf(stderr, "error: predict reads one FILE ('%s' and '%s')\n", o->input, a);
+    if (reads)
+        fprintf(stderr, "error: %s reads one FILE ('%s' and '%s')\n", commands[cmd].name,
+                o->input, a);
     else
         not_taken(cmd, 0, a);
     return -1;
@@ -394,9 +410,10 @@ static int run_command(const seq_model_info *info, const seq_s_model *f32,
     o->spec_root = spec_root;
     int status;
     seqcc_model_def def = {info, f32, f64};
-    if (seq_dist_rank() != 0 && (o->cmd == SEQ_CMD_PREDICT || o->cmd == SEQ_CMD_SAMPLE))
-        status = SEQ_EXIT_OK; /* in a job, rank 0 alone predicts and samples */
-    else if (o->cmd == SEQ_CMD_PREDICT)
+    if (seq_dist_rank() != 0 && (o->cmd == SEQ_CMD_PREDICT || o->cmd == SEQ_CMD_SAMPLE ||
+                                 o->cmd == SEQ_CMD_ENCODE))
+        status = SEQ_EXIT_OK; /* in a job, rank 0 alone predicts, encodes and samples */
+    else if (o->cmd == SEQ_CMD_PREDICT || o->cmd == SEQ_CMD_ENCODE)
         status = seq_cmd_predict(&def, o);
     else if (o->cmd == SEQ_CMD_GRADCHECK || info->f64)
         status = seq_d_run(f64, o, data_root);

@@ -8,6 +8,7 @@
 
 #include "base/utf8.h"
 #include "dist/dist.h"
+#include "onnx/onnx.h"
 #include "store/safetensors.h"
 #include "train/init.h"
 #include "export.h"
@@ -362,10 +363,18 @@ int cmd_sample(run *r, const seq_options *o)
     const real *p = acts + r->m->output_predict;
     int32_t id = 0, length = 1;
     seq_batch one = {&id, &length, NULL, 1, NULL, NULL};
-    fputs(o->prime ? o->prime : "", stdout);
+    if (!o->probs)
+        fputs(o->prime ? o->prime : "", stdout);
     for (size_t i = 0, len = strlen(prime); i < len;) { /* read the prime */
         id = seq_char_id(r->chars, r->n_chars, seq_utf8_next(prime, len, &i));
         r->m->predict(r->params, acts, &one);
+    }
+    if (o->probs) { /* the next character's distribution, by id, instead of a draw */
+        for (int c = 0; c < info->n_outputs; c++)
+            printf("%s%.9g", c ? " " : "", (double)p[c]);
+        putchar('\n');
+        free(acts);
+        return SEQ_EXIT_OK;
     }
     for (long i = 0; i < o->length; i++) {
         id = draw(p, info->n_outputs, o->temperature, o->top_k, &rng);
@@ -381,6 +390,22 @@ int cmd_sample(run *r, const seq_options *o)
 }
 
 /* ---- export ------------------------------------------------------------------ */
+
+/* --checkpoint's parameters as floats (malloc'd), for the exports; NULL
+ * after saying why not. */
+static float *checkpoint_floats(run *r, const seq_options *o)
+{
+    seq_err err;
+    if (load_checkpoint(r, o->checkpoint, 0, &err) != 0) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return NULL;
+    }
+    size_t n = r->info->n_params;
+    float *params = seq_xmalloc((n ? n : 1) * sizeof *params);
+    for (size_t i = 0; i < n; i++)
+        params[i] = (float)r->params[i];
+    return params;
+}
 
 int cmd_export(run *r, const seq_options *o)
 {
@@ -398,13 +423,9 @@ int cmd_export(run *r, const seq_options *o)
                 info->name);
         return SEQ_EXIT_USAGE;
     }
-    if (load_checkpoint(r, o->checkpoint, 0, &err) != 0) {
-        fprintf(stderr, "error: %s\n", err.msg);
+    float *params = checkpoint_floats(r, o);
+    if (!params)
         return SEQ_EXIT_FAIL;
-    }
-    float *params = seq_xmalloc((info->n_params ? info->n_params : 1) * sizeof *params);
-    for (size_t i = 0; i < info->n_params; i++)
-        params[i] = (float)r->params[i];
     seq_export_in in = {info, params, r->vocab, r->chars, r->n_chars, r->classes.data, &r->scale,
                         o->checkpoint, r->step};
     seq_export_options eo = {o->int8, !o->no_tokenizer};
@@ -417,5 +438,42 @@ int cmd_export(run *r, const seq_options *o)
     }
     printf("%s: %s/%s_infer.h and %s/%s_infer.c, %s weights (%zu bytes)\n", info->name, o->out,
            info->name, o->out, info->name, o->int8 ? "int8" : "f32", bytes);
+    return SEQ_EXIT_OK;
+}
+
+/* ---- export-onnx ------------------------------------------------------------- */
+
+int cmd_export_onnx(run *r, const seq_options *o)
+{
+    const seq_model_info *info = r->info;
+    seq_err err;
+    if (need_checkpoint(o, "export-onnx") != 0)
+        return SEQ_EXIT_USAGE;
+    if (!o->out) {
+        fprintf(stderr, "error: export-onnx needs --out FILE (for example --out %s.onnx)\n",
+                info->name);
+        return SEQ_EXIT_USAGE;
+    }
+    if (!seq_onnx_available()) {
+        seq_onnx_in none = {.info = info};
+        seq_onnx_write(&none, o->out, NULL, &err);
+        fprintf(stderr, "error: %s\n", err.msg);
+        return SEQ_EXIT_FAIL;
+    }
+    float *params = checkpoint_floats(r, o);
+    if (!params)
+        return SEQ_EXIT_FAIL;
+    int classes = seq_data_has(info, SEQ_DATA_CLASSES);
+    seq_onnx_in in = {info, params, classes ? r->classes.data : NULL,
+                      info->char_lm ? r->chars : NULL, r->n_chars,
+                      info->n_features ? &r->scale : NULL, r->step};
+    size_t bytes = 0;
+    int rc = seq_onnx_write(&in, o->out, &bytes, &err);
+    free(params);
+    if (rc != 0) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return SEQ_EXIT_FAIL;
+    }
+    printf("%s: %s, ONNX opset 13 (%zu bytes)\n", info->name, o->out, bytes);
     return SEQ_EXIT_OK;
 }

@@ -51,12 +51,14 @@ int seq_run(const seq_model *m, const seq_options *o, const char *data_root)
     switch (o->cmd) {
     case SEQ_CMD_TRAIN: status = cmd_train(&r, o, data_root); break;
     case SEQ_CMD_EVAL: status = cmd_eval(&r, o, data_root); break;
-    case SEQ_CMD_PREDICT: break; /* seq_cmd_predict, over the C API */
+    case SEQ_CMD_PREDICT: /* seq_cmd_predict, over the C API */
+    case SEQ_CMD_ENCODE: break;
     case SEQ_CMD_GRADS: status = cmd_grads(&r, o, data_root); break;
     case SEQ_CMD_GRADCHECK: status = cmd_gradcheck(&r, o); break;
     case SEQ_CMD_BENCH: status = cmd_bench(&r, o); break;
     case SEQ_CMD_SAMPLE: status = cmd_sample(&r, o); break;
     case SEQ_CMD_EXPORT: status = cmd_export(&r, o); break;
+    case SEQ_CMD_EXPORT_ONNX: status = cmd_export_onnx(&r, o); break;
     }
     run_free(&r);
 #ifndef SEQ_REAL_DOUBLE

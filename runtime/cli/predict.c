@@ -51,6 +51,27 @@ static int parse_window(const seq_model_info *info, const char *input, long line
     return 0;
 }
 
+/* A line of token ids (space-separated decimal) into IDS (room for LEN / 2 +
+ * 1) but the padding id 0, their count into *N; -1 after naming the fault. */
+static int parse_ids(const char *input, long lineno, const char *line, int32_t *ids, size_t *n)
+{
+    *n = 0;
+    for (const char *p = line + strspn(line, " \t"); *p; p += strspn(p, " \t")) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || (*end && !strchr(" \t", *end)) || errno || v < 0 || v > INT32_MAX) {
+            fprintf(stderr, "error: %s:%ld: id %zu, '%.*s', is not a token id (a whole number "
+                            "from 0)\n", input, lineno, *n + 1, (int)strcspn(p, " \t"), p);
+            return -1;
+        }
+        if (v != 0) /* the padding id: encode prints it, the model pads again */
+            ids[(*n)++] = (int32_t)v;
+        p = end;
+    }
+    return 0;
+}
+
 /* One answer: a class's "probability<TAB>label" (with --probs, then
  * "<TAB>name=probability" for every class), or a series' forecast; -1 after
  * saying so when it could not be written (the reader is gone). */
@@ -71,11 +92,30 @@ static int answer(const seqcc_model *m, const seqcc_prediction *p, int probs)
     return -1;
 }
 
+/* encode's answer: M's ids, space-separated, then a char_cnn's char ids
+ * after a tab; -1 after saying so when it could not be written. */
+static int encoded(const seqcc_model *m)
+{
+    const seq_model_info *info = m->info;
+    size_t T = (size_t)info->seq_len, chars = T * (size_t)info->word_len;
+    for (size_t t = 0; t < T; t++)
+        printf("%s%d", t ? " " : "", (int)m->ids[t]);
+    for (size_t c = 0; c < chars; c++)
+        printf("%s%d", c ? " " : "\t", (int)m->ids[T + c]);
+    putchar('\n');
+    seq_err err;
+    if (seq_flush_stdout(&err) == 0)
+        return 0;
+    fprintf(stderr, "error: %s\n", err.msg);
+    return -1;
+}
+
 /* Answers line LINENO of INPUT (LINE, LEN bytes, its line break cut off);
- * VALUES holds a series window. SEQ_EXIT_FAIL, the line named, stops the
- * reading. */
+ * VALUES holds a series window; IDS (non-NULL: predict --ids) the line's
+ * token ids. ENCODE: the line's ids instead of a prediction. SEQ_EXIT_FAIL,
+ * the line named, stops the reading. */
 static int predict_line(seqcc_model *m, const char *input, long lineno, const char *line,
-                        size_t len, double *values, int probs)
+                        size_t len, double *values, int32_t *ids, int probs, int encode)
 {
     const seq_model_info *info = m->info;
     size_t bad_line;
@@ -92,6 +132,24 @@ static int predict_line(seqcc_model *m, const char *input, long lineno, const ch
         return SEQ_EXIT_FAIL; /* named */
     seqcc_prediction p;
     seqcc_error err;
+    int32_t length;
+    if (ids) {
+        size_t n;
+        if (parse_ids(input, lineno, line, ids, &n) != 0)
+            return SEQ_EXIT_FAIL;
+        if (seqcc_predict_ids(m, ids, n, &p, &err) != SEQCC_OK) {
+            fprintf(stderr, "error: %s:%ld: %s\n", input, lineno, err.message);
+            return SEQ_EXIT_FAIL;
+        }
+        return answer(m, &p, probs) == 0 ? SEQ_EXIT_OK : SEQ_EXIT_FAIL;
+    }
+    if (encode) {
+        if (seq_api_encode(m, line, len, &length, &err) != SEQCC_OK) {
+            fprintf(stderr, "error: %s:%ld: %s\n", input, lineno, err.message);
+            return SEQ_EXIT_FAIL;
+        }
+        return encoded(m) == 0 ? SEQ_EXIT_OK : SEQ_EXIT_FAIL;
+    }
     int s = info->n_features
                 ? seqcc_predict_window(m, values,
                                        (size_t)info->seq_len * (size_t)info->n_features, &p, &err)
@@ -106,13 +164,26 @@ static int predict_line(seqcc_model *m, const char *input, long lineno, const ch
 int seq_cmd_predict(const seqcc_model_def *def, const seq_options *o)
 {
     const seq_model_info *info = def->info;
+    const char *cmd = o->cmd == SEQ_CMD_ENCODE ? "encode" : "predict";
     if (seq_data_has(info, SEQ_DATA_STREAM)) {
-        fprintf(stderr, "error: a character language model continues text: use sample\n");
+        fprintf(stderr, "error: a character language model continues text: use sample%s\n",
+                o->cmd == SEQ_CMD_ENCODE ? " (its ids are its characters' places in the ONNX "
+                                           "file's seqcc.chars, from 1)" : "");
+        return SEQ_EXIT_USAGE;
+    }
+    if (o->cmd == SEQ_CMD_ENCODE && info->n_features) {
+        fprintf(stderr, "error: a series model reads values as they are: nothing to encode\n");
         return SEQ_EXIT_USAGE;
     }
     if (!o->checkpoint) {
-        fprintf(stderr, "error: predict needs --checkpoint FILE (a train run writes "
-                        "runs/NAME/checkpoint.safetensors)\n");
+        fprintf(stderr, "error: %s needs --checkpoint FILE (a train run writes "
+                        "runs/NAME/checkpoint.safetensors)\n", cmd);
+        return SEQ_EXIT_USAGE;
+    }
+    if (o->ids && (info->n_features || info->word_len)) {
+        fprintf(stderr, "error: --ids is for text classifiers%s; give %s its %s\n",
+                info->word_len ? " without characters (a char_cnn reads each word's)" : "",
+                info->name, info->n_features ? "windows of values" : "texts");
         return SEQ_EXIT_USAGE;
     }
     if (o->probs && info->n_features) {
@@ -144,20 +215,28 @@ int seq_cmd_predict(const seqcc_model_def *def, const seq_options *o)
                                        sizeof *values)
                          : NULL;
     char *line = NULL;
-    size_t cap = 0;
+    size_t cap = 0, ids_cap = 0;
+    int32_t *ids = NULL;
     ssize_t len;
     int status = SEQ_EXIT_OK;
     for (long lineno = 1; status == SEQ_EXIT_OK && (len = getline(&line, &cap, in)) >= 0;
          lineno++) {
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
-        status = predict_line(m, input, lineno, line, (size_t)len, values, o->probs);
+        if (o->ids && (size_t)len / 2 + 1 > ids_cap) {
+            ids_cap = (size_t)len / 2 + 1;
+            free(ids);
+            ids = seq_xmalloc(ids_cap * sizeof *ids);
+        }
+        status = predict_line(m, input, lineno, line, (size_t)len, values, o->ids ? ids : NULL,
+                              o->probs, o->cmd == SEQ_CMD_ENCODE);
     }
     if (status == SEQ_EXIT_OK && ferror(in)) {
         fprintf(stderr, "error: %s: cannot read: %s\n", input, strerror(errno));
         status = SEQ_EXIT_FAIL;
     }
     free(line);
+    free(ids);
     free(values);
     if (in != stdin)
         fclose(in);

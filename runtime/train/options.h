@@ -5,7 +5,8 @@
 
 typedef enum seq_command {
     SEQ_CMD_TRAIN, SEQ_CMD_EVAL, SEQ_CMD_PREDICT, SEQ_CMD_GRADS, SEQ_CMD_GRADCHECK,
-    SEQ_CMD_BENCH, SEQ_CMD_SAMPLE, SEQ_CMD_EXPORT
+    SEQ_CMD_BENCH, SEQ_CMD_SAMPLE, SEQ_CMD_EXPORT, SEQ_CMD_EXPORT_ONNX,
+    SEQ_CMD_ENCODE
 } seq_command;
 
 /* Exit statuses. */
@@ -24,7 +25,9 @@ typedef struct seq_options {
                                 from its folder; NULL = the test part is a part of the data */
     const char *spec_root;   /* the spec's folder (resolved by seq_main): a tensor's vectors
                                 file is relative to it */
-    int probs;               /* predict: every class's probability too */
+    int probs;               /* predict: every class's probability too; sample: the next
+                              * character's probabilities */
+    int ids;                 /* predict: each line is token ids, not text */
     int resume;              /* train: continue from OUT/checkpoint.safetensors */
     int force;               /* train: start afresh in an OUT that holds a run */
     int epochs;              /* train: 0 = the spec's */

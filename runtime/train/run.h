@@ -99,6 +99,7 @@ double run_val_score(const run *r, score v);
 #define cmd_bench SEQ_P(cmd_bench)
 #define cmd_gradcheck SEQ_P(cmd_gradcheck)
 #define cmd_export SEQ_P(cmd_export)
+#define cmd_export_onnx SEQ_P(cmd_export_onnx)
 
 void run_init(run *r, const seq_model *m, const seq_options *o);
 void run_free(run *r);
@@ -159,5 +160,6 @@ int cmd_bench(run *r, const seq_options *o);
 int cmd_gradcheck(run *r, const seq_options *o);
 int cmd_sample(run *r, const seq_options *o);
 int cmd_export(run *r, const seq_options *o);
+int cmd_export_onnx(run *r, const seq_options *o);
 
 #endif

@@ -10,7 +10,9 @@
 -- marker, several of them separated by ';':
 --   <!-- doc-test: not run: WHY -->   the block is not run; counted and printed
 --   <!-- doc-test: needs WHAT... -->  run only where WHAT is there: a program on
---                                     PATH, `python3-torch`, `libdnnl-dev`,
+--                                     PATH, `python3-torch`, `libdnnl-dev`, `onnx`
+--                                     (a build with ONNX and python3-onnx),
+--                                     `onnxruntime-node` (Node and the npm package),
 --                                     `mpi` (mpirun and a build with MPI) or a
 --                                     path in the scratch folder (`data/aclImdb`);
 --                                     else the page is reported skipped, never passed
@@ -138,6 +140,14 @@ local function missing(need, root)
   if need == "python3-torch" then
     if os.execute("/usr/bin/python3 -c 'import torch, yaml, numpy' >/dev/null 2>&1") then return nil end
     return "PyTorch (python3-torch, python3-yaml, python3-numpy) is not installed"
+  elseif need == "onnx" then
+    if os.getenv("SEQCC_ONNX") ~= "1" then return "this build has no ONNX (SEQCC_ONNX off)" end
+    if os.execute("/usr/bin/python3 -c 'import onnx' >/dev/null 2>&1") then return nil end
+    return "python3-onnx is not installed"
+  elseif need == "onnxruntime-node" then
+    if os.execute("NODE_PATH=\"$(npm root -g 2>/dev/null)\" node -e \"require('onnxruntime-node')\" " ..
+                  ">/dev/null 2>&1") then return nil end
+    return "Node or onnxruntime-node is missing (npm install -g --ignore-scripts onnxruntime-node)"
   elseif need == "libdnnl-dev" then
     if h.exists("/usr/include/dnnl.h") then return nil end
     return "oneDNN (libdnnl-dev) is not installed"

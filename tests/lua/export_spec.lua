@@ -16,39 +16,12 @@ local sanitize_flags = sanitize and " -fsanitize=address,undefined -fno-sanitize
 local allowed = { ["stdint.h"] = true, ["stddef.h"] = true, ["string.h"] = true,
                   ["math.h"] = true }
 
-local function specs()
-  local names = {}
-  local p = io.popen("ls " .. h.quote(h.source .. "/specs"))
-  for f in p:lines() do
-    local n = f:match("^(.-)%.yaml$")
-    if n and (not sanitize or n == "imdb_lstm" or n == "sine_lstm" or n == "hamlet_charlm") then
-      names[#names + 1] = n
-    end
-  end
-  p:close()
-  return names
-end
-
 local function kind_of(name)
   local spec = h.read(h.source .. "/specs/" .. name .. ".yaml")
   local kind = spec:match("\n%s*kind:%s*([%w%-]+)")
   if kind == "char-lm" then return "char-lm" end
   if kind == "series" then return "series" end
   return spec:match("word_len") and "charword" or "text"
-end
-
--- A checkpoint of a few steps: enough weights that are not the initial ones.
-local function checkpoint(name, kind)
-  local run = h.tmpdir()
-  local limit = kind == "char-lm" and "60000" or kind == "series" and "0" or "40"
-  local args = { h.model(name), "train", "--out", run, "--max-steps", "2", "--threads", "1" }
-  if limit ~= "0" then
-    args[#args + 1] = "--limit"
-    args[#args + 1] = limit
-  end
-  local r = h.run(args)
-  assert(r.code == 0, name .. ": " .. r.out .. r.err)
-  return run .. "/checkpoint.safetensors"
 end
 
 local function export(name, ckpt, weights)
@@ -76,23 +49,6 @@ local function driver(name, kind, dir)
   return exe
 end
 
--- 1,000 test reviews, one a line (500 of each class).
-local reviews
-local function review_lines()
-  if reviews then return reviews end
-  local lines = {}
-  for _, class in ipairs({ "pos", "neg" }) do
-    local dir = h.data .. "/aclImdb/test/" .. class
-    local p = io.popen("ls " .. h.quote(dir) .. " | sort | head -500")
-    for f in p:lines() do
-      lines[#lines + 1] = (h.read(dir .. "/" .. f):gsub("[\r\n]", " "))
-    end
-    p:close()
-  end
-  reviews = table.concat(lines, "\n") .. "\n"
-  return reviews
-end
-
 local function numbers(line)
   local t = {}
   for v in line:gmatch("[^%s=]+=([-%d.e]+)") do t[#t + 1] = tonumber(v) end
@@ -100,7 +56,7 @@ local function numbers(line)
 end
 
 local function agree_text(name, exe, ckpt)
-  local text = review_lines()
+  local text = h.review_lines()
   local want = h.run({ h.model(name), "predict", "--checkpoint", ckpt, "--probs" }, text)
   assert(want.code == 0, want.err)
   local got = h.run({ exe, "text" }, text)
@@ -123,15 +79,7 @@ local function agree_series(name, exe, ckpt, dir)
   local header = h.read(dir .. "/" .. name .. "_infer.h")
   local T = tonumber(header:match("_INFER_SEQ_LEN (%d+)"))
   local F = tonumber(header:match("_INFER_N_FEATURES (%d+)"))
-  math.randomseed(7)
-  local lines = {}
-  for i = 1, 200 do
-    local v = {}
-    local base = ({ 1, 100, 1000 })[i % 3 + 1]
-    for k = 1, T * F do v[k] = string.format("%.4f", base * (0.5 + math.random())) end
-    lines[i] = table.concat(v, ",")
-  end
-  local text = table.concat(lines, "\n") .. "\n"
+  local text = h.series_windows(T, F)
   local want = h.run({ h.model(name), "predict", "--checkpoint", ckpt }, text)
   assert(want.code == 0, want.err)
   local got = h.run({ exe, "window" }, text)
@@ -141,9 +89,7 @@ local function agree_series(name, exe, ckpt, dir)
   for line in want.out:gmatch("[^\n]+") do
     n = n + 1
     local a, b = tonumber(line), tonumber(g())
-    -- predict prints 6 significant digits
-    local tol = 1e-5 * math.max(1, math.abs(a)) + 0.5 * 10 ^ (math.floor(math.log(math.abs(a) + 1e-30, 10)) - 5)
-    assert.is_true(math.abs(a - b) <= tol, string.format("%s window %d: %s vs %.9g", name, n, line, b))
+    assert.is_true(h.forecast_close(a, b), string.format("%s window %d: %s vs %.9g", name, n, line, b))
   end
   assert.are.equal(200, n)
 end
@@ -181,10 +127,10 @@ end
 describe("exports", function()
   teardown(h.cleanup)
 
-  for _, name in ipairs(specs()) do
+  for _, name in ipairs(h.seed_specs()) do
     it(name .. " agrees with the binary, and both weight modes are freestanding C99 and C++", function()
       local kind = kind_of(name)
-      local ckpt = checkpoint(name, kind)
+      local ckpt = h.short_checkpoint(name, kind)
       local f32 = export(name, ckpt, "f32")
       check_freestanding(name, f32)
       check_freestanding(name, export(name, ckpt, "int8"))
@@ -204,7 +150,7 @@ describe("an export's bad inputs", function()
   teardown(h.cleanup)
   local exe, ckpt
   setup(function()
-    ckpt = checkpoint("imdb_lstm", "text")
+    ckpt = h.short_checkpoint("imdb_lstm", "text")
     exe = driver("imdb_lstm", "text", export("imdb_lstm", ckpt, "f32"))
   end)
 
@@ -219,7 +165,7 @@ describe("an export's bad inputs", function()
   end)
 
   it("of a series: a window of the wrong size, a value that is not finite or overflows", function()
-    local sine = checkpoint("sine_lstm", "series")
+    local sine = h.short_checkpoint("sine_lstm", "series")
     local dir = export("sine_lstm", sine, "f32")
     local window = driver("sine_lstm", "series", dir)
     local T = tonumber(h.read(dir .. "/sine_lstm_infer.h"):match("_INFER_SEQ_LEN (%d+)"))
@@ -235,7 +181,7 @@ describe("an export's bad inputs", function()
   end)
 
   it("of the exporter: another model's or a damaged checkpoint writes nothing", function()
-    local other = checkpoint("imdb_gru", "text")
+    local other = h.short_checkpoint("imdb_gru", "text")
     local dir = h.tmpdir() .. "/out"
     local r = h.run({ h.model("imdb_lstm"), "export", "--checkpoint", other, "--out", dir })
     assert.are.equal(1, r.code)

@@ -144,4 +144,72 @@ function M.write_vectors(path, words, dim, opts)
   return vectors
 end
 
+-- The specs of specs/ by name, sorted; under the sanitizers only three (one
+-- of each data kind: imdb_lstm, sine_lstm, hamlet_charlm), the binaries
+-- being slow there.
+function M.seed_specs()
+  local sanitize = os.getenv("SEQCC_SANITIZE") == "1"
+  local names = {}
+  local p = io.popen("ls " .. M.quote(M.source .. "/specs"))
+  for f in p:lines() do
+    local n = f:match("^(.-)%.yaml$")
+    if n and (not sanitize or n == "imdb_lstm" or n == "sine_lstm" or n == "hamlet_charlm") then
+      names[#names + 1] = n
+    end
+  end
+  p:close()
+  return names
+end
+
+-- A checkpoint of NAME after two steps (KIND "char-lm", "series" or a text
+-- kind): weights that are not the initial ones, made in seconds.
+function M.short_checkpoint(name, kind)
+  local run = M.tmpdir()
+  local args = { M.model(name), "train", "--out", run, "--max-steps", "2", "--threads", "1" }
+  if kind ~= "series" then
+    args[#args + 1] = "--limit"
+    args[#args + 1] = kind == "char-lm" and "60000" or "40"
+  end
+  local r = M.run(args)
+  assert(r.code == 0, name .. ": " .. r.out .. r.err)
+  return run .. "/checkpoint.safetensors"
+end
+
+-- 1,000 IMDB test reviews, one a line (the first 500 of each class).
+local reviews
+function M.review_lines()
+  if reviews then return reviews end
+  local lines = {}
+  for _, class in ipairs({ "pos", "neg" }) do
+    local dir = M.data .. "/aclImdb/test/" .. class
+    local p = io.popen("ls " .. M.quote(dir) .. " | sort | head -500")
+    for f in p:lines() do
+      lines[#lines + 1] = (slurp(dir .. "/" .. f):gsub("[\r\n]", " "))
+    end
+    p:close()
+  end
+  reviews = table.concat(lines, "\n") .. "\n"
+  return reviews
+end
+
+-- 200 windows of T rows of F values, one a line (comma-separated), of three
+-- magnitudes; and how far a forecast A that predict printed (6 significant
+-- digits) may be from B.
+function M.series_windows(T, F)
+  math.randomseed(7)
+  local lines = {}
+  for i = 1, 200 do
+    local v = {}
+    local base = ({ 1, 100, 1000 })[i % 3 + 1]
+    for k = 1, T * F do v[k] = string.format("%.4f", base * (0.5 + math.random())) end
+    lines[i] = table.concat(v, ",")
+  end
+  return table.concat(lines, "\n") .. "\n"
+end
+
+function M.forecast_close(a, b)
+  local tol = 1e-5 * math.max(1, math.abs(a)) + 0.5 * 10 ^ (math.floor(math.log(math.abs(a) + 1e-30, 10)) - 5)
+  return math.abs(a - b) <= tol
+end
+
 return M

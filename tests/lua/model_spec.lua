@@ -10,7 +10,7 @@ describe("imdb_lstm", function()
     local r = h.run({ bin, "--help" })
     assert.are.equal(0, r.code)
     for _, cmd in ipairs({ "train", "eval", "predict", "summary", "grads", "gradcheck", "bench",
-                           "sample" }) do
+                           "sample", "export", "export%-onnx", "encode" }) do
       assert.matches("\n  " .. cmd .. " ", r.out)
     end
     for _, opt in ipairs({ "--force", "--resume", "--test-data", "--data" }) do
@@ -26,13 +26,15 @@ describe("imdb_lstm", function()
       train = { "--data", "--out", "--resume", "--force", "--epochs", "--max-steps",
                 "--checkpoint-every", "--limit", "--threads", "--seed" },
       eval = { "--data", "--test-data", "--checkpoint", "--split", "--limit", "--threads" },
-      predict = { "--checkpoint", "--probs", "--threads" },
+      predict = { "--checkpoint", "--probs", "--ids", "--threads" },
       grads = { "--data", "--test-data", "--out", "--checkpoint", "--split", "--limit",
                 "--threads" },
       gradcheck = { "--samples", "--tolerance", "--seed", "--threads" },
       bench = { "--steps", "--seed", "--threads" },
       sample = { "--checkpoint", "--prime", "--length", "--temperature", "--top-k", "--seed",
-                 "--threads" },
+                 "--threads", "--probs" },
+      ["export-onnx"] = { "--checkpoint", "--out" },
+      encode = { "--checkpoint" },
       summary = {},
     }
     local all = h.run({ bin, "--help" }).out
@@ -40,7 +42,7 @@ describe("imdb_lstm", function()
       local r = h.run({ bin, cmd, "--help" })
       assert.are.equal(0, r.code, cmd)
       assert.are.equal("", r.err)
-      assert.matches("^usage: imdb_lstm " .. cmd .. "[ \n]", r.out)
+      assert.matches("^usage: imdb_lstm " .. cmd:gsub("%-", "%%-") .. "[ \n]", r.out)
       local listed = {}
       for opt in r.out:gmatch("\n  (%-%-[%w-]+)") do listed[#listed + 1] = opt end
       if cmd ~= "summary" then table.insert(opts, "--help") end
