@@ -8,6 +8,7 @@
 #include "build.h"
 #include "diag.h"
 #include "emit.h"
+#include "import.h"
 #include "node.h"
 #include "output.h"
 #include "spec.h"
@@ -21,6 +22,7 @@ static const char usage[] =
     "       seqcc build SPEC.yaml -o BINARY [--lib] [-v]\n"
     "       seqcc summary SPEC.yaml\n"
     "       seqcc export SPEC.yaml --checkpoint CKPT -o DIR [--weights f32|int8] [--no-tokenizer]\n"
+    "       seqcc import MODEL.onnx -o DIR [--name NAME]\n"
     "       seqcc --version | --help\n"
     "\n"
     "Compiles a sequence-model spec into C: DIR/NAME.h (the model's C API),\n"
@@ -41,6 +43,8 @@ static const char usage[] =
     "  summary    print the Keras-style layer table with parameter counts\n"
     "  export     a checkpoint as freestanding C, DIR/NAME_infer.h and\n"
     "             DIR/NAME_infer.c, as the model binary's export writes them\n"
+    "  import     a PyTorch model exported to ONNX as a spec and its weights,\n"
+    "             DIR/NAME.yaml and DIR/NAME.safetensors\n"
     "\n"
     "Options take -o DIR or -o=DIR (--check, --lib, -v: no value); COMMAND --help\n"
     "shows a command's own.\n"
@@ -73,6 +77,21 @@ static const char export_usage[] =
     "  --no-tokenizer   ids in: no vocabulary and no NAME_infer_text\n"
     "  -v               print the commands it runs\n";
 
+static const char import_usage[] =
+    "usage: seqcc import MODEL.onnx -o DIR [--name NAME]\n"
+    "\n"
+    "Reads an ONNX file that PyTorch's torch.onnx.export wrote for a model of\n"
+    "nn.Embedding, nn.LSTM, nn.GRU, nn.RNN (tanh), nn.Conv1d, nn.MaxPool1d,\n"
+    "nn.Linear and nn.Dropout, ReLU/tanh/sigmoid/softmax, the last step or the\n"
+    "mean or maximum over time, and writes DIR/NAME.yaml (the layers; a data\n"
+    "section to fill in) and DIR/NAME.safetensors (the weights in seqcc's\n"
+    "layout: the model binary's --checkpoint for predict --ids, export and\n"
+    "export-onnx, and train --init-weights). What seqcc cannot represent is an\n"
+    "error naming the node; nothing is written then.\n"
+    "\n"
+    "  -o DIR, --out DIR  where to write the two files (created if needed)\n"
+    "  --name NAME        the model's name (default: MODEL without .onnx)\n";
+
 static const char summary_usage[] =
     "usage: seqcc summary SPEC.yaml\n"
     "\n"
@@ -81,7 +100,7 @@ static const char summary_usage[] =
 /* The options; a command takes those of its mask (--help and --version: all).
  * getopt_long_only returns 256 + OPT_* (1, '?' and ':' are its own). */
 enum { OPT_OUT, OPT_CHECK, OPT_LIB, OPT_VERBOSE, OPT_HELP, OPT_VERSION, OPT_CHECKPOINT,
-       OPT_WEIGHTS, OPT_NO_TOKENIZER, OPT_COUNT };
+       OPT_WEIGHTS, OPT_NO_TOKENIZER, OPT_NAME, OPT_COUNT };
 #define VAL(o) (256 + (o))
 static const struct option longs[] = {
     {"o", required_argument, NULL, VAL(OPT_OUT)},       {"check", no_argument, NULL, VAL(OPT_CHECK)},
@@ -91,13 +110,15 @@ static const struct option longs[] = {
     {"checkpoint", required_argument, NULL, VAL(OPT_CHECKPOINT)},
     {"weights", required_argument, NULL, VAL(OPT_WEIGHTS)},
     {"no-tokenizer", no_argument, NULL, VAL(OPT_NO_TOKENIZER)},
+    {"out", required_argument, NULL, VAL(OPT_OUT)},
+    {"name", required_argument, NULL, VAL(OPT_NAME)},
     {NULL, 0, NULL, 0},
 };
 static const char *const option_names[OPT_COUNT] = {"-o", "--check", "--lib", "-v", "--help",
                                                      "--version", "--checkpoint", "--weights",
-                                                     "--no-tokenizer"};
+                                                     "--no-tokenizer", "--name"};
 
-typedef enum { CMD_COMPILE, CMD_BUILD, CMD_SUMMARY, CMD_EXPORT } command_kind;
+typedef enum { CMD_COMPILE, CMD_BUILD, CMD_SUMMARY, CMD_EXPORT, CMD_IMPORT } command_kind;
 static const struct {
     const char *name, *usage; /* NAME NULL: seqcc SPEC -o DIR */
     unsigned takes;
@@ -108,11 +129,12 @@ static const struct {
     {"export", export_usage,
      1u << OPT_OUT | 1u << OPT_CHECKPOINT | 1u << OPT_WEIGHTS | 1u << OPT_NO_TOKENIZER |
          1u << OPT_VERBOSE},
+    {"import", import_usage, 1u << OPT_OUT | 1u << OPT_NAME},
 };
 
 typedef struct cli {
     command_kind cmd;
-    const char *spec_path, *out_dir, *checkpoint, *weights;
+    const char *spec_path, *out_dir, *checkpoint, *weights, *name;
     int check, library, verbose, no_tokenizer;
 } cli;
 
@@ -148,6 +170,8 @@ static int parse(int argc, char **argv, cli *c)
         c->cmd = CMD_SUMMARY, first = 2;
     else if (argc > 1 && strcmp(argv[1], "export") == 0)
         c->cmd = CMD_EXPORT, first = 2;
+    else if (argc > 1 && strcmp(argv[1], "import") == 0)
+        c->cmd = CMD_IMPORT, first = 2;
     const char *name = commands[c->cmd].name, *use = commands[c->cmd].usage;
     opterr = 0;
     optind = 1;
@@ -186,6 +210,7 @@ static int parse(int argc, char **argv, cli *c)
             c->checkpoint = o == OPT_CHECKPOINT ? optarg : c->checkpoint;
             c->weights = o == OPT_WEIGHTS ? optarg : c->weights;
             c->no_tokenizer |= o == OPT_NO_TOKENIZER;
+            c->name = o == OPT_NAME ? optarg : c->name;
         }
     }
     if (optind + first - 1 < argc && !c->spec_path) /* after "--" */
@@ -209,6 +234,8 @@ static int command(int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     const char *spec_path = c.spec_path, *out_dir = c.out_dir;
+    if (c.cmd == CMD_IMPORT)
+        return import_onnx(spec_path, out_dir, c.name);
     spec s;
     memset(&s, 0, sizeof s);
     char hash[65], *text = NULL;

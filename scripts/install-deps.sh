@@ -3,12 +3,15 @@
 # only what is missing (as root, or through sudo).
 set -euo pipefail
 
-# libdnnl-dev: oneDNN, the peer bench/onednn_rnn.c times (bench/bench_models.py)
+# libdnnl-dev: oneDNN, the peer bench/onednn_rnn.c times (bench/bench_models.py);
+# python3-torch: the peer of the parity test and the benchmarks, and the
+# exporter of seqcc import's test models (tests/onnx/torch_models.py)
 packages=(build-essential clang cmake pkg-config libyaml-dev libopenblas-dev libdnnl-dev
           lua5.4 lua-busted lua-dkjson curl ca-certificates libopenmpi-dev openmpi-bin
           gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm gcc-riscv64-unknown-elf
           picolibc-riscv64-unknown-elf
-          libprotobuf-c-dev protobuf-c-compiler libonnx-dev python3-onnx)
+          libprotobuf-c-dev protobuf-c-compiler libonnx-dev python3-onnx
+          python3-torch python3-yaml python3-numpy)
 # ONNX Runtime for the ONNX export's test (tests/onnx/ort.js): the npm
 # package onnxruntime-node, with its CPU library; --ignore-scripts, as its
 # install script fetches GPU extras only, from a host not always reachable.

@@ -223,6 +223,10 @@ static int check_call(const seqcc_model *m, const void *in, const seqcc_predicti
 int seq_api_encode(seqcc_model *m, const char *text, size_t len, int32_t *length,
                    seqcc_error *err)
 {
+    if (!m->vocab)
+        return fail(err, SEQCC_ERR_KIND, "%s's parameters are a weights file, with no "
+                    "vocabulary: give it token ids (seqcc_predict_ids, predict --ids)",
+                    m->info->name);
     size_t bad_line;
     if (!seq_utf8_valid(text, len, &bad_line))
         return fail(err, SEQCC_ERR_INPUT, "invalid UTF-8");

@@ -26,7 +26,7 @@ enum {
     OPT_DATA, OPT_TEST_DATA, OPT_OUT, OPT_CHECKPOINT, OPT_SPLIT, OPT_RESUME, OPT_FORCE,
     OPT_PROBS, OPT_EPOCHS, OPT_MAX_STEPS, OPT_CHECKPOINT_EVERY, OPT_LIMIT, OPT_THREADS,
     OPT_SEED, OPT_SAMPLES, OPT_TOLERANCE, OPT_STEPS, OPT_PRIME, OPT_LENGTH, OPT_TEMPERATURE,
-    OPT_TOP_K, OPT_WEIGHTS, OPT_NO_TOKENIZER, OPT_IDS, OPT_COUNT
+    OPT_TOP_K, OPT_WEIGHTS, OPT_NO_TOKENIZER, OPT_IDS, OPT_INIT_WEIGHTS, OPT_COUNT
 };
 
 typedef struct cli_option {
@@ -71,6 +71,8 @@ static const cli_option options[OPT_COUNT] = {
     {"ids", NULL, "predict: each line is a text's token ids, space-separated, as encode\n"
                   "prints them (0 is padding and left out, 1 out of vocabulary), cut\n"
                   "and padded as the spec says, instead of its text"},
+    {"init-weights", "FILE", "train: start from FILE's parameters (seqcc import's weights, or a\n"
+                             "checkpoint of this model) instead of the initializers"},
 };
 
 #define OPT(o) (1u << (o))
@@ -89,7 +91,7 @@ static const cli_command commands[] = {
                   "OUT/curve.svg; refuses an OUT that holds a run (see --resume, --force)",
      OPT(OPT_DATA) | OPT(OPT_OUT) | OPT(OPT_RESUME) | OPT(OPT_FORCE) | OPT(OPT_EPOCHS) |
          OPT(OPT_MAX_STEPS) | OPT(OPT_CHECKPOINT_EVERY) | OPT(OPT_LIMIT) | OPT(OPT_THREADS) |
-         OPT(OPT_SEED)},
+         OPT(OPT_SEED) | OPT(OPT_INIT_WEIGHTS)},
     {"eval", "", "loss and accuracy (a series: RMSE beside the naive forecast's) of\n"
                  "--checkpoint on a split (default test) of the data it was trained on;\n"
                  "with --data FILE (a CSV), on all of FILE",
@@ -269,6 +271,7 @@ static int set_option(int opt, const char *v, seq_options *o)
     case OPT_PROBS: o->probs = 1; return 0;
     case OPT_NO_TOKENIZER: o->no_tokenizer = 1; return 0;
     case OPT_IDS: o->ids = 1; return 0;
+    case OPT_INIT_WEIGHTS: o->init_weights = v; return 0;
     case OPT_WEIGHTS:
         if (strcmp(v, "f32") == 0 || strcmp(v, "int8") == 0) {
             o->int8 = strcmp(v, "int8") == 0;
@@ -437,6 +440,11 @@ static int options_conflict(const seq_model_info *info, const seq_options *o)
         fprintf(stderr, "error: --test-data is for a model of CSV data (format csv); %s reads "
                         "format %s\n", info->name,
                 seq_kind_name(seq_data_format_words(), info->data.format));
+        return 1;
+    }
+    if (o->resume && o->init_weights) {
+        fprintf(stderr, "error: --resume continues from the run's own checkpoint; "
+                        "--init-weights starts a new run from FILE: give one of them\n");
         return 1;
     }
     if (o->resume && o->force) {

@@ -69,6 +69,10 @@ static int load_split(run *r, const seq_options *o, const char *data_root, seq_d
                       seq_split *split, seq_err *err)
 {
     const char *name = o->split ? o->split : "test";
+    if (seq_data_has(r->info, SEQ_DATA_CLASSES) && !r->vocab)
+        return seq_fail(err, "%s is a weights file, without the vocabulary that maps the data's "
+                        "words to ids: train from it first (train --init-weights %s)",
+                        o->checkpoint, o->checkpoint);
     if (seq_split_parse(name, split) != 0)
         return seq_fail(err, "unknown split '%s' (expected train, val or test)", name);
     if (*split == SEQ_VAL && r->info->data.validation_split <= 0)
@@ -426,6 +430,12 @@ int cmd_export(run *r, const seq_options *o)
     float *params = checkpoint_floats(r, o);
     if (!params)
         return SEQ_EXIT_FAIL;
+    if (!o->no_tokenizer && seq_data_has(info, SEQ_DATA_CLASSES) && !r->vocab) {
+        fprintf(stderr, "error: %s is a weights file, with no vocabulary for the export's "
+                        "tokenizer: export it with --no-tokenizer (ids in)\n", o->checkpoint);
+        free(params);
+        return SEQ_EXIT_FAIL;
+    }
     seq_export_in in = {info, params, r->vocab, r->chars, r->n_chars, r->classes.data, &r->scale,
                         o->checkpoint, r->step};
     seq_export_options eo = {o->int8, !o->no_tokenizer};

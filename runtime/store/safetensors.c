@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/sha256.h"
 #include "json.h"
 
 #define MAX_HEADER_LEN 100000000u /* the reference implementation's limit */
@@ -537,4 +538,61 @@ int seq_st_read(seq_st *st, const char *path, seq_err *err)
     if (seq_read_file(path, &image, &len, err))
         return -1;
     return parse_image(st, path, image, len, err);
+}
+
+/* ---- checksums ---------------------------------------------------------------- */
+
+/* The SHA-256 of the whole file as written with this value all zeros: the
+ * header (every other key, every tensor's place) and every tensor's bytes. */
+#define CHECKSUM_KEY "checksum_sha256"
+#define CHECKSUM_ZERO "0000000000000000000000000000000000000000000000000000000000000000"
+
+int seq_st_write_checksummed(seq_st *st, const char *path, seq_err *err)
+{
+    static const char placeholder[] = "\"" CHECKSUM_KEY "\":\"" CHECKSUM_ZERO "\"";
+    seq_st_set_meta(st, CHECKSUM_KEY, CHECKSUM_ZERO);
+    seq_buf b = {0};
+    seq_st_serialize(st, &b);
+    char *at = strstr(b.data + 8, placeholder); /* the header's only JSON string with it */
+    if (!at)
+        seq_die("%s: the checksum's place is missing from the header", path);
+    char hex[65];
+    seq_sha256_hex(b.data, b.len, hex);
+    memcpy(at + sizeof placeholder - 2 - 64, hex, 64);
+    int rc = seq_write_file_atomic(path, b.data, b.len, err);
+    seq_buf_free(&b);
+    return rc;
+}
+
+int seq_st_verify_checksum(const seq_st *st, const char *path, seq_err *err)
+{
+    const char *want = seq_st_get_meta(st, CHECKSUM_KEY);
+    if (!want)
+        return seq_fail(err, "%s: no checksum (metadata \"%s\"): written by a seqcc from before "
+                        "checkpoints were verified, or not by seqcc; it cannot be checked, so "
+                        "it is not used (train again)", path, CHECKSUM_KEY);
+    size_t n = strspn(want, "0123456789abcdef");
+    if (n != 64 || want[n])
+        return seq_fail(err, "%s: metadata \"%s\" is not 64 lowercase hex digits", path,
+                        CHECKSUM_KEY);
+    char pattern[128], got[65];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"%s\"", CHECKSUM_KEY, want);
+    const char *image = st->image, *at = strstr(image + 8, pattern);
+    uint64_t header_len = 0; /* checked by seq_st_read */
+    for (int i = 0; i < 8; i++)
+        header_len |= (uint64_t)(unsigned char)image[i] << (8 * i);
+    if (!at || (uint64_t)(at - image) + strlen(pattern) > 8 + header_len)
+        return seq_fail(err, "%s: metadata \"%s\" is not where seqcc writes it", path,
+                        CHECKSUM_KEY);
+    size_t digits = (size_t)(at - image) + strlen(pattern) - 65;
+    seq_sha256 h;
+    seq_sha256_init(&h);
+    seq_sha256_update(&h, image, digits);
+    seq_sha256_update(&h, CHECKSUM_ZERO, 64);
+    seq_sha256_update(&h, image + digits + 64, st->image_len - digits - 64);
+    seq_sha256_final_hex(&h, got);
+    if (strcmp(got, want) != 0)
+        return seq_fail(err, "%s: the checksum does not match: the file is damaged (its bytes "
+                        "hash to %.16s..., it records %.16s...)", path, got, want);
+    return 0;
 }

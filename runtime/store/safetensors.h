@@ -72,6 +72,13 @@ int seq_st_read(seq_st *st, const char *path, seq_err *err);
 int seq_st_parse(seq_st *st, const char *name_for_errors, const void *bytes,
                  size_t len, seq_err *err); /* copies BYTES */
 const seq_st_tensor *seq_st_find(const seq_st *st, const char *name);
+
+/* Checksummed files (checkpoints, weights): seq_st_write with the metadata
+ * "checksum_sha256", the SHA-256 of the file as written with it all zeros;
+ * and its check on a file read (a missing, misplaced or different checksum
+ * fails, naming PATH). */
+int seq_st_write_checksummed(seq_st *st, const char *path, seq_err *err);
+int seq_st_verify_checksum(const seq_st *st, const char *path, seq_err *err);
 const char *seq_st_get_meta(const seq_st *st, const char *key); /* NULL if absent */
 
 #endif

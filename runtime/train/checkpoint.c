@@ -14,10 +14,9 @@
 #include "store/safetensors.h"
 
 #define CHECKPOINT_FORMAT "seqcc-checkpoint/1"
-/* The SHA-256 of the whole file as written with this value all zeros: the
- * header (every other key, every tensor's place) and every tensor's bytes. */
-#define CHECKSUM_KEY "checksum_sha256"
-#define CHECKSUM_ZERO "0000000000000000000000000000000000000000000000000000000000000000"
+/* A weights file (`seqcc import` writes one): the parameters by tensor name,
+ * with the model's name and the checksum, nothing of a run. */
+#define WEIGHTS_FORMAT "seqcc-weights/1"
 
 void st_add_tensor(seq_st *st, const char *prefix, const seq_tensor_info *t, const real *arena)
 {
@@ -84,23 +83,6 @@ static int check_savable(const run *r, const char *path, seq_err *err)
 }
 
 /* Writes ST to PATH with its checksum (CHECKSUM_KEY, set last). */
-static int write_checksummed(seq_st *st, const char *path, seq_err *err)
-{
-    static const char placeholder[] = "\"" CHECKSUM_KEY "\":\"" CHECKSUM_ZERO "\"";
-    seq_st_set_meta(st, CHECKSUM_KEY, CHECKSUM_ZERO);
-    seq_buf b = {0};
-    seq_st_serialize(st, &b);
-    char *at = strstr(b.data + 8, placeholder); /* the header's only JSON string with it */
-    if (!at)
-        seq_die("%s: the checksum's place is missing from the header", path);
-    char hex[65];
-    seq_sha256_hex(b.data, b.len, hex);
-    memcpy(at + sizeof placeholder - 2 - 64, hex, 64);
-    int rc = seq_write_file_atomic(path, b.data, b.len, err);
-    seq_buf_free(&b);
-    return rc;
-}
-
 /* Parameters, optimizer state, vocabulary and where training stands. Refuses
  * (without writing) a run with a non-finite parameter, moment or state. */
 int save_checkpoint(const run *r, const char *path, seq_err *err)
@@ -169,7 +151,7 @@ int save_checkpoint(const run *r, const char *path, seq_err *err)
         int64_t n_state = (int64_t)r->m->n_state;
         seq_st_add(&st, "state", SEQ_DTYPE, 1, &n_state, r->acts);
     }
-    int rc = write_checksummed(&st, path, err);
+    int rc = seq_st_write_checksummed(&st, path, err);
     seq_buf_free(&vocab);
     seq_st_free(&st);
     return rc;
@@ -412,41 +394,57 @@ static int load_progress(const run *r, const seq_st *st, const char *path, progr
 
 /* Checks the checksum ST's file records: the SHA-256 of its bytes with
  * the recorded digits zeroed (write_checksummed). */
-static int verify_checksum(const seq_st *st, const char *path, seq_err *err)
+/* Loads parameters and vocabulary; with RESUME also the optimizer state and
+ * where training stood. */
+/* A weights file's parameters (its format and checksum checked): a text
+ * classifier's, with the classes named by their index and no vocabulary
+ * (predict --ids, export, export-onnx; train --init-weights). */
+static int load_weights(run *r, const seq_st *st, const char *path, seq_err *err)
 {
-    const char *want = seq_st_get_meta(st, CHECKSUM_KEY);
-    if (!want)
-        return seq_fail(err, "%s: no checksum (metadata \"%s\"): written by a seqcc from before "
-                        "checkpoints were verified, or not by seqcc; it cannot be checked, so "
-                        "it is not used (train again)", path, CHECKSUM_KEY);
-    size_t n = strspn(want, "0123456789abcdef");
-    if (n != 64 || want[n])
-        return seq_fail(err, "%s: metadata \"%s\" is not 64 lowercase hex digits", path,
-                        CHECKSUM_KEY);
-    char pattern[128], got[65];
-    snprintf(pattern, sizeof pattern, "\"%s\":\"%s\"", CHECKSUM_KEY, want);
-    const char *image = st->image, *at = strstr(image + 8, pattern);
-    uint64_t header_len = 0; /* checked by seq_st_read */
-    for (int i = 0; i < 8; i++)
-        header_len |= (uint64_t)(unsigned char)image[i] << (8 * i);
-    if (!at || (uint64_t)(at - image) + strlen(pattern) > 8 + header_len)
-        return seq_fail(err, "%s: metadata \"%s\" is not where seqcc writes it", path,
-                        CHECKSUM_KEY);
-    size_t digits = (size_t)(at - image) + strlen(pattern) - 65;
-    seq_sha256 h;
-    seq_sha256_init(&h);
-    seq_sha256_update(&h, image, digits);
-    seq_sha256_update(&h, CHECKSUM_ZERO, 64);
-    seq_sha256_update(&h, image + digits + 64, st->image_len - digits - 64);
-    seq_sha256_final_hex(&h, got);
-    if (strcmp(got, want) != 0)
-        return seq_fail(err, "%s: the checksum does not match: the file is damaged (its bytes "
-                        "hash to %.16s..., it records %.16s...)", path, got, want);
+    const seq_model_info *info = r->info;
+    const char *model = seq_st_get_meta(st, "model");
+    if (!model || strcmp(model, info->name) != 0)
+        return seq_fail(err, "%s: the weights of model \"%s\", not \"%s\"", path,
+                        model ? model : "?", info->name);
+    if (seq_st_verify_checksum(st, path, err) != 0)
+        return -1;
+    for (int i = 0; i < info->n_tensors; i++)
+        if (load_tensor(st, path, "", &info->tensors[i], r->params, err) != 0)
+            return -1;
+    if (!seq_data_has(info, SEQ_DATA_CLASSES) || info->word_len)
+        return seq_fail(err, "%s: a weights file has no vocabulary, characters or scale: %s "
+                        "needs a checkpoint (train it with --init-weights %s)", path, info->name,
+                        path);
+    int classes = info->loss == SEQ_LOSS_BCE ? 2 : info->n_outputs;
+    r->classes.len = 0;
+    for (int c = 0; c < classes; c++)
+        seq_buf_printf(&r->classes, "%s%d", c ? "\n" : "", c);
     return 0;
 }
 
-/* Loads parameters and vocabulary; with RESUME also the optimizer state and
- * where training stood. */
+int load_init_weights(run *r, const char *path, seq_err *err)
+{
+    seq_st st;
+    if (seq_st_read(&st, path, err) != 0)
+        return -1;
+    const char *format = seq_st_get_meta(&st, "format");
+    const char *model = seq_st_get_meta(&st, "model");
+    int rc = -1;
+    if (!format || (strcmp(format, WEIGHTS_FORMAT) != 0 && strcmp(format, CHECKPOINT_FORMAT) != 0))
+        seq_fail(err, "%s: neither weights nor a checkpoint of seqcc (metadata format is %s)",
+                 path, format ? format : "missing");
+    else if (!model || strcmp(model, r->info->name) != 0)
+        seq_fail(err, "%s: the weights of model \"%s\", not \"%s\"", path, model ? model : "?",
+                 r->info->name);
+    else if (seq_st_verify_checksum(&st, path, err) == 0) {
+        rc = 0;
+        for (int i = 0; rc == 0 && i < r->info->n_tensors; i++)
+            rc = load_tensor(&st, path, "", &r->info->tensors[i], r->params, err);
+    }
+    seq_st_free(&st);
+    return rc;
+}
+
 int load_checkpoint(run *r, const char *path, int resume, seq_err *err)
 {
     const seq_model_info *info = r->info;
@@ -457,6 +455,10 @@ int load_checkpoint(run *r, const char *path, int resume, seq_err *err)
     const char *format = seq_st_get_meta(&st, "format");
     const char *model = seq_st_get_meta(&st, "model");
     const char *hash = seq_st_get_meta(&st, "spec_sha256");
+    if (format && strcmp(format, WEIGHTS_FORMAT) == 0 && !resume) {
+        rc = load_weights(r, &st, path, err);
+        goto done;
+    }
     if (!format || strcmp(format, CHECKPOINT_FORMAT) != 0) {
         seq_fail(err, "%s: not a seqcc checkpoint (metadata format is %s%s%s, expected %s)", path,
                  format ? "\"" : "", format ? format : "missing", format ? "\"" : "",
@@ -468,7 +470,7 @@ int load_checkpoint(run *r, const char *path, int resume, seq_err *err)
                  info->name);
         goto done;
     }
-    if (verify_checksum(&st, path, err) != 0)
+    if (seq_st_verify_checksum(&st, path, err) != 0)
         goto done;
     if (!hash || strcmp(hash, info->spec_sha256) != 0)
         fprintf(stderr, "warning: %s was written from another version of %s "
@@ -499,10 +501,10 @@ int load_checkpoint(run *r, const char *path, int resume, seq_err *err)
     progress p;
     if (load_progress(r, &st, path, &p, err) != 0)
         goto done;
+    r->step = p.step; /* named by the exports */
     if (resume) {
         memcpy(r->rng.s, p.rng, sizeof p.rng);
         r->seed = (uint64_t)p.seed;
-        r->step = p.step;
         r->epoch = (int)p.epoch;
         r->epoch_step = p.epoch_step;
         r->epoch_correct = p.correct;

@@ -28,6 +28,7 @@ typedef struct seq_options {
     int probs;               /* predict: every class's probability too; sample: the next
                               * character's probabilities */
     int ids;                 /* predict: each line is token ids, not text */
+    const char *init_weights; /* train: the parameters to start from */
     int resume;              /* train: continue from OUT/checkpoint.safetensors */
     int force;               /* train: start afresh in an OUT that holds a run */
     int epochs;              /* train: 0 = the spec's */

@@ -93,6 +93,7 @@ double run_val_score(const run *r, score v);
 #define train_step SEQ_P(train_step)
 #define save_checkpoint SEQ_P(save_checkpoint)
 #define load_checkpoint SEQ_P(load_checkpoint)
+#define load_init_weights SEQ_P(load_init_weights)
 #define cmd_train SEQ_P(cmd_train)
 #define cmd_eval SEQ_P(cmd_eval)
 #define cmd_grads SEQ_P(cmd_grads)
@@ -151,6 +152,9 @@ int save_checkpoint(const run *r, const char *path, seq_err *err);
 /* Loads parameters and vocabulary; with RESUME also the optimizer state and
  * where training stood. */
 int load_checkpoint(run *r, const char *path, int resume, seq_err *err);
+/* train --init-weights: PATH's parameters (a weights file of seqcc import,
+ * or a checkpoint of this model) over the initializers'. */
+int load_init_weights(run *r, const char *path, seq_err *err);
 
 /* The commands; each returns an exit status. */
 int cmd_train(run *r, const seq_options *o, const char *data_root);

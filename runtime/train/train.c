@@ -228,6 +228,8 @@ static int begin_run(run *r, const seq_options *o, const char *data_root, const 
     if (!o->resume && /* pre-trained rows need the vocabulary; a resumed run has its own */
         seq_init_files(info, o->spec_root, r->vocab, r->params, err) != 0)
         return -1;
+    if (o->init_weights && load_init_weights(r, o->init_weights, err) != 0)
+        return -1;
     seq_fingerprint begun = r->trained_on; /* a resumed run's, from its checkpoint */
     if (seq_data_fingerprint(info, data_root, &r->trained_on, err) != 0)
         return -1;

@@ -144,6 +144,18 @@ function M.write_vectors(path, words, dim, opts)
   return vectors
 end
 
+-- Ends the test file as skipped (exit 77, which CTest's SKIP_RETURN_CODE
+-- reports), saying WHY.
+function M.skip(why)
+  io.stderr:write("skipped: ", why, "\n")
+  os.exit(77)
+end
+
+-- Skips unless this build has ONNX (SEQCC_ONNX, set by tests/CMakeLists.txt).
+function M.need_onnx()
+  if os.getenv("SEQCC_ONNX") ~= "1" then M.skip("seqcc was built without ONNX (SEQCC_ONNX)") end
+end
+
 -- The specs of specs/ by name, sorted; under the sanitizers only three (one
 -- of each data kind: imdb_lstm, sine_lstm, hamlet_charlm), the binaries
 -- being slow there.

@@ -24,7 +24,7 @@ describe("imdb_lstm", function()
   it("prints each command's usage with only its options", function()
     local takes = {
       train = { "--data", "--out", "--resume", "--force", "--epochs", "--max-steps",
-                "--checkpoint-every", "--limit", "--threads", "--seed" },
+                "--checkpoint-every", "--limit", "--threads", "--seed", "--init-weights" },
       eval = { "--data", "--test-data", "--checkpoint", "--split", "--limit", "--threads" },
       predict = { "--checkpoint", "--probs", "--ids", "--threads" },
       grads = { "--data", "--test-data", "--out", "--checkpoint", "--split", "--limit",

@@ -11,12 +11,8 @@
 local h = require("harness")
 local json = require("dkjson")
 
-local function skip(why)
-  io.stderr:write("skipped: ", why, "\n")
-  os.exit(77)
-end
-
-if os.getenv("SEQCC_ONNX") ~= "1" then skip("seqcc was built without ONNX (SEQCC_ONNX)") end
+local skip = h.skip
+h.need_onnx()
 local python = os.getenv("SEQCC_PYTHON") or "/usr/bin/python3"
 local probe = h.run({ python, "-c", "import onnx" })
 if probe.code ~= 0 then skip("python3-onnx is missing: " .. probe.err) end
@@ -87,6 +83,7 @@ local function agree_text(name, file, ckpt, meta)
   end
   assert.are.equal(1000, n)
   assert.are.equal(1000, #got)
+  print(string.format("%s: ONNX Runtime within %.3g of predict --probs on 1,000 reviews", name, worst))
   assert.is_true(worst <= 1e-5, name .. ": ONNX Runtime differs from predict by " .. worst)
 end
 
