@@ -7,6 +7,7 @@
 #include "import.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,12 @@ typedef struct importer {
 
 static int fail(importer *im, const char *fmt, ...) SEQ_PRINTF(2, 3);
 
+/* A string field of the message: protobuf-c leaves an absent one NULL. */
+static const char *text(const char *s)
+{
+    return s ? s : "";
+}
+
 /* Reports at the node being read: "MODEL.onnx: node 12 'name' (LSTM): ...". */
 static int fail(importer *im, const char *fmt, ...)
 {
@@ -89,7 +96,7 @@ static int fail(importer *im, const char *fmt, ...)
     fprintf(stderr, "%s: ", im->path);
     if (im->at)
         fprintf(stderr, "node %zu '%s' (%s): ", im->at_index + 1,
-                im->at->name && im->at->name[0] ? im->at->name : "unnamed", im->at->op_type);
+                im->at->name && im->at->name[0] ? im->at->name : "unnamed", text(im->at->op_type));
     fprintf(stderr, "error: ");
     va_list ap;
     va_start(ap, fmt);
@@ -139,7 +146,7 @@ static value *input(importer *im, size_t i)
 static const Onnx__AttributeProto *attr(const Onnx__NodeProto *n, const char *name)
 {
     for (size_t i = 0; i < n->n_attribute; i++)
-        if (strcmp(n->attribute[i]->name, name) == 0)
+        if (strcmp(text(n->attribute[i]->name), name) == 0)
             return n->attribute[i];
     return NULL;
 }
@@ -170,11 +177,17 @@ static int attr_is(const Onnx__NodeProto *n, const char *name, const char *text)
 
 /* ---- tensors' values ------------------------------------------------------------ */
 
+/* A tensor's values by its dims; SIZE_MAX for more than 2^31 or a negative
+ * dim (no tensor seqcc takes). */
 static size_t tensor_count(const Onnx__TensorProto *t)
 {
     size_t n = 1;
-    for (size_t i = 0; i < t->n_dims; i++)
-        n *= t->dims[i] > 0 ? (size_t)t->dims[i] : 0;
+    for (size_t i = 0; i < t->n_dims; i++) {
+        if (t->dims[i] < 0 || t->dims[i] > ((int64_t)1 << 31) ||
+            (t->dims[i] && n > ((size_t)1 << 31) / (size_t)t->dims[i]))
+            return SIZE_MAX;
+        n *= (size_t)t->dims[i];
+    }
     return n;
 }
 
@@ -183,13 +196,15 @@ static size_t tensor_count(const Onnx__TensorProto *t)
 static float *tensor_floats(const Onnx__TensorProto *t)
 {
     size_t n = tensor_count(t);
-    if (t->data_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
+    if (t->data_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT || n == SIZE_MAX ||
+        (t->n_float_data != n && !(t->has_raw_data && t->raw_data.len == n * 4)))
         return NULL;
     float *v = malloc((n ? n : 1) * sizeof *v);
     if (!v)
         seq_die("out of memory");
     if (t->n_float_data == n) {
-        memcpy(v, t->float_data, n * sizeof *v);
+        if (n)
+            memcpy(v, t->float_data, n * sizeof *v);
     } else if (t->has_raw_data && t->raw_data.len == n * 4) {
         for (size_t i = 0; i < n; i++) {
             const uint8_t *b = t->raw_data.data + 4 * i;
@@ -397,7 +412,7 @@ static int node_recurrent(importer *im, const char *type, int gates)
                   memcmp(acts->strings[0].data, "Tanh", 4) == 0))
         if (!(gates == 4 && acts->n_strings == 0))
             return fail(im, "activations other than the defaults (an RNN's Tanh)");
-    if (H < 1 || W->dims[0] != dirs || W->dims[1] != gates * H || W->dims[2] != x->features ||
+    if (H < 1 || H > 65536 || W->dims[0] != dirs || W->dims[1] != gates * H || W->dims[2] != x->features ||
         R->dims[0] != dirs || R->dims[1] != gates * H || R->dims[2] != H ||
         (B && (B->dims[0] != dirs || B->dims[1] != 2 * gates * H)))
         return fail(im, "W, R and B do not have the shapes of %d direction(s) of %ld units on "
@@ -505,6 +520,8 @@ static int node_maxpool(importer *im)
            np = attr_ints(im->at, "pads", p, 4);
     if (!x || x->kind != K_SEQ || x->lay != CHANNELS_FIRST || nk != 1)
         return fail(im, "a MaxPool's input must be a sequence [N, F, T] (MaxPool1d)");
+    if (k[0] < 1 || k[0] > 65536)
+        return fail(im, "a MaxPool of %ld steps", k[0]);
     if ((ns && s[0] != k[0]) || (np && (p[0] || p[1])) || attr_int(im->at, "ceil_mode", 0))
         return fail(im, "a MaxPool with a stride other than its kernel, padding or ceil_mode");
     layer_in *l = add_layer(im, "maxpool1d");
@@ -612,7 +629,7 @@ static int node_activation(importer *im, const char *act)
 
 static int read_node(importer *im)
 {
-    const char *op = im->at->op_type;
+    const char *op = text(im->at->op_type);
     if (strcmp(op, "Constant") == 0) {
         const Onnx__AttributeProto *v = attr(im->at, "value");
         if (!v || !v->t)
@@ -696,13 +713,14 @@ static int read_inputs(importer *im)
 {
     const Onnx__GraphProto *g = im->g;
     for (size_t i = 0; i < g->n_initializer; i++) {
-        value *v = define(im, g->initializer[i]->name ? g->initializer[i]->name : "", K_WEIGHT);
+        value *v = define(im, text(g->initializer[i]->name), K_WEIGHT);
         v->tensor = g->initializer[i];
     }
     int inputs = 0;
     for (size_t i = 0; i < g->n_input; i++) {
         const Onnx__ValueInfoProto *in = g->input[i];
-        if (find(im, in->name)) /* an initializer listed as an input too */
+        const char *in_name = text(in->name);
+        if (find(im, in_name)) /* an initializer listed as an input too */
             continue;
         inputs++;
         const Onnx__TypeProto__Tensor *t =
@@ -712,14 +730,14 @@ static int read_inputs(importer *im)
         if (!t || (t->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__INT64 &&
                    t->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__INT32) ||
             !sh || sh->n_dim != 2)
-            return fail(im, "input '%s' is not token ids, int64 [batch, seq_len]", in->name);
+            return fail(im, "input '%s' is not token ids, int64 [batch, seq_len]", in_name);
         const Onnx__TensorShapeProto__Dimension *T = sh->dim[1];
         if (T->value_case != ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ||
             T->dim_value < 1 || T->dim_value > 1000000)
             return fail(im, "input '%s' has no fixed sequence length (seqcc compiles for one "
-                        "seq_len: export with a fixed one)", in->name);
+                        "seq_len: export with a fixed one)", in_name);
         im->seq_len = (int)T->dim_value;
-        value *v = define(im, in->name, K_IDS);
+        value *v = define(im, in_name, K_IDS);
         v->lay = BATCH_FIRST;
     }
     if (inputs != 1)
@@ -734,14 +752,14 @@ static int check_output(importer *im)
     im->at = NULL;
     if (im->g->n_output != 1)
         return fail(im, "%zu outputs; seqcc imports models of one output", im->g->n_output);
-    value *v = find(im, im->g->output[0]->name);
+    const char *out_name = text(im->g->output[0]->name);
+    value *v = find(im, out_name);
     layer_in *last = im->n_layers ? &im->layers[im->n_layers - 1] : NULL;
     if (!v || v->kind != K_VEC || !last || v->layer != im->n_layers - 1 ||
         strcmp(last->type, "dense") != 0 || !last->act ||
         (strcmp(last->act, "softmax") != 0 && !(strcmp(last->act, "sigmoid") == 0 && last->units == 1)))
         return fail(im, "the output '%s' is not a sigmoid of one unit or a softmax of a "
-                    "Linear (the class probabilities seqcc's classifiers give)",
-                    im->g->output[0]->name);
+                    "Linear (the class probabilities seqcc's classifiers give)", out_name);
     if (strcmp(im->layers[0].type, "embedding") != 0)
         return fail(im, "the first layer is not an embedding of the token ids");
     return 0;
@@ -817,7 +835,7 @@ static int convert(importer *im, const layer_in *l, int k, const param *p, float
     t = l->w[0][l->dirs ? (what < 2 ? what : 2) : k];
     float *v = t ? tensor_floats(t) : NULL;
     if (t && !v)
-        return fail(im, "initializer '%s' holds other than %zu floats", t->name,
+        return fail(im, "initializer '%s' holds other than %zu floats", text(t->name),
                     tensor_count(t));
     if (l->dirs) { /* W [D, G*H, F], R [D, G*H, H], B [D, 2*G*H] */
         int H = l->units, G = strcmp(l->type, "lstm") == 0 ? 4 : strcmp(l->type, "gru") == 0 ? 3 : 1;
