@@ -6,9 +6,11 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/hot.h"
+#include "base/util.h"
 #include "dist/dist.h"
 #include "gemm.h"
 #include "pool.h"
@@ -328,30 +330,36 @@ static void window_columns(const seq_window2d *w, int v, int *j0, int *j1)
 }
 
 /* Each (output pixel, kernel step) copies the run of size_width x channels
- * reals that its window covers in one input row, zeros outside. */
+ * reals that its window covers in one input row, zeros outside: from that
+ * row laid out once with its zeros around it (the kernel's steps' rows for
+ * each output row), so the copy of a window has no edges to test. */
 SEQ_HOT void seq_im2col2d(const seq_window2d *w, int rows, const real *x, real *cols)
 {
     size_t C = (size_t)w->channels, run = (size_t)w->size_width * C;
+    size_t padded = ((size_t)w->width_out + (size_t)w->size_width - 1) * C;
+    size_t inside = (size_t)w->width_in * C, at = (size_t)w->pad_width * C;
+    if (at + inside > padded) /* 'valid': the last columns no window reaches */
+        inside = padded - at;
+    real *lines = seq_xmalloc((size_t)w->size_steps * padded * sizeof *lines);
     real *c = cols;
     for (int t = 0; t < w->steps_out; t++)
-        for (int r = 0; r < rows; r++)
-            for (int v = 0; v < w->width_out; v++) {
-                int j0, j1;
-                window_columns(w, v, &j0, &j1);
-                for (int i = 0; i < w->size_steps; i++, c += run) {
-                    int ti = t - w->pad_steps + i, inside = ti >= 0 && ti < w->steps_in;
-                    size_t lo = inside ? (size_t)j0 * C : 0, hi = inside ? (size_t)j1 * C : 0;
-                    const real *in = inside ? x + pixel(ti, r, v - w->pad_width + j0, rows,
-                                                        w->width_in, (int)C)
-                                            : x;
-                    for (size_t e = 0; e < lo; e++)
-                        c[e] = 0;
-                    for (size_t e = lo; e < hi; e++)
-                        c[e] = in[e - lo];
-                    for (size_t e = hi; e < run; e++)
-                        c[e] = 0;
-                }
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < w->size_steps; i++) { /* input step t - pad + i, padded */
+                real *line = lines + (size_t)i * padded;
+                int ti = t - w->pad_steps + i;
+                memset(line, 0, padded * sizeof *line);
+                if (ti >= 0 && ti < w->steps_in)
+                    memcpy(line + at, x + pixel(ti, r, 0, rows, w->width_in, (int)C),
+                           inside * sizeof *line);
             }
+            for (int v = 0; v < w->width_out; v++)
+                for (int i = 0; i < w->size_steps; i++, c += run) {
+                    const real *from = lines + (size_t)i * padded + (size_t)v * C;
+                    for (size_t e = 0; e < run; e++)
+                        c[e] = from[e];
+                }
+        }
+    free(lines);
 }
 
 /* The windows in the order im2col2d wrote them: each element of dx gets
