@@ -532,11 +532,20 @@ def generated_c(m, cc, compile_too):
 
 # ---- compile scaling -------------------------------------------------------------------
 
-def link_flags():
-    """The libraries a model binary links: libseqrt, libsequtil, OpenBLAS, libm, libdl."""
-    flags = subprocess.run(["pkg-config", "--libs", "openblas"], capture_output=True,
-                           text=True) if shutil.which("pkg-config") else None
-    libs = flags.stdout.split() if flags and flags.returncode == 0 else ["-lopenblas"]
+def link_flags(build_dir):
+    """The libraries a model binary links beside libseqrt and libsequtil: OpenBLAS,
+    protobuf-c (a build with ONNX, SEQCC_ONNX), libdl."""
+    def pkg_libs(name, otherwise):
+        flags = subprocess.run(["pkg-config", "--libs", name], capture_output=True,
+                               text=True) if shutil.which("pkg-config") else None
+        return flags.stdout.split() if flags and flags.returncode == 0 else [otherwise]
+    libs = pkg_libs("openblas", "-lopenblas")
+    try:
+        with open(os.path.join(build_dir, "CMakeCache.txt"), encoding="utf-8") as f:
+            if "SEQCC_ONNX:BOOL=ON" in f.read():
+                libs += pkg_libs("libprotobuf-c", "-lprotobuf-c")
+    except OSError:
+        pass
     return libs + ["-ldl"]
 
 
@@ -585,7 +594,7 @@ def compile_scaling(args):
             objs = [os.path.join(gen, n + ".o") for n in
                     (name + "_main", name + "_info", name + "_f32", name + "_f64")]
             argv = [args.cc, "-O2"] + objs + ["-o", os.path.join(gen, name)] + libs + \
-                link_flags() + ["-lm"] + [f for f in CC_FLAGS if f in SANITIZE_FLAGS]
+                link_flags(args.build_dir) + ["-lm"] + [f for f in CC_FLAGS if f in SANITIZE_FLAGS]
             rc, out, cpu = run_timed(argv)
             if rc != 0:
                 raise BenchError(f"linking {name} failed:\n{out.strip()[:2000]}")
