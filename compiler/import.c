@@ -63,7 +63,7 @@ typedef struct layer_in {
     const char *type; /* the spec's */
     const char *act;  /* NULL: none */
     int units, dirs, return_sequences, input_dim, output_dim, kernel_size, same, pool_size;
-    const Onnx__TensorProto *w[2][3]; /* per direction: W, R, B; kernel, bias; the table */
+    const Onnx__TensorProto *w[3];    /* W, R, B (every direction); kernel, bias; the table */
     int transposed_b;                 /* a Gemm's B is [out, in] (transB) */
 } layer_in;
 
@@ -302,7 +302,7 @@ static int node_gather(importer *im)
         if (!l)
             return -1;
         l->input_dim = (int)t->dims[0], l->output_dim = (int)t->dims[1];
-        l->w[0][0] = t;
+        l->w[0] = t;
         im->vocab = l->input_dim;
         value seq = {.kind = K_SEQ, .lay = idx->lay, .features = l->output_dim,
                      .steps = im->seq_len, .layer = 0};
@@ -408,9 +408,8 @@ static int node_recurrent(importer *im, const char *type, int gates)
         return fail(im, "a GRU with linear_before_reset 0 (seqcc's GRU is Keras' reset_after, "
                     "PyTorch's own)");
     const Onnx__AttributeProto *acts = attr(im->at, "activations");
-    if (acts && !(gates == 1 && acts->n_strings == (size_t)dirs && acts->strings[0].len == 4 &&
-                  memcmp(acts->strings[0].data, "Tanh", 4) == 0))
-        if (!(gates == 4 && acts->n_strings == 0))
+    for (size_t i = 0; acts && i < acts->n_strings; i++) /* PyTorch's: an RNN's Tanh */
+        if (gates != 1 || acts->strings[i].len != 4 || memcmp(acts->strings[i].data, "Tanh", 4))
             return fail(im, "activations other than the defaults (an RNN's Tanh)");
     if (H < 1 || H > 65536 || W->dims[0] != dirs || W->dims[1] != gates * H || W->dims[2] != x->features ||
         R->dims[0] != dirs || R->dims[1] != gates * H || R->dims[2] != H ||
@@ -421,7 +420,7 @@ static int node_recurrent(importer *im, const char *type, int gates)
     if (!l)
         return -1;
     l->units = (int)H, l->dirs = dirs, l->return_sequences = 1;
-    l->w[0][0] = W, l->w[0][1] = R, l->w[0][2] = B;
+    l->w[0] = W, l->w[1] = R, l->w[2] = B;
     int me = im->n_layers - 1;
     value y = {.kind = K_RNN_Y, .layer = me, .features = dirs * (int)H, .steps = x->steps};
     output_of(im, 0, &y, K_RNN_Y);
@@ -506,7 +505,7 @@ static int node_conv(importer *im)
     if (!l)
         return -1;
     l->units = (int)W->dims[0], l->kernel_size = K, l->same = same;
-    l->w[0][0] = W, l->w[0][1] = B;
+    l->w[0] = W, l->w[1] = B;
     value y = {.kind = K_SEQ, .lay = CHANNELS_FIRST, .features = l->units,
                .steps = same ? x->steps : x->steps - K + 1, .layer = im->n_layers - 1};
     return output_of(im, 0, &y, K_SEQ);
@@ -603,7 +602,7 @@ static int node_gemm(importer *im)
     if (!l)
         return -1;
     l->units = out, l->transposed_b = trans_b;
-    l->w[0][0] = W, l->w[0][1] = C;
+    l->w[0] = W, l->w[1] = C;
     value y = {.kind = K_VEC, .features = out, .layer = im->n_layers - 1};
     return output_of(im, 0, &y, K_VEC);
 }
@@ -828,11 +827,8 @@ static int onnx_gate(const layer_in *l, int k)
 /* Parameter K of layer L into P's values (P's shape is the plan's). */
 static int convert(importer *im, const layer_in *l, int k, const param *p, float *out)
 {
-    const Onnx__TensorProto *t;
-    int dir = 0, what = k;
-    if (l->dirs)
-        dir = k / 3, what = k % 3;
-    t = l->w[0][l->dirs ? (what < 2 ? what : 2) : k];
+    int dir = l->dirs ? k / 3 : 0, what = l->dirs ? k % 3 : k; /* per direction: W, R, B */
+    const Onnx__TensorProto *t = l->w[what];
     float *v = t ? tensor_floats(t) : NULL;
     if (t && !v)
         return fail(im, "initializer '%s' holds other than %zu floats", text(t->name),

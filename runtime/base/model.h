@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "info.h"
 #include "kinds.h"
@@ -53,6 +54,16 @@ typedef struct seq_model_info {
     seq_optim_info optim;
     seq_train_info train;
 } seq_model_info;
+
+/* INFO's parameter tensor NAME ("lstm/kernel"), or NULL. */
+static inline const seq_tensor_info *seq_tensor_named(const seq_model_info *info,
+                                                      const char *name)
+{
+    for (int i = 0; i < info->n_tensors; i++)
+        if (strcmp(info->tensors[i].name, name) == 0)
+            return &info->tensors[i];
+    return NULL;
+}
 
 /* One batch: ids [batch, seq_len] row-major (a series: inputs instead); lengths [batch], each row's
  * real tokens (the rest is padding; masked layers skip it); targets [batch,

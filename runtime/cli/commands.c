@@ -464,12 +464,6 @@ int cmd_export_onnx(run *r, const seq_options *o)
                 info->name);
         return SEQ_EXIT_USAGE;
     }
-    if (!seq_onnx_available()) {
-        seq_onnx_in none = {.info = info};
-        seq_onnx_write(&none, o->out, NULL, &err);
-        fprintf(stderr, "error: %s\n", err.msg);
-        return SEQ_EXIT_FAIL;
-    }
     float *params = checkpoint_floats(r, o);
     if (!params)
         return SEQ_EXIT_FAIL;

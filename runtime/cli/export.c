@@ -59,14 +59,6 @@ static void row_close(row_writer *w)
         seq_buf_puts(w->out, "\n");
 }
 
-static const seq_tensor_info *tensor_named(const seq_model_info *info, const char *name)
-{
-    for (int i = 0; i < info->n_tensors; i++)
-        if (strcmp(info->tensors[i].name, name) == 0)
-            return &info->tensors[i];
-    return NULL;
-}
-
 /* @values, @q8 or @scales of tensor T (export.h); returns the bytes of
  * weights it writes. */
 static size_t put_tensor(seq_buf *out, const char *what, const seq_tensor_info *t,
@@ -254,7 +246,7 @@ static int fill(const char *const *lines, const seq_export_in *in, const seq_exp
         const char *arg = strchr(line, ' ');
         snprintf(what, sizeof what, "%.*s", (int)((arg ? arg : line + strlen(line)) - line - 1), line + 1);
         if (arg) {
-            const seq_tensor_info *t = tensor_named(in->info, arg + 1);
+            const seq_tensor_info *t = seq_tensor_named(in->info, arg + 1);
             if (!t)
                 return seq_fail(err, "the export template names a tensor %s that %s lacks", arg + 1,
                                 in->info->name);

@@ -163,14 +163,6 @@ typedef struct block {
     long dims[MAX_RANK];
 } block;
 
-static const seq_tensor_info *tensor_named(const seq_model_info *info, const char *name)
-{
-    for (int i = 0; i < info->n_tensors; i++)
-        if (strcmp(info->tensors[i].name, name) == 0)
-            return &info->tensors[i];
-    return NULL;
-}
-
 /* :row=R: slice R of the first axis. */
 static int op_row(builder *b, block *t, const char *arg)
 {
@@ -296,7 +288,7 @@ static int source_values(builder *b, const char *source, block *t)
     }
     if (strcmp(parts[0], "scale") == 0)
         return n == 2 ? scale_values(b, parts[1], t) : bad(b, "%s is not scale:MEMBER", source);
-    const seq_tensor_info *ti = tensor_named(b->in->info, parts[0]);
+    const seq_tensor_info *ti = seq_tensor_named(b->in->info, parts[0]);
     if (!ti)
         return bad(b, "no parameter tensor %s", parts[0]);
     t->v = malloc(ti->size * sizeof *t->v);
@@ -585,11 +577,6 @@ static void metadata(builder *b, list *props)
     }
 }
 
-int seq_onnx_available(void)
-{
-    return 1;
-}
-
 int seq_onnx_write(const seq_onnx_in *in, const char *path, size_t *bytes, seq_err *err)
 {
     const seq_model_info *info = in->info;
@@ -642,11 +629,6 @@ int seq_onnx_write(const seq_onnx_in *in, const char *path, size_t *bytes, seq_e
 }
 
 #else /* built without protobuf-c */
-
-int seq_onnx_available(void)
-{
-    return 0;
-}
 
 int seq_onnx_write(const seq_onnx_in *in, const char *path, size_t *bytes, seq_err *err)
 {

@@ -22,14 +22,11 @@ typedef struct seq_onnx_in {
     long step;                     /* the checkpoint's */
 } seq_onnx_in;
 
-/* 1 when this runtime was built with ONNX (protobuf-c); else
- * seq_onnx_write fails saying so. */
-int seq_onnx_available(void);
-
 /* Writes IN's graph and weights to PATH (atomically: on failure PATH is
  * left as it was). The metadata: seqcc.model, seqcc.spec_sha256,
  * seqcc.classes (a JSON array), seqcc.vocab_size, seqcc.seq_len,
- * seqcc.padding, seqcc.chars (a char-lm's, a JSON string), seqcc.step. */
+ * seqcc.padding, seqcc.chars (a char-lm's, a JSON string), seqcc.step.
+ * A runtime built without ONNX (protobuf-c) fails, saying so. */
 int seq_onnx_write(const seq_onnx_in *in, const char *path, size_t *bytes, seq_err *err);
 
 #endif

@@ -399,7 +399,8 @@ static int load_progress(const run *r, const seq_st *st, const char *path, progr
 /* A weights file's parameters (its format and checksum checked): a text
  * classifier's, with the classes named by their index and no vocabulary
  * (predict --ids, export, export-onnx; train --init-weights). */
-static int load_weights(run *r, const seq_st *st, const char *path, seq_err *err)
+/* ST's parameters into R (its model's name and checksum checked first). */
+static int load_params(run *r, const seq_st *st, const char *path, seq_err *err)
 {
     const seq_model_info *info = r->info;
     const char *model = seq_st_get_meta(st, "model");
@@ -411,6 +412,14 @@ static int load_weights(run *r, const seq_st *st, const char *path, seq_err *err
     for (int i = 0; i < info->n_tensors; i++)
         if (load_tensor(st, path, "", &info->tensors[i], r->params, err) != 0)
             return -1;
+    return 0;
+}
+
+static int load_weights(run *r, const seq_st *st, const char *path, seq_err *err)
+{
+    const seq_model_info *info = r->info;
+    if (load_params(r, st, path, err) != 0)
+        return -1;
     if (!seq_data_has(info, SEQ_DATA_CLASSES) || info->word_len)
         return seq_fail(err, "%s: a weights file has no vocabulary, characters or scale: %s "
                         "needs a checkpoint (train it with --init-weights %s)", path, info->name,
@@ -428,19 +437,12 @@ int load_init_weights(run *r, const char *path, seq_err *err)
     if (seq_st_read(&st, path, err) != 0)
         return -1;
     const char *format = seq_st_get_meta(&st, "format");
-    const char *model = seq_st_get_meta(&st, "model");
     int rc = -1;
     if (!format || (strcmp(format, WEIGHTS_FORMAT) != 0 && strcmp(format, CHECKPOINT_FORMAT) != 0))
         seq_fail(err, "%s: neither weights nor a checkpoint of seqcc (metadata format is %s)",
                  path, format ? format : "missing");
-    else if (!model || strcmp(model, r->info->name) != 0)
-        seq_fail(err, "%s: the weights of model \"%s\", not \"%s\"", path, model ? model : "?",
-                 r->info->name);
-    else if (seq_st_verify_checksum(&st, path, err) == 0) {
-        rc = 0;
-        for (int i = 0; rc == 0 && i < r->info->n_tensors; i++)
-            rc = load_tensor(&st, path, "", &r->info->tensors[i], r->params, err);
-    }
+    else
+        rc = load_params(r, &st, path, err);
     seq_st_free(&st);
     return rc;
 }
